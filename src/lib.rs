@@ -1,0 +1,12 @@
+//! lantian (蓝天) — an air-quality monitoring pipeline.
+//!
+//! Data flows one way: **source** (devices, or the [`sim`]ulator) → **collect** (Modbus polling,
+//! flags, aggregation) → **store** → compute (AQI, models) → jobs → reports. See
+//! `ARCHITECTURE.md` for the map.
+
+pub mod clock;
+pub mod modbus;
+pub mod quality;
+pub mod registry;
+pub mod store;
+pub mod units;

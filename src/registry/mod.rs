@@ -1,0 +1,11 @@
+//! The monitoring network: stations, their devices, and the device profiles (register maps),
+//! loaded from TOML and validated before anything runs.
+
+mod error;
+mod load;
+mod model;
+mod profile;
+
+pub use error::ConfigError;
+pub use model::{Device, Network, Registry, Station, StationKind, Transport};
+pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};

@@ -1,0 +1,113 @@
+//! The time-series store: what the pipeline keeps and the [`Store`] trait every backend
+//! implements (SQLite here; InfluxDB later).
+//!
+//! A store holds [`Record`]s keyed by station, parameter, [`Resolution`] and time. Writes are
+//! idempotent: writing the same key again replaces the record, so a replay after a crash or an
+//! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device.
+
+mod record;
+pub mod sqlite;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+pub use record::{DeviceHealth, Record, Resolution, StationId};
+
+use crate::units::Parameter;
+
+/// Errors from a store backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store URL could not be understood.
+    #[error("invalid store URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The SQLite backend failed.
+    #[error("SQLite store {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A stored row could not be turned back into a record (a corrupt or foreign database).
+    #[error("store {path}: unreadable row: {reason}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// A range read: which records to return. Empty `stations` / `parameters` mean all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// Stations to include (all when empty).
+    pub stations: Vec<StationId>,
+    /// Parameters to include (all when empty).
+    pub parameters: Vec<Parameter>,
+    /// The resolution to read.
+    pub resolution: Resolution,
+    /// Inclusive start (record label time).
+    pub from: DateTime<Utc>,
+    /// Exclusive end.
+    pub to: DateTime<Utc>,
+}
+
+/// A time-series store backend.
+///
+/// Backends are used from one writer thread (writes) and any number of readers, each with its
+/// own handle from [`open`]; they need to be `Send` but not `Sync`.
+pub trait Store: Send {
+    /// Writes a batch atomically; a record with the key of an existing one replaces it.
+    /// Returns how many records were written.
+    fn write(&mut self, records: &[Record]) -> Result<usize, StoreError>;
+
+    /// Records matching `query`, ordered by station, parameter, time.
+    fn read(&self, query: &Query) -> Result<Vec<Record>, StoreError>;
+
+    /// The most recent record of each station × parameter at `resolution` (optionally for one
+    /// station), ordered by station and parameter.
+    fn latest(
+        &self,
+        resolution: Resolution,
+        station: Option<&str>,
+    ) -> Result<Vec<Record>, StoreError>;
+
+    /// Number of records stored at `resolution`.
+    fn count(&self, resolution: Resolution) -> Result<u64, StoreError>;
+
+    /// Stores the current health of devices, replacing their previous entries.
+    fn put_health(&mut self, health: &[DeviceHealth]) -> Result<(), StoreError>;
+
+    /// The last stored health of every device, ordered by device id.
+    fn health(&self) -> Result<Vec<DeviceHealth>, StoreError>;
+}
+
+/// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`).
+pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    let path = if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest.trim_start_matches("//")
+    } else if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
+        url
+    } else {
+        return Err(StoreError::InvalidUrl {
+            url: url.to_string(),
+            reason: "expected `sqlite:PATH`".to_string(),
+        });
+    };
+    if path.is_empty() {
+        return Err(StoreError::InvalidUrl {
+            url: url.to_string(),
+            reason: "the path is empty".to_string(),
+        });
+    }
+    Ok(Box::new(sqlite::SqliteStore::open(path)?))
+}

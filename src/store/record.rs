@@ -1,0 +1,173 @@
+//! The records a store keeps.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::quality::Flag;
+use crate::units::Parameter;
+
+/// A station identifier, shared cheaply between the many records of one station.
+pub type StationId = Arc<str>;
+
+/// The time resolution of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+pub enum Resolution {
+    /// One poll's sample, labelled with its scheduled poll time.
+    Sample,
+    /// A 1-minute mean, labelled with the end of its minute.
+    Minute,
+    /// An hourly mean, labelled with the end of its hour (hour-ending).
+    Hour,
+    /// A daily statistic, labelled with the local day's start (midnight, network time zone).
+    Day,
+}
+
+impl Resolution {
+    /// Every resolution.
+    pub const ALL: [Resolution; 4] = [
+        Resolution::Sample,
+        Resolution::Minute,
+        Resolution::Hour,
+        Resolution::Day,
+    ];
+
+    /// The code used in the store and on the command line.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Resolution::Sample => "sample",
+            Resolution::Minute => "1m",
+            Resolution::Hour => "1h",
+            Resolution::Day => "1d",
+        }
+    }
+
+    /// The length of one period (samples have none).
+    pub fn period(self) -> Option<TimeDelta> {
+        match self {
+            Resolution::Sample => None,
+            Resolution::Minute => Some(TimeDelta::minutes(1)),
+            Resolution::Hour => Some(TimeDelta::hours(1)),
+            Resolution::Day => Some(TimeDelta::days(1)),
+        }
+    }
+}
+
+impl fmt::Display for Resolution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl From<Resolution> for &'static str {
+    fn from(r: Resolution) -> Self {
+        r.code()
+    }
+}
+
+/// Error for an unknown resolution code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown resolution `{0}` (expected sample, 1m, 1h or 1d)")]
+pub struct UnknownResolution(pub String);
+
+impl FromStr for Resolution {
+    type Err = UnknownResolution;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sample" | "raw" => Ok(Resolution::Sample),
+            "1m" | "minute" => Ok(Resolution::Minute),
+            "1h" | "hour" => Ok(Resolution::Hour),
+            "1d" | "day" => Ok(Resolution::Day),
+            _ => Err(UnknownResolution(s.to_string())),
+        }
+    }
+}
+
+impl TryFrom<String> for Resolution {
+    type Error = UnknownResolution;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// One stored value: a sample or an aggregate of one parameter at one station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Station id.
+    pub station: StationId,
+    /// What was measured.
+    pub parameter: Parameter,
+    /// Sample, minute, hour or day.
+    pub resolution: Resolution,
+    /// Label time in UTC (see [`Resolution`] for what the label means).
+    pub time: DateTime<Utc>,
+    /// The value in the parameter's canonical unit.
+    pub value: f64,
+    /// HJ 212 flag. For aggregates: `N` when the period is valid, else the dominant reason.
+    pub flag: Flag,
+    /// For aggregates, how many valid (`N`) values went into the mean; 1 for a valid sample,
+    /// 0 for a flagged one.
+    pub count: u32,
+}
+
+/// The health of one device as its collector sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceHealth {
+    /// Device id (unique in the network).
+    pub device: String,
+    /// The station the device belongs to.
+    pub station: String,
+    /// Whether the last poll succeeded.
+    pub online: bool,
+    /// Time (pipeline clock) of the last successful poll.
+    pub last_success: Option<DateTime<Utc>>,
+    /// Time of the last poll attempt.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Polls attempted since the collector started.
+    pub polls: u64,
+    /// Polls that succeeded.
+    pub successes: u64,
+    /// Scheduled polls skipped because the previous one was still running.
+    pub skipped: u64,
+    /// Failures in a row (0 when online).
+    pub consecutive_failures: u32,
+    /// Round-trip time of the last successful poll, in milliseconds (real time).
+    pub last_latency_ms: Option<f64>,
+    /// Names of the status/alarm bits currently set.
+    pub status: Vec<String>,
+    /// The last error, if the last poll failed.
+    pub last_error: Option<String>,
+}
+
+impl DeviceHealth {
+    /// A device that has not been polled yet.
+    pub fn new(device: &str, station: &str) -> DeviceHealth {
+        DeviceHealth {
+            device: device.to_string(),
+            station: station.to_string(),
+            online: false,
+            last_success: None,
+            last_attempt: None,
+            polls: 0,
+            successes: 0,
+            skipped: 0,
+            consecutive_failures: 0,
+            last_latency_ms: None,
+            status: Vec::new(),
+            last_error: None,
+        }
+    }
+
+    /// Share of polls that succeeded (1 before the first poll).
+    pub fn success_ratio(&self) -> f64 {
+        if self.polls == 0 {
+            1.0
+        } else {
+            self.successes as f64 / self.polls as f64
+        }
+    }
+}
