@@ -10,3 +10,5 @@ pub mod quality;
 pub mod registry;
 pub mod store;
 pub mod units;
+pub mod collect;
+pub mod config;

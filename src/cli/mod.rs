@@ -1,0 +1,100 @@
+//! Command-line interface: argument parsing and the commands.
+
+mod collect;
+mod demo;
+mod query;
+mod sim;
+mod stations;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use lantian::config::Config;
+use lantian::registry::Registry;
+
+/// lantian (蓝天) — air-quality monitoring: collect readings from monitoring stations over
+/// Modbus, store them, and turn them into AQI, rankings, source analyses and reports.
+#[derive(Debug, Parser)]
+#[command(name = "lantian", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file [default: lantian.toml if present, else built-in defaults].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Network registry file (overrides the configuration).
+    #[arg(long, global = true, value_name = "FILE")]
+    registry: Option<PathBuf>,
+    /// Store URL, e.g. `sqlite:lantian.db` (overrides the configuration).
+    #[arg(long, global = true, value_name = "URL")]
+    store: Option<String>,
+    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on the console.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole pipeline on a simulated network: simulator → Modbus → collectors → store,
+    /// one or more simulated days at high speed, then a summary.
+    Demo(demo::DemoArgs),
+    /// Serve the simulated stations over Modbus (TCP, RTU, RTU over TCP) until Ctrl-C.
+    Sim(sim::SimArgs),
+    /// Poll the network's devices and store their readings until Ctrl-C.
+    Collect(collect::CollectArgs),
+    /// List the stations and devices of the registry (and validate it).
+    Stations(stations::StationsArgs),
+    /// Print stored readings as a table or CSV.
+    Query(query::QueryArgs),
+}
+
+/// Sets up `tracing` output on stderr.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("lantian={level},warn")));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// Runs the chosen command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = match &cli.config {
+        Some(path) => Config::load(path)?,
+        None if Path::new("lantian.toml").exists() => Config::load(Path::new("lantian.toml"))?,
+        None => Config::default(),
+    };
+    if let Some(registry) = cli.registry {
+        config.registry = registry;
+    }
+    if let Some(store) = cli.store.clone() {
+        config.store = store;
+    }
+    match cli.command {
+        Command::Demo(args) => demo::run(&config, cli.store.is_some(), args).await,
+        Command::Sim(args) => sim::run(&config, args).await,
+        Command::Collect(args) => collect::run(&config, args).await,
+        Command::Stations(args) => stations::run(&config, args),
+        Command::Query(args) => query::run(&config, args),
+    }
+}
+
+/// Loads the registry named by the configuration.
+fn load_registry(config: &Config) -> anyhow::Result<Registry> {
+    Ok(Registry::load(&config.registry)?)
+}
+
+/// Opens the configured store.
+fn open_store(config: &Config) -> anyhow::Result<Box<dyn lantian::store::Store>> {
+    lantian::store::open(&config.store).with_context(|| format!("opening store {}", config.store))
+}

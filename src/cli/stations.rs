@@ -1,0 +1,64 @@
+//! `lantian stations`: list and validate the registry.
+
+use clap::Args;
+use lantian::config::Config;
+
+use super::table::Table;
+
+/// Options of `lantian stations`.
+#[derive(Debug, Args)]
+pub struct StationsArgs {
+    /// Also list every device with its profile, endpoint, unit and poll interval.
+    #[arg(long)]
+    devices: bool,
+}
+
+/// Loads (and so validates) the registry and prints it.
+pub fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
+    let registry = super::load_registry(config)?;
+    let net = &registry.network;
+    println!(
+        "{} — {} ({}), time zone {}, {} stations, {} devices, {} profiles",
+        net.id,
+        net.name,
+        net.name_en,
+        net.time_zone,
+        registry.stations.len(),
+        registry.devices().count(),
+        registry.profiles.len()
+    );
+    if args.devices {
+        let mut t = Table::new(&["device", "station", "profile", "endpoint", "unit", "interval"], &["unit"]);
+        for d in registry.devices() {
+            t.push(vec![
+                d.id.clone(),
+                d.station.to_string(),
+                d.profile.id.clone(),
+                d.transport.to_string(),
+                d.unit.to_string(),
+                format!("{}s", d.poll_interval.num_seconds()),
+            ]);
+        }
+        print!("{}", t.render());
+    } else {
+        let mut t = Table::new(
+            &["id", "name", "name_en", "district", "kind", "lat", "lon", "elev_m", "devices"],
+            &["lat", "lon", "elev_m", "devices"],
+        );
+        for s in &registry.stations {
+            t.push(vec![
+                s.id.to_string(),
+                s.name.clone(),
+                s.name_en.clone(),
+                s.district.clone(),
+                format!("{:?}", s.kind).to_lowercase(),
+                format!("{:.4}", s.lat),
+                format!("{:.4}", s.lon),
+                format!("{:.0}", s.elevation_m),
+                s.devices.len().to_string(),
+            ]);
+        }
+        print!("{}", t.render());
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Capped exponential back-off with jitter, for retries and reconnects.
+
+use std::time::Duration;
+
+/// Back-off state: `initial × 2^n`, capped at `max`, with "equal jitter" (half fixed, half
+/// random) so that many devices failing together do not retry in lockstep.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    initial: Duration,
+    max: Duration,
+    failures: u32,
+}
+
+impl Backoff {
+    /// A back-off starting at `initial` and never exceeding `max`.
+    pub fn new(initial: Duration, max: Duration) -> Backoff {
+        Backoff { initial, max: max.max(initial), failures: 0 }
+    }
+
+    /// Records a failure and returns how long to wait before the next attempt.
+    pub fn next_delay(&mut self) -> Duration {
+        let exp = self.failures.min(30);
+        self.failures = self.failures.saturating_add(1);
+        let ceiling = self.initial.saturating_mul(1u32 << exp.min(20)).min(self.max);
+        let half = ceiling / 2;
+        let jitter = rand::random_range(0..=half.as_micros() as u64);
+        half + Duration::from_micros(jitter)
+    }
+
+    /// Forgets past failures (after a success).
+    pub fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_then_caps() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        let delays: Vec<_> = (0..10).map(|_| b.next_delay()).collect();
+        assert!(delays[0] >= Duration::from_millis(50) && delays[0] <= Duration::from_millis(100));
+        assert!(delays[3] >= Duration::from_millis(400) && delays[3] <= Duration::from_millis(800));
+        for d in &delays[5..] {
+            assert!(*d >= Duration::from_secs(1) && *d <= Duration::from_secs(2), "{d:?}");
+        }
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(100));
+    }
+}

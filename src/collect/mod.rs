@@ -1,0 +1,139 @@
+//! Collectors: polling devices over Modbus, flagging and aggregating their samples.
+//!
+//! [`Collector::start`] spawns one task per device connection — one per Modbus TCP device, one
+//! per serial bus or serial gateway (whose devices must take turns) — so a slow or dead device
+//! never delays the others. Each task polls on the shared [`Clock`](crate::clock::Clock),
+//! aligned to whole multiples of the poll interval, and sends completed minute and hour
+//! records (and optionally every sample) to the store sink.
+
+pub mod aggregate;
+mod backoff;
+pub mod health;
+pub mod metrics;
+mod poller;
+mod read;
+pub mod sink;
+mod transport;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::registry::Device;
+use crate::store::Record;
+use health::HealthBoard;
+use metrics::LatencyHistogram;
+use poller::{Connection, PolledDevice, Shared};
+
+pub use read::{Block, ReadError, Sample, interpret, read_plan};
+pub use transport::connect;
+
+/// Collector settings (`[collect]` in the configuration). Durations are real time.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CollectorConfig {
+    /// Time allowed for one request (and for connecting); `timeout_ms` in files.
+    #[serde(rename = "timeout_ms", with = "millis")]
+    pub timeout: Duration,
+    /// Retries of a failed poll within its interval.
+    pub retries: u32,
+    /// First back-off delay (doubles per failure, with jitter); `backoff_initial_ms` in files.
+    #[serde(rename = "backoff_initial_ms", with = "millis")]
+    pub backoff_initial: Duration,
+    /// Back-off ceiling, also for reconnecting to a dead device; `backoff_max_ms` in files.
+    #[serde(rename = "backoff_max_ms", with = "millis")]
+    pub backoff_max: Duration,
+    /// Valid minutes needed for a valid hour (HJ 212 practice: 45 of 60).
+    pub min_valid_minutes: u32,
+    /// Also store every poll's sample (minute and hour means are always stored).
+    pub store_samples: bool,
+}
+
+impl Default for CollectorConfig {
+    fn default() -> Self {
+        CollectorConfig {
+            timeout: Duration::from_millis(1000),
+            retries: 2,
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(30),
+            min_valid_minutes: 45,
+            store_samples: false,
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+/// Running collectors.
+pub struct Collector {
+    tasks: JoinSet<()>,
+    /// Live health of every device, in the order the devices were given.
+    pub health: HealthBoard,
+    /// Latency of successful polls (real time).
+    pub latency: LatencyHistogram,
+    shutdown: CancellationToken,
+}
+
+impl Collector {
+    /// Starts polling `devices`, sending records to `records`.
+    pub fn start(
+        devices: &[Device],
+        clock: Clock,
+        config: CollectorConfig,
+        records: mpsc::Sender<Vec<Record>>,
+    ) -> Collector {
+        let health = HealthBoard::new(devices.iter().map(|d| (d.id.as_str(), &*d.station)));
+        let latency = LatencyHistogram::default();
+        let shutdown = CancellationToken::new();
+        let mut connections: BTreeMap<_, Vec<PolledDevice>> = BTreeMap::new();
+        for (i, device) in devices.iter().enumerate() {
+            // TCP devices get a connection each; devices on one serial line share one.
+            let key = if device.transport.is_shared_bus() {
+                (device.transport.clone(), String::new())
+            } else {
+                (device.transport.clone(), device.id.clone())
+            };
+            let polled = PolledDevice::new(device.clone(), health.slot(i), config.min_valid_minutes);
+            connections.entry(key).or_default().push(polled);
+        }
+        let shared = Arc::new(Shared {
+            clock,
+            config: config.clone(),
+            health: health.clone(),
+            latency: latency.clone(),
+            records,
+            shutdown: shutdown.clone(),
+        });
+        let mut tasks = JoinSet::new();
+        for ((transport, _), devices) in connections {
+            let connection = Connection::new(transport, devices, &config);
+            let shared = shared.clone();
+            tasks.spawn(async move { connection.run(&shared).await });
+        }
+        Collector { tasks, health, latency, shutdown }
+    }
+
+    /// Stops every task after its current poll, flushing completed periods, and waits.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while let Some(result) = self.tasks.join_next().await {
+            if let Err(e) = result {
+                tracing::error!("collector task failed: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The task behind one device connection: polls its device(s) on a clock-aligned schedule,
+//! retries and reconnects with back-off, keeps health, and aggregates samples.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio_modbus::client::Context;
+use tokio_modbus::prelude::SlaveContext;
+use tokio_modbus::Slave;
+use tokio_util::sync::CancellationToken;
+
+use super::aggregate::Aggregator;
+use super::backoff::Backoff;
+use super::health::{HealthBoard, Slot};
+use super::metrics::LatencyHistogram;
+use super::read::{Block, Sample, interpret, read_plan};
+use super::transport::connect;
+use super::CollectorConfig;
+use crate::clock::{Clock, next_aligned};
+use crate::registry::{Device, Transport};
+use crate::store::{Record, Resolution};
+
+/// A device served by a connection task, with its schedule and aggregation state.
+pub(super) struct PolledDevice {
+    pub device: Device,
+    pub slot: Slot,
+    next_due: Option<DateTime<Utc>>,
+    aggregators: Vec<Aggregator>,
+}
+
+impl PolledDevice {
+    pub fn new(device: Device, slot: Slot, min_valid_minutes: u32) -> PolledDevice {
+        let aggregators = device
+            .profile
+            .parameters()
+            .map(|p| Aggregator::new(device.station.clone(), p, min_valid_minutes))
+            .collect();
+        PolledDevice { device, slot, next_due: None, aggregators }
+    }
+}
+
+/// Everything a connection task shares with the rest of the collector.
+pub(super) struct Shared {
+    pub clock: Clock,
+    pub config: CollectorConfig,
+    pub health: HealthBoard,
+    pub latency: LatencyHistogram,
+    pub records: mpsc::Sender<Vec<Record>>,
+    pub shutdown: CancellationToken,
+}
+
+/// One connection (a TCP device, or a serial bus / gateway shared by several devices).
+pub(super) struct Connection {
+    transport: Transport,
+    devices: Vec<PolledDevice>,
+    ctx: Option<Context>,
+    reconnect_at: Option<Instant>,
+    reconnect_backoff: Backoff,
+    samples: Vec<Sample>,
+    active_status: Vec<usize>,
+    out: Vec<Record>,
+}
+
+impl Connection {
+    pub fn new(transport: Transport, devices: Vec<PolledDevice>, config: &CollectorConfig) -> Self {
+        Connection {
+            transport,
+            devices,
+            ctx: None,
+            reconnect_at: None,
+            reconnect_backoff: Backoff::new(config.backoff_initial, config.backoff_max),
+            samples: Vec::new(),
+            active_status: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Runs until shutdown. Completed periods are flushed before returning.
+    pub async fn run(mut self, shared: &Shared) {
+        let start = shared.clock.now();
+        for d in &mut self.devices {
+            d.next_due = Some(next_aligned(start, d.device.poll_interval));
+        }
+        loop {
+            let due = self.devices.iter().filter_map(|d| d.next_due).min().expect("a device");
+            tokio::select! {
+                () = shared.clock.sleep_until(due) => {}
+                () = shared.shutdown.cancelled() => break,
+            }
+            for i in 0..self.devices.len() {
+                if self.devices[i].next_due.is_some_and(|t| t <= due) {
+                    self.poll(i, shared).await;
+                }
+            }
+            if !self.out.is_empty() && !self.send(shared).await {
+                return;
+            }
+        }
+        let now = shared.clock.now();
+        for d in &mut self.devices {
+            for agg in &mut d.aggregators {
+                agg.flush_until(now, &mut self.out);
+            }
+        }
+        self.send(shared).await;
+    }
+
+    async fn send(&mut self, shared: &Shared) -> bool {
+        let batch = std::mem::take(&mut self.out);
+        shared.records.send(batch).await.is_ok()
+    }
+
+    /// Polls device `i` for its due tick and schedules its next tick.
+    async fn poll(&mut self, i: usize, shared: &Shared) {
+        let tick = self.devices[i].next_due.expect("scheduled");
+        let interval = self.devices[i].device.poll_interval;
+        let started = Instant::now();
+        // The poll may use at most the time until the next tick (in real time).
+        let budget = shared.clock.real_duration(next_aligned(tick, interval) - shared.clock.now());
+        let deadline = started + budget.max(shared.config.timeout);
+        let result = self.read_with_retries(i, deadline, shared).await;
+        let elapsed = started.elapsed();
+
+        let dev = &mut self.devices[i];
+        let mut health = shared.health.entry(dev.slot);
+        health.polls += 1;
+        health.last_attempt = Some(tick);
+        match result {
+            Ok(blocks) => {
+                shared.latency.record(elapsed);
+                interpret(&dev.device.profile, &blocks, &mut self.samples, &mut self.active_status);
+                health.online = true;
+                health.successes += 1;
+                health.consecutive_failures = 0;
+                health.last_success = Some(tick);
+                health.last_latency_ms = Some(elapsed.as_secs_f64() * 1e3);
+                health.last_error = None;
+                let status = &dev.device.profile.status;
+                health.status.clear();
+                health.status.extend(self.active_status.iter().map(|&j| status[j].name.clone()));
+                for (sample, agg) in self.samples.iter().zip(&mut dev.aggregators) {
+                    agg.push(tick, sample.value, sample.flag, &mut self.out);
+                    if shared.config.store_samples
+                        && let Some(value) = sample.value
+                    {
+                        self.out.push(Record {
+                            station: dev.device.station.clone(),
+                            parameter: sample.parameter,
+                            resolution: Resolution::Sample,
+                            time: tick,
+                            value,
+                            flag: sample.flag,
+                            count: u32::from(sample.flag.is_valid()),
+                        });
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::debug!(device = %dev.device.id, %error, "poll failed");
+                health.online = false;
+                health.consecutive_failures += 1;
+                health.last_error = Some(error);
+                for agg in &mut dev.aggregators {
+                    agg.push(tick, None, crate::quality::Flag::CommError, &mut self.out);
+                }
+            }
+        }
+        // Next tick: the first aligned instant after both this tick and now; ticks that
+        // passed while this poll ran are skipped, never run late in a burst.
+        let now = shared.clock.now();
+        let next = next_aligned(tick.max(now), interval);
+        let missed = ((next - tick).num_microseconds().unwrap_or(0)
+            / interval.num_microseconds().unwrap_or(1)
+            - 1)
+        .max(0) as u64;
+        health.skipped += missed;
+        drop(health);
+        dev.next_due = Some(next);
+    }
+
+    /// Reads device `i`'s plan, reconnecting and retrying with back-off until `deadline`.
+    async fn read_with_retries(
+        &mut self,
+        i: usize,
+        deadline: Instant,
+        shared: &Shared,
+    ) -> Result<Vec<Block>, String> {
+        let config = &shared.config;
+        let unit = self.devices[i].device.unit;
+        let mut retry_backoff = Backoff::new(config.backoff_initial, config.backoff_max);
+        let mut attempt = 0;
+        loop {
+            let error = match self.attempt(i, unit, config.timeout).await {
+                Ok(blocks) => {
+                    self.reconnect_backoff.reset();
+                    return Ok(blocks);
+                }
+                Err(e) => e,
+            };
+            attempt += 1;
+            let delay = retry_backoff.next_delay();
+            if attempt > config.retries || self.reconnect_at.is_some() || Instant::now() + delay >= deadline {
+                return Err(error);
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt: connect if needed, then read. Transport failures close the connection
+    /// and set when the next connection attempt may happen.
+    async fn attempt(&mut self, i: usize, unit: u8, timeout: Duration) -> Result<Vec<Block>, String> {
+        if self.ctx.is_none() {
+            if let Some(at) = self.reconnect_at {
+                if Instant::now() < at {
+                    return Err("offline; waiting to reconnect".to_string());
+                }
+            }
+            match connect(&self.transport, unit, timeout).await {
+                Ok(ctx) => {
+                    self.ctx = Some(ctx);
+                    self.reconnect_at = None;
+                }
+                Err(e) => {
+                    self.reconnect_at = Some(Instant::now() + self.reconnect_backoff.next_delay());
+                    return Err(format!("connect to {}: {e}", self.transport));
+                }
+            }
+        }
+        let ctx = self.ctx.as_mut().expect("connected");
+        ctx.set_slave(Slave(unit));
+        match read_plan(ctx, &self.devices[i].device.profile.plan, timeout).await {
+            Ok(blocks) => Ok(blocks),
+            Err(e) => {
+                if e.needs_reconnect() {
+                    self.ctx = None;
+                }
+                Err(e.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! One poll of one device: executing its planned requests and turning the responses into
+//! flagged samples.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use tokio_modbus::ExceptionCode;
+use tokio_modbus::client::{Context, Reader};
+
+use crate::modbus::decode::decode;
+use crate::modbus::plan::{PollPlan, ReadRequest};
+use crate::modbus::RegisterKind;
+use crate::quality::Flag;
+use crate::registry::Profile;
+use crate::units::Parameter;
+
+/// The response to one planned request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Holding or input registers.
+    Words(Vec<u16>),
+    /// Coils or discrete inputs.
+    Bits(Vec<bool>),
+}
+
+/// Why a poll failed, naming the request that failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The connection failed or broke; it must be reopened.
+    Transport(io::Error),
+    /// No answer within the timeout; the connection is reopened (a late answer would be
+    /// mistaken for the next one's).
+    Timeout(ReadRequest),
+    /// The device answered with a Modbus exception.
+    Exception(ReadRequest, ExceptionCode),
+    /// The device answered with a malformed or mismatched frame.
+    Protocol(ReadRequest, String),
+    /// The answer had fewer items than asked for.
+    Short(ReadRequest, usize),
+}
+
+impl ReadError {
+    /// True when the connection can no longer be trusted and must be reopened.
+    pub fn needs_reconnect(&self) -> bool {
+        !matches!(self, ReadError::Exception(..) | ReadError::Short(..))
+    }
+}
+
+struct Span<'a>(&'a ReadRequest);
+
+impl fmt::Display for Span<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        let last = u32::from(r.start) + u32::from(r.count) - 1;
+        write!(f, "{} {}..={}", r.kind, r.start, last)
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Transport(e) => write!(f, "connection: {e}"),
+            ReadError::Timeout(r) => write!(f, "{}: no answer in time", Span(r)),
+            ReadError::Exception(r, code) => write!(f, "{}: Modbus exception {code:?}", Span(r)),
+            ReadError::Protocol(r, why) => write!(f, "{}: bad frame: {why}", Span(r)),
+            ReadError::Short(r, got) => {
+                write!(f, "{}: short answer ({got} of {} items)", Span(r), r.count)
+            }
+        }
+    }
+}
+
+/// Executes every request of `plan` on `ctx`, each within `timeout`.
+pub async fn read_plan(
+    ctx: &mut Context,
+    plan: &PollPlan,
+    timeout: Duration,
+) -> Result<Vec<Block>, ReadError> {
+    let mut blocks = Vec::with_capacity(plan.requests.len());
+    for request in &plan.requests {
+        let (start, count) = (request.start, request.count);
+        let call = async {
+            match request.kind {
+                RegisterKind::Holding => {
+                    ctx.read_holding_registers(start, count).await.map(|r| r.map(Block::Words))
+                }
+                RegisterKind::Input => {
+                    ctx.read_input_registers(start, count).await.map(|r| r.map(Block::Words))
+                }
+                RegisterKind::Coil => ctx.read_coils(start, count).await.map(|r| r.map(Block::Bits)),
+                RegisterKind::DiscreteInput => {
+                    ctx.read_discrete_inputs(start, count).await.map(|r| r.map(Block::Bits))
+                }
+            }
+        };
+        let block = match tokio::time::timeout(timeout, call).await {
+            Err(_) => return Err(ReadError::Timeout(*request)),
+            Ok(Err(tokio_modbus::Error::Transport(e))) => return Err(ReadError::Transport(e)),
+            Ok(Err(tokio_modbus::Error::Protocol(e))) => {
+                return Err(ReadError::Protocol(*request, e.to_string()));
+            }
+            Ok(Ok(Err(code))) => return Err(ReadError::Exception(*request, code)),
+            Ok(Ok(Ok(block))) => block,
+        };
+        let got = match &block {
+            Block::Words(w) => w.len(),
+            Block::Bits(b) => b.len(),
+        };
+        if got < usize::from(count) {
+            return Err(ReadError::Short(*request, got));
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
+}
+
+/// One parameter's value from one poll.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// What was measured.
+    pub parameter: Parameter,
+    /// Canonical value; `None` when the device gave no usable number.
+    pub value: Option<f64>,
+    /// HJ 212 flag from the status bits and the range check (`B` when no value).
+    pub flag: Flag,
+}
+
+/// Interprets the responses of a poll: decodes every value, applies the status bits and the
+/// range check, and lists the status bits that are set (indices into `profile.status`).
+///
+/// A value that decodes to NaN or infinity is not a measurement: it yields no value (`B`)
+/// rather than a made-up number.
+pub fn interpret(
+    profile: &Profile,
+    blocks: &[Block],
+    samples: &mut Vec<Sample>,
+    active_status: &mut Vec<usize>,
+) {
+    samples.clear();
+    active_status.clear();
+    let locations = &profile.plan.locations;
+    for (j, status) in profile.status.iter().enumerate() {
+        let at = locations[profile.values.len() + j];
+        let set = match &blocks[at.request] {
+            Block::Bits(bits) => bits[usize::from(at.offset)],
+            Block::Words(words) => {
+                let bit = status.bit.unwrap_or(0);
+                words[usize::from(at.offset)] & (1u16 << bit) != 0
+            }
+        };
+        if set {
+            active_status.push(j);
+        }
+    }
+    for (i, spec) in profile.values.iter().enumerate() {
+        let at = locations[i];
+        let raw = match &blocks[at.request] {
+            Block::Words(words) => decode(&words[usize::from(at.offset)..], spec.data_type, spec.order),
+            Block::Bits(bits) => f64::from(u8::from(bits[usize::from(at.offset)])),
+        };
+        let device_value = raw.mul_add(spec.scale, spec.offset);
+        if !device_value.is_finite() {
+            samples.push(Sample { parameter: spec.parameter, value: None, flag: Flag::CommError });
+            continue;
+        }
+        let mut flag = if spec.out_of_range(device_value) { Flag::OverRange } else { Flag::Normal };
+        for &j in active_status.iter() {
+            let status = &profile.status[j];
+            if let Some(f) = status.meaning.flag().filter(|_| status.affects(spec.parameter)) {
+                flag = flag.max(f);
+            }
+        }
+        let value = spec.conversion.apply(device_value);
+        samples.push(Sample { parameter: spec.parameter, value: Some(value), flag });
+    }
+}

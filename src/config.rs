@@ -1,0 +1,120 @@
+//! The main configuration file (`lantian.toml`): where the registry, the store and the
+//! scenario are, and the collector settings. Relative paths are relative to the file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::collect::CollectorConfig;
+
+/// Error reading the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema (the message names line, column and key).
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// toml's message, with the line and the offending field.
+        message: String,
+    },
+}
+
+/// The main configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The network registry file.
+    #[serde(default = "default_registry")]
+    pub registry: PathBuf,
+    /// The store URL (`sqlite:PATH`).
+    #[serde(default = "default_store")]
+    pub store: String,
+    /// The simulator scenario used by `lantian sim` and `lantian demo`.
+    #[serde(default = "default_scenario")]
+    pub scenario: PathBuf,
+    /// Collector settings.
+    #[serde(default)]
+    pub collect: CollectorConfig,
+}
+
+fn default_registry() -> PathBuf {
+    PathBuf::from("stations/dongguan.toml")
+}
+
+fn default_store() -> String {
+    "sqlite:lantian.db".to_string()
+}
+
+fn default_scenario() -> PathBuf {
+    PathBuf::from("stations/scenarios/dongguan-demo.toml")
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            registry: default_registry(),
+            store: default_store(),
+            scenario: default_scenario(),
+            collect: CollectorConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path`, resolving relative paths against its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigFileError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigFileError::Io { path: path.to_path_buf(), source })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigFileError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.registry = base.join(&config.registry);
+        config.scenario = base.join(&config.scenario);
+        if let Some(rest) = config.store.strip_prefix("sqlite:") {
+            if !Path::new(rest).is_absolute() {
+                config.store = format!("sqlite:{}", base.join(rest).display());
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_and_resolves_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(&path, "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n")
+            .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.collect.timeout, std::time::Duration::from_millis(500));
+        assert_eq!(config.store, format!("sqlite:{}", dir.path().join("data/x.db").display()));
+        assert_eq!(config.registry, dir.path().join("stations/dongguan.toml"));
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(&path, "[collect]\nretries = 2\ntimeuot_ms = 5\n").unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("lantian.toml"), "{message}");
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("timeuot_ms"), "{message}");
+    }
+}

@@ -1,0 +1,90 @@
+//! A byte stream wrapper through which the simulator breaks a connection on purpose: it can
+//! cut the connection (a device going offline) or replace the next response frame with noise
+//! (a garbled frame, as from a failing serial gateway).
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Switches shared between a connection's Modbus service and its stream.
+#[derive(Debug, Default)]
+pub struct Sabotage {
+    cut: AtomicBool,
+    garble_next: AtomicBool,
+}
+
+impl Sabotage {
+    /// Closes the connection at the next read or write.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::Relaxed);
+    }
+
+    /// Replaces the next frame written with noise of the same length.
+    pub fn garble_next(&self) {
+        self.garble_next.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A stream that obeys a [`Sabotage`].
+#[derive(Debug)]
+pub struct FaultyStream<S> {
+    inner: S,
+    sabotage: Arc<Sabotage>,
+    noise: Vec<u8>,
+}
+
+impl<S> FaultyStream<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, sabotage: Arc<Sabotage>) -> Self {
+        FaultyStream { inner, sabotage, noise: Vec::new() }
+    }
+}
+
+fn cut_error() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionReset, "simulated device went offline")
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for FaultyStream<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.sabotage.cut.load(Ordering::Relaxed) {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for FaultyStream<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.sabotage.cut.load(Ordering::Relaxed) {
+            return Poll::Ready(Err(cut_error()));
+        }
+        if self.sabotage.garble_next.swap(false, Ordering::Relaxed) {
+            let this = &mut *self;
+            this.noise.clear();
+            // Same length, unrelated content: header fields and payload no longer match.
+            this.noise.extend((0..buf.len()).map(|i| (i as u8).wrapping_mul(97).wrapping_add(0x5A)));
+            return Pin::new(&mut this.inner).poll_write(cx, &this.noise);
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
