@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and the commands.
 
+mod clock_args;
 mod collect;
 mod demo;
 mod query;
@@ -97,4 +98,29 @@ fn load_registry(config: &Config) -> anyhow::Result<Registry> {
 /// Opens the configured store.
 fn open_store(config: &Config) -> anyhow::Result<Box<dyn lantian::store::Store>> {
     lantian::store::open(&config.store).with_context(|| format!("opening store {}", config.store))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

@@ -26,10 +26,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::registry::Device;
-use crate::store::Record;
+use crate::store::{Record, Store, StoreError};
 use health::HealthBoard;
 use metrics::LatencyHistogram;
 use poller::{Connection, PolledDevice, Shared};
+use sink::{SinkStats, StoreSink};
 
 pub use read::{Block, ReadError, Sample, interpret, read_plan};
 pub use transport::connect;
@@ -135,5 +136,29 @@ impl Collector {
                 tracing::error!("collector task failed: {e}");
             }
         }
+    }
+}
+
+/// Collectors wired to a store: the collect → store part of the pipeline.
+pub struct Pipeline {
+    /// The running collectors (health and latency are readable while running).
+    pub collector: Collector,
+    sink: StoreSink,
+}
+
+impl Pipeline {
+    /// Starts collecting `devices` into `store`.
+    pub fn start(devices: &[Device], clock: Clock, config: CollectorConfig, store: Box<dyn Store>) -> Pipeline {
+        // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
+        let (tx, rx) = mpsc::channel(4096);
+        let collector = Collector::start(devices, clock, config, tx);
+        let sink = StoreSink::spawn(store, rx, collector.health.clone());
+        Pipeline { collector, sink }
+    }
+
+    /// Stops the collectors, writes everything they produced, and returns what was written.
+    pub async fn stop(self) -> Result<SinkStats, StoreError> {
+        self.collector.stop().await;
+        self.sink.join().await
     }
 }

@@ -1,0 +1,71 @@
+//! `lantian collect`: poll the network and store its readings.
+
+use std::time::Duration;
+
+use clap::Args;
+use lantian::collect::Pipeline;
+use lantian::config::Config;
+
+use super::clock_args::ClockArgs;
+
+/// Options of `lantian collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    clock: ClockArgs,
+    /// Stop after this many real seconds (default: run until Ctrl-C / SIGTERM).
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f64>,
+    /// Seconds between progress lines.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    report_every: f64,
+}
+
+/// Collects until stopped.
+pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
+    let registry = super::load_registry(config)?;
+    let devices: Vec<_> = registry.devices().cloned().collect();
+    let store = super::open_store(config)?;
+    let clock = args.clock.clock()?;
+    let started = std::time::Instant::now();
+    let pipeline = Pipeline::start(&devices, clock, config.collect.clone(), store);
+    tracing::info!("collecting from {} devices into {}", devices.len(), config.store);
+    let stop = async {
+        match args.duration {
+            Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
+            None => super::shutdown_signal().await,
+        }
+    };
+    tokio::pin!(stop);
+    let mut report = tokio::time::interval(Duration::from_secs_f64(args.report_every.max(0.1)));
+    report.tick().await;
+    let mut last_polls = 0;
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            _ = report.tick() => {
+                let health = pipeline.collector.health.snapshot();
+                let polls: u64 = health.iter().map(|h| h.polls).sum();
+                let online = health.iter().filter(|h| h.online).count();
+                let latency = &pipeline.collector.latency;
+                tracing::info!(
+                    "{online}/{} devices online, {:.0} polls/s, latency p50 {:?} p99 {:?}",
+                    health.len(),
+                    (polls - last_polls) as f64 / args.report_every,
+                    latency.quantile(0.5).unwrap_or_default(),
+                    latency.quantile(0.99).unwrap_or_default(),
+                );
+                last_polls = polls;
+            }
+        }
+    }
+    tracing::info!("stopping: finishing polls and writing what was collected");
+    let stats = pipeline.stop().await?;
+    tracing::info!(
+        "stored {} records in {} transactions over {:.1} s",
+        stats.records,
+        stats.transactions,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

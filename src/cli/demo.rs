@@ -1,0 +1,219 @@
+//! `lantian demo`: the whole pipeline on a simulated network, end to end.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Days, TimeDelta, TimeZone, Utc};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lantian::clock::Clock;
+use lantian::collect::Pipeline;
+use lantian::config::Config;
+use lantian::quality::Flag;
+use lantian::registry::Registry;
+use lantian::sim::environment::Environment;
+use lantian::sim::scenario::Scenario;
+use lantian::sim::server::{Bind, Simulator};
+use lantian::store::{DeviceHealth, Query, Resolution, Store};
+use lantian::units::Parameter;
+
+use super::table::Table;
+
+/// Options of `lantian demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's store and outputs.
+    #[arg(long, default_value = "demo-out", value_name = "DIR")]
+    out: PathBuf,
+    /// Simulated days.
+    #[arg(long, default_value_t = 1)]
+    days: u32,
+    /// Simulated seconds per real second (1440: one day a minute).
+    #[arg(long, default_value_t = 1440.0)]
+    speed: f64,
+    /// First simulated local day, YYYY-MM-DD [default: yesterday in the network's time zone].
+    #[arg(long, value_name = "DATE")]
+    date: Option<chrono::NaiveDate>,
+}
+
+/// Runs the demo.
+pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.days >= 1, "--days must be at least 1");
+    anyhow::ensure!(args.speed.is_finite() && args.speed > 0.0, "--speed must be positive");
+    let real_start = Instant::now();
+    let mut registry = super::load_registry(config)?;
+    let scenario = Scenario::load(&config.scenario)?;
+    let tz = registry.network.time_zone;
+
+    // The simulated period: whole local days, starting at local midnight.
+    let first_day = args.date.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive() - Days::new(1));
+    let start = tz
+        .from_local_datetime(&first_day.and_time(Default::default()))
+        .earliest()
+        .context("local midnight does not exist")?
+        .to_utc();
+    let end = start + TimeDelta::days(i64::from(args.days));
+    // Begin a few simulated seconds early so the first polls land at midnight.
+    let clock = Clock::scaled(start - TimeDelta::seconds(5), args.speed);
+
+    let environment = Arc::new(Environment::new(scenario, &registry, start)?);
+    let sim = Simulator::start(&registry, environment.clone(), clock.clone(), Bind::Loopback(Default::default()))
+        .await
+        .context("starting the simulator")?;
+    sim.redirect(&mut registry);
+
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let store_url = if store_given {
+        config.store.clone()
+    } else {
+        format!("sqlite:{}", args.out.join("lantian.db").display())
+    };
+    let store = lantian::store::open(&store_url).with_context(|| format!("opening {store_url}"))?;
+    let devices: Vec<_> = registry.devices().cloned().collect();
+    tracing::info!(
+        "demo: {} stations, {} devices over Modbus TCP on loopback; {} → {} ({}) at ×{}",
+        registry.stations.len(),
+        devices.len(),
+        start.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        end.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        tz,
+        args.speed
+    );
+    let pipeline = Pipeline::start(&devices, clock.clone(), config.collect.clone(), store);
+
+    run_with_progress(&clock, start, end, &pipeline).await;
+    // Let the last polls of the period land, then close the final hour.
+    clock.sleep_until(end + TimeDelta::seconds(1)).await;
+    let stats = pipeline.stop().await?;
+    sim.stop().await;
+
+    let store = lantian::store::open(&store_url)?;
+    print_summary(&registry, store.as_ref(), start, end, &store_url)?;
+    println!(
+        "\n{} records written in {} transactions; {:.1} s real time for {} simulated day(s).",
+        stats.records,
+        stats.transactions,
+        real_start.elapsed().as_secs_f64(),
+        args.days
+    );
+    Ok(())
+}
+
+async fn run_with_progress(clock: &Clock, start: DateTime<Utc>, end: DateTime<Utc>, pipeline: &Pipeline) {
+    let total = (end - start).num_seconds().max(1) as u64;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} simulated {msg} [{wide_bar}] {percent}% (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    loop {
+        let now = clock.now();
+        let health = pipeline.collector.health.snapshot();
+        let online = health.iter().filter(|h| h.online).count();
+        bar.set_message(format!("{} · {online}/{} devices online", now.format("%H:%M"), health.len()));
+        bar.set_position((now - start).num_seconds().clamp(0, total as i64) as u64);
+        if now >= end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bar.finish_and_clear();
+}
+
+fn print_summary(
+    registry: &Registry,
+    store: &dyn Store,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    store_url: &str,
+) -> anyhow::Result<()> {
+    let tz = registry.network.time_zone;
+    let health = store.health()?;
+    let online = health.iter().filter(|h| h.online).count();
+    let stations_online = registry
+        .stations
+        .iter()
+        .filter(|s| health.iter().any(|h| h.station == *s.id && h.online))
+        .count();
+    println!("\n== lantian demo: {} ==", registry.network.name);
+    println!("store: {store_url}");
+    println!(
+        "stations online: {stations_online}/{}   devices online: {online}/{}",
+        registry.stations.len(),
+        health.len()
+    );
+    let minutes = store.count(Resolution::Minute)?;
+    let hours = store.count(Resolution::Hour)?;
+    println!("readings stored: {minutes} minute means, {hours} hourly means");
+
+    // Faults seen: devices with failed polls or raised status bits, and flagged data.
+    let all = Query { stations: vec![], parameters: vec![], resolution: Resolution::Minute, from: start, to: end + TimeDelta::minutes(1) };
+    let mut flags: BTreeMap<char, usize> = BTreeMap::new();
+    for r in store.read(&all)? {
+        if r.flag != Flag::Normal {
+            *flags.entry(r.flag.code()).or_default() += 1;
+        }
+    }
+    let flagged: Vec<String> = flags.iter().map(|(f, n)| format!("{f}: {n}")).collect();
+    println!("flagged minute means: {}", if flagged.is_empty() { "none".into() } else { flagged.join(", ") });
+    print_faulty_devices(&health);
+
+    // Hourly means of the last hour, per station.
+    let last_hour = end;
+    let params = [Parameter::Pm25, Parameter::Pm10, Parameter::So2, Parameter::No2, Parameter::Co, Parameter::O3, Parameter::WindSpeed, Parameter::WindDirection];
+    let query = Query { stations: vec![], parameters: params.to_vec(), resolution: Resolution::Hour, from: last_hour, to: last_hour + TimeDelta::seconds(1) };
+    let records = store.read(&query)?;
+    let label = last_hour.with_timezone(&tz);
+    println!(
+        "\nhourly means, hour ending {} ({tz}); µg/m³ (CO mg/m³), wind m/s and degrees; * = flagged",
+        label.format("%Y-%m-%d %H:%M")
+    );
+    let mut header = vec!["station", "name"];
+    header.extend(params.iter().map(|p| p.code()));
+    let mut table = Table::new(&header, &params.map(|p| p.code()));
+    for s in &registry.stations {
+        let mut row = vec![s.id.to_string(), s.name.clone()];
+        for p in params {
+            let cell = records
+                .iter()
+                .find(|r| r.station == s.id && r.parameter == p)
+                .map(|r| {
+                    let digits = if p == Parameter::Co || p == Parameter::WindSpeed { 1 } else { 0 };
+                    let mark = if r.flag.is_valid() { "" } else { "*" };
+                    format!("{:.*}{mark}", digits, r.value)
+                })
+                .unwrap_or_else(|| "—".to_string());
+            row.push(cell);
+        }
+        table.push(row);
+    }
+    print!("{}", table.render());
+    Ok(())
+}
+
+fn print_faulty_devices(health: &[DeviceHealth]) {
+    let mut troubled: Vec<&DeviceHealth> =
+        health.iter().filter(|h| h.successes < h.polls || !h.status.is_empty()).collect();
+    troubled.sort_by(|a, b| a.success_ratio().total_cmp(&b.success_ratio()));
+    if troubled.is_empty() {
+        println!("devices with faults: none");
+        return;
+    }
+    println!("devices with faults or status bits:");
+    let mut t = Table::new(&["device", "online", "polls ok", "skipped", "status", "last error"], &["polls ok", "skipped"]);
+    for h in troubled {
+        t.push(vec![
+            h.device.clone(),
+            if h.online { "yes" } else { "no" }.to_string(),
+            format!("{}/{}", h.successes, h.polls),
+            h.skipped.to_string(),
+            h.status.join("; "),
+            h.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    print!("{}", t.render());
+}

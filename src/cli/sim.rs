@@ -1,0 +1,44 @@
+//! `lantian sim`: serve the simulated network over Modbus.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use lantian::config::Config;
+use lantian::sim::environment::Environment;
+use lantian::sim::scenario::Scenario;
+use lantian::sim::server::{Bind, Simulator};
+
+use super::clock_args::ClockArgs;
+
+/// Options of `lantian sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[command(flatten)]
+    clock: ClockArgs,
+    /// Scenario file (overrides the configuration).
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<std::path::PathBuf>,
+}
+
+/// Serves until Ctrl-C.
+pub async fn run(config: &Config, args: SimArgs) -> anyhow::Result<()> {
+    let registry = super::load_registry(config)?;
+    let path = args.scenario.as_ref().unwrap_or(&config.scenario);
+    let scenario = Scenario::load(path)?;
+    let clock = args.clock.clock()?;
+    let environment = Arc::new(Environment::new(scenario, &registry, clock.now())?);
+    let sim = Simulator::start(&registry, environment, clock.clone(), Bind::AsConfigured)
+        .await
+        .context("starting the simulator")?;
+    tracing::info!(
+        "simulating {} stations, {} devices on {} endpoints (clock ×{}); Ctrl-C to stop",
+        registry.stations.len(),
+        registry.devices().count(),
+        sim.endpoints.len(),
+        clock.speed()
+    );
+    super::shutdown_signal().await;
+    sim.stop().await;
+    Ok(())
+}
