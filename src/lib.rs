@@ -5,6 +5,7 @@
 //! `ARCHITECTURE.md` for the map.
 
 pub mod clock;
+pub mod collect;
 pub mod modbus;
 pub mod quality;
 pub mod registry;

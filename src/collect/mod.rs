@@ -1,0 +1,3 @@
+//! Collectors: polling devices over Modbus, flagging and aggregating their samples.
+
+pub mod aggregate;
