@@ -5,10 +5,10 @@
 //! `ARCHITECTURE.md` for the map.
 
 pub mod clock;
+pub mod collect;
+pub mod config;
 pub mod modbus;
 pub mod quality;
 pub mod registry;
 pub mod store;
 pub mod units;
-pub mod collect;
-pub mod config;

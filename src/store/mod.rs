@@ -36,6 +36,23 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The store exists but cannot be used: its directory is missing, or the file holds a
+    /// foreign schema or one newer than this build understands.
+    #[error("store {path} cannot be used: {reason}")]
+    Unusable {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A value cannot be represented in the store (e.g. a counter above `i64::MAX`).
+    #[error("store {path}: cannot store {what}")]
+    Invalid {
+        /// The database file.
+        path: PathBuf,
+        /// What was rejected and why.
+        what: String,
+    },
     /// A stored row could not be turned back into a record (a corrupt or foreign database).
     #[error("store {path}: unreadable row: {reason}")]
     Corrupt {
@@ -70,7 +87,8 @@ pub trait Store: Send {
     /// Returns how many records were written.
     fn write(&mut self, records: &[Record]) -> Result<usize, StoreError>;
 
-    /// Records matching `query`, ordered by station, parameter, time.
+    /// Records matching `query`, ordered by station, parameter, time (stations in byte order of
+    /// their ids, parameters in [`Parameter`]'s order, i.e. that of [`Parameter::ALL`]).
     fn read(&self, query: &Query) -> Result<Vec<Record>, StoreError>;
 
     /// The most recent record of each station × parameter at `resolution` (optionally for one

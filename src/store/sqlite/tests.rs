@@ -1,0 +1,178 @@
+//! Unit tests of the SQLite backend: opening, URLs, schema checks and corrupt rows.
+//! Behaviour shared with other backends is in `tests/common/store_conformance.rs`.
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::store::open;
+
+fn temp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.db");
+    (dir, path)
+}
+
+#[test]
+fn url_errors() {
+    let err = open("sqlite:").err().expect("empty path must fail");
+    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err}");
+    assert!(err.to_string().contains("empty"), "{err}");
+    let err = open("sqlite://").err().expect("empty path must fail");
+    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err}");
+    let err = open("influx://localhost:8086/x")
+        .err()
+        .expect("unknown scheme");
+    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err}");
+    assert!(err.to_string().contains("sqlite:"), "{err}");
+}
+
+#[test]
+fn url_opens_a_file() {
+    let (_dir, path) = temp();
+    let mut store = open(&format!("sqlite:{}", path.display())).expect("open");
+    assert_eq!(store.count(Resolution::Minute).expect("count"), 0);
+    store.write(&[]).expect("empty write");
+    assert!(path.exists());
+}
+
+#[test]
+fn missing_directory_is_a_clear_error() {
+    let (dir, _) = temp();
+    let path = dir.path().join("no/such/dir/t.db");
+    let err = SqliteStore::open(&path).expect_err("missing dir");
+    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(
+        !dir.path().join("no").exists(),
+        "must not create directories"
+    );
+}
+
+#[test]
+fn wal_mode_and_schema_version() {
+    let (_dir, path) = temp();
+    let store = SqliteStore::open(&path).expect("open");
+    let mode: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+    let sync: i64 = store
+        .conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(sync, 1, "NORMAL");
+    drop(store);
+    SqliteStore::open(&path).expect("reopen an existing store");
+}
+
+#[test]
+fn newer_and_foreign_schemas_are_refused() {
+    let (_dir, path) = temp();
+    drop(SqliteStore::open(&path).expect("open"));
+    let conn = Connection::open(&path).expect("raw");
+    conn.execute(
+        "UPDATE meta SET value = '7' WHERE key = 'schema_version'",
+        [],
+    )
+    .expect("bump");
+    drop(conn);
+    let err = SqliteStore::open(&path).expect_err("newer schema");
+    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    assert!(err.to_string().contains("newer"), "{err}");
+
+    let (_dir2, foreign) = temp();
+    let conn = Connection::open(&foreign).expect("raw");
+    conn.execute_batch("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);")
+        .expect("foreign table");
+    drop(conn);
+    let err = SqliteStore::open(&foreign).expect_err("foreign schema");
+    assert!(err.to_string().contains("another application"), "{err}");
+}
+
+#[test]
+fn corrupt_rows_name_the_problem() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let t = Utc.with_ymd_and_hms(2025, 1, 1, 0, 1, 0).unwrap();
+    let rec = Record {
+        station: "S1".into(),
+        parameter: Parameter::Pm25,
+        resolution: Resolution::Minute,
+        time: t,
+        value: 12.0,
+        flag: Flag::Normal,
+        count: 3,
+    };
+    store.write(&[rec]).expect("write");
+    let q = Query {
+        stations: vec![],
+        parameters: vec![],
+        resolution: Resolution::Minute,
+        from: t,
+        to: t + chrono::TimeDelta::minutes(1),
+    };
+    store
+        .conn
+        .execute("UPDATE readings SET flag = 'X'", [])
+        .expect("corrupt flag");
+    let err = store.read(&q).expect_err("bad flag");
+    assert!(err.to_string().contains("unknown flag `X`"), "{err}");
+    store
+        .conn
+        .execute("UPDATE readings SET flag = 'N', parameter = 'pm99'", [])
+        .expect("corrupt parameter");
+    let err = store
+        .latest(Resolution::Minute, None)
+        .expect_err("bad parameter");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("pm99"), "{err}");
+}
+
+#[test]
+fn nan_round_trips_and_millis_truncate() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let t = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let rec = Record {
+        station: "S1".into(),
+        parameter: Parameter::Co,
+        resolution: Resolution::Sample,
+        time: t + chrono::TimeDelta::microseconds(1_500),
+        value: f64::NAN,
+        flag: Flag::Fault,
+        count: 0,
+    };
+    store.write(std::slice::from_ref(&rec)).expect("write");
+    let got = store
+        .latest(Resolution::Sample, Some("S1"))
+        .expect("latest");
+    assert_eq!(got.len(), 1);
+    assert!(got[0].value.is_nan());
+    assert_eq!(got[0].time, t + chrono::TimeDelta::milliseconds(1));
+    assert_eq!(got[0].flag, rec.flag);
+}
+
+#[test]
+fn latest_uses_the_primary_key() {
+    let (_dir, path) = temp();
+    let store = SqliteStore::open(&path).expect("open");
+    for sql in [FIRST_PAIR, NEXT_PARAMETER, NEXT_STATION, LATEST_OF_PAIR] {
+        let plan: Vec<String> = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan")
+            .query_map(
+                rusqlite::params_from_iter(["a", "b", "1m"].iter().take(sql.matches('?').count())),
+                |r| r.get::<_, String>(3),
+            )
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let plan = plan.join("; ");
+        // FIRST_PAIR reads the first row in key order (a `SCAN` stopped by `LIMIT 1`).
+        let seek = plan.contains("SEARCH readings USING PRIMARY KEY") || sql == FIRST_PAIR;
+        assert!(seek, "{sql}: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+    }
+}

@@ -1,0 +1,110 @@
+//! The SQLite backend against the store conformance suite, plus crash durability.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use common::store_conformance::{self as conformance, TestStore, rec};
+use lantian::store::sqlite::SqliteStore;
+use lantian::store::{Record, Resolution, Store};
+use lantian::units::Parameter;
+
+fn create() -> TestStore {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let path = dir.path().join("store.db");
+    let store = Box::new(SqliteStore::open(&path).expect("open"));
+    TestStore {
+        store,
+        reopen: Box::new(move || {
+            let _keep = &dir;
+            Box::new(SqliteStore::open(&path).expect("reopen"))
+        }),
+    }
+}
+
+#[test]
+fn conformance() {
+    conformance::run_all(&create);
+}
+
+const WRITER_ENV: &str = "LANTIAN_TEST_SQLITE_WRITER";
+const BATCH: i64 = 500;
+
+fn batch(n: i64) -> Vec<Record> {
+    (0..BATCH)
+        .map(|i| {
+            rec(
+                "K",
+                Parameter::Pm25,
+                Resolution::Sample,
+                n * BATCH + i,
+                n as f64,
+            )
+        })
+        .collect()
+}
+
+/// Child mode of [`killed_writer_loses_no_committed_batch`]: writes batches forever,
+/// announcing each commit on stdout. A no-op in a normal test run.
+#[test]
+fn sqlite_writer_child() {
+    let Ok(path) = std::env::var(WRITER_ENV) else {
+        return;
+    };
+    let mut store = SqliteStore::open(&path).expect("child open");
+    for n in 0.. {
+        store.write(&batch(n)).expect("child write");
+        println!("committed {n}");
+    }
+}
+
+#[test]
+fn killed_writer_loses_no_committed_batch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("killed.db");
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "sqlite_writer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(WRITER_ENV, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut last = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("read child");
+        if let Some(n) = line.strip_prefix("committed ") {
+            last = Some(n.parse::<i64>().expect("batch number"));
+            if last == Some(30) {
+                child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
+                break;
+            }
+        }
+    }
+    child.wait().expect("reap");
+    let last = last.expect("the child committed batches");
+    let store = SqliteStore::open(&path).expect("open after kill");
+    let n = store.count(Resolution::Sample).expect("count") as i64;
+    assert!(
+        n >= (last + 1) * BATCH,
+        "{n} records, {last} batches committed"
+    );
+    assert_eq!(n % BATCH, 0, "batches are atomic");
+    for k in 0..=last {
+        let q = lantian::store::Query {
+            stations: vec!["K".into()],
+            parameters: vec![Parameter::Pm25],
+            resolution: Resolution::Sample,
+            from: conformance::at(k * BATCH),
+            to: conformance::at((k + 1) * BATCH),
+        };
+        assert_eq!(store.read(&q).expect("read"), batch(k), "batch {k}");
+    }
+}
