@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-/// A configuration error, located.
+/// A configuration error, located. Displayed as `file:line:column: field: message` (the
+/// field is left out when the error concerns no particular field).
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}:{column}: {field}: {message}", file.display())]
 pub struct ConfigError {
     /// The file.
     pub file: PathBuf,
@@ -16,4 +16,14 @@ pub struct ConfigError {
     pub field: String,
     /// What is wrong.
     pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
 }

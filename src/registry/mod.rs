@@ -3,8 +3,12 @@
 
 mod error;
 mod load;
+mod load_network;
+mod load_profile;
 mod model;
 mod profile;
+mod raw;
+mod source;
 
 pub use error::ConfigError;
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};

@@ -23,6 +23,13 @@ pub struct Profile {
     /// Status and alarm bits.
     pub status: Vec<StatusSpec>,
     /// The requests that read every value and status bit.
+    ///
+    /// Planned items are all values (in file order) followed by all status entries (in file
+    /// order): `plan.locations[i]` locates `values[i]`, and
+    /// `plan.locations[values.len() + j]` locates `status[j]`. Without `[[request]]` entries
+    /// the plan comes from [`crate::modbus::plan::plan`] with the profile's `max_gap`;
+    /// with them, the requests are used as given (in file order) and each item is located in
+    /// the first request of its table that contains it.
     pub plan: PollPlan,
 }
 

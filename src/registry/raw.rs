@@ -1,0 +1,143 @@
+//! The files as written: serde structs for the network and profile TOML, before validation.
+//!
+//! Fields that are checked beyond their TOML type are `Spanned`, so that errors can point at
+//! them.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::StationKind;
+use super::profile::StatusMeaning;
+use crate::modbus::{ByteOrder, DataType, RegisterKind};
+
+/// A network file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NetworkFile {
+    pub network: Spanned<NetworkHeader>,
+    #[serde(default)]
+    pub station: Vec<Spanned<RawStation>>,
+}
+
+/// `[network]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NetworkHeader {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub name_en: String,
+    pub time_zone: Spanned<String>,
+    pub reference_temperature_c: Option<Spanned<f64>>,
+    pub reference_pressure_hpa: Option<Spanned<f64>>,
+}
+
+/// `[[station]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStation {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub name_en: String,
+    pub district: String,
+    pub district_en: String,
+    pub lat: Spanned<f64>,
+    pub lon: Spanned<f64>,
+    pub elevation_m: Spanned<f64>,
+    pub kind: StationKind,
+    #[serde(default)]
+    pub device: Vec<Spanned<RawDevice>>,
+}
+
+/// The `transport` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum TransportKind {
+    Tcp,
+    RtuOverTcp,
+    Rtu,
+}
+
+/// `[[station.device]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDevice {
+    pub id: Spanned<String>,
+    pub profile: Spanned<String>,
+    pub transport: Spanned<TransportKind>,
+    pub address: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    pub baud: Option<Spanned<u32>>,
+    pub unit: Spanned<i64>,
+    pub poll_interval: Spanned<String>,
+}
+
+/// A profile file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProfileFile {
+    pub profile: Spanned<ProfileHeader>,
+    #[serde(default)]
+    pub value: Vec<Spanned<RawValue>>,
+    #[serde(default)]
+    pub status: Vec<Spanned<RawStatus>>,
+    #[serde(default)]
+    pub request: Vec<Spanned<RawRequest>>,
+}
+
+/// The default planning slack, in registers (or bits).
+pub(super) const DEFAULT_MAX_GAP: u16 = 8;
+
+fn default_max_gap() -> u16 {
+    DEFAULT_MAX_GAP
+}
+
+/// `[profile]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProfileHeader {
+    pub manufacturer: String,
+    pub model: String,
+    pub source: String,
+    #[serde(default)]
+    pub byte_order: ByteOrder,
+    #[serde(default = "default_max_gap")]
+    pub max_gap: u16,
+}
+
+/// `[[value]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawValue {
+    pub parameter: Spanned<String>,
+    pub kind: Spanned<RegisterKind>,
+    pub address: Spanned<u16>,
+    #[serde(rename = "type")]
+    pub data_type: DataType,
+    pub order: Option<ByteOrder>,
+    pub unit: Spanned<String>,
+    pub scale: Option<Spanned<f64>>,
+    pub offset: Option<Spanned<f64>>,
+    pub range: Option<Spanned<[f64; 2]>>,
+}
+
+/// `[[status]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStatus {
+    pub name: String,
+    pub kind: Spanned<RegisterKind>,
+    pub address: Spanned<u16>,
+    pub bit: Option<Spanned<u8>>,
+    pub meaning: StatusMeaning,
+    #[serde(default)]
+    pub parameters: Vec<Spanned<String>>,
+}
+
+/// `[[request]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRequest {
+    pub kind: Spanned<RegisterKind>,
+    pub address: Spanned<u16>,
+    pub count: Spanned<u16>,
+}

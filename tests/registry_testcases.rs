@@ -1,0 +1,190 @@
+//! Data-driven registry tests, Telegraf style: every folder in `tests/testcases/registry/`
+//! holds a `network.toml` (and `profiles/*.toml` as needed). With an `expected_error.txt`,
+//! loading must fail with an error whose text (`file:line:column: field: message`) contains
+//! that file's trimmed content; without one, loading must succeed.
+//!
+//! Cases that load successfully use explicit `[[request]]`s in their profiles, so that none of
+//! them depends on the poll planner. `dongguan_demo_loads` does (the real profiles are
+//! planned) and fails until `crate::modbus::plan::plan` is implemented.
+
+use std::path::{Path, PathBuf};
+
+use lantian::modbus::RegisterKind;
+use lantian::modbus::plan::{Location, ReadRequest};
+use lantian::registry::{Registry, StationKind, StatusMeaning, Transport};
+use lantian::units::Parameter;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cases() -> Vec<PathBuf> {
+    let dir = root().join("tests/testcases/registry");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn run_case(case: &Path) -> Result<(), String> {
+    let expected = std::fs::read_to_string(case.join("expected_error.txt")).ok();
+    let result = Registry::load(&case.join("network.toml"));
+    match (expected, result) {
+        (None, Ok(_)) => Ok(()),
+        (None, Err(e)) => Err(format!("expected success, got: {e}")),
+        (Some(want), Ok(_)) => Err(format!("expected an error containing {:?}", want.trim())),
+        (Some(want), Err(e)) => {
+            let got = e.to_string();
+            if got.contains(want.trim()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "error {got:?}\n    does not contain {:?}",
+                    want.trim()
+                ))
+            }
+        }
+    }
+}
+
+#[test]
+fn registry_testcases() {
+    let cases = cases();
+    assert!(cases.len() >= 20, "only {} cases found", cases.len());
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            run_case(case).err().map(|e| format!("{name}: {e}"))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn errors_name_file_line_column_and_field() {
+    let case = root().join("tests/testcases/registry/unknown_profile");
+    let e = Registry::load(&case.join("network.toml")).unwrap_err();
+    assert_eq!(e.file, case.join("network.toml"));
+    assert!(e.line > 0 && e.column > 0);
+    assert_eq!(e.field, "station[0].device[1].profile");
+}
+
+#[test]
+fn explicit_requests_are_the_plan() {
+    let case = root().join("tests/testcases/registry/explicit_requests_ok");
+    let registry = Registry::load(&case.join("network.toml")).unwrap();
+    let gas = &registry.profiles["gas"];
+    assert_eq!(
+        gas.plan.requests,
+        vec![
+            ReadRequest {
+                kind: RegisterKind::Input,
+                start: 0,
+                count: 10
+            },
+            ReadRequest {
+                kind: RegisterKind::DiscreteInput,
+                start: 0,
+                count: 16
+            },
+            ReadRequest {
+                kind: RegisterKind::Holding,
+                start: 100,
+                count: 1
+            },
+        ]
+    );
+    // Values in file order, then status entries in file order.
+    let at = |request, offset| Location { request, offset };
+    assert_eq!(
+        gas.plan.locations,
+        vec![at(0, 1), at(0, 5), at(1, 3), at(1, 0), at(2, 0), at(2, 0)]
+    );
+    assert_eq!(gas.values.len(), 2);
+    assert_eq!(gas.status[2].bit, Some(0));
+    assert_eq!(gas.status[3].bit, Some(7));
+    assert_eq!(gas.status[0].meaning, StatusMeaning::Calibration);
+    assert_eq!(gas.status[1].parameters, vec![Parameter::No2]);
+    // 1 ppb NO2 at 25 °C = 1.8805 µg/m³.
+    assert!((gas.values[1].to_canonical(1.0) - 1.8805).abs() < 1e-3);
+    // The unused profile is loaded too.
+    assert!(registry.profiles.contains_key("unused"));
+    let device = registry.devices().next().unwrap();
+    assert_eq!(device.poll_interval.num_milliseconds(), 500);
+    assert!(matches!(device.transport, Transport::RtuOverTcp { .. }));
+}
+
+#[test]
+fn dongguan_demo_loads() {
+    let registry = Registry::load(&root().join("stations/dongguan.toml")).unwrap();
+    assert_eq!(registry.network.id, "dongguan-demo");
+    assert_eq!(registry.network.time_zone, chrono_tz::Asia::Shanghai);
+    assert!((28..=40).contains(&registry.stations.len()));
+    let national = registry
+        .stations
+        .iter()
+        .filter(|s| s.kind == StationKind::National)
+        .count();
+    assert_eq!(national, 5);
+    for station in &registry.stations {
+        assert_eq!(station.devices.len(), 7, "{}", station.id);
+        assert!((22.65..=23.15).contains(&station.lat), "{}", station.id);
+        assert!((113.52..=114.25).contains(&station.lon), "{}", station.id);
+        let mut params: Vec<Parameter> = station
+            .devices
+            .iter()
+            .flat_map(|d| d.profile.parameters())
+            .collect();
+        let n = params.len();
+        params.sort();
+        params.dedup();
+        assert_eq!(
+            params.len(),
+            n,
+            "{}: a parameter from two devices",
+            station.id
+        );
+        for p in [
+            Parameter::Pm25,
+            Parameter::Pm10,
+            Parameter::So2,
+            Parameter::No2,
+            Parameter::Co,
+            Parameter::O3,
+            Parameter::WindSpeed,
+            Parameter::Rain,
+        ] {
+            assert!(params.contains(&p), "{}: no {p}", station.id);
+        }
+    }
+    for id in [
+        "thermo-42i",
+        "thermo-43i",
+        "thermo-48i",
+        "thermo-49i",
+        "thermo-49iq",
+        "metone-bam1020-pm25",
+        "metone-bam1020-pm10",
+        "weather-station",
+    ] {
+        let profile = &registry.profiles[id];
+        assert_eq!(
+            profile.plan.locations.len(),
+            profile.values.len() + profile.status.len(),
+            "{id}"
+        );
+    }
+    // BAM: 35 counts of 0.001 mg/m³ = 35 µg/m³.
+    let bam = &registry.profiles["metone-bam1020-pm25"].values[0];
+    assert!((bam.to_canonical(35.0) - 35.0).abs() < 1e-9);
+}
