@@ -1,3 +1,6 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test binary uses a subset).
+#![allow(dead_code)]
 
+pub mod harness;
+pub mod peers;
 pub mod store_conformance;
