@@ -8,5 +8,6 @@ pub mod clock;
 pub mod modbus;
 pub mod quality;
 pub mod registry;
+pub mod sim;
 pub mod store;
 pub mod units;
