@@ -10,5 +10,6 @@ pub mod config;
 pub mod modbus;
 pub mod quality;
 pub mod registry;
+pub mod sim;
 pub mod store;
 pub mod units;

@@ -60,7 +60,7 @@ impl Environment {
                 });
             }
         }
-        let world = World::new(&scenario, &registry.stations);
+        let world = World::new(&scenario, &registry.stations, start);
         Ok(Environment { world, scenario, start })
     }
 

@@ -1,0 +1,109 @@
+//! Regional background levels, their diurnal/weekly cycles, and NO–O3 titration.
+//!
+//! With `h` the local hour and `g(h; c, w) = exp(−½ (Δh/w)²)` a Gaussian bump on the 24-h
+//! circle:
+//!
+//! * traffic `T(h) = k_week · (0.5 + 0.5 · day(h)) · (1 + A (g(h; morning, 1.1) + g(h; evening,
+//!   1.4)))`, `day(h)` a plateau 06:00–23:00, `k_week` = `weekend_traffic` on Sat/Sun;
+//! * boundary-layer accumulation `B(h) = 1 + a cos(2π (h − 2)/24)` — highest before dawn,
+//!   lowest in the well-mixed afternoon;
+//! * NO2 = no2 · T · B(0.25); NO = no · T^1.5 · B(0.25); CO = co · (0.75 + 0.25 T) · B(0.2);
+//! * SO2 = so2 · (1 + 0.25 sin(2π (h − 8)/24)) (elevated plumes mixed down around midday);
+//! * PM2.5 = pm25 · B(pm_night_amplitude); PM10 the same plus 10 % of the traffic excess
+//!   (road dust);
+//! * O3 = o3 · (0.35 + o3_amplitude · P(h) · (1 − 0.6 cloud)), with the photochemical shape
+//!   `P(h) = max(0, sin(π (h − peak + 7.5)/15))²`, zero at night.
+//!
+//! Titration `NO + O3 → NO2 + O2` then converts a fraction `f = 0.5 − 0.3 sun` of
+//! `min([NO], [O3])` (in ppb, 25 °C) — the whole conversion at night is what makes O3 low where
+//! NO is high — keeping Ox = O3 + NO2 (in ppb) constant.
+
+use std::f64::consts::PI;
+
+use super::scenario::Background;
+use super::weather::smoothstep;
+
+/// Mass concentration of 1 ppb at 25 °C, 1013.25 hPa (µg/m³): M / 24.465.
+const NO_PER_PPB: f64 = 30.006 / 24.465;
+const NO2_PER_PPB: f64 = 46.0055 / 24.465;
+const O3_PER_PPB: f64 = 47.997 / 24.465;
+
+fn bump(h: f64, centre: f64, width: f64) -> f64 {
+    let d = (h - centre + 12.0).rem_euclid(24.0) - 12.0;
+    (-0.5 * (d / width).powi(2)).exp()
+}
+
+/// Relative traffic intensity at local hour `h`.
+pub(crate) fn traffic(b: &Background, h: f64, weekend: bool) -> f64 {
+    let day = smoothstep(5.0, 7.0, h) * (1.0 - smoothstep(22.0, 24.0, h));
+    let rush =
+        1.0 + b.rush_amplitude * (bump(h, b.morning_rush, 1.1) + bump(h, b.evening_rush, 1.4));
+    let week = if weekend { b.weekend_traffic } else { 1.0 };
+    week * (0.5 + 0.5 * day) * rush
+}
+
+fn boundary_layer(h: f64, amplitude: f64) -> f64 {
+    1.0 + amplitude * (2.0 * PI * (h - 2.0) / 24.0).cos()
+}
+
+/// Photochemical shape, 0 at night, 1 at the O3 peak hour.
+pub(crate) fn photo(b: &Background, h: f64) -> f64 {
+    let s = (PI * (h - b.o3_peak_hour + 7.5) / 15.0).sin();
+    let d = (h - b.o3_peak_hour).abs();
+    if d < 7.5 { s * s } else { 0.0 }
+}
+
+/// Background concentrations for the first eight parameters (pm25, pm10, so2, no2, no, nox,
+/// co, o3); `nox` is left 0 and derived later.
+pub(crate) fn levels(b: &Background, h: f64, weekend: bool, cloud: f64) -> [f64; 8] {
+    let t = traffic(b, h, weekend);
+    let pm = boundary_layer(h, b.pm_night_amplitude);
+    let bl = boundary_layer(h, 0.25);
+    [
+        b.pm25 * pm,
+        b.pm10 * pm * (1.0 + 0.1 * (t - 1.0)),
+        b.so2 * (1.0 + 0.25 * (2.0 * PI * (h - 8.0) / 24.0).sin()),
+        b.no2 * t * bl,
+        b.no * t.powf(1.5) * bl,
+        0.0,
+        b.co * (0.75 + 0.25 * t) * boundary_layer(h, 0.2),
+        b.o3 * (0.35 + b.o3_amplitude * photo(b, h) * (1.0 - 0.6 * cloud)),
+    ]
+}
+
+/// Titrates O3 with NO in place (indices 3 = NO2, 4 = NO, 7 = O3 of `c`).
+pub(crate) fn titrate(c: &mut [f64; 8], sun: f64) {
+    let f = 0.5 - 0.3 * sun;
+    let x = f * (c[4] / NO_PER_PPB).min(c[7] / O3_PER_PPB).max(0.0);
+    c[4] -= x * NO_PER_PPB;
+    c[7] -= x * O3_PER_PPB;
+    c[3] += x * NO2_PER_PPB;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_have_their_peaks() {
+        let b = Background::default();
+        let t = |h| traffic(&b, h, false);
+        assert!(t(8.0) > t(3.0) && t(8.0) > t(13.0));
+        assert!(t(18.5) > t(13.0) && t(18.5) > t(23.0));
+        assert!(t(8.0) * 0.8 > traffic(&b, 8.0, true) * 0.99);
+        assert!(photo(&b, 15.0) > 0.99 && photo(&b, 3.0) == 0.0);
+        let l = |h| levels(&b, h, false, 0.3);
+        assert!(l(15.0)[7] > 2.0 * l(4.0)[7]);
+        assert!(l(4.0)[0] > l(15.0)[0]);
+    }
+
+    #[test]
+    fn titration_keeps_ox() {
+        let mut c = [0.0, 0.0, 0.0, 30.0, 60.0, 0.0, 0.5, 40.0];
+        let ox = c[3] / NO2_PER_PPB + c[7] / O3_PER_PPB;
+        titrate(&mut c, 0.0);
+        assert!(c[7] < 40.0 && c[4] < 60.0 && c[3] > 30.0);
+        assert!(c.iter().all(|v| *v >= 0.0));
+        assert!((c[3] / NO2_PER_PPB + c[7] / O3_PER_PPB - ox).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,89 @@
+//! Device faults of a scenario: what goes wrong with which device, and when.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::scenario::window;
+use super::timespec::{DailyWindow, Dur, TimeSpec};
+
+/// What goes wrong with a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    /// No answer at all (connection refused / timeout).
+    Offline,
+    /// Answers after `delay_ms`.
+    Slow,
+    /// Answers with a Modbus exception.
+    Exception,
+    /// Keeps reporting the value it had when the fault started.
+    Stuck,
+    /// Zero/span check: reports calibration gas and a calibration status.
+    Calibration,
+    /// Maintenance visit: maintenance status, unreliable values.
+    Maintenance,
+    /// Raises its alarm status word.
+    Alarm,
+    /// Sends malformed frames.
+    Garbage,
+}
+
+/// A fault of one device during a time window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Device id (not validated against a registry; see
+    /// [`Scenario::fault_devices`](super::scenario::Scenario::fault_devices)).
+    pub device: String,
+    /// What happens.
+    pub kind: FaultKind,
+    /// Recurring local window.
+    pub daily: Option<DailyWindow>,
+    /// Start relative to the simulation start.
+    pub after: Option<Dur>,
+    /// Length (with `after`).
+    pub duration: Option<Dur>,
+    /// Absolute start.
+    pub start: Option<TimeSpec>,
+    /// Absolute end.
+    pub end: Option<TimeSpec>,
+    /// Response delay for `slow`, ms.
+    pub delay_ms: Option<u64>,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+/// A fault in effect, with the occurrence it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct ActiveFault<'a> {
+    /// The fault.
+    pub fault: &'a Fault,
+    /// Start of this occurrence (a stuck device freezes the value it had then).
+    pub since: DateTime<Utc>,
+    /// End of this occurrence (exclusive).
+    pub until: DateTime<Utc>,
+}
+
+impl Fault {
+    /// The occurrence `[since, until)` containing `t`, if any.
+    pub fn occurrence(
+        &self,
+        t: DateTime<Utc>,
+        sim_start: DateTime<Utc>,
+        tz: Tz,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if let Some(w) = &self.daily {
+            return w.occurrence(t, tz);
+        }
+        let (s, e) = window(
+            self.start,
+            self.end,
+            self.after,
+            self.duration,
+            sim_start,
+            tz,
+        );
+        (s <= t && t < e).then_some((s, e))
+    }
+}
