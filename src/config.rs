@@ -73,8 +73,10 @@ impl Default for Config {
 impl Config {
     /// Reads `path`, resolving relative paths against its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigFileError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigFileError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigFileError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -99,11 +101,20 @@ mod tests {
     fn loads_and_resolves_paths() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lantian.toml");
-        std::fs::write(&path, "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n",
+        )
+        .unwrap();
         let config = Config::load(&path).unwrap();
-        assert_eq!(config.collect.timeout, std::time::Duration::from_millis(500));
-        assert_eq!(config.store, format!("sqlite:{}", dir.path().join("data/x.db").display()));
+        assert_eq!(
+            config.collect.timeout,
+            std::time::Duration::from_millis(500)
+        );
+        assert_eq!(
+            config.store,
+            format!("sqlite:{}", dir.path().join("data/x.db").display())
+        );
         assert_eq!(config.registry, dir.path().join("stations/dongguan.toml"));
     }
 

@@ -18,7 +18,10 @@ pub struct ClockArgs {
 impl ClockArgs {
     /// The clock these options describe.
     pub fn clock(&self) -> anyhow::Result<Clock> {
-        anyhow::ensure!(self.speed.is_finite() && self.speed > 0.0, "--speed must be positive");
+        anyhow::ensure!(
+            self.speed.is_finite() && self.speed > 0.0,
+            "--speed must be positive"
+        );
         Ok(match (self.start, self.speed) {
             (None, s) if s == 1.0 => Clock::real(),
             (start, speed) => Clock::scaled(start.unwrap_or_else(Utc::now), speed),

@@ -29,7 +29,11 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
     let clock = args.clock.clock()?;
     let started = std::time::Instant::now();
     let pipeline = Pipeline::start(&devices, clock, config.collect.clone(), store);
-    tracing::info!("collecting from {} devices into {}", devices.len(), config.store);
+    tracing::info!(
+        "collecting from {} devices into {}",
+        devices.len(),
+        config.store
+    );
     let stop = async {
         match args.duration {
             Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,

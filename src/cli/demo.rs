@@ -42,14 +42,19 @@ pub struct DemoArgs {
 /// Runs the demo.
 pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.days >= 1, "--days must be at least 1");
-    anyhow::ensure!(args.speed.is_finite() && args.speed > 0.0, "--speed must be positive");
+    anyhow::ensure!(
+        args.speed.is_finite() && args.speed > 0.0,
+        "--speed must be positive"
+    );
     let real_start = Instant::now();
     let mut registry = super::load_registry(config)?;
     let scenario = Scenario::load(&config.scenario)?;
     let tz = registry.network.time_zone;
 
     // The simulated period: whole local days, starting at local midnight.
-    let first_day = args.date.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive() - Days::new(1));
+    let first_day = args
+        .date
+        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive() - Days::new(1));
     let start = tz
         .from_local_datetime(&first_day.and_time(Default::default()))
         .earliest()
@@ -60,12 +65,18 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     let clock = Clock::scaled(start - TimeDelta::seconds(5), args.speed);
 
     let environment = Arc::new(Environment::new(scenario, &registry, start)?);
-    let sim = Simulator::start(&registry, environment.clone(), clock.clone(), Bind::Loopback(Default::default()))
-        .await
-        .context("starting the simulator")?;
+    let sim = Simulator::start(
+        &registry,
+        environment.clone(),
+        clock.clone(),
+        Bind::Loopback(Default::default()),
+    )
+    .await
+    .context("starting the simulator")?;
     sim.redirect(&mut registry);
 
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let store_url = if store_given {
         config.store.clone()
     } else {
@@ -82,7 +93,11 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         tz,
         args.speed
     );
-    let pipeline = Pipeline::start(&devices, clock.clone(), config.collect.clone(), store);
+    // At ×1440 one real second is 24 simulated minutes: a one-second timeout would make a
+    // slow device miss dozens of polls. Real-time collection keeps the configured timeout.
+    let mut collect = config.collect.clone();
+    collect.timeout = collect.timeout.min(Duration::from_millis(200));
+    let pipeline = Pipeline::start(&devices, clock.clone(), collect, store);
 
     run_with_progress(&clock, start, end, &pipeline).await;
     // Let the last polls of the period land, then close the final hour.
@@ -102,19 +117,30 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     Ok(())
 }
 
-async fn run_with_progress(clock: &Clock, start: DateTime<Utc>, end: DateTime<Utc>, pipeline: &Pipeline) {
+async fn run_with_progress(
+    clock: &Clock,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    pipeline: &Pipeline,
+) {
     let total = (end - start).num_seconds().max(1) as u64;
     let bar = ProgressBar::new(total);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} simulated {msg} [{wide_bar}] {percent}% (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} simulated {msg} [{wide_bar}] {percent}% (eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     loop {
         let now = clock.now();
         let health = pipeline.collector.health.snapshot();
         let online = health.iter().filter(|h| h.online).count();
-        bar.set_message(format!("{} · {online}/{} devices online", now.format("%H:%M"), health.len()));
+        bar.set_message(format!(
+            "{} · {online}/{} devices online",
+            now.format("%H:%M"),
+            health.len()
+        ));
         bar.set_position((now - start).num_seconds().clamp(0, total as i64) as u64);
         if now >= end {
             break;
@@ -150,22 +176,45 @@ fn print_summary(
     let hours = store.count(Resolution::Hour)?;
     println!("readings stored: {minutes} minute means, {hours} hourly means");
 
-    // Faults seen: devices with failed polls or raised status bits, and flagged data.
-    let all = Query { stations: vec![], parameters: vec![], resolution: Resolution::Minute, from: start, to: end + TimeDelta::minutes(1) };
-    let mut flags: BTreeMap<char, usize> = BTreeMap::new();
+    // Faults seen: failed polls from device health, flagged data from the minute records.
+    let all = Query {
+        stations: vec![],
+        parameters: vec![],
+        resolution: Resolution::Minute,
+        from: start,
+        to: end + TimeDelta::minutes(1),
+    };
+    let mut flagged: BTreeMap<(String, Parameter), BTreeMap<char, usize>> = BTreeMap::new();
     for r in store.read(&all)? {
         if r.flag != Flag::Normal {
-            *flags.entry(r.flag.code()).or_default() += 1;
+            *flagged
+                .entry((r.station.to_string(), r.parameter))
+                .or_default()
+                .entry(r.flag.code())
+                .or_default() += 1;
         }
     }
-    let flagged: Vec<String> = flags.iter().map(|(f, n)| format!("{f}: {n}")).collect();
-    println!("flagged minute means: {}", if flagged.is_empty() { "none".into() } else { flagged.join(", ") });
-    print_faulty_devices(&health);
+    print_faults(registry, &health, &flagged);
 
     // Hourly means of the last hour, per station.
     let last_hour = end;
-    let params = [Parameter::Pm25, Parameter::Pm10, Parameter::So2, Parameter::No2, Parameter::Co, Parameter::O3, Parameter::WindSpeed, Parameter::WindDirection];
-    let query = Query { stations: vec![], parameters: params.to_vec(), resolution: Resolution::Hour, from: last_hour, to: last_hour + TimeDelta::seconds(1) };
+    let params = [
+        Parameter::Pm25,
+        Parameter::Pm10,
+        Parameter::So2,
+        Parameter::No2,
+        Parameter::Co,
+        Parameter::O3,
+        Parameter::WindSpeed,
+        Parameter::WindDirection,
+    ];
+    let query = Query {
+        stations: vec![],
+        parameters: params.to_vec(),
+        resolution: Resolution::Hour,
+        from: last_hour,
+        to: last_hour + TimeDelta::seconds(1),
+    };
     let records = store.read(&query)?;
     let label = last_hour.with_timezone(&tz);
     println!(
@@ -182,7 +231,11 @@ fn print_summary(
                 .iter()
                 .find(|r| r.station == s.id && r.parameter == p)
                 .map(|r| {
-                    let digits = if p == Parameter::Co || p == Parameter::WindSpeed { 1 } else { 0 };
+                    let digits = if p == Parameter::Co || p == Parameter::WindSpeed {
+                        1
+                    } else {
+                        0
+                    };
                     let mark = if r.flag.is_valid() { "" } else { "*" };
                     format!("{:.*}{mark}", digits, r.value)
                 })
@@ -195,23 +248,70 @@ fn print_summary(
     Ok(())
 }
 
-fn print_faulty_devices(health: &[DeviceHealth]) {
-    let mut troubled: Vec<&DeviceHealth> =
-        health.iter().filter(|h| h.successes < h.polls || !h.status.is_empty()).collect();
-    troubled.sort_by(|a, b| a.success_ratio().total_cmp(&b.success_ratio()));
-    if troubled.is_empty() {
-        println!("devices with faults: none");
+/// Devices that failed polls or produced flagged minutes, worst first.
+fn print_faults(
+    registry: &Registry,
+    health: &[DeviceHealth],
+    flagged: &BTreeMap<(String, Parameter), BTreeMap<char, usize>>,
+) {
+    let tz = registry.network.time_zone;
+    let mut rows = Vec::new();
+    for h in health {
+        let device = registry.devices().find(|d| d.id == h.device);
+        let mut flags: BTreeMap<char, usize> = BTreeMap::new();
+        for p in device.iter().flat_map(|d| d.profile.parameters()) {
+            for (f, n) in flagged.get(&(h.station.clone(), p)).into_iter().flatten() {
+                *flags.entry(*f).or_default() = (*flags.get(f).unwrap_or(&0)).max(*n);
+            }
+        }
+        let failed = h.polls - h.successes;
+        if failed == 0 && flags.is_empty() {
+            continue;
+        }
+        let flags = flags
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let last = h
+            .last_failure
+            .map(|t| t.with_timezone(&tz).format("%H:%M").to_string())
+            .unwrap_or_default();
+        rows.push((failed, h, flags, last));
+    }
+    let skipped: u64 = health.iter().map(|h| h.skipped).sum();
+    let skipping = health.iter().filter(|h| h.skipped > 0).count();
+    println!(
+        "polls skipped because the previous poll was still running: {skipped} (on {skipping} devices)"
+    );
+    if rows.is_empty() {
+        println!("faults seen: none");
         return;
     }
-    println!("devices with faults or status bits:");
-    let mut t = Table::new(&["device", "online", "polls ok", "skipped", "status", "last error"], &["polls ok", "skipped"]);
-    for h in troubled {
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.device.cmp(&b.1.device)));
+    println!(
+        "faults seen (flagged minutes per parameter; failed polls; last failure, local time):"
+    );
+    let mut t = Table::new(
+        &[
+            "device",
+            "online",
+            "failed polls",
+            "skipped",
+            "flagged minutes",
+            "last failure",
+            "last error",
+        ],
+        &["failed polls", "skipped"],
+    );
+    for (failed, h, flags, last) in rows {
         t.push(vec![
             h.device.clone(),
             if h.online { "yes" } else { "no" }.to_string(),
-            format!("{}/{}", h.successes, h.polls),
+            format!("{failed}/{}", h.polls),
             h.skipped.to_string(),
-            h.status.join("; "),
+            flags,
+            last,
             h.last_error.clone().unwrap_or_default(),
         ]);
     }

@@ -53,8 +53,12 @@ pub fn parse_time(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
     }
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(Default::default())))
-        .with_context(|| format!("cannot read time `{text}` (use 2026-11-26, 2026-11-26 08:00 or RFC 3339)"))?;
+        .or_else(|_| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
+        })
+        .with_context(|| {
+            format!("cannot read time `{text}` (use 2026-11-26, 2026-11-26 08:00 or RFC 3339)")
+        })?;
     match tz.from_local_datetime(&naive).earliest() {
         Some(t) => Ok(t.to_utc()),
         None => bail!("`{text}` does not exist in time zone {tz}"),
@@ -68,9 +72,18 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let to = match &args.to {
         Some(t) => parse_time(t, tz)?,
-        None => match store.latest(args.resolution, None)?.iter().map(|r| r.time).max() {
+        None => match store
+            .latest(args.resolution, None)?
+            .iter()
+            .map(|r| r.time)
+            .max()
+        {
             Some(t) => t + chrono::TimeDelta::seconds(1),
-            None => bail!("the store {} holds no {} records", config.store, args.resolution),
+            None => bail!(
+                "the store {} holds no {} records",
+                config.store,
+                args.resolution
+            ),
         },
     };
     let from = match &args.from {
@@ -90,14 +103,31 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         to,
     };
     let records = store.read(&query)?;
-    let time_header = if args.utc { "time (UTC)".to_string() } else { format!("time ({tz})") };
-    let mut table =
-        Table::new(&[&time_header, "station", "parameter", "value", "unit", "flag", "n"], &["value", "n"]);
+    let time_header = if args.utc {
+        "time (UTC)".to_string()
+    } else {
+        format!("time ({tz})")
+    };
+    let mut table = Table::new(
+        &[
+            &time_header,
+            "station",
+            "parameter",
+            "value",
+            "unit",
+            "flag",
+            "n",
+        ],
+        &["value", "n"],
+    );
     for r in &records {
         let time = if args.utc {
             r.time.format("%Y-%m-%d %H:%M:%S").to_string()
         } else {
-            r.time.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+            r.time
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
         };
         table.push(vec![
             time,

@@ -28,7 +28,12 @@ pub fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
         registry.profiles.len()
     );
     if args.devices {
-        let mut t = Table::new(&["device", "station", "profile", "endpoint", "unit", "interval"], &["unit"]);
+        let mut t = Table::new(
+            &[
+                "device", "station", "profile", "endpoint", "unit", "interval",
+            ],
+            &["unit"],
+        );
         for d in registry.devices() {
             t.push(vec![
                 d.id.clone(),
@@ -42,7 +47,9 @@ pub fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
         print!("{}", t.render());
     } else {
         let mut t = Table::new(
-            &["id", "name", "name_en", "district", "kind", "lat", "lon", "elev_m", "devices"],
+            &[
+                "id", "name", "name_en", "district", "kind", "lat", "lon", "elev_m", "devices",
+            ],
             &["lat", "lon", "elev_m", "devices"],
         );
         for s in &registry.stations {

@@ -14,14 +14,21 @@ pub struct Backoff {
 impl Backoff {
     /// A back-off starting at `initial` and never exceeding `max`.
     pub fn new(initial: Duration, max: Duration) -> Backoff {
-        Backoff { initial, max: max.max(initial), failures: 0 }
+        Backoff {
+            initial,
+            max: max.max(initial),
+            failures: 0,
+        }
     }
 
     /// Records a failure and returns how long to wait before the next attempt.
     pub fn next_delay(&mut self) -> Duration {
         let exp = self.failures.min(30);
         self.failures = self.failures.saturating_add(1);
-        let ceiling = self.initial.saturating_mul(1u32 << exp.min(20)).min(self.max);
+        let ceiling = self
+            .initial
+            .saturating_mul(1u32 << exp.min(20))
+            .min(self.max);
         let half = ceiling / 2;
         let jitter = rand::random_range(0..=half.as_micros() as u64);
         half + Duration::from_micros(jitter)
@@ -44,7 +51,10 @@ mod tests {
         assert!(delays[0] >= Duration::from_millis(50) && delays[0] <= Duration::from_millis(100));
         assert!(delays[3] >= Duration::from_millis(400) && delays[3] <= Duration::from_millis(800));
         for d in &delays[5..] {
-            assert!(*d >= Duration::from_secs(1) && *d <= Duration::from_secs(2), "{d:?}");
+            assert!(
+                *d >= Duration::from_secs(1) && *d <= Duration::from_secs(2),
+                "{d:?}"
+            );
         }
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(100));

@@ -18,8 +18,13 @@ pub struct Slot(usize);
 impl HealthBoard {
     /// A board with one fresh entry per `(device, station)`; slots are numbered in order.
     pub fn new<'a>(devices: impl IntoIterator<Item = (&'a str, &'a str)>) -> HealthBoard {
-        let slots = devices.into_iter().map(|(d, s)| Mutex::new(DeviceHealth::new(d, s))).collect();
-        HealthBoard { slots: Arc::new(slots) }
+        let slots = devices
+            .into_iter()
+            .map(|(d, s)| Mutex::new(DeviceHealth::new(d, s)))
+            .collect();
+        HealthBoard {
+            slots: Arc::new(slots),
+        }
     }
 
     /// The slot of the `index`-th device given to [`HealthBoard::new`].
@@ -36,7 +41,9 @@ impl HealthBoard {
 
     /// A copy of every device's health, in slot order.
     pub fn snapshot(&self) -> Vec<DeviceHealth> {
-        (0..self.slots.len()).map(|i| self.entry(Slot(i)).clone()).collect()
+        (0..self.slots.len())
+            .map(|i| self.entry(Slot(i)).clone())
+            .collect()
     }
 
     /// Number of devices.

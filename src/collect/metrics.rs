@@ -17,20 +17,30 @@ pub struct LatencyHistogram {
 
 impl Default for LatencyHistogram {
     fn default() -> Self {
-        LatencyHistogram { buckets: Arc::new((0..SUB * OCTAVES).map(|_| AtomicU64::new(0)).collect()) }
+        LatencyHistogram {
+            buckets: Arc::new((0..SUB * OCTAVES).map(|_| AtomicU64::new(0)).collect()),
+        }
     }
 }
 
 fn bucket_of(micros: u64) -> usize {
     let v = micros.max(1);
     let octave = 63 - v.leading_zeros() as usize;
-    let sub = if octave >= 4 { ((v >> (octave - 4)) & 0xF) as usize } else { ((v << (4 - octave)) & 0xF) as usize };
+    let sub = if octave >= 4 {
+        ((v >> (octave - 4)) & 0xF) as usize
+    } else {
+        ((v << (4 - octave)) & 0xF) as usize
+    };
     (octave * SUB + sub).min(SUB * OCTAVES - 1)
 }
 
 fn bucket_floor(index: usize) -> u64 {
     let (octave, sub) = (index / SUB, (index % SUB) as u64);
-    if octave >= 4 { (16 + sub) << (octave - 4) } else { (16 + sub) >> (4 - octave) }
+    if octave >= 4 {
+        (16 + sub) << (octave - 4)
+    } else {
+        (16 + sub) >> (4 - octave)
+    }
 }
 
 impl LatencyHistogram {
@@ -47,7 +57,11 @@ impl LatencyHistogram {
 
     /// The `q`-quantile (0 ≤ q ≤ 1), as the lower edge of its bucket; `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<Duration> {
-        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        let counts: Vec<u64> = self
+            .buckets
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
         let total: u64 = counts.iter().sum();
         if total == 0 {
             return None;
@@ -82,7 +96,10 @@ mod tests {
         assert!((p99 - 9900.0).abs() / 9900.0 < 0.07, "{p99}");
         for v in (1..1_000_000u64).step_by(7) {
             let floor = bucket_floor(bucket_of(v));
-            assert!(floor <= v && floor as f64 >= v as f64 * 0.93, "{v} -> {floor}");
+            assert!(
+                floor <= v && floor as f64 >= v as f64 * 0.93,
+                "{v} -> {floor}"
+            );
         }
     }
 }

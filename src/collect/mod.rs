@@ -108,7 +108,8 @@ impl Collector {
             } else {
                 (device.transport.clone(), device.id.clone())
             };
-            let polled = PolledDevice::new(device.clone(), health.slot(i), config.min_valid_minutes);
+            let polled =
+                PolledDevice::new(device.clone(), health.slot(i), config.min_valid_minutes);
             connections.entry(key).or_default().push(polled);
         }
         let shared = Arc::new(Shared {
@@ -125,7 +126,12 @@ impl Collector {
             let shared = shared.clone();
             tasks.spawn(async move { connection.run(&shared).await });
         }
-        Collector { tasks, health, latency, shutdown }
+        Collector {
+            tasks,
+            health,
+            latency,
+            shutdown,
+        }
     }
 
     /// Stops every task after its current poll, flushing completed periods, and waits.
@@ -148,7 +154,12 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Starts collecting `devices` into `store`.
-    pub fn start(devices: &[Device], clock: Clock, config: CollectorConfig, store: Box<dyn Store>) -> Pipeline {
+    pub fn start(
+        devices: &[Device],
+        clock: Clock,
+        config: CollectorConfig,
+        store: Box<dyn Store>,
+    ) -> Pipeline {
         // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
         let (tx, rx) = mpsc::channel(4096);
         let collector = Collector::start(devices, clock, config, tx);

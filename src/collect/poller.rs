@@ -5,18 +5,18 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
+use tokio_modbus::Slave;
 use tokio_modbus::client::Context;
 use tokio_modbus::prelude::SlaveContext;
-use tokio_modbus::Slave;
 use tokio_util::sync::CancellationToken;
 
+use super::CollectorConfig;
 use super::aggregate::Aggregator;
 use super::backoff::Backoff;
 use super::health::{HealthBoard, Slot};
 use super::metrics::LatencyHistogram;
 use super::read::{Block, Sample, interpret, read_plan};
 use super::transport::connect;
-use super::CollectorConfig;
 use crate::clock::{Clock, next_aligned};
 use crate::registry::{Device, Transport};
 use crate::store::{Record, Resolution};
@@ -36,7 +36,12 @@ impl PolledDevice {
             .parameters()
             .map(|p| Aggregator::new(device.station.clone(), p, min_valid_minutes))
             .collect();
-        PolledDevice { device, slot, next_due: None, aggregators }
+        PolledDevice {
+            device,
+            slot,
+            next_due: None,
+            aggregators,
+        }
     }
 }
 
@@ -83,7 +88,12 @@ impl Connection {
             d.next_due = Some(next_aligned(start, d.device.poll_interval));
         }
         loop {
-            let due = self.devices.iter().filter_map(|d| d.next_due).min().expect("a device");
+            let due = self
+                .devices
+                .iter()
+                .filter_map(|d| d.next_due)
+                .min()
+                .expect("a device");
             tokio::select! {
                 () = shared.clock.sleep_until(due) => {}
                 () = shared.shutdown.cancelled() => break,
@@ -117,8 +127,10 @@ impl Connection {
         let interval = self.devices[i].device.poll_interval;
         let started = Instant::now();
         // The poll may use at most the time until the next tick (in real time).
-        let budget = shared.clock.real_duration(next_aligned(tick, interval) - shared.clock.now());
-        let deadline = started + budget.max(shared.config.timeout);
+        let budget = shared
+            .clock
+            .real_duration(next_aligned(tick, interval) - shared.clock.now());
+        let deadline = started + budget;
         let result = self.read_with_retries(i, deadline, shared).await;
         let elapsed = started.elapsed();
 
@@ -129,16 +141,22 @@ impl Connection {
         match result {
             Ok(blocks) => {
                 shared.latency.record(elapsed);
-                interpret(&dev.device.profile, &blocks, &mut self.samples, &mut self.active_status);
+                interpret(
+                    &dev.device.profile,
+                    &blocks,
+                    &mut self.samples,
+                    &mut self.active_status,
+                );
                 health.online = true;
                 health.successes += 1;
                 health.consecutive_failures = 0;
                 health.last_success = Some(tick);
                 health.last_latency_ms = Some(elapsed.as_secs_f64() * 1e3);
-                health.last_error = None;
                 let status = &dev.device.profile.status;
                 health.status.clear();
-                health.status.extend(self.active_status.iter().map(|&j| status[j].name.clone()));
+                health
+                    .status
+                    .extend(self.active_status.iter().map(|&j| status[j].name.clone()));
                 for (sample, agg) in self.samples.iter().zip(&mut dev.aggregators) {
                     agg.push(tick, sample.value, sample.flag, &mut self.out);
                     if shared.config.store_samples
@@ -161,6 +179,7 @@ impl Connection {
                 health.online = false;
                 health.consecutive_failures += 1;
                 health.last_error = Some(error);
+                health.last_failure = Some(tick);
                 for agg in &mut dev.aggregators {
                     agg.push(tick, None, crate::quality::Flag::CommError, &mut self.out);
                 }
@@ -200,7 +219,10 @@ impl Connection {
             };
             attempt += 1;
             let delay = retry_backoff.next_delay();
-            if attempt > config.retries || self.reconnect_at.is_some() || Instant::now() + delay >= deadline {
+            if attempt > config.retries
+                || self.reconnect_at.is_some()
+                || Instant::now() + delay >= deadline
+            {
                 return Err(error);
             }
             tokio::time::sleep(delay).await;
@@ -209,7 +231,12 @@ impl Connection {
 
     /// One attempt: connect if needed, then read. Transport failures close the connection
     /// and set when the next connection attempt may happen.
-    async fn attempt(&mut self, i: usize, unit: u8, timeout: Duration) -> Result<Vec<Block>, String> {
+    async fn attempt(
+        &mut self,
+        i: usize,
+        unit: u8,
+        timeout: Duration,
+    ) -> Result<Vec<Block>, String> {
         if self.ctx.is_none() {
             if let Some(at) = self.reconnect_at {
                 if Instant::now() < at {

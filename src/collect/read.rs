@@ -8,9 +8,9 @@ use std::time::Duration;
 use tokio_modbus::ExceptionCode;
 use tokio_modbus::client::{Context, Reader};
 
+use crate::modbus::RegisterKind;
 use crate::modbus::decode::decode;
 use crate::modbus::plan::{PollPlan, ReadRequest};
-use crate::modbus::RegisterKind;
 use crate::quality::Flag;
 use crate::registry::Profile;
 use crate::units::Parameter;
@@ -82,16 +82,22 @@ pub async fn read_plan(
         let (start, count) = (request.start, request.count);
         let call = async {
             match request.kind {
-                RegisterKind::Holding => {
-                    ctx.read_holding_registers(start, count).await.map(|r| r.map(Block::Words))
-                }
-                RegisterKind::Input => {
-                    ctx.read_input_registers(start, count).await.map(|r| r.map(Block::Words))
-                }
-                RegisterKind::Coil => ctx.read_coils(start, count).await.map(|r| r.map(Block::Bits)),
-                RegisterKind::DiscreteInput => {
-                    ctx.read_discrete_inputs(start, count).await.map(|r| r.map(Block::Bits))
-                }
+                RegisterKind::Holding => ctx
+                    .read_holding_registers(start, count)
+                    .await
+                    .map(|r| r.map(Block::Words)),
+                RegisterKind::Input => ctx
+                    .read_input_registers(start, count)
+                    .await
+                    .map(|r| r.map(Block::Words)),
+                RegisterKind::Coil => ctx
+                    .read_coils(start, count)
+                    .await
+                    .map(|r| r.map(Block::Bits)),
+                RegisterKind::DiscreteInput => ctx
+                    .read_discrete_inputs(start, count)
+                    .await
+                    .map(|r| r.map(Block::Bits)),
             }
         };
         let block = match tokio::time::timeout(timeout, call).await {
@@ -156,22 +162,40 @@ pub fn interpret(
     for (i, spec) in profile.values.iter().enumerate() {
         let at = locations[i];
         let raw = match &blocks[at.request] {
-            Block::Words(words) => decode(&words[usize::from(at.offset)..], spec.data_type, spec.order),
+            Block::Words(words) => {
+                decode(&words[usize::from(at.offset)..], spec.data_type, spec.order)
+            }
             Block::Bits(bits) => f64::from(u8::from(bits[usize::from(at.offset)])),
         };
         let device_value = raw.mul_add(spec.scale, spec.offset);
         if !device_value.is_finite() {
-            samples.push(Sample { parameter: spec.parameter, value: None, flag: Flag::CommError });
+            samples.push(Sample {
+                parameter: spec.parameter,
+                value: None,
+                flag: Flag::CommError,
+            });
             continue;
         }
-        let mut flag = if spec.out_of_range(device_value) { Flag::OverRange } else { Flag::Normal };
+        let mut flag = if spec.out_of_range(device_value) {
+            Flag::OverRange
+        } else {
+            Flag::Normal
+        };
         for &j in active_status.iter() {
             let status = &profile.status[j];
-            if let Some(f) = status.meaning.flag().filter(|_| status.affects(spec.parameter)) {
+            if let Some(f) = status
+                .meaning
+                .flag()
+                .filter(|_| status.affects(spec.parameter))
+            {
                 flag = flag.max(f);
             }
         }
         let value = spec.conversion.apply(device_value);
-        samples.push(Sample { parameter: spec.parameter, value: Some(value), flag });
+        samples.push(Sample {
+            parameter: spec.parameter,
+            value: Some(value),
+            flag,
+        });
     }
 }

@@ -92,7 +92,9 @@ impl StoreSink {
 
     /// Waits for the sink to finish (after all senders are dropped).
     pub async fn join(self) -> Result<SinkStats, StoreError> {
-        self.task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        self.task
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 }
 

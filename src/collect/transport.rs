@@ -4,8 +4,8 @@ use std::io;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use tokio_modbus::client::{Context, rtu, tcp};
 use tokio_modbus::Slave;
+use tokio_modbus::client::{Context, rtu, tcp};
 
 use crate::registry::Transport;
 

@@ -37,7 +37,13 @@ pub fn read_registers(
         .iter()
         .filter(|v| v.kind == kind)
         .map(|v| u32::from(v.address) + u32::from(v.data_type.registers()))
-        .chain(profile.status.iter().filter(|s| s.kind == kind).map(|s| u32::from(s.address) + 1))
+        .chain(
+            profile
+                .status
+                .iter()
+                .filter(|s| s.kind == kind)
+                .map(|s| u32::from(s.address) + 1),
+        )
         .max()
         .unwrap_or(0);
     if count == 0 || end > map_end {
@@ -47,7 +53,12 @@ pub fn read_registers(
     let mut scratch = [0u16; 4];
     for spec in profile.values.iter().filter(|v| v.kind == kind) {
         let n = spec.data_type.registers();
-        encode(device_raw(spec, truth(spec.parameter), mode), spec.data_type, spec.order, &mut scratch);
+        encode(
+            device_raw(spec, truth(spec.parameter), mode),
+            spec.data_type,
+            spec.order,
+            &mut scratch,
+        );
         for k in 0..n {
             let addr = u32::from(spec.address) + u32::from(k);
             if (u32::from(start)..end).contains(&addr) {
@@ -73,8 +84,12 @@ pub fn read_bits(
     mode: Mode,
 ) -> Result<Vec<bool>, ExceptionCode> {
     let end = u32::from(start) + u32::from(count);
-    let map_end =
-        profile.status.iter().filter(|s| s.kind == kind).map(|s| u32::from(s.address) + 1).max();
+    let map_end = profile
+        .status
+        .iter()
+        .filter(|s| s.kind == kind)
+        .map(|s| u32::from(s.address) + 1)
+        .max();
     if count == 0 || map_end.is_none_or(|m| end > m) {
         return Err(ExceptionCode::IllegalDataAddress);
     }

@@ -8,16 +8,36 @@ use chrono::{DateTime, Utc};
 use super::device::Mode;
 use super::scenario::{FaultKind, Scenario};
 use super::world::{Conditions, World};
-use crate::registry::Registry;
+use crate::registry::{Registry, StatusMeaning};
 
-/// A scenario fault names a device the registry does not have.
+/// A scenario fault that the registry cannot carry out.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: fault for unknown device `{device}` (not in the registry)", scenario.display())]
-pub struct UnknownFaultDevice {
-    /// The scenario file.
-    pub scenario: std::path::PathBuf,
-    /// The device id.
-    pub device: String,
+pub enum FaultError {
+    /// The fault names a device the registry does not have.
+    #[error("{}: fault for unknown device `{device}` (not in the registry)", scenario.display())]
+    UnknownDevice {
+        /// The scenario file.
+        scenario: std::path::PathBuf,
+        /// The device id.
+        device: String,
+    },
+    /// The fault needs a status bit the device's profile does not have.
+    #[error(
+        "{}: fault `{kind:?}` for `{device}`: its profile `{profile}` has no {meaning:?} status bit to show it",
+        scenario.display()
+    )]
+    NoStatusBit {
+        /// The scenario file.
+        scenario: std::path::PathBuf,
+        /// The device id.
+        device: String,
+        /// The fault kind.
+        kind: FaultKind,
+        /// The profile id.
+        profile: String,
+        /// The status meaning required.
+        meaning: StatusMeaning,
+    },
 }
 
 /// What a device is going through at one instant.
@@ -51,17 +71,36 @@ impl Environment {
         scenario: Scenario,
         registry: &Registry,
         start: DateTime<Utc>,
-    ) -> Result<Environment, UnknownFaultDevice> {
-        for device in scenario.fault_devices() {
-            if !registry.devices().any(|d| d.id == device) {
-                return Err(UnknownFaultDevice {
+    ) -> Result<Environment, FaultError> {
+        for fault in &scenario.faults {
+            let Some(device) = registry.devices().find(|d| d.id == fault.device) else {
+                return Err(FaultError::UnknownDevice {
                     scenario: scenario.path.clone(),
-                    device: device.to_string(),
+                    device: fault.device.clone(),
+                });
+            };
+            let meaning = match fault.kind {
+                FaultKind::Calibration => StatusMeaning::Calibration,
+                FaultKind::Maintenance => StatusMeaning::Maintenance,
+                FaultKind::Alarm => StatusMeaning::Fault,
+                _ => continue,
+            };
+            if !device.profile.status.iter().any(|s| s.meaning == meaning) {
+                return Err(FaultError::NoStatusBit {
+                    scenario: scenario.path.clone(),
+                    device: device.id.clone(),
+                    kind: fault.kind,
+                    profile: device.profile.id.clone(),
+                    meaning,
                 });
             }
         }
         let world = World::new(&scenario, &registry.stations, start);
-        Ok(Environment { world, scenario, start })
+        Ok(Environment {
+            world,
+            scenario,
+            start,
+        })
     }
 
     /// The true conditions at station number `station` (registry order) at `t`.

@@ -40,12 +40,19 @@ pub struct FaultyStream<S> {
 impl<S> FaultyStream<S> {
     /// Wraps `inner`.
     pub fn new(inner: S, sabotage: Arc<Sabotage>) -> Self {
-        FaultyStream { inner, sabotage, noise: Vec::new() }
+        FaultyStream {
+            inner,
+            sabotage,
+            noise: Vec::new(),
+        }
     }
 }
 
 fn cut_error() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionReset, "simulated device went offline")
+    io::Error::new(
+        io::ErrorKind::ConnectionReset,
+        "simulated device went offline",
+    )
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for FaultyStream<S> {
@@ -74,7 +81,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for FaultyStream<S> {
             let this = &mut *self;
             this.noise.clear();
             // Same length, unrelated content: header fields and payload no longer match.
-            this.noise.extend((0..buf.len()).map(|i| (i as u8).wrapping_mul(97).wrapping_add(0x5A)));
+            this.noise
+                .extend((0..buf.len()).map(|i| (i as u8).wrapping_mul(97).wrapping_add(0x5A)));
             return Pin::new(&mut this.inner).poll_write(cx, &this.noise);
         }
         Pin::new(&mut self.inner).poll_write(cx, buf)

@@ -79,8 +79,15 @@ impl Simulator {
         let mut grouped: BTreeMap<Transport, HashMap<u8, SimDevice>> = BTreeMap::new();
         for (station, s) in registry.stations.iter().enumerate() {
             for d in &s.devices {
-                let device = SimDevice { id: d.id.clone(), station, profile: d.profile.clone() };
-                grouped.entry(d.transport.clone()).or_default().insert(d.unit, device);
+                let device = SimDevice {
+                    id: d.id.clone(),
+                    station,
+                    profile: d.profile.clone(),
+                };
+                grouped
+                    .entry(d.transport.clone())
+                    .or_default()
+                    .insert(d.unit, device);
             }
         }
         let shutdown = CancellationToken::new();
@@ -92,7 +99,10 @@ impl Simulator {
                 environment: environment.clone(),
                 clock: clock.clone(),
             });
-            let fail = |source| SimError::Endpoint { endpoint: transport.clone(), source };
+            let fail = |source| SimError::Endpoint {
+                endpoint: transport.clone(),
+                source,
+            };
             let actual = match (&transport, &bind) {
                 (Transport::Tcp { address } | Transport::RtuOverTcp { address }, _) => {
                     let bind_to = match bind {
@@ -112,10 +122,15 @@ impl Simulator {
                 (Transport::Rtu { path, baud }, bind) => {
                     let serve_at = match bind {
                         Bind::AsConfigured => path.clone(),
-                        Bind::Loopback(map) => map.get(path).cloned().unwrap_or_else(|| path.clone()),
+                        Bind::Loopback(map) => {
+                            map.get(path).cloned().unwrap_or_else(|| path.clone())
+                        }
                     };
                     let server = rtu::Server::new_from_path(&serve_at, *baud).map_err(fail)?;
-                    let service = EndpointService { endpoint, sabotage: None };
+                    let service = EndpointService {
+                        endpoint,
+                        sabotage: None,
+                    };
                     let stop = shutdown.clone();
                     tasks.spawn(async move {
                         if let Err(e) = server.serve_until(service, stop.cancelled_owned()).await {
@@ -127,7 +142,11 @@ impl Simulator {
             };
             endpoints.insert(transport, actual);
         }
-        Ok(Simulator { tasks, shutdown, endpoints })
+        Ok(Simulator {
+            tasks,
+            shutdown,
+            endpoints,
+        })
     }
 
     /// Points every TCP device of `registry` at the address where the simulator serves it.
@@ -162,15 +181,22 @@ async fn serve_tcp(
         async move {
             stream.set_nodelay(true)?;
             let sabotage = Arc::new(Sabotage::default());
-            let service = EndpointService { endpoint, sabotage: Some(sabotage.clone()) };
+            let service = EndpointService {
+                endpoint,
+                sabotage: Some(sabotage.clone()),
+            };
             Ok(Some((service, FaultyStream::new(stream, sabotage))))
         }
     };
     let on_error = |e: io::Error| tracing::debug!("simulator connection ended: {e}");
     let result = if rtu_framing {
-        rtu_over_tcp::Server::new(listener).serve_until(&on_connected, on_error, stop.cancelled_owned()).await
+        rtu_over_tcp::Server::new(listener)
+            .serve_until(&on_connected, on_error, stop.cancelled_owned())
+            .await
     } else {
-        tcp::Server::new(listener).serve_until(&on_connected, on_error, stop.cancelled_owned()).await
+        tcp::Server::new(listener)
+            .serve_until(&on_connected, on_error, stop.cancelled_owned())
+            .await
     };
     if let Err(e) = result {
         tracing::warn!("simulator listener stopped: {e}");

@@ -139,8 +139,11 @@ pub struct DeviceHealth {
     pub last_latency_ms: Option<f64>,
     /// Names of the status/alarm bits currently set.
     pub status: Vec<String>,
-    /// The last error, if the last poll failed.
+    /// The most recent error (kept after the device recovers, with its time in
+    /// `last_failure`, so that maintainers see what happened).
     pub last_error: Option<String>,
+    /// Time (pipeline clock) of the most recent failed poll.
+    pub last_failure: Option<DateTime<Utc>>,
 }
 
 impl DeviceHealth {
@@ -159,6 +162,7 @@ impl DeviceHealth {
             last_latency_ms: None,
             status: Vec::new(),
             last_error: None,
+            last_failure: None,
         }
     }
 

@@ -68,7 +68,8 @@ CREATE TABLE device_health(
     consecutive_failures INTEGER NOT NULL,
     last_latency_ms REAL,
     status TEXT NOT NULL,
-    last_error TEXT
+    last_error TEXT,
+    last_failure INTEGER
 ) WITHOUT ROWID;
 ";
 
@@ -84,11 +85,11 @@ const LATEST_OF_PAIR: &str = "SELECT station, parameter, time, value, flag, coun
     WHERE station = ?1 AND parameter = ?2 AND resolution = ?3 ORDER BY time DESC LIMIT 1";
 const INSERT_HEALTH: &str = "INSERT OR REPLACE INTO device_health
     (device, station, online, last_success, last_attempt, polls, successes, skipped,
-     consecutive_failures, last_latency_ms, status, last_error)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     consecutive_failures, last_latency_ms, status, last_error, last_failure)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 const SELECT_HEALTH: &str = "SELECT device, station, online, last_success, last_attempt, polls,
-    successes, skipped, consecutive_failures, last_latency_ms, status, last_error
-    FROM device_health ORDER BY device";
+    successes, skipped, consecutive_failures, last_latency_ms, status, last_error,
+    last_failure FROM device_health ORDER BY device";
 
 /// A store in one SQLite file (WAL mode). See the [module documentation](self) for the schema
 /// and the durability guarantees.
@@ -491,6 +492,7 @@ impl Store for SqliteStore {
                     h.last_latency_ms,
                     status,
                     h.last_error,
+                    h.last_failure.map(|t| t.timestamp_millis()),
                 ])?;
             }
             drop(stmt);
@@ -540,6 +542,7 @@ impl Store for SqliteStore {
                     .map(str::to_string)
                     .collect(),
                 last_error: r.get(11).map_err(|e| self.sql(e))?,
+                last_failure: time(12)?,
                 device,
             });
         }

@@ -49,21 +49,39 @@ impl Run {
     ) -> Run {
         let mut registry = Registry::load(network).expect("registry loads");
         let scenario = Scenario::load(scenario).expect("scenario loads");
-        let environment = Arc::new(Environment::new(scenario, &registry, start).expect("environment"));
+        let environment =
+            Arc::new(Environment::new(scenario, &registry, start).expect("environment"));
         let clock = Clock::scaled(start - TimeDelta::seconds(1), speed);
-        let sim = Simulator::start(&registry, environment.clone(), clock.clone(), bind).await.expect("sim starts");
+        let sim = Simulator::start(&registry, environment.clone(), clock.clone(), bind)
+            .await
+            .expect("sim starts");
         sim.redirect(&mut registry);
         let dir = tempfile::tempdir().unwrap();
         let store_path = dir.path().join("test.db");
         let store = Box::new(SqliteStore::open(&store_path).unwrap());
         let devices: Vec<_> = registry.devices().cloned().collect();
         let pipeline = Pipeline::start(&devices, clock.clone(), config, store);
-        Run { registry, environment, clock, start, sim, pipeline, store_path, _dir: dir }
+        Run {
+            registry,
+            environment,
+            clock,
+            start,
+            sim,
+            pipeline,
+            store_path,
+            _dir: dir,
+        }
     }
 
     /// The live health of device `id`.
     pub fn health(&self, id: &str) -> lantian::store::DeviceHealth {
-        self.pipeline.collector.health.snapshot().into_iter().find(|h| h.device == id).expect("device")
+        self.pipeline
+            .collector
+            .health
+            .snapshot()
+            .into_iter()
+            .find(|h| h.device == id)
+            .expect("device")
     }
 
     /// Runs until the clock reads `until`, stops everything and returns the store.
@@ -97,7 +115,12 @@ pub struct Finished {
 
 impl Finished {
     /// Records of one station × parameter at `resolution` over the whole run.
-    pub fn series(&self, station: &str, parameter: Parameter, resolution: Resolution) -> Vec<Record> {
+    pub fn series(
+        &self,
+        station: &str,
+        parameter: Parameter,
+        resolution: Resolution,
+    ) -> Vec<Record> {
         self.store
             .read(&Query {
                 stations: vec![station.into()],
@@ -111,6 +134,11 @@ impl Finished {
 
     /// Stored health of device `id`.
     pub fn health(&self, id: &str) -> lantian::store::DeviceHealth {
-        self.store.health().unwrap().into_iter().find(|h| h.device == id).expect("device")
+        self.store
+            .health()
+            .unwrap()
+            .into_iter()
+            .find(|h| h.device == id)
+            .expect("device")
     }
 }

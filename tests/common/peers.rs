@@ -12,7 +12,10 @@ pub fn require(peer: &str, available: bool) -> bool {
     if available {
         return true;
     }
-    assert!(!required(), "test peer `{peer}` is missing (run scripts/test, which installs it)");
+    assert!(
+        !required(),
+        "test peer `{peer}` is missing (run scripts/test, which installs it)"
+    );
     eprintln!("SKIPPED: test peer `{peer}` is missing (scripts/test installs it)");
     false
 }
@@ -40,7 +43,10 @@ pub fn socat() -> bool {
 /// Python with pymodbus 3.x is installed.
 pub fn pymodbus() -> bool {
     let ok = Command::new("python3")
-        .args(["-c", "import pymodbus, sys; sys.exit(0 if pymodbus.__version__.startswith('3.') else 1)"])
+        .args([
+            "-c",
+            "import pymodbus, sys; sys.exit(0 if pymodbus.__version__.startswith('3.') else 1)",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -50,5 +56,9 @@ pub fn pymodbus() -> bool {
 
 /// A free TCP port on loopback (bound and released; good enough for tests).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

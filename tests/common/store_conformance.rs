@@ -256,6 +256,7 @@ pub fn health_round_trip(mut t: TestStore) {
         last_latency_ms: Some(12.75),
         status: vec!["pump_fault".into(), "flow low".into(), "温度报警".into()],
         last_error: Some("timeout after 1 s".into()),
+        last_failure: Some(at(9)),
     };
     let single = DeviceHealth {
         status: vec!["span".into()],
