@@ -84,10 +84,10 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         config.registry = base.join(&config.registry);
         config.scenario = base.join(&config.scenario);
-        if let Some(rest) = config.store.strip_prefix("sqlite:") {
-            if !Path::new(rest).is_absolute() {
-                config.store = format!("sqlite:{}", base.join(rest).display());
-            }
+        if let Some(rest) = config.store.strip_prefix("sqlite:")
+            && !Path::new(rest).is_absolute()
+        {
+            config.store = format!("sqlite:{}", base.join(rest).display());
         }
         Ok(config)
     }

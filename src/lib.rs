@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod collect;
 pub mod config;
+pub mod limits;
 pub mod modbus;
 pub mod quality;
 pub mod registry;

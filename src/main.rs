@@ -9,6 +9,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_logging(args.verbose, args.quiet);
+    if let Err(e) = lantian::limits::raise_open_files_limit() {
+        tracing::warn!("cannot raise the open-files limit: {e}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build();

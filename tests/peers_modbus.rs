@@ -50,25 +50,46 @@ async fn collector_reads_a_pymodbus_server() {
     let mut server = Command::new("python3")
         .arg(root().join("tests/peers/pymodbus_server.py"))
         .args(["--port", &port.to_string(), "--unit", "3"])
-        .args(["--input", "1=0x4148,0x0000,0x4220,0x0000,0x4228,0x0000", "--discrete", "3=1"])
+        .args([
+            "--input",
+            "1=0x4148,0x0000,0x4220,0x0000,0x4228,0x0000",
+            "--discrete",
+            "3=1",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("python3 runs");
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let _server = Guard(server);
     assert_eq!(line.trim(), "READY");
 
     let registry = Registry::load(&fixture().join("network.toml")).unwrap();
-    let mut device = registry.devices().find(|d| d.id == "T-A-NOX").unwrap().clone();
-    device.transport = Transport::Tcp { address: format!("127.0.0.1:{port}") };
+    let mut device = registry
+        .devices()
+        .find(|d| d.id == "T-A-NOX")
+        .unwrap()
+        .clone();
+    device.transport = Transport::Tcp {
+        address: format!("127.0.0.1:{port}"),
+    };
     device.unit = 3;
     device.poll_interval = TimeDelta::milliseconds(500);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("peer.db");
-    let config = CollectorConfig { store_samples: true, ..CollectorConfig::default() };
-    let pipeline = Pipeline::start(&[device], Clock::real(), config, Box::new(SqliteStore::open(&path).unwrap()));
+    let config = CollectorConfig {
+        store_samples: true,
+        ..CollectorConfig::default()
+    };
+    let pipeline = Pipeline::start(
+        &[device],
+        Clock::real(),
+        config,
+        Box::new(SqliteStore::open(&path).unwrap()),
+    );
     tokio::time::sleep(Duration::from_millis(1800)).await;
     pipeline.stop().await.unwrap();
 
@@ -83,24 +104,42 @@ async fn collector_reads_a_pymodbus_server() {
             to: now,
         })
         .unwrap();
-    assert!(samples.len() >= 6, "three parameters, at least two polls: {samples:?}");
+    assert!(
+        samples.len() >= 6,
+        "three parameters, at least two polls: {samples:?}"
+    );
     // ppb → µg/m³ at 25 °C (Vm = 24.4654 L/mol), worked out by hand.
-    let expected = [(Parameter::No, 15.33083), (Parameter::No2, 75.21723), (Parameter::Nox, 78.97810)];
+    let expected = [
+        (Parameter::No, 15.33083),
+        (Parameter::No2, 75.21723),
+        (Parameter::Nox, 78.97810),
+    ];
     for s in &samples {
-        let (_, want) = expected.iter().find(|(p, _)| *p == s.parameter).expect("expected parameter");
+        let (_, want) = expected
+            .iter()
+            .find(|(p, _)| *p == s.parameter)
+            .expect("expected parameter");
         assert!((s.value - want).abs() < 1e-3, "{s:?} want {want}");
         assert_eq!(s.flag, Flag::Maintenance, "service mode bit → M");
         assert_eq!(&*s.station, "T-A");
     }
     let health = store.health().unwrap();
-    assert!(health[0].online && health[0].status == ["Service mode"], "{health:?}");
+    assert!(
+        health[0].online && health[0].status == ["Service mode"],
+        "{health:?}"
+    );
 }
 
 /// Parses mbpoll's `[ref]: \tvalue` lines.
 fn mbpoll_values(output: &str) -> Vec<f64> {
     output
         .lines()
-        .filter_map(|l| l.trim().strip_prefix('[')?.split_once("]:").map(|(_, v)| v.trim().parse().ok())?)
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix('[')?
+                .split_once("]:")
+                .map(|(_, v)| v.trim().parse().ok())?
+        })
         .collect()
 }
 
@@ -113,11 +152,18 @@ async fn mbpoll_reads_the_simulator() {
     let scenario = Scenario::load(fixture().join("faults.toml")).unwrap();
     let clock = Clock::real();
     let environment = Arc::new(Environment::new(scenario, &registry, clock.now()).unwrap());
-    let sim = Simulator::start(&registry, environment.clone(), clock.clone(), Bind::Loopback(Default::default()))
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        &registry,
+        environment.clone(),
+        clock.clone(),
+        Bind::Loopback(Default::default()),
+    )
+    .await
+    .unwrap();
     let device = registry.devices().find(|d| d.id == "T-A-NOX").unwrap();
-    let Transport::Tcp { address } = &sim.endpoints[&device.transport] else { panic!("tcp") };
+    let Transport::Tcp { address } = &sim.endpoints[&device.transport] else {
+        panic!("tcp")
+    };
     let port = address.rsplit_once(':').unwrap().1.to_string();
     let mbpoll = |args: &[&str]| {
         let out = Command::new("mbpoll")
@@ -137,18 +183,31 @@ async fn mbpoll_reads_the_simulator() {
     assert_eq!(values.len(), 3, "{out}");
     let station = 0;
     for (spec, got) in device.profile.values.iter().zip(&values) {
-        let ppb = |t| spec.conversion.invert(environment.conditions(station, t).get(spec.parameter));
+        let ppb = |t| {
+            spec.conversion
+                .invert(environment.conditions(station, t).get(spec.parameter))
+        };
         let (lo, hi) = (ppb(before).min(ppb(after)), ppb(before).max(ppb(after)));
-        assert!(*got >= lo * 0.999 - 1e-3 && *got <= hi * 1.001 + 1e-3, "{:?}: mbpoll {got}, truth {lo}..{hi}", spec.parameter);
+        assert!(
+            *got >= lo * 0.999 - 1e-3 && *got <= hi * 1.001 + 1e-3,
+            "{:?}: mbpoll {got}, truth {lo}..{hi}",
+            spec.parameter
+        );
         assert!(*got > 0.0);
     }
     // The PM2.5 BAM's concentration: one signed register in 0.001 mg/m³ (= µg/m³).
     let bam = registry.devices().find(|d| d.id == "T-A-PM25").unwrap();
     let out = mbpoll(&["-a", &bam.unit.to_string(), "-t", "3", "-r", "1", "-c", "1"]);
     let raw = mbpoll_values(&out);
-    let truth = environment.conditions(station, clock.now()).get(Parameter::Pm25);
+    let truth = environment
+        .conditions(station, clock.now())
+        .get(Parameter::Pm25);
     assert_eq!(raw.len(), 1, "{out}");
-    assert!((raw[0] - truth).abs() <= 1.0, "BAM register {} vs {truth} µg/m³", raw[0]);
+    assert!(
+        (raw[0] - truth).abs() <= 1.0,
+        "BAM register {} vs {truth} µg/m³",
+        raw[0]
+    );
     // Discrete inputs: nothing set on a healthy analyzer.
     let out = mbpoll(&["-a", "1", "-t", "1", "-r", "1", "-c", "8"]);
     assert_eq!(mbpoll_values(&out), vec![0.0; 8], "{out}");
@@ -183,7 +242,11 @@ fn bus_network(dir: &Path, transport: &str) -> std::path::PathBuf {
 /// Two devices on one line take turns; every sample equals the simulated truth.
 async fn check_bus(network: &Path, bind: Bind) {
     let dir = network.parent().unwrap();
-    let config = CollectorConfig { store_samples: true, timeout: Duration::from_millis(500), ..Default::default() };
+    let config = CollectorConfig {
+        store_samples: true,
+        timeout: Duration::from_millis(500),
+        ..Default::default()
+    };
     let t0 = Utc::now();
     let run = Run::start(network, &dir.join("scenario.toml"), t0, 5.0, config, bind).await;
     let done = run.finish(t0 + TimeDelta::seconds(21)).await;
@@ -196,7 +259,11 @@ async fn check_bus(network: &Path, bind: Bind) {
         assert!(samples.len() >= 3, "{p}: {samples:?}");
         for s in samples {
             let truth = done.environment.conditions(0, s.time).get(p);
-            assert!((s.value - truth).abs() <= 1e-4 * truth.max(1.0), "{p}: {} vs {truth}", s.value);
+            assert!(
+                (s.value - truth).abs() <= 1e-4 * truth.max(1.0),
+                "{p}: {} vs {truth}",
+                s.value
+            );
         }
     }
 }
@@ -221,7 +288,10 @@ async fn rtu_over_a_socat_pseudo_terminal_pair() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let transport = format!("transport = \"rtu\"\npath = \"{}\"\nbaud = 19200", collector_end.display());
+    let transport = format!(
+        "transport = \"rtu\"\npath = \"{}\"\nbaud = 19200",
+        collector_end.display()
+    );
     let network = bus_network(dir.path(), &transport);
     let bind = Bind::Loopback([(collector_end.clone(), sim_end.clone())].into());
     check_bus(&network, bind).await;
@@ -230,6 +300,9 @@ async fn rtu_over_a_socat_pseudo_terminal_pair() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rtu_over_tcp_gateway() {
     let dir = tempfile::tempdir().unwrap();
-    let network = bus_network(dir.path(), "transport = \"rtu-over-tcp\"\naddress = \"127.0.0.1:1502\"");
+    let network = bus_network(
+        dir.path(),
+        "transport = \"rtu-over-tcp\"\naddress = \"127.0.0.1:1502\"",
+    );
     check_bus(&network, Bind::Loopback(Default::default())).await;
 }

@@ -67,7 +67,7 @@ fn demo_loads_and_exposes_faults() {
     let s = demo();
     assert_eq!(s.sources.len(), 5);
     assert_eq!(s.episodes.len(), 2);
-    assert!(s.fault_devices().contains(&"DG-GC-SO2"));
+    assert!(s.faults.iter().any(|f| f.device == "DG-GC-SO2"));
     let t0 = start();
     let tz = s.time_zone;
     let at = |h: i64, m: i64| t0 + TimeDelta::hours(h) + TimeDelta::minutes(m);

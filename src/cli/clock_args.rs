@@ -23,7 +23,7 @@ impl ClockArgs {
             "--speed must be positive"
         );
         Ok(match (self.start, self.speed) {
-            (None, s) if s == 1.0 => Clock::real(),
+            (None, 1.0) => Clock::real(),
             (start, speed) => Clock::scaled(start.unwrap_or_else(Utc::now), speed),
         })
     }

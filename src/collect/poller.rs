@@ -238,10 +238,8 @@ impl Connection {
         timeout: Duration,
     ) -> Result<Vec<Block>, String> {
         if self.ctx.is_none() {
-            if let Some(at) = self.reconnect_at {
-                if Instant::now() < at {
-                    return Err("offline; waiting to reconnect".to_string());
-                }
+            if self.reconnect_at.is_some_and(|at| Instant::now() < at) {
+                return Err("offline; waiting to reconnect".to_string());
             }
             match connect(&self.transport, unit, timeout).await {
                 Ok(ctx) => {

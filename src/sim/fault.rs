@@ -33,8 +33,8 @@ pub enum FaultKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
-    /// Device id (not validated against a registry; see
-    /// [`Scenario::fault_devices`](super::scenario::Scenario::fault_devices)).
+    /// Device id (checked against the registry when the simulation's
+    /// [`Environment`](crate::sim::environment::Environment) is built).
     pub device: String,
     /// What happens.
     pub kind: FaultKind,

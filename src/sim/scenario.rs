@@ -423,15 +423,6 @@ impl Scenario {
             })
     }
 
-    /// Every device id named by a fault, sorted and deduplicated (to check against the
-    /// registry).
-    pub fn fault_devices(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.faults.iter().map(|f| f.device.as_str()).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    }
-
     /// The source named `name`.
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)

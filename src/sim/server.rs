@@ -153,10 +153,10 @@ impl Simulator {
     pub fn redirect(&self, registry: &mut Registry) {
         for station in &mut registry.stations {
             for device in &mut station.devices {
-                if let Some(actual) = self.endpoints.get(&device.transport) {
-                    if !matches!(actual, Transport::Rtu { .. }) {
-                        device.transport = actual.clone();
-                    }
+                if let Some(actual) = self.endpoints.get(&device.transport)
+                    && !matches!(actual, Transport::Rtu { .. })
+                {
+                    device.transport = actual.clone();
                 }
             }
         }
@@ -252,10 +252,8 @@ impl EndpointService {
         if state.exception {
             return (state.delay, Err(ExceptionCode::ServerDeviceFailure));
         }
-        if state.garbage {
-            if let Some(sabotage) = &self.sabotage {
-                sabotage.garble_next();
-            }
+        if let Some(sabotage) = self.sabotage.as_ref().filter(|_| state.garbage) {
+            sabotage.garble_next();
         }
         let at = state.frozen_at.unwrap_or(now);
         let conditions = endpoint.environment.conditions(device.station, at);

@@ -1,0 +1,226 @@
+//! Collection at scale: one collector process polling many devices every second, against the
+//! simulator running as a separate process on the same machine.
+//!
+//! ```text
+//! cargo bench --bench collect_load -- [--stations 2000] [--seconds 60] [--warmup 10]
+//! ```
+//! Each station is a gateway endpoint with five devices (NOx, SO2, CO, O3 analyzers and a
+//! PM2.5 BAM), each on its own Modbus TCP connection, polled on a 1-s interval. Reports the
+//! achieved poll rate, poll latency (p50/p99, real time), CPU per 1,000 polls of the collector
+//! and of the simulator, and resident memory.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lantian::clock::Clock;
+use lantian::collect::{CollectorConfig, Pipeline};
+use lantian::registry::Registry;
+use lantian::store::sqlite::SqliteStore;
+
+struct Args {
+    stations: usize,
+    seconds: u64,
+    warmup: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        stations: 2000,
+        seconds: 60,
+        warmup: 10,
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    let mut i = 1;
+    while i < argv.len() {
+        let value = || {
+            argv.get(i + 1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .expect("a number")
+        };
+        match argv[i].as_str() {
+            "--stations" => a.stations = value() as usize,
+            "--seconds" => a.seconds = value(),
+            "--warmup" => a.warmup = value(),
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    a
+}
+
+/// CPU seconds (user + system) of a process, from /proc.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Resident set size in MiB.
+fn rss_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn write_network(dir: &Path, stations: usize) -> std::path::PathBuf {
+    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("stations/profiles");
+    std::os::unix::fs::symlink(profiles, dir.join("profiles")).unwrap();
+    let mut t = String::from(
+        "[network]\nid = \"load\"\nname = \"负载\"\nname_en = \"Load test\"\ntime_zone = \"Asia/Shanghai\"\n",
+    );
+    let devices = [
+        ("NOX", "thermo-42i"),
+        ("SO2", "thermo-43i"),
+        ("CO", "thermo-48i"),
+        ("O3", "thermo-49i"),
+        ("PM25", "metone-bam1020-pm25"),
+    ];
+    for s in 0..stations {
+        let (lat, lon) = (
+            22.6 + (s % 50) as f64 * 0.01,
+            113.5 + (s / 50) as f64 * 0.01,
+        );
+        t += &format!(
+            "\n[[station]]\nid = \"L{s:04}\"\nname = \"站{s}\"\nname_en = \"S{s}\"\ndistrict = \"区\"\ndistrict_en = \"D\"\nlat = {lat}\nlon = {lon}\nelevation_m = 10\nkind = \"micro\"\n"
+        );
+        for (u, (suffix, profile)) in devices.iter().enumerate() {
+            t += &format!(
+                "[[station.device]]\nid = \"L{s:04}-{suffix}\"\nprofile = \"{profile}\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{}\"\nunit = {}\npoll_interval = \"1s\"\n",
+                20000 + s,
+                u + 1
+            );
+        }
+    }
+    let path = dir.join("network.toml");
+    std::fs::write(&path, t).unwrap();
+    std::fs::write(dir.join("scenario.toml"), "seed = 1\n").unwrap();
+    path
+}
+
+fn main() {
+    let args = args();
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` asks for criterion-style names; there are none.
+    }
+    lantian::limits::raise_open_files_limit().expect("raise the open-files limit");
+    let dir = tempfile::tempdir().unwrap();
+    let network = write_network(dir.path(), args.stations);
+    let devices_total = args.stations * 5;
+    eprintln!(
+        "load test: {} stations × 5 devices = {devices_total} devices at 1 s",
+        args.stations
+    );
+
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args(["--registry"])
+        .arg(&network)
+        .args(["--store", "sqlite:/dev/null/unused.db", "sim", "--scenario"])
+        .arg(dir.path().join("scenario.toml"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the simulator");
+    let sim_pid = sim.id().to_string();
+    let mut line = String::new();
+    let mut stderr = BufReader::new(sim.stderr.take().unwrap());
+    while !line.contains("simulating") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "simulator exited");
+    }
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let registry = Registry::load(&network).unwrap();
+        let devices: Vec<_> = registry.devices().cloned().collect();
+        let store = SqliteStore::open(dir.path().join("load.db")).unwrap();
+        let pipeline = Pipeline::start(
+            &devices,
+            Clock::real(),
+            CollectorConfig::default(),
+            Box::new(store),
+        );
+        let polls = || {
+            pipeline
+                .collector
+                .health
+                .snapshot()
+                .iter()
+                .map(|h| h.polls)
+                .sum::<u64>()
+        };
+        let ok = || {
+            pipeline
+                .collector
+                .health
+                .snapshot()
+                .iter()
+                .map(|h| h.successes)
+                .sum::<u64>()
+        };
+        tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+        let (p0, ok0, t0) = (polls(), ok(), Instant::now());
+        let (c0, s0) = (cpu_seconds("self"), cpu_seconds(&sim_pid));
+        tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+        let (p1, ok1, elapsed) = (polls(), ok(), t0.elapsed().as_secs_f64());
+        let (c1, s1) = (cpu_seconds("self"), cpu_seconds(&sim_pid));
+        let (rss, sim_rss) = (rss_mib("self"), rss_mib(&sim_pid));
+        let latency = pipeline.collector.latency.clone();
+        let skipped: u64 = pipeline
+            .collector
+            .health
+            .snapshot()
+            .iter()
+            .map(|h| h.skipped)
+            .sum();
+        let stats = pipeline.stop().await.unwrap();
+        let rate = (p1 - p0) as f64 / elapsed;
+        let per_k = |cpu: f64| cpu / ((p1 - p0) as f64 / 1000.0) * 1000.0;
+        println!("devices                 {devices_total} (target poll rate {devices_total}/s)");
+        println!(
+            "achieved poll rate      {rate:.0} polls/s over {elapsed:.0} s ({:.2} % of target)",
+            100.0 * rate / devices_total as f64
+        );
+        println!(
+            "successful polls        {:.3} %",
+            100.0 * (ok1 - ok0) as f64 / (p1 - p0).max(1) as f64
+        );
+        println!("skipped ticks (total)   {skipped}");
+        println!(
+            "poll latency            p50 {:?}  p99 {:?}",
+            latency.quantile(0.5).unwrap_or_default(),
+            latency.quantile(0.99).unwrap_or_default()
+        );
+        println!(
+            "collector CPU           {:.1} ms per 1,000 polls ({:.0} % of one core)",
+            per_k(c1 - c0),
+            100.0 * (c1 - c0) / elapsed
+        );
+        println!(
+            "simulator CPU           {:.1} ms per 1,000 polls ({:.0} % of one core)",
+            per_k(s1 - s0),
+            100.0 * (s1 - s0) / elapsed
+        );
+        println!("resident memory         collector {rss:.0} MiB, simulator {sim_rss:.0} MiB");
+        println!(
+            "records written         {} in {} transactions",
+            stats.records, stats.transactions
+        );
+    });
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
