@@ -48,12 +48,12 @@ async fn every_fault_kind_against_the_simulator() {
         ..CollectorConfig::default()
     };
     let t0 = start();
-    // ×300: a 10-s poll every 33 ms of real time; 70 simulated minutes take 14 s.
+    // ×250: a 10-s poll every 40 ms of real time; 70 simulated minutes take 17 s.
     let run = Run::start(
         &fixture.join("network.toml"),
         &fixture.join("faults.toml"),
         t0,
-        300.0,
+        250.0,
         config,
         Bind::Loopback(Default::default()),
     )

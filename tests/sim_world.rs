@@ -79,9 +79,9 @@ fn demo_loads_and_exposes_faults() {
     assert_eq!(kinds("DG-GC-SO2", at(2, 10)), [FaultKind::Calibration]);
     assert!(kinds("DG-GC-SO2", at(2, 20)).is_empty());
     assert_eq!(kinds("DG-HM-PM25", at(7, 0)), [FaultKind::Offline]);
-    assert_eq!(kinds("DG-TX-PM10", at(10, 45)), [FaultKind::Maintenance]);
+    assert_eq!(kinds("DG-TX-NOX", at(10, 45)), [FaultKind::Maintenance]);
     let stuck = s
-        .active_faults("DG-MY-SO2", at(16, 0), t0, tz)
+        .active_faults("DG-MC-SO2", at(16, 0), t0, tz)
         .next()
         .unwrap();
     assert_eq!(stuck.since, at(15, 0));
