@@ -4,6 +4,8 @@
 //! flags, aggregation) → **store** → compute (AQI, models) → jobs → reports. See
 //! `ARCHITECTURE.md` for the map.
 
+pub mod aqi;
+pub mod assess;
 pub mod clock;
 pub mod collect;
 pub mod config;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-pub use record::{DeviceHealth, Record, Resolution, StationId};
+pub use record::{DeviceHealth, Record, Resolution, StationId, StationInfo};
 
 use crate::units::Parameter;
 
@@ -107,6 +107,12 @@ pub trait Store: Send {
 
     /// The last stored health of every device, ordered by device id.
     fn health(&self) -> Result<Vec<DeviceHealth>, StoreError>;
+
+    /// Creates or replaces stations (by id).
+    fn put_stations(&mut self, stations: &[StationInfo]) -> Result<(), StoreError>;
+
+    /// Every known station, ordered by id.
+    fn stations(&self) -> Result<Vec<StationInfo>, StoreError>;
 }
 
 /// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`).

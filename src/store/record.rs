@@ -175,3 +175,23 @@ impl DeviceHealth {
         }
     }
 }
+
+/// A station as the store knows it: collected stations (from the registry) and imported ones
+/// (from analysts' files) alike. Reports, rankings and daily statistics read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationInfo {
+    /// Station id.
+    pub id: String,
+    /// Name (Chinese, or the local language).
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// District / town the station ranks under.
+    pub district: String,
+    /// Latitude, degrees north (`None` when unknown).
+    pub lat: Option<f64>,
+    /// Longitude, degrees east (`None` when unknown).
+    pub lon: Option<f64>,
+    /// Time zone of the station's local days and hour labels.
+    pub time_zone: chrono_tz::Tz,
+}

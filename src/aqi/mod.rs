@@ -1,0 +1,15 @@
+//! Air-quality indices: China's HJ 633 (2012 and 2026 rule sets) and the US EPA AQI (2012 and
+//! 2024 PM2.5 tables), with NowCast.
+//!
+//! Inputs are concentrations in lantian's canonical units (µg/m³; CO mg/m³) — the EPA module
+//! converts to its ppm/ppb itself. Results carry each pollutant's sub-index, the AQI, the
+//! category and the primary pollutant(s).
+
+pub mod category;
+pub mod china;
+pub mod epa;
+pub mod nowcast;
+pub mod standard;
+
+pub use category::Category;
+pub use standard::Standard;

@@ -1,0 +1,1 @@
+//! EPA NowCast for PM and ozone.
