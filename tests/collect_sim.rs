@@ -67,6 +67,11 @@ async fn every_fault_kind_against_the_simulator() {
         "offline device shows offline"
     );
     assert!(
+        error("T-A-NOX").contains("connection closed by the device"),
+        "offline: {}",
+        error("T-A-NOX")
+    );
+    assert!(
         error("T-A-SO2").contains("no answer in time"),
         "slow: {}",
         error("T-A-SO2")

@@ -3,6 +3,7 @@
 mod clock_args;
 mod collect;
 mod demo;
+mod health;
 mod query;
 mod sim;
 mod stations;
@@ -52,6 +53,8 @@ enum Command {
     Stations(stations::StationsArgs),
     /// Print stored readings as a table or CSV.
     Query(query::QueryArgs),
+    /// Show every device's health (online, success ratio, latency, status bits, last error).
+    Health(health::HealthArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -90,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Collect(args) => collect::run(&config, args).await,
         Command::Stations(args) => stations::run(&config, args),
         Command::Query(args) => query::run(&config, args),
+        Command::Health(args) => health::run(&config, args),
     }
 }
 

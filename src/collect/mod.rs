@@ -33,7 +33,7 @@ use poller::{Connection, PolledDevice, Shared};
 use sink::{SinkStats, StoreSink};
 
 pub use read::{Block, ReadError, Sample, interpret, read_plan};
-pub use transport::connect;
+pub use transport::{Link, connect};
 
 /// Collector settings (`[collect]` in the configuration). Durations are real time.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_modbus::Slave;
-use tokio_modbus::client::Context;
 use tokio_modbus::prelude::SlaveContext;
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +15,7 @@ use super::backoff::Backoff;
 use super::health::{HealthBoard, Slot};
 use super::metrics::LatencyHistogram;
 use super::read::{Block, Sample, interpret, read_plan};
-use super::transport::connect;
+use super::transport::{Link, connect};
 use crate::clock::{Clock, next_aligned};
 use crate::registry::{Device, Transport};
 use crate::store::{Record, Resolution};
@@ -59,7 +58,7 @@ pub(super) struct Shared {
 pub(super) struct Connection {
     transport: Transport,
     devices: Vec<PolledDevice>,
-    ctx: Option<Context>,
+    link: Option<Link>,
     reconnect_at: Option<Instant>,
     reconnect_backoff: Backoff,
     samples: Vec<Sample>,
@@ -72,7 +71,7 @@ impl Connection {
         Connection {
             transport,
             devices,
-            ctx: None,
+            link: None,
             reconnect_at: None,
             reconnect_backoff: Backoff::new(config.backoff_initial, config.backoff_max),
             samples: Vec::new(),
@@ -237,13 +236,13 @@ impl Connection {
         unit: u8,
         timeout: Duration,
     ) -> Result<Vec<Block>, String> {
-        if self.ctx.is_none() {
+        if self.link.is_none() {
             if self.reconnect_at.is_some_and(|at| Instant::now() < at) {
                 return Err("offline; waiting to reconnect".to_string());
             }
             match connect(&self.transport, unit, timeout).await {
-                Ok(ctx) => {
-                    self.ctx = Some(ctx);
+                Ok(link) => {
+                    self.link = Some(link);
                     self.reconnect_at = None;
                 }
                 Err(e) => {
@@ -252,13 +251,13 @@ impl Connection {
                 }
             }
         }
-        let ctx = self.ctx.as_mut().expect("connected");
-        ctx.set_slave(Slave(unit));
-        match read_plan(ctx, &self.devices[i].device.profile.plan, timeout).await {
+        let link = self.link.as_mut().expect("connected");
+        link.ctx.set_slave(Slave(unit));
+        match read_plan(link, &self.devices[i].device.profile.plan, timeout).await {
             Ok(blocks) => Ok(blocks),
             Err(e) => {
                 if e.needs_reconnect() {
-                    self.ctx = None;
+                    self.link = None;
                 }
                 Err(e.to_string())
             }

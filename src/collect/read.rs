@@ -6,7 +6,9 @@ use std::io;
 use std::time::Duration;
 
 use tokio_modbus::ExceptionCode;
-use tokio_modbus::client::{Context, Reader};
+use tokio_modbus::client::Reader;
+
+use super::transport::Link;
 
 use crate::modbus::RegisterKind;
 use crate::modbus::decode::decode;
@@ -27,6 +29,8 @@ pub enum Block {
 /// Why a poll failed, naming the request that failed.
 #[derive(Debug)]
 pub enum ReadError {
+    /// The device closed the connection.
+    Closed(ReadRequest),
     /// The connection failed or broke; it must be reopened.
     Transport(io::Error),
     /// No answer within the timeout; the connection is reopened (a late answer would be
@@ -60,6 +64,7 @@ impl fmt::Display for Span<'_> {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ReadError::Closed(r) => write!(f, "{}: connection closed by the device", Span(r)),
             ReadError::Transport(e) => write!(f, "connection: {e}"),
             ReadError::Timeout(r) => write!(f, "{}: no answer in time", Span(r)),
             ReadError::Exception(r, code) => write!(f, "{}: Modbus exception {code:?}", Span(r)),
@@ -71,12 +76,13 @@ impl fmt::Display for ReadError {
     }
 }
 
-/// Executes every request of `plan` on `ctx`, each within `timeout`.
+/// Executes every request of `plan` over `link`, each within `timeout`.
 pub async fn read_plan(
-    ctx: &mut Context,
+    link: &mut Link,
     plan: &PollPlan,
     timeout: Duration,
 ) -> Result<Vec<Block>, ReadError> {
+    let ctx = &mut link.ctx;
     let mut blocks = Vec::with_capacity(plan.requests.len());
     for request in &plan.requests {
         let (start, count) = (request.start, request.count);
@@ -102,6 +108,13 @@ pub async fn read_plan(
         };
         let block = match tokio::time::timeout(timeout, call).await {
             Err(_) => return Err(ReadError::Timeout(*request)),
+            Ok(Err(tokio_modbus::Error::Transport(_)))
+                if link
+                    .closed_by_peer
+                    .load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                return Err(ReadError::Closed(*request));
+            }
             Ok(Err(tokio_modbus::Error::Transport(e))) => return Err(ReadError::Transport(e)),
             Ok(Err(tokio_modbus::Error::Protocol(e))) => {
                 return Err(ReadError::Protocol(*request, e.to_string()));
@@ -197,5 +210,148 @@ pub fn interpret(
             value: Some(value),
             flag,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::modbus::decode::encode;
+    use crate::modbus::{ByteOrder, DataType};
+    use crate::registry::{Registry, StatusMeaning};
+
+    fn profile(id: &str) -> std::sync::Arc<Profile> {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-stations/network.toml");
+        Registry::load(&path).unwrap().profiles[id].clone()
+    }
+
+    /// Blocks for a 42i: NO, NO2, NOx floats at input 1..6, then its discrete inputs.
+    fn blocks_42i(p: &Profile, values: [f32; 3], set: &[&str]) -> Vec<Block> {
+        let mut blocks: Vec<Block> = p
+            .plan
+            .requests
+            .iter()
+            .map(|r| match r.kind {
+                RegisterKind::Input | RegisterKind::Holding => {
+                    Block::Words(vec![0; r.count.into()])
+                }
+                _ => Block::Bits(vec![false; r.count.into()]),
+            })
+            .collect();
+        for (i, v) in values.iter().enumerate() {
+            let at = p.plan.locations[i];
+            let Block::Words(w) = &mut blocks[at.request] else {
+                panic!("words")
+            };
+            let o = usize::from(at.offset);
+            encode(
+                f64::from(*v),
+                DataType::F32,
+                ByteOrder::ABCD,
+                &mut w[o..o + 2],
+            );
+        }
+        for (j, s) in p.status.iter().enumerate() {
+            if set.contains(&s.name.as_str()) {
+                let at = p.plan.locations[p.values.len() + j];
+                let Block::Bits(b) = &mut blocks[at.request] else {
+                    panic!("bits")
+                };
+                b[usize::from(at.offset)] = true;
+            }
+        }
+        blocks
+    }
+
+    #[test]
+    fn flags_from_status_bits_and_ranges() {
+        let p = profile("thermo-42i");
+        let (mut samples, mut active) = (Vec::new(), Vec::new());
+
+        interpret(
+            &p,
+            &blocks_42i(&p, [10.0, 20.0, 30.0], &[]),
+            &mut samples,
+            &mut active,
+        );
+        assert!(samples.iter().all(|s| s.flag == Flag::Normal) && active.is_empty());
+        // 20 ppb NO2 at 25 °C = 20 × 46.0055 / 24.4654 µg/m³.
+        assert!(
+            (samples[1].value.unwrap() - 37.6086).abs() < 1e-3,
+            "{samples:?}"
+        );
+
+        // Beyond the instrument range → T, and a fault bit outranks it → D.
+        interpret(
+            &p,
+            &blocks_42i(&p, [1e6, 20.0, 30.0], &[]),
+            &mut samples,
+            &mut active,
+        );
+        assert_eq!(samples[0].flag, Flag::OverRange);
+        let fault = p
+            .status
+            .iter()
+            .find(|s| s.meaning == StatusMeaning::Fault)
+            .unwrap();
+        interpret(
+            &p,
+            &blocks_42i(&p, [1e6, 20.0, 30.0], &[&fault.name]),
+            &mut samples,
+            &mut active,
+        );
+        assert_eq!(samples[0].flag, Flag::Fault);
+        assert_eq!(samples[1].flag, Flag::Fault);
+
+        // Service mode during a zero check: maintenance wins over calibration and fault.
+        interpret(
+            &p,
+            &blocks_42i(
+                &p,
+                [1.0, 2.0, 3.0],
+                &["Zero mode", "Service mode", &fault.name],
+            ),
+            &mut samples,
+            &mut active,
+        );
+        assert!(
+            samples.iter().all(|s| s.flag == Flag::Maintenance),
+            "{samples:?}"
+        );
+        assert_eq!(active.len(), 3);
+
+        // NaN from the device is not a value.
+        interpret(
+            &p,
+            &blocks_42i(&p, [f32::NAN, 2.0, f32::INFINITY], &[]),
+            &mut samples,
+            &mut active,
+        );
+        assert_eq!((samples[0].value, samples[0].flag), (None, Flag::CommError));
+        assert_eq!(samples[2].value, None);
+        assert!(samples[1].value.is_some());
+    }
+
+    #[test]
+    fn errors_name_the_registers() {
+        let r = ReadRequest {
+            kind: RegisterKind::Input,
+            start: 1,
+            count: 6,
+        };
+        let e = ReadError::Exception(r, ExceptionCode::ServerDeviceFailure);
+        assert_eq!(
+            e.to_string(),
+            "input 1..=6: Modbus exception ServerDeviceFailure"
+        );
+        assert!(!e.needs_reconnect());
+        assert!(ReadError::Timeout(r).needs_reconnect());
+        assert_eq!(
+            ReadError::Short(r, 4).to_string(),
+            "input 1..=6: short answer (4 of 6 items)"
+        );
     }
 }

@@ -1,0 +1,89 @@
+//! `lantian health`: the devices' health as last stored by the collectors — what a station
+//! maintainer checks first.
+
+use clap::Args;
+use lantian::config::Config;
+use lantian::store::DeviceHealth;
+
+use super::table::Table;
+
+/// Options of `lantian health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Only devices that are offline, failing, skipping polls or showing status bits.
+    #[arg(long)]
+    problems: bool,
+    /// Only devices of this station.
+    #[arg(long, value_name = "ID")]
+    station: Option<String>,
+}
+
+fn has_problem(h: &DeviceHealth) -> bool {
+    !h.online
+        || h.consecutive_failures > 0
+        || h.successes < h.polls
+        || h.skipped > 0
+        || !h.status.is_empty()
+}
+
+/// Prints the table, worst first.
+pub fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
+    let registry = super::load_registry(config)?;
+    let tz = registry.network.time_zone;
+    let store = super::open_store(config)?;
+    let mut health: Vec<DeviceHealth> = store
+        .health()?
+        .into_iter()
+        .filter(|h| args.station.as_ref().is_none_or(|s| &h.station == s))
+        .filter(|h| !args.problems || has_problem(h))
+        .collect();
+    health.sort_by(|a, b| {
+        (a.online, a.success_ratio())
+            .partial_cmp(&(b.online, b.success_ratio()))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let local = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.with_timezone(&tz).format("%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut table = Table::new(
+        &[
+            "device",
+            "station",
+            "online",
+            "last success",
+            "ok %",
+            "latency ms",
+            "fails in a row",
+            "skipped",
+            "status bits",
+            "last failure",
+            "last error",
+        ],
+        &["ok %", "latency ms", "fails in a row", "skipped"],
+    );
+    for h in &health {
+        table.push(vec![
+            h.device.clone(),
+            h.station.clone(),
+            if h.online { "yes" } else { "NO" }.to_string(),
+            local(h.last_success),
+            format!("{:.1}", 100.0 * h.success_ratio()),
+            h.last_latency_ms
+                .map(|l| format!("{l:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            h.consecutive_failures.to_string(),
+            h.skipped.to_string(),
+            h.status.join("; "),
+            local(h.last_failure),
+            h.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    print!("{}", table.render());
+    let offline = health.iter().filter(|h| !h.online).count();
+    eprintln!(
+        "{} devices shown ({offline} offline); times in {tz}",
+        health.len()
+    );
+    Ok(())
+}
