@@ -315,7 +315,7 @@ mod tests {
         times.dedup();
         assert_eq!(times.len(), n, "a scheduled time ran twice");
         assert!(runs.windows(2).all(|w| w[1].started >= w[0].finished));
-        assert!(n >= 3 && n <= 5, "{n} runs in 10 minutes of 150-s runs");
+        assert!((3..=5).contains(&n), "{n} runs in 10 minutes of 150-s runs");
         assert!(
             runs.iter()
                 .all(|r| r.finished - r.started >= TimeDelta::seconds(149))
