@@ -21,15 +21,7 @@ pub struct DayMean {
 }
 
 fn fields(v: &DailyInput) -> [Option<f64>; 7] {
-    [
-        v.so2,
-        v.no2,
-        v.pm10,
-        v.pm25,
-        v.co,
-        v.o3_1h_max,
-        v.o3_8h_max,
-    ]
+    [v.so2, v.no2, v.pm10, v.pm25, v.co, v.o3_1h_max, v.o3_8h_max]
 }
 
 impl DayMean {

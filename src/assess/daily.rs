@@ -214,3 +214,156 @@ pub fn daily_stats(hours: &[DayHours; 6], rules: &DailyRules) -> DailyStats {
         o3_8h_windows,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(values: &[(usize, f64)]) -> DayHours {
+        let mut d = MISSING_DAY;
+        for &(i, v) in values {
+            d[i] = v;
+        }
+        d
+    }
+
+    fn full(v: f64) -> DayHours {
+        [v; 24]
+    }
+
+    #[test]
+    fn mean_needs_20_hours() {
+        let mut d = MISSING_DAY;
+        for (i, slot) in d.iter_mut().enumerate().take(19) {
+            *slot = i as f64;
+        }
+        assert_eq!(mean_24h(&d, 20), (None, 19));
+        d[19] = 19.0;
+        assert_eq!(mean_24h(&d, 20), (Some(9.5), 20));
+        // Non-finite values are missing.
+        d[20] = f64::INFINITY;
+        assert_eq!(mean_24h(&d, 20), (Some(9.5), 20));
+    }
+
+    #[test]
+    fn eight_hour_window_needs_6_hours() {
+        // Window 0 spans slots 0..=7 (hours ending 01:00 … 08:00).
+        let five = day(&[(0, 10.0), (1, 10.0), (2, 10.0), (3, 10.0), (7, 40.0)]);
+        assert!(o3_8h_means(&five, 6)[0].is_nan());
+        let six = day(&[
+            (0, 10.0),
+            (1, 10.0),
+            (2, 10.0),
+            (3, 10.0),
+            (4, 10.0),
+            (7, 40.0),
+        ]);
+        assert_eq!(o3_8h_means(&six, 6)[0], 15.0);
+        // Slot 8 (hour ending 09:00) is not in the window ending 08:00.
+        let mut nine = six;
+        nine[8] = 1000.0;
+        assert_eq!(o3_8h_means(&nine, 6)[0], 15.0);
+        // The last window spans slots 16..=23 (ending 24:00).
+        let last = day(&[
+            (15, 1000.0),
+            (16, 1.0),
+            (17, 1.0),
+            (18, 1.0),
+            (19, 1.0),
+            (20, 1.0),
+            (23, 7.0),
+        ]);
+        assert_eq!(o3_8h_means(&last, 6)[16], 2.0);
+    }
+
+    /// O3 at `v` everywhere except slots `from..24` missing.
+    fn o3_missing_from(v: f64, from: usize) -> DayHours {
+        let mut d = full(v);
+        for slot in &mut d[from..] {
+            *slot = f64::NAN;
+        }
+        d
+    }
+
+    #[test]
+    fn daily_max_8h_needs_14_windows() {
+        let rules = DailyRules::HJ663_2013;
+        // Slots 19..23 missing: windows 14..16 have ≤ 5 hours → 14 valid windows.
+        assert_eq!(
+            o3_8h_max(&o3_missing_from(100.0, 19), &rules),
+            (Some(100.0), 14)
+        );
+        // Slots 18..23 missing: 13 valid windows → not valid.
+        assert_eq!(o3_8h_max(&o3_missing_from(100.0, 18), &rules), (None, 13));
+        assert_eq!(o3_8h_max(&full(100.0), &rules), (Some(100.0), 17));
+        assert_eq!(o3_8h_max(&MISSING_DAY, &rules), (None, 0));
+    }
+
+    #[test]
+    fn daily_max_8h_exception_above_the_limit() {
+        let rules = DailyRules::HJ663_2013;
+        // 13 windows but the maximum exceeds 160 → valid.
+        assert_eq!(
+            o3_8h_max(&o3_missing_from(170.0, 18), &rules),
+            (Some(170.0), 13)
+        );
+        // Exactly the limit does not exceed it.
+        assert_eq!(o3_8h_max(&o3_missing_from(160.0, 18), &rules), (None, 13));
+        let mut d = o3_missing_from(150.0, 18);
+        d[10] = 150.0 + 8.0 * 10.5; // windows containing slot 10 average 160.5
+        assert_eq!(o3_8h_max(&d, &rules).0, Some(160.5));
+        // One valid window only, above the limit: still valid.
+        let one = day(&[
+            (0, 200.0),
+            (1, 200.0),
+            (2, 200.0),
+            (3, 200.0),
+            (4, 200.0),
+            (5, 200.0),
+        ]);
+        assert_eq!(o3_8h_max(&one, &rules), (Some(200.0), 1));
+    }
+
+    #[test]
+    fn daily_stats_of_a_day() {
+        let mut hours = [full(10.0); 6];
+        hours[Pollutant::Co.index()] = full(0.75);
+        hours[Pollutant::O3.index()] = day(&[(13, 180.0), (14, 200.0)]);
+        let s = daily_stats(&hours, &DailyRules::HJ663_2013);
+        assert_eq!(s.values.so2, Some(10.0));
+        assert_eq!(s.values.co, Some(0.75));
+        assert_eq!(s.values.o3_1h_max, Some(200.0));
+        assert_eq!(s.values.o3_8h_max, None);
+        assert_eq!(s.valid_hours, [24, 24, 24, 24, 24, 2]);
+        assert_eq!(s.o3_8h_windows, 0);
+        assert_eq!(s.value(Pollutant::O3), None);
+        assert_eq!(s.value(Pollutant::Pm25), Some(10.0));
+    }
+
+    #[test]
+    fn hour_ending_labels_fall_into_local_days() {
+        let d = |y, m, dd, h| {
+            NaiveDate::from_ymd_opt(y, m, dd)
+                .and_then(|x| x.and_hms_opt(h, 0, 0))
+                .expect("valid")
+        };
+        let day = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).expect("valid");
+        assert_eq!(hour_slot(d(2016, 1, 2, 0)), (day(2016, 1, 1), 23));
+        assert_eq!(hour_slot(d(2016, 1, 2, 1)), (day(2016, 1, 2), 0));
+        assert_eq!(hour_slot(d(2016, 1, 2, 8)), (day(2016, 1, 2), 7));
+        assert_eq!(hour_slot(d(2016, 3, 1, 0)), (day(2016, 2, 29), 23));
+        assert_eq!(hour_slot(d(2016, 1, 1, 0)), (day(2015, 12, 31), 23));
+    }
+
+    #[test]
+    fn rules_are_the_same_for_2026() {
+        assert_eq!(
+            DailyRules::for_rule_set(RuleSet::Y2026),
+            DailyRules::HJ663_2013
+        );
+        assert_eq!(
+            DailyRules::for_rule_set(RuleSet::Y2012),
+            DailyRules::default()
+        );
+    }
+}

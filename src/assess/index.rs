@@ -133,3 +133,68 @@ pub fn round_half_even(x: f64, decimals: u32) -> f64 {
     };
     n / scale
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worked_example_is_3_06() {
+        // A July: PM2.5 21, PM10 39, SO2 9, NO2 15, O3 P90 192, CO P95 0.7.
+        let c = [
+            Some(9.0),
+            Some(15.0),
+            Some(39.0),
+            Some(21.0),
+            Some(0.7),
+            Some(192.0),
+        ];
+        let i = ComprehensiveIndex::compute(&c, &IndexStandards::GB3095_2012).expect("six values");
+        assert_eq!(i.sub, [0.15, 0.38, 0.56, 0.6, 0.17, 1.2]);
+        assert_eq!(i.total, 3.06);
+        assert_eq!(i.hundredths(), 306);
+        let mut missing = c;
+        missing[5] = None;
+        assert_eq!(
+            ComprehensiveIndex::compute(&missing, &IndexStandards::GB3095_2012),
+            None
+        );
+    }
+
+    #[test]
+    fn rounding_vectors() {
+        assert_eq!(round_half_even(0.375, 2), 0.38);
+        assert_eq!(round_half_even(0.125, 2), 0.12);
+        assert_eq!(round_half_even(0.7 / 4.0, 2), 0.17);
+        assert_eq!(round_half_even(0.005, 2), 0.01); // the double is just above 0.005
+        assert_eq!(round_half_even(1.005, 2), 1.0); // … and this one just below
+        assert_eq!(round_half_even(2.5, 0), 2.0);
+        assert_eq!(round_half_even(3.5, 0), 4.0);
+        assert_eq!(round_half_even(-0.375, 2), -0.38);
+        assert_eq!(round_half_even(-2.5, 0), -2.0);
+        assert_eq!(round_half_even(0.35, 1), 0.3); // 0.34999…
+        assert_eq!(round_half_even(2.0, 2), 2.0);
+        assert!(round_half_even(f64::NAN, 2).is_nan());
+        assert_eq!(round_half_even(1e300, 2), 1e300);
+    }
+
+    #[test]
+    fn rounding_agrees_with_exact_formatting() {
+        // Rust's `{:.N}` formats the exact binary value, ties to even.
+        let mut x = 0x1234_5678_9abc_def1u64;
+        for i in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = match i % 3 {
+                0 => (x % 100_000) as f64 / 1000.0,   // 3 decimals: many ties
+                1 => (x % 1_000_000) as f64 / 8000.0, // binary-exact ties
+                _ => (x >> 11) as f64 / (1u64 << 53) as f64 * 50.0 - 10.0,
+            };
+            for dec in [0u32, 1, 2] {
+                let want: f64 = format!("{v:.*}", dec as usize).parse().expect("number");
+                assert_eq!(round_half_even(v, dec), want, "{v} to {dec}");
+            }
+        }
+    }
+}

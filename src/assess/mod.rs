@@ -31,4 +31,7 @@ pub use period::{DateRange, Period, PeriodError};
 pub use pollutant::Pollutant;
 pub use rank::{Change, RankRow, assign_ranks};
 pub use run::{AssessError, GroupBy, Ranking, rank_store};
-pub use stats::{AqiDayValidity, AssessConfig, PeriodStats, percentile, period_stats};
+pub use stats::{
+    AqiDayValidity, AqiDays, AssessConfig, PeriodStats, percentile, period_concentrations,
+    period_stats,
+};

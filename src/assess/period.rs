@@ -88,8 +88,8 @@ impl DateRange {
         let mut day = self.first;
         while day <= self.last {
             let month_len = days_in_month(day.year(), day.month());
-            let month_end = NaiveDate::from_ymd_opt(day.year(), day.month(), month_len)
-                .unwrap_or(self.last);
+            let month_end =
+                NaiveDate::from_ymd_opt(day.year(), day.month(), month_len).unwrap_or(self.last);
             let end = month_end.min(self.last);
             let covered = usize::try_from((end - day).num_days() + 1).unwrap_or(0);
             let min = if day.month() == 2 { 25 } else { 27 };
@@ -307,5 +307,164 @@ impl FromStr for Period {
             return Ok(Period::Month { year, month });
         }
         Ok(Period::Year(year_of(t)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+    }
+
+    #[test]
+    fn parses_periods() {
+        let p = |s: &str| s.parse::<Period>();
+        assert_eq!(
+            p("2016-02"),
+            Ok(Period::Month {
+                year: 2016,
+                month: 2
+            })
+        );
+        assert_eq!(
+            p("2016-2"),
+            Ok(Period::Month {
+                year: 2016,
+                month: 2
+            })
+        );
+        assert_eq!(
+            p("2016Q1"),
+            Ok(Period::Quarter {
+                year: 2016,
+                quarter: 1
+            })
+        );
+        assert_eq!(
+            p("2016-q4"),
+            Ok(Period::Quarter {
+                year: 2016,
+                quarter: 4
+            })
+        );
+        assert_eq!(p("2016"), Ok(Period::Year(2016)));
+        assert_eq!(
+            p("2016-ytd"),
+            Ok(Period::YearToDate {
+                year: 2016,
+                end: None
+            })
+        );
+        for bad in [
+            "", "16", "2016-13", "2016-00", "2016Q5", "2016Q0", "2016-", "x2016", "2016-1-1",
+            "20160",
+        ] {
+            assert!(matches!(p(bad), Err(PeriodError::Syntax(_))), "{bad}");
+        }
+        for s in ["2016-02", "2016Q1", "2016", "2016-ytd"] {
+            assert_eq!(p(s).map(|x| x.to_string()), Ok(s.to_string()));
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        let r = |s: &str| s.parse::<Period>().and_then(|p| p.range());
+        assert_eq!(
+            r("2016-02"),
+            Ok(DateRange {
+                first: d(2016, 2, 1),
+                last: d(2016, 2, 29)
+            })
+        );
+        assert_eq!(r("2015-02").map(|x| x.days()), Ok(28));
+        assert_eq!(
+            r("2015Q4"),
+            Ok(DateRange {
+                first: d(2015, 10, 1),
+                last: d(2015, 12, 31)
+            })
+        );
+        assert_eq!(r("2016").map(|x| x.days()), Ok(366));
+        assert_eq!(r("2016-ytd"), Err(PeriodError::Unresolved(2016)));
+        let ytd = Period::YearToDate {
+            year: 2016,
+            end: None,
+        };
+        let resolved = ytd.with_end(d(2016, 2, 29)).expect("in year");
+        assert_eq!(resolved.range().map(|x| x.days()), Ok(60));
+        // An end after the year clamps to 31 December; before it is an error.
+        assert_eq!(
+            ytd.with_end(d(2017, 3, 1))
+                .and_then(|p| p.range())
+                .map(|x| x.last),
+            Ok(d(2016, 12, 31))
+        );
+        assert!(ytd.with_end(d(2015, 12, 31)).is_err());
+        let range = resolved.range().expect("resolved");
+        assert_eq!(range.index(d(2016, 1, 1)), Some(0));
+        assert_eq!(range.index(d(2016, 2, 29)), Some(59));
+        assert_eq!(range.index(d(2016, 3, 1)), None);
+        assert_eq!(range.date(59), Some(d(2016, 2, 29)));
+        assert_eq!(range.date(60), None);
+        assert_eq!(range.iter().count(), 60);
+    }
+
+    #[test]
+    fn previous_year() {
+        let p = |s: &str| {
+            s.parse::<Period>()
+                .expect("period")
+                .previous_year()
+                .to_string()
+        };
+        assert_eq!(p("2016-02"), "2015-02");
+        assert_eq!(p("2016Q1"), "2015Q1");
+        assert_eq!(p("2016"), "2015");
+        let ytd = Period::YearToDate {
+            year: 2016,
+            end: Some(d(2016, 2, 29)),
+        };
+        assert_eq!(
+            ytd.previous_year(),
+            Period::YearToDate {
+                year: 2015,
+                end: Some(d(2015, 2, 28))
+            }
+        );
+        let ytd = Period::YearToDate {
+            year: 2016,
+            end: Some(d(2016, 5, 10)),
+        };
+        assert_eq!(
+            ytd.previous_year().range().map(|r| r.last),
+            Ok(d(2015, 5, 10))
+        );
+    }
+
+    #[test]
+    fn minimum_valid_days() {
+        let m = |s: &str| {
+            s.parse::<Period>()
+                .and_then(|p| p.range())
+                .map(|r| r.min_valid_days())
+        };
+        assert_eq!(m("2016-01"), Ok(27));
+        assert_eq!(m("2016-04"), Ok(27));
+        assert_eq!(m("2016-02"), Ok(25));
+        assert_eq!(m("2015-02"), Ok(25));
+        assert_eq!(m("2016Q1"), Ok(79));
+        assert_eq!(m("2016Q4"), Ok(81));
+        assert_eq!(m("2015"), Ok(324));
+        assert_eq!(m("2016"), Ok(324));
+        // 1 January … 15 February 2016: 27 + ⌈25 × 15 / 29⌉ = 27 + 13.
+        let ytd = Period::YearToDate {
+            year: 2016,
+            end: Some(d(2016, 2, 15)),
+        };
+        assert_eq!(ytd.range().map(|r| r.min_valid_days()), Ok(40));
+        assert_eq!(days_in_month(2016, 2), 29);
+        assert_eq!(days_in_month(2015, 12), 31);
     }
 }

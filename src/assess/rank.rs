@@ -71,3 +71,76 @@ pub fn assign_ranks(rows: &mut [RankRow]) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::{ComprehensiveIndex, DateRange, Period};
+
+    fn row(id: &str, total: Option<f64>, previous: Option<f64>) -> RankRow {
+        let range: DateRange = "2016-01"
+            .parse::<Period>()
+            .and_then(|p| p.range())
+            .expect("month");
+        let stats = |t: Option<f64>| PeriodStats {
+            range,
+            min_valid_days: 27,
+            valid_days: [31; 6],
+            concentrations: [None; 6],
+            index: t.map(|total| ComprehensiveIndex {
+                sub: [0.0; 6],
+                total,
+            }),
+            aqi: Default::default(),
+        };
+        RankRow {
+            rank: None,
+            id: id.to_string(),
+            name: id.to_string(),
+            stations: 1,
+            stats: stats(total),
+            previous: previous.map(|p| stats(Some(p))),
+        }
+    }
+
+    #[test]
+    fn ties_share_a_rank() {
+        let mut rows = vec![
+            row("d", None, None),
+            row("c", Some(3.06), None),
+            row("b", Some(2.5), None),
+            row("a", Some(0.1 + 2.96), None), // 3.06 with binary noise
+            row("e", Some(4.0), None),
+            row("f", Some(2.5), None),
+        ];
+        assign_ranks(&mut rows);
+        let got: Vec<(&str, Option<u32>)> = rows.iter().map(|r| (r.id.as_str(), r.rank)).collect();
+        assert_eq!(
+            got,
+            [
+                ("b", Some(1)),
+                ("f", Some(1)),
+                ("a", Some(3)),
+                ("c", Some(3)),
+                ("e", Some(5)),
+                ("d", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn change_versus_last_year() {
+        let r = row("a", Some(4.5), Some(5.0));
+        let c = r.change().expect("change");
+        assert_eq!(c.difference, -0.5);
+        assert_eq!(c.percent, Some(-10.0));
+        assert_eq!(row("a", Some(4.5), None).change(), None);
+        assert_eq!(row("a", None, Some(4.0)).change(), None);
+        assert_eq!(
+            row("a", Some(1.0), Some(0.0))
+                .change()
+                .and_then(|c| c.percent),
+            None
+        );
+    }
+}

@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 
 use super::daily::{MISSING_DAY, hour_slot};
 use super::{
-    AssessConfig, DailyStats, DateRange, DayHours, Period, PeriodError, PeriodStats, Pollutant,
-    RankRow, assign_ranks, daily_stats, mean_of_days, period_stats,
+    AssessConfig, DailyStats, DateRange, DayHours, Period, PeriodError, Pollutant, RankRow,
+    assign_ranks, daily_stats, mean_of_days, period_stats,
 };
 use crate::quality::Flag;
 use crate::store::{Query, Record, Resolution, StationInfo, Store, StoreError};
@@ -125,13 +125,19 @@ pub fn station_days(
 }
 
 /// The last local day with hourly pollutant data (stations without metadata: UTC+8).
-fn last_data_day(store: &dyn Store, zones: &BTreeMap<&str, Tz>) -> Result<Option<NaiveDate>, StoreError> {
+fn last_data_day(
+    store: &dyn Store,
+    zones: &BTreeMap<&str, Tz>,
+) -> Result<Option<NaiveDate>, StoreError> {
     let latest = store.latest(Resolution::Hour, None)?;
     Ok(latest
         .iter()
         .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
         .map(|r| {
-            let tz = zones.get(&*r.station).copied().unwrap_or(chrono_tz::Asia::Shanghai);
+            let tz = zones
+                .get(&*r.station)
+                .copied()
+                .unwrap_or(chrono_tz::Asia::Shanghai);
             hour_slot(r.time.with_timezone(&tz).naive_local()).0
         })
         .max())

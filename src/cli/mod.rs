@@ -4,6 +4,7 @@ mod clock_args;
 mod collect;
 mod demo;
 mod query;
+mod rank;
 mod sim;
 mod stations;
 mod table;
@@ -52,6 +53,8 @@ enum Command {
     Stations(stations::StationsArgs),
     /// Print stored readings as a table or CSV.
     Query(query::QueryArgs),
+    /// Rank stations or districts by the comprehensive index over a period (HJ 663).
+    Rank(rank::RankArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -90,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Collect(args) => collect::run(&config, args).await,
         Command::Stations(args) => stations::run(&config, args),
         Command::Query(args) => query::run(&config, args),
+        Command::Rank(args) => rank::run(&config, args),
     }
 }
 
