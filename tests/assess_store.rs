@@ -219,10 +219,11 @@ fn ranks_stations_and_districts_with_last_year() {
     // I = 10/60 + 30/40 + 60/70 + 35/35 + 0.8/4 + 80/160 → 0.17 + 0.75 + 0.86 + 1 + 0.2 + 0.5.
     assert_eq!(a.stats.total(), Some(3.48));
     assert_eq!(a.stats.valid_days, [31; 6]);
-    assert_eq!(a.previous_total(), Some(6.96));
+    // ×2: 0.33 + 1.5 + 1.71 + 2 + 0.4 + 1.
+    assert_eq!(a.previous_total(), Some(6.94));
     let change = a.change().expect("change");
-    assert_eq!(change.difference, -3.48);
-    assert!((change.percent.expect("percent") + 50.0).abs() < 1e-9);
+    assert_eq!(change.difference, -3.46);
+    assert!((change.percent.expect("percent") + 3.46 / 6.94 * 100.0).abs() < 1e-9);
     assert!(r.rows[1].change().is_none(), "c has no data last year");
     let r = rank_store(&store, period, GroupBy::District, &cfg).expect("ranking");
     let got: Vec<(&str, Option<u32>, usize)> = r

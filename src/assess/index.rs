@@ -122,15 +122,9 @@ pub fn round_half_even(x: f64, decimals: u32) -> f64 {
         t += 1.0;
     }
     let d = x.mul_add(scale, -(t + 0.5));
-    let n = if d > 0.0 {
-        t + 1.0
-    } else if d < 0.0 {
-        t
-    } else if t % 2.0 == 0.0 {
-        t
-    } else {
-        t + 1.0
-    };
+    // Above the tie, or on an exact tie with an odd `t`: up; otherwise down.
+    let up = d > 0.0 || (d == 0.0 && t % 2.0 != 0.0);
+    let n = if up { t + 1.0 } else { t };
     n / scale
 }
 

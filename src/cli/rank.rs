@@ -69,7 +69,10 @@ fn fixed(v: Option<f64>, decimals: u32) -> String {
 pub fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let period = match args.end {
-        Some(end) => args.period.with_end(end)?,
+        Some(end) if matches!(args.period, Period::YearToDate { .. }) => {
+            args.period.with_end(end)?
+        }
+        Some(_) => anyhow::bail!("--end only applies to a year to date (e.g. 2016-ytd)"),
         None => args.period,
     };
     let cfg = AssessConfig {
