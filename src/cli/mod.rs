@@ -5,6 +5,7 @@ mod collect;
 mod demo;
 mod health;
 mod query;
+mod rank;
 mod sim;
 mod stations;
 mod table;
@@ -55,6 +56,8 @@ enum Command {
     Query(query::QueryArgs),
     /// Show every device's health (online, success ratio, latency, status bits, last error).
     Health(health::HealthArgs),
+    /// Rank stations or districts by the comprehensive index over a period (HJ 663).
+    Rank(rank::RankArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -94,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stations(args) => stations::run(&config, args),
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
+        Command::Rank(args) => rank::run(&config, args),
     }
 }
 

@@ -1,0 +1,272 @@
+//! The assessment over a [`Store`]: hourly records of the six pollutants → daily statistics →
+//! period statistics per station, district or network → ranking rows with last year's values.
+//!
+//! - Only hourly records (`Resolution::Hour`, hour-ending labels in UTC) flagged `N` with a
+//!   finite value are used; any other flag makes the hour missing.
+//! - Each station's records are placed in its own time zone's local days ([`hour_slot`]).
+//! - A station with hourly records in the period but no metadata (`Store::stations`) is an
+//!   error naming it: its district and time zone would be guesses, and a guessed time zone
+//!   shifts every day boundary.
+//! - A year to date without an end runs to the last local day with hourly pollutant data.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use super::daily::{MISSING_DAY, hour_slot};
+use super::{
+    AssessConfig, DailyStats, DateRange, DayHours, Period, PeriodError, Pollutant, RankRow,
+    assign_ranks, daily_stats, mean_of_days, period_stats,
+};
+use crate::quality::Flag;
+use crate::store::{Query, Record, Resolution, StationInfo, Store, StoreError};
+
+/// Errors of the assessment over a store.
+#[derive(Debug, thiserror::Error)]
+pub enum AssessError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The period is not usable.
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+    /// Stations with hourly data but no metadata.
+    #[error(
+        "stations with hourly data but no metadata (district, time zone): {}; add them to the store's station list",
+        .0.join(", ")
+    )]
+    MissingMetadata(Vec<String>),
+    /// No hourly pollutant data at all (a year to date cannot be resolved).
+    #[error("the store holds no hourly pollutant data for {0}")]
+    NoData(String),
+}
+
+/// What the rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One row per station.
+    Station,
+    /// One row per district (mean of its stations' daily values).
+    District,
+    /// One row for the whole network (mean of all stations' daily values).
+    Network,
+}
+
+/// A ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// The period (a year to date resolved).
+    pub period: Period,
+    /// The same period of the previous year.
+    pub previous: Period,
+    /// Rows, ranked.
+    pub rows: Vec<RankRow>,
+}
+
+/// One station's daily series over a range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationDays {
+    /// The station.
+    pub info: StationInfo,
+    /// Day `i` is `range.first + i`.
+    pub days: Vec<DailyStats>,
+}
+
+/// Places hourly records (of any stations; only `station`'s six pollutants, flagged `N`, are
+/// used) into dense local days of `range`: `out[day][pollutant][slot]`, `NaN` = missing.
+pub fn fill_hours(records: &[Record], tz: Tz, range: DateRange, out: &mut Vec<[DayHours; 6]>) {
+    out.clear();
+    out.resize(range.days(), [MISSING_DAY; 6]);
+    for r in records {
+        if r.resolution != Resolution::Hour || r.flag != Flag::Normal || !r.value.is_finite() {
+            continue;
+        }
+        let Some(p) = Pollutant::from_parameter(r.parameter) else {
+            continue;
+        };
+        let (date, slot) = hour_slot(r.time.with_timezone(&tz).naive_local());
+        if let Some(i) = range.index(date) {
+            out[i][p.index()][slot] = r.value;
+        }
+    }
+}
+
+/// The UTC span of labels that can fall into `range` in any time zone (with a margin; records
+/// are filtered by local day afterwards).
+fn utc_span(range: DateRange) -> (DateTime<Utc>, DateTime<Utc>) {
+    let from = (range.first - TimeDelta::days(2)).and_time(Default::default());
+    let to = (range.last + TimeDelta::days(3)).and_time(Default::default());
+    (from.and_utc(), to.and_utc())
+}
+
+fn hourly_query(station: &str, range: DateRange) -> Query {
+    let (from, to) = utc_span(range);
+    Query {
+        stations: vec![station.into()],
+        parameters: Pollutant::ALL.iter().map(|p| p.parameter()).collect(),
+        resolution: Resolution::Hour,
+        from,
+        to,
+    }
+}
+
+/// A station's daily statistics over `range`, read from the store.
+pub fn station_days(
+    store: &dyn Store,
+    info: &StationInfo,
+    range: DateRange,
+    cfg: &AssessConfig,
+    hours: &mut Vec<[DayHours; 6]>,
+) -> Result<Vec<DailyStats>, StoreError> {
+    let records = store.read(&hourly_query(&info.id, range))?;
+    fill_hours(&records, info.time_zone, range, hours);
+    Ok(hours.iter().map(|h| daily_stats(h, &cfg.daily)).collect())
+}
+
+/// The last local day with hourly pollutant data (stations without metadata: UTC+8).
+fn last_data_day(
+    store: &dyn Store,
+    zones: &BTreeMap<&str, Tz>,
+) -> Result<Option<NaiveDate>, StoreError> {
+    let latest = store.latest(Resolution::Hour, None)?;
+    Ok(latest
+        .iter()
+        .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
+        .map(|r| {
+            let tz = zones
+                .get(&*r.station)
+                .copied()
+                .unwrap_or(chrono_tz::Asia::Shanghai);
+            hour_slot(r.time.with_timezone(&tz).naive_local()).0
+        })
+        .max())
+}
+
+/// The stations with hourly pollutant records but no metadata, among those with data in any
+/// of `ranges`.
+fn missing_metadata(
+    store: &dyn Store,
+    known: &BTreeMap<&str, Tz>,
+    ranges: &[DateRange],
+) -> Result<Vec<String>, StoreError> {
+    let mut ids: Vec<String> = store
+        .latest(Resolution::Hour, None)?
+        .iter()
+        .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
+        .filter(|r| !known.contains_key(&*r.station))
+        .map(|r| r.station.to_string())
+        .collect();
+    ids.dedup();
+    let mut missing = Vec::new();
+    for id in ids {
+        for &range in ranges {
+            if !store.read(&hourly_query(&id, range))?.is_empty() {
+                missing.push(id);
+                break;
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// Ranks the store's stations, districts or network over `period` (see the module docs).
+pub fn rank_store(
+    store: &dyn Store,
+    period: Period,
+    by: GroupBy,
+    cfg: &AssessConfig,
+) -> Result<Ranking, AssessError> {
+    let stations = store.stations()?;
+    let zones: BTreeMap<&str, Tz> = stations
+        .iter()
+        .map(|s| (s.id.as_str(), s.time_zone))
+        .collect();
+    let period = if period.is_resolved() {
+        period
+    } else {
+        match last_data_day(store, &zones)? {
+            Some(day) => period.with_end(day)?,
+            None => return Err(AssessError::NoData(period.to_string())),
+        }
+    };
+    let previous = period.previous_year();
+    let range = period.range()?;
+    let prev_range = previous.range()?;
+    let missing = missing_metadata(store, &zones, &[range, prev_range])?;
+    if !missing.is_empty() {
+        return Err(AssessError::MissingMetadata(missing));
+    }
+    let mut hours = Vec::new();
+    let mut current = Vec::with_capacity(stations.len());
+    let mut before = Vec::with_capacity(stations.len());
+    for info in &stations {
+        current.push(station_days(store, info, range, cfg, &mut hours)?);
+        before.push(station_days(store, info, prev_range, cfg, &mut hours)?);
+    }
+    let rows = rank_days(&stations, &current, &before, range, prev_range, by, cfg);
+    Ok(Ranking {
+        period,
+        previous,
+        rows,
+    })
+}
+
+/// Ranking rows from stations' daily series (`current[i]`, `previous[i]` belong to
+/// `stations[i]`, over `range` and `prev_range`). A station or group without any valid day in
+/// the previous period gets `previous: None`.
+pub fn rank_days(
+    stations: &[StationInfo],
+    current: &[Vec<DailyStats>],
+    previous: &[Vec<DailyStats>],
+    range: DateRange,
+    prev_range: DateRange,
+    by: GroupBy,
+    cfg: &AssessConfig,
+) -> Vec<RankRow> {
+    let mut scratch = Vec::new();
+    let mut stats = |r: DateRange, days: &[DailyStats]| period_stats(r, days, cfg, &mut scratch);
+    let mut rows = Vec::new();
+    match by {
+        GroupBy::Station => {
+            for ((info, cur), prev) in stations.iter().zip(current).zip(previous) {
+                let p = stats(prev_range, prev);
+                rows.push(RankRow {
+                    rank: None,
+                    id: info.id.clone(),
+                    name: info.name.clone(),
+                    stations: 1,
+                    stats: stats(range, cur),
+                    previous: p.has_data().then_some(p),
+                });
+            }
+        }
+        GroupBy::District | GroupBy::Network => {
+            let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for (i, info) in stations.iter().enumerate() {
+                let key = if by == GroupBy::Network {
+                    "network"
+                } else {
+                    info.district.as_str()
+                };
+                groups.entry(key).or_default().push(i);
+            }
+            for (key, members) in groups {
+                let cur = mean_of_days(members.iter().map(|&i| &current[i][..]), range.days());
+                let prev =
+                    mean_of_days(members.iter().map(|&i| &previous[i][..]), prev_range.days());
+                let p = stats(prev_range, &prev);
+                rows.push(RankRow {
+                    rank: None,
+                    id: key.to_string(),
+                    name: format!("{} stations", members.len()),
+                    stations: members.len(),
+                    stats: stats(range, &cur),
+                    previous: p.has_data().then_some(p),
+                });
+            }
+        }
+    }
+    assign_ranks(&mut rows);
+    rows
+}

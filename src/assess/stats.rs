@@ -1,0 +1,339 @@
+//! Period statistics of one series of days (a station, a district or the network): valid-day
+//! counts, period concentrations, the comprehensive index and the good-day share.
+//!
+//! - SO2, NO2, PM10, PM2.5: the mean of the valid daily means.
+//! - CO: the 95th percentile of the valid daily means; O3: the 90th percentile of the valid daily
+//!   maximum 8-h means ([`percentile`]).
+//! - A pollutant is *sufficient* when its valid days reach [`DateRange::min_valid_days`] (27 a
+//!   month, 25 in February, 324 a year, see there for quarters and years to date). The
+//!   statistics and the index are computed either way; [`PeriodStats::sufficient`] flags it.
+//! - Good-day share (优良天数比例) = days with daily AQI ≤ 100 / days with a valid daily AQI;
+//!   exceedance days have AQI > 100. Each day's AQI is HJ 633's daily AQI under the rule set in
+//!   force on that date ([`RuleSet::for_date`]) unless the configuration forces one.
+//!   Which days have a "valid AQI" is [`AqiDayValidity`] (*unverified*; default: the AQI could be
+//!   computed from at least one valid pollutant statistic).
+
+use chrono::NaiveDate;
+
+use super::{ComprehensiveIndex, DailyRules, DailyStats, DateRange, IndexStandards, Pollutant};
+use crate::aqi::china::{RuleSet, daily_aqi};
+
+/// Which days count as having a valid daily AQI (*unverified*, configurable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AqiDayValidity {
+    /// The daily AQI exists: at least one pollutant statistic of the day is valid.
+    #[default]
+    AnyPollutant,
+    /// All six daily values (five 24-h means and the O3 daily maximum 8-h) are valid.
+    AllSix,
+}
+
+/// Everything configurable in the assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct AssessConfig {
+    /// Validity rules of the daily statistics.
+    pub daily: DailyRules,
+    /// The denominators S_i of the comprehensive index.
+    pub standards: IndexStandards,
+    /// Force a rule set for the daily AQI (default: by date, [`RuleSet::for_date`]).
+    pub rule_set: Option<RuleSet>,
+    /// Which days have a valid daily AQI.
+    pub aqi_day: AqiDayValidity,
+    /// Round the period concentrations as HJ 663 reports them (µg/m³ to integers, CO to one
+    /// decimal) before computing the sub-indices (*unverified*; default off: the index is
+    /// computed from the unrounded concentrations).
+    pub round_concentrations: bool,
+}
+
+/// The statistics of one series over one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodStats {
+    /// The period's local dates.
+    pub range: DateRange,
+    /// Valid daily values each pollutant needs for a valid period statistic.
+    pub min_valid_days: usize,
+    /// Valid daily values per pollutant (O3: daily maximum 8-h), by [`Pollutant::index`].
+    pub valid_days: [u32; 6],
+    /// The period concentrations C_i (means; CO P95; O3 P90), unrounded; `None` without any
+    /// valid day.
+    pub concentrations: [Option<f64>; 6],
+    /// The comprehensive index (`None` unless all six concentrations exist).
+    pub index: Option<ComprehensiveIndex>,
+    /// Daily-AQI day counts (all 0 from [`period_concentrations`]).
+    pub aqi: AqiDays,
+}
+
+/// Day counts by daily AQI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AqiDays {
+    /// Days with a valid daily AQI.
+    pub valid: u32,
+    /// Days with a daily AQI ≤ 100 (优 and 良).
+    pub good: u32,
+    /// Days with a daily AQI > 100.
+    pub exceedance: u32,
+}
+
+impl AqiDays {
+    /// Good days / days with a valid AQI (0–1; `None` without such days).
+    pub fn good_share(&self) -> Option<f64> {
+        (self.valid > 0).then(|| f64::from(self.good) / f64::from(self.valid))
+    }
+
+    /// Counts the days of a series (day `i` is `first + i`).
+    pub fn count(first: NaiveDate, days: &[DailyStats], cfg: &AssessConfig) -> AqiDays {
+        let mut out = AqiDays::default();
+        let mut date = first;
+        for d in days {
+            if let Some(aqi) = day_aqi(d, date, cfg) {
+                out.valid += 1;
+                if aqi <= 100 {
+                    out.good += 1;
+                } else {
+                    out.exceedance += 1;
+                }
+            }
+            date = date.succ_opt().unwrap_or(date);
+        }
+        out
+    }
+}
+
+impl PeriodStats {
+    /// True when the pollutant's valid days reach the minimum.
+    pub fn sufficient(&self, p: Pollutant) -> bool {
+        self.valid_days[p.index()] as usize >= self.min_valid_days
+    }
+
+    /// True when all six pollutants are sufficient.
+    pub fn all_sufficient(&self) -> bool {
+        Pollutant::ALL.iter().all(|&p| self.sufficient(p))
+    }
+
+    /// True when any day of any pollutant is valid.
+    pub fn has_data(&self) -> bool {
+        self.valid_days.iter().any(|&n| n > 0) || self.aqi.valid > 0
+    }
+
+    /// Good days / days with a valid AQI (0–1; `None` without such days).
+    pub fn good_share(&self) -> Option<f64> {
+        self.aqi.good_share()
+    }
+
+    /// The comprehensive index I_sum.
+    pub fn total(&self) -> Option<f64> {
+        self.index.map(|i| i.total)
+    }
+}
+
+/// The `pct`-th percentile (0–100) of ascending `sorted` values: k = (n−1)·p (0-based),
+/// s = ⌊k⌋, X_p = X[s] + (k−s)·(X[s+1] − X[s]). `k` is computed in integers, so it is exact.
+pub fn percentile(sorted: &[f64], pct: u32) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 || pct > 100 {
+        return None;
+    }
+    let num = (n - 1) * pct as usize;
+    let s = num / 100;
+    let frac = (num % 100) as f64 / 100.0;
+    let lo = sorted[s];
+    if frac == 0.0 || s + 1 >= n {
+        return Some(lo);
+    }
+    Some(lo + frac * (sorted[s + 1] - lo))
+}
+
+/// Percentile of unsorted values, sorting a copy in `scratch`.
+fn percentile_of(
+    values: impl Iterator<Item = f64>,
+    pct: u32,
+    scratch: &mut Vec<f64>,
+) -> Option<f64> {
+    scratch.clear();
+    scratch.extend(values);
+    scratch.sort_unstable_by(f64::total_cmp);
+    percentile(scratch, pct)
+}
+
+/// The statistics of `days` (day `i` is `range.first + i`; days beyond `days.len()` count as
+/// missing, extra entries are ignored), with the daily-AQI day counts. `scratch` is reused for
+/// the percentiles.
+pub fn period_stats(
+    range: DateRange,
+    days: &[DailyStats],
+    cfg: &AssessConfig,
+    scratch: &mut Vec<f64>,
+) -> PeriodStats {
+    let mut stats = period_concentrations(range, days, cfg, scratch);
+    stats.aqi = AqiDays::count(range.first, &days[..days.len().min(range.days())], cfg);
+    stats
+}
+
+/// [`period_stats`] without the daily AQI: valid days, concentrations and the index only
+/// (`aqi` is left at zero).
+pub fn period_concentrations(
+    range: DateRange,
+    days: &[DailyStats],
+    cfg: &AssessConfig,
+    scratch: &mut Vec<f64>,
+) -> PeriodStats {
+    let days = &days[..days.len().min(range.days())];
+    let mut valid_days = [0u32; 6];
+    let mut sums = [0.0f64; 6];
+    for d in days {
+        for p in Pollutant::ALL {
+            if let Some(v) = d.value(p) {
+                valid_days[p.index()] += 1;
+                sums[p.index()] += v;
+            }
+        }
+    }
+    let mut concentrations = [None; 6];
+    for p in [
+        Pollutant::So2,
+        Pollutant::No2,
+        Pollutant::Pm10,
+        Pollutant::Pm25,
+    ] {
+        let n = valid_days[p.index()];
+        concentrations[p.index()] = (n > 0).then(|| sums[p.index()] / f64::from(n));
+    }
+    concentrations[Pollutant::Co.index()] =
+        percentile_of(days.iter().filter_map(|d| d.values.co), 95, scratch);
+    concentrations[Pollutant::O3.index()] =
+        percentile_of(days.iter().filter_map(|d| d.values.o3_8h_max), 90, scratch);
+    let for_index = if cfg.round_concentrations {
+        let mut c = concentrations;
+        for p in Pollutant::ALL {
+            let decimals = if p == Pollutant::Co { 1 } else { 0 };
+            c[p.index()] = c[p.index()].map(|v| super::round_half_even(v, decimals));
+        }
+        c
+    } else {
+        concentrations
+    };
+    PeriodStats {
+        range,
+        min_valid_days: range.min_valid_days(),
+        valid_days,
+        concentrations,
+        index: ComprehensiveIndex::compute(&for_index, &cfg.standards),
+        aqi: AqiDays::default(),
+    }
+}
+
+/// The daily AQI of a day when the day counts (see [`AqiDayValidity`]).
+pub fn day_aqi(day: &DailyStats, date: NaiveDate, cfg: &AssessConfig) -> Option<u32> {
+    let counts = match cfg.aqi_day {
+        AqiDayValidity::AnyPollutant => {
+            let v = &day.values;
+            v.so2.is_some()
+                || v.no2.is_some()
+                || v.pm10.is_some()
+                || v.pm25.is_some()
+                || v.co.is_some()
+                || v.o3_1h_max.is_some()
+                || v.o3_8h_max.is_some()
+        }
+        AqiDayValidity::AllSix => Pollutant::ALL.iter().all(|&p| day.value(p).is_some()),
+    };
+    if !counts {
+        return None;
+    }
+    let rules = cfg.rule_set.unwrap_or_else(|| RuleSet::for_date(date));
+    daily_aqi(&day.values, rules).aqi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aqi::china::DailyInput;
+
+    #[test]
+    fn percentile_vectors() {
+        let x: Vec<f64> = (1..=10).map(f64::from).collect();
+        let close = |a: Option<f64>, b: f64| (a.expect("value") - b).abs() < 1e-12;
+        assert!(close(percentile(&x, 95), 9.55)); // k = 8.55
+        assert!(close(percentile(&x, 90), 9.1)); // k = 8.1
+        assert!(close(percentile(&x, 50), 5.5));
+        assert_eq!(percentile(&x, 0), Some(1.0));
+        assert_eq!(percentile(&x, 100), Some(10.0));
+        assert_eq!(percentile(&[4.0], 95), Some(4.0));
+        assert_eq!(percentile(&[], 95), None);
+        assert_eq!(percentile(&x, 101), None);
+        // 31 values 0, 10, …, 300: P95 k = 28.5 → 285; P90 k = 27 → 270 exactly.
+        let y: Vec<f64> = (0..31).map(|i| f64::from(i) * 10.0).collect();
+        assert_eq!(percentile(&y, 95), Some(285.0));
+        assert_eq!(percentile(&y, 90), Some(270.0));
+        // 28 values: P95 k = 25.65, P90 k = 24.3.
+        let z: Vec<f64> = (0..28).map(|i| f64::from(i * i)).collect();
+        assert!(close(percentile(&z, 95), 625.0 + 0.65 * 51.0));
+        assert!(close(percentile(&z, 90), 576.0 + 0.3 * 49.0));
+    }
+
+    fn days(n: usize, f: impl Fn(usize) -> DailyInput) -> Vec<DailyStats> {
+        (0..n)
+            .map(|i| DailyStats {
+                values: f(i),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn concentrations_and_validity() {
+        let range: DateRange = "2015-07"
+            .parse::<super::super::Period>()
+            .and_then(|p| p.range())
+            .expect("month");
+        // 27 valid days of everything (days 27..31 missing) → sufficient.
+        let series = days(31, |i| {
+            if i >= 27 {
+                return DailyInput::default();
+            }
+            let x = i as f64;
+            DailyInput {
+                so2: Some(9.0),
+                no2: Some(
+                    15.0 + if i % 2 == 0 { 1.0 } else { -1.0 } * if i == 26 { 0.0 } else { 1.0 },
+                ),
+                pm10: Some(39.0),
+                pm25: Some(21.0),
+                co: Some(0.1 * x),
+                o3_1h_max: Some(250.0),
+                o3_8h_max: Some(10.0 * x),
+            }
+        });
+        let cfg = AssessConfig::default();
+        let s = period_concentrations(range, &series, &cfg, &mut Vec::new());
+        assert_eq!(s.valid_days, [27; 6]);
+        assert_eq!(s.min_valid_days, 27);
+        assert!(s.all_sufficient());
+        assert_eq!(s.concentrations[0], Some(9.0));
+        assert!((s.concentrations[1].expect("no2") - 15.0).abs() < 1e-12);
+        // CO P95 of 0.0 … 2.6: k = 24.7 → 2.47; O3 P90 of 0 … 260: k = 23.4 → 234.
+        assert!((s.concentrations[4].expect("co") - 2.47).abs() < 1e-12);
+        assert!((s.concentrations[5].expect("o3") - 234.0).abs() < 1e-9);
+        let index = s.index.expect("index");
+        assert_eq!(index.sub, [0.15, 0.38, 0.56, 0.6, 0.62, 1.46]);
+        assert_eq!(s.aqi, AqiDays::default());
+        // One day fewer → insufficient, but still computed.
+        let mut short = series.clone();
+        short[0] = DailyStats::default();
+        let s = period_concentrations(range, &short, &cfg, &mut Vec::new());
+        assert_eq!(s.valid_days, [26; 6]);
+        assert!(!s.sufficient(Pollutant::So2));
+        assert!(s.index.is_some());
+        // Rounded concentrations: CO 2.47 → 2.5 → I 0.625, an exact tie → 0.62 (even).
+        let rounded = AssessConfig {
+            round_concentrations: true,
+            ..cfg
+        };
+        let s = period_concentrations(range, &series, &rounded, &mut Vec::new());
+        assert_eq!(s.index.expect("index").of(Pollutant::Co), 0.62);
+        // An empty series has no index.
+        let s = period_concentrations(range, &[], &cfg, &mut Vec::new());
+        assert_eq!(s.index, None);
+        assert!(!s.has_data());
+    }
+}
