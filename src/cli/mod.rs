@@ -1,8 +1,10 @@
 //! Command-line interface: argument parsing and the commands.
 
+mod aqi;
 mod clock_args;
 mod collect;
 mod demo;
+mod nowcast;
 mod query;
 mod sim;
 mod stations;
@@ -52,6 +54,10 @@ enum Command {
     Stations(stations::StationsArgs),
     /// Print stored readings as a table or CSV.
     Query(query::QueryArgs),
+    /// Compute HJ 633 or EPA AQI for a CSV of concentrations (see --help for the columns).
+    Aqi(aqi::AqiArgs),
+    /// Compute the EPA NowCast of hourly PM or ozone from a CSV (see --help).
+    Nowcast(nowcast::NowcastArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -90,6 +96,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Collect(args) => collect::run(&config, args).await,
         Command::Stations(args) => stations::run(&config, args),
         Command::Query(args) => query::run(&config, args),
+        Command::Aqi(args) => aqi::run(args),
+        Command::Nowcast(args) => nowcast::run(args),
     }
 }
 
