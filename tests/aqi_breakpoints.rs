@@ -1,7 +1,7 @@
 //! Breakpoint edges of every table row, worked examples and above-range rules.
 
 use lantian::aqi::china::{
-    self, DailyInput, HourlyInput, IAQI_LEVELS, RuleSet, Row, daily_aqi, hourly_aqi, row_iaqi,
+    self, DailyInput, HourlyInput, IAQI_LEVELS, Row, RuleSet, daily_aqi, hourly_aqi, row_iaqi,
 };
 use lantian::aqi::epa::{self, EpaRow, Lookup, NativeInput, Table, aqi_native, lookup};
 use lantian::aqi::nowcast::{NowcastKind, nowcast, nowcast_aqi};
@@ -28,7 +28,9 @@ fn china_every_breakpoint_gives_its_iaqi() {
                         (RuleSet::Y2026, 1) => (0.1, None),
                         (RuleSet::Y2026, _) => (1.0, None),
                     };
-                    let above = row_iaqi(row, f64::from(c) + eps, rules, P).unwrap().unwrap();
+                    let above = row_iaqi(row, f64::from(c) + eps, rules, P)
+                        .unwrap()
+                        .unwrap();
                     assert!(above > IAQI_LEVELS[i] && above <= IAQI_LEVELS[i + 1]);
                     if let Some(e) = expect_next {
                         assert_eq!(above, e, "{row:?} {rules:?} just above {c}");
@@ -51,7 +53,10 @@ fn china_every_breakpoint_gives_its_iaqi() {
 #[test]
 fn china_2026_rows_differ_only_where_the_reference_says() {
     for row in Row::ALL {
-        let (a, b) = (row.breakpoints(RuleSet::Y2012), row.breakpoints(RuleSet::Y2026));
+        let (a, b) = (
+            row.breakpoints(RuleSet::Y2012),
+            row.breakpoints(RuleSet::Y2026),
+        );
         match row {
             Row::Pm25_24h => assert_eq!(b, &[0, 35, 60, 115, 150, 250, 350, 500]),
             Row::Pm10_24h => assert_eq!(b, &[0, 50, 120, 250, 350, 420, 500, 600]),
@@ -115,7 +120,10 @@ fn above_range_rules() {
     let r = h(900.0, None, RuleSet::Y2012);
     assert_eq!(r.iaqi(Pollutant::So2), None);
     assert_eq!(r.aqi, Some(20));
-    assert_eq!(h(800.0, None, RuleSet::Y2012).iaqi(Pollutant::So2), Some(200));
+    assert_eq!(
+        h(800.0, None, RuleSet::Y2012).iaqi(Pollutant::So2),
+        Some(200)
+    );
     let r = h(900.0, Some(65.0), RuleSet::Y2026);
     assert_eq!(r.iaqi(Pollutant::So2), Some(200));
     assert_eq!(r.sub_indices[0].note, Some(Note::Fixed));
@@ -252,7 +260,10 @@ fn epa_multi_pollutant() {
     assert_eq!(r.iaqi(Pollutant::O3_8h), Some(133)); // 132.5, halves up
     assert_eq!(r.aqi, Some(133));
     assert_eq!(r.primary, vec![Pollutant::O3_8h]);
-    assert_eq!(r.category.map(Category::epa_name), Some("Unhealthy for Sensitive Groups"));
+    assert_eq!(
+        r.category.map(Category::epa_name),
+        Some("Unhealthy for Sensitive Groups")
+    );
 }
 
 #[test]
@@ -273,10 +284,19 @@ fn nowcast_reference_vector() {
     ];
     let n = nowcast(&v, NowcastKind::Pm25).unwrap();
     assert_eq!(n.concentration, 28.4);
-    assert_eq!(nowcast_aqi(n.concentration, NowcastKind::Pm25, Table::Y2024), Some(87));
-    assert_eq!(nowcast_aqi(n.concentration, NowcastKind::Pm25, Table::Y2012), Some(85));
+    assert_eq!(
+        nowcast_aqi(n.concentration, NowcastKind::Pm25, Table::Y2024),
+        Some(87)
+    );
+    assert_eq!(
+        nowcast_aqi(n.concentration, NowcastKind::Pm25, Table::Y2012),
+        Some(85)
+    );
     // Older hours beyond 12 are ignored.
     let mut longer = vec![Some(500.0); 5];
     longer.extend(v);
-    assert_eq!(nowcast(&longer, NowcastKind::Pm25).unwrap().concentration, 28.4);
+    assert_eq!(
+        nowcast(&longer, NowcastKind::Pm25).unwrap().concentration,
+        28.4
+    );
 }

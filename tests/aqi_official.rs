@@ -40,7 +40,10 @@ fn epa_daily_pm25_values_reproduce() {
             if ours == published {
                 matched += 1;
             } else {
-                mismatches.push(format!("{}: {c} → {ours}, published {published}", file.display()));
+                mismatches.push(format!(
+                    "{}: {c} → {ours}, published {published}",
+                    file.display()
+                ));
             }
         }
     }
@@ -79,13 +82,8 @@ fn cnemc_hourly_values_reproduce() {
     let headers = reader.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (aqi_c, prim_c, qual_c) = (col("aqi"), col("primarypollutant"), col("quality"));
-    let (pm25_c, pm10_c, so2_c, no2_c, co_c) = (
-        col("pm2_5"),
-        col("pm10"),
-        col("so2"),
-        col("no2"),
-        col("co"),
-    );
+    let (pm25_c, pm10_c, so2_c, no2_c, co_c) =
+        (col("pm2_5"), col("pm10"), col("so2"), col("no2"), col("co"));
     // The O3 1-hour value sits in the column labelled `o3_24h` (swapped at the source).
     let o3_c = col("o3_24h");
     let (mut rows, mut with_aqi, mut aqi_ok, mut primary_ok, mut category_ok) =

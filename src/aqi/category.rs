@@ -213,10 +213,7 @@ mod tests {
     fn names_and_colours() {
         assert_eq!(Category::Light.name_zh(), "轻度污染");
         assert_eq!(Category::Severe.name_en(), "severely polluted");
-        assert_eq!(
-            Category::Light.epa_name(),
-            "Unhealthy for Sensitive Groups"
-        );
+        assert_eq!(Category::Light.epa_name(), "Unhealthy for Sensitive Groups");
         assert_eq!(Category::Heavy.colour().hex(), "#99004C");
         assert_eq!(Category::Heavy.epa_colour().hex(), "#8F3F97");
         assert_eq!(Category::Excellent.epa_colour().hex(), "#00E400");

@@ -23,9 +23,9 @@ mod breakpoints;
 
 use chrono::NaiveDate;
 
-pub use super::result::{AqiError, AqiResult, Note, SubIndex};
 use super::Pollutant;
 use super::exact::{MICRO, ceil_div, round_half_even, to_micro};
+pub use super::result::{AqiError, AqiResult, Note, SubIndex};
 pub use breakpoints::{IAQI_LEVELS, Row};
 
 /// The Chinese rule sets.

@@ -28,8 +28,8 @@ use chrono::NaiveDate;
 use super::Pollutant;
 use super::exact::{round_half_up_div, truncate};
 pub use super::result::{AqiError, AqiResult, Note, SubIndex};
-pub use breakpoints::{EpaRow, Segment};
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
+pub use breakpoints::{EpaRow, Segment};
 
 /// The EPA table editions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,7 +212,14 @@ impl Terms {
         }
     }
 
-    fn push(&mut self, pollutant: Pollutant, row: EpaRow, steps: u32, aqi: u32, note: Option<Note>) {
+    fn push(
+        &mut self,
+        pollutant: Pollutant,
+        row: EpaRow,
+        steps: u32,
+        aqi: u32,
+        note: Option<Note>,
+    ) {
         self.subs.push(SubIndex {
             pollutant,
             concentration: f64::from(steps) / f64::from(row.steps_per_unit()),
@@ -222,7 +229,13 @@ impl Terms {
     }
 
     /// A term whose value is used only inside the row (`max_steps` caps the row, as for O3 8-h).
-    fn add(&mut self, pollutant: Pollutant, row: EpaRow, value: Option<f64>, max_steps: Option<u32>) {
+    fn add(
+        &mut self,
+        pollutant: Pollutant,
+        row: EpaRow,
+        value: Option<f64>,
+        max_steps: Option<u32>,
+    ) {
         let Some(v) = value else { return };
         if let Some(Lookup::Index { aqi, steps, note }) = self.lookup(row, v, pollutant)
             && max_steps.is_none_or(|m| steps <= m)
@@ -235,14 +248,27 @@ impl Terms {
         let day_lookup = day.and_then(|v| self.lookup(EpaRow::So2_24h, v, Pollutant::So2));
         let hour = one_hour.and_then(|v| self.lookup(EpaRow::So2_1h, v, Pollutant::So2));
         match (hour, day_lookup) {
-            (Some(Lookup::Index { aqi, steps, note: None }), _) => {
+            (
+                Some(Lookup::Index {
+                    aqi,
+                    steps,
+                    note: None,
+                }),
+                _,
+            ) => {
                 self.push(Pollutant::So2, EpaRow::So2_1h, steps, aqi, None);
             }
             (_, Some(Lookup::Index { aqi, steps, note })) => {
                 self.push(Pollutant::So2, EpaRow::So2_24h, steps, aqi, note);
             }
             (Some(Lookup::Index { steps, .. }), _) => {
-                self.push(Pollutant::So2, EpaRow::So2_1h, steps, 200, Some(Note::Fixed));
+                self.push(
+                    Pollutant::So2,
+                    EpaRow::So2_1h,
+                    steps,
+                    200,
+                    Some(Note::Fixed),
+                );
             }
             _ => {}
         }

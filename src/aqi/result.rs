@@ -53,9 +53,7 @@ impl AqiError {
     /// The term the refused value belongs to.
     pub fn pollutant(&self) -> Pollutant {
         match self {
-            AqiError::Negative { pollutant, .. } | AqiError::NotFinite { pollutant } => {
-                *pollutant
-            }
+            AqiError::Negative { pollutant, .. } | AqiError::NotFinite { pollutant } => *pollutant,
         }
     }
 }

@@ -327,13 +327,21 @@ pub(super) fn row_key(
         report.error(
             line,
             None,
-            &format!("{} fields, the header has {}", record.len(), header.names.len()),
+            &format!(
+                "{} fields, the header has {}",
+                record.len(),
+                header.names.len()
+            ),
         );
         return None;
     }
     let time_text = record.get(header.time).unwrap_or("");
     let Some(time) = parse_time(time_text) else {
-        report.error(line, Some("time"), &format!("cannot read time `{time_text}`"));
+        report.error(
+            line,
+            Some("time"),
+            &format!("cannot read time `{time_text}`"),
+        );
         return None;
     };
     let station = header
@@ -401,7 +409,14 @@ pub fn run(args: AqiArgs) -> anyhow::Result<()> {
             }
         };
         rows += 1;
-        let result = compute_row(&header, &record, args.standard, args.mode, &mut seen, &mut report);
+        let result = compute_row(
+            &header,
+            &record,
+            args.standard,
+            args.mode,
+            &mut seen,
+            &mut report,
+        );
         if result.is_none() {
             report.bad_rows += 1;
         }
@@ -437,8 +452,14 @@ fn output_cells(
         return cells;
     };
     cells.push(r.aqi.map_or_else(String::new, |a| a.to_string()));
-    cells.push(r.category.map_or_else(String::new, |c| c.level().to_string()));
-    cells.push(r.category.map_or_else(String::new, |c| category_name(c, family, lang)));
+    cells.push(
+        r.category
+            .map_or_else(String::new, |c| c.level().to_string()),
+    );
+    cells.push(
+        r.category
+            .map_or_else(String::new, |c| category_name(c, family, lang)),
+    );
     let primary: Vec<&str> = r
         .primary
         .iter()
@@ -481,7 +502,11 @@ fn compute_row(
         let text = record.get(c.index).unwrap_or("");
         match parse_value(text) {
             Ok(Some(v)) if v < 0.0 && !epa => {
-                report.error(line, Some(&c.header), &format!("negative concentration {v}"));
+                report.error(
+                    line,
+                    Some(&c.header),
+                    &format!("negative concentration {v}"),
+                );
                 bad = true;
             }
             Ok(v) => {

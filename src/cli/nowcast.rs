@@ -127,11 +127,9 @@ pub fn run(args: NowcastArgs) -> anyhow::Result<()> {
                 Ok(Some(v)) => {
                     let value = match kind {
                         NowcastKind::O3 if column.unit == Unit::Ppm => v,
-                        NowcastKind::O3 => epa::to_native(
-                            Parameter::O3,
-                            Unit::Ppm,
-                            column.to_canonical.apply(v),
-                        ),
+                        NowcastKind::O3 => {
+                            epa::to_native(Parameter::O3, Unit::Ppm, column.to_canonical.apply(v))
+                        }
                         _ => column.to_canonical.apply(v),
                     };
                     series
@@ -175,7 +173,11 @@ pub fn run(args: NowcastArgs) -> anyhow::Result<()> {
         });
         match computed {
             Some((c, aqi)) => {
-                cells.push(c.to_string());
+                cells.push(match kind {
+                    NowcastKind::Pm25 => format!("{c:.1}"),
+                    NowcastKind::Pm10 => format!("{c:.0}"),
+                    NowcastKind::O3 => format!("{c:.3}"),
+                });
                 cells.push(aqi.map_or_else(String::new, |a| a.to_string()));
                 cells.push(aqi.map_or_else(String::new, |a| {
                     Category::from_aqi(a).epa_name().to_string()
