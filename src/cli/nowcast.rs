@@ -11,7 +11,7 @@ use lantian::aqi::nowcast::{NowcastKind, nowcast, nowcast_aqi};
 use lantian::aqi::{Category, Standard, epa};
 use lantian::units::{Parameter, Unit};
 
-use super::aqi::{
+use super::aqi::input::{
     ColumnSpec, Reporter, line_of, open_input, open_output, parse_header, parse_value, row_key,
 };
 
