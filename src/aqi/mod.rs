@@ -3,13 +3,19 @@
 //!
 //! Inputs are concentrations in lantian's canonical units (µg/m³; CO mg/m³) — the EPA module
 //! converts to its ppm/ppb itself. Results carry each pollutant's sub-index, the AQI, the
-//! category and the primary pollutant(s).
+//! category and the primary pollutant(s). Index values are computed in exact integer
+//! arithmetic so that they match published values digit for digit.
 
 pub mod category;
 pub mod china;
 pub mod epa;
+mod exact;
 pub mod nowcast;
+pub mod pollutant;
+pub mod result;
 pub mod standard;
 
-pub use category::Category;
-pub use standard::Standard;
+pub use category::{Category, Rgb};
+pub use pollutant::Pollutant;
+pub use result::{AqiError, AqiResult, Note, SubIndex};
+pub use standard::{Family, Standard};

@@ -1,9 +1,11 @@
 //! Command-line interface: argument parsing and the commands.
 
+mod aqi;
 mod clock_args;
 mod collect;
 mod demo;
 mod health;
+mod nowcast;
 mod query;
 mod rank;
 mod sim;
@@ -58,6 +60,10 @@ enum Command {
     Health(health::HealthArgs),
     /// Rank stations or districts by the comprehensive index over a period (HJ 663).
     Rank(rank::RankArgs),
+    /// Compute HJ 633 or EPA AQI for a CSV of concentrations (see --help for the columns).
+    Aqi(aqi::AqiArgs),
+    /// Compute the EPA NowCast of hourly PM or ozone from a CSV (see --help).
+    Nowcast(nowcast::NowcastArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -98,6 +104,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
         Command::Rank(args) => rank::run(&config, args),
+        Command::Aqi(args) => aqi::run(args),
+        Command::Nowcast(args) => nowcast::run(args),
     }
 }
 
