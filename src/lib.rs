@@ -9,6 +9,7 @@ pub mod assess;
 pub mod clock;
 pub mod collect;
 pub mod config;
+pub mod import;
 pub mod limits;
 pub mod modbus;
 pub mod quality;

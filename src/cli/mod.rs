@@ -3,6 +3,7 @@
 mod clock_args;
 mod collect;
 mod demo;
+mod import;
 mod query;
 mod sim;
 mod stations;
@@ -52,6 +53,8 @@ enum Command {
     Stations(stations::StationsArgs),
     /// Print stored readings as a table or CSV.
     Query(query::QueryArgs),
+    /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
+    Import(import::ImportArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -90,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Collect(args) => collect::run(&config, args).await,
         Command::Stations(args) => stations::run(&config, args),
         Command::Query(args) => query::run(&config, args),
+        Command::Import(args) => import::run(&config, args),
     }
 }
 
