@@ -103,8 +103,15 @@ fn prsa_excerpt() {
     // 2013-03-01 00:00 Beijing (hour-ending) = 2013-02-28 16:00 UTC.
     let t0 = utc(2013, 2, 28, 16);
     assert_eq!(value(&all, a, Parameter::Pm25, t0), Some(4.0));
-    assert_eq!(value(&all, a, Parameter::Co, t0), Some(0.3), "CO µg/m³ ÷ 1000");
-    assert_eq!(value(&all, a, Parameter::Co, utc(2013, 2, 28, 17)), Some(1.3));
+    assert_eq!(
+        value(&all, a, Parameter::Co, t0),
+        Some(0.3),
+        "CO µg/m³ ÷ 1000"
+    );
+    assert_eq!(
+        value(&all, a, Parameter::Co, utc(2013, 2, 28, 17)),
+        Some(1.3)
+    );
     assert_eq!(value(&all, a, Parameter::WindDirection, t0), Some(337.5));
     assert_eq!(
         value(&all, a, Parameter::WindDirection, utc(2013, 2, 28, 17)),
@@ -123,13 +130,22 @@ fn prsa_excerpt() {
         value(&all, a, Parameter::Rain, utc(2013, 2, 28, 19)),
         Some(0.3)
     );
-    assert_eq!(value(&all, a, Parameter::Pm10, utc(2013, 2, 28, 17)), None, "NA");
+    assert_eq!(
+        value(&all, a, Parameter::Pm10, utc(2013, 2, 28, 17)),
+        None,
+        "NA"
+    );
     assert!(
         all.iter().all(|r| r.time != utc(2013, 2, 28, 18)),
         "an all-NA row writes nothing"
     );
     assert_eq!(
-        value(&all, "BJ-Dongsi", Parameter::WindDirection, utc(2013, 2, 28, 20)),
+        value(
+            &all,
+            "BJ-Dongsi",
+            Parameter::WindDirection,
+            utc(2013, 2, 28, 20)
+        ),
         Some(247.5),
         "WSW"
     );
@@ -138,7 +154,12 @@ fn prsa_excerpt() {
     assert_eq!(stations.len(), 2);
     let aoti = &stations[0];
     assert_eq!(
-        (aoti.id.as_str(), aoti.name.as_str(), aoti.name_en.as_str(), aoti.district.as_str()),
+        (
+            aoti.id.as_str(),
+            aoti.name.as_str(),
+            aoti.name_en.as_str(),
+            aoti.district.as_str()
+        ),
         ("BJ-Aotizhongxin", "奥体中心", "Aotizhongxin", "朝阳区")
     );
     assert_eq!(aoti.time_zone, chrono_tz::Asia::Shanghai);
@@ -169,7 +190,11 @@ fn prsa_bad_values_and_rows() {
     );
     let path = f.file("bad.csv", &text);
     let s = f
-        .import(Format::Prsa, std::slice::from_ref(&path), &ImportOptions::default())
+        .import(
+            Format::Prsa,
+            std::slice::from_ref(&path),
+            &ImportOptions::default(),
+        )
         .expect("import");
     assert_eq!((s.rows_read, s.rows_rejected, s.values_rejected), (5, 2, 3));
     let messages: Vec<String> = s.issues.iter().map(|i| i.to_string()).collect();
@@ -201,7 +226,11 @@ fn openair_ppb_at_20_degrees() {
          1998-01-01 01:00,2.16,230,NA,NA,NA,37,NA,NA,NA\n",
     );
     let s = f
-        .import(Format::Openair, std::slice::from_ref(&path), &ImportOptions::default())
+        .import(
+            Format::Openair,
+            std::slice::from_ref(&path),
+            &ImportOptions::default(),
+        )
         .expect("import");
     assert!(s.issues.is_empty(), "{:?}", s.issues);
     assert_eq!(s.records_written(), 8 + 3);
@@ -242,7 +271,8 @@ fn openair_ppb_at_20_degrees() {
         station: Some("MY1-25C".to_string()),
         ..ImportOptions::default()
     };
-    f.import(Format::Openair, &[path], &options).expect("import");
+    f.import(Format::Openair, &[path], &options)
+        .expect("import");
     let no2 = value(&f.all(), "MY1-25C", Parameter::No2, t).expect("value");
     // 39 × 46.0055 / (8.314462618 × 298.15 / 101300) = 73.3187.
     assert!((no2 - 73.3187).abs() < 1e-3, "{no2}");
@@ -265,7 +295,11 @@ fn wide_csv_units_metadata_and_bad_lines() {
          2026-11-26 24:00,DG-Y,,,23.1,,52,,,,\n",
     );
     let s = f
-        .import(Format::WideCsv, std::slice::from_ref(&path), &ImportOptions::default())
+        .import(
+            Format::WideCsv,
+            std::slice::from_ref(&path),
+            &ImportOptions::default(),
+        )
         .expect("import");
     let issues: Vec<(u64, IssueKind, &str)> = s
         .issues
@@ -290,7 +324,10 @@ fn wide_csv_units_metadata_and_bad_lines() {
     let t8 = utc(2026, 11, 26, 0); // 08:00 Shanghai
     assert_eq!(value(&all, "DG-X", Parameter::Pm25, t8), Some(35.0));
     let so2 = value(&all, "DG-X", Parameter::So2, t8).unwrap();
-    assert!((so2 - 10.0 * 64.066 / 24.4654).abs() < 1e-3, "so2 {so2} at 25 °C");
+    assert!(
+        (so2 - 10.0 * 64.066 / 24.4654).abs() < 1e-3,
+        "so2 {so2} at 25 °C"
+    );
     assert!((value(&all, "DG-X", Parameter::Co, t8).unwrap() - 0.6).abs() < 1e-12);
     assert!((value(&all, "DG-X", Parameter::Temperature, t8).unwrap() - 26.85).abs() < 1e-9);
     assert!((value(&all, "DG-X", Parameter::WindSpeed, t8).unwrap() - 10.0).abs() < 1e-9);
@@ -317,7 +354,10 @@ fn wide_csv_units_metadata_and_bad_lines() {
         (stations[0].name.as_str(), stations[0].district.as_str()),
         ("新站", "莞城街道")
     );
-    assert_eq!((stations[0].lat, stations[0].lon), (Some(23.05), Some(113.75)));
+    assert_eq!(
+        (stations[0].lat, stations[0].lon),
+        (Some(23.05), Some(113.75))
+    );
     assert_eq!(stations[0].name_en, "DG-X", "defaults to the id");
     assert_eq!((stations[1].lat, stations[1].lon), (Some(23.1), None));
     assert_eq!(stations[1].time_zone, chrono_tz::Asia::Shanghai);
@@ -496,7 +536,11 @@ fn beijing_twelve_stations() {
     assert_eq!(s.issues_total, 0, "{:?}", s.issues.first());
     assert_eq!(s.stations_created.len(), 12);
     let stations = f.store.stations().expect("stations");
-    assert!(stations.iter().all(|s| s.lat.is_some() && !s.district.is_empty()));
+    assert!(
+        stations
+            .iter()
+            .all(|s| s.lat.is_some() && !s.district.is_empty())
+    );
 
     let q = Query {
         stations: vec!["BJ-Dongsi".into()],
@@ -508,7 +552,10 @@ fn beijing_twelve_stations() {
     let records = f.store.read(&q).expect("read");
     assert_eq!(records.len() as u64, expected_total);
     assert_eq!(
-        records.iter().filter(|r| r.parameter == Parameter::Co).count() as u64,
+        records
+            .iter()
+            .filter(|r| r.parameter == Parameter::Co)
+            .count() as u64,
         expected["CO"]
     );
     assert_eq!(
@@ -519,8 +566,14 @@ fn beijing_twelve_stations() {
         expected["wd"]
     );
     // First and last hours: 2013-03-01 00:00 and 2016-02-29 23:00 Beijing, hour-ending.
-    assert_eq!(records.iter().map(|r| r.time).min(), Some(utc(2013, 2, 28, 16)));
-    assert_eq!(records.iter().map(|r| r.time).max(), Some(utc(2016, 2, 29, 15)));
+    assert_eq!(
+        records.iter().map(|r| r.time).min(),
+        Some(utc(2013, 2, 28, 16))
+    );
+    assert_eq!(
+        records.iter().map(|r| r.time).max(),
+        Some(utc(2016, 2, 29, 15))
+    );
 }
 
 #[test]

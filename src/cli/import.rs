@@ -104,7 +104,12 @@ pub fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let summary = result.with_context(|| format!("importing into {}", config.store))?;
     print_issues(&summary);
-    print_summary(&summary, format, &config.store, started.elapsed().as_secs_f64());
+    print_summary(
+        &summary,
+        format,
+        &config.store,
+        started.elapsed().as_secs_f64(),
+    );
     Ok(())
 }
 

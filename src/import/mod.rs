@@ -435,7 +435,11 @@ pub(crate) fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>
 }
 
 /// A date and an hour 0–24 (24 = midnight at the end of the day) in `tz` → UTC.
-pub(crate) fn date_hour_to_utc(date: NaiveDate, hour: u32, tz: Tz) -> Result<DateTime<Utc>, String> {
+pub(crate) fn date_hour_to_utc(
+    date: NaiveDate,
+    hour: u32,
+    tz: Tz,
+) -> Result<DateTime<Utc>, String> {
     if hour > 24 {
         return Err(format!("hour {hour} outside 0–24"));
     }
@@ -449,16 +453,19 @@ pub(crate) fn date_hour_to_utc(date: NaiveDate, hour: u32, tz: Tz) -> Result<Dat
 pub(crate) fn parse_hour_label(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     let bad = || {
-        format!(
-            "cannot read time `{text}` (use RFC 3339 or YYYY-MM-DD HH:MM, local time in {tz})"
-        )
+        format!("cannot read time `{text}` (use RFC 3339 or YYYY-MM-DD HH:MM, local time in {tz})")
     };
     let (minute, second, nanos, utc) = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         (t.minute(), t.second(), t.nanosecond(), t.to_utc())
     } else {
-        let naive = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
+        let naive = [
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
         let naive = match naive {
             Some(n) => n,
             None => {
@@ -486,7 +493,9 @@ pub(crate) fn parse_hour_label(text: &str, tz: Tz) -> Result<DateTime<Utc>, Stri
 
 /// Finds a header column by name (ASCII case-insensitive).
 pub(crate) fn column(header: &StringRecord, name: &str) -> Option<usize> {
-    header.iter().position(|h| h.trim().eq_ignore_ascii_case(name))
+    header
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(name))
 }
 
 /// The stations of an import: those in the store and those the input creates.
@@ -548,9 +557,7 @@ fn check_known(known: &mut StationInfo, given: &StationMeta) -> Result<bool, Str
         if let Some(w) = want
             && w != have
         {
-            return Err(format!(
-                "{field} `{w}` differs from the store's `{have}`"
-            ));
+            return Err(format!("{field} `{w}` differs from the store's `{have}`"));
         }
     }
     if let Some(d) = &given.district {
@@ -585,11 +592,25 @@ fn check_known(known: &mut StationInfo, given: &StationMeta) -> Result<bool, Str
 
 /// Checks a row's metadata against what earlier rows gave for a new station, and adds what
 /// they did not give.
-fn merge_given(info: &mut StationInfo, given: &mut StationMeta, row: &StationMeta) -> Result<(), String> {
+fn merge_given(
+    info: &mut StationInfo,
+    given: &mut StationMeta,
+    row: &StationMeta,
+) -> Result<(), String> {
     for (field, target, have, want) in [
         ("name", &mut info.name, &mut given.name, &row.name),
-        ("name_en", &mut info.name_en, &mut given.name_en, &row.name_en),
-        ("district", &mut info.district, &mut given.district, &row.district),
+        (
+            "name_en",
+            &mut info.name_en,
+            &mut given.name_en,
+            &row.name_en,
+        ),
+        (
+            "district",
+            &mut info.district,
+            &mut given.district,
+            &row.district,
+        ),
     ] {
         match (&*have, want) {
             (_, None) => {}
@@ -649,7 +670,14 @@ struct IssueLog {
 }
 
 impl IssueLog {
-    fn push(&mut self, file_index: usize, path: &Path, line: u64, kind: IssueKind, message: String) {
+    fn push(
+        &mut self,
+        file_index: usize,
+        path: &Path,
+        line: u64,
+        kind: IssueKind,
+        message: String,
+    ) {
         self.total += 1;
         if self.items.len() < MAX_ISSUES {
             self.items.push((
@@ -785,7 +813,7 @@ fn scan(
         };
         each(line, outcome)?;
         n += 1;
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             let byte = input.reader.position().byte();
             progress.advance(byte - reported);
             reported = byte;
@@ -856,7 +884,8 @@ pub fn import(
                 })?;
             let station = interner.get_or_insert(&row.station);
             let time = row.time.expect("a parsed row has a time");
-            if let Some((pf, pl)) = last_row.insert((station, time.timestamp_millis()), (fi, line)) {
+            if let Some((pf, pl)) = last_row.insert((station, time.timestamp_millis()), (fi, line))
+            {
                 summary.rows_superseded += 1;
                 let earlier = if pf == fi {
                     format!("line {pl}")
@@ -895,7 +924,9 @@ pub fn import(
         if batch.is_empty() {
             return Ok(());
         }
-        store.write(batch).map_err(|source| ImportError::Store { written, source })?;
+        store
+            .write(batch)
+            .map_err(|source| ImportError::Store { written, source })?;
         written += batch.len() as u64;
         for r in batch.iter() {
             *summary.records.entry(r.parameter).or_default() += 1;

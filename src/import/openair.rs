@@ -19,7 +19,9 @@ use chrono::TimeDelta;
 use chrono_tz::Tz;
 use csv::StringRecord;
 
-use super::{Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, read_values};
+use super::{
+    Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, read_values,
+};
 use crate::store::StationInfo;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
@@ -85,7 +87,10 @@ impl OpenairParser {
                     VALUE_COLUMNS.map(|c| c.0).join(", ")
                 ));
             };
-            if values.iter().any(|v: &ValueColumn| v.parameter == parameter) {
+            if values
+                .iter()
+                .any(|v: &ValueColumn| v.parameter == parameter)
+            {
                 return Err(format!("column `{name}` appears twice"));
             }
             let conversion = Conversion::to_canonical(parameter, unit, &reference)

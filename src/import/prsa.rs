@@ -23,7 +23,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use csv::StringRecord;
 
-use super::{Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, read_values};
+use super::{
+    Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, read_values,
+};
 use crate::store::StationInfo;
 use crate::units::Parameter;
 
@@ -118,7 +120,10 @@ impl PrsaParser {
                     VALUE_COLUMNS.map(|c| c.0).join(", ")
                 ));
             };
-            if values.iter().any(|v: &ValueColumn| v.parameter == parameter) {
+            if values
+                .iter()
+                .any(|v: &ValueColumn| v.parameter == parameter)
+            {
                 return Err(format!("column `{name}` appears twice"));
             }
             values.push(ValueColumn {
@@ -128,9 +133,8 @@ impl PrsaParser {
                 convert,
             });
         }
-        let required = |name: &str| {
-            column(header, name).ok_or_else(|| format!("missing column `{name}`"))
-        };
+        let required =
+            |name: &str| column(header, name).ok_or_else(|| format!("missing column `{name}`"));
         let station = column(header, "station");
         if station.is_none() && options.station.is_none() {
             return Err("missing column `station` (or give the station id)".to_string());

@@ -53,16 +53,37 @@ fn missing_numbers_and_plausibility() {
 #[test]
 fn hour_labels() {
     let sh = chrono_tz::Asia::Shanghai;
-    assert_eq!(parse_hour_label("2026-11-26 08:00", sh), Ok(utc(2026, 11, 26, 0)));
-    assert_eq!(parse_hour_label("2026-11-26 08:00:00", sh), Ok(utc(2026, 11, 26, 0)));
-    assert_eq!(parse_hour_label("2026-11-26T08:00", sh), Ok(utc(2026, 11, 26, 0)));
+    assert_eq!(
+        parse_hour_label("2026-11-26 08:00", sh),
+        Ok(utc(2026, 11, 26, 0))
+    );
+    assert_eq!(
+        parse_hour_label("2026-11-26 08:00:00", sh),
+        Ok(utc(2026, 11, 26, 0))
+    );
+    assert_eq!(
+        parse_hour_label("2026-11-26T08:00", sh),
+        Ok(utc(2026, 11, 26, 0))
+    );
     assert_eq!(
         parse_hour_label("2026-11-26T08:00:00+01:00", sh),
         Ok(utc(2026, 11, 26, 7))
     );
-    assert_eq!(parse_hour_label("2026-11-26 24:00", sh), Ok(utc(2026, 11, 26, 16)));
-    assert_eq!(parse_hour_label("2026-11-26 00:00", sh), Ok(utc(2026, 11, 25, 16)));
-    for bad in ["2026-11-26 08:30", "2026-11-26T08:00:30Z", "2026-11-26", "26/11/2026 08:00", "2026-11-26 25:00"] {
+    assert_eq!(
+        parse_hour_label("2026-11-26 24:00", sh),
+        Ok(utc(2026, 11, 26, 16))
+    );
+    assert_eq!(
+        parse_hour_label("2026-11-26 00:00", sh),
+        Ok(utc(2026, 11, 25, 16))
+    );
+    for bad in [
+        "2026-11-26 08:30",
+        "2026-11-26T08:00:30Z",
+        "2026-11-26",
+        "26/11/2026 08:00",
+        "2026-11-26 25:00",
+    ] {
         assert!(parse_hour_label(bad, sh).is_err(), "{bad}");
     }
     // Europe/London: 01:00 on the last Sunday of March does not exist; 01:00 on the last
@@ -70,8 +91,14 @@ fn hour_labels() {
     let london = chrono_tz::Europe::London;
     let err = parse_hour_label("2025-03-30 01:00", london).unwrap_err();
     assert!(err.contains("does not exist"), "{err}");
-    assert_eq!(parse_hour_label("2025-10-26 01:00", london), Ok(utc(2025, 10, 26, 0)));
-    assert_eq!(parse_hour_label("2025-07-01 12:00", london), Ok(utc(2025, 7, 1, 11)));
+    assert_eq!(
+        parse_hour_label("2025-10-26 01:00", london),
+        Ok(utc(2025, 10, 26, 0))
+    );
+    assert_eq!(
+        parse_hour_label("2025-07-01 12:00", london),
+        Ok(utc(2025, 7, 1, 11))
+    );
 }
 
 #[test]

@@ -60,7 +60,9 @@ fn parse_column(name: &str, reference: &ReferenceState) -> Result<(Parameter, Co
     };
     let parameter: Parameter = code.parse().map_err(|e| format!("column `{name}`: {e}"))?;
     let unit = match unit {
-        Some(u) => u.parse::<Unit>().map_err(|e| format!("column `{name}`: {e}"))?,
+        Some(u) => u
+            .parse::<Unit>()
+            .map_err(|e| format!("column `{name}`: {e}"))?,
         None => parameter.canonical_unit(),
     };
     let conversion = Conversion::to_canonical(parameter, unit, reference)

@@ -646,9 +646,9 @@ impl Store for SqliteStore {
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
             let id: String = r.get(0).map_err(|e| self.sql(e))?;
             let zone: String = r.get(6).map_err(|e| self.sql(e))?;
-            let time_zone = zone.parse::<chrono_tz::Tz>().map_err(|_| {
-                self.corrupt(format!("unknown time zone `{zone}` (station {id})"))
-            })?;
+            let time_zone = zone
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| self.corrupt(format!("unknown time zone `{zone}` (station {id})")))?;
             out.push(StationInfo {
                 name: r.get(1).map_err(|e| self.sql(e))?,
                 name_en: r.get(2).map_err(|e| self.sql(e))?,

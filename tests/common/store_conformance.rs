@@ -376,14 +376,16 @@ pub fn stations_round_trip(mut t: TestStore) {
         .unwrap();
     let expected = [unknown, half, gc, london];
     assert_eq!(t.store.stations().unwrap(), expected);
-    assert_eq!((t.reopen)().stations().unwrap(), expected, "a second handle");
+    assert_eq!(
+        (t.reopen)().stations().unwrap(),
+        expected,
+        "a second handle"
+    );
 }
 
 /// Putting a station with a known id replaces it; others stay.
 pub fn stations_replace_by_id(mut t: TestStore) {
-    t.store
-        .put_stations(&[station("A"), station("B")])
-        .unwrap();
+    t.store.put_stations(&[station("A"), station("B")]).unwrap();
     let moved = StationInfo {
         name: "东城".to_string(),
         name_en: "Dongcheng".to_string(),

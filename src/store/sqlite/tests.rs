@@ -254,7 +254,11 @@ fn version_1_with_a_stations_table_is_refused() {
 fn station_coordinates_and_zones_are_checked() {
     let (_dir, path) = temp();
     let mut store = SqliteStore::open(&path).expect("open");
-    for (lat, lon) in [(Some(f64::NAN), None), (Some(91.0), None), (None, Some(-181.0))] {
+    for (lat, lon) in [
+        (Some(f64::NAN), None),
+        (Some(91.0), None),
+        (None, Some(-181.0)),
+    ] {
         let s = StationInfo {
             lat,
             lon,
