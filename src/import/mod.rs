@@ -226,7 +226,7 @@ pub enum ImportError {
     #[error("invalid option: {0}")]
     Option(String),
     /// A file could not be read.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -258,7 +258,7 @@ pub enum ImportError {
     /// The store failed.
     #[error(
         "store failed after {written} records were written (the import is partial; running it \
-         again is safe, writes are idempotent): {source}"
+         again is safe, writes are idempotent)"
     )]
     Store {
         /// Records written before the failure.
@@ -358,8 +358,9 @@ pub(crate) fn read_values(columns: &[ValueColumn], record: &StringRecord, row: &
             Convert::Compass => match compass_degrees(text) {
                 Some(v) => Ok(v),
                 None => Err(format!(
-                    "column `{}`: `{text}` is not a 16-point compass direction",
-                    c.name
+                    "column `{}`: `{}` is not a 16-point compass direction",
+                    c.name,
+                    shown(text)
                 )),
             },
             Convert::Linear(conv) => parse_number(text).map(|v| conv.apply(v)),
@@ -383,8 +384,17 @@ pub fn is_missing(text: &str) -> bool {
 pub(crate) fn parse_number(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("cannot read `{text}` as a number")),
+        _ => Err(format!("cannot read `{}` as a number", shown(text))),
     }
+}
+
+/// A cell's text for a message: control characters escaped, at most 40 characters.
+pub(crate) fn shown(text: &str) -> String {
+    let mut out: String = text.chars().take(40).flat_map(char::escape_debug).collect();
+    if text.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Plausibility checks that hold for every source: no negative concentrations, wind speeds
@@ -453,7 +463,10 @@ pub(crate) fn date_hour_to_utc(
 pub(crate) fn parse_hour_label(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     let bad = || {
-        format!("cannot read time `{text}` (use RFC 3339 or YYYY-MM-DD HH:MM, local time in {tz})")
+        format!(
+            "cannot read time `{}` (use RFC 3339 or YYYY-MM-DD HH:MM, local time in {tz})",
+            shown(text)
+        )
     };
     let (minute, second, nanos, utc) = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         (t.minute(), t.second(), t.nanosecond(), t.to_utc())
@@ -486,7 +499,7 @@ pub(crate) fn parse_hour_label(text: &str, tz: Tz) -> Result<DateTime<Utc>, Stri
         )
     };
     if (minute, second, nanos) != (0, 0, 0) {
-        return Err(format!("time `{text}` is not on the hour"));
+        return Err(format!("time `{}` is not on the hour", shown(text)));
     }
     Ok(utc)
 }

@@ -157,7 +157,7 @@ impl RowParser for PrsaParser {
         let int = |index: usize, what: &str| -> Result<u32, String> {
             let text = record.get(index).unwrap_or("");
             text.parse::<u32>()
-                .map_err(|_| format!("cannot read {what} `{text}`"))
+                .map_err(|_| format!("cannot read {what} `{}`", super::shown(text)))
         };
         let (year, month, day, hour) = (
             int(self.year, "year")?,

@@ -177,3 +177,12 @@ fn new_stations_merge_what_rows_give() {
     let err = merge_given(&mut station, &mut given, &other).unwrap_err();
     assert!(err.contains("丙") && err.contains("乙"), "{err}");
 }
+
+#[test]
+fn cells_in_messages_are_short_and_escaped() {
+    assert_eq!(shown("a\nb"), "a\\nb");
+    let long = "x".repeat(100);
+    assert_eq!(shown(&long), format!("{}…", "x".repeat(40)));
+    let err = parse_number("1\n2026-11-26 09:00,A,2").unwrap_err();
+    assert!(!err.contains('\n'), "{err}");
+}
