@@ -10,6 +10,7 @@ pub mod clock;
 pub mod collect;
 pub mod config;
 pub mod jobs;
+pub mod import;
 pub mod limits;
 pub mod modbus;
 pub mod quality;

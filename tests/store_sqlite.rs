@@ -29,6 +29,32 @@ fn conformance() {
     conformance::run_all(&create);
 }
 
+/// A store created by a schema-version-1 build (no `stations` table), opened by this one.
+fn create_migrated() -> TestStore {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let path = dir.path().join("v1.db");
+    drop(SqliteStore::open(&path).expect("create"));
+    let conn = rusqlite::Connection::open(&path).expect("raw");
+    conn.execute_batch(
+        "DROP TABLE stations; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+    )
+    .expect("make it version 1");
+    drop(conn);
+    let store = Box::new(SqliteStore::open(&path).expect("open a version-1 store"));
+    TestStore {
+        store,
+        reopen: Box::new(move || {
+            let _keep = &dir;
+            Box::new(SqliteStore::open(&path).expect("reopen"))
+        }),
+    }
+}
+
+#[test]
+fn conformance_after_migration_from_version_1() {
+    conformance::run_all(&create_migrated);
+}
+
 const WRITER_ENV: &str = "LANTIAN_TEST_SQLITE_WRITER";
 const BATCH: i64 = 500;
 

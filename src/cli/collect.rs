@@ -25,7 +25,8 @@ pub struct CollectArgs {
 pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
     let registry = super::load_registry(config)?;
     let devices: Vec<_> = registry.devices().cloned().collect();
-    let store = super::open_store(config)?;
+    let mut store = super::open_store(config)?;
+    store.put_stations(&registry.station_infos())?;
     let clock = args.clock.clock()?;
     let started = std::time::Instant::now();
     let pipeline = Pipeline::start(&devices, clock, config.collect.clone(), store);

@@ -82,7 +82,9 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     } else {
         format!("sqlite:{}", args.out.join("lantian.db").display())
     };
-    let store = lantian::store::open(&store_url).with_context(|| format!("opening {store_url}"))?;
+    let mut store =
+        lantian::store::open(&store_url).with_context(|| format!("opening {store_url}"))?;
+    store.put_stations(&registry.station_infos())?;
     let devices: Vec<_> = registry.devices().cloned().collect();
     tracing::info!(
         "demo: {} stations, {} devices over Modbus TCP on loopback; {} → {} ({}) at ×{}",

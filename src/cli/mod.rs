@@ -6,6 +6,7 @@ mod collect;
 mod demo;
 mod health;
 mod nowcast;
+mod import;
 mod query;
 mod rank;
 mod sim;
@@ -64,6 +65,8 @@ enum Command {
     Aqi(aqi::AqiArgs),
     /// Compute the EPA NowCast of hourly PM or ozone from a CSV (see --help).
     Nowcast(nowcast::NowcastArgs),
+    /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
+    Import(import::ImportArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -106,6 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rank(args) => rank::run(&config, args),
         Command::Aqi(args) => aqi::run(args),
         Command::Nowcast(args) => nowcast::run(args),
+        Command::Import(args) => import::run(&config, args),
     }
 }
 

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::profile::Profile;
-use crate::store::StationId;
+use crate::store::{StationId, StationInfo};
 use crate::units::ReferenceState;
 
 /// A whole registry: the network, its stations and the profiles their devices use.
@@ -32,6 +32,26 @@ impl Registry {
     /// The station with this id.
     pub fn station(&self, id: &str) -> Option<&Station> {
         self.stations.iter().find(|s| &*s.id == id)
+    }
+
+    /// The registry's stations as the store keeps them (in file order), with the network's
+    /// time zone. Collectors register them with [`Store::put_stations`] when they start, so
+    /// that reports and rankings find names, districts and coordinates in the store.
+    ///
+    /// [`Store::put_stations`]: crate::store::Store::put_stations
+    pub fn station_infos(&self) -> Vec<StationInfo> {
+        self.stations
+            .iter()
+            .map(|s| StationInfo {
+                id: s.id.to_string(),
+                name: s.name.clone(),
+                name_en: s.name_en.clone(),
+                district: s.district.clone(),
+                lat: Some(s.lat),
+                lon: Some(s.lon),
+                time_zone: self.network.time_zone,
+            })
+            .collect()
     }
 }
 

@@ -110,7 +110,8 @@ pub struct Record {
     /// HJ 212 flag. For aggregates: `N` when the period is valid, else the dominant reason.
     pub flag: Flag,
     /// For aggregates, how many valid (`N`) values went into the mean; 1 for a valid sample,
-    /// 0 for a flagged one.
+    /// 0 for a flagged one. Imported hourly data ([`crate::import`]) have 1: "one published
+    /// hourly value", whose minute data are unknown.
     pub count: u32,
 }
 

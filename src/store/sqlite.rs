@@ -14,7 +14,15 @@
 //! - `device_health`, one row per device; times in unix milliseconds; `status` is the list of
 //!   status names, each *followed* by U+001F (unit separator): `[]` → `""`, `["a", "b"]` →
 //!   `"a\u{1f}b\u{1f}"`. Names containing U+001F are rejected.
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 1`, checked on open.
+//! - `stations(id, name, name_en, district, lat, lon, time_zone)`, primary key `id`,
+//!   `WITHOUT ROWID`: the [`StationInfo`] of collected and imported stations. `lat`/`lon` are
+//!   `NULL` when unknown; `time_zone` is the IANA name (`Asia/Shanghai`).
+//! - `meta(key, value)`: `application = lantian`, `schema_version = 2`, checked on open.
+//!
+//! Schema versions: **1** had no `stations` table; **2** adds it. Opening a version-1 file
+//! migrates it in place (creates the table and sets `schema_version = 2` in one write
+//! transaction; nothing else changes, so the migration is cheap and safe on a live store).
+//! A version-2 file opened by a version-1 build is refused as "newer", as any newer schema is.
 //!
 //! Durability: `synchronous = NORMAL` in WAL mode. A committed [`Store::write`] survives the
 //! process being killed at any point (the WAL is in the OS page cache); only an OS crash or
@@ -35,7 +43,7 @@ use crate::quality::Flag;
 use crate::units::Parameter;
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How long a handle waits for another connection's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -72,6 +80,34 @@ CREATE TABLE device_health(
     last_failure INTEGER
 ) WITHOUT ROWID;
 ";
+
+/// Schema version 2: station metadata. Part of a new store, and the migration from version 1.
+const STATIONS_TABLE: &str = "
+CREATE TABLE stations(
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    district TEXT NOT NULL,
+    lat REAL,
+    lon REAL,
+    time_zone TEXT NOT NULL
+) WITHOUT ROWID;
+";
+const INSERT_STATION: &str = "INSERT OR REPLACE INTO stations
+    (id, name, name_en, district, lat, lon, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const SELECT_STATIONS: &str =
+    "SELECT id, name, name_en, district, lat, lon, time_zone FROM stations ORDER BY id";
+
+/// What [`SqliteStore::verify_schema_on`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SchemaState {
+    /// No tables at all: a new file.
+    Empty,
+    /// The current schema.
+    Current,
+    /// Version 1: lacks the `stations` table.
+    Version1,
+}
 
 const INSERT_READING: &str = "INSERT OR REPLACE INTO readings
     (station, parameter, resolution, time, value, flag, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -161,39 +197,53 @@ impl SqliteStore {
         }
     }
 
-    /// Checks the schema, creating it in an empty file.
+    /// Checks the schema, creating it in an empty file and migrating an older version.
     fn check_schema(&self) -> Result<(), StoreError> {
-        if self.verify_schema()? {
+        if SqliteStore::verify_schema_on(&self.conn, &self.path)? == SchemaState::Current {
             return Ok(());
         }
-        // Empty file: create under a write lock, re-checking in case another process won.
+        // Empty or old file: create / migrate under a write lock, re-checking in case another
+        // process did it first.
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.sql(e))?;
-        let created = {
-            let store = SqliteStore::verify_schema_on(&tx, &self.path)?;
-            if !store {
+        let state = SqliteStore::verify_schema_on(&tx, &self.path)?;
+        match state {
+            SchemaState::Current => {}
+            SchemaState::Empty => {
                 tx.execute_batch(SCHEMA).map_err(|e| self.sql(e))?;
+                tx.execute_batch(STATIONS_TABLE).map_err(|e| self.sql(e))?;
                 tx.execute(
                     "INSERT INTO meta(key, value) VALUES ('application', ?1), ('schema_version', ?2)",
                     params![APPLICATION, SCHEMA_VERSION.to_string()],
                 )
                 .map_err(|e| self.sql(e))?;
             }
-            !store
-        };
+            SchemaState::Version1 => {
+                tx.execute_batch(STATIONS_TABLE).map_err(|e| self.sql(e))?;
+                tx.execute(
+                    "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                    [SCHEMA_VERSION.to_string()],
+                )
+                .map_err(|e| self.sql(e))?;
+            }
+        }
         tx.commit().map_err(|e| self.sql(e))?;
-        if created {
-            tracing::debug!(path = %self.path.display(), "created SQLite store");
+        match state {
+            SchemaState::Empty => {
+                tracing::debug!(path = %self.path.display(), "created SQLite store");
+            }
+            SchemaState::Version1 => tracing::info!(
+                path = %self.path.display(),
+                "migrated SQLite store from schema version 1 to {SCHEMA_VERSION} (stations table)"
+            ),
+            SchemaState::Current => {}
         }
         Ok(())
     }
 
-    fn verify_schema(&self) -> Result<bool, StoreError> {
-        SqliteStore::verify_schema_on(&self.conn, &self.path)
-    }
-
-    /// `Ok(true)` for a lantian schema this build understands, `Ok(false)` for an empty file.
-    fn verify_schema_on(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
+    /// Classifies the file: empty, current, or an older lantian schema this build migrates.
+    /// Foreign and newer schemas are errors.
+    fn verify_schema_on(conn: &Connection, path: &Path) -> Result<SchemaState, StoreError> {
         let sql = |source| StoreError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -210,15 +260,16 @@ impl SqliteStore {
             )
             .map_err(sql)?;
         if tables == 0 {
-            return Ok(false);
+            return Ok(SchemaState::Empty);
         }
-        let has_meta: bool = conn
-            .query_row(
-                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'",
-                [],
+        let has_table = |name: &str| -> Result<bool, StoreError> {
+            conn.query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [name],
                 |r| r.get(0),
             )
-            .map_err(sql)?;
+            .map_err(sql)
+        };
         let get = |key: &str| -> Result<Option<String>, StoreError> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
                 r.get::<_, String>(0)
@@ -226,7 +277,7 @@ impl SqliteStore {
             .optional()
             .map_err(sql)
         };
-        if !has_meta || get("application")?.as_deref() != Some(APPLICATION) {
+        if !has_table("meta")? || get("application")?.as_deref() != Some(APPLICATION) {
             return Err(unusable(
                 "the file holds tables of another application (no lantian `meta` table)"
                     .to_string(),
@@ -234,13 +285,15 @@ impl SqliteStore {
         }
         let version = get("schema_version")?;
         match version.as_deref().map(str::parse::<u32>) {
-            Some(Ok(SCHEMA_VERSION)) => Ok(true),
+            Some(Ok(SCHEMA_VERSION)) => Ok(SchemaState::Current),
+            // Version 1 never had a `stations` table; if one exists, something else made it.
+            Some(Ok(1)) if !has_table("stations")? => Ok(SchemaState::Version1),
             Some(Ok(v)) if v > SCHEMA_VERSION => Err(unusable(format!(
                 "schema version {v} is newer than this build understands ({SCHEMA_VERSION}); \
                  upgrade lantian"
             ))),
             _ => Err(unusable(format!(
-                "unsupported schema version {version:?} (expected {SCHEMA_VERSION})"
+                "unsupported schema version {version:?} (expected 1 or {SCHEMA_VERSION})"
             ))),
         }
     }
@@ -550,12 +603,84 @@ impl Store for SqliteStore {
     }
 
     fn put_stations(&mut self, stations: &[StationInfo]) -> Result<(), StoreError> {
-        let _ = stations;
-        unimplemented!("helper G")
+        for s in stations {
+            check_coordinate(&self.path, s, "lat", s.lat, 90.0)?;
+            check_coordinate(&self.path, s, "lon", s.lon, 180.0)?;
+        }
+        if stations.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        let result = (|| {
+            let mut stmt = tx.prepare_cached(INSERT_STATION)?;
+            for s in stations {
+                stmt.execute(params![
+                    s.id,
+                    s.name,
+                    s.name_en,
+                    s.district,
+                    s.lat,
+                    s.lon,
+                    s.time_zone.name(),
+                ])?;
+            }
+            drop(stmt);
+            tx.commit()
+        })();
+        result.map_err(|e| self.sql(e))
     }
 
     fn stations(&self) -> Result<Vec<StationInfo>, StoreError> {
-        unimplemented!("helper G")
+        let mut stmt = self
+            .conn
+            .prepare_cached(SELECT_STATIONS)
+            .map_err(|e| self.sql(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+            let id: String = r.get(0).map_err(|e| self.sql(e))?;
+            let zone: String = r.get(6).map_err(|e| self.sql(e))?;
+            let time_zone = zone
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| self.corrupt(format!("unknown time zone `{zone}` (station {id})")))?;
+            out.push(StationInfo {
+                name: r.get(1).map_err(|e| self.sql(e))?,
+                name_en: r.get(2).map_err(|e| self.sql(e))?,
+                district: r.get(3).map_err(|e| self.sql(e))?,
+                lat: r.get(4).map_err(|e| self.sql(e))?,
+                lon: r.get(5).map_err(|e| self.sql(e))?,
+                time_zone,
+                id,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Rejects a latitude / longitude that is not finite or beyond ±`limit` degrees (SQLite would
+/// turn a NaN into `NULL`, i.e. "unknown", silently).
+fn check_coordinate(
+    path: &Path,
+    station: &StationInfo,
+    name: &str,
+    value: Option<f64>,
+    limit: f64,
+) -> Result<(), StoreError> {
+    match value {
+        Some(v) if !(v.is_finite() && v.abs() <= limit) => Err(StoreError::Invalid {
+            path: path.to_path_buf(),
+            what: format!(
+                "{name} = {v} of station {} (must be within ±{limit}°)",
+                station.id
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 

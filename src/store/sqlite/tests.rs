@@ -176,3 +176,105 @@ fn latest_uses_the_primary_key() {
         assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
     }
 }
+
+fn station(id: &str) -> StationInfo {
+    StationInfo {
+        id: id.to_string(),
+        name: "奥体中心".to_string(),
+        name_en: "Olympic Sports Centre".to_string(),
+        district: "朝阳区".to_string(),
+        lat: Some(40.003),
+        lon: Some(116.407),
+        time_zone: chrono_tz::Asia::Shanghai,
+    }
+}
+
+#[test]
+fn version_1_files_are_migrated() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let t = Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap();
+    let rec = Record {
+        station: "S1".into(),
+        parameter: Parameter::Pm25,
+        resolution: Resolution::Hour,
+        time: t,
+        value: 12.0,
+        flag: Flag::Normal,
+        count: 1,
+    };
+    store.write(std::slice::from_ref(&rec)).expect("write");
+    drop(store);
+    // Turn it into what a version-1 build wrote.
+    let conn = Connection::open(&path).expect("raw");
+    conn.execute_batch(
+        "DROP TABLE stations; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+    )
+    .expect("downgrade");
+    drop(conn);
+
+    let mut store = SqliteStore::open(&path).expect("a version-1 store opens");
+    let version: String = store
+        .conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("version");
+    assert_eq!(version, SCHEMA_VERSION.to_string());
+    assert!(store.stations().expect("stations").is_empty());
+    store.put_stations(&[station("S1")]).expect("put");
+    assert_eq!(store.stations().expect("stations"), [station("S1")]);
+    assert_eq!(
+        store.latest(Resolution::Hour, None).expect("latest"),
+        [rec],
+        "readings survive the migration"
+    );
+    drop(store);
+    SqliteStore::open(&path).expect("reopen after the migration");
+}
+
+#[test]
+fn version_1_with_a_stations_table_is_refused() {
+    let (_dir, path) = temp();
+    drop(SqliteStore::open(&path).expect("open"));
+    let conn = Connection::open(&path).expect("raw");
+    conn.execute(
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+        [],
+    )
+    .expect("downgrade");
+    drop(conn);
+    let err = SqliteStore::open(&path).expect_err("inconsistent schema");
+    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+}
+
+#[test]
+fn station_coordinates_and_zones_are_checked() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    for (lat, lon) in [
+        (Some(f64::NAN), None),
+        (Some(91.0), None),
+        (None, Some(-181.0)),
+    ] {
+        let s = StationInfo {
+            lat,
+            lon,
+            ..station("bad")
+        };
+        let err = store.put_stations(&[s]).expect_err("invalid coordinate");
+        assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+        assert!(err.to_string().contains("bad"), "{err}");
+    }
+    assert!(store.stations().expect("stations").is_empty());
+    store.put_stations(&[station("S1")]).expect("put");
+    store
+        .conn
+        .execute("UPDATE stations SET time_zone = 'Mars/Olympus'", [])
+        .expect("corrupt");
+    let err = store.stations().expect_err("bad zone");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+}
