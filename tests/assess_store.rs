@@ -1,96 +1,23 @@
-//! `assess::rank_store` over an in-memory store: local days per station time zone, districts,
+//! `assess::rank_store` over a SQLite store: local days per station time zone, districts,
 //! missing metadata, year-to-date resolution, last year's change.
-//!
-//! Tests that need the daily AQI (every `rank_store` call) skip with a message while
-//! `aqi::china::daily_aqi` is still unimplemented in this tree.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
-use lantian::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use lantian::assess::run::fill_hours;
 use lantian::assess::{
     AssessConfig, AssessError, DateRange, GroupBy, Period, Pollutant, rank_store,
 };
 use lantian::quality::Flag;
-use lantian::store::{DeviceHealth, Query, Record, Resolution, StationInfo, Store, StoreError};
+use lantian::store::sqlite::SqliteStore;
+use lantian::store::{Record, Resolution, StationInfo, Store};
 
-#[derive(Default)]
-struct MemStore {
-    records: Vec<Record>,
-    stations: Vec<StationInfo>,
-}
-
-impl Store for MemStore {
-    fn write(&mut self, records: &[Record]) -> Result<usize, StoreError> {
-        self.records.extend_from_slice(records);
-        Ok(records.len())
-    }
-    fn read(&self, q: &Query) -> Result<Vec<Record>, StoreError> {
-        let mut out: Vec<Record> = self
-            .records
-            .iter()
-            .filter(|r| {
-                r.resolution == q.resolution
-                    && r.time >= q.from
-                    && r.time < q.to
-                    && (q.stations.is_empty() || q.stations.contains(&r.station))
-                    && (q.parameters.is_empty() || q.parameters.contains(&r.parameter))
-            })
-            .cloned()
-            .collect();
-        out.sort_by(|a, b| {
-            (&a.station, a.parameter, a.time).cmp(&(&b.station, b.parameter, b.time))
-        });
-        Ok(out)
-    }
-    fn latest(
-        &self,
-        resolution: Resolution,
-        station: Option<&str>,
-    ) -> Result<Vec<Record>, StoreError> {
-        let mut out: Vec<Record> = Vec::new();
-        let mut all = self.read(&Query {
-            stations: station.map(|s| vec![s.into()]).unwrap_or_default(),
-            parameters: vec![],
-            resolution,
-            from: DateTime::<Utc>::MIN_UTC,
-            to: DateTime::<Utc>::MAX_UTC,
-        })?;
-        all.reverse();
-        for r in all {
-            if !out
-                .iter()
-                .any(|o| o.station == r.station && o.parameter == r.parameter)
-            {
-                out.push(r);
-            }
-        }
-        out.reverse();
-        Ok(out)
-    }
-    fn count(&self, resolution: Resolution) -> Result<u64, StoreError> {
-        Ok(self
-            .records
-            .iter()
-            .filter(|r| r.resolution == resolution)
-            .count() as u64)
-    }
-    fn put_health(&mut self, _: &[DeviceHealth]) -> Result<(), StoreError> {
-        Ok(())
-    }
-    fn health(&self) -> Result<Vec<DeviceHealth>, StoreError> {
-        Ok(vec![])
-    }
-    fn put_stations(&mut self, stations: &[StationInfo]) -> Result<(), StoreError> {
-        self.stations.extend_from_slice(stations);
-        self.stations.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(())
-    }
-    fn stations(&self) -> Result<Vec<StationInfo>, StoreError> {
-        Ok(self.stations.clone())
-    }
+/// A real SQLite store in a temporary folder (kept alive by the returned guard).
+fn temp_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("assess.db")).expect("open");
+    (dir, store)
 }
 
 fn info(id: &str, district: &str, tz: Tz) -> StationInfo {
@@ -141,14 +68,6 @@ fn hourly(station: &str, tz: Tz, first: NaiveDate, last: NaiveDate, level: f64) 
     out
 }
 
-fn aqi_available() -> bool {
-    let ok = std::panic::catch_unwind(|| daily_aqi(&DailyInput::default(), RuleSet::Y2012)).is_ok();
-    if !ok {
-        eprintln!("skipping: aqi::china::daily_aqi is not implemented in this tree yet");
-    }
-    ok
-}
-
 #[test]
 fn local_days_follow_each_station_time_zone() {
     let range = DateRange {
@@ -190,11 +109,8 @@ fn local_days_follow_each_station_time_zone() {
 
 #[test]
 fn ranks_stations_and_districts_with_last_year() {
-    if !aqi_available() {
-        return;
-    }
     let sh = chrono_tz::Asia::Shanghai;
-    let mut store = MemStore::default();
+    let (_dir, mut store) = temp_store();
     store
         .put_stations(&[
             info("a", "east", sh),
@@ -203,12 +119,12 @@ fn ranks_stations_and_districts_with_last_year() {
         ])
         .expect("stations");
     let (f, l) = (date(2016, 1, 1), date(2016, 1, 31));
-    store.records.extend(hourly("a", sh, f, l, 1.0));
-    store.records.extend(hourly("b", sh, f, l, 2.0));
-    store.records.extend(hourly("c", sh, f, l, 1.0));
+    store.write(&hourly("a", sh, f, l, 1.0)).expect("write");
+    store.write(&hourly("b", sh, f, l, 2.0)).expect("write");
+    store.write(&hourly("c", sh, f, l, 1.0)).expect("write");
     store
-        .records
-        .extend(hourly("a", sh, date(2015, 1, 1), date(2015, 1, 31), 2.0));
+        .write(&hourly("a", sh, date(2015, 1, 1), date(2015, 1, 31), 2.0))
+        .expect("write");
     let cfg = AssessConfig::default();
     let period: Period = "2016-01".parse().expect("period");
     let r = rank_store(&store, period, GroupBy::Station, &cfg).expect("ranking");
@@ -244,17 +160,14 @@ fn ranks_stations_and_districts_with_last_year() {
 
 #[test]
 fn year_to_date_runs_to_the_last_day_with_data() {
-    if !aqi_available() {
-        return;
-    }
     let sh = chrono_tz::Asia::Shanghai;
-    let mut store = MemStore::default();
+    let (_dir, mut store) = temp_store();
     store
         .put_stations(&[info("a", "east", sh)])
         .expect("stations");
     store
-        .records
-        .extend(hourly("a", sh, date(2016, 1, 1), date(2016, 2, 10), 1.0));
+        .write(&hourly("a", sh, date(2016, 1, 1), date(2016, 2, 10), 1.0))
+        .expect("write");
     let period: Period = "2016-ytd".parse().expect("period");
     let r =
         rank_store(&store, period, GroupBy::Station, &AssessConfig::default()).expect("ranking");
@@ -271,31 +184,41 @@ fn year_to_date_runs_to_the_last_day_with_data() {
 #[test]
 fn stations_without_metadata_are_an_error() {
     let sh = chrono_tz::Asia::Shanghai;
-    let mut store = MemStore::default();
+    let (_dir, mut store) = temp_store();
     store
         .put_stations(&[info("a", "east", sh)])
         .expect("stations");
     store
-        .records
-        .extend(hourly("a", sh, date(2016, 1, 1), date(2016, 1, 3), 1.0));
+        .write(&hourly("a", sh, date(2016, 1, 1), date(2016, 1, 3), 1.0))
+        .expect("write");
     store
-        .records
-        .extend(hourly("ghost", sh, date(2016, 1, 1), date(2016, 1, 3), 1.0));
+        .write(&hourly(
+            "ghost",
+            sh,
+            date(2016, 1, 1),
+            date(2016, 1, 3),
+            1.0,
+        ))
+        .expect("write");
     let period: Period = "2016-01".parse().expect("period");
     match rank_store(&store, period, GroupBy::Station, &AssessConfig::default()) {
         Err(AssessError::MissingMetadata(ids)) => assert_eq!(ids, ["ghost"]),
         other => panic!("expected a metadata error, got {other:?}"),
     }
     // Data of that station outside both periods does not matter.
-    let mut store = MemStore::default();
+    let (_dir, mut store) = temp_store();
     store
         .put_stations(&[info("a", "east", sh)])
         .expect("stations");
     store
-        .records
-        .extend(hourly("ghost", sh, date(2013, 1, 1), date(2013, 1, 3), 1.0));
-    if aqi_available() {
-        let r = rank_store(&store, period, GroupBy::Station, &AssessConfig::default()).expect("ok");
-        assert_eq!(r.rows[0].rank, None);
-    }
+        .write(&hourly(
+            "ghost",
+            sh,
+            date(2013, 1, 1),
+            date(2013, 1, 3),
+            1.0,
+        ))
+        .expect("write");
+    let r = rank_store(&store, period, GroupBy::Station, &AssessConfig::default()).expect("ok");
+    assert_eq!(r.rows[0].rank, None);
 }

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-pub use record::{DeviceHealth, Record, Resolution, StationId, StationInfo};
+pub use record::{
+    DeviceHealth, IndexRecord, IndexTerm, Record, Resolution, StationId, StationInfo,
+};
 
 use crate::units::Parameter;
 
@@ -113,6 +115,15 @@ pub trait Store: Send {
 
     /// Every known station, ordered by id.
     fn stations(&self) -> Result<Vec<StationInfo>, StoreError>;
+
+    /// Writes computed indices; a record with the key (station, resolution, time) of an
+    /// existing one replaces it. Returns how many were written.
+    fn write_indices(&mut self, records: &[IndexRecord]) -> Result<usize, StoreError>;
+
+    /// Stored indices of `query.stations` (all when empty) at `query.resolution` with `time`
+    /// in `[query.from, query.to)`, ordered by station then time. `query.parameters` is
+    /// ignored.
+    fn read_indices(&self, query: &Query) -> Result<Vec<IndexRecord>, StoreError>;
 }
 
 /// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`).

@@ -196,3 +196,38 @@ pub struct StationInfo {
     /// Time zone of the station's local days and hour labels.
     pub time_zone: chrono_tz::Tz,
 }
+
+/// One term of a stored index: the concentration statistic it was computed from, its
+/// sub-index, and how much data stood behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexTerm {
+    /// The concentration in canonical units: the hourly value for hourly records; for daily
+    /// records the 24-h mean, the O3 daily maximum 1-h value or maximum 8-h moving mean.
+    pub concentration: f64,
+    /// Its sub-index (IAQI); `None` when the concentration has none (e.g. above the table).
+    pub iaqi: Option<u32>,
+    /// Valid hours behind it (hourly: 1; daily: hours for 24-h means and the 1-h maximum,
+    /// valid 8-h windows for the 8-h maximum).
+    pub valid: u8,
+}
+
+/// An air-quality index the pipeline computed from stored hourly means and keeps, so that
+/// reports and the API read it instead of recomputing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexRecord {
+    /// Station id.
+    pub station: StationId,
+    /// [`Resolution::Hour`] (real-time AQI) or [`Resolution::Day`] (daily AQI and statistics).
+    pub resolution: Resolution,
+    /// Hour: the hour-ending label (UTC). Day: the start of the station's local day, in UTC.
+    pub time: DateTime<Utc>,
+    /// The rule set the index was computed under.
+    pub standard: crate::aqi::Standard,
+    /// The AQI; `None` when no term had a sub-index.
+    pub aqi: Option<u32>,
+    /// Primary pollutant(s) (empty when AQI ≤ 50).
+    pub primary: Vec<crate::aqi::Pollutant>,
+    /// Terms by [`crate::aqi::Pollutant::ALL`] order (SO2, NO2, PM10, PM2.5, CO, O3 1-h,
+    /// O3 8-h); `None` when there was no valid concentration.
+    pub terms: [Option<IndexTerm>; 7],
+}
