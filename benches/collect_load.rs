@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use lantian::clock::Clock;
 use lantian::collect::{CollectorConfig, Pipeline};
+use lantian::compute::IndexConfig;
 use lantian::registry::Registry;
+use lantian::store::Store;
 use lantian::store::sqlite::SqliteStore;
 
 struct Args {
@@ -147,11 +149,13 @@ fn main() {
     runtime.block_on(async {
         let registry = Registry::load(&network).unwrap();
         let devices: Vec<_> = registry.devices().cloned().collect();
-        let store = SqliteStore::open(dir.path().join("load.db")).unwrap();
+        let mut store = SqliteStore::open(dir.path().join("load.db")).unwrap();
+        store.put_stations(&registry.station_infos()).unwrap();
         let pipeline = Pipeline::start(
             &devices,
             Clock::real(),
             CollectorConfig::default(),
+            IndexConfig::default(),
             Box::new(store),
         );
         let polls = || {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::collect::CollectorConfig;
+use crate::compute::IndexConfig;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,9 @@ pub struct Config {
     /// Collector settings.
     #[serde(default)]
     pub collect: CollectorConfig,
+    /// AQI settings (rule set override).
+    #[serde(default)]
+    pub aqi: IndexConfig,
 }
 
 fn default_registry() -> PathBuf {
@@ -66,6 +70,7 @@ impl Default for Config {
             store: default_store(),
             scenario: default_scenario(),
             collect: CollectorConfig::default(),
+            aqi: IndexConfig::default(),
         }
     }
 }

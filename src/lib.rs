@@ -8,6 +8,7 @@ pub mod aqi;
 pub mod assess;
 pub mod clock;
 pub mod collect;
+pub mod compute;
 pub mod config;
 pub mod import;
 pub mod jobs;

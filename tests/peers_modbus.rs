@@ -15,6 +15,7 @@ use common::harness::{Run, root};
 use common::peers;
 use lantian::clock::Clock;
 use lantian::collect::{CollectorConfig, Pipeline};
+use lantian::compute::IndexConfig;
 use lantian::quality::Flag;
 use lantian::registry::{Registry, Transport};
 use lantian::sim::environment::Environment;
@@ -88,6 +89,7 @@ async fn collector_reads_a_pymodbus_server() {
         &[device],
         Clock::real(),
         config,
+        IndexConfig::default(),
         Box::new(SqliteStore::open(&path).unwrap()),
     );
     tokio::time::sleep(Duration::from_millis(1800)).await;

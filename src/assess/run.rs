@@ -100,7 +100,9 @@ fn utc_span(range: DateRange) -> (DateTime<Utc>, DateTime<Utc>) {
     (from.and_utc(), to.and_utc())
 }
 
-fn hourly_query(station: &str, range: DateRange) -> Query {
+/// The query for `station`'s hourly pollutant records that can fall into the local days of
+/// `range` (filter them with [`fill_hours`]).
+pub fn hourly_query(station: &str, range: DateRange) -> Query {
     let (from, to) = utc_span(range);
     Query {
         stations: vec![station.into()],

@@ -29,7 +29,7 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
     store.put_stations(&registry.station_infos())?;
     let clock = args.clock.clock()?;
     let started = std::time::Instant::now();
-    let pipeline = Pipeline::start(&devices, clock, config.collect.clone(), store);
+    let pipeline = Pipeline::start(&devices, clock, config.collect.clone(), config.aqi, store);
     tracing::info!(
         "collecting from {} devices into {}",
         devices.len(),

@@ -9,6 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, Days, TimeDelta, TimeZone, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use lantian::aqi::Category;
 use lantian::clock::Clock;
 use lantian::collect::Pipeline;
 use lantian::config::Config;
@@ -17,7 +18,7 @@ use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
-use lantian::store::{DeviceHealth, Query, Resolution, Store};
+use lantian::store::{DeviceHealth, IndexRecord, Query, Resolution, Store};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -99,7 +100,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     // slow device miss dozens of polls. Real-time collection keeps the configured timeout.
     let mut collect = config.collect.clone();
     collect.timeout = collect.timeout.min(Duration::from_millis(200));
-    let pipeline = Pipeline::start(&devices, clock.clone(), collect, store);
+    let pipeline = Pipeline::start(&devices, clock.clone(), collect, config.aqi, store);
 
     run_with_progress(&clock, start, end, &pipeline).await;
     // Let the last polls of the period land, then close the final hour.
@@ -220,14 +221,46 @@ fn print_summary(
     let records = store.read(&query)?;
     let label = last_hour.with_timezone(&tz);
     println!(
-        "\nhourly means, hour ending {} ({tz}); µg/m³ (CO mg/m³), wind m/s and degrees; * = flagged",
+        "\nhour ending {} ({tz}): real-time AQI, the day's AQI (HJ 633, with primary pollutants), \
+         hourly means in µg/m³ (CO mg/m³), wind m/s and degrees; * = flagged",
         label.format("%Y-%m-%d %H:%M")
     );
-    let mut header = vec!["station", "name"];
+    // The stored indices: real-time AQI of the last hour and the daily AQI of the last day.
+    let index_query = |resolution, at: DateTime<Utc>| Query {
+        stations: vec![],
+        parameters: vec![],
+        resolution,
+        from: at,
+        to: at + TimeDelta::seconds(1),
+    };
+    let hourly = store.read_indices(&index_query(Resolution::Hour, last_hour))?;
+    let daily = store.read_indices(&index_query(Resolution::Day, end - TimeDelta::days(1)))?;
+    let aqi_cell = |records: &[IndexRecord], id: &str| {
+        records
+            .iter()
+            .find(|r| &*r.station == id)
+            .and_then(|r| r.aqi.map(|a| (a, r)))
+            .map(|(a, r)| {
+                let primary: Vec<&str> = r.primary.iter().map(|p| p.code()).collect();
+                let primary = if primary.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", primary.join(";"))
+                };
+                format!("{a} {}{primary}", Category::from_aqi(a).name_zh())
+            })
+            .unwrap_or_else(|| "—".to_string())
+    };
+    let mut header = vec!["station", "name", "AQI (hour)", "AQI (day)"];
     header.extend(params.iter().map(|p| p.code()));
     let mut table = Table::new(&header, &params.map(|p| p.code()));
     for s in &registry.stations {
-        let mut row = vec![s.id.to_string(), s.name.clone()];
+        let mut row = vec![
+            s.id.to_string(),
+            s.name.clone(),
+            aqi_cell(&hourly, &s.id),
+            aqi_cell(&daily, &s.id),
+        ];
         for p in params {
             let cell = records
                 .iter()

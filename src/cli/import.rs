@@ -44,6 +44,10 @@ pub struct ImportArgs {
     /// Reference temperature (°C) for ppb/ppm → µg/m³ [default: 25; 20 for openair].
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     reference_temperature: Option<f64>,
+    /// Only store the hourly means; do not compute the hourly and daily AQI of the imported
+    /// days (run `lantian compute` later).
+    #[arg(long)]
+    no_indices: bool,
 }
 
 fn parse_tz(text: &str) -> Result<Tz, String> {
@@ -82,6 +86,7 @@ pub fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
         time_zone: args.time_zone,
         station: args.station,
         reference_temperature_c: args.reference_temperature,
+        index: (!args.no_indices).then_some(config.aqi),
         ..ImportOptions::default()
     };
     let mut store = super::open_store(config)?;
@@ -160,4 +165,10 @@ fn print_summary(summary: &Summary, format: Format, store: &str, seconds: f64) {
         summary.records_written().to_string(),
     ]);
     print!("{}", table.render());
+    if summary.indices > 0 {
+        println!(
+            "hourly and daily AQI computed: {} index records",
+            summary.indices
+        );
+    }
 }

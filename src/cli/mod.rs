@@ -3,6 +3,7 @@
 mod aqi;
 mod clock_args;
 mod collect;
+mod compute;
 mod demo;
 mod health;
 mod import;
@@ -65,6 +66,8 @@ enum Command {
     Aqi(aqi::AqiArgs),
     /// Compute the EPA NowCast of hourly PM or ozone from a CSV (see --help).
     Nowcast(nowcast::NowcastArgs),
+    /// Recompute the stored hourly and daily AQI from the stored hourly means.
+    Compute(compute::ComputeArgs),
     /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
     Import(import::ImportArgs),
 }
@@ -110,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Aqi(args) => aqi::run(args),
         Command::Nowcast(args) => nowcast::run(args),
         Command::Import(args) => import::run(&config, args),
+        Command::Compute(args) => compute::run(&config, args),
     }
 }
 

@@ -44,6 +44,10 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Show the stored AQI (hourly real-time AQI with `--resolution 1h`, daily AQI and daily
+    /// statistics with `1d`) instead of the readings: per term the concentration/IAQI.
+    #[arg(long)]
+    aqi: bool,
 }
 
 /// Parses a user-given time in `tz` (or with its own offset).
@@ -72,8 +76,16 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let to = match &args.to {
         Some(t) => parse_time(t, tz)?,
+        // Index records are labelled at or before the hourly means they come from.
         None => match store
-            .latest(args.resolution, None)?
+            .latest(
+                if args.aqi {
+                    Resolution::Hour
+                } else {
+                    args.resolution
+                },
+                None,
+            )?
             .iter()
             .map(|r| r.time)
             .max()
@@ -102,6 +114,9 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         from,
         to,
     };
+    if args.aqi {
+        return print_indices(store.as_ref(), &query, tz, args.utc, args.format);
+    }
     let records = store.read(&query)?;
     let time_header = if args.utc {
         "time (UTC)".to_string()
@@ -143,6 +158,78 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         Format::Table => {
             print!("{}", table.render());
             eprintln!("{} records", records.len());
+        }
+        Format::Csv => print!("{}", table.csv()),
+    }
+    Ok(())
+}
+
+/// Prints stored index records (hourly or daily AQI).
+fn print_indices(
+    store: &dyn lantian::store::Store,
+    query: &Query,
+    tz: Tz,
+    utc: bool,
+    format: Format,
+) -> anyhow::Result<()> {
+    use lantian::aqi::{Category, Pollutant};
+    if !matches!(query.resolution, Resolution::Hour | Resolution::Day) {
+        bail!("--aqi needs --resolution 1h (real-time AQI) or 1d (daily AQI)");
+    }
+    let records = store.read_indices(query)?;
+    let mut header = vec![
+        "time".to_string(),
+        "station".into(),
+        "aqi".into(),
+        "category".into(),
+        "primary".into(),
+    ];
+    header.extend(Pollutant::ALL.iter().map(|p| format!("{p} c/iaqi")));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut table = Table::new(&header, &["aqi"]);
+    for r in &records {
+        let time = if utc {
+            r.time.naive_utc()
+        } else {
+            r.time.with_timezone(&tz).naive_local()
+        };
+        let time = match query.resolution {
+            Resolution::Day => time.format("%Y-%m-%d").to_string(),
+            _ => time.format("%Y-%m-%d %H:%M").to_string(),
+        };
+        let mut row = vec![
+            time,
+            r.station.to_string(),
+            r.aqi.map(|a| a.to_string()).unwrap_or_default(),
+            r.aqi
+                .map(|a| Category::from_aqi(a).name_zh().to_string())
+                .unwrap_or_default(),
+            r.primary
+                .iter()
+                .map(|p| p.code())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ];
+        for term in &r.terms {
+            row.push(match term {
+                Some(t) => format!(
+                    "{:.prec$}/{}",
+                    t.concentration,
+                    t.iaqi.map(|i| i.to_string()).unwrap_or_else(|| "—".into()),
+                    prec = if t.concentration < 10.0 { 1 } else { 0 }
+                ),
+                None => String::new(),
+            });
+        }
+        table.push(row);
+    }
+    match format {
+        Format::Table => {
+            print!("{}", table.render());
+            eprintln!(
+                "{} records (concentrations in µg/m³, CO mg/m³)",
+                records.len()
+            );
         }
         Format::Csv => print!("{}", table.csv()),
     }

@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
+use crate::compute::{IndexConfig, IndexStage};
 use crate::registry::Device;
 use crate::store::{Record, Store, StoreError};
 use health::HealthBoard;
@@ -145,7 +146,8 @@ impl Collector {
     }
 }
 
-/// Collectors wired to a store: the collect → store part of the pipeline.
+/// Collectors wired to a store, with the index stage after each write: the collect → store →
+/// compute part of the pipeline.
 pub struct Pipeline {
     /// The running collectors (health and latency are readable while running).
     pub collector: Collector,
@@ -153,17 +155,18 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Starts collecting `devices` into `store`.
+    /// Starts collecting `devices` into `store`, computing indices with `index`.
     pub fn start(
         devices: &[Device],
         clock: Clock,
         config: CollectorConfig,
+        index: IndexConfig,
         store: Box<dyn Store>,
     ) -> Pipeline {
         // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
         let (tx, rx) = mpsc::channel(4096);
         let collector = Collector::start(devices, clock, config, tx);
-        let sink = StoreSink::spawn(store, rx, collector.health.clone());
+        let sink = StoreSink::spawn(store, IndexStage::new(index), rx, collector.health.clone());
         Pipeline { collector, sink }
     }
 

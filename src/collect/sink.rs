@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::health::HealthBoard;
-use crate::store::{Record, Store, StoreError};
+use crate::compute::IndexStage;
+use crate::store::{DeviceHealth, Record, Store, StoreError};
 
 /// Largest transaction the sink builds.
 pub const MAX_BATCH: usize = 20_000;
@@ -27,6 +28,33 @@ pub struct SinkStats {
     pub records: u64,
     /// Transactions committed.
     pub transactions: u64,
+    /// Index records (hourly and daily AQI) computed and written.
+    pub indices: u64,
+}
+
+/// The store and the stages that follow each write, moved to the blocking pool for each
+/// flush.
+struct Writer {
+    store: Box<dyn Store>,
+    stage: IndexStage,
+    stats: SinkStats,
+}
+
+impl Writer {
+    /// Writes `batch` (then clears it), updates the indices it touches, and stores `health`.
+    fn flush(
+        &mut self,
+        batch: &mut Vec<Record>,
+        health: Option<Vec<DeviceHealth>>,
+    ) -> Result<(), StoreError> {
+        write_all(self.store.as_mut(), batch, &mut self.stats)?;
+        self.stats.indices += self.stage.update(self.store.as_mut(), batch)? as u64;
+        batch.clear();
+        if let Some(h) = health {
+            self.store.put_health(&h)?;
+        }
+        Ok(())
+    }
 }
 
 /// A running sink.
@@ -41,12 +69,16 @@ impl StoreSink {
     /// pool, one at a time.
     pub fn spawn(
         store: Box<dyn Store>,
+        stage: IndexStage,
         mut records: mpsc::Receiver<Vec<Record>>,
         health: HealthBoard,
     ) -> StoreSink {
         let task = tokio::spawn(async move {
-            let mut store = Some(store);
-            let mut stats = SinkStats::default();
+            let mut writer = Some(Writer {
+                store,
+                stage,
+                stats: SinkStats::default(),
+            });
             let mut pending: Vec<Record> = Vec::with_capacity(MAX_BATCH);
             let mut flush = tokio::time::interval(FLUSH_EVERY);
             let mut last_health = Instant::now();
@@ -66,18 +98,16 @@ impl StoreSink {
                 let health_due = last_health.elapsed() >= HEALTH_EVERY || !open;
                 if due || health_due {
                     let snapshot = health_due.then(|| health.snapshot());
-                    let mut s = store.take().expect("store present");
+                    let mut w = writer.take().expect("writer present");
                     let mut batch = std::mem::take(&mut pending);
-                    let (s, batch, result) = tokio::task::spawn_blocking(move || {
-                        let result = write_all(s.as_mut(), &mut batch, &mut stats)
-                            .and_then(|()| snapshot.map_or(Ok(()), |h| s.put_health(&h)))
-                            .map(|()| stats);
-                        (s, batch, result)
+                    let (w, batch, result) = tokio::task::spawn_blocking(move || {
+                        let result = w.flush(&mut batch, snapshot);
+                        (w, batch, result)
                     })
                     .await
                     .expect("store write task");
-                    stats = result?;
-                    store = Some(s);
+                    result?;
+                    writer = Some(w);
                     pending = batch;
                     last_flush = Instant::now();
                     if health_due {
@@ -85,7 +115,7 @@ impl StoreSink {
                     }
                 }
             }
-            Ok(stats)
+            Ok(writer.expect("writer present").stats)
         });
         StoreSink { task }
     }
@@ -98,7 +128,7 @@ impl StoreSink {
     }
 }
 
-/// Writes and clears `pending`, retrying a failed transaction a few times with back-off.
+/// Writes `pending`, retrying a failed transaction a few times with back-off.
 fn write_all(
     store: &mut dyn Store,
     pending: &mut Vec<Record>,
@@ -114,7 +144,6 @@ fn write_all(
             Ok(n) => {
                 stats.records += n as u64;
                 stats.transactions += 1;
-                pending.clear();
                 return Ok(());
             }
             Err(e) if attempts < 5 => {

@@ -36,6 +36,7 @@ pub mod openair;
 pub mod prsa;
 pub mod wide_csv;
 
+use crate::compute::{IndexConfig, IndexStage};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -99,6 +100,9 @@ pub struct ImportOptions {
     pub reference_temperature_c: Option<f64>,
     /// Records per [`Store::write`].
     pub batch_size: usize,
+    /// Compute the hourly and daily AQI of the imported days, as the collection pipeline does
+    /// (`None`: only store the hourly means).
+    pub index: Option<IndexConfig>,
 }
 
 impl Default for ImportOptions {
@@ -108,6 +112,7 @@ impl Default for ImportOptions {
             station: None,
             reference_temperature_c: None,
             batch_size: DEFAULT_BATCH,
+            index: Some(IndexConfig::default()),
         }
     }
 }
@@ -174,6 +179,8 @@ pub struct Summary {
     pub stations_created: Vec<String>,
     /// Known stations whose missing metadata (coordinates, district) the import filled in.
     pub stations_updated: Vec<String>,
+    /// Index records (hourly and daily AQI) computed for the imported days.
+    pub indices: u64,
     /// The problems found, by file and line (at most [`MAX_ISSUES`]).
     pub issues: Vec<Issue>,
     /// How many problems were found in all (may exceed `issues.len()`).
@@ -933,6 +940,7 @@ pub fn import(
     progress.begin(Phase::Importing, total_bytes);
     let mut batch: Vec<Record> = Vec::with_capacity(options.batch_size);
     let mut written = 0u64;
+    let mut stage = options.index.map(IndexStage::new);
     let mut flush = |batch: &mut Vec<Record>, summary: &mut Summary| -> Result<(), ImportError> {
         if batch.is_empty() {
             return Ok(());
@@ -941,6 +949,12 @@ pub fn import(
             .write(batch)
             .map_err(|source| ImportError::Store { written, source })?;
         written += batch.len() as u64;
+        if let Some(stage) = &mut stage {
+            summary.indices += stage
+                .update(store, batch)
+                .map_err(|source| ImportError::Store { written, source })?
+                as u64;
+        }
         for r in batch.iter() {
             *summary.records.entry(r.parameter).or_default() += 1;
         }

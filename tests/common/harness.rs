@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use lantian::clock::Clock;
 use lantian::collect::{CollectorConfig, Pipeline};
+use lantian::compute::IndexConfig;
 use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
@@ -58,9 +59,16 @@ impl Run {
         sim.redirect(&mut registry);
         let dir = tempfile::tempdir().unwrap();
         let store_path = dir.path().join("test.db");
-        let store = Box::new(SqliteStore::open(&store_path).unwrap());
+        let mut store = Box::new(SqliteStore::open(&store_path).unwrap());
+        store.put_stations(&registry.station_infos()).unwrap();
         let devices: Vec<_> = registry.devices().cloned().collect();
-        let pipeline = Pipeline::start(&devices, clock.clone(), config, store);
+        let pipeline = Pipeline::start(
+            &devices,
+            clock.clone(),
+            config,
+            IndexConfig::default(),
+            store,
+        );
         Run {
             registry,
             environment,

@@ -1,0 +1,240 @@
+//! The index stage: hourly AQI (HJ 633 real-time rules, as CNEMC publishes) and the daily
+//! statistics with the daily AQI, recomputed for each station-day whose hourly means change.
+//!
+//! Recomputing a whole station-day from the store each time one of its hours arrives is cheap
+//! (one indexed read of ≤ 24 × 6 values and 25 index computations) and makes the stage
+//! stateless: a restart, a late hour or a re-import gives the same result, and writes replace
+//! earlier ones.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::aqi::china::{self, HourlyInput, RuleSet};
+use crate::aqi::{AqiResult, Pollutant as Term, Standard};
+use crate::assess::daily::hour_slot;
+use crate::assess::run::{fill_hours, hourly_query};
+use crate::assess::{DailyRules, DailyStats, DateRange, DayHours, Pollutant, daily_stats};
+use crate::store::{IndexRecord, IndexTerm, Record, Resolution, Store, StoreError};
+
+/// Settings of the index stage (`[aqi]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Force a rule set (`"2012"` or `"2026"`); by default the one in force on each local day
+    /// (HJ 633-2026 from 2026-03-01).
+    #[serde(deserialize_with = "rules")]
+    pub rules: Option<RuleSet>,
+    /// Validity rules of the daily statistics.
+    #[serde(skip)]
+    pub daily: DailyRules,
+}
+
+fn rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<RuleSet>, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "auto" => Ok(None),
+        "2012" => Ok(Some(RuleSet::Y2012)),
+        "2026" => Ok(Some(RuleSet::Y2026)),
+        other => Err(serde::de::Error::custom(format!(
+            "unknown rule set `{other}` (expected \"auto\", \"2012\" or \"2026\")"
+        ))),
+    }
+}
+
+/// Computes and stores indices; see the module documentation.
+#[derive(Debug)]
+pub struct IndexStage {
+    config: IndexConfig,
+    zones: BTreeMap<String, Tz>,
+    hours: Vec<[DayHours; 6]>,
+    out: Vec<IndexRecord>,
+}
+
+impl IndexStage {
+    /// A stage with these settings.
+    pub fn new(config: IndexConfig) -> IndexStage {
+        IndexStage {
+            config,
+            zones: BTreeMap::new(),
+            hours: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// After `written` was stored: recomputes the indices of every station-day it touched
+    /// (hourly pollutant means only; other records are ignored). Returns the number of index
+    /// records written. Stations without metadata are skipped with a warning (their local
+    /// day is unknown).
+    pub fn update(
+        &mut self,
+        store: &mut dyn Store,
+        written: &[Record],
+    ) -> Result<usize, StoreError> {
+        let mut days: BTreeSet<(&str, NaiveDate)> = BTreeSet::new();
+        for r in written {
+            if r.resolution != Resolution::Hour || Pollutant::from_parameter(r.parameter).is_none()
+            {
+                continue;
+            }
+            let Some(tz) = self.zone(store, &r.station)? else {
+                continue;
+            };
+            days.insert((
+                &r.station,
+                hour_slot(r.time.with_timezone(&tz).naive_local()).0,
+            ));
+        }
+        let mut n = 0;
+        for (station, date) in days {
+            n += self.recompute_day(store, station, date)?;
+        }
+        Ok(n)
+    }
+
+    /// Recomputes the indices of `station` for the local days `first..=last`.
+    pub fn recompute(
+        &mut self,
+        store: &mut dyn Store,
+        station: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for date in first.iter_days().take_while(|d| *d <= last) {
+            n += self.recompute_day(store, station, date)?;
+        }
+        Ok(n)
+    }
+
+    fn zone(&mut self, store: &dyn Store, station: &str) -> Result<Option<Tz>, StoreError> {
+        if !self.zones.contains_key(station) {
+            self.zones = store
+                .stations()?
+                .into_iter()
+                .map(|s| (s.id, s.time_zone))
+                .collect();
+            if !self.zones.contains_key(station) {
+                tracing::warn!(station, "no station metadata: indices not computed");
+            }
+        }
+        Ok(self.zones.get(station).copied())
+    }
+
+    fn recompute_day(
+        &mut self,
+        store: &mut dyn Store,
+        station: &str,
+        date: NaiveDate,
+    ) -> Result<usize, StoreError> {
+        let Some(tz) = self.zone(store, station)? else {
+            return Ok(0);
+        };
+        let range = DateRange {
+            first: date,
+            last: date,
+        };
+        fill_hours(
+            &store.read(&hourly_query(station, range))?,
+            tz,
+            range,
+            &mut self.hours,
+        );
+        let day = self.hours[0];
+        let rules = self.config.rules.unwrap_or_else(|| RuleSet::for_date(date));
+        let standard = match rules {
+            RuleSet::Y2012 => Standard::Hj633_2012,
+            RuleSet::Y2026 => Standard::Hj633_2026,
+        };
+        let Some(midnight) = local(tz, date, 0) else {
+            return Ok(0);
+        };
+        self.out.clear();
+        let stats = daily_stats(&day, &self.config.daily);
+        let result = china::daily_aqi(&stats.values, rules);
+        self.out.push(IndexRecord {
+            station: station.into(),
+            resolution: Resolution::Day,
+            time: midnight,
+            standard,
+            aqi: result.aqi,
+            primary: result.primary.clone(),
+            terms: daily_terms(&stats, &result),
+        });
+        for slot in 0..24 {
+            let value = |p: Pollutant| Some(day[p.index()][slot]).filter(|v| v.is_finite());
+            let input = HourlyInput {
+                pm25: value(Pollutant::Pm25),
+                pm10: value(Pollutant::Pm10),
+                so2: value(Pollutant::So2),
+                no2: value(Pollutant::No2),
+                co: value(Pollutant::Co),
+                o3: value(Pollutant::O3),
+                so2_24h: stats.values.so2,
+            };
+            let Some(label) = local(tz, date, slot as i64 + 1) else {
+                continue;
+            };
+            if Pollutant::ALL.iter().all(|p| value(*p).is_none()) {
+                continue;
+            }
+            let result = china::hourly_aqi(&input, rules);
+            let mut terms = [None; 7];
+            for (i, term) in Term::ALL.iter().enumerate() {
+                let concentration = match term {
+                    Term::O3_8h => None,
+                    Term::O3_1h => input.o3,
+                    other => Pollutant::from_parameter(other.parameter()).and_then(value),
+                };
+                terms[i] = concentration.map(|c| IndexTerm {
+                    concentration: c,
+                    iaqi: result.iaqi(*term),
+                    valid: 1,
+                });
+            }
+            self.out.push(IndexRecord {
+                station: station.into(),
+                resolution: Resolution::Hour,
+                time: label,
+                standard,
+                aqi: result.aqi,
+                primary: result.primary,
+                terms,
+            });
+        }
+        store.write_indices(&self.out)
+    }
+}
+
+/// `hours` after local midnight of `date` in `tz`, in UTC (`None` in a DST gap).
+fn local(tz: Tz, date: NaiveDate, hours: i64) -> Option<DateTime<Utc>> {
+    let naive = date.and_time(Default::default()) + TimeDelta::hours(hours);
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.to_utc())
+}
+
+/// The seven terms of a daily record from the day's statistics and AQI.
+fn daily_terms(stats: &DailyStats, result: &AqiResult) -> [Option<IndexTerm>; 7] {
+    let v = &stats.values;
+    let hours = |p: Pollutant| stats.valid_hours[p.index()];
+    let mut terms = [None; 7];
+    for (i, term) in Term::ALL.iter().enumerate() {
+        let (concentration, valid) = match term {
+            Term::So2 => (v.so2, hours(Pollutant::So2)),
+            Term::No2 => (v.no2, hours(Pollutant::No2)),
+            Term::Pm10 => (v.pm10, hours(Pollutant::Pm10)),
+            Term::Pm25 => (v.pm25, hours(Pollutant::Pm25)),
+            Term::Co => (v.co, hours(Pollutant::Co)),
+            Term::O3_1h => (v.o3_1h_max, hours(Pollutant::O3)),
+            Term::O3_8h => (v.o3_8h_max, stats.o3_8h_windows),
+        };
+        terms[i] = concentration.map(|c| IndexTerm {
+            concentration: c,
+            iaqi: result.iaqi(*term),
+            valid,
+        });
+    }
+    terms
+}

@@ -1,0 +1,9 @@
+//! Computation stages that run as data arrives: they read what the store holds and keep
+//! their results in it, so that reports and the API read results instead of recomputing.
+//!
+//! - [`IndexStage`]: hourly (real-time) and daily AQI with the daily statistics of HJ 663,
+//!   for every station-day touched by newly stored hourly means.
+
+mod index_stage;
+
+pub use index_stage::{IndexConfig, IndexStage};
