@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use common::store_conformance::{self as conformance, TestStore, rec};
-use lantian::store::sqlite::SqliteStore;
+use lantian::store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use lantian::store::{Record, Resolution, Store};
 use lantian::units::Parameter;
 
@@ -29,18 +29,24 @@ fn conformance() {
     conformance::run_all(&create);
 }
 
-/// A store created by a schema-version-1 build (no `stations` table), opened by this one.
-fn create_migrated() -> TestStore {
+/// A store created by a build of schema `version`, opened (and migrated) by this one.
+fn create_migrated(version: u32) -> TestStore {
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let path = dir.path().join("v1.db");
+    let path = dir.path().join(format!("v{version}.db"));
     drop(SqliteStore::open(&path).expect("create"));
+    // Each version lacks the tables of the later ones.
+    let later = match version {
+        1 => "DROP TABLE indices; DROP TABLE stations;",
+        2 => "DROP TABLE indices;",
+        _ => unreachable!("no schema version {version} before the current"),
+    };
     let conn = rusqlite::Connection::open(&path).expect("raw");
-    conn.execute_batch(
-        "DROP TABLE stations; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
-    )
-    .expect("make it version 1");
+    conn.execute_batch(&format!(
+        "{later} UPDATE meta SET value = '{version}' WHERE key = 'schema_version';"
+    ))
+    .expect("downgrade");
     drop(conn);
-    let store = Box::new(SqliteStore::open(&path).expect("open a version-1 store"));
+    let store = Box::new(SqliteStore::open(&path).expect("open an older store"));
     TestStore {
         store,
         reopen: Box::new(move || {
@@ -52,7 +58,18 @@ fn create_migrated() -> TestStore {
 
 #[test]
 fn conformance_after_migration_from_version_1() {
-    conformance::run_all(&create_migrated);
+    conformance::run_all(&|| create_migrated(1));
+}
+
+#[test]
+fn conformance_after_migration_from_version_2() {
+    conformance::run_all(&|| create_migrated(2));
+}
+
+#[test]
+fn the_current_schema_version_is_3() {
+    // `create_migrated` knows the tables of every older version; a new version needs a case.
+    assert_eq!(SCHEMA_VERSION, 3);
 }
 
 const WRITER_ENV: &str = "LANTIAN_TEST_SQLITE_WRITER";

@@ -3,8 +3,12 @@
 
 use chrono::TimeZone;
 
+use super::readings::{FIRST_PAIR, LATEST_OF_PAIR, NEXT_PARAMETER, NEXT_STATION};
 use super::*;
-use crate::store::open;
+use crate::aqi::{Pollutant, Standard};
+use crate::quality::Flag;
+use crate::store::{IndexTerm, open};
+use crate::units::Parameter;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -189,65 +193,244 @@ fn station(id: &str) -> StationInfo {
     }
 }
 
-#[test]
-fn version_1_files_are_migrated() {
-    let (_dir, path) = temp();
-    let mut store = SqliteStore::open(&path).expect("open");
-    let t = Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap();
-    let rec = Record {
-        station: "S1".into(),
-        parameter: Parameter::Pm25,
-        resolution: Resolution::Hour,
-        time: t,
-        value: 12.0,
-        flag: Flag::Normal,
-        count: 1,
-    };
-    store.write(std::slice::from_ref(&rec)).expect("write");
-    drop(store);
-    // Turn it into what a version-1 build wrote.
-    let conn = Connection::open(&path).expect("raw");
-    conn.execute_batch(
-        "DROP TABLE stations; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
-    )
-    .expect("downgrade");
-    drop(conn);
-
-    let mut store = SqliteStore::open(&path).expect("a version-1 store opens");
-    let version: String = store
+/// The tables, indexes and their SQL, by name.
+fn schema_of(store: &SqliteStore) -> Vec<(String, String, Option<String>)> {
+    store
         .conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("version");
-    assert_eq!(version, SCHEMA_VERSION.to_string());
-    assert!(store.stations().expect("stations").is_empty());
-    store.put_stations(&[station("S1")]).expect("put");
-    assert_eq!(store.stations().expect("stations"), [station("S1")]);
-    assert_eq!(
-        store.latest(Resolution::Hour, None).expect("latest"),
-        [rec],
-        "readings survive the migration"
-    );
-    drop(store);
-    SqliteStore::open(&path).expect("reopen after the migration");
+        .prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+        .expect("schema")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn index(station: &str, resolution: Resolution, hour: u32) -> IndexRecord {
+    let mut terms = [None; 7];
+    terms[3] = Some(IndexTerm {
+        concentration: 80.5,
+        iaqi: Some(107),
+        valid: 1,
+    });
+    terms[5] = Some(IndexTerm {
+        concentration: 1200.0,
+        iaqi: None,
+        valid: 1,
+    });
+    IndexRecord {
+        station: station.into(),
+        resolution,
+        time: Utc.with_ymd_and_hms(2025, 1, 1, hour, 0, 0).unwrap(),
+        standard: Standard::Hj633_2012,
+        aqi: Some(107),
+        primary: vec![Pollutant::Pm25, Pollutant::O3_1h],
+        terms,
+    }
 }
 
 #[test]
-fn version_1_with_a_stations_table_is_refused() {
+fn older_files_are_migrated() {
+    let (_fresh_dir, fresh) = temp();
+    let current = schema_of(&SqliteStore::open(&fresh).expect("fresh"));
+    for from in 1..SCHEMA_VERSION {
+        let (_dir, path) = temp();
+        let mut store = SqliteStore::open(&path).expect("open");
+        let t = Utc.with_ymd_and_hms(2025, 1, 1, 1, 0, 0).unwrap();
+        let rec = Record {
+            station: "S1".into(),
+            parameter: Parameter::Pm25,
+            resolution: Resolution::Hour,
+            time: t,
+            value: 12.0,
+            flag: Flag::Normal,
+            count: 1,
+        };
+        store.write(std::slice::from_ref(&rec)).expect("write");
+        store.put_stations(&[station("S0")]).expect("put");
+        drop(store);
+        schema::downgrade(&path, from);
+
+        let mut store = SqliteStore::open(&path).expect("an older store opens");
+        let version: String = store
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION.to_string(), "from {from}");
+        assert_eq!(schema_of(&store), current, "from {from}: as if created new");
+        let kept = if from >= 2 {
+            vec![station("S0")]
+        } else {
+            vec![]
+        };
+        assert_eq!(store.stations().expect("stations"), kept, "from {from}");
+        store.put_stations(&[station("S1")]).expect("put");
+        assert_eq!(
+            store.latest(Resolution::Hour, None).expect("latest"),
+            [rec],
+            "from {from}: readings survive the migration"
+        );
+        let q = Query {
+            stations: vec![],
+            parameters: vec![],
+            resolution: Resolution::Hour,
+            from: t - chrono::TimeDelta::days(1),
+            to: t + chrono::TimeDelta::days(1),
+        };
+        assert!(store.read_indices(&q).expect("indices").is_empty());
+        let i = index("S1", Resolution::Hour, 1);
+        store
+            .write_indices(std::slice::from_ref(&i))
+            .expect("write");
+        assert_eq!(store.read_indices(&q).expect("indices"), [i]);
+        drop(store);
+        SqliteStore::open(&path).expect("reopen after the migration");
+    }
+}
+
+#[test]
+fn tables_of_later_versions_are_refused() {
+    for (version, table) in [(1, "stations"), (1, "indices"), (2, "indices")] {
+        let (_dir, path) = temp();
+        drop(SqliteStore::open(&path).expect("open"));
+        schema::downgrade(&path, version);
+        let conn = Connection::open(&path).expect("raw");
+        conn.execute_batch(&format!("CREATE TABLE {table}(x)"))
+            .expect("foreign table");
+        drop(conn);
+        let err = SqliteStore::open(&path).expect_err("inconsistent schema");
+        assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+        assert!(err.to_string().contains(table), "{err}");
+    }
+}
+
+#[test]
+fn index_columns_follow_the_pollutant_order() {
     let (_dir, path) = temp();
-    drop(SqliteStore::open(&path).expect("open"));
-    let conn = Connection::open(&path).expect("raw");
-    conn.execute(
-        "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
-        [],
-    )
-    .expect("downgrade");
-    drop(conn);
-    let err = SqliteStore::open(&path).expect_err("inconsistent schema");
-    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    let store = SqliteStore::open(&path).expect("open");
+    let names: Vec<String> = store
+        .conn
+        .prepare("SELECT name FROM pragma_table_info('indices') ORDER BY cid")
+        .expect("columns")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let terms: Vec<String> = Pollutant::ALL
+        .iter()
+        .flat_map(|p| ["c", "iaqi", "n"].map(|s| format!("{}_{s}", p.code())))
+        .collect();
+    assert_eq!(
+        names[..6],
+        [
+            "station",
+            "resolution",
+            "time",
+            "standard",
+            "aqi",
+            "primary_pollutants"
+        ]
+    );
+    assert_eq!(names[6..], terms);
+    assert_eq!(indices::TERM_COLUMNS, terms.join(", "));
+}
+
+#[test]
+fn index_writes_are_checked() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let good = index("S1", Resolution::Day, 0);
+    let minute = index("S1", Resolution::Minute, 1);
+    let err = store
+        .write_indices(&[good.clone(), minute])
+        .expect_err("minute index");
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("1m"), "{err}");
+    let mut nan = index("S2", Resolution::Hour, 1);
+    nan.terms[0] = Some(IndexTerm {
+        concentration: f64::NAN,
+        iaqi: None,
+        valid: 0,
+    });
+    let err = store.write_indices(&[good, nan]).expect_err("NaN");
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("so2"), "{err}");
+    let n: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM indices", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 0, "a rejected batch writes nothing");
+    assert_eq!(store.write_indices(&[]).expect("empty"), 0);
+}
+
+#[test]
+fn corrupt_index_rows_name_the_problem() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let i = index("S1", Resolution::Hour, 3);
+    store
+        .write_indices(std::slice::from_ref(&i))
+        .expect("write");
+    let q = Query {
+        stations: vec!["S1".into()],
+        parameters: vec![],
+        resolution: Resolution::Hour,
+        from: i.time,
+        to: i.time + chrono::TimeDelta::hours(1),
+    };
+    assert_eq!(store.read_indices(&q).expect("read"), [i]);
+    for (corruption, named) in [
+        ("standard = 'cn-1996'", "cn-1996"),
+        ("primary_pollutants = 'pm25;pm99'", "pm99"),
+        ("primary_pollutants = 'pm25;'", "``"),
+        ("aqi = -1", "AQI -1"),
+        ("pm25_n = NULL", "incomplete pm25 term"),
+        ("so2_iaqi = 3", "incomplete so2 term"),
+        ("o3_1h_iaqi = -5", "o3_1h IAQI -5"),
+        ("pm25_n = 300", "pm25 valid count 300"),
+    ] {
+        let tx = store.conn.unchecked_transaction().expect("tx");
+        tx.execute(&format!("UPDATE indices SET {corruption}"), [])
+            .expect("corrupt");
+        let err = store.read_indices(&q).expect_err(corruption);
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains(named), "{corruption}: {err}");
+        assert!(err.to_string().contains("S1"), "{corruption}: {err}");
+        drop(tx); // rolls back
+    }
+}
+
+#[test]
+fn index_reads_use_an_index() {
+    let (_dir, path) = temp();
+    let store = SqliteStore::open(&path).expect("open");
+    for (sql, args) in [
+        (format!("{} ORDER BY station, time", indices::SELECT), 3),
+        (
+            format!(
+                "{} AND station IN (?, ?) ORDER BY station, time",
+                indices::SELECT
+            ),
+            5,
+        ),
+    ] {
+        let plan: Vec<String> = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan")
+            .query_map(
+                rusqlite::params_from_iter(["1h", "0", "1", "a", "b"].iter().take(args)),
+                |r| r.get::<_, String>(3),
+            )
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let plan = plan.join("; ");
+        assert!(plan.contains("SEARCH indices USING"), "{sql}: {plan}");
+    }
 }
 
 #[test]

@@ -1,0 +1,190 @@
+//! The `indices` table: computed hourly and daily AQI ([`IndexRecord`]s).
+
+use rusqlite::{Row, ToSql};
+
+use super::{IndexRecord, Query, Resolution, SqliteStore, StationId, StoreError};
+use crate::aqi::{Pollutant, Standard};
+use crate::store::IndexTerm;
+
+/// Separates the pollutant codes in `primary_pollutants`.
+const PRIMARY_SEP: &str = ";";
+
+/// The term columns, three per [`Pollutant::ALL`] entry, in that order.
+macro_rules! term_columns {
+    () => {
+        "so2_c, so2_iaqi, so2_n, no2_c, no2_iaqi, no2_n, pm10_c, pm10_iaqi, pm10_n, \
+         pm25_c, pm25_iaqi, pm25_n, co_c, co_iaqi, co_n, o3_1h_c, o3_1h_iaqi, o3_1h_n, \
+         o3_8h_c, o3_8h_iaqi, o3_8h_n"
+    };
+}
+#[cfg(test)]
+pub(super) const TERM_COLUMNS: &str = term_columns!();
+
+const INSERT: &str = concat!(
+    "INSERT OR REPLACE INTO indices (station, resolution, time, standard, aqi, \
+     primary_pollutants, ",
+    term_columns!(),
+    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+);
+/// Columns 0–4, then the terms from [`FIRST_TERM`]; `?1` resolution, `?2`–`?3` the time range.
+pub(super) const SELECT: &str = concat!(
+    "SELECT station, time, standard, aqi, primary_pollutants, ",
+    term_columns!(),
+    " FROM indices WHERE resolution = ?1 AND time >= ?2 AND time < ?3"
+);
+/// The column of the first term in [`SELECT`].
+const FIRST_TERM: usize = 5;
+
+/// [`Store::write_indices`](super::Store::write_indices). Checks every record before writing
+/// any.
+pub(super) fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, StoreError> {
+    for r in records {
+        check(store, r)?;
+    }
+    if records.is_empty() {
+        return Ok(0);
+    }
+    store.write_tx(|tx| {
+        let mut stmt = tx.prepare_cached(INSERT)?;
+        for r in records {
+            let (resolution, time) = (r.resolution.code(), r.time.timestamp_millis());
+            let (standard, primary) = (r.standard.name(), primary_codes(&r.primary));
+            let terms = r.terms.map(|t| match t {
+                Some(t) => (Some(t.concentration), t.iaqi, Some(t.valid)),
+                None => (None, None, None),
+            });
+            let mut args: Vec<&dyn ToSql> = Vec::with_capacity(FIRST_TERM + 1 + 3 * terms.len());
+            args.extend([
+                &r.station as &dyn ToSql,
+                &resolution,
+                &time,
+                &standard,
+                &r.aqi,
+                &primary,
+            ]);
+            for (c, iaqi, n) in &terms {
+                args.extend([c as &dyn ToSql, iaqi, n]);
+            }
+            stmt.execute(&args[..])?;
+        }
+        Ok::<_, rusqlite::Error>(())
+    })?;
+    Ok(records.len())
+}
+
+/// Rejects what the table cannot keep: resolutions other than hours and days, NaN
+/// concentrations (SQLite would store `NULL`, an absent term).
+fn check(store: &SqliteStore, r: &IndexRecord) -> Result<(), StoreError> {
+    let whose = || format!("index of station {} at {}", r.station, r.time);
+    if !matches!(r.resolution, Resolution::Hour | Resolution::Day) {
+        return Err(store.invalid(format!(
+            "{} at resolution {} (indices are hourly or daily)",
+            whose(),
+            r.resolution
+        )));
+    }
+    for (p, term) in Pollutant::ALL.iter().zip(&r.terms) {
+        if term.is_some_and(|t| t.concentration.is_nan()) {
+            return Err(store.invalid(format!("NaN {} concentration ({})", p.code(), whose())));
+        }
+    }
+    Ok(())
+}
+
+fn primary_codes(primary: &[Pollutant]) -> String {
+    let codes: Vec<&str> = primary.iter().map(|p| p.code()).collect();
+    codes.join(PRIMARY_SEP)
+}
+
+/// [`Store::read_indices`](super::Store::read_indices).
+pub(super) fn read(store: &SqliteStore, query: &Query) -> Result<Vec<IndexRecord>, StoreError> {
+    let mut out = Vec::new();
+    if query.from >= query.to {
+        return Ok(out);
+    }
+    let mut sql = String::from(SELECT);
+    super::push_in_list(&mut sql, "station", query.stations.len());
+    sql.push_str(" ORDER BY station, time");
+    let res = query.resolution.code();
+    let (from, to) = (query.from.timestamp_millis(), query.to.timestamp_millis());
+    let mut args: Vec<&dyn ToSql> = vec![&res, &from, &to];
+    args.extend(query.stations.iter().map(|s| s as &dyn ToSql));
+    let mut stmt = store.conn.prepare_cached(&sql).map_err(|e| store.sql(e))?;
+    let mut rows = stmt.query(&args[..]).map_err(|e| store.sql(e))?;
+    let mut station = None;
+    while let Some(row) = rows.next().map_err(|e| store.sql(e))? {
+        out.push(from_row(store, row, query.resolution, &mut station)?);
+    }
+    Ok(out)
+}
+
+/// One row of [`SELECT`] as a record.
+fn from_row(
+    store: &SqliteStore,
+    row: &Row<'_>,
+    resolution: Resolution,
+    last_station: &mut Option<StationId>,
+) -> Result<IndexRecord, StoreError> {
+    let sql = |e| store.sql(e);
+    let name = store.text(row, 0)?;
+    let station = super::intern(last_station, name);
+    let time = store.time(row, 1, name)?;
+    let corrupt = |what: String| store.corrupt(format!("{what} (index of {name} at {time})"));
+
+    let standard_name = store.text(row, 2)?;
+    let standard: Standard = standard_name
+        .parse()
+        .map_err(|_| corrupt(format!("unknown standard `{standard_name}`")))?;
+    let aqi: Option<i64> = row.get(3).map_err(sql)?;
+    let aqi = aqi
+        .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("AQI {v} out of range"))))
+        .transpose()?;
+    let codes = store.text(row, 4)?;
+    let primary = if codes.is_empty() {
+        Vec::new()
+    } else {
+        codes
+            .split(PRIMARY_SEP)
+            .map(|code| {
+                pollutant_from_code(code)
+                    .ok_or_else(|| corrupt(format!("unknown primary pollutant code `{code}`")))
+            })
+            .collect::<Result<_, _>>()?
+    };
+
+    let mut terms = [None; 7];
+    for (i, (p, term)) in Pollutant::ALL.iter().zip(&mut terms).enumerate() {
+        let col = FIRST_TERM + 3 * i;
+        let c: Option<f64> = row.get(col).map_err(sql)?;
+        let iaqi: Option<i64> = row.get(col + 1).map_err(sql)?;
+        let n: Option<i64> = row.get(col + 2).map_err(sql)?;
+        *term = match (c, iaqi, n) {
+            (None, None, None) => None,
+            (Some(concentration), iaqi, Some(n)) => Some(IndexTerm {
+                concentration,
+                iaqi: iaqi
+                    .map(|v| {
+                        u32::try_from(v)
+                            .map_err(|_| corrupt(format!("{} IAQI {v} out of range", p.code())))
+                    })
+                    .transpose()?,
+                valid: u8::try_from(n)
+                    .map_err(|_| corrupt(format!("{} valid count {n} out of range", p.code())))?,
+            }),
+            _ => return Err(corrupt(format!("incomplete {} term", p.code()))),
+        };
+    }
+    Ok(IndexRecord {
+        station,
+        resolution,
+        time,
+        standard,
+        aqi,
+        primary,
+        terms,
+    })
+}
+
+fn pollutant_from_code(code: &str) -> Option<Pollutant> {
+    Pollutant::ALL.into_iter().find(|p| p.code() == code)
+}

@@ -1,0 +1,260 @@
+//! The schema: the version-1 base, the versioned steps that bring a file to
+//! [`SCHEMA_VERSION`], and the check on open that creates, migrates or refuses a file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{SqliteStore, StoreError, TxError};
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: u32 = 3;
+
+const APPLICATION: &str = "lantian";
+
+/// Schema version 1: what every store starts from.
+const BASE: &str = "
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE readings(
+    station TEXT NOT NULL,
+    parameter TEXT NOT NULL,
+    resolution TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    value REAL,
+    flag TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY(station, parameter, resolution, time)
+) WITHOUT ROWID;
+CREATE INDEX readings_by_time ON readings(resolution, time);
+CREATE TABLE device_health(
+    device TEXT PRIMARY KEY NOT NULL,
+    station TEXT NOT NULL,
+    online INTEGER NOT NULL,
+    last_success INTEGER,
+    last_attempt INTEGER,
+    polls INTEGER NOT NULL,
+    successes INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    consecutive_failures INTEGER NOT NULL,
+    last_latency_ms REAL,
+    status TEXT NOT NULL,
+    last_error TEXT,
+    last_failure INTEGER
+) WITHOUT ROWID;
+";
+
+/// One schema change, from `version - 1` to `version`. A step's SQL never changes once
+/// released: later changes are new steps.
+struct Step {
+    /// The version the step brings a file to.
+    version: u32,
+    /// What it adds, for the log.
+    what: &'static str,
+    /// The tables it creates (a file of an earlier version must not have them).
+    tables: &'static [&'static str],
+    sql: &'static str,
+}
+
+/// Every step after the base, in version order.
+const STEPS: &[Step] = &[
+    Step {
+        version: 2,
+        what: "stations table",
+        tables: &["stations"],
+        sql: "
+CREATE TABLE stations(
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    district TEXT NOT NULL,
+    lat REAL,
+    lon REAL,
+    time_zone TEXT NOT NULL
+) WITHOUT ROWID;
+",
+    },
+    Step {
+        version: 3,
+        what: "indices table",
+        tables: &["indices"],
+        sql: "
+CREATE TABLE indices(
+    station TEXT NOT NULL,
+    resolution TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    standard TEXT NOT NULL,
+    aqi INTEGER,
+    primary_pollutants TEXT NOT NULL,
+    so2_c REAL, so2_iaqi INTEGER, so2_n INTEGER,
+    no2_c REAL, no2_iaqi INTEGER, no2_n INTEGER,
+    pm10_c REAL, pm10_iaqi INTEGER, pm10_n INTEGER,
+    pm25_c REAL, pm25_iaqi INTEGER, pm25_n INTEGER,
+    co_c REAL, co_iaqi INTEGER, co_n INTEGER,
+    o3_1h_c REAL, o3_1h_iaqi INTEGER, o3_1h_n INTEGER,
+    o3_8h_c REAL, o3_8h_iaqi INTEGER, o3_8h_n INTEGER,
+    PRIMARY KEY(station, resolution, time)
+) WITHOUT ROWID;
+CREATE INDEX indices_by_time ON indices(resolution, time);
+",
+    },
+];
+
+// The steps go from version 2 to the current one without gaps.
+const _: () = {
+    let mut i = 0;
+    while i < STEPS.len() {
+        assert!(STEPS[i].version == i as u32 + 2);
+        i += 1;
+    }
+    assert!(STEPS.len() as u32 + 1 == SCHEMA_VERSION);
+};
+
+/// What [`classify`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// No tables at all: a new file.
+    Empty,
+    /// The current schema.
+    Current,
+    /// An older lantian schema, of this version.
+    Old(u32),
+}
+
+/// The steps a file of `version` lacks.
+fn steps_after(version: u32) -> impl Iterator<Item = &'static Step> {
+    STEPS.iter().filter(move |s| s.version > version)
+}
+
+/// Checks the schema of a newly opened store, creating it in an empty file and migrating an
+/// older version; refuses foreign and newer files.
+pub(super) fn prepare(store: &mut SqliteStore) -> Result<(), StoreError> {
+    if classify(&store.conn, &store.path)? == State::Current {
+        return Ok(());
+    }
+    // Empty or old file: create / migrate under the write lock, classifying again in case
+    // another handle did it first.
+    let path = store.path.clone();
+    let state = store.write_tx(|tx| -> Result<State, TxError> {
+        let state = classify(tx, &path)?;
+        let from = match state {
+            State::Current => return Ok(state),
+            State::Empty => {
+                tx.execute_batch(BASE)?;
+                tx.execute(
+                    "INSERT INTO meta(key, value) VALUES ('application', ?1), ('schema_version', '1')",
+                    params![APPLICATION],
+                )?;
+                1
+            }
+            State::Old(version) => version,
+        };
+        for step in steps_after(from) {
+            tx.execute_batch(step.sql)?;
+        }
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+            [SCHEMA_VERSION.to_string()],
+        )?;
+        Ok(state)
+    })?;
+    match state {
+        State::Empty => tracing::debug!(path = %path.display(), "created SQLite store"),
+        State::Old(version) => {
+            let what: Vec<&str> = steps_after(version).map(|s| s.what).collect();
+            tracing::info!(
+                path = %path.display(),
+                "migrated SQLite store from schema version {version} to {SCHEMA_VERSION} ({})",
+                what.join(", ")
+            );
+        }
+        State::Current => {}
+    }
+    Ok(())
+}
+
+/// Classifies the file: empty, current, or an older lantian schema this build migrates.
+/// Foreign and newer schemas are errors.
+fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let unusable = |reason: String| StoreError::Unusable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    if tables == 0 {
+        return Ok(State::Empty);
+    }
+    let has_table = |name: &str| -> Result<bool, StoreError> {
+        conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .map_err(sql)
+    };
+    let get = |key: &str| -> Result<Option<String>, StoreError> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()
+        .map_err(sql)
+    };
+    if !has_table("meta")? || get("application")?.as_deref() != Some(APPLICATION) {
+        return Err(unusable(
+            "the file holds tables of another application (no lantian `meta` table)".to_string(),
+        ));
+    }
+    let version = get("schema_version")?;
+    match version.as_deref().map(str::parse::<u32>) {
+        Some(Ok(SCHEMA_VERSION)) => Ok(State::Current),
+        Some(Ok(v)) if v > SCHEMA_VERSION => Err(unusable(format!(
+            "schema version {v} is newer than this build understands ({SCHEMA_VERSION}); \
+             upgrade lantian"
+        ))),
+        Some(Ok(v)) if v >= 1 => {
+            // An older file lacks the tables of later steps; if one exists, something else
+            // made it, and migrating would fail or mix foreign data in.
+            for step in steps_after(v) {
+                for table in step.tables {
+                    if has_table(table)? {
+                        return Err(unusable(format!(
+                            "schema version {v}, but it has the `{table}` table of version {}",
+                            step.version
+                        )));
+                    }
+                }
+            }
+            Ok(State::Old(v))
+        }
+        _ => Err(unusable(format!(
+            "unsupported schema version {version:?} (expected 1 to {SCHEMA_VERSION})"
+        ))),
+    }
+}
+
+/// Turns the store at `path` into what a build of schema `version` wrote: drops the tables of
+/// later steps (with their indexes) and sets `schema_version`.
+#[cfg(test)]
+pub(super) fn downgrade(path: &Path, version: u32) {
+    let conn = Connection::open(path).expect("open raw");
+    for step in steps_after(version) {
+        for table in step.tables {
+            conn.execute_batch(&format!("DROP TABLE {table}"))
+                .expect("drop");
+        }
+    }
+    conn.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [version.to_string()],
+    )
+    .expect("set version");
+}
