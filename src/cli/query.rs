@@ -71,9 +71,20 @@ pub fn parse_time(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
 
 /// Runs the query.
 pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
-    let registry = super::load_registry(config)?;
-    let tz = registry.network.time_zone;
     let store = super::open_store(config)?;
+    // Stations are those the store knows (collected or imported); times are shown in the
+    // first requested station's time zone, else in the network's.
+    let known = store.stations()?;
+    for s in &args.stations {
+        if !known.iter().any(|k| &k.id == s) {
+            let ids: Vec<&str> = known.iter().map(|k| k.id.as_str()).collect();
+            bail!("unknown station `{s}`: the store knows {}", if ids.is_empty() { "no stations".to_string() } else { ids.join(", ") });
+        }
+    }
+    let tz = match args.stations.first().and_then(|id| known.iter().find(|k| &k.id == id)) {
+        Some(station) => station.time_zone,
+        None => super::load_registry(config).map(|r| r.network.time_zone).unwrap_or(chrono_tz::Asia::Shanghai),
+    };
     let to = match &args.to {
         Some(t) => parse_time(t, tz)?,
         // Index records are labelled at or before the hourly means they come from.
@@ -102,11 +113,6 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         Some(t) => parse_time(t, tz)?,
         None => to - chrono::TimeDelta::hours(24),
     };
-    for s in &args.stations {
-        if registry.station(s).is_none() {
-            bail!("unknown station `{s}` (see `lantian stations`)");
-        }
-    }
     let query = Query {
         stations: args.stations.iter().map(|s| s.as_str().into()).collect(),
         parameters: args.parameters.clone(),
