@@ -78,12 +78,25 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
     for s in &args.stations {
         if !known.iter().any(|k| &k.id == s) {
             let ids: Vec<&str> = known.iter().map(|k| k.id.as_str()).collect();
-            bail!("unknown station `{s}`: the store knows {}", if ids.is_empty() { "no stations".to_string() } else { ids.join(", ") });
+            bail!(
+                "unknown station `{s}`: the store knows {}",
+                if ids.is_empty() {
+                    "no stations".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            );
         }
     }
-    let tz = match args.stations.first().and_then(|id| known.iter().find(|k| &k.id == id)) {
+    let tz = match args
+        .stations
+        .first()
+        .and_then(|id| known.iter().find(|k| &k.id == id))
+    {
         Some(station) => station.time_zone,
-        None => super::load_registry(config).map(|r| r.network.time_zone).unwrap_or(chrono_tz::Asia::Shanghai),
+        None => super::load_registry(config)
+            .map(|r| r.network.time_zone)
+            .unwrap_or(chrono_tz::Asia::Shanghai),
     };
     let to = match &args.to {
         Some(t) => parse_time(t, tz)?,
