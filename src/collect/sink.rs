@@ -131,7 +131,7 @@ impl StoreSink {
 /// Writes `pending`, retrying a failed transaction a few times with back-off.
 fn write_all(
     store: &mut dyn Store,
-    pending: &mut Vec<Record>,
+    pending: &[Record],
     stats: &mut SinkStats,
 ) -> Result<(), StoreError> {
     if pending.is_empty() {

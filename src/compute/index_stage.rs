@@ -162,6 +162,8 @@ impl IndexStage {
             primary: result.primary.clone(),
             terms: daily_terms(&stats, &result),
         });
+        // `slot` addresses the same hour in six pollutant arrays and makes the label.
+        #[allow(clippy::needless_range_loop)]
         for slot in 0..24 {
             let value = |p: Pollutant| Some(day[p.index()][slot]).filter(|v| v.is_finite());
             let input = HourlyInput {
