@@ -96,8 +96,7 @@ pub(crate) fn read_values(columns: &[ValueColumn], record: &StringRecord, row: &
             Convert::Compass => match compass_degrees(text) {
                 Some(v) => Ok(v),
                 None => Err(format!(
-                    "column `{}`: `{}` is not a 16-point compass direction",
-                    c.name,
+                    "`{}` is not a 16-point compass direction",
                     shown(text)
                 )),
             },
