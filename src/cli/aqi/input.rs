@@ -51,7 +51,7 @@ pub(in crate::cli) struct Header {
 }
 
 /// Parses a header against the allowed columns. Errors name the column.
-pub(in crate::cli) fn parse_header(
+fn parse_header(
     names: &[String],
     allowed: &[ColumnSpec],
 ) -> anyhow::Result<Header> {
