@@ -47,8 +47,11 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Makes sure rustls has its process-wide crypto provider (ring).
-fn install_crypto_provider() {
+/// Makes sure rustls has its process-wide crypto provider (ring), which reqwest needs before
+/// it builds a client (lantian's reqwest has no built-in provider: that one would pull in
+/// aws-lc's C build). Called by [`Client::new`]; call it before building other reqwest
+/// clients in the same process.
+pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Fails only when another thread installed one first, which is as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
