@@ -251,10 +251,7 @@ fn sort_series(records: &mut [crate::store::Record]) {
 }
 
 /// Keeps the last of items with the same key (later puts in one batch win).
-fn last_per_key<'a, T, K: Eq + std::hash::Hash>(
-    items: &'a [T],
-    key: impl Fn(&T) -> K,
-) -> Vec<&'a T> {
+fn last_per_key<T, K: Eq + std::hash::Hash>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<&T> = items.iter().rev().filter(|i| seen.insert(key(i))).collect();
     out.reverse();
