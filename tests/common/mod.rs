@@ -4,3 +4,4 @@
 pub mod harness;
 pub mod peers;
 pub mod store_conformance;
+pub mod tsdb;
