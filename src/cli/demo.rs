@@ -83,8 +83,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     } else {
         format!("sqlite:{}", args.out.join("lantian.db").display())
     };
-    let mut store =
-        lantian::store::open(&store_url).with_context(|| format!("opening {store_url}"))?;
+    let mut store = super::open_store_url(&store_url)?;
     store.put_stations(&registry.station_infos())?;
     let devices: Vec<_> = registry.devices().cloned().collect();
     tracing::info!(
@@ -108,7 +107,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     let stats = pipeline.stop().await?;
     sim.stop().await;
 
-    let store = lantian::store::open(&store_url)?;
+    let store = super::open_store_url(&store_url)?;
     print_summary(&registry, store.as_ref(), start, end, &store_url)?;
     println!(
         "\n{} records written in {} transactions; {:.1} s real time for {} simulated day(s).",

@@ -124,7 +124,24 @@ fn load_registry(config: &Config) -> anyhow::Result<Registry> {
 
 /// Opens the configured store.
 fn open_store(config: &Config) -> anyhow::Result<Box<dyn lantian::store::Store>> {
-    lantian::store::open(&config.store).with_context(|| format!("opening store {}", config.store))
+    open_store_url(&config.store)
+}
+
+/// Opens the store at `url`. An InfluxDB 1.x database is created when missing (as
+/// `CREATE DATABASE` does, a no-op when it exists); if that fails — the server may be down,
+/// which the pipeline rides out — the first write reports the problem.
+fn open_store_url(url: &str) -> anyhow::Result<Box<dyn lantian::store::Store>> {
+    use lantian::store::influx::{InfluxStore, config::Api, config::InfluxConfig};
+    if InfluxConfig::handles(url) {
+        let store = InfluxStore::open(url).with_context(|| format!("opening store {url}"))?;
+        if store.config().api == Api::V1
+            && let Err(e) = store.create_database()
+        {
+            tracing::warn!("could not create the InfluxDB database: {e}");
+        }
+        return Ok(Box::new(store));
+    }
+    lantian::store::open(url).with_context(|| format!("opening store {url}"))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
