@@ -5,7 +5,9 @@
 //! idempotent: writing the same key again replaces the record, so a replay after a crash or an
 //! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device.
 
+pub mod migrate;
 mod record;
+pub mod spool;
 pub mod sqlite;
 
 use std::path::PathBuf;
