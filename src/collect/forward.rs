@@ -186,13 +186,32 @@ impl Forwarder {
         Forwarder { shared, thread }
     }
 
-    /// Appends a batch durably (blocking: call it off the async workers).
-    pub fn append(&self, records: &[Record]) -> Result<(), SpoolError> {
+    /// Appends `records` durably (blocking: call it off the async workers) and returns how
+    /// many were appended: all of them, or — when the spool is full — a prefix. A group too
+    /// large for an empty spool is split into smaller entries.
+    pub fn append(&self, records: &[Record]) -> (usize, Result<(), SpoolError>) {
         let mut st = self.shared.lock();
-        st.spool.append(records)?;
+        let mut done = 0;
+        let mut chunk = records.len();
+        let mut result = Ok(());
+        while done < records.len() {
+            let end = (done + chunk).min(records.len());
+            match st.spool.append(&records[done..end]) {
+                Ok(_) => done = end,
+                Err(SpoolError::Full { .. }) if st.spool.depth().entries == 0 && end - done > 1 => {
+                    chunk = (end - done) / 2;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
         self.shared.status.update_spool(&st.spool);
-        self.shared.wake.notify_one();
-        Ok(())
+        if done > 0 {
+            self.shared.wake.notify_one();
+        }
+        (done, result)
     }
 
     /// The shared status.

@@ -124,17 +124,17 @@ impl StoreSink {
                 if due {
                     let f = forwarder.clone();
                     let batch = std::mem::take(&mut pending);
-                    let (batch, result) = tokio::task::spawn_blocking(move || {
-                        let result = f.append(&batch);
-                        (batch, result)
+                    let (batch, appended, result) = tokio::task::spawn_blocking(move || {
+                        let (appended, result) = f.append(&batch);
+                        (batch, appended, result)
                     })
                     .await
                     .expect("spool append task");
                     pending = batch;
+                    stats.spooled += appended as u64;
+                    pending.drain(..appended);
                     match result {
                         Ok(()) => {
-                            stats.spooled += pending.len() as u64;
-                            pending.clear();
                             last_flush = Instant::now();
                             if full {
                                 full = false;

@@ -3,4 +3,5 @@
 
 pub mod harness;
 pub mod peers;
+pub mod recording_store;
 pub mod store_conformance;
