@@ -6,7 +6,8 @@
 //! so the walk for each resolution starts at the newest record ([`Store::latest`]) and stops
 //! once it has copied as many records as the source holds ([`Store::count`]) — or at the
 //! requested start. Empty windows (gaps) make the window grow, up to [`MAX_GROWTH`] × its base
-//! size. Writes replace by key, so migrating again changes nothing, and an interrupted
+//! size. Indices are then copied in 30-day windows over the span of the copied readings
+//! (plus two days each side). Writes replace by key, so migrating again changes nothing, and an interrupted
 //! migration is finished by running it again.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -15,6 +16,9 @@ use super::{Query, Resolution, Store, StoreError};
 
 /// Largest growth of a window over an empty stretch, as a multiple of its base size.
 pub const MAX_GROWTH: i32 = 16;
+
+/// The window of the index walk.
+const INDEX_WINDOW: TimeDelta = TimeDelta::days(30);
 
 /// What to copy. Without `from`, the walk stops at 1970-01-01 at the latest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,6 +90,8 @@ pub fn migrate(
     }
     let total: u64 = totals.iter().sum();
     let mut done = 0;
+    // Earliest and latest reading copied: the indices are looked for around them.
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
     for (i, &resolution) in Resolution::ALL.iter().enumerate() {
         if totals[i] == 0 {
             continue;
@@ -106,14 +112,7 @@ pub fn migrate(
         let base = base_window(resolution);
         let mut window = base;
         let mut seen = 0;
-        // Daily indices are labelled at the local midnight before a day's hours: keep the
-        // walk of hourly data going a little below the earliest hour for them.
-        let mut extra = if resolution == Resolution::Hour { 2 } else { 0 };
-        while end > floor && (seen < totals[i] || extra > 0) {
-            if seen >= totals[i] {
-                extra -= 1;
-                window = TimeDelta::days(1);
-            }
+        while end > floor && seen < totals[i] {
             let start = end.checked_sub_signed(window).unwrap_or(floor).max(floor);
             let query = Query {
                 stations: vec![],
@@ -129,17 +128,11 @@ pub fn migrate(
             seen += records.len() as u64;
             stats.records[i] += records.len() as u64;
             done += records.len() as u64;
-            if resolution == Resolution::Hour {
-                for r in [Resolution::Hour, Resolution::Day] {
-                    let indices = source.read_indices(&Query {
-                        resolution: r,
-                        ..query.clone()
-                    })?;
-                    if !indices.is_empty() {
-                        target.write_indices(&indices)?;
-                    }
-                    stats.indices += indices.len() as u64;
-                }
+            for r in &records {
+                span = Some(match span {
+                    Some((lo, hi)) => (lo.min(r.time), hi.max(r.time)),
+                    None => (r.time, r.time),
+                });
             }
             window = if records.is_empty() {
                 (window * 2).min(base * MAX_GROWTH)
@@ -152,6 +145,35 @@ pub fn migrate(
                 done,
                 total,
             });
+        }
+    }
+    // Indices derive from hourly readings; daily ones are labelled at the local midnight
+    // before their hours. Two days of margin on each side cover every time zone.
+    if let Some((lo, hi)) = span {
+        let mut floor = lo - TimeDelta::days(2);
+        let mut end = hi + TimeDelta::days(2);
+        if let Some(from) = options.from {
+            floor = floor.max(from);
+        }
+        if let Some(to) = options.to {
+            end = end.min(to);
+        }
+        while end > floor {
+            let start = (end - INDEX_WINDOW).max(floor);
+            for resolution in [Resolution::Hour, Resolution::Day] {
+                let indices = source.read_indices(&Query {
+                    stations: vec![],
+                    parameters: vec![],
+                    resolution,
+                    from: start,
+                    to: end,
+                })?;
+                if !indices.is_empty() {
+                    target.write_indices(&indices)?;
+                }
+                stats.indices += indices.len() as u64;
+            }
+            end = start;
         }
     }
     let health = source.health()?;
