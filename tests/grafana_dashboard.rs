@@ -10,7 +10,7 @@ use lantian::store::Resolution;
 use lantian::units::Parameter;
 use serde_json::Value;
 
-/// The schema (version 1): measurement → (tags, fields).
+/// The schema (version 1, `src/store/influx/schema.rs`): measurement → (tags, fields).
 fn schema() -> BTreeMap<&'static str, (Vec<&'static str>, Vec<&'static str>)> {
     BTreeMap::from([
         (
@@ -30,8 +30,9 @@ fn schema() -> BTreeMap<&'static str, (Vec<&'static str>, Vec<&'static str>)> {
         (
             "device_health",
             (
-                vec!["device", "station"],
+                vec!["device"],
                 vec![
+                    "station",
                     "online",
                     "polls",
                     "successes",
