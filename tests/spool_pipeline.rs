@@ -61,7 +61,7 @@ async fn collect(
     mut watch: impl FnMut(&Pipeline),
 ) -> SinkStats {
     let mut registry = Registry::load(&fixture().join("network.toml")).unwrap();
-    let scenario = Scenario::load(&fixture().join("faults.toml")).unwrap();
+    let scenario = Scenario::load(fixture().join("faults.toml")).unwrap();
     let environment = Arc::new(Environment::new(scenario, &registry, t0()).unwrap());
     let clock = Clock::scaled(t0() - TimeDelta::seconds(1), SPEED);
     let sim = Simulator::start(

@@ -36,8 +36,8 @@ const RETRY_INITIAL: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SpoolConfig {
-    /// The spool directory [default: next to a SQLite store, `<store file>-spool`; otherwise
-    /// `spool` beside the configuration file]. See [`crate::config::Config::spool_dir`].
+    /// The spool directory. Default: next to a SQLite store, `<store file>-spool`; otherwise
+    /// `spool` beside the configuration file (see [`crate::config::Config::spool_dir`]).
     pub dir: Option<PathBuf>,
     /// Bound of the spool's files in bytes (default 1 GiB). When it is reached the sink stops
     /// taking batches and the collectors wait (back-pressure): nothing is dropped.
