@@ -100,7 +100,13 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     // slow device miss dozens of polls. Real-time collection keeps the configured timeout.
     let mut collect = config.collect.clone();
     collect.timeout = collect.timeout.min(Duration::from_millis(200));
-    let spool = super::open_spool(config, &args.out.join("spool"), &store_url)?;
+    // The spool `lantian health --store URL` looks at: `<out>/lantian.db-spool` by default.
+    let spool_dir = {
+        let mut c = config.clone();
+        c.store = store_url.clone();
+        c.spool_dir()
+    };
+    let spool = super::open_spool(config, &spool_dir, &store_url)?;
     let pipeline = Pipeline::start_spooled(
         &devices,
         clock.clone(),
@@ -129,7 +135,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     );
     println!(
         "spool {}: {} records spooled, {} replayed from an earlier run, {} store failures; {}.",
-        args.out.join("spool").display(),
+        spool_dir.display(),
         stats.spooled,
         stats.replayed,
         stats.store_failures,
