@@ -212,6 +212,10 @@ fn prsa_bad_values_and_rows() {
             "{m}"
         );
         assert!(m.contains(a) && m.contains(b), "{m}");
+        assert!(
+            m.matches("column `").count() <= 1,
+            "the column is named once: {m}"
+        );
     }
     assert_eq!(f.all().len(), 11 + 10 + 12);
 }

@@ -127,7 +127,7 @@ impl PeriodStats {
 }
 
 /// The `pct`-th percentile (0–100) of ascending `sorted` values: k = (n−1)·p (0-based),
-/// s = ⌊k⌋, X_p = X[s] + (k−s)·(X[s+1] − X[s]). `k` is computed in integers, so it is exact.
+/// `s = ⌊k⌋`, `X_p = X[s] + (k−s)·(X[s+1] − X[s])`. `k` is computed in integers, so it is exact.
 pub fn percentile(sorted: &[f64], pct: u32) -> Option<f64> {
     let n = sorted.len();
     if n == 0 || pct > 100 {

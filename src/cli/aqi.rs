@@ -8,15 +8,14 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::NaiveDateTime;
 use clap::{Args, ValueEnum};
 use lantian::aqi::{AqiResult, Category, Family, Pollutant, Standard, china, epa};
 use lantian::units::{Parameter, Unit};
 
 use input::{
-    Column, ColumnSpec, Header, Reporter, line_of, open_input, open_output, parse_header,
-    parse_value, row_key,
+    Column, ColumnSpec, Header, Reporter, line_of, open_output, parse_value, read_input, row_key,
 };
 
 /// Hourly (real-time) or daily AQI.
@@ -139,15 +138,7 @@ pub fn run(args: AqiArgs) -> anyhow::Result<()> {
         Family::China => Lang::Zh,
         Family::Epa => Lang::En,
     });
-    let mut reader = open_input(&args.input)?;
-    let names: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("reading the header of {}", args.input.display()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let header = parse_header(&names, allowed)
-        .with_context(|| format!("{}: bad header", args.input.display()))?;
+    let (mut reader, names, header) = read_input(&args.input, allowed)?;
     let mut out = open_output(args.output.as_deref())?;
     let mut out_header = names.clone();
     for c in header.columns.iter().filter(|c| c.spec.term.is_some()) {

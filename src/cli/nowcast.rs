@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::{NaiveDateTime, TimeDelta};
 use clap::Args;
 use lantian::aqi::nowcast::{NowcastKind, nowcast, nowcast_aqi};
@@ -12,7 +12,7 @@ use lantian::aqi::{Category, Standard, epa};
 use lantian::units::{Parameter, Unit};
 
 use super::aqi::input::{
-    ColumnSpec, Reporter, line_of, open_input, open_output, parse_header, parse_value, row_key,
+    ColumnSpec, Reporter, line_of, open_output, parse_value, read_input, row_key,
 };
 
 const NOWCAST_HELP: &str = "\
@@ -79,15 +79,7 @@ pub fn run(args: NowcastArgs) -> anyhow::Result<()> {
             args.standard
         );
     };
-    let mut reader = open_input(&args.input)?;
-    let names: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("reading the header of {}", args.input.display()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let header = parse_header(&names, COLUMNS)
-        .with_context(|| format!("{}: bad header", args.input.display()))?;
+    let (mut reader, names, header) = read_input(&args.input, COLUMNS)?;
     let [column] = header.columns.as_slice() else {
         bail!(
             "{}: bad header: need exactly one of the columns pm25, pm10, o3 (found {})",

@@ -2,7 +2,7 @@
 //!
 //! [`Collector::start`] spawns one task per device connection — one per Modbus TCP device, one
 //! per serial bus or serial gateway (whose devices must take turns) — so a slow or dead device
-//! never delays the others. Each task polls on the shared [`Clock`](crate::clock::Clock),
+//! never delays the others. Each task polls on the shared [`crate::clock::Clock`],
 //! aligned to whole multiples of the poll interval, and sends completed minute and hour
 //! records (and optionally every sample) to the store sink.
 

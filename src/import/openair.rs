@@ -19,9 +19,9 @@ use chrono::TimeDelta;
 use chrono_tz::Tz;
 use csv::StringRecord;
 
-use super::{
-    Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, read_values,
-};
+use super::ImportOptions;
+use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
+use super::values::{column, parse_hour_label};
 use crate::store::StationInfo;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
@@ -116,7 +116,7 @@ impl OpenairParser {
 
 impl RowParser for OpenairParser {
     fn parse(&self, record: &StringRecord, row: &mut Row) -> Result<(), String> {
-        let start = super::parse_hour_label(record.get(self.date).unwrap_or(""), self.tz)?;
+        let start = parse_hour_label(record.get(self.date).unwrap_or(""), self.tz)?;
         row.time = Some(start + TimeDelta::hours(1));
         row.station.push_str(&self.station);
         read_values(&self.values, record, row);

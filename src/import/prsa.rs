@@ -23,9 +23,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use csv::StringRecord;
 
-use super::{
-    Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, read_values,
-};
+use super::ImportOptions;
+use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
+use super::values::{column, date_hour_to_utc, shown};
 use crate::store::StationInfo;
 use crate::units::Parameter;
 
@@ -157,7 +157,7 @@ impl RowParser for PrsaParser {
         let int = |index: usize, what: &str| -> Result<u32, String> {
             let text = record.get(index).unwrap_or("");
             text.parse::<u32>()
-                .map_err(|_| format!("cannot read {what} `{}`", super::shown(text)))
+                .map_err(|_| format!("cannot read {what} `{}`", shown(text)))
         };
         let (year, month, day, hour) = (
             int(self.year, "year")?,
@@ -169,7 +169,7 @@ impl RowParser for PrsaParser {
             .ok()
             .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
             .ok_or_else(|| format!("no such date {year}-{month}-{day}"))?;
-        row.time = Some(super::date_hour_to_utc(date, hour, self.tz)?);
+        row.time = Some(date_hour_to_utc(date, hour, self.tz)?);
         if let Some(i) = self.station {
             row.label.push_str(record.get(i).unwrap_or(""));
         }

@@ -1,8 +1,15 @@
 //! Unit tests of the shared parsing helpers and the station book.
 
-use chrono::TimeZone;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use super::*;
+use super::row::StationMeta;
+use super::stations::{check_known, merge_given};
+use super::values::{
+    check_value, compass_degrees, date_hour_to_utc, is_missing, parse_hour_label, parse_number,
+    shown,
+};
+use crate::store::StationInfo;
+use crate::units::Parameter;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, 0, 0).unwrap()

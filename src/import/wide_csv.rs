@@ -26,10 +26,9 @@
 use chrono_tz::Tz;
 use csv::StringRecord;
 
-use super::{
-    Convert, ImportOptions, Row, RowParser, StationMeta, ValueColumn, column, is_missing,
-    read_values,
-};
+use super::ImportOptions;
+use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
+use super::values::{column, is_missing, parse_hour_label, parse_number};
 use crate::store::StationInfo;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
@@ -129,7 +128,7 @@ impl WideCsvParser {
             let Some(text) = cell(i).filter(|t| !is_missing(t)) else {
                 continue;
             };
-            let v = super::parse_number(text).map_err(|e| format!("column `{field}`: {e}"))?;
+            let v = parse_number(text).map_err(|e| format!("column `{field}`: {e}"))?;
             if v.abs() > limit {
                 return Err(format!("column `{field}`: {v} is outside ±{limit}°"));
             }
@@ -145,7 +144,7 @@ impl WideCsvParser {
 
 impl RowParser for WideCsvParser {
     fn parse(&self, record: &StringRecord, row: &mut Row) -> Result<(), String> {
-        row.time = Some(super::parse_hour_label(
+        row.time = Some(parse_hour_label(
             record.get(self.time).unwrap_or(""),
             self.tz,
         )?);

@@ -1,10 +1,11 @@
 //! The time-series store: what the pipeline keeps and the [`Store`] trait every backend
-//! implements (SQLite here; InfluxDB later).
+//! implements (SQLite, and InfluxDB in [`influx`]).
 //!
 //! A store holds [`Record`]s keyed by station, parameter, [`Resolution`] and time. Writes are
 //! idempotent: writing the same key again replaces the record, so a replay after a crash or an
 //! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device.
 
+pub mod influx;
 pub mod migrate;
 mod record;
 pub mod spool;
@@ -65,6 +66,9 @@ pub enum StoreError {
         /// What was wrong.
         reason: String,
     },
+    /// The InfluxDB backend failed (configuration, server, or a value it cannot store).
+    #[error("InfluxDB store: {0}")]
+    Influx(#[from] influx::InfluxError),
 }
 
 /// A range read: which records to return. Empty `stations` / `parameters` mean all.
@@ -128,8 +132,12 @@ pub trait Store: Send {
     fn read_indices(&self, query: &Query) -> Result<Vec<IndexRecord>, StoreError>;
 }
 
-/// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`).
+/// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`),
+/// or `influx+http(s)://HOST:PORT?db=…` / `?org=…&bucket=…` (see [`influx::config`]).
 pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if influx::config::InfluxConfig::handles(url) {
+        return Ok(Box::new(influx::InfluxStore::open(url)?));
+    }
     let path = if let Some(rest) = url.strip_prefix("sqlite:") {
         rest.trim_start_matches("//")
     } else if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
@@ -137,7 +145,7 @@ pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
     } else {
         return Err(StoreError::InvalidUrl {
             url: url.to_string(),
-            reason: "expected `sqlite:PATH`".to_string(),
+            reason: "expected `sqlite:PATH` or `influx+http(s)://HOST:PORT?db=NAME`".to_string(),
         });
     };
     if path.is_empty() {

@@ -5,3 +5,4 @@ pub mod harness;
 pub mod peers;
 pub mod recording_store;
 pub mod store_conformance;
+pub mod tsdb;

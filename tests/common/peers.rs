@@ -1,4 +1,4 @@
-//! External test peers (mbpoll, socat, pymodbus): found, or a clear skip — or a failure when
+//! External test peers (mbpoll, socat, pymodbus, influxd, victoria-metrics): found, or a clear skip — or a failure when
 //! `CI` (or `LANTIAN_REQUIRE_PEERS`) is set, so CI can never pass by skipping.
 
 use std::process::{Command, Stdio};
@@ -61,4 +61,20 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// InfluxDB 1.x (`influxd`, Debian package `influxdb`) is installed.
+pub fn influxd() -> bool {
+    require(
+        "influxd (Debian package influxdb)",
+        super::tsdb::Influxd::available(),
+    )
+}
+
+/// VictoriaMetrics (`victoria-metrics`, Debian package `victoria-metrics`) is installed.
+pub fn victoria_metrics() -> bool {
+    require(
+        "victoria-metrics (Debian package victoria-metrics)",
+        super::tsdb::VictoriaMetrics::available(),
+    )
 }

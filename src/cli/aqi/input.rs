@@ -51,7 +51,7 @@ pub(in crate::cli) struct Header {
 }
 
 /// Parses a header against the allowed columns. Errors name the column.
-pub(in crate::cli) fn parse_header(
+fn parse_header(
     names: &[String],
     allowed: &[ColumnSpec],
 ) -> anyhow::Result<Header> {
@@ -188,7 +188,25 @@ impl Reporter {
 }
 
 /// Opens the CSV reader.
-pub(in crate::cli) fn open_input(path: &Path) -> anyhow::Result<csv::Reader<std::fs::File>> {
+/// Opens `path` and reads its header: the reader (at the first data row), the column names
+/// as written, and the parsed header (columns and units) against `allowed`.
+pub(in crate::cli) fn read_input(
+    path: &Path,
+    allowed: &[ColumnSpec],
+) -> anyhow::Result<(csv::Reader<std::fs::File>, Vec<String>, Header)> {
+    let mut reader = open_input(path)?;
+    let names: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("reading the header of {}", path.display()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let header =
+        parse_header(&names, allowed).with_context(|| format!("{}: bad header", path.display()))?;
+    Ok((reader, names, header))
+}
+
+fn open_input(path: &Path) -> anyhow::Result<csv::Reader<std::fs::File>> {
     csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)

@@ -1,0 +1,131 @@
+//! Opening an input file and reading its data rows.
+
+use std::path::Path;
+
+use csv::StringRecord;
+
+use super::row::{Row, RowParser};
+use super::{Format, ImportError, ImportOptions, Progress, openair, prsa, wide_csv};
+
+/// One open input file, past its header.
+pub(super) struct Input {
+    reader: csv::Reader<std::fs::File>,
+    fields: usize,
+}
+
+/// Opens a file and makes the format's parser from its header.
+pub(super) fn open_input(
+    path: &Path,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<(Input, Box<dyn RowParser>), ImportError> {
+    let io = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let header = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(csv_error(path, e)),
+    };
+    let header_error = |reason| ImportError::Header {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if header.iter().all(str::is_empty) {
+        return Err(header_error(
+            "the file is empty (no header line)".to_string(),
+        ));
+    }
+    let parser: Box<dyn RowParser> = match format {
+        Format::Prsa => Box::new(prsa::PrsaParser::new(&header, options).map_err(header_error)?),
+        Format::Openair => {
+            Box::new(openair::OpenairParser::new(&header, options).map_err(header_error)?)
+        }
+        Format::WideCsv => {
+            Box::new(wide_csv::WideCsvParser::new(&header, options).map_err(header_error)?)
+        }
+    };
+    let fields = header.len();
+    Ok((Input { reader, fields }, parser))
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> ImportError {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => ImportError::Header {
+            path: path.to_path_buf(),
+            reason: match line {
+                Some(l) => format!("line {l}: {other:?}"),
+                None => format!("{other:?}"),
+            },
+        },
+    }
+}
+
+/// Reads every data row of `input`, calling `each(line, parsed row or the reason it was
+/// rejected)`.
+pub(super) fn scan(
+    input: &mut Input,
+    parser: &dyn RowParser,
+    path: &Path,
+    progress: &dyn Progress,
+    mut each: impl FnMut(u64, Result<&Row, String>) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut record = StringRecord::new();
+    let mut row = Row::default();
+    let mut reported = 0u64;
+    let mut n = 0u64;
+    loop {
+        let line;
+        let outcome = match input.reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                line = record.position().map_or(0, |p| p.line());
+                row.clear();
+                if record.len() != input.fields {
+                    Err(format!(
+                        "{} fields where the header has {}; row skipped",
+                        record.len(),
+                        input.fields
+                    ))
+                } else {
+                    match parser.parse(&record, &mut row) {
+                        Ok(()) => Ok(&row),
+                        Err(e) => Err(format!("{e}; row skipped")),
+                    }
+                }
+            }
+            Err(e) => {
+                line = e.position().map_or(0, |p| p.line());
+                match e.into_kind() {
+                    csv::ErrorKind::Io(source) => {
+                        return Err(ImportError::Io {
+                            path: path.to_path_buf(),
+                            source,
+                        });
+                    }
+                    csv::ErrorKind::Utf8 { .. } => Err("not valid UTF-8; row skipped".to_string()),
+                    other => Err(format!("unreadable row ({other:?}); row skipped")),
+                }
+            }
+        };
+        each(line, outcome)?;
+        n += 1;
+        if n.is_multiple_of(4096) {
+            let byte = input.reader.position().byte();
+            progress.advance(byte - reported);
+            reported = byte;
+        }
+    }
+    progress.advance(input.reader.position().byte().saturating_sub(reported));
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! The InfluxDB backend against real servers: InfluxDB 1.x (Debian's `influxd` 1.6.7) through
+//! the v1 write path and InfluxQL reads, running the store conformance suite; and
+//! VictoriaMetrics through the `/api/v2/write` path, read back with its export API.
+//!
+//! A missing server skips these tests, or fails them when `CI` / `LANTIAN_REQUIRE_PEERS` is
+//! set (`scripts/test` installs both).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use common::store_conformance::{self as conformance, TestStore, at, rec};
+use common::tsdb::{Influxd, VictoriaMetrics};
+use lantian::aqi::{Pollutant, Standard};
+use lantian::quality::Flag;
+use lantian::store::influx::{InfluxError, InfluxStore};
+use lantian::store::{
+    DeviceHealth, IndexRecord, IndexTerm, Query, Record, Resolution, StationInfo, Store, StoreError,
+};
+use lantian::units::Parameter;
+
+fn influxd() -> Option<Influxd> {
+    common::peers::influxd().then(Influxd::start)
+}
+
+/// A new, empty database on `server`.
+fn create(server: &Influxd) -> TestStore {
+    let url = server.new_database();
+    let store = Box::new(InfluxStore::open(&url).expect("open"));
+    TestStore {
+        store,
+        reopen: Box::new(move || Box::new(InfluxStore::open(&url).expect("reopen"))),
+    }
+}
+
+fn all(resolution: Resolution) -> Query {
+    Query {
+        stations: vec![],
+        parameters: vec![],
+        resolution,
+        from: at(-100_000),
+        to: at(100_000),
+    }
+}
+
+#[test]
+fn conformance_v1() {
+    let Some(server) = influxd() else { return };
+    conformance::run_all(&|| create(&server));
+}
+
+#[test]
+fn conformance_through_store_open() {
+    let Some(server) = influxd() else { return };
+    let url = server.new_database();
+    let mut store = lantian::store::open(&url).expect("store::open");
+    store
+        .write(&[rec("A", Parameter::Co, Resolution::Hour, 60, 0.4)])
+        .unwrap();
+    assert_eq!(store.count(Resolution::Hour).unwrap(), 1);
+    assert_eq!(
+        lantian::store::open(&url)
+            .unwrap()
+            .latest(Resolution::Hour, None)
+            .unwrap()[0]
+            .value,
+        0.4
+    );
+}
+
+/// Names with every character line protocol and InfluxQL escape, values that need every
+/// digit, and text fields with quotes, backslashes and line breaks.
+#[test]
+fn awkward_names_and_values_round_trip() {
+    let Some(server) = influxd() else { return };
+    let t = create(&server);
+    let mut store = t.store;
+    let stations = [
+        "DG GC",
+        "a,b=c",
+        "O'Hare \"x\"",
+        "莞城=东城, 南城",
+        "trailing ",
+        "=lead",
+    ];
+    let values = [
+        0.1 + 0.2,
+        -1e-300,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        123_456_789.123_456_78,
+        -0.0,
+    ];
+    let batch: Vec<Record> = stations
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (s, v))| Record {
+            flag: Flag::ALL[i % Flag::ALL.len()],
+            count: u32::MAX - i as u32,
+            ..rec(s, Parameter::ALL[i], Resolution::Minute, i as i64, v)
+        })
+        .collect();
+    store.write(&batch).unwrap();
+    let mut expected = batch.clone();
+    expected.sort_by(|a, b| a.station.cmp(&b.station));
+    let got = store.read(&all(Resolution::Minute)).unwrap();
+    assert_eq!(got, expected);
+    for r in &got {
+        let bits = |v: f64| v.to_bits();
+        let want = batch.iter().find(|b| b.station == r.station).unwrap();
+        assert_eq!(bits(r.value), bits(want.value), "{} exact", r.station);
+    }
+    for s in stations {
+        let mut q = all(Resolution::Minute);
+        q.stations = vec![s.into()];
+        assert_eq!(store.read(&q).unwrap().len(), 1, "filter on {s:?}");
+        assert_eq!(store.latest(Resolution::Minute, Some(s)).unwrap().len(), 1);
+    }
+
+    let station = StationInfo {
+        id: "a b,c=d'e".into(),
+        name: "name \"quoted\" \\ back\\slash\nsecond line".into(),
+        name_en: "Guancheng, \"old\"".into(),
+        district: "=,'\\".into(),
+        lat: Some(-33.868_820_123_456_78),
+        lon: Some(151.209_295_987_654_3),
+        time_zone: chrono_tz::Australia::Sydney,
+    };
+    store.put_stations(std::slice::from_ref(&station)).unwrap();
+    assert_eq!(store.stations().unwrap(), [station]);
+
+    let health = DeviceHealth {
+        last_error: Some("Modbus: \"timeout\"\nat C:\\dev\\ttyS0, unit=3".into()),
+        status: vec!["a,b".into(), "\"q\"".into(), "\\".into(), "\n".into()],
+        last_latency_ms: Some(0.1 + 0.7),
+        ..DeviceHealth::new("dev =1,2", "O'Hare \"x\"")
+    };
+    store.put_health(std::slice::from_ref(&health)).unwrap();
+    assert_eq!(store.health().unwrap(), [health]);
+}
+
+/// InfluxDB merges a point into one with the same series and time: a rewrite with fewer
+/// values set must still replace every one of them.
+#[test]
+fn rewrites_with_fewer_values_leave_nothing_stale() {
+    let Some(server) = influxd() else { return };
+    let mut store = create(&server).store;
+    let full = DeviceHealth {
+        device: "d".into(),
+        station: "S".into(),
+        online: true,
+        last_success: Some(at(1)),
+        last_attempt: Some(at(2)),
+        polls: 10,
+        successes: 9,
+        skipped: 1,
+        consecutive_failures: 0,
+        last_latency_ms: Some(3.5),
+        status: vec!["x".into()],
+        last_error: Some("boom".into()),
+        last_failure: Some(at(0)),
+    };
+    let bare = DeviceHealth::new("d", "T");
+    // Written one after the other, normally into the same minute slot (the case to test);
+    // across a minute boundary the newer point wins anyway.
+    store.put_health(std::slice::from_ref(&full)).unwrap();
+    store.put_health(std::slice::from_ref(&bare)).unwrap();
+    assert_eq!(store.health().unwrap(), [bare]);
+
+    let mut terms = [None; 7];
+    for (i, t) in terms.iter_mut().enumerate() {
+        *t = Some(IndexTerm {
+            concentration: i as f64 + 0.5,
+            iaqi: Some(i as u32),
+            valid: 24,
+        });
+    }
+    let rich = IndexRecord {
+        station: "A".into(),
+        resolution: Resolution::Day,
+        time: at(0),
+        standard: Standard::Hj633_2026,
+        aqi: Some(300),
+        primary: vec![Pollutant::Pm25, Pollutant::Pm10],
+        terms,
+    };
+    let poor = IndexRecord {
+        aqi: None,
+        primary: vec![],
+        terms: [None; 7],
+        standard: Standard::Epa2024,
+        ..rich.clone()
+    };
+    store.write_indices(&[rich]).unwrap();
+    store.write_indices(std::slice::from_ref(&poor)).unwrap();
+    assert_eq!(store.read_indices(&all(Resolution::Day)).unwrap(), [poor]);
+
+    let lat_known = StationInfo {
+        id: "S".into(),
+        name: "n".into(),
+        name_en: "e".into(),
+        district: "d".into(),
+        lat: Some(1.0),
+        lon: Some(2.0),
+        time_zone: chrono_tz::UTC,
+    };
+    let unknown = StationInfo {
+        lat: None,
+        lon: None,
+        ..lat_known.clone()
+    };
+    store.put_stations(&[lat_known]).unwrap();
+    store.put_stations(std::slice::from_ref(&unknown)).unwrap();
+    assert_eq!(store.stations().unwrap(), [unknown]);
+}
+
+#[test]
+fn unstorable_records_fail_the_whole_call_before_anything_is_sent() {
+    let Some(server) = influxd() else { return };
+    let mut store = create(&server).store;
+    let mut batch: Vec<Record> = (0..100)
+        .map(|i| rec("A", Parameter::Pm10, Resolution::Minute, i, 1.0))
+        .collect();
+    batch[99].value = f64::NAN;
+    let e = store.write(&batch).unwrap_err();
+    assert!(
+        matches!(e, StoreError::Influx(InfluxError::Invalid { .. })),
+        "{e}"
+    );
+    assert!(e.to_string().contains("NaN"), "{e}");
+    assert_eq!(store.count(Resolution::Minute).unwrap(), 0);
+    batch[99].value = 1.0;
+    batch[50].station = "bad\nname".into();
+    assert!(store.write(&batch).is_err());
+    assert_eq!(store.count(Resolution::Minute).unwrap(), 0);
+    let minute_index = IndexRecord {
+        resolution: Resolution::Minute,
+        ..conformance::index("A", Resolution::Hour, 0)
+    };
+    assert!(store.write_indices(&[minute_index]).is_err());
+}
+
+#[test]
+fn large_batches_are_split_into_requests_with_and_without_gzip() {
+    let Some(server) = influxd() else { return };
+    for options in ["", "&gzip=false&batch=777"] {
+        let url = server.new_database() + options;
+        let mut store = InfluxStore::open(&url).unwrap();
+        let stations = ["A", "B", "C"];
+        let batch: Vec<Record> = (0..12_345)
+            .map(|i| {
+                rec(
+                    stations[i % 3],
+                    Parameter::ALL[(i / 3) % 15],
+                    Resolution::Sample,
+                    (i / 45) as i64,
+                    i as f64 * 0.25,
+                )
+            })
+            .collect();
+        assert_eq!(store.write(&batch).unwrap(), batch.len());
+        assert_eq!(store.count(Resolution::Sample).unwrap(), 12_345, "{url}");
+        let got = store.read(&all(Resolution::Sample)).unwrap();
+        let mut expected = batch.clone();
+        expected.sort_by(|a, b| {
+            (&a.station, a.parameter, a.time).cmp(&(&b.station, b.parameter, b.time))
+        });
+        assert_eq!(got, expected, "{url}");
+    }
+}
+
+#[test]
+fn server_errors_carry_the_servers_message_and_are_not_retried() {
+    let Some(server) = influxd() else { return };
+    let mut store = InfluxStore::open(&server.url("no_such_db")).unwrap();
+    let start = Instant::now();
+    let e = store
+        .write(&[rec("A", Parameter::Co, Resolution::Hour, 0, 1.0)])
+        .unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2), "no retry on 4xx");
+    let text = e.to_string();
+    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(text.contains("database not found"), "{text}");
+    let e = store.count(Resolution::Hour).unwrap_err().to_string();
+    assert!(e.contains("database not found"), "{e}");
+}
+
+#[test]
+fn unreachable_servers_are_retried_then_reported() {
+    // A port nobody listens on: connection refused, retried twice.
+    let port = common::tsdb::free_port();
+    let url = format!("influx+http://127.0.0.1:{port}?db=x&retries=2&timeout=1");
+    let store = InfluxStore::open(&url).unwrap();
+    let start = Instant::now();
+    let e = store.count(Resolution::Hour).unwrap_err().to_string();
+    // 100 ms + 200 ms of back-off.
+    assert!(start.elapsed() >= Duration::from_millis(300), "{e}");
+    assert!(e.contains("attempt 3"), "{e}");
+    assert!(e.contains(&format!("127.0.0.1:{port}/query")), "{e}");
+}
+
+/// Commands call the store from `async fn`s; the sink from tokio's blocking pool. (The
+/// server is started outside the runtimes: the test helper's own HTTP client is not
+/// runtime-safe.)
+#[test]
+fn usable_inside_and_beside_tokio_runtimes() {
+    let Some(server) = influxd() else { return };
+    let url = server.new_database();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let in_multi = url.clone();
+    multi.block_on(async move {
+        let mut store = lantian::store::open(&in_multi).unwrap();
+        store
+            .write(&[rec("A", Parameter::O3, Resolution::Hour, 60, 80.0)])
+            .unwrap();
+        assert_eq!(store.count(Resolution::Hour).unwrap(), 1);
+        let store = tokio::task::spawn_blocking(move || {
+            store
+                .write(&[rec("A", Parameter::O3, Resolution::Hour, 120, 90.0)])
+                .unwrap();
+            store
+        })
+        .await
+        .unwrap();
+        assert_eq!(store.count(Resolution::Hour).unwrap(), 2);
+        drop(store);
+    });
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    current.block_on(async move {
+        let mut store = lantian::store::open(&url).unwrap();
+        store.put_stations(&[conformance::station("X")]).unwrap();
+        assert_eq!(store.stations().unwrap().len(), 1);
+        assert_eq!(store.count(Resolution::Hour).unwrap(), 2);
+    });
+}
+
+/// One exported series of VictoriaMetrics.
+#[derive(serde::Deserialize)]
+struct Exported {
+    metric: BTreeMap<String, String>,
+    values: Vec<f64>,
+    timestamps: Vec<i64>,
+}
+
+fn export(vm: &VictoriaMetrics, selector: &str) -> Vec<Exported> {
+    lantian::store::influx::client::install_crypto_provider();
+    let http = reqwest::blocking::Client::new();
+    http.get(format!("{}/internal/force_flush", vm.http()))
+        .send()
+        .expect("force_flush");
+    let body = http
+        .get(format!(
+            "{}/api/v1/export?match[]={}",
+            vm.http(),
+            url::form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>()
+        ))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.text())
+        .expect("export");
+    let mut out: Vec<Exported> = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("export line"))
+        .collect();
+    out.sort_by(|a, b| a.metric.cmp(&b.metric));
+    out
+}
+
+#[test]
+fn victoria_metrics_through_the_v2_write_path() {
+    if !common::peers::victoria_metrics() {
+        return;
+    }
+    let vm = VictoriaMetrics::start();
+    let url = format!(
+        "influx+http://127.0.0.1:{}?org=aq&bucket=lantian&api=v2",
+        vm.port
+    );
+    let mut store = lantian::store::open(&url).unwrap();
+    let now = Utc
+        .timestamp_millis_opt(Utc::now().timestamp_millis() / 60_000 * 60_000)
+        .unwrap();
+    let batch: Vec<Record> = (0..30)
+        .map(|i| Record {
+            time: now - TimeDelta::minutes(30 - i),
+            count: i as u32,
+            ..rec(
+                "DG GC",
+                Parameter::Pm25,
+                Resolution::Minute,
+                0,
+                10.0 + i as f64 / 8.0,
+            )
+        })
+        .chain((0..3).map(|i| Record {
+            time: now - TimeDelta::hours(3 - i),
+            ..rec("莞城", Parameter::No2, Resolution::Hour, 0, 40.5 + i as f64)
+        }))
+        .collect();
+    store.write(&batch).unwrap();
+
+    // Each numeric field of measurement `readings` becomes metric `readings_<field>` with the
+    // tags as labels; the string field `flag` is not a metric.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let values = loop {
+        let got = export(&vm, r#"{__name__="readings_value"}"#);
+        if got.iter().map(|e| e.values.len()).sum::<usize>() == batch.len()
+            || Instant::now() > deadline
+        {
+            break got;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(values.len(), 2, "two series");
+    for series in &values {
+        let station = &series.metric["station"];
+        let expected: Vec<&Record> = batch.iter().filter(|r| &*r.station == station).collect();
+        let first = expected[0];
+        assert_eq!(series.metric["parameter"], first.parameter.code());
+        assert_eq!(series.metric["resolution"], first.resolution.code());
+        assert_eq!(
+            series.timestamps,
+            expected
+                .iter()
+                .map(|r| r.time.timestamp_millis())
+                .collect::<Vec<_>>(),
+            "{station}"
+        );
+        assert_eq!(
+            series.values,
+            expected.iter().map(|r| r.value).collect::<Vec<_>>(),
+            "{station}"
+        );
+    }
+    let counts = export(&vm, r#"{__name__="readings_count",station="DG GC"}"#);
+    assert_eq!(counts[0].values, (0..30).map(f64::from).collect::<Vec<_>>());
+}
