@@ -169,6 +169,8 @@ impl Forwarder {
         status: SpoolStatus,
     ) -> Forwarder {
         status.update_spool(&spool);
+        // What an earlier run left, counted before the sink can append anything.
+        let earlier = spool.depth().records;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 spool,
@@ -181,7 +183,7 @@ impl Forwarder {
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("lantian-forward".into())
-            .spawn(move || run(&s, target, &config))
+            .spawn(move || run(&s, target, &config, earlier))
             .expect("spawn the forwarder thread");
         Forwarder { shared, thread }
     }
@@ -293,6 +295,7 @@ fn run(
     shared: &Shared,
     mut target: Target,
     config: &SpoolConfig,
+    mut replay_left: u64,
 ) -> Result<ForwardStats, SinkError> {
     let mut stats = ForwardStats::default();
     let mut retry = Retry {
@@ -303,10 +306,7 @@ fn run(
     };
     let mut last_health: Option<Instant> = None;
     let mut deadline: Option<Instant> = None;
-    let (durable, mut replay_left) = {
-        let st = shared.lock();
-        (st.spool.is_durable(), st.spool.depth().records)
-    };
+    let durable = shared.lock().spool.is_durable();
     if replay_left > 0 {
         tracing::info!("replaying {replay_left} spooled records into the store first");
     }

@@ -51,10 +51,7 @@ pub(in crate::cli) struct Header {
 }
 
 /// Parses a header against the allowed columns. Errors name the column.
-fn parse_header(
-    names: &[String],
-    allowed: &[ColumnSpec],
-) -> anyhow::Result<Header> {
+fn parse_header(names: &[String], allowed: &[ColumnSpec]) -> anyhow::Result<Header> {
     let mut time = None;
     let mut station = None;
     let mut columns: Vec<Column> = Vec::new();
