@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::collect::CollectorConfig;
+use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
 
 /// Error reading the configuration.
@@ -49,6 +49,12 @@ pub struct Config {
     /// AQI settings (rule set override).
     #[serde(default)]
     pub aqi: IndexConfig,
+    /// The store-and-forward spool (`[spool]`).
+    #[serde(default)]
+    pub spool: SpoolConfig,
+    /// The folder of the configuration file (the current folder without one).
+    #[serde(skip)]
+    base: PathBuf,
 }
 
 fn default_registry() -> PathBuf {
@@ -71,6 +77,8 @@ impl Default for Config {
             scenario: default_scenario(),
             collect: CollectorConfig::default(),
             aqi: IndexConfig::default(),
+            spool: SpoolConfig::default(),
+            base: PathBuf::new(),
         }
     }
 }
@@ -89,12 +97,37 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         config.registry = base.join(&config.registry);
         config.scenario = base.join(&config.scenario);
+        config.spool.dir = config.spool.dir.map(|d| base.join(d));
+        config.base = base.to_path_buf();
         if let Some(rest) = config.store.strip_prefix("sqlite:")
             && !Path::new(rest).is_absolute()
         {
             config.store = format!("sqlite:{}", base.join(rest).display());
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// The spool directory: `[spool] dir` when set; otherwise beside a SQLite store
+    /// (`<file>-spool`, like SQLite's own `-wal`), or `spool` in the configuration's folder for
+    /// other stores.
+    pub fn spool_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.spool.dir {
+            return dir.clone();
+        }
+        let url = self.store.as_str();
+        let sqlite = match url.strip_prefix("sqlite:") {
+            Some(rest) => Some(rest.trim_start_matches("//")),
+            None => [".db", ".sqlite", ".sqlite3"]
+                .iter()
+                .any(|e| url.ends_with(e))
+                .then_some(url),
+        };
+        match sqlite.filter(|p| !p.is_empty()) {
+            Some(path) => PathBuf::from(format!("{path}-spool")),
+            None => self.base.join("spool"),
+        }
     }
 }
 
@@ -121,6 +154,33 @@ mod tests {
             format!("sqlite:{}", dir.path().join("data/x.db").display())
         );
         assert_eq!(config.registry, dir.path().join("stations/dongguan.toml"));
+        assert_eq!(
+            config.spool_dir(),
+            PathBuf::from(format!("{}-spool", dir.path().join("data/x.db").display()))
+        );
+    }
+
+    #[test]
+    fn spool_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "store = \"influx+http://127.0.0.1:8086?db=aq\"\n[spool]\nmax_bytes = 33554432\n",
+        )
+        .unwrap();
+        let mut config = Config::load(&path).unwrap();
+        assert_eq!(config.spool.max_bytes, 32 << 20);
+        assert_eq!(config.spool_dir(), dir.path().join("spool"));
+        config.spool.dir = Some("/var/spool/lantian".into());
+        assert_eq!(config.spool_dir(), PathBuf::from("/var/spool/lantian"));
+        std::fs::write(&path, "[spool]\ndir = \"q\"\ndrain_timeout_ms = 5\n").unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.spool_dir(), dir.path().join("q"));
+        assert_eq!(
+            config.spool.drain_timeout,
+            std::time::Duration::from_millis(5)
+        );
     }
 
     #[test]

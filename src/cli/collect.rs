@@ -28,12 +28,23 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
     let mut store = super::open_store(config)?;
     store.put_stations(&registry.station_infos())?;
     let clock = args.clock.clock()?;
+    let spool_dir = config.spool_dir();
+    let spool = super::open_spool(config, &spool_dir, &config.store)?;
     let started = std::time::Instant::now();
-    let pipeline = Pipeline::start(&devices, clock, config.collect.clone(), config.aqi, store);
+    let pipeline = Pipeline::start_spooled(
+        &devices,
+        clock,
+        config.collect.clone(),
+        config.aqi,
+        store,
+        spool,
+        &config.spool,
+    );
     tracing::info!(
-        "collecting from {} devices into {}",
+        "collecting from {} devices into {} (spool {})",
         devices.len(),
-        config.store
+        config.store,
+        spool_dir.display()
     );
     let stop = async {
         match args.duration {
@@ -54,11 +65,12 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
                 let online = health.iter().filter(|h| h.online).count();
                 let latency = &pipeline.collector.latency;
                 tracing::info!(
-                    "{online}/{} devices online, {:.0} polls/s, latency p50 {:?} p99 {:?}",
+                    "{online}/{} devices online, {:.0} polls/s, latency p50 {:?} p99 {:?}; {}",
                     health.len(),
                     (polls - last_polls) as f64 / args.report_every,
                     latency.quantile(0.5).unwrap_or_default(),
                     latency.quantile(0.99).unwrap_or_default(),
+                    super::spool_line(&pipeline.spool.snapshot()),
                 );
                 last_polls = polls;
             }
@@ -67,10 +79,13 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
     tracing::info!("stopping: finishing polls and writing what was collected");
     let stats = pipeline.stop().await?;
     tracing::info!(
-        "stored {} records in {} transactions over {:.1} s",
+        "stored {} records in {} transactions over {:.1} s ({} replayed from the spool, {} left \
+         in it for the next start)",
         stats.records,
         stats.transactions,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        stats.replayed,
+        stats.left_in_spool,
     );
     Ok(())
 }

@@ -99,11 +99,27 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     // slow device miss dozens of polls. Real-time collection keeps the configured timeout.
     let mut collect = config.collect.clone();
     collect.timeout = collect.timeout.min(Duration::from_millis(200));
-    let pipeline = Pipeline::start(&devices, clock.clone(), collect, config.aqi, store);
+    // The spool `lantian health --store URL` looks at: `<out>/lantian.db-spool` by default.
+    let spool_dir = {
+        let mut c = config.clone();
+        c.store = store_url.clone();
+        c.spool_dir()
+    };
+    let spool = super::open_spool(config, &spool_dir, &store_url)?;
+    let pipeline = Pipeline::start_spooled(
+        &devices,
+        clock.clone(),
+        collect,
+        config.aqi,
+        store,
+        spool,
+        &config.spool,
+    );
 
     run_with_progress(&clock, start, end, &pipeline).await;
     // Let the last polls of the period land, then close the final hour.
     clock.sleep_until(end + TimeDelta::seconds(1)).await;
+    let spool = pipeline.spool.clone();
     let stats = pipeline.stop().await?;
     sim.stop().await;
 
@@ -115,6 +131,14 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         stats.transactions,
         real_start.elapsed().as_secs_f64(),
         args.days
+    );
+    println!(
+        "spool {}: {} records spooled, {} replayed from an earlier run, {} store failures; {}.",
+        spool_dir.display(),
+        stats.spooled,
+        stats.replayed,
+        stats.store_failures,
+        super::spool_line(&spool.snapshot())
     );
     Ok(())
 }
@@ -138,8 +162,14 @@ async fn run_with_progress(
         let now = clock.now();
         let health = pipeline.collector.health.snapshot();
         let online = health.iter().filter(|h| h.online).count();
+        let spool = pipeline.spool.snapshot();
+        let pending = if spool.depth.records > 0 || spool.store_failing {
+            format!(" · {} spooled", spool.depth.records)
+        } else {
+            String::new()
+        };
         bar.set_message(format!(
-            "{} · {online}/{} devices online",
+            "{} · {online}/{} devices online{pending}",
             now.format("%H:%M"),
             health.len()
         ));

@@ -4,6 +4,7 @@
 use clap::Args;
 use lantian::config::Config;
 use lantian::store::DeviceHealth;
+use lantian::store::spool::Spool;
 
 use super::table::Table;
 
@@ -85,5 +86,28 @@ pub fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
         "{} devices shown ({offline} offline); times in {tz}",
         health.len()
     );
+    eprintln!("{}", system_line(config, tz));
     Ok(())
+}
+
+/// The system line: what waits in the collector's spool for the store.
+fn system_line(config: &Config, tz: chrono_tz::Tz) -> String {
+    let dir = config.spool_dir();
+    let local = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).format("%m-%d %H:%M:%S").to_string()
+    };
+    match Spool::inspect(&dir) {
+        Ok(s) if s.depth.records == 0 => format!("system: spool {} empty", dir.display()),
+        Ok(s) => format!(
+            "system: spool {}: {} records in {} batches ({:.1} MiB) waiting for the store; \
+             oldest reading {}, spooled since {}",
+            dir.display(),
+            s.depth.records,
+            s.depth.entries,
+            s.depth.bytes as f64 / (1 << 20) as f64,
+            s.oldest.map(local).unwrap_or_default(),
+            s.oldest_spooled_at.map(local).unwrap_or_default(),
+        ),
+        Err(e) => format!("system: spool {} unreadable: {e}", dir.display()),
+    }
 }

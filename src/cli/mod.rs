@@ -7,6 +7,7 @@ mod compute;
 mod demo;
 mod health;
 mod import;
+mod migrate;
 mod nowcast;
 mod query;
 mod rank;
@@ -70,6 +71,8 @@ enum Command {
     Compute(compute::ComputeArgs),
     /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
     Import(import::ImportArgs),
+    /// Copy stations, readings, indices and device health from one store to another.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -114,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Nowcast(args) => nowcast::run(args),
         Command::Import(args) => import::run(&config, args),
         Command::Compute(args) => compute::run(&config, args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 
@@ -142,6 +146,74 @@ fn open_store_url(url: &str) -> anyhow::Result<Box<dyn lantian::store::Store>> {
         return Ok(Box::new(store));
     }
     lantian::store::open(url).with_context(|| format!("opening store {url}"))
+}
+
+/// Smallest `[spool] max_bytes`: room for a few of the sink's largest batches.
+const MIN_SPOOL_BYTES: u64 = 16 << 20;
+
+/// Opens the spool in `dir` for the store `store_url`.
+///
+/// A spool remembers its store (file `STORE`): pending records of another store are refused
+/// rather than replayed into the wrong one.
+fn open_spool(
+    config: &Config,
+    dir: &Path,
+    store_url: &str,
+) -> anyhow::Result<lantian::store::spool::Spool> {
+    use lantian::store::spool::Spool;
+    anyhow::ensure!(
+        config.spool.max_bytes >= MIN_SPOOL_BYTES,
+        "[spool] max_bytes must be at least {MIN_SPOOL_BYTES} (16 MiB)"
+    );
+    let spool = Spool::open(dir, config.spool.max_bytes)
+        .with_context(|| format!("opening the spool {}", dir.display()))?;
+    let bound = dir.join("STORE");
+    let previous = std::fs::read_to_string(&bound).ok();
+    if let Some(previous) = previous.as_deref().map(str::trim)
+        && previous != store_url
+    {
+        anyhow::ensure!(
+            spool.depth().records == 0,
+            "the spool {} holds {} records for the store `{previous}`, not `{store_url}`: \
+             run with --store {previous} to deliver them, or move the spool away",
+            dir.display(),
+            spool.depth().records
+        );
+    }
+    if previous.as_deref().map(str::trim) != Some(store_url) {
+        std::fs::write(&bound, format!("{store_url}\n"))
+            .with_context(|| format!("writing {}", bound.display()))?;
+    }
+    Ok(spool)
+}
+
+/// One line about the spool and the store, for progress and summaries.
+fn spool_line(s: &lantian::collect::SpoolSnapshot) -> String {
+    let mut line = if s.depth.records == 0 {
+        "spool empty".to_string()
+    } else {
+        format!(
+            "spool {} records ({:.1} MiB) pending, oldest reading {}",
+            s.depth.records,
+            s.depth.bytes as f64 / (1 << 20) as f64,
+            s.oldest
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default()
+        )
+    };
+    if s.full {
+        line.push_str(" — FULL, collectors paused");
+    }
+    if s.store_failing {
+        line.push_str(&format!(
+            "; store failing since {}: {}",
+            s.failing_since
+                .map(|t| t.format("%H:%M:%S UTC").to_string())
+                .unwrap_or_default(),
+            s.store_error.as_deref().unwrap_or("")
+        ));
+    }
+    line
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 mod backoff;
+pub mod forward;
 pub mod health;
 pub mod metrics;
 mod poller;
@@ -27,12 +28,14 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::compute::{IndexConfig, IndexStage};
 use crate::registry::Device;
-use crate::store::{Record, Store, StoreError};
+use crate::store::spool::Spool;
+use crate::store::{Record, Store};
 use health::HealthBoard;
 use metrics::LatencyHistogram;
 use poller::{Connection, PolledDevice, Shared};
-use sink::{SinkStats, StoreSink};
+use sink::{SinkError, SinkStats, StoreSink};
 
+pub use forward::{SpoolConfig, SpoolSnapshot, SpoolStatus};
 pub use read::{Block, ReadError, Sample, interpret, read_plan};
 pub use transport::{Link, connect};
 
@@ -146,16 +149,24 @@ impl Collector {
     }
 }
 
-/// Collectors wired to a store, with the index stage after each write: the collect → store →
-/// compute part of the pipeline.
+/// Bound of the in-memory spool [`Pipeline::start`] uses.
+pub const MEMORY_SPOOL_BYTES: u64 = 64 << 20;
+
+/// Collectors wired to a store through a spool, with the index stage after each write: the
+/// collect → spool → store → compute part of the pipeline.
 pub struct Pipeline {
     /// The running collectors (health and latency are readable while running).
     pub collector: Collector,
+    /// Spool depth, oldest pending reading and the store's state, live.
+    pub spool: SpoolStatus,
     sink: StoreSink,
 }
 
 impl Pipeline {
-    /// Starts collecting `devices` into `store`, computing indices with `index`.
+    /// Starts collecting `devices` into `store`, computing indices with `index`, through an
+    /// in-memory spool of [`MEMORY_SPOOL_BYTES`] (outages of the store are ridden out, but
+    /// what is pending dies with the process). Use [`Pipeline::start_spooled`] for a durable
+    /// spool.
     pub fn start(
         devices: &[Device],
         clock: Clock,
@@ -163,15 +174,51 @@ impl Pipeline {
         index: IndexConfig,
         store: Box<dyn Store>,
     ) -> Pipeline {
+        let spool = Spool::memory(MEMORY_SPOOL_BYTES);
+        Self::start_spooled(
+            devices,
+            clock,
+            config,
+            index,
+            store,
+            spool,
+            &SpoolConfig::default(),
+        )
+    }
+
+    /// Starts collecting `devices` into `store` through `spool` (write-ahead: every batch is
+    /// appended to it before the store sees it). Entries an earlier run left in `spool` are
+    /// replayed into the store first.
+    pub fn start_spooled(
+        devices: &[Device],
+        clock: Clock,
+        config: CollectorConfig,
+        index: IndexConfig,
+        store: Box<dyn Store>,
+        spool: Spool,
+        spool_config: &SpoolConfig,
+    ) -> Pipeline {
         // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
         let (tx, rx) = mpsc::channel(4096);
         let collector = Collector::start(devices, clock, config, tx);
-        let sink = StoreSink::spawn(store, IndexStage::new(index), rx, collector.health.clone());
-        Pipeline { collector, sink }
+        let sink = StoreSink::spawn(
+            store,
+            IndexStage::new(index),
+            spool,
+            spool_config,
+            rx,
+            collector.health.clone(),
+        );
+        Pipeline {
+            collector,
+            spool: sink.status().clone(),
+            sink,
+        }
     }
 
-    /// Stops the collectors, writes everything they produced, and returns what was written.
-    pub async fn stop(self) -> Result<SinkStats, StoreError> {
+    /// Stops the collectors, spools everything they produced, forwards what the store takes
+    /// (see [`SpoolConfig::drain_timeout`]) and returns what was done.
+    pub async fn stop(self) -> Result<SinkStats, SinkError> {
         self.collector.stop().await;
         self.sink.join().await
     }

@@ -1,158 +1,200 @@
 //! The store sink: the one writer that turns the collectors' record batches into store
-//! transactions, and snapshots device health.
+//! transactions, through the spool (store-and-forward), and snapshots device health.
 //!
-//! It groups batches into larger transactions (up to [`MAX_BATCH`] records, or whatever
-//! arrived within [`FLUSH_EVERY`] of real time), and never drops a record: a failed write is
-//! retried with back-off; when it keeps failing the sink stops with the error, and the records
-//! of the failed transaction are not marked as written.
+//! It groups batches (up to [`MAX_BATCH`] records, or whatever arrived within
+//! [`FLUSH_EVERY`] of real time) and appends each group to the [`Spool`] first — once
+//! `append` returns, the group survives a kill -9. The [forwarder](super::forward) then
+//! writes it to the store, runs the index stage and acknowledges it; a failing or slow store
+//! only makes the spool grow, and the backlog is replayed in order when it recovers.
+//!
+//! What a kill -9 can lose: batches still in the channel or in the current group (≤ 250 ms
+//! of records), never an appended one.
+//!
+//! When the spool is full the sink keeps the group in memory and stops taking batches; the
+//! collectors then wait on the channel (back-pressure) and the delay shows as skipped polls.
+//! Nothing is dropped.
 
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use super::forward::{Forwarder, SpoolConfig, SpoolStatus, Target};
 use super::health::HealthBoard;
 use crate::compute::IndexStage;
-use crate::store::{DeviceHealth, Record, Store, StoreError};
+use crate::store::spool::{Spool, SpoolError};
+use crate::store::{Record, Store, StoreError};
 
-/// Largest transaction the sink builds.
+/// Largest group the sink spools (and the forwarder writes) as one entry.
 pub const MAX_BATCH: usize = 20_000;
-/// Longest a record waits in the sink before it is written (real time).
+/// Longest a record waits in the sink before it is spooled (real time).
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// How often device health is written (real time).
 pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
 
+/// Errors that end the sink.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The store failed in a way the sink does not retry.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The spool failed (an I/O error or damage): batches could not be made durable.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    /// A memory spool still held records when the sink had to stop: they are lost.
+    #[error(
+        "{records} records could not be written before stopping (no spool directory): {last_error}"
+    )]
+    Undelivered {
+        /// Records lost.
+        records: u64,
+        /// The store's last error.
+        last_error: String,
+    },
+}
+
 /// What the sink did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SinkStats {
-    /// Records written.
+    /// Records written to the store (replayed ones included).
     pub records: u64,
-    /// Transactions committed.
+    /// Store transactions committed.
     pub transactions: u64,
     /// Index records (hourly and daily AQI) computed and written.
     pub indices: u64,
-}
-
-/// The store and the stages that follow each write, moved to the blocking pool for each
-/// flush.
-struct Writer {
-    store: Box<dyn Store>,
-    stage: IndexStage,
-    stats: SinkStats,
-}
-
-impl Writer {
-    /// Writes `batch` (then clears it), updates the indices it touches, and stores `health`.
-    fn flush(
-        &mut self,
-        batch: &mut Vec<Record>,
-        health: Option<Vec<DeviceHealth>>,
-    ) -> Result<(), StoreError> {
-        write_all(self.store.as_mut(), batch, &mut self.stats)?;
-        self.stats.indices += self.stage.update(self.store.as_mut(), batch)? as u64;
-        batch.clear();
-        if let Some(h) = health {
-            self.store.put_health(&h)?;
-        }
-        Ok(())
-    }
+    /// Records appended to the spool by this run.
+    pub spooled: u64,
+    /// Records written that an earlier run had left in the spool.
+    pub replayed: u64,
+    /// Failed store calls (each retried later).
+    pub store_failures: u64,
+    /// Records left in the spool at the end (the store was failing; sent on the next start).
+    pub left_in_spool: u64,
 }
 
 /// A running sink.
 pub struct StoreSink {
-    task: tokio::task::JoinHandle<Result<SinkStats, StoreError>>,
+    task: tokio::task::JoinHandle<Result<SinkStats, SinkError>>,
+    status: SpoolStatus,
 }
 
 impl StoreSink {
-    /// Starts writing what arrives on `records` into `store`; health from `health` is written
-    /// every [`HEALTH_EVERY`] and once more at the end. The sink ends when every sender of
-    /// `records` is dropped and the last batch is written. Store calls run on tokio's blocking
-    /// pool, one at a time.
+    /// Starts spooling what arrives on `records` and forwarding it into `store`; health from
+    /// `health` is written every [`HEALTH_EVERY`] and once more at the end. The sink ends when
+    /// every sender of `records` is dropped and the last batch is spooled and either written
+    /// or, with a durable spool and a failing store, left in the spool after
+    /// [`SpoolConfig::drain_timeout`].
     pub fn spawn(
         store: Box<dyn Store>,
         stage: IndexStage,
+        spool: Spool,
+        config: &SpoolConfig,
         mut records: mpsc::Receiver<Vec<Record>>,
         health: HealthBoard,
     ) -> StoreSink {
+        let status = SpoolStatus::default();
+        let target = Target {
+            store,
+            stage,
+            health,
+        };
+        let forwarder =
+            std::sync::Arc::new(Forwarder::start(spool, target, config, status.clone()));
+        let drain_timeout = config.drain_timeout;
         let task = tokio::spawn(async move {
-            let mut writer = Some(Writer {
-                store,
-                stage,
-                stats: SinkStats::default(),
-            });
+            let mut stats = SinkStats::default();
             let mut pending: Vec<Record> = Vec::with_capacity(MAX_BATCH);
             let mut flush = tokio::time::interval(FLUSH_EVERY);
-            let mut last_health = Instant::now();
             let mut last_flush = Instant::now();
             let mut open = true;
-            while open {
+            let mut full = false;
+            let mut closed_at = None;
+            let result = loop {
                 tokio::select! {
-                    batch = records.recv() => match batch {
+                    batch = records.recv(), if open && !full => match batch {
                         Some(batch) => pending.extend(batch),
-                        None => open = false,
+                        None => {
+                            open = false;
+                            closed_at = Some(Instant::now());
+                        }
                     },
                     _ = flush.tick() => {}
                 }
                 let due = pending.len() >= MAX_BATCH
-                    || (!pending.is_empty() && last_flush.elapsed() >= FLUSH_EVERY)
-                    || !open;
-                let health_due = last_health.elapsed() >= HEALTH_EVERY || !open;
-                if due || health_due {
-                    let snapshot = health_due.then(|| health.snapshot());
-                    let mut w = writer.take().expect("writer present");
-                    let mut batch = std::mem::take(&mut pending);
-                    let (w, batch, result) = tokio::task::spawn_blocking(move || {
-                        let result = w.flush(&mut batch, snapshot);
-                        (w, batch, result)
+                    || (!pending.is_empty() && (last_flush.elapsed() >= FLUSH_EVERY || !open));
+                if due {
+                    let f = forwarder.clone();
+                    let batch = std::mem::take(&mut pending);
+                    let (batch, appended, result) = tokio::task::spawn_blocking(move || {
+                        let (appended, result) = f.append(&batch);
+                        (batch, appended, result)
                     })
                     .await
-                    .expect("store write task");
-                    result?;
-                    writer = Some(w);
+                    .expect("spool append task");
                     pending = batch;
-                    last_flush = Instant::now();
-                    if health_due {
-                        last_health = Instant::now();
+                    stats.spooled += appended as u64;
+                    pending.drain(..appended);
+                    match result {
+                        Ok(()) => {
+                            last_flush = Instant::now();
+                            if full {
+                                full = false;
+                                forwarder.status().set_full(false);
+                                tracing::info!("spool has room again; taking batches");
+                            }
+                        }
+                        Err(SpoolError::Full { .. })
+                            if closed_at.is_some_and(|t| t.elapsed() >= drain_timeout) =>
+                        {
+                            break Err(SinkError::Undelivered {
+                                records: pending.len() as u64,
+                                last_error: "spool full while stopping".into(),
+                            });
+                        }
+                        Err(e @ SpoolError::Full { .. }) => {
+                            if !full {
+                                tracing::error!(
+                                    "{e}; holding {} records and pausing the collectors until \
+                                     the store takes the backlog",
+                                    pending.len()
+                                );
+                                full = true;
+                                forwarder.status().set_full(true);
+                            }
+                        }
+                        Err(e) => break Err(e.into()),
                     }
                 }
-            }
-            Ok(writer.expect("writer present").stats)
+                if !open && pending.is_empty() {
+                    forwarder.status().set_draining();
+                    break Ok(());
+                }
+            };
+            let forwarder = std::sync::Arc::into_inner(forwarder).expect("sole owner");
+            let (forwarded, left) = tokio::task::spawn_blocking(move || forwarder.finish())
+                .await
+                .expect("forwarder join task");
+            result?;
+            let f = forwarded?;
+            stats.records = f.records;
+            stats.transactions = f.transactions;
+            stats.indices = f.indices;
+            stats.replayed = f.replayed;
+            stats.store_failures = f.store_failures;
+            stats.left_in_spool = left.records;
+            Ok(stats)
         });
-        StoreSink { task }
+        StoreSink { task, status }
+    }
+
+    /// The live spool and store status.
+    pub fn status(&self) -> &SpoolStatus {
+        &self.status
     }
 
     /// Waits for the sink to finish (after all senders are dropped).
-    pub async fn join(self) -> Result<SinkStats, StoreError> {
+    pub async fn join(self) -> Result<SinkStats, SinkError> {
         self.task
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-    }
-}
-
-/// Writes `pending`, retrying a failed transaction a few times with back-off.
-fn write_all(
-    store: &mut dyn Store,
-    pending: &[Record],
-    stats: &mut SinkStats,
-) -> Result<(), StoreError> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let mut delay = Duration::from_millis(50);
-    let mut attempts = 0;
-    loop {
-        match store.write(pending) {
-            Ok(n) => {
-                stats.records += n as u64;
-                stats.transactions += 1;
-                return Ok(());
-            }
-            Err(e) if attempts < 5 => {
-                tracing::warn!("store write failed, retrying in {delay:?}: {e}");
-                std::thread::sleep(delay);
-                delay *= 2;
-                attempts += 1;
-            }
-            Err(e) => return Err(e),
-        }
     }
 }

@@ -6,7 +6,9 @@
 //! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device.
 
 pub mod influx;
+pub mod migrate;
 mod record;
+pub mod spool;
 pub mod sqlite;
 
 use std::path::PathBuf;

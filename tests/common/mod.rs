@@ -3,5 +3,6 @@
 
 pub mod harness;
 pub mod peers;
+pub mod recording_store;
 pub mod store_conformance;
 pub mod tsdb;

@@ -1,0 +1,70 @@
+//! `lantian migrate`: copy history from one store to another.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lantian::store::migrate::{MigrateOptions, migrate};
+use lantian::store::{self, Resolution};
+
+/// Options of `lantian migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The store to copy from (e.g. `sqlite:old.db`).
+    #[arg(long, value_name = "STORE")]
+    from: String,
+    /// The store to copy into (e.g. `influx+http://127.0.0.1:8086?db=lantian`).
+    #[arg(long, value_name = "STORE")]
+    to: String,
+    /// Only readings and indices at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    from_time: Option<DateTime<Utc>>,
+    /// Only readings and indices before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    to_time: Option<DateTime<Utc>>,
+}
+
+/// Copies and prints what was copied.
+pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.from != args.to, "--from and --to name the same store");
+    let source = store::open(&args.from).with_context(|| format!("opening {}", args.from))?;
+    let mut target = store::open(&args.to).with_context(|| format!("opening {}", args.to))?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>8} [{wide_bar}] {pos}/{len} readings ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let options = MigrateOptions {
+        from: args.from_time,
+        to: args.to_time,
+    };
+    let stats = migrate(source.as_ref(), target.as_mut(), &options, &mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        bar.set_message(p.resolution.code());
+    })
+    .with_context(|| format!("migrating {} → {}", args.from, args.to))?;
+    bar.finish_and_clear();
+    let per: Vec<String> = Resolution::ALL
+        .iter()
+        .zip(stats.records)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect();
+    println!(
+        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} device health entries",
+        args.from,
+        args.to,
+        stats.stations,
+        stats.total_records(),
+        if per.is_empty() {
+            "none".to_string()
+        } else {
+            per.join(", ")
+        },
+        stats.indices,
+        stats.health
+    );
+    Ok(())
+}

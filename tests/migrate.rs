@@ -1,0 +1,196 @@
+//! `lantian migrate` between two SQLite stores: everything arrives, a second run changes
+//! nothing, time ranges are honoured.
+
+mod common;
+
+use std::process::Command;
+
+use chrono::TimeDelta;
+use common::store_conformance::{at, rec};
+use lantian::aqi::Standard;
+use lantian::store::migrate::{MigrateOptions, migrate};
+use lantian::store::sqlite::SqliteStore;
+use lantian::store::{DeviceHealth, IndexRecord, Query, Resolution, StationInfo, Store};
+use lantian::units::Parameter;
+
+fn station(id: &str) -> StationInfo {
+    StationInfo {
+        id: id.into(),
+        name: format!("站{id}"),
+        name_en: id.into(),
+        district: "D".into(),
+        lat: Some(23.0),
+        lon: None,
+        time_zone: chrono_tz::Asia::Shanghai,
+    }
+}
+
+/// A source with samples, minutes over three days (and a gap of a month), hours over a
+/// year, days, indices and health.
+fn source(path: &std::path::Path) -> SqliteStore {
+    let mut s = SqliteStore::open(path).unwrap();
+    s.put_stations(&[station("A"), station("B")]).unwrap();
+    let mut records = Vec::new();
+    for st in ["A", "B"] {
+        for m in 0..3 * 24 * 60 {
+            records.push(rec(
+                st,
+                Parameter::Pm25,
+                Resolution::Minute,
+                m,
+                m as f64 * 0.25,
+            ));
+        }
+        for m in 0..30 {
+            // Minutes after a month's gap.
+            records.push(rec(
+                st,
+                Parameter::No2,
+                Resolution::Minute,
+                40 * 1440 + m,
+                1.0,
+            ));
+            records.push(rec(st, Parameter::Co, Resolution::Sample, m, f64::NAN));
+        }
+        for h in 0..365 * 24 {
+            records.push(rec(st, Parameter::O3, Resolution::Hour, -h * 60, h as f64));
+        }
+        for d in 0..20 {
+            records.push(rec(
+                st,
+                Parameter::Pm10,
+                Resolution::Day,
+                d * 1440,
+                d as f64,
+            ));
+        }
+    }
+    s.write(&records).unwrap();
+    let indices: Vec<IndexRecord> = (0..48)
+        .map(|h| IndexRecord {
+            station: "A".into(),
+            resolution: if h % 24 == 0 {
+                Resolution::Day
+            } else {
+                Resolution::Hour
+            },
+            time: at(h * 60 - 8 * 60),
+            standard: Standard::Hj633_2012,
+            aqi: Some(h as u32),
+            primary: vec![],
+            terms: [None; 7],
+        })
+        .collect();
+    s.write_indices(&indices).unwrap();
+    s.put_health(&[DeviceHealth::new("A-1", "A"), DeviceHealth::new("B-1", "B")])
+        .unwrap();
+    s
+}
+
+fn all(store: &dyn Store, resolution: Resolution) -> Vec<lantian::store::Record> {
+    store
+        .read(&Query {
+            stations: vec![],
+            parameters: vec![],
+            resolution,
+            from: at(0) - TimeDelta::days(800),
+            to: at(0) + TimeDelta::days(800),
+        })
+        .unwrap()
+}
+
+fn indices(store: &dyn Store, resolution: Resolution) -> Vec<IndexRecord> {
+    store
+        .read_indices(&Query {
+            stations: vec![],
+            parameters: vec![],
+            resolution,
+            from: at(0) - TimeDelta::days(800),
+            to: at(0) + TimeDelta::days(800),
+        })
+        .unwrap()
+}
+
+#[test]
+fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(&dir.path().join("a.db"));
+    let mut dst = SqliteStore::open(dir.path().join("b.db")).unwrap();
+    let mut calls = 0;
+    let stats = migrate(&src, &mut dst, &MigrateOptions::default(), &mut |p| {
+        calls += 1;
+        assert!(p.done <= p.total);
+    })
+    .unwrap();
+    assert!(calls > 10);
+    for (i, r) in Resolution::ALL.iter().enumerate() {
+        assert_eq!(dst.count(*r).unwrap(), src.count(*r).unwrap(), "{r}");
+        assert_eq!(stats.records[i], src.count(*r).unwrap(), "{r}");
+        let (a, b) = (all(&src, *r), all(&dst, *r));
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b).step_by(97) {
+            assert_eq!(x.value.to_bits(), y.value.to_bits());
+            assert_eq!(
+                (&x.station, x.parameter, x.time, x.flag, x.count),
+                (&y.station, y.parameter, y.time, y.flag, y.count)
+            );
+        }
+    }
+    for r in [Resolution::Hour, Resolution::Day] {
+        assert_eq!(indices(&dst, r), indices(&src, r), "{r} indices");
+    }
+    assert_eq!(stats.indices, 48);
+    assert_eq!(dst.stations().unwrap(), src.stations().unwrap());
+    assert_eq!(dst.health().unwrap(), src.health().unwrap());
+    assert_eq!(stats.health, 2);
+
+    // Again: same counts, same contents.
+    let again = migrate(&src, &mut dst, &MigrateOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(again, stats);
+    for r in Resolution::ALL {
+        assert_eq!(dst.count(r).unwrap(), src.count(r).unwrap());
+    }
+}
+
+#[test]
+fn a_time_range_limits_what_is_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(&dir.path().join("a.db"));
+    let mut dst = SqliteStore::open(dir.path().join("b.db")).unwrap();
+    let options = MigrateOptions {
+        from: Some(at(0)),
+        to: Some(at(24 * 60)),
+    };
+    migrate(&src, &mut dst, &options, &mut |_| {}).unwrap();
+    assert_eq!(dst.count(Resolution::Minute).unwrap(), 2 * 24 * 60);
+    assert_eq!(dst.count(Resolution::Hour).unwrap(), 2);
+    assert_eq!(dst.count(Resolution::Day).unwrap(), 2);
+}
+
+#[test]
+fn the_command_prints_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(source(&dir.path().join("a.db")));
+    let out = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .current_dir(dir.path())
+        .args([
+            "migrate",
+            "--from",
+            "sqlite:a.db",
+            "--to",
+            "sqlite:b.db",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("2 stations"), "{stdout}");
+    assert!(stdout.contains("48 index records"), "{stdout}");
+    let b = SqliteStore::open(dir.path().join("b.db")).unwrap();
+    assert_eq!(b.count(Resolution::Hour).unwrap(), 2 * 365 * 24);
+}
