@@ -1,6 +1,7 @@
 //! The scheduler: runs each job at its scheduled times on the shared clock, at most once per
 //! scheduled time, never two runs of one job at once, catching up missed times after downtime
-//! according to the job's policy, and recording every run.
+//! according to the job's policy, and recording every run in a [`RunLog`]: the store
+//! ([`StoreRunLog`]), where a restarted scheduler finds where each job left off, or memory.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::schedule::Schedule;
 use crate::clock::Clock;
+use crate::store::{JobOutcome, JobRun, Store};
 
 /// What to do with scheduled times that passed while the scheduler was down (or while a long
 /// run of the same job was still going).
@@ -28,43 +30,23 @@ pub enum CatchUp {
     All,
 }
 
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Succeeded, with the outputs it produced (file paths, counts…).
-    Succeeded(Vec<String>),
-    /// Failed, with the reason.
-    Failed(String),
-}
-
-/// One run of a job, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunRecord {
-    /// Job name.
-    pub job: String,
-    /// The scheduled time this run is for.
-    pub scheduled: DateTime<Utc>,
-    /// When it started (pipeline clock).
-    pub started: DateTime<Utc>,
-    /// When it ended (pipeline clock).
-    pub finished: DateTime<Utc>,
-    /// How it ended.
-    pub outcome: Outcome,
-}
-
 /// Where runs are recorded; the scheduler asks it where each job left off.
+///
+/// Recording and reading never fail from the scheduler's point of view: a log that cannot
+/// record a run reports the problem itself (see [`StoreRunLog`]).
 pub trait RunLog: Send {
-    /// The scheduled time of the job's latest recorded run.
+    /// The scheduled time of the job's latest recorded run (`None` when it never ran, or when
+    /// that is unknown: the job then starts from now, without catching up).
     fn last_scheduled(&self, job: &str) -> Option<DateTime<Utc>>;
     /// Records a finished run.
-    fn record(&mut self, run: RunRecord);
+    fn record(&mut self, run: &JobRun);
 }
 
 /// A run log in memory (tests, one-off runs).
 #[derive(Debug, Default)]
 pub struct MemoryRunLog {
     /// Every recorded run, in order.
-    pub runs: Vec<RunRecord>,
+    pub runs: Vec<JobRun>,
 }
 
 impl RunLog for MemoryRunLog {
@@ -76,8 +58,41 @@ impl RunLog for MemoryRunLog {
             .max()
     }
 
-    fn record(&mut self, run: RunRecord) {
-        self.runs.push(run);
+    fn record(&mut self, run: &JobRun) {
+        self.runs.push(run.clone());
+    }
+}
+
+/// The store as the run log: runs are kept with [`Store::record_job_run`], and a restarted
+/// scheduler resumes each job from its latest recorded scheduled time
+/// ([`Store::job_runs`]`(Some(job), 1)`).
+///
+/// Store errors are logged, never raised: a run that cannot be recorded has still happened,
+/// and a job whose last run cannot be read starts from now (no catch-up), as if new.
+pub struct StoreRunLog(pub Box<dyn Store>);
+
+impl RunLog for StoreRunLog {
+    fn last_scheduled(&self, job: &str) -> Option<DateTime<Utc>> {
+        match self.0.job_runs(Some(job), 1) {
+            Ok(runs) => runs.first().map(|r| r.scheduled),
+            Err(e) => {
+                tracing::error!(
+                    job,
+                    "cannot read where the job left off; starting from now, without catching up: {e}"
+                );
+                None
+            }
+        }
+    }
+
+    fn record(&mut self, run: &JobRun) {
+        if let Err(e) = self.0.record_job_run(run) {
+            tracing::error!(
+                job = %run.job,
+                scheduled = %run.scheduled,
+                "cannot record the run: {e}"
+            );
+        }
     }
 }
 
@@ -130,17 +145,17 @@ pub async fn run_once(
     scheduled: DateTime<Utc>,
     clock: &Clock,
     log: &Mutex<dyn RunLog>,
-) -> RunRecord {
+) -> JobRun {
     let started = clock.now();
     tracing::info!(job = %job.name, %scheduled, "job starts");
     let outcome = match (job.run)(scheduled).await {
-        Ok(outputs) => Outcome::Succeeded(outputs),
+        Ok(outputs) => JobOutcome::Succeeded(outputs),
         Err(reason) => {
             tracing::error!(job = %job.name, %scheduled, "job failed: {reason}");
-            Outcome::Failed(reason)
+            JobOutcome::Failed(reason)
         }
     };
-    let record = RunRecord {
+    let record = JobRun {
         job: job.name.clone(),
         scheduled,
         started,
@@ -149,7 +164,7 @@ pub async fn run_once(
     };
     log.lock()
         .unwrap_or_else(|e| e.into_inner())
-        .record(record.clone());
+        .record(&record);
     record
 }
 
@@ -256,7 +271,7 @@ mod tests {
         );
         assert_eq!(
             runs[1].outcome,
-            Outcome::Succeeded(vec!["report-202701010000".into()])
+            JobOutcome::Succeeded(vec!["report-202701010000".into()])
         );
         assert_eq!(max.load(Ordering::SeqCst), 1);
     }
@@ -267,12 +282,12 @@ mod tests {
             let clock = Clock::scaled(utc("2026-03-04T12:00:00Z"), 3600.0);
             let mut memory = MemoryRunLog::default();
             // Last run for 2026-03-01 08:00 local; down until 03-04 12:00 UTC: 02, 03, 04 missed.
-            memory.record(RunRecord {
+            memory.record(&JobRun {
                 job: "daily".into(),
                 scheduled: utc("2026-03-01T00:00:00Z"),
                 started: utc("2026-03-01T00:00:00Z"),
                 finished: utc("2026-03-01T00:00:01Z"),
-                outcome: Outcome::Succeeded(vec![]),
+                outcome: JobOutcome::Succeeded(vec![]),
             });
             let log = Arc::new(Mutex::new(memory));
             let (job, _, _) = counting("daily", "0 8 * * *", policy, Duration::ZERO);
@@ -320,5 +335,134 @@ mod tests {
             runs.iter()
                 .all(|r| r.finished - r.started >= TimeDelta::seconds(149))
         );
+    }
+
+    /// A daily 08:00 (Shanghai) job that remembers every scheduled time it was called for.
+    fn remembering(calls: &Arc<Mutex<Vec<DateTime<Utc>>>>) -> ScheduledJob {
+        let calls = calls.clone();
+        let run: JobFn = Arc::new(move |t| {
+            calls.lock().unwrap().push(t);
+            Box::pin(async move { Ok(vec![format!("日报 {}, PM2.5.csv", t.format("%m-%d"))]) })
+        });
+        ScheduledJob {
+            name: "daily".into(),
+            schedule: Schedule::parse("0 8 * * *", Shanghai).unwrap(),
+            catch_up: CatchUp::Latest,
+            run,
+        }
+    }
+
+    fn store_log(path: &std::path::Path) -> Arc<Mutex<StoreRunLog>> {
+        let store = crate::store::sqlite::SqliteStore::open(path).unwrap();
+        Arc::new(Mutex::new(StoreRunLog(Box::new(store))))
+    }
+
+    /// Runs the scheduler over the store at `path` from `from` to `until` (simulated).
+    async fn run_on_store(
+        path: &std::path::Path,
+        calls: &Arc<Mutex<Vec<DateTime<Utc>>>>,
+        from: &str,
+        until: &str,
+    ) {
+        let clock = Clock::scaled(utc(from), 3600.0);
+        let scheduler = Scheduler::start(vec![remembering(calls)], clock.clone(), store_log(path));
+        clock.sleep_until(utc(until)).await;
+        scheduler.stop().await;
+    }
+
+    fn scheduled_in_store(path: &std::path::Path) -> Vec<DateTime<Utc>> {
+        let store = crate::store::sqlite::SqliteStore::open(path).unwrap();
+        let runs = store.job_runs(Some("daily"), 100).unwrap();
+        runs.iter().map(|r| r.scheduled).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_store_records_runs_and_a_restart_resumes_from_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        let calls = Arc::new(Mutex::new(Vec::new()));
+
+        run_on_store(
+            &path,
+            &calls,
+            "2026-03-01T12:00:00Z",
+            "2026-03-03T12:00:00Z",
+        )
+        .await;
+        let store = crate::store::sqlite::SqliteStore::open(&path).unwrap();
+        let runs = store.job_runs(None, 100).unwrap();
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[0].scheduled, utc("2026-03-03T00:00:00Z"));
+        assert_eq!(runs[1].scheduled, utc("2026-03-02T00:00:00Z"));
+        assert_eq!(
+            runs[0].outcome,
+            JobOutcome::Succeeded(vec!["日报 03-03, PM2.5.csv".into()])
+        );
+        assert!(
+            runs.iter()
+                .all(|r| r.started >= r.scheduled && r.finished >= r.started)
+        );
+        drop(store);
+
+        // Restarted the same day, after the day's run: nothing to do until the next morning.
+        run_on_store(
+            &path,
+            &calls,
+            "2026-03-03T12:00:00Z",
+            "2026-03-03T20:00:00Z",
+        )
+        .await;
+        assert_eq!(scheduled_in_store(&path).len(), 2);
+
+        // Down from 03-03 20:00 to 03-06 12:00: 04, 05 and 06 missed; Latest runs 06 only,
+        // then 07 on time.
+        run_on_store(
+            &path,
+            &calls,
+            "2026-03-06T12:00:00Z",
+            "2026-03-07T12:00:00Z",
+        )
+        .await;
+        let expected = [
+            utc("2026-03-07T00:00:00Z"),
+            utc("2026-03-06T00:00:00Z"),
+            utc("2026-03-03T00:00:00Z"),
+            utc("2026-03-02T00:00:00Z"),
+        ];
+        assert_eq!(scheduled_in_store(&path), expected);
+        let mut called = calls.lock().unwrap().clone();
+        called.reverse();
+        assert_eq!(called, expected, "each scheduled time ran once, in order");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn store_errors_are_logged_and_the_job_starts_from_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.db");
+        let log = store_log(&path);
+        log.lock().unwrap().record(&JobRun {
+            job: "daily".into(),
+            scheduled: utc("2026-03-01T00:00:00Z"),
+            started: utc("2026-03-01T00:00:00Z"),
+            finished: utc("2026-03-01T00:00:01Z"),
+            outcome: JobOutcome::Failed("no data".into()),
+        });
+        assert_eq!(
+            log.lock().unwrap().last_scheduled("daily"),
+            Some(utc("2026-03-01T00:00:00Z"))
+        );
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("DROP TABLE job_runs")
+            .unwrap();
+        assert_eq!(log.lock().unwrap().last_scheduled("daily"), None);
+
+        // Neither reading nor recording panics; the job runs from now (no catch-up).
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let clock = Clock::scaled(utc("2026-03-04T12:00:00Z"), 3600.0);
+        let scheduler = Scheduler::start(vec![remembering(&calls)], clock.clone(), log.clone());
+        clock.sleep_until(utc("2026-03-05T12:00:00Z")).await;
+        scheduler.stop().await;
+        assert_eq!(*calls.lock().unwrap(), [utc("2026-03-05T00:00:00Z")]);
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! A store holds [`Record`]s keyed by station, parameter, [`Resolution`] and time. Writes are
 //! idempotent: writing the same key again replaces the record, so a replay after a crash or an
-//! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device.
+//! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device, the
+//! [`StationInfo`] of every station, computed [`IndexRecord`]s, and the [`JobRun`]s of
+//! scheduled jobs (which the scheduler reads to resume where each job left off).
 
 pub mod influx;
 pub mod migrate;
@@ -16,7 +18,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 pub use record::{
-    DeviceHealth, IndexRecord, IndexTerm, Record, Resolution, StationId, StationInfo,
+    DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
+    StationInfo,
 };
 
 use crate::units::Parameter;
@@ -130,6 +133,16 @@ pub trait Store: Send {
     /// in `[query.from, query.to)`, ordered by station then time. `query.parameters` is
     /// ignored.
     fn read_indices(&self, query: &Query) -> Result<Vec<IndexRecord>, StoreError>;
+
+    /// Records a run of a scheduled job; a run with the key (`job`, `scheduled`, `started`)
+    /// of an existing one replaces it.
+    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError>;
+
+    /// At most `limit` recorded runs of `job` (all jobs when `None`), newest first: ordered by
+    /// `scheduled` descending, then `started` descending, then job name. So
+    /// `job_runs(Some(name), 1)` is the run of the latest scheduled time that ran (its latest
+    /// attempt).
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError>;
 }
 
 /// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`),

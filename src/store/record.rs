@@ -231,3 +231,30 @@ pub struct IndexRecord {
     /// O3 8-h); `None` when there was no valid concentration.
     pub terms: [Option<IndexTerm>; 7],
 }
+
+/// How a job run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Succeeded, with the outputs it produced (file paths, counts…), in order.
+    Succeeded(Vec<String>),
+    /// Failed, with the reason.
+    Failed(String),
+}
+
+/// One run of a scheduled job, as the store keeps it (see [`crate::jobs::scheduler`]).
+///
+/// Keyed by (`job`, `scheduled`, `started`): recording a run with the key of an existing one
+/// replaces it. Times are kept in milliseconds, like record times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRun {
+    /// Job name.
+    pub job: String,
+    /// The scheduled time this run is for.
+    pub scheduled: DateTime<Utc>,
+    /// When it started (pipeline clock).
+    pub started: DateTime<Utc>,
+    /// When it ended (pipeline clock).
+    pub finished: DateTime<Utc>,
+    /// How it ended.
+    pub outcome: JobOutcome,
+}

@@ -23,13 +23,17 @@ pub mod line_protocol;
 pub mod query;
 pub mod schema;
 
+use std::fmt::Write as _;
+
 use chrono::Utc;
 
 use self::client::{Client, MAX_BODY};
 use self::config::{Api, ConfigError, InfluxConfig};
 use self::query::{field_list, ident, literal, parse_response, push_any_of, time_range};
-use self::schema::{DEVICE_HEALTH, INDICES, READINGS, STATIONS};
-use super::{DeviceHealth, IndexRecord, Query, Record, Resolution, StationInfo, Store, StoreError};
+use self::schema::{DEVICE_HEALTH, INDICES, JOB_RUNS, READINGS, STATIONS};
+use super::{
+    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, StationInfo, Store, StoreError,
+};
 
 /// Errors of the InfluxDB store.
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +235,62 @@ impl InfluxStore {
         Ok(total)
     }
 
+    /// [`Store::job_runs`]. InfluxQL orders by time (= `started`) only, so the runs are sorted
+    /// here. To avoid reading a job's whole history for its latest runs, a first query finds
+    /// the `limit`-th greatest `scheduled` with `top()` and the second reads only the runs
+    /// scheduled at or after it (ties included, so the cut below is exact).
+    fn read_job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, InfluxError> {
+        /// Above this limit every run is read (`top()` keeps `limit` points in memory).
+        const TOP_LIMIT: usize = 10_000;
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let filter = match job {
+            Some(job) => format!(" WHERE {} = {}", ident("job"), literal(job)),
+            None => String::new(),
+        };
+        let mut q = format!(
+            "SELECT {} FROM {}{filter}",
+            field_list(&schema::JOB_RUN_FIELDS),
+            ident(JOB_RUNS)
+        );
+        if limit <= TOP_LIMIT {
+            let top = format!(
+                "SELECT top({}, {limit}) FROM {}{filter}",
+                ident("scheduled"),
+                ident(JOB_RUNS)
+            );
+            let series = self.select(&top)?;
+            let Some(s) = series.first() else {
+                return Ok(Vec::new());
+            };
+            let c = s.column("top")?;
+            let mut values = Vec::with_capacity(s.values.len());
+            for row in &s.values {
+                values.push(query::Row::new(s, row).at(c).i64()?);
+            }
+            if values.len() >= limit
+                && let Some(min) = values.iter().min()
+            {
+                q.push_str(if filter.is_empty() {
+                    " WHERE "
+                } else {
+                    " AND "
+                });
+                let _ = write!(q, "{} >= {min}", ident("scheduled"));
+            }
+        }
+        q.push_str(" GROUP BY \"job\"");
+        let mut runs = schema::decode_job_runs(&self.select(&q)?)?;
+        runs.sort_by(|a, b| {
+            (b.scheduled, b.started)
+                .cmp(&(a.scheduled, a.started))
+                .then_with(|| a.job.cmp(&b.job))
+        });
+        runs.truncate(limit);
+        Ok(runs)
+    }
+
     fn newest_per(&self, measurement: &str, fields: &[&str], tag: &str) -> String {
         format!(
             "SELECT {} FROM {} GROUP BY {} ORDER BY time DESC LIMIT 1",
@@ -341,6 +401,18 @@ impl Store for InfluxStore {
             .map_err(StoreError::from)?;
         out.sort_by(|a, b| a.station.cmp(&b.station));
         Ok(out)
+    }
+
+    /// Rejects an empty job name (InfluxDB has no empty tag values) and start times InfluxDB
+    /// cannot store (outside 1677–2262). See [`schema`] for runs starting in the same
+    /// millisecond.
+    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
+        self.send(std::slice::from_ref(run), schema::encode_job_run)?;
+        Ok(())
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
+        Ok(self.read_job_runs(job, limit)?)
     }
 }
 

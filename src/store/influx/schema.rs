@@ -1,9 +1,9 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
-//! Four measurements. Tags are the parts of the key that dashboards group by; everything
+//! Five measurements. Tags are the parts of the key that dashboards group by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
 //! readings (33 × 15 × 4 ≈ 2,000 for the demo network), stations × 2 for indices, one series
-//! per device and per station.
+//! per device, per station and per scheduled job.
 //!
 //! | measurement | tags | fields | time |
 //! |---|---|---|---|
@@ -11,6 +11,7 @@
 //! | `indices` | `station`, `resolution` (`1h`, `1d`) | `standard` (string, `hj633-2012`…), `aqi` (integer), `primary` (string, pollutant codes joined by `;`), and per term `so2`, `no2`, `pm10`, `pm25`, `co`, `o3_1h`, `o3_8h`: `<term>_c` (float), `<term>_iaqi` (integer), `<term>_n` (integer, valid hours) | the index's label time |
 //! | `device_health` | `device` | `station`, `status` (JSON array of names), `last_error`, `unset` (strings); `online` (boolean); `polls`, `successes`, `skipped`, `consecutive_failures`, `last_success`, `last_attempt`, `last_failure` (integers; times in unix ms); `last_latency_ms` (float) | the wall-clock minute of the write |
 //! | `stations` | `id` | `name`, `name_en`, `district`, `time_zone` (strings); `lat`, `lon` (floats, absent when unknown) | the wall-clock time of the write (ms, increasing per handle) |
+//! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string, JSON array of the outputs; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
 //!
 //! Times are written with millisecond precision (`precision=ms`): like the SQLite store,
 //! sub-millisecond parts are truncated and records less than a millisecond apart share a key.
@@ -26,8 +27,17 @@
 //! - `device_health`: `unset` lists (comma-separated) the optional fields that are `None`
 //!   (`last_success`, `last_attempt`, `last_failure`, `last_latency_ms`, `last_error`); those
 //!   are written as `-1` (or `""`) and read back as `None`.
+//! - `job_runs`: every point has all five fields (`outputs` and `error` both, one empty).
 //! - `readings`: every record has all three fields. NaN and ±∞ values cannot be stored in
 //!   InfluxDB and are rejected (the pipeline never produces them: a failed poll has no value).
+//!
+//! A [`JobRun`]'s key is (`job`, `scheduled`, `started`), but a point's is (`job`, time =
+//! `started`): two runs of one job that start in the same millisecond for *different*
+//! scheduled times share a point, and the one recorded last wins (SQLite keeps both). The
+//! scheduler runs one job's times one after another, so only runs shorter than a millisecond
+//! can meet, and the survivor is then the later scheduled time: where the job left off is
+//! still right. `scheduled` is a field, not a tag, so that a job is one series however long it
+//! has run.
 //!
 //! `stations` points are never rewritten in place: each put adds a point at a newer time and
 //! reads take the newest point per id, so an unknown `lat`/`lon` is simply absent. Health
@@ -48,7 +58,8 @@ use super::query::{Row, Series};
 use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
 use crate::store::{
-    DeviceHealth, IndexRecord, IndexTerm, Record, Resolution, StationId, StationInfo,
+    DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
+    StationInfo,
 };
 use crate::units::Parameter;
 
@@ -60,6 +71,8 @@ pub const INDICES: &str = "indices";
 pub const DEVICE_HEALTH: &str = "device_health";
 /// Measurement of [`StationInfo`]s.
 pub const STATIONS: &str = "stations";
+/// Measurement of [`JobRun`]s.
+pub const JOB_RUNS: &str = "job_runs";
 
 /// Placeholder for a missing integer or float.
 pub const NONE: i64 = -1;
@@ -88,6 +101,8 @@ pub const HEALTH_FIELDS: [&str; 13] = [
 ];
 /// Fields of `stations`.
 pub const STATION_FIELDS: [&str; 6] = ["name", "name_en", "district", "lat", "lon", "time_zone"];
+/// Fields of `job_runs`.
+pub const JOB_RUN_FIELDS: [&str; 5] = ["scheduled", "finished", "ok", "outputs", "error"];
 
 /// Fields of `indices`: `standard`, `aqi`, `primary`, then three per term.
 pub fn index_fields() -> Vec<String> {
@@ -267,6 +282,78 @@ pub fn encode_station(buf: &mut String, s: &StationInfo, stamp: i64) -> Result<(
         l.end(stamp)
     };
     line().map_err(|e| invalid(format!("station {}", s.id), e))
+}
+
+/// Appends the point of a job run to `buf`.
+pub fn encode_job_run(buf: &mut String, run: &JobRun) -> Result<(), InfluxError> {
+    let whose = || {
+        format!(
+            "run of job {:?} scheduled at {} started at {}",
+            run.job, run.scheduled, run.started
+        )
+    };
+    let ts = stamp(run.started, whose())?;
+    let (ok, outputs, error) = match &run.outcome {
+        JobOutcome::Succeeded(outputs) => {
+            let json = serde_json::to_string(outputs).map_err(|e| InfluxError::Invalid {
+                what: format!("{}: outputs: {e}", whose()),
+            })?;
+            (true, json, "")
+        }
+        JobOutcome::Failed(reason) => (false, "[]".to_string(), reason.as_str()),
+    };
+    let mut line = || -> Result<(), LineError> {
+        let mut l = Line::new(buf, JOB_RUNS)?;
+        l.tag("job", &run.job)?;
+        l.int("scheduled", run.scheduled.timestamp_millis())?
+            .int("finished", run.finished.timestamp_millis())?
+            .bool("ok", ok)?
+            .string("outputs", &outputs)?
+            .string("error", error)?;
+        l.end(ts)
+    };
+    line().map_err(|e| invalid(whose(), e))
+}
+
+/// Reads the series of a `job_runs` query (grouped by job), in no particular order.
+pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
+    let mut out = Vec::new();
+    for s in series {
+        let job = s.tag("job")?;
+        let t = s.column("time")?;
+        let cols = JOB_RUN_FIELDS
+            .map(|n| s.column(n))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in &s.values {
+            let row = Row::new(s, row);
+            let cell = |i: usize| row.at(cols[i]);
+            let millis = |i: usize| -> Result<DateTime<Utc>, InfluxError> {
+                let ms = cell(i).i64()?;
+                DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+                    corrupt(format!(
+                        "{} {ms} ms out of range ({job})",
+                        JOB_RUN_FIELDS[i]
+                    ))
+                })
+            };
+            let outcome = if cell(2).bool()? {
+                let outputs: Vec<String> = serde_json::from_str(cell(3).str()?)
+                    .map_err(|e| corrupt(format!("outputs of a run of {job}: {e}")))?;
+                JobOutcome::Succeeded(outputs)
+            } else {
+                JobOutcome::Failed(cell(4).str()?.to_string())
+            };
+            out.push(JobRun {
+                job: job.to_string(),
+                scheduled: millis(0)?,
+                started: row.at(t).millis()?,
+                finished: millis(1)?,
+                outcome,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Reads the series of a `readings` query (grouped by station and parameter) into `out`.

@@ -29,10 +29,16 @@
 //!   `<code>_iaqi` (`NULL` when it has none) and valid-hour count `<code>_n`; all three are
 //!   `NULL` when the term is absent. A NaN concentration is rejected.
 //! - an index `indices_by_time(resolution, time)`, for "every station at this hour" reads.
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 3`, checked on open.
+//! - `job_runs(job, scheduled, started, finished, ok, detail)`, primary key
+//!   `(job, scheduled, started)`, `WITHOUT ROWID`: the [`JobRun`]s of scheduled jobs. Times in
+//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`], whose `detail` is the list of
+//!   outputs, each *followed* by U+001F like `device_health.status` (outputs containing
+//!   U+001F are rejected), and 0 for [`JobOutcome::Failed`], whose `detail` is the reason.
+//!   "Where did this job leave off" is a backward seek on the primary key.
+//! - `meta(key, value)`: `application = lantian`, `schema_version = 4`, checked on open.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
-//! **3** adds `indices`. Opening an older file migrates it in place: the missing steps are
+//! **3** adds `indices`; **4** adds `job_runs`. Opening an older file migrates it in place: the missing steps are
 //! applied in order and `schema_version` set to the current one, all in one write transaction
 //! (steps only create tables, so the migration is cheap and safe on a live store). A file of a
 //! newer version is refused, as are files of other applications.
@@ -45,6 +51,7 @@
 
 mod health;
 mod indices;
+mod job_runs;
 mod readings;
 mod schema;
 mod stations;
@@ -58,7 +65,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
 
 use super::{
-    DeviceHealth, IndexRecord, Query, Record, Resolution, StationId, StationInfo, Store, StoreError,
+    DeviceHealth, IndexRecord, JobOutcome, JobRun, Query, Record, Resolution, StationId,
+    StationInfo, Store, StoreError,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -276,6 +284,15 @@ impl Store for SqliteStore {
 
     fn read_indices(&self, query: &Query) -> Result<Vec<IndexRecord>, StoreError> {
         indices::read(self, query)
+    }
+
+    /// Rejects outputs containing U+001F (the separator of the `detail` column).
+    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
+        job_runs::record(self, run)
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
+        job_runs::get(self, job, limit)
     }
 }
 

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{SqliteStore, StoreError, TxError};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const APPLICATION: &str = "lantian";
 
@@ -95,6 +95,22 @@ CREATE TABLE indices(
     PRIMARY KEY(station, resolution, time)
 ) WITHOUT ROWID;
 CREATE INDEX indices_by_time ON indices(resolution, time);
+",
+    },
+    Step {
+        version: 4,
+        what: "job_runs table",
+        tables: &["job_runs"],
+        sql: "
+CREATE TABLE job_runs(
+    job TEXT NOT NULL,
+    scheduled INTEGER NOT NULL,
+    started INTEGER NOT NULL,
+    finished INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY(job, scheduled, started)
+) WITHOUT ROWID;
 ",
     },
 ];

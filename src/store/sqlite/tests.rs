@@ -7,7 +7,7 @@ use super::readings::{FIRST_PAIR, LATEST_OF_PAIR, NEXT_PARAMETER, NEXT_STATION};
 use super::*;
 use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
-use crate::store::{IndexTerm, open};
+use crate::store::{IndexTerm, JobOutcome, JobRun, open};
 use crate::units::Parameter;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
@@ -247,6 +247,11 @@ fn older_files_are_migrated() {
         };
         store.write(std::slice::from_ref(&rec)).expect("write");
         store.put_stations(&[station("S0")]).expect("put");
+        let i0 = index("S0", Resolution::Hour, 0);
+        store
+            .write_indices(std::slice::from_ref(&i0))
+            .expect("write");
+        store.record_job_run(&job_run("daily", 0)).expect("record");
         drop(store);
         schema::downgrade(&path, from);
 
@@ -280,12 +285,24 @@ fn older_files_are_migrated() {
             from: t - chrono::TimeDelta::days(1),
             to: t + chrono::TimeDelta::days(1),
         };
-        assert!(store.read_indices(&q).expect("indices").is_empty());
+        let kept = if from >= 3 { vec![i0.clone()] } else { vec![] };
+        assert_eq!(
+            store.read_indices(&q).expect("indices"),
+            kept,
+            "from {from}"
+        );
         let i = index("S1", Resolution::Hour, 1);
         store
             .write_indices(std::slice::from_ref(&i))
             .expect("write");
-        assert_eq!(store.read_indices(&q).expect("indices"), [i]);
+        let mut all: Vec<_> = kept.into_iter().chain([i]).collect();
+        all.sort_by(|a, b| a.station.cmp(&b.station));
+        assert_eq!(store.read_indices(&q).expect("indices"), all);
+        // Versions before 4 had no job runs.
+        assert!(store.job_runs(None, 10).expect("runs").is_empty());
+        let run = job_run("daily", 1);
+        store.record_job_run(&run).expect("record");
+        assert_eq!(store.job_runs(Some("daily"), 10).expect("runs"), [run]);
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
@@ -293,7 +310,13 @@ fn older_files_are_migrated() {
 
 #[test]
 fn tables_of_later_versions_are_refused() {
-    for (version, table) in [(1, "stations"), (1, "indices"), (2, "indices")] {
+    for (version, table) in [
+        (1, "stations"),
+        (1, "indices"),
+        (2, "indices"),
+        (1, "job_runs"),
+        (3, "job_runs"),
+    ] {
         let (_dir, path) = temp();
         drop(SqliteStore::open(&path).expect("open"));
         schema::downgrade(&path, version);
@@ -460,4 +483,77 @@ fn station_coordinates_and_zones_are_checked() {
     let err = store.stations().expect_err("bad zone");
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+}
+
+/// A successful run of `job` for `day` (days after 2025-01-01, 08:00 local = 00:00 UTC).
+fn job_run(job: &str, day: i64) -> JobRun {
+    let scheduled =
+        Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap() + chrono::TimeDelta::days(day);
+    JobRun {
+        job: job.to_string(),
+        scheduled,
+        started: scheduled + chrono::TimeDelta::seconds(2),
+        finished: scheduled + chrono::TimeDelta::seconds(5),
+        outcome: JobOutcome::Succeeded(vec![format!("report-{day}.pdf")]),
+    }
+}
+
+#[test]
+fn job_run_outputs_are_checked_and_corrupt_rows_named() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let bad = JobRun {
+        outcome: JobOutcome::Succeeded(vec!["a\u{1f}b".to_string()]),
+        ..job_run("daily", 0)
+    };
+    let err = store
+        .record_job_run(&bad)
+        .expect_err("separator in an output");
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("daily"), "{err}");
+    assert!(store.job_runs(None, 10).expect("runs").is_empty());
+
+    // An empty output and no outputs at all are told apart.
+    for outputs in [vec![], vec![String::new()], vec![String::new(), "x".into()]] {
+        let run = JobRun {
+            outcome: JobOutcome::Succeeded(outputs),
+            ..job_run("daily", 0)
+        };
+        store.record_job_run(&run).expect("record");
+        assert_eq!(store.job_runs(Some("daily"), 1).expect("runs"), [run]);
+    }
+
+    for (corruption, named) in [
+        ("detail = 'no terminator'", "no terminator"),
+        ("scheduled = 9223372036854775807", "out of range"),
+        ("detail = x'ff'", "expected text"),
+    ] {
+        let tx = store.conn.unchecked_transaction().expect("tx");
+        tx.execute(&format!("UPDATE job_runs SET {corruption}"), [])
+            .expect("corrupt");
+        let err = store.job_runs(None, 10).expect_err(corruption);
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains(named), "{corruption}: {err}");
+        drop(tx); // rolls back
+    }
+}
+
+#[test]
+fn the_last_run_of_a_job_is_a_primary_key_seek() {
+    let (_dir, path) = temp();
+    let store = SqliteStore::open(&path).expect("open");
+    let plan: Vec<String> = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", job_runs::SELECT_JOB))
+        .expect("plan")
+        .query_map(rusqlite::params![1, "daily"], |r| r.get::<_, String>(3))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let plan = plan.join("; ");
+    assert!(plan.contains("SEARCH job_runs USING PRIMARY KEY"), "{plan}");
+    assert!(
+        !plan.contains("TEMP B-TREE"),
+        "sorts instead of seeking: {plan}"
+    );
 }
