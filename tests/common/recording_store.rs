@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lantian::store::{
-    DeviceHealth, IndexRecord, Query, Record, Resolution, StationInfo, Store, StoreError,
+    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, StationInfo, Store, StoreError,
 };
 
 /// Batches written successfully, in the order of their commits.
@@ -78,5 +78,11 @@ impl Store for RecordingStore {
     }
     fn read_indices(&self, q: &Query) -> Result<Vec<IndexRecord>, StoreError> {
         self.inner.read_indices(q)
+    }
+    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
+        self.inner.record_job_run(run)
+    }
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
+        self.inner.job_runs(job, limit)
     }
 }
