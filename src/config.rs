@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::collect::CollectorConfig;
 use crate::compute::IndexConfig;
+use crate::report::ReportConfig;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,9 @@ pub struct Config {
     /// AQI settings (rule set override).
     #[serde(default)]
     pub aqi: IndexConfig,
+    /// Reports: output folder and language.
+    #[serde(default)]
+    pub report: ReportConfig,
 }
 
 fn default_registry() -> PathBuf {
@@ -71,6 +75,7 @@ impl Default for Config {
             scenario: default_scenario(),
             collect: CollectorConfig::default(),
             aqi: IndexConfig::default(),
+            report: ReportConfig::default(),
         }
     }
 }
@@ -89,6 +94,7 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         config.registry = base.join(&config.registry);
         config.scenario = base.join(&config.scenario);
+        config.report.out_dir = base.join(&config.report.out_dir);
         if let Some(rest) = config.store.strip_prefix("sqlite:")
             && !Path::new(rest).is_absolute()
         {
@@ -108,7 +114,7 @@ mod tests {
         let path = dir.path().join("lantian.toml");
         std::fs::write(
             &path,
-            "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n",
+            "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n[report]\nlang = \"en\"\n",
         )
         .unwrap();
         let config = Config::load(&path).unwrap();
@@ -121,6 +127,8 @@ mod tests {
             format!("sqlite:{}", dir.path().join("data/x.db").display())
         );
         assert_eq!(config.registry, dir.path().join("stations/dongguan.toml"));
+        assert_eq!(config.report.lang, crate::report::Lang::En);
+        assert_eq!(config.report.out_dir, dir.path().join("reports/out"));
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub trait Chart {
     /// Pixel size.
     fn size(&self) -> (u32, u32);
     /// Draws the chart with labels in `lang`.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang) -> DrawResult<DB>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang)
+    -> DrawResult<DB>;
 }
 
 /// Draws `chart` as an SVG string in `lang` and, when `png` is given, as a PNG file (English).
@@ -111,7 +112,7 @@ const POLLUTANT_COLOURS: [RGBColor; 6] = [
 /// Pixels for a label area wide enough for `names` at font size ~12.
 fn label_width<'a>(names: impl Iterator<Item = &'a str>) -> u32 {
     let w = names.map(UnicodeWidthStr::width).max().unwrap_or(4);
-    u32::try_from(w).unwrap_or(30).clamp(3, 30) * 7 + 12
+    u32::try_from(w).unwrap_or(30).clamp(3, 30) * 9 + 14
 }
 
 /// The 24-hour AQI curve of the network (hours 01–24, hour-ending) over the category bands,
@@ -136,7 +137,11 @@ impl Chart for AqiCurve {
         (960, 400)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang) -> DrawResult<DB> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        lang: Lang,
+    ) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let top = self
             .range
@@ -148,7 +153,7 @@ impl Chart for AqiCurve {
             .unwrap_or(0);
         let ymax = f64::from((top + 30).max(150).div_ceil(50) * 50);
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title.get(lang), font(20))
+            .caption(self.title.get(lang), font(24))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(52)
@@ -169,7 +174,7 @@ impl Chart for AqiCurve {
             chart.draw_series(std::iter::once(Text::new(
                 name.get(lang).to_string(),
                 (24.4, (lo + hi) / 2.0),
-                font(12)
+                font(15)
                     .color(&RGBColor(0x55, 0x55, 0x55))
                     .pos(Pos::new(HPos::Right, VPos::Center)),
             )))?;
@@ -189,8 +194,8 @@ impl Chart for AqiCurve {
             })
             .x_desc(self.axes[0].get(lang))
             .y_desc(self.axes[1].get(lang))
-            .label_style(font(13))
-            .axis_desc_style(font(14))
+            .label_style(font(16))
+            .axis_desc_style(font(17))
             .draw()?;
         chart
             .draw_series(self.range.iter().enumerate().filter_map(|(i, r)| {
@@ -223,9 +228,9 @@ impl Chart for AqiCurve {
         for run in runs.into_iter().filter(|r| !r.is_empty()) {
             let series = chart.draw_series(LineSeries::new(run, BLACK.stroke_width(2)))?;
             if first {
-                series
-                    .label(self.legend[0].get(lang))
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+                series.label(self.legend[0].get(lang)).legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
+                });
                 first = false;
             }
         }
@@ -249,7 +254,7 @@ impl Chart for AqiCurve {
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(0x99, 0x99, 0x99))
-            .label_font(font(12))
+            .label_font(font(15))
             .draw()?;
         Ok(())
     }
@@ -318,13 +323,16 @@ impl Chart for StationMap {
         (960, 640)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang) -> DrawResult<DB> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        lang: Lang,
+    ) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let (w, h) = self.size();
-        let ((x0, x1), (y0, y1)) =
-            self.extent((f64::from(w) - 90.0, f64::from(h) - 100.0));
+        let ((x0, x1), (y0, y1)) = self.extent((f64::from(w) - 90.0, f64::from(h) - 100.0));
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title.get(lang), font(20))
+            .caption(self.title.get(lang), font(24))
             .margin(12)
             .x_label_area_size(34)
             .y_label_area_size(56)
@@ -335,7 +343,7 @@ impl Chart for StationMap {
             .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
             .x_label_formatter(&|x| format!("{x:.2}°E"))
             .y_label_formatter(&|y| format!("{y:.2}°N"))
-            .label_style(font(12))
+            .label_style(font(15))
             .draw()?;
         let colour = |p: &MapPoint| p.aqi.map(|a| rgb(Category::from_aqi(a))).unwrap_or(GREY);
         // Worst last, so that it is drawn on top.
@@ -361,7 +369,7 @@ impl Chart for StationMap {
                     + Text::new(
                         label,
                         (12, 0),
-                        font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+                        font(15).pos(Pos::new(HPos::Left, VPos::Center)),
                     ),
             ))?;
         }
@@ -381,7 +389,7 @@ impl Chart for StationMap {
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(0x99, 0x99, 0x99))
-            .label_font(font(12))
+            .label_font(font(15))
             .draw()?;
         Ok(())
     }
@@ -416,16 +424,20 @@ impl Chart for RankingBars {
     const NAME: &'static str = "ranking";
     fn size(&self) -> (u32, u32) {
         let n = u32::try_from(self.rows.len()).unwrap_or(60);
-        (960, 110 + 22 * n.max(3))
+        (960, 120 + 26 * n.max(3))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang) -> DrawResult<DB> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        lang: Lang,
+    ) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let n = self.rows.len().max(1);
         let xmax = self.rows.iter().map(|r| r.total).fold(1.0f64, f64::max) * 1.12;
         let names: Vec<&str> = self.rows.iter().map(|r| r.name.get(lang)).collect();
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title.get(lang), font(20))
+            .caption(self.title.get(lang), font(24))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(label_width(names.iter().copied()))
@@ -437,14 +449,15 @@ impl Chart for RankingBars {
             .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
             .y_labels(n)
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(j) if *j < n => {
-                    names.get(row_of(*j)).map(|s| s.to_string()).unwrap_or_default()
-                }
+                SegmentValue::CenterOf(j) if *j < n => names
+                    .get(row_of(*j))
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
                 _ => String::new(),
             })
             .x_desc(self.axis.get(lang))
-            .label_style(font(12))
-            .axis_desc_style(font(13))
+            .label_style(font(15))
+            .axis_desc_style(font(16))
             .draw()?;
         for (k, colour) in POLLUTANT_COLOURS.iter().enumerate() {
             chart
@@ -462,13 +475,15 @@ impl Chart for RankingBars {
                     bar
                 }))?
                 .label(POLLUTANT_LABELS[k])
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled())
+                });
         }
         chart.draw_series(self.rows.iter().enumerate().map(|(i, r)| {
             Text::new(
                 format!("{:.2}", r.total),
                 (r.total + xmax * 0.008, SegmentValue::CenterOf(row_of(i))),
-                font(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                font(14).pos(Pos::new(HPos::Left, VPos::Center)),
             )
         }))?;
         chart
@@ -476,7 +491,7 @@ impl Chart for RankingBars {
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(0x99, 0x99, 0x99))
-            .label_font(font(12))
+            .label_font(font(15))
             .draw()?;
         Ok(())
     }
@@ -506,14 +521,23 @@ pub struct PollutantBars {
 impl Chart for PollutantBars {
     const NAME: &'static str = "pollutants";
     fn size(&self) -> (u32, u32) {
-        let n = self.panels.iter().map(|p| p.values.len()).max().unwrap_or(1);
+        let n = self
+            .panels
+            .iter()
+            .map(|p| p.values.len())
+            .max()
+            .unwrap_or(1);
         let n = u32::try_from(n).unwrap_or(40);
-        (960, 2 * (70 + 16 * n.max(4)) + 40)
+        (960, 2 * (80 + 18 * n.max(4)) + 50)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang) -> DrawResult<DB> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        lang: Lang,
+    ) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let root = root.titled(self.title.get(lang), font(20))?;
+        let root = root.titled(self.title.get(lang), font(24))?;
         for (area, panel) in root.split_evenly((2, 3)).iter().zip(&self.panels) {
             let n = panel.values.len().max(1);
             let top = panel
@@ -523,7 +547,7 @@ impl Chart for PollutantBars {
                 .fold(panel.limit, f64::max);
             let names: Vec<&str> = panel.values.iter().map(|v| v.0.get(lang)).collect();
             let mut chart = ChartBuilder::on(area)
-                .caption(panel.title.get(lang), font(14))
+                .caption(panel.title.get(lang), font(17))
                 .margin(6)
                 .x_label_area_size(22)
                 .y_label_area_size(label_width(names.iter().copied()).min(110))
@@ -541,7 +565,7 @@ impl Chart for PollutantBars {
                         .unwrap_or_default(),
                     _ => String::new(),
                 })
-                .label_style(font(10))
+                .label_style(font(12))
                 .draw()?;
             chart.draw_series(panel.values.iter().enumerate().filter_map(|(i, (_, v))| {
                 let v = (*v)?;
@@ -552,7 +576,10 @@ impl Chart for PollutantBars {
                     RGBColor(0x4F, 0x81, 0xBD)
                 };
                 let mut bar = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(j)), (v, SegmentValue::Exact(j + 1))],
+                    [
+                        (0.0, SegmentValue::Exact(j)),
+                        (v, SegmentValue::Exact(j + 1)),
+                    ],
                     colour.filled(),
                 );
                 bar.set_margin(2, 2, 0, 0);

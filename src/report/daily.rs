@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::figures::{EMPTY_DAY, network_zone, read_daily, term_index, utc_span};
 use super::ReportError;
+use super::figures::{EMPTY_DAY, network_zone, read_daily, term_index, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
 use crate::aqi::{Category, Pollutant as Term, Standard};
 use crate::assess::daily::hour_slot;
@@ -252,9 +252,16 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     // Stations of the day.
     let stats: Vec<DailyStats> = daily
         .iter()
-        .map(|r| r.as_ref().map(super::figures::day_stats).unwrap_or(EMPTY_DAY))
+        .map(|r| {
+            r.as_ref()
+                .map(super::figures::day_stats)
+                .unwrap_or(EMPTY_DAY)
+        })
         .collect();
-    let aqis: Vec<Option<u32>> = daily.iter().map(|r| r.as_ref().and_then(|r| r.aqi)).collect();
+    let aqis: Vec<Option<u32>> = daily
+        .iter()
+        .map(|r| r.as_ref().and_then(|r| r.aqi))
+        .collect();
     let ranks = competition_ranks(&aqis);
     let mut station_days: Vec<StationDay> = stations
         .iter()
@@ -263,7 +270,10 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
             info: info.clone(),
             rank: ranks[i],
             aqi: aqis[i],
-            primary: daily[i].as_ref().map(|r| r.primary.clone()).unwrap_or_default(),
+            primary: daily[i]
+                .as_ref()
+                .map(|r| r.primary.clone())
+                .unwrap_or_default(),
             values: stats[i].values,
             valid_hours: valid_hours[i],
             hourly: hourly_aqi_of[i],
@@ -291,7 +301,10 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     let network = group_day("network".into(), &all, rules);
     let mut by_district: BTreeMap<&str, Vec<&DailyStats>> = BTreeMap::new();
     for (info, s) in stations.iter().zip(&stats) {
-        by_district.entry(info.district.as_str()).or_default().push(s);
+        by_district
+            .entry(info.district.as_str())
+            .or_default()
+            .push(s);
     }
     let mut districts: Vec<GroupDay> = by_district
         .into_iter()
@@ -309,7 +322,8 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     let mut hourly = [None; 24];
     let mut hourly_range = [None; 24];
     for slot in 0..24 {
-        let mean = |k: usize| (counts[slot][k] > 0).then(|| sums[slot][k] / f64::from(counts[slot][k]));
+        let mean =
+            |k: usize| (counts[slot][k] > 0).then(|| sums[slot][k] / f64::from(counts[slot][k]));
         let input = HourlyInput {
             so2: mean(0),
             no2: mean(1),
@@ -350,8 +364,14 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
 
     let completeness = Completeness {
         stations: stations.len(),
-        reporting: valid_hours.iter().filter(|v| v.iter().any(|&n| n > 0)).count(),
-        complete: valid_hours.iter().filter(|v| v.iter().all(|&n| n >= 20)).count(),
+        reporting: valid_hours
+            .iter()
+            .filter(|v| v.iter().any(|&n| n > 0))
+            .count(),
+        complete: valid_hours
+            .iter()
+            .filter(|v| v.iter().all(|&n| n >= 20))
+            .count(),
         hours: valid_hours
             .iter()
             .flat_map(|v| v.iter())

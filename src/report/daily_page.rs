@@ -99,11 +99,12 @@ fn summary(f: &DailyFigures, lang: Lang) -> String {
             if let Some(i) = index {
                 s += &format!("综合指数为{}", fixed(Some(i), 2));
                 if let Some(c) = change {
-                    let dir = if c.difference > 0.0 { "上升" } else { "下降" };
-                    s += &format!(
-                        "，较去年同期{dir}{}",
-                        fixed(Some(c.difference.abs()), 2)
-                    );
+                    let dir = if c.difference > 0.0 {
+                        "上升"
+                    } else {
+                        "下降"
+                    };
+                    s += &format!("，较去年同期{dir}{}", fixed(Some(c.difference.abs()), 2));
                 }
                 s += "。";
             }
@@ -170,7 +171,12 @@ fn kpis(h: &mut Html, f: &DailyFigures, lang: Lang) {
     let kpi = |h: &mut Html, value: &str, label: &str, style: Option<String>| {
         let style = style.unwrap_or_default();
         h.open("div", &[("class", "kpi"), ("style", &style)]);
-        h.element("div", &[("class", "v")], value);
+        let class = if value.chars().count() > 6 {
+            "v t"
+        } else {
+            "v"
+        };
+        h.element("div", &[("class", class)], value);
         h.element("div", &[("class", "k")], label);
         h.close("div");
     };
@@ -188,7 +194,12 @@ fn kpis(h: &mut Html, f: &DailyFigures, lang: Lang) {
     };
     kpi(h, &aqi, t.network_aqi, style);
     kpi(h, &cat, t.category, None);
-    kpi(h, &lang.terms(&f.network.primary), t.primary_pollutant, None);
+    kpi(
+        h,
+        &lang.terms(&f.network.primary),
+        t.primary_pollutant,
+        None,
+    );
     kpi(
         h,
         &format!("{}/{}", f.completeness.reporting, f.completeness.stations),
@@ -404,7 +415,10 @@ pub(super) fn write(
         Cell::text(t.good_share),
         Cell::num(percent(share)),
         Cell::num(percent(prev_share)),
-        Cell::num(signed(share.zip(prev_share).map(|(a, b)| (a - b) * 100.0), 1) + lang.pick("个百分点", " pp")),
+        Cell::num(
+            signed(share.zip(prev_share).map(|(a, b)| (a - b) * 100.0), 1)
+                + lang.pick("个百分点", " pp"),
+        ),
     ]);
     let days = |s: &crate::assess::PeriodStats| format!("{}/{}", s.aqi.good, s.aqi.valid);
     y.push(vec![
@@ -424,13 +438,16 @@ pub(super) fn write(
         Cell::text(lang.pick("PM2.5 平均浓度（微克/立方米）", "PM2.5 mean (µg/m³)")),
         Cell::num(fixed(pm25(&ytd.stats), 0)),
         Cell::num(fixed(prev.and_then(pm25), 0)),
-        Cell::num(signed(pm25(&ytd.stats).zip(prev.and_then(pm25)).map(|(a, b)| a - b), 0)),
+        Cell::num(signed(
+            pm25(&ytd.stats)
+                .zip(prev.and_then(pm25))
+                .map(|(a, b)| a - b),
+            0,
+        )),
     ]);
     y.caption = Some(format!(
         "{} {} – {}",
-        t.period,
-        ytd.stats.range.first,
-        ytd.stats.range.last
+        t.period, ytd.stats.range.first, ytd.stats.range.last
     ));
     h.table(&y);
     h.end_section();
@@ -516,7 +533,11 @@ pub(super) fn write(
         ),
     });
     let mut inc = Table::new(&[t.station, "SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
-    for s in f.stations.iter().filter(|s| s.valid_hours.iter().any(|&n| n < 20)) {
+    for s in f
+        .stations
+        .iter()
+        .filter(|s| s.valid_hours.iter().any(|&n| n < 20))
+    {
         let mut row = vec![Cell::text(match lang {
             Lang::Zh => &s.info.name,
             Lang::En => &s.info.name_en,
@@ -527,7 +548,13 @@ pub(super) fn write(
         inc.push(row);
     }
     if !inc.rows.is_empty() {
-        inc.caption = Some(lang.pick("有效小时数不足20的站点", "Stations with fewer than 20 valid hours").to_string());
+        inc.caption = Some(
+            lang.pick(
+                "有效小时数不足20的站点",
+                "Stations with fewer than 20 valid hours",
+            )
+            .to_string(),
+        );
         h.table(&inc);
     }
     h.end_section();

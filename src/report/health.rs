@@ -17,10 +17,13 @@
 //!   the device, merged per device and flag.
 //! - **Stuck values**: the same valid value repeated for ≥ 30 consecutive minute values, or —
 //!   where a parameter has no minute data (imported hourly data) — ≥ 6 consecutive hourly
-//!   values. Thirty minutes of identical one-minute means do not happen with a working
-//!   analyzer's noise; hourly data are often published rounded to integers, so short hourly
-//!   repeats in clean air are normal and six hours is the threshold. Rain is not checked
-//!   (zero for hours is normal).
+//!   values, **and** at least three times as long as the longest repeat of that parameter at
+//!   the median other station of the network that day (when at least two other stations have
+//!   it). The second condition is needed because many instruments report coarse values that
+//!   repeat in normal operation: beta-attenuation PM monitors publish whole µg/m³ and update
+//!   slowly, pressure and temperature transmitters report 0.1 steps, so half an hour of the
+//!   same PM2.5 or pressure reading is normal, while an analyzer whose reading never repeats
+//!   elsewhere and freezes for hours is not. Rain is not checked (zero for hours is normal).
 //! - **Out of range**: values flagged `T`.
 //! - **Inconsistent**: hours with valid PM2.5 above valid PM10, or valid NO2 above valid NOx
 //!   (both µg/m³, NOx expressed as NO2) at the same station.
@@ -226,6 +229,15 @@ fn runs(times: &[DateTime<Utc>], step: TimeDelta) -> Vec<(DateTime<Utc>, DateTim
     out
 }
 
+/// The length of the longest run of identical consecutive valid values.
+fn longest_repeat(series: &[&Record]) -> usize {
+    stuck(series, 1)
+        .iter()
+        .map(|(a, b)| b - a + 1)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Stuck runs in one series (sorted by time): identical valid values ≥ `min` long.
 fn stuck(series: &[&Record], min: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -312,13 +324,34 @@ pub fn health_findings(
         }
     }
 
-    // Station-level checks.
+    // Station-level checks. The longest repeats of each parameter across the network set the
+    // stuck threshold (see the module docs).
+    let mut longest: BTreeMap<(Parameter, Resolution), Vec<(&str, usize)>> = BTreeMap::new();
+    for ((station, p, res), s) in &series {
+        longest
+            .entry((*p, *res))
+            .or_default()
+            .push((station, longest_repeat(s)));
+    }
     let mut checks = Vec::new();
     for ((station, p, res), s) in &series {
         let min = match res {
             Resolution::Minute => rules.stuck_minutes,
             _ if series.contains_key(&(station, *p, Resolution::Minute)) => continue,
             _ => rules.stuck_hours,
+        };
+        let mut others: Vec<usize> = longest
+            .get(&(*p, *res))
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| id != station)
+            .map(|x| x.1)
+            .collect();
+        others.sort_unstable();
+        let min = if others.len() >= 2 {
+            min.max(3 * others[others.len() / 2] + 1)
+        } else {
+            min
         };
         let step = res.period().unwrap_or_default();
         if *p != Parameter::Rain {
@@ -383,7 +416,8 @@ pub fn health_findings(
             }
         }
     }
-    checks.sort_by(|a, b| (a.kind, &a.station, a.parameter).cmp(&(b.kind, &b.station, b.parameter)));
+    checks
+        .sort_by(|a, b| (a.kind, &a.station, a.parameter).cmp(&(b.kind, &b.station, b.parameter)));
 
     // Per device: capture, flagged periods, uptime, score.
     let mut captures = Vec::new();
@@ -423,7 +457,11 @@ pub fn health_findings(
             .parameters
             .iter()
             .any(|p| series.contains_key(&(st, *p, Resolution::Minute)));
-        let res = if has_minutes { Resolution::Minute } else { Resolution::Hour };
+        let res = if has_minutes {
+            Resolution::Minute
+        } else {
+            Resolution::Hour
+        };
         let step = res.period().unwrap_or_default();
         let mut by_flag: BTreeMap<char, BTreeSet<DateTime<Utc>>> = BTreeMap::new();
         let mut delivered: BTreeSet<DateTime<Utc>> = BTreeSet::new();
@@ -448,7 +486,10 @@ pub fn health_findings(
         let uptime = any_record.then(|| delivered.len() as f64 / slots);
         let mut fault_minutes = 0u32;
         for (code, times) in &by_flag {
-            let flag = Flag::ALL.into_iter().find(|f| f.code() == *code).unwrap_or(Flag::Fault);
+            let flag = Flag::ALL
+                .into_iter()
+                .find(|f| f.code() == *code)
+                .unwrap_or(Flag::Fault);
             let times: Vec<DateTime<Utc>> = times.iter().copied().collect();
             for (a, b, n) in runs(&times, step) {
                 let minutes = n * if has_minutes { 1 } else { 60 };
@@ -489,16 +530,21 @@ pub fn health_findings(
             score += (10 + fault_minutes / 30).min(20);
             reasons.push(Reason::Fault(fault_minutes));
         }
+        // One reason per check and parameter, with the values (or hours) added up.
+        let mut found: BTreeMap<(CheckKind, Parameter), u32> = BTreeMap::new();
         for c in checks
             .iter()
             .filter(|c| c.station == spec.station && spec.parameters.contains(&c.parameter))
         {
-            score += match c.kind {
+            *found.entry((c.kind, c.parameter)).or_default() += c.count;
+        }
+        for ((kind, parameter), count) in found {
+            score += match kind {
                 CheckKind::Stuck => 25,
-                CheckKind::OutOfRange => (5 + c.count / 10).min(15),
-                CheckKind::Pm25AbovePm10 | CheckKind::No2AboveNox => (10 + c.count).min(20),
+                CheckKind::OutOfRange => (5 + count / 10).min(15),
+                CheckKind::Pm25AbovePm10 | CheckKind::No2AboveNox => (10 + count).min(20),
             };
-            reasons.push(Reason::Check(c.kind, c.parameter, c.count));
+            reasons.push(Reason::Check(kind, parameter, count));
         }
         days.push(DeviceDay {
             spec,
@@ -508,7 +554,11 @@ pub fn health_findings(
             reasons,
         });
     }
-    days.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.spec.id.cmp(&b.spec.id)));
+    days.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| a.spec.id.cmp(&b.spec.id))
+    });
     periods.sort_by(|a, b| (a.from, &a.device).cmp(&(b.from, &b.device)));
     Ok(HealthFindings {
         date,
@@ -548,7 +598,9 @@ mod tests {
         let refs: Vec<&Record> = v.iter().collect();
         assert!(stuck(&refs, 30).is_empty());
         assert_eq!(stuck(&refs, 29), [(11, 39)]);
-        let w: Vec<Record> = (1..=31).map(|m| rec(m, 1.0 + (m / 31) as f64, Flag::Normal)).collect();
+        let w: Vec<Record> = (1..=31)
+            .map(|m| rec(m, 1.0 + (m / 31) as f64, Flag::Normal))
+            .collect();
         let refs: Vec<&Record> = w.iter().collect();
         assert_eq!(stuck(&refs, 30), [(0, 29)]);
     }

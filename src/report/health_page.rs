@@ -52,11 +52,9 @@ fn reason(lang: Lang, r: &Reason) -> String {
             .replace("：", lang.pick("：", ": "))
         }
         Reason::Fault(m) => format!("{} {m} min", lang.pick("故障/报警", "fault/alarm")),
-        Reason::Status(bits) => format!(
-            "{} {}",
-            lang.pick("状态位", "status bits"),
-            bits.join(", ")
-        ),
+        Reason::Status(bits) => {
+            format!("{} {}", lang.pick("状态位", "status bits"), bits.join(", "))
+        }
         Reason::Check(kind, p, n) => format!("{} {} ({n})", check_name(lang, *kind), p.code()),
     }
 }
@@ -103,7 +101,10 @@ pub(super) fn write(
         .filter(|d| d.health.as_ref().is_some_and(|h| !h.online && h.polls > 0))
         .count();
     let low = f.captures.iter().filter(|c| !c.meets).count();
-    h.section("summary", t.summary.trim_start_matches(['一', '、', '1', '.', ' ']));
+    h.section(
+        "summary",
+        t.summary.trim_start_matches(['一', '、', '1', '.', ' ']),
+    );
     h.open("div", &[("class", "summary")]);
     h.p(&match lang {
         Lang::Zh => format!(
@@ -139,7 +140,7 @@ pub(super) fn write(
             Cell::text(&d.spec.id),
             Cell::text(station(&d.spec.station)),
             Cell::num(d.score.to_string()),
-            Cell::text(reasons.join(lang.pick("；", "; "))),
+            Cell::text(reasons.join(lang.pick("；", "; "))).class("wrap"),
         ]);
     }
     if v.rows.is_empty() {
@@ -173,24 +174,43 @@ pub(super) fn write(
                 Some(_) => t.no,
                 None => "—",
             }),
-            Cell::num(hlt.map(|h| percent(Some(h.success_ratio()))).unwrap_or_else(|| "—".into())),
-            Cell::text(hlt.and_then(|h| h.last_error.clone()).unwrap_or_default()),
+            Cell::num(
+                hlt.map(|h| percent(Some(h.success_ratio())))
+                    .unwrap_or_else(|| "—".into()),
+            ),
+            Cell::text(hlt.and_then(|h| h.last_error.clone()).unwrap_or_default()).class("wrap"),
         ]);
     }
     h.table(&u);
     h.end_section();
 
     h.section("capture", t.capture_section);
-    let mut c = Table::new(&[t.device, t.station, t.parameter, t.valid_hours, t.capture, t.meets_rule, t.flag]);
+    let mut c = Table::new(&[
+        t.device,
+        t.station,
+        t.parameter,
+        t.valid_hours,
+        t.capture,
+        t.meets_rule,
+        t.flag,
+    ]);
     for cap in &f.captures {
-        let flags: Vec<String> = cap.flagged.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+        let flags: Vec<String> = cap
+            .flagged
+            .iter()
+            .map(|(k, n)| format!("{k}×{n}"))
+            .collect();
         c.push(vec![
             Cell::text(&cap.device),
             Cell::text(station(&cap.station)),
             Cell::text(cap.parameter.code()),
             Cell::num(format!("{}/24", cap.valid_hours)),
             Cell::num(percent(Some(f64::from(cap.valid_hours) / 24.0))),
-            Cell::centre(if cap.meets { t.yes } else { t.no }).class(if cap.meets { "c" } else { "bad" }),
+            Cell::centre(if cap.meets { t.yes } else { t.no }).class(if cap.meets {
+                "c"
+            } else {
+                "bad"
+            }),
             Cell::text(flags.join(" ")),
         ]);
     }
@@ -217,12 +237,24 @@ pub(super) fn write(
     h.end_section();
 
     h.section("checks", t.checks);
-    let mut k = Table::new(&[t.check, t.station, t.parameter, t.from, t.to, t.duration, t.detail]);
+    let mut k = Table::new(&[
+        t.check,
+        t.station,
+        t.parameter,
+        t.from,
+        t.to,
+        t.duration,
+        t.detail,
+    ]);
     for x in &f.checks {
         let detail = match x.kind {
             CheckKind::Stuck => format!("{} {:.3}", lang.pick("恒值", "value"), x.value),
             CheckKind::OutOfRange => format!("{} {:.1}", lang.pick("末值", "last value"), x.value),
-            _ => format!("{} {:.1} µg/m³", lang.pick("最大差值", "largest excess"), x.value),
+            _ => format!(
+                "{} {:.1} µg/m³",
+                lang.pick("最大差值", "largest excess"),
+                x.value
+            ),
         };
         let count = match x.kind {
             CheckKind::Pm25AbovePm10 | CheckKind::No2AboveNox => format!("{} h", x.count),

@@ -23,12 +23,12 @@ pub const STYLE: &str = r#"
 html { background: #E8E8E8; }
 body { margin: 0; color: #111; font-size: 10.5pt; line-height: 1.55;
   font-family: "DejaVu Serif", "Times New Roman", "Noto Serif CJK SC", "Source Han Serif SC",
-    "Songti SC", "SimSun", serif; }
+    "Songti SC", "SimSun", "WenQuanYi Zen Hei", serif; }
 .page { width: 210mm; min-height: 297mm; margin: 8mm auto; padding: 14mm 15mm 16mm 15mm;
   background: #FFF; box-shadow: 0 0 4px rgba(0,0,0,.25); }
 h1, h2, h3, .masthead, th, .kpi, .meta, svg text, nav, .badge {
   font-family: "DejaVu Sans", "Helvetica Neue", Arial, "Noto Sans CJK SC", "Source Han Sans SC",
-    "PingFang SC", "Microsoft YaHei", "SimHei", sans-serif; }
+    "PingFang SC", "Microsoft YaHei", "SimHei", "WenQuanYi Zen Hei", sans-serif; }
 .masthead { text-align: center; color: var(--red); font-size: 22pt; font-weight: bold;
   letter-spacing: .08em; margin: 0 0 2mm 0; }
 .rule { border: 0; border-top: 2.5px solid var(--red); border-bottom: 0.8px solid var(--red);
@@ -46,12 +46,15 @@ p { margin: 1.5mm 0; text-align: justify; }
 .kpis { display: flex; gap: 3mm; margin: 2mm 0 3mm 0; flex-wrap: wrap; }
 .kpi { flex: 1 1 0; min-width: 32mm; border: 1px solid #CCC; padding: 2mm 3mm; text-align: center; }
 .kpi .v { font-size: 20pt; font-weight: bold; line-height: 1.2; }
+.kpi .v.t { font-size: 12.5pt; line-height: 1.35; padding: 1.6mm 0; }
 .kpi .k { font-size: 8.5pt; color: var(--muted); }
 table { width: 100%; border-collapse: collapse; margin: 2mm 0 3mm 0; font-size: 9pt;
   page-break-inside: auto; }
 caption { caption-side: top; text-align: left; font-size: 9pt; color: var(--muted);
   padding-bottom: 1mm; }
 th, td { border: 0.6px solid #999; padding: 0.8mm 1.6mm; vertical-align: middle; }
+td { white-space: nowrap; }
+td.wrap { white-space: normal; min-width: 40mm; }
 th { background: #E9E9E9; font-weight: bold; text-align: center; font-size: 8.5pt; }
 tr { page-break-inside: avoid; }
 tbody tr:nth-child(even) td { background-color: var(--band); }
@@ -337,7 +340,11 @@ impl Cell {
     /// A cell filled with an AQI category's colour (text in black or white for contrast).
     pub fn category(text: impl Into<String>, category: crate::aqi::Category) -> Cell {
         let c = category.colour();
-        let ink = if category.level() >= 4 { "#FFF" } else { "#000" };
+        let ink = if category.level() >= 4 {
+            "#FFF"
+        } else {
+            "#000"
+        };
         Cell {
             text: text.into(),
             class: Some("cat"),
@@ -487,9 +494,7 @@ pub fn check_well_formed(doc: &str) -> Result<(), NotWellFormed> {
                         && (ent.bytes().all(|c| c.is_ascii_alphanumeric())
                             || (ent.starts_with('#')
                                 && ent.len() > 1
-                                && ent[1..]
-                                    .bytes()
-                                    .all(|c| c.is_ascii_hexdigit() || c == b'x')))
+                                && ent[1..].bytes().all(|c| c.is_ascii_hexdigit() || c == b'x')))
                 });
                 if !ok {
                     return err(i, "bare `&` (not an entity)".into());

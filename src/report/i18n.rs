@@ -456,7 +456,7 @@ pub static ZH: Text = Text {
     yes: "是",
     no: "否",
     none_found: "未发现。",
-    health_method: "说明：数据获取率为有效小时（标记N）数除以24，每日不少于20个有效小时为有效日（HJ 663）。恒值：同一数值连续出现不少于30个分钟值或6个小时值；超量程为T标记；不一致为同一小时PM2.5大于PM10或NO2大于NOx（均以微克/立方米计，NOx以NO2计）。",
+    health_method: "说明：数据获取率为有效小时（标记N）数除以24，每日不少于20个有效小时为有效日（HJ 663）。恒值：同一数值连续出现不少于30个分钟值（无分钟数据时6个小时值），且长于全网其他站点同参数当日最长重复的3倍；超量程为T标记；不一致为同一小时PM2.5大于PM10或NO2大于NOx（均以微克/立方米计，NOx以NO2计）。",
     kind: "类型",
     report: "报告",
     files: "文件",
@@ -556,7 +556,7 @@ pub static EN: Text = Text {
     yes: "yes",
     no: "no",
     none_found: "None found.",
-    health_method: "Notes: data capture is valid hours (flag N) out of 24; a day needs at least 20 valid hours (HJ 663). Stuck: the same value for at least 30 consecutive minute values or 6 hourly values; out of range: flag T; inconsistent: PM2.5 above PM10 or NO2 above NOx (both µg/m³, NOx as NO2) in the same hour.",
+    health_method: "Notes: data capture is valid hours (flag N) out of 24; a day needs at least 20 valid hours (HJ 663). Stuck: the same value for at least 30 consecutive minute values (6 hourly values without minute data) and more than three times the longest repeat of that parameter at the median other station; out of range: flag T; inconsistent: PM2.5 above PM10 or NO2 above NOx (both µg/m³, NOx as NO2) in the same hour.",
     kind: "Kind",
     report: "Report",
     files: "Files",
@@ -574,7 +574,10 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
         assert_eq!(Lang::Zh.date(d), "2024年5月1日");
         assert_eq!(Lang::En.date(d), "1 May 2024");
-        assert_eq!(Lang::Zh.terms(&[Term::Pm25, Term::O3_8h]), "细颗粒物(PM2.5)、臭氧8小时");
+        assert_eq!(
+            Lang::Zh.terms(&[Term::Pm25, Term::O3_8h]),
+            "细颗粒物(PM2.5)、臭氧8小时"
+        );
         assert_eq!(Lang::En.terms(&[]), "—");
         assert_eq!(Bi::label(|t| t.aqi).get(Lang::En), "AQI");
     }

@@ -69,7 +69,11 @@ pub fn scan(dir: &Path) -> Result<Vec<Entry>, ReportError> {
         };
         let title = head
             .find("<title>")
-            .and_then(|s| head[s + 7..].find("</title>").map(|e| &head[s + 7..s + 7 + e]))
+            .and_then(|s| {
+                head[s + 7..]
+                    .find("</title>")
+                    .map(|e| &head[s + 7..s + 7 + e])
+            })
             .map(unescape)
             .unwrap_or_else(|| file.clone());
         let stem = file.trim_end_matches(".html");

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 
 use super::charts::{BarRow, Panel, PollutantBars, RankingBars, render};
 use super::daily::competition_ranks;
-use super::figures::{concentration, fixed, last_data_day, network_zone, percent, read_daily, signed};
+use super::figures::{
+    concentration, fixed, last_data_day, network_zone, percent, read_daily, signed,
+};
 use super::html::{Cell, Html, Table};
 use super::i18n::{Bi, Lang};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
@@ -115,7 +117,12 @@ pub fn ranking_figures(
     let last_ranks = competition_ranks(
         &rows
             .iter()
-            .map(|r| r.previous.as_ref().and_then(|p| p.index).and_then(|i| key(i.hundredths())))
+            .map(|r| {
+                r.previous
+                    .as_ref()
+                    .and_then(|p| p.index)
+                    .and_then(|i| key(i.hundredths()))
+            })
             .collect::<Vec<_>>(),
     );
     let pollutant_ranks = Pollutant::ALL.map(|p| {
@@ -221,7 +228,10 @@ impl RankingFigures {
             }
             rec.push(opt(s.total(), 2));
             for p in Pollutant::ALL {
-                rec.push(opt(s.concentrations[p.index()], if p == Pollutant::Co { 2 } else { 1 }));
+                rec.push(opt(
+                    s.concentrations[p.index()],
+                    if p == Pollutant::Co { 2 } else { 1 },
+                ));
             }
             let change = row.change();
             rec.extend([
@@ -241,7 +251,9 @@ impl RankingFigures {
             }
             w.write_record(&rec)?;
         }
-        let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
@@ -263,9 +275,11 @@ fn period_text(p: Period, lang: Lang) -> String {
             Some(e) => format!("{year}年1月1日至{}", lang.date(e)),
             None => format!("{year}年累计"),
         },
-        (Period::Month { year, month }, Lang::En) => chrono::NaiveDate::from_ymd_opt(year, month, 1)
-            .map(|d| d.format("%B %Y").to_string())
-            .unwrap_or_else(|| p.to_string()),
+        (Period::Month { year, month }, Lang::En) => {
+            chrono::NaiveDate::from_ymd_opt(year, month, 1)
+                .map(|d| d.format("%B %Y").to_string())
+                .unwrap_or_else(|| p.to_string())
+        }
         (Period::Quarter { year, quarter }, Lang::En) => format!("Q{quarter} {year}"),
         (Period::Year(y), Lang::En) => y.to_string(),
         (Period::YearToDate { year, end }, Lang::En) => match end {
@@ -276,7 +290,9 @@ fn period_text(p: Period, lang: Lang) -> String {
 }
 
 fn summary(f: &RankingFigures, lang: Lang) -> String {
-    let ranked: Vec<usize> = (0..f.rows.len()).filter(|&i| f.rows[i].rank.is_some()).collect();
+    let ranked: Vec<usize> = (0..f.rows.len())
+        .filter(|&i| f.rows[i].rank.is_some())
+        .collect();
     let name = |i: usize| f.names[i].get(lang).to_string();
     let total = |i: usize| fixed(f.rows[i].stats.total(), 2);
     let period = period_text(f.period, lang);
@@ -296,8 +312,14 @@ fn summary(f: &RankingFigures, lang: Lang) -> String {
         Lang::Zh => {
             let mut s = format!(
                 "{period}，参与排名的{}共{}个。综合指数最小（空气质量最好）的是{}（{}），最大的是{}（{}）。",
-                lang.pick("站点", "")
-                    .replace("站点", if f.by == GroupBy::District { "镇街" } else { "站点" }),
+                lang.pick("站点", "").replace(
+                    "站点",
+                    if f.by == GroupBy::District {
+                        "镇街"
+                    } else {
+                        "站点"
+                    }
+                ),
                 ranked.len(),
                 name(best),
                 total(best),
@@ -310,7 +332,11 @@ fn summary(f: &RankingFigures, lang: Lang) -> String {
             s
         }
         Lang::En => {
-            let what = if f.by == GroupBy::District { "towns" } else { "stations" };
+            let what = if f.by == GroupBy::District {
+                "towns"
+            } else {
+                "stations"
+            };
             let mut s = format!(
                 "In {period}, {} {what} were ranked. The lowest comprehensive index (best air) was {} ({}), the highest {} ({}).",
                 ranked.len(),
@@ -339,8 +365,16 @@ pub(super) fn write(
     let t = lang.text();
     let target = Target::new(cfg, f.stem())?;
     let by = lang.pick(
-        if f.by == GroupBy::District { "镇街" } else { "站点" },
-        if f.by == GroupBy::District { t.by_town } else { t.by_station },
+        if f.by == GroupBy::District {
+            "镇街"
+        } else {
+            "站点"
+        },
+        if f.by == GroupBy::District {
+            t.by_town
+        } else {
+            t.by_station
+        },
     );
     let period = period_text(f.period, lang);
     let title = format!("{network_name} {} {period} ({by})", t.ranking_title);
@@ -363,7 +397,10 @@ pub(super) fn write(
         &format!("{}：{previous}", t.last_year).replace("：", lang.pick("：", ": ")),
     );
 
-    h.section("summary", t.summary.trim_start_matches(['一', '、', '1', '.', ' ']));
+    h.section(
+        "summary",
+        t.summary.trim_start_matches(['一', '、', '1', '.', ' ']),
+    );
     h.open("div", &[("class", "summary")]);
     h.p(&summary(f, lang));
     h.close("div");
@@ -375,18 +412,33 @@ pub(super) fn write(
 
     // 1. The index table.
     h.section("index", t.index_table);
-    let name_col = if f.by == GroupBy::District { t.town } else { t.station };
+    let name_col = if f.by == GroupBy::District {
+        t.town
+    } else {
+        t.station
+    };
     let mut head: Vec<&str> = vec![t.rank, name_col];
     if f.by == GroupBy::Station {
         head.push(t.town);
     }
     head.extend(["SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
-    head.extend([t.comprehensive_index, t.valid_days, t.good_share, t.last_year, t.change, t.last_rank]);
+    head.extend([
+        t.comprehensive_index,
+        t.valid_days,
+        t.good_share,
+        t.last_year,
+        t.change,
+        t.last_rank,
+    ]);
     let mut table = Table::new(&head);
     for (i, row) in f.rows.iter().enumerate() {
         let s = &row.stats;
         let mut cells = vec![
-            Cell::centre(row.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::centre(
+                row.rank
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ),
             Cell::text(f.names[i].get(lang)),
         ];
         if f.by == GroupBy::Station {
@@ -413,13 +465,20 @@ pub(super) fn write(
             Cell::num(percent(s.good_share())),
             Cell::num(fixed(row.previous_total(), 2)),
             change_cell,
-            Cell::centre(f.last_ranks[i].map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::centre(
+                f.last_ranks[i]
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ),
         ]);
         table.push(cells);
     }
     table.caption = Some(format!(
         "{}；* {}",
-        lang.pick("分指数为各污染物评价浓度与二级标准之比", "Sub-indices are period concentrations over the Grade II limits"),
+        lang.pick(
+            "分指数为各污染物评价浓度与二级标准之比",
+            "Sub-indices are period concentrations over the Grade II limits"
+        ),
         t.insufficient
     ));
     h.table(&table);
@@ -437,8 +496,16 @@ pub(super) fn write(
         }
         let bars = RankingBars {
             title: Bi::new(
-                format!("{} {}", super::i18n::ZH.index_chart_title, period_text(f.period, Lang::Zh)),
-                format!("{} {}", super::i18n::EN.index_chart_title, period_text(f.period, Lang::En)),
+                format!(
+                    "{} {}",
+                    super::i18n::ZH.index_chart_title,
+                    period_text(f.period, Lang::Zh)
+                ),
+                format!(
+                    "{} {}",
+                    super::i18n::EN.index_chart_title,
+                    period_text(f.period, Lang::En)
+                ),
             ),
             rows: charted
                 .iter()
@@ -467,15 +534,20 @@ pub(super) fn write(
 
     // 3. Best and worst.
     h.section("best-worst", t.best_worst);
-    let ranked: Vec<usize> = (0..f.rows.len()).filter(|&i| f.rows[i].rank.is_some()).collect();
+    let ranked: Vec<usize> = (0..f.rows.len())
+        .filter(|&i| f.rows[i].rank.is_some())
+        .collect();
     let k = (ranked.len() / 2).clamp(1, 3).min(ranked.len());
-    let mut bw = Table::new(&[t.best, t.comprehensive_index, t.worst, t.comprehensive_index]);
+    let mut bw = Table::new(&[
+        t.best,
+        t.comprehensive_index,
+        t.worst,
+        t.comprehensive_index,
+    ]);
     for j in 0..k {
         let b = ranked[j];
         let w = ranked[ranked.len() - 1 - j];
-        let label = |i: usize| {
-            format!("{}. {}", f.rows[i].rank.unwrap_or(0), f.names[i].get(lang))
-        };
+        let label = |i: usize| format!("{}. {}", f.rows[i].rank.unwrap_or(0), f.names[i].get(lang));
         bw.push(vec![
             Cell::text(label(b)).class("good"),
             Cell::num(fixed(f.rows[b].stats.total(), 2)),
@@ -494,18 +566,29 @@ pub(super) fn write(
     h.section("pollutants", t.per_pollutant);
     let mut head: Vec<String> = vec![t.rank.to_string(), name_col.to_string()];
     for p in Pollutant::ALL {
-        let unit = if p == Pollutant::Co { "mg/m³" } else { "µg/m³" };
+        let unit = if p == Pollutant::Co {
+            "mg/m³"
+        } else {
+            "µg/m³"
+        };
         head.push(format!("{} ({unit})", lang.pollutant(p)));
         head.push(t.rank.to_string());
     }
     let mut pt = Table::new(&head);
     for (i, row) in f.rows.iter().enumerate() {
         let mut cells = vec![
-            Cell::centre(row.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::centre(
+                row.rank
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ),
             Cell::text(f.names[i].get(lang)),
         ];
         for p in Pollutant::ALL {
-            cells.push(Cell::num(concentration(p, row.stats.concentrations[p.index()])));
+            cells.push(Cell::num(concentration(
+                p,
+                row.stats.concentrations[p.index()],
+            )));
             cells.push(Cell::centre(
                 f.pollutant_ranks[p.index()][i]
                     .map(|r| r.to_string())
@@ -523,7 +606,11 @@ pub(super) fn write(
         let panels = Pollutant::ALL
             .iter()
             .map(|&p| {
-                let unit = if p == Pollutant::Co { "mg/m³" } else { "µg/m³" };
+                let unit = if p == Pollutant::Co {
+                    "mg/m³"
+                } else {
+                    "µg/m³"
+                };
                 Panel {
                     title: Bi::new(
                         format!("{} ({unit})", Lang::Zh.pollutant(p)),
@@ -532,7 +619,12 @@ pub(super) fn write(
                     limit: limits.of(p),
                     values: charted
                         .iter()
-                        .map(|&i| (f.names[i].clone(), f.rows[i].stats.concentrations[p.index()]))
+                        .map(|&i| {
+                            (
+                                f.names[i].clone(),
+                                f.rows[i].stats.concentrations[p.index()],
+                            )
+                        })
                         .collect(),
                 }
             })
