@@ -150,6 +150,16 @@ pub fn ranking_figures(
 }
 
 impl RankingFigures {
+    /// The name of row `i` in tables: station names in `lang`; districts as stored (the
+    /// English fallback of [`RankingFigures::names`] is for charts, whose PNGs have no CJK
+    /// glyphs).
+    pub fn table_name(&self, i: usize, lang: Lang) -> &str {
+        match self.by {
+            GroupBy::District => &self.rows[i].id,
+            _ => self.names[i].get(lang),
+        }
+    }
+
     /// The file stem: `ranking-2016-02-station`, `ranking-2016-ytd-2016-05-31-district`.
     pub fn stem(&self) -> String {
         let period = match self.period {
@@ -293,7 +303,7 @@ fn summary(f: &RankingFigures, lang: Lang) -> String {
     let ranked: Vec<usize> = (0..f.rows.len())
         .filter(|&i| f.rows[i].rank.is_some())
         .collect();
-    let name = |i: usize| f.names[i].get(lang).to_string();
+    let name = |i: usize| f.table_name(i, lang).to_string();
     let total = |i: usize| fixed(f.rows[i].stats.total(), 2);
     let period = period_text(f.period, lang);
     let (Some(&best), Some(&worst)) = (ranked.first(), ranked.last()) else {
@@ -439,7 +449,7 @@ pub(super) fn write(
                     .map(|r| r.to_string())
                     .unwrap_or_else(|| "—".into()),
             ),
-            Cell::text(f.names[i].get(lang)),
+            Cell::text(f.table_name(i, lang)),
         ];
         if f.by == GroupBy::Station {
             cells.push(Cell::text(&f.districts[i]));
@@ -547,7 +557,8 @@ pub(super) fn write(
     for j in 0..k {
         let b = ranked[j];
         let w = ranked[ranked.len() - 1 - j];
-        let label = |i: usize| format!("{}. {}", f.rows[i].rank.unwrap_or(0), f.names[i].get(lang));
+        let label =
+            |i: usize| format!("{}. {}", f.rows[i].rank.unwrap_or(0), f.table_name(i, lang));
         bw.push(vec![
             Cell::text(label(b)).class("good"),
             Cell::num(fixed(f.rows[b].stats.total(), 2)),
@@ -582,7 +593,7 @@ pub(super) fn write(
                     .map(|r| r.to_string())
                     .unwrap_or_else(|| "—".into()),
             ),
-            Cell::text(f.names[i].get(lang)),
+            Cell::text(f.table_name(i, lang)),
         ];
         for p in Pollutant::ALL {
             cells.push(Cell::num(concentration(

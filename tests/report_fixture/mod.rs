@@ -192,7 +192,7 @@ pub fn assert_png(path: &std::path::Path) {
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
     assert!(
-        info.width >= 400 && info.height >= 200,
+        info.width >= 400 && info.height >= 150,
         "{}: {}×{}",
         path.display(),
         info.width,
