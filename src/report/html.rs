@@ -443,10 +443,8 @@ pub fn check_well_formed(doc: &str) -> Result<(), NotWellFormed> {
                         (None, b'"' | b'\'') => quote = Some(c),
                         (None, b'>') => break,
                         (None, b'<') => return err(j, format!("`<` inside tag <{name}")),
-                        (None, b'=') => {
-                            if !matches!(b.get(j + 1), Some(b'"' | b'\'')) {
-                                return err(j, format!("unquoted attribute in <{name}"));
-                            }
+                        (None, b'=') if !matches!(b.get(j + 1), Some(b'"' | b'\'')) => {
+                            return err(j, format!("unquoted attribute in <{name}"));
                         }
                         _ => {}
                     }
