@@ -330,8 +330,11 @@ impl Chart for StationMap {
     ) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let (w, h) = self.size();
-        let ((x0, x1), (y0, y1)) = self.extent((f64::from(w) - 90.0, f64::from(h) - 100.0));
-        let mut chart = ChartBuilder::on(root)
+        let legend_width = 180;
+        let (plot, side) = root.split_horizontally(w - legend_width);
+        let ((x0, x1), (y0, y1)) =
+            self.extent((f64::from(w - legend_width) - 90.0, f64::from(h) - 100.0));
+        let mut chart = ChartBuilder::on(&plot)
             .caption(self.title.get(lang), font(24))
             .margin(12)
             .x_label_area_size(34)
@@ -373,24 +376,29 @@ impl Chart for StationMap {
                     ),
             ))?;
         }
-        for c in Category::ALL {
-            let name = Bi::new(c.name_zh(), c.name_en());
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                .label(format!("{} {}", c.roman(), name.get(lang)))
-                .legend(move |(x, y)| Circle::new((x + 6, y), 5, rgb(c).filled()));
+        // The legend, beside the map (never over a station).
+        let mut entries: Vec<(String, RGBColor)> = Category::ALL
+            .iter()
+            .map(|&c| {
+                let name = Bi::new(c.name_zh(), c.name_en());
+                (format!("{} {}", c.roman(), name.get(lang)), rgb(c))
+            })
+            .collect();
+        entries.push((self.no_data.get(lang).to_string(), GREY));
+        for (i, (label, colour)) in entries.into_iter().enumerate() {
+            let y = 90 + 24 * i32::try_from(i).unwrap_or(0);
+            side.draw(&Circle::new((14, y), 7, colour.filled()))?;
+            side.draw(&Circle::new(
+                (14, y),
+                7,
+                RGBColor(0x33, 0x33, 0x33).stroke_width(1),
+            ))?;
+            side.draw(&Text::new(
+                label,
+                (28, y),
+                font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
         }
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label(self.no_data.get(lang))
-            .legend(|(x, y)| Circle::new((x + 6, y), 5, GREY.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(0x99, 0x99, 0x99))
-            .label_font(font(15))
-            .draw()?;
         Ok(())
     }
 }
