@@ -13,7 +13,7 @@
 //! | [`i18n`] | languages and every label |
 //! | [`charts`] | plotters charts (SVG + PNG), the embedded font |
 //! | [`daily`] / `daily_page` | the daily report's figures / page |
-//! | [`ranking`] | the ranking report (+ CSV) |
+//! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
 //! | [`index_page`] | the index of all reports |
 //!
@@ -30,6 +30,7 @@ pub mod html;
 pub mod i18n;
 pub mod index_page;
 pub mod ranking;
+mod ranking_page;
 
 use std::path::{Path, PathBuf};
 
@@ -201,7 +202,7 @@ pub fn ranking_report(
     cfg: &ReportConfig,
 ) -> Result<ReportFiles, ReportError> {
     let figures = ranking_figures(store, period, by)?;
-    ranking::write(&figures, network_name, cfg)
+    ranking_page::write(&figures, network_name, cfg)
 }
 
 /// Writes the device-health report of the local day `date`. `devices` says which parameters
