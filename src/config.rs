@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
+use crate::report::ReportConfig;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +56,9 @@ pub struct Config {
     /// The folder of the configuration file (the current folder without one).
     #[serde(skip)]
     base: PathBuf,
+    /// Reports: output folder and language.
+    #[serde(default)]
+    pub report: ReportConfig,
 }
 
 fn default_registry() -> PathBuf {
@@ -79,6 +83,7 @@ impl Default for Config {
             aqi: IndexConfig::default(),
             spool: SpoolConfig::default(),
             base: PathBuf::new(),
+            report: ReportConfig::default(),
         }
     }
 }
@@ -99,6 +104,7 @@ impl Config {
         config.scenario = base.join(&config.scenario);
         config.spool.dir = config.spool.dir.map(|d| base.join(d));
         config.base = base.to_path_buf();
+        config.report.out_dir = base.join(&config.report.out_dir);
         if let Some(rest) = config.store.strip_prefix("sqlite:")
             && !Path::new(rest).is_absolute()
         {
@@ -141,7 +147,7 @@ mod tests {
         let path = dir.path().join("lantian.toml");
         std::fs::write(
             &path,
-            "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n",
+            "store = \"sqlite:data/x.db\"\n[collect]\ntimeout_ms = 500\n[report]\nlang = \"en\"\n",
         )
         .unwrap();
         let config = Config::load(&path).unwrap();
@@ -158,6 +164,8 @@ mod tests {
             config.spool_dir(),
             PathBuf::from(format!("{}-spool", dir.path().join("data/x.db").display()))
         );
+        assert_eq!(config.report.lang, crate::report::Lang::En);
+        assert_eq!(config.report.out_dir, dir.path().join("reports/out"));
     }
 
     #[test]

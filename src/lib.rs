@@ -16,6 +16,7 @@ pub mod limits;
 pub mod modbus;
 pub mod quality;
 pub mod registry;
+pub mod report;
 pub mod sim;
 pub mod store;
 pub mod units;

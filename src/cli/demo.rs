@@ -140,6 +140,62 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         stats.store_failures,
         super::spool_line(&spool.snapshot())
     );
+
+    // Reports of the simulated period: the last day's daily and device-health reports and a
+    // ranking of the stations over the period (a year to date ending on the last day).
+    write_demo_reports(
+        config,
+        &registry,
+        store.as_ref(),
+        &args.out,
+        first_day,
+        args.days,
+    )?;
+    Ok(())
+}
+
+/// Writes the demo's reports into `<out>/reports/` and prints their paths.
+fn write_demo_reports(
+    config: &Config,
+    registry: &Registry,
+    store: &dyn Store,
+    out: &std::path::Path,
+    first_day: chrono::NaiveDate,
+    days: u32,
+) -> anyhow::Result<()> {
+    use lantian::report::{DeviceSpec, Lang, ReportConfig};
+    let cfg = ReportConfig {
+        out_dir: out.join("reports"),
+        lang: config.report.lang,
+    };
+    std::fs::create_dir_all(&cfg.out_dir)?;
+    let name = match cfg.lang {
+        Lang::Zh => &registry.network.name,
+        Lang::En => &registry.network.name_en,
+    };
+    let last_day = first_day + Days::new(u64::from(days - 1));
+    let period = lantian::assess::Period::YearToDate {
+        year: chrono::Datelike::year(&last_day),
+        end: Some(last_day),
+    };
+    let daily = lantian::report::daily_report(store, name, last_day, &cfg)
+        .context("writing the daily report")?;
+    let ranking = lantian::report::ranking_report(
+        store,
+        name,
+        period,
+        lantian::assess::GroupBy::Station,
+        &cfg,
+    )
+    .context("writing the ranking report")?;
+    let devices = DeviceSpec::from_registry(registry);
+    let health = lantian::report::health_report(store, name, last_day, &devices, &cfg)
+        .context("writing the device-health report")?;
+    println!("\nreports:");
+    for files in [&daily, &ranking, &health] {
+        println!("  {}", files.html.display());
+    }
+    println!("  {}", daily.index.display());
     Ok(())
 }
 

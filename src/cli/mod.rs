@@ -11,6 +11,7 @@ mod migrate;
 mod nowcast;
 mod query;
 mod rank;
+mod report;
 mod sim;
 mod stations;
 mod table;
@@ -63,6 +64,9 @@ enum Command {
     Health(health::HealthArgs),
     /// Rank stations or districts by the comprehensive index over a period (HJ 663).
     Rank(rank::RankArgs),
+    /// Write a report: the daily report, a ranking report or the device-health report (HTML
+    /// with charts, under the configured folder).
+    Report(report::ReportArgs),
     /// Compute HJ 633 or EPA AQI for a CSV of concentrations (see --help for the columns).
     Aqi(aqi::AqiArgs),
     /// Compute the EPA NowCast of hourly PM or ozone from a CSV (see --help).
@@ -113,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
         Command::Rank(args) => rank::run(&config, args),
+        Command::Report(args) => report::run(&config, args),
         Command::Aqi(args) => aqi::run(args),
         Command::Nowcast(args) => nowcast::run(args),
         Command::Import(args) => import::run(&config, args),

@@ -1,4 +1,5 @@
-//! External test peers (mbpoll, socat, pymodbus, influxd, victoria-metrics): found, or a clear skip — or a failure when
+//! External test peers (mbpoll, socat, pymodbus, influxd, victoria-metrics, chromium): found,
+//! or a clear skip — or a failure when
 //! `CI` (or `LANTIAN_REQUIRE_PEERS`) is set, so CI can never pass by skipping.
 
 use std::process::{Command, Stdio};
@@ -38,6 +39,16 @@ pub fn mbpoll() -> bool {
 /// socat is installed.
 pub fn socat() -> bool {
     require("socat", runs("socat", &["-V"]))
+}
+
+/// Debian's headless-capable Chromium, as `/usr/bin/chromium` (or `chromium` on the PATH):
+/// its path when it runs.
+pub fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/chromium", "chromium"]
+        .into_iter()
+        .find(|p| runs(p, &["--version"]))
+        .map(std::path::PathBuf::from);
+    require("chromium", found.is_some()).then(|| found.unwrap_or_default())
 }
 
 /// Python with pymodbus 3.x is installed.

@@ -1,0 +1,579 @@
+//! The daily report's page: [`DailyFigures`] → HTML + PNG charts.
+
+use chrono::Utc;
+
+use super::charts::{AqiCurve, MapPoint, StationMap, render};
+use super::daily::{DailyFigures, GroupDay, value_of};
+use super::figures::{concentration, fixed, percent, signed};
+use super::html::{Cell, Html, Table};
+use super::i18n::{Bi, Lang};
+use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
+use crate::aqi::{Category, Pollutant as Term};
+use crate::assess::Pollutant;
+
+/// The AQI cell of a table (coloured by category).
+fn aqi_cell(aqi: Option<u32>) -> Cell {
+    match aqi {
+        Some(a) => Cell::category(a.to_string(), Category::from_aqi(a)),
+        None => Cell::centre("—"),
+    }
+}
+
+fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
+    match aqi {
+        Some(a) => {
+            let c = Category::from_aqi(a);
+            Cell::category(lang.category(c), c)
+        }
+        None => Cell::centre(lang.text().no_data),
+    }
+}
+
+/// The summary paragraph a leader reads in a minute.
+fn summary(f: &DailyFigures, lang: Lang) -> String {
+    let date = lang.date(f.date);
+    let n = f.stations.len();
+    let counts: Vec<String> = Category::ALL
+        .iter()
+        .filter(|c| f.category_counts[usize::from(c.level() - 1)] > 0)
+        .map(|c| {
+            let k = f.category_counts[usize::from(c.level() - 1)];
+            match lang {
+                Lang::Zh => format!("{}{k}个", c.name_zh()),
+                Lang::En => format!("{k} {}", c.name_en()),
+            }
+        })
+        .collect();
+    let best = f.districts.first().filter(|d| d.aqi.is_some());
+    let worst = f.districts.iter().rev().find(|d| d.aqi.is_some());
+    let ytd = &f.ytd;
+    let share = ytd.stats.good_share();
+    let prev_share = ytd.previous.as_ref().and_then(|p| p.good_share());
+    let share_change = share.zip(prev_share).map(|(a, b)| (a - b) * 100.0);
+    let index = ytd.stats.total();
+    let change = ytd.change();
+    let mut s = String::new();
+    match lang {
+        Lang::Zh => {
+            match f.network.aqi {
+                Some(a) => {
+                    let primary = if f.network.primary.is_empty() {
+                        "无首要污染物".to_string()
+                    } else {
+                        format!("首要污染物为{}", lang.terms(&f.network.primary))
+                    };
+                    s += &format!(
+                        "{date}，全市环境空气质量为{}（{}级），AQI为{a}，{primary}。",
+                        Category::from_aqi(a).name_zh(),
+                        Category::from_aqi(a).roman()
+                    );
+                }
+                None => s += &format!("{date}，全市数据不足，未能计算AQI。"),
+            }
+            if !counts.is_empty() {
+                s += &format!("{n}个站点中，{}", counts.join("、"));
+                if f.no_aqi > 0 {
+                    s += &format!("，{}个站点无有效数据", f.no_aqi);
+                }
+                s += "。";
+            }
+            if let (Some(b), Some(w)) = (best, worst)
+                && b.name != w.name
+            {
+                s += &format!(
+                    "镇街中{}空气质量最好（AQI {}），{}最差（AQI {}）。",
+                    b.name,
+                    b.aqi.unwrap_or(0),
+                    w.name,
+                    w.aqi.unwrap_or(0)
+                );
+            }
+            if let Some(share) = share {
+                s += &format!("今年以来优良天数比例为{}", percent(Some(share)));
+                if let Some(d) = share_change {
+                    let dir = if d >= 0.0 { "上升" } else { "下降" };
+                    s += &format!("，较去年同期{dir}{}个百分点", fixed(Some(d.abs()), 1));
+                }
+                s += "；";
+            }
+            if let Some(i) = index {
+                s += &format!("综合指数为{}", fixed(Some(i), 2));
+                if let Some(c) = change {
+                    let dir = if c.difference > 0.0 {
+                        "上升"
+                    } else {
+                        "下降"
+                    };
+                    s += &format!("，较去年同期{dir}{}", fixed(Some(c.difference.abs()), 2));
+                }
+                s += "。";
+            }
+        }
+        Lang::En => {
+            match f.network.aqi {
+                Some(a) => {
+                    let primary = if f.network.primary.is_empty() {
+                        "no primary pollutant".to_string()
+                    } else {
+                        format!("primary pollutant {}", lang.terms(&f.network.primary))
+                    };
+                    s += &format!(
+                        "On {date} the network's air quality was {} (level {}), AQI {a}, {primary}. ",
+                        Category::from_aqi(a).name_en(),
+                        Category::from_aqi(a).roman()
+                    );
+                }
+                None => s += &format!("On {date} the network had too little data for an AQI. "),
+            }
+            if !counts.is_empty() {
+                s += &format!("Of {n} stations, {}", counts.join(", "));
+                if f.no_aqi > 0 {
+                    s += &format!("; {} without valid data", f.no_aqi);
+                }
+                s += ". ";
+            }
+            if let (Some(b), Some(w)) = (best, worst)
+                && b.name != w.name
+            {
+                s += &format!(
+                    "Among the towns, {} was cleanest (AQI {}) and {} the most polluted (AQI {}). ",
+                    b.name,
+                    b.aqi.unwrap_or(0),
+                    w.name,
+                    w.aqi.unwrap_or(0)
+                );
+            }
+            if let Some(share) = share {
+                s += &format!("Year to date, {} of days were good", percent(Some(share)));
+                if let Some(d) = share_change {
+                    s += &format!(
+                        " ({} percentage points against last year)",
+                        signed(Some(d), 1)
+                    );
+                }
+                s += "; ";
+            }
+            if let Some(i) = index {
+                s += &format!("the comprehensive index is {}", fixed(Some(i), 2));
+                if let Some(c) = change {
+                    s += &format!(" ({} against last year)", signed(Some(c.difference), 2));
+                }
+                s += ".";
+            }
+        }
+    }
+    s.trim_end().to_string()
+}
+
+fn kpis(h: &mut Html, f: &DailyFigures, lang: Lang) {
+    let t = lang.text();
+    h.open("div", &[("class", "kpis")]);
+    let kpi = |h: &mut Html, value: &str, label: &str, style: Option<String>| {
+        let style = style.unwrap_or_default();
+        h.open("div", &[("class", "kpi"), ("style", &style)]);
+        let class = if value.chars().count() > 6 {
+            "v t"
+        } else {
+            "v"
+        };
+        h.element("div", &[("class", class)], value);
+        h.element("div", &[("class", "k")], label);
+        h.close("div");
+    };
+    let (aqi, style, cat) = match f.network.aqi {
+        Some(a) => {
+            let c = Category::from_aqi(a);
+            let ink = if c.level() >= 4 { "#FFF" } else { "#000" };
+            (
+                a.to_string(),
+                Some(format!("background-color:{};color:{ink}", c.colour().hex())),
+                lang.category(c).to_string(),
+            )
+        }
+        None => ("—".into(), None, t.no_data.to_string()),
+    };
+    kpi(h, &aqi, t.network_aqi, style);
+    kpi(h, &cat, t.category, None);
+    kpi(
+        h,
+        &lang.terms(&f.network.primary),
+        t.primary_pollutant,
+        None,
+    );
+    kpi(
+        h,
+        &format!("{}/{}", f.completeness.reporting, f.completeness.stations),
+        t.reporting,
+        None,
+    );
+    kpi(h, &percent(f.ytd.stats.good_share()), t.good_share, None);
+    h.close("div");
+}
+
+fn overview_table(f: &DailyFigures, lang: Lang) -> Table {
+    let t = lang.text();
+    let mut table = Table::new(&[t.pollutant, t.concentration, t.iaqi]);
+    let v = &f.network.values;
+    let rows = [
+        (Term::So2, v.so2),
+        (Term::No2, v.no2),
+        (Term::Pm10, v.pm10),
+        (Term::Pm25, v.pm25),
+        (Term::Co, v.co),
+        (Term::O3_1h, v.o3_1h_max),
+        (Term::O3_8h, v.o3_8h_max),
+    ];
+    for (i, (term, value)) in rows.into_iter().enumerate() {
+        let decimals = if term == Term::Co { 1 } else { 0 };
+        let iaqi = f.network.iaqi[i];
+        table.push(vec![
+            Cell::text(lang.term(term)),
+            Cell::num(fixed(value, decimals)),
+            aqi_cell(iaqi),
+        ]);
+    }
+    table.caption = Some(t.unit_note.to_string());
+    table
+}
+
+fn group_table(groups: &[GroupDay], lang: Lang) -> Table {
+    let t = lang.text();
+    let mut table = Table::new(&[
+        t.rank,
+        t.town,
+        t.n_stations,
+        t.aqi,
+        t.category,
+        t.primary_pollutant,
+        "PM2.5",
+        "PM10",
+        "O3-8h",
+    ]);
+    for g in groups {
+        table.push(vec![
+            Cell::centre(g.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::text(&g.name),
+            Cell::num(g.stations.to_string()),
+            aqi_cell(g.aqi),
+            category_cell(lang, g.aqi),
+            Cell::text(lang.terms(&g.primary)),
+            Cell::num(concentration(Pollutant::Pm25, g.values.pm25)),
+            Cell::num(concentration(Pollutant::Pm10, g.values.pm10)),
+            Cell::num(concentration(Pollutant::O3, g.values.o3_8h_max)),
+        ]);
+    }
+    table.caption = Some(t.unit_note.to_string());
+    table
+}
+
+/// Writes the daily report (HTML, two PNG charts) and updates the index page.
+pub(super) fn write(
+    f: &DailyFigures,
+    network_name: &str,
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    let lang = cfg.lang;
+    let t = lang.text();
+    let target = Target::new(cfg, format!("daily-{}", f.date))?;
+    let mut images = Vec::new();
+
+    let title = format!("{} {}", network_name, t.daily_title);
+    let date = f.date.to_string();
+    let mut h = Html::document(
+        lang,
+        &title,
+        &[
+            ("lantian:kind", "daily"),
+            ("lantian:period", &date),
+            ("lantian:sort", &date),
+        ],
+    );
+    let issued = Utc::now().with_timezone(&f.tz).format("%Y-%m-%d %H:%M");
+    h.masthead(
+        network_name,
+        t.daily_title,
+        &lang.date(f.date),
+        &format!("{}：{issued}", t.issued).replace("：", lang.pick("：", ": ")),
+    );
+
+    h.section("summary", t.summary);
+    kpis(&mut h, f, lang);
+    h.open("div", &[("class", "summary")]);
+    h.p(&summary(f, lang));
+    h.close("div");
+    h.end_section();
+
+    h.section("overview", t.overview);
+    h.table(&overview_table(f, lang));
+    h.end_section();
+
+    h.section("categories", t.categories);
+    let mut cats = Table::new(&[t.level, t.category, t.aqi_range, t.n_stations, t.share]);
+    let n = f.stations.len().max(1);
+    for c in Category::ALL {
+        let k = f.category_counts[usize::from(c.level() - 1)];
+        let (lo, hi) = c.aqi_range();
+        let range = if hi == u32::MAX {
+            format!("> {}", lo - 1)
+        } else {
+            format!("{lo}–{hi}")
+        };
+        cats.push(vec![
+            Cell::centre(c.roman()),
+            Cell::category(lang.category(c), c),
+            Cell::centre(range),
+            Cell::num(k.to_string()),
+            Cell::num(percent(Some(k as f64 / n as f64))),
+        ]);
+    }
+    cats.push(vec![
+        Cell::centre("—"),
+        Cell::centre(t.no_data),
+        Cell::centre("—"),
+        Cell::num(f.no_aqi.to_string()),
+        Cell::num(percent(Some(f.no_aqi as f64 / n as f64))),
+    ]);
+    h.table(&cats);
+    h.end_section();
+
+    h.section("primary", t.primary);
+    h.p(&format!(
+        "{}：{}",
+        lang.pick("全市首要污染物", "Network primary pollutant"),
+        lang.terms(&f.network.primary)
+    )
+    .replace("：", lang.pick("：", ": ")));
+    let mut prim = Table::new(&[t.primary_pollutant, t.n_stations]);
+    for (term, k) in &f.primary_counts {
+        prim.push(vec![Cell::text(lang.term(*term)), Cell::num(k.to_string())]);
+    }
+    if f.primary_counts.is_empty() {
+        h.p(lang.pick(
+            "各站点均无首要污染物（AQI不超过50）。",
+            "No station had a primary pollutant (AQI at most 50).",
+        ));
+    } else {
+        h.table(&prim);
+    }
+    h.end_section();
+
+    h.section("towns", t.towns);
+    h.table(&group_table(&f.districts, lang));
+    h.end_section();
+
+    h.section("stations", t.stations);
+    let mut st = Table::new(&[
+        t.rank,
+        t.station,
+        t.town,
+        t.aqi,
+        t.category,
+        t.primary_pollutant,
+        "PM2.5",
+        "PM10",
+        "O3-8h",
+        "NO2",
+        "SO2",
+        "CO",
+    ]);
+    for s in &f.stations {
+        let name = match lang {
+            Lang::Zh => s.info.name.clone(),
+            Lang::En => s.info.name_en.clone(),
+        };
+        let mut row = vec![
+            Cell::centre(s.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::text(name),
+            Cell::text(&s.info.district),
+            aqi_cell(s.aqi),
+            category_cell(lang, s.aqi),
+            Cell::text(lang.terms(&s.primary)),
+        ];
+        for p in [
+            Pollutant::Pm25,
+            Pollutant::Pm10,
+            Pollutant::O3,
+            Pollutant::No2,
+            Pollutant::So2,
+            Pollutant::Co,
+        ] {
+            row.push(Cell::num(concentration(p, value_of(&s.values, p))));
+        }
+        st.push(row);
+    }
+    st.caption = Some(t.unit_note.to_string());
+    h.table(&st);
+    h.end_section();
+
+    h.section("ytd", t.ytd);
+    let ytd = &f.ytd;
+    let prev = ytd.previous.as_ref();
+    let mut y = Table::new(&[t.indicator, t.this_year, t.last_year, t.change]);
+    let share = ytd.stats.good_share();
+    let prev_share = prev.and_then(|p| p.good_share());
+    y.push(vec![
+        Cell::text(t.good_share),
+        Cell::num(percent(share)),
+        Cell::num(percent(prev_share)),
+        Cell::num(
+            signed(share.zip(prev_share).map(|(a, b)| (a - b) * 100.0), 1)
+                + lang.pick("个百分点", " pp"),
+        ),
+    ]);
+    let days = |s: &crate::assess::PeriodStats| format!("{}/{}", s.aqi.good, s.aqi.valid);
+    y.push(vec![
+        Cell::text(t.good_days),
+        Cell::num(days(&ytd.stats)),
+        Cell::num(prev.map(days).unwrap_or_else(|| "—".into())),
+        Cell::num("—"),
+    ]);
+    y.push(vec![
+        Cell::text(t.comprehensive_index),
+        Cell::num(fixed(ytd.stats.total(), 2)),
+        Cell::num(fixed(ytd.previous_total(), 2)),
+        Cell::num(signed(ytd.change().map(|c| c.difference), 2)),
+    ]);
+    let pm25 = |s: &crate::assess::PeriodStats| s.concentrations[Pollutant::Pm25.index()];
+    y.push(vec![
+        Cell::text(lang.pick("PM2.5 平均浓度（微克/立方米）", "PM2.5 mean (µg/m³)")),
+        Cell::num(fixed(pm25(&ytd.stats), 0)),
+        Cell::num(fixed(prev.and_then(pm25), 0)),
+        Cell::num(signed(
+            pm25(&ytd.stats)
+                .zip(prev.and_then(pm25))
+                .map(|(a, b)| a - b),
+            0,
+        )),
+    ]);
+    y.caption = Some(format!(
+        "{} {} – {}",
+        t.period, ytd.stats.range.first, ytd.stats.range.last
+    ));
+    h.table(&y);
+    h.end_section();
+
+    h.section("curve", t.curve);
+    let curve = AqiCurve {
+        title: Bi::new(
+            format!("{} {}", ZH_CURVE, f.date),
+            format!("{} {}", EN_CURVE, f.date),
+        ),
+        network: f.hourly,
+        range: f.hourly_range,
+        legend: [
+            Bi::label(|t| t.network_curve),
+            Bi::label(|t| t.station_range),
+        ],
+        axes: [Bi::label(|t| t.hour_axis), Bi::label(|t| t.aqi)],
+    };
+    let (png, link) = target.image("aqi-24h");
+    let svg = render(&curve, lang, Some(&png))?;
+    images.push(png);
+    h.figure(&svg, &format!("{} (PNG: {link})", t.curve_title));
+    h.end_section();
+
+    h.section("map", t.map);
+    let map = StationMap {
+        title: Bi::new(
+            format!("{} {}", super::i18n::ZH.map_title, f.date),
+            format!("{} {}", super::i18n::EN.map_title, f.date),
+        ),
+        points: f
+            .stations
+            .iter()
+            .filter_map(|s| {
+                Some(MapPoint {
+                    name: Bi::new(&s.info.name, &s.info.name_en),
+                    lon: s.info.lon?,
+                    lat: s.info.lat?,
+                    aqi: s.aqi,
+                })
+            })
+            .collect(),
+        no_data: Bi::label(|t| t.no_data),
+    };
+    if map.points.is_empty() {
+        h.placeholder(lang.pick("站点无经纬度信息。", "No station has coordinates."));
+    } else {
+        let (png, link) = target.image("map");
+        let svg = render(&map, lang, Some(&png))?;
+        images.push(png);
+        h.figure(&svg, &format!("{} (PNG: {link})", t.map_title));
+    }
+    h.end_section();
+
+    h.section("events", t.events);
+    h.placeholder(t.events_pending);
+    h.end_section();
+
+    h.section("forecast", t.forecast);
+    h.placeholder(t.forecast_pending);
+    h.end_section();
+
+    h.section("completeness", t.completeness);
+    let c = &f.completeness;
+    h.p(&match lang {
+        Lang::Zh => format!(
+            "全市{}个站点中{}个有数据，{}个站点六项污染物均满足每日20个有效小时；小时数据获取率为{}（{}/{}）。",
+            c.stations,
+            c.reporting,
+            c.complete,
+            percent(c.share()),
+            c.hours,
+            c.expected
+        ),
+        Lang::En => format!(
+            "{} of {} stations reported; {} had at least 20 valid hours of all six pollutants; hourly data capture {} ({}/{}).",
+            c.reporting,
+            c.stations,
+            c.complete,
+            percent(c.share()),
+            c.hours,
+            c.expected
+        ),
+    });
+    let mut inc = Table::new(&[t.station, "SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
+    for s in f
+        .stations
+        .iter()
+        .filter(|s| s.valid_hours.iter().any(|&n| n < 20))
+    {
+        let mut row = vec![Cell::text(match lang {
+            Lang::Zh => &s.info.name,
+            Lang::En => &s.info.name_en,
+        })];
+        for &n in &s.valid_hours {
+            row.push(Cell::num(n.to_string()).class(if n < 20 { "bad" } else { "num" }));
+        }
+        inc.push(row);
+    }
+    if !inc.rows.is_empty() {
+        inc.caption = Some(
+            lang.pick(
+                "有效小时数不足20的站点",
+                "Stations with fewer than 20 valid hours",
+            )
+            .to_string(),
+        );
+        h.table(&inc);
+    }
+    h.end_section();
+
+    h.open("footer", &[]);
+    h.p(t.daily_method);
+    h.p(t.generated);
+    h.close("footer");
+
+    write_file(&target.html, h.finish().as_bytes())?;
+    let index = index_page::update(&cfg.out_dir, lang)?;
+    Ok(ReportFiles {
+        kind: ReportKind::Daily,
+        html: target.html,
+        csv: None,
+        images,
+        index,
+    })
+}
+
+const ZH_CURVE: &str = "全市逐时AQI";
+const EN_CURVE: &str = "Network hourly AQI";

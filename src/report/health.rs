@@ -1,0 +1,614 @@
+//! The device-health findings of one local day, for the maintainers' morning report
+//! (rendered by `health_page`).
+//!
+//! Inputs: the devices' last health ([`Store::health`]), and the day's minute and hourly
+//! records of every station. Devices are mapped to the parameters they measure by the registry
+//! ([`DeviceSpec::from_registry`]); without one, each station counts as one device.
+//!
+//! # Checks
+//!
+//! - **Uptime** of a device: share of the day's minutes in which it delivered a value of any of
+//!   its parameters (any flag but `B`); with hourly data only, share of the hours.
+//!   The collector's poll success ratio (since it started) is shown beside it.
+//! - **Data capture** per parameter: valid hourly values (flag `N`) out of 24; a valid day
+//!   needs ≥ 20 (HJ 663's rule, [`HealthRules::min_valid_hours`]).
+//! - **Alarms, calibration, maintenance**: runs of minutes (or hours) flagged `D` (fault/alarm),
+//!   `C` (zero/span check, calibration), `M` (maintenance) or `F` (stopped) on any parameter of
+//!   the device, merged per device and flag.
+//! - **Stuck values**: the same valid value repeated for ≥ 30 consecutive minute values, or —
+//!   where a parameter has no minute data (imported hourly data) — ≥ 6 consecutive hourly
+//!   values, **and** at least three times as long as the longest repeat of that parameter at
+//!   the median other station of the network that day (when at least two other stations have
+//!   it). The second condition is needed because many instruments report coarse values that
+//!   repeat in normal operation: beta-attenuation PM monitors publish whole µg/m³ and update
+//!   slowly, pressure and temperature transmitters report 0.1 steps, so half an hour of the
+//!   same PM2.5 or pressure reading is normal, while an analyzer whose reading never repeats
+//!   elsewhere and freezes for hours is not. Rain is not checked (zero for hours is normal).
+//! - **Out of range**: values flagged `T`.
+//! - **Inconsistent**: hours with valid PM2.5 above valid PM10, or valid NO2 above valid NOx
+//!   (both µg/m³, NOx expressed as NO2) at the same station.
+//!
+//! # Priority
+//!
+//! Devices to visit first are ordered by a score (higher first), the sum of: offline now 40;
+//! poll failures (1 − success ratio) × 50 when the ratio is below 95 %; 15 per parameter below
+//! the 20-hour rule (at most 45); any fault/alarm 10 plus 1 per 30 fault minutes (at most 20);
+//! status bits set now 10; 25 per stuck parameter; out of range 5 plus 1 per 10 values (at most
+//! 15); inconsistency 10 plus 1 per hour (at most 20). Calibration and maintenance are planned
+//! work and score nothing. Devices scoring 0 are not listed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::ReportError;
+use super::figures::network_zone;
+use crate::quality::Flag;
+use crate::registry::Registry;
+use crate::store::{DeviceHealth, Query, Record, Resolution, Store};
+use crate::units::Parameter;
+
+/// A device and what it measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSpec {
+    /// Device id.
+    pub id: String,
+    /// Station id.
+    pub station: String,
+    /// Parameters it measures.
+    pub parameters: Vec<Parameter>,
+}
+
+impl DeviceSpec {
+    /// Every device of the registry with its profile's parameters.
+    pub fn from_registry(registry: &Registry) -> Vec<DeviceSpec> {
+        registry
+            .devices()
+            .map(|d| DeviceSpec {
+                id: d.id.clone(),
+                station: d.station.to_string(),
+                parameters: d.profile.parameters().collect(),
+            })
+            .collect()
+    }
+}
+
+/// Thresholds of the checks (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthRules {
+    /// Consecutive identical minute values that make a stuck value (30).
+    pub stuck_minutes: usize,
+    /// Consecutive identical hourly values that make a stuck value without minute data (6).
+    pub stuck_hours: usize,
+    /// Valid hours a parameter needs in a day (20).
+    pub min_valid_hours: u8,
+}
+
+impl Default for HealthRules {
+    fn default() -> Self {
+        HealthRules {
+            stuck_minutes: 30,
+            stuck_hours: 6,
+            min_valid_hours: 20,
+        }
+    }
+}
+
+/// Capture of one parameter of one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    /// Device id.
+    pub device: String,
+    /// Station id.
+    pub station: String,
+    /// The parameter.
+    pub parameter: Parameter,
+    /// Valid hours (flag `N`).
+    pub valid_hours: u8,
+    /// Hours with a record flagged otherwise, by flag code.
+    pub flagged: BTreeMap<char, u8>,
+    /// Whether the 20-hour rule is met.
+    pub meets: bool,
+}
+
+/// A run of flagged minutes (or hours) of one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagPeriod {
+    /// Device id.
+    pub device: String,
+    /// Station id.
+    pub station: String,
+    /// `D`, `C`, `M` or `F`.
+    pub flag: Flag,
+    /// Start (the beginning of the first flagged period).
+    pub from: DateTime<Utc>,
+    /// End (the label of the last flagged period).
+    pub to: DateTime<Utc>,
+    /// Flagged minutes.
+    pub minutes: u32,
+}
+
+/// What a data check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CheckKind {
+    /// The same value repeated.
+    Stuck,
+    /// Values flagged `T`.
+    OutOfRange,
+    /// PM2.5 above PM10.
+    Pm25AbovePm10,
+    /// NO2 above NOx.
+    No2AboveNox,
+}
+
+/// One data-check finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Station id.
+    pub station: String,
+    /// The check.
+    pub kind: CheckKind,
+    /// The parameter (the larger one for inconsistencies).
+    pub parameter: Parameter,
+    /// First affected period (start).
+    pub from: DateTime<Utc>,
+    /// Last affected period (label).
+    pub to: DateTime<Utc>,
+    /// Values (stuck, out of range) or hours (inconsistent) affected.
+    pub count: u32,
+    /// The stuck value, or the largest excess of an inconsistency (µg/m³).
+    pub value: f64,
+}
+
+/// Why a device should be visited.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// Offline now.
+    Offline,
+    /// Poll success ratio below 95 %.
+    FailedPolls(f64),
+    /// Parameters below the 20-hour rule (parameter, valid hours).
+    LowCapture(Vec<(Parameter, u8)>),
+    /// Fault/alarm minutes.
+    Fault(u32),
+    /// Status bits set now.
+    Status(Vec<String>),
+    /// A data-check finding on one of its parameters.
+    Check(CheckKind, Parameter, u32),
+}
+
+/// One device's day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceDay {
+    /// The device.
+    pub spec: DeviceSpec,
+    /// Its last health, when collected.
+    pub health: Option<DeviceHealth>,
+    /// Uptime of the day (0–1), `None` without any record.
+    pub uptime: Option<f64>,
+    /// Priority score (0 = nothing to do).
+    pub score: u32,
+    /// Reasons behind the score.
+    pub reasons: Vec<Reason>,
+}
+
+/// Everything the device-health report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthFindings {
+    /// The local day.
+    pub date: NaiveDate,
+    /// The network's time zone.
+    pub tz: Tz,
+    /// Station names by id (name, English name).
+    pub names: BTreeMap<String, (String, String)>,
+    /// Devices, highest score first.
+    pub devices: Vec<DeviceDay>,
+    /// Capture per device parameter.
+    pub captures: Vec<Capture>,
+    /// Flagged periods, by start.
+    pub periods: Vec<FlagPeriod>,
+    /// Data-check findings.
+    pub checks: Vec<Finding>,
+    /// The thresholds used.
+    pub rules: HealthRules,
+}
+
+/// Runs of consecutive labels (`step` apart) in sorted `times`: (first, last, count).
+fn runs(times: &[DateTime<Utc>], step: TimeDelta) -> Vec<(DateTime<Utc>, DateTime<Utc>, u32)> {
+    let mut out: Vec<(DateTime<Utc>, DateTime<Utc>, u32)> = Vec::new();
+    for &t in times {
+        match out.last_mut() {
+            Some(run) if t - run.1 == step => {
+                run.1 = t;
+                run.2 += 1;
+            }
+            _ => out.push((t, t, 1)),
+        }
+    }
+    out
+}
+
+/// The length of the longest run of identical consecutive valid values.
+fn longest_repeat(series: &[&Record]) -> usize {
+    stuck(series, 1)
+        .iter()
+        .map(|(a, b)| b - a + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Stuck runs in one series (sorted by time): identical valid values ≥ `min` long.
+fn stuck(series: &[&Record], min: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=series.len() {
+        let same = i < series.len()
+            && series[i].flag == Flag::Normal
+            && series[i - 1].flag == Flag::Normal
+            && (series[i].value - series[i - 1].value).abs() <= 1e-9
+            && series[i].time - series[i - 1].time
+                == series[i].resolution.period().unwrap_or_default();
+        if !same {
+            if i - start >= min && series[start].flag == Flag::Normal {
+                out.push((start, i - 1));
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+/// Computes the findings of the local day `date` (network time zone).
+pub fn health_findings(
+    store: &dyn Store,
+    date: NaiveDate,
+    devices: &[DeviceSpec],
+    rules: &HealthRules,
+) -> Result<HealthFindings, ReportError> {
+    let stations = store.stations()?;
+    let tz = network_zone(&stations);
+    let start = tz
+        .from_local_datetime(&date.and_time(Default::default()))
+        .earliest()
+        .map(|t| t.to_utc())
+        .unwrap_or_else(|| date.and_time(Default::default()).and_utc());
+    let end = start + TimeDelta::days(1);
+    let read = |resolution: Resolution| {
+        let step = resolution.period().unwrap_or_default();
+        store.read(&Query {
+            stations: Vec::new(),
+            parameters: Vec::new(),
+            resolution,
+            from: start + step,
+            to: end + TimeDelta::seconds(1),
+        })
+    };
+    let hours = read(Resolution::Hour)?;
+    let minutes = read(Resolution::Minute)?;
+    let mut series: BTreeMap<(&str, Parameter, Resolution), Vec<&Record>> = BTreeMap::new();
+    for r in hours.iter().chain(&minutes) {
+        series
+            .entry((&*r.station, r.parameter, r.resolution))
+            .or_default()
+            .push(r);
+    }
+
+    // Devices: the registry's, or one per station; plus collected devices not in it.
+    let mut specs: Vec<DeviceSpec> = devices.to_vec();
+    if specs.is_empty() {
+        let mut by_station: BTreeMap<&str, BTreeSet<Parameter>> = BTreeMap::new();
+        for s in &stations {
+            by_station.entry(&s.id).or_default();
+        }
+        for (station, p, _) in series.keys() {
+            by_station.entry(station).or_default().insert(*p);
+        }
+        specs = by_station
+            .into_iter()
+            .map(|(s, ps)| DeviceSpec {
+                id: s.to_string(),
+                station: s.to_string(),
+                parameters: ps.into_iter().collect(),
+            })
+            .collect();
+    }
+    let health = store.health()?;
+    for h in &health {
+        if !specs.iter().any(|s| s.id == h.device) {
+            specs.push(DeviceSpec {
+                id: h.device.clone(),
+                station: h.station.clone(),
+                parameters: Vec::new(),
+            });
+        }
+    }
+
+    // Station-level checks. The longest repeats of each parameter across the network set the
+    // stuck threshold (see the module docs).
+    let mut longest: BTreeMap<(Parameter, Resolution), Vec<(&str, usize)>> = BTreeMap::new();
+    for ((station, p, res), s) in &series {
+        longest
+            .entry((*p, *res))
+            .or_default()
+            .push((station, longest_repeat(s)));
+    }
+    let mut checks = Vec::new();
+    for ((station, p, res), s) in &series {
+        let min = match res {
+            Resolution::Minute => rules.stuck_minutes,
+            _ if series.contains_key(&(station, *p, Resolution::Minute)) => continue,
+            _ => rules.stuck_hours,
+        };
+        let mut others: Vec<usize> = longest
+            .get(&(*p, *res))
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| id != station)
+            .map(|x| x.1)
+            .collect();
+        others.sort_unstable();
+        let min = if others.len() >= 2 {
+            min.max(3 * others[others.len() / 2] + 1)
+        } else {
+            min
+        };
+        let step = res.period().unwrap_or_default();
+        if *p != Parameter::Rain {
+            for (a, b) in stuck(s, min) {
+                checks.push(Finding {
+                    station: station.to_string(),
+                    kind: CheckKind::Stuck,
+                    parameter: *p,
+                    from: s[a].time - step,
+                    to: s[b].time,
+                    count: u32::try_from(b - a + 1).unwrap_or(u32::MAX),
+                    value: s[a].value,
+                });
+            }
+        }
+        let over: Vec<&&Record> = s.iter().filter(|r| r.flag == Flag::OverRange).collect();
+        let has_minutes = series.contains_key(&(station, *p, Resolution::Minute));
+        if let (Some(first), Some(last)) = (over.first(), over.last())
+            && (*res == Resolution::Minute || !has_minutes)
+        {
+            checks.push(Finding {
+                station: station.to_string(),
+                kind: CheckKind::OutOfRange,
+                parameter: *p,
+                from: first.time - step,
+                to: last.time,
+                count: u32::try_from(over.len()).unwrap_or(u32::MAX),
+                value: last.value,
+            });
+        }
+    }
+    for s in &stations {
+        for (small, large, kind) in [
+            (Parameter::Pm25, Parameter::Pm10, CheckKind::Pm25AbovePm10),
+            (Parameter::No2, Parameter::Nox, CheckKind::No2AboveNox),
+        ] {
+            let get = |p| series.get(&(s.id.as_str(), p, Resolution::Hour));
+            let (Some(a), Some(b)) = (get(small), get(large)) else {
+                continue;
+            };
+            let b: BTreeMap<DateTime<Utc>, f64> = b
+                .iter()
+                .filter(|r| r.flag == Flag::Normal)
+                .map(|r| (r.time, r.value))
+                .collect();
+            let bad: Vec<(DateTime<Utc>, f64)> = a
+                .iter()
+                .filter(|r| r.flag == Flag::Normal)
+                .filter_map(|r| b.get(&r.time).map(|v| (r.time, r.value - v)))
+                .filter(|(_, excess)| *excess > 0.0)
+                .collect();
+            if let (Some(first), Some(last)) = (bad.first(), bad.last()) {
+                checks.push(Finding {
+                    station: s.id.clone(),
+                    kind,
+                    parameter: small,
+                    from: first.0 - TimeDelta::hours(1),
+                    to: last.0,
+                    count: u32::try_from(bad.len()).unwrap_or(u32::MAX),
+                    value: bad.iter().map(|x| x.1).fold(0.0, f64::max),
+                });
+            }
+        }
+    }
+    checks
+        .sort_by(|a, b| (a.kind, &a.station, a.parameter).cmp(&(b.kind, &b.station, b.parameter)));
+
+    // Per device: capture, flagged periods, uptime, score.
+    let mut captures = Vec::new();
+    let mut periods = Vec::new();
+    let mut days = Vec::new();
+    for spec in specs {
+        let st = spec.station.as_str();
+        let mut reasons = Vec::new();
+        let mut score = 0u32;
+        let mut low = Vec::new();
+        for &p in &spec.parameters {
+            let hourly = series.get(&(st, p, Resolution::Hour));
+            let mut flagged: BTreeMap<char, u8> = BTreeMap::new();
+            let mut valid = 0u8;
+            for r in hourly.into_iter().flatten() {
+                if r.flag == Flag::Normal {
+                    valid += 1;
+                } else {
+                    *flagged.entry(r.flag.code()).or_default() += 1;
+                }
+            }
+            let meets = valid >= rules.min_valid_hours;
+            if !meets {
+                low.push((p, valid));
+            }
+            captures.push(Capture {
+                device: spec.id.clone(),
+                station: spec.station.clone(),
+                parameter: p,
+                valid_hours: valid,
+                flagged,
+                meets,
+            });
+        }
+        // Flag runs and uptime from minutes where they exist, else hours.
+        let has_minutes = spec
+            .parameters
+            .iter()
+            .any(|p| series.contains_key(&(st, *p, Resolution::Minute)));
+        let res = if has_minutes {
+            Resolution::Minute
+        } else {
+            Resolution::Hour
+        };
+        let step = res.period().unwrap_or_default();
+        let mut by_flag: BTreeMap<char, BTreeSet<DateTime<Utc>>> = BTreeMap::new();
+        let mut delivered: BTreeSet<DateTime<Utc>> = BTreeSet::new();
+        for p in &spec.parameters {
+            for r in series.get(&(st, *p, res)).into_iter().flatten() {
+                if r.flag != Flag::CommError {
+                    delivered.insert(r.time);
+                }
+                if matches!(
+                    r.flag,
+                    Flag::Fault | Flag::Calibration | Flag::Maintenance | Flag::Stopped
+                ) {
+                    by_flag.entry(r.flag.code()).or_default().insert(r.time);
+                }
+            }
+        }
+        let slots = if has_minutes { 1440.0 } else { 24.0 };
+        let any_record = spec
+            .parameters
+            .iter()
+            .any(|p| series.contains_key(&(st, *p, res)));
+        let uptime = any_record.then(|| delivered.len() as f64 / slots);
+        let mut fault_minutes = 0u32;
+        for (code, times) in &by_flag {
+            let flag = Flag::ALL
+                .into_iter()
+                .find(|f| f.code() == *code)
+                .unwrap_or(Flag::Fault);
+            let times: Vec<DateTime<Utc>> = times.iter().copied().collect();
+            for (a, b, n) in runs(&times, step) {
+                let minutes = n * if has_minutes { 1 } else { 60 };
+                if flag == Flag::Fault {
+                    fault_minutes += minutes;
+                }
+                periods.push(FlagPeriod {
+                    device: spec.id.clone(),
+                    station: spec.station.clone(),
+                    flag,
+                    from: a - step,
+                    to: b,
+                    minutes,
+                });
+            }
+        }
+        let h = health.iter().find(|h| h.device == spec.id).cloned();
+        if let Some(h) = &h {
+            if !h.online && h.polls > 0 {
+                score += 40;
+                reasons.push(Reason::Offline);
+            }
+            let ratio = h.success_ratio();
+            if ratio < 0.95 {
+                score += ((1.0 - ratio) * 50.0).round() as u32;
+                reasons.push(Reason::FailedPolls(ratio));
+            }
+            if !h.status.is_empty() {
+                score += 10;
+                reasons.push(Reason::Status(h.status.clone()));
+            }
+        }
+        if !low.is_empty() {
+            score += (15 * u32::try_from(low.len()).unwrap_or(3)).min(45);
+            reasons.push(Reason::LowCapture(low));
+        }
+        if fault_minutes > 0 {
+            score += (10 + fault_minutes / 30).min(20);
+            reasons.push(Reason::Fault(fault_minutes));
+        }
+        // One reason per check and parameter, with the values (or hours) added up.
+        let mut found: BTreeMap<(CheckKind, Parameter), u32> = BTreeMap::new();
+        for c in checks
+            .iter()
+            .filter(|c| c.station == spec.station && spec.parameters.contains(&c.parameter))
+        {
+            *found.entry((c.kind, c.parameter)).or_default() += c.count;
+        }
+        for ((kind, parameter), count) in found {
+            score += match kind {
+                CheckKind::Stuck => 25,
+                CheckKind::OutOfRange => (5 + count / 10).min(15),
+                CheckKind::Pm25AbovePm10 | CheckKind::No2AboveNox => (10 + count).min(20),
+            };
+            reasons.push(Reason::Check(kind, parameter, count));
+        }
+        days.push(DeviceDay {
+            spec,
+            health: h,
+            uptime,
+            score,
+            reasons,
+        });
+    }
+    days.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| a.spec.id.cmp(&b.spec.id))
+    });
+    periods.sort_by(|a, b| (a.from, &a.device).cmp(&(b.from, &b.device)));
+    Ok(HealthFindings {
+        date,
+        tz,
+        names: stations
+            .iter()
+            .map(|s| (s.id.clone(), (s.name.clone(), s.name_en.clone())))
+            .collect(),
+        devices: days,
+        captures,
+        periods,
+        checks,
+        rules: *rules,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(minute: i64, value: f64, flag: Flag) -> Record {
+        Record {
+            station: "S".into(),
+            parameter: Parameter::So2,
+            resolution: Resolution::Minute,
+            time: DateTime::<Utc>::UNIX_EPOCH + TimeDelta::minutes(minute),
+            value,
+            flag,
+            count: 1,
+        }
+    }
+
+    #[test]
+    fn stuck_runs_need_consecutive_valid_equal_values() {
+        let mut v: Vec<Record> = (1..=40).map(|m| rec(m, 5.0, Flag::Normal)).collect();
+        v[10].flag = Flag::Calibration; // splits into 10 and 29
+        let refs: Vec<&Record> = v.iter().collect();
+        assert!(stuck(&refs, 30).is_empty());
+        assert_eq!(stuck(&refs, 29), [(11, 39)]);
+        let w: Vec<Record> = (1..=31)
+            .map(|m| rec(m, 1.0 + (m / 31) as f64, Flag::Normal))
+            .collect();
+        let refs: Vec<&Record> = w.iter().collect();
+        assert_eq!(stuck(&refs, 30), [(0, 29)]);
+    }
+
+    #[test]
+    fn runs_merge_consecutive_labels() {
+        let t = |m| DateTime::<Utc>::UNIX_EPOCH + TimeDelta::minutes(m);
+        let r = runs(&[t(1), t(2), t(3), t(7), t(8)], TimeDelta::minutes(1));
+        assert_eq!(r, [(t(1), t(3), 3), (t(7), t(8), 2)]);
+    }
+}

@@ -1,0 +1,220 @@
+//! Reports: the daily report (leadership), ranking reports (monthly, quarterly, annual) and
+//! the device-health report (maintainers), as self-contained HTML (inline CSS and SVG charts,
+//! no external assets) with PNG charts beside them, in Chinese or English.
+//!
+//! Each report is written under [`ReportConfig::out_dir`] as `<kind>-<period>.html`, its
+//! charts in the folder `<kind>-<period>/` (PNG), a ranking's table also as
+//! `<kind>-<period>.csv`; the index page `index.html` lists every report found in the folder,
+//! newest first ([`index_page`]).
+//!
+//! | file | what |
+//! |---|---|
+//! | [`html`] | the escaping HTML writer, page style, well-formedness check |
+//! | [`i18n`] | languages and every label |
+//! | [`charts`] | plotters charts (SVG + PNG), the embedded font |
+//! | [`daily`] / `daily_page` | the daily report's figures / page |
+//! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
+//! | [`health`] / `health_page` | the device-health report's findings / page |
+//! | [`index_page`] | the index of all reports |
+//!
+//! Reports read the stored indices (see [`figures`] for why) and never invent content:
+//! sections whose inputs do not exist yet (notable events, forecast) say so.
+
+pub mod charts;
+pub mod daily;
+mod daily_page;
+pub mod figures;
+pub mod health;
+mod health_page;
+pub mod html;
+pub mod i18n;
+pub mod index_page;
+pub mod ranking;
+mod ranking_page;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use daily::{DailyFigures, daily_figures};
+pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
+pub use i18n::Lang;
+pub use ranking::{RankingFigures, ranking_figures};
+
+use crate::assess::{AssessError, GroupBy, Period, PeriodError};
+use crate::store::{Store, StoreError};
+
+/// Report settings (`[report]` in the configuration).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// The folder reports are written to (default `reports/out`; relative to the configuration
+    /// file when read from one).
+    pub out_dir: PathBuf,
+    /// `zh` (default) or `en`.
+    pub lang: Lang,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            out_dir: PathBuf::from("reports/out"),
+            lang: Lang::Zh,
+        }
+    }
+}
+
+/// Errors while making a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The assessment failed.
+    #[error(transparent)]
+    Assess(#[from] AssessError),
+    /// The period is not usable.
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+    /// The store knows no stations.
+    #[error("the store has no stations (import or collect data first)")]
+    NoStations,
+    /// A year to date without any data to end it.
+    #[error("the store holds no hourly pollutant data for {0}")]
+    NoData(String),
+    /// Writing a file failed.
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The kinds of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportKind {
+    /// The daily report.
+    Daily,
+    /// A ranking report.
+    Ranking,
+    /// The device-health report.
+    Health,
+}
+
+impl ReportKind {
+    /// The file-name prefix: `daily`, `ranking`, `health`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ReportKind::Daily => "daily",
+            ReportKind::Ranking => "ranking",
+            ReportKind::Health => "health",
+        }
+    }
+}
+
+/// The files a report wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// The kind.
+    pub kind: ReportKind,
+    /// The HTML document.
+    pub html: PathBuf,
+    /// The CSV table (ranking reports).
+    pub csv: Option<PathBuf>,
+    /// PNG charts.
+    pub images: Vec<PathBuf>,
+    /// The index page, updated.
+    pub index: PathBuf,
+}
+
+impl ReportFiles {
+    /// Every file written, the HTML first.
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut out = vec![self.html.as_path()];
+        out.extend(self.csv.as_deref());
+        out.extend(self.images.iter().map(PathBuf::as_path));
+        out
+    }
+}
+
+/// Where a report's files go: `<out>/<stem>.html` and images in `<out>/<stem>/`.
+pub(crate) struct Target {
+    pub(crate) html: PathBuf,
+    pub(crate) images: PathBuf,
+    pub(crate) stem: String,
+}
+
+impl Target {
+    pub(crate) fn new(cfg: &ReportConfig, stem: String) -> Result<Target, ReportError> {
+        let images = cfg.out_dir.join(&stem);
+        std::fs::create_dir_all(&images).map_err(|source| ReportError::Io {
+            path: images.clone(),
+            source,
+        })?;
+        Ok(Target {
+            html: cfg.out_dir.join(format!("{stem}.html")),
+            images,
+            stem,
+        })
+    }
+
+    /// The path of an image and its link relative to the HTML.
+    pub(crate) fn image(&self, name: &str) -> (PathBuf, String) {
+        (
+            self.images.join(format!("{name}.png")),
+            format!("{}/{name}.png", self.stem),
+        )
+    }
+}
+
+/// Writes `contents` to `path`.
+pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
+    std::fs::write(path, contents).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes the daily report of the local day `date` (see [`daily`] for the figures); the
+/// issuing unit shown is `network_name`.
+pub fn daily_report(
+    store: &dyn Store,
+    network_name: &str,
+    date: chrono::NaiveDate,
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    let figures = daily_figures(store, date)?;
+    daily_page::write(&figures, network_name, cfg)
+}
+
+/// Writes the ranking report of `period` by station or district (towns), with its CSV.
+pub fn ranking_report(
+    store: &dyn Store,
+    network_name: &str,
+    period: Period,
+    by: GroupBy,
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    let figures = ranking_figures(store, period, by)?;
+    ranking_page::write(&figures, network_name, cfg)
+}
+
+/// Writes the device-health report of the local day `date`. `devices` says which parameters
+/// each device measures (from the registry, [`DeviceSpec::from_registry`]); when empty, each
+/// station counts as one device measuring whatever it recorded.
+pub fn health_report(
+    store: &dyn Store,
+    network_name: &str,
+    date: chrono::NaiveDate,
+    devices: &[DeviceSpec],
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    let findings = health_findings(store, date, devices, &HealthRules::default())?;
+    health_page::write(&findings, network_name, cfg)
+}
