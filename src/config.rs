@@ -1,6 +1,7 @@
 //! The main configuration file (`lantian.toml`): where the registry, the store and the
 //! scenario are, and the collector settings. Relative paths are relative to the file.
 
+use crate::jobs::kinds::{JobConfig, default_jobs};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -59,6 +60,9 @@ pub struct Config {
     /// Reports: output folder and language.
     #[serde(default)]
     pub report: ReportConfig,
+    /// Scheduled jobs (`[[job]]`); none configured means [`default_jobs`].
+    #[serde(default, rename = "job")]
+    pub jobs: Vec<JobConfig>,
 }
 
 fn default_registry() -> PathBuf {
@@ -84,11 +88,21 @@ impl Default for Config {
             spool: SpoolConfig::default(),
             base: PathBuf::new(),
             report: ReportConfig::default(),
+            jobs: Vec::new(),
         }
     }
 }
 
 impl Config {
+    /// The configured jobs, or the defaults when none are configured.
+    pub fn jobs(&self) -> Vec<JobConfig> {
+        if self.jobs.is_empty() {
+            default_jobs()
+        } else {
+            self.jobs.clone()
+        }
+    }
+
     /// Reads `path`, resolving relative paths against its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigFileError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Io {

@@ -1,10 +1,14 @@
-//! `lantian collect`: poll the network and store its readings.
+//! `lantian collect`: poll the network and store its readings; `lantian run`: the same plus
+//! the scheduler (reports, index recomputation) — the production mode.
 
 use std::time::Duration;
 
 use clap::Args;
+use std::sync::{Arc, Mutex};
+
 use lantian::collect::Pipeline;
 use lantian::config::Config;
+use lantian::jobs::scheduler::{Scheduler, StoreRunLog};
 
 use super::clock_args::ClockArgs;
 
@@ -21,19 +25,25 @@ pub struct CollectArgs {
     report_every: f64,
 }
 
-/// Collects until stopped.
-pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
+/// Collects (and, with `scheduler`, runs the scheduled jobs on the same clock) until stopped.
+pub async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> anyhow::Result<()> {
     let registry = super::load_registry(config)?;
     let devices: Vec<_> = registry.devices().cloned().collect();
     let mut store = super::open_store(config)?;
     store.put_stations(&registry.station_infos())?;
     let clock = args.clock.clock()?;
+    // The jobs are built (and their schedules checked) before anything starts.
+    let jobs = if scheduler {
+        Some(super::jobs::scheduled_jobs(config, &registry)?)
+    } else {
+        None
+    };
     let spool_dir = config.spool_dir();
     let spool = super::open_spool(config, &spool_dir, &config.store)?;
     let started = std::time::Instant::now();
     let pipeline = Pipeline::start_spooled(
         &devices,
-        clock,
+        clock.clone(),
         config.collect.clone(),
         config.aqi,
         store,
@@ -46,6 +56,22 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
         config.store,
         spool_dir.display()
     );
+    let scheduler = match jobs {
+        Some(jobs) => {
+            let names: Vec<String> = jobs
+                .iter()
+                .map(|j| format!("{} ({})", j.name, j.schedule.expression()))
+                .collect();
+            tracing::info!("scheduler: {}", names.join(", "));
+            let log = StoreRunLog(super::open_store(config)?);
+            Some(Scheduler::start(
+                jobs,
+                clock.clone(),
+                Arc::new(Mutex::new(log)),
+            ))
+        }
+        None => None,
+    };
     let stop = async {
         match args.duration {
             Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
@@ -76,7 +102,10 @@ pub async fn run(config: &Config, args: CollectArgs) -> anyhow::Result<()> {
             }
         }
     }
-    tracing::info!("stopping: finishing polls and writing what was collected");
+    tracing::info!("stopping: finishing polls and running jobs, writing what was collected");
+    if let Some(scheduler) = scheduler {
+        scheduler.stop().await;
+    }
     let stats = pipeline.stop().await?;
     tracing::info!(
         "stored {} records in {} transactions over {:.1} s ({} replayed from the spool, {} left \

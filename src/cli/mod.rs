@@ -7,6 +7,7 @@ mod compute;
 mod demo;
 mod health;
 mod import;
+mod jobs;
 mod migrate;
 mod nowcast;
 mod query;
@@ -56,6 +57,11 @@ enum Command {
     Sim(sim::SimArgs),
     /// Poll the network's devices and store their readings until Ctrl-C.
     Collect(collect::CollectArgs),
+    /// The production mode: collectors, the store pipeline and the scheduled jobs (reports,
+    /// index recomputation) together, until Ctrl-C / SIGTERM.
+    Run(collect::CollectArgs),
+    /// List the scheduled jobs, or run one by hand (also for a past time: a backfill).
+    Jobs(jobs::JobsArgs),
     /// List the stations and devices of the registry (and validate it).
     Stations(stations::StationsArgs),
     /// Print stored readings as a table or CSV.
@@ -112,7 +118,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(&config, cli.store.is_some(), args).await,
         Command::Sim(args) => sim::run(&config, args).await,
-        Command::Collect(args) => collect::run(&config, args).await,
+        Command::Collect(args) => collect::run(&config, args, false).await,
+        Command::Run(args) => collect::run(&config, args, true).await,
+        Command::Jobs(args) => jobs::run(&config, args).await,
         Command::Stations(args) => stations::run(&config, args),
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),

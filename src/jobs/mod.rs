@@ -1,5 +1,6 @@
-//! Scheduled jobs: cron schedules in the network's time zone and the scheduler that runs them
-//! on the shared clock.
+//! Scheduled jobs: cron schedules in the network's time zone, the scheduler that runs them
+//! on the shared clock, and what each kind of job does (reports, index recomputation).
 
+pub mod kinds;
 pub mod schedule;
 pub mod scheduler;

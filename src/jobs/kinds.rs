@@ -1,0 +1,324 @@
+//! What the scheduled jobs do, and the jobs a network runs by default.
+//!
+//! Every kind works on the last complete period before its scheduled time, in the network's
+//! time zone: a daily report scheduled at 08:00 on the 27th is the report of the 26th; a
+//! monthly ranking scheduled on 1 March ranks February.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::schedule::{Schedule, ScheduleError};
+use super::scheduler::{CatchUp, JobFn, ScheduledJob};
+use crate::assess::{GroupBy, Period};
+use crate::compute::{IndexConfig, IndexStage};
+use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
+use crate::store::{Store, StoreError};
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobKind {
+    /// The leadership's daily report of the previous day.
+    DailyReport,
+    /// The maintainers' device-health report of the previous day.
+    HealthReport,
+    /// The ranking of the previous month (by district unless `by` says otherwise).
+    MonthlyRanking,
+    /// The ranking of the previous quarter.
+    QuarterlyRanking,
+    /// The ranking of the previous year.
+    AnnualRanking,
+    /// Recompute the previous day's hourly and daily AQI of every station (a safety net for
+    /// hourly means that arrived or were corrected late).
+    Indices,
+}
+
+impl JobKind {
+    /// The name used in configuration files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            JobKind::DailyReport => "daily-report",
+            JobKind::HealthReport => "health-report",
+            JobKind::MonthlyRanking => "monthly-ranking",
+            JobKind::QuarterlyRanking => "quarterly-ranking",
+            JobKind::AnnualRanking => "annual-ranking",
+            JobKind::Indices => "indices",
+        }
+    }
+}
+
+/// Grouping of a ranking job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RankBy {
+    /// Stations.
+    Station,
+    /// Districts / towns.
+    #[default]
+    District,
+}
+
+/// One `[[job]]` of the configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobConfig {
+    /// Unique name (`lantian jobs run NAME`).
+    pub name: String,
+    /// Cron expression, 5 fields (`m h dom mon dow`) or 6/7 with seconds first, in the
+    /// network's time zone.
+    pub schedule: String,
+    /// What it does.
+    pub kind: JobKind,
+    /// Missed runs after downtime: `skip`, `latest` (default) or `all`.
+    #[serde(default)]
+    pub catch_up: CatchUp,
+    /// Ranking jobs: `district` (default) or `station`.
+    #[serde(default)]
+    pub by: RankBy,
+}
+
+impl JobConfig {
+    fn new(name: &str, schedule: &str, kind: JobKind) -> JobConfig {
+        JobConfig {
+            name: name.into(),
+            schedule: schedule.into(),
+            kind,
+            catch_up: CatchUp::Latest,
+            by: RankBy::District,
+        }
+    }
+}
+
+/// The jobs a network runs when the configuration names none.
+pub fn default_jobs() -> Vec<JobConfig> {
+    vec![
+        JobConfig::new("indices", "30 0 * * *", JobKind::Indices),
+        JobConfig::new("health-report", "30 7 * * *", JobKind::HealthReport),
+        JobConfig::new("daily-report", "0 8 * * *", JobKind::DailyReport),
+        JobConfig::new("monthly-ranking", "0 9 1 * *", JobKind::MonthlyRanking),
+        JobConfig::new(
+            "quarterly-ranking",
+            "0 9 1 1,4,7,10 *",
+            JobKind::QuarterlyRanking,
+        ),
+        JobConfig::new("annual-ranking", "0 9 1 1 *", JobKind::AnnualRanking),
+    ]
+}
+
+/// Errors building the jobs from the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum JobConfigError {
+    /// A schedule does not parse.
+    #[error("job `{job}`: {source}")]
+    Schedule {
+        /// The job.
+        job: String,
+        /// The error.
+        #[source]
+        source: ScheduleError,
+    },
+    /// Two jobs share a name.
+    #[error("two jobs are named `{0}`")]
+    Duplicate(String),
+}
+
+/// Opens a handle on the store (each run opens its own).
+pub type OpenStore = Arc<dyn Fn() -> Result<Box<dyn Store>, StoreError> + Send + Sync>;
+
+/// What the jobs need to know about the network.
+#[derive(Clone)]
+pub struct JobContext {
+    /// The issuing unit shown on reports.
+    pub network_name: String,
+    /// Local days and schedules are in this zone.
+    pub time_zone: Tz,
+    /// Devices and what they measure (device-health reports).
+    pub devices: Vec<DeviceSpec>,
+    /// Where and in which language reports are written.
+    pub report: ReportConfig,
+    /// AQI settings (the indices job).
+    pub index: IndexConfig,
+    /// The store.
+    pub open_store: OpenStore,
+}
+
+/// The previous local day before `scheduled`.
+fn previous_day(scheduled: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    scheduled.with_timezone(&tz).date_naive() - Days::new(1)
+}
+
+/// The last complete period of `kind` before the local date of `scheduled`.
+pub fn period_before(kind: JobKind, scheduled: DateTime<Utc>, tz: Tz) -> Option<Period> {
+    let today = scheduled.with_timezone(&tz).date_naive();
+    let first_of_month = today.with_day(1)?;
+    Some(match kind {
+        JobKind::MonthlyRanking => {
+            let last = first_of_month - Days::new(1);
+            Period::Month {
+                year: last.year(),
+                month: last.month(),
+            }
+        }
+        JobKind::QuarterlyRanking => {
+            let quarter_start = first_of_month.with_month((today.month0() / 3) * 3 + 1)?;
+            let last = quarter_start - Days::new(1);
+            Period::Quarter {
+                year: last.year(),
+                quarter: last.month0() / 3 + 1,
+            }
+        }
+        JobKind::AnnualRanking => Period::Year(today.year() - 1),
+        _ => return None,
+    })
+}
+
+/// Turns configured jobs into scheduled jobs.
+pub fn build_jobs(
+    configs: &[JobConfig],
+    context: &JobContext,
+) -> Result<Vec<ScheduledJob>, JobConfigError> {
+    let mut jobs: Vec<ScheduledJob> = Vec::new();
+    for config in configs {
+        if jobs.iter().any(|j| j.name == config.name) {
+            return Err(JobConfigError::Duplicate(config.name.clone()));
+        }
+        let schedule = Schedule::parse(&config.schedule, context.time_zone).map_err(|source| {
+            JobConfigError::Schedule {
+                job: config.name.clone(),
+                source,
+            }
+        })?;
+        let (kind, by, context) = (config.kind, config.by, context.clone());
+        let run: JobFn = Arc::new(move |scheduled| {
+            let context = context.clone();
+            Box::pin(async move {
+                tokio::task::spawn_blocking(move || run_kind(kind, by, scheduled, &context))
+                    .await
+                    .map_err(|e| format!("job task failed: {e}"))?
+            })
+        });
+        jobs.push(ScheduledJob {
+            name: config.name.clone(),
+            schedule,
+            catch_up: config.catch_up,
+            run,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Runs one job for `scheduled`, returning the outputs it wrote.
+fn run_kind(
+    kind: JobKind,
+    by: RankBy,
+    scheduled: DateTime<Utc>,
+    cx: &JobContext,
+) -> Result<Vec<String>, String> {
+    let mut store = (cx.open_store)().map_err(|e| e.to_string())?;
+    let day = previous_day(scheduled, cx.time_zone);
+    let name = &cx.network_name;
+    std::fs::create_dir_all(&cx.report.out_dir)
+        .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))?;
+    let files = match kind {
+        JobKind::DailyReport => daily_report(store.as_ref(), name, day, &cx.report),
+        JobKind::HealthReport => health_report(store.as_ref(), name, day, &cx.devices, &cx.report),
+        JobKind::MonthlyRanking | JobKind::QuarterlyRanking | JobKind::AnnualRanking => {
+            let period =
+                period_before(kind, scheduled, cx.time_zone).ok_or("no period before this date")?;
+            let group = match by {
+                RankBy::Station => GroupBy::Station,
+                RankBy::District => GroupBy::District,
+            };
+            ranking_report(store.as_ref(), name, period, group, &cx.report)
+        }
+        JobKind::Indices => {
+            let mut stage = IndexStage::new(cx.index);
+            let mut written = 0;
+            for station in store.stations().map_err(|e| e.to_string())? {
+                written += stage
+                    .recompute(store.as_mut(), &station.id, day, day)
+                    .map_err(|e| e.to_string())?;
+            }
+            return Ok(vec![format!("{written} index records for {day}")]);
+        }
+    };
+    let files = files.map_err(|e| e.to_string())?;
+    let mut outputs = vec![files.html.display().to_string()];
+    outputs.extend(files.csv.iter().map(|p| p.display().to_string()));
+    Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono_tz::Asia::Shanghai;
+
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn periods_before_the_scheduled_time() {
+        // 1 January 09:00 Shanghai: the month, quarter and year that just ended.
+        let t = at("2027-01-01T09:00:00+08:00");
+        assert_eq!(
+            period_before(JobKind::MonthlyRanking, t, Shanghai),
+            Some(Period::Month {
+                year: 2026,
+                month: 12
+            })
+        );
+        assert_eq!(
+            period_before(JobKind::QuarterlyRanking, t, Shanghai),
+            Some(Period::Quarter {
+                year: 2026,
+                quarter: 4
+            })
+        );
+        assert_eq!(
+            period_before(JobKind::AnnualRanking, t, Shanghai),
+            Some(Period::Year(2026))
+        );
+        // 1 March (a leap year's February) and mid-quarter.
+        let t = at("2028-03-01T09:00:00+08:00");
+        assert_eq!(
+            period_before(JobKind::MonthlyRanking, t, Shanghai),
+            Some(Period::Month {
+                year: 2028,
+                month: 2
+            })
+        );
+        let t = at("2026-05-20T09:00:00+08:00");
+        assert_eq!(
+            period_before(JobKind::QuarterlyRanking, t, Shanghai),
+            Some(Period::Quarter {
+                year: 2026,
+                quarter: 1
+            })
+        );
+        // 00:30 local on the 1st is still the previous UTC day: the local date decides.
+        let t = at("2026-12-01T00:30:00+08:00");
+        assert_eq!(
+            previous_day(t, Shanghai),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
+        assert_eq!(
+            period_before(JobKind::MonthlyRanking, t, Shanghai),
+            Some(Period::Month {
+                year: 2026,
+                month: 11
+            })
+        );
+    }
+
+    #[test]
+    fn default_jobs_parse() {
+        for job in default_jobs() {
+            Schedule::parse(&job.schedule, Shanghai).unwrap();
+        }
+    }
+}
