@@ -28,12 +28,22 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        stations: 2000,
-        seconds: 60,
-        warmup: 10,
-    };
     let argv: Vec<String> = std::env::args().collect();
+    // `cargo bench` passes --bench; `cargo test --all-targets` does not: then a short smoke run
+    // (100 devices, 2 s) checks that the bench still works.
+    let mut a = if argv.iter().any(|a| a == "--bench") {
+        Args {
+            stations: 2000,
+            seconds: 60,
+            warmup: 10,
+        }
+    } else {
+        Args {
+            stations: 20,
+            seconds: 2,
+            warmup: 1,
+        }
+    };
     let mut i = 1;
     while i < argv.len() {
         let value = || {
