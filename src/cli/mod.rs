@@ -35,7 +35,9 @@ pub struct Cli {
     /// Network registry file (overrides the configuration).
     #[arg(long, global = true, value_name = "FILE")]
     registry: Option<PathBuf>,
-    /// Store URL, e.g. `sqlite:lantian.db` (overrides the configuration).
+    /// Store URL (overrides the configuration): `sqlite:lantian.db`,
+    /// `influx+http://HOST:8086?db=NAME` (InfluxDB 1.x) or
+    /// `influx+https://HOST?org=ORG&bucket=B` (2.x/3.x; token from INFLUX_TOKEN).
     #[arg(long, global = true, value_name = "URL")]
     store: Option<String>,
     /// More log output (-v debug, -vv trace). RUST_LOG overrides.
@@ -64,7 +66,7 @@ enum Command {
     Jobs(jobs::JobsArgs),
     /// List the stations and devices of the registry (and validate it).
     Stations(stations::StationsArgs),
-    /// Print stored readings as a table or CSV.
+    /// Print stored readings (or, with --aqi, the stored hourly and daily AQI) as a table or CSV.
     Query(query::QueryArgs),
     /// Show every device's health (online, success ratio, latency, status bits, last error).
     Health(health::HealthArgs),
