@@ -35,6 +35,11 @@ pub struct AnalysisConfig {
     pub min_angle_deg: f64,
     /// A bearing line supports a location when it passes this close, m.
     pub support_m: f64,
+    /// With at least `excess.min_stations` stations, run polar/CPF on each station's excess
+    /// over the network background instead of the raw concentration: weather regimes and
+    /// regional episodes raise every station at once, and would otherwise appear as a
+    /// "source" in whatever direction the wind blew during them.
+    pub on_excess: bool,
 }
 
 impl Default for AnalysisConfig {
@@ -54,6 +59,7 @@ impl Default for AnalysisConfig {
             max_range_m: 25_000.0,
             min_angle_deg: 20.0,
             support_m: 2_000.0,
+            on_excess: true,
         }
     }
 }
@@ -143,7 +149,26 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
     let mut problems = Vec::new();
     let mut bearings = Vec::new();
     let mut polar = Vec::new();
-    for s in series {
+    let bg = background(series, &cfg.excess);
+    let excess_series: Vec<StationSeries>;
+    let polar_input = if cfg.on_excess && series.len() >= cfg.excess.min_stations {
+        excess_series = series
+            .iter()
+            .map(|s| {
+                let mut e = s.clone();
+                for (p, v) in e.values.iter_mut() {
+                    if let Some(b) = bg.get(p) {
+                        v.iter_mut().zip(b).for_each(|(x, b)| *x -= b);
+                    }
+                }
+                e
+            })
+            .collect();
+        &excess_series
+    } else {
+        series
+    };
+    for s in polar_input {
         for &p in &cfg.pollutants {
             match s.wind_obs(p, cfg.min_hours) {
                 Ok(obs) => {
@@ -180,7 +205,6 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
         .filter_map(|s| Some((s.station.as_str(), s.position?)))
         .collect();
     let located = locate(&bearings, &positions, cfg);
-    let bg = background(series, &cfg.excess);
     let (split, episodes) = local_regional(series, &bg, &cfg.excess);
     let (sigs, groups) = classify(&episodes);
     let episodes = episodes
