@@ -15,6 +15,14 @@ use lantian::units::Parameter;
 
 const DAYS: usize = 60;
 
+/// A true source: name, kind, position, line segment.
+type Truth = (
+    String,
+    SourceKind,
+    (f64, f64),
+    Option<((f64, f64), (f64, f64))>,
+);
+
 fn label(t: SourceType) -> &'static str {
     match t {
         SourceType::CoalCombustion | SourceType::Industrial | SourceType::Shipping => {
@@ -88,12 +96,7 @@ fn simulator_ground_truth() {
     let took = t0.elapsed();
 
     // Located sources vs the true ones.
-    let truth: Vec<(
-        String,
-        SourceKind,
-        (f64, f64),
-        Option<((f64, f64), (f64, f64))>,
-    )> = scenario
+    let truth: Vec<Truth> = scenario
         .sources
         .iter()
         .map(|s| {
@@ -106,13 +109,7 @@ fn simulator_ground_truth() {
             )
         })
         .collect();
-    let dist = |l: (f64, f64),
-                t: &(
-        String,
-        SourceKind,
-        (f64, f64),
-        Option<((f64, f64), (f64, f64))>,
-    )| match t.3 {
+    let dist = |l: (f64, f64), t: &Truth| match t.3 {
         Some((a, b)) => seg_distance(l, a, b),
         None => distance_m(l, t.2),
     };
