@@ -18,5 +18,6 @@ pub mod quality;
 pub mod registry;
 pub mod report;
 pub mod sim;
+pub mod sources;
 pub mod store;
 pub mod units;

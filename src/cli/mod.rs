@@ -14,6 +14,7 @@ mod query;
 mod rank;
 mod report;
 mod sim;
+mod sources;
 mod stations;
 mod table;
 
@@ -83,6 +84,9 @@ enum Command {
     Compute(compute::ComputeArgs),
     /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
     Import(import::ImportArgs),
+    /// Where pollution comes from: CPF bearings, triangulated sources, local vs regional
+    /// episodes with source types (and polar plots with --plots).
+    Sources(sources::SourcesArgs),
     /// Copy stations, readings, indices and device health from one store to another.
     Migrate(migrate::MigrateArgs),
 }
@@ -133,6 +137,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&config, args),
         Command::Compute(args) => compute::run(&config, args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Sources(args) => sources::run(&config, args),
     }
 }
 

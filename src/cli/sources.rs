@@ -1,0 +1,224 @@
+//! `lantian sources`: where pollution comes from — bearings (CPF), triangulated sources,
+//! local vs regional episodes with source types; optional polar plots and a station map.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{NaiveDate, TimeDelta};
+use clap::{Args, ValueEnum};
+use lantian::config::Config;
+use lantian::report::Lang;
+use lantian::report::charts::render;
+use lantian::sources::chart::{MapChart, PolarChart};
+use lantian::sources::{AnalysisConfig, StationSeries, analyse};
+use lantian::store::{Query, Resolution};
+use lantian::units::Parameter;
+
+use super::table::Table;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Options of `lantian sources`.
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    /// First day (UTC).
+    #[arg(long, value_name = "DATE")]
+    from: NaiveDate,
+    /// Last day (UTC, inclusive).
+    #[arg(long, value_name = "DATE")]
+    to: NaiveDate,
+    /// Stations to analyse (repeatable) [default: all]. The network background always uses
+    /// every station.
+    #[arg(long = "station", value_name = "ID")]
+    stations: Vec<String>,
+    /// Pollutants for bearings (codes, comma-separated) [default: so2,no2,pm10,co].
+    #[arg(long, value_delimiter = ',')]
+    pollutants: Vec<Parameter>,
+    /// Percentile of the CPF.
+    #[arg(long, default_value_t = 75.0)]
+    percentile: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Folder for polar plots (PNG + SVG per station and pollutant) and the station map.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+}
+
+/// Runs the analysis.
+pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.to >= args.from,
+        "--to {} is before --from {}",
+        args.to,
+        args.from
+    );
+    let store = super::open_store(config)?;
+    let from = args.from.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(1);
+    let to = args.to.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(25);
+    let records = store.read(&Query {
+        stations: Vec::new(),
+        parameters: Vec::new(),
+        resolution: Resolution::Hour,
+        from,
+        to,
+    })?;
+    anyhow::ensure!(
+        !records.is_empty(),
+        "no hourly data in the store from {} to {}",
+        args.from,
+        args.to
+    );
+    let infos = store.stations()?;
+    let all = StationSeries::from_records(&records, &infos, from, to);
+    for s in &args.stations {
+        anyhow::ensure!(
+            all.iter().any(|x| &x.station == s),
+            "station {s}: no hourly data in the period"
+        );
+    }
+    let mut cfg = AnalysisConfig::default();
+    cfg.cpf.percentile = args.percentile;
+    if !args.pollutants.is_empty() {
+        cfg.pollutants = args.pollutants.clone();
+    }
+    let mut analysis = analyse(&all, &cfg);
+    if !args.stations.is_empty() {
+        let keep = |s: &str| args.stations.iter().any(|x| x == s);
+        analysis.bearings.retain(|b| keep(&b.station));
+        analysis
+            .episodes
+            .retain(|e| keep(&e.episode.station) || e.episode.station == "network");
+        analysis.split.retain(|s| keep(&s.station));
+        analysis.polar.retain(|p| keep(&p.station));
+        analysis
+            .problems
+            .retain(|p| args.stations.iter().any(|s| p.contains(s.as_str())));
+    }
+    if let Some(dir) = &args.plots {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for p in &analysis.polar {
+            let chart = PolarChart {
+                title: format!(
+                    "{} {} ({} h, {} calm)",
+                    p.station,
+                    p.pollutant.code(),
+                    p.surface.hours,
+                    p.surface.calms
+                ),
+                unit: p.pollutant.canonical_unit().to_string(),
+                surface: p.surface.clone(),
+                cpf: Some(p.cpf.clone()),
+            };
+            let name = format!("polar-{}-{}", p.station, p.pollutant.code());
+            let svg = render(&chart, Lang::En, Some(&dir.join(format!("{name}.png"))))?;
+            std::fs::write(dir.join(format!("{name}.svg")), svg)?;
+        }
+        let stations: Vec<(String, f64, f64)> = all
+            .iter()
+            .filter_map(|s| Some((s.station.clone(), s.position?.0, s.position?.1)))
+            .collect();
+        if stations.len() >= 2 {
+            let rays = analysis
+                .bearings
+                .iter()
+                .filter(|b| b.bearing.confidence >= cfg.min_confidence)
+                .filter_map(|b| {
+                    let s = stations.iter().find(|s| s.0 == b.station)?;
+                    Some((s.1, s.2, b.bearing.bearing_deg))
+                })
+                .collect();
+            let map = MapChart {
+                title: format!("Bearings and located sources, {} – {}", args.from, args.to),
+                stations,
+                rays,
+                located: analysis.located.clone(),
+                truth: Vec::new(),
+            };
+            let svg = render(&map, Lang::En, Some(&dir.join("source-map.png")))?;
+            std::fs::write(dir.join("source-map.svg"), svg)?;
+        }
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
+        Format::Table => print_tables(&analysis),
+    }
+    for p in &analysis.problems {
+        eprintln!("not analysed: {p}");
+    }
+    Ok(())
+}
+
+fn print_tables(a: &lantian::sources::Analysis) {
+    let mut t = Table::new(
+        &[
+            "station",
+            "pollutant",
+            "bearing",
+            "confidence",
+            "z",
+            "CPF",
+            "hours",
+        ],
+        &["bearing", "confidence", "z", "CPF", "hours"],
+    );
+    for b in &a.bearings {
+        let x = &b.bearing;
+        t.push(vec![
+            b.station.clone(),
+            b.pollutant.clone(),
+            format!("{:.0}°", x.bearing_deg),
+            format!("{:.3}", x.confidence),
+            format!("{:.1}", x.z),
+            format!("{:.2}", x.cpf),
+            x.n.to_string(),
+        ]);
+    }
+    println!("Bearings\n{}", t.render());
+    let mut t = Table::new(
+        &["lat", "lon", "radius_m", "pollutants", "stations"],
+        &["lat", "lon", "radius_m"],
+    );
+    for l in &a.located {
+        t.push(vec![
+            format!("{:.4}", l.lat),
+            format!("{:.4}", l.lon),
+            format!("{:.0}", l.radius_m),
+            l.pollutants.join(","),
+            l.stations.join(","),
+        ]);
+    }
+    println!("Located sources\n{}", t.render());
+    let mut t = Table::new(
+        &[
+            "station",
+            "start",
+            "end",
+            "hours",
+            "peak",
+            "pollutants",
+            "source_type",
+            "rule",
+        ],
+        &["hours", "peak"],
+    );
+    for e in &a.episodes {
+        let x = &e.episode;
+        t.push(vec![
+            x.station.clone(),
+            x.start.format("%Y-%m-%d %H:%M").to_string(),
+            x.end.format("%Y-%m-%d %H:%M").to_string(),
+            x.hours.to_string(),
+            format!("{:.1} {}", x.peak, x.peak_pollutant),
+            x.pollutants.join(","),
+            e.source_type.clone(),
+            e.rule.clone(),
+        ]);
+    }
+    println!("Episodes\n{}", t.render());
+}
