@@ -5,6 +5,7 @@ mod clock_args;
 mod collect;
 mod compute;
 mod demo;
+mod forecast;
 mod health;
 mod import;
 mod jobs;
@@ -81,6 +82,8 @@ enum Command {
     Compute(compute::ComputeArgs),
     /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
     Import(import::ImportArgs),
+    /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a forecast.
+    Forecast(forecast::ForecastArgs),
     /// Copy stations, readings, indices and device health from one store to another.
     Migrate(migrate::MigrateArgs),
 }
@@ -131,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&config, args),
         Command::Compute(args) => compute::run(&config, args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Forecast(args) => forecast::run(&config, args),
     }
 }
 
