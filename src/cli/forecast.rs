@@ -136,14 +136,17 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 args.models.display()
             );
             let mut t = Table::new(
-                &["target", "horizons", "penalty", "samples", "dropped"],
+                &[
+                    "target", "horizons", "scale", "penalty", "samples", "dropped",
+                ],
                 &["penalty", "samples", "dropped"],
             );
             for m in &set.models {
                 t.push(vec![
                     m.target.code().into(),
                     format!("{}–{} h", m.horizons.0, m.horizons.1),
-                    format!("{}", m.penalty),
+                    format!("{:?}", m.scale).to_lowercase(),
+                    format!("{:.3}", m.penalty),
                     m.samples.0.to_string(),
                     (m.samples.1 + m.samples.2).to_string(),
                 ]);

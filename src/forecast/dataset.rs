@@ -2,7 +2,7 @@
 //! hours across a period with the observed value `h` hours later (on the √ scale). Samples with
 //! a missing feature or target are dropped and counted, never filled.
 
-use super::features::{FEATURE_NAMES, FeatureContext};
+use super::features::{FEATURE_NAMES, FeatureContext, Scale};
 use super::{HORIZON_GROUPS, Target};
 
 /// A row-major design matrix with its targets.
@@ -10,7 +10,7 @@ use super::{HORIZON_GROUPS, Target};
 pub struct Dataset {
     /// Row-major features, `FEATURE_NAMES.len()` per row.
     pub x: Vec<f64>,
-    /// √ of the observed target.
+    /// The observed target's change from the value at issue time, on the dataset's scale.
     pub y: Vec<f64>,
     /// Hour index of each row's issue time.
     pub issue: Vec<usize>,
@@ -52,6 +52,7 @@ pub fn build(
     ctx: &FeatureContext<'_>,
     target: Target,
     group: usize,
+    scale: Scale,
     opt: DatasetOptions,
 ) -> Dataset {
     let (lo, hi) = HORIZON_GROUPS[group];
@@ -72,10 +73,11 @@ pub fn build(
             match ctx.grid.get(s, p, v) {
                 None => ds.dropped_target += 1,
                 Some(y) => {
-                    let row = ctx.row(s, t, target, h);
+                    let row = ctx.row(s, t, target, h, scale);
                     if row.missing.is_empty() {
                         ds.x.extend_from_slice(&row.values);
-                        ds.y.push(y.max(0.0).sqrt());
+                        // The change from persistence (lag0 is feature 0, on the same scale).
+                        ds.y.push(scale.apply(y) - row.values[0]);
                         ds.issue.push(t);
                     } else {
                         ds.dropped_features += 1;

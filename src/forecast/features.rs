@@ -2,7 +2,7 @@
 //! records labelled at or before `t` (hour-ending labels: the hour ending at `t` is known at
 //! `t`), the calendar, and the training period's climatology.
 //!
-//! Pollutant values enter on a square-root scale (the model predicts √concentration). A feature
+//! Pollutant values enter on the model's [`Scale`] (µg/m³ or √). A feature
 //! whose inputs are missing is `NaN` and named in [`FeatureRow::missing`]: training drops such
 //! samples; a forecast abstains when a *required* feature is missing and otherwise degrades
 //! (see [`super::model`]) — nothing is ever filled with zero.
@@ -88,8 +88,24 @@ pub struct FeatureContext<'a> {
     network: Vec<Vec<f64>>,
 }
 
-fn sq(v: f64) -> f64 {
-    v.max(0.0).sqrt()
+/// The scale pollutant values (features and target) enter a model on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// µg/m³ as measured.
+    Identity,
+    /// √(µg/m³): steadier variance, positive forecasts.
+    Sqrt,
+}
+
+impl Scale {
+    /// Transforms a concentration.
+    pub fn apply(self, v: f64) -> f64 {
+        match self {
+            Scale::Identity => v,
+            Scale::Sqrt => v.max(0.0).sqrt(),
+        }
+    }
 }
 
 impl<'a> FeatureContext<'a> {
@@ -171,7 +187,8 @@ impl<'a> FeatureContext<'a> {
     }
 
     /// The features of station `s` issued at hour index `t` for `t + h`.
-    pub fn row(&self, s: usize, t: usize, target: Target, h: u32) -> FeatureRow {
+    pub fn row(&self, s: usize, t: usize, target: Target, h: u32, scale: Scale) -> FeatureRow {
+        let sq = |v: f64| scale.apply(v);
         let p = target.parameter();
         let grid = self.grid;
         let issue = grid.time_of(t);
@@ -263,8 +280,8 @@ impl<'a> FeatureContext<'a> {
             pres - self.at(s, Parameter::Pressure, t, 3),
             pres - self.at(s, Parameter::Pressure, t, 24),
             rain6,
-            u6 * lag0 / 10.0,
-            v6 * lag0 / 10.0,
+            u6 * lag0,
+            v6 * lag0,
         ];
         debug_assert_eq!(values.len(), FEATURE_NAMES.len());
         let missing = values

@@ -1,4 +1,5 @@
-//! Regularised linear models (linfa elastic net on standardised features, √ scale), one per
+//! Regularised linear models (linfa elastic net on standardised features, predicting the change
+//! from persistence on a µg/m³ or √ scale chosen per model), one per
 //! target and horizon group; the penalty of each is chosen on the last part of the training
 //! period (a time split, never shuffled). A [`ModelSet`] is saved as readable JSON with its
 //! training period, feature names, standardisation, coefficients, climatology and metrics.
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::climatology::Climatology;
 use super::dataset::{self, Dataset, DatasetOptions};
-use super::features::{FEATURE_NAMES, FeatureContext, FeatureRow};
+use super::features::{FEATURE_NAMES, FeatureContext, FeatureRow, Scale};
 use super::series::Grid;
 use super::{ForecastError, HORIZON_GROUPS, Target};
 
@@ -37,15 +38,18 @@ pub struct HorizonModel {
     pub target: Target,
     /// First and last horizon (hours) it serves.
     pub horizons: (u32, u32),
+    /// Scale of the pollutant features and the target, chosen on the validation split.
+    pub scale: Scale,
     /// Elastic-net penalty chosen on the validation split.
     pub penalty: f64,
     /// L1 share of the penalty.
     pub l1_ratio: f64,
-    /// Validation RMSE (√ scale) of each penalty tried: `(penalty, rmse)`.
-    pub validation: Vec<(f64, f64)>,
-    /// Intercept (√ scale).
+    /// Validation RMSE (µg/m³) of each scale and penalty tried.
+    pub validation: Vec<(Scale, f64, f64)>,
+    /// Intercept (model scale).
     pub intercept: f64,
-    /// Residual variance on the √ scale, added back when squaring (mean of the back-transform).
+    /// Residual variance on the model scale; on the √ scale it is added back when squaring
+    /// (the mean of the back-transform).
     pub residual_variance: f64,
     /// Training samples used / dropped for a missing feature / dropped for a missing target.
     pub samples: (usize, usize, usize),
@@ -81,13 +85,22 @@ impl HorizonModel {
 
     /// Predicts from raw feature values (`NaN` → the training mean).
     pub fn predict_values(&self, values: &[f64]) -> f64 {
-        let mut s = self.intercept;
+        // The model predicts the change from persistence (feature 0, `lag0`).
+        let mut s = self.intercept + values.first().copied().unwrap_or(f64::NAN);
         for (term, &x) in self.terms.iter().zip(values) {
             if x.is_finite() {
                 s += term.coefficient * (x - term.mean) / term.sd;
             }
         }
-        s.max(0.0).powi(2) + self.residual_variance
+        back(self.scale, s, self.residual_variance)
+    }
+}
+
+/// From the model scale back to µg/m³ (the mean, not the median, of the back-transform).
+fn back(scale: Scale, s: f64, residual_variance: f64) -> f64 {
+    match scale {
+        Scale::Identity => s.max(0.0),
+        Scale::Sqrt => s.max(0.0).powi(2) + residual_variance,
     }
 }
 
@@ -96,8 +109,10 @@ impl HorizonModel {
 pub struct TrainOptions {
     /// Hours between issue times of training samples.
     pub stride: usize,
-    /// Penalties tried.
+    /// Penalties tried, as multiples of the target's standard deviation on each scale.
     pub penalties: Vec<f64>,
+    /// Scales tried.
+    pub scales: Vec<Scale>,
     /// L1 share.
     pub l1_ratio: f64,
     /// Share of the training period (at its end) used to choose the penalty.
@@ -109,8 +124,9 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            stride: 3,
-            penalties: vec![0.001, 0.01, 0.05],
+            stride: 4,
+            penalties: vec![0.0003, 0.003],
+            scales: vec![Scale::Identity, Scale::Sqrt],
             l1_ratio: 0.5,
             validation_share: 0.2,
             targets: Target::ALL.to_vec(),
@@ -187,22 +203,30 @@ pub fn train(grid: &Grid, end: usize, opt: &TrainOptions) -> Result<ModelSet, Fo
     let mut models = Vec::new();
     for &target in &opt.targets {
         for (g, &(lo, hi)) in HORIZON_GROUPS.iter().enumerate() {
-            let ds = dataset::build(
-                &ctx,
-                target,
-                g,
-                DatasetOptions {
-                    from: 0,
-                    to: end,
-                    stride: opt.stride,
-                },
-            );
-            models.push(fit_group(target, (lo, hi), &ds, end, opt)?);
+            let sets: Vec<(Scale, Dataset)> = opt
+                .scales
+                .iter()
+                .map(|&scale| {
+                    let ds = dataset::build(
+                        &ctx,
+                        target,
+                        g,
+                        scale,
+                        DatasetOptions {
+                            from: 0,
+                            to: end,
+                            stride: opt.stride,
+                        },
+                    );
+                    (scale, ds)
+                })
+                .collect();
+            models.push(fit_group(target, (lo, hi), &sets, end, opt)?);
         }
     }
     Ok(ModelSet {
         format: 1,
-        method: "linfa-elasticnet on standardised features, sqrt(concentration) scale".into(),
+        method: "linfa-elasticnet on standardised features (scale and penalty chosen on the last part of the training period)".into(),
         trained_from: grid.start,
         trained_to: grid.time_of(end.min(grid.len)),
         stations: grid.stations.clone(),
@@ -263,8 +287,8 @@ fn fit(
     ElasticNet::params()
         .penalty(penalty)
         .l1_ratio(l1)
-        .max_iterations(500)
-        .tolerance(1e-5)
+        .max_iterations(300)
+        .tolerance(1e-4)
         .fit(&linfa::Dataset::new(x, y))
         .map_err(|e| ForecastError::Fit {
             what: what.to_string(),
@@ -280,42 +304,70 @@ fn rmse_of(model: &ElasticNet<f64>, x: &Array2<f64>, y: &Array1<f64>) -> f64 {
 fn fit_group(
     target: Target,
     horizons: (u32, u32),
-    ds: &Dataset,
+    sets: &[(Scale, Dataset)],
     end: usize,
     opt: &TrainOptions,
 ) -> Result<HorizonModel, ForecastError> {
     let what = format!("{} {}–{} h", target.code(), horizons.0, horizons.1);
-    if ds.rows() < 10 * FEATURE_NAMES.len() {
+    let Some((_, first)) = sets.first() else {
+        return Err(ForecastError::Fit {
+            what,
+            reason: "no scale to try".into(),
+        });
+    };
+    if first.rows() < 10 * FEATURE_NAMES.len() {
         return Err(ForecastError::TooFewSamples {
             target: target.code(),
             horizon: format!("{}–{} h", horizons.0, horizons.1),
-            samples: ds.rows(),
+            samples: first.rows(),
         });
     }
-    let (mean, sd) = standardisation(ds);
     let split = ((1.0 - opt.validation_share) * end as f64) as usize;
-    let (train_rows, valid_rows): (Vec<usize>, Vec<usize>) =
-        (0..ds.rows()).partition(|&i| ds.issue[i] + horizons.1 as usize <= split);
     let mut validation = Vec::new();
-    let mut best = (
-        opt.penalties.first().copied().unwrap_or(0.01),
-        f64::INFINITY,
-    );
-    if opt.penalties.len() > 1 && !valid_rows.is_empty() && train_rows.len() > 100 {
+    let mut best: Option<(usize, f64, f64)> = None;
+    for (k, (scale, ds)) in sets.iter().enumerate() {
+        let (mean, sd) = standardisation(ds);
+        let y_sd = sd_of(&ds.y);
+        let (train_rows, valid_rows): (Vec<usize>, Vec<usize>) =
+            (0..ds.rows()).partition(|&i| ds.issue[i] + horizons.1 as usize <= split);
+        if valid_rows.is_empty() || train_rows.len() < 100 {
+            best.get_or_insert((
+                k,
+                opt.penalties.first().copied().unwrap_or(0.01) * y_sd,
+                0.0,
+            ));
+            continue;
+        }
         let (xt, yt) = matrix(ds, &train_rows, &mean, &sd);
         let (xv, yv) = matrix(ds, &valid_rows, &mean, &sd);
-        for &penalty in &opt.penalties {
+        for &factor in &opt.penalties {
+            let penalty = factor * y_sd;
             let m = fit(xt.clone(), yt.clone(), penalty, opt.l1_ratio, &what)?;
-            let r = rmse_of(&m, &xv, &yv);
-            validation.push((penalty, r));
-            if r < best.1 {
-                best = (penalty, r);
+            let var = rmse_of(&m, &xt, &yt).powi(2);
+            let p = xv.dot(m.hyperplane()) + m.intercept();
+            let r = (p
+                .iter()
+                .zip(&yv)
+                .zip(&valid_rows)
+                .map(|((&p, &y), &i)| {
+                    let base = ds.row(i)[0];
+                    (back(*scale, p + base, var) - back(*scale, y + base, 0.0)).powi(2)
+                })
+                .sum::<f64>()
+                / yv.len() as f64)
+                .sqrt();
+            validation.push((*scale, penalty, r));
+            if best.is_none_or(|b| r < b.2) {
+                best = Some((k, penalty, r));
             }
         }
     }
+    let (k, penalty, _) = best.unwrap_or((0, 0.01, 0.0));
+    let (scale, ds) = &sets[k];
+    let (mean, sd) = standardisation(ds);
     let all: Vec<usize> = (0..ds.rows()).collect();
     let (x, y) = matrix(ds, &all, &mean, &sd);
-    let model = fit(x.clone(), y.clone(), best.0, opt.l1_ratio, &what)?;
+    let model = fit(x.clone(), y.clone(), penalty, opt.l1_ratio, &what)?;
     let residual_variance = rmse_of(&model, &x, &y).powi(2);
     let terms = FEATURE_NAMES
         .iter()
@@ -330,7 +382,8 @@ fn fit_group(
     Ok(HorizonModel {
         target,
         horizons,
-        penalty: best.0,
+        scale: *scale,
+        penalty,
         l1_ratio: opt.l1_ratio,
         validation,
         intercept: model.intercept(),
@@ -338,4 +391,12 @@ fn fit_group(
         samples: (ds.rows(), ds.dropped_features, ds.dropped_target),
         terms,
     })
+}
+
+fn sd_of(y: &[f64]) -> f64 {
+    let n = y.len().max(1) as f64;
+    let m = y.iter().sum::<f64>() / n;
+    (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n)
+        .sqrt()
+        .max(1e-9)
 }

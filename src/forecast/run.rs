@@ -94,7 +94,7 @@ pub fn forecast_station(
         for h in 1..=MAX_HORIZON {
             let v = match models.model(target, h) {
                 Some(m) => {
-                    let row = ctx.row(s, t, target, h);
+                    let row = ctx.row(s, t, target, h, m.scale);
                     missing.extend(row.missing.iter().copied());
                     let p = m.predict(&row);
                     abstain |= p.value.is_none();
