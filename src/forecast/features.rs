@@ -103,6 +103,8 @@ impl Scale {
     pub fn apply(self, v: f64) -> f64 {
         match self {
             Scale::Identity => v,
+            // `f64::max` would turn a missing (NaN) value into 0: keep it missing.
+            Scale::Sqrt if v.is_nan() => f64::NAN,
             Scale::Sqrt => v.max(0.0).sqrt(),
         }
     }
