@@ -5,6 +5,7 @@ mod clock_args;
 mod collect;
 mod compute;
 mod demo;
+mod forecast;
 mod health;
 mod import;
 mod jobs;
@@ -87,6 +88,8 @@ enum Command {
     /// Where pollution comes from: CPF bearings, triangulated sources, local vs regional
     /// episodes with source types (and polar plots with --plots).
     Sources(sources::SourcesArgs),
+    /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a forecast.
+    Forecast(forecast::ForecastArgs),
     /// Copy stations, readings, indices and device health from one store to another.
     Migrate(migrate::MigrateArgs),
 }
@@ -138,6 +141,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compute(args) => compute::run(&config, args),
         Command::Migrate(args) => migrate::run(args),
         Command::Sources(args) => sources::run(&config, args),
+        Command::Forecast(args) => forecast::run(&config, args),
     }
 }
 

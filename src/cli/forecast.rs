@@ -1,0 +1,335 @@
+//! `lantian forecast train|backtest|run`: statistical PM2.5 / PM10 / O3 and AQI forecasts.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+use clap::{Args, Subcommand, ValueEnum};
+use lantian::config::Config;
+use lantian::forecast::backtest::{BacktestOptions, BacktestReport, backtest};
+use lantian::forecast::features::FeatureContext;
+use lantian::forecast::model::{ModelSet, TrainOptions, train};
+use lantian::forecast::run::forecast_station;
+use lantian::forecast::series::Grid;
+use lantian::store::{Resolution, Store};
+
+use super::table::Table;
+
+/// Options of `lantian forecast`.
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    #[command(subcommand)]
+    command: ForecastCommand,
+    /// The model file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "models/forecast.json",
+        value_name = "FILE"
+    )]
+    models: PathBuf,
+    /// Stations (all the store knows when omitted).
+    #[arg(long = "station", global = true, value_name = "ID")]
+    stations: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ForecastCommand {
+    /// Train one model per target and horizon group on the stored hourly data up to a day.
+    Train {
+        /// First local day of the training period [default: three years before --to].
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// End of the training period: the local day *after* the last one used.
+        #[arg(long)]
+        to: NaiveDate,
+        /// Hours between training issue times.
+        #[arg(long, default_value_t = 3)]
+        stride: usize,
+    },
+    /// Rolling-origin backtest of the saved models over a period.
+    Backtest {
+        /// First local day of issue times.
+        #[arg(long)]
+        from: NaiveDate,
+        /// End (exclusive local day) of issues and verifying observations.
+        #[arg(long)]
+        to: NaiveDate,
+        /// Hours between issue times.
+        #[arg(long, default_value_t = 6)]
+        step: usize,
+        /// Local hour of the daily issue (next-day categories).
+        #[arg(long, default_value_t = 16)]
+        daily_issue_hour: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Store the metrics in the model file.
+        #[arg(long)]
+        attach: bool,
+    },
+    /// Issue a forecast from the stored data.
+    Run {
+        /// Issue time (RFC 3339; a whole hour) [default: the latest stored hour].
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned text.
+    Table,
+    /// JSON.
+    Json,
+}
+
+fn store_tz(store: &dyn Store) -> anyhow::Result<Tz> {
+    Ok(store
+        .stations()?
+        .first()
+        .map(|s| s.time_zone)
+        .unwrap_or(chrono_tz::Asia::Shanghai))
+}
+
+fn local_midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0)
+        .and_then(|n| n.and_local_timezone(tz).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// Runs `lantian forecast`.
+pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
+    let store = super::open_store(config)?;
+    let tz = store_tz(store.as_ref())?;
+    match args.command {
+        ForecastCommand::Train { from, to, stride } => {
+            let from = from.unwrap_or(to - TimeDelta::days(3 * 365));
+            if to <= from {
+                bail!("--to {to} is not after --from {from}");
+            }
+            let (start, end) = (local_midnight(from, tz), local_midnight(to, tz));
+            let clock = Instant::now();
+            let grid = Grid::load(store.as_ref(), &args.stations, start, end)?;
+            let loaded = clock.elapsed();
+            let opt = TrainOptions {
+                stride,
+                ..Default::default()
+            };
+            let set = train(&grid, grid.len, &opt).context("training")?;
+            set.save(&args.models)?;
+            println!(
+                "trained {} models on {} station(s), {} … {} (loaded in {:.1} s, trained in {:.1} s) → {}",
+                set.models.len(),
+                grid.stations.len(),
+                from,
+                to,
+                loaded.as_secs_f64(),
+                (clock.elapsed() - loaded).as_secs_f64(),
+                args.models.display()
+            );
+            let mut t = Table::new(
+                &[
+                    "target", "horizons", "scale", "penalty", "samples", "dropped",
+                ],
+                &["penalty", "samples", "dropped"],
+            );
+            for m in &set.models {
+                t.push(vec![
+                    m.target.code().into(),
+                    format!("{}–{} h", m.horizons.0, m.horizons.1),
+                    format!("{:?}", m.scale).to_lowercase(),
+                    format!("{:.3}", m.penalty),
+                    m.samples.0.to_string(),
+                    (m.samples.1 + m.samples.2).to_string(),
+                ]);
+            }
+            print!("{}", t.render());
+            Ok(())
+        }
+        ForecastCommand::Backtest {
+            from,
+            to,
+            step,
+            daily_issue_hour,
+            format,
+            attach,
+        } => {
+            if to <= from || step == 0 {
+                bail!("need --from < --to and --step > 0");
+            }
+            let mut set = ModelSet::load(&args.models)?;
+            let start = local_midnight(from, tz);
+            // 2 days of history before the first issue for lags and means.
+            let grid_start = start - TimeDelta::days(2);
+            let end = local_midnight(to, tz);
+            if start < set.trained_to {
+                tracing::warn!(
+                    "the backtest starts before the end of the training period ({}): scores are optimistic",
+                    set.trained_to
+                );
+            }
+            let grid = Grid::load(store.as_ref(), &args.stations, grid_start, end)?;
+            let ctx = FeatureContext::new(&grid, &set.climatology);
+            let report = backtest(
+                &ctx,
+                &set,
+                BacktestOptions {
+                    from: 48,
+                    to: grid.len,
+                    step,
+                    daily_issue_hour,
+                },
+            );
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Table => print!("{}", render_backtest(&report)),
+            }
+            if attach {
+                set.metrics = Some(serde_json::to_value(&report)?);
+                set.save(&args.models)?;
+            }
+            Ok(())
+        }
+        ForecastCommand::Run { at, format } => {
+            let set = ModelSet::load(&args.models)?;
+            let at = match at {
+                Some(t) => t,
+                None => store
+                    .latest(Resolution::Hour, None)?
+                    .iter()
+                    .map(|r| r.time)
+                    .max()
+                    .context("the store holds no hourly records")?,
+            };
+            let clock = Instant::now();
+            let grid = Grid::load(
+                store.as_ref(),
+                &args.stations,
+                at - TimeDelta::hours(48),
+                at + TimeDelta::hours(1),
+            )?;
+            let ctx = FeatureContext::new(&grid, &set.climatology);
+            let t = grid
+                .index_of(at)
+                .context("issue time must be a whole hour")?;
+            let forecasts: Vec<_> = (0..grid.stations.len())
+                .map(|s| forecast_station(&ctx, &set, s, t))
+                .collect();
+            tracing::info!("forecast run in {:.3} s", clock.elapsed().as_secs_f64());
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&forecasts)?),
+                Format::Table => {
+                    let mut tab = Table::new(
+                        &[
+                            "station",
+                            "next 24 h max AQI",
+                            "tomorrow",
+                            "AQI",
+                            "day after",
+                            "AQI ",
+                            "abstained",
+                            "missing inputs",
+                        ],
+                        &["next 24 h max AQI", "AQI", "AQI "],
+                    );
+                    for f in &forecasts {
+                        let day = |i: usize| {
+                            f.days
+                                .get(i)
+                                .map_or(("—".to_string(), "—".to_string()), |d| {
+                                    (
+                                        d.category.map_or("—".into(), |c| format!("{c:?}")),
+                                        d.aqi.map_or("—".into(), |a| a.to_string()),
+                                    )
+                                })
+                        };
+                        let (c1, a1) = day(0);
+                        let (c2, a2) = day(1);
+                        tab.push(vec![
+                            f.station.clone(),
+                            f.hours[..24]
+                                .iter()
+                                .filter_map(|h| h.aqi)
+                                .max()
+                                .map_or("—".into(), |a| a.to_string()),
+                            c1,
+                            a1,
+                            c2,
+                            a2,
+                            f.abstained
+                                .iter()
+                                .map(|t| t.code())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            f.missing.iter().copied().collect::<Vec<_>>().join(","),
+                        ]);
+                    }
+                    println!("forecast issued at {at} (data labelled up to then)");
+                    print!("{}", tab.render());
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The backtest as text tables.
+fn render_backtest(r: &BacktestReport) -> String {
+    let num = [
+        "h",
+        "n",
+        "abstained",
+        "RMSE",
+        "MAE",
+        "bias",
+        "R²",
+        "pers. RMSE",
+        "clim. RMSE",
+        "skill vs pers.",
+        "skill vs clim.",
+    ];
+    let mut header = vec!["target"];
+    header.extend(num);
+    let mut t = Table::new(&header, &num);
+    for m in &r.horizons {
+        t.push(vec![
+            m.target.into(),
+            m.horizon.to_string(),
+            m.n.to_string(),
+            m.abstained.to_string(),
+            format!("{:.1}", m.rmse),
+            format!("{:.1}", m.mae),
+            format!("{:+.1}", m.bias),
+            format!("{:.2}", m.r2),
+            format!("{:.1}", m.persistence_rmse),
+            format!("{:.1}", m.climatology_rmse),
+            format!("{:+.1} %", 100.0 * m.skill_persistence),
+            format!("{:+.1} %", 100.0 * m.skill_climatology),
+        ]);
+    }
+    let d = &r.daily;
+    format!(
+        "backtest {} … {}, issued every {} h (µg/m³; skill = 1 − RMSE/RMSE_ref)\n{}\n\
+         next-day category: model {:.1} %, persistence {:.1} %, climatology {:.1} % of {} station-days\n\
+         next-day mean PM2.5 RMSE: model {:.1}, persistence {:.1}\n({})\n",
+        r.from,
+        r.to,
+        r.step_hours,
+        t.render(),
+        100.0 * d.category_accuracy,
+        100.0 * d.persistence_accuracy,
+        100.0 * d.climatology_accuracy,
+        d.n,
+        d.pm25_rmse,
+        d.pm25_persistence_rmse,
+        d.definition
+    )
+}

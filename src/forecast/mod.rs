@@ -1,0 +1,122 @@
+//! Statistical air-quality forecasts: hourly PM2.5, PM10 and O3 at each station 1–72 h ahead,
+//! and from them the hourly and next-day AQI and category.
+//!
+//! - [`series`]: the store's hourly records of a period as dense per-station grids (missing
+//!   hours stay missing — `NaN` inside, never zero).
+//! - [`features`]: the feature vector at an issue time, from information available then only;
+//!   every missing input is named.
+//! - [`climatology`]: hour-of-day × month means of the training period (a baseline and a feature).
+//! - [`dataset`]: training samples over a period for every station and a horizon group.
+//! - [`model`]: regularised linear models (linfa elastic net) per target and horizon group,
+//!   saved as readable JSON under `models/`.
+//! - [`backtest`]: rolling-origin evaluation against persistence and climatology.
+//! - [`run`]: one forecast run at an issue time.
+
+pub mod backtest;
+pub mod climatology;
+pub mod dataset;
+pub mod features;
+pub mod model;
+pub mod run;
+pub mod series;
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::Parameter;
+
+/// The pollutants forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// PM2.5 (µg/m³).
+    Pm25,
+    /// PM10 (µg/m³).
+    Pm10,
+    /// O3 (µg/m³).
+    O3,
+}
+
+impl Target {
+    /// Every target.
+    pub const ALL: [Target; 3] = [Target::Pm25, Target::Pm10, Target::O3];
+
+    /// The stored parameter.
+    pub fn parameter(self) -> Parameter {
+        match self {
+            Target::Pm25 => Parameter::Pm25,
+            Target::Pm10 => Parameter::Pm10,
+            Target::O3 => Parameter::O3,
+        }
+    }
+
+    /// Short code (`pm25`, `pm10`, `o3`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Target::Pm25 => "pm25",
+            Target::Pm10 => "pm10",
+            Target::O3 => "o3",
+        }
+    }
+}
+
+/// Horizon groups (hours ahead, inclusive ranges): one model each. A group's model is trained on
+/// samples of every horizon in its range, with the horizon and the target hour as features.
+pub const HORIZON_GROUPS: [(u32, u32); 7] = [
+    (1, 1),
+    (2, 3),
+    (4, 6),
+    (7, 12),
+    (13, 24),
+    (25, 48),
+    (49, 72),
+];
+
+/// The longest horizon forecast.
+pub const MAX_HORIZON: u32 = 72;
+
+/// The horizons reported by backtests.
+pub const REPORT_HORIZONS: [u32; 7] = [1, 3, 6, 12, 24, 48, 72];
+
+/// Index of the horizon group holding `h` (1..=72).
+pub fn group_of(h: u32) -> Option<usize> {
+    HORIZON_GROUPS
+        .iter()
+        .position(|&(lo, hi)| (lo..=hi).contains(&h))
+}
+
+/// Errors of the forecasting module.
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Not enough complete samples to train.
+    #[error("not enough complete training samples for {target} at {horizon}: {samples}")]
+    TooFewSamples {
+        /// Target code.
+        target: &'static str,
+        /// Horizon group, e.g. `13–24 h`.
+        horizon: String,
+        /// How many there were.
+        samples: usize,
+    },
+    /// The linear model could not be fitted.
+    #[error("fitting {what}: {reason}")]
+    Fit {
+        /// Which model.
+        what: String,
+        /// The solver's message.
+        reason: String,
+    },
+    /// A model file could not be read or written.
+    #[error("model file {path}: {reason}")]
+    ModelFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The store holds no data for the request.
+    #[error("no data: {0}")]
+    NoData(String),
+}

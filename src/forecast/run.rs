@@ -1,0 +1,257 @@
+//! One forecast run: at an issue time, for each station, hourly PM2.5, PM10 and O3 for
+//! 1–72 h ahead with their hourly AQI and category, and daily AQI and category for the next
+//! local days. A target whose recent values are missing is not forecast (abstains); missing
+//! weather or network inputs degrade the forecast and are listed.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
+use serde::Serialize;
+
+use super::features::FeatureContext;
+use super::model::ModelSet;
+use super::{MAX_HORIZON, Target};
+use crate::aqi::Category;
+use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
+
+/// One forecast hour.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HourForecast {
+    /// Hours ahead.
+    pub horizon: u32,
+    /// Label time (hour-ending, UTC).
+    pub time: DateTime<Utc>,
+    /// PM2.5, PM10, O3 (µg/m³); `None` where the forecast abstained.
+    pub pm25: Option<f64>,
+    /// PM10.
+    pub pm10: Option<f64>,
+    /// O3.
+    pub o3: Option<f64>,
+    /// Hourly AQI (HJ 633) of the forecast pollutants.
+    pub aqi: Option<u32>,
+    /// Its category.
+    #[serde(serialize_with = "ser_category")]
+    pub category: Option<Category>,
+}
+
+/// One forecast local day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayForecast {
+    /// Local date.
+    pub date: NaiveDate,
+    /// Daily statistics of the forecast hours (24-h means; O3 maximum 8-h mean).
+    pub pm25: Option<f64>,
+    /// PM10 24-h mean.
+    pub pm10: Option<f64>,
+    /// O3 maximum 8-h moving mean.
+    pub o3_8h_max: Option<f64>,
+    /// Daily AQI (HJ 633) of these three.
+    pub aqi: Option<u32>,
+    /// Its category.
+    #[serde(serialize_with = "ser_category")]
+    pub category: Option<Category>,
+}
+
+fn ser_category<S: serde::Serializer>(c: &Option<Category>, s: S) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.serialize_str(&format!("{c:?}")),
+        None => s.serialize_none(),
+    }
+}
+
+/// The forecast of one station.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StationForecast {
+    /// Station id.
+    pub station: String,
+    /// Issue time (UTC; data labelled up to it were used).
+    pub issued: DateTime<Utc>,
+    /// Hours 1..=72.
+    pub hours: Vec<HourForecast>,
+    /// Tomorrow and the day after (local days), when covered.
+    pub days: Vec<DayForecast>,
+    /// Targets not forecast because a required input (recent values) was missing.
+    pub abstained: Vec<Target>,
+    /// Inputs that were missing (forecast degraded, or abstained for the targets above).
+    pub missing: BTreeSet<&'static str>,
+}
+
+/// Forecasts station `s` of the context's grid from hour index `t` (the issue time's label).
+pub fn forecast_station(
+    ctx: &FeatureContext<'_>,
+    models: &ModelSet,
+    s: usize,
+    t: usize,
+) -> StationForecast {
+    let grid = ctx.grid;
+    let issued = grid.time_of(t);
+    let mut missing = BTreeSet::new();
+    let mut abstained = Vec::new();
+    let mut values: [Vec<Option<f64>>; 3] = Default::default();
+    for (k, &target) in Target::ALL.iter().enumerate() {
+        let mut out = Vec::with_capacity(MAX_HORIZON as usize);
+        let mut abstain = false;
+        for h in 1..=MAX_HORIZON {
+            let v = match models.model(target, h) {
+                Some(m) => {
+                    let row = ctx.row(s, t, target, h, m.scale);
+                    missing.extend(row.missing.iter().copied());
+                    let p = m.predict(&row);
+                    abstain |= p.value.is_none();
+                    p.value
+                }
+                None => None,
+            };
+            out.push(v);
+        }
+        if abstain {
+            abstained.push(target);
+        }
+        values[k] = out;
+    }
+    let mut hours = Vec::with_capacity(MAX_HORIZON as usize);
+    for h in 1..=MAX_HORIZON {
+        let i = (h - 1) as usize;
+        let time = issued + TimeDelta::hours(i64::from(h));
+        let (pm25, pm10, o3) = (values[0][i], values[1][i], values[2][i]);
+        let local = time.with_timezone(&grid.tz).date_naive();
+        let r = hourly_aqi(
+            &HourlyInput {
+                pm25,
+                pm10,
+                o3,
+                ..Default::default()
+            },
+            RuleSet::for_date(local),
+        );
+        hours.push(HourForecast {
+            horizon: h,
+            time,
+            pm25,
+            pm10,
+            o3,
+            aqi: r.aqi,
+            category: r.category,
+        });
+    }
+    let days = daily_from_hours(&hours, grid.tz, issued);
+    StationForecast {
+        station: grid.stations[s].clone(),
+        issued,
+        hours,
+        days,
+        abstained,
+        missing,
+    }
+}
+
+/// The local days fully covered by `hours` after the issue day: hour-ending labels
+/// 01:00 … 24:00 local.
+fn daily_from_hours(
+    hours: &[HourForecast],
+    tz: chrono_tz::Tz,
+    issued: DateTime<Utc>,
+) -> Vec<DayForecast> {
+    let issue_day = issued.with_timezone(&tz).date_naive();
+    let mut days = Vec::new();
+    for d in 1..=2 {
+        let date = issue_day + TimeDelta::days(d);
+        let sel: Vec<&HourForecast> = hours
+            .iter()
+            .filter(|f| label_day(f.time, tz) == date)
+            .collect();
+        if sel.len() < 24 {
+            continue;
+        }
+        let stats = DayValues {
+            pm25: sel.iter().map(|f| f.pm25).collect(),
+            pm10: sel.iter().map(|f| f.pm10).collect(),
+            o3: sel.iter().map(|f| f.o3).collect(),
+        }
+        .daily();
+        days.push(stats.into_forecast(date));
+    }
+    days
+}
+
+/// The local day an hour-ending label belongs to (the hour ending at 00:00 closes the day before).
+pub fn label_day(t: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
+    let l = t.with_timezone(&tz);
+    let d = l.date_naive();
+    if l.hour() == 0 && l.minute() == 0 {
+        d - TimeDelta::days(1)
+    } else {
+        d
+    }
+}
+
+/// 24 hourly values (hour-ending 01..24) of one day.
+#[derive(Debug, Clone, Default)]
+pub struct DayValues {
+    /// PM2.5 hours.
+    pub pm25: Vec<Option<f64>>,
+    /// PM10 hours.
+    pub pm10: Vec<Option<f64>>,
+    /// O3 hours.
+    pub o3: Vec<Option<f64>>,
+}
+
+/// Daily statistics (HJ 663 validity: ≥ 20 hours for 24-h means, ≥ 6 hours per 8-h window).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DayStats {
+    /// PM2.5 24-h mean.
+    pub pm25: Option<f64>,
+    /// PM10 24-h mean.
+    pub pm10: Option<f64>,
+    /// O3 maximum 8-h moving mean (windows ending 08:00 … 24:00).
+    pub o3_8h_max: Option<f64>,
+}
+
+impl DayValues {
+    /// The day's statistics.
+    pub fn daily(&self) -> DayStats {
+        fn mean(v: &[Option<f64>]) -> Option<f64> {
+            let x: Vec<f64> = v.iter().flatten().copied().collect();
+            (x.len() >= 20).then(|| x.iter().sum::<f64>() / x.len() as f64)
+        }
+        let o3_8h_max = (7..self.o3.len())
+            .filter_map(|end| {
+                let w: Vec<f64> = self.o3[end - 7..=end].iter().flatten().copied().collect();
+                (w.len() >= 6).then(|| w.iter().sum::<f64>() / w.len() as f64)
+            })
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        DayStats {
+            pm25: mean(&self.pm25),
+            pm10: mean(&self.pm10),
+            o3_8h_max,
+        }
+    }
+}
+
+impl DayStats {
+    /// The daily AQI and category of these statistics.
+    pub fn aqi(&self, date: NaiveDate) -> (Option<u32>, Option<Category>) {
+        let r = daily_aqi(
+            &DailyInput {
+                pm25: self.pm25,
+                pm10: self.pm10,
+                o3_8h_max: self.o3_8h_max,
+                ..Default::default()
+            },
+            RuleSet::for_date(date),
+        );
+        (r.aqi, r.category)
+    }
+
+    fn into_forecast(self, date: NaiveDate) -> DayForecast {
+        let (aqi, category) = self.aqi(date);
+        DayForecast {
+            date,
+            pm25: self.pm25,
+            pm10: self.pm10,
+            o3_8h_max: self.o3_8h_max,
+            aqi,
+            category,
+        }
+    }
+}
