@@ -9,6 +9,8 @@
 //! achieved poll rate, poll latency (p50/p99, real time), CPU per 1,000 polls of the collector
 //! and of the simulator, and resident memory.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -28,62 +30,17 @@ struct Args {
 }
 
 fn args() -> Args {
-    let argv: Vec<String> = std::env::args().collect();
-    // `cargo bench` passes --bench; `cargo test --all-targets` does not: then a short smoke run
-    // (100 devices, 2 s) checks that the bench still works.
-    let mut a = if argv.iter().any(|a| a == "--bench") {
-        Args {
-            stations: 2000,
-            seconds: 60,
-            warmup: 10,
-        }
+    // A short smoke run (100 devices, 2 s) when not benchmarking.
+    let (stations, seconds, warmup) = if support::benchmarking() {
+        (2000, 60, 10)
     } else {
-        Args {
-            stations: 20,
-            seconds: 2,
-            warmup: 1,
-        }
+        (20, 2, 1)
     };
-    let mut i = 1;
-    while i < argv.len() {
-        let value = || {
-            argv.get(i + 1)
-                .and_then(|v| v.parse::<u64>().ok())
-                .expect("a number")
-        };
-        match argv[i].as_str() {
-            "--stations" => a.stations = value() as usize,
-            "--seconds" => a.seconds = value(),
-            "--warmup" => a.warmup = value(),
-            _ => {
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
+    Args {
+        stations: support::option("--stations").unwrap_or(stations),
+        seconds: support::option("--seconds").unwrap_or(seconds),
+        warmup: support::option("--warmup").unwrap_or(warmup),
     }
-    a
-}
-
-/// CPU seconds (user + system) of a process, from /proc.
-fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    ticks / 100.0
-}
-
-/// Resident set size in MiB.
-fn rss_mib(pid: &str) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
 }
 
 fn write_network(dir: &Path, stations: usize) -> std::path::PathBuf {
@@ -188,11 +145,11 @@ fn main() {
         };
         tokio::time::sleep(Duration::from_secs(args.warmup)).await;
         let (p0, ok0, t0) = (polls(), ok(), Instant::now());
-        let (c0, s0) = (cpu_seconds("self"), cpu_seconds(&sim_pid));
+        let (c0, s0) = (support::cpu_seconds("self"), support::cpu_seconds(&sim_pid));
         tokio::time::sleep(Duration::from_secs(args.seconds)).await;
         let (p1, ok1, elapsed) = (polls(), ok(), t0.elapsed().as_secs_f64());
-        let (c1, s1) = (cpu_seconds("self"), cpu_seconds(&sim_pid));
-        let (rss, sim_rss) = (rss_mib("self"), rss_mib(&sim_pid));
+        let (c1, s1) = (support::cpu_seconds("self"), support::cpu_seconds(&sim_pid));
+        let (rss, sim_rss) = (support::rss_mib("self"), support::rss_mib(&sim_pid));
         let latency = pipeline.collector.latency.clone();
         let skipped: u64 = pipeline
             .collector

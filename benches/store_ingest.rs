@@ -13,6 +13,7 @@
 //! Without `--bench` (as `cargo test --all-targets` runs it) it is a quick smoke run of 20,000
 //! records that skips InfluxDB when `influxd` is missing.
 
+mod support;
 #[path = "../tests/common/tsdb.rs"]
 #[allow(dead_code)]
 mod tsdb;
@@ -38,41 +39,12 @@ struct Args {
 }
 
 fn args() -> Args {
-    let argv: Vec<String> = std::env::args().collect();
-    let smoke = !argv.iter().any(|a| a == "--bench");
-    let mut a = Args {
-        records: if smoke { 20_000 } else { 2_000_000 },
-        stations: 200,
+    let smoke = !support::benchmarking();
+    Args {
+        records: support::option("--records").unwrap_or(if smoke { 20_000 } else { 2_000_000 }),
+        stations: support::option("--stations").unwrap_or(200),
         smoke,
-    };
-    let mut i = 1;
-    while i < argv.len() {
-        let value = || {
-            argv.get(i + 1)
-                .and_then(|v| v.parse::<usize>().ok())
-                .expect("a number")
-        };
-        match argv[i].as_str() {
-            "--records" => a.records = value(),
-            "--stations" => a.stations = value(),
-            _ => {
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
     }
-    a
-}
-
-/// CPU seconds (user + system) of a process, from /proc.
-fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    ticks / 100.0
 }
 
 /// The `n`-th batch of the collector's stream: minute records of every station × parameter,
@@ -118,7 +90,10 @@ fn ingest(mut store: Box<dyn Store>, args: &Args, server: Option<u32>) -> Outcom
     let (tx, rx) = sync_channel::<Vec<Record>>(4);
     let own = std::process::id().to_string();
     let server = server.map(|p| p.to_string());
-    let (own0, server0) = (cpu_seconds(&own), server.as_deref().map(cpu_seconds));
+    let (own0, server0) = (
+        support::cpu_seconds(&own),
+        server.as_deref().map(support::cpu_seconds),
+    );
     let start = Instant::now();
     let producer = std::thread::spawn(move || {
         for n in 0..batches {
@@ -136,11 +111,11 @@ fn ingest(mut store: Box<dyn Store>, args: &Args, server: Option<u32>) -> Outcom
     let per_100k = 100_000.0 / written as f64;
     Outcome {
         rate: written as f64 / secs,
-        own_cpu_per_100k: (cpu_seconds(&own) - own0) * per_100k,
+        own_cpu_per_100k: (support::cpu_seconds(&own) - own0) * per_100k,
         server_cpu_per_100k: server
             .as_deref()
             .zip(server0)
-            .map(|(pid, c0)| (cpu_seconds(pid) - c0) * per_100k),
+            .map(|(pid, c0)| (support::cpu_seconds(pid) - c0) * per_100k),
     }
 }
 

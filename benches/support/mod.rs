@@ -1,0 +1,49 @@
+//! Helpers shared by the bench binaries that measure whole processes (`collect_load`,
+//! `store_ingest`): command-line options and process statistics from `/proc`.
+
+#![allow(dead_code)]
+
+use std::str::FromStr;
+
+/// True under `cargo bench` (which passes `--bench`); `cargo test --all-targets` runs the
+/// bench binaries without it, and they then make a short smoke run.
+pub fn benchmarking() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// The value after `--name` on the command line, if given.
+///
+/// # Panics
+/// When the value does not parse (a bench is run by hand; a clear panic is the right error).
+pub fn option<T: FromStr>(name: &str) -> Option<T> {
+    let argv: Vec<String> = std::env::args().collect();
+    let at = argv.iter().position(|a| a == name)?;
+    let text = argv
+        .get(at + 1)
+        .unwrap_or_else(|| panic!("{name} needs a value"));
+    Some(
+        text.parse()
+            .unwrap_or_else(|_| panic!("{name}: cannot read `{text}`")),
+    )
+}
+
+/// CPU seconds (user + system) of a process (`"self"` or a pid), from `/proc`.
+pub fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Resident set size in MiB of a process (`"self"` or a pid).
+pub fn rss_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
