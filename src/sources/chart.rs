@@ -2,6 +2,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::analysis::Located;
 use super::cpf::Cpf;
@@ -105,13 +106,15 @@ impl Chart for PolarChart {
         }
         chart.draw_series(LineSeries::new([(-r, 0.0), (r, 0.0)], BLACK.mix(0.25)))?;
         chart.draw_series(LineSeries::new([(0.0, -r), (0.0, r)], BLACK.mix(0.25)))?;
-        for (t, x, y) in [
-            ("N", 0.0, r * 1.02),
-            ("E", r * 1.02, 0.0),
-            ("S", 0.0, -r * 0.98),
-            ("W", -r * 1.06, 0.0),
+        // Compass letters just outside the rim, anchored on the side facing the plot.
+        for (t, x, y, h, v) in [
+            ("N", 0.0, r * 1.01, HPos::Center, VPos::Bottom),
+            ("E", r * 1.01, 0.0, HPos::Left, VPos::Center),
+            ("S", 0.0, -r * 1.01, HPos::Center, VPos::Top),
+            ("W", -r * 1.01, 0.0, HPos::Right, VPos::Center),
         ] {
-            chart.draw_series(std::iter::once(Text::new(t, (x, y), font(14))))?;
+            let style = font(14).pos(Pos::new(h, v));
+            chart.draw_series(std::iter::once(Text::new(t, (x, y), style)))?;
         }
         if let Some(c) = &self.cpf {
             for b in c.bearings() {
@@ -127,7 +130,15 @@ impl Chart for PolarChart {
                 chart.draw_series(std::iter::once(Text::new(
                     format!("CPF {:.0}° ({:.0}%)", b.bearing_deg, b.confidence * 100.0),
                     (r * 0.8 * a.sin(), r * 0.8 * a.cos()),
-                    font(12),
+                    // Towards the centre, so that labels stay inside the rim.
+                    font(12).pos(Pos::new(
+                        if a.sin() >= 0.0 {
+                            HPos::Right
+                        } else {
+                            HPos::Left
+                        },
+                        VPos::Bottom,
+                    )),
                 )))?;
             }
         }
