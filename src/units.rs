@@ -114,8 +114,8 @@ impl Parameter {
     pub const fn molar_mass(self) -> Option<f64> {
         match self {
             Parameter::So2 => Some(64.066),
-            Parameter::No2 | Parameter::Nox => Some(46.0055),
-            Parameter::No => Some(30.006),
+            Parameter::No2 | Parameter::Nox => Some(M_NO2),
+            Parameter::No => Some(M_NO),
             Parameter::Co => Some(28.010),
             Parameter::O3 => Some(47.997),
             _ => None,
@@ -130,6 +130,26 @@ impl Parameter {
     /// True when hourly means are circular (wind direction): they must be averaged as vectors.
     pub const fn is_angle(self) -> bool {
         matches!(self, Parameter::WindDirection)
+    }
+}
+
+/// Molar mass of NO2, g/mol.
+const M_NO2: f64 = 46.0055;
+/// Molar mass of NO, g/mol.
+const M_NO: f64 = 30.006;
+
+/// NO expressed as NO2 by mass: an NO mass concentration times this is its contribution to
+/// NOx (which is stated as NO2).
+pub const NO_AS_NO2: f64 = M_NO2 / M_NO;
+
+/// µg in one mg: CO is kept in mg/m³, the other pollutants in µg/m³.
+pub const UG_PER_MG: f64 = 1000.0;
+
+impl Parameter {
+    /// The mass concentration (µg/m³) of 1 ppb of this gas at `reference`; `None` for
+    /// particles and meteorological parameters.
+    pub fn ug_per_ppb(self, reference: &ReferenceState) -> Option<f64> {
+        self.molar_mass().map(|m| m / reference.molar_volume())
     }
 }
 
@@ -473,6 +493,16 @@ mod tests {
         let c = Conversion::to_canonical(Parameter::O3, Unit::Ppb, &zero).unwrap();
         assert!((c.apply(100.0) - 214.14).abs() < 0.05);
         assert!((c.invert(c.apply(42.0)) - 42.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ppb_factors_and_nox_as_no2() {
+        let r = ReferenceState::default();
+        let no = Parameter::No.ug_per_ppb(&r).unwrap();
+        assert!((no - 30.006 / r.molar_volume()).abs() < 1e-12);
+        assert!(Parameter::Pm25.ug_per_ppb(&r).is_none());
+        // 10 µg/m³ of NO is 15.33 µg/m³ of NOx stated as NO2.
+        assert!((10.0 * NO_AS_NO2 - 15.332).abs() < 1e-3);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use csv::StringRecord;
 
 use super::values::{check_value, compass_degrees, is_missing, parse_number, shown};
 use crate::store::StationInfo;
-use crate::units::{Conversion, Parameter};
+use crate::units::{Conversion, Parameter, UG_PER_MG};
 
 /// Station metadata a row may carry (wide CSV only). `None` = not given.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,7 +101,7 @@ pub(crate) fn read_values(columns: &[ValueColumn], record: &StringRecord, row: &
                 )),
             },
             Convert::Linear(conv) => parse_number(text).map(|v| conv.apply(v)),
-            Convert::Thousandth => parse_number(text).map(|v| v / 1000.0),
+            Convert::Thousandth => parse_number(text).map(|v| v / UG_PER_MG),
         }
         .and_then(|v| check_value(c.parameter, v))
         .map_err(|e| format!("column `{}`: {e}", c.name));

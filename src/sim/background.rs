@@ -22,11 +22,12 @@ use std::f64::consts::PI;
 
 use super::scenario::Background;
 use super::weather::smoothstep;
+use crate::units::{Parameter, ReferenceState};
 
-/// Mass concentration of 1 ppb at 25 °C, 1013.25 hPa (µg/m³): M / 24.465.
-const NO_PER_PPB: f64 = 30.006 / 24.465;
-const NO2_PER_PPB: f64 = 46.0055 / 24.465;
-const O3_PER_PPB: f64 = 47.997 / 24.465;
+/// Mass concentration of 1 ppb (µg/m³) at 25 °C, 1013.25 hPa.
+fn per_ppb(p: Parameter) -> f64 {
+    p.ug_per_ppb(&ReferenceState::default()).unwrap_or(f64::NAN)
+}
 
 fn bump(h: f64, centre: f64, width: f64) -> f64 {
     let d = (h - centre + 12.0).rem_euclid(24.0) - 12.0;
@@ -74,10 +75,13 @@ pub(crate) fn levels(b: &Background, h: f64, weekend: bool, cloud: f64) -> [f64;
 /// Titrates O3 with NO in place (indices 3 = NO2, 4 = NO, 7 = O3 of `c`).
 pub(crate) fn titrate(c: &mut [f64; 8], sun: f64) {
     let f = 0.5 - 0.3 * sun;
-    let x = f * (c[4] / NO_PER_PPB).min(c[7] / O3_PER_PPB).max(0.0);
-    c[4] -= x * NO_PER_PPB;
-    c[7] -= x * O3_PER_PPB;
-    c[3] += x * NO2_PER_PPB;
+    let x = f
+        * (c[4] / per_ppb(Parameter::No))
+            .min(c[7] / per_ppb(Parameter::O3))
+            .max(0.0);
+    c[4] -= x * per_ppb(Parameter::No);
+    c[7] -= x * per_ppb(Parameter::O3);
+    c[3] += x * per_ppb(Parameter::No2);
 }
 
 #[cfg(test)]
@@ -100,10 +104,10 @@ mod tests {
     #[test]
     fn titration_keeps_ox() {
         let mut c = [0.0, 0.0, 0.0, 30.0, 60.0, 0.0, 0.5, 40.0];
-        let ox = c[3] / NO2_PER_PPB + c[7] / O3_PER_PPB;
+        let ox = c[3] / per_ppb(Parameter::No2) + c[7] / per_ppb(Parameter::O3);
         titrate(&mut c, 0.0);
         assert!(c[7] < 40.0 && c[4] < 60.0 && c[3] > 30.0);
         assert!(c.iter().all(|v| *v >= 0.0));
-        assert!((c[3] / NO2_PER_PPB + c[7] / O3_PER_PPB - ox).abs() < 1e-9);
+        assert!((c[3] / per_ppb(Parameter::No2) + c[7] / per_ppb(Parameter::O3) - ox).abs() < 1e-9);
     }
 }

@@ -29,14 +29,13 @@ use super::plume::PlumeMet;
 use super::scenario::{Background, Climate, Scenario, SourceKind, SourceType};
 use super::weather::{SiteWeather, site, smoothstep, weather};
 use crate::registry::Station;
-use crate::units::Parameter;
+use crate::units::{NO_AS_NO2, Parameter};
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 /// Sources farther than this from a station are ignored, m.
 const MAX_RANGE: f64 = 60_000.0;
-const NO_TO_NO2_MASS: f64 = 46.0055 / 30.006;
 const POLLUTANTS: usize = 8;
 
 #[derive(Debug, Clone)]
@@ -217,7 +216,7 @@ impl World {
         for (&p, &q) in &s.emissions {
             if p == Parameter::Nox {
                 rates[index(Parameter::No2)] += q * no2_fraction;
-                rates[index(Parameter::No)] += q * (1.0 - no2_fraction) / NO_TO_NO2_MASS;
+                rates[index(Parameter::No)] += q * (1.0 - no2_fraction) / NO_AS_NO2;
             } else {
                 rates[index(p)] += q;
             }
@@ -398,8 +397,7 @@ impl World {
         }
 
         titrate(&mut c, w.sun);
-        c[index(Parameter::Nox)] =
-            c[index(Parameter::No2)] + c[index(Parameter::No)] * NO_TO_NO2_MASS;
+        c[index(Parameter::Nox)] = c[index(Parameter::No2)] + c[index(Parameter::No)] * NO_AS_NO2;
 
         let mut values = [0.0; 15];
         for (v, x) in values.iter_mut().zip(c) {
@@ -454,8 +452,7 @@ fn contribution(
     kind: ContributionKind,
     mut inc: [f64; POLLUTANTS],
 ) -> Contribution {
-    inc[index(Parameter::Nox)] =
-        inc[index(Parameter::No2)] + inc[index(Parameter::No)] * NO_TO_NO2_MASS;
+    inc[index(Parameter::Nox)] = inc[index(Parameter::No2)] + inc[index(Parameter::No)] * NO_AS_NO2;
     let mut values = [0.0; 15];
     values[..POLLUTANTS].copy_from_slice(&inc);
     Contribution {

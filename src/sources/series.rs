@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::SourceError;
 use crate::quality::Flag;
 use crate::store::{Record, Resolution, StationInfo};
-use crate::units::Parameter;
+use crate::units::{NO_AS_NO2, Parameter};
 
 /// Wind speeds below this are calms (m/s): no meaningful direction.
 pub const CALM_MS: f64 = 0.5;
@@ -98,12 +98,7 @@ impl StationSeries {
         }
         let no2 = self.get(Parameter::No2)?;
         let no = self.get(Parameter::No)?;
-        Some(
-            no2.iter()
-                .zip(no)
-                .map(|(a, b)| a + b * 46.0 / 30.0)
-                .collect(),
-        )
+        Some(no2.iter().zip(no).map(|(a, b)| a + b * NO_AS_NO2).collect())
     }
 
     /// Builds one series per station from hourly records in `[from, to)`; only `N`-flagged

@@ -30,6 +30,8 @@ use linfa_clustering::KMeans;
 use ndarray::Array2;
 use serde::Serialize;
 
+use crate::units::{NO_AS_NO2, UG_PER_MG};
+
 use super::excess::Episode;
 
 /// Labels the analysis uses.
@@ -108,10 +110,10 @@ pub fn ratios(e: &Episode) -> Ratios {
     let g = |k: &str| e.mean_excess.get(k).copied().unwrap_or(0.0).max(0.0);
     let nox = match e.mean_excess.get("nox") {
         Some(v) => v.max(0.0),
-        None => g("no2") + g("no") * 46.0 / 30.0,
+        None => g("no2") + g("no") * NO_AS_NO2,
     };
     let nox_d = nox.max(1.0);
-    let (so2, co, pm25, pm10) = (g("so2"), g("co") * 1000.0, g("pm25"), g("pm10"));
+    let (so2, co, pm25, pm10) = (g("so2"), g("co") * UG_PER_MG, g("pm25"), g("pm10"));
     let o3_ex = e.mean_excess.get("o3").copied().unwrap_or(0.0);
     let o3_bg = e.mean_conc.get("o3").copied().unwrap_or(0.0) - o3_ex;
     Ratios {
