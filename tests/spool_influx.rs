@@ -26,7 +26,7 @@ use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
 use lantian::store::spool::Spool;
-use lantian::store::{Query, Resolution, Store, StoreError};
+use lantian::store::{Resolution, Store, StoreError};
 
 const SPEED: f64 = 120.0;
 const PERIOD: i64 = 8;
@@ -45,14 +45,6 @@ fn skip(why: &str) {
     eprintln!("skipped: {why}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `influxd` 1.x on fixed ports with its data in `dir`, restartable.
 struct Influxd {
     child: Option<Child>,
@@ -62,7 +54,7 @@ struct Influxd {
 
 impl Influxd {
     fn new(dir: &Path) -> Influxd {
-        let (rpc, port) = (free_port(), free_port());
+        let (rpc, port) = (common::peers::free_port(), common::peers::free_port());
         let d = dir.display();
         let config = dir.join("influxdb.conf");
         std::fs::write(
@@ -190,24 +182,7 @@ async fn collect(
 }
 
 fn minute_keys(store: &dyn Store) -> BTreeSet<(String, String, i64)> {
-    store
-        .read(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Minute,
-            from: t0(),
-            to: t0() + TimeDelta::minutes(PERIOD) + TimeDelta::seconds(1),
-        })
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.station.to_string(),
-                r.parameter.to_string(),
-                r.time.timestamp(),
-            )
-        })
-        .collect()
+    common::harness::minute_keys(store, t0(), t0() + TimeDelta::minutes(PERIOD))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,7 @@ use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
 use lantian::store::spool::Spool;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Resolution, Store};
+use lantian::store::{Resolution, Store};
 
 const CHILD_ENV: &str = "LANTIAN_TEST_PIPELINE_CHILD";
 const MODE_ENV: &str = "LANTIAN_TEST_PIPELINE_MODE";
@@ -137,26 +137,8 @@ fn new_store(dir: &Path) {
     store.put_stations(&registry.station_infos()).unwrap();
 }
 
-/// Keys of the minute records labelled within the period.
 fn minute_keys(store: &dyn Store) -> BTreeSet<(String, String, i64)> {
-    store
-        .read(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Minute,
-            from: t0(),
-            to: t0() + TimeDelta::minutes(PERIOD) + TimeDelta::seconds(1),
-        })
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.station.to_string(),
-                r.parameter.to_string(),
-                r.time.timestamp(),
-            )
-        })
-        .collect()
+    common::harness::minute_keys(store, t0(), t0() + TimeDelta::minutes(PERIOD))
 }
 
 fn total(store: &dyn Store) -> u64 {

@@ -88,6 +88,21 @@ pub fn render<C: Chart>(chart: &C, lang: Lang, png: Option<&Path>) -> Result<Str
     Ok(svg)
 }
 
+/// The series legend, boxed on a translucent white background.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    opacity: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(opacity))
+        .border_style(RGBColor(0x99, 0x99, 0x99))
+        .label_font(font(15))
+        .draw()
+}
+
 fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FontFamily::SansSerif, size).into_font())
 }
@@ -249,13 +264,7 @@ impl Chart for AqiCurve {
                 BLACK.stroke_width(1),
             ))
         }))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0x99, 0x99, 0x99))
-            .label_font(font(15))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 0.85)?;
         Ok(())
     }
 }
@@ -494,13 +503,7 @@ impl Chart for RankingBars {
                 font(14).pos(Pos::new(HPos::Left, VPos::Center)),
             )
         }))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(0x99, 0x99, 0x99))
-            .label_font(font(15))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 0.9)?;
         Ok(())
     }
 }

@@ -143,11 +143,7 @@ pub(super) fn write(
             Cell::text(reasons.join(lang.pick("；", "; "))).class("wrap"),
         ]);
     }
-    if v.rows.is_empty() {
-        h.p(t.none_found);
-    } else {
-        h.table(&v);
-    }
+    h.table_or(&v, t.none_found);
     h.end_section();
 
     h.section("uptime", t.uptime);
@@ -229,11 +225,7 @@ pub(super) fn write(
             Cell::num(format!("{} min", p.minutes)),
         ]);
     }
-    if a.rows.is_empty() {
-        h.p(t.none_found);
-    } else {
-        h.table(&a);
-    }
+    h.table_or(&a, t.none_found);
     h.end_section();
 
     h.section("checks", t.checks);
@@ -270,11 +262,7 @@ pub(super) fn write(
             Cell::text(detail),
         ]);
     }
-    if k.rows.is_empty() {
-        h.p(t.none_found);
-    } else {
-        h.table(&k);
-    }
+    h.table_or(&k, t.none_found);
     h.end_section();
 
     h.open("footer", &[]);

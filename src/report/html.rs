@@ -253,6 +253,16 @@ impl Html {
         self.buf.push_str(&svg[start..]);
     }
 
+    /// A table, or the paragraph `none` when it has no rows (a finding-list that found
+    /// nothing says so rather than showing an empty table).
+    pub fn table_or(&mut self, table: &Table, none: &str) {
+        if table.rows.is_empty() {
+            self.p(none);
+        } else {
+            self.table(table);
+        }
+    }
+
     /// A table.
     pub fn table(&mut self, table: &Table) {
         let class = table.class.unwrap_or("data");

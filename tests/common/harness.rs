@@ -150,3 +150,30 @@ impl Finished {
             .expect("device")
     }
 }
+
+/// The keys (station, parameter, unix seconds) of the minute records labelled in
+/// `[from, to]` — what two runs of the same scenario must agree on.
+pub fn minute_keys(
+    store: &dyn Store,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> std::collections::BTreeSet<(String, String, i64)> {
+    store
+        .read(&Query {
+            stations: vec![],
+            parameters: vec![],
+            resolution: Resolution::Minute,
+            from,
+            to: to + TimeDelta::seconds(1),
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.station.to_string(),
+                r.parameter.to_string(),
+                r.time.timestamp(),
+            )
+        })
+        .collect()
+}
