@@ -6,8 +6,6 @@
 //! (`influx+http://HOST:PORT?db=NAME` in `lantian::store::open`); without either it skips
 //! with a message (fails when `LANTIAN_REQUIRE_PEERS` is set).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -15,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::harness::root;
 use chrono::{DateTime, TimeDelta, Utc};
-use common::harness::root;
 use lantian::clock::Clock;
 use lantian::collect::sink::SinkStats;
 use lantian::collect::{CollectorConfig, Pipeline, SpoolConfig, SpoolSnapshot};
@@ -54,7 +52,10 @@ struct Influxd {
 
 impl Influxd {
     fn new(dir: &Path) -> Influxd {
-        let (rpc, port) = (common::peers::free_port(), common::peers::free_port());
+        let (rpc, port) = (
+            crate::common::peers::free_port(),
+            crate::common::peers::free_port(),
+        );
         let d = dir.display();
         let config = dir.join("influxdb.conf");
         std::fs::write(
@@ -182,7 +183,7 @@ async fn collect(
 }
 
 fn minute_keys(store: &dyn Store) -> BTreeSet<(String, String, i64)> {
-    common::harness::minute_keys(store, t0(), t0() + TimeDelta::minutes(PERIOD))
+    crate::common::harness::minute_keys(store, t0(), t0() + TimeDelta::minutes(PERIOD))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

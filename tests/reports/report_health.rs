@@ -2,8 +2,7 @@
 //! rule, calibration and alarm periods, stuck, out-of-range and inconsistent values, and the
 //! devices to visit first.
 
-#[path = "report_fixture/mod.rs"]
-mod fixture;
+use crate::fixture;
 
 use std::sync::Arc;
 

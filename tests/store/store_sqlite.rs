@@ -1,12 +1,10 @@
 //! The SQLite backend against the store conformance suite, plus crash durability.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use common::store_conformance::{self as conformance, TestStore, rec};
+use crate::common::store_conformance::{self as conformance, TestStore, rec};
 use lantian::store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use lantian::store::{Record, Resolution, Store};
 use lantian::units::Parameter;
@@ -116,7 +114,7 @@ fn killed_writer_loses_no_committed_batch() {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
-            "sqlite_writer_child",
+            "store_sqlite::sqlite_writer_child",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -54,7 +54,7 @@ fn killed_appender_loses_no_appended_batch_and_duplicates_none() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "spool_appender_child",
+                "spool_kill::spool_appender_child",
                 "--nocapture",
                 "--test-threads=1",
             ])

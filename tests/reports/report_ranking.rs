@@ -1,8 +1,7 @@
 //! The ranking report from known hourly data: its rows equal `lantian rank`'s (the assessment
 //! over the hourly data), ranks and figures in the HTML and the CSV, charts that decode.
 
-#[path = "report_fixture/mod.rs"]
-mod fixture;
+use crate::fixture;
 
 use fixture::{section, table_rows};
 use lantian::assess::{AssessConfig, GroupBy, Period};

@@ -3,8 +3,6 @@
 //! SIGKILL. After a restart without the lock, every spooled reading lands exactly once — the
 //! same readings a clean run of the same simulated period stores.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::harness::root;
 use chrono::{DateTime, TimeDelta, Utc};
-use common::harness::root;
 use lantian::clock::Clock;
 use lantian::collect::sink::SinkStats;
 use lantian::collect::{CollectorConfig, Pipeline, SpoolConfig};
@@ -138,7 +136,7 @@ fn new_store(dir: &Path) {
 }
 
 fn minute_keys(store: &dyn Store) -> BTreeSet<(String, String, i64)> {
-    common::harness::minute_keys(store, t0(), t0() + TimeDelta::minutes(PERIOD))
+    crate::common::harness::minute_keys(store, t0(), t0() + TimeDelta::minutes(PERIOD))
 }
 
 fn total(store: &dyn Store) -> u64 {
@@ -153,7 +151,7 @@ fn run_child_and_kill(dir: &Path, mode: &str, kill_when: impl Fn(&str, u64) -> b
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "pipeline_child",
+            "spool_pipeline::pipeline_child",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -1,12 +1,10 @@
 //! `lantian migrate` between two SQLite stores: everything arrives, a second run changes
 //! nothing, time ranges are honoured.
 
-mod common;
-
 use std::process::Command;
 
+use crate::common::store_conformance::{at, rec};
 use chrono::TimeDelta;
-use common::store_conformance::{at, rec};
 use lantian::aqi::Standard;
 use lantian::store::migrate::{MigrateOptions, migrate};
 use lantian::store::sqlite::SqliteStore;

@@ -1,14 +1,12 @@
 //! Store-and-forward in the sink against a real SQLite store: writes blocked by another
 //! connection's exclusive lock, an unreachable store, a full spool.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::common::recording_store::RecordingStore;
+use crate::common::store_conformance::{at, rec};
 use chrono::TimeDelta;
-use common::recording_store::RecordingStore;
-use common::store_conformance::{at, rec};
 use lantian::collect::SpoolConfig;
 use lantian::collect::health::HealthBoard;
 use lantian::collect::sink::StoreSink;

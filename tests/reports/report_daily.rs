@@ -2,8 +2,7 @@
 //! (AQI, categories, counts, ranks, year to date) in the HTML, well-formed HTML, decodable
 //! PNGs, and the index page.
 
-#[path = "report_fixture/mod.rs"]
-mod fixture;
+use crate::fixture;
 
 use fixture::{section, table_rows, text};
 use lantian::assess::{AssessConfig, GroupBy, Period};

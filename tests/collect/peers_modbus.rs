@@ -2,17 +2,15 @@
 //! a pymodbus server read by our collector, our simulator read by `mbpoll`, and RTU over a
 //! `socat` pseudo-terminal pair (plus RTU over TCP) — no mocked protocol anywhere.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::harness::{Run, root};
+use crate::common::peers;
 use chrono::{TimeDelta, Utc};
-use common::harness::{Run, root};
-use common::peers;
 use lantian::clock::Clock;
 use lantian::collect::{CollectorConfig, Pipeline};
 use lantian::compute::IndexConfig;

@@ -5,14 +5,12 @@
 //! A missing server skips these tests, or fails them when `CI` / `LANTIAN_REQUIRE_PEERS` is
 //! set (`scripts/test` installs both).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::common::store_conformance::{self as conformance, TestStore, at, rec};
+use crate::common::tsdb::{Influxd, VictoriaMetrics};
 use chrono::{TimeDelta, TimeZone, Utc};
-use common::store_conformance::{self as conformance, TestStore, at, rec};
-use common::tsdb::{Influxd, VictoriaMetrics};
 use lantian::aqi::{Pollutant, Standard};
 use lantian::quality::Flag;
 use lantian::store::influx::{InfluxError, InfluxStore};
@@ -22,7 +20,7 @@ use lantian::store::{
 use lantian::units::Parameter;
 
 fn influxd() -> Option<Influxd> {
-    common::peers::influxd().then(Influxd::start)
+    crate::common::peers::influxd().then(Influxd::start)
 }
 
 /// A new, empty database on `server`.
@@ -291,7 +289,7 @@ fn server_errors_carry_the_servers_message_and_are_not_retried() {
 #[test]
 fn unreachable_servers_are_retried_then_reported() {
     // A port nobody listens on: connection refused, retried twice.
-    let port = common::tsdb::free_port();
+    let port = crate::common::tsdb::free_port();
     let url = format!("influx+http://127.0.0.1:{port}?db=x&retries=2&timeout=1");
     let store = InfluxStore::open(&url).unwrap();
     let start = Instant::now();
@@ -379,7 +377,7 @@ fn export(vm: &VictoriaMetrics, selector: &str) -> Vec<Exported> {
 
 #[test]
 fn victoria_metrics_through_the_v2_write_path() {
-    if !common::peers::victoria_metrics() {
+    if !crate::common::peers::victoria_metrics() {
         return;
     }
     let vm = VictoriaMetrics::start();

@@ -1,11 +1,9 @@
 //! The Grafana dashboard in `grafana/`: valid JSON, every query reads measurements, tags and
 //! fields of the InfluxDB schema lantian writes, and the AQI colours are the official ones.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::harness::root;
+use crate::common::harness::root;
 use lantian::store::Resolution;
 use lantian::units::Parameter;
 use serde_json::Value;

@@ -1,12 +1,10 @@
 //! The collectors against the simulator over real loopback Modbus TCP: every fault kind, and
 //! healthy devices keeping their schedule while others fail.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::harness::{Finished, Run, root};
 use chrono::{DateTime, TimeDelta, Utc};
-use common::harness::{Finished, Run, root};
 use lantian::collect::CollectorConfig;
 use lantian::quality::Flag;
 use lantian::sim::server::Bind;

@@ -5,9 +5,7 @@
 //! Skipped with a message when Chromium is missing; fails instead when `CI` or
 //! `LANTIAN_REQUIRE_PEERS` is set (`scripts/test` installs it).
 
-mod common;
-#[path = "report_fixture/mod.rs"]
-mod fixture;
+use crate::fixture;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -69,7 +67,7 @@ fn console_errors(stderr: &str) -> Vec<&str> {
 
 #[test]
 fn daily_report_loads_in_chromium_and_shows_its_sections() {
-    let Some(exe) = common::peers::chromium() else {
+    let Some(exe) = crate::common::peers::chromium() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -127,7 +125,7 @@ fn daily_report_loads_in_chromium_and_shows_its_sections() {
 
 #[test]
 fn the_console_check_sees_errors() {
-    let Some(exe) = common::peers::chromium() else {
+    let Some(exe) = crate::common::peers::chromium() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,8 @@
+//! Source identification, forecasting and the importers of analysts' own files.
+//!
+//! One test binary per area keeps the build small: every binary links the whole crate.
+
+mod forecast;
+mod import;
+mod sources;
+mod sources_sim;

@@ -1,0 +1,11 @@
+//! Daily, ranking and device-health reports, checked in their content and in headless Chromium.
+//!
+//! One test binary per area keeps the build small: every binary links the whole crate.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod fixture;
+mod report_browser;
+mod report_daily;
+mod report_health;
+mod report_ranking;

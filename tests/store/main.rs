@@ -1,0 +1,14 @@
+//! Stores (SQLite, InfluxDB, VictoriaMetrics), migration, the spool and store-and-forward through outages and crashes.
+//!
+//! One test binary per area keeps the build small: every binary links the whole crate.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod grafana_dashboard;
+mod migrate;
+mod spool_influx;
+mod spool_kill;
+mod spool_pipeline;
+mod spool_sink;
+mod store_influx;
+mod store_sqlite;
