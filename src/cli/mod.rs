@@ -228,6 +228,17 @@ fn spool_line(s: &lantian::collect::SpoolSnapshot) -> String {
     if s.full {
         line.push_str(" — FULL, collectors paused");
     }
+    if s.quarantined > 0 {
+        line.push_str(&format!(
+            "; {} records rejected by the store, set aside in {}",
+            s.quarantined,
+            s.quarantine_file
+                .as_deref()
+                .map_or("the log (in-memory spool)".to_string(), |p| p
+                    .display()
+                    .to_string())
+        ));
+    }
     if s.store_failing {
         line.push_str(&format!(
             "; store failing since {}: {}",

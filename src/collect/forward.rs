@@ -15,7 +15,7 @@
 //! so each backend bounds its calls (SQLite waits [`BUSY_TIMEOUT`](crate::store::sqlite::BUSY_TIMEOUT)
 //! for a lock; HTTP backends use request timeouts).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use super::backoff::Backoff;
 use super::health::HealthBoard;
+use super::quarantine::{Quarantine, isolate};
 use super::sink::{HEALTH_EVERY, SinkError};
 use crate::compute::IndexStage;
 use crate::store::spool::{DEFAULT_MAX_BYTES, Depth, Spool, SpoolError};
@@ -86,6 +87,11 @@ pub struct SpoolSnapshot {
     pub store_error: Option<String>,
     /// Since when (wall clock) store writes fail.
     pub failing_since: Option<DateTime<Utc>>,
+    /// Records the store rejected for good during this run, set aside (see
+    /// [`quarantine`](super::quarantine)).
+    pub quarantined: u64,
+    /// Where they were set aside (`None` with an in-memory spool: only logged).
+    pub quarantine_file: Option<PathBuf>,
 }
 
 /// The live [`SpoolSnapshot`], shared like [`HealthBoard`].
@@ -128,6 +134,7 @@ pub(super) struct ForwardStats {
     pub indices: u64,
     pub replayed: u64,
     pub store_failures: u64,
+    pub quarantined: u64,
 }
 
 struct State {
@@ -235,10 +242,51 @@ impl Forwarder {
     }
 }
 
-/// Writes `records`, then the indices they touch. Returns the number of index records.
-fn deliver(target: &mut Target, records: &[Record]) -> Result<u64, StoreError> {
-    target.store.write(records)?;
-    Ok(target.stage.update(target.store.as_mut(), records)? as u64)
+/// What one delivery did.
+struct Delivered {
+    /// Index records written.
+    indices: u64,
+    /// Records the store rejected for good, now in the quarantine.
+    quarantined: u64,
+}
+
+/// Writes `records`, then the indices they touch. When the store rejects the batch for
+/// good, the records it cannot take are isolated and quarantined and the rest written (see
+/// [`quarantine`](super::quarantine)).
+fn deliver(
+    target: &mut Target,
+    quarantine: &Quarantine,
+    records: &[Record],
+) -> Result<Delivered, StoreError> {
+    let rejection = match target.store.write(records) {
+        Ok(_) => None,
+        Err(e) if e.is_rejection() => Some(e),
+        Err(e) => return Err(e),
+    };
+    let Some(rejection) = rejection else {
+        let indices = target.stage.update(target.store.as_mut(), records)? as u64;
+        return Ok(Delivered {
+            indices,
+            quarantined: 0,
+        });
+    };
+    tracing::warn!(
+        "the store rejected a batch of {}: {rejection}; isolating the records it refuses",
+        records.len()
+    );
+    let store = target.store.as_mut();
+    let (accepted, rejected) = isolate(records, &mut |part| store.write(part).map(drop))?;
+    quarantine
+        .put(&rejected)
+        .map_err(|e| StoreError::Unusable {
+            path: quarantine.path().unwrap_or(Path::new("")).to_path_buf(),
+            reason: format!("cannot write the quarantine: {e}"),
+        })?;
+    let indices = target.stage.update(target.store.as_mut(), &accepted)? as u64;
+    Ok(Delivered {
+        indices,
+        quarantined: rejected.len() as u64,
+    })
 }
 
 /// The store's state as the forwarder sees it: back-off after failures.
@@ -307,6 +355,7 @@ fn run(
     let mut last_health: Option<Instant> = None;
     let mut deadline: Option<Instant> = None;
     let durable = shared.lock().spool.is_durable();
+    let quarantine = Quarantine::new(shared.lock().spool.dir());
     if replay_left > 0 {
         tracing::info!("replaying {replay_left} spooled records into the store first");
     }
@@ -347,15 +396,21 @@ fn run(
         };
         drop(st);
         let n = batch.records.len() as u64;
-        match deliver(&mut target, &batch.records) {
-            Ok(indices) => {
+        match deliver(&mut target, &quarantine, &batch.records) {
+            Ok(done) => {
                 let mut st = shared.lock();
                 st.spool.ack(batch.seq)?;
                 shared.status.update_spool(&st.spool);
                 drop(st);
-                stats.records += n;
+                if done.quarantined > 0 {
+                    let mut s = shared.status.lock();
+                    s.quarantined += done.quarantined;
+                    s.quarantine_file = quarantine.path().map(Path::to_path_buf);
+                }
+                stats.records += n - done.quarantined;
+                stats.quarantined += done.quarantined;
                 stats.transactions += 1;
-                stats.indices += indices;
+                stats.indices += done.indices;
                 let replayed = n.min(replay_left);
                 stats.replayed += replayed;
                 replay_left -= replayed;

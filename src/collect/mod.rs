@@ -12,6 +12,7 @@ pub mod forward;
 pub mod health;
 pub mod metrics;
 mod poller;
+pub mod quarantine;
 mod read;
 pub mod sink;
 mod transport;

@@ -69,6 +69,9 @@ pub struct SinkStats {
     pub store_failures: u64,
     /// Records left in the spool at the end (the store was failing; sent on the next start).
     pub left_in_spool: u64,
+    /// Records the store rejected for good, set aside in the quarantine (see
+    /// [`quarantine`](super::quarantine)).
+    pub quarantined: u64,
 }
 
 /// A running sink.
@@ -180,6 +183,7 @@ impl StoreSink {
             stats.indices = f.indices;
             stats.replayed = f.replayed;
             stats.store_failures = f.store_failures;
+            stats.quarantined = f.quarantined;
             stats.left_in_spool = left.records;
             Ok(stats)
         });

@@ -74,6 +74,19 @@ pub enum StoreError {
     Influx(#[from] influx::InfluxError),
 }
 
+impl StoreError {
+    /// The store refused this data for good (a value it cannot represent, a malformed or
+    /// conflicting point): writing it again would fail again. Other errors — unreachable,
+    /// locked, overloaded, misconfigured — may pass once the cause is fixed.
+    pub fn is_rejection(&self) -> bool {
+        match self {
+            StoreError::Invalid { .. } => true,
+            StoreError::Influx(e) => e.is_rejection(),
+            _ => false,
+        }
+    }
+}
+
 /// A range read: which records to return. Empty `stations` / `parameters` mean all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {

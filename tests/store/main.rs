@@ -9,6 +9,7 @@ mod migrate;
 mod spool_influx;
 mod spool_kill;
 mod spool_pipeline;
+mod spool_quarantine;
 mod spool_sink;
 mod store_influx;
 mod store_sqlite;

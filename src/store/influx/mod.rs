@@ -93,6 +93,19 @@ pub enum InfluxError {
     Compress(String),
 }
 
+impl InfluxError {
+    /// The server refused the data itself (HTTP 400 bad or conflicting points, 413 too large,
+    /// 422 unprocessable), or a value cannot be written: sending it again fails again. See
+    /// [`StoreError::is_rejection`](crate::store::StoreError::is_rejection).
+    pub fn is_rejection(&self) -> bool {
+        match self {
+            InfluxError::Invalid { .. } => true,
+            InfluxError::Server { status, .. } => matches!(status, 400 | 413 | 422),
+            _ => false,
+        }
+    }
+}
+
 /// A store in an InfluxDB database or bucket. See the [module documentation](self).
 #[derive(Debug)]
 pub struct InfluxStore {
