@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::schedule::{Schedule, ScheduleError};
-use super::scheduler::{CatchUp, JobFn, ScheduledJob};
+use super::scheduler::{CatchUp, JobFn, Retry, ScheduledJob};
 use crate::assess::{GroupBy, Period};
 use crate::compute::{IndexConfig, IndexStage};
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
@@ -78,6 +78,20 @@ pub struct JobConfig {
     /// Ranking jobs: `district` (default) or `station`.
     #[serde(default)]
     pub by: RankBy,
+    /// Attempts after a failed run (default 2; 0 never retries).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Seconds between attempts (default 600).
+    #[serde(default = "default_retry_delay_s")]
+    pub retry_delay_s: u64,
+}
+
+fn default_retries() -> u32 {
+    Retry::default().attempts
+}
+
+fn default_retry_delay_s() -> u64 {
+    Retry::default().delay.as_secs()
 }
 
 impl JobConfig {
@@ -88,6 +102,8 @@ impl JobConfig {
             kind,
             catch_up: CatchUp::Latest,
             by: RankBy::District,
+            retries: default_retries(),
+            retry_delay_s: default_retry_delay_s(),
         }
     }
 }
@@ -204,6 +220,10 @@ pub fn build_jobs(
             name: config.name.clone(),
             schedule,
             catch_up: config.catch_up,
+            retry: Retry {
+                attempts: config.retries,
+                delay: std::time::Duration::from_secs(config.retry_delay_s),
+            },
             run,
         });
     }

@@ -1,13 +1,15 @@
 //! The scheduler: runs each job at its scheduled times on the shared clock, at most once per
-//! scheduled time, never two runs of one job at once, catching up missed times after downtime
-//! according to the job's policy, and recording every run in a [`RunLog`]: the store
-//! ([`StoreRunLog`]), where a restarted scheduler finds where each job left off, or memory.
+//! scheduled time (a failed run is retried a few times, see [`Retry`]), never two runs of one
+//! job at once, catching up missed times after downtime according to the job's policy, and
+//! recording every run (each attempt) in a [`RunLog`]: the store ([`StoreRunLog`]), where a
+//! restarted scheduler finds where each job left off, or memory.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -35,11 +37,37 @@ pub enum CatchUp {
 /// Recording and reading never fail from the scheduler's point of view: a log that cannot
 /// record a run reports the problem itself (see [`StoreRunLog`]).
 pub trait RunLog: Send {
-    /// The scheduled time of the job's latest recorded run (`None` when it never ran, or when
-    /// that is unknown: the job then starts from now, without catching up).
-    fn last_scheduled(&self, job: &str) -> Option<DateTime<Utc>>;
+    /// Where the job left off: its latest recorded scheduled time and how that time's runs
+    /// ended (`None` when it never ran, or when that is unknown: the job then starts from now,
+    /// without catching up).
+    fn left_off(&self, job: &str) -> Option<LeftOff>;
     /// Records a finished run.
     fn record(&mut self, run: &JobRun);
+}
+
+/// Where a job left off (see [`RunLog::left_off`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftOff {
+    /// The latest scheduled time that ran.
+    pub scheduled: DateTime<Utc>,
+    /// How many attempts at it failed since the last success (0: its latest attempt
+    /// succeeded).
+    pub failed_attempts: u32,
+}
+
+impl LeftOff {
+    /// From the runs of one job, newest first (ordered by scheduled time, then start).
+    fn from_newest_first<'a>(runs: impl IntoIterator<Item = &'a JobRun>) -> Option<LeftOff> {
+        let mut runs = runs.into_iter().peekable();
+        let scheduled = runs.peek()?.scheduled;
+        let failed_attempts = runs
+            .take_while(|r| r.scheduled == scheduled && matches!(r.outcome, JobOutcome::Failed(_)))
+            .count() as u32;
+        Some(LeftOff {
+            scheduled,
+            failed_attempts,
+        })
+    }
 }
 
 /// A run log in memory (tests, one-off runs).
@@ -50,12 +78,10 @@ pub struct MemoryRunLog {
 }
 
 impl RunLog for MemoryRunLog {
-    fn last_scheduled(&self, job: &str) -> Option<DateTime<Utc>> {
-        self.runs
-            .iter()
-            .filter(|r| r.job == job)
-            .map(|r| r.scheduled)
-            .max()
+    fn left_off(&self, job: &str) -> Option<LeftOff> {
+        let mut runs: Vec<&JobRun> = self.runs.iter().filter(|r| r.job == job).collect();
+        runs.sort_by_key(|r| std::cmp::Reverse((r.scheduled, r.started)));
+        LeftOff::from_newest_first(runs)
     }
 
     fn record(&mut self, run: &JobRun) {
@@ -64,17 +90,19 @@ impl RunLog for MemoryRunLog {
 }
 
 /// The store as the run log: runs are kept with [`Store::record_job_run`], and a restarted
-/// scheduler resumes each job from its latest recorded scheduled time
-/// ([`Store::job_runs`]`(Some(job), 1)`).
+/// scheduler resumes each job from its latest recorded scheduled time (the newest
+/// [`Store::job_runs`] of the job).
 ///
 /// Store errors are logged, never raised: a run that cannot be recorded has still happened,
 /// and a job whose last run cannot be read starts from now (no catch-up), as if new.
 pub struct StoreRunLog(pub Box<dyn Store>);
 
 impl RunLog for StoreRunLog {
-    fn last_scheduled(&self, job: &str) -> Option<DateTime<Utc>> {
-        match self.0.job_runs(Some(job), 1) {
-            Ok(runs) => runs.first().map(|r| r.scheduled),
+    fn left_off(&self, job: &str) -> Option<LeftOff> {
+        // Enough to count the failed attempts of the latest time under any retry setting.
+        const RECENT: usize = 64;
+        match self.0.job_runs(Some(job), RECENT) {
+            Ok(runs) => LeftOff::from_newest_first(&runs),
             Err(e) => {
                 tracing::error!(
                     job,
@@ -101,6 +129,28 @@ pub type JobFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + 
 /// A job's body: called with the scheduled time.
 pub type JobFn = Arc<dyn Fn(DateTime<Utc>) -> JobFuture + Send + Sync>;
 
+/// Retries of a failed run: after `delay` on the shared clock, at most `attempts` more times,
+/// and never once the job's next scheduled time has come (that run supersedes). A scheduler
+/// restarted after a failed run retries it if attempts are left and no newer time was missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Attempts after the first.
+    pub attempts: u32,
+    /// Wait between attempts.
+    pub delay: Duration,
+}
+
+impl Default for Retry {
+    /// Two more attempts, ten minutes apart: a store or share that was briefly away at 08:00
+    /// still gets the morning's report.
+    fn default() -> Self {
+        Retry {
+            attempts: 2,
+            delay: Duration::from_secs(600),
+        }
+    }
+}
+
 /// A job to schedule.
 #[derive(Clone)]
 pub struct ScheduledJob {
@@ -110,6 +160,8 @@ pub struct ScheduledJob {
     pub schedule: Schedule,
     /// Missed-run policy.
     pub catch_up: CatchUp,
+    /// Retries of a failed run.
+    pub retry: Retry,
     /// What it does.
     pub run: JobFn,
 }
@@ -168,22 +220,62 @@ pub async fn run_once(
     record
 }
 
+/// Runs `job` for `scheduled` with at most `attempts` attempts (see [`Retry`]).
+async fn run_with_retries(
+    job: &ScheduledJob,
+    scheduled: DateTime<Utc>,
+    attempts: u32,
+    clock: &Clock,
+    log: &Mutex<dyn RunLog>,
+    stop: &CancellationToken,
+) {
+    let next_time = job.schedule.next_after(scheduled);
+    for attempt in 1..=attempts {
+        let run = run_once(job, scheduled, clock, log).await;
+        if matches!(run.outcome, JobOutcome::Succeeded(_)) || attempt == attempts {
+            return;
+        }
+        let retry_at = clock.now() + TimeDelta::from_std(job.retry.delay).unwrap_or(TimeDelta::MAX);
+        if next_time.is_some_and(|next| next <= retry_at) {
+            tracing::warn!(job = %job.name, %scheduled, "not retried: the next scheduled run comes first");
+            return;
+        }
+        tracing::warn!(job = %job.name, %scheduled, "retrying at {retry_at} (attempt {} of {attempts})", attempt + 1);
+        tokio::select! {
+            () = clock.sleep_until(retry_at) => {}
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
 async fn job_loop(
     job: ScheduledJob,
     clock: Clock,
     log: Arc<Mutex<dyn RunLog>>,
     stop: CancellationToken,
 ) {
-    let last = log
+    let all_attempts = job.retry.attempts + 1;
+    let left_off = log
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .last_scheduled(&job.name);
+        .left_off(&job.name);
     // A job never run before starts from now: there is nothing to catch up.
-    let mut cursor = last.unwrap_or_else(|| clock.now());
+    let mut cursor = left_off.map_or_else(|| clock.now(), |l| l.scheduled);
+    // A failed latest time with attempts left is retried, unless a newer time is due.
+    let mut unfinished = left_off.filter(|l| {
+        l.failed_attempts > 0 && l.failed_attempts < all_attempts && job.catch_up != CatchUp::Skip
+    });
     loop {
         // Times that passed while we were down or busy: the catch-up policy decides.
         let now = clock.now();
         let missed: Vec<DateTime<Utc>> = job.schedule.between(cursor, now).collect();
+        if let Some(l) = unfinished.take()
+            && missed.is_empty()
+        {
+            let left = all_attempts - l.failed_attempts;
+            run_with_retries(&job, l.scheduled, left, &clock, &log, &stop).await;
+            continue;
+        }
         let due: &[DateTime<Utc>] = match job.catch_up {
             CatchUp::Skip => &[],
             CatchUp::Latest => missed.last().map(std::slice::from_ref).unwrap_or(&[]),
@@ -193,7 +285,7 @@ async fn job_loop(
             if stop.is_cancelled() {
                 return;
             }
-            run_once(&job, t, &clock, &log).await;
+            run_with_retries(&job, t, all_attempts, &clock, &log, &stop).await;
         }
         cursor = cursor.max(now);
         let Some(next) = job.schedule.next_after(cursor) else {
@@ -203,266 +295,11 @@ async fn job_loop(
             () = clock.sleep_until(next) => {}
             () = stop.cancelled() => return,
         }
-        run_once(&job, next, &clock, &log).await;
+        run_with_retries(&job, next, all_attempts, &clock, &log, &stop).await;
         cursor = next;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
-
-    use chrono::TimeDelta;
-    use chrono_tz::Asia::Shanghai;
-
-    use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
-
-    /// A job that counts its runs and tracks concurrency; each run takes `busy` real time.
-    fn counting(
-        name: &str,
-        expr: &str,
-        catch_up: CatchUp,
-        busy: Duration,
-    ) -> (ScheduledJob, Arc<AtomicUsize>, Arc<AtomicUsize>) {
-        let (running, max_running) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let (r, m) = (running.clone(), max_running.clone());
-        let run: JobFn = Arc::new(move |t| {
-            let (r, m) = (r.clone(), m.clone());
-            Box::pin(async move {
-                let now = r.fetch_add(1, Ordering::SeqCst) + 1;
-                m.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(busy).await;
-                r.fetch_sub(1, Ordering::SeqCst);
-                Ok(vec![format!("report-{}", t.format("%Y%m%d%H%M"))])
-            })
-        });
-        let job = ScheduledJob {
-            name: name.into(),
-            schedule: Schedule::parse(expr, Shanghai).unwrap(),
-            catch_up,
-            run,
-        };
-        (job, running, max_running)
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn runs_each_time_once_in_order() {
-        let clock = Clock::scaled(utc("2026-12-30T00:00:00Z"), 3600.0);
-        let log = Arc::new(Mutex::new(MemoryRunLog::default()));
-        let (job, _, max) = counting("daily", "0 8 * * *", CatchUp::Latest, Duration::ZERO);
-        let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
-        clock.sleep_until(utc("2027-01-02T12:00:00Z")).await;
-        scheduler.stop().await;
-        let runs = &log.lock().unwrap().runs;
-        let times: Vec<_> = runs.iter().map(|r| r.scheduled).collect();
-        // 08:00 Shanghai = 00:00 UTC, across the year end.
-        assert_eq!(
-            times,
-            [
-                utc("2026-12-31T00:00:00Z"),
-                utc("2027-01-01T00:00:00Z"),
-                utc("2027-01-02T00:00:00Z")
-            ]
-        );
-        assert_eq!(
-            runs[1].outcome,
-            JobOutcome::Succeeded(vec!["report-202701010000".into()])
-        );
-        assert_eq!(max.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn catch_up_after_downtime() {
-        for (policy, expected) in [(CatchUp::Skip, 0), (CatchUp::Latest, 1), (CatchUp::All, 3)] {
-            let clock = Clock::scaled(utc("2026-03-04T12:00:00Z"), 3600.0);
-            let mut memory = MemoryRunLog::default();
-            // Last run for 2026-03-01 08:00 local; down until 03-04 12:00 UTC: 02, 03, 04 missed.
-            memory.record(&JobRun {
-                job: "daily".into(),
-                scheduled: utc("2026-03-01T00:00:00Z"),
-                started: utc("2026-03-01T00:00:00Z"),
-                finished: utc("2026-03-01T00:00:01Z"),
-                outcome: JobOutcome::Succeeded(vec![]),
-            });
-            let log = Arc::new(Mutex::new(memory));
-            let (job, _, _) = counting("daily", "0 8 * * *", policy, Duration::ZERO);
-            let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
-            clock.sleep_until(utc("2026-03-04T13:00:00Z")).await;
-            scheduler.stop().await;
-            let caught: Vec<_> = log.lock().unwrap().runs[1..]
-                .iter()
-                .map(|r| r.scheduled)
-                .collect();
-            assert_eq!(caught.len(), expected, "{policy:?}: {caught:?}");
-            if policy == CatchUp::Latest {
-                assert_eq!(caught, [utc("2026-03-04T00:00:00Z")]);
-            }
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_long_run_never_overlaps_the_next() {
-        // Every simulated minute, each run lasting 150 simulated seconds (2.5 ticks).
-        let clock = Clock::scaled(utc("2026-06-01T00:00:00Z"), 60.0);
-        let log = Arc::new(Mutex::new(MemoryRunLog::default()));
-        let (job, _, max) = counting(
-            "slow",
-            "* * * * *",
-            CatchUp::Latest,
-            Duration::from_millis(2500),
-        );
-        let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
-        clock.sleep_until(utc("2026-06-01T00:10:30Z")).await;
-        scheduler.stop().await;
-        assert_eq!(
-            max.load(Ordering::SeqCst),
-            1,
-            "two runs of one job overlapped"
-        );
-        let runs = &log.lock().unwrap().runs;
-        let mut times: Vec<_> = runs.iter().map(|r| r.scheduled).collect();
-        let n = times.len();
-        times.dedup();
-        assert_eq!(times.len(), n, "a scheduled time ran twice");
-        assert!(runs.windows(2).all(|w| w[1].started >= w[0].finished));
-        assert!((3..=5).contains(&n), "{n} runs in 10 minutes of 150-s runs");
-        assert!(
-            runs.iter()
-                .all(|r| r.finished - r.started >= TimeDelta::seconds(149))
-        );
-    }
-
-    /// A daily 08:00 (Shanghai) job that remembers every scheduled time it was called for.
-    fn remembering(calls: &Arc<Mutex<Vec<DateTime<Utc>>>>) -> ScheduledJob {
-        let calls = calls.clone();
-        let run: JobFn = Arc::new(move |t| {
-            calls.lock().unwrap().push(t);
-            Box::pin(async move { Ok(vec![format!("日报 {}, PM2.5.csv", t.format("%m-%d"))]) })
-        });
-        ScheduledJob {
-            name: "daily".into(),
-            schedule: Schedule::parse("0 8 * * *", Shanghai).unwrap(),
-            catch_up: CatchUp::Latest,
-            run,
-        }
-    }
-
-    fn store_log(path: &std::path::Path) -> Arc<Mutex<StoreRunLog>> {
-        let store = crate::store::sqlite::SqliteStore::open(path).unwrap();
-        Arc::new(Mutex::new(StoreRunLog(Box::new(store))))
-    }
-
-    /// Runs the scheduler over the store at `path` from `from` to `until` (simulated).
-    async fn run_on_store(
-        path: &std::path::Path,
-        calls: &Arc<Mutex<Vec<DateTime<Utc>>>>,
-        from: &str,
-        until: &str,
-    ) {
-        let clock = Clock::scaled(utc(from), 3600.0);
-        let scheduler = Scheduler::start(vec![remembering(calls)], clock.clone(), store_log(path));
-        clock.sleep_until(utc(until)).await;
-        scheduler.stop().await;
-    }
-
-    fn scheduled_in_store(path: &std::path::Path) -> Vec<DateTime<Utc>> {
-        let store = crate::store::sqlite::SqliteStore::open(path).unwrap();
-        let runs = store.job_runs(Some("daily"), 100).unwrap();
-        runs.iter().map(|r| r.scheduled).collect()
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_store_records_runs_and_a_restart_resumes_from_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("runs.db");
-        let calls = Arc::new(Mutex::new(Vec::new()));
-
-        run_on_store(
-            &path,
-            &calls,
-            "2026-03-01T12:00:00Z",
-            "2026-03-03T12:00:00Z",
-        )
-        .await;
-        let store = crate::store::sqlite::SqliteStore::open(&path).unwrap();
-        let runs = store.job_runs(None, 100).unwrap();
-        assert_eq!(runs.len(), 2, "{runs:?}");
-        assert_eq!(runs[0].scheduled, utc("2026-03-03T00:00:00Z"));
-        assert_eq!(runs[1].scheduled, utc("2026-03-02T00:00:00Z"));
-        assert_eq!(
-            runs[0].outcome,
-            JobOutcome::Succeeded(vec!["日报 03-03, PM2.5.csv".into()])
-        );
-        assert!(
-            runs.iter()
-                .all(|r| r.started >= r.scheduled && r.finished >= r.started)
-        );
-        drop(store);
-
-        // Restarted the same day, after the day's run: nothing to do until the next morning.
-        run_on_store(
-            &path,
-            &calls,
-            "2026-03-03T12:00:00Z",
-            "2026-03-03T20:00:00Z",
-        )
-        .await;
-        assert_eq!(scheduled_in_store(&path).len(), 2);
-
-        // Down from 03-03 20:00 to 03-06 12:00: 04, 05 and 06 missed; Latest runs 06 only,
-        // then 07 on time.
-        run_on_store(
-            &path,
-            &calls,
-            "2026-03-06T12:00:00Z",
-            "2026-03-07T12:00:00Z",
-        )
-        .await;
-        let expected = [
-            utc("2026-03-07T00:00:00Z"),
-            utc("2026-03-06T00:00:00Z"),
-            utc("2026-03-03T00:00:00Z"),
-            utc("2026-03-02T00:00:00Z"),
-        ];
-        assert_eq!(scheduled_in_store(&path), expected);
-        let mut called = calls.lock().unwrap().clone();
-        called.reverse();
-        assert_eq!(called, expected, "each scheduled time ran once, in order");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn store_errors_are_logged_and_the_job_starts_from_now() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("broken.db");
-        let log = store_log(&path);
-        log.lock().unwrap().record(&JobRun {
-            job: "daily".into(),
-            scheduled: utc("2026-03-01T00:00:00Z"),
-            started: utc("2026-03-01T00:00:00Z"),
-            finished: utc("2026-03-01T00:00:01Z"),
-            outcome: JobOutcome::Failed("no data".into()),
-        });
-        assert_eq!(
-            log.lock().unwrap().last_scheduled("daily"),
-            Some(utc("2026-03-01T00:00:00Z"))
-        );
-        rusqlite::Connection::open(&path)
-            .unwrap()
-            .execute_batch("DROP TABLE job_runs")
-            .unwrap();
-        assert_eq!(log.lock().unwrap().last_scheduled("daily"), None);
-
-        // Neither reading nor recording panics; the job runs from now (no catch-up).
-        let calls = Arc::new(Mutex::new(Vec::new()));
-        let clock = Clock::scaled(utc("2026-03-04T12:00:00Z"), 3600.0);
-        let scheduler = Scheduler::start(vec![remembering(&calls)], clock.clone(), log.clone());
-        clock.sleep_until(utc("2026-03-05T12:00:00Z")).await;
-        scheduler.stop().await;
-        assert_eq!(*calls.lock().unwrap(), [utc("2026-03-05T00:00:00Z")]);
-    }
-}
+#[path = "scheduler_tests.rs"]
+mod tests;
