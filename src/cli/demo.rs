@@ -185,10 +185,17 @@ async fn run_sources_jobs(
             continue;
         };
         match run_once(job, scheduled, &Clock::real(), &log).await.outcome {
-            JobOutcome::Succeeded(outputs) => println!("
-{}: {}", job.name, outputs.join("; ")),
-            JobOutcome::Failed(e) => println!("
-{} failed: {e}", job.name),
+            JobOutcome::Succeeded(outputs) => println!(
+                "
+{}: {}",
+                job.name,
+                outputs.join("; ")
+            ),
+            JobOutcome::Failed(e) => println!(
+                "
+{} failed: {e}",
+                job.name
+            ),
         }
     }
     Ok(())

@@ -39,13 +39,7 @@ pub fn run(config: &Config, args: FlagsArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let stations = store.stations()?;
     let tz = network_zone(&stations);
-    let flags = flags_of_days(
-        store.as_ref(),
-        args.from,
-        last,
-        tz,
-        args.station.as_deref(),
-    )?;
+    let flags = flags_of_days(store.as_ref(), args.from, last, tz, args.station.as_deref())?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&flags)?),
         Format::Table => {

@@ -220,10 +220,7 @@ pub fn build_jobs(
         if !(1..=366).contains(&config.context_days) {
             return Err(JobConfigError::Option {
                 job: config.name.clone(),
-                reason: format!(
-                    "context_days = {} (must be 1 to 366)",
-                    config.context_days
-                ),
+                reason: format!("context_days = {} (must be 1 to 366)", config.context_days),
             });
         }
         let (config_, context) = (config.clone(), context.clone());
@@ -372,6 +369,36 @@ mod tests {
                 month: 11
             })
         );
+    }
+
+    #[test]
+    fn sources_jobs_check_their_context_window() {
+        let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
+        let job: JobConfig = toml::from_str(text).unwrap();
+        assert_eq!((job.kind, job.context_days), (JobKind::Sources, 30));
+        let cx = JobContext {
+            network_name: "test".into(),
+            time_zone: Shanghai,
+            devices: Vec::new(),
+            report: ReportConfig::default(),
+            index: IndexConfig::default(),
+            open_store: Arc::new(|| crate::store::open("nowhere")),
+        };
+        assert_eq!(
+            build_jobs(std::slice::from_ref(&job), &cx).unwrap().len(),
+            1
+        );
+        for days in [0, 367] {
+            let bad = JobConfig {
+                context_days: days,
+                ..job.clone()
+            };
+            let err = build_jobs(&[bad], &cx).err().unwrap();
+            assert!(
+                err.to_string().contains(&format!("context_days = {days}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -127,10 +127,7 @@ pub fn flag_day(
     }
     let stored = store.put_source_flags(&flags)?;
     tracing::info!(%day, flags = stored, "source flags stored");
-    Ok(FlaggedDay {
-        day,
-        flags: stored,
-    })
+    Ok(FlaggedDay { day, flags: stored })
 }
 
 fn parameter(code: &str, e: &LabelledEpisode) -> Result<Parameter, FlagError> {

@@ -66,27 +66,33 @@ pub fn day_events(store: &dyn Store, date: NaiveDate, tz: Tz) -> Result<DayEvent
     Ok(DayEvents { flags, job_ran })
 }
 
-/// `HH:MM–HH:MM` local time of an episode: from the start of its first hour to the end of its
-/// last (hour-ending labels; the day's last hour ends at `24:00`).
-fn span(f: &SourceFlag, date: NaiveDate, tz: Tz, lang: Lang) -> String {
-    let local = |t: DateTime<Utc>| t.with_timezone(&tz).naive_local();
-    let start = local(f.start - TimeDelta::hours(1)).format("%H:%M");
-    let end = local(f.end);
-    let end = if end.date() > date && end.time() == Default::default() {
+/// `HH:MM` of an hour-ending label on the local day `date`: the label that ends the day is
+/// `24:00`.
+fn clock(label: DateTime<Utc>, date: NaiveDate, tz: Tz) -> String {
+    let t = label.with_timezone(&tz).naive_local();
+    if t.date() > date && t.time() == Default::default() {
         "24:00".to_string()
     } else {
-        end.format("%H:%M").to_string()
-    };
+        t.format("%H:%M").to_string()
+    }
+}
+
+/// `HH:MM–HH:MM` local time of an episode: from the start of its first hour to the end of its
+/// last (hour-ending labels).
+fn span(f: &SourceFlag, date: NaiveDate, tz: Tz, lang: Lang) -> String {
+    let start = (f.start - TimeDelta::hours(1))
+        .with_timezone(&tz)
+        .format("%H:%M");
     let ongoing = if f.evidence.ongoing {
         lang.pick("（持续）", " (ongoing)")
     } else {
         ""
     };
-    format!("{start}–{end}{ongoing}")
+    format!("{start}–{}{ongoing}", clock(f.end, date, tz))
 }
 
 /// The peak: `SO2 182 µg/m³ (+151) 11:00`.
-fn peak(f: &SourceFlag, tz: Tz, lang: Lang) -> String {
+fn peak(f: &SourceFlag, date: NaiveDate, tz: Tz, lang: Lang) -> String {
     let p = f.peak.parameter;
     let digits = usize::from(p.canonical_unit() == crate::units::Unit::MilligramPerCubicMetre);
     format!(
@@ -97,7 +103,7 @@ fn peak(f: &SourceFlag, tz: Tz, lang: Lang) -> String {
         p.canonical_unit().display(),
         digits,
         f.peak.excess,
-        f.peak.time.with_timezone(&tz).format("%H:%M")
+        clock(f.peak.time, date, tz)
     )
 }
 
@@ -112,7 +118,10 @@ pub fn evidence_line(f: &SourceFlag, lang: Lang) -> String {
         "coal_industrial" | "traffic" => vec![ratio("SO2/NOx", r.so2_nox)],
         "dust" | "secondary_regional" => vec![ratio("PM2.5/PM10", r.pm25_pm10)],
         "biomass_burning" => vec![ratio("CO/NOx", r.co_nox), ratio("PM2.5/PM10", r.pm25_pm10)],
-        _ => vec![ratio("SO2/NOx", r.so2_nox), ratio("PM2.5/PM10", r.pm25_pm10)],
+        _ => vec![
+            ratio("SO2/NOx", r.so2_nox),
+            ratio("PM2.5/PM10", r.pm25_pm10),
+        ],
     }
     .into_iter()
     .flatten()
@@ -193,7 +202,7 @@ pub(super) fn write(
             Cell::centre(span(f, date, tz, lang)),
             Cell::text(name),
             Cell::text(pollutants.join(lang.pick("、", ", "))),
-            Cell::text(peak(f, tz, lang)),
+            Cell::text(peak(f, date, tz, lang)),
             Cell::num(format!("{:.1}", f.severity)),
             Cell::text(lang.source_type(&f.source_type)),
             Cell::text(evidence_line(f, lang)).class("wrap"),

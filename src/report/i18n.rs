@@ -150,7 +150,7 @@ impl Lang {
 
     /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
     /// an unknown label as it is.
-    pub fn source_type<'a>(self, label: &'a str) -> &'a str {
+    pub fn source_type(self, label: &str) -> &str {
         let (zh, en) = match label {
             "coal_industrial" => ("燃煤/工业", "coal/industrial"),
             "traffic" => ("机动车", "traffic"),

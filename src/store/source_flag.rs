@@ -18,7 +18,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::Parameter;
 
-/// A flagged episode at one station. See the [module documentation](self).
+/// A flagged episode at one station: a new local episode (hours in which the station's excess
+/// over the network background stood out), labelled with a source type, with everything that
+/// led to it ([`FlagEvidence`]) and the job run that flagged it. The bureau acts on flags, so
+/// none is stored without its evidence.
+///
+/// The store key is (`station`, `pollutants`, `start`): putting a flag with the key of a
+/// stored one replaces it, so re-running the job for a day never duplicates its flags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceFlag {
     /// Station id.
@@ -190,7 +196,14 @@ impl SourceFlag {
     /// pollutants or pollutants out of order, an end before the start, or a number that is
     /// not finite (NaN and ±∞ have no JSON and no InfluxDB form).
     pub fn check(&self) -> Result<(), String> {
-        let whose = || format!("source flag {} {} at {}", self.station, self.pollutant_key(), self.start);
+        let whose = || {
+            format!(
+                "source flag {} {} at {}",
+                self.station,
+                self.pollutant_key(),
+                self.start
+            )
+        };
         let fail = |why: String| Err(format!("{}: {why}", whose()));
         if self.station.is_empty() || self.job.is_empty() || self.source_type.is_empty() {
             return fail("station, job and source type must not be empty".into());

@@ -18,7 +18,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("flags_round_trip", flags_round_trip),
     ("flags_replace_by_key", flags_replace_by_key),
     ("flags_range_filter_and_order", flags_range_filter_and_order),
-    ("flags_unstorable_are_rejected", flags_unstorable_are_rejected),
+    (
+        "flags_unstorable_are_rejected",
+        flags_unstorable_are_rejected,
+    ),
 ];
 
 /// Runs every check, each on a new store from `create`.
@@ -255,22 +258,34 @@ pub fn flags_range_filter_and_order(mut t: TestStore) {
 pub fn flags_unstorable_are_rejected(mut t: TestStore) {
     let good = flag("A", &[Parameter::So2], 0);
     let bad: Vec<(&str, SourceFlag)> = vec![
-        ("no pollutants", SourceFlag {
-            pollutants: vec![],
-            ..good.clone()
-        }),
-        ("order", SourceFlag {
-            pollutants: vec![Parameter::So2, Parameter::Pm25],
-            ..good.clone()
-        }),
-        ("repeat", SourceFlag {
-            pollutants: vec![Parameter::So2, Parameter::So2],
-            ..good.clone()
-        }),
-        ("end", SourceFlag {
-            end: good.start - TimeDelta::hours(1),
-            ..good.clone()
-        }),
+        (
+            "no pollutants",
+            SourceFlag {
+                pollutants: vec![],
+                ..good.clone()
+            },
+        ),
+        (
+            "order",
+            SourceFlag {
+                pollutants: vec![Parameter::So2, Parameter::Pm25],
+                ..good.clone()
+            },
+        ),
+        (
+            "repeat",
+            SourceFlag {
+                pollutants: vec![Parameter::So2, Parameter::So2],
+                ..good.clone()
+            },
+        ),
+        (
+            "end",
+            SourceFlag {
+                end: good.start - TimeDelta::hours(1),
+                ..good.clone()
+            },
+        ),
         ("peak", {
             let mut f = good.clone();
             f.peak.value = f64::NAN;
@@ -288,10 +303,13 @@ pub fn flags_unstorable_are_rejected(mut t: TestStore) {
             }
             f
         }),
-        ("station", SourceFlag {
-            station: String::new(),
-            ..good.clone()
-        }),
+        (
+            "station",
+            SourceFlag {
+                station: String::new(),
+                ..good.clone()
+            },
+        ),
     ];
     for (what, f) in bad {
         let err = t

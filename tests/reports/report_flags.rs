@@ -57,8 +57,8 @@ fn records() -> Vec<Record> {
             };
             let ws = 1.0 + 4.0 * noise();
             for (id, _, _, towards) in STATIONS {
-                let plume = towards
-                    .is_some_and(|b| lantian::sources::angle_diff(wd, b).abs() < 15.0);
+                let plume =
+                    towards.is_some_and(|b| lantian::sources::angle_diff(wd, b).abs() < 15.0);
                 let (mut so2, mut no2) = (8.0 + 2.0 * noise(), 25.0 + 3.0 * noise());
                 let (mut pm25, mut pm10) = (30.0 + 3.0 * noise(), 50.0 + 4.0 * noise());
                 if episode && id == "B" {
@@ -98,7 +98,14 @@ fn store(dir: &std::path::Path) -> SqliteStore {
     let infos: Vec<_> = STATIONS
         .iter()
         .map(|(id, lat, lon, _)| {
-            station(id, &format!("{id}站"), &format!("Station {id}"), "东区", *lon, *lat)
+            station(
+                id,
+                &format!("{id}站"),
+                &format!("Station {id}"),
+                "东区",
+                *lon,
+                *lat,
+            )
         })
         .collect();
     store.put_stations(&infos).unwrap();
@@ -181,7 +188,10 @@ fn the_job_flags_new_episodes_once_with_their_evidence() {
     assert_eq!(e.window.stations, 4);
     assert_eq!(e.window.to, label(day(), 25));
     assert_eq!(e.window.from, label(day() - TimeDelta::days(30), 1));
-    assert_eq!((f.job.as_str(), f.job_scheduled), ("sources", run_for(day()).scheduled));
+    assert_eq!(
+        (f.job.as_str(), f.job_scheduled),
+        ("sources", run_for(day()).scheduled)
+    );
 
     // Again for the same day: replaced, not added; the evidence is the same.
     assert_eq!(flag(&mut store, day()), 1);
@@ -210,8 +220,16 @@ fn the_daily_report_lists_the_flags_or_says_why_there_are_none() {
     flag(&mut store, day());
     flag(&mut store, quiet);
     for (lang, none, absent) in [
-        (Lang::Zh, "当日未识别出新的局地污染过程", "尚未对当日数据运行"),
-        (Lang::En, "No new local pollution episode", "has not run for this day"),
+        (
+            Lang::Zh,
+            "当日未识别出新的局地污染过程",
+            "尚未对当日数据运行",
+        ),
+        (
+            Lang::En,
+            "No new local pollution episode",
+            "has not run for this day",
+        ),
     ] {
         let cfg = ReportConfig {
             out_dir: dir.path().join(format!("out-{lang}")),
@@ -227,18 +245,28 @@ fn the_daily_report_lists_the_flags_or_says_why_there_are_none() {
         let rows = table_rows(&events);
         assert_eq!(rows.len(), 1, "{events}");
         let row = &rows[0];
+        eprintln!("{lang}: {row:?}");
         let (name, source) = match lang {
             Lang::Zh => ("B站", "燃煤/工业"),
             Lang::En => ("Station B", "coal/industrial"),
         };
         assert_eq!(row[0], "09:00–14:00", "{row:?}");
         assert_eq!(row[1], name);
-        assert!(row[2].starts_with("SO2") && row[2].contains("NO2"), "{row:?}");
-        assert!(row[3].starts_with("SO2 1") && row[3].contains("µg/m³"), "{row:?}");
+        assert!(
+            row[2].starts_with("SO2") && row[2].contains("NO2"),
+            "{row:?}"
+        );
+        assert!(
+            row[3].starts_with("SO2 1") && row[3].contains("µg/m³"),
+            "{row:?}"
+        );
         assert_eq!(row[5], source);
         assert!(row[6].contains("SO2/NOx"), "{row:?}");
         assert!(row[6].contains(&format!("→ {source}")), "{row:?}");
-        assert!(row[6].contains("CPF SO2 2") || row[6].contains("CPF NO2 2"), "{row:?}");
+        assert!(
+            row[6].contains("CPF SO2 2") || row[6].contains("CPF NO2 2"),
+            "{row:?}"
+        );
         assert!(row[6].contains(" km ± "), "{row:?}");
         assert!(text(&events).contains('1'), "a count");
 
@@ -270,13 +298,32 @@ fn the_command_runs_the_job_and_lists_the_flags() {
     };
     let out = lantian(&["jobs", "run", "sources", "--at", "2024-03-11 07:00"]);
     assert!(out.contains("source flags for 2024-03-10: 1 new"), "{out}");
-    let json = lantian(&["sources", "flags", "--from", "2024-03-10", "--format", "json"]);
+    let json = lantian(&[
+        "sources",
+        "flags",
+        "--from",
+        "2024-03-10",
+        "--format",
+        "json",
+    ]);
     let flags: Vec<lantian::store::SourceFlag> = serde_json::from_str(&json).unwrap();
     assert_eq!(flags.len(), 1);
     assert_eq!(flags[0].station, "B");
     assert_eq!(flags[0].job, "sources");
-    let table = lantian(&["sources", "flags", "--from", "2024-03-09", "--to", "2024-03-10", "--station", "B"]);
-    assert!(table.contains("coal_industrial") && table.contains("SO2/NOx"), "{table}");
+    let table = lantian(&[
+        "sources",
+        "flags",
+        "--from",
+        "2024-03-09",
+        "--to",
+        "2024-03-10",
+        "--station",
+        "B",
+    ]);
+    assert!(
+        table.contains("coal_industrial") && table.contains("SO2/NOx"),
+        "{table}"
+    );
     let none = lantian(&["sources", "flags", "--from", "2024-03-09", "--station", "A"]);
     assert!(!none.contains("coal_industrial"), "{none}");
 }

@@ -146,8 +146,12 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     }
     assert_eq!(stats.indices, 48);
     let flags = |s: &dyn Store| {
-        s.source_flags(at(0) - TimeDelta::days(800), at(0) + TimeDelta::days(800), None)
-            .unwrap()
+        s.source_flags(
+            at(0) - TimeDelta::days(800),
+            at(0) + TimeDelta::days(800),
+            None,
+        )
+        .unwrap()
     };
     assert_eq!(flags(&dst), flags(&src));
     assert_eq!(stats.flags, 2);

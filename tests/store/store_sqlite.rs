@@ -36,7 +36,9 @@ fn create_migrated(version: u32) -> TestStore {
     drop(SqliteStore::open(&path).expect("create"));
     // Each version lacks the tables of the later ones.
     let later = match version {
-        1 => "DROP TABLE source_flags; DROP TABLE job_runs; DROP TABLE indices; DROP TABLE stations;",
+        1 => {
+            "DROP TABLE source_flags; DROP TABLE job_runs; DROP TABLE indices; DROP TABLE stations;"
+        }
         2 => "DROP TABLE source_flags; DROP TABLE job_runs; DROP TABLE indices;",
         3 => "DROP TABLE source_flags; DROP TABLE job_runs;",
         4 => "DROP TABLE source_flags;",

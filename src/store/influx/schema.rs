@@ -128,10 +128,7 @@ fn invalid(what: impl std::fmt::Display, e: LineError) -> InfluxError {
 }
 
 /// `time` in the write precision, or an error naming `what` when InfluxDB cannot store it.
-pub(super) fn stamp(
-    time: DateTime<Utc>,
-    what: impl std::fmt::Display,
-) -> Result<i64, InfluxError> {
+pub(super) fn stamp(time: DateTime<Utc>, what: impl std::fmt::Display) -> Result<i64, InfluxError> {
     PRECISION
         .timestamp(time)
         .ok_or_else(|| InfluxError::Invalid {

@@ -2,7 +2,7 @@
 //!
 //! | tags | fields | time |
 //! |---|---|---|
-//! | `station`, `pollutants` ([`SourceFlag::pollutant_key`]: `so2,no2`) | `end`, `peak_time`, `flagged_at`, `job_scheduled` (integers, unix ms); `peak_parameter`, `source_type`, `job` (strings); `peak_value`, `peak_excess`, `severity` (floats); `evidence` (string, the [`FlagEvidence`](crate::store::FlagEvidence) as JSON) | the episode's start |
+//! | `station`, `pollutants` ([`SourceFlag::pollutant_key`]: `so2,no2`) | `end`, `peak_time`, `flagged_at`, `job_scheduled` (integers, unix ms); `peak_parameter`, `source_type`, `job` (strings); `peak_value`, `peak_excess`, `severity` (floats); `evidence` (string, the [`crate::store::FlagEvidence`] as JSON) | the episode's start |
 //!
 //! The tags are the store key besides the time, so a re-run of the job rewrites the same
 //! point (every field, none left stale) instead of adding one. Cardinality stays small:
@@ -47,7 +47,14 @@ fn corrupt(reason: String) -> InfluxError {
 /// Appends the point of a flag to `buf` (nothing on error).
 pub fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> {
     f.check().map_err(invalid)?;
-    let whose = || format!("source flag {} {} at {}", f.station, f.pollutant_key(), f.start);
+    let whose = || {
+        format!(
+            "source flag {} {} at {}",
+            f.station,
+            f.pollutant_key(),
+            f.start
+        )
+    };
     let ts = super::schema::stamp(f.start, whose())?;
     let evidence =
         serde_json::to_string(&f.evidence).map_err(|e| invalid(format!("{}: {e}", whose())))?;

@@ -310,7 +310,12 @@ fn older_files_are_migrated() {
         runs.insert(0, run);
         assert_eq!(store.job_runs(Some("daily"), 10).expect("runs"), runs);
         let day = (t, t + chrono::TimeDelta::days(1));
-        assert!(store.source_flags(day.0, day.1, None).expect("flags").is_empty());
+        assert!(
+            store
+                .source_flags(day.0, day.1, None)
+                .expect("flags")
+                .is_empty()
+        );
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
