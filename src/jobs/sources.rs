@@ -119,11 +119,7 @@ pub fn flag_day(
         let Some(s) = series.iter().find(|s| s.station == ep.station) else {
             continue;
         };
-        let mut flag = flag_of(e, s, &analysis, cfg, window)?;
-        flag.flagged_at = flagged_at;
-        flag.job = run.job.to_string();
-        flag.job_scheduled = run.scheduled;
-        flags.push(flag);
+        flags.push(flag_of(e, s, &analysis, cfg, window, run, flagged_at)?);
     }
     let stored = store.put_source_flags(&flags)?;
     tracing::info!(%day, flags = stored, "source flags stored");
@@ -138,13 +134,15 @@ fn parameter(code: &str, e: &LabelledEpisode) -> Result<Parameter, FlagError> {
     })
 }
 
-/// The flag of one episode of station `s` (without its job run, filled in by the caller).
+/// The flag of one episode of station `s`, flagged at `flagged_at` by `run`.
 fn flag_of(
     e: &LabelledEpisode,
     s: &StationSeries,
     analysis: &Analysis,
     cfg: &AnalysisConfig,
     window: FlagWindow,
+    run: FlagRun<'_>,
+    flagged_at: DateTime<Utc>,
 ) -> Result<SourceFlag, FlagError> {
     let ep = &e.episode;
     let mut pollutants = ep
@@ -222,9 +220,9 @@ fn flag_of(
             ongoing: ep.end + TimeDelta::hours(1) >= window.to,
             window,
         },
-        flagged_at: DateTime::UNIX_EPOCH,
-        job: String::new(),
-        job_scheduled: DateTime::UNIX_EPOCH,
+        flagged_at,
+        job: run.job.to_string(),
+        job_scheduled: run.scheduled,
     })
 }
 

@@ -268,7 +268,11 @@ fn the_daily_report_lists_the_flags_or_says_why_there_are_none() {
             "{row:?}"
         );
         assert!(row[6].contains(" km ± "), "{row:?}");
-        assert!(text(&events).contains('1'), "a count");
+        let count = match lang {
+            Lang::Zh => "当日识别出1起新的局地污染过程",
+            Lang::En => "1 new local pollution episode was flagged",
+        };
+        assert!(text(&events).contains(count), "{events}");
 
         let quiet_events = text(&html(quiet));
         assert!(quiet_events.contains(none), "{quiet_events}");
