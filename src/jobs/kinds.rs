@@ -223,9 +223,9 @@ pub fn build_jobs(
                 reason: format!("context_days = {} (must be 1 to 366)", config.context_days),
             });
         }
-        let (config_, context) = (config.clone(), context.clone());
+        let (job_config, context) = (config.clone(), context.clone());
         let run: JobFn = Arc::new(move |scheduled| {
-            let (config, context) = (config_.clone(), context.clone());
+            let (config, context) = (job_config.clone(), context.clone());
             Box::pin(async move {
                 tokio::task::spawn_blocking(move || run_kind(&config, scheduled, &context))
                     .await
