@@ -54,8 +54,14 @@ fn network(store: &mut SqliteStore, stations: usize, days: i64, last: NaiveDate)
             for (p, v) in [
                 (Parameter::WindDirection, wd),
                 (Parameter::WindSpeed, ws),
-                (Parameter::So2, 8.0 + 3.0 * r() + if plume { 40.0 } else { 0.0 }),
-                (Parameter::No2, 25.0 + 8.0 * r() + if plume { 15.0 } else { 0.0 }),
+                (
+                    Parameter::So2,
+                    8.0 + 3.0 * r() + if plume { 40.0 } else { 0.0 },
+                ),
+                (
+                    Parameter::No2,
+                    25.0 + 8.0 * r() + if plume { 15.0 } else { 0.0 },
+                ),
                 (Parameter::Pm25, 30.0 + 10.0 * r()),
                 (Parameter::Pm10, 50.0 + 15.0 * r()),
                 (Parameter::Co, 0.6 + 0.2 * r()),
