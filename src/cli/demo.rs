@@ -13,12 +13,14 @@ use lantian::aqi::Category;
 use lantian::clock::Clock;
 use lantian::collect::Pipeline;
 use lantian::config::Config;
+use lantian::jobs::kinds::JobKind;
+use lantian::jobs::scheduler::{RunLog, StoreRunLog, run_once};
 use lantian::quality::Flag;
 use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
-use lantian::store::{DeviceHealth, IndexRecord, Query, Resolution, Store};
+use lantian::store::{DeviceHealth, IndexRecord, JobOutcome, Query, Resolution, Store};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -141,6 +143,10 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         super::spool_line(&spool.snapshot())
     );
 
+    // The `sources` job flags the last day's new episodes, as it would at 07:00 the next
+    // morning, so that the daily report lists them.
+    run_sources_jobs(config, &registry, &store_url, &args.out, end).await?;
+
     // Reports of the simulated period: the last day's daily and device-health reports and a
     // ranking of the stations over the period (a year to date ending on the last day).
     write_demo_reports(
@@ -151,6 +157,47 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         first_day,
         args.days,
     )?;
+    Ok(())
+}
+
+/// Runs the configured jobs of kind `sources` for their first scheduled time after `end` (the
+/// local midnight ending the simulated period: they flag its last day), recording the runs in
+/// the store like `lantian jobs run --at`.
+async fn run_sources_jobs(
+    config: &Config,
+    registry: &Registry,
+    store_url: &str,
+    out: &std::path::Path,
+    end: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut config = config.clone();
+    config.store = store_url.to_string();
+    config.report.out_dir = out.join("reports");
+    let jobs = super::jobs::scheduled_jobs(&config, registry)?;
+    let log: Arc<std::sync::Mutex<dyn RunLog>> = Arc::new(std::sync::Mutex::new(StoreRunLog(
+        super::open_store_url(store_url)?,
+    )));
+    for (job, cfg) in jobs.iter().zip(config.jobs()) {
+        if cfg.kind != JobKind::Sources {
+            continue;
+        }
+        let Some(scheduled) = job.schedule.next_after(end) else {
+            continue;
+        };
+        match run_once(job, scheduled, &Clock::real(), &log).await.outcome {
+            JobOutcome::Succeeded(outputs) => println!(
+                "
+{}: {}",
+                job.name,
+                outputs.join("; ")
+            ),
+            JobOutcome::Failed(e) => println!(
+                "
+{} failed: {e}",
+                job.name
+            ),
+        }
+    }
     Ok(())
 }
 

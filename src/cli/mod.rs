@@ -15,6 +15,7 @@ mod query;
 mod rank;
 mod report;
 mod sim;
+mod source_flags;
 mod sources;
 mod stations;
 mod table;
@@ -90,7 +91,7 @@ enum Command {
     Sources(sources::SourcesArgs),
     /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a forecast.
     Forecast(forecast::ForecastArgs),
-    /// Copy stations, readings, indices and device health from one store to another.
+    /// Copy stations, readings, indices, source flags and device health from one store to another.
     Migrate(migrate::MigrateArgs),
 }
 

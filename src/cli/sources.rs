@@ -1,11 +1,12 @@
 //! `lantian sources`: where pollution comes from — bearings (CPF), triangulated sources,
 //! local vs regional episodes with source types; optional polar plots and a station map.
+//! `lantian sources flags` lists the stored flags of the `sources` job with their evidence.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{NaiveDate, TimeDelta};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use lantian::config::Config;
 use lantian::report::Lang;
 use lantian::report::charts::render;
@@ -18,20 +19,23 @@ use super::table::Table;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Table,
     Json,
 }
 
 /// Options of `lantian sources`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SourcesArgs {
+    #[command(subcommand)]
+    command: Option<SourcesCommand>,
     /// First day (UTC).
-    #[arg(long, value_name = "DATE")]
-    from: NaiveDate,
+    #[arg(long, value_name = "DATE", required = true)]
+    from: Option<NaiveDate>,
     /// Last day (UTC, inclusive).
-    #[arg(long, value_name = "DATE")]
-    to: NaiveDate,
+    #[arg(long, value_name = "DATE", required = true)]
+    to: Option<NaiveDate>,
     /// Stations to analyse (repeatable) [default: all]. The network background always uses
     /// every station.
     #[arg(long = "station", value_name = "ID")]
@@ -50,17 +54,25 @@ pub struct SourcesArgs {
     plots: Option<PathBuf>,
 }
 
-/// Runs the analysis.
+#[derive(Debug, Subcommand)]
+enum SourcesCommand {
+    /// List the stored source flags (new local episodes flagged by the `sources` job, with
+    /// their evidence) of the episodes that began in a range of local days.
+    Flags(super::source_flags::FlagsArgs),
+}
+
+/// Runs the analysis, or `lantian sources flags`.
 pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.to >= args.from,
-        "--to {} is before --from {}",
-        args.to,
-        args.from
-    );
+    if let Some(SourcesCommand::Flags(flags)) = args.command {
+        return super::source_flags::run(config, flags);
+    }
+    let (Some(first), Some(last)) = (args.from, args.to) else {
+        anyhow::bail!("--from and --to are required");
+    };
+    anyhow::ensure!(last >= first, "--to {last} is before --from {first}");
     let store = super::open_store(config)?;
-    let from = args.from.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(1);
-    let to = args.to.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(25);
+    let from = first.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(1);
+    let to = last.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(25);
     let records = store.read(&Query {
         stations: Vec::new(),
         parameters: Vec::new(),
@@ -70,9 +82,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     })?;
     anyhow::ensure!(
         !records.is_empty(),
-        "no hourly data in the store from {} to {}",
-        args.from,
-        args.to
+        "no hourly data in the store from {first} to {last}"
     );
     let infos = store.stations()?;
     let all = StationSeries::from_records(&records, &infos, from, to);
@@ -134,7 +144,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
                 })
                 .collect();
             let map = MapChart {
-                title: format!("Bearings and located sources, {} – {}", args.from, args.to),
+                title: format!("Bearings and located sources, {first} – {last}"),
                 stations,
                 rays,
                 located: analysis.located.clone(),

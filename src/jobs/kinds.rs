@@ -2,7 +2,8 @@
 //!
 //! Every kind works on the last complete period before its scheduled time, in the network's
 //! time zone: a daily report scheduled at 08:00 on the 27th is the report of the 26th; a
-//! monthly ranking scheduled on 1 March ranks February.
+//! monthly ranking scheduled on 1 March ranks February; the `sources` job at 07:00 on the 27th
+//! flags the episodes that began on the 26th, in time for the daily report.
 
 use std::sync::Arc;
 
@@ -15,7 +16,10 @@ use super::scheduler::{CatchUp, JobFn, Retry, ScheduledJob};
 use crate::assess::{GroupBy, Period};
 use crate::compute::{IndexConfig, IndexStage};
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
+use crate::sources::AnalysisConfig;
 use crate::store::{Store, StoreError};
+
+use super::sources::{DEFAULT_CONTEXT_DAYS, FlagRun, flag_day};
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -34,6 +38,9 @@ pub enum JobKind {
     /// Recompute the previous day's hourly and daily AQI of every station (a safety net for
     /// hourly means that arrived or were corrected late).
     Indices,
+    /// Flag the local episodes that began the previous day, with their evidence
+    /// ([`super::sources`]).
+    Sources,
 }
 
 impl JobKind {
@@ -46,6 +53,7 @@ impl JobKind {
             JobKind::QuarterlyRanking => "quarterly-ranking",
             JobKind::AnnualRanking => "annual-ranking",
             JobKind::Indices => "indices",
+            JobKind::Sources => "sources",
         }
     }
 }
@@ -84,6 +92,10 @@ pub struct JobConfig {
     /// Seconds between attempts (default 600).
     #[serde(default = "default_retry_delay_s")]
     pub retry_delay_s: u64,
+    /// `sources` jobs: days of data before the analysed day for the network background and
+    /// each station's episode threshold (default 30; 1 to 366).
+    #[serde(default = "default_context_days")]
+    pub context_days: u32,
 }
 
 fn default_retries() -> u32 {
@@ -92,6 +104,10 @@ fn default_retries() -> u32 {
 
 fn default_retry_delay_s() -> u64 {
     Retry::default().delay.as_secs()
+}
+
+fn default_context_days() -> u32 {
+    DEFAULT_CONTEXT_DAYS
 }
 
 impl JobConfig {
@@ -104,6 +120,7 @@ impl JobConfig {
             by: RankBy::District,
             retries: default_retries(),
             retry_delay_s: default_retry_delay_s(),
+            context_days: DEFAULT_CONTEXT_DAYS,
         }
     }
 }
@@ -112,6 +129,7 @@ impl JobConfig {
 pub fn default_jobs() -> Vec<JobConfig> {
     vec![
         JobConfig::new("indices", "30 0 * * *", JobKind::Indices),
+        JobConfig::new("sources", "0 7 * * *", JobKind::Sources),
         JobConfig::new("health-report", "30 7 * * *", JobKind::HealthReport),
         JobConfig::new("daily-report", "0 8 * * *", JobKind::DailyReport),
         JobConfig::new("monthly-ranking", "0 9 1 * *", JobKind::MonthlyRanking),
@@ -139,6 +157,14 @@ pub enum JobConfigError {
     /// Two jobs share a name.
     #[error("two jobs are named `{0}`")]
     Duplicate(String),
+    /// An option is out of range.
+    #[error("job `{job}`: {reason}")]
+    Option {
+        /// The job.
+        job: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Opens a handle on the store (each run opens its own).
@@ -207,11 +233,17 @@ pub fn build_jobs(
                 source,
             }
         })?;
-        let (kind, by, context) = (config.kind, config.by, context.clone());
+        if !(1..=366).contains(&config.context_days) {
+            return Err(JobConfigError::Option {
+                job: config.name.clone(),
+                reason: format!("context_days = {} (must be 1 to 366)", config.context_days),
+            });
+        }
+        let (job_config, context) = (config.clone(), context.clone());
         let run: JobFn = Arc::new(move |scheduled| {
-            let context = context.clone();
+            let (config, context) = (job_config.clone(), context.clone());
             Box::pin(async move {
-                tokio::task::spawn_blocking(move || run_kind(kind, by, scheduled, &context))
+                tokio::task::spawn_blocking(move || run_kind(&config, scheduled, &context))
                     .await
                     .map_err(|e| format!("job task failed: {e}"))?
             })
@@ -230,25 +262,33 @@ pub fn build_jobs(
     Ok(jobs)
 }
 
-/// Runs one job for `scheduled`, returning the outputs it wrote.
+/// Runs one job for `scheduled`, returning the outputs it wrote (files, or counts).
 fn run_kind(
-    kind: JobKind,
-    by: RankBy,
+    config: &JobConfig,
     scheduled: DateTime<Utc>,
     cx: &JobContext,
 ) -> Result<Vec<String>, String> {
     let mut store = (cx.open_store)().map_err(|e| e.to_string())?;
     let day = previous_day(scheduled, cx.time_zone);
     let name = &cx.network_name;
-    std::fs::create_dir_all(&cx.report.out_dir)
-        .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))?;
-    let files = match kind {
-        JobKind::DailyReport => daily_report(store.as_ref(), name, day, &cx.report),
-        JobKind::HealthReport => health_report(store.as_ref(), name, day, &cx.devices, &cx.report),
+    let out_dir = || {
+        std::fs::create_dir_all(&cx.report.out_dir)
+            .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))
+    };
+    let files = match config.kind {
+        JobKind::DailyReport => {
+            out_dir()?;
+            daily_report(store.as_ref(), name, day, &cx.report)
+        }
+        JobKind::HealthReport => {
+            out_dir()?;
+            health_report(store.as_ref(), name, day, &cx.devices, &cx.report)
+        }
         JobKind::MonthlyRanking | JobKind::QuarterlyRanking | JobKind::AnnualRanking => {
-            let period =
-                period_before(kind, scheduled, cx.time_zone).ok_or("no period before this date")?;
-            let group = match by {
+            out_dir()?;
+            let period = period_before(config.kind, scheduled, cx.time_zone)
+                .ok_or("no period before this date")?;
+            let group = match config.by {
                 RankBy::Station => GroupBy::Station,
                 RankBy::District => GroupBy::District,
             };
@@ -263,6 +303,22 @@ fn run_kind(
                     .map_err(|e| e.to_string())?;
             }
             return Ok(vec![format!("{written} index records for {day}")]);
+        }
+        JobKind::Sources => {
+            let run = FlagRun {
+                job: &config.name,
+                scheduled,
+            };
+            let done = flag_day(
+                store.as_mut(),
+                day,
+                cx.time_zone,
+                config.context_days,
+                &AnalysisConfig::default(),
+                run,
+            )
+            .map_err(|e| e.to_string())?;
+            return Ok(vec![done.to_string()]);
         }
     };
     let files = files.map_err(|e| e.to_string())?;
@@ -333,6 +389,36 @@ mod tests {
                 month: 11
             })
         );
+    }
+
+    #[test]
+    fn sources_jobs_check_their_context_window() {
+        let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
+        let job: JobConfig = toml::from_str(text).unwrap();
+        assert_eq!((job.kind, job.context_days), (JobKind::Sources, 30));
+        let cx = JobContext {
+            network_name: "test".into(),
+            time_zone: Shanghai,
+            devices: Vec::new(),
+            report: ReportConfig::default(),
+            index: IndexConfig::default(),
+            open_store: Arc::new(|| crate::store::open("nowhere")),
+        };
+        assert_eq!(
+            build_jobs(std::slice::from_ref(&job), &cx).unwrap().len(),
+            1
+        );
+        for days in [0, 367] {
+            let bad = JobConfig {
+                context_days: days,
+                ..job.clone()
+            };
+            let err = build_jobs(&[bad], &cx).err().unwrap();
+            assert!(
+                err.to_string().contains(&format!("context_days = {days}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

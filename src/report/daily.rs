@@ -18,6 +18,7 @@
 //!   ([`crate::assess::run::rank_days`] with [`GroupBy::Network`]).
 //! - **Data completeness**: valid hourly values of the six pollutants (flag `N`) against
 //!   24 × 6 per station, and the stations whose every pollutant meets HJ 663's 20-hour rule.
+//! - **Notable events**: the source flags of episodes that began on the day ([`DayEvents`]).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::ReportError;
+use super::events::{DayEvents, day_events};
 use super::figures::{EMPTY_DAY, network_zone, read_daily, term_index, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
 use crate::aqi::{Category, Pollutant as Term, Standard};
@@ -129,6 +131,8 @@ pub struct DailyFigures {
     pub hourly_range: [Option<(u32, u32)>; 24],
     /// Data completeness.
     pub completeness: Completeness,
+    /// The day's source flags.
+    pub events: DayEvents,
 }
 
 /// The rule set a stored standard stands for (`None` for the EPA scales).
@@ -394,6 +398,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         hourly,
         hourly_range,
         completeness,
+        events: day_events(store, date, tz)?,
     })
 }
 

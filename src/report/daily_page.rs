@@ -503,7 +503,8 @@ pub(super) fn write(
     h.end_section();
 
     h.section("events", t.events);
-    h.placeholder(t.events_pending);
+    let infos: Vec<&crate::store::StationInfo> = f.stations.iter().map(|s| &s.info).collect();
+    super::events::write(&mut h, &f.events, &infos, f.date, f.tz, lang);
     h.end_section();
 
     h.section("forecast", t.forecast);

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
+use crate::units::Parameter;
 
 /// The language of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
@@ -131,6 +132,36 @@ impl Lang {
             Pollutant::O3 => "O3",
         }
     }
+
+    /// A parameter's short name (`PM2.5`, `NOx`); the code for non-pollutants.
+    pub fn parameter(self, p: Parameter) -> &'static str {
+        match p {
+            Parameter::Pm25 => "PM2.5",
+            Parameter::Pm10 => "PM10",
+            Parameter::So2 => "SO2",
+            Parameter::No2 => "NO2",
+            Parameter::No => "NO",
+            Parameter::Nox => "NOx",
+            Parameter::Co => "CO",
+            Parameter::O3 => "O3",
+            other => other.code(),
+        }
+    }
+
+    /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
+    /// an unknown label as it is.
+    pub fn source_type(self, label: &str) -> &str {
+        let (zh, en) = match label {
+            "coal_industrial" => ("燃煤/工业", "coal/industrial"),
+            "traffic" => ("机动车", "traffic"),
+            "dust" => ("扬尘", "dust"),
+            "biomass_burning" => ("生物质燃烧", "biomass burning"),
+            "secondary_regional" => ("二次/区域", "secondary/regional"),
+            "unclassified" => ("未分类", "unclassified"),
+            other => return other,
+        };
+        self.pick(zh, en)
+    }
 }
 
 /// A text in both languages (station names, chart titles).
@@ -204,8 +235,24 @@ pub struct Text {
     pub forecast: &'static str,
     /// Data completeness section.
     pub completeness: &'static str,
-    /// Placeholder of the notable-events section.
-    pub events_pending: &'static str,
+    /// Notable events: the sources job ran and flagged nothing.
+    pub events_none: &'static str,
+    /// Notable events: no record of the sources job for the day.
+    pub events_not_run: &'static str,
+    /// Notable events: the table's note (severity, evidence).
+    pub events_note: &'static str,
+    /// Column: local time span of an episode.
+    pub event_time: &'static str,
+    /// Column: pollutants of an episode.
+    pub event_pollutants: &'static str,
+    /// Column: peak of an episode.
+    pub event_peak: &'static str,
+    /// Column: severity of an episode.
+    pub event_severity: &'static str,
+    /// Column: source type.
+    pub event_source: &'static str,
+    /// Column: evidence.
+    pub event_evidence: &'static str,
     /// Placeholder of the forecast section.
     pub forecast_pending: &'static str,
     /// Column: rank.
@@ -382,7 +429,15 @@ pub static ZH: Text = Text {
     events: "十、重要事件",
     forecast: "十一、明日空气质量预报",
     completeness: "十二、数据完整性",
-    events_pending: "暂无：污染过程与重点源识别功能尚未上线，本节暂不提供内容。",
+    events_none: "当日未识别出新的局地污染过程。",
+    events_not_run: "暂无：污染源识别任务（sources）尚未对当日数据运行，本节暂无内容。",
+    events_note: "时段为当地时间；峰值为站点浓度（括号内为高于全网背景的浓度）。强度为峰值超出全网背景的浓度与该污染物过程判定下限之比。证据：判定源类型的比值、站点条件概率函数（CPF）主导方向及z值、交会定位的最近污染源（距离±不确定半径，方位）、过程期间风向。",
+    event_time: "时段",
+    event_pollutants: "污染物",
+    event_peak: "峰值",
+    event_severity: "强度",
+    event_source: "源类型",
+    event_evidence: "证据",
     forecast_pending: "暂无：空气质量预报功能尚未上线，本节暂不提供内容。",
     rank: "排名",
     station: "站点",
@@ -482,7 +537,15 @@ pub static EN: Text = Text {
     events: "10. Notable events",
     forecast: "11. Tomorrow's forecast",
     completeness: "12. Data completeness",
-    events_pending: "Not available yet: episode detection and source identification are not in service; this section has no content.",
+    events_none: "No new local pollution episode was flagged on this day.",
+    events_not_run: "Not available: the source-flagging job (sources) has not run for this day.",
+    events_note: "Local time. Peak: the station's concentration (in brackets, its excess over the network background). Severity: the peak excess over the background divided by the pollutant's minimum episode excess. Evidence: the ratio behind the source type, the station's dominant CPF bearing and its z-score, the nearest triangulated source (distance ± uncertainty radius, bearing), the wind during the episode.",
+    event_time: "Time",
+    event_pollutants: "Pollutants",
+    event_peak: "Peak",
+    event_severity: "Severity",
+    event_source: "Source type",
+    event_evidence: "Evidence",
     forecast_pending: "Not available yet: the air-quality forecast is not in service; this section has no content.",
     rank: "Rank",
     station: "Station",

@@ -13,16 +13,19 @@
 //! | [`i18n`] | languages and every label |
 //! | [`charts`] | plotters charts (SVG + PNG), the embedded font |
 //! | [`daily`] / `daily_page` | the daily report's figures / page |
+//! | [`events`] | the daily report's notable events (the day's source flags) |
 //! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
 //! | [`index_page`] | the index of all reports |
 //!
 //! Reports read the stored indices (see [`figures`] for why) and never invent content:
-//! sections whose inputs do not exist yet (notable events, forecast) say so.
+//! sections whose inputs do not exist (the forecast; source flags for a day the `sources` job
+//! has not run for) say so.
 
 pub mod charts;
 pub mod daily;
 mod daily_page;
+pub mod events;
 pub mod figures;
 pub mod health;
 mod health_page;

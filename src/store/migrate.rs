@@ -1,13 +1,13 @@
 //! Copying one store's contents into another (`lantian migrate`): stations, readings of
-//! every resolution, computed indices and device health.
+//! every resolution, computed indices, source flags and device health.
 //!
 //! Readings are streamed in time windows (from the newest backwards), so memory stays bounded
 //! by one window whatever the size of the store. The [`Store`] trait has no "earliest time",
 //! so the walk for each resolution starts at the newest record ([`Store::latest`]) and stops
 //! once it has copied as many records as the source holds ([`Store::count`]) — or at the
 //! requested start. Empty windows (gaps) make the window grow, up to [`MAX_GROWTH`] × its base
-//! size. Indices are then copied in 30-day windows over the span of the copied readings
-//! (plus two days each side). Writes replace by key, so migrating again changes nothing, and an interrupted
+//! size. Indices and source flags (episodes of the hourly data) are then copied in 30-day
+//! windows over the span of the copied readings (plus two days each side). Writes replace by key, so migrating again changes nothing, and an interrupted
 //! migration is finished by running it again.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -38,6 +38,8 @@ pub struct MigrateStats {
     pub records: [u64; 4],
     /// Index records (hourly and daily).
     pub indices: u64,
+    /// Source flags.
+    pub flags: u64,
     /// Device health entries.
     pub health: u64,
 }
@@ -147,8 +149,8 @@ pub fn migrate(
             });
         }
     }
-    // Indices derive from hourly readings; daily ones are labelled at the local midnight
-    // before their hours. Two days of margin on each side cover every time zone.
+    // Indices and flags derive from hourly readings; daily indices are labelled at the local
+    // midnight before their hours. Two days of margin on each side cover every time zone.
     if let Some((lo, hi)) = span {
         let mut floor = lo - TimeDelta::days(2);
         let mut end = hi + TimeDelta::days(2);
@@ -173,6 +175,11 @@ pub fn migrate(
                 }
                 stats.indices += indices.len() as u64;
             }
+            let flags = source.source_flags(start, end, None)?;
+            if !flags.is_empty() {
+                target.put_source_flags(&flags)?;
+            }
+            stats.flags += flags.len() as u64;
             end = start;
         }
     }

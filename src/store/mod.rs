@@ -4,12 +4,14 @@
 //! A store holds [`Record`]s keyed by station, parameter, [`Resolution`] and time. Writes are
 //! idempotent: writing the same key again replaces the record, so a replay after a crash or an
 //! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device, the
-//! [`StationInfo`] of every station, computed [`IndexRecord`]s, and the [`JobRun`]s of
-//! scheduled jobs (which the scheduler reads to resume where each job left off).
+//! [`StationInfo`] of every station, computed [`IndexRecord`]s, the [`JobRun`]s of
+//! scheduled jobs (which the scheduler reads to resume where each job left off), and the
+//! [`SourceFlag`]s of the `sources` job, each with its evidence.
 
 pub mod influx;
 pub mod migrate;
 mod record;
+mod source_flag;
 pub mod spool;
 pub mod sqlite;
 
@@ -20,6 +22,10 @@ use chrono::{DateTime, Utc};
 pub use record::{
     DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
     StationInfo,
+};
+pub use source_flag::{
+    FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
+    FlaggedDay, PollutantExcess, SourceFlag,
 };
 
 use crate::units::Parameter;
@@ -156,6 +162,21 @@ pub trait Store: Send {
     /// `job_runs(Some(name), 1)` is the run of the latest scheduled time that ran (its latest
     /// attempt).
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError>;
+
+    /// Stores source flags; a flag with the key (`station`, `pollutants`, `start`) of a stored
+    /// one replaces it. Every flag is checked ([`SourceFlag::check`]) before anything is
+    /// written. Returns how many were written.
+    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError>;
+
+    /// The flags whose episode started in `[from, to)` (of one station when `station` is
+    /// given), ordered by start, then station (byte order), then pollutant key
+    /// ([`SourceFlag::pollutant_key`]).
+    fn source_flags(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        station: Option<&str>,
+    ) -> Result<Vec<SourceFlag>, StoreError>;
 }
 
 /// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`),

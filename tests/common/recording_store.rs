@@ -5,8 +5,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use lantian::store::{
-    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, StationInfo, Store, StoreError,
+    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, SourceFlag, StationInfo, Store,
+    StoreError,
 };
 
 /// Batches written successfully, in the order of their commits.
@@ -84,5 +86,17 @@ impl Store for RecordingStore {
     }
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
         self.inner.job_runs(job, limit)
+    }
+    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
+        self.check()?;
+        self.inner.put_source_flags(flags)
+    }
+    fn source_flags(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        station: Option<&str>,
+    ) -> Result<Vec<SourceFlag>, StoreError> {
+        self.inner.source_flags(from, to, station)
     }
 }

@@ -1,9 +1,10 @@
-//! `lantian migrate` between two SQLite stores: everything arrives, a second run changes
-//! nothing, time ranges are honoured.
+//! `lantian migrate` between two SQLite stores: everything arrives (source flags included), a
+//! second run changes nothing, time ranges are honoured.
 
 use std::process::Command;
 
 use crate::common::store_conformance::{at, rec};
+use crate::common::store_conformance_flags::{bare_flag, flag};
 use chrono::TimeDelta;
 use lantian::aqi::Standard;
 use lantian::store::migrate::{MigrateOptions, migrate};
@@ -80,6 +81,12 @@ fn source(path: &std::path::Path) -> SqliteStore {
         })
         .collect();
     s.write_indices(&indices).unwrap();
+    // Flags of episodes a year apart (the hourly data span a year back from `at(0)`).
+    s.put_source_flags(&[
+        flag("A", &[Parameter::So2, Parameter::No2], -300 * 1440),
+        bare_flag("B", &[Parameter::Pm10], 60),
+    ])
+    .unwrap();
     s.put_health(&[DeviceHealth::new("A-1", "A"), DeviceHealth::new("B-1", "B")])
         .unwrap();
     s
@@ -138,6 +145,16 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
         assert_eq!(indices(&dst, r), indices(&src, r), "{r} indices");
     }
     assert_eq!(stats.indices, 48);
+    let flags = |s: &dyn Store| {
+        s.source_flags(
+            at(0) - TimeDelta::days(800),
+            at(0) + TimeDelta::days(800),
+            None,
+        )
+        .unwrap()
+    };
+    assert_eq!(flags(&dst), flags(&src));
+    assert_eq!(stats.flags, 2);
     assert_eq!(dst.stations().unwrap(), src.stations().unwrap());
     assert_eq!(dst.health().unwrap(), src.health().unwrap());
     assert_eq!(stats.health, 2);
@@ -189,6 +206,7 @@ fn the_command_prints_a_summary() {
     );
     assert!(stdout.contains("2 stations"), "{stdout}");
     assert!(stdout.contains("48 index records"), "{stdout}");
+    assert!(stdout.contains("2 source flags"), "{stdout}");
     let b = SqliteStore::open(dir.path().join("b.db")).unwrap();
     assert_eq!(b.count(Resolution::Hour).unwrap(), 2 * 365 * 24);
 }

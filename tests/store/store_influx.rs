@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::common::store_conformance::{self as conformance, TestStore, at, rec};
+use crate::common::store_conformance_flags as conformance_flags;
 use crate::common::tsdb::{Influxd, VictoriaMetrics};
 use chrono::{TimeDelta, TimeZone, Utc};
 use lantian::aqi::{Pollutant, Standard};
@@ -47,6 +48,7 @@ fn all(resolution: Resolution) -> Query {
 fn conformance_v1() {
     let Some(server) = influxd() else { return };
     conformance::run_all(&|| create(&server));
+    conformance_flags::run_all(&|| create(&server));
 }
 
 #[test]

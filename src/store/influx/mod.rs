@@ -22,17 +22,20 @@ pub mod config;
 pub mod line_protocol;
 pub mod query;
 pub mod schema;
+pub mod source_flags;
 
 use std::fmt::Write as _;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use self::client::{Client, MAX_BODY};
 use self::config::{Api, ConfigError, InfluxConfig};
 use self::query::{field_list, ident, literal, parse_response, push_any_of, time_range};
 use self::schema::{DEVICE_HEALTH, INDICES, JOB_RUNS, READINGS, STATIONS};
+use self::source_flags::{SOURCE_FLAG_FIELDS, SOURCE_FLAGS};
 use super::{
-    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, StationInfo, Store, StoreError,
+    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, SourceFlag, StationInfo, Store,
+    StoreError,
 };
 
 /// Errors of the InfluxDB store.
@@ -426,6 +429,37 @@ impl Store for InfluxStore {
 
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
         Ok(self.read_job_runs(job, limit)?)
+    }
+
+    /// Also rejects what InfluxDB cannot store: a start outside 1677–2262, and line breaks in
+    /// the station id (a tag value).
+    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
+        self.send(flags, source_flags::encode_flag)?;
+        Ok(flags.len())
+    }
+
+    fn source_flags(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        station: Option<&str>,
+    ) -> Result<Vec<SourceFlag>, StoreError> {
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        let mut q = format!(
+            "SELECT {} FROM {} WHERE {}",
+            field_list(&SOURCE_FLAG_FIELDS),
+            ident(SOURCE_FLAGS),
+            time_range(from, to)
+        );
+        push_any_of(&mut q, "station", station.as_slice());
+        q.push_str(" GROUP BY \"station\", \"pollutants\"");
+        let mut flags = source_flags::decode_flags(&self.select(&q)?)?;
+        flags.sort_by(|a, b| {
+            (a.start, &a.station, a.pollutant_key()).cmp(&(b.start, &b.station, b.pollutant_key()))
+        });
+        Ok(flags)
     }
 }
 

@@ -1,9 +1,9 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
-//! Five measurements. Tags are the parts of the key that dashboards group by; everything
+//! Six measurements. Tags are the parts of the key that dashboards group by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
 //! readings (33 × 15 × 4 ≈ 2,000 for the demo network), stations × 2 for indices, one series
-//! per device, per station and per scheduled job.
+//! per device, per station and per scheduled job, stations × pollutant sets for source flags.
 //!
 //! | measurement | tags | fields | time |
 //! |---|---|---|---|
@@ -12,6 +12,7 @@
 //! | `device_health` | `device` | `station`, `status` (JSON array of names), `last_error`, `unset` (strings); `online` (boolean); `polls`, `successes`, `skipped`, `consecutive_failures`, `last_success`, `last_attempt`, `last_failure` (integers; times in unix ms); `last_latency_ms` (float) | the wall-clock minute of the write |
 //! | `stations` | `id` | `name`, `name_en`, `district`, `time_zone` (strings); `lat`, `lon` (floats, absent when unknown) | the wall-clock time of the write (ms, increasing per handle) |
 //! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string, JSON array of the outputs; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
+//! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see [`super::source_flags`]: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
 //!
 //! Times are written with millisecond precision (`precision=ms`): like the SQLite store,
 //! sub-millisecond parts are truncated and records less than a millisecond apart share a key.
@@ -28,6 +29,7 @@
 //!   (`last_success`, `last_attempt`, `last_failure`, `last_latency_ms`, `last_error`); those
 //!   are written as `-1` (or `""`) and read back as `None`.
 //! - `job_runs`: every point has all five fields (`outputs` and `error` both, one empty).
+//! - `source_flags`: every point has all eleven fields (absent evidence is inside the JSON).
 //! - `readings`: every record has all three fields. NaN and ±∞ values cannot be stored in
 //!   InfluxDB and are rejected (the pipeline never produces them: a failed poll has no value).
 //!
@@ -125,7 +127,8 @@ fn invalid(what: impl std::fmt::Display, e: LineError) -> InfluxError {
     }
 }
 
-fn stamp(time: DateTime<Utc>, what: impl std::fmt::Display) -> Result<i64, InfluxError> {
+/// `time` in the write precision, or an error naming `what` when InfluxDB cannot store it.
+pub(super) fn stamp(time: DateTime<Utc>, what: impl std::fmt::Display) -> Result<i64, InfluxError> {
     PRECISION
         .timestamp(time)
         .ok_or_else(|| InfluxError::Invalid {

@@ -35,10 +35,19 @@
 //!   outputs, each *followed* by U+001F like `device_health.status` (outputs containing
 //!   U+001F are rejected), and 0 for [`JobOutcome::Failed`], whose `detail` is the reason.
 //!   "Where did this job leave off" is a backward seek on the primary key.
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 4`, checked on open.
+//! - `source_flags(station, pollutants, start_time, end_time, peak_time, peak_parameter,
+//!   peak_value, peak_excess, source_type, severity, evidence, flagged_at, job,
+//!   job_scheduled)`, primary key `(station, pollutants, start_time)`, `WITHOUT ROWID`: the
+//!   [`SourceFlag`]s of the `sources` job. `pollutants` is the
+//!   [`SourceFlag::pollutant_key`] (codes in parameter order joined by `,`: `so2,no2`);
+//!   times in unix milliseconds; `peak_parameter` a parameter code; `evidence` the
+//!   [`FlagEvidence`](crate::store::FlagEvidence) as JSON (ratios without a value are
+//!   `null`). Flags that fail [`SourceFlag::check`] are rejected. An index
+//!   `source_flags_by_start(start_time)` serves "the flags of this day".
+//! - `meta(key, value)`: `application = lantian`, `schema_version = 5`, checked on open.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
-//! **3** adds `indices`; **4** adds `job_runs`. Opening an older file migrates it in place: the missing steps are
+//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`. Opening an older file migrates it in place: the missing steps are
 //! applied in order and `schema_version` set to the current one, all in one write transaction
 //! (steps only create tables, so the migration is cheap and safe on a live store). A file of a
 //! newer version is refused, as are files of other applications.
@@ -54,6 +63,7 @@ mod indices;
 mod job_runs;
 mod readings;
 mod schema;
+mod source_flags;
 mod stations;
 
 use std::path::{Path, PathBuf};
@@ -65,8 +75,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
 
 use super::{
-    DeviceHealth, IndexRecord, JobOutcome, JobRun, Query, Record, Resolution, StationId,
-    StationInfo, Store, StoreError,
+    DeviceHealth, IndexRecord, JobOutcome, JobRun, Query, Record, Resolution, SourceFlag,
+    StationId, StationInfo, Store, StoreError,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -293,6 +303,19 @@ impl Store for SqliteStore {
 
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
         job_runs::get(self, job, limit)
+    }
+
+    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
+        source_flags::put(self, flags)
+    }
+
+    fn source_flags(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        station: Option<&str>,
+    ) -> Result<Vec<SourceFlag>, StoreError> {
+        source_flags::get(self, from, to, station)
     }
 }
 

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{SqliteStore, StoreError, TxError};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const APPLICATION: &str = "lantian";
 
@@ -111,6 +111,31 @@ CREATE TABLE job_runs(
     detail TEXT NOT NULL,
     PRIMARY KEY(job, scheduled, started)
 ) WITHOUT ROWID;
+",
+    },
+    Step {
+        version: 5,
+        what: "source_flags table",
+        tables: &["source_flags"],
+        sql: "
+CREATE TABLE source_flags(
+    station TEXT NOT NULL,
+    pollutants TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    peak_time INTEGER NOT NULL,
+    peak_parameter TEXT NOT NULL,
+    peak_value REAL NOT NULL,
+    peak_excess REAL NOT NULL,
+    source_type TEXT NOT NULL,
+    severity REAL NOT NULL,
+    evidence TEXT NOT NULL,
+    flagged_at INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    job_scheduled INTEGER NOT NULL,
+    PRIMARY KEY(station, pollutants, start_time)
+) WITHOUT ROWID;
+CREATE INDEX source_flags_by_start ON source_flags(start_time);
 ",
     },
 ];

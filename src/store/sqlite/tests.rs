@@ -298,11 +298,24 @@ fn older_files_are_migrated() {
         let mut all: Vec<_> = kept.into_iter().chain([i]).collect();
         all.sort_by(|a, b| a.station.cmp(&b.station));
         assert_eq!(store.read_indices(&q).expect("indices"), all);
-        // Versions before 4 had no job runs.
-        assert!(store.job_runs(None, 10).expect("runs").is_empty());
+        // Versions before 4 had no job runs, before 5 no source flags.
+        let mut runs = if from >= 4 {
+            vec![job_run("daily", 0)]
+        } else {
+            vec![]
+        };
+        assert_eq!(store.job_runs(None, 10).expect("runs"), runs, "from {from}");
         let run = job_run("daily", 1);
         store.record_job_run(&run).expect("record");
-        assert_eq!(store.job_runs(Some("daily"), 10).expect("runs"), [run]);
+        runs.insert(0, run);
+        assert_eq!(store.job_runs(Some("daily"), 10).expect("runs"), runs);
+        let day = (t, t + chrono::TimeDelta::days(1));
+        assert!(
+            store
+                .source_flags(day.0, day.1, None)
+                .expect("flags")
+                .is_empty()
+        );
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
@@ -316,6 +329,7 @@ fn tables_of_later_versions_are_refused() {
         (2, "indices"),
         (1, "job_runs"),
         (3, "job_runs"),
+        (4, "source_flags"),
     ] {
         let (_dir, path) = temp();
         drop(SqliteStore::open(&path).expect("open"));

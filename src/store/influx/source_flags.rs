@@ -1,0 +1,137 @@
+//! The `source_flags` measurement: [`SourceFlag`]s as points and back.
+//!
+//! | tags | fields | time |
+//! |---|---|---|
+//! | `station`, `pollutants` ([`SourceFlag::pollutant_key`]: `so2,no2`) | `end`, `peak_time`, `flagged_at`, `job_scheduled` (integers, unix ms); `peak_parameter`, `source_type`, `job` (strings); `peak_value`, `peak_excess`, `severity` (floats); `evidence` (string, the [`crate::store::FlagEvidence`] as JSON) | the episode's start |
+//!
+//! The tags are the store key besides the time, so a re-run of the job rewrites the same
+//! point (every field, none left stale) instead of adding one. Cardinality stays small:
+//! stations × the few pollutant sets that occur. `source_type` is a field, not a tag: a re-run
+//! that labels an episode differently must replace the point, not start a second series.
+//! Dashboards filter on it with `WHERE "source_type" = 'traffic'`.
+
+use chrono::{DateTime, Utc};
+
+use super::InfluxError;
+use super::line_protocol::{Line, LineError};
+use super::query::{Row, Series};
+use crate::store::{FlagEvidence, FlagPeak, SourceFlag};
+use crate::units::Parameter;
+
+/// Measurement of [`SourceFlag`]s.
+pub const SOURCE_FLAGS: &str = "source_flags";
+
+/// Fields of `source_flags`, in the order reads select them.
+pub const SOURCE_FLAG_FIELDS: [&str; 11] = [
+    "end",
+    "peak_time",
+    "peak_parameter",
+    "peak_value",
+    "peak_excess",
+    "source_type",
+    "severity",
+    "evidence",
+    "flagged_at",
+    "job",
+    "job_scheduled",
+];
+
+fn invalid(what: String) -> InfluxError {
+    InfluxError::Invalid { what }
+}
+
+fn corrupt(reason: String) -> InfluxError {
+    InfluxError::Corrupt { reason }
+}
+
+/// Appends the point of a flag to `buf` (nothing on error).
+pub fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> {
+    f.check().map_err(invalid)?;
+    let whose = || {
+        format!(
+            "source flag {} {} at {}",
+            f.station,
+            f.pollutant_key(),
+            f.start
+        )
+    };
+    let ts = super::schema::stamp(f.start, whose())?;
+    let evidence =
+        serde_json::to_string(&f.evidence).map_err(|e| invalid(format!("{}: {e}", whose())))?;
+    let ms = |t: DateTime<Utc>| t.timestamp_millis();
+    let mut line = || -> Result<(), LineError> {
+        let mut l = Line::new(buf, SOURCE_FLAGS)?;
+        l.tag("pollutants", &f.pollutant_key())?
+            .tag("station", &f.station)?;
+        l.int("end", ms(f.end))?
+            .int("peak_time", ms(f.peak.time))?
+            .string("peak_parameter", f.peak.parameter.code())?
+            .float("peak_value", f.peak.value)?
+            .float("peak_excess", f.peak.excess)?
+            .string("source_type", &f.source_type)?
+            .float("severity", f.severity)?
+            .string("evidence", &evidence)?
+            .int("flagged_at", ms(f.flagged_at))?
+            .string("job", &f.job)?
+            .int("job_scheduled", ms(f.job_scheduled))?;
+        l.end(ts)
+    };
+    line().map_err(|e| invalid(format!("{}: {e}", whose())))
+}
+
+/// Reads the series of a `source_flags` query (grouped by station and pollutants), in no
+/// particular order.
+pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
+    let mut out = Vec::new();
+    for s in series {
+        let station = s.tag("station")?;
+        let key = s.tag("pollutants")?;
+        let parameter = |code: &str| -> Result<Parameter, InfluxError> {
+            code.parse()
+                .map_err(|e| corrupt(format!("{e} (source flag of {station})")))
+        };
+        let pollutants = key
+            .split(',')
+            .map(parameter)
+            .collect::<Result<Vec<_>, _>>()?;
+        let t = s.column("time")?;
+        let cols = SOURCE_FLAG_FIELDS
+            .map(|n| s.column(n))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in &s.values {
+            let row = Row::new(s, row);
+            let cell = |i: usize| row.at(cols[i]);
+            let millis = |i: usize| -> Result<DateTime<Utc>, InfluxError> {
+                let ms = cell(i).i64()?;
+                DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+                    corrupt(format!(
+                        "{} {ms} ms out of range (source flag of {station})",
+                        SOURCE_FLAG_FIELDS[i]
+                    ))
+                })
+            };
+            let evidence: FlagEvidence = serde_json::from_str(cell(7).str()?)
+                .map_err(|e| corrupt(format!("evidence of a source flag of {station}: {e}")))?;
+            out.push(SourceFlag {
+                station: station.to_string(),
+                pollutants: pollutants.clone(),
+                start: row.at(t).millis()?,
+                end: millis(0)?,
+                peak: FlagPeak {
+                    time: millis(1)?,
+                    parameter: parameter(cell(2).str()?)?,
+                    value: cell(3).f64()?,
+                    excess: cell(4).f64()?,
+                },
+                source_type: cell(5).str()?.to_string(),
+                severity: cell(6).f64()?,
+                evidence,
+                flagged_at: millis(8)?,
+                job: cell(9).str()?.to_string(),
+                job_scheduled: millis(10)?,
+            });
+        }
+    }
+    Ok(out)
+}
