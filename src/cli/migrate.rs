@@ -53,7 +53,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
         .map(|(r, n)| format!("{n} {r}"))
         .collect();
     println!(
-        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} device health entries",
+        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} forecasts, {} device health entries",
         args.from,
         args.to,
         stats.stations,
@@ -64,6 +64,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
             per.join(", ")
         },
         stats.indices,
+        stats.forecasts,
         stats.health
     );
     Ok(())

@@ -7,3 +7,4 @@
 mod index_stage;
 
 pub use index_stage::{IndexConfig, IndexStage};
+pub(crate) use index_stage::local as local_time;

@@ -2,11 +2,14 @@
 //!
 //! Every kind works on the last complete period before its scheduled time, in the network's
 //! time zone: a daily report scheduled at 08:00 on the 27th is the report of the 26th; a
-//! monthly ranking scheduled on 1 March ranks February.
+//! monthly ranking scheduled on 1 March ranks February. The `forecast` kind is the exception:
+//! it issues a forecast at its scheduled time (the whole hour at or before it) from the data
+//! labelled up to then, and stores it ([`crate::forecast::issue`]).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -14,6 +17,8 @@ use super::schedule::{Schedule, ScheduleError};
 use super::scheduler::{CatchUp, JobFn, ScheduledJob};
 use crate::assess::{GroupBy, Period};
 use crate::compute::{IndexConfig, IndexStage};
+use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
+use crate::forecast::model::ModelSet;
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
 use crate::store::{Store, StoreError};
 
@@ -34,6 +39,8 @@ pub enum JobKind {
     /// Recompute the previous day's hourly and daily AQI of every station (a safety net for
     /// hourly means that arrived or were corrected late).
     Indices,
+    /// Issue a forecast of every station at the scheduled hour and store it.
+    Forecast,
 }
 
 impl JobKind {
@@ -46,6 +53,7 @@ impl JobKind {
             JobKind::QuarterlyRanking => "quarterly-ranking",
             JobKind::AnnualRanking => "annual-ranking",
             JobKind::Indices => "indices",
+            JobKind::Forecast => "forecast",
         }
     }
 }
@@ -78,6 +86,9 @@ pub struct JobConfig {
     /// Ranking jobs: `district` (default) or `station`.
     #[serde(default)]
     pub by: RankBy,
+    /// Forecast jobs: the model file [default: `models/forecast.json`].
+    #[serde(default)]
+    pub models: Option<PathBuf>,
 }
 
 impl JobConfig {
@@ -88,6 +99,7 @@ impl JobConfig {
             kind,
             catch_up: CatchUp::Latest,
             by: RankBy::District,
+            models: None,
         }
     }
 }
@@ -96,6 +108,8 @@ impl JobConfig {
 pub fn default_jobs() -> Vec<JobConfig> {
     vec![
         JobConfig::new("indices", "30 0 * * *", JobKind::Indices),
+        // 10 minutes past the hour, so that the hour ending then has been stored.
+        JobConfig::new("forecast", "10 5,17 * * *", JobKind::Forecast),
         JobConfig::new("health-report", "30 7 * * *", JobKind::HealthReport),
         JobConfig::new("daily-report", "0 8 * * *", JobKind::DailyReport),
         JobConfig::new("monthly-ranking", "0 9 1 * *", JobKind::MonthlyRanking),
@@ -192,10 +206,11 @@ pub fn build_jobs(
             }
         })?;
         let (kind, by, context) = (config.kind, config.by, context.clone());
+        let models = config.models.clone();
         let run: JobFn = Arc::new(move |scheduled| {
-            let context = context.clone();
+            let (context, models) = (context.clone(), models.clone());
             Box::pin(async move {
-                tokio::task::spawn_blocking(move || run_kind(kind, by, scheduled, &context))
+                tokio::task::spawn_blocking(move || run_kind(kind, by, models, scheduled, &context))
                     .await
                     .map_err(|e| format!("job task failed: {e}"))?
             })
@@ -210,10 +225,38 @@ pub fn build_jobs(
     Ok(jobs)
 }
 
+/// The issue time of a forecast scheduled at `scheduled`: the whole hour at or before it.
+pub fn forecast_issue_time(scheduled: DateTime<Utc>) -> DateTime<Utc> {
+    scheduled
+        .duration_trunc(TimeDelta::hours(1))
+        .unwrap_or(scheduled)
+}
+
+/// Runs a forecast job: loads the model, issues and stores the forecast of every station.
+/// Its outputs are the run's summary (stations forecast and abstained, and why) and the
+/// number of stored entries.
+fn run_forecast(
+    store: &mut dyn Store,
+    models: Option<PathBuf>,
+    scheduled: DateTime<Utc>,
+) -> Result<Vec<String>, String> {
+    let path = models.unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE));
+    let set = ModelSet::load(&path).map_err(|e| e.to_string())?;
+    let at = forecast_issue_time(scheduled);
+    let (run, written) =
+        issue_and_store(store, &set, &[], at).map_err(|e| e.to_string())?;
+    tracing::info!("{}", run.summary());
+    Ok(vec![
+        run.summary(),
+        format!("{written} forecast entries stored"),
+    ])
+}
+
 /// Runs one job for `scheduled`, returning the outputs it wrote.
 fn run_kind(
     kind: JobKind,
     by: RankBy,
+    models: Option<PathBuf>,
     scheduled: DateTime<Utc>,
     cx: &JobContext,
 ) -> Result<Vec<String>, String> {
@@ -244,6 +287,7 @@ fn run_kind(
             }
             return Ok(vec![format!("{written} index records for {day}")]);
         }
+        JobKind::Forecast => return run_forecast(store.as_mut(), models, scheduled),
     };
     let files = files.map_err(|e| e.to_string())?;
     let mut outputs = vec![files.html.display().to_string()];

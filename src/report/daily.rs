@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::ReportError;
+use super::daily_forecast::{ForecastFigures, forecast_figures};
 use super::figures::{EMPTY_DAY, network_zone, read_daily, term_index, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
 use crate::aqi::{Category, Pollutant as Term, Standard};
@@ -129,6 +130,8 @@ pub struct DailyFigures {
     pub hourly_range: [Option<(u32, u32)>; 24],
     /// Data completeness.
     pub completeness: Completeness,
+    /// Tomorrow's and the day after's forecast, and recent skill.
+    pub forecast: ForecastFigures,
 }
 
 /// The rule set a stored standard stands for (`None` for the EPA scales).
@@ -380,6 +383,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         expected: stations.len() * 24 * 6,
     };
     let no_aqi = station_days.iter().filter(|s| s.aqi.is_none()).count();
+    let forecast = forecast_figures(store, &stations, date, tz)?;
     Ok(DailyFigures {
         date,
         tz,
@@ -394,6 +398,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         hourly,
         hourly_range,
         completeness,
+        forecast,
     })
 }
 

@@ -206,8 +206,6 @@ pub struct Text {
     pub completeness: &'static str,
     /// Placeholder of the notable-events section.
     pub events_pending: &'static str,
-    /// Placeholder of the forecast section.
-    pub forecast_pending: &'static str,
     /// Column: rank.
     pub rank: &'static str,
     /// Column: station.
@@ -383,7 +381,6 @@ pub static ZH: Text = Text {
     forecast: "十一、明日空气质量预报",
     completeness: "十二、数据完整性",
     events_pending: "暂无：污染过程与重点源识别功能尚未上线，本节暂不提供内容。",
-    forecast_pending: "暂无：空气质量预报功能尚未上线，本节暂不提供内容。",
     rank: "排名",
     station: "站点",
     town: "镇街",
@@ -483,7 +480,6 @@ pub static EN: Text = Text {
     forecast: "11. Tomorrow's forecast",
     completeness: "12. Data completeness",
     events_pending: "Not available yet: episode detection and source identification are not in service; this section has no content.",
-    forecast_pending: "Not available yet: the air-quality forecast is not in service; this section has no content.",
     rank: "Rank",
     station: "Station",
     town: "Town",

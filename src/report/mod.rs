@@ -13,15 +13,17 @@
 //! | [`i18n`] | languages and every label |
 //! | [`charts`] | plotters charts (SVG + PNG), the embedded font |
 //! | [`daily`] / `daily_page` | the daily report's figures / page |
+//! | [`daily_forecast`] | the daily report's forecast section (stored forecasts, live skill) |
 //! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
 //! | [`index_page`] | the index of all reports |
 //!
 //! Reports read the stored indices (see [`figures`] for why) and never invent content:
-//! sections whose inputs do not exist yet (notable events, forecast) say so.
+//! sections whose inputs do not exist yet (notable events; a forecast not issued) say so.
 
 pub mod charts;
 pub mod daily;
+pub mod daily_forecast;
 mod daily_page;
 pub mod figures;
 pub mod health;

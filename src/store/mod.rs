@@ -4,9 +4,11 @@
 //! A store holds [`Record`]s keyed by station, parameter, [`Resolution`] and time. Writes are
 //! idempotent: writing the same key again replaces the record, so a replay after a crash or an
 //! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device, the
-//! [`StationInfo`] of every station, computed [`IndexRecord`]s, and the [`JobRun`]s of
-//! scheduled jobs (which the scheduler reads to resume where each job left off).
+//! [`StationInfo`] of every station, computed [`IndexRecord`]s, the [`JobRun`]s of
+//! scheduled jobs (which the scheduler reads to resume where each job left off), and issued
+//! forecasts ([`ForecastHour`], [`ForecastDay`]).
 
+mod forecast;
 pub mod influx;
 pub mod migrate;
 mod record;
@@ -17,6 +19,10 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+pub use forecast::{
+    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery,
+    UnknownForecastParameter,
+};
 pub use record::{
     DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
     StationInfo,
@@ -143,6 +149,25 @@ pub trait Store: Send {
     /// `job_runs(Some(name), 1)` is the run of the latest scheduled time that ran (its latest
     /// attempt).
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError>;
+
+    /// Writes issued forecasts: hourly values keyed by (station, parameter, issued, valid) and
+    /// daily forecasts keyed by (station, time, issued); a key written again replaces its
+    /// entry. Non-finite values are rejected before anything is written. Returns how many
+    /// entries (hours + days) were written.
+    fn write_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError>;
+
+    /// Stored hourly forecasts of `query.stations` (all when empty) whose valid or issue time
+    /// (`query.axis`) is in `[query.from, query.to)`, ordered by station, parameter (in
+    /// [`ForecastParameter::ALL`] order), issue time, valid time.
+    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError>;
+
+    /// Stored daily forecasts selected like [`Store::read_forecast_hours`] (the valid time of
+    /// a day is the start of its local day), ordered by station, day, issue time.
+    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError>;
 }
 
 /// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`),

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lantian::store::{
-    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, StationInfo, Store, StoreError,
+    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobRun, Query, Record,
+    Resolution, StationInfo, Store, StoreError,
 };
 
 /// Batches written successfully, in the order of their commits.
@@ -84,5 +85,19 @@ impl Store for RecordingStore {
     }
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
         self.inner.job_runs(job, limit)
+    }
+    fn write_forecasts(
+        &mut self,
+        h: &[ForecastHour],
+        d: &[ForecastDay],
+    ) -> Result<usize, StoreError> {
+        self.check()?;
+        self.inner.write_forecasts(h, d)
+    }
+    fn read_forecast_hours(&self, q: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
+        self.inner.read_forecast_hours(q)
+    }
+    fn read_forecast_days(&self, q: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
+        self.inner.read_forecast_days(q)
     }
 }

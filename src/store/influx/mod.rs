@@ -19,6 +19,7 @@
 
 pub mod client;
 pub mod config;
+pub mod forecasts;
 pub mod line_protocol;
 pub mod query;
 pub mod schema;
@@ -32,7 +33,8 @@ use self::config::{Api, ConfigError, InfluxConfig};
 use self::query::{field_list, ident, literal, parse_response, push_any_of, time_range};
 use self::schema::{DEVICE_HEALTH, INDICES, JOB_RUNS, READINGS, STATIONS};
 use super::{
-    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, StationInfo, Store, StoreError,
+    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobRun, Query, Record,
+    Resolution, StationInfo, Store, StoreError,
 };
 
 /// Errors of the InfluxDB store.
@@ -413,6 +415,22 @@ impl Store for InfluxStore {
 
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
         Ok(self.read_job_runs(job, limit)?)
+    }
+
+    fn write_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError> {
+        Ok(self.put_forecasts(hours, days)?)
+    }
+
+    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
+        Ok(self.get_forecast_hours(query)?)
+    }
+
+    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
+        Ok(self.get_forecast_days(query)?)
     }
 }
 
