@@ -17,6 +17,7 @@ use super::html::{Cell, Html, Table};
 use super::i18n::Lang;
 use crate::aqi::Category;
 use crate::compute::local_time;
+use crate::forecast::features::REQUIRED;
 use crate::forecast::skill::{DaySkill, daily_skill};
 use crate::store::{ForecastAxis, ForecastDay, ForecastQuery, StationInfo, Store, StoreError};
 
@@ -42,7 +43,8 @@ impl ForecastDayFigures {
         Some((lo, aqis.max().unwrap_or(lo)))
     }
 
-    /// Stations with a forecast but no AQI (abstained), and the inputs they missed.
+    /// Stations with a forecast but no AQI (abstained), and why: the required inputs they
+    /// missed and the run's notes (optional inputs, which only degrade, are left out).
     pub fn abstained(&self) -> (usize, BTreeSet<&str>) {
         let days: Vec<&ForecastDay> = self
             .stations
@@ -53,6 +55,7 @@ impl ForecastDayFigures {
         let missing = days
             .iter()
             .flat_map(|d| d.missing.iter().map(String::as_str))
+            .filter(|m| REQUIRED.contains(m) || m.contains(':'))
             .collect();
         (days.len(), missing)
     }

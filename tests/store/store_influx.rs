@@ -47,6 +47,7 @@ fn all(resolution: Resolution) -> Query {
 fn conformance_v1() {
     let Some(server) = influxd() else { return };
     conformance::run_all(&|| create(&server));
+    crate::common::store_conformance_forecasts::run_all(&|| create(&server));
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::common::store_conformance::{self as conformance, TestStore, rec};
+use crate::common::store_conformance_forecasts as forecasts;
 use lantian::store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use lantian::store::{Record, Resolution, Store};
 use lantian::units::Parameter;
@@ -25,6 +26,7 @@ fn create() -> TestStore {
 #[test]
 fn conformance() {
     conformance::run_all(&create);
+    forecasts::run_all(&create);
 }
 
 /// A store created by a build of schema `version`, opened (and migrated) by this one.
@@ -34,9 +36,12 @@ fn create_migrated(version: u32) -> TestStore {
     drop(SqliteStore::open(&path).expect("create"));
     // Each version lacks the tables of the later ones.
     let later = match version {
-        1 => "DROP TABLE job_runs; DROP TABLE indices; DROP TABLE stations;",
-        2 => "DROP TABLE job_runs; DROP TABLE indices;",
-        3 => "DROP TABLE job_runs;",
+        1 => "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs; \
+              DROP TABLE indices; DROP TABLE stations;",
+        2 => "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs; \
+              DROP TABLE indices;",
+        3 => "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs;",
+        4 => "DROP TABLE forecast_hours; DROP TABLE forecast_days;",
         _ => unreachable!("no schema version {version} before the current"),
     };
     let conn = rusqlite::Connection::open(&path).expect("raw");
@@ -71,9 +76,15 @@ fn conformance_after_migration_from_version_3() {
 }
 
 #[test]
-fn the_current_schema_version_is_4() {
+fn conformance_after_migration_from_version_4() {
+    conformance::run_all(&|| create_migrated(4));
+    forecasts::run_all(&|| create_migrated(4));
+}
+
+#[test]
+fn the_current_schema_version_is_5() {
     // `create_migrated` knows the tables of every older version; a new version needs a case.
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
 }
 
 const WRITER_ENV: &str = "LANTIAN_TEST_SQLITE_WRITER";
