@@ -19,7 +19,7 @@ use super::features::FeatureContext;
 use super::model::ModelSet;
 use super::run::{StationForecast, forecast_station};
 use super::series::Grid;
-use super::{ForecastError, Target};
+use super::ForecastError;
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
 use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
@@ -66,15 +66,13 @@ pub struct IssuedRun {
 }
 
 impl IssuedRun {
-    /// Stations with at least one pollutant forecast.
+    /// Stations with at least one forecast value.
     pub fn forecast_count(&self) -> usize {
-        self.forecasts
-            .iter()
-            .filter(|f| f.abstained.len() < Target::ALL.len())
-            .count()
+        self.forecasts.iter().filter(|f| has_values(f)).count()
     }
 
-    /// Stations that abstained on every pollutant.
+    /// Stations without any forecast value (abstained on every pollutant they have a model
+    /// of).
     pub fn abstained_count(&self) -> usize {
         self.forecasts.len() - self.forecast_count()
     }
@@ -95,7 +93,7 @@ impl IssuedRun {
         let mut why: Vec<&str> = self
             .forecasts
             .iter()
-            .filter(|f| f.abstained.len() == Target::ALL.len())
+            .filter(|f| !has_values(f))
             .flat_map(|f| f.missing.iter().copied())
             .filter(|m| super::features::REQUIRED.contains(m))
             .collect();
@@ -186,6 +184,12 @@ pub fn issue_and_store(
         .write_forecasts(&run.hours, &run.days)
         .map_err(ForecastError::from)?;
     Ok((run, written))
+}
+
+fn has_values(f: &StationForecast) -> bool {
+    f.hours
+        .iter()
+        .any(|h| h.pm25.is_some() || h.pm10.is_some() || h.o3.is_some())
 }
 
 fn not_whole(at: DateTime<Utc>) -> ForecastError {

@@ -170,7 +170,7 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
         let issued = d.issued.map(|t| time(lang, t, tz)).unwrap_or_default();
         let date = lang.date(d.date);
         let (abstained, missing) = d.abstained();
-        let missing: Vec<&str> = missing.into_iter().collect();
+        let missing: Vec<&str> = missing.into_iter().map(|m| input_name(m, lang)).collect();
         let mut text = match (d.range(), lang) {
             (Some(r), Lang::Zh) => format!(
                 "{date}：全市各站AQI预计为{}～{}，{}（{issued}发布）。",
@@ -258,6 +258,16 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
             format!("No forecast of the last {SKILL_DAYS} days can be verified yet.")
         }
     });
+}
+
+/// A required input's name for readers (notes and unknown names as they are).
+fn input_name(name: &str, lang: Lang) -> &str {
+    match name {
+        "lag0" => lang.pick("当前小时浓度", "the current hour's concentration"),
+        "mean24" => lang.pick("近24小时均值", "the last 24 hours' mean"),
+        "clim_target" => lang.pick("气候背景值", "the climatology"),
+        other => other,
+    }
 }
 
 fn rate(v: f64) -> String {
