@@ -7,5 +7,6 @@ mod common;
 mod fixture;
 mod report_browser;
 mod report_daily;
+mod report_forecast;
 mod report_health;
 mod report_ranking;
