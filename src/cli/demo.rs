@@ -164,16 +164,23 @@ fn demo_forecast(store: &mut dyn Store, at: DateTime<Utc>) {
     let set = match lantian::forecast::model::ModelSet::load(path) {
         Ok(set) => set,
         Err(e) => {
-            println!("
-forecast: not issued ({e})");
+            println!(
+                "
+forecast: not issued ({e})"
+            );
             return;
         }
     };
     match issue_and_store(store, &set, &[], at) {
-        Ok((run, _)) => println!("
-{}", run.summary()),
-        Err(e) => println!("
-forecast: not issued ({e})"),
+        Ok((run, _)) => println!(
+            "
+{}",
+            run.summary()
+        ),
+        Err(e) => println!(
+            "
+forecast: not issued ({e})"
+        ),
     }
 }
 

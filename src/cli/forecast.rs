@@ -12,9 +12,9 @@ use lantian::config::Config;
 use lantian::forecast::backtest::{BacktestOptions, BacktestReport, backtest};
 use lantian::forecast::features::FeatureContext;
 use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
-use lantian::forecast::skill::{SkillReport, live_skill};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::series::Grid;
+use lantian::forecast::skill::{SkillReport, live_skill};
 use lantian::store::{Resolution, StationId, Store};
 
 use super::table::Table;

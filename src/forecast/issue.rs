@@ -14,12 +14,12 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::ForecastError;
 use super::climatology::Climatology;
 use super::features::FeatureContext;
 use super::model::ModelSet;
 use super::run::{StationForecast, forecast_station};
 use super::series::Grid;
-use super::ForecastError;
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
 use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
@@ -147,9 +147,12 @@ pub fn issue(
         grid = Grid::load(store, stations, at - TimeDelta::days(HISTORY_DAYS), end)?;
         let t = grid.index_of(at).ok_or_else(|| not_whole(at))?;
         stored = Climatology::from_grid(&grid, t + 1);
-        (&stored, ClimatologySource::Stored {
-            days: days_with_data(&grid),
-        })
+        (
+            &stored,
+            ClimatologySource::Stored {
+                days: days_with_data(&grid),
+            },
+        )
     };
     let t = grid.index_of(at).ok_or_else(|| not_whole(at))?;
     let ctx = FeatureContext::new(&grid, climatology);
@@ -165,7 +168,14 @@ pub fn issue(
     let notes = run.notes();
     for s in 0..grid.stations.len() {
         let f = forecast_station(&ctx, set, s, t);
-        records(&f, &run.model, &notes, grid.tz, &mut run.hours, &mut run.days);
+        records(
+            &f,
+            &run.model,
+            &notes,
+            grid.tz,
+            &mut run.hours,
+            &mut run.days,
+        );
         run.forecasts.push(f);
     }
     tracing::debug!("{}", run.summary());
@@ -201,9 +211,10 @@ fn days_with_data(grid: &Grid) -> usize {
     (0..grid.len.div_ceil(24))
         .filter(|d| {
             let hours = d * 24..((d + 1) * 24).min(grid.len);
-            grid.values
-                .iter()
-                .any(|st| st.iter().any(|p| p[hours.clone()].iter().any(|v| v.is_finite())))
+            grid.values.iter().any(|st| {
+                st.iter()
+                    .any(|p| p[hours.clone()].iter().any(|v| v.is_finite()))
+            })
         })
         .count()
 }
@@ -269,4 +280,3 @@ fn records(
         });
     }
 }
-

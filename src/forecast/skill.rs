@@ -22,8 +22,7 @@ use crate::aqi::Category;
 use crate::compute::local_time;
 use crate::quality::Flag;
 use crate::store::{
-    ForecastAxis, ForecastParameter, ForecastQuery, Query, Resolution, StationId, Store,
-    StoreError,
+    ForecastAxis, ForecastParameter, ForecastQuery, Query, Resolution, StationId, Store, StoreError,
 };
 use crate::units::Parameter;
 
@@ -269,7 +268,13 @@ pub fn daily_skill(
             d.phits += usize::from(Category::from_aqi(p) == Category::from_aqi(obs));
         }
     }
-    let rate = |k: usize, n: usize| if n == 0 { f64::NAN } else { k as f64 / n as f64 };
+    let rate = |k: usize, n: usize| {
+        if n == 0 {
+            f64::NAN
+        } else {
+            k as f64 / n as f64
+        }
+    };
     Ok(by_lead
         .into_iter()
         .filter(|(_, d)| d.n + d.abstained > 0)
@@ -278,7 +283,11 @@ pub fn daily_skill(
             n: d.n,
             abstained: d.abstained,
             hit_rate: rate(d.hits, d.n),
-            aqi_mae: if d.n == 0 { f64::NAN } else { d.ae / d.n as f64 },
+            aqi_mae: if d.n == 0 {
+                f64::NAN
+            } else {
+                d.ae / d.n as f64
+            },
             persistence_n: d.pn,
             persistence_hit_rate: rate(d.phits, d.pn),
         })

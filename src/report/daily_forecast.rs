@@ -113,14 +113,9 @@ pub fn forecast_figures(
             }
         })
         .collect();
-    let skill = daily_skill(
-        store,
-        &[],
-        cutoff - TimeDelta::days(SKILL_DAYS),
-        cutoff,
-    )?
-    .into_iter()
-    .find(|s| s.lead_day == 1 && s.n > 0);
+    let skill = daily_skill(store, &[], cutoff - TimeDelta::days(SKILL_DAYS), cutoff)?
+        .into_iter()
+        .find(|s| s.lead_day == 1 && s.n > 0);
     Ok(ForecastFigures {
         cutoff,
         stations: stations.to_vec(),
@@ -185,7 +180,9 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
                 categories(lang, r)
             ),
             (None, Lang::Zh) => format!("{date}：无站点预报值（{issued}发布）。"),
-            (None, Lang::En) => format!("{date}: no station has a forecast value (issued {issued})."),
+            (None, Lang::En) => {
+                format!("{date}: no station has a forecast value (issued {issued}).")
+            }
         };
         if abstained > 0 {
             text.push_str(&match lang {

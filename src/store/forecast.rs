@@ -252,5 +252,7 @@ pub(crate) fn join_missing(m: &[String]) -> String {
 
 /// The inverse of [`join_missing`].
 pub(crate) fn split_missing(s: &str) -> Vec<String> {
-    s.split_terminator(MISSING_SEP).map(str::to_string).collect()
+    s.split_terminator(MISSING_SEP)
+        .map(str::to_string)
+        .collect()
 }

@@ -110,7 +110,9 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
             lang: lantian::report::Lang::En,
         },
         index: Default::default(),
-        open_store: Arc::new(move || Ok(Box::new(SqliteStore::open(&open_path)?) as Box<dyn Store>)),
+        open_store: Arc::new(
+            move || Ok(Box::new(SqliteStore::open(&open_path)?) as Box<dyn Store>),
+        ),
     };
     let config: JobConfig = toml::from_str(&format!(
         "name = \"forecast\"\nschedule = \"10 5,17 * * *\"\nkind = \"forecast\"\nmodels = {:?}\n",
@@ -144,7 +146,10 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
     )));
     let days = reader.read_forecast_days(&all()).unwrap();
     assert_eq!(days.len(), 2 * 2, "tomorrow and the day after, per station");
-    assert!(days.iter().all(|d| d.aqi.is_some() && d.abstained.is_empty()));
+    assert!(
+        days.iter()
+            .all(|d| d.aqi.is_some() && d.abstained.is_empty())
+    );
 
     // The same scheduled time again (a catch-up or a manual re-run) replaces it.
     (job.run)(first).await.unwrap();
@@ -173,10 +178,11 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
     let run = issue(&long, &set, &[], at).unwrap();
     assert!(matches!(run.climatology, ClimatologySource::Stored { days } if days >= 44));
     assert_eq!(run.forecast_count(), 2);
-    assert!(run.days.iter().all(|d| d
-        .missing
-        .iter()
-        .any(|m| m.starts_with("climatology: network unknown"))));
+    assert!(run.days.iter().all(|d| {
+        d.missing
+            .iter()
+            .any(|m| m.starts_with("climatology: network unknown"))
+    }));
 
     // One day of history: no climatology, every station abstains and says so.
     let short = store_with(&dir.path().join("short.db"), &["A", "B"], 1);
@@ -184,7 +190,11 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
     assert_eq!(run.forecast_count(), 0, "{}", run.summary());
     assert_eq!(run.abstained_count(), 2);
     assert!(run.hours.is_empty(), "no value is invented");
-    assert!(run.summary().contains("missing clim_target"), "{}", run.summary());
+    assert!(
+        run.summary().contains("missing clim_target"),
+        "{}",
+        run.summary()
+    );
     assert!(run.days.iter().all(|d| d.aqi.is_none()
         && d.abstained.contains(&lantian::units::Parameter::Pm25)
         && d.missing.iter().any(|m| m == "clim_target")));

@@ -101,7 +101,12 @@ fn everything() -> ForecastQuery {
 
 /// Every field comes back as written, in the trait's order.
 pub fn forecasts_round_trip(mut t: TestStore) {
-    assert!(t.store.read_forecast_hours(&everything()).unwrap().is_empty());
+    assert!(
+        t.store
+            .read_forecast_hours(&everything())
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(t.store.write_forecasts(&[], &[]).unwrap(), 0);
     let hours = vec![
         hour("B", ForecastParameter::Pm25, 0, 1, 35.125),
@@ -110,7 +115,11 @@ pub fn forecasts_round_trip(mut t: TestStore) {
         hour("A", ForecastParameter::Pm25, 0, 1, 40.0),
         hour("A", ForecastParameter::O3, 0, 72, 0.0),
     ];
-    let days = vec![day("B", 2, 0, Some(75)), day("A", 2, 0, None), day("A", 3, 0, Some(40))];
+    let days = vec![
+        day("B", 2, 0, Some(75)),
+        day("A", 2, 0, None),
+        day("A", 3, 0, Some(40)),
+    ];
     assert_eq!(t.store.write_forecasts(&hours, &days).unwrap(), 8);
     let got = t.store.read_forecast_hours(&everything()).unwrap();
     let expected = vec![
@@ -133,7 +142,7 @@ pub fn forecasts_round_trip(mut t: TestStore) {
 pub fn forecasts_replace_by_key(mut t: TestStore) {
     let first = hour("A", ForecastParameter::Pm10, 5, 3, 60.0);
     t.store
-        .write_forecasts(&[first.clone()], &[day("A", 2, 5, Some(60))])
+        .write_forecasts(std::slice::from_ref(&first), &[day("A", 2, 5, Some(60))])
         .unwrap();
     let again = ForecastHour {
         value: 61.5,
@@ -146,14 +155,23 @@ pub fn forecasts_replace_by_key(mut t: TestStore) {
         ..day("A", 2, 5, Some(60))
     };
     t.store
-        .write_forecasts(&[again.clone()], &[newer_day.clone()])
+        .write_forecasts(
+            std::slice::from_ref(&again),
+            std::slice::from_ref(&newer_day),
+        )
         .unwrap();
-    assert_eq!(t.store.read_forecast_hours(&everything()).unwrap(), [again.clone()]);
-    assert_eq!(t.store.read_forecast_days(&everything()).unwrap(), [newer_day.clone()]);
+    assert_eq!(
+        t.store.read_forecast_hours(&everything()).unwrap(),
+        std::slice::from_ref(&again)
+    );
+    assert_eq!(
+        t.store.read_forecast_days(&everything()).unwrap(),
+        std::slice::from_ref(&newer_day)
+    );
     // A later issue for the same valid hour and day is another forecast.
     let later = hour("A", ForecastParameter::Pm10, 6, 2, 70.0);
     t.store
-        .write_forecasts(&[later.clone()], &[day("A", 2, 6, Some(80))])
+        .write_forecasts(std::slice::from_ref(&later), &[day("A", 2, 6, Some(80))])
         .unwrap();
     assert_eq!(later.valid, again.valid);
     assert_eq!(
@@ -166,11 +184,21 @@ pub fn forecasts_replace_by_key(mut t: TestStore) {
 /// Issues at the same time of day, whole days apart, for the same valid hour stay apart.
 pub fn forecasts_issues_a_day_apart(mut t: TestStore) {
     let hours: Vec<ForecastHour> = (0..3)
-        .map(|k| hour("A", ForecastParameter::O3, 24 * k, 72 - 24 * k, 10.0 + k as f64))
+        .map(|k| {
+            hour(
+                "A",
+                ForecastParameter::O3,
+                24 * k,
+                72 - 24 * k,
+                10.0 + k as f64,
+            )
+        })
         .collect();
     t.store.write_forecasts(&hours, &[]).unwrap();
     assert_eq!(t.store.read_forecast_hours(&everything()).unwrap(), hours);
-    let days: Vec<ForecastDay> = (0..2).map(|k| day("A", 4, 24 * k, Some(50 + k as u32))).collect();
+    let days: Vec<ForecastDay> = (0..2)
+        .map(|k| day("A", 4, 24 * k, Some(50 + k as u32)))
+        .collect();
     t.store.write_forecasts(&[], &days).unwrap();
     assert_eq!(t.store.read_forecast_days(&everything()).unwrap(), days);
 }
@@ -184,7 +212,11 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
             hours.push(hour("B", ForecastParameter::Pm25, issued, h, 2.0));
         }
     }
-    let days = vec![day("A", 2, 0, Some(50)), day("A", 3, 12, Some(60)), day("B", 3, 24, None)];
+    let days = vec![
+        day("A", 2, 0, Some(50)),
+        day("A", 3, 12, Some(60)),
+        day("B", 3, 24, None),
+    ];
     t.store.write_forecasts(&hours, &days).unwrap();
     let valid = t
         .store
@@ -203,7 +235,11 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
         })
         .unwrap();
     assert_eq!(by_issue.len(), 3);
-    assert!(by_issue.iter().all(|f| &*f.station == "B" && f.issued == issue(12)));
+    assert!(
+        by_issue
+            .iter()
+            .all(|f| &*f.station == "B" && f.issued == issue(12))
+    );
     assert!(
         t.store
             .read_forecast_hours(&query(ForecastAxis::Issued, issue(24), issue(24)))
@@ -233,6 +269,16 @@ pub fn forecasts_reject_non_finite(mut t: TestStore) {
         ..day("A", 2, 0, Some(50))
     };
     assert!(t.store.write_forecasts(&[good], &[bad_day]).is_err());
-    assert!(t.store.read_forecast_hours(&everything()).unwrap().is_empty());
-    assert!(t.store.read_forecast_days(&everything()).unwrap().is_empty());
+    assert!(
+        t.store
+            .read_forecast_hours(&everything())
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        t.store
+            .read_forecast_days(&everything())
+            .unwrap()
+            .is_empty()
+    );
 }

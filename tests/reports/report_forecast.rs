@@ -16,7 +16,12 @@ fn local(date: NaiveDate, hour: i64) -> DateTime<Utc> {
     fixture::label(date, hour)
 }
 
-fn forecast(station: &str, date: NaiveDate, issued: DateTime<Utc>, aqi: Option<u32>) -> ForecastDay {
+fn forecast(
+    station: &str,
+    date: NaiveDate,
+    issued: DateTime<Utc>,
+    aqi: Option<u32>,
+) -> ForecastDay {
     ForecastDay {
         station: station.into(),
         date,
@@ -93,13 +98,21 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
         s.contains("2024年3月11日：全市各站AQI预计为45～120，优至轻度污染（2024年3月10日 17:00发布）。1个站点未作预报，缺少输入：当前小时浓度。"),
         "{s}"
     );
-    assert!(s.contains("2024年3月12日：全市各站AQI预计为60～80，良（2024年3月10日 17:00发布）"), "{s}");
     assert!(
-        s.contains("近30天预报检验：次日AQI类别准确率50%（2个站日；持续性预报—），日AQI平均绝对误差11。"),
+        s.contains("2024年3月12日：全市各站AQI预计为60～80，良（2024年3月10日 17:00发布）"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "近30天预报检验：次日AQI类别准确率50%（2个站日；持续性预报—），日AQI平均绝对误差11。"
+        ),
         "{s}"
     );
     let rows = table_rows(section(&html, "forecast"));
-    assert_eq!(rows[0], ["甲站", "45", "优", "无", "60", "良", "细颗粒物(PM2.5)"]);
+    assert_eq!(
+        rows[0],
+        ["甲站", "45", "优", "无", "60", "良", "细颗粒物(PM2.5)"]
+    );
     assert_eq!(rows[1][1..4], ["120", "轻度污染", "细颗粒物(PM2.5)"]);
     assert_eq!(rows[2][1..4], ["—", "—", "—"]);
 
@@ -109,7 +122,10 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
         s.contains("11 March 2024: station AQI 45–120, excellent to lightly polluted (issued 10 March 2024 17:00). 1 station(s) abstained, missing inputs: the current hour's concentration."),
         "{s}"
     );
-    assert!(s.contains("next-day AQI category right on 50 % of 2 station-days"), "{s}");
+    assert!(
+        s.contains("next-day AQI category right on 50 % of 2 station-days"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -123,13 +139,17 @@ fn without_a_forecast_the_report_says_so() {
         .unwrap();
     let s = text(section(&report(&store, dir.path(), Lang::Zh), "forecast"));
     assert!(
-        s.contains("暂无预报：截至2024年3月11日 00:00未发布2024年3月11日、2024年3月12日的空气质量预报"),
+        s.contains(
+            "暂无预报：截至2024年3月11日 00:00未发布2024年3月11日、2024年3月12日的空气质量预报"
+        ),
         "{s}"
     );
     assert!(s.contains("近30天暂无可检验的预报。"), "{s}");
     let s = text(section(&report(&store, dir.path(), Lang::En), "forecast"));
     assert!(
-        s.contains("No forecast: none for 11 March 2024 or 12 March 2024 was issued by 11 March 2024 00:00"),
+        s.contains(
+            "No forecast: none for 11 March 2024 or 12 March 2024 was issued by 11 March 2024 00:00"
+        ),
         "{s}"
     );
 }

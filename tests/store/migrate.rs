@@ -91,7 +91,10 @@ fn source(path: &std::path::Path) -> SqliteStore {
             (1..=72).map(move |h| forecast_hour("A", ForecastParameter::Pm25, issued, h, 1.5))
         })
         .collect();
-    let days = [forecast_day("A", 2, 0, Some(60)), forecast_day("B", 3, 24, None)];
+    let days = [
+        forecast_day("A", 2, 0, Some(60)),
+        forecast_day("B", 3, 24, None),
+    ];
     s.write_forecasts(&hours, &days).unwrap();
     s.put_health(&[DeviceHealth::new("A-1", "A"), DeviceHealth::new("B-1", "B")])
         .unwrap();

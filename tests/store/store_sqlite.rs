@@ -36,10 +36,14 @@ fn create_migrated(version: u32) -> TestStore {
     drop(SqliteStore::open(&path).expect("create"));
     // Each version lacks the tables of the later ones.
     let later = match version {
-        1 => "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs; \
-              DROP TABLE indices; DROP TABLE stations;",
-        2 => "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs; \
-              DROP TABLE indices;",
+        1 => {
+            "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs; \
+              DROP TABLE indices; DROP TABLE stations;"
+        }
+        2 => {
+            "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs; \
+              DROP TABLE indices;"
+        }
         3 => "DROP TABLE forecast_hours; DROP TABLE forecast_days; DROP TABLE job_runs;",
         4 => "DROP TABLE forecast_hours; DROP TABLE forecast_days;",
         _ => unreachable!("no schema version {version} before the current"),

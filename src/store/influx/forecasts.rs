@@ -179,8 +179,7 @@ fn decode_hours(series: &[Series], out: &mut Vec<ForecastHour>) -> Result<(), In
         let parameter = code
             .parse()
             .map_err(|e| corrupt(format!("{e} ({station})")))?;
-        let [t, issued, value, model] =
-            ["time", "issued", "value", "model"].map(|c| s.column(c));
+        let [t, issued, value, model] = ["time", "issued", "value", "model"].map(|c| s.column(c));
         let (t, issued, value, model) = (t?, issued?, value?, model?);
         for row in &s.values {
             let row = Row::new(s, row);

@@ -78,8 +78,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
 
 use super::{
-    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobOutcome, JobRun,
-    Query, Record, Resolution, StationId, StationInfo, Store, StoreError,
+    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobOutcome, JobRun, Query,
+    Record, Resolution, StationId, StationInfo, Store, StoreError,
 };
 
 pub use schema::SCHEMA_VERSION;
