@@ -299,10 +299,40 @@ fn older_files_are_migrated() {
         all.sort_by(|a, b| a.station.cmp(&b.station));
         assert_eq!(store.read_indices(&q).expect("indices"), all);
         // Versions before 4 had no job runs.
-        assert!(store.job_runs(None, 10).expect("runs").is_empty());
+        let kept = if from >= 4 {
+            vec![job_run("daily", 0)]
+        } else {
+            vec![]
+        };
+        assert_eq!(store.job_runs(None, 10).expect("runs"), kept, "from {from}");
         let run = job_run("daily", 1);
         store.record_job_run(&run).expect("record");
-        assert_eq!(store.job_runs(Some("daily"), 10).expect("runs"), [run]);
+        assert_eq!(store.job_runs(Some("daily"), 10).expect("runs")[0], run);
+        // Versions before 5 had no forecasts; the tables work after the migration.
+        let forecasts = crate::store::ForecastQuery {
+            stations: vec![],
+            axis: crate::store::ForecastAxis::Valid,
+            from: t - chrono::TimeDelta::days(1),
+            to: t + chrono::TimeDelta::days(1),
+        };
+        assert!(
+            store
+                .read_forecast_hours(&forecasts)
+                .expect("read")
+                .is_empty()
+        );
+        let f = crate::store::ForecastHour {
+            station: "S1".into(),
+            parameter: crate::store::ForecastParameter::Pm25,
+            issued: t,
+            valid: t + chrono::TimeDelta::hours(1),
+            value: 30.0,
+            model: "m".into(),
+        };
+        store
+            .write_forecasts(std::slice::from_ref(&f), &[])
+            .expect("write");
+        assert_eq!(store.read_forecast_hours(&forecasts).expect("read"), [f]);
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
@@ -316,6 +346,8 @@ fn tables_of_later_versions_are_refused() {
         (2, "indices"),
         (1, "job_runs"),
         (3, "job_runs"),
+        (1, "forecast_hours"),
+        (4, "forecast_days"),
     ] {
         let (_dir, path) = temp();
         drop(SqliteStore::open(&path).expect("open"));
