@@ -86,7 +86,8 @@ pub struct JobConfig {
     /// Ranking jobs: `district` (default) or `station`.
     #[serde(default)]
     pub by: RankBy,
-    /// Forecast jobs: the model file [default: `models/forecast.json`].
+    /// Forecast jobs: the model file (relative to the configuration file) [default:
+    /// `models/forecast.json` in the working directory].
     #[serde(default)]
     pub models: Option<PathBuf>,
 }
