@@ -145,38 +145,48 @@ fn time(lang: Lang, t: DateTime<Utc>, tz: Tz) -> String {
 
 /// Writes the section's content (the caller opens and closes the section).
 pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
-    if f.days.iter().all(|d| d.issued.is_none()) {
+    let issued_any = f.days.iter().any(|d| d.issued.is_some());
+    if !issued_any {
+        let dates: Vec<String> = f.days.iter().map(|d| lang.date(d.date)).collect();
+        let cutoff = time(lang, f.cutoff, tz);
         h.placeholder(&match lang {
             Lang::Zh => format!(
-                "暂无预报：截至{}未发布{}、{}的空气质量预报（预报任务未运行或未配置预报模型）。",
-                time(lang, f.cutoff, tz),
-                lang.date(f.days[0].date),
-                lang.date(f.days[1].date)
+                "暂无预报：截至{cutoff}未发布{}的空气质量预报（预报任务未运行或未配置预报模型）。",
+                dates.join("、")
             ),
             Lang::En => format!(
-                "No forecast: none for {} or {} was issued by {} (the forecast job has not run, or no model is configured).",
-                lang.date(f.days[0].date),
-                lang.date(f.days[1].date),
-                time(lang, f.cutoff, tz)
+                "No forecast: none for {} was issued by {cutoff} (the forecast job has not run, or no model is configured).",
+                dates.join(" or ")
             ),
         });
     }
-    for d in f.days.iter().filter(|d| d.issued.is_some()) {
-        let issued = d.issued.map(|t| time(lang, t, tz)).unwrap_or_default();
+    for d in f.days.iter().filter(|_| issued_any) {
         let date = lang.date(d.date);
+        let Some(issued) = d.issued.map(|t| time(lang, t, tz)) else {
+            h.p(&match lang {
+                Lang::Zh => format!("{date}：暂无预报。"),
+                Lang::En => format!("{date}: no forecast."),
+            });
+            continue;
+        };
         let (abstained, missing) = d.abstained();
         let missing: Vec<&str> = missing.into_iter().map(|m| input_name(m, lang)).collect();
+        let span = |(lo, hi): (u32, u32)| {
+            if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}{}{hi}", lang.pick("～", "–"))
+            }
+        };
         let mut text = match (d.range(), lang) {
             (Some(r), Lang::Zh) => format!(
-                "{date}：全市各站AQI预计为{}～{}，{}（{issued}发布）。",
-                r.0,
-                r.1,
+                "{date}：全市各站AQI预计为{}，{}（{issued}发布）。",
+                span(r),
                 categories(lang, r)
             ),
             (Some(r), Lang::En) => format!(
-                "{date}: station AQI {}–{}, {} (issued {issued}).",
-                r.0,
-                r.1,
+                "{date}: station AQI {}, {} (issued {issued}).",
+                span(r),
                 categories(lang, r)
             ),
             (None, Lang::Zh) => format!("{date}：无站点预报值（{issued}发布）。"),

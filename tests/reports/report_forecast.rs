@@ -152,4 +152,15 @@ fn without_a_forecast_the_report_says_so() {
         ),
         "{s}"
     );
+
+    // Only tomorrow forecast: the day after says so.
+    store
+        .write_forecasts(
+            &[],
+            &[forecast("A", d1, local(fixture::day(), 17), Some(45))],
+        )
+        .unwrap();
+    let s = text(section(&report(&store, dir.path(), Lang::Zh), "forecast"));
+    assert!(s.contains("2024年3月11日：全市各站AQI预计为45，优"), "{s}");
+    assert!(s.contains("2024年3月12日：暂无预报。"), "{s}");
 }
