@@ -9,8 +9,10 @@
 //! on (a new station of the same network). When *no* station of the store is known to the
 //! model (another network), the training network's climatology would describe another
 //! city: it is not used. The climatology is then computed from the store's own last
-//! [`HISTORY_DAYS`] days, and where that history is too short (fewer than five values per hour
-//! × month cell) the station abstains, naming the missing input and why.
+//! [`HISTORY_DAYS`] days — provided they hold at least [`MIN_HISTORY_DAYS`] local days with
+//! data (fewer would make the last days' weather pass for a climate, the more so as
+//! [`Climatology`] pools the stations' values of an hour where a station has too few). With
+//! less history every station abstains, naming the missing input (`clim_target`) and why.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -18,7 +20,7 @@ use super::ForecastError;
 use super::climatology::Climatology;
 use super::features::FeatureContext;
 use super::model::ModelSet;
-use super::run::{StationForecast, forecast_station};
+use super::run::{StationForecast, forecast_station, label_day};
 use super::series::Grid;
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
@@ -34,15 +36,24 @@ pub const HISTORY_HOURS: i64 = 48;
 /// model does not know the network.
 pub const HISTORY_DAYS: i64 = 62;
 
+/// Fewest local days with data in the last [`HISTORY_DAYS`] for a climatology of the store's
+/// own data.
+pub const MIN_HISTORY_DAYS: usize = 14;
+
 /// Where the climatology feature came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClimatologySource {
     /// The model's training period (the network was trained on).
     Model,
-    /// The store's own history (the network is unknown to the model): how many days of it
-    /// had any hourly value.
+    /// The store's own history (the network is unknown to the model).
     Stored {
-        /// Days with data in the last [`HISTORY_DAYS`].
+        /// Local days with data in the last [`HISTORY_DAYS`].
+        days: usize,
+    },
+    /// None: the network is unknown to the model and the store holds fewer than
+    /// [`MIN_HISTORY_DAYS`] days of it; every station abstains.
+    Missing {
+        /// Local days with data in the last [`HISTORY_DAYS`].
         days: usize,
     },
 }
@@ -82,8 +93,11 @@ impl IssuedRun {
         match self.climatology {
             ClimatologySource::Model => Vec::new(),
             ClimatologySource::Stored { days } => vec![format!(
-                "climatology: network unknown to the model, from {days} day(s) of stored \
-                 history (needs ≥ 5 values per hour × month)"
+                "climatology: network unknown to the model, from {days} day(s) of stored history"
+            )],
+            ClimatologySource::Missing { days } => vec![format!(
+                "climatology: network unknown to the model and only {days} day(s) of stored \
+                 history (needs {MIN_HISTORY_DAYS})"
             )],
         }
     }
@@ -146,13 +160,17 @@ pub fn issue(
     } else {
         grid = Grid::load(store, stations, at - TimeDelta::days(HISTORY_DAYS), end)?;
         let t = grid.index_of(at).ok_or_else(|| not_whole(at))?;
-        stored = Climatology::from_grid(&grid, t + 1);
-        (
-            &stored,
-            ClimatologySource::Stored {
-                days: days_with_data(&grid),
-            },
-        )
+        let days = days_with_data(&grid, t + 1);
+        if days >= MIN_HISTORY_DAYS {
+            stored = Climatology::from_grid(&grid, t + 1);
+            (&stored, ClimatologySource::Stored { days })
+        } else {
+            stored = Climatology {
+                stations: Default::default(),
+                network: Default::default(),
+            };
+            (&stored, ClimatologySource::Missing { days })
+        }
     };
     let t = grid.index_of(at).ok_or_else(|| not_whole(at))?;
     let ctx = FeatureContext::new(&grid, climatology);
@@ -206,17 +224,17 @@ fn not_whole(at: DateTime<Utc>) -> ForecastError {
     ForecastError::NoData(format!("issue time {at} is not a whole hour"))
 }
 
-/// Local days (UTC days are close enough for a count) with at least one value in the grid.
-fn days_with_data(grid: &Grid) -> usize {
-    (0..grid.len.div_ceil(24))
-        .filter(|d| {
-            let hours = d * 24..((d + 1) * 24).min(grid.len);
-            grid.values.iter().any(|st| {
-                st.iter()
-                    .any(|p| p[hours.clone()].iter().any(|v| v.is_finite()))
-            })
+/// Local days with at least one value in hours `[0, end)` of the grid.
+fn days_with_data(grid: &Grid, end: usize) -> usize {
+    let days: std::collections::BTreeSet<_> = (0..end.min(grid.len))
+        .filter(|&i| {
+            grid.values
+                .iter()
+                .any(|st| st.iter().any(|p| p[i].is_finite()))
         })
-        .count()
+        .map(|i| label_day(grid.time_of(i), grid.tz))
+        .collect();
+    days.len()
 }
 
 /// The stored records of one station's forecast.

@@ -184,9 +184,12 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
             .any(|m| m.starts_with("climatology: network unknown"))
     }));
 
-    // One day of history: no climatology, every station abstains and says so.
+    // One day of history (the network's pooled hours would pass the climatology's five values
+    // per cell): no climatology, every station abstains and says so.
     let short = store_with(&dir.path().join("short.db"), &["A", "B"], 1);
     let run = issue(&short, &set, &[], start() + TimeDelta::hours(23)).unwrap();
+    // 24 hours from 08:00 local touch two local days.
+    assert_eq!(run.climatology, ClimatologySource::Missing { days: 2 });
     assert_eq!(run.forecast_count(), 0, "{}", run.summary());
     assert_eq!(run.abstained_count(), 2);
     assert!(run.hours.is_empty(), "no value is invented");
