@@ -119,6 +119,9 @@ impl Config {
         config.spool.dir = config.spool.dir.map(|d| base.join(d));
         config.base = base.to_path_buf();
         config.report.out_dir = base.join(&config.report.out_dir);
+        for job in &mut config.jobs {
+            job.models = job.models.as_ref().map(|m| base.join(m));
+        }
         if let Some(rest) = config.store.strip_prefix("sqlite:")
             && !Path::new(rest).is_absolute()
         {

@@ -125,8 +125,9 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     let stats = pipeline.stop().await?;
     sim.stop().await;
 
-    let store = super::open_store_url(&store_url)?;
+    let mut store = super::open_store_url(&store_url)?;
     print_summary(&registry, store.as_ref(), start, end, &store_url)?;
+    demo_forecast(store.as_mut(), end - TimeDelta::hours(1));
     println!(
         "\n{} records written in {} transactions; {:.1} s real time for {} simulated day(s).",
         stats.records,
@@ -185,17 +186,8 @@ async fn run_sources_jobs(
             continue;
         };
         match run_once(job, scheduled, &Clock::real(), &log).await.outcome {
-            JobOutcome::Succeeded(outputs) => println!(
-                "
-{}: {}",
-                job.name,
-                outputs.join("; ")
-            ),
-            JobOutcome::Failed(e) => println!(
-                "
-{} failed: {e}",
-                job.name
-            ),
+            JobOutcome::Succeeded(outputs) => println!("\n{}: {}", job.name, outputs.join("; ")),
+            JobOutcome::Failed(e) => println!("\n{} failed: {e}", job.name),
         }
     }
     Ok(())
@@ -483,4 +475,23 @@ fn print_faults(
         ]);
     }
     print!("{}", t.render());
+}
+
+/// Issues and stores a forecast at `at` (the last hour of the simulated period, so that the
+/// daily report shows the next two days) with the default model, as the scheduled `forecast`
+/// job would. Without a model file the report says that no forecast was issued.
+fn demo_forecast(store: &mut dyn Store, at: DateTime<Utc>) {
+    use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
+    let path = std::path::Path::new(DEFAULT_MODEL_FILE);
+    let set = match lantian::forecast::model::ModelSet::load(path) {
+        Ok(set) => set,
+        Err(e) => {
+            println!("\nforecast: not issued ({e})");
+            return;
+        }
+    };
+    match issue_and_store(store, &set, &[], at) {
+        Ok((run, _)) => println!("\n{}", run.summary()),
+        Err(e) => println!("\nforecast: not issued ({e})"),
+    }
 }

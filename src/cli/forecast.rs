@@ -1,4 +1,5 @@
-//! `lantian forecast train|backtest|run`: statistical PM2.5 / PM10 / O3 and AQI forecasts.
+//! `lantian forecast train|backtest|run|skill`: statistical PM2.5 / PM10 / O3 and AQI
+//! forecasts, and the live skill of the stored ones.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,10 +11,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use lantian::config::Config;
 use lantian::forecast::backtest::{BacktestOptions, BacktestReport, backtest};
 use lantian::forecast::features::FeatureContext;
+use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
-use lantian::forecast::run::forecast_station;
 use lantian::forecast::series::Grid;
-use lantian::store::{Resolution, Store};
+use lantian::forecast::skill::{SkillReport, live_skill};
+use lantian::store::{Resolution, StationId, Store};
 
 use super::table::Table;
 
@@ -26,7 +28,7 @@ pub struct ForecastArgs {
     #[arg(
         long,
         global = true,
-        default_value = "models/forecast.json",
+        default_value = DEFAULT_MODEL_FILE,
         value_name = "FILE"
     )]
     models: PathBuf,
@@ -75,6 +77,22 @@ enum ForecastCommand {
         /// Issue time (RFC 3339; a whole hour) [default: the latest stored hour].
         #[arg(long)]
         at: Option<DateTime<Utc>>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Store the forecast (hourly values and daily AQI) beside the observations, as the
+        /// scheduled `forecast` job does; a forecast of the same issue time is replaced.
+        #[arg(long)]
+        store_results: bool,
+    },
+    /// Live skill of the stored forecasts against the observations that came later.
+    Skill {
+        /// First local day of issue times.
+        #[arg(long)]
+        from: NaiveDate,
+        /// End (exclusive local day) of issue times.
+        #[arg(long)]
+        to: NaiveDate,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -198,7 +216,11 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ForecastCommand::Run { at, format } => {
+        ForecastCommand::Run {
+            at,
+            format,
+            store_results,
+        } => {
             let set = ModelSet::load(&args.models)?;
             let at = match at {
                 Some(t) => t,
@@ -210,20 +232,17 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                     .context("the store holds no hourly records")?,
             };
             let clock = Instant::now();
-            let grid = Grid::load(
-                store.as_ref(),
-                &args.stations,
-                at - TimeDelta::hours(48),
-                at + TimeDelta::hours(1),
-            )?;
-            let ctx = FeatureContext::new(&grid, &set.climatology);
-            let t = grid
-                .index_of(at)
-                .context("issue time must be a whole hour")?;
-            let forecasts: Vec<_> = (0..grid.stations.len())
-                .map(|s| forecast_station(&ctx, &set, s, t))
-                .collect();
+            let run = if store_results {
+                let mut store = store;
+                let (run, written) = issue_and_store(store.as_mut(), &set, &args.stations, at)?;
+                eprintln!("stored {written} forecast entries");
+                run
+            } else {
+                issue(store.as_ref(), &set, &args.stations, at)?
+            };
             tracing::info!("forecast run in {:.3} s", clock.elapsed().as_secs_f64());
+            eprintln!("{}", run.summary());
+            let forecasts = run.forecasts;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&forecasts)?),
                 Format::Table => {
@@ -278,7 +297,91 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        ForecastCommand::Skill { from, to, format } => {
+            if to <= from {
+                bail!("--to {to} is not after --from {from}");
+            }
+            let stations: Vec<StationId> =
+                args.stations.iter().map(|s| s.as_str().into()).collect();
+            let report = live_skill(
+                store.as_ref(),
+                &stations,
+                local_midnight(from, tz),
+                local_midnight(to, tz),
+            )?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Table => print!("{}", render_skill(&report)),
+            }
+            Ok(())
+        }
     }
+}
+
+/// Live skill as text tables.
+fn render_skill(r: &SkillReport) -> String {
+    if r.hours.is_empty() && r.days.is_empty() {
+        return format!(
+            "no stored forecast issued {} … {} has verifying observations yet\n",
+            r.from, r.to
+        );
+    }
+    let num = ["n", "RMSE", "MAE", "bias", "pers. RMSE", "skill vs pers."];
+    let mut header = vec!["parameter", "hours"];
+    header.extend(num);
+    let mut t = Table::new(&header, &num);
+    for m in &r.hours {
+        t.push(vec![
+            m.parameter.into(),
+            format!("{}–{} h", m.horizons.0, m.horizons.1),
+            m.n.to_string(),
+            format!("{:.1}", m.rmse),
+            format!("{:.1}", m.mae),
+            format!("{:+.1}", m.bias),
+            format!("{:.1}", m.persistence_rmse),
+            m.skill
+                .map_or("—".into(), |s| format!("{:+.1} %", 100.0 * s)),
+        ]);
+    }
+    let dnum = [
+        "lead day",
+        "n",
+        "abstained",
+        "category hit rate",
+        "AQI MAE",
+        "pers. n",
+        "pers. hit rate",
+    ];
+    let mut d = Table::new(&dnum, &dnum);
+    let pct = |v: f64| {
+        if v.is_finite() {
+            format!("{:.1} %", 100.0 * v)
+        } else {
+            "—".into()
+        }
+    };
+    for m in &r.days {
+        d.push(vec![
+            m.lead_day.to_string(),
+            m.n.to_string(),
+            m.abstained.to_string(),
+            pct(m.hit_rate),
+            if m.aqi_mae.is_finite() {
+                format!("{:.1}", m.aqi_mae)
+            } else {
+                "—".into()
+            },
+            m.persistence_n.to_string(),
+            pct(m.persistence_hit_rate),
+        ]);
+    }
+    format!(
+        "live skill of forecasts issued {} … {} (µg/m³, AQI; skill = 1 − RMSE/RMSE of persistence)\n{}\ndaily AQI category (lead day 1 = the day after the issue day)\n{}",
+        r.from,
+        r.to,
+        t.render(),
+        d.render()
+    )
 }
 
 /// The backtest as text tables.

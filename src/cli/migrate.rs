@@ -53,7 +53,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
         .map(|(r, n)| format!("{n} {r}"))
         .collect();
     println!(
-        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} source flags, {} device health entries",
+        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} source flags, {} forecasts, {} device health entries",
         args.from,
         args.to,
         stats.stations,
@@ -65,6 +65,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
         },
         stats.indices,
         stats.flags,
+        stats.forecasts,
         stats.health
     );
     Ok(())

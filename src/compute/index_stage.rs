@@ -210,7 +210,7 @@ impl IndexStage {
 }
 
 /// `hours` after local midnight of `date` in `tz`, in UTC (`None` in a DST gap).
-fn local(tz: Tz, date: NaiveDate, hours: i64) -> Option<DateTime<Utc>> {
+pub(crate) fn local(tz: Tz, date: NaiveDate, hours: i64) -> Option<DateTime<Utc>> {
     let naive = date.and_time(Default::default()) + TimeDelta::hours(hours);
     tz.from_local_datetime(&naive)
         .earliest()

@@ -6,4 +6,5 @@
 
 mod index_stage;
 
+pub(crate) use index_stage::local as local_time;
 pub use index_stage::{IndexConfig, IndexStage};

@@ -11,14 +11,19 @@
 //!   saved as readable JSON under `models/`.
 //! - [`backtest`]: rolling-origin evaluation against persistence and climatology.
 //! - [`run`]: one forecast run at an issue time.
+//! - [`issue`]: a run over the store's stations, turned into stored forecasts (the CLI and the
+//!   scheduled `forecast` job).
+//! - [`skill`]: live skill of stored forecasts against the observations that came later.
 
 pub mod backtest;
 pub mod climatology;
 pub mod dataset;
 pub mod features;
+pub mod issue;
 pub mod model;
 pub mod run;
 pub mod series;
+pub mod skill;
 
 use serde::{Deserialize, Serialize};
 

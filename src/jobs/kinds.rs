@@ -3,11 +3,14 @@
 //! Every kind works on the last complete period before its scheduled time, in the network's
 //! time zone: a daily report scheduled at 08:00 on the 27th is the report of the 26th; a
 //! monthly ranking scheduled on 1 March ranks February; the `sources` job at 07:00 on the 27th
-//! flags the episodes that began on the 26th, in time for the daily report.
+//! flags the episodes that began on the 26th, in time for the daily report. The `forecast`
+//! kind is the exception: it issues a forecast at its scheduled time (the whole hour at or before it) from the data
+//! labelled up to then, and stores it ([`crate::forecast::issue`]).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -15,6 +18,8 @@ use super::schedule::{Schedule, ScheduleError};
 use super::scheduler::{CatchUp, JobFn, Retry, ScheduledJob};
 use crate::assess::{GroupBy, Period};
 use crate::compute::{IndexConfig, IndexStage};
+use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
+use crate::forecast::model::ModelSet;
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
 use crate::sources::AnalysisConfig;
 use crate::store::{Store, StoreError};
@@ -41,6 +46,8 @@ pub enum JobKind {
     /// Flag the local episodes that began the previous day, with their evidence
     /// ([`super::sources`]).
     Sources,
+    /// Issue a forecast of every station at the scheduled hour and store it.
+    Forecast,
 }
 
 impl JobKind {
@@ -54,6 +61,7 @@ impl JobKind {
             JobKind::AnnualRanking => "annual-ranking",
             JobKind::Indices => "indices",
             JobKind::Sources => "sources",
+            JobKind::Forecast => "forecast",
         }
     }
 }
@@ -96,6 +104,10 @@ pub struct JobConfig {
     /// each station's episode threshold (default 30; 1 to 366).
     #[serde(default = "default_context_days")]
     pub context_days: u32,
+    /// Forecast jobs: the model file (relative to the configuration file) [default:
+    /// `models/forecast.json` in the working directory].
+    #[serde(default)]
+    pub models: Option<PathBuf>,
 }
 
 fn default_retries() -> u32 {
@@ -121,6 +133,7 @@ impl JobConfig {
             retries: default_retries(),
             retry_delay_s: default_retry_delay_s(),
             context_days: DEFAULT_CONTEXT_DAYS,
+            models: None,
         }
     }
 }
@@ -130,6 +143,8 @@ pub fn default_jobs() -> Vec<JobConfig> {
     vec![
         JobConfig::new("indices", "30 0 * * *", JobKind::Indices),
         JobConfig::new("sources", "0 7 * * *", JobKind::Sources),
+        // 10 minutes past the hour, so that the hour ending then has been stored.
+        JobConfig::new("forecast", "10 5,17 * * *", JobKind::Forecast),
         JobConfig::new("health-report", "30 7 * * *", JobKind::HealthReport),
         JobConfig::new("daily-report", "0 8 * * *", JobKind::DailyReport),
         JobConfig::new("monthly-ranking", "0 9 1 * *", JobKind::MonthlyRanking),
@@ -262,6 +277,32 @@ pub fn build_jobs(
     Ok(jobs)
 }
 
+/// The issue time of a forecast scheduled at `scheduled`: the whole hour at or before it.
+pub fn forecast_issue_time(scheduled: DateTime<Utc>) -> DateTime<Utc> {
+    scheduled
+        .duration_trunc(TimeDelta::hours(1))
+        .unwrap_or(scheduled)
+}
+
+/// Runs a forecast job: loads the model, issues and stores the forecast of every station.
+/// Its outputs are the run's summary (stations forecast and abstained, and why) and the
+/// number of stored entries.
+fn run_forecast(
+    store: &mut dyn Store,
+    models: Option<PathBuf>,
+    scheduled: DateTime<Utc>,
+) -> Result<Vec<String>, String> {
+    let path = models.unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE));
+    let set = ModelSet::load(&path).map_err(|e| e.to_string())?;
+    let at = forecast_issue_time(scheduled);
+    let (run, written) = issue_and_store(store, &set, &[], at).map_err(|e| e.to_string())?;
+    tracing::info!("{}", run.summary());
+    Ok(vec![
+        run.summary(),
+        format!("{written} forecast entries stored"),
+    ])
+}
+
 /// Runs one job for `scheduled`, returning the outputs it wrote (files, or counts).
 fn run_kind(
     config: &JobConfig,
@@ -319,6 +360,9 @@ fn run_kind(
             )
             .map_err(|e| e.to_string())?;
             return Ok(vec![done.to_string()]);
+        }
+        JobKind::Forecast => {
+            return run_forecast(store.as_mut(), config.models.clone(), scheduled);
         }
     };
     let files = files.map_err(|e| e.to_string())?;

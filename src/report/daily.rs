@@ -26,6 +26,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::ReportError;
+use super::daily_forecast::{ForecastFigures, forecast_figures};
 use super::events::{DayEvents, day_events};
 use super::figures::{EMPTY_DAY, network_zone, read_daily, term_index, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
@@ -133,6 +134,8 @@ pub struct DailyFigures {
     pub completeness: Completeness,
     /// The day's source flags.
     pub events: DayEvents,
+    /// Tomorrow's and the day after's forecast, and recent skill.
+    pub forecast: ForecastFigures,
 }
 
 /// The rule set a stored standard stands for (`None` for the EPA scales).
@@ -384,6 +387,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         expected: stations.len() * 24 * 6,
     };
     let no_aqi = station_days.iter().filter(|s| s.aqi.is_none()).count();
+    let forecast = forecast_figures(store, &stations, date, tz)?;
     Ok(DailyFigures {
         date,
         tz,
@@ -399,6 +403,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         hourly_range,
         completeness,
         events: day_events(store, date, tz)?,
+        forecast,
     })
 }
 

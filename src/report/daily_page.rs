@@ -508,7 +508,7 @@ pub(super) fn write(
     h.end_section();
 
     h.section("forecast", t.forecast);
-    h.placeholder(t.forecast_pending);
+    super::daily_forecast::render(&mut h, &f.forecast, f.tz, lang);
     h.end_section();
 
     h.section("completeness", t.completeness);

@@ -255,6 +255,8 @@ pub struct Text {
     pub event_evidence: &'static str,
     /// Placeholder of the forecast section.
     pub forecast_pending: &'static str,
+    /// Placeholder of the notable-events section.
+    pub events_pending: &'static str,
     /// Column: rank.
     pub rank: &'static str,
     /// Column: station.
@@ -439,6 +441,7 @@ pub static ZH: Text = Text {
     event_source: "源类型",
     event_evidence: "证据",
     forecast_pending: "暂无：空气质量预报功能尚未上线，本节暂不提供内容。",
+    events_pending: "暂无：污染过程与重点源识别功能尚未上线，本节暂不提供内容。",
     rank: "排名",
     station: "站点",
     town: "镇街",
@@ -547,6 +550,7 @@ pub static EN: Text = Text {
     event_source: "Source type",
     event_evidence: "Evidence",
     forecast_pending: "Not available yet: the air-quality forecast is not in service; this section has no content.",
+    events_pending: "Not available yet: episode detection and source identification are not in service; this section has no content.",
     rank: "Rank",
     station: "Station",
     town: "Town",

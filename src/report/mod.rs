@@ -14,16 +14,18 @@
 //! | [`charts`] | plotters charts (SVG + PNG), the embedded font |
 //! | [`daily`] / `daily_page` | the daily report's figures / page |
 //! | [`events`] | the daily report's notable events (the day's source flags) |
+//! | [`daily_forecast`] | the daily report's forecast section (stored forecasts, live skill) |
 //! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
 //! | [`index_page`] | the index of all reports |
 //!
 //! Reports read the stored indices (see [`figures`] for why) and never invent content:
-//! sections whose inputs do not exist (the forecast; source flags for a day the `sources` job
-//! has not run for) say so.
+//! sections whose inputs do not exist (a forecast not issued; source flags for a day the
+//! `sources` job has not run for) say so.
 
 pub mod charts;
 pub mod daily;
+pub mod daily_forecast;
 mod daily_page;
 pub mod events;
 pub mod figures;

@@ -6,13 +6,14 @@
 //! so the walk for each resolution starts at the newest record ([`Store::latest`]) and stops
 //! once it has copied as many records as the source holds ([`Store::count`]) — or at the
 //! requested start. Empty windows (gaps) make the window grow, up to [`MAX_GROWTH`] × its base
-//! size. Indices and source flags (episodes of the hourly data) are then copied in 30-day
-//! windows over the span of the copied readings (plus two days each side). Writes replace by key, so migrating again changes nothing, and an interrupted
-//! migration is finished by running it again.
+//! size. Indices, source flags (episodes of the hourly data) and issued forecasts (by issue
+//! time) are then copied in 30-day windows over the span of the copied readings (plus two
+//! days each side). Writes replace by key, so migrating again changes nothing, and an
+//! interrupted migration is finished by running it again.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Query, Resolution, Store, StoreError};
+use super::{ForecastAxis, ForecastQuery, Query, Resolution, Store, StoreError};
 
 /// Largest growth of a window over an empty stretch, as a multiple of its base size.
 pub const MAX_GROWTH: i32 = 16;
@@ -40,6 +41,8 @@ pub struct MigrateStats {
     pub indices: u64,
     /// Source flags.
     pub flags: u64,
+    /// Issued forecasts: hourly values and daily forecasts.
+    pub forecasts: u64,
     /// Device health entries.
     pub health: u64,
 }
@@ -151,6 +154,7 @@ pub fn migrate(
     }
     // Indices and flags derive from hourly readings; daily indices are labelled at the local
     // midnight before their hours. Two days of margin on each side cover every time zone.
+    // Forecasts are issued from stored hours, so their issue times lie in the same span.
     if let Some((lo, hi)) = span {
         let mut floor = lo - TimeDelta::days(2);
         let mut end = hi + TimeDelta::days(2);
@@ -180,6 +184,17 @@ pub fn migrate(
                 target.put_source_flags(&flags)?;
             }
             stats.flags += flags.len() as u64;
+            let forecasts = ForecastQuery {
+                stations: vec![],
+                axis: ForecastAxis::Issued,
+                from: start,
+                to: end,
+            };
+            let hours = source.read_forecast_hours(&forecasts)?;
+            let days = source.read_forecast_days(&forecasts)?;
+            if !hours.is_empty() || !days.is_empty() {
+                stats.forecasts += target.write_forecasts(&hours, &days)? as u64;
+            }
             end = start;
         }
     }

@@ -5,9 +5,11 @@
 //! idempotent: writing the same key again replaces the record, so a replay after a crash or an
 //! outage never duplicates. It also keeps the latest [`DeviceHealth`] of each device, the
 //! [`StationInfo`] of every station, computed [`IndexRecord`]s, the [`JobRun`]s of
-//! scheduled jobs (which the scheduler reads to resume where each job left off), and the
-//! [`SourceFlag`]s of the `sources` job, each with its evidence.
+//! scheduled jobs (which the scheduler reads to resume where each job left off), the
+//! [`SourceFlag`]s of the `sources` job, each with its evidence, and issued forecasts
+//! ([`ForecastHour`], [`ForecastDay`]).
 
+mod forecast;
 pub mod influx;
 pub mod migrate;
 mod record;
@@ -19,6 +21,10 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+pub use forecast::{
+    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery,
+    UnknownForecastParameter,
+};
 pub use record::{
     DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
     StationInfo,
@@ -177,6 +183,24 @@ pub trait Store: Send {
         to: DateTime<Utc>,
         station: Option<&str>,
     ) -> Result<Vec<SourceFlag>, StoreError>;
+    /// Writes issued forecasts: hourly values keyed by (station, parameter, issued, valid) and
+    /// daily forecasts keyed by (station, time, issued); a key written again replaces its
+    /// entry. Non-finite values are rejected before anything is written. Returns how many
+    /// entries (hours + days) were written.
+    fn write_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError>;
+
+    /// Stored hourly forecasts of `query.stations` (all when empty) whose valid or issue time
+    /// (`query.axis`) is in `[query.from, query.to)`, ordered by station, parameter (in
+    /// [`ForecastParameter::ALL`] order), issue time, valid time.
+    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError>;
+
+    /// Stored daily forecasts selected like [`Store::read_forecast_hours`] (the valid time of
+    /// a day is the start of its local day), ordered by station, day, issue time.
+    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError>;
 }
 
 /// Opens the store named by `url`: `sqlite:PATH` (or a bare path ending in `.db`/`.sqlite`),

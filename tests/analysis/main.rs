@@ -3,6 +3,8 @@
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
 mod forecast;
+mod forecast_job;
+mod forecast_skill;
 mod import;
 mod sources;
 mod sources_sim;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use lantian::store::{
-    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, SourceFlag, StationInfo, Store,
-    StoreError,
+    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobRun, Query, Record,
+    Resolution, SourceFlag, StationInfo, Store, StoreError,
 };
 
 /// Batches written successfully, in the order of their commits.
@@ -98,5 +98,19 @@ impl Store for RecordingStore {
         station: Option<&str>,
     ) -> Result<Vec<SourceFlag>, StoreError> {
         self.inner.source_flags(from, to, station)
+    }
+    fn write_forecasts(
+        &mut self,
+        h: &[ForecastHour],
+        d: &[ForecastDay],
+    ) -> Result<usize, StoreError> {
+        self.check()?;
+        self.inner.write_forecasts(h, d)
+    }
+    fn read_forecast_hours(&self, q: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
+        self.inner.read_forecast_hours(q)
+    }
+    fn read_forecast_days(&self, q: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
+        self.inner.read_forecast_days(q)
     }
 }

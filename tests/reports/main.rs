@@ -8,5 +8,6 @@ mod fixture;
 mod report_browser;
 mod report_daily;
 mod report_flags;
+mod report_forecast;
 mod report_health;
 mod report_ranking;

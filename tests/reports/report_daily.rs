@@ -199,7 +199,7 @@ fn english_report_uses_english_names() {
     assert_eq!(stations[0][1], "Alpha");
     assert_eq!(stations[2][4], "lightly polluted");
     assert!(section(&html, "map").contains("Alpha 50"));
-    assert!(text(section(&html, "forecast")).contains("Not available yet"));
+    assert!(text(section(&html, "forecast")).contains("No forecast"));
 }
 
 #[test]

@@ -5,11 +5,15 @@ use std::process::Command;
 
 use crate::common::store_conformance::{at, rec};
 use crate::common::store_conformance_flags::{bare_flag, flag};
+use crate::common::store_conformance_forecasts::{day as forecast_day, hour as forecast_hour};
 use chrono::TimeDelta;
 use lantian::aqi::Standard;
 use lantian::store::migrate::{MigrateOptions, migrate};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{DeviceHealth, IndexRecord, Query, Resolution, StationInfo, Store};
+use lantian::store::{
+    DeviceHealth, ForecastAxis, ForecastParameter, ForecastQuery, IndexRecord, Query, Resolution,
+    StationInfo, Store,
+};
 use lantian::units::Parameter;
 
 fn station(id: &str) -> StationInfo {
@@ -87,6 +91,18 @@ fn source(path: &std::path::Path) -> SqliteStore {
         bare_flag("B", &[Parameter::Pm10], 60),
     ])
     .unwrap();
+    // Two forecast runs a day apart, the second the day before the newest readings.
+    let hours: Vec<_> = [0, 24]
+        .iter()
+        .flat_map(|&issued| {
+            (1..=72).map(move |h| forecast_hour("A", ForecastParameter::Pm25, issued, h, 1.5))
+        })
+        .collect();
+    let days = [
+        forecast_day("A", 2, 0, Some(60)),
+        forecast_day("B", 3, 24, None),
+    ];
+    s.write_forecasts(&hours, &days).unwrap();
     s.put_health(&[DeviceHealth::new("A-1", "A"), DeviceHealth::new("B-1", "B")])
         .unwrap();
     s
@@ -155,6 +171,21 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     };
     assert_eq!(flags(&dst), flags(&src));
     assert_eq!(stats.flags, 2);
+    let forecasts = ForecastQuery {
+        stations: vec![],
+        axis: ForecastAxis::Issued,
+        from: at(0) - TimeDelta::days(800),
+        to: at(0) + TimeDelta::days(800),
+    };
+    assert_eq!(
+        dst.read_forecast_hours(&forecasts).unwrap(),
+        src.read_forecast_hours(&forecasts).unwrap()
+    );
+    assert_eq!(
+        dst.read_forecast_days(&forecasts).unwrap(),
+        src.read_forecast_days(&forecasts).unwrap()
+    );
+    assert_eq!(stats.forecasts, 2 * 72 + 2);
     assert_eq!(dst.stations().unwrap(), src.stations().unwrap());
     assert_eq!(dst.health().unwrap(), src.health().unwrap());
     assert_eq!(stats.health, 2);

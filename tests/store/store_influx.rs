@@ -49,6 +49,7 @@ fn conformance_v1() {
     let Some(server) = influxd() else { return };
     conformance::run_all(&|| create(&server));
     conformance_flags::run_all(&|| create(&server));
+    crate::common::store_conformance_forecasts::run_all(&|| create(&server));
 }
 
 #[test]

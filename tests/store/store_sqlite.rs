@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::common::store_conformance::{self as conformance, TestStore, rec};
 use crate::common::store_conformance_flags as conformance_flags;
+use crate::common::store_conformance_forecasts as forecasts;
 use lantian::store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use lantian::store::{Record, Resolution, Store};
 use lantian::units::Parameter;
@@ -27,6 +28,7 @@ fn create() -> TestStore {
 fn conformance() {
     conformance::run_all(&create);
     conformance_flags::run_all(&create);
+    forecasts::run_all(&create);
 }
 
 /// A store created by a build of schema `version`, opened (and migrated) by this one.
@@ -35,6 +37,7 @@ fn create_migrated(version: u32) -> TestStore {
     let path = dir.path().join(format!("v{version}.db"));
     drop(SqliteStore::open(&path).expect("create"));
     // Each version lacks the tables of the later ones.
+    let forecasts = "DROP TABLE forecast_hours; DROP TABLE forecast_days;";
     let later = match version {
         1 => {
             "DROP TABLE source_flags; DROP TABLE job_runs; DROP TABLE indices; DROP TABLE stations;"
@@ -42,11 +45,12 @@ fn create_migrated(version: u32) -> TestStore {
         2 => "DROP TABLE source_flags; DROP TABLE job_runs; DROP TABLE indices;",
         3 => "DROP TABLE source_flags; DROP TABLE job_runs;",
         4 => "DROP TABLE source_flags;",
+        5 => "",
         _ => unreachable!("no schema version {version} before the current"),
     };
     let conn = rusqlite::Connection::open(&path).expect("raw");
     conn.execute_batch(&format!(
-        "{later} UPDATE meta SET value = '{version}' WHERE key = 'schema_version';"
+        "{forecasts} {later} UPDATE meta SET value = '{version}' WHERE key = 'schema_version';"
     ))
     .expect("downgrade");
     drop(conn);
@@ -64,30 +68,41 @@ fn create_migrated(version: u32) -> TestStore {
 fn conformance_after_migration_from_version_1() {
     conformance::run_all(&|| create_migrated(1));
     conformance_flags::run_all(&|| create_migrated(1));
+    forecasts::run_all(&|| create_migrated(1));
 }
 
 #[test]
 fn conformance_after_migration_from_version_2() {
     conformance::run_all(&|| create_migrated(2));
     conformance_flags::run_all(&|| create_migrated(2));
+    forecasts::run_all(&|| create_migrated(2));
 }
 
 #[test]
 fn conformance_after_migration_from_version_3() {
     conformance::run_all(&|| create_migrated(3));
     conformance_flags::run_all(&|| create_migrated(3));
+    forecasts::run_all(&|| create_migrated(3));
 }
 
 #[test]
 fn conformance_after_migration_from_version_4() {
     conformance::run_all(&|| create_migrated(4));
     conformance_flags::run_all(&|| create_migrated(4));
+    forecasts::run_all(&|| create_migrated(4));
 }
 
 #[test]
-fn the_current_schema_version_is_5() {
+fn conformance_after_migration_from_version_5() {
+    conformance::run_all(&|| create_migrated(5));
+    conformance_flags::run_all(&|| create_migrated(5));
+    forecasts::run_all(&|| create_migrated(5));
+}
+
+#[test]
+fn the_current_schema_version_is_6() {
     // `create_migrated` knows the tables of every older version; a new version needs a case.
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
 }
 
 const WRITER_ENV: &str = "LANTIAN_TEST_SQLITE_WRITER";

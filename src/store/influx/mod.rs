@@ -19,6 +19,7 @@
 
 pub mod client;
 pub mod config;
+pub mod forecasts;
 pub mod line_protocol;
 pub mod query;
 pub mod schema;
@@ -34,8 +35,8 @@ use self::query::{field_list, ident, literal, parse_response, push_any_of, time_
 use self::schema::{DEVICE_HEALTH, INDICES, JOB_RUNS, READINGS, STATIONS};
 use self::source_flags::{SOURCE_FLAG_FIELDS, SOURCE_FLAGS};
 use super::{
-    DeviceHealth, IndexRecord, JobRun, Query, Record, Resolution, SourceFlag, StationInfo, Store,
-    StoreError,
+    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobRun, Query, Record,
+    Resolution, SourceFlag, StationInfo, Store, StoreError,
 };
 
 /// Errors of the InfluxDB store.
@@ -460,6 +461,22 @@ impl Store for InfluxStore {
             (a.start, &a.station, a.pollutant_key()).cmp(&(b.start, &b.station, b.pollutant_key()))
         });
         Ok(flags)
+    }
+
+    fn write_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError> {
+        Ok(self.put_forecasts(hours, days)?)
+    }
+
+    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
+        Ok(self.get_forecast_hours(query)?)
+    }
+
+    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
+        Ok(self.get_forecast_days(query)?)
     }
 }
 

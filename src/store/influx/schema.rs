@@ -1,6 +1,8 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
-//! Six measurements. Tags are the parts of the key that dashboards group by; everything
+//! Six measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
+//! documented in [`super::forecasts`]. Tags are the parts of the key that dashboards group
+//! by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
 //! readings (33 × 15 × 4 ≈ 2,000 for the demo network), stations × 2 for indices, one series
 //! per device, per station and per scheduled job, stations × pollutant sets for source flags.

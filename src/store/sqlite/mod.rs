@@ -48,6 +48,22 @@
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
 //! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`. Opening an older file migrates it in place: the missing steps are
+//! - `forecast_hours(station, parameter, issued, valid, value, model)`, primary key
+//!   `(station, parameter, issued, valid)`, `WITHOUT ROWID`, indexes on `valid` and on
+//!   `issued`: the [`ForecastHour`]s of forecast runs. `parameter` is the
+//!   [`ForecastParameter`](super::ForecastParameter) code (`pm25`, `pm10`, `o3`, `aqi`); times
+//!   in unix milliseconds; non-finite values are rejected.
+//! - `forecast_days(station, time, issued, date, aqi, primary_pollutants, pm25, pm10,
+//!   o3_8h_max, model, abstained, missing)`, primary key `(station, time, issued)`,
+//!   `WITHOUT ROWID`, an index on `issued`: the [`ForecastDay`]s. `time` is the start of the
+//!   local day (ms), `date` its ISO date; `aqi` and the statistics are `NULL` when there is
+//!   none; `primary_pollutants` and `abstained` are codes joined by `;`; `missing` the
+//!   input names, each followed by U+001F.
+//! - `meta(key, value)`: `application = lantian`, `schema_version = 5`, checked on open.
+//!
+//! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
+//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `forecast_hours` and
+//! `forecast_days`. Opening an older file migrates it in place: the missing steps are
 //! applied in order and `schema_version` set to the current one, all in one write transaction
 //! (steps only create tables, so the migration is cheap and safe on a live store). A file of a
 //! newer version is refused, as are files of other applications.
@@ -58,6 +74,7 @@
 //! collectors re-send on restart and writes are idempotent, so that window is recoverable, while
 //! `FULL` would cost an fsync per batch on the slow flash of field PCs.
 
+mod forecasts;
 mod health;
 mod indices;
 mod job_runs;
@@ -75,8 +92,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
 
 use super::{
-    DeviceHealth, IndexRecord, JobOutcome, JobRun, Query, Record, Resolution, SourceFlag,
-    StationId, StationInfo, Store, StoreError,
+    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobOutcome, JobRun, Query,
+    Record, Resolution, SourceFlag, StationId, StationInfo, Store, StoreError,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -316,6 +333,22 @@ impl Store for SqliteStore {
         station: Option<&str>,
     ) -> Result<Vec<SourceFlag>, StoreError> {
         source_flags::get(self, from, to, station)
+    }
+
+    fn write_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError> {
+        forecasts::write(self, hours, days)
+    }
+
+    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
+        forecasts::read_hours(self, query)
+    }
+
+    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
+        forecasts::read_days(self, query)
     }
 }
 

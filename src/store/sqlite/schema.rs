@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{SqliteStore, StoreError, TxError};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 const APPLICATION: &str = "lantian";
 
@@ -136,6 +136,40 @@ CREATE TABLE source_flags(
     PRIMARY KEY(station, pollutants, start_time)
 ) WITHOUT ROWID;
 CREATE INDEX source_flags_by_start ON source_flags(start_time);
+",
+    },
+    Step {
+        version: 6,
+        what: "forecast tables",
+        tables: &["forecast_hours", "forecast_days"],
+        sql: "
+CREATE TABLE forecast_hours(
+    station TEXT NOT NULL,
+    parameter TEXT NOT NULL,
+    issued INTEGER NOT NULL,
+    valid INTEGER NOT NULL,
+    value REAL NOT NULL,
+    model TEXT NOT NULL,
+    PRIMARY KEY(station, parameter, issued, valid)
+) WITHOUT ROWID;
+CREATE INDEX forecast_hours_by_valid ON forecast_hours(valid);
+CREATE INDEX forecast_hours_by_issued ON forecast_hours(issued);
+CREATE TABLE forecast_days(
+    station TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    issued INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    aqi INTEGER,
+    primary_pollutants TEXT NOT NULL,
+    pm25 REAL,
+    pm10 REAL,
+    o3_8h_max REAL,
+    model TEXT NOT NULL,
+    abstained TEXT NOT NULL,
+    missing TEXT NOT NULL,
+    PRIMARY KEY(station, time, issued)
+) WITHOUT ROWID;
+CREATE INDEX forecast_days_by_issued ON forecast_days(issued);
 ",
     },
 ];

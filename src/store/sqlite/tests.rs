@@ -298,7 +298,7 @@ fn older_files_are_migrated() {
         let mut all: Vec<_> = kept.into_iter().chain([i]).collect();
         all.sort_by(|a, b| a.station.cmp(&b.station));
         assert_eq!(store.read_indices(&q).expect("indices"), all);
-        // Versions before 4 had no job runs, before 5 no source flags.
+        // Versions before 4 had no job runs, before 5 no source flags, before 6 no forecasts.
         let mut runs = if from >= 4 {
             vec![job_run("daily", 0)]
         } else {
@@ -316,6 +316,31 @@ fn older_files_are_migrated() {
                 .expect("flags")
                 .is_empty()
         );
+        // Versions before 6 had no forecasts; the tables work after the migration.
+        let forecasts = crate::store::ForecastQuery {
+            stations: vec![],
+            axis: crate::store::ForecastAxis::Valid,
+            from: t - chrono::TimeDelta::days(1),
+            to: t + chrono::TimeDelta::days(1),
+        };
+        assert!(
+            store
+                .read_forecast_hours(&forecasts)
+                .expect("read")
+                .is_empty()
+        );
+        let f = crate::store::ForecastHour {
+            station: "S1".into(),
+            parameter: crate::store::ForecastParameter::Pm25,
+            issued: t,
+            valid: t + chrono::TimeDelta::hours(1),
+            value: 30.0,
+            model: "m".into(),
+        };
+        store
+            .write_forecasts(std::slice::from_ref(&f), &[])
+            .expect("write");
+        assert_eq!(store.read_forecast_hours(&forecasts).expect("read"), [f]);
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
@@ -330,6 +355,8 @@ fn tables_of_later_versions_are_refused() {
         (1, "job_runs"),
         (3, "job_runs"),
         (4, "source_flags"),
+        (1, "forecast_hours"),
+        (5, "forecast_days"),
     ] {
         let (_dir, path) = temp();
         drop(SqliteStore::open(&path).expect("open"));

@@ -1,0 +1,258 @@
+//! Stored forecasts: the hourly values and daily AQI a forecast run issued, kept beside the
+//! observations they are later compared with (see [`crate::forecast::skill`]).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::StationId;
+use crate::aqi::{Category, Pollutant};
+use crate::units::Parameter;
+
+/// What an hourly forecast value is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ForecastParameter {
+    /// PM2.5 (µg/m³).
+    Pm25,
+    /// PM10 (µg/m³).
+    Pm10,
+    /// O3 (µg/m³, hourly).
+    O3,
+    /// The hourly AQI (HJ 633) of the forecast pollutants.
+    Aqi,
+}
+
+impl ForecastParameter {
+    /// Every forecast parameter, in the order reads return them.
+    pub const ALL: [ForecastParameter; 4] = [
+        ForecastParameter::Pm25,
+        ForecastParameter::Pm10,
+        ForecastParameter::O3,
+        ForecastParameter::Aqi,
+    ];
+
+    /// The code kept in the store (`pm25`, `pm10`, `o3`, `aqi`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            ForecastParameter::Pm25 => "pm25",
+            ForecastParameter::Pm10 => "pm10",
+            ForecastParameter::O3 => "o3",
+            ForecastParameter::Aqi => "aqi",
+        }
+    }
+
+    /// The measured parameter (`None` for the AQI).
+    pub const fn parameter(self) -> Option<Parameter> {
+        match self {
+            ForecastParameter::Pm25 => Some(Parameter::Pm25),
+            ForecastParameter::Pm10 => Some(Parameter::Pm10),
+            ForecastParameter::O3 => Some(Parameter::O3),
+            ForecastParameter::Aqi => None,
+        }
+    }
+}
+
+impl fmt::Display for ForecastParameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Error for an unknown forecast parameter code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown forecast parameter `{0}` (expected pm25, pm10, o3 or aqi)")]
+pub struct UnknownForecastParameter(pub String);
+
+impl FromStr for ForecastParameter {
+    type Err = UnknownForecastParameter;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ForecastParameter::ALL
+            .into_iter()
+            .find(|p| p.code() == s)
+            .ok_or_else(|| UnknownForecastParameter(s.to_string()))
+    }
+}
+
+/// One forecast hourly value. Keyed by (`station`, `parameter`, `issued`, `valid`): writing
+/// the key again replaces it. Hours a forecast abstained on are not stored (no value is
+/// invented); their reason is in the run's [`ForecastDay::missing`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastHour {
+    /// Station id.
+    pub station: StationId,
+    /// What is forecast.
+    pub parameter: ForecastParameter,
+    /// Issue time (UTC): data labelled up to it were used.
+    pub issued: DateTime<Utc>,
+    /// The hour forecast: its hour-ending label (UTC), like hourly records.
+    pub valid: DateTime<Utc>,
+    /// The value: µg/m³ for the pollutants, the AQI (a whole number) for [`ForecastParameter::Aqi`].
+    pub value: f64,
+    /// The model that made it (e.g. `forecast-v1 trained to 2015-03-01`).
+    pub model: String,
+}
+
+impl ForecastHour {
+    /// Hours between issue and valid time.
+    pub fn horizon(&self) -> i64 {
+        (self.valid - self.issued).num_hours()
+    }
+}
+
+/// One forecast local day of a station. Keyed by (`station`, `time`, `issued`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastDay {
+    /// Station id.
+    pub station: StationId,
+    /// The local date forecast.
+    pub date: NaiveDate,
+    /// The start of that local day in UTC (the label of daily records and indices).
+    pub time: DateTime<Utc>,
+    /// Issue time (UTC).
+    pub issued: DateTime<Utc>,
+    /// Daily AQI (HJ 633) of the forecast statistics; `None` when the station abstained.
+    pub aqi: Option<u32>,
+    /// Primary pollutant(s) (empty when AQI ≤ 50 or without an AQI).
+    pub primary: Vec<Pollutant>,
+    /// Forecast PM2.5 24-h mean (µg/m³).
+    pub pm25: Option<f64>,
+    /// Forecast PM10 24-h mean (µg/m³).
+    pub pm10: Option<f64>,
+    /// Forecast O3 maximum 8-h moving mean (µg/m³).
+    pub o3_8h_max: Option<f64>,
+    /// The model that made it.
+    pub model: String,
+    /// Pollutants the forecast abstained on (a required input was missing).
+    pub abstained: Vec<Parameter>,
+    /// Names of the inputs that were missing (degraded or abstained), with the reason when the
+    /// whole station abstained (e.g. `climatology: station unknown to the model`).
+    pub missing: Vec<String>,
+}
+
+impl ForecastDay {
+    /// The category of the forecast AQI.
+    pub fn category(&self) -> Option<Category> {
+        self.aqi.map(Category::from_aqi)
+    }
+}
+
+/// Which time a forecast read selects on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForecastAxis {
+    /// The time forecast: [`ForecastHour::valid`] / [`ForecastDay::time`].
+    Valid,
+    /// The issue time.
+    Issued,
+}
+
+/// A range read of stored forecasts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastQuery {
+    /// Stations to include (all when empty).
+    pub stations: Vec<StationId>,
+    /// Which time `from` and `to` apply to.
+    pub axis: ForecastAxis,
+    /// Inclusive start.
+    pub from: DateTime<Utc>,
+    /// Exclusive end.
+    pub to: DateTime<Utc>,
+}
+
+/// Sorts hours into the trait's order: station, parameter, issued, valid.
+pub(crate) fn sort_hours(hours: &mut [ForecastHour]) {
+    hours.sort_by(|a, b| {
+        (&a.station, a.parameter, a.issued, a.valid).cmp(&(
+            &b.station,
+            b.parameter,
+            b.issued,
+            b.valid,
+        ))
+    });
+}
+
+/// Sorts days into the trait's order: station, time, issued.
+pub(crate) fn sort_days(days: &mut [ForecastDay]) {
+    days.sort_by(|a, b| (&a.station, a.time, a.issued).cmp(&(&b.station, b.time, b.issued)));
+}
+
+/// Parameter codes joined by `;` (the stored form of [`ForecastDay::abstained`]).
+pub(crate) fn join_parameters(p: &[Parameter]) -> String {
+    p.iter().map(|p| p.code()).collect::<Vec<_>>().join(";")
+}
+
+/// The inverse of [`join_parameters`].
+pub(crate) fn split_parameters(s: &str) -> Result<Vec<Parameter>, String> {
+    s.split(';')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            Parameter::ALL
+                .into_iter()
+                .find(|p| p.code() == c)
+                .ok_or_else(|| format!("unknown parameter `{c}`"))
+        })
+        .collect()
+}
+
+/// Pollutant codes joined by `;`.
+pub(crate) fn join_pollutants(p: &[Pollutant]) -> String {
+    p.iter().map(|p| p.code()).collect::<Vec<_>>().join(";")
+}
+
+/// The inverse of [`join_pollutants`].
+pub(crate) fn split_pollutants(s: &str) -> Result<Vec<Pollutant>, String> {
+    s.split(';')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            Pollutant::ALL
+                .into_iter()
+                .find(|p| p.code() == c)
+                .ok_or_else(|| format!("unknown pollutant `{c}`"))
+        })
+        .collect()
+}
+
+/// Checks what a store cannot keep: non-finite values and missing-input names containing
+/// U+001F (the separator of their stored form).
+pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), String> {
+    for h in hours {
+        if !h.value.is_finite() {
+            return Err(format!(
+                "forecast {} {} issued {} for {}: value {} is not finite",
+                h.station, h.parameter, h.issued, h.valid, h.value
+            ));
+        }
+    }
+    for d in days {
+        for v in [d.pm25, d.pm10, d.o3_8h_max].into_iter().flatten() {
+            if !v.is_finite() {
+                return Err(format!(
+                    "daily forecast {} issued {} for {}: value {v} is not finite",
+                    d.station, d.issued, d.date
+                ));
+            }
+        }
+        if d.missing.iter().any(|m| m.contains(MISSING_SEP)) {
+            return Err(format!(
+                "daily forecast {} issued {} for {}: a missing-input name contains U+001F",
+                d.station, d.issued, d.date
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Ends each name of the stored form of [`ForecastDay::missing`].
+pub(crate) const MISSING_SEP: char = '\u{1f}';
+
+/// The stored form of [`ForecastDay::missing`]: each name followed by U+001F.
+pub(crate) fn join_missing(m: &[String]) -> String {
+    m.iter().map(|s| format!("{s}{MISSING_SEP}")).collect()
+}
+
+/// The inverse of [`join_missing`].
+pub(crate) fn split_missing(s: &str) -> Vec<String> {
+    s.split_terminator(MISSING_SEP)
+        .map(str::to_string)
+        .collect()
+}
