@@ -6,9 +6,11 @@
 //! - [`features`]: the feature vector at an issue time, from information available then only;
 //!   every missing input is named.
 //! - [`climatology`]: hour-of-day × month means of the training period (a baseline and a feature).
-//! - [`dataset`]: training samples over a period for every station and a horizon group.
-//! - [`model`]: regularised linear models (linfa elastic net) per target and horizon group,
-//!   saved as readable JSON under `models/`.
+//! - [`dataset`]: training samples over a period for every station and a horizon group or day.
+//! - [`linear`]: the fitted linear models (closed-form ridge with a climatology blend).
+//! - [`model`]: the model set — per target, hourly models per horizon group and daily models
+//!   per lead day — saved as readable JSON under `models/`.
+//! - [`weather`]: optional forecast weather (CSV, or the observed weather in backtests).
 //! - [`backtest`]: rolling-origin evaluation against persistence and climatology.
 //! - [`run`]: one forecast run at an issue time.
 
@@ -16,9 +18,11 @@ pub mod backtest;
 pub mod climatology;
 pub mod dataset;
 pub mod features;
+pub mod linear;
 pub mod model;
 pub mod run;
 pub mod series;
+pub mod weather;
 
 use serde::{Deserialize, Serialize};
 
