@@ -225,24 +225,30 @@ impl ForecastWeather {
     pub fn observed(grid: &Grid) -> ForecastWeather {
         let values = (0..grid.stations.len())
             .map(|s| {
-                let mut v = vec![vec![f64::NAN; grid.len]; VARS.len()];
+                let mut v = vec![Vec::with_capacity(grid.len); VARS.len()];
                 let at = |p: Parameter, i: usize| grid.get(s, p, i).unwrap_or(f64::NAN);
                 for i in 0..grid.len {
                     let (ws, wd) = (at(Parameter::WindSpeed, i), at(Parameter::WindDirection, i));
                     let (u, w) = wind_components(ws, wd);
-                    v[U][i] = u;
-                    v[V][i] = w;
-                    v[WS][i] = ws;
                     let temp = at(Parameter::Temperature, i);
-                    v[TEMP][i] = temp;
                     let d = at(Parameter::DewPoint, i);
-                    v[DEWP][i] = if d.is_finite() {
+                    let dewp = if d.is_finite() {
                         d
                     } else {
                         dew_point_from_rh(temp, at(Parameter::Humidity, i))
                     };
-                    v[PRES][i] = at(Parameter::Pressure, i);
-                    v[RAIN][i] = at(Parameter::Rain, i);
+                    let hour = [
+                        u,
+                        w,
+                        ws,
+                        temp,
+                        dewp,
+                        at(Parameter::Pressure, i),
+                        at(Parameter::Rain, i),
+                    ];
+                    for (col, x) in v.iter_mut().zip(hour) {
+                        col.push(x);
+                    }
                 }
                 v
             })
@@ -312,8 +318,7 @@ impl ForecastWeather {
             return f64::NAN;
         };
         let (mut sum, mut n) = (0.0, 0usize);
-        for i in a..=b.min(series.len().saturating_sub(1)) {
-            let x = series[i];
+        for &x in series.iter().take(b + 1).skip(a) {
             if x.is_finite() {
                 sum += x;
                 n += 1;
