@@ -400,3 +400,47 @@ fn residual_variance(
     }
     sse / n.max(1) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ridge_recovers_an_exact_linear_relation() {
+        // y = 2 + 3·x0 − x1 (+ a constant column that must not break the solve).
+        let mut g = Gram::new(3);
+        let mut state = 1u64;
+        let mut rnd = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for _ in 0..500 {
+            let z = [rnd(), rnd(), 0.0];
+            g.add(&z, 2.0 + 3.0 * z[0] - z[1]);
+        }
+        let (b0, beta) = g.solve(1e-9).expect("positive definite with a ridge");
+        assert!((b0 - 2.0).abs() < 1e-6, "{b0}");
+        assert!(
+            (beta[0] - 3.0).abs() < 1e-6 && (beta[1] + 1.0).abs() < 1e-6,
+            "{beta:?}"
+        );
+        assert!(beta[2].abs() < 1e-9);
+        // A large penalty shrinks the slopes, never the intercept.
+        let (b0, beta) = g.solve(10.0).unwrap();
+        assert!(beta[0].abs() < 0.1 && (b0 - 2.0).abs() < 0.1);
+    }
+
+    #[test]
+    fn quantile_map_spreads_a_shrunk_forecast_monotonically() {
+        let observed: Vec<f64> = (0..1000).map(|i| f64::from(i) / 5.0).collect();
+        let forecast: Vec<f64> = observed.iter().map(|o| 50.0 + 0.5 * (o - 100.0)).collect();
+        let map = quantile_map(forecast, observed);
+        assert!(map.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert!((calibrate(&map, 50.0) - 100.0).abs() < 1.0);
+        assert!((calibrate(&map, 75.0) - 150.0).abs() < 1.0);
+        // Beyond the ends: shifted, never negative.
+        assert!(calibrate(&map, -100.0) >= 0.0);
+        assert!(calibrate(&map, 200.0) > calibrate(&map, 150.0));
+        assert_eq!(calibrate(&[], 42.0), 42.0);
+    }
+}
