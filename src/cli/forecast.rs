@@ -319,7 +319,7 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                             "AQI",
                             "day after",
                             "AQI ",
-                            "abstained",
+                            "abstained (no skill from)",
                             "missing inputs",
                         ],
                         &["next 24 h max AQI", "AQI", "AQI "],
@@ -350,7 +350,12 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                             a2,
                             f.abstained
                                 .iter()
-                                .map(|t| t.code())
+                                .map(|t| t.code().to_string())
+                                .chain(
+                                    f.beyond_skill
+                                        .iter()
+                                        .map(|(t, h)| format!("{} ≥ {h} h", t.code())),
+                                )
                                 .collect::<Vec<_>>()
                                 .join(","),
                             f.missing.iter().copied().collect::<Vec<_>>().join(","),
