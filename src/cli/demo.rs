@@ -490,7 +490,7 @@ fn demo_forecast(store: &mut dyn Store, at: DateTime<Utc>) {
             return;
         }
     };
-    match issue_and_store(store, &set, &[], at) {
+    match issue_and_store(store, &set, &[], at, None) {
         Ok((run, _)) => println!("\n{}", run.summary()),
         Err(e) => println!("\nforecast: not issued ({e})"),
     }

@@ -15,6 +15,7 @@ use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::series::Grid;
 use lantian::forecast::skill::{SkillReport, live_skill};
+use lantian::forecast::weather::{ForecastWeather, WeatherFile};
 use lantian::store::{Resolution, StationId, Store};
 
 use super::table::Table;
@@ -50,6 +51,10 @@ enum ForecastCommand {
         /// Hours between training issue times.
         #[arg(long, default_value_t = 3)]
         stride: usize,
+        /// Train the forecast-weather variant: features of the weather at the valid time, learnt
+        /// from the observed weather (perfect prognosis); run it with `forecast run --weather`.
+        #[arg(long)]
+        weather_features: bool,
     },
     /// Rolling-origin backtest of the saved models over a period.
     Backtest {
@@ -71,12 +76,25 @@ enum ForecastCommand {
         /// Store the metrics in the model file.
         #[arg(long)]
         attach: bool,
+        /// Stand the observed weather at the valid time in for a weather forecast (needed by a
+        /// forecast-weather model set; an upper bound of what a real weather forecast gives).
+        #[arg(long)]
+        perfect_prognosis: bool,
+        /// Write every verified next-day forecast (station, date, forecast and observed PM2.5,
+        /// PM10, O3 8-h max) to a CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        days: Option<PathBuf>,
     },
     /// Issue a forecast from the stored data.
     Run {
         /// Issue time (RFC 3339; a whole hour) [default: the latest stored hour].
         #[arg(long)]
         at: Option<DateTime<Utc>>,
+        /// Forecast weather for the hours ahead (CSV: time, station or `network`, u/v or
+        /// wind_speed/wind_direction, temperature, dew_point or humidity, pressure, rain);
+        /// needed by a model set trained with `--weather-features`.
+        #[arg(long, value_name = "FILE.csv")]
+        weather: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -128,7 +146,12 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let tz = store_tz(store.as_ref())?;
     match args.command {
-        ForecastCommand::Train { from, to, stride } => {
+        ForecastCommand::Train {
+            from,
+            to,
+            stride,
+            weather_features,
+        } => {
             let from = from.unwrap_or(to - TimeDelta::days(3 * 365));
             if to <= from {
                 bail!("--to {to} is not after --from {from}");
@@ -139,6 +162,8 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             let loaded = clock.elapsed();
             let opt = TrainOptions {
                 stride,
+                daily_stride: stride,
+                weather: weather_features,
                 ..Default::default()
             };
             let set = train(&grid, grid.len, &opt).context("training")?;
@@ -155,18 +180,30 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             );
             let mut t = Table::new(
                 &[
-                    "target", "horizons", "scale", "penalty", "samples", "dropped",
+                    "target", "horizons", "scale", "penalty", "blend", "samples", "dropped",
                 ],
-                &["penalty", "samples", "dropped"],
+                &["penalty", "blend", "samples", "dropped"],
             );
-            for m in &set.models {
-                t.push(vec![
-                    m.target.code().into(),
+            let hourly = set.models.iter().map(|m| {
+                (
                     format!("{}–{} h", m.horizons.0, m.horizons.1),
-                    format!("{:?}", m.scale).to_lowercase(),
-                    format!("{:.3}", m.penalty),
-                    m.samples.0.to_string(),
-                    (m.samples.1 + m.samples.2).to_string(),
+                    m.target,
+                    &m.fit,
+                )
+            });
+            let daily = set
+                .daily
+                .iter()
+                .map(|m| (format!("day +{}", m.lead), m.target, &m.fit));
+            for (horizons, target, fit) in hourly.chain(daily) {
+                t.push(vec![
+                    target.code().into(),
+                    horizons,
+                    format!("{:?}", fit.scale).to_lowercase(),
+                    format!("{:.0e}", fit.penalty),
+                    format!("{:.2}", fit.blend),
+                    fit.samples.0.to_string(),
+                    (fit.samples.1 + fit.samples.2).to_string(),
                 ]);
             }
             print!("{}", t.render());
@@ -179,11 +216,19 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             daily_issue_hour,
             format,
             attach,
+            perfect_prognosis,
+            days,
         } => {
             if to <= from || step == 0 {
                 bail!("need --from < --to and --step > 0");
             }
             let mut set = ModelSet::load(&args.models)?;
+            if set.weather && !perfect_prognosis {
+                bail!(
+                    "{} needs forecast weather: backtest it with --perfect-prognosis",
+                    args.models.display()
+                );
+            }
             let start = local_midnight(from, tz);
             // 2 days of history before the first issue for lags and means.
             let grid_start = start - TimeDelta::days(2);
@@ -195,7 +240,11 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 );
             }
             let grid = Grid::load(store.as_ref(), &args.stations, grid_start, end)?;
-            let ctx = FeatureContext::new(&grid, &set.climatology);
+            let observed = ForecastWeather::observed(&grid);
+            let mut ctx = FeatureContext::new(&grid, &set.climatology);
+            if perfect_prognosis {
+                ctx = ctx.with_weather(&observed);
+            }
             let report = backtest(
                 &ctx,
                 &set,
@@ -210,6 +259,9 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Table => print!("{}", render_backtest(&report)),
             }
+            if let Some(path) = &days {
+                write_days(path, &report).with_context(|| format!("writing {}", path.display()))?;
+            }
             if attach {
                 set.metrics = Some(serde_json::to_value(&report)?);
                 set.save(&args.models)?;
@@ -220,6 +272,7 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             at,
             format,
             store_results,
+            weather,
         } => {
             let set = ModelSet::load(&args.models)?;
             let at = match at {
@@ -232,13 +285,16 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                     .context("the store holds no hourly records")?,
             };
             let clock = Instant::now();
+            let weather = weather.as_deref().map(WeatherFile::read).transpose()?;
+            let weather = weather.as_ref();
             let run = if store_results {
                 let mut store = store;
-                let (run, written) = issue_and_store(store.as_mut(), &set, &args.stations, at)?;
+                let (run, written) =
+                    issue_and_store(store.as_mut(), &set, &args.stations, at, weather)?;
                 eprintln!("stored {written} forecast entries");
                 run
             } else {
-                issue(store.as_ref(), &set, &args.stations, at)?
+                issue(store.as_ref(), &set, &args.stations, at, weather)?
             };
             tracing::info!("forecast run in {:.3} s", clock.elapsed().as_secs_f64());
             eprintln!("{}", run.summary());
@@ -254,7 +310,7 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                             "AQI",
                             "day after",
                             "AQI ",
-                            "abstained",
+                            "abstained (no skill from)",
                             "missing inputs",
                         ],
                         &["next 24 h max AQI", "AQI", "AQI "],
@@ -285,7 +341,12 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                             a2,
                             f.abstained
                                 .iter()
-                                .map(|t| t.code())
+                                .map(|t| t.code().to_string())
+                                .chain(
+                                    f.beyond_skill
+                                        .iter()
+                                        .map(|(t, h)| format!("{} ≥ {h} h", t.code())),
+                                )
                                 .collect::<Vec<_>>()
                                 .join(","),
                             f.missing.iter().copied().collect::<Vec<_>>().join(","),
@@ -384,6 +445,33 @@ fn render_skill(r: &SkillReport) -> String {
     )
 }
 
+/// The verified next-day forecasts of a backtest as CSV.
+fn write_days(path: &std::path::Path, r: &BacktestReport) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "station",
+        "date",
+        "pm25",
+        "pm10",
+        "o3_8h_max",
+        "obs_pm25",
+        "obs_pm10",
+        "obs_o3_8h_max",
+    ])?;
+    for d in &r.days {
+        let mut rec = vec![d.station.clone(), d.date.to_string()];
+        rec.extend(
+            d.forecast
+                .iter()
+                .chain(&d.observed)
+                .map(|v| format!("{v:.1}")),
+        );
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// The backtest as text tables.
 fn render_backtest(r: &BacktestReport) -> String {
     let num = [
@@ -399,6 +487,8 @@ fn render_backtest(r: &BacktestReport) -> String {
         "skill vs pers.",
         "skill vs clim.",
     ];
+    // Horizons not published (no validation skill) have no samples.
+    let shown = |n: usize, text: String| if n > 0 { text } else { "—".into() };
     let mut header = vec!["target"];
     header.extend(num);
     let mut t = Table::new(&header, &num);
@@ -408,14 +498,14 @@ fn render_backtest(r: &BacktestReport) -> String {
             m.horizon.to_string(),
             m.n.to_string(),
             m.abstained.to_string(),
-            format!("{:.1}", m.rmse),
-            format!("{:.1}", m.mae),
-            format!("{:+.1}", m.bias),
-            format!("{:.2}", m.r2),
-            format!("{:.1}", m.persistence_rmse),
-            format!("{:.1}", m.climatology_rmse),
-            format!("{:+.1} %", 100.0 * m.skill_persistence),
-            format!("{:+.1} %", 100.0 * m.skill_climatology),
+            shown(m.n, format!("{:.1}", m.rmse)),
+            shown(m.n, format!("{:.1}", m.mae)),
+            shown(m.n, format!("{:+.1}", m.bias)),
+            shown(m.n, format!("{:.2}", m.r2)),
+            shown(m.n, format!("{:.1}", m.persistence_rmse)),
+            shown(m.n, format!("{:.1}", m.climatology_rmse)),
+            shown(m.n, format!("{:+.1} %", 100.0 * m.skill_persistence)),
+            shown(m.n, format!("{:+.1} %", 100.0 * m.skill_climatology)),
         ]);
     }
     let d = &r.daily;

@@ -77,6 +77,19 @@ pub struct DailyMetrics {
     pub pm25_persistence_rmse: f64,
 }
 
+/// One verified next-day forecast (a station-day).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayPair {
+    /// Station id.
+    pub station: String,
+    /// Local date forecast.
+    pub date: chrono::NaiveDate,
+    /// Forecast statistics.
+    pub forecast: [f64; 3],
+    /// Observed statistics (PM2.5 and PM10 24-h means, O3 maximum 8-h mean).
+    pub observed: [f64; 3],
+}
+
 /// A backtest's results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BacktestReport {
@@ -86,10 +99,15 @@ pub struct BacktestReport {
     pub to: String,
     /// Hours between issues.
     pub step_hours: usize,
+    /// Where the forecast weather came from (forecast-weather models only).
+    pub weather: Option<String>,
     /// Per target and horizon.
     pub horizons: Vec<HorizonMetrics>,
     /// Next-day category.
     pub daily: DailyMetrics,
+    /// Every verified station-day (written by `forecast backtest --days FILE.csv`).
+    #[serde(skip)]
+    pub days: Vec<DayPair>,
 }
 
 #[derive(Default, Clone)]
@@ -121,6 +139,7 @@ pub fn backtest(
     let mut acc = vec![vec![Acc::default(); REPORT_HORIZONS.len()]; Target::ALL.len()];
     let (mut dn, mut hit, mut phit, mut chit) = (0usize, 0usize, 0usize, 0usize);
     let (mut d_obs, mut d_mod, mut d_per) = (Vec::new(), Vec::new(), Vec::new());
+    let mut pairs = Vec::new();
     let to = opt.to.min(grid.len);
     let mut t = opt.from;
     // Align issue times to the daily issue hour.
@@ -240,6 +259,15 @@ pub fn backtest(
             let (_, pc) = persisted.aqi(day.date);
             let (_, cc) = clim_values.aqi(day.date);
             dn += 1;
+            let stats = |d: &super::run::DayStats| {
+                [d.pm25, d.pm10, d.o3_8h_max].map(|v| v.unwrap_or(f64::NAN))
+            };
+            pairs.push(DayPair {
+                station: grid.stations[s].clone(),
+                date: day.date,
+                forecast: [day.pm25, day.pm10, day.o3_8h_max].map(|v| v.unwrap_or(f64::NAN)),
+                observed: stats(&observed),
+            });
             hit += usize::from(day.category == oc);
             phit += usize::from(pc == oc);
             chit += usize::from(cc == oc);
@@ -285,6 +313,7 @@ pub fn backtest(
         from: grid.time_of(opt.from).to_rfc3339(),
         to: (grid.start + TimeDelta::hours(to as i64)).to_rfc3339(),
         step_hours: opt.step,
+        weather: ctx.weather().map(|w| w.source.clone()),
         horizons,
         daily: DailyMetrics {
             definition: format!(
@@ -301,5 +330,6 @@ pub fn backtest(
             pm25_rmse: rmse(&d_mod, &d_obs),
             pm25_persistence_rmse: rmse(&d_per, &d_obs),
         },
+        days: pairs,
     }
 }

@@ -14,10 +14,12 @@ use chrono::{Datelike, TimeDelta, Timelike};
 use super::Target;
 use super::climatology::Climatology;
 use super::series::Grid;
+use super::weather::{self, ForecastWeather, dew_point_from_rh, wind_components};
 use crate::units::Parameter;
 
-/// Feature names, in vector order.
-pub const FEATURE_NAMES: [&str; 38] = [
+/// Feature names, in vector order: the [`BASE_FEATURES`] issue-time features, then the
+/// forecast-weather features (used by the weather variant only).
+pub const FEATURE_NAMES: [&str; 47] = [
     "lag0",
     "lag1",
     "lag2",
@@ -56,7 +58,28 @@ pub const FEATURE_NAMES: [&str; 38] = [
     "rain6",
     "u_x_lag0",
     "v_x_lag0",
+    "fw_u",
+    "fw_v",
+    "fw_ws",
+    "fw_temp",
+    "fw_dewp_depression",
+    "fw_pres_change",
+    "fw_rain",
+    "fw_v_x_lag0",
+    "fw_ws_x_lag0",
 ];
+
+/// How many leading features use information available at issue time only.
+pub const BASE_FEATURES: usize = 38;
+
+/// The features a model uses: the issue-time ones, and the forecast-weather ones with `weather`.
+pub fn feature_count(weather: bool) -> usize {
+    if weather {
+        FEATURE_NAMES.len()
+    } else {
+        BASE_FEATURES
+    }
+}
 
 /// Features without which a forecast is not issued (the target's recent values).
 pub const REQUIRED: [&str; 3] = ["lag0", "mean24", "clim_target"];
@@ -75,6 +98,15 @@ impl FeatureRow {
     pub fn lacks_required(&self) -> bool {
         self.missing.iter().any(|m| REQUIRED.contains(m))
     }
+
+    /// The missing features among the first `width` (those a model uses).
+    pub fn missing_among(&self, width: usize) -> Vec<&'static str> {
+        self.missing
+            .iter()
+            .copied()
+            .filter(|m| FEATURE_NAMES[..width].contains(m))
+            .collect()
+    }
 }
 
 /// What features are computed from: the grid, the network means and the climatology.
@@ -86,6 +118,8 @@ pub struct FeatureContext<'a> {
     pub climatology: &'a Climatology,
     /// Network mean of each target per hour (`NaN` when fewer than half the stations report).
     network: Vec<Vec<f64>>,
+    /// Forecast weather, when there is some (the weather variant's input).
+    weather: Option<&'a ForecastWeather>,
 }
 
 /// The scale pollutant values (features and target) enter a model on.
@@ -96,6 +130,8 @@ pub enum Scale {
     Identity,
     /// √(µg/m³): steadier variance, positive forecasts.
     Sqrt,
+    /// ln(1 + µg/m³): for the skewed daily means.
+    Log,
 }
 
 impl Scale {
@@ -106,6 +142,8 @@ impl Scale {
             // `f64::max` would turn a missing (NaN) value into 0: keep it missing.
             Scale::Sqrt if v.is_nan() => f64::NAN,
             Scale::Sqrt => v.max(0.0).sqrt(),
+            Scale::Log if v.is_nan() => f64::NAN,
+            Scale::Log => v.max(0.0).ln_1p(),
         }
     }
 }
@@ -135,7 +173,19 @@ impl<'a> FeatureContext<'a> {
             grid,
             climatology,
             network,
+            weather: None,
         }
+    }
+
+    /// Adds forecast weather (the weather variant's input).
+    pub fn with_weather(mut self, weather: &'a ForecastWeather) -> FeatureContext<'a> {
+        self.weather = Some(weather);
+        self
+    }
+
+    /// The forecast weather, if any.
+    pub fn weather(&self) -> Option<&'a ForecastWeather> {
+        self.weather
     }
 
     fn at(&self, s: usize, p: Parameter, t: usize, back: usize) -> f64 {
@@ -166,10 +216,10 @@ impl<'a> FeatureContext<'a> {
 
     /// Wind components (u eastward, v northward: the direction the air moves to) at hour `i`.
     fn wind(&self, s: usize, t: usize, back: usize) -> (f64, f64) {
-        let ws = self.at(s, Parameter::WindSpeed, t, back);
-        let wd = self.at(s, Parameter::WindDirection, t, back);
-        let r = wd.to_radians();
-        (-ws * r.sin(), -ws * r.cos())
+        wind_components(
+            self.at(s, Parameter::WindSpeed, t, back),
+            self.at(s, Parameter::WindDirection, t, back),
+        )
     }
 
     /// Dew point at an hour: measured, or from temperature and relative humidity (Magnus).
@@ -178,18 +228,36 @@ impl<'a> FeatureContext<'a> {
         if d.is_finite() {
             return d;
         }
-        let temp = self.at(s, Parameter::Temperature, t, 0);
-        let rh = self.at(s, Parameter::Humidity, t, 0);
-        if !(temp.is_finite() && rh.is_finite() && rh > 0.0) {
-            return f64::NAN;
-        }
-        let (a, b) = (17.62, 243.12);
-        let g = (rh / 100.0).ln() + a * temp / (b + temp);
-        b * g / (a - g)
+        dew_point_from_rh(
+            self.at(s, Parameter::Temperature, t, 0),
+            self.at(s, Parameter::Humidity, t, 0),
+        )
     }
 
-    /// The features of station `s` issued at hour index `t` for `t + h`.
+    /// The features of station `s` issued at hour index `t` for `t + h`; forecast weather
+    /// is averaged over the 12 hours up to the valid time (after the issue time).
     pub fn row(&self, s: usize, t: usize, target: Target, h: u32, scale: Scale) -> FeatureRow {
+        let v = t + h as usize;
+        self.row_window(
+            s,
+            t,
+            target,
+            h,
+            scale,
+            ((t + 1).max(v.saturating_sub(11)), v),
+        )
+    }
+
+    /// [`Self::row`] with the forecast weather averaged over hour indices `[a, b]`.
+    pub fn row_window(
+        &self,
+        s: usize,
+        t: usize,
+        target: Target,
+        h: u32,
+        scale: Scale,
+        (a, b): (usize, usize),
+    ) -> FeatureRow {
         let sq = |v: f64| scale.apply(v);
         let p = target.parameter();
         let grid = self.grid;
@@ -245,7 +313,7 @@ impl<'a> FeatureContext<'a> {
             let m = self.mean(s, Parameter::Rain, t, 6, 4);
             m * 6.0
         };
-        let values = vec![
+        let mut values = vec![
             lag0,
             lag(1),
             lag(2),
@@ -285,6 +353,19 @@ impl<'a> FeatureContext<'a> {
             u6 * lag0,
             v6 * lag0,
         ];
+        let fw = |k: usize| self.weather.map_or(f64::NAN, |w| w.mean(s, k, a, b));
+        let (fu, fv, fws) = (fw(weather::U), fw(weather::V), fw(weather::WS));
+        values.extend([
+            fu,
+            fv,
+            fws,
+            fw(weather::TEMP),
+            fw(weather::TEMP) - fw(weather::DEWP),
+            fw(weather::PRES) - pres,
+            fw(weather::RAIN) * (b + 1).saturating_sub(a) as f64,
+            fv * lag0,
+            fws * lag0,
+        ]);
         debug_assert_eq!(values.len(), FEATURE_NAMES.len());
         let missing = values
             .iter()

@@ -16,12 +16,13 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::ForecastError;
 use super::climatology::Climatology;
 use super::features::FeatureContext;
 use super::model::ModelSet;
 use super::run::{StationForecast, forecast_station, label_day};
 use super::series::Grid;
+use super::weather::{ForecastWeather, WeatherFile};
+use super::{ForecastError, MAX_HORIZON};
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
 use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
@@ -130,25 +131,45 @@ impl IssuedRun {
     }
 }
 
-/// The model's description stored with each forecast.
+/// The model's description stored with each forecast: the model file's format and training
+/// period (its long method description stays in the file).
 pub fn model_label(set: &ModelSet) -> String {
     format!(
-        "{} v{} trained {}…{}",
-        set.method,
+        "lantian-forecast v{}{} trained {}…{}",
         set.format,
+        if set.weather { " +weather" } else { "" },
         set.trained_from.format("%Y-%m-%d"),
         set.trained_to.format("%Y-%m-%d")
     )
 }
 
-/// Forecasts `stations` (every station of the store when empty) at `at`, a whole hour.
+/// Forecasts `stations` (every station of the store when empty) at `at`, a whole hour, with
+/// forecast weather when the model set was trained with it (and only then).
 pub fn issue(
     store: &dyn Store,
     set: &ModelSet,
     stations: &[String],
     at: DateTime<Utc>,
+    weather: Option<&WeatherFile>,
 ) -> Result<IssuedRun, ForecastError> {
-    let end = at + TimeDelta::hours(1);
+    match (weather, set.weather) {
+        (None, true) => {
+            return Err(ForecastError::Weather(
+                "the model set was trained with forecast weather: give a forecast-weather file"
+                    .into(),
+            ));
+        }
+        (Some(w), false) => {
+            return Err(ForecastError::Weather(format!(
+                "{}: the model set uses issue-time information only (train it with \
+                 --weather-features to use forecast weather)",
+                w.source
+            )));
+        }
+        _ => {}
+    }
+    // The hours ahead stay empty in the grid; forecast weather is aligned to them.
+    let end = at + TimeDelta::hours(i64::from(MAX_HORIZON) + 1);
     let mut grid = Grid::load(store, stations, at - TimeDelta::hours(HISTORY_HOURS), end)?;
     let known = grid
         .stations
@@ -173,7 +194,12 @@ pub fn issue(
         }
     };
     let t = grid.index_of(at).ok_or_else(|| not_whole(at))?;
-    let ctx = FeatureContext::new(&grid, climatology);
+    let forecast_weather =
+        weather.map(|w| ForecastWeather::from_records(&w.records, &grid, &w.source));
+    let mut ctx = FeatureContext::new(&grid, climatology);
+    if let Some(w) = &forecast_weather {
+        ctx = ctx.with_weather(w);
+    }
     let model = model_label(set);
     let mut run = IssuedRun {
         issued: at,
@@ -206,8 +232,9 @@ pub fn issue_and_store(
     set: &ModelSet,
     stations: &[String],
     at: DateTime<Utc>,
+    weather: Option<&WeatherFile>,
 ) -> Result<(IssuedRun, usize), ForecastError> {
-    let run = issue(store, set, stations, at)?;
+    let run = issue(store, set, stations, at, weather)?;
     let written = store
         .write_forecasts(&run.hours, &run.days)
         .map_err(ForecastError::from)?;

@@ -6,9 +6,11 @@
 //! - [`features`]: the feature vector at an issue time, from information available then only;
 //!   every missing input is named.
 //! - [`climatology`]: hour-of-day × month means of the training period (a baseline and a feature).
-//! - [`dataset`]: training samples over a period for every station and a horizon group.
-//! - [`model`]: regularised linear models (linfa elastic net) per target and horizon group,
-//!   saved as readable JSON under `models/`.
+//! - [`dataset`]: training samples over a period for every station and a horizon group or day.
+//! - [`linear`]: the fitted linear models (closed-form ridge with a climatology blend).
+//! - [`model`]: the model set — per target, hourly models per horizon group and daily models
+//!   per lead day — saved as readable JSON under `models/`.
+//! - [`weather`]: optional forecast weather (CSV, or the observed weather in backtests).
 //! - [`backtest`]: rolling-origin evaluation against persistence and climatology.
 //! - [`run`]: one forecast run at an issue time.
 //! - [`issue`]: a run over the store's stations, turned into stored forecasts (the CLI and the
@@ -20,10 +22,12 @@ pub mod climatology;
 pub mod dataset;
 pub mod features;
 pub mod issue;
+pub mod linear;
 pub mod model;
 pub mod run;
 pub mod series;
 pub mod skill;
+pub mod weather;
 
 use serde::{Deserialize, Serialize};
 
@@ -124,4 +128,7 @@ pub enum ForecastError {
     /// The store holds no data for the request.
     #[error("no data: {0}")]
     NoData(String),
+    /// Forecast weather was missing for a model that needs it, or given to one that does not.
+    #[error("forecast weather: {0}")]
+    Weather(String),
 }

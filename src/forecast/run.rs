@@ -1,15 +1,17 @@
 //! One forecast run: at an issue time, for each station, hourly PM2.5, PM10 and O3 for
 //! 1–72 h ahead with their hourly AQI and category, and daily AQI and category for the next
 //! local days. A target whose recent values are missing is not forecast (abstains); missing
-//! weather or network inputs degrade the forecast and are listed.
+//! weather or network inputs degrade the forecast and are listed; horizons whose models showed
+//! no skill over the climatology are not published.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
 use serde::Serialize;
 
+use super::dataset::{day_climatology, day_horizon, day_start};
 use super::features::FeatureContext;
-use super::model::ModelSet;
+use super::model::{DAILY_LEADS, ModelSet, predict};
 use super::{MAX_HORIZON, Target};
 use crate::aqi::Category;
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
@@ -72,11 +74,19 @@ pub struct StationForecast {
     pub days: Vec<DayForecast>,
     /// Targets not forecast because a required input (recent values) was missing.
     pub abstained: Vec<Target>,
+    /// Per target, the first horizon not published because its model showed no skill over
+    /// the climatology on the validation part of the training period (daily statistics of
+    /// such models are left out too).
+    pub beyond_skill: BTreeMap<Target, u32>,
     /// Inputs that were missing (forecast degraded, or abstained for the targets above).
     pub missing: BTreeSet<&'static str>,
 }
 
 /// Forecasts station `s` of the context's grid from hour index `t` (the issue time's label).
+///
+/// The days come from the daily models when the set has them (from the hourly forecasts
+/// otherwise). With a forecast-weather model set, the context must carry forecast weather
+/// covering the hours ahead (hours without it are degraded and reported as missing inputs).
 pub fn forecast_station(
     ctx: &FeatureContext<'_>,
     models: &ModelSet,
@@ -87,16 +97,21 @@ pub fn forecast_station(
     let issued = grid.time_of(t);
     let mut missing = BTreeSet::new();
     let mut abstained = Vec::new();
+    let mut beyond_skill = BTreeMap::new();
     let mut values: [Vec<Option<f64>>; 3] = Default::default();
     for (k, &target) in Target::ALL.iter().enumerate() {
         let mut out = Vec::with_capacity(MAX_HORIZON as usize);
         let mut abstain = false;
         for h in 1..=MAX_HORIZON {
             let v = match models.model(target, h) {
+                Some(m) if !m.fit.skilful() => {
+                    beyond_skill.entry(target).or_insert(h);
+                    None
+                }
                 Some(m) => {
-                    let row = ctx.row(s, t, target, h, m.scale);
-                    missing.extend(row.missing.iter().copied());
+                    let row = ctx.row(s, t, target, h, m.fit.scale);
                     let p = m.predict(&row);
+                    missing.extend(p.missing.iter().copied());
                     abstain |= p.value.is_none();
                     p.value
                 }
@@ -134,15 +149,51 @@ pub fn forecast_station(
             category: r.category,
         });
     }
-    let days = daily_from_hours(&hours, grid.tz, issued);
+    let mut days = daily_from_hours(&hours, grid.tz, issued);
+    if !models.daily.is_empty() {
+        days = daily_from_models(ctx, models, s, t, &mut missing);
+    }
     StationForecast {
         station: grid.stations[s].clone(),
         issued,
         hours,
         days,
         abstained,
+        beyond_skill,
         missing,
     }
+}
+
+/// The next local days from the daily models (a target abstains as its hourly models do).
+fn daily_from_models(
+    ctx: &FeatureContext<'_>,
+    models: &ModelSet,
+    s: usize,
+    t: usize,
+    missing: &mut BTreeSet<&'static str>,
+) -> Vec<DayForecast> {
+    let mut days = Vec::new();
+    for lead in DAILY_LEADS {
+        let Some((first, date)) = day_start(ctx.grid, t, lead) else {
+            continue;
+        };
+        let h = day_horizon(t, first);
+        let stat = |target: Target, missing: &mut BTreeSet<&'static str>| {
+            let m = models.daily_model(target, lead)?;
+            let row = ctx.row_window(s, t, target, h, m.fit.scale, (first, first + 23));
+            let clim = day_climatology(ctx, s, target, first).unwrap_or(f64::NAN);
+            let p = predict(&m.fit, &row, clim);
+            missing.extend(p.missing.iter().copied());
+            p.value
+        };
+        let stats = DayStats {
+            pm25: stat(Target::Pm25, missing),
+            pm10: stat(Target::Pm10, missing),
+            o3_8h_max: stat(Target::O3, missing),
+        };
+        days.push(stats.into_forecast(date));
+    }
+    days
 }
 
 /// The local days fully covered by `hours` after the issue day: hour-ending labels
@@ -243,8 +294,15 @@ impl DayStats {
         (r.aqi, r.category)
     }
 
+    /// The day's forecast; its AQI and category only when all three statistics are there
+    /// (an index without one of them would understate the day).
     fn into_forecast(self, date: NaiveDate) -> DayForecast {
-        let (aqi, category) = self.aqi(date);
+        let complete = self.pm25.is_some() && self.pm10.is_some() && self.o3_8h_max.is_some();
+        let (aqi, category) = if complete {
+            self.aqi(date)
+        } else {
+            (None, None)
+        };
         DayForecast {
             date,
             pm25: self.pm25,

@@ -295,7 +295,7 @@ fn run_forecast(
     let path = models.unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE));
     let set = ModelSet::load(&path).map_err(|e| e.to_string())?;
     let at = forecast_issue_time(scheduled);
-    let (run, written) = issue_and_store(store, &set, &[], at).map_err(|e| e.to_string())?;
+    let (run, written) = issue_and_store(store, &set, &[], at, None).map_err(|e| e.to_string())?;
     tracing::info!("{}", run.summary());
     Ok(vec![
         run.summary(),

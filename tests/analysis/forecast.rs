@@ -5,7 +5,9 @@ use lantian::forecast::Target;
 use lantian::forecast::climatology::Climatology;
 use lantian::forecast::features::{FeatureContext, Scale};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
+use lantian::forecast::run::forecast_station;
 use lantian::forecast::series::{Grid, PARAMS};
+use lantian::forecast::weather::{ForecastWeather, WeatherError, read_csv};
 use lantian::units::Parameter;
 
 /// Two stations, `days` days of smooth synthetic hourly values for every parameter.
@@ -47,8 +49,12 @@ fn features_never_look_ahead() {
         }
     }
     let after = FeatureContext::new(&future, &clim).row(0, t, Target::Pm25, 24, Scale::Sqrt);
-    assert_eq!(before, after);
-    assert!(before.missing.is_empty());
+    // Issue-time features; the forecast-weather ones are missing here (no weather given).
+    let n = lantian::forecast::features::BASE_FEATURES;
+    assert_eq!(before.values[..n], after.values[..n]);
+    assert_eq!(before.missing, after.missing);
+    assert!(before.missing.iter().all(|m| m.starts_with("fw_")));
+    assert!(before.missing_among(n).is_empty());
 }
 
 #[test]
@@ -81,6 +87,7 @@ fn trained_models_round_trip_and_abstain_on_gaps() {
     };
     let set = train(&g, g.len, &opt).unwrap();
     assert_eq!(set.models.len(), 7);
+    assert_eq!(set.daily.len(), 2);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("models/forecast.json");
     set.save(&path).unwrap();
@@ -91,15 +98,128 @@ fn trained_models_round_trip_and_abstain_on_gaps() {
     let k = PARAMS.iter().position(|&p| p == Parameter::Pm25).unwrap();
     gap.values[0][k][1000] = f64::NAN;
     let ctx = FeatureContext::new(&gap, &back.climatology);
-    let f = lantian::forecast::run::forecast_station(&ctx, &back, 0, 1000);
+    let f = forecast_station(&ctx, &back, 0, 1000);
     assert_eq!(f.abstained, vec![Target::Pm25]);
     assert!(f.hours.iter().all(|h| h.pm25.is_none()));
+    assert!(f.days.iter().all(|d| d.pm25.is_none()));
     assert!(f.missing.contains("lag0"));
-    let ok = lantian::forecast::run::forecast_station(&ctx, &back, 1, 1000);
+    // Issue-time models never ask for forecast weather.
+    assert!(!f.missing.iter().any(|m| m.starts_with("fw_")));
+    let ok = forecast_station(&ctx, &back, 1, 1000);
     assert!(ok.abstained.is_empty());
+    assert!(ok.beyond_skill.is_empty(), "{:?}", ok.beyond_skill);
     assert!(
         ok.hours
             .iter()
             .all(|h| h.pm25.is_some_and(|v| v.is_finite() && v >= 0.0))
     );
+    assert_eq!(ok.days.len(), 2);
+    assert!(ok.days.iter().all(|d| d.pm25.is_some_and(|v| v >= 0.0)));
+}
+
+#[test]
+fn horizons_without_skill_are_not_published() {
+    let g = grid(60);
+    let opt = TrainOptions {
+        targets: vec![Target::Pm25],
+        ..Default::default()
+    };
+    let mut set = train(&g, g.len, &opt).unwrap();
+    // Make the 25–48 h model no better than climatology on its validation part.
+    let m = set
+        .models
+        .iter_mut()
+        .find(|m| m.horizons == (25, 48))
+        .unwrap();
+    m.fit.validation_rmse = (10.0, 10.0);
+    let ctx = FeatureContext::new(&g, &set.climatology);
+    let f = forecast_station(&ctx, &set, 0, 1000);
+    assert_eq!(f.beyond_skill.get(&Target::Pm25), Some(&25));
+    assert!(f.abstained.is_empty());
+    for h in &f.hours {
+        assert_eq!(
+            h.pm25.is_some(),
+            !(25..=48).contains(&h.horizon),
+            "h {}",
+            h.horizon
+        );
+    }
+}
+
+#[test]
+fn weather_models_report_missing_forecast_weather() {
+    let g = grid(60);
+    let opt = TrainOptions {
+        targets: vec![Target::Pm25],
+        weather: true,
+        ..Default::default()
+    };
+    let set = train(&g, g.len, &opt).unwrap();
+    assert!(set.weather);
+    assert!(set.features.iter().any(|f| f == "fw_v"));
+    let observed = ForecastWeather::observed(&g);
+    let with = FeatureContext::new(&g, &set.climatology).with_weather(&observed);
+    let f = forecast_station(&with, &set, 0, 1000);
+    assert!(f.missing.is_empty(), "{:?}", f.missing);
+    // Without forecast weather the forecast is degraded and says so — never zero-filled.
+    let without = FeatureContext::new(&g, &set.climatology);
+    let d = forecast_station(&without, &set, 0, 1000);
+    assert!(d.missing.contains("fw_v") && d.missing.contains("fw_temp"));
+    let row = without.row(0, 1000, Target::Pm25, 24, Scale::Sqrt);
+    let k = lantian::forecast::features::FEATURE_NAMES
+        .iter()
+        .position(|&n| n == "fw_u")
+        .unwrap();
+    assert!(
+        row.values[k].is_nan(),
+        "missing weather must stay missing, not 0"
+    );
+}
+
+#[test]
+fn weather_csv_is_read_and_aligned() {
+    let g = grid(10);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wx.csv");
+    std::fs::write(
+        &path,
+        "time,station,wind_speed,wind_direction,temperature,humidity,pressure,rain\n\
+         2015-01-03T00:00:00Z,network,3,0,5,50,1015,0\n\
+         2015-01-03T00:00:00Z,A,1,90,,,,\n",
+    )
+    .unwrap();
+    let records = read_csv(&path).unwrap();
+    assert_eq!(records.len(), 2);
+    let w = ForecastWeather::from_records(&records, &g, "test");
+    let h = g.index_of(records[0].time).unwrap();
+    // Network north wind (air moving south, v < 0) for B; A's own east wind (u < 0).
+    assert!((w.values[1][1][h] + 3.0).abs() < 1e-9);
+    assert!((w.values[0][0][h] + 1.0).abs() < 1e-9);
+    // A gave no temperature: the network's fills it; dew point from humidity.
+    assert_eq!(w.values[0][3][h], 5.0);
+    assert!(w.values[0][4][h] < 5.0);
+    assert!(w.values[0][3][h + 1].is_nan());
+}
+
+#[test]
+fn weather_csv_errors_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(
+        &path,
+        "time,station,u,v,temperature\n2015-01-03T00:00:00Z,A,1,2,3\n2015-01-03T01:00:00Z,A,1,2,warm\n",
+    )
+    .unwrap();
+    match read_csv(&path) {
+        Err(WeatherError::Field { line, field, .. }) => {
+            assert_eq!((line, field.as_str()), (3, "temperature"));
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+    std::fs::write(&path, "time,station,u\n").unwrap();
+    let e = read_csv(&path).unwrap_err().to_string();
+    assert!(e.contains("bad.csv") && e.contains("`u` and `v`"), "{e}");
+    std::fs::write(&path, "time,station,rain\nyesterday,A,1\n").unwrap();
+    let e = read_csv(&path).unwrap_err().to_string();
+    assert!(e.contains("line 2") && e.contains("`time`"), "{e}");
 }

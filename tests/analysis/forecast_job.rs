@@ -146,9 +146,12 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
     )));
     let days = reader.read_forecast_days(&all()).unwrap();
     assert_eq!(days.len(), 2 * 2, "tomorrow and the day after, per station");
+    // A daily AQI needs PM2.5, PM10 and O3: with a PM2.5 model only, the day has its PM2.5
+    // forecast and no AQI (never one from PM2.5 alone).
     assert!(
         days.iter()
-            .all(|d| d.aqi.is_some() && d.abstained.is_empty())
+            .all(|d| d.pm25.is_some() && d.aqi.is_none() && d.abstained.is_empty()),
+        "{days:#?}"
     );
 
     // The same scheduled time again (a catch-up or a manual re-run) replaces it.
@@ -175,7 +178,7 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
     // Network A/B with 45 days of history: its own climatology (≥ 5 values per cell).
     let long = store_with(&dir.path().join("long.db"), &["A", "B"], 45);
     let at = start() + TimeDelta::days(44);
-    let run = issue(&long, &set, &[], at).unwrap();
+    let run = issue(&long, &set, &[], at, None).unwrap();
     assert!(matches!(run.climatology, ClimatologySource::Stored { days } if days >= 44));
     assert_eq!(run.forecast_count(), 2);
     assert!(run.days.iter().all(|d| {
@@ -187,7 +190,7 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
     // One day of history (the network's pooled hours would pass the climatology's five values
     // per cell): no climatology, every station abstains and says so.
     let short = store_with(&dir.path().join("short.db"), &["A", "B"], 1);
-    let run = issue(&short, &set, &[], start() + TimeDelta::hours(23)).unwrap();
+    let run = issue(&short, &set, &[], start() + TimeDelta::hours(23), None).unwrap();
     // 24 hours from 08:00 local touch two local days.
     assert_eq!(run.climatology, ClimatologySource::Missing { days: 2 });
     assert_eq!(run.forecast_count(), 0, "{}", run.summary());
@@ -203,7 +206,7 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
         && d.missing.iter().any(|m| m == "clim_target")));
 
     // The trained network itself uses the model's climatology.
-    let run = issue(&trained, &set, &[], start() + TimeDelta::days(44)).unwrap();
+    let run = issue(&trained, &set, &[], start() + TimeDelta::days(44), None).unwrap();
     assert_eq!(run.climatology, ClimatologySource::Model);
     assert_eq!(run.forecast_count(), 2);
 }
