@@ -112,35 +112,55 @@ pub fn ratios(e: &Episode) -> Ratios {
         Some(v) => v.max(0.0),
         None => g("no2") + g("no") * NO_AS_NO2,
     };
-    let nox_d = nox.max(1.0);
-    let (so2, co, pm25, pm10) = (g("so2"), g("co") * UG_PER_MG, g("pm25"), g("pm10"));
     let o3_ex = e.mean_excess.get("o3").copied().unwrap_or(0.0);
     let o3_bg = e.mean_conc.get("o3").copied().unwrap_or(0.0) - o3_ex;
-    Ratios {
-        so2_nox: so2 / nox_d,
-        co_nox: co / nox_d,
-        pm25_pm10: if pm10 > 1.0 {
-            (pm25 / pm10).min(1.5)
-        } else {
-            f64::NAN
-        },
-        o3_depression: if o3_bg > 1.0 { o3_ex / o3_bg } else { 0.0 },
-        nox,
-        so2,
-        pm25,
-        pm10,
+    let o3_depression = if o3_bg > 1.0 { o3_ex / o3_bg } else { 0.0 };
+    Ratios::from_parts(g("so2"), nox, g("co"), g("pm25"), g("pm10"), o3_depression)
+}
+
+impl Ratios {
+    /// Ratios of amounts (≥ 0) of SO2, NOx (as NO2), CO (mg/m³), PM2.5 and PM10 in µg/m³.
+    pub fn from_parts(
+        so2: f64,
+        nox: f64,
+        co_mg: f64,
+        pm25: f64,
+        pm10: f64,
+        o3_depression: f64,
+    ) -> Ratios {
+        let nox_d = nox.max(1.0);
+        Ratios {
+            so2_nox: so2 / nox_d,
+            co_nox: co_mg * UG_PER_MG / nox_d,
+            pm25_pm10: if pm10 > 1.0 {
+                (pm25 / pm10).min(1.5)
+            } else {
+                f64::NAN
+            },
+            o3_depression,
+            nox,
+            so2,
+            pm25,
+            pm10,
+        }
     }
 }
 
 /// The rule label of an episode.
 pub fn rule_label(e: &Episode, r: &Ratios) -> (&'static str, &'static str) {
-    let pm = r.pm25_pm10;
     if e.station == "network" {
         return (
             "secondary_regional",
             "network episode: background PM2.5 above the regional limit",
         );
     }
+    ratio_label(r)
+}
+
+/// The label of a set of ratios by the rules of the table above (all but the network rule):
+/// used for station episodes and for the profiles of NMF factors.
+pub fn ratio_label(r: &Ratios) -> (&'static str, &'static str) {
+    let pm = r.pm25_pm10;
     if r.so2_nox >= 0.3 && r.so2 >= 5.0 {
         return ("coal_industrial", "SO2/NOx ≥ 0.3 and SO2 excess ≥ 5");
     }
