@@ -191,15 +191,19 @@ impl Chart for PercentileRoseChart {
         };
         // Highest percentile first, so that lower ones are drawn on top.
         for k in (0..np).rev() {
+            // Sectors without data are left out (16-point compass data fill one in two).
             let pts: Vec<(f64, f64)> = q
                 .sectors
                 .iter()
-                .map(|(centre, _, v)| {
-                    let val = v.as_ref().map_or(0.0, |v| v[k].max(0.0));
+                .filter_map(|(centre, _, v)| {
+                    let val = v.as_ref()?[k].max(0.0);
                     let a = centre.to_radians();
-                    (val * a.sin(), val * a.cos())
+                    Some((val * a.sin(), val * a.cos()))
                 })
                 .collect();
+            if pts.is_empty() {
+                continue;
+            }
             chart.draw_series(std::iter::once(Polygon::new(
                 pts.clone(),
                 colour(k).mix(0.9).filled(),

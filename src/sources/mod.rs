@@ -19,6 +19,7 @@
 //!   factors by Q/Qexp);
 //! - [`chart`]: the polar plot and the station map as plotters charts;
 //! - [`chart_roses`]: the CPF rose and the percentile rose;
+//! - [`chart_split`]: each station's local/regional split and its episodes by source type;
 //! - [`analysis`]: everything above for a set of stations, as one serialisable result.
 //!
 //! Every flag carries its evidence: counts, thresholds, z-scores, residuals, ratios, the rule
@@ -27,6 +28,7 @@
 pub mod analysis;
 pub mod chart;
 pub mod chart_roses;
+pub mod chart_split;
 pub mod cpf;
 pub mod excess;
 pub mod factors;

@@ -11,8 +11,11 @@ use std::path::Path;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use lantian::registry::Registry;
+use lantian::report::Lang;
+use lantian::report::charts::render;
 use lantian::sim::scenario::{Scenario, SourceType};
 use lantian::sim::world::{StationSite, World};
+use lantian::sources::chart::MapChart;
 use lantian::sources::signature::LABELS;
 use lantian::sources::triangulate::{Projection, distance_m};
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
@@ -163,6 +166,38 @@ fn simulator_ground_truth() {
         }
         println!("  true {}: nearest located at {:.1} km", t.0, d / 1000.0);
     }
+    // The map of bearings, located sources (with their uncertainty circles) and true sources.
+    let map = MapChart {
+        title: format!("Simulator, {DAYS} days: located (red) vs true (green) sources"),
+        stations: sites
+            .iter()
+            .map(|s| (s.id.to_string(), s.lat, s.lon))
+            .collect(),
+        rays: a
+            .bearings
+            .iter()
+            .filter(|b| b.bearing.confidence >= 0.95)
+            .filter_map(|b| {
+                let s = sites.iter().find(|s| *s.id == *b.station)?;
+                Some((s.lat, s.lon, b.bearing.bearing_deg))
+            })
+            .collect(),
+        located: a.located.clone(),
+        truth: truth
+            .iter()
+            .map(|t| {
+                let p =
+                    t.2.map_or(t.1, |(a, b)| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0));
+                // PNG charts carry no CJK font: the English words of the name (a line source
+                // is marked at its middle).
+                let en: Vec<&str> = t.0.split_whitespace().filter(|w| w.is_ascii()).collect();
+                (en.join(" "), p.0, p.1)
+            })
+            .collect(),
+    };
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sources-sim-map.png");
+    render(&map, Lang::En, Some(&png)).unwrap();
+    println!("map: {}", png.display());
     let precision = near as f64 / a.located.len().max(1) as f64;
     let recall = found as f64 / truth.len() as f64;
     println!(
