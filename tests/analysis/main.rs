@@ -5,4 +5,5 @@
 mod forecast;
 mod import;
 mod sources;
+mod sources_locate;
 mod sources_sim;

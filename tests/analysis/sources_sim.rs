@@ -242,8 +242,7 @@ fn simulator_ground_truth() {
         let ep = &e.episode;
         let (a0, b0) = ep.range;
         let mut score: BTreeMap<&'static str, f64> = BTreeMap::new();
-        for h in a0..=b0 {
-            let per = &per_hour[h];
+        for per in &per_hour[a0..=b0] {
             if ep.station == "network" {
                 for st in per {
                     for (l, w) in st {
