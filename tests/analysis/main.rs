@@ -5,5 +5,6 @@
 mod forecast;
 mod import;
 mod sources;
+mod sources_beijing;
 mod sources_locate;
 mod sources_sim;
