@@ -15,6 +15,7 @@ use lantian::report::Lang;
 use lantian::report::charts::render;
 use lantian::sim::scenario::{Scenario, SourceType};
 use lantian::sim::world::{StationSite, World};
+use lantian::sources::analysis::Located;
 use lantian::sources::chart::MapChart;
 use lantian::sources::signature::LABELS;
 use lantian::sources::triangulate::{Projection, distance_m};
@@ -25,8 +26,14 @@ const DAYS: usize = 60;
 /// A located point is "right" when it lies this close to a true source, m.
 const NEAR_M: f64 = 5_000.0;
 
-/// A true source: name, position, line segment.
-type Truth = (String, (f64, f64), Option<((f64, f64), (f64, f64))>);
+/// A true source: name, position, line segment, pollutants emitted (codes; NOx also stands
+/// for NO2 and NO).
+type Truth = (
+    String,
+    (f64, f64),
+    Option<((f64, f64), (f64, f64))>,
+    Vec<String>,
+);
 
 fn label(t: SourceType) -> &'static str {
     match t {
@@ -116,16 +123,28 @@ fn simulator_ground_truth() {
         .iter()
         .map(|s| {
             let seg = s.from.zip(s.to).map(|(f, t)| ((f[0], f[1]), (t[0], t[1])));
+            let mut emits: Vec<String> = s.emissions.keys().map(|p| p.code().into()).collect();
+            if s.emissions.contains_key(&Parameter::Nox) {
+                emits.extend(["no2".into(), "no".into()]);
+            }
             (
                 s.name.clone(),
                 (s.lat.unwrap_or(0.0), s.lon.unwrap_or(0.0)),
                 seg,
+                emits,
             )
         })
         .collect();
-    let dist = |l: (f64, f64), t: &Truth| match t.2 {
-        Some((a, b)) => seg_distance(l, a, b),
-        None => distance_m(l, t.1),
+    // Distance from a located point to a true source that emits one of its pollutants (a
+    // point that lands near a source of something else is not counted as found).
+    let dist = |l: &Located, t: &Truth| {
+        if !l.pollutants.iter().any(|p| t.3.contains(p)) {
+            return f64::INFINITY;
+        }
+        match t.2 {
+            Some((a, b)) => seg_distance((l.lat, l.lon), a, b),
+            None => distance_m((l.lat, l.lon), t.1),
+        }
     };
     println!(
         "located {} sources in {took:?} ({} bearings)",
@@ -136,14 +155,14 @@ fn simulator_ground_truth() {
     for l in &a.located {
         let (best, d) = truth
             .iter()
-            .map(|t| (t, dist((l.lat, l.lon), t)))
+            .map(|t| (t, dist(l, t)))
             .min_by(|x, y| x.1.total_cmp(&y.1))
             .unwrap();
         if d <= NEAR_M {
             near += 1;
         }
         println!(
-            "  ({:.4}, {:.4}) r={:.1} km, {} stations, {:?}: nearest true source {} at {:.1} km{}",
+            "  ({:.4}, {:.4}) r={:.1} km, {} stations, {:?}: nearest true source of these {} at {:.1} km{}",
             l.lat,
             l.lon,
             l.radius_m / 1000.0,
@@ -159,7 +178,7 @@ fn simulator_ground_truth() {
         let d = a
             .located
             .iter()
-            .map(|l| dist((l.lat, l.lon), t))
+            .map(|l| dist(l, t))
             .fold(f64::INFINITY, f64::min);
         if d <= NEAR_M {
             found += 1;
