@@ -12,10 +12,14 @@
 //! | `secondary_regional` | a network episode (background PM2.5 above the regional limit) |
 //! | `coal_industrial` | SO2/NOx ≥ 0.3 and SO2 excess ≥ 5 µg/m³ (sulphur-bearing fuel) |
 //! | `dust` | PM2.5/PM10 < 0.4 and PM10 excess ≥ 15 µg/m³ and PM10 excess > NOx excess |
-//! | `biomass_burning` | CO/NOx ≥ 40 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10 µg/m³ |
+//! | `biomass_burning` | CO/NOx ≥ 25 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10 µg/m³ |
 //! | `traffic` | NOx excess ≥ 10 µg/m³ and SO2/NOx < 0.3 (fresh NO/NO2, CO, O3 titration) |
 //! | `secondary_regional` | PM2.5/PM10 ≥ 0.6 with no combustion marker above |
 //! | `unclassified` | none of the above |
+//!
+//! CO/NOx is a mass ratio: crop-residue burning emits ≈ 100 g CO per ≈ 4 g NOx (as NO2) per kg
+//! burnt (Andreae 2019), ≈ 25; road traffic ≈ 1–5. (The threshold was 40 until the simulator's
+//! evaluation showed biomass episodes diluted by traffic NOx falling below it.)
 //!
 //! Then episodes are grouped by k-means (linfa-clustering, seed fixed by linfa's
 //! `KMeans::params`, k = min(5, episodes)) on standardised features
@@ -170,10 +174,10 @@ pub fn ratio_label(r: &Ratios) -> (&'static str, &'static str) {
             "PM2.5/PM10 < 0.4 and PM10 excess ≥ 15 and > NOx excess",
         );
     }
-    if r.co_nox >= 40.0 && pm >= 0.6 && r.pm25 >= 10.0 {
+    if r.co_nox >= 25.0 && pm >= 0.6 && r.pm25 >= 10.0 {
         return (
             "biomass_burning",
-            "CO/NOx ≥ 40 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10",
+            "CO/NOx ≥ 25 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10",
         );
     }
     if r.nox >= 10.0 && r.so2_nox < 0.3 {
