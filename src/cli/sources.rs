@@ -2,15 +2,17 @@
 //! local vs regional episodes with source types; optional polar plots and a station map.
 //! `lantian sources flags` lists the stored flags of the `sources` job with their evidence.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{NaiveDate, TimeDelta};
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::config::Config;
 use lantian::report::Lang;
-use lantian::report::charts::render;
+use lantian::report::charts::{Chart, render};
 use lantian::sources::chart::{MapChart, PolarChart};
+use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};
+use lantian::sources::chart_split::SplitChart;
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
 use lantian::store::{Query, Resolution};
 use lantian::units::Parameter;
@@ -49,7 +51,11 @@ pub struct SourcesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Folder for polar plots (PNG + SVG per station and pollutant) and the station map.
+    /// Number of NMF factors per station [default: chosen by Q/Qexp, up to 4].
+    #[arg(long, value_name = "N")]
+    factors: Option<usize>,
+    /// Folder for polar plots, CPF roses and percentile roses (PNG + SVG per station and
+    /// pollutant) and the station map.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,
 }
@@ -97,6 +103,13 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     if !args.pollutants.is_empty() {
         cfg.pollutants = args.pollutants.clone();
     }
+    if let Some(k) = args.factors {
+        anyhow::ensure!((1..=4).contains(&k), "--factors {k}: give 1 to 4");
+        cfg.factors.factors = Some(k);
+    }
+    if let Some(tz) = infos.first().map(|s| s.time_zone) {
+        cfg.time_zone = tz;
+    }
     let mut analysis = analyse(&all, &cfg);
     if !args.stations.is_empty() {
         let keep = |s: &str| args.stations.iter().any(|x| x == s);
@@ -105,6 +118,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
             .episodes
             .retain(|e| keep(&e.episode.station) || e.episode.station == "network");
         analysis.split.retain(|s| keep(&s.station));
+        analysis.factors.retain(|f| keep(&f.station));
         analysis.polar.retain(|p| keep(&p.station));
         analysis
             .problems
@@ -113,21 +127,32 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.plots {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for p in &analysis.polar {
-            let chart = PolarChart {
-                title: format!(
-                    "{} {} ({} h, {} calm)",
-                    p.station,
-                    p.pollutant.code(),
-                    p.surface.hours,
-                    p.surface.calms
-                ),
-                unit: p.pollutant.canonical_unit().to_string(),
+            let what = format!(
+                "{} {}{}",
+                p.station,
+                p.pollutant.code(),
+                if p.excess { " excess" } else { "" }
+            );
+            let unit = p.pollutant.canonical_unit().to_string();
+            let polar = PolarChart {
+                title: format!("{what} ({} h, {} calm)", p.surface.hours, p.surface.calms),
+                unit: unit.clone(),
                 surface: p.surface.clone(),
                 cpf: Some(p.cpf.clone()),
             };
-            let name = format!("polar-{}-{}", p.station, p.pollutant.code());
-            let svg = render(&chart, Lang::En, Some(&dir.join(format!("{name}.png"))))?;
-            std::fs::write(dir.join(format!("{name}.svg")), svg)?;
+            let id = format!("{}-{}", p.station, p.pollutant.code());
+            save(&polar, dir, &format!("polar-{id}"))?;
+            let rose = CpfRoseChart {
+                title: format!("{what}: CPF"),
+                cpf: p.cpf.clone(),
+            };
+            save(&rose, dir, &format!("cpf-rose-{id}"))?;
+            let rose = PercentileRoseChart {
+                title: format!("{what}: percentiles by direction"),
+                unit,
+                rose: p.rose.clone(),
+            };
+            save(&rose, dir, &format!("percentile-rose-{id}"))?;
         }
         let stations: Vec<(String, f64, f64)> = all
             .iter()
@@ -150,8 +175,16 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
                 located: analysis.located.clone(),
                 truth: Vec::new(),
             };
-            let svg = render(&map, Lang::En, Some(&dir.join("source-map.png")))?;
-            std::fs::write(dir.join("source-map.svg"), svg)?;
+            save(&map, dir, "source-map")?;
+        }
+        if !analysis.split.is_empty() {
+            let split = SplitChart::from_analysis(
+                &analysis,
+                Parameter::Pm25.code(),
+                &Parameter::Pm25.canonical_unit().to_string(),
+                &format!("Local vs regional, {} – {}", first, last),
+            );
+            save(&split, dir, "local-regional")?;
         }
     }
     match args.format {
@@ -161,6 +194,14 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     for p in &analysis.problems {
         eprintln!("not analysed: {p}");
     }
+    Ok(())
+}
+
+/// Writes `chart` as `DIR/NAME.png` and `DIR/NAME.svg`.
+fn save<C: Chart>(chart: &C, dir: &Path, name: &str) -> anyhow::Result<()> {
+    let svg = render(chart, Lang::En, Some(&dir.join(format!("{name}.png"))))?;
+    std::fs::write(dir.join(format!("{name}.svg")), svg)
+        .with_context(|| format!("writing {}", dir.join(format!("{name}.svg")).display()))?;
     Ok(())
 }
 
@@ -191,16 +232,26 @@ fn print_tables(a: &lantian::sources::Analysis) {
     }
     println!("Bearings\n{}", t.render());
     let mut t = Table::new(
-        &["lat", "lon", "radius_m", "pollutants", "stations"],
-        &["lat", "lon", "radius_m"],
+        &[
+            "lat",
+            "lon",
+            "radius_m",
+            "misfit",
+            "pollutants",
+            "stations",
+            "contradicting",
+        ],
+        &["lat", "lon", "radius_m", "misfit"],
     );
     for l in &a.located {
         t.push(vec![
             format!("{:.4}", l.lat),
             format!("{:.4}", l.lon),
             format!("{:.0}", l.radius_m),
+            format!("{:.1}°", l.misfit_deg),
             l.pollutants.join(","),
             l.stations.join(","),
+            l.contradicting.join(","),
         ]);
     }
     println!("Located sources\n{}", t.render());
@@ -231,4 +282,37 @@ fn print_tables(a: &lantian::sources::Analysis) {
         ]);
     }
     println!("Episodes\n{}", t.render());
+    let mut t = Table::new(
+        &[
+            "station",
+            "factor",
+            "share",
+            "resembles",
+            "profile",
+            "peak hour",
+            "Q/Qexp",
+        ],
+        &["factor", "share", "peak hour", "Q/Qexp"],
+    );
+    for s in &a.factors {
+        for (i, f) in s.factors.iter().enumerate() {
+            let peak = (0..f.diurnal.len())
+                .max_by(|x, y| f.diurnal[*x].total_cmp(&f.diurnal[*y]))
+                .unwrap_or(0);
+            t.push(vec![
+                s.station.clone(),
+                (i + 1).to_string(),
+                format!("{:.0}%", f.share * 100.0),
+                f.resembles.clone(),
+                f.profile
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                format!("{:02}–{:02}", peak, peak + 1),
+                format!("{:.2}", s.q / s.q_expected.max(1.0)),
+            ]);
+        }
+    }
+    println!("Factors (NMF)\n{}", t.render());
 }

@@ -355,7 +355,10 @@ fn run_kind(
                 day,
                 cx.time_zone,
                 config.context_days,
-                &AnalysisConfig::default(),
+                &AnalysisConfig {
+                    time_zone: cx.time_zone,
+                    ..AnalysisConfig::default()
+                },
                 run,
             )
             .map_err(|e| e.to_string())?;

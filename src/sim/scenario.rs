@@ -21,6 +21,7 @@
 //! buoyancy_flux = 150.0                  # m⁴/s³, optional (Briggs plume rise)
 //! emissions = { so2 = 250.0, nox = 300.0, pm10 = 30.0, pm25 = 20.0 }   # g/s
 //! schedule = "08:00-18:00"               # optional, local time
+//! active_days = 0.3                      # optional: operates on ≈ 30 % of days (seeded)
 //!
 //! [[episode]]
 //! name = "regional haze"
@@ -297,6 +298,10 @@ pub struct Source {
     pub no2_fraction: Option<f64>,
     /// Local daily window when the source emits (always when absent).
     pub schedule: Option<DailyWindow>,
+    /// Share of local days (0–1) on which the source operates at all, the days drawn
+    /// pseudo-randomly from the seed and the source's name (every day when absent): open
+    /// burning of crop residues, intermittent works.
+    pub active_days: Option<f64>,
     /// Modulate emissions by the traffic cycle (default: true for `traffic`).
     pub traffic_profile: Option<bool>,
     #[serde(rename = "emissions")]

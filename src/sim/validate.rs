@@ -219,6 +219,11 @@ pub(crate) fn validate(s: &mut Scenario, text: &str) -> Result<(), ScenarioError
             {
                 return Err(c.err("source", Some(i), "no2_fraction", "must lie in [0, 1]"));
             }
+            if let Some(f) = src.active_days
+                && !(0.0..=1.0).contains(&f)
+            {
+                return Err(c.err("source", Some(i), "active_days", "must lie in [0, 1]"));
+            }
             emissions.push(c.pollutants("source", i, "emissions", src.raw_emissions(), false)?);
         }
         for (i, ep) in s.episodes.iter().enumerate() {

@@ -9,8 +9,8 @@
 //!    `1 + noise · (½ n₁₀ₘᵢₙ + n₂ₕ)` (per station) `· (1 + 0.25 n₂₀ₕ)` (regional);
 //! 3. plumes of every active source (`plume` module): `C = Q · (C/Q) · 10⁶` µg/m³ (10³ for CO
 //!    in mg/m³), Q in g/s, traffic sources modulated by the traffic cycle, scheduled sources off
-//!    outside their window; `nox` emissions split into NO2 and NO (NO mass = NO2-equivalent
-//!    × 30/46);
+//!    outside their window or on the local days they do not operate (`active_days`); `nox`
+//!    emissions split into NO2 and NO (NO mass = NO2-equivalent × 30/46);
 //! 4. regional episodes: increment × smoothstep ramps × (1 + gradient · d/20 km) where d is the
 //!    distance of the station from the network centre towards the episode's `from_direction`;
 //!    O3 increments scale with photochemistry `0.3 + 0.7 P(h)`;
@@ -24,7 +24,7 @@ use chrono_tz::Tz;
 
 use super::background::{levels, photo, titrate, traffic};
 pub use super::conditions::{Conditions, Contribution, ContributionKind, StationSite};
-use super::noise::{channel, hash, signed, value};
+use super::noise::{channel, hash, signed, unit, value};
 use super::plume::PlumeMet;
 use super::scenario::{Background, Climate, Scenario, SourceKind, SourceType};
 use super::weather::{SiteWeather, site, smoothstep, weather};
@@ -69,6 +69,8 @@ struct SourceModel {
     /// Per unit of C/Q: µg/m³ (mg/m³ for CO) per (s/m³).
     rates: [f64; POLLUTANTS],
     schedule: Option<(u32, u32)>,
+    /// Share of days the source operates and the key drawing them.
+    active_days: Option<(f64, u64)>,
     traffic: bool,
 }
 
@@ -271,6 +273,9 @@ impl World {
                     w.end.num_seconds_from_midnight(),
                 )
             }),
+            active_days: s
+                .active_days
+                .map(|f| (f, hash(&[self.seed, channel(&s.name)]))),
             traffic: s.traffic_profile.unwrap_or(is_traffic),
         }
     }
@@ -343,6 +348,7 @@ impl World {
 
         let traffic_now = traffic(b, h, weekend);
         let tod_s = (tod_ms / 1000) as u32;
+        let local_day = local_ms.div_euclid(DAY) as u64;
         for src in &self.sources {
             let active = src.schedule.is_none_or(|(s, e)| {
                 if s < e {
@@ -350,7 +356,9 @@ impl World {
                 } else {
                     tod_s >= s || tod_s < e
                 }
-            });
+            }) && src
+                .active_days
+                .is_none_or(|(f, key)| unit(hash(&[key, local_day])) < f);
             let mut inc = [0.0; POLLUTANTS];
             if active {
                 let k = self.plume(src, site, &met) * if src.traffic { traffic_now } else { 1.0 };

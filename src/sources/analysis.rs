@@ -7,12 +7,18 @@ use serde::Serialize;
 
 use super::cpf::{Bearing, Cpf, CpfConfig, cpf};
 use super::excess::{Episode, ExcessConfig, Split, background, local_regional};
-use super::polar::{PolarConfig, PolarSurface, polar_surface};
-use super::series::StationSeries;
+use super::factors::{FactorConfig, StationFactors, station_factors};
+pub use super::locate::locate;
+use super::locate::locate_checked;
+use super::polar::{PercentileRose, PolarConfig, PolarSurface, percentile_rose, polar_surface};
+use super::series::CALM_MS;
+use super::series::{StationSeries, WindObs, quantile};
 use super::signature::{Grouping, Ratios, classify};
-use super::triangulate::{BearingLine, Projection, distance_m, triangulate};
 use super::{SourceError, angle_diff};
 use crate::units::Parameter;
+
+/// Percentiles of the percentile roses (openair's defaults).
+pub const ROSE_PERCENTILES: [f64; 5] = [25.0, 50.0, 75.0, 90.0, 95.0];
 
 /// Settings of the whole analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,11 +41,29 @@ pub struct AnalysisConfig {
     pub min_angle_deg: f64,
     /// A bearing line supports a location when it passes this close, m.
     pub support_m: f64,
+    /// Bearings are used for triangulation only when the mean excess of their peak window is
+    /// at least this share of the pollutant's episode floor (`excess.min_excess`).
+    pub min_bearing_excess: f64,
+    /// Stations needed to support a location (two suffice when both bearings are strong).
+    pub min_stations: usize,
+    /// z-score of the CPF peak above which two bearings suffice for a location.
+    pub strong_pair_z: f64,
+    /// Largest RMS angular misfit of a location's bearings, in units of their σθ.
+    pub max_misfit: f64,
+    /// Locations farther than this from every station are dropped, m.
+    pub max_outside_m: f64,
+    /// Stations within this distance of a location (and no farther than its nearest
+    /// supporting station) whose CPF towards it is not elevated count against it, m.
+    pub check_range_m: f64,
     /// With at least `excess.min_stations` stations, run polar/CPF on each station's excess
     /// over the network background instead of the raw concentration: weather regimes and
     /// regional episodes raise every station at once, and would otherwise appear as a
     /// "source" in whatever direction the wind blew during them.
     pub on_excess: bool,
+    /// Factor analysis (PMF-style NMF) settings.
+    pub factors: FactorConfig,
+    /// The network's time zone (local hours of the factors' diurnal profiles).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for AnalysisConfig {
@@ -59,7 +83,15 @@ impl Default for AnalysisConfig {
             max_range_m: 25_000.0,
             min_angle_deg: 20.0,
             support_m: 2_000.0,
+            min_bearing_excess: 0.3,
+            min_stations: 3,
+            strong_pair_z: 10.0,
+            max_misfit: 1.0,
+            max_outside_m: 12_000.0,
+            check_range_m: 10_000.0,
             on_excess: true,
+            factors: FactorConfig::default(),
+            time_zone: chrono_tz::UTC,
         }
     }
 }
@@ -74,6 +106,10 @@ pub struct StationBearing {
     /// Bearing and its evidence.
     #[serde(flatten)]
     pub bearing: Bearing,
+    /// Mean concentration of the hours from the peak window (bearing ± 1.5 sectors) above
+    /// the station's median (canonical units; of the excess over the network background
+    /// when the analysis runs on it).
+    pub excess: f64,
 }
 
 /// A triangulated source.
@@ -93,6 +129,13 @@ pub struct Located {
     pub stations: Vec<String>,
     /// The bearings used (station, pollutant, bearing).
     pub evidence: Vec<(String, String, f64)>,
+    /// RMS angle between the bearings used and the directions to the location, degrees.
+    pub misfit_deg: f64,
+    /// Stations closer than the supporting ones whose CPF towards the location is not
+    /// elevated (negative evidence; fewer than the supporting stations).
+    pub contradicting: Vec<String>,
+    /// Distance to the nearest station, m.
+    pub nearest_station_m: f64,
 }
 
 /// An episode with its label and evidence.
@@ -122,6 +165,10 @@ pub struct PolarResult {
     pub surface: PolarSurface,
     /// CPF.
     pub cpf: Cpf,
+    /// Percentile rose (25th, 50th, 75th, 90th, 95th per CPF sector).
+    pub rose: PercentileRose,
+    /// Whether the analysis ran on the excess over the network background.
+    pub excess: bool,
 }
 
 /// The result.
@@ -137,6 +184,8 @@ pub struct Analysis {
     pub split: Vec<Split>,
     /// k-means groups of the episodes.
     pub groups: Grouping,
+    /// Factor profiles and contributions of each station (PMF-style NMF).
+    pub factors: Vec<StationFactors>,
     /// What could not be analysed and why.
     pub problems: Vec<String>,
     /// Polar analyses (for charts).
@@ -151,7 +200,8 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
     let mut polar = Vec::new();
     let bg = background(series, &cfg.excess);
     let excess_series: Vec<StationSeries>;
-    let polar_input = if cfg.on_excess && series.len() >= cfg.excess.min_stations {
+    let on_excess = cfg.on_excess && series.len() >= cfg.excess.min_stations;
+    let polar_input = if on_excess {
         excess_series = series
             .iter()
             .map(|s| {
@@ -177,6 +227,7 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
                         bearings.push(StationBearing {
                             station: s.station.clone(),
                             pollutant: p.code().into(),
+                            excess: window_excess(&obs, b.bearing_deg, 1.5 * cfg.cpf.sector_deg),
                             bearing: b,
                         });
                     }
@@ -184,7 +235,9 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
                         station: s.station.clone(),
                         pollutant: p,
                         surface: polar_surface(&obs, &cfg.polar),
+                        rose: percentile_rose(&obs, cfg.cpf.sector_deg, &ROSE_PERCENTILES),
                         cpf: c,
+                        excess: on_excess,
                     });
                 }
                 Err(SourceError::MissingPollutant { .. }) => {}
@@ -200,11 +253,18 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
             }
         }
     }
+    let mut factors = Vec::new();
+    for s in series {
+        match station_factors(s, &cfg.factors, cfg.time_zone) {
+            Ok(f) => factors.push(f),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
     let positions: BTreeMap<&str, (f64, f64)> = series
         .iter()
         .filter_map(|s| Some((s.station.as_str(), s.position?)))
         .collect();
-    let located = locate(&bearings, &positions, cfg);
+    let located = locate_checked(&bearings, &polar, &positions, cfg);
     let (split, episodes) = local_regional(series, &bg, &cfg.excess);
     let (sigs, groups) = classify(&episodes);
     let episodes = episodes
@@ -224,130 +284,27 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
         episodes,
         split,
         groups,
+        factors,
         problems,
         polar,
     }
 }
 
-/// Triangulates sources from the bearings, pollutant by pollutant, then merges locations
-/// of different pollutants that agree.
-pub fn locate(
-    bearings: &[StationBearing],
-    positions: &BTreeMap<&str, (f64, f64)>,
-    cfg: &AnalysisConfig,
-) -> Vec<Located> {
-    let line = |b: &StationBearing| -> Option<BearingLine> {
-        let (lat, lon) = *positions.get(b.station.as_str())?;
-        Some(BearingLine {
-            station: b.station.clone(),
-            lat,
-            lon,
-            bearing_deg: b.bearing.bearing_deg,
-            sigma_deg: b.bearing.sigma_deg,
-        })
-    };
-    let mut found: Vec<Located> = Vec::new();
-    let mut pollutants: Vec<&str> = bearings.iter().map(|b| b.pollutant.as_str()).collect();
-    pollutants.sort_unstable();
-    pollutants.dedup();
-    for pol in pollutants {
-        let set: Vec<(&StationBearing, BearingLine)> = bearings
-            .iter()
-            .filter(|b| b.pollutant == pol && b.bearing.confidence >= cfg.min_confidence)
-            .filter_map(|b| Some((b, line(b)?)))
-            .collect();
-        // Candidate points from pairs, strongest pairs first.
-        let mut cands: Vec<(f64, (f64, f64))> = Vec::new();
-        for i in 0..set.len() {
-            for j in i + 1..set.len() {
-                let (a, b) = (&set[i].1, &set[j].1);
-                if a.station == b.station
-                    || distance_m((a.lat, a.lon), (b.lat, b.lon)) > 2.0 * cfg.max_range_m
-                {
-                    continue;
-                }
-                if let Ok(loc) = triangulate(&[a.clone(), b.clone()], cfg.min_angle_deg) {
-                    let p = (loc.lat, loc.lon);
-                    if distance_m(p, (a.lat, a.lon)) <= cfg.max_range_m
-                        && distance_m(p, (b.lat, b.lon)) <= cfg.max_range_m
-                    {
-                        cands.push((set[i].0.bearing.z.min(set[j].0.bearing.z), p));
-                    }
-                }
-            }
-        }
-        cands.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut here: Vec<Located> = Vec::new();
-        for (_, p) in cands {
-            if here
-                .iter()
-                .any(|l| distance_m(p, (l.lat, l.lon)) < l.radius_m.max(cfg.support_m))
-            {
-                continue;
-            }
-            // Supporting bearings: the best-aligned line of each station passing close by.
-            let mut best: BTreeMap<&str, (f64, &BearingLine, &StationBearing)> = BTreeMap::new();
-            for (sb, l) in &set {
-                let proj = Projection::new(l.lat, l.lon);
-                let (x, y) = proj.xy(p.0, p.1);
-                let r = x.hypot(y);
-                if r > cfg.max_range_m || r < 1.0 {
-                    continue;
-                }
-                let to = x.atan2(y).to_degrees();
-                let off = angle_diff(to, l.bearing_deg).abs();
-                let lateral = r * off.to_radians().sin();
-                if off < 90.0
-                    && lateral <= cfg.support_m.max(r * l.sigma_deg.to_radians())
-                    && best.get(l.station.as_str()).is_none_or(|b| off < b.0)
-                {
-                    best.insert(l.station.as_str(), (off, l, sb));
-                }
-            }
-            if best.len() < 2 {
-                continue;
-            }
-            let lines: Vec<BearingLine> = best.values().map(|(_, l, _)| (*l).clone()).collect();
-            let Ok(loc) = triangulate(&lines, cfg.min_angle_deg) else {
-                continue;
-            };
-            here.push(Located {
-                lat: loc.lat,
-                lon: loc.lon,
-                radius_m: loc.radius_m,
-                residual_rms_m: loc.residual_rms_m,
-                pollutants: vec![pol.to_string()],
-                stations: best.keys().map(|s| s.to_string()).collect(),
-                evidence: best
-                    .values()
-                    .map(|(_, l, sb)| (l.station.clone(), sb.pollutant.clone(), l.bearing_deg))
-                    .collect(),
-            });
-        }
-        found.extend(here);
+/// Mean concentration of the non-calm hours within `half_width` degrees of `bearing`, above
+/// the median of all non-calm hours.
+fn window_excess(obs: &[WindObs], bearing: f64, half_width: f64) -> f64 {
+    let windy: Vec<f64> = obs
+        .iter()
+        .filter(|o| o.ws >= CALM_MS)
+        .map(|o| o.c)
+        .collect();
+    let inside: Vec<f64> = obs
+        .iter()
+        .filter(|o| o.ws >= CALM_MS && angle_diff(o.wd, bearing).abs() <= half_width)
+        .map(|o| o.c)
+        .collect();
+    match quantile(&windy, 0.5) {
+        Some(med) if !inside.is_empty() => inside.iter().sum::<f64>() / inside.len() as f64 - med,
+        _ => 0.0,
     }
-    // Merge across pollutants.
-    found.sort_by_key(|l| std::cmp::Reverse(l.stations.len()));
-    let mut merged: Vec<Located> = Vec::new();
-    for l in found {
-        if let Some(m) = merged.iter_mut().find(|m| {
-            distance_m((m.lat, m.lon), (l.lat, l.lon))
-                < m.radius_m.max(l.radius_m).max(cfg.support_m)
-        }) {
-            for p in l.pollutants {
-                if !m.pollutants.contains(&p) {
-                    m.pollutants.push(p);
-                }
-            }
-            for s in l.stations {
-                if !m.stations.contains(&s) {
-                    m.stations.push(s);
-                }
-            }
-            m.evidence.extend(l.evidence);
-        } else {
-            merged.push(l);
-        }
-    }
-    merged
 }

@@ -1,6 +1,7 @@
 //! Charts of the source analysis: the polar plot (openair style) and the station map.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -10,9 +11,11 @@ use super::polar::PolarSurface;
 use crate::report::Lang;
 use crate::report::charts::Chart;
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(super) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn font(size: u32) -> TextStyle<'static> {
+/// The chart font (the embedded DejaVu Sans) at `size` px.
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FontFamily::SansSerif, size).into_font())
 }
 
@@ -106,16 +109,7 @@ impl Chart for PolarChart {
         }
         chart.draw_series(LineSeries::new([(-r, 0.0), (r, 0.0)], BLACK.mix(0.25)))?;
         chart.draw_series(LineSeries::new([(0.0, -r), (0.0, r)], BLACK.mix(0.25)))?;
-        // Compass letters just outside the rim, anchored on the side facing the plot.
-        for (t, x, y, h, v) in [
-            ("N", 0.0, r * 1.01, HPos::Center, VPos::Bottom),
-            ("E", r * 1.01, 0.0, HPos::Left, VPos::Center),
-            ("S", 0.0, -r * 1.01, HPos::Center, VPos::Top),
-            ("W", -r * 1.01, 0.0, HPos::Right, VPos::Center),
-        ] {
-            let style = font(14).pos(Pos::new(h, v));
-            chart.draw_series(std::iter::once(Text::new(t, (x, y), style)))?;
-        }
+        compass(&mut chart, r)?;
         if let Some(c) = &self.cpf {
             for b in c.bearings() {
                 let a = b.bearing_deg.to_radians();
@@ -161,6 +155,23 @@ impl Chart for PolarChart {
         bar.draw(&Text::new(self.unit.clone(), (8, top - 25), font(12)))?;
         Ok(())
     }
+}
+
+/// Compass letters just outside the rim of radius `r`, anchored on the side facing the plot.
+pub(super) fn compass<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    r: f64,
+) -> DrawResult<DB> {
+    for (t, x, y, h, v) in [
+        ("N", 0.0, r * 1.01, HPos::Center, VPos::Bottom),
+        ("E", r * 1.01, 0.0, HPos::Left, VPos::Center),
+        ("S", 0.0, -r * 1.01, HPos::Center, VPos::Top),
+        ("W", -r * 1.01, 0.0, HPos::Right, VPos::Center),
+    ] {
+        let style = font(14).pos(Pos::new(h, v));
+        chart.draw_series(std::iter::once(Text::new(t, (x, y), style)))?;
+    }
+    Ok(())
 }
 
 /// A station map: stations, their bearing rays, located sources with uncertainty circles and,

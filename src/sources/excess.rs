@@ -12,6 +12,10 @@
 //! `merge_gap_h` hours are bridged; runs shorter than `min_hours` are dropped. A **regional
 //! episode** (station `network`) is a run of hours in which the background PM2.5 itself is
 //! above `regional_pm25` (75 µg/m³, the 24-h Grade II limit of GB 3095).
+//!
+//! Each station's split also gives the share of its hours above its local episode threshold
+//! and the share inside regional episodes (counted over hours with the pollutant and a
+//! background PM2.5).
 
 use std::collections::BTreeMap;
 
@@ -104,6 +108,10 @@ pub struct Split {
     pub background: f64,
     /// background / mean (clamped to 0–1).
     pub regional_share: f64,
+    /// Share of the hours whose excess is above the pollutant's episode threshold (local).
+    pub local_hours_share: f64,
+    /// Share of the hours inside a regional (network) episode.
+    pub regional_hours_share: f64,
     /// Hours used.
     pub hours: usize,
 }
@@ -158,6 +166,13 @@ pub fn local_regional(
             }
             let mean = ok.iter().map(|&i| v[i]).sum::<f64>() / ok.len() as f64;
             let mb = ok.iter().map(|&i| b[i]).sum::<f64>() / ok.len() as f64;
+            let threshold = cfg.min_excess.get(&p).map(|&floor| {
+                let med = quantile(&ex, 0.5).unwrap_or(0.0);
+                let dev: Vec<f64> = ex.iter().map(|x| (x - med).abs()).collect();
+                let mad = quantile(&dev, 0.5).unwrap_or(0.0) * 1.4826;
+                floor.max(med + cfg.k_mad * mad)
+            });
+            let above = threshold.map_or(0, |t| ok.iter().filter(|&&i| ex[i] > t).count());
             splits.push(Split {
                 station: s.station.clone(),
                 pollutant: p.code().into(),
@@ -168,13 +183,12 @@ pub fn local_regional(
                 } else {
                     1.0
                 },
+                local_hours_share: above as f64 / ok.len() as f64,
+                regional_hours_share: 0.0,
                 hours: ok.len(),
             });
-            if let Some(&floor) = cfg.min_excess.get(&p) {
-                let med = quantile(&ex, 0.5).unwrap_or(0.0);
-                let dev: Vec<f64> = ex.iter().map(|x| (x - med).abs()).collect();
-                let mad = quantile(&dev, 0.5).unwrap_or(0.0) * 1.4826;
-                thresholds.insert(p, floor.max(med + cfg.k_mad * mad));
+            if let Some(t) = threshold {
+                thresholds.insert(p, t);
             }
             excess.insert(p, ex);
         }
@@ -218,7 +232,27 @@ pub fn local_regional(
                 net.ws[i] = 1.0;
             }
         }
-        for (a, b) in runs(&hot, cfg.merge_gap_h, cfg.min_hours.max(3)) {
+        let regional = runs(&hot, cfg.merge_gap_h, cfg.min_hours.max(3));
+        let mut in_regional = vec![false; pm.len()];
+        for &(a, b) in &regional {
+            in_regional[a..=b].iter_mut().for_each(|x| *x = true);
+        }
+        for sp in &mut splits {
+            let Some(s) = series.iter().find(|s| s.station == sp.station) else {
+                continue;
+            };
+            let Some(v) = s.values.iter().find(|(p, _)| p.code() == sp.pollutant) else {
+                continue;
+            };
+            let ok: Vec<usize> = (0..pm.len().min(v.1.len()))
+                .filter(|&i| v.1[i].is_finite() && pm[i].is_finite())
+                .collect();
+            if !ok.is_empty() {
+                sp.regional_hours_share =
+                    ok.iter().filter(|&&i| in_regional[i]).count() as f64 / ok.len() as f64;
+            }
+        }
+        for (a, b) in regional {
             episodes.push(describe(
                 &net,
                 "network",

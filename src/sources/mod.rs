@@ -10,10 +10,16 @@
 //! - [`cpf`]: the conditional probability function per direction sector and the dominant
 //!   source bearing(s) with a confidence;
 //! - [`triangulate`]: least-squares intersection of bearings from several stations;
+//! - [`locate`]: sources of a network from its bearings (candidates, consistency checks,
+//!   negative evidence, merging);
 //! - [`excess`]: each station's excess over the network background, and episodes;
 //! - [`signature`]: pollutant ratios, rule labels and k-means grouping of episodes;
 //! - [`nmf`]: uncertainty-weighted non-negative matrix factorisation (PMF style);
+//! - [`factors`]: per-station apportionment with it (profiles, contributions, number of
+//!   factors by Q/Qexp);
 //! - [`chart`]: the polar plot and the station map as plotters charts;
+//! - [`chart_roses`]: the CPF rose and the percentile rose;
+//! - [`chart_split`]: each station's local/regional split and its episodes by source type;
 //! - [`analysis`]: everything above for a set of stations, as one serialisable result.
 //!
 //! Every flag carries its evidence: counts, thresholds, z-scores, residuals, ratios, the rule
@@ -21,8 +27,12 @@
 
 pub mod analysis;
 pub mod chart;
+pub mod chart_roses;
+pub mod chart_split;
 pub mod cpf;
 pub mod excess;
+pub mod factors;
+pub mod locate;
 pub mod nmf;
 pub mod polar;
 pub mod series;

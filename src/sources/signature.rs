@@ -12,10 +12,14 @@
 //! | `secondary_regional` | a network episode (background PM2.5 above the regional limit) |
 //! | `coal_industrial` | SO2/NOx ≥ 0.3 and SO2 excess ≥ 5 µg/m³ (sulphur-bearing fuel) |
 //! | `dust` | PM2.5/PM10 < 0.4 and PM10 excess ≥ 15 µg/m³ and PM10 excess > NOx excess |
-//! | `biomass_burning` | CO/NOx ≥ 40 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10 µg/m³ |
+//! | `biomass_burning` | CO/NOx ≥ 25 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10 µg/m³ |
 //! | `traffic` | NOx excess ≥ 10 µg/m³ and SO2/NOx < 0.3 (fresh NO/NO2, CO, O3 titration) |
 //! | `secondary_regional` | PM2.5/PM10 ≥ 0.6 with no combustion marker above |
 //! | `unclassified` | none of the above |
+//!
+//! CO/NOx is a mass ratio: crop-residue burning emits ≈ 100 g CO per ≈ 4 g NOx (as NO2) per kg
+//! burnt (Andreae 2019), ≈ 25; road traffic ≈ 1–5. (The threshold was 40 until the simulator's
+//! evaluation showed biomass episodes diluted by traffic NOx falling below it.)
 //!
 //! Then episodes are grouped by k-means (linfa-clustering, seed fixed by linfa's
 //! `KMeans::params`, k = min(5, episodes)) on standardised features
@@ -112,35 +116,55 @@ pub fn ratios(e: &Episode) -> Ratios {
         Some(v) => v.max(0.0),
         None => g("no2") + g("no") * NO_AS_NO2,
     };
-    let nox_d = nox.max(1.0);
-    let (so2, co, pm25, pm10) = (g("so2"), g("co") * UG_PER_MG, g("pm25"), g("pm10"));
     let o3_ex = e.mean_excess.get("o3").copied().unwrap_or(0.0);
     let o3_bg = e.mean_conc.get("o3").copied().unwrap_or(0.0) - o3_ex;
-    Ratios {
-        so2_nox: so2 / nox_d,
-        co_nox: co / nox_d,
-        pm25_pm10: if pm10 > 1.0 {
-            (pm25 / pm10).min(1.5)
-        } else {
-            f64::NAN
-        },
-        o3_depression: if o3_bg > 1.0 { o3_ex / o3_bg } else { 0.0 },
-        nox,
-        so2,
-        pm25,
-        pm10,
+    let o3_depression = if o3_bg > 1.0 { o3_ex / o3_bg } else { 0.0 };
+    Ratios::from_parts(g("so2"), nox, g("co"), g("pm25"), g("pm10"), o3_depression)
+}
+
+impl Ratios {
+    /// Ratios of amounts (≥ 0) of SO2, NOx (as NO2), CO (mg/m³), PM2.5 and PM10 in µg/m³.
+    pub fn from_parts(
+        so2: f64,
+        nox: f64,
+        co_mg: f64,
+        pm25: f64,
+        pm10: f64,
+        o3_depression: f64,
+    ) -> Ratios {
+        let nox_d = nox.max(1.0);
+        Ratios {
+            so2_nox: so2 / nox_d,
+            co_nox: co_mg * UG_PER_MG / nox_d,
+            pm25_pm10: if pm10 > 1.0 {
+                (pm25 / pm10).min(1.5)
+            } else {
+                f64::NAN
+            },
+            o3_depression,
+            nox,
+            so2,
+            pm25,
+            pm10,
+        }
     }
 }
 
 /// The rule label of an episode.
 pub fn rule_label(e: &Episode, r: &Ratios) -> (&'static str, &'static str) {
-    let pm = r.pm25_pm10;
     if e.station == "network" {
         return (
             "secondary_regional",
             "network episode: background PM2.5 above the regional limit",
         );
     }
+    ratio_label(r)
+}
+
+/// The label of a set of ratios by the rules of the table above (all but the network rule):
+/// used for station episodes and for the profiles of NMF factors.
+pub fn ratio_label(r: &Ratios) -> (&'static str, &'static str) {
+    let pm = r.pm25_pm10;
     if r.so2_nox >= 0.3 && r.so2 >= 5.0 {
         return ("coal_industrial", "SO2/NOx ≥ 0.3 and SO2 excess ≥ 5");
     }
@@ -150,10 +174,10 @@ pub fn rule_label(e: &Episode, r: &Ratios) -> (&'static str, &'static str) {
             "PM2.5/PM10 < 0.4 and PM10 excess ≥ 15 and > NOx excess",
         );
     }
-    if r.co_nox >= 40.0 && pm >= 0.6 && r.pm25 >= 10.0 {
+    if r.co_nox >= 25.0 && pm >= 0.6 && r.pm25 >= 10.0 {
         return (
             "biomass_burning",
-            "CO/NOx ≥ 40 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10",
+            "CO/NOx ≥ 25 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10",
         );
     }
     if r.nox >= 10.0 && r.so2_nox < 0.3 {

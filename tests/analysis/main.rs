@@ -7,4 +7,6 @@ mod forecast_job;
 mod forecast_skill;
 mod import;
 mod sources;
+mod sources_beijing;
+mod sources_locate;
 mod sources_sim;

@@ -380,3 +380,38 @@ fn scenario_errors_name_file_and_field() {
     let e = Scenario::load("/nonexistent/x.toml").unwrap_err();
     assert!(e.to_string().contains("/nonexistent/x.toml"));
 }
+
+#[test]
+fn active_days_switch_a_source_on_some_days_only() {
+    // A burning field right next to the station, operating on about half of the days.
+    let text = "seed = 11\n[[source]]\nname = \"field\"\nkind = \"area\"\n\
+                source_type = \"biomass_burning\"\nlat = 23.0\nlon = 113.8\nradius_m = 300.0\n\
+                active_days = 0.5\nemissions = { co = 50.0, pm25 = 5.0 }\n";
+    let s = scenario(text).unwrap();
+    let sites: Vec<StationSite> = [(23.0, 113.8), (23.004, 113.8), (22.996, 113.8)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(lat, lon))| StationSite {
+            id: Arc::from(format!("S{i}").as_str()),
+            lat,
+            lon,
+            elevation_m: 5.0,
+        })
+        .collect();
+    let w = World::from_sites(&s, &sites, start());
+    let days = 40;
+    let mut on = 0;
+    for d in 0..days {
+        // Any emission reaching any station during the local day means the source worked.
+        let worked = (0..24).any(|h| {
+            let t = start() + TimeDelta::hours(24 * d + h);
+            (0..sites.len())
+                .any(|i| w.source_contributions(i, t)[0].values.get(Parameter::Co) > 0.0)
+        });
+        on += usize::from(worked);
+    }
+    assert!((10..=30).contains(&on), "{on} of {days} days active");
+    // Validation.
+    let msg = load_error(&text.replace("active_days = 0.5", "active_days = 1.5"));
+    assert!(msg.contains("source[0].active_days"), "{msg}");
+}
