@@ -4,8 +4,8 @@
 //! in InfluxDB ([`StoreError::is_rejection`]). Retrying such a batch forever would block the
 //! spool's head until the spool fills and the collectors stop. Instead, the forwarder splits
 //! the rejected batch in halves until every record either is written or is rejected alone
-//! ([`isolate`]), and appends the rejected ones, with the store's reason, to
-//! `quarantine.jsonl` in the spool directory ([`Quarantine`]) before acknowledging the batch.
+//! (`isolate`), and appends the rejected ones, with the store's reason, to
+//! `quarantine.jsonl` in the spool directory (`Quarantine`) before acknowledging the batch.
 //! Nothing is dropped silently: each line holds the whole record, and the count shows in the
 //! spool status. A transient error (the store went away in the middle) aborts the split; the
 //! batch stays at the head and is retried whole — already written halves are rewritten,
