@@ -22,10 +22,14 @@ use super::model::ModelSet;
 use super::run::{StationForecast, forecast_station, label_day};
 use super::series::Grid;
 use super::weather::{ForecastWeather, WeatherFile};
-use super::{ForecastError, MAX_HORIZON};
+use super::{ForecastError, MAX_HORIZON, Target};
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
 use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
+
+/// Prefix of the entry of [`ForecastDay::missing`] naming the pollutants (codes joined by `,`)
+/// whose model for that lead day is not published (no skill over the climatology).
+pub const BEYOND_SKILL: &str = "beyond_skill:";
 
 /// The model file used when none is configured.
 pub const DEFAULT_MODEL_FILE: &str = "models/forecast.json";
@@ -295,8 +299,26 @@ fn records(
         }
     }
     let mut missing: Vec<String> = f.missing.iter().map(|m| m.to_string()).collect();
-    missing.extend(notes.iter().cloned());
+    // The run's notes (where the climatology came from) explain a missing climatology.
+    if f.missing.contains("clim_target") {
+        missing.extend(notes.iter().cloned());
+    }
     for d in &f.days {
+        // Pollutants with inputs but no published model at this lead (no skill over the
+        // climatology): named, so that a day without AQI says why.
+        let unpublished: Vec<&str> = [
+            (Target::Pm25, d.pm25),
+            (Target::Pm10, d.pm10),
+            (Target::O3, d.o3_8h_max),
+        ]
+        .into_iter()
+        .filter(|(t, v)| v.is_none() && !f.abstained.contains(t))
+        .map(|(t, _)| t.code())
+        .collect();
+        let mut day_missing = missing.clone();
+        if !unpublished.is_empty() {
+            day_missing.push(format!("{BEYOND_SKILL}{}", unpublished.join(",")));
+        }
         let Some(time) = local_time(tz, d.date, 0) else {
             continue;
         };
@@ -321,7 +343,7 @@ fn records(
             o3_8h_max: d.o3_8h_max,
             model: model.to_string(),
             abstained: f.abstained.iter().map(|t| t.parameter()).collect(),
-            missing: missing.clone(),
+            missing: day_missing,
         });
     }
 }

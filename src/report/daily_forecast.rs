@@ -18,6 +18,7 @@ use super::i18n::Lang;
 use crate::aqi::Category;
 use crate::compute::local_time;
 use crate::forecast::features::REQUIRED;
+use crate::forecast::issue::BEYOND_SKILL;
 use crate::forecast::skill::{DaySkill, daily_skill};
 use crate::store::{ForecastAxis, ForecastDay, ForecastQuery, StationInfo, Store, StoreError};
 
@@ -170,7 +171,7 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
             continue;
         };
         let (abstained, missing) = d.abstained();
-        let missing: Vec<&str> = missing.into_iter().map(|m| input_name(m, lang)).collect();
+        let missing: Vec<String> = missing.into_iter().map(|m| input_name(m, lang)).collect();
         let span = |(lo, hi): (u32, u32)| {
             if lo == hi {
                 lo.to_string()
@@ -196,13 +197,10 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
         };
         if abstained > 0 {
             text.push_str(&match lang {
-                Lang::Zh => format!(
-                    "{abstained}个站点未作预报，缺少输入：{}。",
-                    missing.join("、")
-                ),
+                Lang::Zh => format!("{abstained}个站点无AQI预报：{}。", missing.join("；")),
                 Lang::En => format!(
-                    " {abstained} station(s) abstained, missing inputs: {}.",
-                    missing.join(", ")
+                    " {abstained} station(s) without an AQI forecast: {}.",
+                    missing.join("; ")
                 ),
             });
         }
@@ -268,13 +266,37 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
 }
 
 /// A required input's name for readers (notes and unknown names as they are).
-fn input_name(name: &str, lang: Lang) -> &str {
+/// Why a station has no AQI forecast: a missing required input, the run's note on it, or
+/// pollutants whose model has no skill at that lead.
+fn input_name(name: &str, lang: Lang) -> String {
+    if let Some(codes) = name.strip_prefix(BEYOND_SKILL) {
+        let names: Vec<&str> = codes
+            .split(',')
+            .map(|c| match c {
+                "pm25" => "PM2.5",
+                "pm10" => "PM10",
+                "o3" => "O3",
+                other => other,
+            })
+            .collect();
+        return match lang {
+            Lang::Zh => format!("{}在该时效无预报技巧，未发布", names.join("、")),
+            Lang::En => format!(
+                "no skill at this lead for {}, not published",
+                names.join(", ")
+            ),
+        };
+    }
     match name {
-        "lag0" => lang.pick("当前小时浓度", "the current hour's concentration"),
-        "mean24" => lang.pick("近24小时均值", "the last 24 hours' mean"),
-        "clim_target" => lang.pick("气候背景值", "the climatology"),
+        "lag0" => lang.pick(
+            "缺少当前小时浓度",
+            "missing the current hour's concentration",
+        ),
+        "mean24" => lang.pick("缺少近24小时均值", "missing the last 24 hours' mean"),
+        "clim_target" => lang.pick("缺少气候背景值", "missing the climatology"),
         other => other,
     }
+    .to_string()
 }
 
 fn rate(v: f64) -> String {

@@ -201,8 +201,8 @@ pub(super) fn write(
         table.push(vec![
             Cell::centre(span(f, date, tz, lang)),
             Cell::text(name),
-            Cell::text(pollutants.join(lang.pick("、", ", "))),
-            Cell::text(peak(f, date, tz, lang)),
+            Cell::text(pollutants.join(lang.pick("、", ", "))).class("narrow"),
+            Cell::text(peak(f, date, tz, lang)).class("narrow"),
             Cell::num(format!("{:.1}", f.severity)),
             Cell::text(lang.source_type(&f.source_type)),
             Cell::text(evidence_line(f, lang)).class("wrap"),

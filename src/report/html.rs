@@ -55,6 +55,7 @@ caption { caption-side: top; text-align: left; font-size: 9pt; color: var(--mute
 th, td { border: 0.6px solid #999; padding: 0.8mm 1.6mm; vertical-align: middle; }
 td { white-space: nowrap; }
 td.wrap { white-space: normal; min-width: 40mm; }
+td.narrow { white-space: normal; max-width: 30mm; }
 th { background: #E9E9E9; font-weight: bold; text-align: center; font-size: 8.5pt; }
 tr { page-break-inside: avoid; }
 tbody tr:nth-child(even) td { background-color: var(--band); }

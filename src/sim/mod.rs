@@ -23,6 +23,7 @@
 
 pub mod device;
 pub mod environment;
+pub mod history;
 pub mod scenario;
 pub mod server;
 pub mod world;

@@ -95,7 +95,7 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
     let html = report(&store, dir.path(), Lang::Zh);
     let s = text(section(&html, "forecast"));
     assert!(
-        s.contains("2024年3月11日：全市各站AQI预计为45～120，优至轻度污染（2024年3月10日 17:00发布）。1个站点未作预报，缺少输入：当前小时浓度。"),
+        s.contains("2024年3月11日：全市各站AQI预计为45～120，优至轻度污染（2024年3月10日 17:00发布）。1个站点无AQI预报：缺少当前小时浓度。"),
         "{s}"
     );
     assert!(
@@ -119,7 +119,7 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
     let html = report(&store, dir.path(), Lang::En);
     let s = text(section(&html, "forecast"));
     assert!(
-        s.contains("11 March 2024: station AQI 45–120, excellent to lightly polluted (issued 10 March 2024 17:00). 1 station(s) abstained, missing inputs: the current hour's concentration."),
+        s.contains("11 March 2024: station AQI 45–120, excellent to lightly polluted (issued 10 March 2024 17:00). 1 station(s) without an AQI forecast: missing the current hour's concentration."),
         "{s}"
     );
     assert!(
