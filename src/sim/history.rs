@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::environment::Environment;
 use crate::collect::aggregate::Aggregator;
 use crate::quality::Flag;
-use crate::registry::Registry;
+use crate::registry::{Registry, Station};
 use crate::store::{Record, Resolution};
 use crate::units::Parameter;
 
@@ -31,14 +31,7 @@ pub fn hourly_history(
     let mut out = Vec::new();
     let mut minute_and_hour = Vec::new();
     for (index, station) in registry.stations.iter().enumerate() {
-        let mut measured: Vec<Parameter> = station
-            .devices
-            .iter()
-            .flat_map(|d| d.profile.parameters())
-            .collect();
-        measured.sort();
-        measured.dedup();
-        let mut aggregators: Vec<Aggregator> = measured
+        let mut aggregators: Vec<Aggregator> = measured(station)
             .iter()
             .map(|&p| Aggregator::new(station.id.clone(), p, min_valid_minutes))
             .collect();
@@ -63,6 +56,18 @@ pub fn hourly_history(
     out
 }
 
+/// The parameters the devices of `station` measure, once each, in [`Parameter`] order.
+fn measured(station: &Station) -> Vec<Parameter> {
+    let mut measured: Vec<Parameter> = station
+        .devices
+        .iter()
+        .flat_map(|d| d.profile.parameters())
+        .collect();
+    measured.sort();
+    measured.dedup();
+    measured
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,14 +87,7 @@ mod tests {
         let from = start - TimeDelta::days(1);
         let records = hourly_history(&env, &registry, from, start, 45);
         for station in &registry.stations {
-            let mut measured: Vec<Parameter> = station
-                .devices
-                .iter()
-                .flat_map(|d| d.profile.parameters())
-                .collect();
-            measured.sort();
-            measured.dedup();
-            for p in measured {
+            for p in measured(station) {
                 let hours: Vec<&Record> = records
                     .iter()
                     .filter(|r| r.station == station.id && r.parameter == p)

@@ -200,10 +200,7 @@ fn decode_days(series: &[Series], out: &mut Vec<ForecastDay>) -> Result<(), Infl
     for s in series {
         let station: StationId = s.tag("station")?.into();
         let t = s.column("time")?;
-        let cols = DAY_FIELDS
-            .map(|n| s.column(n))
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
+        let cols = s.columns(DAY_FIELDS)?;
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);

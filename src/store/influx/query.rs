@@ -102,6 +102,15 @@ impl Series {
             })
     }
 
+    /// The indices of `names`, or an error naming the first missing one.
+    pub fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], InfluxError> {
+        let mut out = [0; N];
+        for (slot, name) in out.iter_mut().zip(names) {
+            *slot = self.column(name)?;
+        }
+        Ok(out)
+    }
+
     /// The tag `key` of the group, or an error.
     pub fn tag(&self, key: &str) -> Result<&str, InfluxError> {
         self.tags

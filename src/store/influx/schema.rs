@@ -326,10 +326,7 @@ pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
     for s in series {
         let job = s.tag("job")?;
         let t = s.column("time")?;
-        let cols = JOB_RUN_FIELDS
-            .map(|n| s.column(n))
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
+        let cols = s.columns(JOB_RUN_FIELDS)?;
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
@@ -477,10 +474,7 @@ pub fn decode_health(series: &[Series]) -> Result<Vec<DeviceHealth>, InfluxError
     let mut out = Vec::with_capacity(series.len());
     for s in series {
         let device = s.tag("device")?;
-        let cols = HEALTH_FIELDS
-            .map(|n| s.column(n))
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
+        let cols = s.columns(HEALTH_FIELDS)?;
         let Some(row) = s.values.first() else {
             continue;
         };

@@ -95,10 +95,7 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
             .map(parameter)
             .collect::<Result<Vec<_>, _>>()?;
         let t = s.column("time")?;
-        let cols = SOURCE_FLAG_FIELDS
-            .map(|n| s.column(n))
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
+        let cols = s.columns(SOURCE_FLAG_FIELDS)?;
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
