@@ -31,6 +31,7 @@ pub mod events;
 pub mod figures;
 pub mod health;
 mod health_page;
+mod health_series;
 pub mod html;
 pub mod i18n;
 pub mod index_page;
