@@ -121,6 +121,7 @@ impl Config {
         config.report.out_dir = base.join(&config.report.out_dir);
         for job in &mut config.jobs {
             job.models = job.models.as_ref().map(|m| base.join(m));
+            job.weather = job.weather.as_ref().map(|w| base.join(w));
         }
         if let Some(rest) = config.store.strip_prefix("sqlite:")
             && !Path::new(rest).is_absolute()

@@ -20,6 +20,7 @@ use crate::assess::{GroupBy, Period};
 use crate::compute::{IndexConfig, IndexStage};
 use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
 use crate::forecast::model::ModelSet;
+use crate::forecast::weather::WeatherFile;
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
 use crate::sources::AnalysisConfig;
 use crate::store::{Store, StoreError};
@@ -108,6 +109,11 @@ pub struct JobConfig {
     /// `models/forecast.json` in the working directory].
     #[serde(default)]
     pub models: Option<PathBuf>,
+    /// Forecast jobs: a forecast-weather CSV kept up to date by the bureau's weather feed
+    /// (relative to the configuration file), read at each run; required by a model set
+    /// trained with forecast weather, refused by one that was not.
+    #[serde(default)]
+    pub weather: Option<PathBuf>,
 }
 
 fn default_retries() -> u32 {
@@ -134,6 +140,7 @@ impl JobConfig {
             retry_delay_s: default_retry_delay_s(),
             context_days: DEFAULT_CONTEXT_DAYS,
             models: None,
+            weather: None,
         }
     }
 }
@@ -289,13 +296,21 @@ pub fn forecast_issue_time(scheduled: DateTime<Utc>) -> DateTime<Utc> {
 /// number of stored entries.
 fn run_forecast(
     store: &mut dyn Store,
-    models: Option<PathBuf>,
+    config: &JobConfig,
     scheduled: DateTime<Utc>,
 ) -> Result<Vec<String>, String> {
-    let path = models.unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE));
+    let path = config
+        .models
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE));
     let set = ModelSet::load(&path).map_err(|e| e.to_string())?;
+    let weather = match &config.weather {
+        Some(p) => Some(WeatherFile::read(p).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let at = forecast_issue_time(scheduled);
-    let (run, written) = issue_and_store(store, &set, &[], at, None).map_err(|e| e.to_string())?;
+    let (run, written) =
+        issue_and_store(store, &set, &[], at, weather.as_ref()).map_err(|e| e.to_string())?;
     tracing::info!("{}", run.summary());
     Ok(vec![
         run.summary(),
@@ -365,7 +380,7 @@ fn run_kind(
             return Ok(vec![done.to_string()]);
         }
         JobKind::Forecast => {
-            return run_forecast(store.as_mut(), config.models.clone(), scheduled);
+            return run_forecast(store.as_mut(), config, scheduled);
         }
     };
     let files = files.map_err(|e| e.to_string())?;

@@ -217,3 +217,61 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
     assert_eq!(run.climatology, ClimatologySource::Model);
     assert_eq!(run.forecast_count(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forecast_job_with_forecast_weather_the_model_cannot_use_fails_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = store_with(&path, &["A", "B"], 50);
+    let models = dir.path().join("forecast.json");
+    model(&store).save(&models).unwrap();
+    drop(store);
+    let weather = dir.path().join("weather.csv");
+    std::fs::write(
+        &weather,
+        "time,station,u,v,temperature,dew_point,pressure,rain\n\
+         2015-02-14T10:00:00Z,network,1.0,-2.0,5.0,-3.0,1020.0,0.0\n",
+    )
+    .unwrap();
+    let open_path = path.clone();
+    let context = JobContext {
+        network_name: "test".into(),
+        time_zone: chrono_tz::Asia::Shanghai,
+        devices: vec![],
+        report: lantian::report::ReportConfig {
+            out_dir: dir.path().join("out"),
+            lang: lantian::report::Lang::En,
+        },
+        index: Default::default(),
+        open_store: Arc::new(
+            move || Ok(Box::new(SqliteStore::open(&open_path)?) as Box<dyn Store>),
+        ),
+    };
+    let job = |weather: &std::path::Path| {
+        let config: JobConfig = toml::from_str(&format!(
+            "name = \"forecast\"\nschedule = \"10 5,17 * * *\"\nkind = \"forecast\"\n\
+             models = {:?}\nweather = {:?}\n",
+            models.display().to_string(),
+            weather.display().to_string()
+        ))
+        .unwrap();
+        build_jobs(&[config], &context).unwrap().remove(0)
+    };
+    let at = Utc.with_ymd_and_hms(2015, 2, 14, 9, 10, 0).unwrap();
+    // The issue-time model refuses forecast weather, naming the file.
+    let e = (job(&weather).run)(at).await.unwrap_err();
+    assert!(
+        e.contains("weather.csv") && e.contains("issue-time information only"),
+        "{e}"
+    );
+    // A missing weather file is named too; nothing is stored either way.
+    let e = (job(&dir.path().join("absent.csv")).run)(at)
+        .await
+        .unwrap_err();
+    assert!(e.contains("absent.csv"), "{e}");
+    let stored = SqliteStore::open(&path)
+        .unwrap()
+        .read_forecast_hours(&by_issue(start(), start() + TimeDelta::days(400)))
+        .unwrap();
+    assert!(stored.is_empty());
+}
