@@ -67,8 +67,11 @@ enum ForecastCommand {
         /// Hours between issue times.
         #[arg(long, default_value_t = 6)]
         step: usize,
-        /// Local hour of the daily issue (next-day categories).
-        #[arg(long, default_value_t = 16)]
+        /// Local hour of the daily issue (next-day categories). The default is the scheduled
+        /// `forecast` job's afternoon issue (17:00), the forecast the daily report shows; issue
+        /// times are aligned to it (every `--step` hours), so with the default step of 6 the
+        /// backtest issues at 05, 11, 17 and 23 h, the job's two issue hours among them.
+        #[arg(long, default_value_t = 17)]
         daily_issue_hour: u32,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
