@@ -63,7 +63,7 @@ enum Command {
     /// Poll the network's devices and store their readings until Ctrl-C.
     Collect(collect::CollectArgs),
     /// The production mode: collectors, the store pipeline and the scheduled jobs (reports,
-    /// index recomputation) together, until Ctrl-C / SIGTERM.
+    /// index recomputation, source flags, forecasts) together, until Ctrl-C / SIGTERM.
     Run(collect::CollectArgs),
     /// List the scheduled jobs, or run one by hand (also for a past time: a backfill).
     Jobs(jobs::JobsArgs),
@@ -86,12 +86,14 @@ enum Command {
     Compute(compute::ComputeArgs),
     /// Load historical hourly data from files (Beijing PRSA, openair, wide CSV) into the store.
     Import(import::ImportArgs),
-    /// Where pollution comes from: CPF bearings, triangulated sources, local vs regional
-    /// episodes with source types (and polar plots with --plots).
+    /// Where pollution comes from: CPF bearings, located sources, local vs regional episodes
+    /// with source types, factors (and charts with --plots); `sources flags` lists stored flags.
     Sources(sources::SourcesArgs),
-    /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a forecast.
+    /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a
+    /// forecast, score the stored forecasts (live skill).
     Forecast(forecast::ForecastArgs),
-    /// Copy stations, readings, indices, source flags and device health from one store to another.
+    /// Copy stations, readings, indices, source flags, forecasts and device health from one
+    /// store to another.
     Migrate(migrate::MigrateArgs),
 }
 
