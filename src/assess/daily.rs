@@ -31,7 +31,8 @@
 //! [`DailyRules::for_rule_set`] returns the same rules for both rule sets (*unverified against the
 //! official 2026 text*).
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Timelike};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 
 use super::Pollutant;
 use crate::aqi::china::{DailyInput, RuleSet};
@@ -117,6 +118,19 @@ impl DailyStats {
 pub fn hour_slot(label: NaiveDateTime) -> (NaiveDate, usize) {
     let start = label - TimeDelta::hours(1);
     (start.date(), start.hour() as usize)
+}
+
+/// Local midnight starting `day` in `tz`, in UTC: the start of the local day whose hours are
+/// labelled `day 01:00` … `day+1 00:00`. Where midnight does not exist (a DST change at
+/// midnight) the day starts at the first local instant after it.
+pub fn local_midnight(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let naive = day.and_time(Default::default());
+    (0..3)
+        .find_map(|h| {
+            tz.from_local_datetime(&(naive + TimeDelta::hours(h)))
+                .earliest()
+        })
+        .map_or_else(|| naive.and_utc(), |t| t.to_utc())
 }
 
 /// The 24-h mean of a day's hours and the number of valid hours; the mean is `None` with fewer
@@ -218,6 +232,22 @@ pub fn daily_stats(hours: &[DayHours; 6], rules: &DailyRules) -> DailyStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_midnight_in_the_network_zone() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert_eq!(
+            local_midnight(d, chrono_tz::Asia::Shanghai),
+            utc("2026-11-26T16:00:00Z")
+        );
+        // Santiago skipped 2022-09-11 00:00 (clocks went to 01:00): the day starts at 01:00.
+        let gap = NaiveDate::from_ymd_opt(2022, 9, 11).unwrap();
+        assert_eq!(
+            local_midnight(gap, chrono_tz::America::Santiago),
+            utc("2022-09-11T04:00:00Z")
+        );
+    }
 
     fn day(values: &[(usize, f64)]) -> DayHours {
         let mut d = MISSING_DAY;

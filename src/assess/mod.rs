@@ -25,7 +25,7 @@ pub mod run;
 pub mod stats;
 
 pub use aggregate::mean_of_days;
-pub use daily::{DailyRules, DailyStats, DayHours, daily_stats};
+pub use daily::{DailyRules, DailyStats, DayHours, daily_stats, local_midnight};
 pub use index::{ComprehensiveIndex, IndexStandards, round_half_even};
 pub use period::{DateRange, Period, PeriodError};
 pub use pollutant::Pollutant;

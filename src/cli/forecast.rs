@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use chrono_tz::Tz;
 use clap::{Args, Subcommand, ValueEnum};
+use lantian::assess::local_midnight;
 use lantian::config::Config;
 use lantian::forecast::backtest::{BacktestOptions, BacktestReport, backtest};
 use lantian::forecast::features::FeatureContext;
@@ -16,7 +16,8 @@ use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::series::Grid;
 use lantian::forecast::skill::{SkillReport, live_skill};
 use lantian::forecast::weather::{ForecastWeather, WeatherFile};
-use lantian::store::{Resolution, StationId, Store};
+use lantian::report::figures::network_zone;
+use lantian::store::{Resolution, StationId};
 
 use super::table::Table;
 
@@ -129,25 +130,10 @@ enum Format {
     Json,
 }
 
-fn store_tz(store: &dyn Store) -> anyhow::Result<Tz> {
-    Ok(store
-        .stations()?
-        .first()
-        .map(|s| s.time_zone)
-        .unwrap_or(chrono_tz::Asia::Shanghai))
-}
-
-fn local_midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0)
-        .and_then(|n| n.and_local_timezone(tz).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-}
-
 /// Runs `lantian forecast`.
 pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
-    let tz = store_tz(store.as_ref())?;
+    let tz = network_zone(&store.stations()?);
     match args.command {
         ForecastCommand::Train {
             from,

@@ -2,6 +2,8 @@
 //! local vs regional episodes with source types; optional polar plots and a station map.
 //! `lantian sources flags` lists the stored flags of the `sources` job with their evidence.
 
+use lantian::assess::local_midnight;
+use lantian::report::figures::network_zone;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -77,8 +79,11 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     };
     anyhow::ensure!(last >= first, "--to {last} is before --from {first}");
     let store = super::open_store(config)?;
-    let from = first.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(1);
-    let to = last.and_hms_opt(0, 0, 0).context("date")?.and_utc() + TimeDelta::hours(25);
+    let infos = store.stations()?;
+    // Local days of the network (hour-ending labels `first 01:00` … `last+1 00:00`).
+    let tz = network_zone(&infos);
+    let from = local_midnight(first, tz) + TimeDelta::hours(1);
+    let to = local_midnight(last + TimeDelta::days(1), tz) + TimeDelta::hours(1);
     let records = store.read(&Query {
         stations: Vec::new(),
         parameters: Vec::new(),
@@ -90,7 +95,6 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
         !records.is_empty(),
         "no hourly data in the store from {first} to {last}"
     );
-    let infos = store.stations()?;
     let all = StationSeries::from_records(&records, &infos, from, to);
     for s in &args.stations {
         anyhow::ensure!(
@@ -107,9 +111,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
         anyhow::ensure!((1..=4).contains(&k), "--factors {k}: give 1 to 4");
         cfg.factors.factors = Some(k);
     }
-    if let Some(tz) = infos.first().map(|s| s.time_zone) {
-        cfg.time_zone = tz;
-    }
+    cfg.time_zone = tz;
     let mut analysis = analyse(&all, &cfg);
     if !args.stations.is_empty() {
         let keep = |s: &str| args.stations.iter().any(|x| x == s);

@@ -14,10 +14,10 @@
 //! hours, corrections) may find an episode with another pollutant set or start; its earlier
 //! flag is kept, never silently deleted — someone may already have acted on it.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::assess::daily::hour_slot;
+use crate::assess::daily::{hour_slot, local_midnight};
 use crate::sources::analysis::LabelledEpisode;
 use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
@@ -62,14 +62,6 @@ pub struct FlagRun<'a> {
     pub job: &'a str,
     /// The scheduled time of the run.
     pub scheduled: DateTime<Utc>,
-}
-
-/// The UTC time of local midnight starting `day` (the earliest, around a DST change).
-fn local_midnight(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let naive = day.and_time(Default::default());
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map_or_else(|| naive.and_utc(), |t| t.to_utc())
 }
 
 /// Analyses `day` with `context_days` of data before it and stores a flag for each new

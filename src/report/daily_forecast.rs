@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use super::html::{Cell, Html, Table};
 use super::i18n::Lang;
 use crate::aqi::Category;
-use crate::compute::local_time;
+use crate::assess::local_midnight;
 use crate::forecast::features::REQUIRED;
 use crate::forecast::issue::BEYOND_SKILL;
 use crate::forecast::skill::{DaySkill, daily_skill};
@@ -83,9 +83,7 @@ pub fn forecast_figures(
     tz: Tz,
 ) -> Result<ForecastFigures, StoreError> {
     let day = |d: i64| date + TimeDelta::days(d);
-    let start = |d: NaiveDate| {
-        local_time(tz, d, 0).unwrap_or_else(|| d.and_time(Default::default()).and_utc())
-    };
+    let start = |d: NaiveDate| local_midnight(d, tz);
     let cutoff = start(day(1));
     let stored = store.read_forecast_days(&ForecastQuery {
         stations: Vec::new(),

@@ -40,11 +40,12 @@
 use super::health_series::{longest_repeat, runs, stuck};
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::ReportError;
 use super::figures::network_zone;
+use crate::assess::local_midnight;
 use crate::quality::Flag;
 use crate::registry::Registry;
 use crate::store::{DeviceHealth, Query, Record, Resolution, Store};
@@ -224,12 +225,8 @@ pub fn health_findings(
 ) -> Result<HealthFindings, ReportError> {
     let stations = store.stations()?;
     let tz = network_zone(&stations);
-    let start = tz
-        .from_local_datetime(&date.and_time(Default::default()))
-        .earliest()
-        .map(|t| t.to_utc())
-        .unwrap_or_else(|| date.and_time(Default::default()).and_utc());
-    let end = start + TimeDelta::days(1);
+    let start = local_midnight(date, tz);
+    let end = local_midnight(date + TimeDelta::days(1), tz);
     let read = |resolution: Resolution| {
         let step = resolution.period().unwrap_or_default();
         store.read(&Query {

@@ -112,28 +112,8 @@ impl Chart for PolarChart {
         compass(&mut chart, r)?;
         if let Some(c) = &self.cpf {
             for b in c.bearings() {
-                let a = b.bearing_deg.to_radians();
-                chart.draw_series(LineSeries::new(
-                    [(0.0, 0.0), (r * a.sin(), r * a.cos())],
-                    ShapeStyle {
-                        color: BLACK.to_rgba(),
-                        filled: false,
-                        stroke_width: 2,
-                    },
-                ))?;
-                chart.draw_series(std::iter::once(Text::new(
-                    format!("CPF {:.0}° ({:.0}%)", b.bearing_deg, b.confidence * 100.0),
-                    (r * 0.8 * a.sin(), r * 0.8 * a.cos()),
-                    // Towards the centre, so that labels stay inside the rim.
-                    font(12).pos(Pos::new(
-                        if a.sin() >= 0.0 {
-                            HPos::Right
-                        } else {
-                            HPos::Left
-                        },
-                        VPos::Bottom,
-                    )),
-                )))?;
+                let label = format!("CPF {:.0}° ({:.0}%)", b.bearing_deg, b.confidence * 100.0);
+                bearing_ray(&mut chart, r, b.bearing_deg, label, 0.8)?;
             }
         }
         // Colour bar.
@@ -171,6 +151,33 @@ pub(super) fn compass<DB: DrawingBackend>(
         let style = font(14).pos(Pos::new(h, v));
         chart.draw_series(std::iter::once(Text::new(t, (x, y), style)))?;
     }
+    Ok(())
+}
+
+/// A bearing from the centre to the rim of radius `r`, labelled at `at` × `r` on the side
+/// facing the centre, so that labels stay inside the rim.
+pub(super) fn bearing_ray<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    r: f64,
+    bearing_deg: f64,
+    label: String,
+    at: f64,
+) -> DrawResult<DB> {
+    let a = bearing_deg.to_radians();
+    chart.draw_series(LineSeries::new(
+        [(0.0, 0.0), (r * a.sin(), r * a.cos())],
+        BLACK.stroke_width(2),
+    ))?;
+    let h = if a.sin() >= 0.0 {
+        HPos::Right
+    } else {
+        HPos::Left
+    };
+    chart.draw_series(std::iter::once(Text::new(
+        label,
+        (r * at * a.sin(), r * at * a.cos()),
+        font(12).pos(Pos::new(h, VPos::Bottom)),
+    )))?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart::{DrawResult, compass, font, palette};
+use super::chart::{DrawResult, bearing_ray, compass, font, palette};
 use super::cpf::Cpf;
 use super::polar::PercentileRose;
 use crate::report::Lang;
@@ -112,23 +112,8 @@ impl Chart for CpfRoseChart {
         chart.draw_series(DashedLineSeries::new(pts, 6, 4, RED.stroke_width(2)))?;
         compass(&mut chart, r)?;
         for b in c.bearings() {
-            let a = b.bearing_deg.to_radians();
-            chart.draw_series(LineSeries::new(
-                [(0.0, 0.0), (r * a.sin(), r * a.cos())],
-                BLACK.stroke_width(2),
-            ))?;
-            chart.draw_series(std::iter::once(Text::new(
-                format!("{:.0}° z={:.1}", b.bearing_deg, b.z),
-                (r * 0.85 * a.sin(), r * 0.85 * a.cos()),
-                font(12).pos(Pos::new(
-                    if a.sin() >= 0.0 {
-                        HPos::Right
-                    } else {
-                        HPos::Left
-                    },
-                    VPos::Bottom,
-                )),
-            )))?;
+            let label = format!("{:.0}° z={:.1}", b.bearing_deg, b.z);
+            bearing_ray(&mut chart, r, b.bearing_deg, label, 0.85)?;
         }
         let (_, h) = root.dim_in_pixel();
         root.draw(&Text::new(
