@@ -10,9 +10,8 @@ use std::sync::Arc;
 use chrono::{NaiveDate, TimeDelta, TimeZone};
 use chrono_tz::Asia::Shanghai;
 use criterion::{Criterion, criterion_group, criterion_main};
-use lantian::jobs::sources::{FlagRun, flag_day};
+use lantian::jobs::sources::{FlagRun, flag_day, job_analysis};
 use lantian::quality::Flag;
-use lantian::sources::AnalysisConfig;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{Record, Resolution, StationInfo, Store};
 use lantian::units::Parameter;
@@ -96,7 +95,7 @@ fn bench(c: &mut Criterion) {
             .unwrap()
             .to_utc(),
     };
-    let cfg = AnalysisConfig::default();
+    let cfg = job_analysis(Shanghai);
     let name = format!("sources job: {stations} stations, day + {context} days");
     c.bench_function(&name, |b| {
         b.iter(|| {

@@ -109,7 +109,9 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     }
     if let Some(k) = args.factors {
         anyhow::ensure!((1..=4).contains(&k), "--factors {k}: give 1 to 4");
-        cfg.factors.factors = Some(k);
+        if let Some(fc) = cfg.factors.as_mut() {
+            fc.factors = Some(k);
+        }
     }
     cfg.time_zone = tz;
     let mut analysis = analyse(&all, &cfg);

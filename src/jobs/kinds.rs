@@ -22,10 +22,9 @@ use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
 use crate::forecast::model::ModelSet;
 use crate::forecast::weather::WeatherFile;
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
-use crate::sources::AnalysisConfig;
 use crate::store::{Store, StoreError};
 
-use super::sources::{DEFAULT_CONTEXT_DAYS, FlagRun, flag_day};
+use super::sources::{DEFAULT_CONTEXT_DAYS, FlagRun, flag_day, job_analysis};
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -370,10 +369,7 @@ fn run_kind(
                 day,
                 cx.time_zone,
                 config.context_days,
-                &AnalysisConfig {
-                    time_zone: cx.time_zone,
-                    ..AnalysisConfig::default()
-                },
+                &job_analysis(cx.time_zone),
                 run,
             )
             .map_err(|e| e.to_string())?;

@@ -64,6 +64,16 @@ pub struct FlagRun<'a> {
     pub scheduled: DateTime<Utc>,
 }
 
+/// The analysis settings of the `sources` job in `tz`: the defaults without the factor
+/// apportionment (flags carry no factors, and it would be most of the job's cost).
+pub fn job_analysis(tz: Tz) -> AnalysisConfig {
+    AnalysisConfig {
+        time_zone: tz,
+        factors: None,
+        ..AnalysisConfig::default()
+    }
+}
+
 /// Analyses `day` with `context_days` of data before it and stores a flag for each new
 /// station episode (see the [module documentation](self)). Returns what it stored.
 pub fn flag_day(

@@ -60,8 +60,9 @@ pub struct AnalysisConfig {
     /// regional episodes raise every station at once, and would otherwise appear as a
     /// "source" in whatever direction the wind blew during them.
     pub on_excess: bool,
-    /// Factor analysis (PMF-style NMF) settings.
-    pub factors: FactorConfig,
+    /// Factor analysis (PMF-style NMF) settings; `None` skips it (the `sources` job, whose
+    /// flags do not use factors).
+    pub factors: Option<FactorConfig>,
     /// The network's time zone (local hours of the factors' diurnal profiles).
     pub time_zone: chrono_tz::Tz,
 }
@@ -90,7 +91,7 @@ impl Default for AnalysisConfig {
             max_outside_m: 12_000.0,
             check_range_m: 10_000.0,
             on_excess: true,
-            factors: FactorConfig::default(),
+            factors: Some(FactorConfig::default()),
             time_zone: chrono_tz::UTC,
         }
     }
@@ -254,10 +255,12 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
         }
     }
     let mut factors = Vec::new();
-    for s in series {
-        match station_factors(s, &cfg.factors, cfg.time_zone) {
-            Ok(f) => factors.push(f),
-            Err(e) => problems.push(e.to_string()),
+    if let Some(fc) = &cfg.factors {
+        for s in series {
+            match station_factors(s, fc, cfg.time_zone) {
+                Ok(f) => factors.push(f),
+                Err(e) => problems.push(e.to_string()),
+            }
         }
     }
     let positions: BTreeMap<&str, (f64, f64)> = series

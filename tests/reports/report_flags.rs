@@ -11,10 +11,9 @@
 use std::process::Command;
 
 use chrono::{NaiveDate, TimeDelta};
-use lantian::jobs::sources::{FlagRun, flag_day};
+use lantian::jobs::sources::{FlagRun, flag_day, job_analysis};
 use lantian::quality::Flag;
 use lantian::report::{Lang, ReportConfig, daily_report};
-use lantian::sources::AnalysisConfig;
 use lantian::sources::triangulate::distance_m;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{JobOutcome, JobRun, Record, Store};
@@ -129,7 +128,7 @@ fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
         date,
         chrono_tz::Asia::Shanghai,
         30,
-        &AnalysisConfig::default(),
+        &job_analysis(chrono_tz::Asia::Shanghai),
         run,
     )
     .unwrap();
