@@ -174,16 +174,27 @@ pub fn issue(
     }
     // The hours ahead stay empty in the grid; forecast weather is aligned to them.
     let end = at + TimeDelta::hours(i64::from(MAX_HORIZON) + 1);
-    let mut grid = Grid::load(store, stations, at - TimeDelta::hours(HISTORY_HOURS), end)?;
-    let known = grid
-        .stations
-        .iter()
-        .any(|s| set.climatology.stations.contains_key(s));
+    let known = if stations.is_empty() {
+        store
+            .stations()?
+            .iter()
+            .any(|s| set.climatology.stations.contains_key(&s.id))
+    } else {
+        stations
+            .iter()
+            .any(|s| set.climatology.stations.contains_key(s))
+    };
+    // The model's network needs the features' 48 hours; another one its own climatology's days.
+    let history = if known {
+        TimeDelta::hours(HISTORY_HOURS)
+    } else {
+        TimeDelta::days(HISTORY_DAYS)
+    };
+    let grid = Grid::load(store, stations, at - history, end)?;
     let stored;
     let (climatology, source) = if known {
         (&set.climatology, ClimatologySource::Model)
     } else {
-        grid = Grid::load(store, stations, at - TimeDelta::days(HISTORY_DAYS), end)?;
         let t = grid.index_of(at).ok_or_else(|| not_whole(at))?;
         let days = days_with_data(&grid, t + 1);
         if days >= MIN_HISTORY_DAYS {
