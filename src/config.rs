@@ -219,4 +219,17 @@ mod tests {
         assert!(message.contains("line 3"), "{message}");
         assert!(message.contains("timeuot_ms"), "{message}");
     }
+
+    #[test]
+    fn poll_spread_is_a_fraction_of_the_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(&path, "[collect]\npoll_spread = 0.25\n").unwrap();
+        assert_eq!(Config::load(&path).unwrap().collect.poll_spread, 0.25);
+        std::fs::write(&path, "[collect]\nretries = 2\npoll_spread = 1.5\n").unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("poll_spread"), "{message}");
+        assert!(message.contains("not 1.5"), "{message}");
+    }
 }

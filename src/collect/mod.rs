@@ -59,6 +59,13 @@ pub struct CollectorConfig {
     pub min_valid_minutes: u32,
     /// Also store every poll's sample (minute and hour means are always stored).
     pub store_samples: bool,
+    /// Spreads the connections' polls over this fraction of their interval (0 ≤ f < 1;
+    /// 0 = every connection polls at the aligned tick). Connection k waits
+    /// `interval × f × frac(k φ)` (φ the golden ratio: evenly spread, the same at every start)
+    /// after each tick; samples keep the tick's timestamp. Large networks set it to flatten
+    /// the burst of thousands of requests in one millisecond.
+    #[serde(deserialize_with = "spread_fraction")]
+    pub poll_spread: f64,
 }
 
 impl Default for CollectorConfig {
@@ -70,7 +77,26 @@ impl Default for CollectorConfig {
             backoff_max: Duration::from_secs(30),
             min_valid_minutes: 45,
             store_samples: false,
+            poll_spread: 0.0,
         }
+    }
+}
+
+/// The k-th point of the golden-ratio sequence in [0, 1): successive connections' phases fill
+/// the interval evenly whatever their number.
+fn spread_phase(k: usize) -> f64 {
+    const INVERSE_GOLDEN_RATIO: f64 = 0.618_033_988_749_894_8;
+    (k as f64 * INVERSE_GOLDEN_RATIO).fract()
+}
+
+fn spread_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let f = f64::deserialize(d)?;
+    if (0.0..1.0).contains(&f) {
+        Ok(f)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "poll_spread must be at least 0 and below 1 (a fraction of the poll interval), not {f}"
+        )))
     }
 }
 
@@ -126,8 +152,9 @@ impl Collector {
             shutdown: shutdown.clone(),
         });
         let mut tasks = JoinSet::new();
-        for ((transport, _), devices) in connections {
-            let connection = Connection::new(transport, devices, &config);
+        for (k, ((transport, _), devices)) in connections.into_iter().enumerate() {
+            let phase = config.poll_spread * spread_phase(k);
+            let connection = Connection::new(transport, devices, phase, &config);
             let shared = shared.clone();
             tasks.spawn(async move { connection.run(&shared).await });
         }
@@ -222,5 +249,27 @@ impl Pipeline {
     pub async fn stop(self) -> Result<SinkStats, SinkError> {
         self.collector.stop().await;
         self.sink.join().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread_phase;
+
+    #[test]
+    fn spread_phases_fill_the_interval_evenly() {
+        for n in [2, 5, 33, 1000] {
+            let mut phases: Vec<f64> = (0..n).map(spread_phase).collect();
+            assert!(phases.iter().all(|p| (0.0..1.0).contains(p)));
+            phases.sort_by(f64::total_cmp);
+            // The largest gap (wrapping round) of n golden-ratio points stays below 2/n.
+            let wrap = 1.0 - phases[n - 1] + phases[0];
+            let widest = phases.windows(2).map(|w| w[1] - w[0]).fold(wrap, f64::max);
+            assert!(
+                widest < 2.0 / n as f64,
+                "{n} connections: widest gap {widest}"
+            );
+        }
+        assert_eq!(spread_phase(7), spread_phase(7), "the same at every start");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::mpsc;
 use tokio_modbus::Slave;
 use tokio_modbus::prelude::SlaveContext;
@@ -24,7 +24,10 @@ use crate::store::{Record, Resolution};
 pub(super) struct PolledDevice {
     pub device: Device,
     pub slot: Slot,
+    /// The tick to poll next (the samples' timestamp).
     next_due: Option<DateTime<Utc>>,
+    /// How long after its tick the device is polled (the connection's share of the spread).
+    offset: TimeDelta,
     aggregators: Vec<Aggregator>,
 }
 
@@ -39,6 +42,7 @@ impl PolledDevice {
             device,
             slot,
             next_due: None,
+            offset: TimeDelta::zero(),
             aggregators,
         }
     }
@@ -67,7 +71,18 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    pub fn new(transport: Transport, devices: Vec<PolledDevice>, config: &CollectorConfig) -> Self {
+    /// A connection polling `devices` over `transport`, each `phase` × its interval after its
+    /// aligned ticks (0 ≤ `phase` < 1).
+    pub fn new(
+        transport: Transport,
+        mut devices: Vec<PolledDevice>,
+        phase: f64,
+        config: &CollectorConfig,
+    ) -> Self {
+        for d in &mut devices {
+            let interval_us = d.device.poll_interval.num_microseconds().unwrap_or(0) as f64;
+            d.offset = TimeDelta::microseconds((interval_us * phase) as i64);
+        }
         Connection {
             transport,
             devices,
@@ -87,18 +102,19 @@ impl Connection {
             d.next_due = Some(next_aligned(start, d.device.poll_interval));
         }
         loop {
-            let due = self
+            let wake = self
                 .devices
                 .iter()
-                .filter_map(|d| d.next_due)
+                .filter_map(|d| Some(d.next_due? + d.offset))
                 .min()
                 .expect("a device");
             tokio::select! {
-                () = shared.clock.sleep_until(due) => {}
+                () = shared.clock.sleep_until(wake) => {}
                 () = shared.shutdown.cancelled() => break,
             }
             for i in 0..self.devices.len() {
-                if self.devices[i].next_due.is_some_and(|t| t <= due) {
+                let d = &self.devices[i];
+                if d.next_due.is_some_and(|t| t + d.offset <= wake) {
                     self.poll(i, shared).await;
                 }
             }
@@ -123,12 +139,13 @@ impl Connection {
     /// Polls device `i` for its due tick and schedules its next tick.
     async fn poll(&mut self, i: usize, shared: &Shared) {
         let tick = self.devices[i].next_due.expect("scheduled");
+        let offset = self.devices[i].offset;
         let interval = self.devices[i].device.poll_interval;
         let started = Instant::now();
-        // The poll may use at most the time until the next tick (in real time).
+        // The poll may use at most the time until the next one (in real time).
         let budget = shared
             .clock
-            .real_duration(next_aligned(tick, interval) - shared.clock.now());
+            .real_duration(next_aligned(tick, interval) + offset - shared.clock.now());
         let deadline = started + budget;
         let result = self.read_with_retries(i, deadline, shared).await;
         let elapsed = started.elapsed();
@@ -184,10 +201,11 @@ impl Connection {
                 }
             }
         }
-        // Next tick: the first aligned instant after both this tick and now; ticks that
-        // passed while this poll ran are skipped, never run late in a burst.
+        // Next tick: the first aligned instant after this tick whose poll time (tick + offset)
+        // is still ahead; ticks that passed while this poll ran are skipped, never run late in
+        // a burst.
         let now = shared.clock.now();
-        let next = next_aligned(tick.max(now), interval);
+        let next = next_aligned(tick.max(now - offset), interval);
         let missed = ((next - tick).num_microseconds().unwrap_or(0)
             / interval.num_microseconds().unwrap_or(1)
             - 1)

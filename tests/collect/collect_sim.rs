@@ -279,3 +279,80 @@ async fn values_arrive_exactly_as_simulated() {
         );
     }
 }
+
+/// With `poll_spread`, each connection polls a fixed share of the interval after its tick,
+/// and its samples keep the tick's timestamp: every sample of a device equals the world's
+/// truth at its tick plus one constant offset, the offsets differ between connections, and
+/// stay within the spread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spread_polls_keep_their_tick() {
+    let fixture = root().join("tests/fixtures/two-stations");
+    let spread = 0.5;
+    let config = CollectorConfig {
+        store_samples: true,
+        poll_spread: spread,
+        ..CollectorConfig::default()
+    };
+    let t0 = start() + TimeDelta::hours(10);
+    let run = Run::start(
+        &fixture.join("network.toml"),
+        &fixture.join("faults.toml"),
+        t0,
+        120.0,
+        config,
+        Bind::Loopback(Default::default()),
+    )
+    .await;
+    let done = run.finish(t0 + TimeDelta::minutes(4)).await;
+    let b = done
+        .registry
+        .stations
+        .iter()
+        .position(|s| &*s.id == "T-B")
+        .unwrap();
+    let interval = TimeDelta::seconds(10);
+    let mut offsets = Vec::new();
+    // O3 (f32 registers) changes measurably within seconds; the offset of its connection is
+    // the one (on a 10-ms grid, within the spread) that explains every sample.
+    for p in [Parameter::O3, Parameter::No2] {
+        let samples = done.series("T-B", p, Resolution::Sample);
+        assert!(samples.len() >= 18, "{p}: {} samples", samples.len());
+        assert!(
+            samples
+                .iter()
+                .all(|s| s.time.timestamp_subsec_micros() == 0 && s.time.timestamp() % 10 == 0),
+            "{p}: samples keep the aligned tick"
+        );
+        let error_at = |delta: TimeDelta| {
+            samples
+                .iter()
+                .map(|s| {
+                    let truth = done.environment.conditions(b, s.time + delta).get(p);
+                    (s.value - truth).abs() / truth.abs().max(1.0)
+                })
+                .fold(0.0, f64::max)
+        };
+        let limit = (interval.num_milliseconds() as f64 * spread) as i64;
+        let (best, error) = (0..limit / 10)
+            .map(|k| TimeDelta::milliseconds(10 * k))
+            .map(|d| (d, error_at(d)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap();
+        // f32 registers, and a poll's own real latency (×120 here) on top of the offset.
+        assert!(
+            error <= 3e-5,
+            "{p}: no offset within the spread explains the samples (best {best}: {error})"
+        );
+        offsets.push((p, best, error, error_at(TimeDelta::zero())));
+    }
+    // Two connections, offsets at least 0.5 s apart, and the tick's own truth explains the
+    // samples far worse than the offset's (the polls really happened later).
+    let apart = (offsets[0].1 - offsets[1].1).abs();
+    assert!(apart >= TimeDelta::milliseconds(500), "{offsets:?}");
+    assert!(
+        offsets
+            .iter()
+            .all(|o| o.1 < TimeDelta::milliseconds(500) || o.3 > 5.0 * o.2),
+        "spread polls read the world after their tick: {offsets:?}"
+    );
+}
