@@ -28,6 +28,8 @@ fn forecast(
         time: local(date, 0),
         issued,
         aqi,
+        aqi_low: aqi.map(|a| a * 3 / 4),
+        aqi_high: aqi.map(|a| a * 5 / 4),
         primary: if aqi.is_some_and(|a| a > 50) {
             vec![Pollutant::Pm25]
         } else {

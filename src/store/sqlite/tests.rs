@@ -76,8 +76,8 @@ fn newer_and_foreign_schemas_are_refused() {
     drop(SqliteStore::open(&path).expect("open"));
     let conn = Connection::open(&path).expect("raw");
     conn.execute(
-        "UPDATE meta SET value = '7' WHERE key = 'schema_version'",
-        [],
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [(SCHEMA_VERSION + 1).to_string()],
     )
     .expect("bump");
     drop(conn);
@@ -252,6 +252,11 @@ fn older_files_are_migrated() {
             .write_indices(std::slice::from_ref(&i0))
             .expect("write");
         store.record_job_run(&job_run("daily", 0)).expect("record");
+        // A daily forecast as version 6 stored it: no AQI range.
+        let old_day = forecast_day(t, None);
+        store
+            .write_forecasts(&[], std::slice::from_ref(&old_day))
+            .expect("write");
         drop(store);
         schema::downgrade(&path, from);
 
@@ -341,9 +346,62 @@ fn older_files_are_migrated() {
             .write_forecasts(std::slice::from_ref(&f), &[])
             .expect("write");
         assert_eq!(store.read_forecast_hours(&forecasts).expect("read"), [f]);
+        // Version 6's daily forecasts survive without a range; new ones keep theirs.
+        let kept = if from >= 6 {
+            vec![old_day.clone()]
+        } else {
+            vec![]
+        };
+        assert_eq!(
+            store.read_forecast_days(&forecasts).expect("read"),
+            kept,
+            "from {from}"
+        );
+        let ranged = forecast_day(t, Some((60, 110)));
+        store
+            .write_forecasts(&[], std::slice::from_ref(&ranged))
+            .expect("write");
+        assert_eq!(
+            store.read_forecast_days(&forecasts).expect("read"),
+            [ranged]
+        );
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
+}
+
+/// A daily forecast of station S1 for the local day starting at `t`, with an AQI range or not.
+fn forecast_day(t: DateTime<Utc>, range: Option<(u32, u32)>) -> crate::store::ForecastDay {
+    crate::store::ForecastDay {
+        station: "S1".into(),
+        date: t.date_naive(),
+        time: t,
+        issued: t - chrono::TimeDelta::hours(7),
+        aqi: Some(80),
+        aqi_low: range.map(|r| r.0),
+        aqi_high: range.map(|r| r.1),
+        primary: vec![Pollutant::Pm25],
+        pm25: Some(58.0),
+        pm10: Some(70.0),
+        o3_8h_max: Some(90.0),
+        model: "m".into(),
+        abstained: vec![],
+        missing: vec![],
+    }
+}
+
+#[test]
+fn columns_of_later_versions_are_refused() {
+    let (_dir, path) = temp();
+    drop(SqliteStore::open(&path).expect("open"));
+    schema::downgrade(&path, 6);
+    let conn = Connection::open(&path).expect("raw");
+    conn.execute_batch("ALTER TABLE forecast_days ADD COLUMN aqi_high INTEGER")
+        .expect("foreign column");
+    drop(conn);
+    let err = SqliteStore::open(&path).expect_err("inconsistent schema");
+    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    assert!(err.to_string().contains("aqi_high"), "{err}");
 }
 
 #[test]
