@@ -10,9 +10,9 @@ use serde::Serialize;
 use super::features::FeatureContext;
 use super::model::ModelSet;
 use super::range::{RangeOf, RangeScore, RangeTally};
-use crate::aqi::span::AqiRange;
 use super::run::{DayValues, forecast_station, label_day};
 use super::{REPORT_HORIZONS, Target};
+use crate::aqi::span::AqiRange;
 
 /// Options of a backtest.
 #[derive(Debug, Clone, Copy)]

@@ -296,6 +296,9 @@ mod tests {
         assert_eq!(qs.len(), 1);
         let q = &qs[0];
         assert_eq!((q.lead, q.issue_hour, q.n), (1, 17, 101));
-        assert!((q.low + 0.5).abs() < 2e-3 && (q.high - 0.5).abs() < 2e-3, "{q:?}");
+        assert!(
+            (q.low + 0.5).abs() < 2e-3 && (q.high - 0.5).abs() < 2e-3,
+            "{q:?}"
+        );
     }
 }

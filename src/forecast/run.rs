@@ -13,10 +13,10 @@ use super::dataset::{day_climatology, day_horizon, day_start};
 use super::features::FeatureContext;
 use super::model::{DAILY_LEADS, ModelSet, predict};
 use super::range::RangeOf;
-use crate::aqi::span::AqiRange;
 use super::{MAX_HORIZON, Target};
 use crate::aqi::Category;
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
+use crate::aqi::span::AqiRange;
 
 /// One forecast hour.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -47,7 +47,10 @@ fn ranges_are_measured_at_training_and_published_with_the_forecast() {
     let f = forecast_station(&ctx, &set, 0, 2000);
     let day = &f.days[0];
     let (aqi, range) = (day.aqi.unwrap(), day.range.unwrap());
-    assert!(range.low <= aqi && aqi <= range.high, "{range:?} around {aqi}");
+    assert!(
+        range.low <= aqi && aqi <= range.high,
+        "{range:?} around {aqi}"
+    );
     assert!(range.span.high.level() - range.span.low.level() <= 1);
     // A range within two categories is published with both: its forecast's among them.
     let (a, b) = (
@@ -117,7 +120,10 @@ fn backtest_range_scores_of_known_cases() {
     // Ranges from e^-5 to e^5 times the forecast hold every observed AQI here.
     let wide = run(&with_intervals(&set, -5.0, 5.0));
     let w = &wide.daily.range;
-    assert_eq!((w.model.aqi_hit_rate, w.persistence.aqi_hit_rate), (1.0, 1.0));
+    assert_eq!(
+        (w.model.aqi_hit_rate, w.persistence.aqi_hit_rate),
+        (1.0, 1.0)
+    );
     assert!(w.model.mean_width > 100.0);
     // The strict metrics never depend on the intervals.
     assert_eq!(wide.daily.category_accuracy, d.category_accuracy);

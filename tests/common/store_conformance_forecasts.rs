@@ -273,7 +273,11 @@ pub fn forecasts_reject_non_finite(mut t: TestStore) {
         pm25: Some(f64::INFINITY),
         ..day("A", 2, 0, Some(50))
     };
-    assert!(t.store.write_forecasts(&[good.clone()], &[bad_day]).is_err());
+    assert!(
+        t.store
+            .write_forecasts(std::slice::from_ref(&good), &[bad_day])
+            .is_err()
+    );
     // An AQI range must hold its AQI, and have both ends.
     for (low, high) in [(Some(60), Some(90)), (Some(30), None)] {
         let bad_range = ForecastDay {
@@ -283,7 +287,7 @@ pub fn forecasts_reject_non_finite(mut t: TestStore) {
         };
         assert!(
             t.store
-                .write_forecasts(&[good.clone()], &[bad_range])
+                .write_forecasts(std::slice::from_ref(&good), &[bad_range])
                 .is_err()
         );
     }

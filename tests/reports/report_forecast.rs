@@ -127,7 +127,12 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
     );
     assert_eq!(
         rows[1][1..5],
-        ["120", "轻度污染", "细颗粒物(PM2.5)", "AQI 90–150 · 良至轻度污染"]
+        [
+            "120",
+            "轻度污染",
+            "细颗粒物(PM2.5)",
+            "AQI 90–150 · 良至轻度污染"
+        ]
     );
     assert_eq!(rows[2][1..5], ["—", "—", "—", "—"]);
 
