@@ -354,3 +354,5 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod schema_tests;
