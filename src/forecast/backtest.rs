@@ -106,7 +106,7 @@ pub struct DayPair {
     pub forecast: [f64; 3],
     /// Observed statistics (PM2.5 and PM10 24-h means, O3 maximum 8-h mean).
     pub observed: [f64; 3],
-    /// Forecast daily AQI and its range.
+    /// Forecast daily AQI.
     pub aqi: Option<u32>,
     /// The forecast's range and span.
     pub range: Option<AqiRange>,

@@ -292,6 +292,7 @@ pub fn train(grid: &Grid, end: usize, opt: &TrainOptions) -> Result<ModelSet, Fo
         models,
         daily,
         climatology: climatology.clone(),
+        // Measured next, with the fitted daily models of this set.
         aqi_range: RangeModel {
             coverage: opt.range_coverage,
             rule: String::new(),
