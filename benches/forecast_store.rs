@@ -56,6 +56,8 @@ fn run(issue: i64) -> (Vec<ForecastHour>, Vec<ForecastDay>) {
                 time,
                 issued,
                 aqi: Some(50 + (s as u32 * 3 + d as u32) % 60),
+                aqi_low: Some(40),
+                aqi_high: Some(120),
                 primary: vec![],
                 pm25: Some(40.0),
                 pm10: Some(60.0),

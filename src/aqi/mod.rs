@@ -13,6 +13,7 @@ mod exact;
 pub mod nowcast;
 pub mod pollutant;
 pub mod result;
+pub mod span;
 pub mod standard;
 
 pub use category::{Category, Rgb};

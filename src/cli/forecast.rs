@@ -9,17 +9,20 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::assess::local_midnight;
 use lantian::config::Config;
-use lantian::forecast::backtest::{BacktestOptions, BacktestReport, backtest};
+use lantian::forecast::backtest::{BacktestOptions, backtest};
 use lantian::forecast::features::FeatureContext;
 use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::series::Grid;
-use lantian::forecast::skill::{SkillReport, live_skill};
+use lantian::forecast::skill::live_skill;
 use lantian::forecast::weather::{ForecastWeather, WeatherFile};
 use lantian::report::figures::network_zone;
 use lantian::store::{Resolution, StationId};
 
 use super::table::Table;
+
+mod render;
+use render::{render_backtest, render_skill, run_table, write_days};
 
 /// Options of `lantian forecast`.
 #[derive(Debug, Args)]
@@ -56,6 +59,10 @@ enum ForecastCommand {
         /// from the observed weather (perfect prognosis); run it with `forecast run --weather`.
         #[arg(long)]
         weather_features: bool,
+        /// Coverage (0–1) of the central interval of ln(observed / forecast daily AQI) that
+        /// makes the published AQI range.
+        #[arg(long, default_value_t = lantian::forecast::range::DEFAULT_COVERAGE)]
+        range_coverage: f64,
     },
     /// Rolling-origin backtest of the saved models over a period.
     Backtest {
@@ -140,7 +147,11 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             to,
             stride,
             weather_features,
+            range_coverage,
         } => {
+            if !(range_coverage > 0.0 && range_coverage < 1.0) {
+                bail!("--range-coverage {range_coverage} is not between 0 and 1");
+            }
             let from = from.unwrap_or(to - TimeDelta::days(3 * 365));
             if to <= from {
                 bail!("--to {to} is not after --from {from}");
@@ -153,6 +164,7 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 stride,
                 daily_stride: stride,
                 weather: weather_features,
+                range_coverage,
                 ..Default::default()
             };
             let set = train(&grid, grid.len, &opt).context("training")?;
@@ -196,6 +208,13 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 ]);
             }
             print!("{}", t.render());
+            let r = &set.aqi_range;
+            println!(
+                "AQI range: central {:.0} % interval of ln(observed / forecast daily AQI) for {} lead-day × issue-hour cells (persistence: {})",
+                100.0 * r.coverage,
+                r.model.len(),
+                r.persistence.len()
+            );
             Ok(())
         }
         ForecastCommand::Backtest {
@@ -291,58 +310,8 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&forecasts)?),
                 Format::Table => {
-                    let mut tab = Table::new(
-                        &[
-                            "station",
-                            "next 24 h max AQI",
-                            "tomorrow",
-                            "AQI",
-                            "day after",
-                            "AQI ",
-                            "abstained (no skill from)",
-                            "missing inputs",
-                        ],
-                        &["next 24 h max AQI", "AQI", "AQI "],
-                    );
-                    for f in &forecasts {
-                        let day = |i: usize| {
-                            f.days
-                                .get(i)
-                                .map_or(("—".to_string(), "—".to_string()), |d| {
-                                    (
-                                        d.category.map_or("—".into(), |c| format!("{c:?}")),
-                                        d.aqi.map_or("—".into(), |a| a.to_string()),
-                                    )
-                                })
-                        };
-                        let (c1, a1) = day(0);
-                        let (c2, a2) = day(1);
-                        tab.push(vec![
-                            f.station.clone(),
-                            f.hours[..24]
-                                .iter()
-                                .filter_map(|h| h.aqi)
-                                .max()
-                                .map_or("—".into(), |a| a.to_string()),
-                            c1,
-                            a1,
-                            c2,
-                            a2,
-                            f.abstained
-                                .iter()
-                                .map(|t| t.code().to_string())
-                                .chain(
-                                    f.beyond_skill
-                                        .iter()
-                                        .map(|(t, h)| format!("{} ≥ {h} h", t.code())),
-                                )
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            f.missing.iter().copied().collect::<Vec<_>>().join(","),
-                        ]);
-                    }
                     println!("forecast issued at {at} (data labelled up to then)");
-                    print!("{}", tab.render());
+                    print!("{}", run_table(&forecasts));
                 }
             }
             Ok(())
@@ -366,152 +335,4 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Live skill as text tables.
-fn render_skill(r: &SkillReport) -> String {
-    if r.hours.is_empty() && r.days.is_empty() {
-        return format!(
-            "no stored forecast issued {} … {} has verifying observations yet\n",
-            r.from, r.to
-        );
-    }
-    let num = ["n", "RMSE", "MAE", "bias", "pers. RMSE", "skill vs pers."];
-    let mut header = vec!["parameter", "hours"];
-    header.extend(num);
-    let mut t = Table::new(&header, &num);
-    for m in &r.hours {
-        t.push(vec![
-            m.parameter.into(),
-            format!("{}–{} h", m.horizons.0, m.horizons.1),
-            m.n.to_string(),
-            format!("{:.1}", m.rmse),
-            format!("{:.1}", m.mae),
-            format!("{:+.1}", m.bias),
-            format!("{:.1}", m.persistence_rmse),
-            m.skill
-                .map_or("—".into(), |s| format!("{:+.1} %", 100.0 * s)),
-        ]);
-    }
-    let dnum = [
-        "lead day",
-        "n",
-        "abstained",
-        "category hit rate",
-        "AQI MAE",
-        "pers. n",
-        "pers. hit rate",
-    ];
-    let mut d = Table::new(&dnum, &dnum);
-    let pct = |v: f64| {
-        if v.is_finite() {
-            format!("{:.1} %", 100.0 * v)
-        } else {
-            "—".into()
-        }
-    };
-    for m in &r.days {
-        d.push(vec![
-            m.lead_day.to_string(),
-            m.n.to_string(),
-            m.abstained.to_string(),
-            pct(m.hit_rate),
-            if m.aqi_mae.is_finite() {
-                format!("{:.1}", m.aqi_mae)
-            } else {
-                "—".into()
-            },
-            m.persistence_n.to_string(),
-            pct(m.persistence_hit_rate),
-        ]);
-    }
-    format!(
-        "live skill of forecasts issued {} … {} (µg/m³, AQI; skill = 1 − RMSE/RMSE of persistence)\n{}\ndaily AQI category (lead day 1 = the day after the issue day)\n{}",
-        r.from,
-        r.to,
-        t.render(),
-        d.render()
-    )
-}
-
-/// The verified next-day forecasts of a backtest as CSV.
-fn write_days(path: &std::path::Path, r: &BacktestReport) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "station",
-        "date",
-        "pm25",
-        "pm10",
-        "o3_8h_max",
-        "obs_pm25",
-        "obs_pm10",
-        "obs_o3_8h_max",
-    ])?;
-    for d in &r.days {
-        let mut rec = vec![d.station.clone(), d.date.to_string()];
-        rec.extend(
-            d.forecast
-                .iter()
-                .chain(&d.observed)
-                .map(|v| format!("{v:.1}")),
-        );
-        w.write_record(&rec)?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// The backtest as text tables.
-fn render_backtest(r: &BacktestReport) -> String {
-    let num = [
-        "h",
-        "n",
-        "abstained",
-        "RMSE",
-        "MAE",
-        "bias",
-        "R²",
-        "pers. RMSE",
-        "clim. RMSE",
-        "skill vs pers.",
-        "skill vs clim.",
-    ];
-    // Horizons not published (no validation skill) have no samples.
-    let shown = |n: usize, text: String| if n > 0 { text } else { "—".into() };
-    let mut header = vec!["target"];
-    header.extend(num);
-    let mut t = Table::new(&header, &num);
-    for m in &r.horizons {
-        t.push(vec![
-            m.target.into(),
-            m.horizon.to_string(),
-            m.n.to_string(),
-            m.abstained.to_string(),
-            shown(m.n, format!("{:.1}", m.rmse)),
-            shown(m.n, format!("{:.1}", m.mae)),
-            shown(m.n, format!("{:+.1}", m.bias)),
-            shown(m.n, format!("{:.2}", m.r2)),
-            shown(m.n, format!("{:.1}", m.persistence_rmse)),
-            shown(m.n, format!("{:.1}", m.climatology_rmse)),
-            shown(m.n, format!("{:+.1} %", 100.0 * m.skill_persistence)),
-            shown(m.n, format!("{:+.1} %", 100.0 * m.skill_climatology)),
-        ]);
-    }
-    let d = &r.daily;
-    format!(
-        "backtest {} … {}, issued every {} h (µg/m³; skill = 1 − RMSE/RMSE_ref)\n{}\n\
-         next-day category: model {:.1} %, persistence {:.1} %, climatology {:.1} % of {} station-days\n\
-         next-day mean PM2.5 RMSE: model {:.1}, persistence {:.1}\n({})\n",
-        r.from,
-        r.to,
-        r.step_hours,
-        t.render(),
-        100.0 * d.category_accuracy,
-        100.0 * d.persistence_accuracy,
-        100.0 * d.climatology_accuracy,
-        d.n,
-        d.pm25_rmse,
-        d.pm25_persistence_rmse,
-        d.definition
-    )
 }

@@ -9,8 +9,10 @@ use serde::Serialize;
 
 use super::features::FeatureContext;
 use super::model::ModelSet;
+use super::range::{RangeOf, RangeScore, RangeTally};
 use super::run::{DayValues, forecast_station, label_day};
 use super::{REPORT_HORIZONS, Target};
+use crate::aqi::span::AqiRange;
 
 /// Options of a backtest.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +77,22 @@ pub struct DailyMetrics {
     pub pm25_rmse: f64,
     /// Persistence daily mean PM2.5 RMSE.
     pub pm25_persistence_rmse: f64,
+    /// The same station-days under the range rules of Chinese operational evaluation.
+    pub range: RangeMetrics,
+}
+
+/// Next-day AQI range and category-span scores of the model and of persistence under the same
+/// rule (see [`super::range`]), on the station-days of [`DailyMetrics`] where both have a range.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RangeMetrics {
+    /// What is compared.
+    pub definition: String,
+    /// Nominal coverage of the intervals.
+    pub coverage: f64,
+    /// The model's ranges.
+    pub model: RangeScore,
+    /// Persistence's ranges.
+    pub persistence: RangeScore,
 }
 
 /// One verified next-day forecast (a station-day).
@@ -88,6 +106,16 @@ pub struct DayPair {
     pub forecast: [f64; 3],
     /// Observed statistics (PM2.5 and PM10 24-h means, O3 maximum 8-h mean).
     pub observed: [f64; 3],
+    /// Forecast daily AQI.
+    pub aqi: Option<u32>,
+    /// The forecast's range and span.
+    pub range: Option<AqiRange>,
+    /// Observed daily AQI.
+    pub observed_aqi: Option<u32>,
+    /// Persistence's daily AQI (the 24 h up to the issue time).
+    pub persistence_aqi: Option<u32>,
+    /// Persistence's range under the same rule.
+    pub persistence_range: Option<AqiRange>,
 }
 
 /// A backtest's results.
@@ -140,6 +168,7 @@ pub fn backtest(
     let (mut dn, mut hit, mut phit, mut chit) = (0usize, 0usize, 0usize, 0usize);
     let (mut d_obs, mut d_mod, mut d_per) = (Vec::new(), Vec::new(), Vec::new());
     let mut pairs = Vec::new();
+    let (mut model_range, mut pers_range) = (RangeTally::default(), RangeTally::default());
     let to = opt.to.min(grid.len);
     let mut t = opt.from;
     // Align issue times to the daily issue hour.
@@ -255,8 +284,17 @@ pub fn backtest(
             {
                 continue;
             }
-            let (_, oc) = observed.aqi(day.date);
-            let (_, pc) = persisted.aqi(day.date);
+            let (oa, oc) = observed.aqi(day.date);
+            let (pa, pc) = persisted.aqi(day.date);
+            let pr = pa.and_then(|a| {
+                models
+                    .aqi_range
+                    .range(RangeOf::Persistence, 1, opt.daily_issue_hour, a)
+            });
+            if let (Some(r), Some(p), Some(o)) = (day.range, pr, oa) {
+                model_range.add(&r, o);
+                pers_range.add(&p, o);
+            }
             let (_, cc) = clim_values.aqi(day.date);
             dn += 1;
             let stats = |d: &super::run::DayStats| {
@@ -267,6 +305,11 @@ pub fn backtest(
                 date: day.date,
                 forecast: [day.pm25, day.pm10, day.o3_8h_max].map(|v| v.unwrap_or(f64::NAN)),
                 observed: stats(&observed),
+                aqi: day.aqi,
+                range: day.range,
+                observed_aqi: oa,
+                persistence_aqi: pa,
+                persistence_range: pr,
             });
             hit += usize::from(day.category == oc);
             phit += usize::from(pc == oc);
@@ -329,6 +372,17 @@ pub fn backtest(
             climatology_accuracy: share(chit),
             pm25_rmse: rmse(&d_mod, &d_obs),
             pm25_persistence_rmse: rmse(&d_per, &d_obs),
+            range: RangeMetrics {
+                definition: "the same station-days (where the model and persistence both have a \
+                    range): AQI range hit = observed daily AQI inside [low, high] (AQI范围预报), \
+                    span hit = observed category inside the span of one or two adjacent categories \
+                    (AQI级别范围预报); ranges from the model file's intervals for lead day 1 and the \
+                    issue hour"
+                    .into(),
+                coverage: models.aqi_range.coverage,
+                model: model_range.score(),
+                persistence: pers_range.score(),
+            },
         },
         days: pairs,
     }

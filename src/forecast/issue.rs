@@ -348,6 +348,8 @@ fn records(
             time,
             issued: f.issued,
             aqi: d.aqi,
+            aqi_low: d.range.map(|r| r.low),
+            aqi_high: d.range.map(|r| r.high),
             primary: result.primary,
             pm25: d.pm25,
             pm10: d.pm10,

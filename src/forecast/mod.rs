@@ -10,6 +10,8 @@
 //! - [`linear`]: the fitted linear models (closed-form ridge with a climatology blend).
 //! - [`model`]: the model set — per target, hourly models per horizon group and daily models
 //!   per lead day — saved as readable JSON under `models/`.
+//! - [`range`]: AQI range and category-span forecasts (the Chinese operational form) and the
+//!   intervals behind them.
 //! - [`weather`]: optional forecast weather (CSV, or the observed weather in backtests).
 //! - [`backtest`]: rolling-origin evaluation against persistence and climatology.
 //! - [`run`]: one forecast run at an issue time.
@@ -24,6 +26,7 @@ pub mod features;
 pub mod issue;
 pub mod linear;
 pub mod model;
+pub mod range;
 pub mod run;
 pub mod series;
 pub mod skill;

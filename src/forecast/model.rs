@@ -12,9 +12,13 @@ use super::climatology::Climatology;
 use super::dataset::{self, DAILY_BASE, Dataset, DatasetOptions, HOURLY_BASE, unscale};
 use super::features::{FEATURE_NAMES, FeatureContext, FeatureRow, Scale, feature_count};
 use super::linear::{self, LinearFit};
+use super::range::{self, RangeModel};
 use super::series::Grid;
 use super::weather::ForecastWeather;
 use super::{ForecastError, HORIZON_GROUPS, Target};
+
+/// The model-file format this build reads and writes (3: with the AQI range intervals).
+pub const FORMAT: u32 = 3;
 
 /// The lead days of the daily models (1 = the next local day).
 pub const DAILY_LEADS: [u32; 2] = [1, 2];
@@ -99,6 +103,8 @@ pub struct TrainOptions {
     pub targets: Vec<Target>,
     /// Train the forecast-weather variant (on the observed weather: perfect prognosis).
     pub weather: bool,
+    /// Coverage of the AQI range's central interval (see [`range`]).
+    pub range_coverage: f64,
 }
 
 impl Default for TrainOptions {
@@ -113,6 +119,7 @@ impl Default for TrainOptions {
             validation_share: 0.2,
             targets: Target::ALL.to_vec(),
             weather: false,
+            range_coverage: range::DEFAULT_COVERAGE,
         }
     }
 }
@@ -146,6 +153,9 @@ pub struct ModelSet {
     pub daily: Vec<DailyModel>,
     /// The training period's climatology (baseline and feature).
     pub climatology: Climatology,
+    /// The AQI range intervals of the daily AQI (model and persistence), measured on the
+    /// validation part of the training period.
+    pub aqi_range: RangeModel,
 }
 
 impl ModelSet {
@@ -183,6 +193,18 @@ impl ModelSet {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        #[derive(Deserialize)]
+        struct Version {
+            format: u32,
+        }
+        let version: Version = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if version.format != FORMAT {
+            return Err(err(format!(
+                "format {} (this build reads format {FORMAT}, which adds the AQI range \
+                 intervals): retrain (`lantian forecast train`)",
+                version.format
+            )));
+        }
         let set: ModelSet = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
         if set.features != FEATURE_NAMES[..feature_count(set.weather)] {
             return Err(err(
@@ -251,8 +273,8 @@ pub fn train(grid: &Grid, end: usize, opt: &TrainOptions) -> Result<ModelSet, Fo
             daily.push(DailyModel { target, lead, fit });
         }
     }
-    Ok(ModelSet {
-        format: 2,
+    let mut set = ModelSet {
+        format: FORMAT,
         method:
             "ridge regression (closed form) on standardised features predicting the change from \
                  the current value (hourly) or the last 24-h mean (daily), scale, penalty and \
@@ -269,8 +291,23 @@ pub fn train(grid: &Grid, end: usize, opt: &TrainOptions) -> Result<ModelSet, Fo
         metrics: None,
         models,
         daily,
-        climatology,
-    })
+        climatology: climatology.clone(),
+        // Measured next, with the fitted daily models of this set.
+        aqi_range: RangeModel {
+            coverage: opt.range_coverage,
+            rule: String::new(),
+            model: Vec::new(),
+            persistence: Vec::new(),
+        },
+    };
+    set.aqi_range = range::fit(
+        &ctx,
+        &set,
+        end,
+        |t, lead| t + 24 * (lead as usize + 1) > split,
+        opt.range_coverage,
+    );
+    Ok(set)
 }
 
 fn per_scale(scales: &[Scale], build: impl Fn(Scale) -> Dataset) -> Vec<(Scale, Dataset)> {

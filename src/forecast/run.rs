@@ -12,9 +12,11 @@ use serde::Serialize;
 use super::dataset::{day_climatology, day_horizon, day_start};
 use super::features::FeatureContext;
 use super::model::{DAILY_LEADS, ModelSet, predict};
+use super::range::RangeOf;
 use super::{MAX_HORIZON, Target};
 use crate::aqi::Category;
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
+use crate::aqi::span::AqiRange;
 
 /// One forecast hour.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,6 +54,9 @@ pub struct DayForecast {
     /// Its category.
     #[serde(serialize_with = "ser_category")]
     pub category: Option<Category>,
+    /// The AQI range and category span around the AQI (see [`super::range`]), when the model
+    /// set has an interval for this lead day and issue hour.
+    pub range: Option<AqiRange>,
 }
 
 fn ser_category<S: serde::Serializer>(c: &Option<Category>, s: S) -> Result<S::Ok, S::Error> {
@@ -153,6 +158,15 @@ pub fn forecast_station(
     if !models.daily.is_empty() {
         days = daily_from_models(ctx, models, s, t, &mut missing);
     }
+    let local = issued.with_timezone(&grid.tz);
+    for d in &mut days {
+        let lead = (d.date - local.date_naive()).num_days();
+        d.range = d.aqi.zip(u32::try_from(lead).ok()).and_then(|(aqi, lead)| {
+            models
+                .aqi_range
+                .range(RangeOf::Model, lead, local.hour(), aqi)
+        });
+    }
     StationForecast {
         station: grid.stations[s].clone(),
         issued,
@@ -164,8 +178,9 @@ pub fn forecast_station(
     }
 }
 
-/// The next local days from the daily models (a target abstains as its hourly models do).
-fn daily_from_models(
+/// The next local days from the daily models (a target abstains as its hourly models do),
+/// without their ranges.
+pub fn daily_from_models(
     ctx: &FeatureContext<'_>,
     models: &ModelSet,
     s: usize,
@@ -310,6 +325,7 @@ impl DayStats {
             o3_8h_max: self.o3_8h_max,
             aqi,
             category,
+            range: None,
         }
     }
 }

@@ -10,13 +10,16 @@
 //!   category against the category of the stored daily AQI of that day (hit rate), the AQI's
 //!   MAE, and persistence's hit rate — the category of the last complete local day before the
 //!   issue — on the same station-days. Station-days the forecast abstained on are counted
-//!   apart.
+//!   apart. The forecasts stored with an AQI range are also scored under the range rules of
+//!   Chinese operational evaluation ([`super::range`]): observed AQI inside the range, observed
+//!   category inside the category span.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
+use super::range::{RangeScore, RangeTally};
 use super::{HORIZON_GROUPS, group_of};
 use crate::aqi::Category;
 use crate::compute::local_time;
@@ -64,6 +67,8 @@ pub struct DaySkill {
     pub persistence_n: usize,
     /// Persistence's hit rate on those.
     pub persistence_hit_rate: f64,
+    /// The station-days among `n` stored with an AQI range, under the range rules.
+    pub range: RangeScore,
 }
 
 /// Live skill over forecasts issued in a period.
@@ -240,6 +245,7 @@ pub fn daily_skill(
         ae: f64,
         pn: usize,
         phits: usize,
+        range: RangeTally,
     }
     let mut by_lead: std::collections::BTreeMap<i64, Day> = Default::default();
     for f in &forecasts {
@@ -261,6 +267,9 @@ pub fn daily_skill(
         d.n += 1;
         d.hits += usize::from(hit);
         d.ae += f64::from(aqi.abs_diff(obs));
+        if let Some(r) = f.range() {
+            d.range.add(&r, obs);
+        }
         let before = local_time(tz, issue_day - TimeDelta::days(1), 0)
             .and_then(|t| observed.get(&(f.station.clone(), t.timestamp_millis())));
         if let Some(&p) = before {
@@ -290,6 +299,7 @@ pub fn daily_skill(
             },
             persistence_n: d.pn,
             persistence_hit_rate: rate(d.phits, d.pn),
+            range: d.range.score(),
         })
         .collect())
 }

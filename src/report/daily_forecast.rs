@@ -5,8 +5,10 @@
 //! of D** (local midnight): regenerating the report later gives the same page, and the
 //! forecast shown is the one that was available on the day. Per station, the latest such
 //! forecast of each day is used. The city's range is the lowest to the highest station
-//! AQI. The skill line scores lead-day-1 categories of the forecasts issued in the
-//! [`SKILL_DAYS`] days before (see [`crate::forecast::skill`]).
+//! AQI. Each station's AQI range and category span are shown as published ("AQI 90–130 ·
+//! 良至轻度污染"). The skill line scores lead-day-1 categories of the forecasts issued in the
+//! [`SKILL_DAYS`] days before (see [`crate::forecast::skill`]), and their ranges and spans
+//! under the rules of Chinese operational evaluation.
 
 use std::collections::BTreeSet;
 
@@ -124,17 +126,7 @@ pub fn forecast_figures(
 }
 
 fn categories(lang: Lang, (lo, hi): (u32, u32)) -> String {
-    let (a, b) = (Category::from_aqi(lo), Category::from_aqi(hi));
-    if a == b {
-        lang.category(a).to_string()
-    } else {
-        format!(
-            "{}{}{}",
-            lang.category(a),
-            lang.pick("至", " to "),
-            lang.category(b)
-        )
-    }
+    lang.category_span(Category::from_aqi(lo), Category::from_aqi(hi))
 }
 
 fn time(lang: Lang, t: DateTime<Utc>, tz: Tz) -> String {
@@ -212,6 +204,7 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
             head.push(format!("{date} AQI"));
             head.push(format!("{date} {}", lang.pick("类别", "category")));
             head.push(format!("{date} {}", lang.pick("首要污染物", "primary")));
+            head.push(format!("{date} {}", lang.pick("范围预报", "range")));
         }
         let mut table = Table::new(&head);
         for (i, s) in f.stations.iter().enumerate() {
@@ -236,12 +229,16 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
                 } else {
                     primary.join(lang.pick("、", ", "))
                 }));
+                row.push(Cell::centre(
+                    fc.and_then(ForecastDay::range)
+                        .map_or("—".to_string(), |r| lang.aqi_range(&r)),
+                ));
             }
             table.push(row);
         }
         h.table(&table);
     }
-    h.p(&match (&f.skill, lang) {
+    let mut skill = match (&f.skill, lang) {
         (Some(s), Lang::Zh) => format!(
             "近{SKILL_DAYS}天预报检验：次日AQI类别准确率{:.0}%（{}个站日；持续性预报{}），日AQI平均绝对误差{:.0}。",
             100.0 * s.hit_rate,
@@ -260,7 +257,25 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
         (None, Lang::En) => {
             format!("No forecast of the last {SKILL_DAYS} days can be verified yet.")
         }
-    });
+    };
+    if let Some(s) = f.skill.as_ref().filter(|s| s.range.n > 0) {
+        let r = &s.range;
+        skill.push_str(&match lang {
+            Lang::Zh => format!(
+                "按范围预报评估（{}个站日）：AQI范围预报准确率{}，级别范围预报准确率{}。",
+                r.n,
+                rate(r.aqi_hit_rate),
+                rate(r.span_hit_rate)
+            ),
+            Lang::En => format!(
+                " Scored as range forecasts ({} station-days): AQI inside the forecast range {}, category inside the forecast span {}.",
+                r.n,
+                rate(r.aqi_hit_rate),
+                rate(r.span_hit_rate)
+            ),
+        });
+    }
+    h.p(&skill);
 }
 
 /// A required input's name for readers (notes and unknown names as they are).

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StationId;
+use crate::aqi::span::{AqiRange, CategorySpan};
 use crate::aqi::{Category, Pollutant};
 use crate::units::Parameter;
 
@@ -113,6 +114,11 @@ pub struct ForecastDay {
     pub issued: DateTime<Utc>,
     /// Daily AQI (HJ 633) of the forecast statistics; `None` when the station abstained.
     pub aqi: Option<u32>,
+    /// Lower end of the published AQI range around [`Self::aqi`] (see
+    /// [`crate::forecast::range`]); `None` without a range.
+    pub aqi_low: Option<u32>,
+    /// Upper end of the AQI range.
+    pub aqi_high: Option<u32>,
     /// Primary pollutant(s) (empty when AQI ≤ 50 or without an AQI).
     pub primary: Vec<Pollutant>,
     /// Forecast PM2.5 24-h mean (µg/m³).
@@ -134,6 +140,17 @@ impl ForecastDay {
     /// The category of the forecast AQI.
     pub fn category(&self) -> Option<Category> {
         self.aqi.map(Category::from_aqi)
+    }
+
+    /// The AQI range with its category span (the span follows from the range and the AQI:
+    /// [`CategorySpan::of_range`]).
+    pub fn range(&self) -> Option<AqiRange> {
+        let (aqi, low, high) = (self.aqi?, self.aqi_low?, self.aqi_high?);
+        Some(AqiRange {
+            low,
+            high,
+            span: CategorySpan::of_range(low, high, aqi),
+        })
     }
 }
 
@@ -231,6 +248,17 @@ pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), 
                     d.station, d.issued, d.date
                 ));
             }
+        }
+        let range_ok = match (d.aqi, d.aqi_low, d.aqi_high) {
+            (_, None, None) => true,
+            (Some(a), Some(lo), Some(hi)) => lo <= a && a <= hi,
+            _ => false,
+        };
+        if !range_ok {
+            return Err(format!(
+                "daily forecast {} issued {} for {}: AQI range {:?}–{:?} does not hold the AQI {:?}",
+                d.station, d.issued, d.date, d.aqi_low, d.aqi_high, d.aqi
+            ));
         }
         if d.missing.iter().any(|m| m.contains(MISSING_SEP)) {
             return Err(format!(

@@ -11,7 +11,7 @@ use lantian::forecast::weather::{ForecastWeather, WeatherError, read_csv};
 use lantian::units::Parameter;
 
 /// Two stations, `days` days of smooth synthetic hourly values for every parameter.
-fn grid(days: usize) -> Grid {
+pub(crate) fn grid(days: usize) -> Grid {
     let start = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
     let len = days * 24;
     let mut g = Grid::empty(

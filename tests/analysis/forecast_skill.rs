@@ -78,6 +78,8 @@ fn day(station: &str, day: u32, aqi: Option<u32>) -> ForecastDay {
         time: midnight(day),
         issued: t0(),
         aqi,
+        aqi_low: None,
+        aqi_high: None,
         primary: vec![],
         pm25: None,
         pm10: None,
@@ -137,8 +139,17 @@ fn skill_matches_hand_computed_values() {
                 fc("A", ForecastParameter::Aqi, 1, 65.0),
             ],
             &[
-                day("A", 2, Some(80)),
-                day("A", 3, Some(90)),
+                // Ranges 60–110 (good to lightly polluted) and 70–100 (good).
+                ForecastDay {
+                    aqi_low: Some(60),
+                    aqi_high: Some(110),
+                    ..day("A", 2, Some(80))
+                },
+                ForecastDay {
+                    aqi_low: Some(70),
+                    aqi_high: Some(100),
+                    ..day("A", 3, Some(90))
+                },
                 day("B", 2, None),
             ],
         )
@@ -178,6 +189,14 @@ fn skill_matches_hand_computed_values() {
     assert_eq!((d2.lead_day, d2.n, d2.abstained), (2, 1, 0));
     assert!(close(d2.hit_rate, 1.0) && close(d2.aqi_mae, 5.0));
     assert!(close(d2.persistence_hit_rate, 0.0));
+    // Range rules: lead 1 — 120 outside 60–110, but lightly polluted is in the span; lead 2 —
+    // 95 inside 70–100 and good.
+    let (r1, r2) = (&d1.range, &d2.range);
+    assert_eq!((r1.n, r2.n), (1, 1));
+    assert!(close(r1.aqi_hit_rate, 0.0) && close(r1.span_hit_rate, 1.0));
+    assert!(close(r1.two_category_share, 1.0) && close(r1.mean_width, 50.0));
+    assert!(close(r2.aqi_hit_rate, 1.0) && close(r2.span_hit_rate, 1.0));
+    assert!(close(r2.two_category_share, 0.0) && close(r2.mean_width, 30.0));
 
     // Outside the issue window: nothing.
     let none = live_skill(&store, &[], at(1), at(5)).unwrap();

@@ -4,6 +4,7 @@
 
 mod forecast;
 mod forecast_job;
+mod forecast_range;
 mod forecast_skill;
 mod import;
 mod sources;

@@ -61,6 +61,8 @@ pub fn day(station: &str, day: u32, issued: i64, aqi: Option<u32>) -> ForecastDa
         time: date.and_hms_opt(0, 0, 0).unwrap().and_utc() - TimeDelta::hours(8),
         issued: issue(issued),
         aqi,
+        aqi_low: aqi.map(|a| a * 3 / 4),
+        aqi_high: aqi.map(|a| a * 5 / 4 + 1),
         primary: if aqi.is_some_and(|a| a > 50) {
             vec![Pollutant::Pm25, Pollutant::O3_8h]
         } else {
@@ -149,8 +151,11 @@ pub fn forecasts_replace_by_key(mut t: TestStore) {
         model: "v2".into(),
         ..first.clone()
     };
+    // The range is replaced with the rest (here: by none).
     let newer_day = ForecastDay {
         aqi: Some(120),
+        aqi_low: None,
+        aqi_high: None,
         model: "v2".into(),
         ..day("A", 2, 5, Some(60))
     };
@@ -268,7 +273,24 @@ pub fn forecasts_reject_non_finite(mut t: TestStore) {
         pm25: Some(f64::INFINITY),
         ..day("A", 2, 0, Some(50))
     };
-    assert!(t.store.write_forecasts(&[good], &[bad_day]).is_err());
+    assert!(
+        t.store
+            .write_forecasts(std::slice::from_ref(&good), &[bad_day])
+            .is_err()
+    );
+    // An AQI range must hold its AQI, and have both ends.
+    for (low, high) in [(Some(60), Some(90)), (Some(30), None)] {
+        let bad_range = ForecastDay {
+            aqi_low: low,
+            aqi_high: high,
+            ..day("A", 2, 0, Some(50))
+        };
+        assert!(
+            t.store
+                .write_forecasts(std::slice::from_ref(&good), &[bad_range])
+                .is_err()
+        );
+    }
     assert!(
         t.store
             .read_forecast_hours(&everything())

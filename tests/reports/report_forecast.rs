@@ -28,6 +28,8 @@ fn forecast(
         time: local(date, 0),
         issued,
         aqi,
+        aqi_low: aqi.map(|a| a * 3 / 4),
+        aqi_high: aqi.map(|a| a * 5 / 4),
         primary: if aqi.is_some_and(|a| a > 50) {
             vec![Pollutant::Pm25]
         } else {
@@ -104,17 +106,35 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
     );
     assert!(
         s.contains(
-            "近30天预报检验：次日AQI类别准确率50%（2个站日；持续性预报—），日AQI平均绝对误差11。"
+            "近30天预报检验：次日AQI类别准确率50%（2个站日；持续性预报—），日AQI平均绝对误差11。按范围预报评估（2个站日）：AQI范围预报准确率100%，级别范围预报准确率100%。"
         ),
         "{s}"
     );
     let rows = table_rows(section(&html, "forecast"));
     assert_eq!(
         rows[0],
-        ["甲站", "45", "优", "无", "60", "良", "细颗粒物(PM2.5)"]
+        [
+            "甲站",
+            "45",
+            "优",
+            "无",
+            "AQI 33–56 · 优至良",
+            "60",
+            "良",
+            "细颗粒物(PM2.5)",
+            "AQI 45–75 · 优至良"
+        ]
     );
-    assert_eq!(rows[1][1..4], ["120", "轻度污染", "细颗粒物(PM2.5)"]);
-    assert_eq!(rows[2][1..4], ["—", "—", "—"]);
+    assert_eq!(
+        rows[1][1..5],
+        [
+            "120",
+            "轻度污染",
+            "细颗粒物(PM2.5)",
+            "AQI 90–150 · 良至轻度污染"
+        ]
+    );
+    assert_eq!(rows[2][1..5], ["—", "—", "—", "—"]);
 
     let html = report(&store, dir.path(), Lang::En);
     let s = text(section(&html, "forecast"));
@@ -126,6 +146,12 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
         s.contains("next-day AQI category right on 50 % of 2 station-days"),
         "{s}"
     );
+    assert!(
+        s.contains("Scored as range forecasts (2 station-days): AQI inside the forecast range 100%, category inside the forecast span 100%."),
+        "{s}"
+    );
+    let rows = table_rows(section(&html, "forecast"));
+    assert_eq!(rows[1][4], "AQI 90–150 · Good to lightly polluted");
 }
 
 #[test]

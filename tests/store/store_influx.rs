@@ -447,3 +447,37 @@ fn victoria_metrics_through_the_v2_write_path() {
     let counts = export(&vm, r#"{__name__="readings_count",station="DG GC"}"#);
     assert_eq!(counts[0].values, (0..30).map(f64::from).collect::<Vec<_>>());
 }
+
+#[test]
+fn daily_forecasts_written_before_the_aqi_range_read_without_one() {
+    let Some(server) = influxd() else { return };
+    let url = server.new_database();
+    let (base, db) = url
+        .trim_start_matches("influx+")
+        .split_once("?db=")
+        .expect("v1 URL");
+    // A point as builds before the AQI range wrote it: no `aqi_low` / `aqi_high` fields. Issued
+    // 2024-06-10 09:00 UTC for the Shanghai day starting 16:00 UTC.
+    let line = "forecast_daily,issue_time=09:00,lead_day=1,station=A issued=1718010000000i,\
+                date=\"2024-06-11\",aqi=80i,primary=\"pm25\",pm25=58,pm10=70,o3_8h_max=90,\
+                model=\"m\",abstained=\"\",missing=\"[]\" 1718035200000";
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/write?db={db}&precision=ms"))
+        .body(line)
+        .send()
+        .expect("write");
+    assert!(response.status().is_success(), "{:?}", response.text());
+    let store = InfluxStore::open(&url).expect("open");
+    let days = store
+        .read_forecast_days(&lantian::store::ForecastQuery {
+            stations: vec![],
+            axis: lantian::store::ForecastAxis::Valid,
+            from: Utc.with_ymd_and_hms(2024, 6, 10, 0, 0, 0).unwrap(),
+            to: Utc.with_ymd_and_hms(2024, 6, 12, 0, 0, 0).unwrap(),
+        })
+        .expect("read");
+    assert_eq!(days.len(), 1, "{days:?}");
+    let d = &days[0];
+    assert_eq!((d.aqi, d.aqi_low, d.aqi_high), (Some(80), None, None));
+    assert_eq!(d.range(), None);
+}

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use crate::aqi::span::AqiRange;
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
 use crate::units::Parameter;
@@ -94,6 +95,32 @@ impl Lang {
             Lang::Zh => c.name_zh(),
             Lang::En => c.name_en(),
         }
+    }
+
+    /// One category, or two joined: 良至轻度污染, good to lightly polluted.
+    pub fn category_span(self, low: Category, high: Category) -> String {
+        if low == high {
+            self.category(low).to_string()
+        } else {
+            format!(
+                "{}{}{}",
+                self.category(low),
+                self.pick("至", " to "),
+                self.category(high)
+            )
+        }
+    }
+
+    /// A published AQI range with its category span: `AQI 90–130 · 良至轻度污染`,
+    /// `AQI 90–130 · Good to lightly polluted`.
+    pub fn aqi_range(self, r: &AqiRange) -> String {
+        let span = self.category_span(r.span.low, r.span.high);
+        let mut chars = span.chars();
+        let span = match (self, chars.next()) {
+            (Lang::En, Some(first)) => first.to_uppercase().chain(chars).collect(),
+            _ => span,
+        };
+        format!("AQI {}–{} · {span}", r.low, r.high)
     }
 
     /// An AQI term's name (细颗粒物(PM2.5), 臭氧8小时; PM2.5, O3 8-h).

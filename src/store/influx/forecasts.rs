@@ -3,7 +3,7 @@
 //! | measurement | tags | fields | time |
 //! |---|---|---|---|
 //! | `forecast` | `station`, `parameter` (`pm25`, `pm10`, `o3`, `aqi`), `issue_time` (UTC time of day of the issue, `05:00`), `lead_day` (`1`, `2`, `3`: ⌈hours ahead / 24⌉) | `issued` (integer, unix ms), `value` (float), `model` (string) | the valid hour (hour-ending label) |
-//! | `forecast_daily` | `station`, `issue_time`, `lead_day` (⌈(day start − issue) / 24 h⌉) | `issued` (integer, unix ms), `date` (string, ISO), `aqi` (integer, `-1` = none), `primary`, `abstained` (strings, codes joined by `;`), `pm25`, `pm10`, `o3_8h_max` (floats, `-1` = none), `model` (string), `missing` (string, JSON array of input names) | the start of the local day forecast |
+//! | `forecast_daily` | `station`, `issue_time`, `lead_day` (⌈(day start − issue) / 24 h⌉) | `issued` (integer, unix ms), `date` (string, ISO), `aqi` (integer, `-1` = none), `primary`, `abstained` (strings, codes joined by `;`), `pm25`, `pm10`, `o3_8h_max` (floats, `-1` = none), `model` (string), `missing` (string, JSON array of input names), `aqi_low`, `aqi_high` (integers, the AQI range; `-1` = none; absent from points written before the range existed: none) | the start of the local day forecast |
 //!
 //! A forecast's key is (station, parameter, issued, valid). The issue time cannot be a tag
 //! (one series per run would grow without bound) and cannot be a field alone (two runs for the
@@ -37,7 +37,7 @@ pub const FORECAST_DAILY: &str = "forecast_daily";
 /// Fields of `forecast`.
 pub const HOUR_FIELDS: [&str; 3] = ["issued", "value", "model"];
 /// Fields of `forecast_daily`.
-pub const DAY_FIELDS: [&str; 10] = [
+pub const DAY_FIELDS: [&str; 12] = [
     "issued",
     "date",
     "aqi",
@@ -48,6 +48,8 @@ pub const DAY_FIELDS: [&str; 10] = [
     "model",
     "abstained",
     "missing",
+    "aqi_low",
+    "aqi_high",
 ];
 
 const DAY_MS: i64 = 86_400_000;
@@ -132,7 +134,9 @@ fn encode_day(buf: &mut String, d: &ForecastDay) -> Result<(), InfluxError> {
             .float("o3_8h_max", d.o3_8h_max.unwrap_or(NONE as f64))?
             .string("model", &d.model)?
             .string("abstained", &join_parameters(&d.abstained))?
-            .string("missing", &missing)?;
+            .string("missing", &missing)?
+            .int("aqi_low", d.aqi_low.map_or(NONE, i64::from))?
+            .int("aqi_high", d.aqi_high.map_or(NONE, i64::from))?;
         l.end(ts)
     };
     line().map_err(|e| invalid(whose(), e))
@@ -209,8 +213,18 @@ fn decode_days(series: &[Series], out: &mut Vec<ForecastDay>) -> Result<(), Infl
                 Ok((v != NONE as f64).then_some(v))
             };
             let whose = |what: String| corrupt(format!("{what} (daily forecast of {station})"));
+            let whole = |i: usize, what: &str| -> Result<Option<u32>, InfluxError> {
+                if cell(i).is_null() {
+                    return Ok(None);
+                }
+                match cell(i).i64()? {
+                    NONE => Ok(None),
+                    v => Ok(Some(
+                        u32::try_from(v).map_err(|_| whose(format!("{what} {v}")))?,
+                    )),
+                }
+            };
             let date = cell(1).str()?;
-            let aqi = cell(2).i64()?;
             out.push(ForecastDay {
                 station: station.clone(),
                 date: date
@@ -218,10 +232,9 @@ fn decode_days(series: &[Series], out: &mut Vec<ForecastDay>) -> Result<(), Infl
                     .map_err(|_| whose(format!("date `{date}`")))?,
                 time: row.at(t).millis()?,
                 issued: millis(cell(0).i64()?, &station)?,
-                aqi: match aqi {
-                    NONE => None,
-                    v => Some(u32::try_from(v).map_err(|_| whose(format!("AQI {v}")))?),
-                },
+                aqi: whole(2, "AQI")?,
+                aqi_low: whole(10, "AQI range low")?,
+                aqi_high: whole(11, "AQI range high")?,
                 primary: split_pollutants(cell(3).str()?).map_err(whose)?,
                 pm25: opt(4)?,
                 pm10: opt(5)?,

@@ -15,7 +15,8 @@ const INSERT_HOUR: &str = "INSERT OR REPLACE INTO forecast_hours
     (station, parameter, issued, valid, value, model) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 const INSERT_DAY: &str = "INSERT OR REPLACE INTO forecast_days
     (station, time, issued, date, aqi, primary_pollutants, pm25, pm10, o3_8h_max, model,
-     abstained, missing) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     abstained, missing, aqi_low, aqi_high)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 /// [`Store::write_forecasts`](super::Store::write_forecasts): checks everything, then writes
 /// in one transaction.
@@ -55,6 +56,8 @@ pub(super) fn write(
                 d.model,
                 join_parameters(&d.abstained),
                 join_missing(&d.missing),
+                d.aqi_low,
+                d.aqi_high,
             ])?;
         }
         Ok::<_, rusqlite::Error>(())
@@ -139,7 +142,7 @@ pub(super) fn read_days(
     }
     let (sql, args) = select(
         "station, time, issued, date, aqi, primary_pollutants, pm25, pm10, o3_8h_max, model, \
-         abstained, missing",
+         abstained, missing, aqi_low, aqi_high",
         "forecast_days",
         "time",
         query,
@@ -154,7 +157,11 @@ pub(super) fn read_days(
         let name = store.text(row, 0)?;
         let corrupt = |what: String| store.corrupt(format!("{what} (daily forecast of {name})"));
         let date = store.text(row, 3)?;
-        let aqi: Option<i64> = row.get(4).map_err(e)?;
+        let whole = |i: usize, what: &str| -> Result<Option<u32>, StoreError> {
+            let v: Option<i64> = row.get(i).map_err(e)?;
+            v.map(|v| u32::try_from(v).map_err(|_| corrupt(format!("{what} {v}"))))
+                .transpose()
+        };
         out.push(ForecastDay {
             station: super::intern(&mut station, name),
             time: store.time(row, 1, name)?,
@@ -162,9 +169,9 @@ pub(super) fn read_days(
             date: date
                 .parse::<NaiveDate>()
                 .map_err(|_| corrupt(format!("date `{date}`")))?,
-            aqi: aqi
-                .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("AQI {v}"))))
-                .transpose()?,
+            aqi: whole(4, "AQI")?,
+            aqi_low: whole(12, "AQI range low")?,
+            aqi_high: whole(13, "AQI range high")?,
             primary: split_pollutants(store.text(row, 5)?).map_err(corrupt)?,
             pm25: row.get(6).map_err(e)?,
             pm10: row.get(7).map_err(e)?,

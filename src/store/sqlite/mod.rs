@@ -353,4 +353,6 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
+mod schema_tests;
+#[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{SqliteStore, StoreError, TxError};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 const APPLICATION: &str = "lantian";
 
@@ -52,6 +52,9 @@ struct Step {
     what: &'static str,
     /// The tables it creates (a file of an earlier version must not have them).
     tables: &'static [&'static str],
+    /// The columns it adds to existing tables, as (table, column) (a file of an earlier
+    /// version must not have them either).
+    columns: &'static [(&'static str, &'static str)],
     sql: &'static str,
 }
 
@@ -61,6 +64,7 @@ const STEPS: &[Step] = &[
         version: 2,
         what: "stations table",
         tables: &["stations"],
+        columns: &[],
         sql: "
 CREATE TABLE stations(
     id TEXT PRIMARY KEY NOT NULL,
@@ -77,6 +81,7 @@ CREATE TABLE stations(
         version: 3,
         what: "indices table",
         tables: &["indices"],
+        columns: &[],
         sql: "
 CREATE TABLE indices(
     station TEXT NOT NULL,
@@ -101,6 +106,7 @@ CREATE INDEX indices_by_time ON indices(resolution, time);
         version: 4,
         what: "job_runs table",
         tables: &["job_runs"],
+        columns: &[],
         sql: "
 CREATE TABLE job_runs(
     job TEXT NOT NULL,
@@ -117,6 +123,7 @@ CREATE TABLE job_runs(
         version: 5,
         what: "source_flags table",
         tables: &["source_flags"],
+        columns: &[],
         sql: "
 CREATE TABLE source_flags(
     station TEXT NOT NULL,
@@ -142,6 +149,7 @@ CREATE INDEX source_flags_by_start ON source_flags(start_time);
         version: 6,
         what: "forecast tables",
         tables: &["forecast_hours", "forecast_days"],
+        columns: &[],
         sql: "
 CREATE TABLE forecast_hours(
     station TEXT NOT NULL,
@@ -170,6 +178,16 @@ CREATE TABLE forecast_days(
     PRIMARY KEY(station, time, issued)
 ) WITHOUT ROWID;
 CREATE INDEX forecast_days_by_issued ON forecast_days(issued);
+",
+    },
+    Step {
+        version: 7,
+        what: "AQI range of daily forecasts",
+        tables: &[],
+        columns: &[("forecast_days", "aqi_low"), ("forecast_days", "aqi_high")],
+        sql: "
+ALTER TABLE forecast_days ADD COLUMN aqi_low INTEGER;
+ALTER TABLE forecast_days ADD COLUMN aqi_high INTEGER;
 ",
     },
 ];
@@ -276,6 +294,14 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
         )
         .map_err(sql)
     };
+    let has_column = |table: &str, column: &str| -> Result<bool, StoreError> {
+        conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )
+        .map_err(sql)
+    };
     let get = |key: &str| -> Result<Option<String>, StoreError> {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
             r.get::<_, String>(0)
@@ -307,6 +333,15 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
                         )));
                     }
                 }
+                for (table, column) in step.columns {
+                    if has_column(table, column)? {
+                        return Err(unusable(format!(
+                            "schema version {v}, but its `{table}` table has the `{column}` \
+                             column of version {}",
+                            step.version
+                        )));
+                    }
+                }
             }
             Ok(State::Old(v))
         }
@@ -316,12 +351,18 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
     }
 }
 
-/// Turns the store at `path` into what a build of schema `version` wrote: drops the tables of
-/// later steps (with their indexes) and sets `schema_version`.
+/// Turns the store at `path` into what a build of schema `version` wrote: undoes the later
+/// steps, latest first (drops their columns, then their tables with their indexes), and sets
+/// `schema_version`.
 #[cfg(test)]
 pub(super) fn downgrade(path: &Path, version: u32) {
     let conn = Connection::open(path).expect("open raw");
-    for step in steps_after(version) {
+    let later: Vec<&Step> = steps_after(version).collect();
+    for step in later.into_iter().rev() {
+        for (table, column) in step.columns {
+            conn.execute_batch(&format!("ALTER TABLE {table} DROP COLUMN {column}"))
+                .expect("drop column");
+        }
         for table in step.tables {
             conn.execute_batch(&format!("DROP TABLE {table}"))
                 .expect("drop");

@@ -1,0 +1,303 @@
+//! Text and CSV output of `lantian forecast`: the run table, the backtest and live-skill
+//! tables, the backtest's verified days.
+
+use lantian::aqi::span::AqiRange;
+use lantian::forecast::backtest::BacktestReport;
+use lantian::forecast::range::RangeScore;
+use lantian::forecast::run::StationForecast;
+use lantian::forecast::skill::SkillReport;
+
+use super::super::table::Table;
+
+/// `AQI 90–130 · Good to Light` (the span's categories; one when it has one).
+fn range_text(r: &AqiRange) -> String {
+    let span = if r.span.is_two() {
+        format!("{:?} to {:?}", r.span.low, r.span.high)
+    } else {
+        format!("{:?}", r.span.low)
+    };
+    format!("{}–{} · {span}", r.low, r.high)
+}
+
+/// A share as `12.3 %` (`—` when undefined).
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1} %", 100.0 * v)
+    } else {
+        "—".into()
+    }
+}
+
+/// The forecasts of a run, one line per station.
+pub(super) fn run_table(forecasts: &[StationForecast]) -> String {
+    let mut tab = Table::new(
+        &[
+            "station",
+            "next 24 h max AQI",
+            "tomorrow",
+            "AQI",
+            "range",
+            "day after",
+            "AQI ",
+            "range ",
+            "abstained (no skill from)",
+            "missing inputs",
+        ],
+        &["next 24 h max AQI", "AQI", "AQI "],
+    );
+    let dash = || "—".to_string();
+    for f in forecasts {
+        let day = |i: usize| {
+            f.days.get(i).map_or((dash(), dash(), dash()), |d| {
+                (
+                    d.category.map_or_else(dash, |c| format!("{c:?}")),
+                    d.aqi.map_or_else(dash, |a| a.to_string()),
+                    d.range.as_ref().map_or_else(dash, range_text),
+                )
+            })
+        };
+        let (c1, a1, r1) = day(0);
+        let (c2, a2, r2) = day(1);
+        tab.push(vec![
+            f.station.clone(),
+            f.hours[..24]
+                .iter()
+                .filter_map(|h| h.aqi)
+                .max()
+                .map_or_else(dash, |a| a.to_string()),
+            c1,
+            a1,
+            r1,
+            c2,
+            a2,
+            r2,
+            f.abstained
+                .iter()
+                .map(|t| t.code().to_string())
+                .chain(
+                    f.beyond_skill
+                        .iter()
+                        .map(|(t, h)| format!("{} ≥ {h} h", t.code())),
+                )
+                .collect::<Vec<_>>()
+                .join(","),
+            f.missing.iter().copied().collect::<Vec<_>>().join(","),
+        ]);
+    }
+    tab.render()
+}
+
+/// Live skill as text tables.
+pub(super) fn render_skill(r: &SkillReport) -> String {
+    if r.hours.is_empty() && r.days.is_empty() {
+        return format!(
+            "no stored forecast issued {} … {} has verifying observations yet\n",
+            r.from, r.to
+        );
+    }
+    let num = ["n", "RMSE", "MAE", "bias", "pers. RMSE", "skill vs pers."];
+    let mut header = vec!["parameter", "hours"];
+    header.extend(num);
+    let mut t = Table::new(&header, &num);
+    for m in &r.hours {
+        t.push(vec![
+            m.parameter.into(),
+            format!("{}–{} h", m.horizons.0, m.horizons.1),
+            m.n.to_string(),
+            format!("{:.1}", m.rmse),
+            format!("{:.1}", m.mae),
+            format!("{:+.1}", m.bias),
+            format!("{:.1}", m.persistence_rmse),
+            m.skill
+                .map_or("—".into(), |s| format!("{:+.1} %", 100.0 * s)),
+        ]);
+    }
+    let dnum = [
+        "lead day",
+        "n",
+        "abstained",
+        "category hit rate",
+        "AQI MAE",
+        "pers. n",
+        "pers. hit rate",
+        "with range",
+        "AQI range hit",
+        "span hit",
+        "two-category spans",
+        "mean width",
+    ];
+    let mut d = Table::new(&dnum, &dnum);
+    for m in &r.days {
+        d.push(vec![
+            m.lead_day.to_string(),
+            m.n.to_string(),
+            m.abstained.to_string(),
+            pct(m.hit_rate),
+            if m.aqi_mae.is_finite() {
+                format!("{:.1}", m.aqi_mae)
+            } else {
+                "—".into()
+            },
+            m.persistence_n.to_string(),
+            pct(m.persistence_hit_rate),
+            m.range.n.to_string(),
+            pct(m.range.aqi_hit_rate),
+            pct(m.range.span_hit_rate),
+            pct(m.range.two_category_share),
+            if m.range.mean_width.is_finite() {
+                format!("{:.1}", m.range.mean_width)
+            } else {
+                "—".into()
+            },
+        ]);
+    }
+    format!(
+        "live skill of forecasts issued {} … {} (µg/m³, AQI; skill = 1 − RMSE/RMSE of persistence)\n{}\ndaily AQI category (lead day 1 = the day after the issue day; AQI range and category span \
+         under the rules of Chinese operational evaluation)\n{}",
+        r.from,
+        r.to,
+        t.render(),
+        d.render()
+    )
+}
+
+/// The verified next-day forecasts of a backtest as CSV.
+pub(super) fn write_days(path: &std::path::Path, r: &BacktestReport) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "station",
+        "date",
+        "pm25",
+        "pm10",
+        "o3_8h_max",
+        "obs_pm25",
+        "obs_pm10",
+        "obs_o3_8h_max",
+        "aqi",
+        "aqi_low",
+        "aqi_high",
+        "span_low",
+        "span_high",
+        "obs_aqi",
+        "pers_aqi",
+        "pers_aqi_low",
+        "pers_aqi_high",
+        "pers_span_low",
+        "pers_span_high",
+    ])?;
+    let num = |v: Option<u32>| v.map_or(String::new(), |v| v.to_string());
+    let range = |r: Option<AqiRange>| {
+        r.map_or([const { String::new() }; 4], |r| {
+            [
+                r.low.to_string(),
+                r.high.to_string(),
+                format!("{:?}", r.span.low),
+                format!("{:?}", r.span.high),
+            ]
+        })
+    };
+    for d in &r.days {
+        let mut rec = vec![d.station.clone(), d.date.to_string()];
+        rec.extend(
+            d.forecast
+                .iter()
+                .chain(&d.observed)
+                .map(|v| format!("{v:.1}")),
+        );
+        rec.push(num(d.aqi));
+        rec.extend(range(d.range));
+        rec.push(num(d.observed_aqi));
+        rec.push(num(d.persistence_aqi));
+        rec.extend(range(d.persistence_range));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The backtest as text tables.
+pub(super) fn render_backtest(r: &BacktestReport) -> String {
+    let num = [
+        "h",
+        "n",
+        "abstained",
+        "RMSE",
+        "MAE",
+        "bias",
+        "R²",
+        "pers. RMSE",
+        "clim. RMSE",
+        "skill vs pers.",
+        "skill vs clim.",
+    ];
+    // Horizons not published (no validation skill) have no samples.
+    let shown = |n: usize, text: String| if n > 0 { text } else { "—".into() };
+    let mut header = vec!["target"];
+    header.extend(num);
+    let mut t = Table::new(&header, &num);
+    for m in &r.horizons {
+        t.push(vec![
+            m.target.into(),
+            m.horizon.to_string(),
+            m.n.to_string(),
+            m.abstained.to_string(),
+            shown(m.n, format!("{:.1}", m.rmse)),
+            shown(m.n, format!("{:.1}", m.mae)),
+            shown(m.n, format!("{:+.1}", m.bias)),
+            shown(m.n, format!("{:.2}", m.r2)),
+            shown(m.n, format!("{:.1}", m.persistence_rmse)),
+            shown(m.n, format!("{:.1}", m.climatology_rmse)),
+            shown(m.n, format!("{:+.1} %", 100.0 * m.skill_persistence)),
+            shown(m.n, format!("{:+.1} %", 100.0 * m.skill_climatology)),
+        ]);
+    }
+    let d = &r.daily;
+    let g = &d.range;
+    let score = |who: &str, s: &RangeScore| {
+        vec![
+            who.to_string(),
+            s.n.to_string(),
+            pct(s.aqi_hit_rate),
+            pct(s.span_hit_rate),
+            pct(s.two_category_share),
+            if s.mean_width.is_finite() {
+                format!("{:.1}", s.mean_width)
+            } else {
+                "—".into()
+            },
+        ]
+    };
+    let rnum = [
+        "n",
+        "AQI range hit",
+        "category-span hit",
+        "two-category spans",
+        "mean width",
+    ];
+    let mut rh = vec!["next day, range rule"];
+    rh.extend(rnum);
+    let mut rt = Table::new(&rh, &rnum);
+    rt.push(score("model", &g.model));
+    rt.push(score("persistence", &g.persistence));
+    format!(
+        "backtest {} … {}, issued every {} h (µg/m³; skill = 1 − RMSE/RMSE_ref)\n{}\n\
+         next-day category: model {:.1} %, persistence {:.1} %, climatology {:.1} % of {} station-days\n\
+         next-day mean PM2.5 RMSE: model {:.1}, persistence {:.1}\n({})\n\n\
+         AQI range and category span (central {:.0} % intervals; Chinese operational evaluation, \
+         for comparison — the strict category above is the target):\n{}({})\n",
+        r.from,
+        r.to,
+        r.step_hours,
+        t.render(),
+        100.0 * d.category_accuracy,
+        100.0 * d.persistence_accuracy,
+        100.0 * d.climatology_accuracy,
+        d.n,
+        d.pm25_rmse,
+        d.pm25_persistence_rmse,
+        d.definition,
+        100.0 * g.coverage,
+        rt.render(),
+        g.definition
+    )
+}
