@@ -102,6 +102,31 @@ pub struct Prose {
     pub ranking_summary: &'static str,
     /// Ranking summary: rows compared with last year ({compared}, {improved}).
     pub ranking_compared: &'static str,
+    /// Notable events: one episode flagged ({n}).
+    pub events_one: &'static str,
+    /// Notable events: several episodes flagged ({n}).
+    pub events_many: &'static str,
+    /// Forecast section: nothing issued by the cutoff ({dates}, {cutoff}).
+    pub forecast_none: &'static str,
+    /// Separator of the `{dates}` of [`Prose::forecast_none`] (`、`, ` or `).
+    pub forecast_dates: &'static str,
+    /// Forecast section: a day without a forecast ({date}).
+    pub forecast_day_none: &'static str,
+    /// Forecast section: a day's range of station AQIs ({date}, {span}, {categories},
+    /// {issued}).
+    pub forecast_day: &'static str,
+    /// Forecast section: a day issued without any station value ({date}, {issued}).
+    pub forecast_day_no_value: &'static str,
+    /// Forecast section: stations without an AQI forecast ({n}, {missing}).
+    pub forecast_abstained: &'static str,
+    /// Separator of the `{missing}` of [`Prose::forecast_abstained`] (`；`, `; `).
+    pub forecast_reasons: &'static str,
+    /// Forecast section: pollutants not published for lack of skill ({pollutants}).
+    pub forecast_beyond_skill: &'static str,
+    /// Forecast section: the recent live skill ({days}, {hit}, {n}, {persistence}, {mae}).
+    pub forecast_skill: &'static str,
+    /// Forecast section: no verified forecast in the recent days ({days}).
+    pub forecast_no_skill: &'static str,
     /// Device-health summary ({date}, {devices}, {offline}, {low}, {periods}, {checks},
     /// {visit}).
     pub health_summary: &'static str,
@@ -134,6 +159,18 @@ pub static ZH: Prose = Prose {
     ranking_no_data: "{period}数据不足，无法计算综合指数。",
     ranking_summary: "{period}，参与排名的{what}共{n}个。综合指数最小（空气质量最好）的是{best}（{best_index}），最大的是{worst}（{worst_index}）。",
     ranking_compared: "与去年同期相比，{compared}个中有{improved}个综合指数下降（改善）。",
+    events_one: "当日识别出{n}起新的局地污染过程，按强度由高到低排列。",
+    events_many: "当日识别出{n}起新的局地污染过程，按强度由高到低排列。",
+    forecast_none: "暂无预报：截至{cutoff}未发布{dates}的空气质量预报（预报任务未运行或未配置预报模型）。",
+    forecast_dates: "、",
+    forecast_day_none: "{date}：暂无预报。",
+    forecast_day: "{date}：全市各站AQI预计为{span}，{categories}（{issued}发布）。",
+    forecast_day_no_value: "{date}：无站点预报值（{issued}发布）。",
+    forecast_abstained: "{n}个站点无AQI预报：{missing}。",
+    forecast_reasons: "；",
+    forecast_beyond_skill: "{pollutants}在该时效无预报技巧，未发布",
+    forecast_skill: "近{days}天预报检验：次日AQI类别准确率{hit}%（{n}个站日；持续性预报{persistence}），日AQI平均绝对误差{mae}。",
+    forecast_no_skill: "近{days}天暂无可检验的预报。",
     health_summary: "{date}，共{devices}台设备，当前离线{offline}台；{low}个参数有效小时不足20；发现报警/校准/维护时段{periods}个，数据异常{checks}项。需优先运维设备{visit}台。",
 };
 
@@ -164,6 +201,18 @@ pub static EN: Prose = Prose {
     ranking_no_data: "Too little data in {period} for a comprehensive index.",
     ranking_summary: "In {period}, {n} {what} were ranked. The lowest comprehensive index (best air) was {best} ({best_index}), the highest {worst} ({worst_index}).",
     ranking_compared: " Against the same period last year, {improved} of {compared} improved (lower index).",
+    events_one: "{n} new local pollution episode was flagged on this day, most severe first.",
+    events_many: "{n} new local pollution episodes were flagged on this day, most severe first.",
+    forecast_none: "No forecast: none for {dates} was issued by {cutoff} (the forecast job has not run, or no model is configured).",
+    forecast_dates: " or ",
+    forecast_day_none: "{date}: no forecast.",
+    forecast_day: "{date}: station AQI {span}, {categories} (issued {issued}).",
+    forecast_day_no_value: "{date}: no station has a forecast value (issued {issued}).",
+    forecast_abstained: " {n} station(s) without an AQI forecast: {missing}.",
+    forecast_reasons: "; ",
+    forecast_beyond_skill: "no skill at this lead for {pollutants}, not published",
+    forecast_skill: "Skill over the last {days} days: next-day AQI category right on {hit} % of {n} station-days (persistence {persistence}), daily AQI mean absolute error {mae}.",
+    forecast_no_skill: "No forecast of the last {days} days can be verified yet.",
     health_summary: "{date}: {devices} devices, {offline} offline now; {low} parameters with fewer than 20 valid hours; {periods} alarm, calibration or maintenance periods and {checks} data-check findings. {visit} devices need a visit.",
 };
 
@@ -190,6 +239,16 @@ mod tests {
             ("ranking_no_data", p.ranking_no_data),
             ("ranking_summary", p.ranking_summary),
             ("ranking_compared", p.ranking_compared),
+            ("events_one", p.events_one),
+            ("events_many", p.events_many),
+            ("forecast_none", p.forecast_none),
+            ("forecast_day_none", p.forecast_day_none),
+            ("forecast_day", p.forecast_day),
+            ("forecast_day_no_value", p.forecast_day_no_value),
+            ("forecast_abstained", p.forecast_abstained),
+            ("forecast_beyond_skill", p.forecast_beyond_skill),
+            ("forecast_skill", p.forecast_skill),
+            ("forecast_no_skill", p.forecast_no_skill),
             ("health_summary", p.health_summary),
         ];
         all.extend(c("daily_good_share_change", &p.daily_good_share_change));
