@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::charts::{AqiCurve, MapPoint, StationMap, render};
+use super::charts::{AqiCurve, MapPoint, StationMap};
 use super::daily::{DailyFigures, GroupDay, value_of};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table};
@@ -419,10 +419,7 @@ pub(super) fn write(
         ],
         axes: [Bi::label(|t| t.hour_axis), Bi::label(|t| t.aqi)],
     };
-    let (png, link) = target.image("aqi-24h");
-    let svg = render(&curve, lang, Some(&png))?;
-    images.push(png);
-    h.figure(&svg, &format!("{} (PNG: {link})", t.curve_title));
+    images.push(target.figure(&mut h, &curve, lang, t.curve_title)?);
     h.end_section();
 
     h.section("map", t.map);
@@ -448,10 +445,7 @@ pub(super) fn write(
     if map.points.is_empty() {
         h.placeholder(lang.pick("站点无经纬度信息。", "No station has coordinates."));
     } else {
-        let (png, link) = target.image("map");
-        let svg = render(&map, lang, Some(&png))?;
-        images.push(png);
-        h.figure(&svg, &format!("{} (PNG: {link})", t.map_title));
+        images.push(target.figure(&mut h, &map, lang, t.map_title)?);
     }
     h.end_section();
 

@@ -1,6 +1,6 @@
 //! The ranking report's page: [`RankingFigures`] → HTML, CSV and PNG charts.
 
-use super::charts::{BarRow, Panel, PollutantBars, RankingBars, render};
+use super::charts::{BarRow, Panel, PollutantBars, RankingBars};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table};
 use super::i18n::{Bi, Lang, fill};
@@ -241,10 +241,7 @@ pub(super) fn write(
                 .collect(),
             axis: Bi::label(|t| t.index_axis),
         };
-        let (png, link) = target.image("ranking");
-        let svg = render(&bars, lang, Some(&png))?;
-        images.push(png);
-        h.figure(&svg, &format!("{} (PNG: {link})", t.index_chart_title));
+        images.push(target.figure(&mut h, &bars, lang, t.index_chart_title)?);
     }
     h.end_section();
 
@@ -350,10 +347,7 @@ pub(super) fn write(
             title: Bi::label(|t| t.pollutant_chart_title),
             panels,
         };
-        let (png, link) = target.image("pollutants");
-        let svg = render(&chart, lang, Some(&png))?;
-        images.push(png);
-        h.figure(&svg, &format!("{} (PNG: {link})", t.pollutant_chart_title));
+        images.push(target.figure(&mut h, &chart, lang, t.pollutant_chart_title)?);
     }
     h.table(&pt);
     h.end_section();
