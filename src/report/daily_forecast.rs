@@ -212,10 +212,7 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
             for d in &f.days {
                 let fc = d.stations[i].as_ref();
                 let aqi = fc.and_then(|f| f.aqi);
-                row.push(match aqi {
-                    Some(a) => Cell::category(a.to_string(), Category::from_aqi(a)),
-                    None => Cell::centre("—"),
-                });
+                row.push(Cell::aqi(aqi));
                 row.push(Cell::centre(
                     aqi.map_or("—", |a| lang.category(Category::from_aqi(a))),
                 ));

@@ -5,19 +5,11 @@ use chrono::Utc;
 use super::charts::{AqiCurve, MapPoint, StationMap};
 use super::daily::{DailyFigures, GroupDay, value_of};
 use super::figures::{concentration, fixed, percent, signed};
-use super::html::{Cell, Html, Table};
+use super::html::{Cell, Html, Table, category_style};
 use super::i18n::{Bi, Lang, fill};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
-
-/// The AQI cell of a table (coloured by category).
-fn aqi_cell(aqi: Option<u32>) -> Cell {
-    match aqi {
-        Some(a) => Cell::category(a.to_string(), Category::from_aqi(a)),
-        None => Cell::centre("—"),
-    }
-}
 
 fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
     match aqi {
@@ -139,10 +131,9 @@ fn kpis(h: &mut Html, f: &DailyFigures, lang: Lang) {
     let (aqi, style, cat) = match f.network.aqi {
         Some(a) => {
             let c = Category::from_aqi(a);
-            let ink = if c.level() >= 4 { "#FFF" } else { "#000" };
             (
                 a.to_string(),
-                Some(format!("background-color:{};color:{ink}", c.colour().hex())),
+                Some(category_style(c)),
                 lang.category(c).to_string(),
             )
         }
@@ -185,7 +176,7 @@ fn overview_table(f: &DailyFigures, lang: Lang) -> Table {
         table.push(vec![
             Cell::text(lang.term(term)),
             Cell::num(fixed(value, decimals)),
-            aqi_cell(iaqi),
+            Cell::aqi(iaqi),
         ]);
     }
     table.caption = Some(t.unit_note.to_string());
@@ -207,10 +198,10 @@ fn group_table(groups: &[GroupDay], lang: Lang) -> Table {
     ]);
     for g in groups {
         table.push(vec![
-            Cell::centre(g.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::rank(g.rank),
             Cell::text(&g.name),
             Cell::num(g.stations.to_string()),
-            aqi_cell(g.aqi),
+            Cell::aqi(g.aqi),
             category_cell(lang, g.aqi),
             Cell::text(lang.terms(&g.primary)),
             Cell::num(concentration(Pollutant::Pm25, g.values.pm25)),
@@ -335,10 +326,10 @@ pub(super) fn write(
     for s in &f.stations {
         let name = lang.pick(&s.info.name, &s.info.name_en);
         let mut row = vec![
-            Cell::centre(s.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::rank(s.rank),
             Cell::text(name),
             Cell::text(&s.info.district),
-            aqi_cell(s.aqi),
+            Cell::aqi(s.aqi),
             category_cell(lang, s.aqi),
             Cell::text(lang.terms(&s.primary)),
         ];

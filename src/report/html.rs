@@ -323,6 +323,17 @@ pub struct Cell {
     pub title: Option<String>,
 }
 
+/// The inline style of an AQI category: its colour as the background, the text in black or
+/// white for contrast.
+pub fn category_style(category: crate::aqi::Category) -> String {
+    let ink = if category.level() >= 4 {
+        "#FFF"
+    } else {
+        "#000"
+    };
+    format!("background-color:{};color:{ink}", category.colour().hex())
+}
+
 impl Cell {
     /// A plain text cell.
     pub fn text(text: impl Into<String>) -> Cell {
@@ -350,18 +361,25 @@ impl Cell {
 
     /// A cell filled with an AQI category's colour (text in black or white for contrast).
     pub fn category(text: impl Into<String>, category: crate::aqi::Category) -> Cell {
-        let c = category.colour();
-        let ink = if category.level() >= 4 {
-            "#FFF"
-        } else {
-            "#000"
-        };
         Cell {
             text: text.into(),
             class: Some("cat"),
-            style: Some(format!("background-color:{};color:{ink}", c.hex())),
+            style: Some(category_style(category)),
             title: None,
         }
+    }
+
+    /// An AQI, coloured by its category; `—` (centred) without one.
+    pub fn aqi(aqi: Option<u32>) -> Cell {
+        match aqi {
+            Some(a) => Cell::category(a.to_string(), crate::aqi::Category::from_aqi(a)),
+            None => Cell::centre("—"),
+        }
+    }
+
+    /// A rank, centred; `—` without one.
+    pub fn rank(rank: Option<u32>) -> Cell {
+        Cell::centre(rank.map_or_else(|| "—".to_string(), |r| r.to_string()))
     }
 }
 

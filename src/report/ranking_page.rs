@@ -149,14 +149,7 @@ pub(super) fn write(
     let mut table = Table::new(&head);
     for (i, row) in f.rows.iter().enumerate() {
         let s = &row.stats;
-        let mut cells = vec![
-            Cell::centre(
-                row.rank
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ),
-            Cell::text(f.table_name(i, lang)),
-        ];
+        let mut cells = vec![Cell::rank(row.rank), Cell::text(f.table_name(i, lang))];
         if f.by == GroupBy::Station {
             cells.push(Cell::text(&f.districts[i]));
         }
@@ -181,11 +174,7 @@ pub(super) fn write(
             Cell::num(percent(s.good_share())),
             Cell::num(fixed(row.previous_total(), 2)),
             change_cell,
-            Cell::centre(
-                f.last_ranks[i]
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ),
+            Cell::rank(f.last_ranks[i]),
         ]);
         table.push(cells);
     }
@@ -290,24 +279,13 @@ pub(super) fn write(
     }
     let mut pt = Table::new(&head);
     for (i, row) in f.rows.iter().enumerate() {
-        let mut cells = vec![
-            Cell::centre(
-                row.rank
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ),
-            Cell::text(f.table_name(i, lang)),
-        ];
+        let mut cells = vec![Cell::rank(row.rank), Cell::text(f.table_name(i, lang))];
         for p in Pollutant::ALL {
             cells.push(Cell::num(concentration(
                 p,
                 row.stats.concentrations[p.index()],
             )));
-            cells.push(Cell::centre(
-                f.pollutant_ranks[p.index()][i]
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ));
+            cells.push(Cell::rank(f.pollutant_ranks[p.index()][i]));
         }
         pt.push(cells);
     }
