@@ -185,12 +185,7 @@ pub(crate) fn join_parameters(p: &[Parameter]) -> String {
 pub(crate) fn split_parameters(s: &str) -> Result<Vec<Parameter>, String> {
     s.split(';')
         .filter(|c| !c.is_empty())
-        .map(|c| {
-            Parameter::ALL
-                .into_iter()
-                .find(|p| p.code() == c)
-                .ok_or_else(|| format!("unknown parameter `{c}`"))
-        })
+        .map(|c| Parameter::from_code(c).ok_or_else(|| format!("unknown parameter `{c}`")))
         .collect()
 }
 
@@ -203,12 +198,7 @@ pub(crate) fn join_pollutants(p: &[Pollutant]) -> String {
 pub(crate) fn split_pollutants(s: &str) -> Result<Vec<Pollutant>, String> {
     s.split(';')
         .filter(|c| !c.is_empty())
-        .map(|c| {
-            Pollutant::ALL
-                .into_iter()
-                .find(|p| p.code() == c)
-                .ok_or_else(|| format!("unknown pollutant `{c}`"))
-        })
+        .map(|c| Pollutant::from_code(c).ok_or_else(|| format!("unknown pollutant `{c}`")))
         .collect()
 }
 

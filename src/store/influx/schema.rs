@@ -367,9 +367,7 @@ pub fn decode_records(
     for s in series {
         let station: StationId = s.tag("station")?.into();
         let code = s.tag("parameter")?;
-        let parameter = Parameter::ALL
-            .into_iter()
-            .find(|p| p.code() == code)
+        let parameter = Parameter::from_code(code)
             .ok_or_else(|| corrupt(format!("unknown parameter `{code}`")))?;
         let [t, v, f, c] = ["time", "value", "flag", "count"].map(|n| s.column(n));
         let (t, v, f, c) = (t?, v?, f?, c?);
@@ -434,9 +432,7 @@ pub fn decode_indices(
                 codes
                     .split(PRIMARY_SEP)
                     .map(|code| {
-                        Pollutant::ALL
-                            .into_iter()
-                            .find(|p| p.code() == code)
+                        Pollutant::from_code(code)
                             .ok_or_else(|| corrupt(format!("unknown pollutant code `{code}`")))
                     })
                     .collect::<Result<_, _>>()?

@@ -146,7 +146,7 @@ fn from_row(
         codes
             .split(PRIMARY_SEP)
             .map(|code| {
-                pollutant_from_code(code)
+                Pollutant::from_code(code)
                     .ok_or_else(|| corrupt(format!("unknown primary pollutant code `{code}`")))
             })
             .collect::<Result<_, _>>()?
@@ -183,8 +183,4 @@ fn from_row(
         primary,
         terms,
     })
-}
-
-fn pollutant_from_code(code: &str) -> Option<Pollutant> {
-    Pollutant::ALL.into_iter().find(|p| p.code() == code)
 }
