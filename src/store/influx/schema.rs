@@ -328,15 +328,6 @@ pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
-            let millis = |i: usize| -> Result<DateTime<Utc>, InfluxError> {
-                let ms = cell(i).i64()?;
-                DateTime::from_timestamp_millis(ms).ok_or_else(|| {
-                    corrupt(format!(
-                        "{} {ms} ms out of range ({job})",
-                        JOB_RUN_FIELDS[i]
-                    ))
-                })
-            };
             let outcome = if cell(2).bool()? {
                 let outputs: Vec<String> = serde_json::from_str(cell(3).str()?)
                     .map_err(|e| corrupt(format!("outputs of a run of {job}: {e}")))?;
@@ -346,9 +337,9 @@ pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
             };
             out.push(JobRun {
                 job: job.to_string(),
-                scheduled: millis(0)?,
+                scheduled: cell(0).millis()?,
                 started: row.at(t).millis()?,
-                finished: millis(1)?,
+                finished: cell(1).millis()?,
                 outcome,
             });
         }
