@@ -19,9 +19,6 @@ pub mod jobs;
 pub mod readings;
 pub mod stations;
 
-pub use indices::index;
-pub use stations::station;
-
 /// A new, empty store under test, and a way to open more handles on the same store.
 pub struct TestStore {
     /// The writer handle.
