@@ -89,6 +89,12 @@ impl Parameter {
         }
     }
 
+    /// The parameter whose [`code`](Parameter::code) is exactly `code` (the stored form; see
+    /// [`FromStr`] for what people type).
+    pub fn from_code(code: &str) -> Option<Parameter> {
+        Parameter::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     /// The one unit this parameter is stored and computed in.
     pub const fn canonical_unit(self) -> Unit {
         match self {
@@ -197,10 +203,7 @@ fn unit_names() -> String {
 impl FromStr for Parameter {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        Parameter::ALL
-            .into_iter()
-            .find(|p| p.code() == lower)
+        Parameter::from_code(&s.trim().to_ascii_lowercase())
             .ok_or_else(|| UnitError::UnknownParameter(s.to_string()))
     }
 }
@@ -460,7 +463,11 @@ mod tests {
     fn codes_round_trip() {
         for p in Parameter::ALL {
             assert_eq!(p.code().parse::<Parameter>().unwrap(), p);
+            assert_eq!(Parameter::from_code(p.code()), Some(p));
         }
+        // The stored form is exact; what people type is not.
+        assert_eq!(Parameter::from_code(" PM25"), None);
+        assert_eq!(" PM25".parse::<Parameter>().unwrap(), Parameter::Pm25);
         for u in Unit::ALL {
             assert_eq!(u.symbol().parse::<Unit>().unwrap(), u);
         }

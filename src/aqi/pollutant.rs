@@ -53,6 +53,11 @@ impl Pollutant {
         }
     }
 
+    /// The term whose [`code`](Pollutant::code) is exactly `code`.
+    pub fn from_code(code: &str) -> Option<Pollutant> {
+        Pollutant::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     /// The measured parameter.
     pub const fn parameter(self) -> Parameter {
         match self {

@@ -101,9 +101,7 @@ pub fn run(args: NowcastArgs) -> anyhow::Result<()> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                report.error(line, None, &format!("unreadable row: {e}"));
-                report.bad_rows += 1;
+                report.unreadable(&e);
                 continue;
             }
         };

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
-use super::i18n::Lang;
+use super::i18n::{Lang, fill};
 use crate::aqi::Category;
 use crate::assess::local_midnight;
 use crate::forecast::features::REQUIRED;
@@ -136,28 +136,22 @@ fn time(lang: Lang, t: DateTime<Utc>, tz: Tz) -> String {
 
 /// Writes the section's content (the caller opens and closes the section).
 pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
+    let p = lang.prose();
     let issued_any = f.days.iter().any(|d| d.issued.is_some());
     if !issued_any {
         let dates: Vec<String> = f.days.iter().map(|d| lang.date(d.date)).collect();
-        let cutoff = time(lang, f.cutoff, tz);
-        h.placeholder(&match lang {
-            Lang::Zh => format!(
-                "暂无预报：截至{cutoff}未发布{}的空气质量预报（预报任务未运行或未配置预报模型）。",
-                dates.join("、")
-            ),
-            Lang::En => format!(
-                "No forecast: none for {} was issued by {cutoff} (the forecast job has not run, or no model is configured).",
-                dates.join(" or ")
-            ),
-        });
+        h.placeholder(&fill(
+            p.forecast_none,
+            &[
+                ("dates", &dates.join(p.forecast_dates)),
+                ("cutoff", &time(lang, f.cutoff, tz)),
+            ],
+        ));
     }
     for d in f.days.iter().filter(|_| issued_any) {
         let date = lang.date(d.date);
         let Some(issued) = d.issued.map(|t| time(lang, t, tz)) else {
-            h.p(&match lang {
-                Lang::Zh => format!("{date}：暂无预报。"),
-                Lang::En => format!("{date}: no forecast."),
-            });
+            h.p(&fill(p.forecast_day_none, &[("date", &date)]));
             continue;
         };
         let (abstained, missing) = d.abstained();
@@ -169,30 +163,29 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
                 format!("{lo}{}{hi}", lang.pick("～", "–"))
             }
         };
-        let mut text = match (d.range(), lang) {
-            (Some(r), Lang::Zh) => format!(
-                "{date}：全市各站AQI预计为{}，{}（{issued}发布）。",
-                span(r),
-                categories(lang, r)
+        let mut text = match d.range() {
+            Some(r) => fill(
+                p.forecast_day,
+                &[
+                    ("date", &date),
+                    ("span", &span(r)),
+                    ("categories", &categories(lang, r)),
+                    ("issued", &issued),
+                ],
             ),
-            (Some(r), Lang::En) => format!(
-                "{date}: station AQI {}, {} (issued {issued}).",
-                span(r),
-                categories(lang, r)
+            None => fill(
+                p.forecast_day_no_value,
+                &[("date", &date), ("issued", &issued)],
             ),
-            (None, Lang::Zh) => format!("{date}：无站点预报值（{issued}发布）。"),
-            (None, Lang::En) => {
-                format!("{date}: no station has a forecast value (issued {issued}).")
-            }
         };
         if abstained > 0 {
-            text.push_str(&match lang {
-                Lang::Zh => format!("{abstained}个站点无AQI预报：{}。", missing.join("；")),
-                Lang::En => format!(
-                    " {abstained} station(s) without an AQI forecast: {}.",
-                    missing.join("; ")
-                ),
-            });
+            text += &fill(
+                p.forecast_abstained,
+                &[
+                    ("n", &abstained.to_string()),
+                    ("missing", &missing.join(p.forecast_reasons)),
+                ],
+            );
         }
         h.p(&text);
     }
@@ -212,10 +205,7 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
             for d in &f.days {
                 let fc = d.stations[i].as_ref();
                 let aqi = fc.and_then(|f| f.aqi);
-                row.push(match aqi {
-                    Some(a) => Cell::category(a.to_string(), Category::from_aqi(a)),
-                    None => Cell::centre("—"),
-                });
+                row.push(Cell::aqi(aqi));
                 row.push(Cell::centre(
                     aqi.map_or("—", |a| lang.category(Category::from_aqi(a))),
                 ));
@@ -227,7 +217,7 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
                 } else if primary.is_empty() {
                     lang.pick("无", "none").to_string()
                 } else {
-                    primary.join(lang.pick("、", ", "))
+                    primary.join(lang.prose().list)
                 }));
                 row.push(Cell::centre(
                     fc.and_then(ForecastDay::range)
@@ -238,42 +228,29 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
         }
         h.table(&table);
     }
-    let mut skill = match (&f.skill, lang) {
-        (Some(s), Lang::Zh) => format!(
-            "近{SKILL_DAYS}天预报检验：次日AQI类别准确率{:.0}%（{}个站日；持续性预报{}），日AQI平均绝对误差{:.0}。",
-            100.0 * s.hit_rate,
-            s.n,
-            rate(s.persistence_hit_rate),
-            s.aqi_mae
+    let days = SKILL_DAYS.to_string();
+    let mut skill = match &f.skill {
+        Some(s) => fill(
+            p.forecast_skill,
+            &[
+                ("days", &days),
+                ("hit", &format!("{:.0}", 100.0 * s.hit_rate)),
+                ("n", &s.n.to_string()),
+                ("persistence", &rate(s.persistence_hit_rate)),
+                ("mae", &format!("{:.0}", s.aqi_mae)),
+            ],
         ),
-        (Some(s), Lang::En) => format!(
-            "Skill over the last {SKILL_DAYS} days: next-day AQI category right on {:.0} % of {} station-days (persistence {}), daily AQI mean absolute error {:.0}.",
-            100.0 * s.hit_rate,
-            s.n,
-            rate(s.persistence_hit_rate),
-            s.aqi_mae
-        ),
-        (None, Lang::Zh) => format!("近{SKILL_DAYS}天暂无可检验的预报。"),
-        (None, Lang::En) => {
-            format!("No forecast of the last {SKILL_DAYS} days can be verified yet.")
-        }
+        None => fill(p.forecast_no_skill, &[("days", &days)]),
     };
-    if let Some(s) = f.skill.as_ref().filter(|s| s.range.n > 0) {
-        let r = &s.range;
-        skill.push_str(&match lang {
-            Lang::Zh => format!(
-                "按范围预报评估（{}个站日）：AQI范围预报准确率{}，级别范围预报准确率{}。",
-                r.n,
-                rate(r.aqi_hit_rate),
-                rate(r.span_hit_rate)
-            ),
-            Lang::En => format!(
-                " Scored as range forecasts ({} station-days): AQI inside the forecast range {}, category inside the forecast span {}.",
-                r.n,
-                rate(r.aqi_hit_rate),
-                rate(r.span_hit_rate)
-            ),
-        });
+    if let Some(r) = f.skill.as_ref().map(|s| &s.range).filter(|r| r.n > 0) {
+        skill.push_str(&fill(
+            p.forecast_range_skill,
+            &[
+                ("n", &r.n.to_string()),
+                ("aqi_hit", &rate(r.aqi_hit_rate)),
+                ("span_hit", &rate(r.span_hit_rate)),
+            ],
+        ));
     }
     h.p(&skill);
 }
@@ -292,13 +269,11 @@ fn input_name(name: &str, lang: Lang) -> String {
                 other => other,
             })
             .collect();
-        return match lang {
-            Lang::Zh => format!("{}在该时效无预报技巧，未发布", names.join("、")),
-            Lang::En => format!(
-                "no skill at this lead for {}, not published",
-                names.join(", ")
-            ),
-        };
+        let p = lang.prose();
+        return fill(
+            p.forecast_beyond_skill,
+            &[("pollutants", &names.join(p.list))],
+        );
     }
     match name {
         "lag0" => lang.pick(

@@ -2,22 +2,14 @@
 
 use chrono::Utc;
 
-use super::charts::{AqiCurve, MapPoint, StationMap, render};
+use super::charts::{AqiCurve, MapPoint, StationMap};
 use super::daily::{DailyFigures, GroupDay, value_of};
 use super::figures::{concentration, fixed, percent, signed};
-use super::html::{Cell, Html, Table};
-use super::i18n::{Bi, Lang};
+use super::html::{Cell, Html, Table, category_style};
+use super::i18n::{Bi, Lang, fill};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
-
-/// The AQI cell of a table (coloured by category).
-fn aqi_cell(aqi: Option<u32>) -> Cell {
-    match aqi {
-        Some(a) => Cell::category(a.to_string(), Category::from_aqi(a)),
-        None => Cell::centre("—"),
-    }
-}
 
 fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
     match aqi {
@@ -31,136 +23,92 @@ fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
 
 /// The summary paragraph a leader reads in a minute.
 fn summary(f: &DailyFigures, lang: Lang) -> String {
+    let p = lang.prose();
     let date = lang.date(f.date);
-    let n = f.stations.len();
+    let mut s = match f.network.aqi {
+        Some(a) => {
+            let primary = if f.network.primary.is_empty() {
+                p.daily_no_primary.to_string()
+            } else {
+                fill(
+                    p.daily_primary,
+                    &[("terms", &lang.terms(&f.network.primary))],
+                )
+            };
+            let c = Category::from_aqi(a);
+            fill(
+                p.daily_network,
+                &[
+                    ("date", &date),
+                    ("category", lang.category(c)),
+                    ("level", c.roman()),
+                    ("aqi", &a.to_string()),
+                    ("primary", &primary),
+                ],
+            )
+        }
+        None => fill(p.daily_no_network, &[("date", &date)]),
+    };
     let counts: Vec<String> = Category::ALL
         .iter()
-        .filter(|c| f.category_counts[usize::from(c.level() - 1)] > 0)
-        .map(|c| {
-            let k = f.category_counts[usize::from(c.level() - 1)];
-            match lang {
-                Lang::Zh => format!("{}{k}个", c.name_zh()),
-                Lang::En => format!("{k} {}", c.name_en()),
-            }
+        .map(|c| (c, f.category_counts[usize::from(c.level() - 1)]))
+        .filter(|&(_, k)| k > 0)
+        .map(|(c, k)| {
+            fill(
+                p.daily_category_count,
+                &[("category", lang.category(*c)), ("n", &k.to_string())],
+            )
         })
         .collect();
+    if !counts.is_empty() {
+        let no_data = if f.no_aqi > 0 {
+            fill(p.daily_no_data, &[("n", &f.no_aqi.to_string())])
+        } else {
+            String::new()
+        };
+        s += &fill(
+            p.daily_categories,
+            &[
+                ("n", &f.stations.len().to_string()),
+                ("counts", &counts.join(p.list)),
+                ("no_data", &no_data),
+            ],
+        );
+    }
     let best = f.districts.first().filter(|d| d.aqi.is_some());
     let worst = f.districts.iter().rev().find(|d| d.aqi.is_some());
+    if let (Some(b), Some(w)) = (best, worst)
+        && b.name != w.name
+    {
+        s += &fill(
+            p.daily_towns,
+            &[
+                ("best", &b.name),
+                ("best_aqi", &b.aqi.unwrap_or(0).to_string()),
+                ("worst", &w.name),
+                ("worst_aqi", &w.aqi.unwrap_or(0).to_string()),
+            ],
+        );
+    }
     let ytd = &f.ytd;
-    let share = ytd.stats.good_share();
-    let prev_share = ytd.previous.as_ref().and_then(|p| p.good_share());
-    let share_change = share.zip(prev_share).map(|(a, b)| (a - b) * 100.0);
-    let index = ytd.stats.total();
-    let change = ytd.change();
-    let mut s = String::new();
-    match lang {
-        Lang::Zh => {
-            match f.network.aqi {
-                Some(a) => {
-                    let primary = if f.network.primary.is_empty() {
-                        "无首要污染物".to_string()
-                    } else {
-                        format!("首要污染物为{}", lang.terms(&f.network.primary))
-                    };
-                    s += &format!(
-                        "{date}，全市环境空气质量为{}（{}级），AQI为{a}，{primary}。",
-                        Category::from_aqi(a).name_zh(),
-                        Category::from_aqi(a).roman()
-                    );
-                }
-                None => s += &format!("{date}，全市数据不足，未能计算AQI。"),
-            }
-            if !counts.is_empty() {
-                s += &format!("{n}个站点中，{}", counts.join("、"));
-                if f.no_aqi > 0 {
-                    s += &format!("，{}个站点无有效数据", f.no_aqi);
-                }
-                s += "。";
-            }
-            if let (Some(b), Some(w)) = (best, worst)
-                && b.name != w.name
-            {
-                s += &format!(
-                    "镇街中{}空气质量最好（AQI {}），{}最差（AQI {}）。",
-                    b.name,
-                    b.aqi.unwrap_or(0),
-                    w.name,
-                    w.aqi.unwrap_or(0)
-                );
-            }
-            if let Some(share) = share {
-                s += &format!("今年以来优良天数比例为{}", percent(Some(share)));
-                if let Some(d) = share_change {
-                    let dir = if d >= 0.0 { "上升" } else { "下降" };
-                    s += &format!("，较去年同期{dir}{}个百分点", fixed(Some(d.abs()), 1));
-                }
-                s += "；";
-            }
-            if let Some(i) = index {
-                s += &format!("综合指数为{}", fixed(Some(i), 2));
-                if let Some(c) = change {
-                    let dir = if c.difference > 0.0 {
-                        "上升"
-                    } else {
-                        "下降"
-                    };
-                    s += &format!("，较去年同期{dir}{}", fixed(Some(c.difference.abs()), 2));
-                }
-                s += "。";
-            }
-        }
-        Lang::En => {
-            match f.network.aqi {
-                Some(a) => {
-                    let primary = if f.network.primary.is_empty() {
-                        "no primary pollutant".to_string()
-                    } else {
-                        format!("primary pollutant {}", lang.terms(&f.network.primary))
-                    };
-                    s += &format!(
-                        "On {date} the network's air quality was {} (level {}), AQI {a}, {primary}. ",
-                        Category::from_aqi(a).name_en(),
-                        Category::from_aqi(a).roman()
-                    );
-                }
-                None => s += &format!("On {date} the network had too little data for an AQI. "),
-            }
-            if !counts.is_empty() {
-                s += &format!("Of {n} stations, {}", counts.join(", "));
-                if f.no_aqi > 0 {
-                    s += &format!("; {} without valid data", f.no_aqi);
-                }
-                s += ". ";
-            }
-            if let (Some(b), Some(w)) = (best, worst)
-                && b.name != w.name
-            {
-                s += &format!(
-                    "Among the towns, {} was cleanest (AQI {}) and {} the most polluted (AQI {}). ",
-                    b.name,
-                    b.aqi.unwrap_or(0),
-                    w.name,
-                    w.aqi.unwrap_or(0)
-                );
-            }
-            if let Some(share) = share {
-                s += &format!("Year to date, {} of days were good", percent(Some(share)));
-                if let Some(d) = share_change {
-                    s += &format!(
-                        " ({} percentage points against last year)",
-                        signed(Some(d), 1)
-                    );
-                }
-                s += "; ";
-            }
-            if let Some(i) = index {
-                s += &format!("the comprehensive index is {}", fixed(Some(i), 2));
-                if let Some(c) = change {
-                    s += &format!(" ({} against last year)", signed(Some(c.difference), 2));
-                }
-                s += ".";
-            }
-        }
+    if let Some(share) = ytd.stats.good_share() {
+        let previous = ytd.previous.as_ref().and_then(|prev| prev.good_share());
+        let change = previous.map_or(String::new(), |b| {
+            p.daily_good_share_change.fill((share - b) * 100.0, 1)
+        });
+        s += &fill(
+            p.daily_good_share,
+            &[("share", &percent(Some(share))), ("change", &change)],
+        );
+    }
+    if let Some(i) = ytd.stats.total() {
+        let change = ytd.change().map_or(String::new(), |c| {
+            p.daily_index_change.fill(c.difference, 2)
+        });
+        s += &fill(
+            p.daily_index,
+            &[("index", &fixed(Some(i), 2)), ("change", &change)],
+        );
     }
     s.trim_end().to_string()
 }
@@ -183,10 +131,9 @@ fn kpis(h: &mut Html, f: &DailyFigures, lang: Lang) {
     let (aqi, style, cat) = match f.network.aqi {
         Some(a) => {
             let c = Category::from_aqi(a);
-            let ink = if c.level() >= 4 { "#FFF" } else { "#000" };
             (
                 a.to_string(),
-                Some(format!("background-color:{};color:{ink}", c.colour().hex())),
+                Some(category_style(c)),
                 lang.category(c).to_string(),
             )
         }
@@ -229,7 +176,7 @@ fn overview_table(f: &DailyFigures, lang: Lang) -> Table {
         table.push(vec![
             Cell::text(lang.term(term)),
             Cell::num(fixed(value, decimals)),
-            aqi_cell(iaqi),
+            Cell::aqi(iaqi),
         ]);
     }
     table.caption = Some(t.unit_note.to_string());
@@ -251,10 +198,10 @@ fn group_table(groups: &[GroupDay], lang: Lang) -> Table {
     ]);
     for g in groups {
         table.push(vec![
-            Cell::centre(g.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::rank(g.rank),
             Cell::text(&g.name),
             Cell::num(g.stations.to_string()),
-            aqi_cell(g.aqi),
+            Cell::aqi(g.aqi),
             category_cell(lang, g.aqi),
             Cell::text(lang.terms(&g.primary)),
             Cell::num(concentration(Pollutant::Pm25, g.values.pm25)),
@@ -377,15 +324,12 @@ pub(super) fn write(
         "CO",
     ]);
     for s in &f.stations {
-        let name = match lang {
-            Lang::Zh => s.info.name.clone(),
-            Lang::En => s.info.name_en.clone(),
-        };
+        let name = lang.pick(&s.info.name, &s.info.name_en);
         let mut row = vec![
-            Cell::centre(s.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::rank(s.rank),
             Cell::text(name),
             Cell::text(&s.info.district),
-            aqi_cell(s.aqi),
+            Cell::aqi(s.aqi),
             category_cell(lang, s.aqi),
             Cell::text(lang.terms(&s.primary)),
         ];
@@ -466,10 +410,7 @@ pub(super) fn write(
         ],
         axes: [Bi::label(|t| t.hour_axis), Bi::label(|t| t.aqi)],
     };
-    let (png, link) = target.image("aqi-24h");
-    let svg = render(&curve, lang, Some(&png))?;
-    images.push(png);
-    h.figure(&svg, &format!("{} (PNG: {link})", t.curve_title));
+    images.push(target.figure(&mut h, &curve, lang, t.curve_title)?);
     h.end_section();
 
     h.section("map", t.map);
@@ -495,10 +436,7 @@ pub(super) fn write(
     if map.points.is_empty() {
         h.placeholder(lang.pick("站点无经纬度信息。", "No station has coordinates."));
     } else {
-        let (png, link) = target.image("map");
-        let svg = render(&map, lang, Some(&png))?;
-        images.push(png);
-        h.figure(&svg, &format!("{} (PNG: {link})", t.map_title));
+        images.push(target.figure(&mut h, &map, lang, t.map_title)?);
     }
     h.end_section();
 
@@ -513,36 +451,24 @@ pub(super) fn write(
 
     h.section("completeness", t.completeness);
     let c = &f.completeness;
-    h.p(&match lang {
-        Lang::Zh => format!(
-            "全市{}个站点中{}个有数据，{}个站点六项污染物均满足每日20个有效小时；小时数据获取率为{}（{}/{}）。",
-            c.stations,
-            c.reporting,
-            c.complete,
-            percent(c.share()),
-            c.hours,
-            c.expected
-        ),
-        Lang::En => format!(
-            "{} of {} stations reported; {} had at least 20 valid hours of all six pollutants; hourly data capture {} ({}/{}).",
-            c.reporting,
-            c.stations,
-            c.complete,
-            percent(c.share()),
-            c.hours,
-            c.expected
-        ),
-    });
+    h.p(&fill(
+        lang.prose().daily_completeness,
+        &[
+            ("stations", &c.stations.to_string()),
+            ("reporting", &c.reporting.to_string()),
+            ("complete", &c.complete.to_string()),
+            ("capture", &percent(c.share())),
+            ("hours", &c.hours.to_string()),
+            ("expected", &c.expected.to_string()),
+        ],
+    ));
     let mut inc = Table::new(&[t.station, "SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
     for s in f
         .stations
         .iter()
         .filter(|s| s.valid_hours.iter().any(|&n| n < 20))
     {
-        let mut row = vec![Cell::text(match lang {
-            Lang::Zh => &s.info.name,
-            Lang::En => &s.info.name_en,
-        })];
+        let mut row = vec![Cell::text(lang.pick(&s.info.name, &s.info.name_en))];
         for &n in &s.valid_hours {
             row.push(Cell::num(n.to_string()).class(if n < 20 { "bad" } else { "num" }));
         }

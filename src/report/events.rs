@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
-use super::i18n::Lang;
+use super::i18n::{Lang, fill};
 use crate::assess::daily::hour_slot;
 use crate::store::{FlaggedDay, JobOutcome, SourceFlag, StationInfo, Store, StoreError};
 
@@ -173,13 +173,9 @@ pub(super) fn write(
         });
         return;
     }
-    h.p(&match lang {
-        Lang::Zh => format!("当日识别出{n}起新的局地污染过程，按强度由高到低排列。"),
-        Lang::En => format!(
-            "{n} new local pollution episode{} flagged on this day, most severe first.",
-            if n == 1 { " was" } else { "s were" }
-        ),
-    });
+    let p = lang.prose();
+    let flagged = if n == 1 { p.events_one } else { p.events_many };
+    h.p(&fill(flagged, &[("n", &n.to_string())]));
     let mut table = Table::new(&[
         t.event_time,
         t.station,
@@ -193,10 +189,7 @@ pub(super) fn write(
         let name = stations
             .iter()
             .find(|s| s.id == f.station)
-            .map_or(f.station.as_str(), |s| match lang {
-                Lang::Zh => s.name.as_str(),
-                Lang::En => s.name_en.as_str(),
-            });
+            .map_or(f.station.as_str(), |s| lang.pick(&s.name, &s.name_en));
         let pollutants: Vec<&str> = f.pollutants.iter().map(|p| lang.parameter(*p)).collect();
         table.push(vec![
             Cell::centre(span(f, date, tz, lang)),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::figures::percent;
 use super::health::{CheckKind, HealthFindings, Reason};
 use super::html::{Cell, Html, Table};
-use super::i18n::Lang;
+use super::i18n::{Lang, fill};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::quality::Flag;
 
@@ -106,28 +106,18 @@ pub(super) fn write(
         t.summary.trim_start_matches(['一', '、', '1', '.', ' ']),
     );
     h.open("div", &[("class", "summary")]);
-    h.p(&match lang {
-        Lang::Zh => format!(
-            "{}，共{}台设备，当前离线{}台；{}个参数有效小时不足20；发现报警/校准/维护时段{}个，数据异常{}项。需优先运维设备{}台。",
-            lang.date(f.date),
-            f.devices.len(),
-            offline,
-            low,
-            f.periods.len(),
-            f.checks.len(),
-            to_visit.len()
-        ),
-        Lang::En => format!(
-            "{}: {} devices, {} offline now; {} parameters with fewer than 20 valid hours; {} alarm, calibration or maintenance periods and {} data-check findings. {} devices need a visit.",
-            lang.date(f.date),
-            f.devices.len(),
-            offline,
-            low,
-            f.periods.len(),
-            f.checks.len(),
-            to_visit.len()
-        ),
-    });
+    h.p(&fill(
+        lang.prose().health_summary,
+        &[
+            ("date", &lang.date(f.date)),
+            ("devices", &f.devices.len().to_string()),
+            ("offline", &offline.to_string()),
+            ("low", &low.to_string()),
+            ("periods", &f.periods.len().to_string()),
+            ("checks", &f.checks.len().to_string()),
+            ("visit", &to_visit.len().to_string()),
+        ],
+    ));
     h.close("div");
     h.end_section();
 

@@ -49,6 +49,8 @@ pub use ranking::{RankingFigures, ranking_figures};
 
 use crate::assess::{AssessError, GroupBy, Period, PeriodError};
 use crate::store::{Store, StoreError};
+use charts::{Chart, render};
+use html::Html;
 
 /// Report settings (`[report]` in the configuration).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -170,12 +172,23 @@ impl Target {
         })
     }
 
-    /// The path of an image and its link relative to the HTML.
-    pub(crate) fn image(&self, name: &str) -> (PathBuf, String) {
-        (
-            self.images.join(format!("{name}.png")),
-            format!("{}/{name}.png", self.stem),
-        )
+    /// Draws `chart` into the page as an inline SVG figure (labels in `lang`), its PNG written
+    /// beside the page as `<stem>/<Chart::NAME>.png`, captioned `caption` with a link to the
+    /// PNG. Returns the PNG's path.
+    pub(crate) fn figure<C: Chart>(
+        &self,
+        h: &mut Html,
+        chart: &C,
+        lang: Lang,
+        caption: &str,
+    ) -> Result<PathBuf, ReportError> {
+        let png = self.images.join(format!("{}.png", C::NAME));
+        let svg = render(chart, lang, Some(&png))?;
+        h.figure(
+            &svg,
+            &format!("{caption} (PNG: {}/{}.png)", self.stem, C::NAME),
+        );
+        Ok(png)
     }
 }
 

@@ -1,9 +1,9 @@
 //! The ranking report's page: [`RankingFigures`] → HTML, CSV and PNG charts.
 
-use super::charts::{BarRow, Panel, PollutantBars, RankingBars, render};
+use super::charts::{BarRow, Panel, PollutantBars, RankingBars};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table};
-use super::i18n::{Bi, Lang};
+use super::i18n::{Bi, Lang, fill};
 use super::ranking::RankingFigures;
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::assess::{GroupBy, IndexStandards, Period, Pollutant};
@@ -38,11 +38,9 @@ fn summary(f: &RankingFigures, lang: Lang) -> String {
     let name = |i: usize| f.table_name(i, lang).to_string();
     let total = |i: usize| fixed(f.rows[i].stats.total(), 2);
     let period = period_text(f.period, lang);
+    let p = lang.prose();
     let (Some(&best), Some(&worst)) = (ranked.first(), ranked.last()) else {
-        return match lang {
-            Lang::Zh => format!("{period}数据不足，无法计算综合指数。"),
-            Lang::En => format!("Too little data in {period} for a comprehensive index."),
-        };
+        return fill(p.ranking_no_data, &[("period", &period)]);
     };
     let improved = f
         .rows
@@ -50,50 +48,37 @@ fn summary(f: &RankingFigures, lang: Lang) -> String {
         .filter(|r| r.change().is_some_and(|c| c.difference < 0.0))
         .count();
     let compared = f.rows.iter().filter(|r| r.change().is_some()).count();
-    match lang {
-        Lang::Zh => {
-            let mut s = format!(
-                "{period}，参与排名的{}共{}个。综合指数最小（空气质量最好）的是{}（{}），最大的是{}（{}）。",
-                lang.pick("站点", "").replace(
-                    "站点",
-                    if f.by == GroupBy::District {
-                        "镇街"
-                    } else {
-                        "站点"
-                    }
-                ),
-                ranked.len(),
-                name(best),
-                total(best),
-                name(worst),
-                total(worst)
-            );
-            if compared > 0 {
-                s += &format!("与去年同期相比，{compared}个中有{improved}个综合指数下降（改善）。");
-            }
-            s
-        }
-        Lang::En => {
-            let what = if f.by == GroupBy::District {
-                "towns"
-            } else {
-                "stations"
-            };
-            let mut s = format!(
-                "In {period}, {} {what} were ranked. The lowest comprehensive index (best air) was {} ({}), the highest {} ({}).",
-                ranked.len(),
-                name(best),
-                total(best),
-                name(worst),
-                total(worst)
-            );
-            if compared > 0 {
-                s += &format!(
-                    " Against the same period last year, {improved} of {compared} improved (lower index)."
-                );
-            }
-            s
-        }
+    let mut s = fill(
+        p.ranking_summary,
+        &[
+            ("period", &period),
+            ("what", grouped_by(f.by, lang)),
+            ("n", &ranked.len().to_string()),
+            ("best", &name(best)),
+            ("best_index", &total(best)),
+            ("worst", &name(worst)),
+            ("worst_index", &total(worst)),
+        ],
+    );
+    if compared > 0 {
+        s += &fill(
+            p.ranking_compared,
+            &[
+                ("compared", &compared.to_string()),
+                ("improved", &improved.to_string()),
+            ],
+        );
+    }
+    s
+}
+
+/// What a ranking ranks: towns or stations.
+fn grouped_by(by: GroupBy, lang: Lang) -> &'static str {
+    let t = lang.text();
+    if by == GroupBy::District {
+        t.by_town
+    } else {
+        t.by_station
     }
 }
 
@@ -106,18 +91,7 @@ pub(super) fn write(
     let lang = cfg.lang;
     let t = lang.text();
     let target = Target::new(cfg, f.stem())?;
-    let by = lang.pick(
-        if f.by == GroupBy::District {
-            "镇街"
-        } else {
-            "站点"
-        },
-        if f.by == GroupBy::District {
-            t.by_town
-        } else {
-            t.by_station
-        },
-    );
+    let by = grouped_by(f.by, lang);
     let period = period_text(f.period, lang);
     let title = format!("{network_name} {} {period} ({by})", t.ranking_title);
     let sort = f.period.range()?.last.to_string();
@@ -175,14 +149,7 @@ pub(super) fn write(
     let mut table = Table::new(&head);
     for (i, row) in f.rows.iter().enumerate() {
         let s = &row.stats;
-        let mut cells = vec![
-            Cell::centre(
-                row.rank
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ),
-            Cell::text(f.table_name(i, lang)),
-        ];
+        let mut cells = vec![Cell::rank(row.rank), Cell::text(f.table_name(i, lang))];
         if f.by == GroupBy::Station {
             cells.push(Cell::text(&f.districts[i]));
         }
@@ -207,11 +174,7 @@ pub(super) fn write(
             Cell::num(percent(s.good_share())),
             Cell::num(fixed(row.previous_total(), 2)),
             change_cell,
-            Cell::centre(
-                f.last_ranks[i]
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ),
+            Cell::rank(f.last_ranks[i]),
         ]);
         table.push(cells);
     }
@@ -267,10 +230,7 @@ pub(super) fn write(
                 .collect(),
             axis: Bi::label(|t| t.index_axis),
         };
-        let (png, link) = target.image("ranking");
-        let svg = render(&bars, lang, Some(&png))?;
-        images.push(png);
-        h.figure(&svg, &format!("{} (PNG: {link})", t.index_chart_title));
+        images.push(target.figure(&mut h, &bars, lang, t.index_chart_title)?);
     }
     h.end_section();
 
@@ -319,24 +279,13 @@ pub(super) fn write(
     }
     let mut pt = Table::new(&head);
     for (i, row) in f.rows.iter().enumerate() {
-        let mut cells = vec![
-            Cell::centre(
-                row.rank
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ),
-            Cell::text(f.table_name(i, lang)),
-        ];
+        let mut cells = vec![Cell::rank(row.rank), Cell::text(f.table_name(i, lang))];
         for p in Pollutant::ALL {
             cells.push(Cell::num(concentration(
                 p,
                 row.stats.concentrations[p.index()],
             )));
-            cells.push(Cell::centre(
-                f.pollutant_ranks[p.index()][i]
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            ));
+            cells.push(Cell::rank(f.pollutant_ranks[p.index()][i]));
         }
         pt.push(cells);
     }
@@ -376,10 +325,7 @@ pub(super) fn write(
             title: Bi::label(|t| t.pollutant_chart_title),
             panels,
         };
-        let (png, link) = target.image("pollutants");
-        let svg = render(&chart, lang, Some(&png))?;
-        images.push(png);
-        h.figure(&svg, &format!("{} (PNG: {link})", t.pollutant_chart_title));
+        images.push(target.figure(&mut h, &chart, lang, t.pollutant_chart_title)?);
     }
     h.table(&pt);
     h.end_section();

@@ -9,15 +9,7 @@ use super::analysis::Located;
 use super::cpf::Cpf;
 use super::polar::PolarSurface;
 use crate::report::Lang;
-use crate::report::charts::Chart;
-
-pub(super) type DrawResult<DB> =
-    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
-/// The chart font (the embedded DejaVu Sans) at `size` px.
-pub(super) fn font(size: u32) -> TextStyle<'static> {
-    TextStyle::from((FontFamily::SansSerif, size).into_font())
-}
+use crate::report::charts::{Chart, DrawResult, font};
 
 /// openair's default palette (blue → green → yellow → red), `t` in 0–1.
 pub fn palette(t: f64) -> RGBColor {

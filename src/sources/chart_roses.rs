@@ -7,11 +7,11 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart::{DrawResult, bearing_ray, compass, font, palette};
+use super::chart::{bearing_ray, compass, palette};
 use super::cpf::Cpf;
 use super::polar::PercentileRose;
 use crate::report::Lang;
-use crate::report::charts::Chart;
+use crate::report::charts::{Chart, DrawResult, font};
 
 /// Rings at round values up to `max`; returns (step, rings).
 fn rings(max: f64) -> Vec<f64> {

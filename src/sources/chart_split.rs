@@ -8,10 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::analysis::Analysis;
-use super::chart::{DrawResult, font};
 use super::signature::LABELS;
 use crate::report::Lang;
-use crate::report::charts::Chart;
+use crate::report::charts::{Chart, DrawResult, font};
 
 const TYPE_COLOURS: [RGBColor; 6] = [
     RGBColor(90, 90, 90),

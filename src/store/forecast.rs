@@ -7,6 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StationId;
+pub(crate) use super::record::{join_pollutants, split_pollutants};
 use crate::aqi::span::{AqiRange, CategorySpan};
 use crate::aqi::{Category, Pollutant};
 use crate::units::Parameter;
@@ -202,30 +203,7 @@ pub(crate) fn join_parameters(p: &[Parameter]) -> String {
 pub(crate) fn split_parameters(s: &str) -> Result<Vec<Parameter>, String> {
     s.split(';')
         .filter(|c| !c.is_empty())
-        .map(|c| {
-            Parameter::ALL
-                .into_iter()
-                .find(|p| p.code() == c)
-                .ok_or_else(|| format!("unknown parameter `{c}`"))
-        })
-        .collect()
-}
-
-/// Pollutant codes joined by `;`.
-pub(crate) fn join_pollutants(p: &[Pollutant]) -> String {
-    p.iter().map(|p| p.code()).collect::<Vec<_>>().join(";")
-}
-
-/// The inverse of [`join_pollutants`].
-pub(crate) fn split_pollutants(s: &str) -> Result<Vec<Pollutant>, String> {
-    s.split(';')
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            Pollutant::ALL
-                .into_iter()
-                .find(|p| p.code() == c)
-                .ok_or_else(|| format!("unknown pollutant `{c}`"))
-        })
+        .map(|c| Parameter::from_code(c).ok_or_else(|| format!("unknown parameter `{c}`")))
         .collect()
 }
 

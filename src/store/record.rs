@@ -258,3 +258,22 @@ pub struct JobRun {
     /// How it ended.
     pub outcome: JobOutcome,
 }
+
+/// Pollutant codes joined by `;`: the stored form of a list of primary pollutants (of indices
+/// and of daily forecasts, in every backend).
+pub(crate) fn join_pollutants(p: &[crate::aqi::Pollutant]) -> String {
+    p.iter().map(|p| p.code()).collect::<Vec<_>>().join(";")
+}
+
+/// The inverse of [`join_pollutants`]: `""` is the empty list; any other code that is not a
+/// pollutant's (also an empty one, as in `pm25;`) is an error naming it.
+pub(crate) fn split_pollutants(s: &str) -> Result<Vec<crate::aqi::Pollutant>, String> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(';')
+        .map(|c| {
+            crate::aqi::Pollutant::from_code(c).ok_or_else(|| format!("unknown pollutant `{c}`"))
+        })
+        .collect()
+}

@@ -258,6 +258,32 @@ fn nowcast_reference_vector_and_gaps() {
     assert!(!out.status.success());
 }
 
+/// A row the CSV reader cannot read (not UTF-8) is reported with its line and counted as bad,
+/// by both commands; the rows around it are computed.
+#[test]
+fn unreadable_rows_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        b"time,station,pm25\n2024-06-01 05:00,A,10\n2024-06-01 06:00,A,\xff\xfe\n2024-06-01 07:00,A,12\n",
+    )
+    .unwrap();
+    for args in [
+        &["aqi", "--standard", "epa-2024", "--mode", "daily"][..],
+        &["nowcast", "--standard", "epa-2024"][..],
+    ] {
+        let out = lantian(&[args, &["--input", "bad.csv"]].concat(), dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("line 3: unreadable row: "),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("1 bad"), "{args:?}: {stderr}");
+        assert_eq!(rows(&out.stdout).len(), 3, "{args:?}: header and two rows");
+    }
+}
+
 /// End to end: the CLI reproduces every EPA daily value of the official files.
 #[test]
 fn cli_reproduces_epa_daily_files() {

@@ -239,7 +239,7 @@ fn unstorable_records_fail_the_whole_call_before_anything_is_sent() {
     assert_eq!(store.count(Resolution::Minute).unwrap(), 0);
     let minute_index = IndexRecord {
         resolution: Resolution::Minute,
-        ..conformance::index("A", Resolution::Hour, 0)
+        ..conformance::indices::index("A", Resolution::Hour, 0)
     };
     assert!(store.write_indices(&[minute_index]).is_err());
 }
@@ -339,7 +339,9 @@ fn usable_inside_and_beside_tokio_runtimes() {
         .unwrap();
     current.block_on(async move {
         let mut store = lantian::store::open(&url).unwrap();
-        store.put_stations(&[conformance::station("X")]).unwrap();
+        store
+            .put_stations(&[conformance::stations::station("X")])
+            .unwrap();
         assert_eq!(store.stations().unwrap().len(), 1);
         assert_eq!(store.count(Resolution::Hour).unwrap(), 2);
     });

@@ -167,6 +167,13 @@ impl Reporter {
         }
     }
 
+    /// Reports and counts a row the CSV reader could not read.
+    pub fn unreadable(&mut self, e: &csv::Error) {
+        let line = e.position().map_or(0, |p| p.line());
+        self.error(line, None, &format!("unreadable row: {e}"));
+        self.bad_rows += 1;
+    }
+
     /// Reports a warning.
     pub fn warn(&mut self, line: u64, column: &str, message: &str) {
         self.warnings += 1;

@@ -52,7 +52,8 @@ pub fn ensure_fonts() -> Result<(), ChartError> {
     }
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+/// What drawing on a plotters backend returns.
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// A chart that can draw itself on any plotters backend.
 pub trait Chart {
@@ -101,7 +102,8 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .draw()
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+/// The chart font (the embedded DejaVu Sans) at `size` px.
+pub fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FontFamily::SansSerif, size).into_font())
 }
 

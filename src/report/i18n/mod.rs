@@ -1,5 +1,5 @@
-//! Report languages: every label in Chinese and English ([`Text`]), names of categories and
-//! pollutants, dates.
+//! Report languages: every label in Chinese and English ([`Text`]), the sentences of the
+//! pages' prose ([`Prose`]), names of categories and pollutants, dates.
 //!
 //! The Chinese wording follows what Chinese environment bureaus publish (空气质量日报,
 //! 优良天数比例, 综合指数, 首要污染物, 镇街排名 …).
@@ -70,6 +70,14 @@ impl Lang {
         match self {
             Lang::Zh => &ZH,
             Lang::En => &EN,
+        }
+    }
+
+    /// The sentence templates in this language.
+    pub const fn prose(self) -> &'static Prose {
+        match self {
+            Lang::Zh => &prose::ZH,
+            Lang::En => &prose::EN,
         }
     }
 
@@ -438,7 +446,9 @@ pub struct Text {
     pub files: &'static str,
 }
 
+mod prose;
 mod tables;
+pub use prose::{Change, Prose, fill};
 pub use tables::{EN, ZH};
 
 #[cfg(test)]

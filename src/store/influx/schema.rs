@@ -61,6 +61,7 @@ use super::line_protocol::{Line, LineError, Precision};
 use super::query::{Row, Series};
 use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
+use crate::store::record::{join_pollutants, split_pollutants};
 use crate::store::{
     DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
     StationInfo,
@@ -80,8 +81,6 @@ pub const JOB_RUNS: &str = "job_runs";
 
 /// Placeholder for a missing integer or float.
 pub const NONE: i64 = -1;
-/// Separates the pollutant codes of `indices.primary`.
-pub const PRIMARY_SEP: &str = ";";
 /// The precision of every write.
 pub const PRECISION: Precision = Precision::Milliseconds;
 
@@ -186,14 +185,13 @@ pub fn encode_index(buf: &mut String, r: &IndexRecord) -> Result<(), InfluxError
         });
     }
     let ts = stamp(r.time, whose())?;
-    let primary: Vec<&str> = r.primary.iter().map(|p| p.code()).collect();
     let mut line = || -> Result<(), LineError> {
         let mut l = Line::new(buf, INDICES)?;
         l.tag("resolution", r.resolution.code())?
             .tag("station", &r.station)?;
         l.string("standard", r.standard.name())?
             .int("aqi", r.aqi.map_or(NONE, i64::from))?
-            .string("primary", &primary.join(PRIMARY_SEP))?;
+            .string("primary", &join_pollutants(&r.primary))?;
         for (p, term) in Pollutant::ALL.iter().zip(&r.terms) {
             let code = p.code();
             let (c, iaqi, n) = match term {
@@ -330,15 +328,6 @@ pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
-            let millis = |i: usize| -> Result<DateTime<Utc>, InfluxError> {
-                let ms = cell(i).i64()?;
-                DateTime::from_timestamp_millis(ms).ok_or_else(|| {
-                    corrupt(format!(
-                        "{} {ms} ms out of range ({job})",
-                        JOB_RUN_FIELDS[i]
-                    ))
-                })
-            };
             let outcome = if cell(2).bool()? {
                 let outputs: Vec<String> = serde_json::from_str(cell(3).str()?)
                     .map_err(|e| corrupt(format!("outputs of a run of {job}: {e}")))?;
@@ -348,9 +337,9 @@ pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
             };
             out.push(JobRun {
                 job: job.to_string(),
-                scheduled: millis(0)?,
+                scheduled: cell(0).millis()?,
                 started: row.at(t).millis()?,
-                finished: millis(1)?,
+                finished: cell(1).millis()?,
                 outcome,
             });
         }
@@ -367,9 +356,7 @@ pub fn decode_records(
     for s in series {
         let station: StationId = s.tag("station")?.into();
         let code = s.tag("parameter")?;
-        let parameter = Parameter::ALL
-            .into_iter()
-            .find(|p| p.code() == code)
+        let parameter = Parameter::from_code(code)
             .ok_or_else(|| corrupt(format!("unknown parameter `{code}`")))?;
         let [t, v, f, c] = ["time", "value", "flag", "count"].map(|n| s.column(n));
         let (t, v, f, c) = (t?, v?, f?, c?);
@@ -427,20 +414,7 @@ pub fn decode_indices(
             let standard: Standard = standard_name
                 .parse()
                 .map_err(|_| corrupt(format!("unknown standard `{standard_name}`")))?;
-            let codes = row.at(cols[2]).str()?;
-            let primary = if codes.is_empty() {
-                Vec::new()
-            } else {
-                codes
-                    .split(PRIMARY_SEP)
-                    .map(|code| {
-                        Pollutant::ALL
-                            .into_iter()
-                            .find(|p| p.code() == code)
-                            .ok_or_else(|| corrupt(format!("unknown pollutant code `{code}`")))
-                    })
-                    .collect::<Result<_, _>>()?
-            };
+            let primary = split_pollutants(row.at(cols[2]).str()?).map_err(corrupt)?;
             let mut terms = [None; 7];
             for (k, term) in terms.iter_mut().enumerate() {
                 let base = 3 + 3 * k;

@@ -99,24 +99,15 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
-            let millis = |i: usize| -> Result<DateTime<Utc>, InfluxError> {
-                let ms = cell(i).i64()?;
-                DateTime::from_timestamp_millis(ms).ok_or_else(|| {
-                    corrupt(format!(
-                        "{} {ms} ms out of range (source flag of {station})",
-                        SOURCE_FLAG_FIELDS[i]
-                    ))
-                })
-            };
             let evidence: FlagEvidence = serde_json::from_str(cell(7).str()?)
                 .map_err(|e| corrupt(format!("evidence of a source flag of {station}: {e}")))?;
             out.push(SourceFlag {
                 station: station.to_string(),
                 pollutants: pollutants.clone(),
                 start: row.at(t).millis()?,
-                end: millis(0)?,
+                end: cell(0).millis()?,
                 peak: FlagPeak {
-                    time: millis(1)?,
+                    time: cell(1).millis()?,
                     parameter: parameter(cell(2).str()?)?,
                     value: cell(3).f64()?,
                     excess: cell(4).f64()?,
@@ -124,9 +115,9 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
                 source_type: cell(5).str()?.to_string(),
                 severity: cell(6).f64()?,
                 evidence,
-                flagged_at: millis(8)?,
+                flagged_at: cell(8).millis()?,
                 job: cell(9).str()?.to_string(),
-                job_scheduled: millis(10)?,
+                job_scheduled: cell(10).millis()?,
             });
         }
     }

@@ -172,10 +172,8 @@ pub(super) fn decode(payload: &[u8]) -> Result<Decoded, String> {
         };
         let len = r.array::<1>()?[0] as usize;
         let code = r.str(len)?;
-        let parameter = *Parameter::ALL
-            .iter()
-            .find(|p| p.code() == code)
-            .ok_or_else(|| format!("unknown parameter `{code}`"))?;
+        let parameter =
+            Parameter::from_code(code).ok_or_else(|| format!("unknown parameter `{code}`"))?;
         let len = r.array::<1>()?[0] as usize;
         let resolution: Resolution = r.str(len)?.parse().map_err(|e| format!("{e}"))?;
         let secs = i64::from_le_bytes(r.array()?);

@@ -5,9 +5,7 @@ use rusqlite::{Row, ToSql};
 use super::{IndexRecord, Query, Resolution, SqliteStore, StationId, StoreError};
 use crate::aqi::{Pollutant, Standard};
 use crate::store::IndexTerm;
-
-/// Separates the pollutant codes in `primary_pollutants`.
-const PRIMARY_SEP: &str = ";";
+use crate::store::record::{join_pollutants, split_pollutants};
 
 /// The term columns, three per [`Pollutant::ALL`] entry, in that order.
 macro_rules! term_columns {
@@ -48,7 +46,7 @@ pub(super) fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<
         let mut stmt = tx.prepare_cached(INSERT)?;
         for r in records {
             let (resolution, time) = (r.resolution.code(), r.time.timestamp_millis());
-            let (standard, primary) = (r.standard.name(), primary_codes(&r.primary));
+            let (standard, primary) = (r.standard.name(), join_pollutants(&r.primary));
             let terms = r.terms.map(|t| match t {
                 Some(t) => (Some(t.concentration), t.iaqi, Some(t.valid)),
                 None => (None, None, None),
@@ -89,11 +87,6 @@ fn check(store: &SqliteStore, r: &IndexRecord) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-fn primary_codes(primary: &[Pollutant]) -> String {
-    let codes: Vec<&str> = primary.iter().map(|p| p.code()).collect();
-    codes.join(PRIMARY_SEP)
 }
 
 /// [`Store::read_indices`](super::Store::read_indices).
@@ -139,18 +132,7 @@ fn from_row(
     let aqi = aqi
         .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("AQI {v} out of range"))))
         .transpose()?;
-    let codes = store.text(row, 4)?;
-    let primary = if codes.is_empty() {
-        Vec::new()
-    } else {
-        codes
-            .split(PRIMARY_SEP)
-            .map(|code| {
-                pollutant_from_code(code)
-                    .ok_or_else(|| corrupt(format!("unknown primary pollutant code `{code}`")))
-            })
-            .collect::<Result<_, _>>()?
-    };
+    let primary = split_pollutants(store.text(row, 4)?).map_err(corrupt)?;
 
     let mut terms = [None; 7];
     for (i, (p, term)) in Pollutant::ALL.iter().zip(&mut terms).enumerate() {
@@ -183,8 +165,4 @@ fn from_row(
         primary,
         terms,
     })
-}
-
-fn pollutant_from_code(code: &str) -> Option<Pollutant> {
-    Pollutant::ALL.into_iter().find(|p| p.code() == code)
 }

@@ -133,7 +133,7 @@ fn collect_rows(
         let name = store.text(row, 0)?;
         let station_id = super::intern(&mut station, name);
         let code = store.text(row, 1)?;
-        let parameter = parameter_from_code(code).ok_or_else(|| {
+        let parameter = Parameter::from_code(code).ok_or_else(|| {
             store.corrupt(format!("unknown parameter code `{code}` (station {name})"))
         })?;
         let time = store.time(row, 2, name)?;
@@ -170,10 +170,6 @@ fn sort_series(records: &mut [Record]) {
             .cmp(&b.station)
             .then(a.parameter.cmp(&b.parameter))
     });
-}
-
-fn parameter_from_code(code: &str) -> Option<Parameter> {
-    Parameter::ALL.into_iter().find(|p| p.code() == code)
 }
 
 fn flag_str(flag: Flag) -> &'static str {

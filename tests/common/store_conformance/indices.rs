@@ -1,0 +1,222 @@
+//! AQI index records: every field round-trips, replacement by key, range boundaries, the
+//! station filter and order, and hourly and daily records kept apart.
+
+use lantian::aqi::{Pollutant, Standard};
+use lantian::store::{IndexRecord, IndexTerm, Query, Resolution};
+use lantian::units::Parameter;
+
+use super::{TestStore, at, query};
+
+/// A term.
+pub fn term(concentration: f64, iaqi: Option<u32>, valid: u8) -> Option<IndexTerm> {
+    Some(IndexTerm {
+        concentration,
+        iaqi,
+        valid,
+    })
+}
+
+/// An hourly or daily index at `minutes` past [`at`]`(0)`: PM2.5 and O3 1-h terms, PM2.5
+/// primary.
+pub fn index(station: &str, resolution: Resolution, minutes: i64) -> IndexRecord {
+    let mut terms = [None; 7];
+    terms[3] = term(55.0, Some(76), 1);
+    terms[5] = term(90.0, Some(29), 1);
+    IndexRecord {
+        station: station.into(),
+        resolution,
+        time: at(minutes),
+        standard: Standard::Hj633_2012,
+        aqi: Some(76),
+        primary: vec![Pollutant::Pm25],
+        terms,
+    }
+}
+
+fn index_times(records: &[IndexRecord]) -> Vec<i64> {
+    records
+        .iter()
+        .map(|r| (r.time - at(0)).num_minutes())
+        .collect()
+}
+
+/// Every field of an index round-trips: absent terms, no AQI, several primary pollutants, a
+/// term with a concentration but no sub-index, every standard.
+pub fn indices_round_trip(mut t: TestStore) {
+    let all = query(Resolution::Hour, -24 * 60, 24 * 60);
+    assert!(t.store.read_indices(&all).unwrap().is_empty());
+    assert_eq!(t.store.write_indices(&[]).unwrap(), 0);
+    let full = IndexRecord {
+        standard: Standard::Hj633_2026,
+        aqi: Some(231),
+        primary: vec![Pollutant::Pm25, Pollutant::O3_8h, Pollutant::So2],
+        terms: [
+            term(0.5, Some(0), 24),
+            term(40.25, Some(50), 23),
+            term(350.0, Some(200), 20),
+            term(181.0, Some(231), 22),
+            term(2.1, Some(21), 24),
+            // Above the top of the table: a concentration without a sub-index.
+            term(1300.0, None, 18),
+            term(231.5, Some(150), 17),
+        ],
+        ..index("A", Resolution::Day, -8 * 60)
+    };
+    let empty = IndexRecord {
+        standard: Standard::Epa2024,
+        aqi: None,
+        primary: vec![],
+        terms: [None; 7],
+        ..index("A", Resolution::Day, 16 * 60)
+    };
+    let epa = IndexRecord {
+        standard: Standard::Epa2012,
+        aqi: Some(42),
+        primary: vec![],
+        terms: [None, None, None, term(9.8, Some(42), 3), None, None, None],
+        ..index("B", Resolution::Day, -8 * 60)
+    };
+    let hourly = IndexRecord {
+        primary: vec![Pollutant::O3_1h, Pollutant::Pm10],
+        ..index("A", Resolution::Hour, 60)
+    };
+    let batch = [epa.clone(), empty.clone(), hourly.clone(), full.clone()];
+    assert_eq!(t.store.write_indices(&batch).unwrap(), 4);
+    let days = query(Resolution::Day, -24 * 60, 24 * 60);
+    let expected = [full, empty, epa];
+    assert_eq!(t.store.read_indices(&days).unwrap(), expected);
+    assert_eq!(
+        t.store.read_indices(&all).unwrap(),
+        std::slice::from_ref(&hourly)
+    );
+    let reader = (t.reopen)();
+    assert_eq!(
+        reader.read_indices(&days).unwrap(),
+        expected,
+        "a second handle"
+    );
+    assert_eq!(reader.read_indices(&all).unwrap(), [hourly]);
+    assert_eq!(
+        t.store.count(Resolution::Day).unwrap(),
+        0,
+        "indices are not readings"
+    );
+}
+
+/// Writing an index with the key (station, resolution, time) of a stored one replaces it,
+/// across and within batches; others stay.
+pub fn indices_replace_by_key(mut t: TestStore) {
+    let batch: Vec<IndexRecord> = (0..5)
+        .map(|h| index("A", Resolution::Hour, 60 * h))
+        .collect();
+    assert_eq!(t.store.write_indices(&batch).unwrap(), 5);
+    assert_eq!(t.store.write_indices(&batch).unwrap(), 5);
+    let q = query(Resolution::Hour, 0, 5 * 60);
+    assert_eq!(t.store.read_indices(&q).unwrap(), batch);
+    let changed = IndexRecord {
+        standard: Standard::Hj633_2026,
+        aqi: None,
+        primary: vec![],
+        terms: [None, term(12.0, None, 1), None, None, None, None, None],
+        ..batch[2].clone()
+    };
+    t.store
+        .write_indices(std::slice::from_ref(&changed))
+        .unwrap();
+    let mut expected = batch.clone();
+    expected[2] = changed.clone();
+    assert_eq!(t.store.read_indices(&q).unwrap(), expected);
+    // Twice in one batch: the last wins.
+    let again = IndexRecord {
+        aqi: Some(5),
+        ..changed.clone()
+    };
+    t.store.write_indices(&[changed, again.clone()]).unwrap();
+    expected[2] = again;
+    assert_eq!(t.store.read_indices(&q).unwrap(), expected);
+}
+
+/// `from` is inclusive, `to` exclusive; an empty range reads nothing.
+pub fn indices_range_boundaries(mut t: TestStore) {
+    let batch: Vec<IndexRecord> = (0..10)
+        .map(|h| index("A", Resolution::Hour, 60 * h))
+        .collect();
+    t.store.write_indices(&batch).unwrap();
+    let read = |from, to| {
+        index_times(
+            &t.store
+                .read_indices(&query(Resolution::Hour, from, to))
+                .unwrap(),
+        )
+    };
+    assert_eq!(read(120, 300), [120, 180, 240]);
+    assert_eq!(read(121, 300), [180, 240]);
+    assert_eq!(read(-600, 1), [0]);
+    assert_eq!(read(540, 541), [540]);
+    assert_eq!(read(540, 540), [] as [i64; 0]);
+    assert_eq!(read(300, 120), [] as [i64; 0]);
+    assert_eq!(read(600, 6000), [] as [i64; 0]);
+}
+
+/// The station filter (all when empty); order by station (byte order), then time.
+pub fn indices_filter_and_order(mut t: TestStore) {
+    let mut batch = Vec::new();
+    for station in ["B", "A", "C", "AB"] {
+        for h in [2, 0, 1] {
+            batch.push(index(station, Resolution::Hour, 60 * h));
+        }
+    }
+    t.store.write_indices(&batch).unwrap();
+    let keys = |q: &Query| -> Vec<(String, i64)> {
+        t.store
+            .read_indices(q)
+            .unwrap()
+            .iter()
+            .map(|r| (r.station.to_string(), (r.time - at(0)).num_minutes()))
+            .collect()
+    };
+    let mut q = query(Resolution::Hour, 0, 3 * 60);
+    let all = keys(&q);
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all.len(), 12);
+    assert_eq!(all, sorted, "ordered by station, time");
+    assert_eq!(all[3], ("AB".to_string(), 0));
+    q.stations = vec!["C".into(), "A".into()];
+    q.parameters = vec![Parameter::Co]; // ignored
+    let got = keys(&q);
+    let expected: Vec<(String, i64)> = ["A", "C"]
+        .iter()
+        .flat_map(|s| [0, 60, 120].map(|m| (s.to_string(), m)))
+        .collect();
+    assert_eq!(got, expected);
+    q.stations = vec!["Z".into()];
+    assert!(keys(&q).is_empty());
+}
+
+/// Hourly and daily indices with the same station and time are different records.
+pub fn indices_resolutions_apart(mut t: TestStore) {
+    let hour = index("A", Resolution::Hour, 0);
+    let day = IndexRecord {
+        aqi: Some(99),
+        primary: vec![Pollutant::O3_8h],
+        ..index("A", Resolution::Day, 0)
+    };
+    t.store.write_indices(&[hour.clone(), day.clone()]).unwrap();
+    assert_eq!(
+        t.store
+            .read_indices(&query(Resolution::Hour, 0, 1))
+            .unwrap(),
+        [hour]
+    );
+    assert_eq!(
+        t.store.read_indices(&query(Resolution::Day, 0, 1)).unwrap(),
+        [day]
+    );
+    assert!(
+        t.store
+            .read_indices(&query(Resolution::Minute, 0, 1))
+            .unwrap()
+            .is_empty()
+    );
+}
