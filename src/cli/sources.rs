@@ -34,10 +34,10 @@ pub(super) enum Format {
 pub struct SourcesArgs {
     #[command(subcommand)]
     command: Option<SourcesCommand>,
-    /// First day (UTC).
+    /// First day (local days of the network's time zone).
     #[arg(long, value_name = "DATE", required = true)]
     from: Option<NaiveDate>,
-    /// Last day (UTC, inclusive).
+    /// Last day (local, inclusive).
     #[arg(long, value_name = "DATE", required = true)]
     to: Option<NaiveDate>,
     /// Stations to analyse (repeatable) [default: all]. The network background always uses

@@ -258,8 +258,8 @@ fn nowcast_reference_vector_and_gaps() {
     assert!(!out.status.success());
 }
 
-/// A row the CSV reader cannot read (not UTF-8) is reported with its line and counted as bad,
-/// by both commands; the rows around it are computed.
+/// A row the CSV reader cannot read (not UTF-8) is reported with its line and counted as left
+/// out (it cannot be echoed), by both commands; the rows around it are computed.
 #[test]
 fn unreadable_rows_name_their_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -276,10 +276,13 @@ fn unreadable_rows_name_their_line() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("line 3: unreadable row: "),
+            stderr.contains("line 3: unreadable row (left out): "),
             "{args:?}: {stderr}"
         );
-        assert!(stderr.contains("1 bad"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("0 bad (written with empty results), 1 unreadable (left out)"),
+            "{args:?}: {stderr}"
+        );
         assert_eq!(rows(&out.stdout).len(), 3, "{args:?}: header and two rows");
     }
 }

@@ -152,8 +152,10 @@ pub(in crate::cli) fn parse_value(text: &str) -> Result<Option<f64>, String> {
 /// Reports bad input on stderr and counts it.
 #[derive(Debug, Default)]
 pub(in crate::cli) struct Reporter {
-    /// Rows with at least one error.
+    /// Rows read with at least one error (written with empty results).
     pub bad_rows: usize,
+    /// Rows the CSV reader could not read (left out of the output).
+    pub unreadable_rows: usize,
     /// Warnings (not errors).
     pub warnings: usize,
 }
@@ -170,8 +172,8 @@ impl Reporter {
     /// Reports and counts a row the CSV reader could not read.
     pub fn unreadable(&mut self, e: &csv::Error) {
         let line = e.position().map_or(0, |p| p.line());
-        self.error(line, None, &format!("unreadable row: {e}"));
-        self.bad_rows += 1;
+        self.error(line, None, &format!("unreadable row (left out): {e}"));
+        self.unreadable_rows += 1;
     }
 
     /// Reports a warning.
@@ -180,11 +182,15 @@ impl Reporter {
         eprintln!("line {line}, column `{column}`: warning: {message}");
     }
 
-    /// Prints the summary.
+    /// Prints the summary of `rows` rows read.
     pub fn summary(&self, rows: usize) {
-        if self.bad_rows > 0 || self.warnings > 0 {
+        if self.bad_rows > 0 || self.unreadable_rows > 0 || self.warnings > 0 {
+            let unreadable = match self.unreadable_rows {
+                0 => String::new(),
+                n => format!(", {n} unreadable (left out)"),
+            };
             eprintln!(
-                "{rows} rows read, {} bad (written with empty results), {} warnings",
+                "{rows} rows read, {} bad (written with empty results){unreadable}, {} warnings",
                 self.bad_rows, self.warnings
             );
         }
