@@ -212,11 +212,13 @@ async fn every_fault_kind_against_the_simulator() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn values_arrive_exactly_as_simulated() {
+/// The two-station fixture collected from 10:00 for `minutes` simulated minutes at ×120 with
+/// every sample stored and `poll_spread` set; and station T-B's registry index.
+async fn sampled_station_b(poll_spread: f64, minutes: i64) -> (Finished, usize) {
     let fixture = root().join("tests/fixtures/two-stations");
     let config = CollectorConfig {
         store_samples: true,
+        poll_spread,
         ..CollectorConfig::default()
     };
     let t0 = start() + TimeDelta::hours(10);
@@ -229,13 +231,19 @@ async fn values_arrive_exactly_as_simulated() {
         Bind::Loopback(Default::default()),
     )
     .await;
-    let done = run.finish(t0 + TimeDelta::minutes(6)).await;
+    let done = run.finish(t0 + TimeDelta::minutes(minutes)).await;
     let b = done
         .registry
         .stations
         .iter()
         .position(|s| &*s.id == "T-B")
         .unwrap();
+    (done, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_arrive_exactly_as_simulated() {
+    let (done, b) = sampled_station_b(0.0, 6).await;
     // Each sample equals the world's truth at its scheduled time, within the register's
     // resolution: f32 for gases, 0.001 mg/m³ (1 µg/m³) for the BAM, 0.1 for the weather station.
     let cases = [
@@ -286,30 +294,8 @@ async fn values_arrive_exactly_as_simulated() {
 /// stay within the spread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spread_polls_keep_their_tick() {
-    let fixture = root().join("tests/fixtures/two-stations");
     let spread = 0.5;
-    let config = CollectorConfig {
-        store_samples: true,
-        poll_spread: spread,
-        ..CollectorConfig::default()
-    };
-    let t0 = start() + TimeDelta::hours(10);
-    let run = Run::start(
-        &fixture.join("network.toml"),
-        &fixture.join("faults.toml"),
-        t0,
-        120.0,
-        config,
-        Bind::Loopback(Default::default()),
-    )
-    .await;
-    let done = run.finish(t0 + TimeDelta::minutes(4)).await;
-    let b = done
-        .registry
-        .stations
-        .iter()
-        .position(|s| &*s.id == "T-B")
-        .unwrap();
+    let (done, b) = sampled_station_b(spread, 4).await;
     let interval = TimeDelta::seconds(10);
     let mut offsets = Vec::new();
     // O3 (f32 registers) changes measurably within seconds; the offset of its connection is
