@@ -69,19 +69,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         .context("local midnight does not exist")?
         .to_utc();
     let end = start + TimeDelta::days(i64::from(args.days));
-    // Begin a few simulated seconds early so the first polls land at midnight.
-    let clock = Clock::scaled(start - TimeDelta::seconds(5), args.speed);
-
     let environment = Arc::new(Environment::new(scenario, &registry, start)?);
-    let sim = Simulator::start(
-        &registry,
-        environment.clone(),
-        clock.clone(),
-        Bind::Loopback(Default::default()),
-    )
-    .await
-    .context("starting the simulator")?;
-    sim.redirect(&mut registry);
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -102,6 +90,18 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
             config,
         )?;
     }
+    // The scaled clock starts only now, after the history (seconds of real time, hours at
+    // ×1440), a few simulated seconds early so that the first polls land at midnight.
+    let clock = Clock::scaled(start - TimeDelta::seconds(5), args.speed);
+    let sim = Simulator::start(
+        &registry,
+        environment.clone(),
+        clock.clone(),
+        Bind::Loopback(Default::default()),
+    )
+    .await
+    .context("starting the simulator")?;
+    sim.redirect(&mut registry);
     let devices: Vec<_> = registry.devices().cloned().collect();
     tracing::info!(
         "demo: {} stations, {} devices over Modbus TCP on loopback; {} → {} ({}) at ×{}",

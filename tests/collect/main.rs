@@ -1,10 +1,11 @@
-//! Collection over Modbus against the simulator and real peers (pymodbus, mbpoll, socat), the registry's regression cases and `lantian run`.
+//! Collection over Modbus against the simulator and real peers (pymodbus, mbpoll, socat), the registry's regression cases, `lantian run` and `lantian demo`.
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
 mod collect_sim;
 #[path = "../common/mod.rs"]
 mod common;
+mod demo_command;
 mod peers_modbus;
 mod registry_testcases;
 mod run_command;

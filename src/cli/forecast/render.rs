@@ -9,12 +9,12 @@ use lantian::forecast::skill::SkillReport;
 
 use super::super::table::Table;
 
-/// `AQI 90–130 · Good to Light` (the span's categories; one when it has one).
+/// `90–130 · good to lightly polluted` (the span's categories; one when it has one).
 fn range_text(r: &AqiRange) -> String {
     let span = if r.span.is_two() {
-        format!("{:?} to {:?}", r.span.low, r.span.high)
+        format!("{} to {}", r.span.low.name_en(), r.span.high.name_en())
     } else {
-        format!("{:?}", r.span.low)
+        r.span.low.name_en().to_string()
     };
     format!("{}–{} · {span}", r.low, r.high)
 }
@@ -50,7 +50,7 @@ pub(super) fn run_table(forecasts: &[StationForecast]) -> String {
         let day = |i: usize| {
             f.days.get(i).map_or((dash(), dash(), dash()), |d| {
                 (
-                    d.category.map_or_else(dash, |c| format!("{c:?}")),
+                    d.category.map_or_else(dash, |c| c.name_en().to_string()),
                     d.aqi.map_or_else(dash, |a| a.to_string()),
                     d.range.as_ref().map_or_else(dash, range_text),
                 )
@@ -191,8 +191,8 @@ pub(super) fn write_days(path: &std::path::Path, r: &BacktestReport) -> anyhow::
             [
                 r.low.to_string(),
                 r.high.to_string(),
-                format!("{:?}", r.span.low),
-                format!("{:?}", r.span.high),
+                r.span.low.name_en().to_string(),
+                r.span.high.name_en().to_string(),
             ]
         })
     };
