@@ -16,8 +16,8 @@
 //! with fewer than [`MIN_SAMPLES`] validation samples get no range.
 //!
 //! **The category span** ([`crate::aqi::span`]) is the categories of the range's two ends when
-//! they are the same or adjacent; a range crossing more than two categories is cut to the two
-//! adjacent categories holding most of its AQI points — never more than two. Categories are
+//! they are the same or adjacent; a range crossing more keeps the forecast's category and the
+//! neighbour holding more of it, and is cut to that span — never more than two. Categories are
 //! [`Category::from_aqi`] (HJ 633).
 
 use serde::{Deserialize, Serialize};
