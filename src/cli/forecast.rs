@@ -98,7 +98,8 @@ enum ForecastCommand {
         days: Option<PathBuf>,
         /// Re-train the models before the first issue and then every DAYS days, with the
         /// saved set's training options, on the data from its training start up to then
-        /// (rolling origin with updating; the fixed saved set otherwise).
+        /// (rolling origin with updating; the fixed saved set otherwise), on the set's stations
+        /// unless `--station` names others.
         #[arg(long, value_name = "DAYS")]
         refit: Option<u32>,
     },

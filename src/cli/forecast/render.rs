@@ -253,7 +253,7 @@ fn render_windows(r: &BacktestReport) -> String {
             format!(
                 "models: re-trained every {every_days} days ({} refits) with the saved set's \
                  options on an expanding window (training start up to the origin, nothing at or \
-                 after it)\n{}",
+                 after it)\n{}\n",
                 r.windows.len(),
                 t.render()
             )
