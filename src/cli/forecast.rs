@@ -13,6 +13,7 @@ use lantian::forecast::backtest::{BacktestOptions, backtest};
 use lantian::forecast::features::FeatureContext;
 use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
+use lantian::forecast::refit::refit_backtest;
 use lantian::forecast::series::Grid;
 use lantian::forecast::skill::live_skill;
 use lantian::forecast::weather::{ForecastWeather, WeatherFile};
@@ -95,6 +96,12 @@ enum ForecastCommand {
         /// PM10, O3 8-h max) to a CSV file.
         #[arg(long, value_name = "FILE.csv")]
         days: Option<PathBuf>,
+        /// Re-train the models before the first issue and then every DAYS days, with the
+        /// saved set's training options, on the data from its training start up to then
+        /// (rolling origin with updating; the fixed saved set otherwise), on the set's stations
+        /// unless `--station` names others.
+        #[arg(long, value_name = "DAYS")]
+        refit: Option<u32>,
     },
     /// Issue a forecast from the stored data.
     Run {
@@ -226,9 +233,19 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             attach,
             perfect_prognosis,
             days,
+            refit,
         } => {
             if to <= from || step == 0 {
                 bail!("need --from < --to and --step > 0");
+            }
+            if refit == Some(0) {
+                bail!("--refit needs a number of days > 0");
+            }
+            if refit.is_some() && attach {
+                bail!(
+                    "--attach stores the metrics of the saved models: not with --refit, whose \
+                     models are re-trained"
+                );
             }
             let mut set = ModelSet::load(&args.models)?;
             if set.weather && !perfect_prognosis {
@@ -238,31 +255,79 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 );
             }
             let start = local_midnight(from, tz);
-            // 2 days of history before the first issue for lags and means.
-            let grid_start = start - TimeDelta::days(2);
             let end = local_midnight(to, tz);
-            if start < set.trained_to {
+            if refit.is_none() && start < set.trained_to {
                 tracing::warn!(
                     "the backtest starts before the end of the training period ({}): scores are optimistic",
                     set.trained_to
                 );
             }
-            let grid = Grid::load(store.as_ref(), &args.stations, grid_start, end)?;
-            let observed = ForecastWeather::observed(&grid);
-            let mut ctx = FeatureContext::new(&grid, &set.climatology);
-            if perfect_prognosis {
-                ctx = ctx.with_weather(&observed);
-            }
-            let report = backtest(
-                &ctx,
-                &set,
-                BacktestOptions {
-                    from: 48,
-                    to: grid.len,
-                    step,
-                    daily_issue_hour,
-                },
-            );
+            let report = match refit {
+                None => {
+                    // 2 days of history before the first issue for lags and means.
+                    let grid = Grid::load(
+                        store.as_ref(),
+                        &args.stations,
+                        start - TimeDelta::days(2),
+                        end,
+                    )?;
+                    let observed = ForecastWeather::observed(&grid);
+                    let mut ctx = FeatureContext::new(&grid, &set.climatology);
+                    if perfect_prognosis {
+                        ctx = ctx.with_weather(&observed);
+                    }
+                    let opt = BacktestOptions {
+                        from: 48,
+                        to: grid.len,
+                        step,
+                        daily_issue_hour,
+                    };
+                    backtest(&ctx, &set, opt)
+                }
+                Some(every_days) => {
+                    if start <= set.trained_from {
+                        bail!(
+                            "--from {from} is not after the training start of {} ({})",
+                            args.models.display(),
+                            set.trained_from
+                        );
+                    }
+                    // The stations trained on unless others are named; loaded once, from the
+                    // training start on (each refit trains on its part before the origin).
+                    let stations = if args.stations.is_empty() {
+                        set.stations.clone()
+                    } else {
+                        args.stations.clone()
+                    };
+                    let clock = Instant::now();
+                    let grid = Grid::load(store.as_ref(), &stations, set.trained_from, end)?;
+                    eprintln!(
+                        "loaded {} station(s), {} … {} in {:.1} s",
+                        grid.stations.len(),
+                        set.trained_from,
+                        end,
+                        clock.elapsed().as_secs_f64()
+                    );
+                    let observed = perfect_prognosis.then(|| ForecastWeather::observed(&grid));
+                    let opt = BacktestOptions {
+                        from: grid.index_of(start).context("--from is outside the data")?,
+                        to: grid.len,
+                        step,
+                        daily_issue_hour,
+                    };
+                    refit_backtest(&grid, &set, observed.as_ref(), opt, every_days, |r| {
+                        eprintln!(
+                            "refit {}/{}: trained {} … {} in {:.1} s",
+                            r.index,
+                            r.of,
+                            r.models.trained_from,
+                            r.models.trained_to,
+                            r.took.as_secs_f64()
+                        );
+                    })
+                    .context("refit backtest")?
+                }
+            };
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Table => print!("{}", render_backtest(&report)),

@@ -1,16 +1,19 @@
 //! Rolling-origin backtests: forecasts issued every `step` hours across a test period with the
-//! fixed models of a [`ModelSet`] (trained before the period), each from the data available at
+//! fixed models of a [`ModelSet`] (trained before the period; re-trained along the way by
+//! [`super::refit`], scored by the same [`Scorer`]), each from the data available at
 //! its issue time only, compared with what was then observed — per horizon RMSE, MAE, bias, R²
 //! and skill against persistence (the value at issue time) and climatology (hour × month mean
 //! of the training period), on exactly the same samples; and the next-day daily AQI category.
 
-use chrono::{TimeDelta, Timelike};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde::Serialize;
 
 use super::features::FeatureContext;
 use super::model::ModelSet;
 use super::range::{RangeOf, RangeScore, RangeTally};
 use super::run::{DayValues, forecast_station, label_day};
+use super::series::Grid;
+use super::weather::ForecastWeather;
 use super::{REPORT_HORIZONS, Target};
 use crate::aqi::span::AqiRange;
 
@@ -127,6 +130,10 @@ pub struct BacktestReport {
     pub to: String,
     /// Hours between issues.
     pub step_hours: usize,
+    /// One fixed model set, or re-trained along the way.
+    pub mode: BacktestMode,
+    /// The model sets used, in order, with their training periods and the issues each served.
+    pub windows: Vec<ModelWindow>,
     /// Where the forecast weather came from (forecast-weather models only).
     pub weather: Option<String>,
     /// Per target and horizon.
@@ -136,6 +143,57 @@ pub struct BacktestReport {
     /// Every verified station-day (written by `forecast backtest --days FILE.csv`).
     #[serde(skip)]
     pub days: Vec<DayPair>,
+}
+
+/// How the models of a backtest were obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum BacktestMode {
+    /// One model set, trained before the test period.
+    #[default]
+    Fixed,
+    /// Re-trained with the saved set's options on an expanding window (from its training
+    /// start up to each refit origin) before the first issue and then every `every_days` days.
+    Refit {
+        /// Days between refit origins.
+        every_days: u32,
+    },
+}
+
+/// A model set of a backtest: what it was trained on and which issue times it served.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelWindow {
+    /// First label time of its training period.
+    pub trained_from: DateTime<Utc>,
+    /// End (exclusive) of its training period: the refit origin when re-trained.
+    pub trained_to: DateTime<Utc>,
+    /// First issue time it served.
+    pub first_issue: Option<DateTime<Utc>>,
+    /// Last issue time it served.
+    pub last_issue: Option<DateTime<Utc>>,
+    /// Issue times it served.
+    pub issues: usize,
+}
+
+impl ModelWindow {
+    /// The window of `models`, before it has served any issue.
+    pub fn of(models: &ModelSet) -> ModelWindow {
+        ModelWindow {
+            trained_from: models.trained_from,
+            trained_to: models.trained_to,
+            first_issue: None,
+            last_issue: None,
+            issues: 0,
+        }
+    }
+
+    /// Counts issue hour `t` of `grid` as served.
+    pub fn served(&mut self, grid: &Grid, t: usize) {
+        let time = grid.time_of(t);
+        self.first_issue.get_or_insert(time);
+        self.last_issue = Some(time);
+        self.issues += 1;
+    }
 }
 
 #[derive(Default, Clone)]
@@ -156,29 +214,84 @@ fn mae(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len().max(1) as f64
 }
 
-/// Runs a backtest over the context's grid.
+/// The issue hours of a backtest: every `step` hours from `from`, aligned to the daily issue
+/// hour, before `to`.
+pub fn issue_times(grid: &Grid, opt: BacktestOptions) -> impl Iterator<Item = usize> {
+    let to = opt.to.min(grid.len);
+    let step = opt.step.max(1);
+    let aligned = |t: &usize| {
+        (grid.time_of(*t).with_timezone(&grid.tz).hour() as usize) % step
+            == opt.daily_issue_hour as usize % step
+    };
+    let first = (opt.from..to).find(aligned).unwrap_or(to);
+    (first..to).step_by(step)
+}
+
+/// Runs a backtest over the context's grid with one fixed model set.
 pub fn backtest(
     ctx: &FeatureContext<'_>,
     models: &ModelSet,
     opt: BacktestOptions,
 ) -> BacktestReport {
-    let grid = ctx.grid;
-    let tz = grid.tz;
-    let mut acc = vec![vec![Acc::default(); REPORT_HORIZONS.len()]; Target::ALL.len()];
-    let (mut dn, mut hit, mut phit, mut chit) = (0usize, 0usize, 0usize, 0usize);
-    let (mut d_obs, mut d_mod, mut d_per) = (Vec::new(), Vec::new(), Vec::new());
-    let mut pairs = Vec::new();
-    let (mut model_range, mut pers_range) = (RangeTally::default(), RangeTally::default());
-    let to = opt.to.min(grid.len);
-    let mut t = opt.from;
-    // Align issue times to the daily issue hour.
-    while t < to
-        && (grid.time_of(t).with_timezone(&tz).hour() as usize) % opt.step
-            != opt.daily_issue_hour as usize % opt.step
-    {
-        t += 1;
+    let mut scorer = Scorer::new(opt);
+    let mut window = ModelWindow::of(models);
+    for t in issue_times(ctx.grid, opt) {
+        scorer.issue(ctx, models, t);
+        window.served(ctx.grid, t);
     }
-    while t < to {
+    scorer.report(
+        ctx.grid,
+        ctx.weather(),
+        models.aqi_range.coverage,
+        BacktestMode::Fixed,
+        vec![window],
+    )
+}
+
+/// Accumulates the scores of issue times, each with the models in use then; the same scores
+/// for a fixed model set and for one re-trained along the way.
+pub struct Scorer {
+    opt: BacktestOptions,
+    acc: Vec<Vec<Acc>>,
+    dn: usize,
+    hit: usize,
+    phit: usize,
+    chit: usize,
+    d_obs: Vec<f64>,
+    d_mod: Vec<f64>,
+    d_per: Vec<f64>,
+    pairs: Vec<DayPair>,
+    model_range: RangeTally,
+    pers_range: RangeTally,
+}
+
+impl Scorer {
+    /// An empty tally; observations verify up to `opt.to`.
+    pub fn new(opt: BacktestOptions) -> Scorer {
+        Scorer {
+            opt,
+            acc: vec![vec![Acc::default(); REPORT_HORIZONS.len()]; Target::ALL.len()],
+            dn: 0,
+            hit: 0,
+            phit: 0,
+            chit: 0,
+            d_obs: Vec::new(),
+            d_mod: Vec::new(),
+            d_per: Vec::new(),
+            pairs: Vec::new(),
+            model_range: RangeTally::default(),
+            pers_range: RangeTally::default(),
+        }
+    }
+
+    /// Forecasts every station at hour `t` with `models` (whose climatology `ctx` uses) and
+    /// scores them against what was then observed.
+    pub fn issue(&mut self, ctx: &FeatureContext<'_>, models: &ModelSet, t: usize) {
+        let opt = self.opt;
+        let grid = ctx.grid;
+        let tz = grid.tz;
+        let to = opt.to.min(grid.len);
+        let acc = &mut self.acc;
         let daily_issue = grid.time_of(t).with_timezone(&tz).hour() == opt.daily_issue_hour;
         for s in 0..grid.stations.len() {
             let f = forecast_station(ctx, models, s, t);
@@ -292,15 +405,15 @@ pub fn backtest(
                     .range(RangeOf::Persistence, 1, opt.daily_issue_hour, a)
             });
             if let (Some(r), Some(p), Some(o)) = (day.range, pr, oa) {
-                model_range.add(&r, o);
-                pers_range.add(&p, o);
+                self.model_range.add(&r, o);
+                self.pers_range.add(&p, o);
             }
             let (_, cc) = clim_values.aqi(day.date);
-            dn += 1;
+            self.dn += 1;
             let stats = |d: &super::run::DayStats| {
                 [d.pm25, d.pm10, d.o3_8h_max].map(|v| v.unwrap_or(f64::NAN))
             };
-            pairs.push(DayPair {
+            self.pairs.push(DayPair {
                 station: grid.stations[s].clone(),
                 date: day.date,
                 forecast: [day.pm25, day.pm10, day.o3_8h_max].map(|v| v.unwrap_or(f64::NAN)),
@@ -311,52 +424,65 @@ pub fn backtest(
                 persistence_aqi: pa,
                 persistence_range: pr,
             });
-            hit += usize::from(day.category == oc);
-            phit += usize::from(pc == oc);
-            chit += usize::from(cc == oc);
-            d_obs.push(observed.pm25.unwrap_or(f64::NAN));
-            d_mod.push(day.pm25.unwrap_or(f64::NAN));
-            d_per.push(persisted.pm25.unwrap_or(f64::NAN));
+            self.hit += usize::from(day.category == oc);
+            self.phit += usize::from(pc == oc);
+            self.chit += usize::from(cc == oc);
+            self.d_obs.push(observed.pm25.unwrap_or(f64::NAN));
+            self.d_mod.push(day.pm25.unwrap_or(f64::NAN));
+            self.d_per.push(persisted.pm25.unwrap_or(f64::NAN));
         }
-        t += opt.step;
     }
-    let mut horizons = Vec::new();
-    for (k, &target) in Target::ALL.iter().enumerate() {
-        for (j, &h) in REPORT_HORIZONS.iter().enumerate() {
-            let a = &acc[k][j];
-            if a.n == 0 && a.abstained == 0 {
-                continue;
+
+    /// The report of every issue scored, with the models' mode and windows.
+    pub fn report(
+        self,
+        grid: &Grid,
+        weather: Option<&ForecastWeather>,
+        coverage: f64,
+        mode: BacktestMode,
+        windows: Vec<ModelWindow>,
+    ) -> BacktestReport {
+        let opt = self.opt;
+        let to = opt.to.min(grid.len);
+        let acc = &self.acc;
+        let (dn, hit, phit, chit) = (self.dn, self.hit, self.phit, self.chit);
+        let mut horizons = Vec::new();
+        for (k, &target) in Target::ALL.iter().enumerate() {
+            for (j, &h) in REPORT_HORIZONS.iter().enumerate() {
+                let a = &acc[k][j];
+                if a.n == 0 && a.abstained == 0 {
+                    continue;
+                }
+                let mean = a.obs.iter().sum::<f64>() / a.n.max(1) as f64;
+                let sst: f64 = a.obs.iter().map(|o| (o - mean).powi(2)).sum();
+                let r = rmse(&a.model, &a.obs);
+                let pr = rmse(&a.pers, &a.obs);
+                let cr = rmse(&a.clim, &a.obs);
+                horizons.push(HorizonMetrics {
+                    target: target.code(),
+                    horizon: h,
+                    n: a.n,
+                    abstained: a.abstained,
+                    rmse: r,
+                    mae: mae(&a.model, &a.obs),
+                    bias: a.model.iter().zip(&a.obs).map(|(m, o)| m - o).sum::<f64>()
+                        / a.n.max(1) as f64,
+                    r2: 1.0 - r * r * a.n as f64 / sst,
+                    persistence_rmse: pr,
+                    persistence_mae: mae(&a.pers, &a.obs),
+                    climatology_rmse: cr,
+                    climatology_mae: mae(&a.clim, &a.obs),
+                    skill_persistence: 1.0 - r / pr,
+                    skill_climatology: 1.0 - r / cr,
+                });
             }
-            let mean = a.obs.iter().sum::<f64>() / a.n.max(1) as f64;
-            let sst: f64 = a.obs.iter().map(|o| (o - mean).powi(2)).sum();
-            let r = rmse(&a.model, &a.obs);
-            let pr = rmse(&a.pers, &a.obs);
-            let cr = rmse(&a.clim, &a.obs);
-            horizons.push(HorizonMetrics {
-                target: target.code(),
-                horizon: h,
-                n: a.n,
-                abstained: a.abstained,
-                rmse: r,
-                mae: mae(&a.model, &a.obs),
-                bias: a.model.iter().zip(&a.obs).map(|(m, o)| m - o).sum::<f64>()
-                    / a.n.max(1) as f64,
-                r2: 1.0 - r * r * a.n as f64 / sst,
-                persistence_rmse: pr,
-                persistence_mae: mae(&a.pers, &a.obs),
-                climatology_rmse: cr,
-                climatology_mae: mae(&a.clim, &a.obs),
-                skill_persistence: 1.0 - r / pr,
-                skill_climatology: 1.0 - r / cr,
-            });
         }
-    }
-    let share = |x: usize| x as f64 / dn.max(1) as f64;
-    BacktestReport {
+        let share = |x: usize| x as f64 / dn.max(1) as f64;
+        BacktestReport {
         from: grid.time_of(opt.from).to_rfc3339(),
         to: (grid.start + TimeDelta::hours(to as i64)).to_rfc3339(),
         step_hours: opt.step,
-        weather: ctx.weather().map(|w| w.source.clone()),
+        weather: weather.map(|w| w.source.clone()),
         horizons,
         daily: DailyMetrics {
             definition: format!(
@@ -370,8 +496,8 @@ pub fn backtest(
             category_accuracy: share(hit),
             persistence_accuracy: share(phit),
             climatology_accuracy: share(chit),
-            pm25_rmse: rmse(&d_mod, &d_obs),
-            pm25_persistence_rmse: rmse(&d_per, &d_obs),
+            pm25_rmse: rmse(&self.d_mod, &self.d_obs),
+            pm25_persistence_rmse: rmse(&self.d_per, &self.d_obs),
             range: RangeMetrics {
                 definition: "the same station-days (where the model and persistence both have a \
                     range): AQI range hit = observed daily AQI inside [low, high] (AQI范围预报), \
@@ -379,11 +505,14 @@ pub fn backtest(
                     (AQI级别范围预报); ranges from the model file's intervals for lead day 1 and the \
                     issue hour"
                     .into(),
-                coverage: models.aqi_range.coverage,
-                model: model_range.score(),
-                persistence: pers_range.score(),
+                coverage,
+                model: self.model_range.score(),
+                persistence: self.pers_range.score(),
             },
         },
-        days: pairs,
+        mode,
+        windows,
+        days: self.pairs,
+    }
     }
 }

@@ -14,6 +14,7 @@
 //!   intervals behind them.
 //! - [`weather`]: optional forecast weather (CSV, or the observed weather in backtests).
 //! - [`backtest`]: rolling-origin evaluation against persistence and climatology.
+//! - [`refit`]: the same with the models re-trained every few days on an expanding window.
 //! - [`run`]: one forecast run at an issue time.
 //! - [`issue`]: a run over the store's stations, turned into stored forecasts (the CLI and the
 //!   scheduled `forecast` job).
@@ -27,6 +28,7 @@ pub mod issue;
 pub mod linear;
 pub mod model;
 pub mod range;
+pub mod refit;
 pub mod run;
 pub mod series;
 pub mod skill;

@@ -17,8 +17,9 @@ use super::series::Grid;
 use super::weather::ForecastWeather;
 use super::{ForecastError, HORIZON_GROUPS, Target};
 
-/// The model-file format this build reads and writes (3: with the AQI range intervals).
-pub const FORMAT: u32 = 3;
+/// The model-file format this build reads and writes (3: with the AQI range intervals; 4: with
+/// the training options, so that a backtest can re-train the set as it was trained).
+pub const FORMAT: u32 = 4;
 
 /// The lead days of the daily models (1 = the next local day).
 pub const DAILY_LEADS: [u32; 2] = [1, 2];
@@ -82,8 +83,8 @@ impl HorizonModel {
     }
 }
 
-/// Training options.
-#[derive(Debug, Clone)]
+/// Training options (saved with the model set: re-training on another period uses them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
     /// Hours between issue times of hourly training samples.
     pub stride: usize,
@@ -143,6 +144,8 @@ pub struct ModelSet {
     pub weather: bool,
     /// Feature names, in order.
     pub features: Vec<String>,
+    /// The options it was trained with.
+    pub training: TrainOptions,
     /// Backtest metrics, when a backtest was run and attached.
     #[serde(default)]
     pub metrics: Option<serde_json::Value>,
@@ -201,7 +204,7 @@ impl ModelSet {
         if version.format != FORMAT {
             return Err(err(format!(
                 "format {} (this build reads format {FORMAT}, which adds the AQI range \
-                 intervals): retrain (`lantian forecast train`)",
+                 intervals (3) and the training options (4)): retrain (`lantian forecast train`)",
                 version.format
             )));
         }
@@ -288,6 +291,7 @@ pub fn train(grid: &Grid, end: usize, opt: &TrainOptions) -> Result<ModelSet, Fo
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        training: opt.clone(),
         metrics: None,
         models,
         daily,

@@ -44,7 +44,7 @@ fn value(s: usize, k: usize, i: usize) -> f64 {
 }
 
 /// A store with `days` days of hourly records of `stations`.
-fn store_with(path: &std::path::Path, stations: &[&str], days: usize) -> SqliteStore {
+pub(crate) fn store_with(path: &std::path::Path, stations: &[&str], days: usize) -> SqliteStore {
     let mut store = SqliteStore::open(path).unwrap();
     store
         .put_stations(&stations.iter().map(|s| station(s)).collect::<Vec<_>>())
@@ -70,7 +70,7 @@ fn store_with(path: &std::path::Path, stations: &[&str], days: usize) -> SqliteS
 }
 
 /// A PM2.5 model trained on the stored data of the first 40 days.
-fn model(store: &dyn Store) -> ModelSet {
+pub(crate) fn model(store: &dyn Store) -> ModelSet {
     let grid = Grid::load(store, &[], start(), start() + TimeDelta::days(40)).unwrap();
     let opt = TrainOptions {
         targets: vec![Target::Pm25],

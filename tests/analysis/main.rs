@@ -5,6 +5,7 @@
 mod forecast;
 mod forecast_job;
 mod forecast_range;
+mod forecast_refit;
 mod forecast_skill;
 mod import;
 mod sources;

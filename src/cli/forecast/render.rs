@@ -1,8 +1,9 @@
 //! Text and CSV output of `lantian forecast`: the run table, the backtest and live-skill
 //! tables, the backtest's verified days.
 
+use chrono::{DateTime, Utc};
 use lantian::aqi::span::AqiRange;
-use lantian::forecast::backtest::BacktestReport;
+use lantian::forecast::backtest::{BacktestMode, BacktestReport};
 use lantian::forecast::range::RangeScore;
 use lantian::forecast::run::StationForecast;
 use lantian::forecast::skill::SkillReport;
@@ -215,6 +216,51 @@ pub(super) fn write_days(path: &std::path::Path, r: &BacktestReport) -> anyhow::
     Ok(())
 }
 
+/// Which models a backtest used: the fixed set's training period, or each refit's origin and
+/// expanding window.
+fn render_windows(r: &BacktestReport) -> String {
+    let time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let issue = |t: Option<DateTime<Utc>>| t.map_or_else(|| "—".into(), time);
+    match r.mode {
+        BacktestMode::Fixed => r.windows.iter().fold(String::new(), |out, w| {
+            format!(
+                "{out}models: fixed, trained {} … {}\n",
+                time(w.trained_from),
+                time(w.trained_to)
+            )
+        }),
+        BacktestMode::Refit { every_days } => {
+            let num = ["issues"];
+            let mut t = Table::new(
+                &[
+                    "refit origin",
+                    "trained from",
+                    "issues",
+                    "first issue",
+                    "last issue",
+                ],
+                &num,
+            );
+            for w in &r.windows {
+                t.push(vec![
+                    time(w.trained_to),
+                    time(w.trained_from),
+                    w.issues.to_string(),
+                    issue(w.first_issue),
+                    issue(w.last_issue),
+                ]);
+            }
+            format!(
+                "models: re-trained every {every_days} days ({} refits) with the saved set's \
+                 options on an expanding window (training start up to the origin, nothing at or \
+                 after it)\n{}\n",
+                r.windows.len(),
+                t.render()
+            )
+        }
+    }
+}
+
 /// The backtest as text tables.
 pub(super) fn render_backtest(r: &BacktestReport) -> String {
     let num = [
@@ -280,7 +326,7 @@ pub(super) fn render_backtest(r: &BacktestReport) -> String {
     rt.push(score("model", &g.model));
     rt.push(score("persistence", &g.persistence));
     format!(
-        "backtest {} … {}, issued every {} h (µg/m³; skill = 1 − RMSE/RMSE_ref)\n{}\n\
+        "backtest {} … {}, issued every {} h (µg/m³; skill = 1 − RMSE/RMSE_ref)\n{}{}\n\
          next-day category: model {:.1} %, persistence {:.1} %, climatology {:.1} % of {} station-days\n\
          next-day mean PM2.5 RMSE: model {:.1}, persistence {:.1}\n({})\n\n\
          AQI range and category span (central {:.0} % intervals; Chinese operational evaluation, \
@@ -288,6 +334,7 @@ pub(super) fn render_backtest(r: &BacktestReport) -> String {
         r.from,
         r.to,
         r.step_hours,
+        render_windows(r),
         t.render(),
         100.0 * d.category_accuracy,
         100.0 * d.persistence_accuracy,
