@@ -28,7 +28,7 @@ use crate::compute::local_time;
 use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
 
 /// Prefix of the entry of [`ForecastDay::missing`] naming the pollutants (codes joined by `,`)
-/// whose model for that lead day is not published (no skill over the climatology).
+/// whose model for that lead day is not published (no skill over climatology or persistence).
 pub const BEYOND_SKILL: &str = "beyond_skill:";
 
 /// The model file used when none is configured.
@@ -316,7 +316,7 @@ fn records(
     }
     for d in &f.days {
         // Pollutants with inputs but no published model at this lead (no skill over the
-        // climatology): named, so that a day without AQI says why.
+        // baselines): named, so that a day without AQI says why.
         let unpublished: Vec<&str> = [
             (Target::Pm25, d.pm25),
             (Target::Pm10, d.pm10),

@@ -19,7 +19,7 @@ use super::{ForecastError, HORIZON_GROUPS, Target};
 
 /// The model-file format this build reads and writes (3: with the AQI range intervals; 4: with
 /// the training options, so that a backtest can re-train the set as it was trained).
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// The lead days of the daily models (1 = the next local day).
 pub const DAILY_LEADS: [u32; 2] = [1, 2];
@@ -59,7 +59,7 @@ pub struct Prediction {
 }
 
 /// Predicts with `fit` from a feature row and the target's climatology (µg/m³): abstains when
-/// a required feature is missing or the model has no skill over climatology, degrades
+/// a required feature is missing or the model has no skill over the baselines, degrades
 /// (training mean, reported) when an optional feature is missing.
 pub fn predict(fit: &LinearFit, row: &FeatureRow, climatology: f64) -> Prediction {
     let missing = row.missing_among(fit.terms.len());
@@ -204,7 +204,8 @@ impl ModelSet {
         if version.format != FORMAT {
             return Err(err(format!(
                 "format {} (this build reads format {FORMAT}, which adds the AQI range \
-                 intervals (3) and the training options (4)): retrain (`lantian forecast train`)",
+                 intervals (3), the training options (4) and the validation RMSE of persistence \
+                 (5)): retrain (`lantian forecast train`)",
                 version.format
             )));
         }

@@ -2,7 +2,7 @@
 //! 1–72 h ahead with their hourly AQI and category, and daily AQI and category for the next
 //! local days. A target whose recent values are missing is not forecast (abstains); missing
 //! weather or network inputs degrade the forecast and are listed; horizons whose models showed
-//! no skill over the climatology are not published.
+//! no skill over the climatology or persistence are not published.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,8 +80,8 @@ pub struct StationForecast {
     /// Targets not forecast because a required input (recent values) was missing.
     pub abstained: Vec<Target>,
     /// Per target, the first horizon not published because its model showed no skill over
-    /// the climatology on the validation part of the training period (daily statistics of
-    /// such models are left out too).
+    /// the climatology or persistence on the validation part of the training period (daily
+    /// statistics of such models are left out too).
     pub beyond_skill: BTreeMap<Target, u32>,
     /// Inputs that were missing (forecast degraded, or abstained for the targets above).
     pub missing: BTreeSet<&'static str>,

@@ -4,6 +4,7 @@ use chrono::{TimeZone, Utc};
 use lantian::forecast::Target;
 use lantian::forecast::climatology::Climatology;
 use lantian::forecast::features::{FeatureContext, Scale};
+use lantian::forecast::linear::ValidationRmse;
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::run::forecast_station;
 use lantian::forecast::series::{Grid, PARAMS};
@@ -124,25 +125,33 @@ fn horizons_without_skill_are_not_published() {
         targets: vec![Target::Pm25],
         ..Default::default()
     };
-    let mut set = train(&g, g.len, &opt).unwrap();
-    // Make the 25–48 h model no better than climatology on its validation part.
-    let m = set
-        .models
-        .iter_mut()
-        .find(|m| m.horizons == (25, 48))
-        .unwrap();
-    m.fit.validation_rmse = (10.0, 10.0);
-    let ctx = FeatureContext::new(&g, &set.climatology);
-    let f = forecast_station(&ctx, &set, 0, 1000);
-    assert_eq!(f.beyond_skill.get(&Target::Pm25), Some(&25));
-    assert!(f.abstained.is_empty());
-    for h in &f.hours {
-        assert_eq!(
-            h.pm25.is_some(),
-            !(25..=48).contains(&h.horizon),
-            "h {}",
-            h.horizon
-        );
+    let trained = train(&g, g.len, &opt).unwrap();
+    // A 25–48 h model no better than climatology, then one better than climatology but
+    // worse than persistence, on its validation part: neither is published.
+    for rmse in [(10.0, 10.0, 20.0), (10.0, 20.0, 9.0)] {
+        let mut set = trained.clone();
+        let m = set
+            .models
+            .iter_mut()
+            .find(|m| m.horizons == (25, 48))
+            .unwrap();
+        m.fit.validation_rmse = ValidationRmse {
+            model: rmse.0,
+            climatology: rmse.1,
+            persistence: rmse.2,
+        };
+        let ctx = FeatureContext::new(&g, &set.climatology);
+        let f = forecast_station(&ctx, &set, 0, 1000);
+        assert_eq!(f.beyond_skill.get(&Target::Pm25), Some(&25), "{rmse:?}");
+        assert!(f.abstained.is_empty());
+        for h in &f.hours {
+            assert_eq!(
+                h.pm25.is_some(),
+                !(25..=48).contains(&h.horizon),
+                "{rmse:?}: h {}",
+                h.horizon
+            );
+        }
     }
 }
 
