@@ -14,7 +14,7 @@ use lantian::clock::Clock;
 use lantian::collect::Pipeline;
 use lantian::config::Config;
 use lantian::jobs::kinds::JobKind;
-use lantian::jobs::scheduler::{RunLog, StoreRunLog, run_once};
+use lantian::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use lantian::quality::Flag;
 use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
@@ -140,9 +140,20 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     let stats = pipeline.stop().await?;
     sim.stop().await;
 
-    let mut store = super::open_store_url(&store_url)?;
+    let store = super::open_store_url(&store_url)?;
     print_summary(&registry, store.as_ref(), start, end, &store_url)?;
-    demo_forecast(store.as_mut(), end - TimeDelta::hours(1));
+    // The `forecast` job issues at the last hour of the period (its run at 23:10 local, like
+    // `lantian jobs run forecast --at`), so that the daily report shows the next two days.
+    let issue = end - TimeDelta::hours(1) + TimeDelta::minutes(10);
+    run_jobs_once(
+        config,
+        &registry,
+        &store_url,
+        &args.out,
+        JobKind::Forecast,
+        |_| Some(issue),
+    )
+    .await?;
     println!(
         "\n{} records written in {} transactions; {:.1} s real time for {} simulated day(s).",
         stats.records,
@@ -161,7 +172,15 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
 
     // The `sources` job flags the last day's new episodes, as it would at 07:00 the next
     // morning, so that the daily report lists them.
-    run_sources_jobs(config, &registry, &store_url, &args.out, end).await?;
+    run_jobs_once(
+        config,
+        &registry,
+        &store_url,
+        &args.out,
+        JobKind::Sources,
+        |job| job.schedule.next_after(end),
+    )
+    .await?;
 
     // Reports of the simulated period: the last day's daily and device-health reports and a
     // ranking of the stations over the period (a year to date ending on the last day).
@@ -216,15 +235,15 @@ fn seed_history(
     Ok(())
 }
 
-/// Runs the configured jobs of kind `sources` for their first scheduled time after `end` (the
-/// local midnight ending the simulated period: they flag its last day), recording the runs in
-/// the store like `lantian jobs run --at`.
-async fn run_sources_jobs(
+/// Runs the configured jobs of `kind` once, each for the time `when` gives it, recording the
+/// runs in the store like `lantian jobs run --at`.
+async fn run_jobs_once(
     config: &Config,
     registry: &Registry,
     store_url: &str,
     out: &std::path::Path,
-    end: DateTime<Utc>,
+    kind: JobKind,
+    when: impl Fn(&ScheduledJob) -> Option<DateTime<Utc>>,
 ) -> anyhow::Result<()> {
     let mut config = config.clone();
     config.store = store_url.to_string();
@@ -234,10 +253,10 @@ async fn run_sources_jobs(
         super::open_store_url(store_url)?,
     )));
     for (job, cfg) in jobs.iter().zip(config.jobs()) {
-        if cfg.kind != JobKind::Sources {
+        if cfg.kind != kind {
             continue;
         }
-        let Some(scheduled) = job.schedule.next_after(end) else {
+        let Some(scheduled) = when(job) else {
             continue;
         };
         match run_once(job, scheduled, &Clock::real(), &log).await.outcome {
@@ -530,23 +549,4 @@ fn print_faults(
         ]);
     }
     print!("{}", t.render());
-}
-
-/// Issues and stores a forecast at `at` (the last hour of the simulated period, so that the
-/// daily report shows the next two days) with the default model, as the scheduled `forecast`
-/// job would. Without a model file the report says that no forecast was issued.
-fn demo_forecast(store: &mut dyn Store, at: DateTime<Utc>) {
-    use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
-    let path = std::path::Path::new(DEFAULT_MODEL_FILE);
-    let set = match lantian::forecast::model::ModelSet::load(path) {
-        Ok(set) => set,
-        Err(e) => {
-            println!("\nforecast: not issued ({e})");
-            return;
-        }
-    };
-    match issue_and_store(store, &set, &[], at, None) {
-        Ok((run, _)) => println!("\n{}", run.summary()),
-        Err(e) => println!("\nforecast: not issued ({e})"),
-    }
 }
