@@ -340,57 +340,20 @@ impl Scorer {
             if first + 24 > to {
                 continue;
             }
-            let window = |start: usize| DayValues {
-                pm25: (start..start + 24)
-                    .map(|i| grid.get(s, Target::Pm25.parameter(), i))
-                    .collect(),
-                pm10: (start..start + 24)
-                    .map(|i| grid.get(s, Target::Pm10.parameter(), i))
-                    .collect(),
-                o3: (start..start + 24)
-                    .map(|i| grid.get(s, Target::O3.parameter(), i))
-                    .collect(),
-            };
-            let observed = window(first).daily();
+            let observed = DayValues::observed(grid, s, first);
             let Some(past_start) = (t + 1).checked_sub(24) else {
                 continue;
             };
-            let persisted = window(past_start).daily();
-            let clim_values = DayValues {
-                pm25: (first..first + 24)
-                    .map(|i| {
-                        models.climatology.value(
-                            &grid.stations[s],
-                            Target::Pm25,
-                            grid.time_of(i),
-                            tz,
-                        )
-                    })
-                    .collect(),
-                pm10: (first..first + 24)
-                    .map(|i| {
-                        models.climatology.value(
-                            &grid.stations[s],
-                            Target::Pm10,
-                            grid.time_of(i),
-                            tz,
-                        )
-                    })
-                    .collect(),
-                o3: (first..first + 24)
-                    .map(|i| {
-                        models
-                            .climatology
-                            .value(&grid.stations[s], Target::O3, grid.time_of(i), tz)
-                    })
-                    .collect(),
-            }
-            .daily();
-            let complete = |d: &super::run::DayStats| {
-                d.pm25.is_some() && d.pm10.is_some() && d.o3_8h_max.is_some()
+            let persisted = DayValues::observed(grid, s, past_start);
+            let climatology = |target, i| {
+                let time = grid.time_of(i);
+                models
+                    .climatology
+                    .value(&grid.stations[s], target, time, tz)
             };
-            if !(complete(&observed)
-                && complete(&persisted)
+            let clim_values = DayValues::over(first, climatology).daily();
+            if !(observed.is_complete()
+                && persisted.is_complete()
                 && day.pm25.is_some()
                 && day.pm10.is_some()
                 && day.o3_8h_max.is_some())

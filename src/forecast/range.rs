@@ -24,11 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{NaiveDate, Timelike};
 
+use super::dataset;
 use super::features::FeatureContext;
 use super::model::{DAILY_LEADS, ModelSet};
 use super::run::{DayStats, DayValues, daily_from_models};
-use super::series::Grid;
-use super::{Target, dataset};
 use crate::aqi::Category;
 use crate::aqi::span::AqiRange;
 use crate::sources::series::quantile_sorted;
@@ -181,25 +180,9 @@ impl Ratios {
     }
 }
 
-/// The observed statistics of the 24 hours starting at hour index `first` of station `s`.
-pub fn observed_day(grid: &Grid, s: usize, first: usize) -> DayStats {
-    let hours = |t: Target| {
-        (first..first + 24)
-            .map(|i| grid.get(s, t.parameter(), i))
-            .collect()
-    };
-    DayValues {
-        pm25: hours(Target::Pm25),
-        pm10: hours(Target::Pm10),
-        o3: hours(Target::O3),
-    }
-    .daily()
-}
-
 /// The daily AQI of complete statistics (PM2.5, PM10 and O3 8-h all present).
-pub fn complete_aqi(d: &DayStats, date: NaiveDate) -> Option<u32> {
-    let complete = d.pm25.is_some() && d.pm10.is_some() && d.o3_8h_max.is_some();
-    complete.then(|| d.aqi(date).0).flatten()
+fn complete_aqi(d: &DayStats, date: NaiveDate) -> Option<u32> {
+    d.is_complete().then(|| d.aqi(date).0).flatten()
 }
 
 /// Measures the range intervals of `models` (its daily models fitted) on the issue hours `t`
@@ -219,7 +202,7 @@ pub fn fit(
     for s in 0..grid.stations.len() {
         for t in first_issue.unwrap_or(end).max(23)..end {
             let hour = grid.time_of(t).with_timezone(&grid.tz).hour();
-            let persisted = observed_day(grid, s, t - 23);
+            let persisted = DayValues::observed(grid, s, t - 23);
             let mut missing = Default::default();
             let days = daily_from_models(ctx, models, s, t, &mut missing);
             for lead in DAILY_LEADS {
@@ -232,7 +215,8 @@ pub fn fit(
                 if first + 24 > end {
                     continue;
                 }
-                let Some(observed) = complete_aqi(&observed_day(grid, s, first), date) else {
+                let Some(observed) = complete_aqi(&DayValues::observed(grid, s, first), date)
+                else {
                     continue;
                 };
                 if let Some(p) = complete_aqi(&persisted, date) {

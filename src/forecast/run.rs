@@ -274,6 +274,21 @@ pub struct DayStats {
 }
 
 impl DayValues {
+    /// The 24 hours from hour index `first`, each from `value(target, hour index)`.
+    pub fn over(first: usize, value: impl Fn(Target, usize) -> Option<f64>) -> DayValues {
+        let hours = |t| (first..first + 24).map(|i| value(t, i)).collect();
+        DayValues {
+            pm25: hours(Target::Pm25),
+            pm10: hours(Target::Pm10),
+            o3: hours(Target::O3),
+        }
+    }
+
+    /// The observed statistics of the 24 hours from hour index `first` of station `s`.
+    pub fn observed(grid: &super::series::Grid, s: usize, first: usize) -> DayStats {
+        DayValues::over(first, |t, i| grid.get(s, t.parameter(), i)).daily()
+    }
+
     /// The day's statistics.
     pub fn daily(&self) -> DayStats {
         fn mean(v: &[Option<f64>]) -> Option<f64> {
@@ -295,6 +310,12 @@ impl DayValues {
 }
 
 impl DayStats {
+    /// Whether all three statistics are there (an AQI without one of them would understate
+    /// the day).
+    pub fn is_complete(&self) -> bool {
+        self.pm25.is_some() && self.pm10.is_some() && self.o3_8h_max.is_some()
+    }
+
     /// The daily AQI and category of these statistics.
     pub fn aqi(&self, date: NaiveDate) -> (Option<u32>, Option<Category>) {
         let r = daily_aqi(
@@ -309,11 +330,9 @@ impl DayStats {
         (r.aqi, r.category)
     }
 
-    /// The day's forecast; its AQI and category only when all three statistics are there
-    /// (an index without one of them would understate the day).
+    /// The day's forecast; its AQI and category only when it [is complete](Self::is_complete).
     fn into_forecast(self, date: NaiveDate) -> DayForecast {
-        let complete = self.pm25.is_some() && self.pm10.is_some() && self.o3_8h_max.is_some();
-        let (aqi, category) = if complete {
+        let (aqi, category) = if self.is_complete() {
             self.aqi(date)
         } else {
             (None, None)
