@@ -22,8 +22,13 @@ fn range_text(r: &AqiRange) -> String {
 
 /// A share as `12.3 %` (`—` when undefined).
 fn pct(v: f64) -> String {
+    one_decimal(100.0 * v) + if v.is_finite() { " %" } else { "" }
+}
+
+/// A value with one decimal (`—` when undefined).
+fn one_decimal(v: f64) -> String {
     if v.is_finite() {
-        format!("{:.1} %", 100.0 * v)
+        format!("{v:.1}")
     } else {
         "—".into()
     }
@@ -134,22 +139,14 @@ pub(super) fn render_skill(r: &SkillReport) -> String {
             m.n.to_string(),
             m.abstained.to_string(),
             pct(m.hit_rate),
-            if m.aqi_mae.is_finite() {
-                format!("{:.1}", m.aqi_mae)
-            } else {
-                "—".into()
-            },
+            one_decimal(m.aqi_mae),
             m.persistence_n.to_string(),
             pct(m.persistence_hit_rate),
             m.range.n.to_string(),
             pct(m.range.aqi_hit_rate),
             pct(m.range.span_hit_rate),
             pct(m.range.two_category_share),
-            if m.range.mean_width.is_finite() {
-                format!("{:.1}", m.range.mean_width)
-            } else {
-                "—".into()
-            },
+            one_decimal(m.range.mean_width),
         ]);
     }
     format!(
@@ -306,11 +303,7 @@ pub(super) fn render_backtest(r: &BacktestReport) -> String {
             pct(s.aqi_hit_rate),
             pct(s.span_hit_rate),
             pct(s.two_category_share),
-            if s.mean_width.is_finite() {
-                format!("{:.1}", s.mean_width)
-            } else {
-                "—".into()
-            },
+            one_decimal(s.mean_width),
         ]
     };
     let rnum = [
