@@ -7,18 +7,9 @@ use lantian::forecast::backtest::{BacktestMode, BacktestReport};
 use lantian::forecast::range::RangeScore;
 use lantian::forecast::run::StationForecast;
 use lantian::forecast::skill::SkillReport;
+use lantian::report::Lang;
 
 use super::super::table::Table;
-
-/// `90–130 · good to lightly polluted` (the span's categories; one when it has one).
-fn range_text(r: &AqiRange) -> String {
-    let span = if r.span.is_two() {
-        format!("{} to {}", r.span.low.name_en(), r.span.high.name_en())
-    } else {
-        r.span.low.name_en().to_string()
-    };
-    format!("{}–{} · {span}", r.low, r.high)
-}
 
 /// A share as `12.3 %` (`—` when undefined).
 fn pct(v: f64) -> String {
@@ -58,7 +49,9 @@ pub(super) fn run_table(forecasts: &[StationForecast]) -> String {
                 (
                     d.category.map_or_else(dash, |c| c.name_en().to_string()),
                     d.aqi.map_or_else(dash, |a| a.to_string()),
-                    d.range.as_ref().map_or_else(dash, range_text),
+                    d.range
+                        .as_ref()
+                        .map_or_else(dash, |r| Lang::En.aqi_range(r)),
                 )
             })
         };
