@@ -30,7 +30,7 @@ impl Backoff {
             .saturating_mul(1u32 << exp.min(20))
             .min(self.max);
         let half = ceiling / 2;
-        let jitter = rand::random_range(0..=half.as_micros() as u64);
+        let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0..=half.as_micros() as u64);
         half + Duration::from_micros(jitter)
     }
 
