@@ -13,7 +13,6 @@ pub mod config;
 pub mod forecast;
 pub mod import;
 pub mod jobs;
-pub mod limits;
 pub mod modbus;
 pub mod quality;
 pub mod registry;

@@ -9,7 +9,10 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_logging(args.verbose, args.quiet);
-    if let Err(e) = lantian::limits::raise_open_files_limit() {
+    // A collector keeps one socket per Modbus TCP device; the default soft limit on open
+    // files is often 1,024: raise it to the hard limit.
+    #[cfg(unix)]
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
         tracing::warn!("cannot raise the open-files limit: {e}");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
