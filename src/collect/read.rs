@@ -463,6 +463,50 @@ mod tests {
     }
 
     #[test]
+    fn no_value_sentinels_give_no_value() {
+        let mut p = (*profile("thermo-42i")).clone();
+        p.values[1].no_value = vec![-9999.0];
+        let (mut samples, mut active) = (Vec::new(), Vec::new());
+        interpret(
+            &p,
+            &blocks_42i(&p, [1.0, -9999.0, 3.0], &[]),
+            &mut samples,
+            &mut active,
+        );
+        assert_eq!((samples[1].value, samples[1].flag), (None, Flag::CommError));
+        assert!(samples[0].value.is_some() && samples[2].value.is_some());
+    }
+
+    #[test]
+    fn refusals_are_profile_problems_and_never_transient() {
+        let r = ReadRequest {
+            kind: RegisterKind::Input,
+            start: 0,
+            count: 10,
+        };
+        let refused = ReadError::Exception(r, ExceptionCode::IllegalDataAddress);
+        assert_eq!(refused.refusal(), Some((r, ExceptionCode::IllegalDataAddress)));
+        assert!(!refused.is_transient());
+        let failure = ReadError::Exception(r, ExceptionCode::ServerDeviceFailure);
+        assert_eq!(failure.refusal(), None);
+        assert!(!failure.is_transient());
+        assert!(ReadError::Exception(r, ExceptionCode::ServerDeviceBusy).is_transient());
+        assert!(ReadError::Timeout(r).is_transient());
+        let refusal = Refusal {
+            request: r,
+            code: ExceptionCode::IllegalDataAddress,
+            unmapped: vec![(2, 4), (7, 7)],
+        };
+        assert_eq!(
+            refusal.to_string(),
+            "input 0..=9: refused by the device (Modbus exception IllegalDataAddress), a profile \
+             problem: input registers 2..=4, 7 are read only to bridge gaps (`max_gap`, or a \
+             `[[request]]`): set `max_gap = 0` to read only mapped registers; otherwise check \
+             the addresses (0-based protocol addresses, see `addressing`)"
+        );
+    }
+
+    #[test]
     fn errors_name_the_registers() {
         let r = ReadRequest {
             kind: RegisterKind::Input,
