@@ -126,7 +126,11 @@ fn target(config: &Config, args: &ProbeArgs) -> anyhow::Result<Target> {
         (Some(p), _) if Path::new(p).is_file() => PathBuf::from(p),
         (Some(id), _) => {
             let file = profile_dir.join(format!("{id}.toml"));
-            anyhow::ensure!(file.is_file(), "no profile file `{id}` (nor {})", file.display());
+            anyhow::ensure!(
+                file.is_file(),
+                "no profile file `{id}` (nor {})",
+                file.display()
+            );
             file
         }
         (None, Some(d)) => profile_dir.join(format!("{}.toml", d.profile.id)),

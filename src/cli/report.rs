@@ -79,8 +79,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
     // (imported data, another folder), with the store's stations.
     let network = NetworkFacts::load(config, store.as_ref())?;
     let network_name = network.name(cfg.lang);
-    let yesterday =
-        || Utc::now().with_timezone(&network.time_zone).date_naive() - Days::new(1);
+    let yesterday = || Utc::now().with_timezone(&network.time_zone).date_naive() - Days::new(1);
     let files = match args.kind {
         Kind::Daily { date } => {
             let date = date.unwrap_or_else(yesterday);
@@ -104,7 +103,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
                 &network.devices,
                 &cfg,
             )
-                .with_context(|| format!("device-health report of {date}"))?
+            .with_context(|| format!("device-health report of {date}"))?
         }
     };
     print_files(&files);

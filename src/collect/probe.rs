@@ -82,10 +82,7 @@ pub async fn probe(
     for request in &profile.plan.requests {
         let started = Instant::now();
         let result = read_request(&mut link, request, timeout).await;
-        let refusal = result
-            .as_ref()
-            .err()
-            .and_then(|e| Refusal::of(e, profile));
+        let refusal = result.as_ref().err().and_then(|e| Refusal::of(e, profile));
         let broken = result.as_ref().is_err_and(ReadError::needs_reconnect);
         requests.push(ProbedRequest {
             request: *request,
@@ -176,7 +173,12 @@ fn report(profile: &Profile, requests: Vec<ProbedRequest>) -> ProbeReport {
 /// gives another number than `raw` (each number once).
 fn other_orders(spec: &ValueSpec, words: &[u16], raw: f64) -> Vec<(ByteOrder, f64)> {
     let mut out: Vec<(ByteOrder, f64)> = Vec::new();
-    for order in [ByteOrder::ABCD, ByteOrder::CDAB, ByteOrder::BADC, ByteOrder::DCBA] {
+    for order in [
+        ByteOrder::ABCD,
+        ByteOrder::CDAB,
+        ByteOrder::BADC,
+        ByteOrder::DCBA,
+    ] {
         let x = decode(words, spec.data_type, order);
         let seen = |y: f64| y.to_bits() == x.to_bits();
         if order != spec.order && !seen(raw) && !out.iter().any(|(_, y)| seen(*y)) {
@@ -199,7 +201,10 @@ mod tests {
             .join("stations/profiles/thermo-49iq.toml");
         let (profile, _) = Profile::load(&path, &reference).unwrap();
         let spec = &profile.values[0];
-        assert_eq!((spec.data_type, spec.order), (DataType::F32, ByteOrder::CDAB));
+        assert_eq!(
+            (spec.data_type, spec.order),
+            (DataType::F32, ByteOrder::CDAB)
+        );
         let mut words = [0u16; 2];
         encode(42.5, DataType::F32, ByteOrder::CDAB, &mut words);
         let raw = decode(&words, DataType::F32, ByteOrder::CDAB);

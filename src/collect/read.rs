@@ -55,9 +55,12 @@ impl ReadError {
     /// request will be refused again: it is a problem of the profile, not of the moment.
     pub fn refusal(&self) -> Option<(ReadRequest, ExceptionCode)> {
         match self {
-            ReadError::Exception(request, code @ (ExceptionCode::IllegalFunction
-            | ExceptionCode::IllegalDataAddress
-            | ExceptionCode::IllegalDataValue)) => Some((*request, *code)),
+            ReadError::Exception(
+                request,
+                code @ (ExceptionCode::IllegalFunction
+                | ExceptionCode::IllegalDataAddress
+                | ExceptionCode::IllegalDataValue),
+            ) => Some((*request, *code)),
             _ => None,
         }
     }
@@ -124,7 +127,13 @@ impl fmt::Display for Refusal {
                 let gaps: Vec<String> = self
                     .unmapped
                     .iter()
-                    .map(|(a, b)| if a == b { format!("{a}") } else { format!("{a}..={b}") })
+                    .map(|(a, b)| {
+                        if a == b {
+                            format!("{a}")
+                        } else {
+                            format!("{a}..={b}")
+                        }
+                    })
                     .collect();
                 write!(
                     f,
@@ -485,7 +494,10 @@ mod tests {
             count: 10,
         };
         let refused = ReadError::Exception(r, ExceptionCode::IllegalDataAddress);
-        assert_eq!(refused.refusal(), Some((r, ExceptionCode::IllegalDataAddress)));
+        assert_eq!(
+            refused.refusal(),
+            Some((r, ExceptionCode::IllegalDataAddress))
+        );
         assert!(!refused.is_transient());
         let failure = ReadError::Exception(r, ExceptionCode::ServerDeviceFailure);
         assert_eq!(failure.refusal(), None);

@@ -21,7 +21,14 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write_located(f, &self.file, self.line, self.column, &self.field, &self.message)
+        write_located(
+            f,
+            &self.file,
+            self.line,
+            self.column,
+            &self.field,
+            &self.message,
+        )
     }
 }
 
@@ -45,7 +52,14 @@ pub struct ConfigWarning {
 
 impl std::fmt::Display for ConfigWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write_located(f, &self.file, self.line, self.column, &self.field, &self.message)
+        write_located(
+            f,
+            &self.file,
+            self.line,
+            self.column,
+            &self.field,
+            &self.message,
+        )
     }
 }
 
@@ -104,6 +118,9 @@ mod tests {
             message: "m".into(),
             ..e
         });
-        assert_eq!(w.to_string(), "stations/dongguan.toml:3:7: value[0].range: m");
+        assert_eq!(
+            w.to_string(),
+            "stations/dongguan.toml:3:7: value[0].range: m"
+        );
     }
 }

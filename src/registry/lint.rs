@@ -41,7 +41,13 @@ impl Addresses {
     }
 
     /// Notes the address of entry `field` (a value of `registers` registers, or a status bit).
-    pub fn note(&mut self, field: &str, kind: RegisterKind, written: &Spanned<i64>, registers: u16) {
+    pub fn note(
+        &mut self,
+        field: &str,
+        kind: RegisterKind,
+        written: &Spanned<i64>,
+        registers: u16,
+    ) {
         if self.active {
             self.entries.push(Entry {
                 field: field.to_string(),
@@ -98,8 +104,10 @@ impl Addresses {
             let wide: Vec<&&Entry> = entries.iter().filter(|e| e.registers > 1).collect();
             let all_odd = !wide.is_empty() && wide.iter().all(|e| e.written % 2 == 1);
             let reason = match (lowest.written == 1, all_odd) {
-                (true, true) => "start at 1 (nothing at 0) and every 32/64-bit value starts at \
-                                 an odd address",
+                (true, true) => {
+                    "start at 1 (nothing at 0) and every 32/64-bit value starts at \
+                                 an odd address"
+                }
                 (true, false) => "start at 1 (nothing at 0)",
                 (false, true) => "put every 32/64-bit value at an odd address",
                 (false, false) => continue,
@@ -119,8 +127,12 @@ impl Addresses {
 }
 
 fn warning(src: &Source, entry: &Entry, message: String) -> ConfigWarning {
-    src.error(entry.span.clone(), format!("{}.address", entry.field), message)
-        .into()
+    src.error(
+        entry.span.clone(),
+        format!("{}.address", entry.field),
+        message,
+    )
+    .into()
 }
 
 /// The Modicon table digit and table that `written` looks like a reference of, for an entry
@@ -208,7 +220,11 @@ pub(super) fn range_fits_unit(
     let fitting: Vec<&str> = Unit::ALL
         .into_iter()
         .filter(|u| *u != spec.unit)
-        .filter_map(|u| Conversion::to_canonical(p, u, reference).ok().map(|c| (u, c)))
+        .filter_map(|u| {
+            Conversion::to_canonical(p, u, reference)
+                .ok()
+                .map(|c| (u, c))
+        })
         .filter(|(_, c)| plausible(c.apply(hi)))
         .map(|(u, _)| u.symbol())
         .collect();
@@ -331,7 +347,11 @@ mod tests {
         assert!(in_scale(Parameter::Co, Unit::Ppm, 10_000.0));
         assert!(in_scale(Parameter::Pm25, Unit::MilligramPerCubicMetre, 1.0));
         // The mistakes: a PM2.5 range of 0–1 in µg/m³, an O3 range in ppm that is ppb.
-        assert!(!in_scale(Parameter::Pm25, Unit::MicrogramPerCubicMetre, 1.0));
+        assert!(!in_scale(
+            Parameter::Pm25,
+            Unit::MicrogramPerCubicMetre,
+            1.0
+        ));
         assert!(!in_scale(Parameter::O3, Unit::Ppm, 500.0));
         assert!(in_scale(Parameter::O3, Unit::Ppb, 500.0));
     }

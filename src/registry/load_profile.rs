@@ -149,7 +149,10 @@ pub(super) fn load_profile(
         && header.max_gap.is_none()
         && let Some(message) = lint::default_gap_reads_unmapped(&profile)
     {
-        warnings.push(src.error(raw.profile.span(), "profile.max_gap", message).into());
+        warnings.push(
+            src.error(raw.profile.span(), "profile.max_gap", message)
+                .into(),
+        );
     }
     Ok((profile, warnings))
 }
@@ -165,7 +168,8 @@ fn resolve_address(
     count: u16,
 ) -> Result<u16, ConfigError> {
     let n = *written.get_ref();
-    let error = |message: String| Err(src.error(written.span(), format!("{field}.address"), message));
+    let error =
+        |message: String| Err(src.error(written.span(), format!("{field}.address"), message));
     let protocol = match addressing {
         Addressing::Protocol => n,
         Addressing::OneBased if n >= 1 => n - 1,

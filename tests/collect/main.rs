@@ -7,6 +7,7 @@ mod collect_sim;
 mod common;
 mod demo_command;
 mod peers_modbus;
+mod profile_trial;
 mod registry_testcases;
 mod run_command;
 mod sim_world;

@@ -2,7 +2,6 @@
 //! a pymodbus server read by our collector, our simulator read by `mbpoll`, and RTU over a
 //! `socat` pseudo-terminal pair (plus RTU over TCP) — no mocked protocol anywhere.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -39,32 +38,19 @@ fn fixture() -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collector_reads_a_pymodbus_server() {
-    if !peers::pymodbus() {
-        return;
-    }
-    let port = peers::free_port();
     // A Thermo 42i register image worked out by hand: NO 12.5 ppb (0x41480000), NO2 40.0 ppb
     // (0x42200000), NOx 42.0 ppb (0x42280000) as ABCD floats from input register 1; the
     // "Service mode" discrete input (3) set.
-    let mut server = Command::new("python3")
-        .arg(root().join("tests/peers/pymodbus_server.py"))
-        .args(["--port", &port.to_string(), "--unit", "3"])
-        .args([
-            "--input",
-            "1=0x4148,0x0000,0x4220,0x0000,0x4228,0x0000",
-            "--discrete",
-            "3=1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Guard(server);
-    assert_eq!(line.trim(), "READY");
+    let Some(server) = peers::PymodbusServer::start(&[
+        "--unit",
+        "3",
+        "--input",
+        "1=0x4148,0x0000,0x4220,0x0000,0x4228,0x0000",
+        "--discrete",
+        "3=1",
+    ]) else {
+        return;
+    };
 
     let registry = Registry::load(&fixture().join("network.toml")).unwrap();
     let mut device = registry
@@ -73,7 +59,7 @@ async fn collector_reads_a_pymodbus_server() {
         .unwrap()
         .clone();
     device.transport = Transport::Tcp {
-        address: format!("127.0.0.1:{port}"),
+        address: server.address(),
     };
     device.unit = 3;
     device.poll_interval = TimeDelta::milliseconds(500);

@@ -53,7 +53,11 @@ fn run_case(case: &Path) -> Result<(), String> {
 
 fn check_warnings(case: &Path, registry: &Registry) -> Result<(), String> {
     let expected = std::fs::read_to_string(case.join("expected_warnings.txt")).unwrap_or_default();
-    let expected: Vec<&str> = expected.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let expected: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let got: Vec<String> = registry.warnings.iter().map(|w| w.to_string()).collect();
     let missing: Vec<&&str> = expected
         .iter()
@@ -196,7 +200,10 @@ fn dongguan_demo_loads() {
     );
     // The 49iQ profile is shipped but no device uses it: it is not loaded, yet it loads.
     let unused = registry.unused_profiles();
-    assert_eq!(unused, vec![root().join("stations/profiles/thermo-49iq.toml")]);
+    assert_eq!(
+        unused,
+        vec![root().join("stations/profiles/thermo-49iq.toml")]
+    );
     let (iq, warnings) = Profile::load(&unused[0], &registry.network.reference).unwrap();
     assert!(warnings.is_empty(), "{warnings:#?}");
     let used = [
@@ -240,6 +247,9 @@ fn modicon_references_become_protocol_addresses() {
         (p.status[0].kind, p.status[0].address),
         (RegisterKind::DiscreteInput, 2)
     );
-    assert_eq!((p.status[1].kind, p.status[1].address), (RegisterKind::Coil, 0));
+    assert_eq!(
+        (p.status[1].kind, p.status[1].address),
+        (RegisterKind::Coil, 0)
+    );
     assert_eq!(p.plan.requests[0].start, 0);
 }
