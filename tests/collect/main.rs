@@ -11,3 +11,4 @@ mod profile_trial;
 mod registry_testcases;
 mod run_command;
 mod sim_world;
+mod store_commands_anywhere;
