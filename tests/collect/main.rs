@@ -6,6 +6,7 @@ mod collect_sim;
 #[path = "../common/mod.rs"]
 mod common;
 mod demo_command;
+mod format_reference;
 mod peers_modbus;
 mod profile_trial;
 mod registry_testcases;
