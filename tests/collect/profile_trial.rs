@@ -56,7 +56,7 @@ async fn collect(network: &Path, seconds: f64, config: CollectorConfig) -> Vec<D
     let registry = Registry::load(network).unwrap();
     let devices: Vec<_> = registry.devices().cloned().collect();
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("trial.db")).unwrap();
+    let store = SqliteStore::open(dir.path().join("trial.db")).unwrap();
     let pipeline = Pipeline::start(
         &devices,
         Clock::real(),
@@ -139,7 +139,7 @@ async fn an_outage_shows_its_cause_while_waiting_to_reconnect() {
     let path = network(dir.path(), &server.address(), profile);
     let registry = Registry::load(&path).unwrap();
     let devices: Vec<_> = registry.devices().cloned().collect();
-    let store = SqliteStore::open(&dir.path().join("outage.db")).unwrap();
+    let store = SqliteStore::open(dir.path().join("outage.db")).unwrap();
     let config = CollectorConfig {
         timeout: Duration::from_millis(300),
         // Reconnection waits longer than a poll interval, so some polls find it waiting.
