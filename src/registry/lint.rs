@@ -127,12 +127,11 @@ impl Addresses {
 }
 
 fn warning(src: &Source, entry: &Entry, message: String) -> ConfigWarning {
-    src.error(
+    src.warning(
         entry.span.clone(),
         format!("{}.address", entry.field),
         message,
     )
-    .into()
 }
 
 /// The Modicon table digit and table that `written` looks like a reference of, for an entry
@@ -259,7 +258,7 @@ pub(super) fn range_fits_unit(
             format!(". Is it in another unit? {}", hints.join("; "))
         }
     );
-    Some(src.error(span, format!("value[{i}].range"), message).into())
+    Some(src.warning(span, format!("value[{i}].range"), message))
 }
 
 /// `x` with at most four significant decimals and no trailing zeros.

@@ -149,10 +149,7 @@ pub(super) fn load_profile(
         && header.max_gap.is_none()
         && let Some(message) = lint::default_gap_reads_unmapped(&profile)
     {
-        warnings.push(
-            src.error(raw.profile.span(), "profile.max_gap", message)
-                .into(),
-        );
+        warnings.push(src.warning(raw.profile.span(), "profile.max_gap", message));
     }
     Ok((profile, warnings))
 }

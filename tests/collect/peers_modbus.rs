@@ -3,7 +3,7 @@
 //! `socat` pseudo-terminal pair (plus RTU over TCP) — no mocked protocol anywhere.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,16 +21,6 @@ use lantian::sim::server::{Bind, Simulator};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{Query, Resolution, Store};
 use lantian::units::Parameter;
-
-/// Kills the child process when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn fixture() -> std::path::PathBuf {
     root().join("tests/fixtures/two-stations")
@@ -256,24 +246,11 @@ async fn check_bus(network: &Path, bind: Bind) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rtu_over_a_socat_pseudo_terminal_pair() {
-    if !peers::socat() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let (sim_end, collector_end) = (dir.path().join("sim-end"), dir.path().join("collector-end"));
-    let socat = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", sim_end.display()))
-        .arg(format!("pty,raw,echo=0,link={}", collector_end.display()))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat runs");
-    let _socat = Guard(socat);
-    for _ in 0..100 {
-        if sim_end.exists() && collector_end.exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let Some(pty) = peers::PtyPair::start(dir.path()) else {
+        return;
+    };
+    let (sim_end, collector_end) = (pty.sim_end.clone(), pty.client_end.clone());
     let transport = format!(
         "transport = \"rtu\"\npath = \"{}\"\nbaud = 19200",
         collector_end.display()

@@ -51,7 +51,7 @@ fn gas_profile(max_gap: Option<u16>) -> String {
     )
 }
 
-/// Collects `network`'s devices for `seconds` and returns their health.
+/// Collects `network`'s devices for `seconds` and returns their health once stopped.
 async fn collect(network: &Path, seconds: f64, config: CollectorConfig) -> Vec<DeviceHealth> {
     let registry = Registry::load(network).unwrap();
     let devices: Vec<_> = registry.devices().cloned().collect();
@@ -65,9 +65,9 @@ async fn collect(network: &Path, seconds: f64, config: CollectorConfig) -> Vec<D
         Box::new(store),
     );
     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
-    let health = pipeline.collector.health.snapshot();
+    let board = pipeline.collector.health.clone();
     pipeline.stop().await.unwrap();
-    health
+    board.snapshot()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,26 +232,21 @@ fn cells(line: &str) -> Vec<&str> {
         .collect()
 }
 
+/// `lantian probe --profile <the worked example> <endpoint…>`, run from an empty folder (no
+/// registry, no configuration).
+fn probe_worked_example(endpoint: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let example = worked_example();
+    let profile = ["probe", "--profile", example.to_str().unwrap()];
+    lantian(dir.path(), &[&profile[..], endpoint].concat())
+}
+
 #[test]
 fn probe_prints_raw_words_beside_decoded_values_and_status_bits() {
     let Some(server) = PymodbusServer::start(&WXT_REGISTERS) else {
         return;
     };
-    // From an empty folder: no registry, no configuration.
-    let dir = tempfile::tempdir().unwrap();
-    let example = worked_example();
-    let out = lantian(
-        dir.path(),
-        &[
-            "probe",
-            "--profile",
-            example.to_str().unwrap(),
-            "--tcp",
-            &server.address(),
-            "--unit",
-            "1",
-        ],
-    );
+    let out = probe_worked_example(&["--tcp", &server.address(), "--unit", "1"]);
     let text = stdout(&out);
     assert!(
         out.status.success(),
@@ -345,18 +340,7 @@ fn probe_over_rtu_over_tcp_reports_a_refused_request_and_reads_the_rest() {
     let Some(server) = PymodbusServer::start(&args) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let example = worked_example();
-    let out = lantian(
-        dir.path(),
-        &[
-            "probe",
-            "--profile",
-            example.to_str().unwrap(),
-            "--rtu-over-tcp",
-            &server.address(),
-        ],
-    );
+    let out = probe_worked_example(&["--rtu-over-tcp", &server.address()]);
     let text = stdout(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a refused request fails the probe");
@@ -420,23 +404,11 @@ async fn probe_over_a_serial_line() {
     use lantian::sim::scenario::Scenario;
     use lantian::sim::server::{Bind, Simulator};
     use std::sync::Arc;
-    if !peers::socat() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let (sim_end, probe_end) = (dir.path().join("sim-end"), dir.path().join("probe-end"));
-    let mut socat = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", sim_end.display()))
-        .arg(format!("pty,raw,echo=0,link={}", probe_end.display()))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat runs");
-    for _ in 0..100 {
-        if sim_end.exists() && probe_end.exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let Some(pty) = peers::PtyPair::start(dir.path()) else {
+        return;
+    };
+    let (sim_end, probe_end) = (pty.sim_end.clone(), pty.client_end.clone());
     // The simulator serves a 42i as unit 1 on the line, from the same profile.
     std::os::unix::fs::symlink(
         root().join("stations/profiles"),
@@ -484,8 +456,7 @@ async fn probe_over_a_serial_line() {
     .await
     .unwrap();
     sim.stop().await;
-    let _ = socat.kill();
-    let _ = socat.wait();
+    drop(pty);
     let text = stdout(&out);
     assert!(
         out.status.success(),

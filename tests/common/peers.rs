@@ -160,3 +160,48 @@ impl Drop for PymodbusServer {
         self.stop();
     }
 }
+
+/// Two linked pseudo-terminals made by `socat` (a serial line in a box): what is written to
+/// one end is read at the other. Killed when dropped.
+pub struct PtyPair {
+    /// One end (give it to the simulator).
+    pub sim_end: std::path::PathBuf,
+    /// The other end (give it to the collector or the probe).
+    pub client_end: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+impl PtyPair {
+    /// Links `dir/sim-end` and `dir/client-end`; `None` when socat is missing (and that is
+    /// allowed).
+    pub fn start(dir: &std::path::Path) -> Option<PtyPair> {
+        if !socat() {
+            return None;
+        }
+        let (sim_end, client_end) = (dir.join("sim-end"), dir.join("client-end"));
+        let child = Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", sim_end.display()))
+            .arg(format!("pty,raw,echo=0,link={}", client_end.display()))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat runs");
+        for _ in 0..100 {
+            if sim_end.exists() && client_end.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(PtyPair {
+            sim_end,
+            client_end,
+            child,
+        })
+    }
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
