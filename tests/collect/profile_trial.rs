@@ -51,19 +51,24 @@ fn gas_profile(max_gap: Option<u16>) -> String {
     )
 }
 
-/// Collects `network`'s devices for `seconds` and returns their health once stopped.
-async fn collect(network: &Path, seconds: f64, config: CollectorConfig) -> Vec<DeviceHealth> {
+/// Starts collecting `network`'s devices into a SQLite store in `dir`.
+fn start(network: &Path, config: CollectorConfig, dir: &Path) -> Pipeline {
     let registry = Registry::load(network).unwrap();
     let devices: Vec<_> = registry.devices().cloned().collect();
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("trial.db")).unwrap();
-    let pipeline = Pipeline::start(
+    let store = SqliteStore::open(dir.join("trial.db")).unwrap();
+    Pipeline::start(
         &devices,
         Clock::real(),
         config,
         IndexConfig::default(),
         Box::new(store),
-    );
+    )
+}
+
+/// Collects `network`'s devices for `seconds` and returns their health once stopped.
+async fn collect(network: &Path, seconds: f64, config: CollectorConfig) -> Vec<DeviceHealth> {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = start(network, config, dir.path());
     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
     let board = pipeline.collector.health.clone();
     pipeline.stop().await.unwrap();
@@ -137,9 +142,6 @@ async fn an_outage_shows_its_cause_while_waiting_to_reconnect() {
                    max_gap = 0\n\n[[value]]\nparameter = \"so2\"\nkind = \"input\"\n\
                    address = 0\ntype = \"f32\"\nunit = \"ppb\"\n";
     let path = network(dir.path(), &server.address(), profile);
-    let registry = Registry::load(&path).unwrap();
-    let devices: Vec<_> = registry.devices().cloned().collect();
-    let store = SqliteStore::open(dir.path().join("outage.db")).unwrap();
     let config = CollectorConfig {
         timeout: Duration::from_millis(300),
         // Reconnection waits longer than a poll interval, so some polls find it waiting.
@@ -147,13 +149,7 @@ async fn an_outage_shows_its_cause_while_waiting_to_reconnect() {
         backoff_max: Duration::from_millis(4000),
         ..CollectorConfig::default()
     };
-    let pipeline = Pipeline::start(
-        &devices,
-        Clock::real(),
-        config,
-        IndexConfig::default(),
-        Box::new(store),
-    );
+    let pipeline = start(&path, config, dir.path());
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(pipeline.collector.health.snapshot()[0].online);
 
