@@ -321,6 +321,25 @@ fn probe_prints_raw_words_beside_decoded_values_and_status_bits() {
             .unwrap_or_else(|| panic!("{name}"));
         cells(line).last().unwrap().to_string()
     };
+    // Another Modbus master (mbpoll) reads the same words.
+    if peers::mbpoll() {
+        let port = server.port.to_string();
+        let out = Command::new("mbpoll")
+            .args([
+                "-m", "tcp", "-p", &port, "-0", "-1", "-a", "1", "-t", "3:hex",
+            ])
+            .args(["-r", "10", "-c", "26", "127.0.0.1"])
+            .output()
+            .expect("mbpoll runs");
+        let listing = String::from_utf8_lossy(&out.stdout);
+        for (parameter, address) in [("rh", 10), ("wd", 18), ("temp", 31), ("dewp", 35)] {
+            let word = cells(row(&text, parameter))[4];
+            assert!(
+                listing.contains(&format!("[{address}]: \t0x{word}")),
+                "{parameter}: probe {word}, mbpoll\n{listing}"
+            );
+        }
+    }
     assert_eq!(bit("Temperature not available"), "SET");
     assert_eq!(bit("Dew point not available"), "clear");
     assert_eq!(bit("Wind not available"), "clear");
