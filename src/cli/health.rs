@@ -3,6 +3,7 @@
 
 use clap::Args;
 use lantian::config::Config;
+use lantian::report::figures::network_zone;
 use lantian::store::DeviceHealth;
 use lantian::store::spool::Spool;
 
@@ -29,9 +30,8 @@ fn has_problem(h: &DeviceHealth) -> bool {
 
 /// Prints the table, worst first.
 pub fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
-    let registry = super::load_registry(config)?;
-    let tz = registry.network.time_zone;
     let store = super::open_store(config)?;
+    let tz = network_zone(&store.stations()?);
     let mut health: Vec<DeviceHealth> = store
         .health()?
         .into_iter()

@@ -11,9 +11,9 @@ use lantian::config::Config;
 use lantian::jobs::kinds::{JobContext, build_jobs};
 use lantian::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use lantian::registry::Registry;
-use lantian::report::{DeviceSpec, Lang};
 use lantian::store::JobOutcome;
 
+use super::network::NetworkFacts;
 use super::table::Table;
 
 /// Options of `lantian jobs`.
@@ -39,31 +39,33 @@ enum JobsCommand {
 }
 
 /// What the jobs of this configuration need.
-pub fn job_context(config: &Config, registry: &Registry) -> JobContext {
+fn job_context(config: &Config, network: NetworkFacts) -> JobContext {
     let url = config.store.clone();
     JobContext {
-        network_name: match config.report.lang {
-            Lang::Zh => registry.network.name.clone(),
-            Lang::En => registry.network.name_en.clone(),
-        },
-        time_zone: registry.network.time_zone,
-        devices: DeviceSpec::from_registry(registry),
+        network_name: network.name(config.report.lang),
+        time_zone: network.time_zone,
+        devices: network.devices,
         report: config.report.clone(),
         index: config.aqi,
         open_store: Arc::new(move || lantian::store::open(&url)),
     }
 }
 
-/// The configured jobs, ready to schedule.
+/// The configured jobs of the network in `registry`, ready to schedule.
 pub fn scheduled_jobs(config: &Config, registry: &Registry) -> anyhow::Result<Vec<ScheduledJob>> {
-    Ok(build_jobs(&config.jobs(), &job_context(config, registry))?)
+    jobs_of(config, NetworkFacts::from_registry(registry))
 }
 
-/// Runs `lantian jobs …`.
+fn jobs_of(config: &Config, network: NetworkFacts) -> anyhow::Result<Vec<ScheduledJob>> {
+    Ok(build_jobs(&config.jobs(), &job_context(config, network))?)
+}
+
+/// Runs `lantian jobs …` (from the registry when there is one, else from the store's
+/// stations: jobs only read and write the store).
 pub async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
-    let registry = super::load_registry(config)?;
-    let tz = registry.network.time_zone;
-    let jobs = scheduled_jobs(config, &registry)?;
+    let network = NetworkFacts::load(config, super::open_store(config)?.as_ref())?;
+    let tz = network.time_zone;
+    let jobs = jobs_of(config, network)?;
     let log: Arc<Mutex<dyn RunLog>> = Arc::new(Mutex::new(StoreRunLog(super::open_store(config)?)));
     match args.command {
         JobsCommand::List => {

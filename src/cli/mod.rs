@@ -10,7 +10,9 @@ mod health;
 mod import;
 mod jobs;
 mod migrate;
+mod network;
 mod nowcast;
+mod probe;
 mod query;
 mod rank;
 mod report;
@@ -67,8 +69,12 @@ enum Command {
     Run(collect::CollectArgs),
     /// List the scheduled jobs, or run one by hand (also for a past time: a backfill).
     Jobs(jobs::JobsArgs),
-    /// List the stations and devices of the registry (and validate it).
+    /// List the stations and devices of the registry (and validate it: errors, warnings,
+    /// profiles no device uses).
     Stations(stations::StationsArgs),
+    /// Read a device once through a profile: raw words beside decoded values, units, flags
+    /// and status bits, to check a profile against the instrument's front panel.
+    Probe(probe::ProbeArgs),
     /// Print stored readings (or, with --aqi, the stored hourly and daily AQI) as a table or CSV.
     Query(query::QueryArgs),
     /// Show every device's health (online, success ratio, latency, status bits, last error).
@@ -134,6 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => collect::run(&config, args, true).await,
         Command::Jobs(args) => jobs::run(&config, args).await,
         Command::Stations(args) => stations::run(&config, args),
+        Command::Probe(args) => probe::run(&config, args).await,
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
         Command::Rank(args) => rank::run(&config, args),
@@ -148,9 +155,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Loads the registry named by the configuration.
+/// Loads the registry named by the configuration, logging its warnings.
 fn load_registry(config: &Config) -> anyhow::Result<Registry> {
-    Ok(Registry::load(&config.registry)?)
+    let registry = Registry::load(&config.registry)?;
+    for w in &registry.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(registry)
 }
 
 /// Opens the configured store.

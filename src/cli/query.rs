@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use lantian::config::Config;
+use lantian::report::figures::network_zone;
 use lantian::store::{Query, Resolution};
 use lantian::units::Parameter;
 
@@ -94,9 +95,7 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         .and_then(|id| known.iter().find(|k| &k.id == id))
     {
         Some(station) => station.time_zone,
-        None => super::load_registry(config)
-            .map(|r| r.network.time_zone)
-            .unwrap_or(chrono_tz::Asia::Shanghai),
+        None => network_zone(&known),
     };
     let to = match &args.to {
         Some(t) => parse_time(t, tz)?,

@@ -9,8 +9,9 @@ use chrono::{Days, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::assess::{GroupBy, Period};
 use lantian::config::Config;
-use lantian::registry::Registry;
-use lantian::report::{DeviceSpec, Lang, ReportConfig, ReportFiles};
+use lantian::report::{Lang, ReportConfig, ReportFiles};
+
+use super::network::NetworkFacts;
 
 /// Options of `lantian report`.
 #[derive(Debug, Args)]
@@ -75,26 +76,10 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", cfg.out_dir.display()))?;
     let store = super::open_store(config)?;
     // The registry gives the issuing unit and the devices; reports still work without it
-    // (imported data), with the store's stations.
-    let registry = match Registry::load(&config.registry) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            tracing::warn!("no registry ({e}): reports use the store's stations only");
-            None
-        }
-    };
-    let network_name = match (&registry, cfg.lang) {
-        (Some(r), Lang::Zh) => r.network.name.clone(),
-        (Some(r), Lang::En) => r.network.name_en.clone(),
-        (None, _) => "lantian".to_string(),
-    };
-    let yesterday = || {
-        let tz = registry
-            .as_ref()
-            .map(|r| r.network.time_zone)
-            .unwrap_or(chrono_tz::Asia::Shanghai);
-        Utc::now().with_timezone(&tz).date_naive() - Days::new(1)
-    };
+    // (imported data, another folder), with the store's stations.
+    let network = NetworkFacts::load(config, store.as_ref())?;
+    let network_name = network.name(cfg.lang);
+    let yesterday = || Utc::now().with_timezone(&network.time_zone).date_naive() - Days::new(1);
     let files = match args.kind {
         Kind::Daily { date } => {
             let date = date.unwrap_or_else(yesterday);
@@ -111,12 +96,14 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
         }
         Kind::Health { date } => {
             let date = date.unwrap_or_else(yesterday);
-            let devices = registry
-                .as_ref()
-                .map(DeviceSpec::from_registry)
-                .unwrap_or_default();
-            lantian::report::health_report(store.as_ref(), &network_name, date, &devices, &cfg)
-                .with_context(|| format!("device-health report of {date}"))?
+            lantian::report::health_report(
+                store.as_ref(),
+                &network_name,
+                date,
+                &network.devices,
+                &cfg,
+            )
+            .with_context(|| format!("device-health report of {date}"))?
         }
     };
     print_files(&files);

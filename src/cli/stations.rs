@@ -2,6 +2,7 @@
 
 use clap::Args;
 use lantian::config::Config;
+use lantian::registry::{Profile, Registry};
 
 use super::table::Table;
 
@@ -13,9 +14,10 @@ pub struct StationsArgs {
     devices: bool,
 }
 
-/// Loads (and so validates) the registry and prints it.
+/// Loads (and so validates) the registry and prints it, with its warnings and the profiles no
+/// device uses (checked, but not part of the registry).
 pub fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
-    let registry = super::load_registry(config)?;
+    let registry = Registry::load(&config.registry)?;
     let net = &registry.network;
     println!(
         "{} — {} ({}), time zone {}, {} stations, {} devices, {} profiles",
@@ -67,5 +69,36 @@ pub fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
         }
         print!("{}", t.render());
     }
+    print_checks(&registry);
     Ok(())
+}
+
+/// The registry's warnings, and each profile file no device uses with whether it would load.
+fn print_checks(registry: &Registry) {
+    let mut lines: Vec<String> = registry
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
+    for file in registry.unused_profiles() {
+        match Profile::load(&file, &registry.network.reference) {
+            Ok((_, warnings)) => {
+                lines.push(format!(
+                    "unused: {}: no device uses this profile; it is not loaded (it would load{})",
+                    file.display(),
+                    match warnings.len() {
+                        0 => String::new(),
+                        n => format!(", with {n} warning(s)"),
+                    }
+                ));
+                lines.extend(warnings.iter().map(|w| format!("warning: {w}")));
+            }
+            Err(e) => lines.push(format!(
+                "unused: {e} (no device uses this profile; it is not loaded)"
+            )),
+        }
+    }
+    if !lines.is_empty() {
+        println!("\n{}", lines.join("\n"));
+    }
 }

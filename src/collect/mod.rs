@@ -12,6 +12,7 @@ pub mod forward;
 pub mod health;
 pub mod metrics;
 mod poller;
+pub mod probe;
 pub mod quarantine;
 mod read;
 pub mod sink;
@@ -37,7 +38,7 @@ use poller::{Connection, PolledDevice, Shared};
 use sink::{SinkError, SinkStats, StoreSink};
 
 pub use forward::{SpoolConfig, SpoolSnapshot, SpoolStatus};
-pub use read::{Block, ReadError, Sample, interpret, read_plan};
+pub use read::{Block, ReadError, Refusal, Sample, interpret, read_plan};
 pub use transport::{Link, connect};
 
 /// Collector settings (`[collect]` in the configuration). Durations are real time.

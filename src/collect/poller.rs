@@ -1,6 +1,7 @@
 //! The task behind one device connection: polls its device(s) on a clock-aligned schedule,
 //! retries and reconnects with back-off, keeps health, and aggregates samples.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -14,7 +15,7 @@ use super::aggregate::Aggregator;
 use super::backoff::Backoff;
 use super::health::{HealthBoard, Slot};
 use super::metrics::LatencyHistogram;
-use super::read::{Block, Sample, interpret, read_plan};
+use super::read::{Block, ReadError, Refusal, Sample, interpret, read_plan};
 use super::transport::{Link, connect};
 use crate::clock::{Clock, next_aligned};
 use crate::registry::{Device, Transport};
@@ -29,6 +30,8 @@ pub(super) struct PolledDevice {
     /// How long after its tick the device is polled (the connection's share of the spread).
     offset: TimeDelta,
     aggregators: Vec<Aggregator>,
+    /// The refusal last logged, so that a profile problem is logged once, not every poll.
+    logged_refusal: Option<Refusal>,
 }
 
 impl PolledDevice {
@@ -44,6 +47,7 @@ impl PolledDevice {
             next_due: None,
             offset: TimeDelta::zero(),
             aggregators,
+            logged_refusal: None,
         }
     }
 }
@@ -64,6 +68,8 @@ pub(super) struct Connection {
     devices: Vec<PolledDevice>,
     link: Option<Link>,
     reconnect_at: Option<Instant>,
+    /// Why the last connection attempt failed (shown while waiting to reconnect).
+    connect_error: Option<String>,
     reconnect_backoff: Backoff,
     samples: Vec<Sample>,
     active_status: Vec<usize>,
@@ -88,6 +94,7 @@ impl Connection {
             devices,
             link: None,
             reconnect_at: None,
+            connect_error: None,
             reconnect_backoff: Backoff::new(config.backoff_initial, config.backoff_max),
             samples: Vec::new(),
             active_status: Vec::new(),
@@ -156,6 +163,7 @@ impl Connection {
         health.last_attempt = Some(tick);
         match result {
             Ok(blocks) => {
+                dev.logged_refusal = None;
                 shared.latency.record(elapsed);
                 interpret(
                     &dev.device.profile,
@@ -191,10 +199,16 @@ impl Connection {
                 }
             }
             Err(error) => {
-                tracing::debug!(device = %dev.device.id, %error, "poll failed");
+                match &error {
+                    PollError::Refused(r) if dev.logged_refusal.as_ref() != Some(r) => {
+                        tracing::warn!(device = %dev.device.id, "{r}");
+                        dev.logged_refusal = Some(r.clone());
+                    }
+                    _ => tracing::debug!(device = %dev.device.id, %error, "poll failed"),
+                }
                 health.online = false;
                 health.consecutive_failures += 1;
-                health.last_error = Some(error);
+                health.last_error = Some(error.to_string());
                 health.last_failure = Some(tick);
                 for agg in &mut dev.aggregators {
                     agg.push(tick, None, crate::quality::Flag::CommError, &mut self.out);
@@ -216,12 +230,14 @@ impl Connection {
     }
 
     /// Reads device `i`'s plan, reconnecting and retrying with back-off until `deadline`.
+    /// Answers that asking again cannot change (a refused request, a device failure) end the
+    /// poll at once.
     async fn read_with_retries(
         &mut self,
         i: usize,
         deadline: Instant,
         shared: &Shared,
-    ) -> Result<Vec<Block>, String> {
+    ) -> Result<Vec<Block>, PollError> {
         let config = &shared.config;
         let unit = self.devices[i].device.unit;
         let mut retry_backoff = Backoff::new(config.backoff_initial, config.backoff_max);
@@ -236,7 +252,8 @@ impl Connection {
             };
             attempt += 1;
             let delay = retry_backoff.next_delay();
-            if attempt > config.retries
+            if !error.is_transient()
+                || attempt > config.retries
                 || self.reconnect_at.is_some()
                 || Instant::now() + delay >= deadline
             {
@@ -253,32 +270,77 @@ impl Connection {
         i: usize,
         unit: u8,
         timeout: Duration,
-    ) -> Result<Vec<Block>, String> {
+    ) -> Result<Vec<Block>, PollError> {
         if self.link.is_none() {
             if self.reconnect_at.is_some_and(|at| Instant::now() < at) {
-                return Err("offline; waiting to reconnect".to_string());
+                return Err(PollError::WaitingToReconnect(
+                    self.connect_error.clone().unwrap_or_default(),
+                ));
             }
             match connect(&self.transport, unit, timeout).await {
                 Ok(link) => {
                     self.link = Some(link);
                     self.reconnect_at = None;
+                    self.connect_error = None;
                 }
                 Err(e) => {
                     self.reconnect_at = Some(Instant::now() + self.reconnect_backoff.next_delay());
-                    return Err(format!("connect to {}: {e}", self.transport));
+                    let error = format!("connect to {}: {e}", self.transport);
+                    self.connect_error = Some(error.clone());
+                    return Err(PollError::Connect(error));
                 }
             }
         }
         let link = self.link.as_mut().expect("connected");
         link.ctx.set_slave(Slave(unit));
-        match read_plan(link, &self.devices[i].device.profile.plan, timeout).await {
+        let profile = &self.devices[i].device.profile;
+        match read_plan(link, &profile.plan, timeout).await {
             Ok(blocks) => Ok(blocks),
             Err(e) => {
                 if e.needs_reconnect() {
                     self.link = None;
                 }
-                Err(e.to_string())
+                Err(match Refusal::of(&e, profile) {
+                    Some(refusal) => PollError::Refused(refusal),
+                    None => PollError::Read(e),
+                })
             }
+        }
+    }
+}
+
+/// Why a poll failed; its text is the device's `last_error`.
+#[derive(Debug)]
+enum PollError {
+    /// The connection could not be opened (the text names the endpoint and the cause).
+    Connect(String),
+    /// Not connected: the last attempt failed for the reason given, and the next one is not
+    /// due yet.
+    WaitingToReconnect(String),
+    /// A request failed.
+    Read(ReadError),
+    /// The device refused a request of the profile: a profile problem, never retried.
+    Refused(Refusal),
+}
+
+impl PollError {
+    /// True when asking again within the poll may help.
+    fn is_transient(&self) -> bool {
+        match self {
+            PollError::Connect(_) | PollError::WaitingToReconnect(_) => true,
+            PollError::Read(e) => e.is_transient(),
+            PollError::Refused(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for PollError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PollError::Connect(cause) => f.write_str(cause),
+            PollError::WaitingToReconnect(cause) => write!(f, "{cause}; waiting to reconnect"),
+            PollError::Read(e) => write!(f, "{e}"),
+            PollError::Refused(r) => write!(f, "{r}"),
         }
     }
 }

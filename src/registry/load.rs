@@ -1,49 +1,55 @@
 //! Loading and validating registry and profile files.
 //!
-//! Order of work: the network file is parsed and its `[network]` header checked; then every
-//! `profiles/*.toml` is parsed and validated (its conversions need the network's reference
-//! state); then stations and devices are validated against the profiles; only when everything
-//! is valid are the profiles' polls planned. The first error found is returned.
+//! Order of work: the network file is parsed and its `[network]` header checked; its stations
+//! and devices are validated (a device's profile must be a file in `profiles/`); then the
+//! profiles the devices use — and only those — are parsed and validated (their conversions
+//! need the network's reference state) and their polls planned. The first error found is
+//! returned; likely mistakes that do not stop loading are kept as warnings.
 //!
 //! Field paths in errors use 0-based indices in file order: `station[0]` is the first
 //! `[[station]]`, `station[0].device[1]` its second device, `value[2].unit` the third value
 //! of a profile.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono_tz::Tz;
 use toml::Spanned;
 
-use super::ConfigError;
 use super::load_network::validate_stations;
-use super::load_profile::{ProfileDraft, load_profile};
+use super::load_profile::load_profile;
 use super::model::{Network, Registry};
+use super::profile::Profile;
 use super::raw::{NetworkFile, NetworkHeader};
 use super::source::Source;
+use super::{ConfigError, ConfigWarning};
 use crate::units::ReferenceState;
 
 impl Registry {
-    /// Loads the network file at `path` and the profiles in `profiles/` beside it.
+    /// Loads the network file at `path` and the profiles its devices use from `profiles/`
+    /// beside it (`profiles/<id>.toml` for `profile = "<id>"`).
     ///
-    /// Every `*.toml` in `<dir of path>/profiles/` is loaded and validated, whether or not a
-    /// device uses it; the profile id is the file stem. A missing `profiles/` folder is the same
-    /// as an empty one. Errors name the file, line, column and field.
+    /// Other files in `profiles/` are not read, so a half-written profile that no device uses
+    /// yet cannot break the registry ([`Registry::unused_profiles`] lists them; `lantian
+    /// probe --profile FILE` checks one against a device). Errors name the file, line, column
+    /// and field; likely mistakes are kept, located alike, in [`Registry::warnings`].
     pub fn load(path: &Path) -> Result<Registry, ConfigError> {
         let src = Source::read(path)?;
         let raw: NetworkFile = src.parse()?;
         let network = network_header(&src, &raw.network)?;
 
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let profile_dir = dir.join("profiles");
-        let drafts = load_profiles(&profile_dir, &network.reference)?;
+        let profile_dir = Registry::profile_dir_of(path);
+        let available = profile_ids(&profile_dir)?;
+        let stations = validate_stations(&src, &raw.station, &available, &profile_dir)?;
 
-        let stations = validate_stations(&src, &raw.station, &drafts, &profile_dir)?;
-
+        let used: BTreeSet<&str> = stations.iter().flat_map(|s| s.profile_ids()).collect();
         let mut profiles = BTreeMap::new();
-        for draft in drafts.into_values() {
-            let profile = draft.finish()?;
+        let mut warnings = Vec::new();
+        for id in used {
+            let file = profile_dir.join(format!("{id}.toml"));
+            let (profile, found) = Profile::load(&file, &network.reference)?;
+            warnings.extend(found);
             profiles.insert(profile.id.clone(), Arc::new(profile));
         }
 
@@ -52,7 +58,46 @@ impl Registry {
             network,
             stations,
             profiles,
+            warnings,
         })
+    }
+
+    /// The profile folder of the network file at `path`.
+    fn profile_dir_of(path: &Path) -> PathBuf {
+        path.parent().unwrap_or(Path::new(".")).join("profiles")
+    }
+
+    /// The `*.toml` files in the profile folder that no device uses (and so were not loaded),
+    /// sorted by name.
+    pub fn unused_profiles(&self) -> Vec<PathBuf> {
+        let dir = Registry::profile_dir_of(&self.network.source);
+        toml_files(&dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| {
+                f.file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_none_or(|id| !self.profiles.contains_key(id))
+            })
+            .collect()
+    }
+}
+
+impl Profile {
+    /// Loads and validates one profile file (its id is the file stem), resolving unit
+    /// conversions with `reference`, and plans its poll. Returns it with the likely mistakes
+    /// found in it (not logged: the caller decides how to show them).
+    pub fn load(
+        path: &Path,
+        reference: &ReferenceState,
+    ) -> Result<(Profile, Vec<ConfigWarning>), ConfigError> {
+        let src = Source::read(path)?;
+        let id = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| src.error(0..0, "", "a profile file name must be a UTF-8 id"))?;
+        load_profile(id, &src, reference)
     }
 }
 
@@ -104,41 +149,31 @@ fn network_header(src: &Source, header: &Spanned<NetworkHeader>) -> Result<Netwo
     })
 }
 
-/// Loads every `*.toml` in `dir` (sorted by name) as a profile.
-fn load_profiles(
-    dir: &Path,
-    reference: &ReferenceState,
-) -> Result<BTreeMap<String, ProfileDraft>, ConfigError> {
+/// The `*.toml` files in `dir`, sorted by name; none when `dir` does not exist.
+fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
             .collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            return Err(ConfigError {
-                file: dir.to_path_buf(),
-                line: 0,
-                column: 0,
-                field: String::new(),
-                message: format!("cannot list the profile folder: {e}"),
-            });
-        }
+        Err(e) => return Err(e),
     };
     files.sort();
-    let mut drafts = BTreeMap::new();
-    for file in files {
-        let id = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let src = Source::read(&file)?;
-        if id.is_empty() {
-            return Err(src.error(0..0, "", "a profile file name must be a UTF-8 id"));
-        }
-        let draft = load_profile(&id, &src, reference)?;
-        drafts.insert(draft.id().to_string(), draft);
-    }
-    Ok(drafts)
+    Ok(files)
+}
+
+/// The ids (file stems) of the profiles in `dir`. A missing folder has none.
+fn profile_ids(dir: &Path) -> Result<Vec<String>, ConfigError> {
+    let files = toml_files(dir).map_err(|e| ConfigError {
+        file: dir.to_path_buf(),
+        line: 0,
+        column: 0,
+        field: String::new(),
+        message: format!("cannot list the profile folder: {e}"),
+    })?;
+    Ok(files
+        .iter()
+        .filter_map(|f| f.file_stem()?.to_str().map(str::to_string))
+        .collect())
 }

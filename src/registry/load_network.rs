@@ -8,7 +8,6 @@ use chrono::TimeDelta;
 use toml::Spanned;
 
 use super::ConfigError;
-use super::load_profile::ProfileDraft;
 use super::model::{Device, Station, Transport};
 use super::profile::Profile;
 use super::raw::{RawDevice, RawStation, TransportKind};
@@ -34,6 +33,11 @@ struct PendingDevice {
 }
 
 impl PendingStation {
+    /// The ids of the profiles its devices use.
+    pub fn profile_ids(&self) -> impl Iterator<Item = &str> {
+        self.devices.iter().map(|d| d.profile.as_str())
+    }
+
     /// Attaches the (planned) profiles. Every profile id was checked against `profiles`'
     /// keys during validation; a device whose profile is somehow absent is dropped.
     pub fn build(self, profiles: &BTreeMap<String, Arc<Profile>>) -> Station {
@@ -62,7 +66,7 @@ impl PendingStation {
 pub(super) fn validate_stations(
     src: &Source,
     stations: &[Spanned<RawStation>],
-    drafts: &BTreeMap<String, ProfileDraft>,
+    available: &[String],
     profile_dir: &Path,
 ) -> Result<Vec<PendingStation>, ConfigError> {
     let mut station_ids: HashMap<&str, usize> = HashMap::new();
@@ -132,8 +136,8 @@ pub(super) fn validate_stations(
                 ));
             }
             let profile = d.profile.get_ref();
-            if !drafts.contains_key(profile) {
-                let known = drafts.keys().cloned().collect::<Vec<_>>().join(", ");
+            if !available.contains(profile) {
+                let known = available.join(", ");
                 return Err(src.error(
                     d.profile.span(),
                     format!("{field}.profile"),
@@ -197,16 +201,19 @@ fn endpoint_key(transport: &Transport) -> String {
     }
 }
 
-fn unit_id(src: &Source, field: &str, unit: &Spanned<i64>) -> Result<u8, ConfigError> {
-    match u8::try_from(*unit.get_ref()) {
+fn unit_id(src: &Source, field: &str, unit: &Spanned<toml::Value>) -> Result<u8, ConfigError> {
+    let error = |message: String| Err(src.error(unit.span(), format!("{field}.unit"), message));
+    let toml::Value::Integer(id) = unit.get_ref() else {
+        return error(format!(
+            "`unit` of a device is its Modbus unit (slave) id, a number 1..247, not {}; the \
+             unit a device measures in belongs to the values of its profile",
+            unit.get_ref()
+        ));
+    };
+    match u8::try_from(*id) {
         Ok(u @ 1..=247) => Ok(u),
-        _ => Err(src.error(
-            unit.span(),
-            format!("{field}.unit"),
-            format!(
-                "unit id {} is outside 1..247 (0 is broadcast, 248..255 are reserved)",
-                unit.get_ref()
-            ),
+        _ => error(format!(
+            "unit id {id} is outside 1..247 (0 is broadcast, 248..255 are reserved)"
         )),
     }
 }

@@ -1,53 +1,17 @@
 //! Loading and validating one profile file.
 
 use std::ops::Range;
-use std::path::PathBuf;
 
-use super::ConfigError;
+use toml::Spanned;
+
+use super::lint;
 use super::profile::{Profile, StatusSpec, ValueSpec};
-use super::raw::{ProfileFile, RawRequest, RawStatus, RawValue};
+use super::raw::{Addressing, DEFAULT_MAX_GAP, ProfileFile, RawRequest, RawStatus, RawValue};
 use super::source::Source;
+use super::{ConfigError, ConfigWarning};
 use crate::modbus::RegisterKind;
 use crate::modbus::plan::{Location, PlanItem, PollPlan, ReadRequest, plan};
 use crate::units::{Conversion, Parameter, ReferenceState, Unit, UnitError};
-
-/// A validated profile whose poll is not planned yet (planning happens once everything else
-/// has been validated).
-pub(super) struct ProfileDraft {
-    /// The profile, with an empty plan unless requests were given explicitly.
-    profile: Profile,
-    /// Items to plan: values then status entries, in file order.
-    items: Vec<PlanItem>,
-    /// Planning slack.
-    max_gap: u16,
-    /// True when the plan came from explicit `[[request]]`s.
-    planned: bool,
-    /// For errors from the planner.
-    file: PathBuf,
-    line: usize,
-    column: usize,
-}
-
-impl ProfileDraft {
-    /// The profile id.
-    pub fn id(&self) -> &str {
-        &self.profile.id
-    }
-
-    /// Plans the poll (unless explicit requests already did) and returns the profile.
-    pub fn finish(mut self) -> Result<Profile, ConfigError> {
-        if !self.planned {
-            self.profile.plan = plan(&self.items, self.max_gap).map_err(|e| ConfigError {
-                file: self.file.clone(),
-                line: self.line,
-                column: self.column,
-                field: "profile".into(),
-                message: format!("cannot plan the poll: {e}"),
-            })?;
-        }
-        Ok(self.profile)
-    }
-}
 
 /// One register (or bit) range an entry occupies, for overlap checks.
 struct Footprint {
@@ -73,23 +37,30 @@ impl Footprint {
     }
 }
 
-/// Loads the profile `id` from `src`, resolving conversions with `reference`.
+/// Loads the profile `id` from `src`, resolving conversions with `reference`, and plans its
+/// poll; returns it with the likely mistakes found in it.
 pub(super) fn load_profile(
     id: &str,
     src: &Source,
     reference: &ReferenceState,
-) -> Result<ProfileDraft, ConfigError> {
+) -> Result<(Profile, Vec<ConfigWarning>), ConfigError> {
     let raw: ProfileFile = src.parse()?;
     let header = raw.profile.get_ref();
-    let (line, column) = super::source::line_column(&src.text, raw.profile.span().start);
+    let addressing = header.addressing.unwrap_or(Addressing::Protocol);
+    let mut addresses = lint::Addresses::new(header.addressing.is_none());
 
     let mut values = Vec::with_capacity(raw.value.len());
     let mut items = Vec::new();
     let mut footprints = Vec::new();
+    let mut warnings = Vec::new();
     for (i, v) in raw.value.iter().enumerate() {
-        let spec = value_spec(src, i, v.get_ref(), header.byte_order, reference)?;
-        let count = spec.data_type.registers();
-        check_extent(src, &format!("value[{i}]"), &v.get_ref().address, count)?;
+        let field = format!("value[{i}]");
+        let count = v.get_ref().data_type.registers();
+        let kind = *v.get_ref().kind.get_ref();
+        let address = resolve_address(src, &field, addressing, kind, &v.get_ref().address, count)?;
+        let spec = value_spec(src, i, v.get_ref(), address, header.byte_order, reference)?;
+        addresses.note(&field, kind, &v.get_ref().address, count);
+        warnings.extend(lint::range_fits_unit(src, i, v.get_ref(), &spec, reference));
         items.push(PlanItem {
             kind: spec.kind,
             address: spec.address,
@@ -110,7 +81,11 @@ pub(super) fn load_profile(
 
     let mut status = Vec::with_capacity(raw.status.len());
     for (j, s) in raw.status.iter().enumerate() {
-        let spec = status_spec(src, j, s.get_ref(), &values)?;
+        let field = format!("status[{j}]");
+        let kind = *s.get_ref().kind.get_ref();
+        let address = resolve_address(src, &field, addressing, kind, &s.get_ref().address, 1)?;
+        let spec = status_spec(src, j, s.get_ref(), address, &values)?;
+        addresses.note(&field, kind, &s.get_ref().address, 1);
         items.push(PlanItem {
             kind: spec.kind,
             address: spec.address,
@@ -148,50 +123,107 @@ pub(super) fn load_profile(
         }
     }
 
-    let planned = !raw.request.is_empty();
-    let plan = if planned {
-        explicit_plan(src, &raw.request, &items, &footprints)?
+    let poll = if raw.request.is_empty() {
+        let max_gap = header.max_gap.unwrap_or(DEFAULT_MAX_GAP);
+        plan(&items, max_gap).map_err(|e| {
+            src.error(
+                raw.profile.span(),
+                "profile",
+                format!("cannot plan the poll: {e}"),
+            )
+        })?
     } else {
-        PollPlan::default()
+        explicit_plan(src, addressing, &raw.request, &items, &footprints)?
     };
-
-    Ok(ProfileDraft {
-        profile: Profile {
-            id: id.to_string(),
-            manufacturer: header.manufacturer.clone(),
-            model: header.model.clone(),
-            source: header.source.clone(),
-            values,
-            status,
-            plan,
-        },
-        items,
-        max_gap: header.max_gap,
-        planned,
-        file: src.file.clone(),
-        line,
-        column,
-    })
+    warnings.extend(addresses.warnings(src));
+    let profile = Profile {
+        id: id.to_string(),
+        manufacturer: header.manufacturer.clone(),
+        model: header.model.clone(),
+        source: header.source.clone(),
+        values,
+        status,
+        plan: poll,
+    };
+    if raw.request.is_empty()
+        && header.max_gap.is_none()
+        && let Some(message) = lint::default_gap_reads_unmapped(&profile)
+    {
+        warnings.push(src.warning(raw.profile.span(), "profile.max_gap", message));
+    }
+    Ok((profile, warnings))
 }
 
-/// Errors when `count` registers from `address` run past the end of the address space.
-fn check_extent(
+/// The protocol address of an entry written as `written` in `addressing`, checked to leave room
+/// for its `count` registers (or bits) before the end of the address space.
+fn resolve_address(
     src: &Source,
     field: &str,
-    address: &toml::Spanned<u16>,
+    addressing: Addressing,
+    kind: RegisterKind,
+    written: &Spanned<i64>,
     count: u16,
-) -> Result<(), ConfigError> {
-    if u32::from(*address.get_ref()) + u32::from(count) > 65_536 {
-        return Err(src.error(
-            address.span(),
-            format!("{field}.address"),
-            format!(
-                "{count} registers from {} run past the last address 65535",
-                address.get_ref()
-            ),
+) -> Result<u16, ConfigError> {
+    let n = *written.get_ref();
+    let error =
+        |message: String| Err(src.error(written.span(), format!("{field}.address"), message));
+    let protocol = match addressing {
+        Addressing::Protocol => n,
+        Addressing::OneBased if n >= 1 => n - 1,
+        Addressing::OneBased => {
+            return error(format!(
+                "register {n} does not exist with `addressing = \"one-based\"` (the first is 1)"
+            ));
+        }
+        Addressing::Modicon => match modicon_offset(kind, n) {
+            Some(protocol) => protocol,
+            None => {
+                let digit = modicon_digit(kind);
+                return error(format!(
+                    "{n} is not a Modicon {kind} reference: with `addressing = \"modicon\"` \
+                     {kind} entries are numbered {digit}0001..{digit}9999 (or \
+                     {digit}00001..{digit}65536)"
+                ));
+            }
+        },
+    };
+    let Ok(address) = u16::try_from(protocol) else {
+        return error(format!(
+            "{n} is not a protocol address (0..65535){}",
+            if n > 65535 && addressing == Addressing::Protocol {
+                "; a 6-digit Modicon reference (400001 = holding register 0) needs \
+                 `addressing = \"modicon\"` in [profile]"
+            } else {
+                ""
+            }
+        ));
+    };
+    if u32::from(address) + u32::from(count) > 65_536 {
+        return error(format!(
+            "{count} registers from {address} run past the last address 65535"
         ));
     }
-    Ok(())
+    Ok(address)
+}
+
+/// The leading digit of `kind`'s Modicon references.
+fn modicon_digit(kind: RegisterKind) -> u8 {
+    match kind {
+        RegisterKind::Coil => 0,
+        RegisterKind::DiscreteInput => 1,
+        RegisterKind::Input => 3,
+        RegisterKind::Holding => 4,
+    }
+}
+
+/// The protocol address of Modicon reference `n` of `kind` (5-digit `d0001..d9999` or 6-digit
+/// `d00001..d65536`, `d` the table's digit), or `None` when `n` is not one.
+fn modicon_offset(kind: RegisterKind, n: i64) -> Option<i64> {
+    let digit = i64::from(modicon_digit(kind));
+    [(digit * 10_000, 9_999), (digit * 100_000, 65_536)]
+        .into_iter()
+        .find(|(base, last)| (1..=*last).contains(&(n - base)))
+        .map(|(base, _)| n - base - 1)
 }
 
 fn unit_error(src: &Source, span: Range<usize>, field: String, e: UnitError) -> ConfigError {
@@ -202,6 +234,7 @@ fn value_spec(
     src: &Source,
     i: usize,
     v: &RawValue,
+    address: u16,
     default_order: crate::modbus::ByteOrder,
     reference: &ReferenceState,
 ) -> Result<ValueSpec, ConfigError> {
@@ -219,11 +252,22 @@ fn value_spec(
             format!("a value must be in a register table (holding or input), not `{kind}`"),
         ));
     }
-    let unit: Unit = v
-        .unit
-        .get_ref()
-        .parse()
-        .map_err(|e| unit_error(src, v.unit.span(), at("unit"), e))?;
+    let unit: Unit = match v.unit.get_ref() {
+        toml::Value::String(text) => text
+            .parse()
+            .map_err(|e| unit_error(src, v.unit.span(), at("unit"), e))?,
+        other => {
+            return Err(src.error(
+                v.unit.span(),
+                at("unit"),
+                format!(
+                    "`unit` of a value is the unit the device reports in, a string such as \
+                     \"ppb\" or \"ug/m3\", not {other}; the Modbus unit id belongs to the \
+                     device in the network file"
+                ),
+            ));
+        }
+    };
     let conversion = Conversion::to_canonical(parameter, unit, reference)
         .map_err(|e| unit_error(src, v.unit.span(), at("unit"), e))?;
     let scale = v.scale.as_ref().map_or(1.0, |s| *s.get_ref());
@@ -252,10 +296,23 @@ fn value_spec(
             Some((lo, hi))
         }
     };
+    let mut no_value = Vec::with_capacity(v.no_value.len());
+    for (k, n) in v.no_value.iter().enumerate() {
+        let raw = *n.get_ref();
+        if !raw.is_finite() {
+            return Err(src.error(
+                n.span(),
+                format!("value[{i}].no_value[{k}]"),
+                "a \"no measurement\" value must be a finite number (NaN and infinities are \
+                 never values anyway)",
+            ));
+        }
+        no_value.push(raw);
+    }
     Ok(ValueSpec {
         parameter,
         kind,
-        address: *v.address.get_ref(),
+        address,
         data_type: v.data_type,
         order: v.order.unwrap_or(default_order),
         scale,
@@ -263,6 +320,7 @@ fn value_spec(
         unit,
         conversion,
         range,
+        no_value,
     })
 }
 
@@ -270,6 +328,7 @@ fn status_spec(
     src: &Source,
     j: usize,
     s: &RawStatus,
+    address: u16,
     values: &[ValueSpec],
 ) -> Result<StatusSpec, ConfigError> {
     let at = |name: &str| format!("status[{j}].{name}");
@@ -317,7 +376,7 @@ fn status_spec(
     Ok(StatusSpec {
         name: s.name.clone(),
         kind,
-        address: *s.address.get_ref(),
+        address,
         bit,
         meaning: s.meaning,
         parameters,
@@ -328,7 +387,8 @@ fn status_spec(
 /// item lies inside a request of its table (the first that contains it is used).
 fn explicit_plan(
     src: &Source,
-    raw: &[toml::Spanned<RawRequest>],
+    addressing: Addressing,
+    raw: &[Spanned<RawRequest>],
     items: &[PlanItem],
     footprints: &[(Footprint, Range<usize>)],
 ) -> Result<PollPlan, ConfigError> {
@@ -348,12 +408,15 @@ fn explicit_plan(
                 ),
             ));
         }
-        check_extent(src, &format!("request[{r}]"), &req.address, count)?;
-        requests.push(ReadRequest {
+        let start = resolve_address(
+            src,
+            &format!("request[{r}]"),
+            addressing,
             kind,
-            start: *req.address.get_ref(),
+            &req.address,
             count,
-        });
+        )?;
+        requests.push(ReadRequest { kind, start, count });
     }
     let mut locations = Vec::with_capacity(items.len());
     for (item, (fp, span)) in items.iter().zip(footprints) {

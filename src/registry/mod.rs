@@ -2,6 +2,7 @@
 //! loaded from TOML and validated before anything runs.
 
 mod error;
+mod lint;
 mod load;
 mod load_network;
 mod load_profile;
@@ -10,6 +11,6 @@ mod profile;
 mod raw;
 mod source;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigWarning};
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};
 pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};

@@ -8,6 +8,7 @@ use chrono::TimeDelta;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::ConfigWarning;
 use super::profile::Profile;
 use crate::store::{StationId, StationInfo};
 use crate::units::ReferenceState;
@@ -19,8 +20,10 @@ pub struct Registry {
     pub network: Network,
     /// Stations in file order.
     pub stations: Vec<Station>,
-    /// Profiles by id (only those loaded from the profile folder).
+    /// The profiles the devices use, by id.
     pub profiles: BTreeMap<String, Arc<Profile>>,
+    /// Likely mistakes found while loading (see [`ConfigWarning`]).
+    pub warnings: Vec<ConfigWarning>,
 }
 
 impl Registry {

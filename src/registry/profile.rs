@@ -38,6 +38,43 @@ impl Profile {
     pub fn parameters(&self) -> impl Iterator<Item = Parameter> + '_ {
         self.values.iter().map(|v| v.parameter)
     }
+
+    /// The runs of registers (or bits) that request `request` of the plan reads although no
+    /// value or status entry maps them (gaps bridged by `max_gap`, or covered by an explicit
+    /// `[[request]]`), as (first, last) protocol addresses.
+    pub fn unmapped(&self, request: usize) -> Vec<(u16, u16)> {
+        let Some(r) = self.plan.requests.get(request) else {
+            return Vec::new();
+        };
+        let mut mapped = vec![false; usize::from(r.count)];
+        let sizes = self
+            .values
+            .iter()
+            .map(|v| v.data_type.registers())
+            .chain(self.status.iter().map(|_| 1));
+        for (at, size) in self.plan.locations.iter().zip(sizes) {
+            if at.request == request {
+                let from = usize::from(at.offset);
+                let to = (from + usize::from(size)).min(mapped.len());
+                mapped[from..to].iter_mut().for_each(|m| *m = true);
+            }
+        }
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while i < mapped.len() {
+            if mapped[i] {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < mapped.len() && !mapped[i] {
+                i += 1;
+            }
+            // Offsets are below the request's count (a u16), so these fit.
+            runs.push((r.start + start as u16, r.start + (i - 1) as u16));
+        }
+        runs
+    }
 }
 
 /// One measured value in the register map.
@@ -63,6 +100,9 @@ pub struct ValueSpec {
     pub conversion: Conversion,
     /// The instrument's measurement range in `unit`; values outside are flagged `T`.
     pub range: Option<(f64, f64)>,
+    /// Raw values (before scale and offset) the device sends for "no measurement", e.g. the
+    /// 32767 of a signed register; a poll that reads one gives no value.
+    pub no_value: Vec<f64>,
 }
 
 impl ValueSpec {
@@ -70,6 +110,12 @@ impl ValueSpec {
     #[inline]
     pub fn to_canonical(&self, raw: f64) -> f64 {
         self.conversion.apply(raw.mul_add(self.scale, self.offset))
+    }
+
+    /// True when a raw register value is one of the device's "no measurement" values.
+    #[inline]
+    pub fn is_no_value(&self, raw: f64) -> bool {
+        self.no_value.contains(&raw)
     }
 
     /// True when a device value (in `unit`) is outside the measurement range.

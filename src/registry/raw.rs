@@ -67,7 +67,9 @@ pub(super) struct RawDevice {
     pub address: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,
-    pub unit: Spanned<i64>,
+    /// The Modbus unit id; any TOML value, so that a measurement unit written here by
+    /// mistake gets an error that says what the key means.
+    pub unit: Spanned<toml::Value>,
     pub poll_interval: Spanned<String>,
 }
 
@@ -87,8 +89,17 @@ pub(super) struct ProfileFile {
 /// The default planning slack, in registers (or bits).
 pub(super) const DEFAULT_MAX_GAP: u16 = 8;
 
-fn default_max_gap() -> u16 {
-    DEFAULT_MAX_GAP
+/// How the `address` numbers of a profile are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum Addressing {
+    /// Protocol addresses, 0-based: what travels on the wire.
+    Protocol,
+    /// Register numbers counted from 1: protocol address + 1.
+    OneBased,
+    /// Modicon reference numbers: 0xxxx coils, 1xxxx discrete inputs, 3xxxx input registers,
+    /// 4xxxx holding registers (5 or 6 digits), each table numbered from 1.
+    Modicon,
 }
 
 /// `[profile]`.
@@ -98,10 +109,12 @@ pub(super) struct ProfileHeader {
     pub manufacturer: String,
     pub model: String,
     pub source: String,
+    /// Absent = protocol addresses, with warnings for numbers that look otherwise.
+    pub addressing: Option<Addressing>,
     #[serde(default)]
     pub byte_order: ByteOrder,
-    #[serde(default = "default_max_gap")]
-    pub max_gap: u16,
+    /// Absent = [`DEFAULT_MAX_GAP`], with a warning when that reads unmapped registers.
+    pub max_gap: Option<u16>,
 }
 
 /// `[[value]]`.
@@ -110,14 +123,18 @@ pub(super) struct ProfileHeader {
 pub(super) struct RawValue {
     pub parameter: Spanned<String>,
     pub kind: Spanned<RegisterKind>,
-    pub address: Spanned<u16>,
+    pub address: Spanned<i64>,
     #[serde(rename = "type")]
     pub data_type: DataType,
     pub order: Option<ByteOrder>,
-    pub unit: Spanned<String>,
+    /// The measurement unit; any TOML value, so that a Modbus unit id written here by mistake
+    /// gets an error that says what the key means.
+    pub unit: Spanned<toml::Value>,
     pub scale: Option<Spanned<f64>>,
     pub offset: Option<Spanned<f64>>,
     pub range: Option<Spanned<[f64; 2]>>,
+    #[serde(default)]
+    pub no_value: Vec<Spanned<f64>>,
 }
 
 /// `[[status]]`.
@@ -126,7 +143,7 @@ pub(super) struct RawValue {
 pub(super) struct RawStatus {
     pub name: String,
     pub kind: Spanned<RegisterKind>,
-    pub address: Spanned<u16>,
+    pub address: Spanned<i64>,
     pub bit: Option<Spanned<u8>>,
     pub meaning: StatusMeaning,
     #[serde(default)]
@@ -138,6 +155,6 @@ pub(super) struct RawStatus {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRequest {
     pub kind: Spanned<RegisterKind>,
-    pub address: Spanned<u16>,
+    pub address: Spanned<i64>,
     pub count: Spanned<u16>,
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use toml::de::{DeTable, DeValue};
 
-use super::ConfigError;
+use super::{ConfigError, ConfigWarning};
 
 /// A configuration file read into memory.
 pub(super) struct Source {
@@ -49,6 +49,16 @@ impl Source {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    /// A warning at byte span `span` of this file.
+    pub fn warning(
+        &self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigWarning {
+        ConfigWarning(self.error(span, field, message))
     }
 
     /// Deserializes the whole file; syntax and type errors are located with the span the

@@ -6,7 +6,10 @@ mod collect_sim;
 #[path = "../common/mod.rs"]
 mod common;
 mod demo_command;
+mod format_reference;
 mod peers_modbus;
+mod profile_trial;
 mod registry_testcases;
 mod run_command;
 mod sim_world;
+mod store_commands_anywhere;

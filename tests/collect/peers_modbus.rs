@@ -2,9 +2,8 @@
 //! a pymodbus server read by our collector, our simulator read by `mbpoll`, and RTU over a
 //! `socat` pseudo-terminal pair (plus RTU over TCP) — no mocked protocol anywhere.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,48 +22,25 @@ use lantian::store::sqlite::SqliteStore;
 use lantian::store::{Query, Resolution, Store};
 use lantian::units::Parameter;
 
-/// Kills the child process when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn fixture() -> std::path::PathBuf {
     root().join("tests/fixtures/two-stations")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collector_reads_a_pymodbus_server() {
-    if !peers::pymodbus() {
-        return;
-    }
-    let port = peers::free_port();
     // A Thermo 42i register image worked out by hand: NO 12.5 ppb (0x41480000), NO2 40.0 ppb
     // (0x42200000), NOx 42.0 ppb (0x42280000) as ABCD floats from input register 1; the
     // "Service mode" discrete input (3) set.
-    let mut server = Command::new("python3")
-        .arg(root().join("tests/peers/pymodbus_server.py"))
-        .args(["--port", &port.to_string(), "--unit", "3"])
-        .args([
-            "--input",
-            "1=0x4148,0x0000,0x4220,0x0000,0x4228,0x0000",
-            "--discrete",
-            "3=1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Guard(server);
-    assert_eq!(line.trim(), "READY");
+    let Some(server) = peers::PymodbusServer::start(&[
+        "--unit",
+        "3",
+        "--input",
+        "1=0x4148,0x0000,0x4220,0x0000,0x4228,0x0000",
+        "--discrete",
+        "3=1",
+    ]) else {
+        return;
+    };
 
     let registry = Registry::load(&fixture().join("network.toml")).unwrap();
     let mut device = registry
@@ -73,7 +49,7 @@ async fn collector_reads_a_pymodbus_server() {
         .unwrap()
         .clone();
     device.transport = Transport::Tcp {
-        address: format!("127.0.0.1:{port}"),
+        address: server.address(),
     };
     device.unit = 3;
     device.poll_interval = TimeDelta::milliseconds(500);
@@ -270,24 +246,11 @@ async fn check_bus(network: &Path, bind: Bind) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rtu_over_a_socat_pseudo_terminal_pair() {
-    if !peers::socat() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let (sim_end, collector_end) = (dir.path().join("sim-end"), dir.path().join("collector-end"));
-    let socat = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", sim_end.display()))
-        .arg(format!("pty,raw,echo=0,link={}", collector_end.display()))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat runs");
-    let _socat = Guard(socat);
-    for _ in 0..100 {
-        if sim_end.exists() && collector_end.exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let Some(pty) = peers::PtyPair::start(dir.path()) else {
+        return;
+    };
+    let (sim_end, collector_end) = (pty.sim_end.clone(), pty.client_end.clone());
     let transport = format!(
         "transport = \"rtu\"\npath = \"{}\"\nbaud = 19200",
         collector_end.display()

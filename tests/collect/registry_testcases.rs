@@ -1,7 +1,8 @@
 //! Data-driven registry tests, Telegraf style: every folder in `tests/testcases/registry/`
 //! holds a `network.toml` (and `profiles/*.toml` as needed). With an `expected_error.txt`,
 //! loading must fail with an error whose text (`file:line:column: field: message`) contains
-//! that file's trimmed content; without one, loading must succeed.
+//! that file's trimmed content; without one, loading must succeed, with exactly one warning
+//! per line of `expected_warnings.txt` (each containing its line), or none without that file.
 //!
 //! Cases that load successfully use explicit `[[request]]`s in their profiles, so that none of
 //! them depends on the poll planner. `dongguan_demo_loads` does (the real profiles are
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use lantian::modbus::RegisterKind;
 use lantian::modbus::plan::{Location, ReadRequest};
-use lantian::registry::{Registry, StationKind, StatusMeaning, Transport};
+use lantian::registry::{Profile, Registry, StationKind, StatusMeaning, Transport};
 use lantian::units::Parameter;
 
 fn root() -> PathBuf {
@@ -33,7 +34,7 @@ fn run_case(case: &Path) -> Result<(), String> {
     let expected = std::fs::read_to_string(case.join("expected_error.txt")).ok();
     let result = Registry::load(&case.join("network.toml"));
     match (expected, result) {
-        (None, Ok(_)) => Ok(()),
+        (None, Ok(registry)) => check_warnings(case, &registry),
         (None, Err(e)) => Err(format!("expected success, got: {e}")),
         (Some(want), Ok(_)) => Err(format!("expected an error containing {:?}", want.trim())),
         (Some(want), Err(e)) => {
@@ -47,6 +48,28 @@ fn run_case(case: &Path) -> Result<(), String> {
                 ))
             }
         }
+    }
+}
+
+fn check_warnings(case: &Path, registry: &Registry) -> Result<(), String> {
+    let expected = std::fs::read_to_string(case.join("expected_warnings.txt")).unwrap_or_default();
+    let expected: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let got: Vec<String> = registry.warnings.iter().map(|w| w.to_string()).collect();
+    let missing: Vec<&&str> = expected
+        .iter()
+        .filter(|want| !got.iter().any(|g| g.contains(**want)))
+        .collect();
+    if missing.is_empty() && got.len() == expected.len() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {} warning(s) containing {expected:?}, got {got:#?}",
+            expected.len()
+        ))
     }
 }
 
@@ -117,8 +140,11 @@ fn explicit_requests_are_the_plan() {
     assert_eq!(gas.status[1].parameters, vec![Parameter::No2]);
     // 1 ppb NO2 at 25 °C = 1.8805 µg/m³.
     assert!((gas.values[1].to_canonical(1.0) - 1.8805).abs() < 1e-3);
-    // The unused profile is loaded too.
-    assert!(registry.profiles.contains_key("unused"));
+    // Only the profiles the devices use are loaded; the other is listed as unused.
+    assert!(!registry.profiles.contains_key("unused"));
+    let unused = registry.unused_profiles();
+    assert_eq!(unused.len(), 1, "{unused:?}");
+    assert!(unused[0].ends_with("profiles/unused.toml"));
     let device = registry.devices().next().unwrap();
     assert_eq!(device.poll_interval.num_milliseconds(), 500);
     assert!(matches!(device.transport, Transport::RtuOverTcp { .. }));
@@ -167,24 +193,63 @@ fn dongguan_demo_loads() {
             assert!(params.contains(&p), "{}: no {p}", station.id);
         }
     }
-    for id in [
+    assert!(
+        registry.warnings.is_empty(),
+        "the shipped registry loads without warnings: {:#?}",
+        registry.warnings
+    );
+    // The 49iQ profile is shipped but no device uses it: it is not loaded, yet it loads.
+    let unused = registry.unused_profiles();
+    assert_eq!(
+        unused,
+        vec![root().join("stations/profiles/thermo-49iq.toml")]
+    );
+    let (iq, warnings) = Profile::load(&unused[0], &registry.network.reference).unwrap();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    let used = [
+        "metone-bam1020-pm10",
+        "metone-bam1020-pm25",
         "thermo-42i",
         "thermo-43i",
         "thermo-48i",
         "thermo-49i",
-        "thermo-49iq",
-        "metone-bam1020-pm25",
-        "metone-bam1020-pm10",
         "weather-station",
-    ] {
-        let profile = &registry.profiles[id];
+    ];
+    assert_eq!(registry.profiles.keys().collect::<Vec<_>>(), used);
+    for profile in used.iter().map(|id| &*registry.profiles[*id]).chain([&iq]) {
         assert_eq!(
             profile.plan.locations.len(),
             profile.values.len() + profile.status.len(),
-            "{id}"
+            "{}",
+            profile.id
         );
     }
     // BAM: 35 counts of 0.001 mg/m³ = 35 µg/m³.
     let bam = &registry.profiles["metone-bam1020-pm25"].values[0];
     assert!((bam.to_canonical(35.0) - 35.0).abs() < 1e-9);
+}
+
+#[test]
+fn modicon_references_become_protocol_addresses() {
+    let case = root().join("tests/testcases/registry/address_modicon_declared_ok");
+    let registry = Registry::load(&case.join("network.toml")).unwrap();
+    let p = &registry.profiles["p"];
+    // input 30001, holding 400011 (6 digits), discrete input 10003, coil 00001.
+    assert_eq!(
+        (p.values[0].kind, p.values[0].address),
+        (RegisterKind::Input, 0)
+    );
+    assert_eq!(
+        (p.values[1].kind, p.values[1].address),
+        (RegisterKind::Holding, 10)
+    );
+    assert_eq!(
+        (p.status[0].kind, p.status[0].address),
+        (RegisterKind::DiscreteInput, 2)
+    );
+    assert_eq!(
+        (p.status[1].kind, p.status[1].address),
+        (RegisterKind::Coil, 0)
+    );
+    assert_eq!(p.plan.requests[0].start, 0);
 }

@@ -89,3 +89,119 @@ pub fn victoria_metrics() -> bool {
         super::tsdb::VictoriaMetrics::available(),
     )
 }
+
+/// A pymodbus server (`tests/peers/pymodbus_server.py`) serving fixed registers on a free
+/// loopback port; killed when dropped. Lines it prints after READY (the requests it received,
+/// with `--log-requests`) are collected.
+pub struct PymodbusServer {
+    /// The port it listens on.
+    pub port: u16,
+    child: std::process::Child,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl PymodbusServer {
+    /// Starts the server with `args` (besides `--port`) and waits for READY; `None` when
+    /// pymodbus is missing (and that is allowed).
+    pub fn start(args: &[&str]) -> Option<PymodbusServer> {
+        use std::io::BufRead;
+        if !pymodbus() {
+            return None;
+        }
+        let port = free_port();
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pymodbus_server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut ready = String::new();
+        reader.read_line(&mut ready).expect("pymodbus prints READY");
+        assert_eq!(ready.trim(), "READY", "pymodbus server did not start");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Some(PymodbusServer { port, child, lines })
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The lines printed so far that start with `prefix`.
+    pub fn lines(&self, prefix: &str) -> Vec<String> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
+    /// Stops the server (its port then refuses connections).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PymodbusServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Two linked pseudo-terminals made by `socat` (a serial line in a box): what is written to
+/// one end is read at the other. Killed when dropped.
+pub struct PtyPair {
+    /// One end (give it to the simulator).
+    pub sim_end: std::path::PathBuf,
+    /// The other end (give it to the collector or the probe).
+    pub client_end: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+impl PtyPair {
+    /// Links `dir/sim-end` and `dir/client-end`; `None` when socat is missing (and that is
+    /// allowed).
+    pub fn start(dir: &std::path::Path) -> Option<PtyPair> {
+        if !socat() {
+            return None;
+        }
+        let (sim_end, client_end) = (dir.join("sim-end"), dir.join("client-end"));
+        let child = Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", sim_end.display()))
+            .arg(format!("pty,raw,echo=0,link={}", client_end.display()))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat runs");
+        for _ in 0..100 {
+            if sim_end.exists() && client_end.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(PtyPair {
+            sim_end,
+            client_end,
+            child,
+        })
+    }
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

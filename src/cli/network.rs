@@ -1,0 +1,66 @@
+//! What the commands that only read the store (reports, jobs) know about the network: the
+//! registry's names and devices when its file is there, otherwise the store's station
+//! metadata — so that they work from any folder, against any store.
+
+use chrono_tz::Tz;
+use lantian::config::Config;
+use lantian::registry::Registry;
+use lantian::report::figures::network_zone;
+use lantian::report::{DeviceSpec, Lang};
+use lantian::store::Store;
+
+/// The network as a store-reading command sees it.
+pub struct NetworkFacts {
+    /// Chinese and English names (from the registry).
+    names: Option<(String, String)>,
+    /// The zone of local days and hour labels.
+    pub time_zone: Tz,
+    /// The devices and what they measure (empty without a registry: each station then counts
+    /// as one device in the device-health report).
+    pub devices: Vec<DeviceSpec>,
+}
+
+impl NetworkFacts {
+    /// Everything from a loaded registry.
+    pub fn from_registry(registry: &Registry) -> NetworkFacts {
+        NetworkFacts {
+            names: Some((
+                registry.network.name.clone(),
+                registry.network.name_en.clone(),
+            )),
+            time_zone: registry.network.time_zone,
+            devices: DeviceSpec::from_registry(registry),
+        }
+    }
+
+    /// From the configured registry when its file exists; otherwise from the stations in
+    /// `store` (their time zone), named "lantian". A registry file that exists but does not
+    /// load is a warning, not an error: reading the store does not need it.
+    pub fn load(config: &Config, store: &dyn Store) -> anyhow::Result<NetworkFacts> {
+        if config.registry.exists() {
+            match Registry::load(&config.registry) {
+                Ok(registry) => return Ok(NetworkFacts::from_registry(&registry)),
+                Err(e) => tracing::warn!("{e}: using the store's stations instead"),
+            }
+        } else {
+            tracing::debug!(
+                "no registry at {}: using the store's stations",
+                config.registry.display()
+            );
+        }
+        Ok(NetworkFacts {
+            names: None,
+            time_zone: network_zone(&store.stations()?),
+            devices: Vec::new(),
+        })
+    }
+
+    /// The network's name in `lang` ("lantian" when no registry names it).
+    pub fn name(&self, lang: Lang) -> String {
+        match (&self.names, lang) {
+            (Some((zh, _)), Lang::Zh) => zh.clone(),
+            (Some((_, en)), Lang::En) => en.clone(),
+            (None, _) => "lantian".to_string(),
+        }
+    }
+}
