@@ -6,6 +6,7 @@
 
 pub mod aqi;
 pub mod assess;
+pub mod chart;
 pub mod clock;
 pub mod collect;
 pub mod compute;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod forecast;
 pub mod import;
 pub mod jobs;
+pub mod lang;
 pub mod limits;
 pub mod modbus;
 pub mod quality;

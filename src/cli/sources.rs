@@ -11,7 +11,7 @@ use chrono::{NaiveDate, TimeDelta};
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::config::Config;
 use lantian::report::Lang;
-use lantian::report::charts::{Chart, render};
+use lantian::chart::{Chart, render};
 use lantian::sources::chart::{MapChart, PolarChart};
 use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};
 use lantian::sources::chart_split::SplitChart;

@@ -16,7 +16,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
-use super::i18n::{Lang, fill};
+use super::i18n::{Words, fill};
+use crate::lang::Lang;
 use crate::aqi::Category;
 use crate::assess::local_midnight;
 use crate::forecast::features::REQUIRED;

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
-use super::i18n::{Lang, fill};
+use super::i18n::{Words, fill};
+use crate::lang::Lang;
 use crate::assess::daily::hour_slot;
 use crate::store::{FlaggedDay, JobOutcome, SourceFlag, StationInfo, Store, StoreError};
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use super::figures::percent;
 use super::health::{CheckKind, HealthFindings, Reason};
 use super::html::{Cell, Html, Table};
-use super::i18n::{Lang, fill};
+use super::i18n::{Words, fill};
+use crate::lang::Lang;
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::quality::Flag;
 

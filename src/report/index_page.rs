@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::html::Html;
-use super::i18n::Lang;
+use super::i18n::Words;
+use crate::lang::Lang;
 use super::{ReportError, write_file};
 
 /// A report found in the folder.

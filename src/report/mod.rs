@@ -44,12 +44,12 @@ use serde::Deserialize;
 
 pub use daily::{DailyFigures, daily_figures};
 pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
-pub use i18n::Lang;
+pub use crate::lang::Lang;
 pub use ranking::{RankingFigures, ranking_figures};
 
 use crate::assess::{AssessError, GroupBy, Period, PeriodError};
 use crate::store::{Store, StoreError};
-use charts::{Chart, render};
+use crate::chart::{Chart, ChartError, render};
 use html::Html;
 
 /// Report settings (`[report]` in the configuration).
@@ -86,7 +86,7 @@ pub enum ReportError {
     Period(#[from] PeriodError),
     /// A chart could not be drawn.
     #[error(transparent)]
-    Chart(#[from] charts::ChartError),
+    Chart(#[from] ChartError),
     /// The store knows no stations.
     #[error("the store has no stations (import or collect data first)")]
     NoStations,

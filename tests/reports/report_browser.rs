@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use lantian::report::i18n::Words;
 use lantian::report::{Lang, ReportConfig, daily_report};
 
 /// Runs headless Chromium on `page` with `mode` (`--dump-dom` or `--screenshot=…`); returns
