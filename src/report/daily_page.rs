@@ -7,10 +7,10 @@ use super::daily::{DailyFigures, GroupDay, value_of};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table, category_style};
 use super::i18n::{Words, fill, label};
-use crate::lang::{Bi, Lang};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
+use crate::lang::{Bi, Lang};
 
 fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
     match aqi {
@@ -405,10 +405,7 @@ pub(super) fn write(
         ),
         network: f.hourly,
         range: f.hourly_range,
-        legend: [
-            label(|t| t.network_curve),
-            label(|t| t.station_range),
-        ],
+        legend: [label(|t| t.network_curve), label(|t| t.station_range)],
         axes: [label(|t| t.hour_axis), label(|t| t.aqi)],
     };
     images.push(target.figure(&mut h, &curve, lang, t.curve_title)?);

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::html::Html;
 use super::i18n::Words;
-use crate::lang::Lang;
 use super::{ReportError, write_file};
+use crate::lang::Lang;
 
 /// A report found in the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

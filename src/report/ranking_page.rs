@@ -4,10 +4,10 @@ use super::charts::{BarRow, Panel, PollutantBars, RankingBars};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill, label};
-use crate::lang::{Bi, Lang};
 use super::ranking::RankingFigures;
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::assess::{GroupBy, IndexStandards, Period, Pollutant};
+use crate::lang::{Bi, Lang};
 
 fn period_text(p: Period, lang: Lang) -> String {
     match (p, lang) {

@@ -5,8 +5,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::rgb;
-use crate::chart::{Chart, DrawResult, font, legend};
 use crate::aqi::Category;
+use crate::chart::{Chart, DrawResult, font, legend};
 use crate::lang::{Bi, Lang};
 
 /// The 24-hour AQI curve of the network (hours 01–24, hour-ending) over the category bands,

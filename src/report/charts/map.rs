@@ -4,10 +4,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::labels::{Rect, place};
 use super::{GREY, rgb};
-use crate::chart::{Chart, DrawResult, font};
 use crate::aqi::Category;
+use crate::chart::labels::{Rect, place};
+use crate::chart::{Chart, DrawResult, font};
 use crate::lang::{Bi, Lang};
 
 /// Marker radius in pixels.

@@ -23,12 +23,16 @@ const POLLUTANT_COLOURS: [RGBColor; 6] = [
     RGBColor(0x31, 0x82, 0xBD),
 ];
 
+mod capture;
 mod curve;
+mod device_states;
 mod map;
 mod pollutant_bars;
 mod ranking_bars;
 
+pub use capture::{CaptureGrid, CaptureRow};
 pub use curve::AqiCurve;
+pub use device_states::{DeviceRow, DeviceStates, StationRows, state_colour};
 pub use map::{MapPoint, StationMap};
 pub use pollutant_bars::{Panel, PollutantBars};
 pub use ranking_bars::{BarRow, RankingBars};

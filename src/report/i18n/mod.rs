@@ -274,6 +274,32 @@ pub struct Text {
     pub none_found: &'static str,
     /// Health: methods note.
     pub health_method: &'static str,
+    /// Health: title of the device-states chart.
+    pub states_chart: &'static str,
+    /// Health: how the device-states chart is drawn.
+    pub states_note: &'static str,
+    /// Health: heading of the device-states chart's block of stations online all day.
+    pub states_quiet: &'static str,
+    /// Device state: values delivered.
+    pub state_online: &'static str,
+    /// Device state: calibration (C).
+    pub state_calibration: &'static str,
+    /// Device state: maintenance (M).
+    pub state_maintenance: &'static str,
+    /// Device state: fault or alarm (D).
+    pub state_fault: &'static str,
+    /// Device state: stopped (F).
+    pub state_stopped: &'static str,
+    /// Device state: no record.
+    pub state_no_data: &'static str,
+    /// Health: title of the capture chart.
+    pub capture_chart: &'static str,
+    /// Capture chart legend: meets the 20-hour rule.
+    pub capture_meets: &'static str,
+    /// Capture chart legend: below the rule (the number is the valid hours).
+    pub capture_below: &'static str,
+    /// Capture chart legend: the rule's line.
+    pub capture_rule: &'static str,
     /// Index page: kind.
     pub kind: &'static str,
     /// Index page: report.
