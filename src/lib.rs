@@ -22,5 +22,6 @@ pub mod registry;
 pub mod report;
 pub mod sim;
 pub mod sources;
+pub mod stats;
 pub mod store;
 pub mod units;
