@@ -173,19 +173,11 @@ pub(super) fn coarsen(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Resolution;
+    use crate::report::health_series::minute_record;
     use crate::units::Parameter;
 
     fn rec(p: Parameter, minute: i64, flag: Flag) -> Record {
-        Record {
-            station: "S".into(),
-            parameter: p,
-            resolution: Resolution::Minute,
-            time: DateTime::<Utc>::UNIX_EPOCH + TimeDelta::minutes(minute),
-            value: 1.0,
-            flag,
-            count: 1,
-        }
+        minute_record(p, minute, 1.0, flag)
     }
 
     fn minutes(bands: &[StateBand]) -> Vec<(DeviceState, i64, i64)> {

@@ -6,17 +6,16 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use unicode_width::UnicodeWidthStr;
 
+use super::{MARGIN, Mark, WIDTH, title_and_legend};
 use crate::chart::{Chart, DrawResult, font};
 use crate::lang::{Bi, Lang};
 
-const WIDTH: u32 = 960;
 /// Pixels per station row and the bar's height in it.
 const ROW: i32 = 21;
 const BAR: i32 = 12;
 /// Top of the first row (title, legend and column headings above it).
 const TOP: i32 = 104;
 const BOTTOM: i32 = 14;
-const MARGIN: i32 = 12;
 
 /// Valid hours meeting the rule: a calm light blue.
 const MEETS: RGBColor = RGBColor(0x88, 0xB8, 0xDD);
@@ -56,7 +55,7 @@ impl Chart for CaptureGrid {
     fn size(&self) -> (u32, u32) {
         let rows = i32::try_from(self.stations.len()).unwrap_or(100).max(1);
         (
-            WIDTH,
+            WIDTH as u32,
             u32::try_from(TOP + rows * ROW + BOTTOM).unwrap_or(400),
         )
     }
@@ -74,7 +73,7 @@ impl Chart for CaptureGrid {
             .max()
             .unwrap_or(40);
         let x0 = MARGIN + names.clamp(40, 170) + 12;
-        let x1 = i32::try_from(WIDTH).unwrap_or(960) - MARGIN;
+        let x1 = WIDTH - MARGIN;
         let columns = i32::try_from(self.parameters.len()).unwrap_or(1).max(1);
         let cell = (x1 - x0) / columns;
         // A cell: the 24-hour track, then room for the count.
@@ -82,31 +81,12 @@ impl Chart for CaptureGrid {
         let at =
             |column: i32, hours: f64| x0 + column * cell + (hours / 24.0 * f64::from(track)) as i32;
 
-        root.draw(&Text::new(
-            self.title.get(lang).to_string(),
-            (MARGIN, 8),
-            font(22),
-        ))?;
-        let mut lx = MARGIN;
-        for (k, name) in self.legend.iter().enumerate() {
-            match k {
-                0 | 1 => root.draw(&Rectangle::new(
-                    [(lx, 46), (lx + 24, 58)],
-                    if k == 0 { MEETS } else { BELOW }.filled(),
-                ))?,
-                _ => root.draw(&PathElement::new(
-                    [(lx + 12, 43), (lx + 12, 61)],
-                    RULE.stroke_width(2),
-                ))?,
-            }
-            let text = name.get(lang);
-            root.draw(&Text::new(
-                text.to_string(),
-                (lx + 30, 52),
-                font(15).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))?;
-            lx += 30 + i32::try_from(text.width() * 9).unwrap_or(80) + 20;
-        }
+        let legend = [
+            (Mark::Swatch(MEETS), self.legend[0].get(lang)),
+            (Mark::Swatch(BELOW), self.legend[1].get(lang)),
+            (Mark::Line(RULE), self.legend[2].get(lang)),
+        ];
+        title_and_legend(root, self.title.get(lang), &legend)?;
         for (c, p) in (0..).zip(&self.parameters) {
             root.draw(&Text::new(
                 p.clone(),

@@ -9,12 +9,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use unicode_width::UnicodeWidthStr;
 
+use super::{MARGIN, Mark, WIDTH, title_and_legend};
 use crate::chart::{Chart, DrawResult, font};
 use crate::lang::{Bi, Lang};
 use crate::report::health_timeline::DeviceState;
 
-const WIDTH: i32 = 960;
-const MARGIN: i32 = 12;
 /// Pixels per device row and the band's height in it: stations with something to see.
 const ROW: i32 = 13;
 const BAND: i32 = 10;
@@ -181,25 +180,12 @@ impl Chart for DeviceStates {
         let x = |minute: u32| x0 + ((f64::from(minute) / day) * f64::from(x1 - x0)).round() as i32;
         let bottom = layout.bottom;
 
-        root.draw(&Text::new(
-            self.title.get(lang).to_string(),
-            (MARGIN, 8),
-            font(22),
-        ))?;
-        // The legend, one line.
-        let mut lx = MARGIN;
-        for (state, name) in &self.legend {
-            let swatch = [(lx, 46), (lx + 24, 58)];
-            root.draw(&Rectangle::new(swatch, state_colour(*state).filled()))?;
-            root.draw(&Rectangle::new(swatch, RGBColor(0x88, 0x88, 0x88)))?;
-            let text = name.get(lang);
-            root.draw(&Text::new(
-                text.to_string(),
-                (lx + 30, 52),
-                font(15).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))?;
-            lx += 30 + i32::try_from(text.width() * 9).unwrap_or(80) + 20;
-        }
+        let legend: Vec<(Mark, &str)> = self
+            .legend
+            .iter()
+            .map(|(state, name)| (Mark::Swatch(state_colour(*state)), name.get(lang)))
+            .collect();
+        title_and_legend(root, self.title.get(lang), &legend)?;
         // Every third hour labelled, above and below the rows.
         for &(minute, hour) in self.hours.iter().filter(|h| h.1 % 3 == 0) {
             for (y, v) in [(TOP - 8, VPos::Bottom), (bottom + 8, VPos::Top)] {

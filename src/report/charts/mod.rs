@@ -2,9 +2,13 @@
 //! chart draws once to an SVG string (inlined in the HTML, labels in the report's language)
 //! and once to a PNG file (labels in English; see [`crate::chart`] for why).
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use unicode_width::UnicodeWidthStr;
 
 use crate::aqi::Category;
+use crate::chart::{DrawResult, font};
 
 fn rgb(c: Category) -> RGBColor {
     let c = c.colour();
@@ -22,6 +26,50 @@ const POLLUTANT_COLOURS: [RGBColor; 6] = [
     RGBColor(0x63, 0x79, 0x39),
     RGBColor(0x31, 0x82, 0xBD),
 ];
+
+/// Width of the device-health charts, and their left and right margin.
+const WIDTH: i32 = 960;
+const MARGIN: i32 = 12;
+
+/// How a legend entry is marked: a filled swatch, or a vertical line.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    Swatch(RGBColor),
+    Line(RGBColor),
+}
+
+/// The title at the top left and under it a one-line legend, each mark followed by its name
+/// (the device-health charts).
+fn title_and_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    entries: &[(Mark, &str)],
+) -> DrawResult<DB> {
+    root.draw(&Text::new(title.to_string(), (MARGIN, 8), font(22)))?;
+    let mut x = MARGIN;
+    for (mark, name) in entries {
+        match *mark {
+            Mark::Swatch(colour) => {
+                let swatch = [(x, 46), (x + 24, 58)];
+                root.draw(&Rectangle::new(swatch, colour.filled()))?;
+                root.draw(&Rectangle::new(swatch, RGBColor(0x88, 0x88, 0x88)))?;
+            }
+            Mark::Line(colour) => {
+                root.draw(&PathElement::new(
+                    [(x + 12, 43), (x + 12, 61)],
+                    colour.stroke_width(2),
+                ))?;
+            }
+        }
+        root.draw(&Text::new(
+            name.to_string(),
+            (x + 30, 52),
+            font(15).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x += 30 + i32::try_from(name.width() * 9).unwrap_or(80) + 20;
+    }
+    Ok(())
+}
 
 mod capture;
 mod curve;
