@@ -1,6 +1,6 @@
 //! What every chart shares, below the modules that draw them (`report::charts`,
 //! `sources::chart*`): the [`Chart`] trait and [`render`] (SVG in the page's language, PNG in
-//! English), the embedded font, the legend box, label widths and label placement ([`labels`]).
+//! English), the embedded font, the legend box, label widths and label placement (`labels`).
 //!
 //! # Fonts
 //!

@@ -232,7 +232,22 @@ impl Chart for DeviceStates {
                     ))?;
                 }
                 let (a, b) = (y + (row - band) / 2, y + (row - band) / 2 + band);
+                // The day in the online colour, then every other state over it (half the
+                // shapes of drawing each band: a day of scattered gaps stays a small SVG).
+                let (first, last) = (
+                    device.bands.first().map_or(0, |b| b.1),
+                    device.bands.last().map_or(0, |b| b.2),
+                );
+                if first < last {
+                    root.draw(&Rectangle::new(
+                        [(x(first), a), (x(last), b)],
+                        state_colour(DeviceState::Online).filled(),
+                    ))?;
+                }
                 for &(state, from, to) in &device.bands {
+                    if state == DeviceState::Online {
+                        continue;
+                    }
                     let (left, right) = (x(from), x(to));
                     // A short band stays visible: at least one pixel.
                     root.draw(&Rectangle::new(
