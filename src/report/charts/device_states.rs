@@ -213,7 +213,7 @@ impl Chart for DeviceStates {
                 ))?;
             }
             let (name_y, name_size, v) = if compact {
-                (top + row * rows(station) / 2, 12, VPos::Center)
+                (top + row * rows(station) / 2, 13, VPos::Center)
             } else {
                 (top, 14, VPos::Top)
             };
