@@ -70,7 +70,6 @@ pub fn health_charts(f: &HealthFindings) -> (DeviceStates, CaptureGrid) {
             .then_with(|| a.0.cmp(b.0))
     });
 
-    let mut shown = [false; DeviceState::ALL.len()];
     let rows: Vec<StationRows> = order
         .iter()
         .map(|(id, s)| {
@@ -89,13 +88,7 @@ pub fn health_charts(f: &HealthFindings) -> (DeviceStates, CaptureGrid) {
                             .to_string(),
                         bands: bands
                             .iter()
-                            .map(|b| {
-                                if let Some(i) = DeviceState::ALL.iter().position(|s| *s == b.state)
-                                {
-                                    shown[i] = true;
-                                }
-                                (b.state, minute(b.from), minute(b.to))
-                            })
+                            .map(|b| (b.state, minute(b.from), minute(b.to)))
                             .collect(),
                     })
                     .collect(),
@@ -103,11 +96,15 @@ pub fn health_charts(f: &HealthFindings) -> (DeviceStates, CaptureGrid) {
         })
         .collect();
     // The legend: every state but "stopped", which is named only when it shows.
-    let legend = DeviceState::ALL
+    let stopped = rows
         .iter()
-        .zip(shown)
-        .filter(|(s, shown)| **s != DeviceState::Stopped || *shown)
-        .map(|(s, _)| (*s, state_name(*s)))
+        .flat_map(|s| &s.devices)
+        .flat_map(|d| &d.bands)
+        .any(|b| b.0 == DeviceState::Stopped);
+    let legend = DeviceState::ALL
+        .into_iter()
+        .filter(|s| *s != DeviceState::Stopped || stopped)
+        .map(|s| (s, state_name(s)))
         .collect();
     let mut hours = Vec::new();
     let mut t = start;
