@@ -6,6 +6,7 @@
 
 pub mod aqi;
 pub mod assess;
+pub mod chart;
 pub mod clock;
 pub mod collect;
 pub mod compute;
@@ -13,11 +14,13 @@ pub mod config;
 pub mod forecast;
 pub mod import;
 pub mod jobs;
+pub mod lang;
 pub mod modbus;
 pub mod quality;
 pub mod registry;
 pub mod report;
 pub mod sim;
 pub mod sources;
+pub mod stats;
 pub mod store;
 pub mod units;

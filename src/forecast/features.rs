@@ -13,6 +13,7 @@ use chrono::{Datelike, TimeDelta, Timelike};
 
 use super::Target;
 use super::climatology::Climatology;
+use super::missing::REQUIRED;
 use super::series::Grid;
 use super::weather::{self, ForecastWeather, dew_point_from_rh, wind_components};
 use crate::units::Parameter;
@@ -80,9 +81,6 @@ pub fn feature_count(weather: bool) -> usize {
         BASE_FEATURES
     }
 }
-
-/// Features without which a forecast is not issued (the target's recent values).
-pub const REQUIRED: [&str; 3] = ["lag0", "mean24", "clim_target"];
 
 /// One feature vector and the names of the features that could not be computed.
 #[derive(Debug, Clone, PartialEq)]

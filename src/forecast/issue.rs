@@ -18,6 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::climatology::Climatology;
 use super::features::FeatureContext;
+use super::missing::{BEYOND_SKILL, REQUIRED};
 use super::model::ModelSet;
 use super::run::{StationForecast, forecast_station, label_day};
 use super::series::Grid;
@@ -26,10 +27,6 @@ use super::{ForecastError, MAX_HORIZON, Target};
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
 use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
-
-/// Prefix of the entry of [`ForecastDay::missing`] naming the pollutants (codes joined by `,`)
-/// whose model for that lead day is not published (no skill over climatology or persistence).
-pub const BEYOND_SKILL: &str = "beyond_skill:";
 
 /// The model file used when none is configured.
 pub const DEFAULT_MODEL_FILE: &str = "models/forecast.json";
@@ -114,7 +111,7 @@ impl IssuedRun {
             .iter()
             .filter(|f| !has_values(f))
             .flat_map(|f| f.missing.iter().copied())
-            .filter(|m| super::features::REQUIRED.contains(m))
+            .filter(|m| REQUIRED.contains(m))
             .collect();
         why.sort_unstable();
         why.dedup();

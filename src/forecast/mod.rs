@@ -19,6 +19,7 @@
 //! - [`issue`]: a run over the store's stations, turned into stored forecasts (the CLI and the
 //!   scheduled `forecast` job).
 //! - [`skill`]: live skill of stored forecasts against the observations that came later.
+//! - [`missing`]: the names a stored forecast gives what was missing (read by the daily report).
 
 pub mod backtest;
 pub mod climatology;
@@ -26,6 +27,7 @@ pub mod dataset;
 pub mod features;
 pub mod issue;
 pub mod linear;
+pub mod missing;
 pub mod model;
 pub mod range;
 pub mod refit;

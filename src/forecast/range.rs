@@ -30,7 +30,7 @@ use super::model::{DAILY_LEADS, ModelSet};
 use super::run::{DayStats, DayValues, daily_from_models};
 use crate::aqi::Category;
 use crate::aqi::span::AqiRange;
-use crate::sources::series::quantile_sorted;
+use crate::stats::quantile_sorted;
 
 /// The coverage of the central interval when none is chosen.
 pub const DEFAULT_COVERAGE: f64 = 0.5;

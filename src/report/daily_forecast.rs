@@ -16,12 +16,12 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
-use super::i18n::{Lang, fill};
+use super::i18n::{Words, fill};
 use crate::aqi::Category;
 use crate::assess::local_midnight;
-use crate::forecast::features::REQUIRED;
-use crate::forecast::issue::BEYOND_SKILL;
+use crate::forecast::missing::{BEYOND_SKILL, REQUIRED};
 use crate::forecast::skill::{DaySkill, daily_skill};
+use crate::lang::Lang;
 use crate::store::{ForecastAxis, ForecastDay, ForecastQuery, StationInfo, Store, StoreError};
 
 /// Days of forecasts the skill line scores.

@@ -6,10 +6,11 @@ use super::charts::{AqiCurve, MapPoint, StationMap};
 use super::daily::{DailyFigures, GroupDay, value_of};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table, category_style};
-use super::i18n::{Bi, Lang, fill};
+use super::i18n::{Words, fill, label};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
+use crate::lang::{Bi, Lang};
 
 fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
     match aqi {
@@ -404,11 +405,8 @@ pub(super) fn write(
         ),
         network: f.hourly,
         range: f.hourly_range,
-        legend: [
-            Bi::label(|t| t.network_curve),
-            Bi::label(|t| t.station_range),
-        ],
-        axes: [Bi::label(|t| t.hour_axis), Bi::label(|t| t.aqi)],
+        legend: [label(|t| t.network_curve), label(|t| t.station_range)],
+        axes: [label(|t| t.hour_axis), label(|t| t.aqi)],
     };
     images.push(target.figure(&mut h, &curve, lang, t.curve_title)?);
     h.end_section();
@@ -431,7 +429,7 @@ pub(super) fn write(
                 })
             })
             .collect(),
-        no_data: Bi::label(|t| t.no_data),
+        no_data: label(|t| t.no_data),
     };
     if map.points.is_empty() {
         h.placeholder(lang.pick("站点无经纬度信息。", "No station has coordinates."));

@@ -9,8 +9,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
-use super::i18n::{Lang, fill};
+use super::i18n::{Words, fill};
 use crate::assess::daily::hour_slot;
+use crate::lang::Lang;
 use crate::store::{FlaggedDay, JobOutcome, SourceFlag, StationInfo, Store, StoreError};
 
 /// Recorded job runs looked through for the `sources` run of the day (newest first: about

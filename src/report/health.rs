@@ -38,6 +38,7 @@
 //! work and score nothing. Devices scoring 0 are not listed.
 
 use super::health_series::{longest_repeat, runs, stuck};
+use super::health_timeline::{StateBand, state_bands};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -193,6 +194,9 @@ pub struct DeviceDay {
     pub score: u32,
     /// Reasons behind the score.
     pub reasons: Vec<Reason>,
+    /// Its states through the day, from the flags of its records (minutes where it has minute
+    /// records, else hours); see [`super::health_timeline`].
+    pub states: Vec<StateBand>,
 }
 
 /// Everything the device-health report shows.
@@ -431,6 +435,16 @@ pub fn health_findings(
                 }
             }
         }
+        let states = state_bands(
+            spec.parameters
+                .iter()
+                .filter_map(|p| series.get(&(st, *p, res)))
+                .flatten()
+                .copied(),
+            step,
+            start,
+            end,
+        );
         let slots = if has_minutes { 1440.0 } else { 24.0 };
         let any_record = spec
             .parameters
@@ -505,6 +519,7 @@ pub fn health_findings(
             uptime,
             score,
             reasons,
+            states,
         });
     }
     days.sort_by(|a, b| {

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 
 use super::figures::percent;
 use super::health::{CheckKind, HealthFindings, Reason};
+use super::health_charts::health_charts;
 use super::html::{Cell, Html, Table};
-use super::i18n::{Lang, fill};
+use super::i18n::{Words, fill};
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
+use crate::lang::Lang;
 use crate::quality::Flag;
 
 fn flag_name(lang: Lang, f: Flag) -> &'static str {
@@ -136,7 +138,11 @@ pub(super) fn write(
     h.table_or(&v, t.none_found);
     h.end_section();
 
+    let (states, capture) = health_charts(f);
+    let mut images = Vec::new();
     h.section("uptime", t.uptime);
+    images.push(target.figure(&mut h, &states, lang, t.states_chart)?);
+    h.element("p", &[("class", "note")], t.states_note);
     let mut u = Table::new(&[
         t.device,
         t.station,
@@ -171,6 +177,9 @@ pub(super) fn write(
     h.end_section();
 
     h.section("capture", t.capture_section);
+    if !capture.stations.is_empty() {
+        images.push(target.figure(&mut h, &capture, lang, t.capture_chart)?);
+    }
     let mut c = Table::new(&[
         t.device,
         t.station,
@@ -260,14 +269,12 @@ pub(super) fn write(
     h.p(t.generated);
     h.close("footer");
     write_file(&target.html, h.finish().as_bytes())?;
-    // No charts: remove the empty image folder again.
-    let _ = std::fs::remove_dir(&target.images);
     let index = index_page::update(&cfg.out_dir, lang)?;
     Ok(ReportFiles {
         kind: ReportKind::Health,
         html: target.html,
         csv: None,
-        images: Vec::new(),
+        images,
         index,
     })
 }

@@ -54,22 +54,32 @@ pub(super) fn stuck(series: &[&Record], min: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// A minute record of station `S` labelled `minute` minutes after the epoch (tests).
+#[cfg(test)]
+pub(super) fn minute_record(
+    parameter: crate::units::Parameter,
+    minute: i64,
+    value: f64,
+    flag: Flag,
+) -> Record {
+    Record {
+        station: "S".into(),
+        parameter,
+        resolution: crate::store::Resolution::Minute,
+        time: DateTime::<Utc>::UNIX_EPOCH + TimeDelta::minutes(minute),
+        value,
+        flag,
+        count: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Resolution;
     use crate::units::Parameter;
 
     fn rec(minute: i64, value: f64, flag: Flag) -> Record {
-        Record {
-            station: "S".into(),
-            parameter: Parameter::So2,
-            resolution: Resolution::Minute,
-            time: DateTime::<Utc>::UNIX_EPOCH + TimeDelta::minutes(minute),
-            value,
-            flag,
-            count: 1,
-        }
+        minute_record(Parameter::So2, minute, value, flag)
     }
 
     #[test]

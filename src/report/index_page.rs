@@ -9,8 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use super::html::Html;
-use super::i18n::Lang;
+use super::i18n::Words;
 use super::{ReportError, write_file};
+use crate::lang::Lang;
 
 /// A report found in the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

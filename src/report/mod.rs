@@ -17,6 +17,7 @@
 //! | [`daily_forecast`] | the daily report's forecast section (stored forecasts, live skill) |
 //! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
+//! | [`health_timeline`] / [`health_charts`] | each device's states through the day / the health report's charts |
 //! | [`index_page`] | the index of all reports |
 //!
 //! Reports read the stored indices (see [`figures`] for why) and never invent content:
@@ -30,8 +31,10 @@ mod daily_page;
 pub mod events;
 pub mod figures;
 pub mod health;
+pub mod health_charts;
 mod health_page;
 mod health_series;
+pub mod health_timeline;
 pub mod html;
 pub mod i18n;
 pub mod index_page;
@@ -42,14 +45,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::lang::Lang;
 pub use daily::{DailyFigures, daily_figures};
 pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
-pub use i18n::Lang;
 pub use ranking::{RankingFigures, ranking_figures};
 
 use crate::assess::{AssessError, GroupBy, Period, PeriodError};
+use crate::chart::{Chart, ChartError, render};
 use crate::store::{Store, StoreError};
-use charts::{Chart, render};
 use html::Html;
 
 /// Report settings (`[report]` in the configuration).
@@ -86,7 +89,7 @@ pub enum ReportError {
     Period(#[from] PeriodError),
     /// A chart could not be drawn.
     #[error(transparent)]
-    Chart(#[from] charts::ChartError),
+    Chart(#[from] ChartError),
     /// The store knows no stations.
     #[error("the store has no stations (import or collect data first)")]
     NoStations,

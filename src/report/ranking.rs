@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 use super::ReportError;
 use super::daily::competition_ranks;
 use super::figures::{last_data_day, network_zone, read_daily};
-use super::i18n::{Bi, Lang};
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow};
+use crate::lang::{Bi, Lang};
 use crate::store::Store;
 
 /// Rows charted at most (else the best and the worst half of it).

@@ -3,10 +3,11 @@
 use super::charts::{BarRow, Panel, PollutantBars, RankingBars};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table};
-use super::i18n::{Bi, Lang, fill};
+use super::i18n::{Words, fill, label};
 use super::ranking::RankingFigures;
 use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
 use crate::assess::{GroupBy, IndexStandards, Period, Pollutant};
+use crate::lang::{Bi, Lang};
 
 fn period_text(p: Period, lang: Lang) -> String {
     match (p, lang) {
@@ -228,7 +229,7 @@ pub(super) fn write(
                     }
                 })
                 .collect(),
-            axis: Bi::label(|t| t.index_axis),
+            axis: label(|t| t.index_axis),
         };
         images.push(target.figure(&mut h, &bars, lang, t.index_chart_title)?);
     }
@@ -322,7 +323,7 @@ pub(super) fn write(
             })
             .collect();
         let chart = PollutantBars {
-            title: Bi::label(|t| t.pollutant_chart_title),
+            title: label(|t| t.pollutant_chart_title),
             panels,
         };
         images.push(target.figure(&mut h, &chart, lang, t.pollutant_chart_title)?);

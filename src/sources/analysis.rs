@@ -12,9 +12,10 @@ pub use super::locate::locate;
 use super::locate::locate_checked;
 use super::polar::{PercentileRose, PolarConfig, PolarSurface, percentile_rose, polar_surface};
 use super::series::CALM_MS;
-use super::series::{StationSeries, WindObs, quantile};
+use super::series::{StationSeries, WindObs};
 use super::signature::{Grouping, Ratios, classify};
 use super::{SourceError, angle_diff};
+use crate::stats::quantile;
 use crate::units::Parameter;
 
 /// Percentiles of the percentile roses (openair's defaults).

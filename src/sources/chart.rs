@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::analysis::Located;
 use super::cpf::Cpf;
 use super::polar::PolarSurface;
-use crate::report::Lang;
-use crate::report::charts::{Chart, DrawResult, font};
+use crate::chart::{Chart, DrawResult, font};
+use crate::lang::Lang;
 
 /// openair's default palette (blue → green → yellow → red), `t` in 0–1.
 pub fn palette(t: f64) -> RGBColor {

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::chart::{bearing_ray, compass, palette};
 use super::cpf::Cpf;
 use super::polar::PercentileRose;
-use crate::report::Lang;
-use crate::report::charts::{Chart, DrawResult, font};
+use crate::chart::{Chart, DrawResult, font};
+use crate::lang::Lang;
 
 /// Rings at round values up to `max`; returns (step, rings).
 fn rings(max: f64) -> Vec<f64> {

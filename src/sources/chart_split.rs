@@ -9,8 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::analysis::Analysis;
 use super::signature::LABELS;
-use crate::report::Lang;
-use crate::report::charts::{Chart, DrawResult, font};
+use crate::chart::{Chart, DrawResult, font};
+use crate::lang::Lang;
 
 const TYPE_COLOURS: [RGBColor; 6] = [
     RGBColor(90, 90, 90),

@@ -19,7 +19,8 @@
 use serde::Serialize;
 
 use super::angle_diff;
-use super::series::{CALM_MS, WindObs, quantile};
+use super::series::{CALM_MS, WindObs};
+use crate::stats::quantile;
 
 /// CPF settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

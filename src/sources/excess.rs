@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::series::{POLLUTANTS, StationSeries, quantile, quantile_sorted};
+use super::series::{POLLUTANTS, StationSeries};
+use crate::stats::{quantile, quantile_sorted};
 use crate::units::Parameter;
 
 /// Excess and episode settings.

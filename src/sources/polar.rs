@@ -18,7 +18,8 @@
 
 use serde::Serialize;
 
-use super::series::{CALM_MS, WindObs, quantile_sorted};
+use super::series::{CALM_MS, WindObs};
+use crate::stats::quantile_sorted;
 
 /// Settings of the polar analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

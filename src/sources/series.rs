@@ -215,21 +215,3 @@ pub struct WindObs {
     /// Concentration.
     pub c: f64,
 }
-
-/// The `q`-quantile (0–1) of finite values, linear interpolation; `None` when empty.
-pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(quantile_sorted(&v, q))
-}
-
-/// The `q`-quantile of sorted, non-empty values.
-pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
-}

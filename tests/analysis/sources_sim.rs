@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use lantian::chart::render;
 use lantian::registry::Registry;
 use lantian::report::Lang;
-use lantian::report::charts::render;
 use lantian::sim::scenario::{Scenario, SourceType};
 use lantian::sim::world::{StationSite, World};
 use lantian::sources::analysis::Located;

@@ -1,6 +1,7 @@
-//! The daily report in a real browser: Debian's Chromium, headless, loads the page without
-//! console errors and shows every section (its DOM after loading holds each heading and the
-//! inline charts). A page with a deliberate console error proves the check can fail.
+//! The daily and device-health reports in a real browser: Debian's Chromium, headless, loads
+//! each page without console errors and shows every section (its DOM after loading holds each
+//! heading and the inline charts). A page with a deliberate console error proves the check can
+//! fail.
 //!
 //! Skipped with a message when Chromium is missing; fails instead when `CI` or
 //! `LANTIAN_REQUIRE_PEERS` is set (`scripts/test` installs it).
@@ -11,7 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lantian::report::{Lang, ReportConfig, daily_report};
+use lantian::report::i18n::Words;
+use lantian::report::{Lang, ReportConfig, daily_report, health_report};
 
 /// Runs headless Chromium on `page` with `mode` (`--dump-dom` or `--screenshot=…`); returns
 /// (stdout, stderr). Killed after 90 s.
@@ -65,6 +67,35 @@ fn console_errors(stderr: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Loads `page` in Chromium: no console errors, every heading of `headings` in its DOM (as
+/// `<h2>`), and a screenshot to `shot` that decodes. Returns the DOM.
+fn load(exe: &Path, page: &Path, headings: &[&str], shot: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, stderr) = chromium(exe, profile.path(), page, "--dump-dom");
+    assert!(
+        console_errors(&stderr).is_empty(),
+        "console errors: {:?}",
+        console_errors(&stderr)
+    );
+    for heading in headings {
+        assert!(
+            dom.contains(&format!("<h2>{heading}</h2>")),
+            "{}: heading {heading} missing from the DOM",
+            page.display()
+        );
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_, stderr) = chromium(
+        exe,
+        profile.path(),
+        page,
+        &format!("--screenshot={}", shot.display()),
+    );
+    assert!(console_errors(&stderr).is_empty(), "{stderr}");
+    fixture::assert_png(shot);
+    dom
+}
+
 #[test]
 fn daily_report_loads_in_chromium_and_shows_its_sections() {
     let Some(exe) = crate::common::peers::chromium() else {
@@ -78,15 +109,8 @@ fn daily_report_loads_in_chromium_and_shows_its_sections() {
             lang,
         };
         let files = daily_report(&store, "测试市监测网", fixture::day(), &cfg).unwrap();
-        let profile = tempfile::tempdir().unwrap();
-        let (dom, stderr) = chromium(&exe, profile.path(), &files.html, "--dump-dom");
-        assert!(
-            console_errors(&stderr).is_empty(),
-            "console errors: {:?}",
-            console_errors(&stderr)
-        );
         let t = lang.text();
-        for heading in [
+        let headings = [
             t.summary,
             t.overview,
             t.categories,
@@ -99,27 +123,41 @@ fn daily_report_loads_in_chromium_and_shows_its_sections() {
             t.events,
             t.forecast,
             t.completeness,
-        ] {
-            assert!(
-                dom.contains(&format!("<h2>{heading}</h2>")),
-                "{lang}: heading {heading} missing from the DOM"
-            );
-        }
+        ];
+        let shot = dir.path().join(format!("daily-{lang}.png"));
+        let dom = load(&exe, &files.html, &headings, &shot);
         assert!(dom.contains(t.daily_title));
         assert_eq!(dom.matches("<svg").count(), 2, "two inline charts");
         assert!(dom.contains(&format!("<html lang=\"{}\">", lang.html_lang())));
+    }
+}
 
-        // A screenshot renders (and decodes).
-        let shot = dir.path().join(format!("daily-{lang}.png"));
-        let profile = tempfile::tempdir().unwrap();
-        let (_, stderr) = chromium(
-            &exe,
-            profile.path(),
-            &files.html,
-            &format!("--screenshot={}", shot.display()),
-        );
-        assert!(console_errors(&stderr).is_empty(), "{stderr}");
-        fixture::assert_png(&shot);
+#[test]
+fn health_report_loads_in_chromium_with_its_charts() {
+    let Some(exe) = crate::common::peers::chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::report_health::store(dir.path());
+    let devices = crate::report_health::devices();
+    for lang in [Lang::Zh, Lang::En] {
+        let cfg = ReportConfig {
+            out_dir: dir.path().join(lang.code()),
+            lang,
+        };
+        let files = health_report(&store, "测试市监测网", fixture::day(), &devices, &cfg).unwrap();
+        let t = lang.text();
+        let headings = [
+            t.visit_first,
+            t.uptime,
+            t.capture_section,
+            t.alarms,
+            t.checks,
+        ];
+        let shot = dir.path().join(format!("health-{lang}.png"));
+        let dom = load(&exe, &files.html, &headings, &shot);
+        assert_eq!(dom.matches("<svg").count(), 2, "two inline charts");
+        assert!(dom.contains(t.states_chart) && dom.contains(t.capture_chart));
     }
 }
 

@@ -1,6 +1,6 @@
 //! The device-health report from known minute and hourly data: capture against the 20-hour
-//! rule, calibration and alarm periods, stuck, out-of-range and inconsistent values, and the
-//! devices to visit first.
+//! rule, calibration and alarm periods, stuck, out-of-range and inconsistent values, the
+//! devices to visit first, and the charts (device states through the day, capture).
 
 use crate::fixture;
 
@@ -9,7 +9,10 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use fixture::{section, table_rows, text};
 use lantian::quality::Flag;
-use lantian::report::health::{CheckKind, Reason};
+use lantian::report::charts::state_colour;
+use lantian::report::health::{CheckKind, HealthFindings, Reason};
+use lantian::report::health_charts::health_charts;
+use lantian::report::health_timeline::DeviceState;
 use lantian::report::html::check_well_formed;
 use lantian::report::{
     DeviceSpec, HealthRules, Lang, ReportConfig, health_findings, health_report,
@@ -33,7 +36,7 @@ fn minute(station: &str, p: Parameter, m: i64, value: f64, flag: Flag) -> Record
     }
 }
 
-fn devices() -> Vec<DeviceSpec> {
+pub(crate) fn devices() -> Vec<DeviceSpec> {
     let d = |id: &str, station: &str, ps: &[Parameter]| DeviceSpec {
         id: id.into(),
         station: station.into(),
@@ -63,7 +66,7 @@ fn devices() -> Vec<DeviceSpec> {
 /// - at B, PM10 missing for 6 hours (18 valid) and one hour with PM2.5 above PM10;
 /// - at C, NO2 above NOx for 2 hours and an alarm (D) on NOx 08:00–08:45 (minutes);
 /// - device B-PM offline now.
-fn store(dir: &std::path::Path) -> lantian::store::sqlite::SqliteStore {
+pub(crate) fn store(dir: &std::path::Path) -> lantian::store::sqlite::SqliteStore {
     let mut store = fixture::store(dir);
     let mut minutes = Vec::new();
     for (k, s) in ["A", "B", "C"].iter().enumerate() {
@@ -269,4 +272,172 @@ fn report_shows_the_findings() {
             .any(|r| r[1] == "A" && r[4].contains("stuck value so2 (120)")),
         "{visit:?}"
     );
+}
+
+/// A device's bands as (state, local from, local to).
+fn bands(f: &HealthFindings, device: &str) -> Vec<(DeviceState, String, String)> {
+    let t = |d: DateTime<Utc>| d.with_timezone(&f.tz).format("%H:%M").to_string();
+    f.devices
+        .iter()
+        .find(|d| d.spec.id == device)
+        .unwrap()
+        .states
+        .iter()
+        .map(|b| (b.state, t(b.from), t(b.to)))
+        .collect()
+}
+
+#[test]
+fn device_states_follow_the_stored_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let f = health_findings(&store, fixture::day(), &devices(), &HealthRules::default()).unwrap();
+    let s = |state, a: &str, b: &str| (state, a.to_string(), b.to_string());
+    // Minute data: the calibration 02:00–02:20; out of range (T) and the stuck value are values.
+    assert_eq!(
+        bands(&f, "A-SO2"),
+        [
+            s(DeviceState::Online, "00:00", "02:00"),
+            s(DeviceState::Calibration, "02:00", "02:20"),
+            s(DeviceState::Online, "02:20", "00:00"),
+        ]
+    );
+    // C-NOX has minute records only for its alarm: the rest of the day has no minute record.
+    assert_eq!(
+        bands(&f, "C-NOX"),
+        [
+            s(DeviceState::NoData, "00:00", "08:00"),
+            s(DeviceState::Fault, "08:00", "08:45"),
+            s(DeviceState::NoData, "08:45", "00:00"),
+        ]
+    );
+    // Hourly data only: PM10's six hours without value are covered by PM2.5's values.
+    assert_eq!(
+        bands(&f, "B-PM"),
+        [s(DeviceState::Online, "00:00", "00:00")]
+    );
+
+    let (states, capture) = health_charts(&f);
+    // Stations with something to see first (A: score 30, C: 23), then B (online all day).
+    let names: Vec<&str> = states.stations.iter().map(|s| s.name.en.as_str()).collect();
+    assert_eq!(names, ["Alpha", "Charlie", "Bravo"]);
+    let row = |station: usize, label: &str| {
+        states.stations[station]
+            .devices
+            .iter()
+            .find(|d| d.label == label)
+            .unwrap()
+            .bands
+            .clone()
+    };
+    assert_eq!(
+        row(0, "SO2"),
+        [
+            (DeviceState::Online, 0, 120),
+            (DeviceState::Calibration, 120, 140),
+            (DeviceState::Online, 140, 1440)
+        ]
+    );
+    assert_eq!(
+        row(1, "NOX"),
+        [
+            (DeviceState::NoData, 0, 480),
+            (DeviceState::Fault, 480, 525),
+            (DeviceState::NoData, 525, 1440)
+        ]
+    );
+    assert_eq!(states.minutes, 1440);
+    assert_eq!(states.hours.first(), Some(&(0, 0)));
+    assert_eq!(states.hours.last(), Some(&(1440, 24)));
+    let legend: Vec<DeviceState> = states.legend.iter().map(|l| l.0).collect();
+    assert!(!legend.contains(&DeviceState::Stopped), "no F in the data");
+
+    // Capture: the valid hours of each station and parameter, in the same station order.
+    let column = |p: &str| capture.parameters.iter().position(|x| x == p).unwrap();
+    let stations: Vec<&str> = capture
+        .stations
+        .iter()
+        .map(|s| s.name.en.as_str())
+        .collect();
+    assert_eq!(stations, ["Alpha", "Charlie", "Bravo"]);
+    assert_eq!(capture.stations[2].hours[column("PM10")], Some(18));
+    assert_eq!(capture.stations[0].hours[column("SO2")], Some(24));
+    assert_eq!(capture.stations[1].hours[column("NOx")], Some(24));
+    assert_eq!(capture.min_hours, 20);
+    // The devices' parameters (the fixture's CO and O3 belong to no device).
+    assert_eq!(
+        capture.parameters,
+        ["PM2.5", "PM10", "SO2", "NO2", "NO", "NOx"]
+    );
+}
+
+/// How many pixels of `png` below its first `skip` rows have exactly `colour`.
+fn pixels_of(png: &std::path::Path, skip: usize, colour: (u8, u8, u8)) -> usize {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", png.display());
+    buf[info.line_size * skip..info.buffer_size()]
+        .chunks_exact(3)
+        .filter(|p| (p[0], p[1], p[2]) == colour)
+        .count()
+}
+
+#[test]
+fn report_draws_the_charts_inline_and_as_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    for lang in [Lang::Zh, Lang::En] {
+        let cfg = ReportConfig {
+            out_dir: dir.path().join(lang.code()),
+            lang,
+        };
+        let files =
+            health_report(&store, "测试市监测网", fixture::day(), &devices(), &cfg).unwrap();
+        let html = std::fs::read_to_string(&files.html).unwrap();
+        check_well_formed(&html).unwrap();
+        let out = dir.path().join(lang.code()).join("health-2024-03-10");
+        assert_eq!(
+            files.images,
+            [out.join("device-states.png"), out.join("capture.png")]
+        );
+        assert_eq!(section(&html, "uptime").matches("<svg").count(), 1);
+        assert_eq!(section(&html, "capture").matches("<svg").count(), 1);
+        // The SVGs keep the report's language; the PNGs are English.
+        let (alpha, calibration) = match lang {
+            Lang::Zh => ("甲站", "C 校准"),
+            Lang::En => ("Alpha", "C calibration"),
+        };
+        assert!(section(&html, "uptime").contains(alpha));
+        assert!(section(&html, "uptime").contains(calibration));
+        for png in &files.images {
+            fixture::assert_png(png);
+        }
+        // Below the legend, the timeline shows the fixture's states and no others: the
+        // calibration (20 min ≈ 11 px × 10 px), the alarm (45 min), no data and online.
+        let rgb = |s| {
+            let c = state_colour(s);
+            (c.0, c.1, c.2)
+        };
+        let states = &files.images[0];
+        let below_legend = 70;
+        for (state, least) in [
+            (DeviceState::Online, 10_000),
+            (DeviceState::Calibration, 80),
+            (DeviceState::Fault, 200),
+            (DeviceState::NoData, 5_000),
+        ] {
+            let n = pixels_of(states, below_legend, rgb(state));
+            assert!(n >= least, "{state:?}: {n} pixels");
+        }
+        assert_eq!(
+            pixels_of(states, below_legend, rgb(DeviceState::Maintenance)),
+            0
+        );
+        assert!(
+            pixels_of(states, 0, rgb(DeviceState::Maintenance)) > 0,
+            "legend"
+        );
+    }
 }

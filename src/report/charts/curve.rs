@@ -4,9 +4,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawResult, font, legend, rgb};
+use super::rgb;
 use crate::aqi::Category;
-use crate::report::i18n::{Bi, Lang};
+use crate::chart::{Chart, DrawResult, font, legend};
+use crate::lang::{Bi, Lang};
 
 /// The 24-hour AQI curve of the network (hours 01–24, hour-ending) over the category bands,
 /// with the range of the stations' hourly AQI behind it.

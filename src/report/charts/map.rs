@@ -4,10 +4,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::labels::{Rect, place};
-use super::{Chart, DrawResult, GREY, font, rgb};
+use super::{GREY, rgb};
 use crate::aqi::Category;
-use crate::report::i18n::{Bi, Lang};
+use crate::chart::labels::{Rect, place};
+use crate::chart::{Chart, DrawResult, font};
+use crate::lang::{Bi, Lang};
 
 /// Marker radius in pixels.
 const RADIUS: i32 = 9;

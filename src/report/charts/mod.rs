@@ -1,111 +1,14 @@
-//! Charts with plotters: each chart draws once to an SVG string (inlined in the HTML, labels
-//! in the report's language) and once to a PNG file (labels in English).
-//!
-//! # Fonts
-//!
-//! plotters is built without system font libraries; text is laid out with `ab_glyph` and an
-//! embedded font, DejaVu Sans (`assets/fonts/DejaVuSans.ttf`, from Debian's
-//! `fonts-dejavu-core` 2.37, Bitstream Vera licence in `assets/fonts/DejaVuSans-LICENSE.txt`),
-//! registered once as the `sans-serif` family ([`ensure_fonts`]). DejaVu has no CJK glyphs and
-//! a CJK font is far too large to embed, so:
-//!
-//! - **SVG** keeps text as text: the browser renders Chinese names with the reader's fonts
-//!   (the report's CSS lists CJK system fonts), so the SVG uses the configured language;
-//! - **PNG** is rasterised here, so PNG charts always use English names and labels.
-
-use std::path::Path;
-use std::sync::OnceLock;
+//! The reports' charts (plotters), drawn with the shared [`crate::chart`] machinery: each
+//! chart draws once to an SVG string (inlined in the HTML, labels in the report's language)
+//! and once to a PNG file (labels in English; see [`crate::chart`] for why).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use unicode_width::UnicodeWidthStr;
 
-use super::i18n::Lang;
 use crate::aqi::Category;
-
-/// The embedded font (DejaVu Sans 2.37).
-pub static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-
-/// A chart could not be drawn or written.
-#[derive(Debug, thiserror::Error)]
-#[error("chart `{chart}`: {message}")]
-pub struct ChartError {
-    /// Which chart.
-    pub chart: &'static str,
-    /// What went wrong (plotters' message).
-    pub message: String,
-}
-
-/// Registers the embedded font as the `sans-serif` family (once per process).
-pub fn ensure_fonts() -> Result<(), ChartError> {
-    static DONE: OnceLock<bool> = OnceLock::new();
-    let ok = *DONE.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ChartError {
-            chart: "font",
-            message: "the embedded font could not be read".into(),
-        })
-    }
-}
-
-/// What drawing on a plotters backend returns.
-pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
-/// A chart that can draw itself on any plotters backend.
-pub trait Chart {
-    /// A short name for errors and file names.
-    const NAME: &'static str;
-    /// Pixel size.
-    fn size(&self) -> (u32, u32);
-    /// Draws the chart with labels in `lang`.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, lang: Lang)
-    -> DrawResult<DB>;
-}
-
-/// Draws `chart` as an SVG string in `lang` and, when `png` is given, as a PNG file (English).
-pub fn render<C: Chart>(chart: &C, lang: Lang, png: Option<&Path>) -> Result<String, ChartError> {
-    ensure_fonts()?;
-    let fail = |e: &dyn std::fmt::Display| ChartError {
-        chart: C::NAME,
-        message: e.to_string(),
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
-        chart.draw(&root, lang).map_err(|e| fail(&e))?;
-        root.present().map_err(|e| fail(&e))?;
-    }
-    if let Some(path) = png {
-        let root = BitMapBackend::new(path, chart.size()).into_drawing_area();
-        chart.draw(&root, Lang::En).map_err(|e| fail(&e))?;
-        root.present().map_err(|e| fail(&e))?;
-    }
-    Ok(svg)
-}
-
-/// The series legend, boxed on a translucent white background.
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-    opacity: f64,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(opacity))
-        .border_style(RGBColor(0x99, 0x99, 0x99))
-        .label_font(font(15))
-        .draw()
-}
-
-/// The chart font (the embedded DejaVu Sans) at `size` px.
-pub fn font(size: u32) -> TextStyle<'static> {
-    TextStyle::from((FontFamily::SansSerif, size).into_font())
-}
+use crate::chart::{DrawResult, font};
 
 fn rgb(c: Category) -> RGBColor {
     let c = c.colour();
@@ -124,19 +27,60 @@ const POLLUTANT_COLOURS: [RGBColor; 6] = [
     RGBColor(0x31, 0x82, 0xBD),
 ];
 
-/// Pixels for a label area wide enough for `names` at font size ~12.
-fn label_width<'a>(names: impl Iterator<Item = &'a str>) -> u32 {
-    let w = names.map(UnicodeWidthStr::width).max().unwrap_or(4);
-    u32::try_from(w).unwrap_or(30).clamp(3, 30) * 9 + 14
+/// Width of the device-health charts, and their left and right margin.
+const WIDTH: i32 = 960;
+const MARGIN: i32 = 12;
+
+/// How a legend entry is marked: a filled swatch, or a vertical line.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    Swatch(RGBColor),
+    Line(RGBColor),
 }
 
+/// The title at the top left and under it a one-line legend, each mark followed by its name
+/// (the device-health charts).
+fn title_and_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    entries: &[(Mark, &str)],
+) -> DrawResult<DB> {
+    root.draw(&Text::new(title.to_string(), (MARGIN, 8), font(22)))?;
+    let mut x = MARGIN;
+    for (mark, name) in entries {
+        match *mark {
+            Mark::Swatch(colour) => {
+                let swatch = [(x, 46), (x + 24, 58)];
+                root.draw(&Rectangle::new(swatch, colour.filled()))?;
+                root.draw(&Rectangle::new(swatch, RGBColor(0x88, 0x88, 0x88)))?;
+            }
+            Mark::Line(colour) => {
+                root.draw(&PathElement::new(
+                    [(x + 12, 43), (x + 12, 61)],
+                    colour.stroke_width(2),
+                ))?;
+            }
+        }
+        root.draw(&Text::new(
+            name.to_string(),
+            (x + 30, 52),
+            font(15).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x += 30 + i32::try_from(name.width() * 9).unwrap_or(80) + 20;
+    }
+    Ok(())
+}
+
+mod capture;
 mod curve;
-mod labels;
+mod device_states;
 mod map;
 mod pollutant_bars;
 mod ranking_bars;
 
+pub use capture::{CaptureGrid, CaptureRow};
 pub use curve::AqiCurve;
+pub use device_states::{DeviceRow, DeviceStates, StationRows, state_colour};
 pub use map::{MapPoint, StationMap};
 pub use pollutant_bars::{Panel, PollutantBars};
 pub use ranking_bars::{BarRow, RankingBars};

@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, font, label_width};
-use crate::report::i18n::{Bi, Lang};
+use crate::chart::{Chart, DrawResult, font, label_width};
+use crate::lang::{Bi, Lang};
 
 /// One panel of [`PollutantBars`].
 #[derive(Debug, Clone, PartialEq)]

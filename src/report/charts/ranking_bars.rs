@@ -5,8 +5,9 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawResult, POLLUTANT_COLOURS, font, label_width, legend};
-use crate::report::i18n::{Bi, Lang};
+use super::POLLUTANT_COLOURS;
+use crate::chart::{Chart, DrawResult, font, label_width, legend};
+use crate::lang::{Bi, Lang};
 
 /// One row of a ranking bar chart.
 #[derive(Debug, Clone, PartialEq)]

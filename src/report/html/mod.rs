@@ -9,7 +9,7 @@
 //! unit, a red rule, a centred title, numbered sections, ruled tables, and an A4 print layout.
 //! Everything is inline: no external style sheet, script, font or image.
 
-use super::i18n::Lang;
+use crate::lang::Lang;
 
 mod check;
 pub use check::{NotWellFormed, check_well_formed};

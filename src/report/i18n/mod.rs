@@ -1,163 +1,43 @@
 //! Report languages: every label in Chinese and English ([`Text`]), the sentences of the
-//! pages' prose ([`Prose`]), names of categories and pollutants, dates.
+//! pages' prose ([`Prose`]), names only reports use ([`Words`]). The language itself, texts in
+//! both languages and the names of dates, categories and parameters are [`crate::lang`]'s.
 //!
 //! The Chinese wording follows what Chinese environment bureaus publish (空气质量日报,
 //! 优良天数比例, 综合指数, 首要污染物, 镇街排名 …).
 
-use std::fmt;
-use std::str::FromStr;
-
-use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
-
-use crate::aqi::span::AqiRange;
-use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
-use crate::units::Parameter;
+use crate::lang::{Bi, Lang};
 
-/// The language of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Simplified Chinese (default).
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
-
-/// Error for an unknown language code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report language `{0}` (expected zh or en)")]
-pub struct UnknownLang(pub String);
-
-impl FromStr for Lang {
-    type Err = UnknownLang;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "zh" | "zh-cn" | "cn" | "chinese" => Ok(Lang::Zh),
-            "en" | "english" => Ok(Lang::En),
-            _ => Err(UnknownLang(s.to_string())),
-        }
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl Lang {
-    /// `zh` or `en`.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// The value of the HTML `lang` attribute.
-    pub const fn html_lang(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
+/// The reports' words in a language: their labels and sentences, and names that only reports
+/// write.
+pub trait Words {
     /// The labels in this language.
-    pub const fn text(self) -> &'static Text {
+    fn text(self) -> &'static Text;
+    /// The sentence templates in this language.
+    fn prose(self) -> &'static Prose;
+    /// A pollutant's short name (`PM2.5`).
+    fn pollutant(self, p: Pollutant) -> &'static str;
+    /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
+    /// an unknown label as it is.
+    fn source_type(self, label: &str) -> &str;
+}
+
+impl Words for Lang {
+    fn text(self) -> &'static Text {
         match self {
             Lang::Zh => &ZH,
             Lang::En => &EN,
         }
     }
 
-    /// The sentence templates in this language.
-    pub const fn prose(self) -> &'static Prose {
+    fn prose(self) -> &'static Prose {
         match self {
             Lang::Zh => &prose::ZH,
             Lang::En => &prose::EN,
         }
     }
 
-    /// `zh` or `en`, whichever this is.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    /// A date as the language writes it: `2024年5月1日`, `1 May 2024`.
-    pub fn date(self, d: NaiveDate) -> String {
-        match self {
-            Lang::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-            Lang::En => d.format("%-d %B %Y").to_string(),
-        }
-    }
-
-    /// An AQI category's name (优 … 严重污染; excellent … severely polluted).
-    pub fn category(self, c: Category) -> &'static str {
-        match self {
-            Lang::Zh => c.name_zh(),
-            Lang::En => c.name_en(),
-        }
-    }
-
-    /// One category, or two joined: 良至轻度污染, good to lightly polluted.
-    pub fn category_span(self, low: Category, high: Category) -> String {
-        if low == high {
-            self.category(low).to_string()
-        } else {
-            format!(
-                "{}{}{}",
-                self.category(low),
-                self.pick("至", " to "),
-                self.category(high)
-            )
-        }
-    }
-
-    /// A published AQI range with its category span: `AQI 90–130 · 良至轻度污染`,
-    /// `AQI 90–130 · Good to lightly polluted`.
-    pub fn aqi_range(self, r: &AqiRange) -> String {
-        let span = self.category_span(r.span.low, r.span.high);
-        let mut chars = span.chars();
-        let span = match (self, chars.next()) {
-            (Lang::En, Some(first)) => first.to_uppercase().chain(chars).collect(),
-            _ => span,
-        };
-        format!("AQI {}–{} · {span}", r.low, r.high)
-    }
-
-    /// An AQI term's name (细颗粒物(PM2.5), 臭氧8小时; PM2.5, O3 8-h).
-    pub fn term(self, t: Term) -> &'static str {
-        match self {
-            Lang::Zh => t.name_zh(),
-            Lang::En => match t {
-                Term::So2 => "SO2",
-                Term::No2 => "NO2",
-                Term::Pm10 => "PM10",
-                Term::Pm25 => "PM2.5",
-                Term::Co => "CO",
-                Term::O3_1h => "O3 1-h",
-                Term::O3_8h => "O3 8-h",
-            },
-        }
-    }
-
-    /// Primary pollutants joined (`—` for none).
-    pub fn terms(self, terms: &[Term]) -> String {
-        if terms.is_empty() {
-            return "—".to_string();
-        }
-        let names: Vec<&str> = terms.iter().map(|t| self.term(*t)).collect();
-        names.join(self.pick("、", ", "))
-    }
-
-    /// A pollutant's short name with its period statistic's unit (e.g. `PM2.5 (µg/m³)`).
-    pub fn pollutant(self, p: Pollutant) -> &'static str {
+    fn pollutant(self, p: Pollutant) -> &'static str {
         match p {
             Pollutant::So2 => "SO2",
             Pollutant::No2 => "NO2",
@@ -168,24 +48,7 @@ impl Lang {
         }
     }
 
-    /// A parameter's short name (`PM2.5`, `NOx`); the code for non-pollutants.
-    pub fn parameter(self, p: Parameter) -> &'static str {
-        match p {
-            Parameter::Pm25 => "PM2.5",
-            Parameter::Pm10 => "PM10",
-            Parameter::So2 => "SO2",
-            Parameter::No2 => "NO2",
-            Parameter::No => "NO",
-            Parameter::Nox => "NOx",
-            Parameter::Co => "CO",
-            Parameter::O3 => "O3",
-            other => other.code(),
-        }
-    }
-
-    /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
-    /// an unknown label as it is.
-    pub fn source_type(self, label: &str) -> &str {
+    fn source_type(self, label: &str) -> &str {
         let (zh, en) = match label {
             "coal_industrial" => ("燃煤/工业", "coal/industrial"),
             "traffic" => ("机动车", "traffic"),
@@ -199,36 +62,9 @@ impl Lang {
     }
 }
 
-/// A text in both languages (station names, chart titles).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Bi {
-    /// Chinese.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
-
-impl Bi {
-    /// From both texts.
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Bi {
-        Bi {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-
-    /// From a label pair of [`Text`] fields of both languages.
-    pub fn label(get: impl Fn(&'static Text) -> &'static str) -> Bi {
-        Bi::new(get(&ZH), get(&EN))
-    }
-
-    /// The text in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
-    }
+/// A label of [`Text`] in both languages (`label(|t| t.aqi)`).
+pub fn label(get: impl Fn(&'static Text) -> &'static str) -> Bi {
+    Bi::new(get(&ZH), get(&EN))
 }
 
 /// Every fixed label of the reports, in one language.
@@ -438,6 +274,32 @@ pub struct Text {
     pub none_found: &'static str,
     /// Health: methods note.
     pub health_method: &'static str,
+    /// Health: title of the device-states chart.
+    pub states_chart: &'static str,
+    /// Health: how the device-states chart is drawn.
+    pub states_note: &'static str,
+    /// Health: heading of the device-states chart's block of stations online all day.
+    pub states_quiet: &'static str,
+    /// Device state: values delivered.
+    pub state_online: &'static str,
+    /// Device state: calibration (C).
+    pub state_calibration: &'static str,
+    /// Device state: maintenance (M).
+    pub state_maintenance: &'static str,
+    /// Device state: fault or alarm (D).
+    pub state_fault: &'static str,
+    /// Device state: stopped (F).
+    pub state_stopped: &'static str,
+    /// Device state: no record.
+    pub state_no_data: &'static str,
+    /// Health: title of the capture chart.
+    pub capture_chart: &'static str,
+    /// Capture chart legend: meets the 20-hour rule.
+    pub capture_meets: &'static str,
+    /// Capture chart legend: below the rule (the number is the valid hours).
+    pub capture_below: &'static str,
+    /// Capture chart legend: the rule's line.
+    pub capture_rule: &'static str,
     /// Index page: kind.
     pub kind: &'static str,
     /// Index page: report.
@@ -456,18 +318,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn languages_and_dates() {
-        assert_eq!("zh".parse::<Lang>().unwrap(), Lang::Zh);
-        assert_eq!("EN".parse::<Lang>().unwrap(), Lang::En);
-        assert!("fr".parse::<Lang>().is_err());
-        let d = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        assert_eq!(Lang::Zh.date(d), "2024年5月1日");
-        assert_eq!(Lang::En.date(d), "1 May 2024");
-        assert_eq!(
-            Lang::Zh.terms(&[Term::Pm25, Term::O3_8h]),
-            "细颗粒物(PM2.5)、臭氧8小时"
-        );
-        assert_eq!(Lang::En.terms(&[]), "—");
-        assert_eq!(Bi::label(|t| t.aqi).get(Lang::En), "AQI");
+    fn labels_in_both_languages() {
+        assert_eq!(label(|t| t.aqi).get(Lang::En), "AQI");
+        assert_eq!(Lang::Zh.source_type("dust"), "扬尘");
+        assert_eq!(Lang::En.source_type("new_kind"), "new_kind");
     }
 }
