@@ -13,7 +13,6 @@ use lantian::aqi::Category;
 use lantian::clock::Clock;
 use lantian::collect::Pipeline;
 use lantian::config::Config;
-use lantian::jobs::kinds::JobKind;
 use lantian::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use lantian::quality::Flag;
 use lantian::registry::Registry;
@@ -145,14 +144,9 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     // The `forecast` job issues at the last hour of the period (its run at 23:10 local, like
     // `lantian jobs run forecast --at`), so that the daily report shows the next two days.
     let issue = end - TimeDelta::hours(1) + TimeDelta::minutes(10);
-    run_jobs_once(
-        config,
-        &registry,
-        &store_url,
-        &args.out,
-        JobKind::Forecast,
-        |_| Some(issue),
-    )
+    run_jobs_once(config, &registry, &store_url, &args.out, "forecast", |_| {
+        Some(issue)
+    })
     .await?;
     println!(
         "\n{} records written in {} transactions; {:.1} s real time for {} simulated day(s).",
@@ -172,14 +166,9 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
 
     // The `sources` job flags the last day's new episodes, as it would at 07:00 the next
     // morning, so that the daily report lists them.
-    run_jobs_once(
-        config,
-        &registry,
-        &store_url,
-        &args.out,
-        JobKind::Sources,
-        |job| job.schedule.next_after(end),
-    )
+    run_jobs_once(config, &registry, &store_url, &args.out, "sources", |job| {
+        job.schedule.next_after(end)
+    })
     .await?;
 
     // Reports of the simulated period: the last day's daily and device-health reports and a
@@ -242,7 +231,7 @@ async fn run_jobs_once(
     registry: &Registry,
     store_url: &str,
     out: &std::path::Path,
-    kind: JobKind,
+    kind: &str,
     when: impl Fn(&ScheduledJob) -> Option<DateTime<Utc>>,
 ) -> anyhow::Result<()> {
     let mut config = config.clone();
@@ -252,8 +241,8 @@ async fn run_jobs_once(
     let log: Arc<std::sync::Mutex<dyn RunLog>> = Arc::new(std::sync::Mutex::new(StoreRunLog(
         super::open_store_url(store_url)?,
     )));
-    for (job, cfg) in jobs.iter().zip(config.jobs()) {
-        if cfg.kind != kind {
+    for job in &jobs {
+        if job.kind.name() != kind {
             continue;
         }
         let Some(scheduled) = when(job) else {

@@ -11,7 +11,6 @@ use lantian::config::Config;
 use lantian::jobs::kinds::{JobContext, build_jobs};
 use lantian::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use lantian::registry::Registry;
-use lantian::report::{DeviceSpec, Lang};
 use lantian::store::JobOutcome;
 
 use super::table::Table;
@@ -38,25 +37,12 @@ enum JobsCommand {
     },
 }
 
-/// What the jobs of this configuration need.
-pub fn job_context(config: &Config, registry: &Registry) -> JobContext {
-    let url = config.store.clone();
-    JobContext {
-        network_name: match config.report.lang {
-            Lang::Zh => registry.network.name.clone(),
-            Lang::En => registry.network.name_en.clone(),
-        },
-        time_zone: registry.network.time_zone,
-        devices: DeviceSpec::from_registry(registry),
-        report: config.report.clone(),
-        index: config.aqi,
-        open_store: Arc::new(move || lantian::store::open(&url)),
-    }
-}
-
 /// The configured jobs, ready to schedule.
 pub fn scheduled_jobs(config: &Config, registry: &Registry) -> anyhow::Result<Vec<ScheduledJob>> {
-    Ok(build_jobs(&config.jobs(), &job_context(config, registry))?)
+    let url = config.store.clone();
+    let open_store = Arc::new(move || lantian::store::open(&url));
+    let context = JobContext::new(registry, config.report.clone(), config.aqi, open_store);
+    Ok(build_jobs(&config.jobs(), &context)?)
 }
 
 /// Runs `lantian jobs …`.
@@ -74,21 +60,23 @@ pub async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
                     "job",
                     "kind",
                     "schedule",
+                    "after",
                     "next run",
                     "last run for",
                     "outcome",
                 ],
                 &[],
             );
-            for (job, cfg) in jobs.iter().zip(config.jobs()) {
+            for job in &jobs {
                 let last = store.job_runs(Some(&job.name), 1)?.into_iter().next();
                 let local = |t: chrono::DateTime<Utc>| {
                     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
                 };
                 table.push(vec![
                     job.name.clone(),
-                    cfg.kind.name().to_string(),
+                    job.kind.name().to_string(),
                     job.schedule.expression().to_string(),
+                    job.after.join(", "),
                     job.schedule.next_after(now).map(local).unwrap_or_default(),
                     last.as_ref()
                         .map(|r| local(r.scheduled))
