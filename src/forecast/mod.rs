@@ -18,12 +18,14 @@
 //! - [`run`]: one forecast run at an issue time.
 //! - [`issue`]: a run over the store's stations, turned into stored forecasts (the CLI and the
 //!   scheduled `forecast` job).
+//! - [`from_store`]: training and backtests on the store's data (the `forecast` commands).
 //! - [`skill`]: live skill of stored forecasts against the observations that came later.
 
 pub mod backtest;
 pub mod climatology;
 pub mod dataset;
 pub mod features;
+pub mod from_store;
 pub mod issue;
 pub mod linear;
 pub mod model;
