@@ -17,8 +17,9 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::assess::daily::{hour_slot, local_midnight};
+use crate::assess::daily::hour_slot;
 use crate::sources::analysis::LabelledEpisode;
+use crate::sources::days::day_window;
 use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
@@ -84,9 +85,7 @@ pub fn flag_day(
     cfg: &AnalysisConfig,
     run: FlagRun<'_>,
 ) -> Result<FlaggedDay, FlagError> {
-    let hour = TimeDelta::hours(1);
-    let from = local_midnight(day - TimeDelta::days(i64::from(context_days)), tz) + hour;
-    let to = local_midnight(day + TimeDelta::days(1), tz) + hour;
+    let (from, to) = day_window(day - TimeDelta::days(i64::from(context_days)), day, tz);
     let records = store.read(&Query {
         stations: Vec::new(),
         parameters: Vec::new(),
