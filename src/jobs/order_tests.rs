@@ -108,8 +108,7 @@ async fn run(jobs: Vec<ScheduledJob>, log: MemoryRunLog, from: &str, until: &str
     let scheduler = Scheduler::start(jobs, clock.clone(), log.clone()).unwrap();
     clock.sleep_until(utc(until)).await;
     scheduler.stop().await;
-    let runs = log.lock().unwrap().runs[before..].to_vec();
-    runs
+    log.lock().unwrap().runs[before..].to_vec()
 }
 
 fn runs_of<'a>(runs: &'a [JobRun], job: &str) -> Vec<&'a JobRun> {
