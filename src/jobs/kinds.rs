@@ -356,19 +356,24 @@ mod tests {
         );
     }
 
-    #[test]
-    fn sources_jobs_check_their_context_window() {
-        let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
-        let job: JobConfig = toml::from_str(text).unwrap();
-        assert_eq!(job.kind, JobKind::Sources { context_days: 30 });
-        let cx = JobContext {
+    /// A context whose store is never opened.
+    fn context() -> JobContext {
+        JobContext {
             network_name: "test".into(),
             time_zone: Shanghai,
             devices: Vec::new(),
             report: ReportConfig::default(),
             index: IndexConfig::default(),
             open_store: Arc::new(|| crate::store::open("nowhere")),
-        };
+        }
+    }
+
+    #[test]
+    fn sources_jobs_check_their_context_window() {
+        let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
+        let job: JobConfig = toml::from_str(text).unwrap();
+        assert_eq!(job.kind, JobKind::Sources { context_days: 30 });
+        let cx = context();
         assert_eq!(
             build_jobs(std::slice::from_ref(&job), &cx).unwrap().len(),
             1
@@ -389,14 +394,7 @@ mod tests {
 
     #[test]
     fn default_jobs_build_in_their_order() {
-        let cx = JobContext {
-            network_name: "test".into(),
-            time_zone: Shanghai,
-            devices: Vec::new(),
-            report: ReportConfig::default(),
-            index: IndexConfig::default(),
-            open_store: Arc::new(|| crate::store::open("nowhere")),
-        };
+        let cx = context();
         let jobs = build_jobs(&super::super::config::default_jobs(), &cx).unwrap();
         let daily = jobs.iter().find(|j| j.name == "daily-report").unwrap();
         assert_eq!(daily.kind, JobKind::DailyReport);

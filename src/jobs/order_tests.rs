@@ -9,10 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Asia::Shanghai;
 
 use super::*;
-use crate::jobs::config::{DEFAULT_AFTER_TIMEOUT, JobKind};
-use crate::jobs::scheduler::{
-    CatchUp, JobFn, MemoryRunLog, Retry, RunLog, ScheduledJob, Scheduler,
-};
+use crate::jobs::scheduler::{CatchUp, JobFn, MemoryRunLog, RunLog, ScheduledJob, Scheduler};
 use crate::store::{JobOutcome, JobRun};
 
 fn utc(s: &str) -> DateTime<Utc> {
@@ -26,16 +23,11 @@ fn local_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&Shanghai).date_naive()
 }
 
+/// A job on `expr` (Shanghai) after `after`, with the default catch-up and retries.
 fn job(name: &str, expr: &str, after: &[&str], run: JobFn) -> ScheduledJob {
     ScheduledJob {
-        name: name.into(),
-        kind: JobKind::Indices,
-        schedule: Schedule::parse(expr, Shanghai).unwrap(),
-        catch_up: CatchUp::Latest,
-        retry: Retry::default(),
         after: after.iter().map(|a| a.to_string()).collect(),
-        after_timeout: DEFAULT_AFTER_TIMEOUT,
-        run,
+        ..crate::jobs::scheduler::tests::job(name, expr, run)
     }
 }
 
@@ -115,6 +107,19 @@ fn runs_of<'a>(runs: &'a [JobRun], job: &str) -> Vec<&'a JobRun> {
     runs.iter().filter(|r| r.job == job).collect()
 }
 
+/// The runs of the sources job `s` and the report `r`, both last run for 1 March, with the
+/// scheduler back at 10:00 local on the 4th (both due at once) until `until`.
+async fn back_on_the_4th(
+    s: ScheduledJob,
+    r: ScheduledJob,
+    until: &str,
+) -> (Vec<JobRun>, Vec<JobRun>) {
+    let log = ran_until_1_march(&[&s, &r]);
+    let runs = run(vec![s, r], log, "2026-03-04T02:00:00Z", until).await;
+    let of = |job| runs_of(&runs, job).into_iter().cloned().collect();
+    (of("sources"), of("daily-report"))
+}
+
 fn outputs(run: &JobRun) -> Vec<String> {
     match &run.outcome {
         JobOutcome::Succeeded(o) => o.clone(),
@@ -131,17 +136,13 @@ async fn after_a_downtime_spanning_both_the_report_waits_for_its_flags() {
         let mut s = sources(&flags, Duration::from_millis(500), 0);
         let mut r = report(&flags, &["sources"]);
         (s.catch_up, r.catch_up) = (catch_up, catch_up);
-        let log = ran_until_1_march(&[&s, &r]);
-        let runs = run(
-            vec![r, s],
-            log,
-            "2026-03-04T02:00:00Z",
-            "2026-03-04T06:00:00Z",
-        )
-        .await;
-        let (s, r) = (runs_of(&runs, "sources"), runs_of(&runs, "daily-report"));
+        let (s, r) = back_on_the_4th(s, r, "2026-03-04T06:00:00Z").await;
         let days = if catch_up == CatchUp::All { 3 } else { 1 };
-        assert_eq!((s.len(), r.len()), (days, days), "{catch_up:?}: {runs:?}");
+        assert_eq!(
+            (s.len(), r.len()),
+            (days, days),
+            "{catch_up:?}: {s:?} {r:?}"
+        );
         for (s, r) in s.iter().zip(&r) {
             assert_eq!(local_day(s.scheduled), local_day(r.scheduled));
             assert!(r.started >= s.finished, "{catch_up:?}: {r:?} before {s:?}");
@@ -155,18 +156,8 @@ async fn after_a_downtime_spanning_both_the_report_waits_for_its_flags() {
         sources(&flags, Duration::from_millis(500), 0),
         report(&flags, &[]),
     );
-    let log = ran_until_1_march(&[&s, &r]);
-    let runs = run(
-        vec![r, s],
-        log,
-        "2026-03-04T02:00:00Z",
-        "2026-03-04T06:00:00Z",
-    )
-    .await;
-    assert_eq!(
-        outputs(runs_of(&runs, "daily-report")[0]),
-        ["flags there: false"]
-    );
+    let (_, r) = back_on_the_4th(s, r, "2026-03-04T06:00:00Z").await;
+    assert_eq!(outputs(&r[0]), ["flags there: false"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -248,18 +239,10 @@ async fn a_failed_predecessor_holds_the_report_through_its_retries_only() {
     let flags = Flags::default();
     let s = sources(&flags, Duration::ZERO, usize::MAX);
     let r = report(&flags, &["sources"]);
-    let log = ran_until_1_march(&[&s, &r]);
-    let runs = run(
-        vec![s, r],
-        log,
-        "2026-03-04T02:00:00Z",
-        "2026-03-04T04:00:00Z",
-    )
-    .await;
-    let (s, r) = (runs_of(&runs, "sources"), runs_of(&runs, "daily-report"));
+    let (s, r) = back_on_the_4th(s, r, "2026-03-04T04:00:00Z").await;
     assert_eq!(s.len(), 3);
     let waited = r[0].started - utc("2026-03-04T02:00:00Z");
-    assert!(r[0].started >= s[2].finished, "{runs:?}");
+    assert!(r[0].started >= s[2].finished, "{s:?} {r:?}");
     assert!(waited < TimeDelta::minutes(22), "{waited}");
 }
 
@@ -293,23 +276,12 @@ async fn a_stuck_predecessor_holds_the_report_at_most_its_timeout() {
     let mut s = sources(&flags, Duration::from_secs(5), 0);
     s.catch_up = CatchUp::Skip;
     let r = report(&flags, &["sources"]);
-    let log = ran_until_1_march(&[&s, &r]);
-    let runs = run(
-        vec![s, r],
-        log,
-        "2026-03-04T02:00:00Z",
-        "2026-03-04T03:00:00Z",
-    )
-    .await;
-    let r = runs_of(&runs, "daily-report");
+    let (_, r) = back_on_the_4th(s, r, "2026-03-04T03:00:00Z").await;
     assert!(r[0].started - utc("2026-03-04T02:00:00Z") < TimeDelta::minutes(1));
 }
 
 fn named(name: &str, expr: &str, after: &[&str]) -> ScheduledJob {
-    ScheduledJob {
-        after: after.iter().map(|a| a.to_string()).collect(),
-        ..slow(name, expr, Duration::ZERO)
-    }
+    job(name, expr, after, slow(name, expr, Duration::ZERO).run)
 }
 
 #[test]

@@ -360,4 +360,4 @@ impl JobTask {
 
 #[cfg(test)]
 #[path = "scheduler_tests.rs"]
-mod tests;
+pub(super) mod tests;

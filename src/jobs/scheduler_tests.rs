@@ -12,7 +12,7 @@ fn utc(s: &str) -> DateTime<Utc> {
 }
 
 /// A job on `expr` (Shanghai) with the default catch-up and retries, after no other job.
-pub(super) fn job(name: &str, expr: &str, run: JobFn) -> ScheduledJob {
+pub(in crate::jobs) fn job(name: &str, expr: &str, run: JobFn) -> ScheduledJob {
     ScheduledJob {
         name: name.into(),
         kind: JobKind::Indices,

@@ -19,13 +19,13 @@ use chrono_tz::Tz;
 
 use crate::assess::daily::hour_slot;
 use crate::sources::analysis::LabelledEpisode;
-use crate::sources::days::day_window;
+use crate::sources::days::{day_window, hourly_records};
 use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::store::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, Query, Resolution, SourceFlag, Store, StoreError,
+    FlaggedDay, PollutantExcess, SourceFlag, Store, StoreError,
 };
 use crate::units::Parameter;
 
@@ -86,13 +86,7 @@ pub fn flag_day(
     run: FlagRun<'_>,
 ) -> Result<FlaggedDay, FlagError> {
     let (from, to) = day_window(day - TimeDelta::days(i64::from(context_days)), day, tz);
-    let records = store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })?;
+    let records = hourly_records(store, from, to)?;
     let in_day = |t: DateTime<Utc>| hour_slot(t.with_timezone(&tz).naive_local()).0 == day;
     if !records
         .iter()

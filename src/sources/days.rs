@@ -1,12 +1,12 @@
 //! The source analysis of whole local days read from the store (`lantian sources`); the
-//! `sources` job reads its window the same way ([`day_window`]).
+//! `sources` job reads its window the same way ([`day_window`], [`hourly_records`]).
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::assess::local_midnight;
-use crate::store::{Query, Resolution, Store, StoreError};
+use crate::store::{Query, Record, Resolution, Store, StoreError};
 
 /// The hour-ending labels of the local days `first..=last` in `tz`: from `first 01:00` up to
 /// and including `last+1 00:00`, as `[from, to)`.
@@ -16,6 +16,21 @@ pub fn day_window(first: NaiveDate, last: NaiveDate, tz: Tz) -> (DateTime<Utc>, 
         local_midnight(first, tz) + hour,
         local_midnight(last + TimeDelta::days(1), tz) + hour,
     )
+}
+
+/// Every station's hourly records labelled in `[from, to)`.
+pub fn hourly_records(
+    store: &dyn Store,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Record>, StoreError> {
+    store.read(&Query {
+        stations: Vec::new(),
+        parameters: Vec::new(),
+        resolution: Resolution::Hour,
+        from,
+        to,
+    })
 }
 
 /// Why the days could not be analysed.
@@ -57,13 +72,7 @@ pub fn analyse_days(
     cfg: &AnalysisConfig,
 ) -> Result<DaysAnalysis, DaysError> {
     let (from, to) = day_window(first, last, cfg.time_zone);
-    let records = store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })?;
+    let records = hourly_records(store, from, to)?;
     if records.is_empty() {
         return Err(DaysError::NoData { first, last });
     }
