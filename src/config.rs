@@ -1,7 +1,7 @@
 //! The main configuration file (`lantian.toml`): where the registry, the store and the
 //! scenario are, and the collector settings. Relative paths are relative to the file.
 
-use crate::jobs::kinds::{JobConfig, default_jobs};
+use crate::jobs::config::{JobConfig, default_jobs};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -120,8 +120,7 @@ impl Config {
         config.base = base.to_path_buf();
         config.report.out_dir = base.join(&config.report.out_dir);
         for job in &mut config.jobs {
-            job.models = job.models.as_ref().map(|m| base.join(m));
-            job.weather = job.weather.as_ref().map(|w| base.join(w));
+            job.resolve_paths(base);
         }
         if let Some(rest) = config.store.strip_prefix("sqlite:")
             && !Path::new(rest).is_absolute()

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod collect;
 pub mod compute;
 pub mod config;
+pub mod demo;
 pub mod forecast;
 pub mod import;
 pub mod jobs;

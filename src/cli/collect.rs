@@ -68,7 +68,7 @@ pub async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> anyhow:
                 jobs,
                 clock.clone(),
                 Arc::new(Mutex::new(log)),
-            ))
+            )?)
         }
         None => None,
     };

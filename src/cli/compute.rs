@@ -1,10 +1,11 @@
 //! `lantian compute`: (re)compute the stored hourly and daily AQI from the stored hourly means
 //! — after a `--no-indices` import, a change of rule set, or corrected data.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::NaiveDate;
 use clap::Args;
-use lantian::compute::IndexStage;
+use lantian::assess::DateRange;
+use lantian::compute::recompute_days;
 use lantian::config::Config;
 
 /// Options of `lantian compute`.
@@ -27,31 +28,14 @@ pub fn run(config: &Config, args: ComputeArgs) -> anyhow::Result<()> {
         bail!("--to {} is before --from {}", args.to, args.from);
     }
     let mut store = super::open_store(config)?;
-    let known: Vec<String> = store.stations()?.into_iter().map(|s| s.id).collect();
-    let stations = if args.stations.is_empty() {
-        known.clone()
-    } else {
-        args.stations
+    let days = DateRange {
+        first: args.from,
+        last: args.to,
     };
-    for s in &stations {
-        if !known.contains(s) {
-            bail!(
-                "unknown station `{s}`: the store has no metadata for it (see `lantian import` or `lantian collect`)"
-            );
-        }
-    }
-    let mut stage = IndexStage::new(config.aqi);
-    let mut written = 0;
-    for s in &stations {
-        written += stage
-            .recompute(store.as_mut(), s, args.from, args.to)
-            .with_context(|| format!("computing indices of {s}"))?;
-    }
+    let done = recompute_days(store.as_mut(), config.aqi, &args.stations, days)?;
     println!(
-        "computed {written} hourly and daily index records for {} station(s), {} … {}",
-        stations.len(),
-        args.from,
-        args.to
+        "computed {} hourly and daily index records for {} station(s), {} … {}",
+        done.records, done.stations, args.from, args.to
     );
     Ok(())
 }

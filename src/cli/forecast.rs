@@ -9,16 +9,15 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::assess::local_midnight;
 use lantian::config::Config;
-use lantian::forecast::backtest::{BacktestOptions, backtest};
-use lantian::forecast::features::FeatureContext;
+use lantian::forecast::from_store::{
+    BacktestProgress, BacktestRequest, backtest_from_store, latest_issue_time, train_from_store,
+};
 use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
-use lantian::forecast::model::{ModelSet, TrainOptions, train};
-use lantian::forecast::refit::refit_backtest;
-use lantian::forecast::series::Grid;
+use lantian::forecast::model::{ModelSet, TrainOptions};
 use lantian::forecast::skill::live_skill;
-use lantian::forecast::weather::{ForecastWeather, WeatherFile};
+use lantian::forecast::weather::WeatherFile;
 use lantian::report::figures::network_zone;
-use lantian::store::{Resolution, StationId};
+use lantian::store::StationId;
 
 use super::table::Table;
 
@@ -164,9 +163,6 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 bail!("--to {to} is not after --from {from}");
             }
             let (start, end) = (local_midnight(from, tz), local_midnight(to, tz));
-            let clock = Instant::now();
-            let grid = Grid::load(store.as_ref(), &args.stations, start, end)?;
-            let loaded = clock.elapsed();
             let opt = TrainOptions {
                 stride,
                 daily_stride: stride,
@@ -174,16 +170,18 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 range_coverage,
                 ..Default::default()
             };
-            let set = train(&grid, grid.len, &opt).context("training")?;
+            let trained = train_from_store(store.as_ref(), &args.stations, start, end, &opt)
+                .context("training")?;
+            let set = trained.set;
             set.save(&args.models)?;
             println!(
                 "trained {} models on {} station(s), {} … {} (loaded in {:.1} s, trained in {:.1} s) → {}",
                 set.models.len(),
-                grid.stations.len(),
+                trained.stations,
                 from,
                 to,
-                loaded.as_secs_f64(),
-                (clock.elapsed() - loaded).as_secs_f64(),
+                trained.loaded.as_secs_f64(),
+                trained.trained.as_secs_f64(),
                 args.models.display()
             );
             let mut t = Table::new(
@@ -248,86 +246,35 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
                 );
             }
             let mut set = ModelSet::load(&args.models)?;
-            if set.weather && !perfect_prognosis {
-                bail!(
-                    "{} needs forecast weather: backtest it with --perfect-prognosis",
-                    args.models.display()
-                );
-            }
-            let start = local_midnight(from, tz);
-            let end = local_midnight(to, tz);
-            if refit.is_none() && start < set.trained_to {
-                tracing::warn!(
-                    "the backtest starts before the end of the training period ({}): scores are optimistic",
-                    set.trained_to
-                );
-            }
-            let report = match refit {
-                None => {
-                    // 2 days of history before the first issue for lags and means.
-                    let grid = Grid::load(
-                        store.as_ref(),
-                        &args.stations,
-                        start - TimeDelta::days(2),
-                        end,
-                    )?;
-                    let observed = ForecastWeather::observed(&grid);
-                    let mut ctx = FeatureContext::new(&grid, &set.climatology);
-                    if perfect_prognosis {
-                        ctx = ctx.with_weather(&observed);
-                    }
-                    let opt = BacktestOptions {
-                        from: 48,
-                        to: grid.len,
-                        step,
-                        daily_issue_hour,
-                    };
-                    backtest(&ctx, &set, opt)
-                }
-                Some(every_days) => {
-                    if start <= set.trained_from {
-                        bail!(
-                            "--from {from} is not after the training start of {} ({})",
-                            args.models.display(),
-                            set.trained_from
-                        );
-                    }
-                    // The stations trained on unless others are named; loaded once, from the
-                    // training start on (each refit trains on its part before the origin).
-                    let stations = if args.stations.is_empty() {
-                        set.stations.clone()
-                    } else {
-                        args.stations.clone()
-                    };
-                    let clock = Instant::now();
-                    let grid = Grid::load(store.as_ref(), &stations, set.trained_from, end)?;
-                    eprintln!(
-                        "loaded {} station(s), {} … {} in {:.1} s",
-                        grid.stations.len(),
-                        set.trained_from,
-                        end,
-                        clock.elapsed().as_secs_f64()
-                    );
-                    let observed = perfect_prognosis.then(|| ForecastWeather::observed(&grid));
-                    let opt = BacktestOptions {
-                        from: grid.index_of(start).context("--from is outside the data")?,
-                        to: grid.len,
-                        step,
-                        daily_issue_hour,
-                    };
-                    refit_backtest(&grid, &set, observed.as_ref(), opt, every_days, |r| {
-                        eprintln!(
-                            "refit {}/{}: trained {} … {} in {:.1} s",
-                            r.index,
-                            r.of,
-                            r.models.trained_from,
-                            r.models.trained_to,
-                            r.took.as_secs_f64()
-                        );
-                    })
-                    .context("refit backtest")?
-                }
+            let request = BacktestRequest {
+                stations: &args.stations,
+                start: local_midnight(from, tz),
+                end: local_midnight(to, tz),
+                step,
+                daily_issue_hour,
+                perfect_prognosis,
+                refit,
             };
+            let report = backtest_from_store(store.as_ref(), &set, request, |p| match p {
+                BacktestProgress::Loaded {
+                    stations,
+                    from,
+                    to,
+                    took,
+                } => eprintln!(
+                    "loaded {stations} station(s), {from} … {to} in {:.1} s",
+                    took.as_secs_f64()
+                ),
+                BacktestProgress::Refitted(r) => eprintln!(
+                    "refit {}/{}: trained {} … {} in {:.1} s",
+                    r.index,
+                    r.of,
+                    r.models.trained_from,
+                    r.models.trained_to,
+                    r.took.as_secs_f64()
+                ),
+            })
+            .with_context(|| format!("backtesting {}", args.models.display()))?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Table => print!("{}", render_backtest(&report)),
@@ -350,12 +297,7 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             let set = ModelSet::load(&args.models)?;
             let at = match at {
                 Some(t) => t,
-                None => store
-                    .latest(Resolution::Hour, None)?
-                    .iter()
-                    .map(|r| r.time)
-                    .max()
-                    .context("the store holds no hourly records")?,
+                None => latest_issue_time(store.as_ref())?,
             };
             let clock = Instant::now();
             let weather = weather.as_deref().map(WeatherFile::read).transpose()?;

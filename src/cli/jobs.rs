@@ -76,21 +76,23 @@ pub async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
                     "job",
                     "kind",
                     "schedule",
+                    "after",
                     "next run",
                     "last run for",
                     "outcome",
                 ],
                 &[],
             );
-            for (job, cfg) in jobs.iter().zip(config.jobs()) {
+            for job in &jobs {
                 let last = store.job_runs(Some(&job.name), 1)?.into_iter().next();
                 let local = |t: chrono::DateTime<Utc>| {
                     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
                 };
                 table.push(vec![
                     job.name.clone(),
-                    cfg.kind.name().to_string(),
+                    job.kind.name().to_string(),
                     job.schedule.expression().to_string(),
+                    job.after.join(", "),
                     job.schedule.next_after(now).map(local).unwrap_or_default(),
                     last.as_ref()
                         .map(|r| local(r.scheduled))

@@ -2,21 +2,20 @@
 //! local vs regional episodes with source types; optional polar plots and a station map.
 //! `lantian sources flags` lists the stored flags of the `sources` job with their evidence.
 
-use lantian::assess::local_midnight;
-use lantian::report::figures::network_zone;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use chrono::{NaiveDate, TimeDelta};
+use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::chart::{Chart, render};
 use lantian::config::Config;
 use lantian::report::Lang;
+use lantian::report::figures::network_zone;
+use lantian::sources::AnalysisConfig;
 use lantian::sources::chart::{MapChart, PolarChart};
 use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};
 use lantian::sources::chart_split::SplitChart;
-use lantian::sources::{AnalysisConfig, StationSeries, analyse};
-use lantian::store::{Query, Resolution};
+use lantian::sources::days::{DaysAnalysis, analyse_days};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -79,29 +78,8 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     };
     anyhow::ensure!(last >= first, "--to {last} is before --from {first}");
     let store = super::open_store(config)?;
-    let infos = store.stations()?;
-    // Local days of the network (hour-ending labels `first 01:00` … `last+1 00:00`).
-    let tz = network_zone(&infos);
-    let from = local_midnight(first, tz) + TimeDelta::hours(1);
-    let to = local_midnight(last + TimeDelta::days(1), tz) + TimeDelta::hours(1);
-    let records = store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })?;
-    anyhow::ensure!(
-        !records.is_empty(),
-        "no hourly data in the store from {first} to {last}"
-    );
-    let all = StationSeries::from_records(&records, &infos, from, to);
-    for s in &args.stations {
-        anyhow::ensure!(
-            all.iter().any(|x| &x.station == s),
-            "station {s}: no hourly data in the period"
-        );
-    }
+    // Local days of the network.
+    let tz = network_zone(&store.stations()?);
     let mut cfg = AnalysisConfig::default();
     cfg.cpf.percentile = args.percentile;
     if !args.pollutants.is_empty() {
@@ -114,20 +92,10 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
         }
     }
     cfg.time_zone = tz;
-    let mut analysis = analyse(&all, &cfg);
-    if !args.stations.is_empty() {
-        let keep = |s: &str| args.stations.iter().any(|x| x == s);
-        analysis.bearings.retain(|b| keep(&b.station));
-        analysis
-            .episodes
-            .retain(|e| keep(&e.episode.station) || e.episode.station == "network");
-        analysis.split.retain(|s| keep(&s.station));
-        analysis.factors.retain(|f| keep(&f.station));
-        analysis.polar.retain(|p| keep(&p.station));
-        analysis
-            .problems
-            .retain(|p| args.stations.iter().any(|s| p.contains(s.as_str())));
-    }
+    let DaysAnalysis {
+        analysis,
+        series: all,
+    } = analyse_days(store.as_ref(), first, last, &args.stations, &cfg)?;
     if let Some(dir) = &args.plots {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for p in &analysis.polar {

@@ -18,6 +18,7 @@
 //! - [`run`]: one forecast run at an issue time.
 //! - [`issue`]: a run over the store's stations, turned into stored forecasts (the CLI and the
 //!   scheduled `forecast` job).
+//! - [`from_store`]: training and backtests on the store's data (the `forecast` commands).
 //! - [`skill`]: live skill of stored forecasts against the observations that came later.
 //! - [`missing`]: the names a stored forecast gives what was missing (read by the daily report).
 
@@ -25,6 +26,7 @@ pub mod backtest;
 pub mod climatology;
 pub mod dataset;
 pub mod features;
+pub mod from_store;
 pub mod issue;
 pub mod linear;
 pub mod missing;

@@ -1,167 +1,31 @@
-//! What the scheduled jobs do, and the jobs a network runs by default.
+//! What the scheduled jobs do.
 //!
 //! Every kind works on the last complete period before its scheduled time, in the network's
 //! time zone: a daily report scheduled at 08:00 on the 27th is the report of the 26th; a
 //! monthly ranking scheduled on 1 March ranks February; the `sources` job at 07:00 on the 27th
 //! flags the episodes that began on the 26th, in time for the daily report. The `forecast`
-//! kind is the exception: it issues a forecast at its scheduled time (the whole hour at or before it) from the data
-//! labelled up to then, and stores it ([`crate::forecast::issue`]).
+//! kind is the exception: it issues a forecast at its scheduled time (the whole hour at or
+//! before it) from the data labelled up to then, and stores it ([`crate::forecast::issue`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Days, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
 
+use super::config::{JobConfig, JobKind, RankBy, RankingPeriod};
+use super::order::{OrderError, check_order};
 use super::schedule::{Schedule, ScheduleError};
-use super::scheduler::{CatchUp, JobFn, Retry, ScheduledJob};
-use crate::assess::{GroupBy, Period};
-use crate::compute::{IndexConfig, IndexStage};
+use super::scheduler::{JobFn, ScheduledJob};
+use super::sources::{FlagRun, flag_day, job_analysis};
+use crate::assess::{DateRange, GroupBy, Period};
+use crate::compute::{IndexConfig, recompute_days};
 use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
 use crate::forecast::model::ModelSet;
 use crate::forecast::weather::WeatherFile;
+use crate::registry::Registry;
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
 use crate::store::{Store, StoreError};
-
-use super::sources::{DEFAULT_CONTEXT_DAYS, FlagRun, flag_day, job_analysis};
-
-/// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum JobKind {
-    /// The leadership's daily report of the previous day.
-    DailyReport,
-    /// The maintainers' device-health report of the previous day.
-    HealthReport,
-    /// The ranking of the previous month (by district unless `by` says otherwise).
-    MonthlyRanking,
-    /// The ranking of the previous quarter.
-    QuarterlyRanking,
-    /// The ranking of the previous year.
-    AnnualRanking,
-    /// Recompute the previous day's hourly and daily AQI of every station (a safety net for
-    /// hourly means that arrived or were corrected late).
-    Indices,
-    /// Flag the local episodes that began the previous day, with their evidence
-    /// ([`super::sources`]).
-    Sources,
-    /// Issue a forecast of every station at the scheduled hour and store it.
-    Forecast,
-}
-
-impl JobKind {
-    /// The name used in configuration files.
-    pub const fn name(self) -> &'static str {
-        match self {
-            JobKind::DailyReport => "daily-report",
-            JobKind::HealthReport => "health-report",
-            JobKind::MonthlyRanking => "monthly-ranking",
-            JobKind::QuarterlyRanking => "quarterly-ranking",
-            JobKind::AnnualRanking => "annual-ranking",
-            JobKind::Indices => "indices",
-            JobKind::Sources => "sources",
-            JobKind::Forecast => "forecast",
-        }
-    }
-}
-
-/// Grouping of a ranking job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RankBy {
-    /// Stations.
-    Station,
-    /// Districts / towns.
-    #[default]
-    District,
-}
-
-/// One `[[job]]` of the configuration.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JobConfig {
-    /// Unique name (`lantian jobs run NAME`).
-    pub name: String,
-    /// Cron expression, 5 fields (`m h dom mon dow`) or 6/7 with seconds first, in the
-    /// network's time zone.
-    pub schedule: String,
-    /// What it does.
-    pub kind: JobKind,
-    /// Missed runs after downtime: `skip`, `latest` (default) or `all`.
-    #[serde(default)]
-    pub catch_up: CatchUp,
-    /// Ranking jobs: `district` (default) or `station`.
-    #[serde(default)]
-    pub by: RankBy,
-    /// Attempts after a failed run (default 2; 0 never retries).
-    #[serde(default = "default_retries")]
-    pub retries: u32,
-    /// Seconds between attempts (default 600).
-    #[serde(default = "default_retry_delay_s")]
-    pub retry_delay_s: u64,
-    /// `sources` jobs: days of data before the analysed day for the network background and
-    /// each station's episode threshold (default 30; 1 to 366).
-    #[serde(default = "default_context_days")]
-    pub context_days: u32,
-    /// Forecast jobs: the model file (relative to the configuration file) [default:
-    /// `models/forecast.json` in the working directory].
-    #[serde(default)]
-    pub models: Option<PathBuf>,
-    /// Forecast jobs: a forecast-weather CSV kept up to date by the bureau's weather feed
-    /// (relative to the configuration file), read at each run; required by a model set
-    /// trained with forecast weather, refused by one that was not.
-    #[serde(default)]
-    pub weather: Option<PathBuf>,
-}
-
-fn default_retries() -> u32 {
-    Retry::default().attempts
-}
-
-fn default_retry_delay_s() -> u64 {
-    Retry::default().delay.as_secs()
-}
-
-fn default_context_days() -> u32 {
-    DEFAULT_CONTEXT_DAYS
-}
-
-impl JobConfig {
-    fn new(name: &str, schedule: &str, kind: JobKind) -> JobConfig {
-        JobConfig {
-            name: name.into(),
-            schedule: schedule.into(),
-            kind,
-            catch_up: CatchUp::Latest,
-            by: RankBy::District,
-            retries: default_retries(),
-            retry_delay_s: default_retry_delay_s(),
-            context_days: DEFAULT_CONTEXT_DAYS,
-            models: None,
-            weather: None,
-        }
-    }
-}
-
-/// The jobs a network runs when the configuration names none.
-pub fn default_jobs() -> Vec<JobConfig> {
-    vec![
-        JobConfig::new("indices", "30 0 * * *", JobKind::Indices),
-        JobConfig::new("sources", "0 7 * * *", JobKind::Sources),
-        // 10 minutes past the hour, so that the hour ending then has been stored.
-        JobConfig::new("forecast", "10 5,17 * * *", JobKind::Forecast),
-        JobConfig::new("health-report", "30 7 * * *", JobKind::HealthReport),
-        JobConfig::new("daily-report", "0 8 * * *", JobKind::DailyReport),
-        JobConfig::new("monthly-ranking", "0 9 1 * *", JobKind::MonthlyRanking),
-        JobConfig::new(
-            "quarterly-ranking",
-            "0 9 1 1,4,7,10 *",
-            JobKind::QuarterlyRanking,
-        ),
-        JobConfig::new("annual-ranking", "0 9 1 1 *", JobKind::AnnualRanking),
-    ]
-}
 
 /// Errors building the jobs from the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +50,9 @@ pub enum JobConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// The jobs' `after` lists are inconsistent.
+    #[error(transparent)]
+    Order(#[from] OrderError),
 }
 
 /// Opens a handle on the store (each run opens its own).
@@ -208,24 +75,48 @@ pub struct JobContext {
     pub open_store: OpenStore,
 }
 
+impl JobContext {
+    /// The context of the jobs of `registry`'s network: its name in the reports' language,
+    /// its time zone and devices.
+    pub fn new(
+        registry: &Registry,
+        report: ReportConfig,
+        index: IndexConfig,
+        open_store: OpenStore,
+    ) -> JobContext {
+        let network = &registry.network;
+        JobContext {
+            network_name: report
+                .lang
+                .pick(&network.name, &network.name_en)
+                .to_string(),
+            time_zone: network.time_zone,
+            devices: DeviceSpec::from_registry(registry),
+            report,
+            index,
+            open_store,
+        }
+    }
+}
+
 /// The previous local day before `scheduled`.
 fn previous_day(scheduled: DateTime<Utc>, tz: Tz) -> NaiveDate {
     scheduled.with_timezone(&tz).date_naive() - Days::new(1)
 }
 
-/// The last complete period of `kind` before the local date of `scheduled`.
-pub fn period_before(kind: JobKind, scheduled: DateTime<Utc>, tz: Tz) -> Option<Period> {
+/// The last complete `period` before the local date of `scheduled`.
+pub fn period_before(period: RankingPeriod, scheduled: DateTime<Utc>, tz: Tz) -> Option<Period> {
     let today = scheduled.with_timezone(&tz).date_naive();
     let first_of_month = today.with_day(1)?;
-    Some(match kind {
-        JobKind::MonthlyRanking => {
+    Some(match period {
+        RankingPeriod::Month => {
             let last = first_of_month - Days::new(1);
             Period::Month {
                 year: last.year(),
                 month: last.month(),
             }
         }
-        JobKind::QuarterlyRanking => {
+        RankingPeriod::Quarter => {
             let quarter_start = first_of_month.with_month((today.month0() / 3) * 3 + 1)?;
             let last = quarter_start - Days::new(1);
             Period::Quarter {
@@ -233,12 +124,11 @@ pub fn period_before(kind: JobKind, scheduled: DateTime<Utc>, tz: Tz) -> Option<
                 quarter: last.month0() / 3 + 1,
             }
         }
-        JobKind::AnnualRanking => Period::Year(today.year() - 1),
-        _ => return None,
+        RankingPeriod::Year => Period::Year(today.year() - 1),
     })
 }
 
-/// Turns configured jobs into scheduled jobs.
+/// Turns configured jobs into scheduled jobs, checking their schedules, options and order.
 pub fn build_jobs(
     configs: &[JobConfig],
     context: &JobContext,
@@ -254,32 +144,34 @@ pub fn build_jobs(
                 source,
             }
         })?;
-        if !(1..=366).contains(&config.context_days) {
-            return Err(JobConfigError::Option {
+        config
+            .kind
+            .check()
+            .map_err(|reason| JobConfigError::Option {
                 job: config.name.clone(),
-                reason: format!("context_days = {} (must be 1 to 366)", config.context_days),
-            });
-        }
-        let (job_config, context) = (config.clone(), context.clone());
+                reason,
+            })?;
+        let (name, kind, context) = (config.name.clone(), config.kind.clone(), context.clone());
         let run: JobFn = Arc::new(move |scheduled| {
-            let (config, context) = (job_config.clone(), context.clone());
+            let (name, kind, context) = (name.clone(), kind.clone(), context.clone());
             Box::pin(async move {
-                tokio::task::spawn_blocking(move || run_kind(&config, scheduled, &context))
+                tokio::task::spawn_blocking(move || run_kind(&name, &kind, scheduled, &context))
                     .await
                     .map_err(|e| format!("job task failed: {e}"))?
             })
         });
         jobs.push(ScheduledJob {
             name: config.name.clone(),
+            kind: config.kind.clone(),
             schedule,
             catch_up: config.catch_up,
-            retry: Retry {
-                attempts: config.retries,
-                delay: std::time::Duration::from_secs(config.retry_delay_s),
-            },
+            retry: config.retry,
+            after: config.after.clone(),
+            after_timeout: config.after_timeout,
             run,
         });
     }
+    check_order(&jobs, Utc::now())?;
     Ok(jobs)
 }
 
@@ -295,15 +187,13 @@ pub fn forecast_issue_time(scheduled: DateTime<Utc>) -> DateTime<Utc> {
 /// number of stored entries.
 fn run_forecast(
     store: &mut dyn Store,
-    config: &JobConfig,
+    models: Option<&Path>,
+    weather: Option<&Path>,
     scheduled: DateTime<Utc>,
 ) -> Result<Vec<String>, String> {
-    let path = config
-        .models
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE));
+    let path = models.map_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE), Path::to_path_buf);
     let set = ModelSet::load(&path).map_err(|e| e.to_string())?;
-    let weather = match &config.weather {
+    let weather = match weather {
         Some(p) => Some(WeatherFile::read(p).map_err(|e| e.to_string())?),
         None => None,
     };
@@ -317,72 +207,89 @@ fn run_forecast(
     ])
 }
 
-/// Runs one job for `scheduled`, returning the outputs it wrote (files, or counts).
+/// Runs the job `name` of `kind` for `scheduled`, returning the outputs it wrote (files, or
+/// counts).
 fn run_kind(
-    config: &JobConfig,
+    name: &str,
+    kind: &JobKind,
     scheduled: DateTime<Utc>,
     cx: &JobContext,
 ) -> Result<Vec<String>, String> {
     let mut store = (cx.open_store)().map_err(|e| e.to_string())?;
     let day = previous_day(scheduled, cx.time_zone);
-    let name = &cx.network_name;
+    let network = &cx.network_name;
     let out_dir = || {
         std::fs::create_dir_all(&cx.report.out_dir)
             .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))
     };
-    let files = match config.kind {
+    let files = match kind {
         JobKind::DailyReport => {
             out_dir()?;
-            daily_report(store.as_ref(), name, day, &cx.report)
+            daily_report(store.as_ref(), network, day, &cx.report)
         }
         JobKind::HealthReport => {
             out_dir()?;
-            health_report(store.as_ref(), name, day, &cx.devices, &cx.report)
+            health_report(store.as_ref(), network, day, &cx.devices, &cx.report)
         }
-        JobKind::MonthlyRanking | JobKind::QuarterlyRanking | JobKind::AnnualRanking => {
+        JobKind::Ranking { period, by } => {
             out_dir()?;
-            let period = period_before(config.kind, scheduled, cx.time_zone)
+            let period = period_before(*period, scheduled, cx.time_zone)
                 .ok_or("no period before this date")?;
-            let group = match config.by {
+            let group = match by {
                 RankBy::Station => GroupBy::Station,
                 RankBy::District => GroupBy::District,
             };
-            ranking_report(store.as_ref(), name, period, group, &cx.report)
+            ranking_report(store.as_ref(), network, period, group, &cx.report)
         }
         JobKind::Indices => {
-            let mut stage = IndexStage::new(cx.index);
-            let mut written = 0;
-            for station in store.stations().map_err(|e| e.to_string())? {
-                written += stage
-                    .recompute(store.as_mut(), &station.id, day, day)
-                    .map_err(|e| e.to_string())?;
-            }
-            return Ok(vec![format!("{written} index records for {day}")]);
+            let days = DateRange {
+                first: day,
+                last: day,
+            };
+            let done =
+                recompute_days(store.as_mut(), cx.index, &[], days).map_err(|e| error_chain(&e))?;
+            return Ok(vec![format!("{} index records for {day}", done.records)]);
         }
-        JobKind::Sources => {
+        JobKind::Sources { context_days } => {
             let run = FlagRun {
-                job: &config.name,
+                job: name,
                 scheduled,
             };
             let done = flag_day(
                 store.as_mut(),
                 day,
                 cx.time_zone,
-                config.context_days,
+                *context_days,
                 &job_analysis(cx.time_zone),
                 run,
             )
             .map_err(|e| e.to_string())?;
             return Ok(vec![done.to_string()]);
         }
-        JobKind::Forecast => {
-            return run_forecast(store.as_mut(), config, scheduled);
+        JobKind::Forecast { models, weather } => {
+            return run_forecast(
+                store.as_mut(),
+                models.as_deref(),
+                weather.as_deref(),
+                scheduled,
+            );
         }
     };
     let files = files.map_err(|e| e.to_string())?;
     let mut outputs = vec![files.html.display().to_string()];
     outputs.extend(files.csv.iter().map(|p| p.display().to_string()));
     Ok(outputs)
+}
+
+/// An error with its sources, `: `-separated.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -400,27 +307,27 @@ mod tests {
         // 1 January 09:00 Shanghai: the month, quarter and year that just ended.
         let t = at("2027-01-01T09:00:00+08:00");
         assert_eq!(
-            period_before(JobKind::MonthlyRanking, t, Shanghai),
+            period_before(RankingPeriod::Month, t, Shanghai),
             Some(Period::Month {
                 year: 2026,
                 month: 12
             })
         );
         assert_eq!(
-            period_before(JobKind::QuarterlyRanking, t, Shanghai),
+            period_before(RankingPeriod::Quarter, t, Shanghai),
             Some(Period::Quarter {
                 year: 2026,
                 quarter: 4
             })
         );
         assert_eq!(
-            period_before(JobKind::AnnualRanking, t, Shanghai),
+            period_before(RankingPeriod::Year, t, Shanghai),
             Some(Period::Year(2026))
         );
         // 1 March (a leap year's February) and mid-quarter.
         let t = at("2028-03-01T09:00:00+08:00");
         assert_eq!(
-            period_before(JobKind::MonthlyRanking, t, Shanghai),
+            period_before(RankingPeriod::Month, t, Shanghai),
             Some(Period::Month {
                 year: 2028,
                 month: 2
@@ -428,7 +335,7 @@ mod tests {
         );
         let t = at("2026-05-20T09:00:00+08:00");
         assert_eq!(
-            period_before(JobKind::QuarterlyRanking, t, Shanghai),
+            period_before(RankingPeriod::Quarter, t, Shanghai),
             Some(Period::Quarter {
                 year: 2026,
                 quarter: 1
@@ -441,7 +348,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
         );
         assert_eq!(
-            period_before(JobKind::MonthlyRanking, t, Shanghai),
+            period_before(RankingPeriod::Month, t, Shanghai),
             Some(Period::Month {
                 year: 2026,
                 month: 11
@@ -449,26 +356,32 @@ mod tests {
         );
     }
 
-    #[test]
-    fn sources_jobs_check_their_context_window() {
-        let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
-        let job: JobConfig = toml::from_str(text).unwrap();
-        assert_eq!((job.kind, job.context_days), (JobKind::Sources, 30));
-        let cx = JobContext {
+    /// A context whose store is never opened.
+    fn context() -> JobContext {
+        JobContext {
             network_name: "test".into(),
             time_zone: Shanghai,
             devices: Vec::new(),
             report: ReportConfig::default(),
             index: IndexConfig::default(),
             open_store: Arc::new(|| crate::store::open("nowhere")),
-        };
+        }
+    }
+
+    #[test]
+    fn sources_jobs_check_their_context_window() {
+        let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
+        let job: JobConfig = toml::from_str(text).unwrap();
+        assert_eq!(job.kind, JobKind::Sources { context_days: 30 });
+        let cx = context();
         assert_eq!(
             build_jobs(std::slice::from_ref(&job), &cx).unwrap().len(),
             1
         );
+        // Options set in code are checked as those read from a file.
         for days in [0, 367] {
             let bad = JobConfig {
-                context_days: days,
+                kind: JobKind::Sources { context_days: days },
                 ..job.clone()
             };
             let err = build_jobs(&[bad], &cx).err().unwrap();
@@ -480,9 +393,11 @@ mod tests {
     }
 
     #[test]
-    fn default_jobs_parse() {
-        for job in default_jobs() {
-            Schedule::parse(&job.schedule, Shanghai).unwrap();
-        }
+    fn default_jobs_build_in_their_order() {
+        let cx = context();
+        let jobs = build_jobs(&super::super::config::default_jobs(), &cx).unwrap();
+        let daily = jobs.iter().find(|j| j.name == "daily-report").unwrap();
+        assert_eq!(daily.kind, JobKind::DailyReport);
+        assert_eq!(daily.after, ["indices", "sources", "forecast"]);
     }
 }

@@ -1,8 +1,10 @@
-//! Scheduled jobs: cron schedules in the network's time zone, the scheduler that runs them
-//! on the shared clock, and what each kind of job does (reports, index recomputation,
-//! source flags).
+//! Scheduled jobs: cron schedules in the network's time zone, the `[[job]]` configuration,
+//! the scheduler that runs them on the shared clock in their order within a day, and what
+//! each kind of job does (reports, index recomputation, source flags, forecasts).
 
+pub mod config;
 pub mod kinds;
+pub mod order;
 pub mod schedule;
 pub mod scheduler;
 pub mod sources;

@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// An invalid schedule expression.
@@ -65,6 +65,36 @@ impl Schedule {
             .after(&t.with_timezone(&self.time_zone))
             .next()
             .map(|f| f.to_utc())
+    }
+
+    /// The local day (in the schedule's zone) that holds `t`: its first and its last instant
+    /// (the next day's start, exclusive).
+    pub fn day_of(&self, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        let date = t.with_timezone(&self.time_zone).date_naive();
+        (self.day_start(date), self.day_start(date + Days::new(1)))
+    }
+
+    /// The first instant of the local `date` (midnight, or the first hour after a DST gap).
+    fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
+        let midnight = date.and_time(Default::default());
+        (0..24)
+            .find_map(|h| {
+                self.time_zone
+                    .from_local_datetime(&(midnight + TimeDelta::hours(h)))
+                    .earliest()
+            })
+            .map_or_else(|| midnight.and_utc(), |t| t.to_utc())
+    }
+
+    /// The fire times in `[from, to]`, in order (see [`Self::between`]).
+    pub fn from_until(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        // Cron times are whole seconds: one second earlier includes `from` itself.
+        self.between(from - TimeDelta::seconds(1), to)
+            .filter(move |t| *t >= from)
     }
 
     /// Fire times in `(from, to]`, in order.
@@ -127,6 +157,25 @@ mod tests {
             quarterly.next_after(utc("2026-10-01T00:00:00Z")).unwrap(),
             utc("2027-01-01T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn local_days_and_closed_ranges() {
+        let daily = Schedule::parse("0 0 * * *", SHANGHAI).unwrap();
+        // 07:30 local on 4 March is 23:30 UTC on the 3rd.
+        let (start, end) = daily.day_of(utc("2026-03-03T23:30:00Z"));
+        assert_eq!(
+            (start, end),
+            (utc("2026-03-03T16:00:00Z"), utc("2026-03-04T16:00:00Z"))
+        );
+        // The midnight run belongs to its day, at both ends of the range.
+        assert_eq!(daily.from_until(start, start).collect::<Vec<_>>(), [start]);
+        assert_eq!(daily.from_until(start, end).count(), 2);
+        // A zone whose midnight can be skipped (Santiago, spring forward): the day starts at
+        // 01:00 local.
+        let santiago = Schedule::parse("0 8 * * *", chrono_tz::America::Santiago).unwrap();
+        let (start, _) = santiago.day_of(utc("2026-09-06T12:00:00Z"));
+        assert_eq!(start, utc("2026-09-06T04:00:00Z"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The scheduler: runs each job at its scheduled times on the shared clock, at most once per
 //! scheduled time (a failed run is retried a few times, see [`Retry`]), never two runs of one
-//! job at once, catching up missed times after downtime according to the job's policy, and
+//! job at once, catching up missed times after downtime according to the job's policy, each
+//! run after the runs of the same day of the jobs it runs after ([`super::order`]), and
 //! recording every run (each attempt) in a [`RunLog`]: the store ([`StoreRunLog`]), where a
 //! restarted scheduler finds where each job left off, or memory.
 
@@ -14,6 +15,8 @@ use serde::Deserialize;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::config::JobKind;
+use super::order::{Board, OrderError, Progress, check_order};
 use super::schedule::Schedule;
 use crate::clock::Clock;
 use crate::store::{JobOutcome, JobRun, Store};
@@ -156,13 +159,19 @@ impl Default for Retry {
 pub struct ScheduledJob {
     /// Unique name.
     pub name: String,
+    /// What it does.
+    pub kind: JobKind,
     /// When it runs.
     pub schedule: Schedule,
     /// Missed-run policy.
     pub catch_up: CatchUp,
     /// Retries of a failed run.
     pub retry: Retry,
-    /// What it does.
+    /// The jobs whose run of the same scheduled day each run waits for ([`super::order`]).
+    pub after: Vec<String>,
+    /// The longest wait for them (monitoring time).
+    pub after_timeout: Duration,
+    /// Its body.
     pub run: JobFn,
 }
 
@@ -173,15 +182,42 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// Starts one task per job.
-    pub fn start(jobs: Vec<ScheduledJob>, clock: Clock, log: Arc<Mutex<dyn RunLog>>) -> Scheduler {
+    /// Starts one task per job, after checking their order ([`check_order`]).
+    pub fn start(
+        jobs: Vec<ScheduledJob>,
+        clock: Clock,
+        log: Arc<Mutex<dyn RunLog>>,
+    ) -> Result<Scheduler, OrderError> {
+        let now = clock.now();
+        check_order(&jobs, now)?;
+        let left_off: Vec<Option<LeftOff>> = {
+            let log = log.lock().unwrap_or_else(|e| e.into_inner());
+            jobs.iter().map(|j| log.left_off(&j.name)).collect()
+        };
+        // Where each job starts: its latest recorded time (just before it, when that time is
+        // to be retried), or now for a job that never ran.
+        let board = Arc::new(Board::new(jobs.iter().zip(&left_off).map(|(job, l)| {
+            let through = match l {
+                None => now,
+                Some(l) if unfinished(job, *l) => l.scheduled - TimeDelta::nanoseconds(1),
+                Some(l) => l.scheduled,
+            };
+            let ran = l.map(|l| (l.scheduled, l.failed_attempts == 0));
+            (job, Progress { through, ran })
+        })));
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        for job in jobs {
-            let (clock, log, stop) = (clock.clone(), log.clone(), shutdown.clone());
-            tasks.spawn(async move { job_loop(job, clock, log, stop).await });
+        for (job, left_off) in jobs.into_iter().zip(left_off) {
+            let task = JobTask {
+                job,
+                clock: clock.clone(),
+                log: log.clone(),
+                board: board.clone(),
+                stop: shutdown.clone(),
+            };
+            tasks.spawn(async move { task.run(left_off).await });
         }
-        Scheduler { tasks, shutdown }
+        Ok(Scheduler { tasks, shutdown })
     }
 
     /// Stops after the runs in progress finish.
@@ -189,6 +225,14 @@ impl Scheduler {
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// Whether the job's latest recorded time failed with attempts left: a restart retries it
+/// (unless a newer time is due, or the job skips missed times).
+fn unfinished(job: &ScheduledJob, left_off: LeftOff) -> bool {
+    left_off.failed_attempts > 0
+        && left_off.failed_attempts < job.retry.attempts + 1
+        && job.catch_up != CatchUp::Skip
 }
 
 /// Runs `job` for `scheduled` and records it.
@@ -220,86 +264,100 @@ pub async fn run_once(
     record
 }
 
-/// Runs `job` for `scheduled` with at most `attempts` attempts (see [`Retry`]).
-async fn run_with_retries(
-    job: &ScheduledJob,
-    scheduled: DateTime<Utc>,
-    attempts: u32,
-    clock: &Clock,
-    log: &Mutex<dyn RunLog>,
-    stop: &CancellationToken,
-) {
-    let next_time = job.schedule.next_after(scheduled);
-    for attempt in 1..=attempts {
-        let run = run_once(job, scheduled, clock, log).await;
-        if matches!(run.outcome, JobOutcome::Succeeded(_)) || attempt == attempts {
-            return;
-        }
-        let retry_at = clock.now() + TimeDelta::from_std(job.retry.delay).unwrap_or(TimeDelta::MAX);
-        if next_time.is_some_and(|next| next <= retry_at) {
-            tracing::warn!(job = %job.name, %scheduled, "not retried: the next scheduled run comes first");
-            return;
-        }
-        tracing::warn!(job = %job.name, %scheduled, "retrying at {retry_at} (attempt {} of {attempts})", attempt + 1);
-        tokio::select! {
-            () = clock.sleep_until(retry_at) => {}
-            () = stop.cancelled() => return,
-        }
-    }
-}
-
-async fn job_loop(
+/// One job's task in the scheduler.
+struct JobTask {
     job: ScheduledJob,
     clock: Clock,
     log: Arc<Mutex<dyn RunLog>>,
+    board: Arc<Board>,
     stop: CancellationToken,
-) {
-    let all_attempts = job.retry.attempts + 1;
-    let left_off = log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .left_off(&job.name);
-    // A job never run before starts from now: there is nothing to catch up.
-    let mut cursor = left_off.map_or_else(|| clock.now(), |l| l.scheduled);
-    // A failed latest time with attempts left is retried, unless a newer time is due.
-    let mut unfinished = left_off.filter(|l| {
-        l.failed_attempts > 0 && l.failed_attempts < all_attempts && job.catch_up != CatchUp::Skip
-    });
-    loop {
-        // Times that passed while we were down or busy: the catch-up policy decides.
-        let now = clock.now();
-        let missed: Vec<DateTime<Utc>> = job.schedule.between(cursor, now).collect();
-        if let Some(l) = unfinished.take()
-            && missed.is_empty()
-        {
-            let left = all_attempts - l.failed_attempts;
-            run_with_retries(&job, l.scheduled, left, &clock, &log, &stop).await;
-            continue;
-        }
-        let due: &[DateTime<Utc>] = match job.catch_up {
-            CatchUp::Skip => &[],
-            CatchUp::Latest => missed.last().map(std::slice::from_ref).unwrap_or(&[]),
-            CatchUp::All => &missed,
-        };
-        for &t in due {
-            if stop.is_cancelled() {
+}
+
+impl JobTask {
+    async fn run(self, left_off: Option<LeftOff>) {
+        let (job, clock, board) = (&self.job, &self.clock, &self.board);
+        let all_attempts = job.retry.attempts + 1;
+        // A job never run before starts from now: there is nothing to catch up.
+        let mut cursor = left_off.map_or_else(|| clock.now(), |l| l.scheduled);
+        let mut unfinished = left_off.filter(|l| unfinished(job, *l));
+        loop {
+            // Times that passed while we were down or busy: the catch-up policy decides.
+            let now = clock.now();
+            let missed: Vec<DateTime<Utc>> = job.schedule.between(cursor, now).collect();
+            if let Some(l) = unfinished.take()
+                && missed.is_empty()
+            {
+                let left = all_attempts - l.failed_attempts;
+                if !self.run_with_retries(l.scheduled, left).await {
+                    return;
+                }
+                continue;
+            }
+            let due: &[DateTime<Utc>] = match job.catch_up {
+                CatchUp::Skip => &[],
+                CatchUp::Latest => missed.last().map(std::slice::from_ref).unwrap_or(&[]),
+                CatchUp::All => &missed,
+            };
+            for &t in due {
+                // The missed times before `t` are skipped, or already run.
+                board.finished_through(&job.name, t - TimeDelta::nanoseconds(1));
+                if self.stop.is_cancelled() || !self.run_with_retries(t, all_attempts).await {
+                    return;
+                }
+            }
+            cursor = cursor.max(now);
+            board.finished_through(&job.name, cursor);
+            let Some(next) = job.schedule.next_after(cursor) else {
+                board.finished_through(&job.name, DateTime::<Utc>::MAX_UTC);
+                return;
+            };
+            tokio::select! {
+                () = clock.sleep_until(next) => {}
+                () = self.stop.cancelled() => return,
+            }
+            if !self.run_with_retries(next, all_attempts).await {
                 return;
             }
-            run_with_retries(&job, t, all_attempts, &clock, &log, &stop).await;
+            cursor = next;
         }
-        cursor = cursor.max(now);
-        let Some(next) = job.schedule.next_after(cursor) else {
-            return;
-        };
-        tokio::select! {
-            () = clock.sleep_until(next) => {}
-            () = stop.cancelled() => return,
+    }
+
+    /// Runs the job for `scheduled` with at most `attempts` attempts (see [`Retry`]), after
+    /// the jobs it runs after ([`super::order`]). Returns `false` when stopped.
+    async fn run_with_retries(&self, scheduled: DateTime<Utc>, attempts: u32) -> bool {
+        let (job, clock, stop) = (&self.job, &self.clock, &self.stop);
+        if !self
+            .board
+            .wait_for_predecessors(job, scheduled, clock, stop)
+            .await
+        {
+            return false;
         }
-        run_with_retries(&job, next, all_attempts, &clock, &log, &stop).await;
-        cursor = next;
+        let next_time = job.schedule.next_after(scheduled);
+        for attempt in 1..=attempts {
+            let run = run_once(job, scheduled, clock, &*self.log).await;
+            let succeeded = matches!(run.outcome, JobOutcome::Succeeded(_));
+            if succeeded || attempt == attempts {
+                self.board.ran(&job.name, scheduled, succeeded);
+                return true;
+            }
+            let retry_at =
+                clock.now() + TimeDelta::from_std(job.retry.delay).unwrap_or(TimeDelta::MAX);
+            if next_time.is_some_and(|next| next <= retry_at) {
+                tracing::warn!(job = %job.name, %scheduled, "not retried: the next scheduled run comes first");
+                self.board.ran(&job.name, scheduled, false);
+                return true;
+            }
+            tracing::warn!(job = %job.name, %scheduled, "retrying at {retry_at} (attempt {} of {attempts})", attempt + 1);
+            tokio::select! {
+                () = clock.sleep_until(retry_at) => {}
+                () = stop.cancelled() => return false,
+            }
+        }
+        true
     }
 }
 
 #[cfg(test)]
 #[path = "scheduler_tests.rs"]
-mod tests;
+pub(super) mod tests;

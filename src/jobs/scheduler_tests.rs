@@ -11,6 +11,20 @@ fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
+/// A job on `expr` (Shanghai) with the default catch-up and retries, after no other job.
+pub(in crate::jobs) fn job(name: &str, expr: &str, run: JobFn) -> ScheduledJob {
+    ScheduledJob {
+        name: name.into(),
+        kind: JobKind::Indices,
+        schedule: Schedule::parse(expr, Shanghai).unwrap(),
+        catch_up: CatchUp::Latest,
+        retry: Retry::default(),
+        after: Vec::new(),
+        after_timeout: crate::jobs::config::DEFAULT_AFTER_TIMEOUT,
+        run,
+    }
+}
+
 /// A job that counts its runs and tracks concurrency; each run takes `busy` real time.
 fn counting(
     name: &str,
@@ -31,11 +45,8 @@ fn counting(
         })
     });
     let job = ScheduledJob {
-        name: name.into(),
-        schedule: Schedule::parse(expr, Shanghai).unwrap(),
         catch_up,
-        retry: Retry::default(),
-        run,
+        ..job(name, expr, run)
     };
     (job, running, max_running)
 }
@@ -45,7 +56,7 @@ async fn runs_each_time_once_in_order() {
     let clock = Clock::scaled(utc("2026-12-30T00:00:00Z"), 3600.0);
     let log = Arc::new(Mutex::new(MemoryRunLog::default()));
     let (job, _, max) = counting("daily", "0 8 * * *", CatchUp::Latest, Duration::ZERO);
-    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
+    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone()).unwrap();
     clock.sleep_until(utc("2027-01-02T12:00:00Z")).await;
     scheduler.stop().await;
     let runs = &log.lock().unwrap().runs;
@@ -81,7 +92,7 @@ async fn catch_up_after_downtime() {
         });
         let log = Arc::new(Mutex::new(memory));
         let (job, _, _) = counting("daily", "0 8 * * *", policy, Duration::ZERO);
-        let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
+        let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone()).unwrap();
         clock.sleep_until(utc("2026-03-04T13:00:00Z")).await;
         scheduler.stop().await;
         let caught: Vec<_> = log.lock().unwrap().runs[1..]
@@ -106,7 +117,7 @@ async fn a_long_run_never_overlaps_the_next() {
         CatchUp::Latest,
         Duration::from_millis(2500),
     );
-    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
+    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone()).unwrap();
     clock.sleep_until(utc("2026-06-01T00:10:30Z")).await;
     scheduler.stop().await;
     assert_eq!(
@@ -134,13 +145,7 @@ fn remembering(calls: &Arc<Mutex<Vec<DateTime<Utc>>>>) -> ScheduledJob {
         calls.lock().unwrap().push(t);
         Box::pin(async move { Ok(vec![format!("日报 {}, PM2.5.csv", t.format("%m-%d"))]) })
     });
-    ScheduledJob {
-        name: "daily".into(),
-        schedule: Schedule::parse("0 8 * * *", Shanghai).unwrap(),
-        catch_up: CatchUp::Latest,
-        retry: Retry::default(),
-        run,
-    }
+    job("daily", "0 8 * * *", run)
 }
 
 fn store_log(path: &std::path::Path) -> Arc<Mutex<StoreRunLog>> {
@@ -156,7 +161,8 @@ async fn run_on_store(
     until: &str,
 ) {
     let clock = Clock::scaled(utc(from), 3600.0);
-    let scheduler = Scheduler::start(vec![remembering(calls)], clock.clone(), store_log(path));
+    let scheduler =
+        Scheduler::start(vec![remembering(calls)], clock.clone(), store_log(path)).unwrap();
     clock.sleep_until(utc(until)).await;
     scheduler.stop().await;
 }
@@ -254,7 +260,8 @@ async fn store_errors_are_logged_and_the_job_starts_from_now() {
     // Neither reading nor recording panics; the job runs from now (no catch-up).
     let calls = Arc::new(Mutex::new(Vec::new()));
     let clock = Clock::scaled(utc("2026-03-04T12:00:00Z"), 3600.0);
-    let scheduler = Scheduler::start(vec![remembering(&calls)], clock.clone(), log.clone());
+    let scheduler =
+        Scheduler::start(vec![remembering(&calls)], clock.clone(), log.clone()).unwrap();
     clock.sleep_until(utc("2026-03-05T12:00:00Z")).await;
     scheduler.stop().await;
     assert_eq!(*calls.lock().unwrap(), [utc("2026-03-05T00:00:00Z")]);
@@ -274,11 +281,8 @@ fn failing(expr: &str, failures: usize, retry: Retry) -> ScheduledJob {
         })
     });
     ScheduledJob {
-        name: "daily".into(),
-        schedule: Schedule::parse(expr, Shanghai).unwrap(),
-        catch_up: CatchUp::Latest,
         retry,
-        run,
+        ..job("daily", expr, run)
     }
 }
 
@@ -298,7 +302,7 @@ async fn a_failed_run_is_retried_after_the_delay_until_it_succeeds() {
     let clock = Clock::scaled(utc("2026-03-01T23:00:00Z"), 600.0);
     let log = Arc::new(Mutex::new(MemoryRunLog::default()));
     let job = failing("0 8 * * *", 2, Retry::default());
-    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
+    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone()).unwrap();
     clock.sleep_until(utc("2026-03-02T02:00:00Z")).await;
     scheduler.stop().await;
     let t = utc("2026-03-02T00:00:00Z");
@@ -324,7 +328,7 @@ async fn retries_stop_at_the_limit_and_before_the_next_scheduled_time() {
     let clock = Clock::scaled(utc("2026-03-02T00:00:30Z"), 600.0);
     let log = Arc::new(Mutex::new(MemoryRunLog::default()));
     let job = failing("*/15 * * * *", usize::MAX, Retry::default());
-    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
+    let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone()).unwrap();
     clock.sleep_until(utc("2026-03-02T00:59:00Z")).await;
     scheduler.stop().await;
     let per_time: Vec<_> = attempts(&log).iter().map(|a| (a.0, a.2)).collect();
@@ -352,7 +356,8 @@ async fn retries_stop_at_the_limit_and_before_the_next_scheduled_time() {
         vec![failing("*/15 * * * *", usize::MAX, none)],
         clock.clone(),
         log.clone(),
-    );
+    )
+    .unwrap();
     clock.sleep_until(utc("2026-03-02T00:59:00Z")).await;
     scheduler.stop().await;
     assert_eq!(attempts(&log).len(), 3);
@@ -377,7 +382,7 @@ async fn a_restart_retries_a_failed_latest_run_while_attempts_are_left() {
         // attempts are left); tomorrow's runs on time.
         let clock = Clock::scaled(utc("2026-03-04T02:00:00Z"), 3600.0);
         let job = failing("0 8 * * *", 0, Retry::default());
-        let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone());
+        let scheduler = Scheduler::start(vec![job], clock.clone(), log.clone()).unwrap();
         clock.sleep_until(utc("2026-03-05T01:00:00Z")).await;
         scheduler.stop().await;
         let new: Vec<_> = attempts(&log)[earlier..]

@@ -17,14 +17,15 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::assess::daily::{hour_slot, local_midnight};
+use crate::assess::daily::hour_slot;
 use crate::sources::analysis::LabelledEpisode;
+use crate::sources::days::{day_window, hourly_records};
 use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::store::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, Query, Resolution, SourceFlag, Store, StoreError,
+    FlaggedDay, PollutantExcess, SourceFlag, Store, StoreError,
 };
 use crate::units::Parameter;
 
@@ -84,16 +85,8 @@ pub fn flag_day(
     cfg: &AnalysisConfig,
     run: FlagRun<'_>,
 ) -> Result<FlaggedDay, FlagError> {
-    let hour = TimeDelta::hours(1);
-    let from = local_midnight(day - TimeDelta::days(i64::from(context_days)), tz) + hour;
-    let to = local_midnight(day + TimeDelta::days(1), tz) + hour;
-    let records = store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })?;
+    let (from, to) = day_window(day - TimeDelta::days(i64::from(context_days)), day, tz);
+    let records = hourly_records(store, from, to)?;
     let in_day = |t: DateTime<Utc>| hour_slot(t.with_timezone(&tz).naive_local()).0 == day;
     if !records
         .iter()

@@ -20,7 +20,8 @@
 //! - [`chart`]: the polar plot and the station map as plotters charts;
 //! - [`chart_roses`]: the CPF rose and the percentile rose;
 //! - [`chart_split`]: each station's local/regional split and its episodes by source type;
-//! - [`analysis`]: everything above for a set of stations, as one serialisable result.
+//! - [`analysis`]: everything above for a set of stations, as one serialisable result;
+//! - [`days`]: the analysis of whole local days read from the store.
 //!
 //! Every flag carries its evidence: counts, thresholds, z-scores, residuals, ratios, the rule
 //! or centroid that gave a label.
@@ -30,6 +31,7 @@ pub mod chart;
 pub mod chart_roses;
 pub mod chart_split;
 pub mod cpf;
+pub mod days;
 pub mod excess;
 pub mod factors;
 pub mod locate;

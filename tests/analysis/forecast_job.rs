@@ -10,7 +10,8 @@ use lantian::forecast::features::Scale;
 use lantian::forecast::issue::{ClimatologySource, issue};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::series::{Grid, PARAMS};
-use lantian::jobs::kinds::{JobConfig, JobContext, JobKind, build_jobs, forecast_issue_time};
+use lantian::jobs::config::{JobConfig, JobKind};
+use lantian::jobs::kinds::{JobContext, build_jobs, forecast_issue_time};
 use lantian::jobs::scheduler::CatchUp;
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
@@ -119,7 +120,13 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
         models.display().to_string()
     ))
     .unwrap();
-    assert_eq!(config.kind, JobKind::Forecast);
+    assert_eq!(
+        config.kind,
+        JobKind::Forecast {
+            models: Some(models.clone()),
+            weather: None
+        }
+    );
     assert_eq!(config.catch_up, CatchUp::Latest);
     let jobs = build_jobs(&[config], &context).unwrap();
     let job = &jobs[0];

@@ -1,4 +1,4 @@
-//! Collection over Modbus against the simulator and real peers (pymodbus, mbpoll, socat), the registry's regression cases, `lantian run` and `lantian demo`.
+//! Collection over Modbus against the simulator and real peers (pymodbus, mbpoll, socat), the registry's regression cases, `lantian run`, `lantian jobs` and `lantian demo`.
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
@@ -7,6 +7,7 @@ mod collect_sim;
 mod common;
 mod demo_command;
 mod format_reference;
+mod jobs_command;
 mod peers_modbus;
 mod profile_trial;
 mod registry_testcases;
