@@ -20,7 +20,10 @@ use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
-use lantian::store::{DeviceHealth, IndexRecord, JobOutcome, Query, Resolution, Store};
+use lantian::store::{
+    DeviceHealth, IndexQuery, IndexRecord, JobOutcome, Parameters, ReadingQuery, Resolution, Store,
+    StoreUrl,
+};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -76,7 +79,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
     let store_url = if store_given {
         config.store.clone()
     } else {
-        format!("sqlite:{}", args.out.join("lantian.db").display())
+        StoreUrl::Sqlite(args.out.join("lantian.db"))
     };
     let mut store = super::open_store_url(&store_url)?;
     store.put_stations(&registry.station_infos())?;
@@ -215,7 +218,7 @@ fn seed_history(
         config.collect.min_valid_minutes,
     );
     for chunk in records.chunks(50_000) {
-        store.write(chunk)?;
+        store.put_readings(chunk)?;
     }
     let tz = registry.network.time_zone;
     let first = from.with_timezone(&tz).date_naive();
@@ -240,13 +243,13 @@ fn seed_history(
 async fn run_jobs_once(
     config: &Config,
     registry: &Registry,
-    store_url: &str,
+    store_url: &StoreUrl,
     out: &std::path::Path,
     kind: JobKind,
     when: impl Fn(&ScheduledJob) -> Option<DateTime<Utc>>,
 ) -> anyhow::Result<()> {
     let mut config = config.clone();
-    config.store = store_url.to_string();
+    config.store = store_url.clone();
     config.report.out_dir = out.join("reports");
     let jobs = super::jobs::scheduled_jobs(&config, registry)?;
     let log: Arc<std::sync::Mutex<dyn RunLog>> = Arc::new(std::sync::Mutex::new(StoreRunLog(
@@ -356,7 +359,7 @@ fn print_summary(
     store: &dyn Store,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    store_url: &str,
+    store_url: &StoreUrl,
 ) -> anyhow::Result<()> {
     let tz = registry.network.time_zone;
     let health = store.health()?;
@@ -373,20 +376,14 @@ fn print_summary(
         registry.stations.len(),
         health.len()
     );
-    let minutes = store.count(Resolution::Minute)?;
-    let hours = store.count(Resolution::Hour)?;
+    let minutes = store.count_readings(Resolution::Minute)?;
+    let hours = store.count_readings(Resolution::Hour)?;
     println!("readings stored: {minutes} minute means, {hours} hourly means");
 
     // Faults seen: failed polls from device health, flagged data from the minute records.
-    let all = Query {
-        stations: vec![],
-        parameters: vec![],
-        resolution: Resolution::Minute,
-        from: start,
-        to: end + TimeDelta::minutes(1),
-    };
+    let all = ReadingQuery::new(Resolution::Minute, start, end + TimeDelta::minutes(1));
     let mut flagged: BTreeMap<(String, Parameter), BTreeMap<char, usize>> = BTreeMap::new();
-    for r in store.read(&all)? {
+    for r in store.readings(&all)? {
         if r.flag != Flag::Normal {
             *flagged
                 .entry((r.station.to_string(), r.parameter))
@@ -409,14 +406,13 @@ fn print_summary(
         Parameter::WindSpeed,
         Parameter::WindDirection,
     ];
-    let query = Query {
-        stations: vec![],
-        parameters: params.to_vec(),
-        resolution: Resolution::Hour,
-        from: last_hour,
-        to: last_hour + TimeDelta::seconds(1),
-    };
-    let records = store.read(&query)?;
+    let query = ReadingQuery::new(
+        Resolution::Hour,
+        last_hour,
+        last_hour + TimeDelta::seconds(1),
+    )
+    .for_parameters(Parameters::only(params));
+    let records = store.readings(&query)?;
     let label = last_hour.with_timezone(&tz);
     println!(
         "\nhour ending {} ({tz}): real-time AQI, the day's AQI (HJ 633, with primary pollutants), \
@@ -424,15 +420,10 @@ fn print_summary(
         label.format("%Y-%m-%d %H:%M")
     );
     // The stored indices: real-time AQI of the last hour and the daily AQI of the last day.
-    let index_query = |resolution, at: DateTime<Utc>| Query {
-        stations: vec![],
-        parameters: vec![],
-        resolution,
-        from: at,
-        to: at + TimeDelta::seconds(1),
-    };
-    let hourly = store.read_indices(&index_query(Resolution::Hour, last_hour))?;
-    let daily = store.read_indices(&index_query(Resolution::Day, end - TimeDelta::days(1)))?;
+    let index_query =
+        |resolution, at: DateTime<Utc>| IndexQuery::new(resolution, at, at + TimeDelta::seconds(1));
+    let hourly = store.indices(&index_query(Resolution::Hour, last_hour))?;
+    let daily = store.indices(&index_query(Resolution::Day, end - TimeDelta::days(1)))?;
     let aqi_cell = |records: &[IndexRecord], id: &str| {
         records
             .iter()

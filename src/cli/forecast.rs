@@ -18,7 +18,7 @@ use lantian::forecast::series::Grid;
 use lantian::forecast::skill::live_skill;
 use lantian::forecast::weather::{ForecastWeather, WeatherFile};
 use lantian::report::figures::network_zone;
-use lantian::store::{Resolution, StationId};
+use lantian::store::{Resolution, Stations};
 
 use super::table::Table;
 
@@ -351,7 +351,7 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             let at = match at {
                 Some(t) => t,
                 None => store
-                    .latest(Resolution::Hour, None)?
+                    .latest_readings(Resolution::Hour, &Stations::All)?
                     .iter()
                     .map(|r| r.time)
                     .max()
@@ -385,8 +385,10 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             if to <= from {
                 bail!("--to {to} is not after --from {from}");
             }
-            let stations: Vec<StationId> =
-                args.stations.iter().map(|s| s.as_str().into()).collect();
+            let stations = match args.stations.is_empty() {
+                true => Stations::All,
+                false => Stations::only(args.stations.iter().map(String::as_str)),
+            };
             let report = live_skill(
                 store.as_ref(),
                 &stations,

@@ -16,7 +16,7 @@ use lantian::sources::chart::{MapChart, PolarChart};
 use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};
 use lantian::sources::chart_split::SplitChart;
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
-use lantian::store::{Query, Resolution};
+use lantian::store::{ReadingQuery, Resolution};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -84,13 +84,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     let tz = network_zone(&infos);
     let from = local_midnight(first, tz) + TimeDelta::hours(1);
     let to = local_midnight(last + TimeDelta::days(1), tz) + TimeDelta::hours(1);
-    let records = store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })?;
+    let records = store.readings(&ReadingQuery::new(Resolution::Hour, from, to))?;
     anyhow::ensure!(
         !records.is_empty(),
         "no hourly data in the store from {first} to {last}"

@@ -25,7 +25,10 @@ use super::weather::{ForecastWeather, WeatherFile};
 use super::{ForecastError, MAX_HORIZON, Target};
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
-use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
+use crate::store::{
+    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, ReadingStore, StationId,
+    StationStore,
+};
 
 /// Prefix of the entry of [`ForecastDay::missing`] naming the pollutants (codes joined by `,`)
 /// whose model for that lead day is not published (no skill over climatology or persistence).
@@ -150,7 +153,7 @@ pub fn model_label(set: &ModelSet) -> String {
 /// Forecasts `stations` (every station of the store when empty) at `at`, a whole hour, with
 /// forecast weather when the model set was trained with it (and only then).
 pub fn issue(
-    store: &dyn Store,
+    store: &(impl StationStore + ReadingStore + ?Sized),
     set: &ModelSet,
     stations: &[String],
     at: DateTime<Utc>,
@@ -243,7 +246,7 @@ pub fn issue(
 
 /// Issues a run and writes it to the store; returns the run and how many entries were written.
 pub fn issue_and_store(
-    store: &mut dyn Store,
+    store: &mut (impl StationStore + ReadingStore + ForecastStore + ?Sized),
     set: &ModelSet,
     stations: &[String],
     at: DateTime<Utc>,
@@ -251,7 +254,7 @@ pub fn issue_and_store(
 ) -> Result<(IssuedRun, usize), ForecastError> {
     let run = issue(store, set, stations, at, weather)?;
     let written = store
-        .write_forecasts(&run.hours, &run.days)
+        .put_forecasts(&run.hours, &run.days)
         .map_err(ForecastError::from)?;
     Ok((run, written))
 }

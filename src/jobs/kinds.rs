@@ -460,7 +460,7 @@ mod tests {
             devices: Vec::new(),
             report: ReportConfig::default(),
             index: IndexConfig::default(),
-            open_store: Arc::new(|| crate::store::open("nowhere")),
+            open_store: Arc::new(|| crate::store::open(&"sqlite:/nowhere/x.db".parse().unwrap())),
         };
         assert_eq!(
             build_jobs(std::slice::from_ref(&job), &cx).unwrap().len(),

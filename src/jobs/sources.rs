@@ -24,7 +24,8 @@ use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::store::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, Query, Resolution, SourceFlag, Store, StoreError,
+    FlaggedDay, PollutantExcess, ReadingQuery, ReadingStore, Resolution, SourceFlag,
+    SourceFlagStore, StationStore, StoreError,
 };
 use crate::units::Parameter;
 
@@ -77,7 +78,7 @@ pub fn job_analysis(tz: Tz) -> AnalysisConfig {
 /// Analyses `day` with `context_days` of data before it and stores a flag for each new
 /// station episode (see the [module documentation](self)). Returns what it stored.
 pub fn flag_day(
-    store: &mut dyn Store,
+    store: &mut (impl ReadingStore + StationStore + SourceFlagStore + ?Sized),
     day: NaiveDate,
     tz: Tz,
     context_days: u32,
@@ -87,13 +88,7 @@ pub fn flag_day(
     let hour = TimeDelta::hours(1);
     let from = local_midnight(day - TimeDelta::days(i64::from(context_days)), tz) + hour;
     let to = local_midnight(day + TimeDelta::days(1), tz) + hour;
-    let records = store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })?;
+    let records = store.readings(&ReadingQuery::new(Resolution::Hour, from, to))?;
     let in_day = |t: DateTime<Utc>| hour_slot(t.with_timezone(&tz).naive_local()).0 == day;
     if !records
         .iter()

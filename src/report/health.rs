@@ -48,7 +48,9 @@ use super::figures::network_zone;
 use crate::assess::local_midnight;
 use crate::quality::Flag;
 use crate::registry::Registry;
-use crate::store::{DeviceHealth, Query, Record, Resolution, Store};
+use crate::store::{
+    DeviceHealth, HealthStore, ReadingQuery, ReadingStore, Record, Resolution, StationStore,
+};
 use crate::units::Parameter;
 
 /// A device and what it measures.
@@ -218,7 +220,7 @@ pub struct HealthFindings {
 
 /// Computes the findings of the local day `date` (network time zone).
 pub fn health_findings(
-    store: &dyn Store,
+    store: &(impl StationStore + ReadingStore + HealthStore + ?Sized),
     date: NaiveDate,
     devices: &[DeviceSpec],
     rules: &HealthRules,
@@ -229,13 +231,11 @@ pub fn health_findings(
     let end = local_midnight(date + TimeDelta::days(1), tz);
     let read = |resolution: Resolution| {
         let step = resolution.period().unwrap_or_default();
-        store.read(&Query {
-            stations: Vec::new(),
-            parameters: Vec::new(),
+        store.readings(&ReadingQuery::new(
             resolution,
-            from: start + step,
-            to: end + TimeDelta::seconds(1),
-        })
+            start + step,
+            end + TimeDelta::seconds(1),
+        ))
     };
     let hours = read(Resolution::Hour)?;
     let minutes = read(Resolution::Minute)?;
