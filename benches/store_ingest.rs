@@ -104,7 +104,7 @@ fn ingest(mut store: Box<dyn Store>, args: &Args, server: Option<u32>) -> Outcom
     });
     let mut written = 0usize;
     for b in rx {
-        written += store.write(&b).expect("write");
+        written += store.put_readings(&b).expect("write");
     }
     producer.join().expect("producer");
     let secs = start.elapsed().as_secs_f64();
@@ -205,7 +205,10 @@ fn main() {
         ("InfluxDB 1.x (no gzip)", "&gzip=false"),
     ] {
         let url = server.new_database() + options;
-        let store = InfluxStore::open(&url).expect("InfluxDB store");
+        let store = InfluxStore::open(
+            &lantian::store::influx::config::InfluxConfig::parse(&url).expect("URL"),
+        )
+        .expect("InfluxDB store");
         report(name, &ingest(Box::new(store), &args, Some(server.pid())));
     }
 }

@@ -16,7 +16,9 @@ use lantian::quality::Flag;
 use lantian::report::{Lang, ReportConfig, daily_report};
 use lantian::sources::triangulate::distance_m;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{JobOutcome, JobRun, Record, Store};
+use lantian::store::{
+    JobOutcome, JobRun, JobRunStore, Record, SourceFlagQuery, SourceFlagStore, StationStore,
+};
 use lantian::units::Parameter;
 
 use crate::fixture::{self, hour, label, section, station, table_rows, text};
@@ -133,20 +135,23 @@ fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
     )
     .unwrap();
     store
-        .record_job_run(&JobRun {
+        .put_job_runs(&[JobRun {
             job: run.job.to_string(),
             scheduled: run.scheduled,
             started: run.scheduled,
             finished: run.scheduled + TimeDelta::seconds(3),
             outcome: JobOutcome::Succeeded(vec![done.to_string()]),
-        })
+        }])
         .unwrap();
     done.flags
 }
 
 fn whole_days(store: &SqliteStore) -> Vec<lantian::store::SourceFlag> {
     store
-        .source_flags(label(day(), -24 * 40), label(day(), 48), None)
+        .source_flags(&SourceFlagQuery::new(
+            label(day(), -24 * 40),
+            label(day(), 48),
+        ))
         .unwrap()
 }
 
