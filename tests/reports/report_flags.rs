@@ -25,7 +25,7 @@ use crate::fixture::{self, hour, label, section, station, table_rows, text};
 
 const SOURCE: (f64, f64) = (23.00, 113.70);
 
-fn day() -> NaiveDate {
+pub(crate) fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 3, 10).unwrap()
 }
 
@@ -94,7 +94,7 @@ fn records() -> Vec<Record> {
     out
 }
 
-fn store(dir: &std::path::Path) -> SqliteStore {
+pub(crate) fn store(dir: &std::path::Path) -> SqliteStore {
     let mut store = SqliteStore::open(dir.join("flags.db")).unwrap();
     let infos: Vec<_> = STATIONS
         .iter()
@@ -123,7 +123,7 @@ fn run_for(date: NaiveDate) -> FlagRun<'static> {
 }
 
 /// Runs the job for `date` and records its run, as the scheduler does.
-fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
+pub(crate) fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
     let run = run_for(date);
     let done = flag_day(
         store,

@@ -16,7 +16,7 @@ fn local(date: NaiveDate, hour: i64) -> DateTime<Utc> {
     fixture::label(date, hour)
 }
 
-fn forecast(
+pub(crate) fn forecast(
     station: &str,
     date: NaiveDate,
     issued: DateTime<Utc>,

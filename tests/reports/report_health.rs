@@ -21,7 +21,7 @@ fn midnight() -> DateTime<Utc> {
     fixture::label(fixture::day(), 0)
 }
 
-fn minute(station: &str, p: Parameter, m: i64, value: f64, flag: Flag) -> Record {
+pub(crate) fn minute(station: &str, p: Parameter, m: i64, value: f64, flag: Flag) -> Record {
     Record {
         station: Arc::from(station),
         parameter: p,
@@ -33,7 +33,7 @@ fn minute(station: &str, p: Parameter, m: i64, value: f64, flag: Flag) -> Record
     }
 }
 
-fn devices() -> Vec<DeviceSpec> {
+pub(crate) fn devices() -> Vec<DeviceSpec> {
     let d = |id: &str, station: &str, ps: &[Parameter]| DeviceSpec {
         id: id.into(),
         station: station.into(),
