@@ -39,9 +39,7 @@ impl<T> Filter<T> {
     pub fn selects_nothing(&self) -> bool {
         matches!(self, Filter::Only(items) if items.is_empty())
     }
-}
 
-impl<T> Filter<T> {
     /// Whether `item` is selected.
     pub fn contains<Q: PartialEq + ?Sized>(&self, item: &Q) -> bool
     where

@@ -26,8 +26,8 @@ use super::{Store, StoreError};
 pub enum StoreUrl {
     /// A SQLite file.
     Sqlite(PathBuf),
-    /// An InfluxDB database or bucket.
-    Influx(InfluxConfig),
+    /// An InfluxDB database or bucket (boxed: the URL's parts are many, a path is small).
+    Influx(Box<InfluxConfig>),
 }
 
 /// What is wrong with a store URL.
@@ -52,7 +52,7 @@ impl FromStr for StoreUrl {
 
     fn from_str(s: &str) -> Result<StoreUrl, StoreUrlError> {
         if s.starts_with("influx") {
-            return Ok(StoreUrl::Influx(InfluxConfig::parse(s)?));
+            return Ok(StoreUrl::Influx(Box::new(InfluxConfig::parse(s)?)));
         }
         let path = match s.strip_prefix("sqlite:") {
             Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
@@ -77,7 +77,7 @@ impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreUrl::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
-            StoreUrl::Influx(config) => config.fmt(f),
+            StoreUrl::Influx(config) => fmt::Display::fmt(config, f),
         }
     }
 }
@@ -95,7 +95,7 @@ impl StoreUrl {
     pub fn relative_to(self, dir: &Path) -> StoreUrl {
         match self {
             StoreUrl::Sqlite(path) if path.is_relative() => StoreUrl::Sqlite(dir.join(path)),
-            StoreUrl::Influx(config) => StoreUrl::Influx(config.relative_to(dir)),
+            StoreUrl::Influx(config) => StoreUrl::Influx(Box::new(config.relative_to(dir))),
             url => url,
         }
     }

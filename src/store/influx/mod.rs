@@ -108,9 +108,10 @@ impl InfluxError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             InfluxError::Invalid { .. } => ErrorKind::Rejected,
-            InfluxError::Server { status, .. } if matches!(status, 400 | 413 | 422) => {
-                ErrorKind::Rejected
-            }
+            InfluxError::Server {
+                status: 400 | 413 | 422,
+                ..
+            } => ErrorKind::Rejected,
             InfluxError::Server { .. }
             | InfluxError::Http { .. }
             | InfluxError::Query { .. }

@@ -305,14 +305,12 @@ fn intern(last: &mut Option<StationId>, name: &str) -> StationId {
 
 /// Appends ` AND column IN (?, …)` with a placeholder per item `filter` lists to `sql`
 /// (nothing for all), and the items to `args`.
-fn push_in_list<T: rusqlite::ToSql>(
+fn push_in_list<T: rusqlite::ToSql + Clone + 'static>(
     sql: &mut String,
-    args: &mut Vec<Box<dyn rusqlite::ToSql + '_>>,
+    args: &mut Vec<Box<dyn rusqlite::ToSql>>,
     column: &str,
     filter: &Filter<T>,
-) where
-    T: Clone + 'static,
-{
+) {
     if let Some(items) = filter.listed() {
         sql.push_str(" AND ");
         sql.push_str(column);

@@ -69,7 +69,7 @@ pub fn job_runs_round_trip(mut t: TestStore) {
         ..job_run("日报 daily", 48 * 60, 0)
     };
     for run in [&ok, &empty, &failed] {
-        t.store.put_job_runs(std::slice::from_ref(&run)).unwrap();
+        t.store.put_job_runs(std::slice::from_ref(run)).unwrap();
     }
     let expected = vec![failed.clone(), ok.clone(), empty.clone()];
     assert_eq!(
@@ -151,7 +151,7 @@ pub fn job_runs_filter_by_job(mut t: TestStore) {
         job_run("Daily", 180, 1),
     ];
     for run in &runs {
-        t.store.put_job_runs(std::slice::from_ref(&run)).unwrap();
+        t.store.put_job_runs(std::slice::from_ref(run)).unwrap();
     }
     assert_eq!(
         t.store.latest_job_runs(&Jobs::one("daily"), 10).unwrap(),
