@@ -7,7 +7,7 @@
 //! ```
 //! A producer thread makes minute records (stations × 15 parameters per minute, in time
 //! order) in batches of 5,000 and hands them to a writer thread over a small queue, as the
-//! collectors' sink does; the writer calls `Store::write` per batch. Reports records/s, and
+//! collectors' sink does; the writer calls `put_readings` per batch. Reports records/s, and
 //! CPU seconds per 100,000 records of lantian's process and of `influxd`.
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it is a quick smoke run of 20,000

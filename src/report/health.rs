@@ -1,7 +1,7 @@
 //! The device-health findings of one local day, for the maintainers' morning report
 //! (rendered by `health_page`).
 //!
-//! Inputs: the devices' last health ([`Store::health`]), and the day's minute and hourly
+//! Inputs: the devices' last health ([`HealthStore::health`]), and the day's minute and hourly
 //! records of every station. Devices are mapped to the parameters they measure by the registry
 //! ([`DeviceSpec::from_registry`]); without one, each station counts as one device.
 //!

@@ -4,9 +4,9 @@
 //!
 //! - `readings(station, parameter, resolution, time, value, flag, count)`, primary key
 //!   `(station, parameter, resolution, time)`, `WITHOUT ROWID`. `parameter` is the
-//!   [`Parameter`](crate::units::Parameter) code, `resolution` the [`Resolution`] code, `flag`
+//!   [`Parameter`](crate::units::Parameter) code, `resolution` the [`Resolution`](crate::store::Resolution) code, `flag`
 //!   the one-letter HJ 212 code. `time` is the label time in **unix milliseconds** (UTC):
-//!   sub-millisecond parts of a [`Record::time`] are truncated (towards the past), so two
+//!   sub-millisecond parts of a [`Record::time`](crate::store::Record::time) are truncated (towards the past), so two
 //!   records whose times differ by less than a millisecond share a key. A NaN `value` is stored
 //!   as SQL `NULL` (SQLite has no NaN) and read back as NaN.
 //! - an index `readings_by_time(resolution, time)`, so that "every station at this hour" reads
@@ -16,12 +16,12 @@
 //!   status names, each *followed* by U+001F (unit separator): `[]` → `""`, `["a", "b"]` →
 //!   `"a\u{1f}b\u{1f}"`. Names containing U+001F are rejected.
 //! - `stations(id, name, name_en, district, lat, lon, time_zone)`, primary key `id`,
-//!   `WITHOUT ROWID`: the [`StationInfo`] of collected and imported stations. `lat`/`lon` are
+//!   `WITHOUT ROWID`: the [`StationInfo`](crate::store::StationInfo) of collected and imported stations. `lat`/`lon` are
 //!   `NULL` when unknown; `time_zone` is the IANA name (`Asia/Shanghai`).
 //! - `indices(station, resolution, time, standard, aqi, primary_pollutants, <code>_c,
 //!   <code>_iaqi, <code>_n …)`, primary key `(station, resolution, time)`, `WITHOUT ROWID`: the
-//!   computed [`IndexRecord`]s. `resolution` is `1h` or `1d` (other resolutions are rejected
-//!   as [`ErrorKind::Rejected`](crate::store::ErrorKind::Rejected)); `time` is in unix
+//!   computed [`IndexRecord`](crate::store::IndexRecord)s. `resolution` is `1h` or `1d` (other resolutions are rejected
+//!   as [`ErrorKind::Rejected`]); `time` is in unix
 //!   milliseconds like `readings.time`;
 //!   `standard` is the [`Standard::name`](crate::aqi::Standard::name) (`hj633-2012`); `aqi` is
 //!   `NULL` when there is none; `primary_pollutants` the
@@ -32,42 +32,41 @@
 //!   `NULL` when the term is absent. A NaN concentration is rejected.
 //! - an index `indices_by_time(resolution, time)`, for "every station at this hour" reads.
 //! - `job_runs(job, scheduled, started, finished, ok, detail)`, primary key
-//!   `(job, scheduled, started)`, `WITHOUT ROWID`: the [`JobRun`]s of scheduled jobs. Times in
-//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`], whose `detail` is the list of
+//!   `(job, scheduled, started)`, `WITHOUT ROWID`: the [`JobRun`](crate::store::JobRun)s of scheduled jobs. Times in
+//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`](crate::store::JobOutcome::Succeeded), whose `detail` is the list of
 //!   outputs, each *followed* by U+001F like `device_health.status` (outputs containing
-//!   U+001F are rejected), and 0 for [`JobOutcome::Failed`], whose `detail` is the reason.
+//!   U+001F are rejected), and 0 for [`JobOutcome::Failed`](crate::store::JobOutcome::Failed), whose `detail` is the reason.
 //!   "Where did this job leave off" is a backward seek on the primary key.
 //! - `source_flags(station, pollutants, start_time, end_time, peak_time, peak_parameter,
 //!   peak_value, peak_excess, source_type, severity, evidence, flagged_at, job,
 //!   job_scheduled)`, primary key `(station, pollutants, start_time)`, `WITHOUT ROWID`: the
-//!   [`SourceFlag`]s of the `sources` job. `pollutants` is the
-//!   [`SourceFlag::pollutant_key`] (codes in parameter order joined by `,`: `so2,no2`);
+//!   [`SourceFlag`](crate::store::SourceFlag)s of the `sources` job. `pollutants` is the
+//!   [`SourceFlag::pollutant_key`](crate::store::SourceFlag::pollutant_key) (codes in parameter order joined by `,`: `so2,no2`);
 //!   times in unix milliseconds; `peak_parameter` a parameter code; `evidence` the
 //!   [`FlagEvidence`](crate::store::FlagEvidence) as JSON (ratios without a value are
-//!   `null`). Flags that fail [`SourceFlag::check`] are rejected. An index
+//!   `null`). Flags that fail [`SourceFlag::check`](crate::store::SourceFlag::check) are rejected. An index
 //!   `source_flags_by_start(start_time)` serves "the flags of this day".
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 5`, checked on open.
-//!
-//! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
-//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`. Opening an older file migrates it in place: the missing steps are
 //! - `forecast_hours(station, parameter, issued, valid, value, model)`, primary key
 //!   `(station, parameter, issued, valid)`, `WITHOUT ROWID`, indexes on `valid` and on
-//!   `issued`: the [`ForecastHour`]s of forecast runs. `parameter` is the
+//!   `issued`: the [`ForecastHour`](crate::store::ForecastHour)s of forecast runs. `parameter` is the
 //!   [`ForecastParameter`](super::ForecastParameter) code (`pm25`, `pm10`, `o3`, `aqi`); times
 //!   in unix milliseconds; non-finite values are rejected.
 //! - `forecast_days(station, time, issued, date, aqi, primary_pollutants, pm25, pm10,
-//!   o3_8h_max, model, abstained, missing)`, primary key `(station, time, issued)`,
-//!   `WITHOUT ROWID`, an index on `issued`: the [`ForecastDay`]s. `time` is the start of the
+//!   o3_8h_max, model, abstained, missing, aqi_low, aqi_high)`, primary key
+//!   `(station, time, issued)`,
+//!   `WITHOUT ROWID`, an index on `issued`: the [`ForecastDay`](crate::store::ForecastDay)s. `time` is the start of the
 //!   local day (ms), `date` its ISO date; `aqi` and the statistics are `NULL` when there is
 //!   none; `primary_pollutants` and `abstained` are codes joined by `;`; `missing` the
-//!   input names, each followed by U+001F.
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 5`, checked on open.
+//!   input names, each followed by U+001F; `aqi_low`/`aqi_high` the AQI range (`NULL`: none).
+//! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
+//!   checked on open.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
-//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `forecast_hours` and
-//! `forecast_days`. Opening an older file migrates it in place: the missing steps are
-//! applied in order and `schema_version` set to the current one, all in one write transaction
-//! (steps only create tables, so the migration is cheap and safe on a live store). A file of a
+//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds
+//! `forecast_hours` and `forecast_days`; **7** the AQI range columns of `forecast_days`.
+//! Opening an older file migrates it in place: the missing steps are applied in order and
+//! `schema_version` set to the current one, all in one write transaction (steps only create
+//! tables and add columns, so the migration is cheap and safe on a live store). A file of a
 //! newer version is refused, as are files of other applications.
 //!
 //! Long reads (`*_paged`) run one statement and hand its rows out a page at a time, so a
