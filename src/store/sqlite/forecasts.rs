@@ -9,7 +9,7 @@ use crate::store::forecasts::{
     check, join_missing, join_parameters, join_pollutants, split_missing, split_parameters,
     split_pollutants,
 };
-use crate::store::select::{PageFn, Pager};
+use crate::store::select::PageFn;
 use crate::store::{
     DataKind, ForecastAxis, ForecastDay, ForecastHour, ForecastQuery, ForecastStore, Operation,
     StoreError, TimeSpan,
@@ -80,8 +80,8 @@ fn write(
     Ok(hours.len() + days.len())
 }
 
-/// Runs `SELECT <columns> FROM <table> WHERE <axis column> in range [AND station IN (…)]`
-/// and hands the rows, read by `from_row`, out a page at a time.
+/// `SELECT <columns> FROM <table> WHERE <axis column> in range [AND station IN (…)]`, its
+/// rows read by `from_row` and handed out a page at a time.
 fn read_paged<T>(
     store: &SqliteStore,
     (columns, table, valid_column): (&str, &str, &str),
@@ -103,15 +103,14 @@ fn read_paged<T>(
         Box::new(query.to.timestamp_millis()),
     ];
     super::push_in_list(&mut sql, &mut args, "station", &query.stations);
-    let mut stmt = store.conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-    let mut pager = Pager::new(page_size, each);
     let mut station = None;
-    while let Some(row) = rows.next()? {
-        pager.push(from_row(row, &mut station)?)?;
-    }
-    pager.finish()?;
-    Ok(())
+    store.query_paged(
+        &sql,
+        &args,
+        page_size,
+        |row| from_row(row, &mut station),
+        each,
+    )
 }
 
 /// A row of [`HOUR_COLUMNS`] as a forecast.

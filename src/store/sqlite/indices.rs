@@ -5,7 +5,7 @@ use rusqlite::{Row, ToSql};
 use super::{Fail, SqliteStore, StationId};
 use crate::aqi::{Pollutant, Standard};
 use crate::store::indices::{join_pollutants, split_pollutants};
-use crate::store::select::{PageFn, Pager};
+use crate::store::select::PageFn;
 use crate::store::{
     DataKind, IndexQuery, IndexRecord, IndexStore, IndexTerm, Operation, Resolution, StoreError,
     TimeSpan,
@@ -99,7 +99,7 @@ fn check(r: &IndexRecord) -> Result<(), Fail> {
     Ok(())
 }
 
-/// One statement over the range, its rows handed out a page at a time.
+/// The indices of `query`, by station and time.
 fn read_paged(
     store: &SqliteStore,
     query: &IndexQuery,
@@ -117,15 +117,9 @@ fn read_paged(
     ];
     super::push_in_list(&mut sql, &mut args, "station", &query.stations);
     sql.push_str(" ORDER BY station, time");
-    let mut stmt = store.conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-    let mut pager = Pager::new(page_size, each);
     let mut station = None;
-    while let Some(row) = rows.next()? {
-        pager.push(from_row(store, row, query.resolution, &mut station)?)?;
-    }
-    pager.finish()?;
-    Ok(())
+    let from_row = |row: &Row<'_>| from_row(store, row, query.resolution, &mut station);
+    store.query_paged(&sql, &args, page_size, from_row, each)
 }
 
 /// One row of [`SELECT`] as a record.

@@ -3,7 +3,7 @@
 use rusqlite::{Row, ToSql, params};
 
 use super::{Fail, SqliteStore};
-use crate::store::select::{PageFn, Pager};
+use crate::store::select::PageFn;
 use crate::store::{
     DataKind, JobOutcome, JobRun, JobRunQuery, JobRunStore, Jobs, Operation, StoreError, TimeSpan,
 };
@@ -93,7 +93,7 @@ fn latest(store: &SqliteStore, jobs: &Jobs, limit: usize) -> Result<Vec<JobRun>,
     Ok(out)
 }
 
-/// One statement over the range, its rows handed out a page at a time (oldest first).
+/// The runs of `query`, oldest first.
 fn read_paged(
     store: &SqliteStore,
     query: &JobRunQuery,
@@ -110,14 +110,7 @@ fn read_paged(
     ];
     super::push_in_list(&mut sql, &mut args, "job", &query.jobs);
     sql.push_str(" ORDER BY scheduled, started, job");
-    let mut stmt = store.conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-    let mut pager = Pager::new(page_size, each);
-    while let Some(r) = rows.next()? {
-        pager.push(from_row(store, r)?)?;
-    }
-    pager.finish()?;
-    Ok(())
+    store.query_paged(&sql, &args, page_size, |r| from_row(store, r), each)
 }
 
 /// One row of `(job, scheduled, started, finished, ok, detail)` as a run.

@@ -97,7 +97,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior};
 
-use super::select::{Filter, TimeSpan};
+use super::select::{Filter, PageFn, Pager, TimeSpan};
 use super::{ErrorKind, Operation, StationId, StoreError};
 
 pub use schema::SCHEMA_VERSION;
@@ -248,6 +248,26 @@ impl SqliteStore {
     fn time(&self, row: &Row<'_>, i: usize, whose: &str) -> Result<DateTime<Utc>, Fail> {
         let ms: i64 = row.get(i)?;
         millis(ms, whose)
+    }
+
+    /// Runs `sql` with `args` (one statement over the whole range) and hands its rows, read
+    /// by `from_row`, to `each` a page at a time: a long range is never in memory whole.
+    fn query_paged<T>(
+        &self,
+        sql: &str,
+        args: &[Box<dyn rusqlite::ToSql>],
+        page_size: usize,
+        mut from_row: impl FnMut(&Row<'_>) -> Result<T, Fail>,
+        each: &mut PageFn<'_, T>,
+    ) -> Result<(), Fail> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        let mut pager = Pager::new(page_size, each);
+        while let Some(row) = rows.next()? {
+            pager.push(from_row(row)?)?;
+        }
+        pager.finish()?;
+        Ok(())
     }
 
     /// The span of a time column from queries of one row each (with `args`): the earliest

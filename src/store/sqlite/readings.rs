@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, ToSql, params};
 use super::{Fail, SqliteStore, StationId};
 use crate::quality::Flag;
 use crate::store::readings::sort_series;
-use crate::store::select::{Filter, PageFn, Pager};
+use crate::store::select::{Filter, PageFn};
 use crate::store::{
     DataKind, Operation, ReadingQuery, ReadingStore, Record, Resolution, Stations, StoreError,
     TimeSpan,
@@ -55,7 +55,7 @@ fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize, Fail> {
     Ok(records.len())
 }
 
-/// One statement over the range, its rows handed out a page at a time.
+/// The records of `query`, by station, parameter code, time.
 fn read_paged(
     store: &SqliteStore,
     query: &ReadingQuery,
@@ -81,15 +81,9 @@ fn read_paged(
     };
     super::push_in_list(&mut sql, &mut args, "parameter", &codes);
     sql.push_str(" ORDER BY station, parameter, time");
-    let mut stmt = store.conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-    let mut pager = Pager::new(page_size, each);
     let mut station = None;
-    while let Some(row) = rows.next()? {
-        pager.push(from_row(store, row, query.resolution, &mut station)?)?;
-    }
-    pager.finish()?;
-    Ok(())
+    let from_row = |row: &rusqlite::Row<'_>| from_row(store, row, query.resolution, &mut station);
+    store.query_paged(&sql, &args, page_size, from_row, each)
 }
 
 /// Skip-scans the distinct station × parameter pairs of the primary key (of every station, or

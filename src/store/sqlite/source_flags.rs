@@ -4,7 +4,7 @@
 use rusqlite::{ToSql, params};
 
 use super::{Fail, SqliteStore};
-use crate::store::select::{PageFn, Pager};
+use crate::store::select::PageFn;
 use crate::store::{
     DataKind, FlagEvidence, FlagPeak, Operation, SourceFlag, SourceFlagQuery, SourceFlagStore,
     StoreError, TimeSpan,
@@ -60,8 +60,7 @@ fn put(store: &mut SqliteStore, flags: &[SourceFlag]) -> Result<usize, Fail> {
     })
 }
 
-/// One statement over the range, its rows handed out a page at a time (by start, station,
-/// pollutant key).
+/// The flags of `query`, by start, station, pollutant key.
 fn read_paged(
     store: &SqliteStore,
     query: &SourceFlagQuery,
@@ -78,14 +77,7 @@ fn read_paged(
     ];
     super::push_in_list(&mut sql, &mut args, "station", &query.stations);
     sql.push_str(ORDER);
-    let mut stmt = store.conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-    let mut pager = Pager::new(page_size, each);
-    while let Some(r) = rows.next()? {
-        pager.push(from_row(store, r)?)?;
-    }
-    pager.finish()?;
-    Ok(())
+    store.query_paged(&sql, &args, page_size, |r| from_row(store, r), each)
 }
 
 /// One row of [`SELECT`] as a flag.
