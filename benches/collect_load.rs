@@ -21,7 +21,7 @@ use lantian::clock::Clock;
 use lantian::collect::{CollectorConfig, Pipeline};
 use lantian::compute::IndexConfig;
 use lantian::registry::Registry;
-use lantian::store::Store;
+use lantian::store::StationStore;
 use lantian::store::sqlite::SqliteStore;
 
 struct Args {

@@ -15,8 +15,8 @@ use lantian::forecast::skill::{daily_skill, hourly_skill};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    ForecastDay, ForecastHour, ForecastParameter, IndexRecord, Record, Resolution, StationId,
-    StationInfo, Store,
+    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore,
+    ReadingStore, Record, Resolution, StationId, StationInfo, StationStore, Stations,
 };
 use lantian::units::Parameter;
 
@@ -121,12 +121,12 @@ fn filled(path: &std::path::Path, days: i64) -> SqliteStore {
                 60 + (s as u32 + d as u32) % 50,
             ));
         }
-        store.write(&records).expect("observations");
-        store.write_indices(&indices).expect("indices");
+        store.put_readings(&records).expect("observations");
+        store.put_indices(&indices).expect("indices");
     }
     for issue in 0..days * 2 {
         let (hours, days) = run(issue * 12 + 1);
-        store.write_forecasts(&hours, &days).expect("forecasts");
+        store.put_forecasts(&hours, &days).expect("forecasts");
     }
     store
 }
@@ -153,7 +153,7 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = filled(&dir.path().join("f.db"), days);
     let (from, to) = (t0(), t0() + TimeDelta::days(days));
-    let n = hourly_skill(&store, &[], from, to).expect("skill");
+    let n = hourly_skill(&store, &Stations::All, from, to).expect("skill");
     assert!(n.iter().map(|s| s.n).sum::<usize>() > 0);
 
     let mut group = c.benchmark_group("forecast_store");
@@ -163,15 +163,15 @@ fn bench(c: &mut Criterion) {
     group.bench_function("write_one_run_33_stations", |b| {
         b.iter(|| {
             writer
-                .write_forecasts(black_box(&hours), black_box(&day_forecasts))
+                .put_forecasts(black_box(&hours), black_box(&day_forecasts))
                 .expect("write")
         })
     });
     group.bench_function(format!("daily_skill_{days}_days"), |b| {
-        b.iter(|| daily_skill(&store, &[], from, to).expect("skill"))
+        b.iter(|| daily_skill(&store, &Stations::All, from, to).expect("skill"))
     });
     group.bench_function(format!("hourly_skill_{days}_days"), |b| {
-        b.iter(|| hourly_skill(&store, &[], from, to).expect("skill"))
+        b.iter(|| hourly_skill(&store, &Stations::All, from, to).expect("skill"))
     });
     group.finish();
 }

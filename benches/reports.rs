@@ -20,7 +20,9 @@ use lantian::compute::{IndexConfig, IndexStage};
 use lantian::quality::Flag;
 use lantian::report::{Lang, ReportConfig, daily_report, ranking_report};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{IndexRecord, IndexTerm, Record, Resolution, StationInfo, Store};
+use lantian::store::{
+    IndexRecord, IndexStore, IndexTerm, ReadingStore, Record, Resolution, StationInfo, StationStore,
+};
 use lantian::units::Parameter;
 
 /// A small deterministic generator.
@@ -125,7 +127,7 @@ fn bench(c: &mut Criterion) {
         (ymd(2024, 1, 1), ymd(2024, 3, 30), 2),
     ] {
         daily
-            .write_indices(&daily_records(&infos, chunk.0, chunk.1, chunk.2))
+            .put_indices(&daily_records(&infos, chunk.0, chunk.1, chunk.2))
             .unwrap();
     }
     let mut rng = Lcg(3);
@@ -153,7 +155,7 @@ fn bench(c: &mut Criterion) {
             }
         }
     }
-    daily.write(&hours).unwrap();
+    daily.put_readings(&hours).unwrap();
     IndexStage::new(IndexConfig::default())
         .update(&mut daily, &hours)
         .unwrap();
@@ -163,7 +165,7 @@ fn bench(c: &mut Criterion) {
     let many = stations(1000);
     ranking.put_stations(&many).unwrap();
     ranking
-        .write_indices(&daily_records(&many, ymd(2023, 1, 1), ymd(2023, 12, 31), 4))
+        .put_indices(&daily_records(&many, ymd(2023, 1, 1), ymd(2023, 12, 31), 4))
         .unwrap();
 
     let mut group = c.benchmark_group("reports");

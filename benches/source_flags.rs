@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use lantian::jobs::sources::{FlagRun, flag_day, job_analysis};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Record, Resolution, StationInfo, Store};
+use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore};
 use lantian::units::Parameter;
 
 /// A network of `stations` with `days` of hourly data ending on `last`; every tenth station
@@ -78,7 +78,7 @@ fn network(store: &mut SqliteStore, stations: usize, days: i64, last: NaiveDate)
             }
         }
     }
-    store.write(&records).unwrap();
+    store.put_readings(&records).unwrap();
 }
 
 fn bench(c: &mut Criterion) {

@@ -7,7 +7,7 @@
 //! ```
 //! A producer thread makes minute records (stations × 15 parameters per minute, in time
 //! order) in batches of 5,000 and hands them to a writer thread over a small queue, as the
-//! collectors' sink does; the writer calls `Store::write` per batch. Reports records/s, and
+//! collectors' sink does; the writer calls `put_readings` per batch. Reports records/s, and
 //! CPU seconds per 100,000 records of lantian's process and of `influxd`.
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it is a quick smoke run of 20,000
@@ -104,7 +104,7 @@ fn ingest(mut store: Box<dyn Store>, args: &Args, server: Option<u32>) -> Outcom
     });
     let mut written = 0usize;
     for b in rx {
-        written += store.write(&b).expect("write");
+        written += store.put_readings(&b).expect("write");
     }
     producer.join().expect("producer");
     let secs = start.elapsed().as_secs_f64();
@@ -205,7 +205,10 @@ fn main() {
         ("InfluxDB 1.x (no gzip)", "&gzip=false"),
     ] {
         let url = server.new_database() + options;
-        let store = InfluxStore::open(&url).expect("InfluxDB store");
+        let store = InfluxStore::open(
+            &lantian::store::influx::config::InfluxConfig::parse(&url).expect("URL"),
+        )
+        .expect("InfluxDB store");
         report(name, &ingest(Box::new(store), &args, Some(server.pid())));
     }
 }

@@ -6,7 +6,9 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Record, Resolution, StationId, Store};
+use lantian::store::{
+    Parameters, ReadingQuery, ReadingStore, Record, Resolution, StationId, Stations,
+};
 use lantian::units::Parameter;
 
 const BATCH: usize = 1_000;
@@ -39,13 +41,13 @@ fn write(c: &mut Criterion) {
                 next += BATCH as i64;
                 minute_records(&station, Parameter::Pm25, next, BATCH)
             },
-            |batch| store.write(black_box(&batch)).expect("write"),
+            |batch| store.put_readings(black_box(&batch)).expect("write"),
             criterion::BatchSize::LargeInput,
         )
     });
     let same = minute_records(&station, Parameter::Pm10, 0, BATCH);
     group.bench_function("batch_1000_replace", |b| {
-        b.iter(|| store.write(black_box(&same)).expect("write"))
+        b.iter(|| store.put_readings(black_box(&same)).expect("write"))
     });
     group.finish();
 }
@@ -64,29 +66,25 @@ fn read(c: &mut Criterion) {
             Parameter::No2,
         ] {
             for chunk in minute_records(&station, p, 0, days).chunks(10_000) {
-                store.write(chunk).expect("fill");
+                store.put_readings(chunk).expect("fill");
             }
         }
     }
     let t0 = Utc.with_ymd_and_hms(2025, 1, 3, 0, 0, 0).unwrap();
-    let query = Query {
-        stations: vec!["S004".into()],
-        parameters: vec![Parameter::O3],
-        resolution: Resolution::Minute,
-        from: t0,
-        to: t0 + TimeDelta::days(1),
-    };
-    assert_eq!(store.read(&query).expect("read").len(), 1440);
+    let query = ReadingQuery::new(Resolution::Minute, t0, t0 + TimeDelta::days(1))
+        .for_stations(Stations::one("S004"))
+        .for_parameters(Parameters::one(Parameter::O3));
+    assert_eq!(store.readings(&query).expect("read").len(), 1440);
     let mut group = c.benchmark_group("sqlite_read");
     group.throughput(Throughput::Elements(1440));
     group.bench_function("one_series_day_of_minutes", |b| {
-        b.iter(|| store.read(black_box(&query)).expect("read"))
+        b.iter(|| store.readings(black_box(&query)).expect("read"))
     });
     group.throughput(Throughput::Elements(40));
     group.bench_function("latest_40_series", |b| {
         b.iter(|| {
             store
-                .latest(black_box(Resolution::Minute), None)
+                .latest_readings(black_box(Resolution::Minute), &Stations::All)
                 .expect("latest")
         })
     });

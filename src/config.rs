@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
 use crate::report::ReportConfig;
+use crate::store::StoreUrl;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +40,10 @@ pub struct Config {
     /// The network registry file.
     #[serde(default = "default_registry")]
     pub registry: PathBuf,
-    /// The store URL (`sqlite:PATH`).
+    /// The store (`store = "sqlite:PATH"`, see [`StoreUrl`]); relative paths are relative to
+    /// the file.
     #[serde(default = "default_store")]
-    pub store: String,
+    pub store: StoreUrl,
     /// The simulator scenario used by `lantian sim` and `lantian demo`.
     #[serde(default = "default_scenario")]
     pub scenario: PathBuf,
@@ -69,8 +71,8 @@ fn default_registry() -> PathBuf {
     PathBuf::from("stations/dongguan.toml")
 }
 
-fn default_store() -> String {
-    "sqlite:lantian.db".to_string()
+fn default_store() -> StoreUrl {
+    StoreUrl::Sqlite(PathBuf::from("lantian.db"))
 }
 
 fn default_scenario() -> PathBuf {
@@ -122,35 +124,22 @@ impl Config {
         for job in &mut config.jobs {
             job.resolve_paths(base);
         }
-        if let Some(rest) = config.store.strip_prefix("sqlite:")
-            && !Path::new(rest).is_absolute()
-        {
-            config.store = format!("sqlite:{}", base.join(rest).display());
-        }
+        config.store = config.store.relative_to(base);
         Ok(config)
     }
 }
 
 impl Config {
     /// The spool directory: `[spool] dir` when set; otherwise beside a SQLite store
-    /// (`<file>-spool`, like SQLite's own `-wal`), or `spool` in the configuration's folder for
-    /// other stores.
+    /// (`<file>-spool`, like SQLite's own `-wal`: [`StoreUrl::spool_beside`]), or `spool` in
+    /// the configuration's folder for other stores.
     pub fn spool_dir(&self) -> PathBuf {
         if let Some(dir) = &self.spool.dir {
             return dir.clone();
         }
-        let url = self.store.as_str();
-        let sqlite = match url.strip_prefix("sqlite:") {
-            Some(rest) => Some(rest.trim_start_matches("//")),
-            None => [".db", ".sqlite", ".sqlite3"]
-                .iter()
-                .any(|e| url.ends_with(e))
-                .then_some(url),
-        };
-        match sqlite.filter(|p| !p.is_empty()) {
-            Some(path) => PathBuf::from(format!("{path}-spool")),
-            None => self.base.join("spool"),
-        }
+        self.store
+            .spool_beside()
+            .unwrap_or_else(|| self.base.join("spool"))
     }
 }
 
@@ -172,10 +161,7 @@ mod tests {
             config.collect.timeout,
             std::time::Duration::from_millis(500)
         );
-        assert_eq!(
-            config.store,
-            format!("sqlite:{}", dir.path().join("data/x.db").display())
-        );
+        assert_eq!(config.store, StoreUrl::Sqlite(dir.path().join("data/x.db")));
         assert_eq!(config.registry, dir.path().join("stations/dongguan.toml"));
         assert_eq!(
             config.spool_dir(),
@@ -183,6 +169,53 @@ mod tests {
         );
         assert_eq!(config.report.lang, crate::report::Lang::En);
         assert_eq!(config.report.out_dir, dir.path().join("reports/out"));
+    }
+
+    #[test]
+    fn every_store_form_is_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        for (line, expected) in [
+            (
+                "store = \"data/x.db\"",
+                format!("sqlite:{}", dir.path().join("data/x.db").display()),
+            ),
+            (
+                "store = \"sqlite:/abs/x.db\"",
+                "sqlite:/abs/x.db".to_string(),
+            ),
+            (
+                "store = \"influx+http://h:8086?db=aq&token_file=secrets/token\"",
+                format!(
+                    "influx+http://h:8086?db=aq&token_file={}",
+                    url::form_urlencoded::byte_serialize(
+                        dir.path()
+                            .join("secrets/token")
+                            .to_string_lossy()
+                            .as_bytes()
+                    )
+                    .collect::<String>()
+                ),
+            ),
+        ] {
+            std::fs::write(&path, line).unwrap();
+            assert_eq!(Config::load(&path).unwrap().store.to_string(), expected);
+        }
+        std::fs::write(&path, "store = \"data/x.db\"").unwrap();
+        assert_eq!(
+            Config::load(&path).unwrap().spool_dir(),
+            dir.path().join("data/x.db-spool")
+        );
+    }
+
+    #[test]
+    fn a_bad_store_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(&path, "registry = \"r.toml\"\nstore = \"postgres://db\"\n").unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 2"), "{message}");
+        assert!(message.contains("not a store URL"), "{message}");
     }
 
     #[test]

@@ -1,10 +1,10 @@
-//! The assessment over a [`Store`]: hourly records of the six pollutants → daily statistics →
+//! The assessment over a store's readings: hourly records of the six pollutants → daily statistics →
 //! period statistics per station, district or network → ranking rows with last year's values.
 //!
 //! - Only hourly records (`Resolution::Hour`, hour-ending labels in UTC) flagged `N` with a
 //!   finite value are used; any other flag makes the hour missing.
 //! - Each station's records are placed in its own time zone's local days ([`hour_slot`]).
-//! - A station with hourly records in the period but no metadata (`Store::stations`) is an
+//! - A station with hourly records in the period but no metadata ([`StationStore::stations`]) is an
 //!   error naming it: its district and time zone would be guesses, and a guessed time zone
 //!   shifts every day boundary.
 //! - A year to date without an end runs to the last local day with hourly pollutant data.
@@ -20,7 +20,10 @@ use super::{
     assign_ranks, daily_stats, mean_of_days, period_stats,
 };
 use crate::quality::Flag;
-use crate::store::{Query, Record, Resolution, StationInfo, Store, StoreError};
+use crate::store::{
+    Parameters, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore,
+    Stations, StoreError,
+};
 
 /// Errors of the assessment over a store.
 #[derive(Debug, thiserror::Error)]
@@ -102,36 +105,34 @@ fn utc_span(range: DateRange) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// The query for `station`'s hourly pollutant records that can fall into the local days of
 /// `range` (filter them with [`fill_hours`]).
-pub fn hourly_query(station: &str, range: DateRange) -> Query {
+pub fn hourly_query(station: &str, range: DateRange) -> ReadingQuery {
     let (from, to) = utc_span(range);
-    Query {
-        stations: vec![station.into()],
-        parameters: Pollutant::ALL.iter().map(|p| p.parameter()).collect(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    }
+    ReadingQuery::new(Resolution::Hour, from, to)
+        .for_stations(Stations::one(station))
+        .for_parameters(Parameters::only(
+            Pollutant::ALL.iter().map(|p| p.parameter()),
+        ))
 }
 
 /// A station's daily statistics over `range`, read from the store.
 pub fn station_days(
-    store: &dyn Store,
+    store: &(impl ReadingStore + ?Sized),
     info: &StationInfo,
     range: DateRange,
     cfg: &AssessConfig,
     hours: &mut Vec<[DayHours; 6]>,
 ) -> Result<Vec<DailyStats>, StoreError> {
-    let records = store.read(&hourly_query(&info.id, range))?;
+    let records = store.readings(&hourly_query(&info.id, range))?;
     fill_hours(&records, info.time_zone, range, hours);
     Ok(hours.iter().map(|h| daily_stats(h, &cfg.daily)).collect())
 }
 
 /// The last local day with hourly pollutant data (stations without metadata: UTC+8).
 fn last_data_day(
-    store: &dyn Store,
+    store: &(impl ReadingStore + ?Sized),
     zones: &BTreeMap<&str, Tz>,
 ) -> Result<Option<NaiveDate>, StoreError> {
-    let latest = store.latest(Resolution::Hour, None)?;
+    let latest = store.latest_readings(Resolution::Hour, &Stations::All)?;
     Ok(latest
         .iter()
         .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
@@ -148,12 +149,12 @@ fn last_data_day(
 /// The stations with hourly pollutant records but no metadata, among those with data in any
 /// of `ranges`.
 fn missing_metadata(
-    store: &dyn Store,
+    store: &(impl ReadingStore + ?Sized),
     known: &BTreeMap<&str, Tz>,
     ranges: &[DateRange],
 ) -> Result<Vec<String>, StoreError> {
     let mut ids: Vec<String> = store
-        .latest(Resolution::Hour, None)?
+        .latest_readings(Resolution::Hour, &Stations::All)?
         .iter()
         .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
         .filter(|r| !known.contains_key(&*r.station))
@@ -163,7 +164,7 @@ fn missing_metadata(
     let mut missing = Vec::new();
     for id in ids {
         for &range in ranges {
-            if !store.read(&hourly_query(&id, range))?.is_empty() {
+            if !store.readings(&hourly_query(&id, range))?.is_empty() {
                 missing.push(id);
                 break;
             }
@@ -174,7 +175,7 @@ fn missing_metadata(
 
 /// Ranks the store's stations, districts or network over `period` (see the module docs).
 pub fn rank_store(
-    store: &dyn Store,
+    store: &(impl ReadingStore + StationStore + ?Sized),
     period: Period,
     by: GroupBy,
     cfg: &AssessConfig,

@@ -11,7 +11,7 @@ use lantian::aqi::Category;
 use lantian::config::Config;
 use lantian::demo::{Collected, Collecting, DemoEvent, DemoOptions, DemoStore, SHOWN_PARAMETERS};
 use lantian::sim::scenario::Scenario;
-use lantian::store::{IndexRecord, JobOutcome};
+use lantian::store::{IndexRecord, JobOutcome, StoreUrl};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -46,7 +46,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut config = config.clone();
     if !store_given {
-        config.store = format!("sqlite:{}", args.out.join("lantian.db").display());
+        config.store = StoreUrl::Sqlite(args.out.join("lantian.db"));
     }
     let url = config.store.clone();
     // The spool `lantian health --store URL` looks at: `<out>/lantian.db-spool` by default.
@@ -138,7 +138,7 @@ fn show_progress(bar: &mut Option<ProgressBar>, c: &Collecting) {
 
 /// The store after the collected days: what is online and stored, the faults seen, and each
 /// station's last hour.
-fn print_summary(c: &Collected, store_url: &str) {
+fn print_summary(c: &Collected, store_url: &StoreUrl) {
     let tz = c.time_zone;
     println!("\n== lantian demo: {} ==", c.network);
     println!("store: {store_url}");

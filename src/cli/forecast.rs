@@ -17,7 +17,7 @@ use lantian::forecast::model::{ModelSet, TrainOptions};
 use lantian::forecast::skill::live_skill;
 use lantian::forecast::weather::WeatherFile;
 use lantian::report::figures::network_zone;
-use lantian::store::StationId;
+use lantian::store::Stations;
 
 use super::table::Table;
 
@@ -327,8 +327,10 @@ pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
             if to <= from {
                 bail!("--to {to} is not after --from {from}");
             }
-            let stations: Vec<StationId> =
-                args.stations.iter().map(|s| s.as_str().into()).collect();
+            let stations = match args.stations.is_empty() {
+                true => Stations::All,
+                false => Stations::only(args.stations.iter().map(String::as_str)),
+            };
             let report = live_skill(
                 store.as_ref(),
                 &stations,

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lantian::config::Config;
 use lantian::import::{Format, ImportOptions, IssueKind, Phase, Progress, Summary};
+use lantian::store::StoreUrl;
 
 use super::table::Table;
 
@@ -133,7 +134,7 @@ fn print_issues(summary: &Summary) {
     }
 }
 
-fn print_summary(summary: &Summary, format: Format, store: &str, seconds: f64) {
+fn print_summary(summary: &Summary, format: Format, store: &StoreUrl, seconds: f64) {
     println!(
         "imported {} file(s) ({format}) into {store} in {seconds:.1} s",
         summary.files

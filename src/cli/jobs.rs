@@ -11,7 +11,7 @@ use lantian::config::Config;
 use lantian::jobs::kinds::{JobContext, build_jobs};
 use lantian::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use lantian::registry::Registry;
-use lantian::store::JobOutcome;
+use lantian::store::{JobOutcome, Jobs};
 
 use super::network::NetworkFacts;
 use super::table::Table;
@@ -84,7 +84,10 @@ pub async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
                 &[],
             );
             for job in &jobs {
-                let last = store.job_runs(Some(&job.name), 1)?.into_iter().next();
+                let last = store
+                    .latest_job_runs(&Jobs::one(job.name.as_str()), 1)?
+                    .into_iter()
+                    .next();
                 let local = |t: chrono::DateTime<Utc>| {
                     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
                 };

@@ -1,34 +1,38 @@
-//! `lantian migrate`: copy history from one store to another.
+//! `lantian migrate`: copy every kind of data from one store to another.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lantian::store::migrate::{MigrateOptions, migrate};
-use lantian::store::{self, Resolution};
+use lantian::store::{Resolution, StoreUrl};
 
 /// Options of `lantian migrate`.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// The store to copy from (e.g. `sqlite:old.db`).
     #[arg(long, value_name = "STORE")]
-    from: String,
+    from: StoreUrl,
     /// The store to copy into (e.g. `influx+http://127.0.0.1:8086?db=lantian`).
     #[arg(long, value_name = "STORE")]
-    to: String,
-    /// Only readings and indices at or after this time (RFC 3339).
+    to: StoreUrl,
+    /// Only data at or after this time (RFC 3339): readings and indices by label, job runs by
+    /// scheduled time, source flags by start, forecasts by issue time.
     #[arg(long, value_name = "TIME")]
     from_time: Option<DateTime<Utc>>,
-    /// Only readings and indices before this time (RFC 3339).
+    /// Only data before this time (RFC 3339).
     #[arg(long, value_name = "TIME")]
     to_time: Option<DateTime<Utc>>,
 }
 
 /// Copies and prints what was copied.
 pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.from != args.to, "--from and --to name the same store");
-    let source = store::open(&args.from).with_context(|| format!("opening {}", args.from))?;
-    let mut target = store::open(&args.to).with_context(|| format!("opening {}", args.to))?;
+    anyhow::ensure!(
+        !args.from.same_store(&args.to),
+        "--from and --to name the same store"
+    );
+    let source = super::open_store_url(&args.from)?;
+    let mut target = super::open_store_url(&args.to)?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg:>8} [{wide_bar}] {pos}/{len} readings ({eta})")
@@ -53,7 +57,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
         .map(|(r, n)| format!("{n} {r}"))
         .collect();
     println!(
-        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} source flags, {} forecasts, {} device health entries",
+        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} job runs, {} source flags, {} forecasts, {} device health entries",
         args.from,
         args.to,
         stats.stations,
@@ -64,6 +68,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
             per.join(", ")
         },
         stats.indices,
+        stats.job_runs,
         stats.flags,
         stats.forecasts,
         stats.health

@@ -28,6 +28,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use lantian::config::Config;
 use lantian::registry::Registry;
+use lantian::store::spool::Spool;
+use lantian::store::{Store, StoreUrl};
 
 /// lantian (蓝天) — air-quality monitoring: collect readings from monitoring stations over
 /// Modbus, store them, and turn them into AQI, rankings, source analyses and reports.
@@ -40,11 +42,12 @@ pub struct Cli {
     /// Network registry file (overrides the configuration).
     #[arg(long, global = true, value_name = "FILE")]
     registry: Option<PathBuf>,
-    /// Store URL (overrides the configuration): `sqlite:lantian.db`,
-    /// `influx+http://HOST:8086?db=NAME` (InfluxDB 1.x) or
-    /// `influx+https://HOST?org=ORG&bucket=B` (2.x/3.x; token from INFLUX_TOKEN).
+    /// Store URL (overrides the configuration): `sqlite:lantian.db` (or a path ending in .db,
+    /// .sqlite, .sqlite3; relative to the working directory), `influx+http://HOST:8086?db=NAME`
+    /// (InfluxDB 1.x) or `influx+https://HOST?org=ORG&bucket=B` (2.x/3.x; token from
+    /// INFLUX_TOKEN).
     #[arg(long, global = true, value_name = "URL")]
-    store: Option<String>,
+    store: Option<StoreUrl>,
     /// More log output (-v debug, -vv trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -98,8 +101,8 @@ enum Command {
     /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a
     /// forecast, score the stored forecasts (live skill).
     Forecast(forecast::ForecastArgs),
-    /// Copy stations, readings, indices, source flags, forecasts and device health from one
-    /// store to another.
+    /// Copy every kind of data from one store to another: stations, readings, indices, job
+    /// runs, source flags, forecasts and device health.
     Migrate(migrate::MigrateArgs),
 }
 
@@ -165,64 +168,27 @@ fn load_registry(config: &Config) -> anyhow::Result<Registry> {
 }
 
 /// Opens the configured store.
-fn open_store(config: &Config) -> anyhow::Result<Box<dyn lantian::store::Store>> {
+fn open_store(config: &Config) -> anyhow::Result<Box<dyn Store>> {
     open_store_url(&config.store)
 }
 
-/// Opens the store at `url`. An InfluxDB 1.x database is created when missing (as
-/// `CREATE DATABASE` does, a no-op when it exists); if that fails — the server may be down,
-/// which the pipeline rides out — the first write reports the problem.
-fn open_store_url(url: &str) -> anyhow::Result<Box<dyn lantian::store::Store>> {
-    use lantian::store::influx::{InfluxStore, config::Api, config::InfluxConfig};
-    if InfluxConfig::handles(url) {
-        let store = InfluxStore::open(url).with_context(|| format!("opening store {url}"))?;
-        if store.config().api == Api::V1
-            && let Err(e) = store.create_database()
-        {
-            tracing::warn!("could not create the InfluxDB database: {e}");
-        }
-        return Ok(Box::new(store));
-    }
+/// Opens the store at `url` ([`lantian::store::open`], as the jobs do).
+fn open_store_url(url: &StoreUrl) -> anyhow::Result<Box<dyn Store>> {
     lantian::store::open(url).with_context(|| format!("opening store {url}"))
 }
 
 /// Smallest `[spool] max_bytes`: room for a few of the sink's largest batches.
 const MIN_SPOOL_BYTES: u64 = 16 << 20;
 
-/// Opens the spool in `dir` for the store `store_url`.
-///
-/// A spool remembers its store (file `STORE`): pending records of another store are refused
-/// rather than replayed into the wrong one.
-fn open_spool(
-    config: &Config,
-    dir: &Path,
-    store_url: &str,
-) -> anyhow::Result<lantian::store::spool::Spool> {
-    use lantian::store::spool::Spool;
+/// Opens the spool in `dir` for the store `url` ([`Spool::open_for`]: a spool belongs to one
+/// store).
+fn open_spool(config: &Config, dir: &Path, url: &StoreUrl) -> anyhow::Result<Spool> {
     anyhow::ensure!(
         config.spool.max_bytes >= MIN_SPOOL_BYTES,
         "[spool] max_bytes must be at least {MIN_SPOOL_BYTES} (16 MiB)"
     );
-    let spool = Spool::open(dir, config.spool.max_bytes)
-        .with_context(|| format!("opening the spool {}", dir.display()))?;
-    let bound = dir.join("STORE");
-    let previous = std::fs::read_to_string(&bound).ok();
-    if let Some(previous) = previous.as_deref().map(str::trim)
-        && previous != store_url
-    {
-        anyhow::ensure!(
-            spool.depth().records == 0,
-            "the spool {} holds {} records for the store `{previous}`, not `{store_url}`: \
-             run with --store {previous} to deliver them, or move the spool away",
-            dir.display(),
-            spool.depth().records
-        );
-    }
-    if previous.as_deref().map(str::trim) != Some(store_url) {
-        std::fs::write(&bound, format!("{store_url}\n"))
-            .with_context(|| format!("writing {}", bound.display()))?;
-    }
-    Ok(spool)
+    Spool::open_for(dir, config.spool.max_bytes, url)
+        .with_context(|| format!("opening the spool {}", dir.display()))
 }
 
 /// One line about the spool and the store, for progress and summaries.

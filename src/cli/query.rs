@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use lantian::config::Config;
 use lantian::report::figures::network_zone;
-use lantian::store::{Query, Resolution};
+use lantian::store::{IndexQuery, IndexStore, Parameters, ReadingQuery, Resolution, Stations};
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -101,13 +101,13 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         Some(t) => parse_time(t, tz)?,
         // Index records are labelled at or before the hourly means they come from.
         None => match store
-            .latest(
+            .latest_readings(
                 if args.aqi {
                     Resolution::Hour
                 } else {
                     args.resolution
                 },
-                None,
+                &Stations::All,
             )?
             .iter()
             .map(|r| r.time)
@@ -125,17 +125,23 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
         Some(t) => parse_time(t, tz)?,
         None => to - chrono::TimeDelta::hours(24),
     };
-    let query = Query {
-        stations: args.stations.iter().map(|s| s.as_str().into()).collect(),
-        parameters: args.parameters.clone(),
-        resolution: args.resolution,
-        from,
-        to,
+    // No --station or --parameter: all of them.
+    let stations = match args.stations.is_empty() {
+        true => Stations::All,
+        false => Stations::only(args.stations.iter().map(String::as_str)),
     };
     if args.aqi {
+        let query = IndexQuery::new(args.resolution, from, to).for_stations(stations);
         return print_indices(store.as_ref(), &query, tz, args.utc, args.format);
     }
-    let records = store.read(&query)?;
+    let parameters = match args.parameters.is_empty() {
+        true => Parameters::All,
+        false => Parameters::Only(args.parameters.clone()),
+    };
+    let query = ReadingQuery::new(args.resolution, from, to)
+        .for_stations(stations)
+        .for_parameters(parameters);
+    let records = store.readings(&query)?;
     let time_header = if args.utc {
         "time (UTC)".to_string()
     } else {
@@ -184,8 +190,8 @@ pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
 
 /// Prints stored index records (hourly or daily AQI).
 fn print_indices(
-    store: &dyn lantian::store::Store,
-    query: &Query,
+    store: &dyn IndexStore,
+    query: &IndexQuery,
     tz: Tz,
     utc: bool,
     format: Format,
@@ -194,7 +200,7 @@ fn print_indices(
     if !matches!(query.resolution, Resolution::Hour | Resolution::Day) {
         bail!("--aqi needs --resolution 1h (real-time AQI) or 1d (daily AQI)");
     }
-    let records = store.read_indices(query)?;
+    let records = store.indices(query)?;
     let mut header = vec![
         "time".to_string(),
         "station".into(),

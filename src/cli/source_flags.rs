@@ -7,6 +7,7 @@ use lantian::config::Config;
 use lantian::report::Lang;
 use lantian::report::events::{evidence_line, flags_of_days};
 use lantian::report::figures::network_zone;
+use lantian::store::Stations;
 
 use super::sources::Format;
 use super::table::Table;
@@ -39,7 +40,11 @@ pub fn run(config: &Config, args: FlagsArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let stations = store.stations()?;
     let tz = network_zone(&stations);
-    let flags = flags_of_days(store.as_ref(), args.from, last, tz, args.station.as_deref())?;
+    let stations = match &args.station {
+        Some(s) => Stations::one(s.as_str()),
+        None => Stations::All,
+    };
+    let flags = flags_of_days(store.as_ref(), args.from, last, tz, &stations)?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&flags)?),
         Format::Table => {

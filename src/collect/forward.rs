@@ -24,11 +24,11 @@ use serde::Deserialize;
 
 use super::backoff::Backoff;
 use super::health::HealthBoard;
-use super::quarantine::{Quarantine, isolate};
+use super::quarantine::{Quarantine, QuarantineError, isolate};
 use super::sink::{HEALTH_EVERY, SinkError};
 use crate::compute::IndexStage;
 use crate::store::spool::{DEFAULT_MAX_BYTES, Depth, Spool, SpoolError};
-use crate::store::{Record, Store, StoreError};
+use crate::store::{IngestStore, Record, StoreError};
 
 /// First retry delay after a failed store write.
 const RETRY_INITIAL: Duration = Duration::from_millis(100);
@@ -162,7 +162,7 @@ pub(super) struct Forwarder {
 
 /// What moves into the forwarder thread.
 pub(super) struct Target {
-    pub store: Box<dyn Store>,
+    pub store: Box<dyn IngestStore>,
     pub stage: IndexStage,
     pub health: HealthBoard,
 }
@@ -250,6 +250,18 @@ struct Delivered {
     quarantined: u64,
 }
 
+/// Why a delivery failed; either way the batch stays at the spool's head and is tried again
+/// after a back-off.
+#[derive(Debug, thiserror::Error)]
+enum DeliverError {
+    /// The store failed (not a rejection: those are quarantined).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The records the store rejected could not be set aside.
+    #[error(transparent)]
+    Quarantine(#[from] QuarantineError),
+}
+
 /// Writes `records`, then the indices they touch. When the store rejects the batch for
 /// good, the records it cannot take are isolated and quarantined and the rest written (see
 /// [`quarantine`](super::quarantine)).
@@ -257,11 +269,11 @@ fn deliver(
     target: &mut Target,
     quarantine: &Quarantine,
     records: &[Record],
-) -> Result<Delivered, StoreError> {
-    let rejection = match target.store.write(records) {
+) -> Result<Delivered, DeliverError> {
+    let rejection = match target.store.put_readings(records) {
         Ok(_) => None,
         Err(e) if e.is_rejection() => Some(e),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let Some(rejection) = rejection else {
         let indices = target.stage.update(target.store.as_mut(), records)? as u64;
@@ -275,13 +287,8 @@ fn deliver(
         records.len()
     );
     let store = target.store.as_mut();
-    let (accepted, rejected) = isolate(records, &mut |part| store.write(part).map(drop))?;
-    quarantine
-        .put(&rejected)
-        .map_err(|e| StoreError::Unusable {
-            path: quarantine.path().unwrap_or(Path::new("")).to_path_buf(),
-            reason: format!("cannot write the quarantine: {e}"),
-        })?;
+    let (accepted, rejected) = isolate(records, &mut |part| store.put_readings(part).map(drop))?;
+    quarantine.put(&rejected)?;
     let indices = target.stage.update(target.store.as_mut(), &accepted)? as u64;
     Ok(Delivered {
         indices,
@@ -304,7 +311,7 @@ impl Retry {
         self.at.is_some_and(|t| now < t)
     }
 
-    fn failed(&mut self, e: StoreError, shared: &Shared, stats: &mut ForwardStats) {
+    fn failed(&mut self, e: impl std::fmt::Display, shared: &Shared, stats: &mut ForwardStats) {
         let delay = self.backoff.next_delay();
         stats.store_failures += 1;
         self.at = Some(Instant::now() + delay);

@@ -31,7 +31,7 @@ use crate::clock::Clock;
 use crate::compute::{IndexConfig, IndexStage};
 use crate::registry::Device;
 use crate::store::spool::Spool;
-use crate::store::{Record, Store};
+use crate::store::{IngestStore, Record};
 use health::HealthBoard;
 use metrics::LatencyHistogram;
 use poller::{Connection, PolledDevice, Shared};
@@ -201,7 +201,7 @@ impl Pipeline {
         clock: Clock,
         config: CollectorConfig,
         index: IndexConfig,
-        store: Box<dyn Store>,
+        store: Box<dyn IngestStore>,
     ) -> Pipeline {
         let spool = Spool::memory(MEMORY_SPOOL_BYTES);
         Self::start_spooled(
@@ -223,7 +223,7 @@ impl Pipeline {
         clock: Clock,
         config: CollectorConfig,
         index: IndexConfig,
-        store: Box<dyn Store>,
+        store: Box<dyn IngestStore>,
         spool: Spool,
         spool_config: &SpoolConfig,
     ) -> Pipeline {

@@ -51,6 +51,18 @@ pub(super) fn isolate(
     Ok((accepted, rejected))
 }
 
+/// The quarantine file cannot be written: the batch stays at the spool's head and is tried
+/// again (nothing is acknowledged before its rejected records are set aside).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the quarantine {}: {source}", path.display())]
+pub(super) struct QuarantineError {
+    /// The quarantine file.
+    path: PathBuf,
+    /// Why.
+    #[source]
+    source: std::io::Error,
+}
+
 /// Where rejected records go: a JSON-lines file beside the spool, or — for an in-memory
 /// spool — the error log.
 #[derive(Debug)]
@@ -72,7 +84,7 @@ impl Quarantine {
     }
 
     /// Appends `rejected` durably (synced before returning) and logs them.
-    pub fn put(&self, rejected: &[Refused]) -> std::io::Result<()> {
+    pub fn put(&self, rejected: &[Refused]) -> Result<(), QuarantineError> {
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut text = String::new();
         for (r, reason) in rejected {
@@ -96,9 +108,15 @@ impl Quarantine {
             }
             return Ok(());
         };
-        let mut file: File = OpenOptions::new().create(true).append(true).open(path)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
+        let append = || -> std::io::Result<()> {
+            let mut file: File = OpenOptions::new().create(true).append(true).open(path)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        };
+        append().map_err(|source| QuarantineError {
+            path: path.clone(),
+            source,
+        })?;
         tracing::error!(
             "{} record(s) rejected by the store for good, set aside in {}: {}",
             rejected.len(),
@@ -114,9 +132,13 @@ mod tests {
     use super::*;
     use crate::quality::Flag;
     use crate::store::Resolution;
+    use crate::store::{DataKind, ErrorKind, Operation};
     use crate::units::Parameter;
     use chrono::{TimeDelta, TimeZone};
-    use std::path::PathBuf;
+
+    fn error(kind: ErrorKind, message: &str) -> StoreError {
+        StoreError::new("test", Operation::Put(DataKind::Readings), kind, message)
+    }
 
     fn records(n: usize) -> Vec<Record> {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -136,10 +158,7 @@ mod tests {
     fn rejecting(bad: &'static [f64]) -> impl FnMut(&[Record]) -> Result<(), StoreError> {
         move |part: &[Record]| {
             if part.iter().any(|r| bad.contains(&r.value)) {
-                Err(StoreError::Invalid {
-                    path: PathBuf::from("test"),
-                    what: "a value the test rejects".into(),
-                })
+                Err(error(ErrorKind::Rejected, "a value the test rejects"))
             } else {
                 Ok(())
             }
@@ -168,19 +187,13 @@ mod tests {
         let e = isolate(&recs, &mut |_part: &[Record]| {
             calls += 1;
             if calls == 1 {
-                Err(StoreError::Invalid {
-                    path: "t".into(),
-                    what: "x".into(),
-                })
+                Err(error(ErrorKind::Rejected, "x"))
             } else {
-                Err(StoreError::Unusable {
-                    path: "t".into(),
-                    reason: "connection refused".into(),
-                })
+                Err(error(ErrorKind::Unavailable, "connection refused"))
             }
         })
         .unwrap_err();
-        assert!(matches!(e, StoreError::Unusable { .. }));
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert_eq!(calls, 2);
     }
 
@@ -204,5 +217,17 @@ mod tests {
         assert_eq!(lines[0]["time"], "2026-01-01T00:01:00Z");
         assert_eq!(lines[0]["reason"], "HTTP 400: field type conflict");
         assert_eq!(lines[1]["reason"], "again");
+    }
+
+    #[test]
+    fn an_unwritable_quarantine_is_its_own_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("gone");
+        let q = Quarantine::new(Some(&missing));
+        let e = q.put(&[(records(1)[0].clone(), "x".into())]).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("cannot write the quarantine "), "{text}");
+        assert!(text.contains(QUARANTINE_FILE), "{text}");
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

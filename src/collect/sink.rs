@@ -22,7 +22,7 @@ use super::forward::{Forwarder, SpoolConfig, SpoolStatus, Target};
 use super::health::HealthBoard;
 use crate::compute::IndexStage;
 use crate::store::spool::{Spool, SpoolError};
-use crate::store::{Record, Store, StoreError};
+use crate::store::{IngestStore, Record, StoreError};
 
 /// Largest group the sink spools (and the forwarder writes) as one entry.
 pub const MAX_BATCH: usize = 20_000;
@@ -87,7 +87,7 @@ impl StoreSink {
     /// or, with a durable spool and a failing store, left in the spool after
     /// [`SpoolConfig::drain_timeout`].
     pub fn spawn(
-        store: Box<dyn Store>,
+        store: Box<dyn IngestStore>,
         stage: IndexStage,
         spool: Spool,
         config: &SpoolConfig,

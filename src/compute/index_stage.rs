@@ -17,7 +17,9 @@ use crate::aqi::{AqiResult, Pollutant as Term, Standard};
 use crate::assess::daily::hour_slot;
 use crate::assess::run::{fill_hours, hourly_query};
 use crate::assess::{DailyRules, DailyStats, DateRange, DayHours, Pollutant, daily_stats};
-use crate::store::{IndexRecord, IndexTerm, Record, Resolution, Store, StoreError};
+use crate::store::{
+    IndexRecord, IndexStore, IndexTerm, ReadingStore, Record, Resolution, StationStore, StoreError,
+};
 
 /// Settings of the index stage (`[aqi]` in the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
@@ -67,9 +69,9 @@ impl IndexStage {
     /// (hourly pollutant means only; other records are ignored). Returns the number of index
     /// records written. Stations without metadata are skipped with a warning (their local
     /// day is unknown).
-    pub fn update(
+    pub fn update<S: ReadingStore + StationStore + IndexStore + ?Sized>(
         &mut self,
-        store: &mut dyn Store,
+        store: &mut S,
         written: &[Record],
     ) -> Result<usize, StoreError> {
         let mut days: BTreeSet<(&str, NaiveDate)> = BTreeSet::new();
@@ -94,9 +96,9 @@ impl IndexStage {
     }
 
     /// Recomputes the indices of `station` for the local days `first..=last`.
-    pub fn recompute(
+    pub fn recompute<S: ReadingStore + StationStore + IndexStore + ?Sized>(
         &mut self,
-        store: &mut dyn Store,
+        store: &mut S,
         station: &str,
         first: NaiveDate,
         last: NaiveDate,
@@ -108,7 +110,11 @@ impl IndexStage {
         Ok(n)
     }
 
-    fn zone(&mut self, store: &dyn Store, station: &str) -> Result<Option<Tz>, StoreError> {
+    fn zone(
+        &mut self,
+        store: &(impl StationStore + ?Sized),
+        station: &str,
+    ) -> Result<Option<Tz>, StoreError> {
         if !self.zones.contains_key(station) {
             self.zones = store
                 .stations()?
@@ -122,9 +128,9 @@ impl IndexStage {
         Ok(self.zones.get(station).copied())
     }
 
-    fn recompute_day(
+    fn recompute_day<S: ReadingStore + StationStore + IndexStore + ?Sized>(
         &mut self,
-        store: &mut dyn Store,
+        store: &mut S,
         station: &str,
         date: NaiveDate,
     ) -> Result<usize, StoreError> {
@@ -136,7 +142,7 @@ impl IndexStage {
             last: date,
         };
         fill_hours(
-            &store.read(&hourly_query(station, range))?,
+            &store.readings(&hourly_query(station, range))?,
             tz,
             range,
             &mut self.hours,
@@ -205,7 +211,7 @@ impl IndexStage {
                 terms,
             });
         }
-        store.write_indices(&self.out)
+        store.put_indices(&self.out)
     }
 }
 

@@ -335,7 +335,7 @@ fn seed_history(
         config.collect.min_valid_minutes,
     );
     for chunk in records.chunks(50_000) {
-        store.write(chunk)?;
+        store.put_readings(chunk)?;
     }
     let tz = registry.network.time_zone;
     let days = DateRange {

@@ -8,7 +8,10 @@ use chrono_tz::Tz;
 
 use crate::quality::Flag;
 use crate::registry::Registry;
-use crate::store::{DeviceHealth, IndexRecord, Query, Record, Resolution, Store, StoreError};
+use crate::store::{
+    DeviceHealth, IndexQuery, IndexRecord, PAGE_SIZE, Parameters, ReadingQuery, Record, Resolution,
+    Store, StoreError,
+};
 use crate::units::Parameter;
 
 /// The parameters of the last hour's table, in its order.
@@ -94,23 +97,18 @@ pub fn collected(
         .filter(|s| health.iter().any(|h| h.station == *s.id && h.online))
         .count();
     // Faults seen: failed polls from device health, flagged data from the minute records.
-    let minutes = Query {
-        stations: vec![],
-        parameters: vec![],
-        resolution: Resolution::Minute,
-        from: start,
-        to: end + TimeDelta::minutes(1),
-    };
+    let minutes = ReadingQuery::new(Resolution::Minute, start, end + TimeDelta::minutes(1));
     let mut flagged: BTreeMap<(String, Parameter), BTreeMap<char, usize>> = BTreeMap::new();
-    for r in store.read(&minutes)? {
-        if r.flag != Flag::Normal {
+    store.readings_paged(&minutes, PAGE_SIZE, &mut |page: Vec<Record>| {
+        for r in page.into_iter().filter(|r| r.flag != Flag::Normal) {
             *flagged
                 .entry((r.station.to_string(), r.parameter))
                 .or_default()
                 .entry(r.flag.code())
                 .or_default() += 1;
         }
-    }
+        Ok(())
+    })?;
     Ok(Collected {
         network: registry.network.name.clone(),
         time_zone: registry.network.time_zone,
@@ -118,8 +116,8 @@ pub fn collected(
         stations_online,
         devices: health.len(),
         devices_online: health.iter().filter(|h| h.online).count(),
-        minute_means: store.count(Resolution::Minute)?,
-        hourly_means: store.count(Resolution::Hour)?,
+        minute_means: store.count_readings(Resolution::Minute)?,
+        hourly_means: store.count_readings(Resolution::Hour)?,
         skipped_polls: health.iter().map(|h| h.skipped).sum(),
         devices_skipping: health.iter().filter(|h| h.skipped > 0).count(),
         faults: faults(registry, &health, &flagged),
@@ -168,16 +166,16 @@ fn last_hours(
     store: &dyn Store,
     last_hour: DateTime<Utc>,
 ) -> Result<Vec<StationHour>, StoreError> {
-    let at = |resolution, parameters: &[Parameter], time: DateTime<Utc>| Query {
-        stations: vec![],
-        parameters: parameters.to_vec(),
-        resolution,
-        from: time,
-        to: time + TimeDelta::seconds(1),
+    let second = TimeDelta::seconds(1);
+    let means = store.readings(
+        &ReadingQuery::new(Resolution::Hour, last_hour, last_hour + second)
+            .for_parameters(Parameters::only(SHOWN_PARAMETERS)),
+    )?;
+    let indices_at = |resolution, time: DateTime<Utc>| {
+        store.indices(&IndexQuery::new(resolution, time, time + second))
     };
-    let means = store.read(&at(Resolution::Hour, &SHOWN_PARAMETERS, last_hour))?;
-    let hourly = store.read_indices(&at(Resolution::Hour, &[], last_hour))?;
-    let daily = store.read_indices(&at(Resolution::Day, &[], last_hour - TimeDelta::days(1)))?;
+    let hourly = indices_at(Resolution::Hour, last_hour)?;
+    let daily = indices_at(Resolution::Day, last_hour - TimeDelta::days(1))?;
     let of = |records: &[IndexRecord], id: &str| {
         records
             .iter()

@@ -13,7 +13,7 @@ use super::model::{ModelSet, TrainOptions, train};
 use super::refit::{Refitted, refit_backtest};
 use super::series::Grid;
 use super::weather::ForecastWeather;
-use crate::store::{Resolution, Store};
+use crate::store::{ReadingStore, Resolution, Store};
 
 /// Hours of history a fixed backtest loads before its first issue (lags and means).
 const HISTORY_HOURS: i64 = 48;
@@ -167,11 +167,9 @@ pub fn backtest_from_store(
 }
 
 /// The default issue time of a run: the latest hour the store holds.
-pub fn latest_issue_time(store: &dyn Store) -> Result<DateTime<Utc>, ForecastError> {
+pub fn latest_issue_time(store: &dyn ReadingStore) -> Result<DateTime<Utc>, ForecastError> {
     store
-        .latest(Resolution::Hour, None)?
-        .iter()
-        .map(|r| r.time)
-        .max()
+        .readings_span(Resolution::Hour)?
+        .map(|span| span.last)
         .ok_or_else(|| ForecastError::NoData("the store holds no hourly records".into()))
 }

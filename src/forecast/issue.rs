@@ -26,7 +26,10 @@ use super::weather::{ForecastWeather, WeatherFile};
 use super::{ForecastError, MAX_HORIZON, Target};
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
-use crate::store::{ForecastDay, ForecastHour, ForecastParameter, StationId, Store};
+use crate::store::{
+    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, ReadingStore, StationId,
+    StationStore,
+};
 
 /// The model file used when none is configured.
 pub const DEFAULT_MODEL_FILE: &str = "models/forecast.json";
@@ -147,7 +150,7 @@ pub fn model_label(set: &ModelSet) -> String {
 /// Forecasts `stations` (every station of the store when empty) at `at`, a whole hour, with
 /// forecast weather when the model set was trained with it (and only then).
 pub fn issue(
-    store: &dyn Store,
+    store: &(impl StationStore + ReadingStore + ?Sized),
     set: &ModelSet,
     stations: &[String],
     at: DateTime<Utc>,
@@ -240,7 +243,7 @@ pub fn issue(
 
 /// Issues a run and writes it to the store; returns the run and how many entries were written.
 pub fn issue_and_store(
-    store: &mut dyn Store,
+    store: &mut (impl StationStore + ReadingStore + ForecastStore + ?Sized),
     set: &ModelSet,
     stations: &[String],
     at: DateTime<Utc>,
@@ -248,7 +251,7 @@ pub fn issue_and_store(
 ) -> Result<(IssuedRun, usize), ForecastError> {
     let run = issue(store, set, stations, at, weather)?;
     let written = store
-        .write_forecasts(&run.hours, &run.days)
+        .put_forecasts(&run.hours, &run.days)
         .map_err(ForecastError::from)?;
     Ok((run, written))
 }

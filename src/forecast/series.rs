@@ -8,7 +8,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::quality::Flag;
-use crate::store::{Query, Resolution, Store};
+use crate::store::{
+    PAGE_SIZE, Parameters, ReadingQuery, ReadingStore, Resolution, StationStore, Stations,
+};
 use crate::units::Parameter;
 
 use super::ForecastError;
@@ -64,9 +66,10 @@ impl Grid {
     }
 
     /// Reads hourly records labelled in `[from, to)` of `stations` (all the store knows when
-    /// empty). The time zone is the first station's (Asia/Shanghai when the store has none).
+    /// empty), a page at a time: years of data need only the grid in memory. The time zone is
+    /// the first station's (Asia/Shanghai when the store has none).
     pub fn load(
-        store: &dyn Store,
+        store: &(impl StationStore + ReadingStore + ?Sized),
         stations: &[String],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -86,32 +89,31 @@ impl Grid {
         }
         let len = usize::try_from((to - from).num_hours().max(0)).unwrap_or(0);
         let mut grid = Grid::empty(from, len, ids, tz);
-        let records = store.read(&Query {
-            stations: grid.stations.iter().map(|s| s.as_str().into()).collect(),
-            parameters: PARAMS.to_vec(),
-            resolution: Resolution::Hour,
-            from,
-            to,
-        })?;
+        let query = ReadingQuery::new(Resolution::Hour, from, to)
+            .for_stations(Stations::only(grid.stations.iter().map(String::as_str)))
+            .for_parameters(Parameters::only(PARAMS));
         let mut last_station: Option<(crate::store::StationId, usize)> = None;
-        for r in records {
-            if r.flag != Flag::Normal || !r.value.is_finite() {
-                continue;
+        store.readings_paged(&query, PAGE_SIZE, &mut |page| {
+            for r in page {
+                if r.flag != Flag::Normal || !r.value.is_finite() {
+                    continue;
+                }
+                let si = match &last_station {
+                    Some((id, i)) if *id == r.station => *i,
+                    _ => match grid.stations.iter().position(|s| **s == *r.station) {
+                        Some(i) => {
+                            last_station = Some((r.station.clone(), i));
+                            i
+                        }
+                        None => continue,
+                    },
+                };
+                if let Some(h) = grid.index_of(r.time) {
+                    grid.values[si][slot(r.parameter)][h] = r.value;
+                }
             }
-            let si = match &last_station {
-                Some((id, i)) if *id == r.station => *i,
-                _ => match grid.stations.iter().position(|s| **s == *r.station) {
-                    Some(i) => {
-                        last_station = Some((r.station.clone(), i));
-                        i
-                    }
-                    None => continue,
-                },
-            };
-            if let Some(h) = grid.index_of(r.time) {
-                grid.values[si][slot(r.parameter)][h] = r.value;
-            }
-        }
+            Ok(())
+        })?;
         Ok(grid)
     }
 

@@ -25,7 +25,9 @@ use crate::aqi::Category;
 use crate::compute::local_time;
 use crate::quality::Flag;
 use crate::store::{
-    ForecastAxis, ForecastParameter, ForecastQuery, Query, Resolution, StationId, Store, StoreError,
+    ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, IndexQuery, IndexStore,
+    Parameters, ReadingQuery, ReadingStore, Resolution, StationId, StationStore, Stations,
+    StoreError,
 };
 use crate::units::Parameter;
 
@@ -84,13 +86,16 @@ pub struct SkillReport {
     pub days: Vec<DaySkill>,
 }
 
-/// Live skill of the forecasts of `stations` (all when empty) issued in `[from, to)`.
-pub fn live_skill(
-    store: &dyn Store,
-    stations: &[StationId],
+/// Live skill of the forecasts of `stations` issued in `[from, to)`.
+pub fn live_skill<S>(
+    store: &S,
+    stations: &Stations,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<SkillReport, StoreError> {
+) -> Result<SkillReport, StoreError>
+where
+    S: ForecastStore + ReadingStore + IndexStore + StationStore + ?Sized,
+{
     Ok(SkillReport {
         from,
         to,
@@ -99,13 +104,8 @@ pub fn live_skill(
     })
 }
 
-fn issued_query(stations: &[StationId], from: DateTime<Utc>, to: DateTime<Utc>) -> ForecastQuery {
-    ForecastQuery {
-        stations: stations.to_vec(),
-        axis: ForecastAxis::Issued,
-        from,
-        to,
-    }
+fn issued_query(stations: &Stations, from: DateTime<Utc>, to: DateTime<Utc>) -> ForecastQuery {
+    ForecastQuery::new(ForecastAxis::Issued, from, to).for_stations(stations.clone())
 }
 
 /// Sums of one group.
@@ -120,12 +120,12 @@ struct Sums {
 
 /// Hourly scores of forecasts issued in `[from, to)`.
 pub fn hourly_skill(
-    store: &dyn Store,
-    stations: &[StationId],
+    store: &(impl ForecastStore + ReadingStore + IndexStore + ?Sized),
+    stations: &Stations,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<HourSkill>, StoreError> {
-    let forecasts = store.read_forecast_hours(&issued_query(stations, from, to))?;
+    let forecasts = store.forecast_hours(&issued_query(stations, from, to))?;
     if forecasts.is_empty() {
         return Ok(Vec::new());
     }
@@ -134,13 +134,10 @@ pub fn hourly_skill(
     let hi = forecasts.iter().map(|f| f.valid).max().unwrap_or(to) + TimeDelta::hours(1);
     let mut obs: HashMap<(StationId, ForecastParameter, i64), f64> = HashMap::new();
     let pollutants = [Parameter::Pm25, Parameter::Pm10, Parameter::O3];
-    for r in store.read(&Query {
-        stations: stations.to_vec(),
-        parameters: pollutants.to_vec(),
-        resolution: Resolution::Hour,
-        from: lo,
-        to: hi,
-    })? {
+    let readings = ReadingQuery::new(Resolution::Hour, lo, hi)
+        .for_stations(stations.clone())
+        .for_parameters(Parameters::only(pollutants));
+    for r in store.readings(&readings)? {
         let p = ForecastParameter::ALL
             .into_iter()
             .find(|p| p.parameter() == Some(r.parameter));
@@ -151,13 +148,9 @@ pub fn hourly_skill(
             obs.insert((r.station, p, r.time.timestamp_millis()), r.value);
         }
     }
-    for r in store.read_indices(&Query {
-        stations: stations.to_vec(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from: lo,
-        to: hi,
-    })? {
+    for r in
+        store.indices(&IndexQuery::new(Resolution::Hour, lo, hi).for_stations(stations.clone()))?
+    {
         if let Some(aqi) = r.aqi {
             obs.insert(
                 (r.station, ForecastParameter::Aqi, r.time.timestamp_millis()),
@@ -210,12 +203,12 @@ pub fn hourly_skill(
 
 /// Daily scores of forecasts issued in `[from, to)`.
 pub fn daily_skill(
-    store: &dyn Store,
-    stations: &[StationId],
+    store: &(impl ForecastStore + StationStore + IndexStore + ?Sized),
+    stations: &Stations,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<DaySkill>, StoreError> {
-    let forecasts = store.read_forecast_days(&issued_query(stations, from, to))?;
+    let forecasts = store.forecast_days(&issued_query(stations, from, to))?;
     if forecasts.is_empty() {
         return Ok(Vec::new());
     }
@@ -227,13 +220,7 @@ pub fn daily_skill(
     let lo = from - TimeDelta::days(3);
     let hi = forecasts.iter().map(|f| f.time).max().unwrap_or(to) + TimeDelta::days(1);
     let observed: HashMap<(StationId, i64), u32> = store
-        .read_indices(&Query {
-            stations: stations.to_vec(),
-            parameters: Vec::new(),
-            resolution: Resolution::Day,
-            from: lo,
-            to: hi,
-        })?
+        .indices(&IndexQuery::new(Resolution::Day, lo, hi).for_stations(stations.clone()))?
         .into_iter()
         .filter_map(|r| Some(((r.station, r.time.timestamp_millis()), r.aqi?)))
         .collect();

@@ -1,4 +1,4 @@
-//! Importing historical hourly data from files into a [`Store`].
+//! Importing historical hourly data from files into a store.
 //!
 //! Three [`Format`]s:
 //!
@@ -56,7 +56,7 @@ use std::sync::Arc;
 
 use crate::compute::IndexStage;
 use crate::quality::Flag;
-use crate::store::{Record, Resolution, StationId, Store};
+use crate::store::{IndexStore, ReadingStore, Record, Resolution, StationId, StationStore};
 use input::{open_input, scan};
 use stations::StationBook;
 use summary::IssueLog;
@@ -82,7 +82,7 @@ impl Interner {
 
 /// Imports `files` (all in `format`) into `store`; see the [module documentation](self).
 pub fn import(
-    store: &mut dyn Store,
+    store: &mut (impl ReadingStore + StationStore + IndexStore + ?Sized),
     format: Format,
     files: &[PathBuf],
     options: &ImportOptions,
@@ -183,7 +183,7 @@ pub fn import(
             return Ok(());
         }
         store
-            .write(batch)
+            .put_readings(batch)
             .map_err(|source| ImportError::Store { written, source })?;
         written += batch.len() as u64;
         if let Some(stage) = &mut stage {

@@ -9,7 +9,7 @@ use crate::compute::IndexConfig;
 use crate::store::Store;
 use crate::units::ReferenceState;
 
-/// Records per [`Store::write`] unless [`ImportOptions::batch_size`] says otherwise.
+/// Records per [`ReadingStore::put_readings`](crate::store::ReadingStore::put_readings) unless [`ImportOptions::batch_size`] says otherwise.
 pub const DEFAULT_BATCH: usize = 20_000;
 
 /// The file formats [`import`](super::import) reads.
@@ -51,7 +51,7 @@ pub struct ImportOptions {
     /// Reference temperature in °C for ppb/ppm → mass concentration (pressure stays at the
     /// format's reference pressure). Default per format: 20 °C for openair, 25 °C otherwise.
     pub reference_temperature_c: Option<f64>,
-    /// Records per [`Store::write`].
+    /// Records per [`ReadingStore::put_readings`](crate::store::ReadingStore::put_readings).
     pub batch_size: usize,
     /// Compute the hourly and daily AQI of the imported days, as the collection pipeline does
     /// (`None`: only store the hourly means).

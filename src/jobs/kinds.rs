@@ -364,7 +364,7 @@ mod tests {
             devices: Vec::new(),
             report: ReportConfig::default(),
             index: IndexConfig::default(),
-            open_store: Arc::new(|| crate::store::open("nowhere")),
+            open_store: Arc::new(|| crate::store::open(&"sqlite:/nowhere/x.db".parse().unwrap())),
         }
     }
 

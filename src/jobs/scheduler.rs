@@ -19,7 +19,7 @@ use super::config::JobKind;
 use super::order::{Board, OrderError, Progress, check_order};
 use super::schedule::Schedule;
 use crate::clock::Clock;
-use crate::store::{JobOutcome, JobRun, Store};
+use crate::store::{JobOutcome, JobRun, JobRunStore, Jobs};
 
 /// What to do with scheduled times that passed while the scheduler was down (or while a long
 /// run of the same job was still going).
@@ -92,19 +92,19 @@ impl RunLog for MemoryRunLog {
     }
 }
 
-/// The store as the run log: runs are kept with [`Store::record_job_run`], and a restarted
-/// scheduler resumes each job from its latest recorded scheduled time (the newest
-/// [`Store::job_runs`] of the job).
+/// The store as the run log: runs are kept with [`JobRunStore::put_job_runs`], and a
+/// restarted scheduler resumes each job from its latest recorded scheduled time (the newest
+/// [`JobRunStore::latest_job_runs`] of the job).
 ///
 /// Store errors are logged, never raised: a run that cannot be recorded has still happened,
 /// and a job whose last run cannot be read starts from now (no catch-up), as if new.
-pub struct StoreRunLog(pub Box<dyn Store>);
+pub struct StoreRunLog(pub Box<dyn JobRunStore>);
 
 impl RunLog for StoreRunLog {
     fn left_off(&self, job: &str) -> Option<LeftOff> {
         // Enough to count the failed attempts of the latest time under any retry setting.
         const RECENT: usize = 64;
-        match self.0.job_runs(Some(job), RECENT) {
+        match self.0.latest_job_runs(&Jobs::one(job), RECENT) {
             Ok(runs) => LeftOff::from_newest_first(&runs),
             Err(e) => {
                 tracing::error!(
@@ -117,7 +117,7 @@ impl RunLog for StoreRunLog {
     }
 
     fn record(&mut self, run: &JobRun) {
-        if let Err(e) = self.0.record_job_run(run) {
+        if let Err(e) = self.0.put_job_runs(std::slice::from_ref(run)) {
             tracing::error!(
                 job = %run.job,
                 scheduled = %run.scheduled,

@@ -169,7 +169,7 @@ async fn run_on_store(
 
 fn scheduled_in_store(path: &std::path::Path) -> Vec<DateTime<Utc>> {
     let store = crate::store::sqlite::SqliteStore::open(path).unwrap();
-    let runs = store.job_runs(Some("daily"), 100).unwrap();
+    let runs = store.latest_job_runs(&Jobs::one("daily"), 100).unwrap();
     runs.iter().map(|r| r.scheduled).collect()
 }
 
@@ -187,7 +187,7 @@ async fn the_store_records_runs_and_a_restart_resumes_from_it() {
     )
     .await;
     let store = crate::store::sqlite::SqliteStore::open(&path).unwrap();
-    let runs = store.job_runs(None, 100).unwrap();
+    let runs = store.latest_job_runs(&Jobs::All, 100).unwrap();
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!(runs[0].scheduled, utc("2026-03-03T00:00:00Z"));
     assert_eq!(runs[1].scheduled, utc("2026-03-02T00:00:00Z"));

@@ -25,7 +25,8 @@ use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::store::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, SourceFlag, Store, StoreError,
+    FlaggedDay, PollutantExcess, ReadingStore, SourceFlag, SourceFlagStore, StationStore,
+    StoreError,
 };
 use crate::units::Parameter;
 
@@ -78,7 +79,7 @@ pub fn job_analysis(tz: Tz) -> AnalysisConfig {
 /// Analyses `day` with `context_days` of data before it and stores a flag for each new
 /// station episode (see the [module documentation](self)). Returns what it stored.
 pub fn flag_day(
-    store: &mut dyn Store,
+    store: &mut (impl ReadingStore + StationStore + SourceFlagStore + ?Sized),
     day: NaiveDate,
     tz: Tz,
     context_days: u32,

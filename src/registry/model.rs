@@ -41,7 +41,7 @@ impl Registry {
     /// time zone. Collectors register them with [`Store::put_stations`] when they start, so
     /// that reports and rankings find names, districts and coordinates in the store.
     ///
-    /// [`Store::put_stations`]: crate::store::Store::put_stations
+    /// [`Store::put_stations`]: crate::store::StationStore::put_stations
     pub fn station_infos(&self) -> Vec<StationInfo> {
         self.stations
             .iter()

@@ -34,7 +34,7 @@ use crate::aqi::{Category, Pollutant as Term, Standard};
 use crate::assess::daily::hour_slot;
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, DailyStats, DateRange, GroupBy, Period, Pollutant, RankRow};
-use crate::store::{IndexRecord, Query, Resolution, StationInfo, Store};
+use crate::store::{IndexQuery, IndexRecord, Resolution, StationInfo, Store};
 
 /// One station's day.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,13 +195,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         last: date,
     };
     let (from, to) = utc_span(day);
-    let query = |resolution| Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution,
-        from,
-        to,
-    };
+    let query = |resolution| IndexQuery::new(resolution, from, to);
     let position: BTreeMap<&str, usize> = stations
         .iter()
         .enumerate()
@@ -219,7 +213,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
 
     // The day's station records.
     let mut daily: Vec<Option<IndexRecord>> = vec![None; stations.len()];
-    for r in store.read_indices(&query(Resolution::Day))? {
+    for r in store.indices(&query(Resolution::Day))? {
         if let Some(i) = local(&r) {
             daily[i] = Some(r);
         }
@@ -243,7 +237,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         Term::Co,
         Term::O3_1h,
     ];
-    for r in store.read_indices(&query(Resolution::Hour))? {
+    for r in store.indices(&query(Resolution::Hour))? {
         let Some(i) = local(&r) else { continue };
         let slot = hour_slot(r.time.with_timezone(&stations[i].time_zone).naive_local()).1;
         hourly_aqi_of[i][slot] = r.aqi;

@@ -22,7 +22,10 @@ use crate::assess::local_midnight;
 use crate::forecast::missing::{BEYOND_SKILL, REQUIRED};
 use crate::forecast::skill::{DaySkill, daily_skill};
 use crate::lang::Lang;
-use crate::store::{ForecastAxis, ForecastDay, ForecastQuery, StationInfo, Store, StoreError};
+use crate::store::{
+    ForecastAxis, ForecastDay, ForecastQuery, ForecastStore, IndexStore, StationInfo, StationStore,
+    Stations, StoreError,
+};
 
 /// Days of forecasts the skill line scores.
 pub const SKILL_DAYS: i64 = 30;
@@ -79,7 +82,7 @@ pub struct ForecastFigures {
 
 /// Reads the forecast figures of the report of `date`.
 pub fn forecast_figures(
-    store: &dyn Store,
+    store: &(impl ForecastStore + StationStore + IndexStore + ?Sized),
     stations: &[StationInfo],
     date: NaiveDate,
     tz: Tz,
@@ -87,13 +90,12 @@ pub fn forecast_figures(
     let day = |d: i64| date + TimeDelta::days(d);
     let start = |d: NaiveDate| local_midnight(d, tz);
     let cutoff = start(day(1));
-    let stored = store.read_forecast_days(&ForecastQuery {
-        stations: Vec::new(),
-        axis: ForecastAxis::Valid,
-        // A day of margin each side for stations in other zones; filtered by date below.
-        from: start(day(0)),
-        to: start(day(4)),
-    })?;
+    // A day of margin each side for stations in other zones; filtered by date below.
+    let stored = store.forecast_days(&ForecastQuery::new(
+        ForecastAxis::Valid,
+        start(day(0)),
+        start(day(4)),
+    ))?;
     let days = [day(1), day(2)]
         .into_iter()
         .map(|date| {
@@ -114,9 +116,14 @@ pub fn forecast_figures(
             }
         })
         .collect();
-    let skill = daily_skill(store, &[], cutoff - TimeDelta::days(SKILL_DAYS), cutoff)?
-        .into_iter()
-        .find(|s| s.lead_day == 1 && s.n > 0);
+    let skill = daily_skill(
+        store,
+        &Stations::All,
+        cutoff - TimeDelta::days(SKILL_DAYS),
+        cutoff,
+    )?
+    .into_iter()
+    .find(|s| s.lead_day == 1 && s.n > 0);
     Ok(ForecastFigures {
         cutoff,
         stations: stations.to_vec(),

@@ -12,7 +12,10 @@ use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
 use crate::assess::daily::hour_slot;
 use crate::lang::Lang;
-use crate::store::{FlaggedDay, JobOutcome, SourceFlag, StationInfo, Store, StoreError};
+use crate::store::{
+    FlaggedDay, JobOutcome, JobRunStore, Jobs, SourceFlag, SourceFlagQuery, SourceFlagStore,
+    StationInfo, Stations, StoreError,
+};
 
 /// Recorded job runs looked through for the `sources` run of the day (newest first: about
 /// four months of the default jobs).
@@ -28,16 +31,17 @@ pub struct DayEvents {
 }
 
 /// The flags of the episodes that began on the local days `first` to `last` (zone `tz`), of
-/// one station when `station` is given, in the store's order (by start).
+/// the selected stations, in the store's order (by start).
 pub fn flags_of_days(
-    store: &dyn Store,
+    store: &(impl SourceFlagStore + ?Sized),
     first: NaiveDate,
     last: NaiveDate,
     tz: Tz,
-    station: Option<&str>,
+    stations: &Stations,
 ) -> Result<Vec<SourceFlag>, StoreError> {
     let (from, to) = super::figures::utc_span(crate::assess::DateRange { first, last });
-    let mut flags = store.source_flags(from, to, station)?;
+    let query = SourceFlagQuery::new(from, to).for_stations(stations.clone());
+    let mut flags = store.source_flags(&query)?;
     flags.retain(|f| {
         let day = hour_slot(f.start.with_timezone(&tz).naive_local()).0;
         (first..=last).contains(&day)
@@ -46,8 +50,12 @@ pub fn flags_of_days(
 }
 
 /// Reads the flags of the local day `date` (network zone `tz`) and the `sources` job's runs.
-pub fn day_events(store: &dyn Store, date: NaiveDate, tz: Tz) -> Result<DayEvents, StoreError> {
-    let mut flags = flags_of_days(store, date, date, tz, None)?;
+pub fn day_events(
+    store: &(impl SourceFlagStore + JobRunStore + ?Sized),
+    date: NaiveDate,
+    tz: Tz,
+) -> Result<DayEvents, StoreError> {
+    let mut flags = flags_of_days(store, date, date, tz, &Stations::All)?;
     flags.sort_by(|a, b| {
         b.severity
             .total_cmp(&a.severity)
@@ -55,7 +63,7 @@ pub fn day_events(store: &dyn Store, date: NaiveDate, tz: Tz) -> Result<DayEvent
             .then_with(|| a.station.cmp(&b.station))
     });
     let job_ran = store
-        .job_runs(None, RUNS_LOOKED_AT)?
+        .latest_job_runs(&Jobs::All, RUNS_LOOKED_AT)?
         .iter()
         .any(|run| match &run.outcome {
             JobOutcome::Succeeded(outputs) => outputs

@@ -17,7 +17,10 @@ use chrono_tz::Tz;
 use crate::aqi::Pollutant as Term;
 use crate::aqi::china::DailyInput;
 use crate::assess::{DailyStats, DateRange, Pollutant, round_half_even};
-use crate::store::{IndexRecord, Query, Resolution, StationInfo, Store, StoreError};
+use crate::store::{
+    IndexQuery, IndexRecord, IndexStore, ReadingStore, Resolution, StationInfo, Stations,
+    StoreError,
+};
 
 /// A day without any valid value.
 pub const EMPTY_DAY: DailyStats = DailyStats {
@@ -89,18 +92,12 @@ pub fn utc_span(range: DateRange) -> (DateTime<Utc>, DateTime<Utc>) {
 /// Every station's daily statistics over `range` from the stored daily indices:
 /// `out[i][d]` is `stations[i]` on day `range.first + d` ([`EMPTY_DAY`] when not stored).
 pub fn read_daily(
-    store: &dyn Store,
+    store: &(impl IndexStore + ?Sized),
     stations: &[StationInfo],
     range: DateRange,
 ) -> Result<Vec<Vec<DailyStats>>, StoreError> {
     let (from, to) = utc_span(range);
-    let records = store.read_indices(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Day,
-        from,
-        to,
-    })?;
+    let records = store.indices(&IndexQuery::new(Resolution::Day, from, to))?;
     let position: HashMap<&str, usize> = stations
         .iter()
         .enumerate()
@@ -120,9 +117,12 @@ pub fn read_daily(
 }
 
 /// The last local day with hourly pollutant data in the store (`None` without any).
-pub fn last_data_day(store: &dyn Store, tz: Tz) -> Result<Option<NaiveDate>, StoreError> {
+pub fn last_data_day(
+    store: &(impl ReadingStore + ?Sized),
+    tz: Tz,
+) -> Result<Option<NaiveDate>, StoreError> {
     Ok(store
-        .latest(Resolution::Hour, None)?
+        .latest_readings(Resolution::Hour, &Stations::All)?
         .iter()
         .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
         .map(|r| crate::assess::daily::hour_slot(r.time.with_timezone(&tz).naive_local()).0)

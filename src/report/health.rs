@@ -1,7 +1,7 @@
 //! The device-health findings of one local day, for the maintainers' morning report
 //! (rendered by `health_page`).
 //!
-//! Inputs: the devices' last health ([`Store::health`]), and the day's minute and hourly
+//! Inputs: the devices' last health ([`HealthStore::health`]), and the day's minute and hourly
 //! records of every station. Devices are mapped to the parameters they measure by the registry
 //! ([`DeviceSpec::from_registry`]); without one, each station counts as one device.
 //!
@@ -49,7 +49,9 @@ use super::figures::network_zone;
 use crate::assess::local_midnight;
 use crate::quality::Flag;
 use crate::registry::Registry;
-use crate::store::{DeviceHealth, Query, Record, Resolution, Store};
+use crate::store::{
+    DeviceHealth, HealthStore, ReadingQuery, ReadingStore, Record, Resolution, StationStore,
+};
 use crate::units::Parameter;
 
 /// A device and what it measures.
@@ -222,7 +224,7 @@ pub struct HealthFindings {
 
 /// Computes the findings of the local day `date` (network time zone).
 pub fn health_findings(
-    store: &dyn Store,
+    store: &(impl StationStore + ReadingStore + HealthStore + ?Sized),
     date: NaiveDate,
     devices: &[DeviceSpec],
     rules: &HealthRules,
@@ -233,13 +235,11 @@ pub fn health_findings(
     let end = local_midnight(date + TimeDelta::days(1), tz);
     let read = |resolution: Resolution| {
         let step = resolution.period().unwrap_or_default();
-        store.read(&Query {
-            stations: Vec::new(),
-            parameters: Vec::new(),
+        store.readings(&ReadingQuery::new(
             resolution,
-            from: start + step,
-            to: end + TimeDelta::seconds(1),
-        })
+            start + step,
+            end + TimeDelta::seconds(1),
+        ))
     };
     let hours = read(Resolution::Hour)?;
     let minutes = read(Resolution::Minute)?;

@@ -52,7 +52,7 @@ pub use ranking::{RankingFigures, ranking_figures};
 
 use crate::assess::{AssessError, GroupBy, Period, PeriodError};
 use crate::chart::{Chart, ChartError, render};
-use crate::store::{Store, StoreError};
+use crate::store::{HealthStore, IndexStore, ReadingStore, StationStore, Store, StoreError};
 use html::Html;
 
 /// Report settings (`[report]` in the configuration).
@@ -217,7 +217,7 @@ pub fn daily_report(
 
 /// Writes the ranking report of `period` by station or district (towns), with its CSV.
 pub fn ranking_report(
-    store: &dyn Store,
+    store: &(impl StationStore + IndexStore + ReadingStore + ?Sized),
     network_name: &str,
     period: Period,
     by: GroupBy,
@@ -231,7 +231,7 @@ pub fn ranking_report(
 /// each device measures (from the registry, [`DeviceSpec::from_registry`]); when empty, each
 /// station counts as one device measuring whatever it recorded.
 pub fn health_report(
-    store: &dyn Store,
+    store: &(impl StationStore + ReadingStore + HealthStore + ?Sized),
     network_name: &str,
     date: chrono::NaiveDate,
     devices: &[DeviceSpec],

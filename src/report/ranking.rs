@@ -19,7 +19,7 @@ use super::figures::{last_data_day, network_zone, read_daily};
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow};
 use crate::lang::{Bi, Lang};
-use crate::store::Store;
+use crate::store::{IndexStore, ReadingStore, StationStore};
 
 /// Rows charted at most (else the best and the worst half of it).
 const CHART_ROWS: usize = 40;
@@ -47,7 +47,7 @@ pub struct RankingFigures {
 
 /// Computes the ranking of `period` (see the module docs).
 pub fn ranking_figures(
-    store: &dyn Store,
+    store: &(impl StationStore + IndexStore + ReadingStore + ?Sized),
     period: Period,
     by: GroupBy,
 ) -> Result<RankingFigures, ReportError> {

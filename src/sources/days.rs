@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::assess::local_midnight;
-use crate::store::{Query, Record, Resolution, Store, StoreError};
+use crate::store::{ReadingQuery, ReadingStore, Record, Resolution, StationStore, StoreError};
 
 /// The hour-ending labels of the local days `first..=last` in `tz`: from `first 01:00` up to
 /// and including `last+1 00:00`, as `[from, to)`.
@@ -20,17 +20,11 @@ pub fn day_window(first: NaiveDate, last: NaiveDate, tz: Tz) -> (DateTime<Utc>, 
 
 /// Every station's hourly records labelled in `[from, to)`.
 pub fn hourly_records(
-    store: &dyn Store,
+    store: &(impl ReadingStore + ?Sized),
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Record>, StoreError> {
-    store.read(&Query {
-        stations: Vec::new(),
-        parameters: Vec::new(),
-        resolution: Resolution::Hour,
-        from,
-        to,
-    })
+    store.readings(&ReadingQuery::new(Resolution::Hour, from, to))
 }
 
 /// Why the days could not be analysed.
@@ -65,7 +59,7 @@ pub struct DaysAnalysis {
 /// zone) together — the network background needs them all — and keeps the results of
 /// `stations` (and the network-wide episodes) when some are named.
 pub fn analyse_days(
-    store: &dyn Store,
+    store: &(impl ReadingStore + StationStore + ?Sized),
     first: NaiveDate,
     last: NaiveDate,
     stations: &[String],

@@ -1,32 +1,28 @@
-//! Copying one store's contents into another (`lantian migrate`): stations, readings of
-//! every resolution, computed indices, source flags and device health.
+//! Copying one store's contents into another (`lantian migrate`): stations, readings of every
+//! resolution, computed indices, job runs, source flags, issued forecasts and device health —
+//! every kind of data a store keeps.
 //!
-//! Readings are streamed in time windows (from the newest backwards), so memory stays bounded
-//! by one window whatever the size of the store. The [`Store`] trait has no "earliest time",
-//! so the walk for each resolution starts at the newest record ([`Store::latest`]) and stops
-//! once it has copied as many records as the source holds ([`Store::count`]) — or at the
-//! requested start. Empty windows (gaps) make the window grow, up to [`MAX_GROWTH`] × its base
-//! size. Indices, source flags (episodes of the hourly data) and issued forecasts (by issue
-//! time) are then copied in 30-day windows over the span of the copied readings (plus two
-//! days each side). Writes replace by key, so migrating again changes nothing, and an
-//! interrupted migration is finished by running it again.
+//! Each time-keyed kind is copied forward from its earliest record to its latest (its
+//! [`TimeSpan`]) with a paged read whose pages are written as they come: memory stays bounded
+//! by one page ([`PAGE_SIZE`]) whatever the size of the store. Writes replace by key, so
+//! migrating again changes nothing, and an interrupted migration is finished by running it
+//! again.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
-use super::{ForecastAxis, ForecastQuery, Query, Resolution, Store, StoreError};
+use super::{
+    ForecastAxis, ForecastQuery, IndexQuery, JobRunQuery, PAGE_SIZE, ReadingQuery, Resolution,
+    SourceFlagQuery, Store, StoreError, TimeSpan,
+};
 
-/// Largest growth of a window over an empty stretch, as a multiple of its base size.
-pub const MAX_GROWTH: i32 = 16;
-
-/// The window of the index walk.
-const INDEX_WINDOW: TimeDelta = TimeDelta::days(30);
-
-/// What to copy. Without `from`, the walk stops at 1970-01-01 at the latest.
+/// What to copy: the data whose key time (a reading's or an index's label, a job run's
+/// scheduled time, a flag's start, a forecast's issue time) is in `[from, to)`. Stations and
+/// device health are copied whole.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MigrateOptions {
-    /// Only records (and indices) at or after this time.
+    /// Only data at or after this time.
     pub from: Option<DateTime<Utc>>,
-    /// Only records (and indices) before this time.
+    /// Only data before this time.
     pub to: Option<DateTime<Utc>>,
 }
 
@@ -39,6 +35,8 @@ pub struct MigrateStats {
     pub records: [u64; 4],
     /// Index records (hourly and daily).
     pub indices: u64,
+    /// Runs of scheduled jobs.
+    pub job_runs: u64,
     /// Source flags.
     pub flags: u64,
     /// Issued forecasts: hourly values and daily forecasts.
@@ -65,19 +63,19 @@ pub struct Progress {
     pub total: u64,
 }
 
-/// The base window of each resolution: small enough that one window of a large network fits
-/// in memory, large enough that sparse data take few reads.
-fn base_window(resolution: Resolution) -> TimeDelta {
-    match resolution {
-        Resolution::Sample => TimeDelta::minutes(10),
-        Resolution::Minute => TimeDelta::hours(2),
-        Resolution::Hour => TimeDelta::days(30),
-        Resolution::Day => TimeDelta::days(366),
-    }
+/// The part of `span` that `options` select, as a half-open range (`None`: nothing).
+fn range(
+    span: Option<TimeSpan>,
+    options: &MigrateOptions,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let span = span?;
+    let from = options.from.map_or(span.first, |f| f.max(span.first));
+    let to = options.to.map_or(span.end(), |t| t.min(span.end()));
+    (from < to).then_some((from, to))
 }
 
 /// Copies everything `options` selects from `source` into `target`, reporting progress
-/// after each window.
+/// after each page of readings.
 pub fn migrate(
     source: &dyn Store,
     target: &mut dyn Store,
@@ -86,120 +84,96 @@ pub fn migrate(
 ) -> Result<MigrateStats, StoreError> {
     let mut stats = MigrateStats::default();
     let stations = source.stations()?;
-    target.put_stations(&stations)?;
-    stats.stations = stations.len() as u64;
+    stats.stations = target.put_stations(&stations)? as u64;
 
-    let mut totals = [0u64; 4];
-    for (i, r) in Resolution::ALL.iter().enumerate() {
-        totals[i] = source.count(*r)?;
+    let mut total = 0;
+    for resolution in Resolution::ALL {
+        total += source.count_readings(resolution)?;
     }
-    let total: u64 = totals.iter().sum();
     let mut done = 0;
-    // Earliest and latest reading copied: the indices are looked for around them.
-    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-    for (i, &resolution) in Resolution::ALL.iter().enumerate() {
-        if totals[i] == 0 {
-            continue;
-        }
-        let Some(newest) = source
-            .latest(resolution, None)?
-            .iter()
-            .map(|r| r.time)
-            .max()
-        else {
+    for (i, resolution) in Resolution::ALL.into_iter().enumerate() {
+        let Some((from, to)) = range(source.readings_span(resolution)?, options) else {
             continue;
         };
-        let mut end = newest + TimeDelta::milliseconds(1);
-        if let Some(to) = options.to {
-            end = end.min(to);
-        }
-        let floor = options.from.unwrap_or(DateTime::UNIX_EPOCH);
-        let base = base_window(resolution);
-        let mut window = base;
-        let mut seen = 0;
-        while end > floor && seen < totals[i] {
-            let start = end.checked_sub_signed(window).unwrap_or(floor).max(floor);
-            let query = Query {
-                stations: vec![],
-                parameters: vec![],
-                resolution,
-                from: start,
-                to: end,
-            };
-            let records = source.read(&query)?;
-            if !records.is_empty() {
-                target.write(&records)?;
-            }
-            seen += records.len() as u64;
-            stats.records[i] += records.len() as u64;
-            done += records.len() as u64;
-            for r in &records {
-                span = Some(match span {
-                    Some((lo, hi)) => (lo.min(r.time), hi.max(r.time)),
-                    None => (r.time, r.time),
-                });
-            }
-            window = if records.is_empty() {
-                (window * 2).min(base * MAX_GROWTH)
-            } else {
-                base
-            };
-            end = start;
+        let query = ReadingQuery::new(resolution, from, to);
+        source.readings_paged(&query, PAGE_SIZE, &mut |page| {
+            let n = target.put_readings(&page)? as u64;
+            stats.records[i] += n;
+            done += n;
             progress(Progress {
                 resolution,
                 done,
                 total,
             });
+            Ok(())
+        })?;
+    }
+    for resolution in [Resolution::Hour, Resolution::Day] {
+        if let Some((from, to)) = range(source.indices_span(resolution)?, options) {
+            let query = IndexQuery::new(resolution, from, to);
+            source.indices_paged(&query, PAGE_SIZE, &mut |page| {
+                stats.indices += target.put_indices(&page)? as u64;
+                Ok(())
+            })?;
         }
     }
-    // Indices and flags derive from hourly readings; daily indices are labelled at the local
-    // midnight before their hours. Two days of margin on each side cover every time zone.
-    // Forecasts are issued from stored hours, so their issue times lie in the same span.
-    if let Some((lo, hi)) = span {
-        let mut floor = lo - TimeDelta::days(2);
-        let mut end = hi + TimeDelta::days(2);
-        if let Some(from) = options.from {
-            floor = floor.max(from);
-        }
-        if let Some(to) = options.to {
-            end = end.min(to);
-        }
-        while end > floor {
-            let start = (end - INDEX_WINDOW).max(floor);
-            for resolution in [Resolution::Hour, Resolution::Day] {
-                let indices = source.read_indices(&Query {
-                    stations: vec![],
-                    parameters: vec![],
-                    resolution,
-                    from: start,
-                    to: end,
-                })?;
-                if !indices.is_empty() {
-                    target.write_indices(&indices)?;
-                }
-                stats.indices += indices.len() as u64;
-            }
-            let flags = source.source_flags(start, end, None)?;
-            if !flags.is_empty() {
-                target.put_source_flags(&flags)?;
-            }
-            stats.flags += flags.len() as u64;
-            let forecasts = ForecastQuery {
-                stations: vec![],
-                axis: ForecastAxis::Issued,
-                from: start,
-                to: end,
-            };
-            let hours = source.read_forecast_hours(&forecasts)?;
-            let days = source.read_forecast_days(&forecasts)?;
-            if !hours.is_empty() || !days.is_empty() {
-                stats.forecasts += target.write_forecasts(&hours, &days)? as u64;
-            }
-            end = start;
-        }
+    if let Some((from, to)) = range(source.job_runs_span()?, options) {
+        source.job_runs_paged(&JobRunQuery::new(from, to), PAGE_SIZE, &mut |page| {
+            stats.job_runs += target.put_job_runs(&page)? as u64;
+            Ok(())
+        })?;
+    }
+    if let Some((from, to)) = range(source.source_flags_span()?, options) {
+        let query = SourceFlagQuery::new(from, to);
+        source.source_flags_paged(&query, PAGE_SIZE, &mut |page| {
+            stats.flags += target.put_source_flags(&page)? as u64;
+            Ok(())
+        })?;
+    }
+    if let Some((from, to)) = range(source.forecasts_span()?, options) {
+        let query = ForecastQuery::new(ForecastAxis::Issued, from, to);
+        source.forecast_hours_paged(&query, PAGE_SIZE, &mut |page| {
+            stats.forecasts += target.put_forecasts(&page, &[])? as u64;
+            Ok(())
+        })?;
+        source.forecast_days_paged(&query, PAGE_SIZE, &mut |page| {
+            stats.forecasts += target.put_forecasts(&[], &page)? as u64;
+            Ok(())
+        })?;
     }
     let health = source.health()?;
-    target.put_health(&health)?;
-    stats.health = health.len() as u64;
+    stats.health = target.put_health(&health)? as u64;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn ranges_are_cut_by_the_options() {
+        let t = |h| Utc.with_ymd_and_hms(2025, 6, 1, h, 0, 0).unwrap();
+        let span = TimeSpan::of([t(2), t(8)]);
+        let all = MigrateOptions::default();
+        let ms = TimeDelta::milliseconds(1);
+        assert_eq!(range(span, &all), Some((t(2), t(8) + ms)));
+        assert_eq!(range(None, &all), None);
+        let cut = MigrateOptions {
+            from: Some(t(4)),
+            to: Some(t(6)),
+        };
+        assert_eq!(range(span, &cut), Some((t(4), t(6))));
+        let wide = MigrateOptions {
+            from: Some(t(0)),
+            to: Some(t(20)),
+        };
+        assert_eq!(range(span, &wide), Some((t(2), t(8) + ms)));
+        let after = MigrateOptions {
+            from: Some(t(9)),
+            to: None,
+        };
+        assert_eq!(range(span, &after), None);
+    }
 }

@@ -16,7 +16,8 @@ use lantian::jobs::scheduler::CatchUp;
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    ForecastAxis, ForecastParameter, ForecastQuery, Record, Resolution, StationInfo, Store,
+    ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, ReadingStore, Record,
+    Resolution, StationInfo, StationStore, Store,
 };
 
 /// 2015-01-01 00:00 UTC.
@@ -66,7 +67,7 @@ pub(crate) fn store_with(path: &std::path::Path, stations: &[&str], days: usize)
             }
         }
     }
-    store.write(&records).unwrap();
+    store.put_readings(&records).unwrap();
     store
 }
 
@@ -83,12 +84,7 @@ pub(crate) fn model(store: &dyn Store) -> ModelSet {
 }
 
 fn by_issue(from: DateTime<Utc>, to: DateTime<Utc>) -> ForecastQuery {
-    ForecastQuery {
-        stations: vec![],
-        axis: ForecastAxis::Issued,
-        from,
-        to,
-    }
+    ForecastQuery::new(ForecastAxis::Issued, from, to)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,14 +140,14 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
     );
     let reader = SqliteStore::open(&path).unwrap();
     let all = || by_issue(start(), start() + TimeDelta::days(400));
-    let once = reader.read_forecast_hours(&all()).unwrap();
+    let once = reader.forecast_hours(&all()).unwrap();
     // PM2.5 and its AQI, 72 hours, two stations (no PM10 or O3 model: nothing stored).
     assert_eq!(once.len(), 2 * 2 * 72);
     assert!(once.iter().all(|f| matches!(
         f.parameter,
         ForecastParameter::Pm25 | ForecastParameter::Aqi
     )));
-    let days = reader.read_forecast_days(&all()).unwrap();
+    let days = reader.forecast_days(&all()).unwrap();
     assert_eq!(days.len(), 2 * 2, "tomorrow and the day after, per station");
     // A daily AQI needs PM2.5, PM10 and O3: with a PM2.5 model only, the day has its PM2.5
     // forecast and no AQI (never one from PM2.5 alone).
@@ -163,13 +159,13 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
 
     // The same scheduled time again (a catch-up or a manual re-run) replaces it.
     (job.run)(first).await.unwrap();
-    assert_eq!(reader.read_forecast_hours(&all()).unwrap(), once);
-    assert_eq!(reader.read_forecast_days(&all()).unwrap(), days);
+    assert_eq!(reader.forecast_hours(&all()).unwrap(), once);
+    assert_eq!(reader.forecast_days(&all()).unwrap(), days);
 
     // The next scheduled time is another forecast.
     let second = first + TimeDelta::hours(12);
     (job.run)(second).await.unwrap();
-    let twice = reader.read_forecast_hours(&all()).unwrap();
+    let twice = reader.forecast_hours(&all()).unwrap();
     assert_eq!(twice.len(), 2 * once.len());
     let issues: std::collections::BTreeSet<_> = twice.iter().map(|f| f.issued).collect();
     assert_eq!(issues.len(), 2);
@@ -278,7 +274,7 @@ async fn a_forecast_job_with_forecast_weather_the_model_cannot_use_fails_saying_
     assert!(e.contains("absent.csv"), "{e}");
     let stored = SqliteStore::open(&path)
         .unwrap()
-        .read_forecast_hours(&by_issue(start(), start() + TimeDelta::days(400)))
+        .forecast_hours(&by_issue(start(), start() + TimeDelta::days(400)))
         .unwrap();
     assert!(stored.is_empty());
 }

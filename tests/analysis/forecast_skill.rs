@@ -7,8 +7,8 @@ use lantian::forecast::skill::live_skill;
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    ForecastDay, ForecastHour, ForecastParameter, IndexRecord, Record, Resolution, StationInfo,
-    Store,
+    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore,
+    ReadingStore, Record, Resolution, StationInfo, StationStore, Stations,
 };
 use lantian::units::Parameter;
 
@@ -105,7 +105,7 @@ fn skill_matches_hand_computed_values() {
     };
     store.put_stations(&[info("A"), info("B")]).unwrap();
     store
-        .write(&[
+        .put_readings(&[
             obs("A", 0, 40.0, Flag::Normal),
             obs("A", 1, 50.0, Flag::Normal),
             obs("A", 2, 30.0, Flag::Normal),
@@ -117,7 +117,7 @@ fn skill_matches_hand_computed_values() {
         ])
         .unwrap();
     store
-        .write_indices(&[
+        .put_indices(&[
             index("A", Resolution::Hour, at(0), 50),
             index("A", Resolution::Hour, at(1), 70),
             index("A", Resolution::Day, midnight(31), 110),
@@ -127,7 +127,7 @@ fn skill_matches_hand_computed_values() {
         ])
         .unwrap();
     store
-        .write_forecasts(
+        .put_forecasts(
             &[
                 fc("A", ForecastParameter::Pm25, 1, 46.0),
                 fc("A", ForecastParameter::Pm25, 2, 36.0),
@@ -155,7 +155,7 @@ fn skill_matches_hand_computed_values() {
         )
         .unwrap();
 
-    let r = live_skill(&store, &[], at(-1), at(1)).unwrap();
+    let r = live_skill(&store, &Stations::All, at(-1), at(1)).unwrap();
     let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
 
     // PM2.5 1 h: forecast 46, observed 50, persistence 40.
@@ -199,6 +199,6 @@ fn skill_matches_hand_computed_values() {
     assert!(close(r2.two_category_share, 0.0) && close(r2.mean_width, 30.0));
 
     // Outside the issue window: nothing.
-    let none = live_skill(&store, &[], at(1), at(5)).unwrap();
+    let none = live_skill(&store, &Stations::All, at(1), at(5)).unwrap();
     assert!(none.hours.is_empty() && none.days.is_empty());
 }

@@ -7,7 +7,7 @@ use chrono::{TimeZone, Utc};
 use lantian::import::{self, Format, ImportOptions, NoProgress};
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Resolution, Store};
+use lantian::store::{ReadingQuery, ReadingStore, Resolution, StationStore};
 
 #[test]
 fn beijing_winter_is_regional_with_local_excess_downtown() {
@@ -33,13 +33,7 @@ fn beijing_winter_is_regional_with_local_excess_downtown() {
         Utc.with_ymd_and_hms(2016, 2, 29, 16, 0, 0).unwrap(),
     );
     let records = store
-        .read(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Hour,
-            from,
-            to,
-        })
+        .readings(&ReadingQuery::new(Resolution::Hour, from, to))
         .expect("read");
     let infos = store.stations().expect("stations");
     let series = StationSeries::from_records(&records, &infos, from, to);

@@ -11,7 +11,7 @@ use lantian::assess::{
 };
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Record, Resolution, StationInfo, Store};
+use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore};
 
 /// A real SQLite store in a temporary folder (kept alive by the returned guard).
 fn temp_store() -> (tempfile::TempDir, SqliteStore) {
@@ -119,11 +119,17 @@ fn ranks_stations_and_districts_with_last_year() {
         ])
         .expect("stations");
     let (f, l) = (date(2016, 1, 1), date(2016, 1, 31));
-    store.write(&hourly("a", sh, f, l, 1.0)).expect("write");
-    store.write(&hourly("b", sh, f, l, 2.0)).expect("write");
-    store.write(&hourly("c", sh, f, l, 1.0)).expect("write");
     store
-        .write(&hourly("a", sh, date(2015, 1, 1), date(2015, 1, 31), 2.0))
+        .put_readings(&hourly("a", sh, f, l, 1.0))
+        .expect("write");
+    store
+        .put_readings(&hourly("b", sh, f, l, 2.0))
+        .expect("write");
+    store
+        .put_readings(&hourly("c", sh, f, l, 1.0))
+        .expect("write");
+    store
+        .put_readings(&hourly("a", sh, date(2015, 1, 1), date(2015, 1, 31), 2.0))
         .expect("write");
     let cfg = AssessConfig::default();
     let period: Period = "2016-01".parse().expect("period");
@@ -166,7 +172,7 @@ fn year_to_date_runs_to_the_last_day_with_data() {
         .put_stations(&[info("a", "east", sh)])
         .expect("stations");
     store
-        .write(&hourly("a", sh, date(2016, 1, 1), date(2016, 2, 10), 1.0))
+        .put_readings(&hourly("a", sh, date(2016, 1, 1), date(2016, 2, 10), 1.0))
         .expect("write");
     let period: Period = "2016-ytd".parse().expect("period");
     let r =
@@ -189,10 +195,10 @@ fn stations_without_metadata_are_an_error() {
         .put_stations(&[info("a", "east", sh)])
         .expect("stations");
     store
-        .write(&hourly("a", sh, date(2016, 1, 1), date(2016, 1, 3), 1.0))
+        .put_readings(&hourly("a", sh, date(2016, 1, 1), date(2016, 1, 3), 1.0))
         .expect("write");
     store
-        .write(&hourly(
+        .put_readings(&hourly(
             "ghost",
             sh,
             date(2016, 1, 1),
@@ -211,7 +217,7 @@ fn stations_without_metadata_are_an_error() {
         .put_stations(&[info("a", "east", sh)])
         .expect("stations");
     store
-        .write(&hourly(
+        .put_readings(&hourly(
             "ghost",
             sh,
             date(2013, 1, 1),

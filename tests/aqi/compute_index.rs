@@ -9,7 +9,9 @@ use lantian::aqi::{Pollutant as Term, Standard};
 use lantian::compute::{IndexConfig, IndexStage};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Record, Resolution, StationInfo, Store};
+use lantian::store::{
+    IndexQuery, IndexStore, ReadingStore, Record, Resolution, StationInfo, StationStore,
+};
 use lantian::units::Parameter;
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
@@ -53,13 +55,7 @@ fn indices(store: &SqliteStore, resolution: Resolution) -> Vec<lantian::store::I
     let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
     let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
     store
-        .read_indices(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution,
-            from,
-            to,
-        })
+        .indices(&IndexQuery::new(resolution, from, to))
         .unwrap()
 }
 
@@ -76,7 +72,7 @@ fn a_day_of_hourly_means_gives_hourly_and_daily_aqi() {
         hours.push(hour(day, h, Parameter::So2, 65.0));
         hours.push(hour(day, h, Parameter::O3, 10.0 * h as f64));
     }
-    store.write(&hours).unwrap();
+    store.put_readings(&hours).unwrap();
     let mut stage = IndexStage::new(IndexConfig::default());
     let n = stage.update(&mut store, &hours).unwrap();
     assert_eq!(n, 25, "one daily and 24 hourly records");
@@ -135,7 +131,7 @@ fn late_hours_update_the_day_and_rule_sets_follow_the_date() {
         let early: Vec<Record> = (1..=19)
             .map(|h| hour(date, h, Parameter::Pm25, 60.0))
             .collect();
-        store.write(&early).unwrap();
+        store.put_readings(&early).unwrap();
         stage.update(&mut store, &early).unwrap();
         let day = |store: &SqliteStore| {
             indices(store, Resolution::Day)
@@ -145,7 +141,7 @@ fn late_hours_update_the_day_and_rule_sets_follow_the_date() {
         };
         assert_eq!(day(&store).aqi, None, "19 hours are not a valid day");
         let late = [hour(date, 24, Parameter::Pm25, 60.0)];
-        store.write(&late).unwrap();
+        store.put_readings(&late).unwrap();
         stage.update(&mut store, &late).unwrap();
         let d = day(&store);
         assert_eq!((d.aqi, d.standard), (Some(expected), standard), "{date}");
@@ -158,7 +154,7 @@ fn stations_without_metadata_are_skipped() {
     let day = NaiveDate::from_ymd_opt(2016, 1, 10).unwrap();
     let mut r = hour(day, 5, Parameter::Pm25, 50.0);
     r.station = Arc::from("ghost");
-    store.write(std::slice::from_ref(&r)).unwrap();
+    store.put_readings(std::slice::from_ref(&r)).unwrap();
     let n = IndexStage::new(IndexConfig::default())
         .update(&mut store, &[r])
         .unwrap();

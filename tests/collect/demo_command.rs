@@ -6,7 +6,7 @@ use std::process::Command;
 
 use chrono::{TimeDelta, TimeZone};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Resolution, Store};
+use lantian::store::{Parameters, ReadingQuery, ReadingStore, Resolution, Stations};
 use lantian::units::Parameter;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
@@ -50,13 +50,15 @@ fn the_collected_day_starts_complete_after_the_history() {
         .unwrap()
         .to_utc();
     let hours = store
-        .read(&Query {
-            stations: vec!["T-B".into()],
-            parameters: vec![Parameter::Pm25],
-            resolution: Resolution::Hour,
-            from: midnight + TimeDelta::hours(1),
-            to: midnight + TimeDelta::hours(4),
-        })
+        .readings(
+            &ReadingQuery::new(
+                Resolution::Hour,
+                midnight + TimeDelta::hours(1),
+                midnight + TimeDelta::hours(4),
+            )
+            .for_stations(Stations::one("T-B"))
+            .for_parameters(Parameters::one(Parameter::Pm25)),
+        )
         .unwrap();
     // Hours ending 01:00–03:00 of the collected day: 10-s polls, every minute valid but at
     // most the very first one (the connection is being opened).

@@ -19,7 +19,7 @@ use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Resolution, Store};
+use lantian::store::{HealthStore, ReadingQuery, ReadingStore, Resolution};
 use lantian::units::Parameter;
 
 fn fixture() -> std::path::PathBuf {
@@ -72,13 +72,11 @@ async fn collector_reads_a_pymodbus_server() {
     let store = SqliteStore::open(&path).unwrap();
     let now = Utc::now();
     let samples = store
-        .read(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Sample,
-            from: now - TimeDelta::minutes(5),
-            to: now,
-        })
+        .readings(&ReadingQuery::new(
+            Resolution::Sample,
+            now - TimeDelta::minutes(5),
+            now,
+        ))
         .unwrap();
     assert!(
         samples.len() >= 6,

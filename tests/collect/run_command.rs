@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{JobOutcome, Resolution, Store};
+use lantian::store::{HealthStore, JobOutcome, JobRunStore, Jobs, ReadingStore, Resolution};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 
@@ -60,12 +60,14 @@ fn run_collects_and_runs_the_scheduled_jobs() {
 
     let store = SqliteStore::open(dir.path().join("run.db")).unwrap();
     // 9 real seconds ≈ 90 simulated minutes of collection.
-    assert!(store.count(Resolution::Minute).unwrap() > 1_000);
-    assert!(store.count(Resolution::Hour).unwrap() > 0);
+    assert!(store.count_readings(Resolution::Minute).unwrap() > 1_000);
+    assert!(store.count_readings(Resolution::Hour).unwrap() > 0);
     assert_eq!(store.health().unwrap().len(), 14);
     assert!(store.health().unwrap().iter().all(|h| h.successes > 0));
     // The hourly job ran at hh:05 (00:05 and 01:05 local), each time once, successfully.
-    let runs = store.job_runs(Some("hourly-indices"), 10).unwrap();
+    let runs = store
+        .latest_job_runs(&Jobs::one("hourly-indices"), 10)
+        .unwrap();
     let t0: DateTime<Utc> = start.parse().unwrap();
     assert!(!runs.is_empty(), "no job run recorded");
     for r in &runs {
@@ -77,7 +79,9 @@ fn run_collects_and_runs_the_scheduled_jobs() {
     times.dedup();
     assert_eq!(times.len(), runs.len(), "a scheduled time ran twice");
     // The 01:00 daily report (of 1 March, before collection began) ran and wrote its file.
-    let daily = store.job_runs(Some("daily-report"), 10).unwrap();
+    let daily = store
+        .latest_job_runs(&Jobs::one("daily-report"), 10)
+        .unwrap();
     assert_eq!(daily.len(), 1, "{daily:?}");
     let JobOutcome::Succeeded(outputs) = &daily[0].outcome else {
         panic!("{daily:?}")

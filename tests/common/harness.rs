@@ -13,7 +13,7 @@ use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Record, Resolution, Store};
+use lantian::store::{Parameters, ReadingQuery, Record, Resolution, StationStore, Stations, Store};
 use lantian::units::Parameter;
 
 /// The repository root.
@@ -130,13 +130,15 @@ impl Finished {
         resolution: Resolution,
     ) -> Vec<Record> {
         self.store
-            .read(&Query {
-                stations: vec![station.into()],
-                parameters: vec![parameter],
-                resolution,
-                from: self.start - TimeDelta::days(1),
-                to: self.start + TimeDelta::days(30),
-            })
+            .readings(
+                &ReadingQuery::new(
+                    resolution,
+                    self.start - TimeDelta::days(1),
+                    self.start + TimeDelta::days(30),
+                )
+                .for_stations(Stations::one(station))
+                .for_parameters(Parameters::one(parameter)),
+            )
             .unwrap()
     }
 
@@ -159,13 +161,11 @@ pub fn minute_keys(
     to: DateTime<Utc>,
 ) -> std::collections::BTreeSet<(String, String, i64)> {
     store
-        .read(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Minute,
+        .readings(&ReadingQuery::new(
+            Resolution::Minute,
             from,
-            to: to + TimeDelta::seconds(1),
-        })
+            to + TimeDelta::seconds(1),
+        ))
         .unwrap()
         .into_iter()
         .map(|r| {

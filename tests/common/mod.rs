@@ -5,6 +5,4 @@ pub mod harness;
 pub mod peers;
 pub mod recording_store;
 pub mod store_conformance;
-pub mod store_conformance_flags;
-pub mod store_conformance_forecasts;
 pub mod tsdb;

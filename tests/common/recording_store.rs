@@ -1,14 +1,15 @@
-//! A store that passes every call to another and logs the record batches it wrote
+//! A store that passes every call of the collectors' pipeline ([`IngestStore`]: readings,
+//! health, stations, indices) to another and logs the reading batches it wrote
 //! successfully, in order — to check what reached the store, how often, in which order. Its
 //! writes can be made to fail on demand (`down`), like an unreachable server.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
 use lantian::store::{
-    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobRun, Query, Record,
-    Resolution, SourceFlag, StationInfo, Store, StoreError,
+    DataKind, DeviceHealth, ErrorKind, HealthStore, IndexQuery, IndexRecord, IndexStore,
+    IngestStore, Operation, PageFn, ReadingQuery, ReadingStore, Record, Resolution, StationInfo,
+    StationStore, Stations, StoreError, TimeSpan,
 };
 
 /// Batches written successfully, in the order of their commits.
@@ -17,7 +18,7 @@ pub type WriteLog = Arc<Mutex<Vec<Vec<Record>>>>;
 /// See the module documentation.
 pub struct RecordingStore {
     /// The store that does the work.
-    pub inner: Box<dyn Store>,
+    pub inner: Box<dyn IngestStore>,
     /// What was written.
     pub log: WriteLog,
     /// While set, writes fail at once.
@@ -26,7 +27,7 @@ pub struct RecordingStore {
 
 impl RecordingStore {
     /// Wraps `inner`.
-    pub fn new(inner: Box<dyn Store>) -> RecordingStore {
+    pub fn new(inner: Box<dyn IngestStore>) -> RecordingStore {
         RecordingStore {
             inner,
             log: WriteLog::default(),
@@ -34,83 +35,79 @@ impl RecordingStore {
         }
     }
 
-    fn check(&self) -> Result<(), StoreError> {
+    /// Fails a write of `kind` while the store is down.
+    fn check(&self, kind: DataKind) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
-            return Err(StoreError::Unusable {
-                path: "test-server".into(),
-                reason: "connection refused (test)".into(),
-            });
+            return Err(StoreError::new(
+                "test-server",
+                Operation::Put(kind),
+                ErrorKind::Unavailable,
+                "connection refused (test)",
+            ));
         }
         Ok(())
     }
 }
 
-impl Store for RecordingStore {
-    fn write(&mut self, records: &[Record]) -> Result<usize, StoreError> {
-        self.check()?;
-        let n = self.inner.write(records)?;
+impl ReadingStore for RecordingStore {
+    fn put_readings(&mut self, records: &[Record]) -> Result<usize, StoreError> {
+        self.check(DataKind::Readings)?;
+        let n = self.inner.put_readings(records)?;
         self.log.lock().unwrap().push(records.to_vec());
         Ok(n)
     }
-    fn read(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
-        self.inner.read(query)
+    fn readings_paged(
+        &self,
+        query: &ReadingQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, Record>,
+    ) -> Result<(), StoreError> {
+        self.inner.readings_paged(query, page_size, each)
     }
-    fn latest(&self, r: Resolution, s: Option<&str>) -> Result<Vec<Record>, StoreError> {
-        self.inner.latest(r, s)
+    fn latest_readings(&self, r: Resolution, s: &Stations) -> Result<Vec<Record>, StoreError> {
+        self.inner.latest_readings(r, s)
     }
-    fn count(&self, r: Resolution) -> Result<u64, StoreError> {
-        self.inner.count(r)
+    fn count_readings(&self, r: Resolution) -> Result<u64, StoreError> {
+        self.inner.count_readings(r)
     }
-    fn put_health(&mut self, h: &[DeviceHealth]) -> Result<(), StoreError> {
-        self.check()?;
+    fn readings_span(&self, r: Resolution) -> Result<Option<TimeSpan>, StoreError> {
+        self.inner.readings_span(r)
+    }
+}
+
+impl HealthStore for RecordingStore {
+    fn put_health(&mut self, h: &[DeviceHealth]) -> Result<usize, StoreError> {
+        self.check(DataKind::Health)?;
         self.inner.put_health(h)
     }
     fn health(&self) -> Result<Vec<DeviceHealth>, StoreError> {
         self.inner.health()
     }
-    fn put_stations(&mut self, s: &[StationInfo]) -> Result<(), StoreError> {
+}
+
+impl StationStore for RecordingStore {
+    fn put_stations(&mut self, s: &[StationInfo]) -> Result<usize, StoreError> {
         self.inner.put_stations(s)
     }
     fn stations(&self) -> Result<Vec<StationInfo>, StoreError> {
         self.inner.stations()
     }
-    fn write_indices(&mut self, r: &[IndexRecord]) -> Result<usize, StoreError> {
-        self.check()?;
-        self.inner.write_indices(r)
+}
+
+impl IndexStore for RecordingStore {
+    fn put_indices(&mut self, r: &[IndexRecord]) -> Result<usize, StoreError> {
+        self.check(DataKind::Indices)?;
+        self.inner.put_indices(r)
     }
-    fn read_indices(&self, q: &Query) -> Result<Vec<IndexRecord>, StoreError> {
-        self.inner.read_indices(q)
-    }
-    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
-        self.inner.record_job_run(run)
-    }
-    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
-        self.inner.job_runs(job, limit)
-    }
-    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
-        self.check()?;
-        self.inner.put_source_flags(flags)
-    }
-    fn source_flags(
+    fn indices_paged(
         &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        station: Option<&str>,
-    ) -> Result<Vec<SourceFlag>, StoreError> {
-        self.inner.source_flags(from, to, station)
+        query: &IndexQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, IndexRecord>,
+    ) -> Result<(), StoreError> {
+        self.inner.indices_paged(query, page_size, each)
     }
-    fn write_forecasts(
-        &mut self,
-        h: &[ForecastHour],
-        d: &[ForecastDay],
-    ) -> Result<usize, StoreError> {
-        self.check()?;
-        self.inner.write_forecasts(h, d)
-    }
-    fn read_forecast_hours(&self, q: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
-        self.inner.read_forecast_hours(q)
-    }
-    fn read_forecast_days(&self, q: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
-        self.inner.read_forecast_days(q)
+    fn indices_span(&self, r: Resolution) -> Result<Option<TimeSpan>, StoreError> {
+        self.inner.indices_span(r)
     }
 }

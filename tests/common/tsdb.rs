@@ -39,7 +39,7 @@ impl Drop for Process {
 impl Process {
     /// Waits until `url` answers with a success status, or panics with the server's log.
     fn wait_healthy(&mut self, url: &str) {
-        lantian::store::influx::client::install_crypto_provider();
+        lantian::store::influx::install_crypto_provider();
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
@@ -129,11 +129,13 @@ impl Influxd {
         format!("influx+http://127.0.0.1:{}?db={db}", self.port)
     }
 
-    /// A new, empty database: its store URL (the database is created).
+    /// A new, empty database: its store URL (the database is created, as
+    /// [`lantian::store::open`] does).
     pub fn new_database(&self) -> String {
         let n = DATABASES.fetch_add(1, Ordering::Relaxed);
         let url = self.url(&format!("lantian_{}_{n}", std::process::id()));
-        lantian::store::influx::InfluxStore::open(&url)
+        let config = lantian::store::influx::config::InfluxConfig::parse(&url).expect("URL");
+        lantian::store::influx::InfluxStore::open(&config)
             .and_then(|s| s.create_database())
             .expect("CREATE DATABASE");
         url

@@ -1,4 +1,5 @@
-//! Daily, ranking and device-health reports, checked in their content and in headless Chromium.
+//! Daily, ranking and device-health reports, checked in their content and in headless Chromium,
+//! and byte for byte from migrated stores.
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
@@ -10,4 +11,5 @@ mod report_daily;
 mod report_flags;
 mod report_forecast;
 mod report_health;
+mod report_migrate;
 mod report_ranking;

@@ -16,14 +16,16 @@ use lantian::quality::Flag;
 use lantian::report::{Lang, ReportConfig, daily_report};
 use lantian::sources::triangulate::distance_m;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{JobOutcome, JobRun, Record, Store};
+use lantian::store::{
+    JobOutcome, JobRun, JobRunStore, Record, SourceFlagQuery, SourceFlagStore, StationStore,
+};
 use lantian::units::Parameter;
 
 use crate::fixture::{self, hour, label, section, station, table_rows, text};
 
 const SOURCE: (f64, f64) = (23.00, 113.70);
 
-fn day() -> NaiveDate {
+pub(crate) fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 3, 10).unwrap()
 }
 
@@ -92,7 +94,7 @@ fn records() -> Vec<Record> {
     out
 }
 
-fn store(dir: &std::path::Path) -> SqliteStore {
+pub(crate) fn store(dir: &std::path::Path) -> SqliteStore {
     let mut store = SqliteStore::open(dir.join("flags.db")).unwrap();
     let infos: Vec<_> = STATIONS
         .iter()
@@ -121,7 +123,7 @@ fn run_for(date: NaiveDate) -> FlagRun<'static> {
 }
 
 /// Runs the job for `date` and records its run, as the scheduler does.
-fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
+pub(crate) fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
     let run = run_for(date);
     let done = flag_day(
         store,
@@ -133,20 +135,23 @@ fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
     )
     .unwrap();
     store
-        .record_job_run(&JobRun {
+        .put_job_runs(&[JobRun {
             job: run.job.to_string(),
             scheduled: run.scheduled,
             started: run.scheduled,
             finished: run.scheduled + TimeDelta::seconds(3),
             outcome: JobOutcome::Succeeded(vec![done.to_string()]),
-        })
+        }])
         .unwrap();
     done.flags
 }
 
 fn whole_days(store: &SqliteStore) -> Vec<lantian::store::SourceFlag> {
     store
-        .source_flags(label(day(), -24 * 40), label(day(), 48), None)
+        .source_flags(&SourceFlagQuery::new(
+            label(day(), -24 * 40),
+            label(day(), 48),
+        ))
         .unwrap()
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lantian::aqi::Pollutant;
 use lantian::report::html::check_well_formed;
 use lantian::report::{Lang, ReportConfig, daily_report};
-use lantian::store::{ForecastDay, Store};
+use lantian::store::{ForecastDay, ForecastStore, Store};
 use lantian::units::Parameter;
 
 use crate::fixture::{self, section, table_rows, text};
@@ -16,7 +16,7 @@ fn local(date: NaiveDate, hour: i64) -> DateTime<Utc> {
     fixture::label(date, hour)
 }
 
-fn forecast(
+pub(crate) fn forecast(
     station: &str,
     date: NaiveDate,
     issued: DateTime<Utc>,
@@ -73,7 +73,7 @@ fn the_report_shows_the_latest_forecast_issued_by_the_end_of_its_day() {
     let issued = local(day, 17);
     let too_late = local(d1, 5);
     store
-        .write_forecasts(
+        .put_forecasts(
             &[],
             &[
                 // Superseded by the 17:00 run of the report's day.
@@ -161,7 +161,7 @@ fn without_a_forecast_the_report_says_so() {
     // A forecast issued after the report's day does not count.
     let d1 = fixture::day() + TimeDelta::days(1);
     store
-        .write_forecasts(&[], &[forecast("A", d1, local(d1, 5), Some(45))])
+        .put_forecasts(&[], &[forecast("A", d1, local(d1, 5), Some(45))])
         .unwrap();
     let s = text(section(&report(&store, dir.path(), Lang::Zh), "forecast"));
     assert!(
@@ -181,7 +181,7 @@ fn without_a_forecast_the_report_says_so() {
 
     // Only tomorrow forecast: the day after says so.
     store
-        .write_forecasts(
+        .put_forecasts(
             &[],
             &[forecast("A", d1, local(fixture::day(), 17), Some(45))],
         )

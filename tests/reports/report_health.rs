@@ -17,14 +17,14 @@ use lantian::report::html::check_well_formed;
 use lantian::report::{
     DeviceSpec, HealthRules, Lang, ReportConfig, health_findings, health_report,
 };
-use lantian::store::{DeviceHealth, Record, Resolution, Store};
+use lantian::store::{DeviceHealth, HealthStore, ReadingStore, Record, Resolution};
 use lantian::units::Parameter;
 
 fn midnight() -> DateTime<Utc> {
     fixture::label(fixture::day(), 0)
 }
 
-fn minute(station: &str, p: Parameter, m: i64, value: f64, flag: Flag) -> Record {
+pub(crate) fn minute(station: &str, p: Parameter, m: i64, value: f64, flag: Flag) -> Record {
     Record {
         station: Arc::from(station),
         parameter: p,
@@ -90,7 +90,7 @@ pub(crate) fn store(dir: &std::path::Path) -> lantian::store::sqlite::SqliteStor
     for m in 481..=525 {
         minutes.push(minute("C", Parameter::Nox, m, 0.0, Flag::Fault));
     }
-    store.write(&minutes).unwrap();
+    store.put_readings(&minutes).unwrap();
     let day = fixture::day();
     let mut hours = Vec::new();
     for h in 1..=24 {

@@ -1,18 +1,23 @@
-//! `lantian migrate` between two SQLite stores: everything arrives (source flags included), a
-//! second run changes nothing, time ranges are honoured.
+//! `lantian migrate` between two SQLite stores: every kind of data arrives (job runs and
+//! source flags included), a page at a time; a second run changes nothing; time ranges are
+//! honoured. (Reports from migrated stores, SQLite and InfluxDB, are compared byte for byte
+//! in `tests/reports/report_migrate.rs`.)
 
 use std::process::Command;
 
+use crate::common::store_conformance::forecasts::{day as forecast_day, hour as forecast_hour};
+use crate::common::store_conformance::job_runs::job_run;
+use crate::common::store_conformance::source_flags::{bare_flag, flag};
 use crate::common::store_conformance::{at, rec};
-use crate::common::store_conformance_flags::{bare_flag, flag};
-use crate::common::store_conformance_forecasts::{day as forecast_day, hour as forecast_hour};
 use chrono::TimeDelta;
 use lantian::aqi::Standard;
 use lantian::store::migrate::{MigrateOptions, migrate};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    DeviceHealth, ForecastAxis, ForecastParameter, ForecastQuery, IndexRecord, Query, Resolution,
-    StationInfo, Store,
+    DeviceHealth, ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, HealthStore,
+    IndexQuery, IndexRecord, IndexStore, JobOutcome, JobRun, JobRunQuery, JobRunStore, PAGE_SIZE,
+    ReadingQuery, ReadingStore, Resolution, SourceFlagQuery, SourceFlagStore, StationInfo,
+    StationStore, Store,
 };
 use lantian::units::Parameter;
 
@@ -68,7 +73,7 @@ fn source(path: &std::path::Path) -> SqliteStore {
             ));
         }
     }
-    s.write(&records).unwrap();
+    s.put_readings(&records).unwrap();
     let indices: Vec<IndexRecord> = (0..48)
         .map(|h| IndexRecord {
             station: "A".into(),
@@ -84,7 +89,7 @@ fn source(path: &std::path::Path) -> SqliteStore {
             terms: [None; 7],
         })
         .collect();
-    s.write_indices(&indices).unwrap();
+    s.put_indices(&indices).unwrap();
     // Flags of episodes a year apart (the hourly data span a year back from `at(0)`).
     s.put_source_flags(&[
         flag("A", &[Parameter::So2, Parameter::No2], -300 * 1440),
@@ -102,33 +107,40 @@ fn source(path: &std::path::Path) -> SqliteStore {
         forecast_day("A", 2, 0, Some(60)),
         forecast_day("B", 3, 24, None),
     ];
-    s.write_forecasts(&hours, &days).unwrap();
+    s.put_forecasts(&hours, &days).unwrap();
     s.put_health(&[DeviceHealth::new("A-1", "A"), DeviceHealth::new("B-1", "B")])
         .unwrap();
+    // Runs of two jobs over three days, a failed one among them.
+    let mut runs: Vec<JobRun> = (0..3)
+        .flat_map(|d| {
+            [
+                job_run("sources", d * 1440 + 7 * 60, 3),
+                job_run("daily", d * 1440 + 8 * 60, 1),
+            ]
+        })
+        .collect();
+    runs[3].outcome = JobOutcome::Failed("no hourly data".into());
+    s.put_job_runs(&runs).unwrap();
     s
 }
 
 fn all(store: &dyn Store, resolution: Resolution) -> Vec<lantian::store::Record> {
     store
-        .read(&Query {
-            stations: vec![],
-            parameters: vec![],
+        .readings(&ReadingQuery::new(
             resolution,
-            from: at(0) - TimeDelta::days(800),
-            to: at(0) + TimeDelta::days(800),
-        })
+            at(0) - TimeDelta::days(800),
+            at(0) + TimeDelta::days(800),
+        ))
         .unwrap()
 }
 
 fn indices(store: &dyn Store, resolution: Resolution) -> Vec<IndexRecord> {
     store
-        .read_indices(&Query {
-            stations: vec![],
-            parameters: vec![],
+        .indices(&IndexQuery::new(
             resolution,
-            from: at(0) - TimeDelta::days(800),
-            to: at(0) + TimeDelta::days(800),
-        })
+            at(0) - TimeDelta::days(800),
+            at(0) + TimeDelta::days(800),
+        ))
         .unwrap()
 }
 
@@ -137,16 +149,22 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let src = source(&dir.path().join("a.db"));
     let mut dst = SqliteStore::open(dir.path().join("b.db")).unwrap();
-    let mut calls = 0;
+    let (mut calls, mut done) = (0, 0);
     let stats = migrate(&src, &mut dst, &MigrateOptions::default(), &mut |p| {
         calls += 1;
         assert!(p.done <= p.total);
+        assert!(p.done - done <= PAGE_SIZE as u64, "a page at a time");
+        done = p.done;
     })
     .unwrap();
-    assert!(calls > 10);
+    assert!(calls >= 5, "{calls} pages");
     for (i, r) in Resolution::ALL.iter().enumerate() {
-        assert_eq!(dst.count(*r).unwrap(), src.count(*r).unwrap(), "{r}");
-        assert_eq!(stats.records[i], src.count(*r).unwrap(), "{r}");
+        assert_eq!(
+            dst.count_readings(*r).unwrap(),
+            src.count_readings(*r).unwrap(),
+            "{r}"
+        );
+        assert_eq!(stats.records[i], src.count_readings(*r).unwrap(), "{r}");
         let (a, b) = (all(&src, *r), all(&dst, *r));
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b).step_by(97) {
@@ -162,30 +180,31 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     }
     assert_eq!(stats.indices, 48);
     let flags = |s: &dyn Store| {
-        s.source_flags(
+        s.source_flags(&SourceFlagQuery::new(
             at(0) - TimeDelta::days(800),
             at(0) + TimeDelta::days(800),
-            None,
-        )
+        ))
         .unwrap()
     };
     assert_eq!(flags(&dst), flags(&src));
     assert_eq!(stats.flags, 2);
-    let forecasts = ForecastQuery {
-        stations: vec![],
-        axis: ForecastAxis::Issued,
-        from: at(0) - TimeDelta::days(800),
-        to: at(0) + TimeDelta::days(800),
-    };
-    assert_eq!(
-        dst.read_forecast_hours(&forecasts).unwrap(),
-        src.read_forecast_hours(&forecasts).unwrap()
+    let forecasts = ForecastQuery::new(
+        ForecastAxis::Issued,
+        at(0) - TimeDelta::days(800),
+        at(0) + TimeDelta::days(800),
     );
     assert_eq!(
-        dst.read_forecast_days(&forecasts).unwrap(),
-        src.read_forecast_days(&forecasts).unwrap()
+        dst.forecast_hours(&forecasts).unwrap(),
+        src.forecast_hours(&forecasts).unwrap()
+    );
+    assert_eq!(
+        dst.forecast_days(&forecasts).unwrap(),
+        src.forecast_days(&forecasts).unwrap()
     );
     assert_eq!(stats.forecasts, 2 * 72 + 2);
+    let runs = JobRunQuery::new(at(0) - TimeDelta::days(800), at(0) + TimeDelta::days(800));
+    assert_eq!(dst.job_runs(&runs).unwrap(), src.job_runs(&runs).unwrap());
+    assert_eq!(stats.job_runs, 6);
     assert_eq!(dst.stations().unwrap(), src.stations().unwrap());
     assert_eq!(dst.health().unwrap(), src.health().unwrap());
     assert_eq!(stats.health, 2);
@@ -194,7 +213,10 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     let again = migrate(&src, &mut dst, &MigrateOptions::default(), &mut |_| {}).unwrap();
     assert_eq!(again, stats);
     for r in Resolution::ALL {
-        assert_eq!(dst.count(r).unwrap(), src.count(r).unwrap());
+        assert_eq!(
+            dst.count_readings(r).unwrap(),
+            src.count_readings(r).unwrap()
+        );
     }
 }
 
@@ -208,9 +230,18 @@ fn a_time_range_limits_what_is_copied() {
         to: Some(at(24 * 60)),
     };
     migrate(&src, &mut dst, &options, &mut |_| {}).unwrap();
-    assert_eq!(dst.count(Resolution::Minute).unwrap(), 2 * 24 * 60);
-    assert_eq!(dst.count(Resolution::Hour).unwrap(), 2);
-    assert_eq!(dst.count(Resolution::Day).unwrap(), 2);
+    assert_eq!(dst.count_readings(Resolution::Minute).unwrap(), 2 * 24 * 60);
+    assert_eq!(dst.count_readings(Resolution::Hour).unwrap(), 2);
+    assert_eq!(dst.count_readings(Resolution::Day).unwrap(), 2);
+    // Job runs by their scheduled time: the first day's two.
+    let runs = dst
+        .job_runs(&JobRunQuery::new(at(-100_000), at(100_000)))
+        .unwrap();
+    let scheduled: Vec<i64> = runs
+        .iter()
+        .map(|r| (r.scheduled - at(0)).num_hours())
+        .collect();
+    assert_eq!(scheduled, [7, 8]);
 }
 
 #[test]
@@ -219,14 +250,7 @@ fn the_command_prints_a_summary() {
     drop(source(&dir.path().join("a.db")));
     let out = Command::new(env!("CARGO_BIN_EXE_lantian"))
         .current_dir(dir.path())
-        .args([
-            "migrate",
-            "--from",
-            "sqlite:a.db",
-            "--to",
-            "sqlite:b.db",
-            "-q",
-        ])
+        .args(["migrate", "--from", "sqlite:a.db", "--to", "b.db", "-q"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -238,6 +262,17 @@ fn the_command_prints_a_summary() {
     assert!(stdout.contains("2 stations"), "{stdout}");
     assert!(stdout.contains("48 index records"), "{stdout}");
     assert!(stdout.contains("2 source flags"), "{stdout}");
+    assert!(stdout.contains("6 job runs"), "{stdout}");
     let b = SqliteStore::open(dir.path().join("b.db")).unwrap();
-    assert_eq!(b.count(Resolution::Hour).unwrap(), 2 * 365 * 24);
+    assert_eq!(b.count_readings(Resolution::Hour).unwrap(), 2 * 365 * 24);
+
+    // The same file under two spellings is the same store.
+    let out = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .current_dir(dir.path())
+        .args(["migrate", "--from", "sqlite:a.db", "--to", "./a.db", "-q"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the same store"), "{stderr}");
 }

@@ -22,7 +22,7 @@ use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
 use lantian::store::spool::Spool;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Resolution, Store};
+use lantian::store::{Resolution, StationStore, Store};
 
 const CHILD_ENV: &str = "LANTIAN_TEST_PIPELINE_CHILD";
 const MODE_ENV: &str = "LANTIAN_TEST_PIPELINE_MODE";
@@ -142,7 +142,7 @@ fn minute_keys(store: &dyn Store) -> BTreeSet<(String, String, i64)> {
 fn total(store: &dyn Store) -> u64 {
     Resolution::ALL
         .iter()
-        .map(|r| store.count(*r).unwrap())
+        .map(|r| store.count_readings(*r).unwrap())
         .sum()
 }
 

@@ -17,7 +17,7 @@ use lantian::collect::quarantine::QUARANTINE_FILE;
 use lantian::collect::sink::StoreSink;
 use lantian::compute::{IndexConfig, IndexStage};
 use lantian::store::spool::Spool;
-use lantian::store::{Query, Record, Resolution};
+use lantian::store::{Parameters, ReadingQuery, Record, Resolution, Stations};
 use lantian::units::Parameter;
 use tokio::sync::mpsc;
 
@@ -65,7 +65,7 @@ fn refused_records_are_quarantined_and_the_rest_flows_on() {
     assert!(response.status().is_success(), "{response:?}");
 
     let dir = tempfile::tempdir().unwrap();
-    let store = lantian::store::open(&url).unwrap();
+    let store = lantian::store::open(&url.parse().unwrap()).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -108,15 +108,13 @@ fn refused_records_are_quarantined_and_the_rest_flows_on() {
     drop(runtime);
 
     // Everything but the refused week is in the store…
-    let store = lantian::store::open(&url).unwrap();
+    let store = lantian::store::open(&url.parse().unwrap()).unwrap();
     let stored = store
-        .read(&Query {
-            stations: vec!["Q".into()],
-            parameters: vec![Parameter::Pm10],
-            resolution: Resolution::Minute,
-            from: at(-1),
-            to: at(4 * WEEK),
-        })
+        .readings(
+            &ReadingQuery::new(Resolution::Minute, at(-1), at(4 * WEEK))
+                .for_stations(Stations::one("Q"))
+                .for_parameters(Parameters::one(Parameter::Pm10)),
+        )
         .unwrap();
     let mut expected = minutes(0, 120);
     expected.extend(minutes(3 * WEEK, 10));

@@ -13,7 +13,10 @@ use lantian::collect::sink::StoreSink;
 use lantian::compute::{IndexConfig, IndexStage};
 use lantian::store::spool::Spool;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Record, Resolution, StationInfo, Store};
+use lantian::store::{
+    HealthStore, IndexQuery, IndexStore, ReadingStore, Record, Resolution, StationInfo,
+    StationStore,
+};
 use lantian::units::Parameter;
 use tokio::sync::mpsc;
 
@@ -150,17 +153,15 @@ async fn a_locked_store_spools_then_replays_everything_once_in_order() {
         "the store saw the batches in another order or more than once"
     );
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.count(Resolution::Minute).unwrap(), 160 * 20);
-    assert_eq!(store.count(Resolution::Hour).unwrap(), 16);
+    assert_eq!(store.count_readings(Resolution::Minute).unwrap(), 160 * 20);
+    assert_eq!(store.count_readings(Resolution::Hour).unwrap(), 16);
     // The index stage ran for replayed batches too: every hour has its AQI.
     let indices = store
-        .read_indices(&Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Hour,
-            from: at(0),
-            to: at(0) + TimeDelta::days(1),
-        })
+        .indices(&IndexQuery::new(
+            Resolution::Hour,
+            at(0),
+            at(0) + TimeDelta::days(1),
+        ))
         .unwrap();
     assert_eq!(indices.len(), 16, "{indices:?}");
     assert!(indices.iter().all(|i| i.aqi.is_some()));

@@ -1,14 +1,13 @@
-//! The SQLite backend against the store conformance suite, plus crash durability.
+//! The SQLite backend against the store conformance suite (every trait, on a new store and
+//! on stores migrated from every older schema version), plus crash durability.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::common::store_conformance::{self as conformance, TestStore, rec};
-use crate::common::store_conformance_flags as conformance_flags;
-use crate::common::store_conformance_forecasts as forecasts;
 use lantian::store::sqlite::{SCHEMA_VERSION, SqliteStore};
-use lantian::store::{Record, Resolution, Store};
+use lantian::store::{Parameters, ReadingQuery, ReadingStore, Record, Resolution, Stations};
 use lantian::units::Parameter;
 
 fn create() -> TestStore {
@@ -27,8 +26,6 @@ fn create() -> TestStore {
 #[test]
 fn conformance() {
     conformance::run_all(&create);
-    conformance_flags::run_all(&create);
-    forecasts::run_all(&create);
 }
 
 /// A store created by a build of schema `version`, opened (and migrated) by this one.
@@ -71,43 +68,31 @@ fn create_migrated(version: u32) -> TestStore {
 #[test]
 fn conformance_after_migration_from_version_1() {
     conformance::run_all(&|| create_migrated(1));
-    conformance_flags::run_all(&|| create_migrated(1));
-    forecasts::run_all(&|| create_migrated(1));
 }
 
 #[test]
 fn conformance_after_migration_from_version_2() {
     conformance::run_all(&|| create_migrated(2));
-    conformance_flags::run_all(&|| create_migrated(2));
-    forecasts::run_all(&|| create_migrated(2));
 }
 
 #[test]
 fn conformance_after_migration_from_version_3() {
     conformance::run_all(&|| create_migrated(3));
-    conformance_flags::run_all(&|| create_migrated(3));
-    forecasts::run_all(&|| create_migrated(3));
 }
 
 #[test]
 fn conformance_after_migration_from_version_4() {
     conformance::run_all(&|| create_migrated(4));
-    conformance_flags::run_all(&|| create_migrated(4));
-    forecasts::run_all(&|| create_migrated(4));
 }
 
 #[test]
 fn conformance_after_migration_from_version_5() {
     conformance::run_all(&|| create_migrated(5));
-    conformance_flags::run_all(&|| create_migrated(5));
-    forecasts::run_all(&|| create_migrated(5));
 }
 
 #[test]
 fn conformance_after_migration_from_version_6() {
     conformance::run_all(&|| create_migrated(6));
-    conformance_flags::run_all(&|| create_migrated(6));
-    forecasts::run_all(&|| create_migrated(6));
 }
 
 #[test]
@@ -142,7 +127,7 @@ fn sqlite_writer_child() {
     };
     let mut store = SqliteStore::open(&path).expect("child open");
     for n in 0.. {
-        store.write(&batch(n)).expect("child write");
+        store.put_readings(&batch(n)).expect("child write");
         println!("committed {n}");
     }
 }
@@ -178,20 +163,20 @@ fn killed_writer_loses_no_committed_batch() {
     child.wait().expect("reap");
     let last = last.expect("the child committed batches");
     let store = SqliteStore::open(&path).expect("open after kill");
-    let n = store.count(Resolution::Sample).expect("count") as i64;
+    let n = store.count_readings(Resolution::Sample).expect("count") as i64;
     assert!(
         n >= (last + 1) * BATCH,
         "{n} records, {last} batches committed"
     );
     assert_eq!(n % BATCH, 0, "batches are atomic");
     for k in 0..=last {
-        let q = lantian::store::Query {
-            stations: vec!["K".into()],
-            parameters: vec![Parameter::Pm25],
-            resolution: Resolution::Sample,
-            from: conformance::at(k * BATCH),
-            to: conformance::at((k + 1) * BATCH),
-        };
-        assert_eq!(store.read(&q).expect("read"), batch(k), "batch {k}");
+        let q = ReadingQuery::new(
+            Resolution::Sample,
+            conformance::at(k * BATCH),
+            conformance::at((k + 1) * BATCH),
+        )
+        .for_stations(Stations::one("K"))
+        .for_parameters(Parameters::one(Parameter::Pm25));
+        assert_eq!(store.readings(&q).expect("read"), batch(k), "batch {k}");
     }
 }

@@ -1,12 +1,11 @@
 //! HTTP to the server: writes (gzip, retries with capped back-off) and InfluxQL queries.
 //!
-//! The client is reqwest's *blocking* one, as the [`Store`](crate::store::Store) trait is
-//! synchronous. reqwest's blocking client must not wait on a thread that drives a tokio
+//! The client is reqwest's *blocking* one, as the store traits are synchronous. reqwest's blocking client must not wait on a thread that drives a tokio
 //! runtime, so when a call comes from inside a runtime (e.g. a command's `async fn` calling
 //! the store directly) the request is made on a short-lived helper thread; on plain threads
 //! and tokio's blocking pool (where the collectors' sink calls the store) it runs in place.
 
-use std::io::Write as _;
+use std::io::{BufReader, Write as _};
 use std::time::Duration;
 
 use flate2::Compression;
@@ -16,8 +15,9 @@ use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 
 use super::InfluxError;
-use super::config::{Api, InfluxConfig};
+use super::config::{Api, InfluxConfig, Token};
 use super::line_protocol::Precision;
+use super::query::{Document, Series};
 
 /// First back-off after a failed attempt; doubled after each, up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -73,8 +73,12 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 impl Client {
-    /// A client for the server of `config`. Makes no request.
-    pub fn new(config: &InfluxConfig, precision: Precision) -> Result<Client, InfluxError> {
+    /// A client for the server of `config`, sending `token`. Makes no request.
+    pub fn new(
+        config: &InfluxConfig,
+        token: Option<&Token>,
+        precision: Precision,
+    ) -> Result<Client, InfluxError> {
         install_crypto_provider();
         let base = config.base.as_str().trim_end_matches('/');
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -97,7 +101,7 @@ impl Client {
                 u
             }
         };
-        let auth = match &config.token {
+        let auth = match token {
             None => None,
             Some(t) => {
                 let secret = t.expose();
@@ -181,28 +185,50 @@ impl Client {
     /// Runs InfluxQL `q` with extra parameters (`db`, …), e.g. `CREATE DATABASE` without a
     /// database.
     pub fn query_with(&self, q: &str, params: &[(&str, &str)]) -> Result<String, InfluxError> {
+        let response = self.send_query(q, "10000", params)?;
+        off_runtime(move || response.text()).map_err(|source| InfluxError::Http {
+            endpoint: self.query_url.clone(),
+            attempts: 1,
+            source,
+        })
+    }
+
+    /// Runs InfluxQL `q` against the database with millisecond epochs, in chunks of at most
+    /// `chunk_size` points that are read from the connection one at a time
+    /// ([`Chunks::next_chunk`]): a long result is never held in memory whole.
+    pub fn query_chunks(&self, q: &str, chunk_size: usize) -> Result<Chunks, InfluxError> {
+        let size = chunk_size.max(1).to_string();
+        let response = self.send_query(q, &size, &[("db", self.database.as_str())])?;
+        Ok(Chunks {
+            stream: serde_json::Deserializer::from_reader(BufReader::new(response))
+                .into_iter::<Document>(),
+            query: q.to_string(),
+        })
+    }
+
+    fn send_query(
+        &self,
+        q: &str,
+        chunk_size: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Response, InfluxError> {
         let mut form: Vec<(&str, &str)> = vec![
             ("q", q),
             ("epoch", "ms"),
             ("chunked", "true"),
-            ("chunk_size", "10000"),
+            ("chunk_size", chunk_size),
         ];
         form.extend_from_slice(params);
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&form)
             .finish();
-        let response = self.with_retries(&self.query_url, || {
+        self.with_retries(&self.query_url, || {
             let req = self
                 .http
                 .post(&self.query_url)
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(body.clone());
             self.authorized(req).send()
-        })?;
-        off_runtime(move || response.text()).map_err(|source| InfluxError::Http {
-            endpoint: self.query_url.clone(),
-            attempts: 1,
-            source,
         })
     }
 
@@ -265,6 +291,31 @@ impl Client {
             );
             std::thread::sleep(delay);
             delay = (delay * 2).min(MAX_BACKOFF);
+        }
+    }
+}
+
+/// The chunks of a query's answer, read from the connection one at a time.
+pub struct Chunks {
+    stream: serde_json::StreamDeserializer<
+        'static,
+        serde_json::de::IoRead<BufReader<Response>>,
+        Document,
+    >,
+    query: String,
+}
+
+impl Chunks {
+    /// The series of the next chunk (`None` after the last); an error the server reports in
+    /// the answer becomes [`InfluxError::Query`].
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<Series>>, InfluxError> {
+        let stream = &mut self.stream;
+        match off_runtime(move || stream.next()) {
+            None => Ok(None),
+            Some(Err(e)) => Err(InfluxError::Corrupt {
+                reason: format!("unreadable /query response: {e}"),
+            }),
+            Some(Ok(doc)) => doc.into_series(&self.query).map(Some),
         }
     }
 }
@@ -347,10 +398,9 @@ mod tests {
     #[test]
     fn endpoints_and_auth_headers() {
         let env = |name: &str| (name == "T").then(|| "admin:pw".to_string());
-        let c =
-            InfluxConfig::parse_with_env("influx+http://h:8086/pre?db=my%20db&token_env=T", env)
-                .unwrap();
-        let client = Client::new(&c, Precision::Milliseconds).unwrap();
+        let c = InfluxConfig::parse("influx+http://h:8086/pre?db=my%20db&token_env=T").unwrap();
+        let token = c.token_with_env(env).unwrap();
+        let client = Client::new(&c, token.as_ref(), Precision::Milliseconds).unwrap();
         assert_eq!(
             client.write_url(),
             "http://h:8086/pre/write?db=my+db&precision=ms"
@@ -361,9 +411,9 @@ mod tests {
         assert!(auth.is_sensitive());
         assert!(!format!("{client:?}").contains("YWRtaW46cHc"));
 
-        let c = InfluxConfig::parse_with_env("influx+https://h?org=o&bucket=b&token_env=T", env)
-            .unwrap();
-        let client = Client::new(&c, Precision::Nanoseconds).unwrap();
+        let c = InfluxConfig::parse("influx+https://h?org=o&bucket=b&token_env=T").unwrap();
+        let token = c.token_with_env(env).unwrap();
+        let client = Client::new(&c, token.as_ref(), Precision::Nanoseconds).unwrap();
         assert_eq!(
             client.write_url(),
             "https://h/api/v2/write?bucket=b&precision=ns&org=o"

@@ -22,12 +22,14 @@
 //! | `batch` | points per write request (default 5,000; at most ~1 MB is sent at once anyway) |
 //!
 //! The token is never part of the URL (a `token` parameter or `user:password@` is refused) so
-//! that the main configuration holds no secret. With `api=v2` it is sent as
+//! that the main configuration holds no secret; it is read when the store is opened
+//! ([`InfluxConfig::token`]), not when the URL is parsed. A relative `token_file` in a
+//! configuration file is relative to that file's folder, like every path there. With `api=v2` it is sent as
 //! `Authorization: Token …`; with `api=v1` a token of the form `user:password` is sent as HTTP
 //! basic authentication (every 1.x), any other as `Token …` (1.8+).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use url::Url;
@@ -36,6 +38,10 @@ use url::Url;
 /// given.
 pub const DEFAULT_TOKEN_ENV: &str = "INFLUX_TOKEN";
 
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_RETRIES: u32 = 4;
+const DEFAULT_BATCH: usize = 5_000;
+
 /// Which HTTP API writes go through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
@@ -43,6 +49,16 @@ pub enum Api {
     V1,
     /// InfluxDB 2.x / 3.x / 1.8+ (and VictoriaMetrics): `POST /api/v2/write?org=…&bucket=…`.
     V2,
+}
+
+impl Api {
+    /// `v1` or `v2`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Api::V1 => "v1",
+            Api::V2 => "v2",
+        }
+    }
 }
 
 /// A secret that never shows in `Debug` output or error messages.
@@ -62,12 +78,24 @@ impl fmt::Debug for Token {
     }
 }
 
-/// A parsed InfluxDB store URL.
+/// Where the token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The variable [`DEFAULT_TOKEN_ENV`], when it is set (no token otherwise).
+    Default,
+    /// A named environment variable (`token_env`), which must be set.
+    Env(String),
+    /// A file (`token_file`), which must hold the token.
+    File(PathBuf),
+}
+
+/// A parsed InfluxDB store URL. Parsing reads nothing: the token is read by
+/// [`InfluxConfig::token`] when the store is opened.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InfluxConfig {
     /// Server base URL (`http://host:port/optional/prefix`), without query or trailing slash.
     pub base: Url,
-    /// The write API.
+    /// The write API (`v2` exactly when a bucket is given).
     pub api: Api,
     /// Database written (v1) and read through `/query?db=`.
     pub database: String,
@@ -75,8 +103,8 @@ pub struct InfluxConfig {
     pub bucket: Option<String>,
     /// Organisation (v2 only; optional).
     pub org: Option<String>,
-    /// The token, when one is configured.
-    pub token: Option<Token>,
+    /// Where the token comes from.
+    pub token: TokenSource,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Retries of a failed request.
@@ -88,7 +116,7 @@ pub struct InfluxConfig {
 }
 
 /// What is wrong with an InfluxDB store URL.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// Not an `influx+http(s)://` URL.
     #[error("expected `influx+http://HOST:PORT?db=NAME` or `influx+https://…`")]
@@ -126,12 +154,17 @@ pub enum ConfigError {
     /// Parameters that do not go together.
     #[error("{0}")]
     Conflict(&'static str),
+}
+
+/// Why the token cannot be read when the store is opened.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
     /// The token variable named by `token_env` is not set.
     #[error("environment variable {0} (token_env) is not set or empty")]
-    TokenEnv(String),
+    Env(String),
     /// The token file cannot be read.
     #[error("token file {path}: {source}")]
-    TokenFile {
+    File {
         /// The file.
         path: PathBuf,
         /// Why it cannot be read.
@@ -140,7 +173,7 @@ pub enum ConfigError {
     },
     /// The token file is empty.
     #[error("token file {0} is empty")]
-    EmptyTokenFile(PathBuf),
+    EmptyFile(PathBuf),
 }
 
 impl InfluxConfig {
@@ -149,17 +182,8 @@ impl InfluxConfig {
         url.starts_with("influx+http://") || url.starts_with("influx+https://")
     }
 
-    /// Parses a store URL (see the [module documentation](self)), reading the token from
-    /// the environment or the token file.
+    /// Parses a store URL (see the [module documentation](self)). Reads nothing.
     pub fn parse(url: &str) -> Result<InfluxConfig, ConfigError> {
-        Self::parse_with_env(url, |name| std::env::var(name).ok())
-    }
-
-    /// [`InfluxConfig::parse`] with the environment given by `env` (for tests).
-    pub fn parse_with_env(
-        url: &str,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<InfluxConfig, ConfigError> {
         let rest = url.strip_prefix("influx+").ok_or(ConfigError::Scheme)?;
         if !(rest.starts_with("http://") || rest.starts_with("https://")) {
             return Err(ConfigError::Scheme);
@@ -238,10 +262,25 @@ impl InfluxConfig {
         if api == Api::V2 && bucket.is_none() {
             return Err(ConfigError::Missing("bucket (api=v2)"));
         }
-
-        let token = token(p.token_env, p.token_file, &env)?;
+        let token = match (nonempty("token_env", p.token_env)?, p.token_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Conflict(
+                    "give `token_env` or `token_file`, not both",
+                ));
+            }
+            (Some(var), None) => TokenSource::Env(var),
+            (None, Some(path)) if path.is_empty() => {
+                return Err(ConfigError::BadValue {
+                    name: "token_file",
+                    value: path,
+                    reason: "must not be empty",
+                });
+            }
+            (None, Some(path)) => TokenSource::File(PathBuf::from(path)),
+            (None, None) => TokenSource::Default,
+        };
         let timeout = match p.timeout {
-            None => Duration::from_secs(30),
+            None => DEFAULT_TIMEOUT,
             Some(v) => match v.parse::<f64>() {
                 Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Duration::from_secs_f64(s),
                 _ => {
@@ -254,7 +293,7 @@ impl InfluxConfig {
             },
         };
         let retries = match p.retries {
-            None => 4,
+            None => DEFAULT_RETRIES,
             Some(v) => v
                 .parse::<u32>()
                 .ok()
@@ -277,7 +316,7 @@ impl InfluxConfig {
             }
         };
         let batch = match p.batch {
-            None => 5_000,
+            None => DEFAULT_BATCH,
             Some(v) => v
                 .parse::<usize>()
                 .ok()
@@ -301,6 +340,105 @@ impl InfluxConfig {
             batch,
         })
     }
+
+    /// The same configuration with a relative `token_file` taken relative to `dir`.
+    pub fn relative_to(mut self, dir: &Path) -> InfluxConfig {
+        if let TokenSource::File(path) = &mut self.token
+            && path.is_relative()
+        {
+            *path = dir.join(&*path);
+        }
+        self
+    }
+
+    /// The server and database (or bucket) written: what tells two stores apart, whatever
+    /// the tuning parameters (`timeout`, `batch`…) say.
+    pub fn destination(&self) -> (&str, Api, &str, Option<&str>, Option<&str>) {
+        (
+            self.base.as_str().trim_end_matches('/'),
+            self.api,
+            &self.database,
+            self.bucket.as_deref(),
+            self.org.as_deref(),
+        )
+    }
+
+    /// Reads the token from the environment or the token file.
+    pub fn token(&self) -> Result<Option<Token>, TokenError> {
+        self.token_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// [`InfluxConfig::token`] with the environment given by `env` (for tests).
+    pub fn token_with_env(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Token>, TokenError> {
+        let trimmed = |t: String| Token(t.trim().to_string());
+        match &self.token {
+            TokenSource::Env(var) => match env(var) {
+                Some(t) if !t.trim().is_empty() => Ok(Some(trimmed(t))),
+                _ => Err(TokenError::Env(var.clone())),
+            },
+            TokenSource::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| TokenError::File {
+                    path: path.clone(),
+                    source,
+                })?;
+                match text.trim() {
+                    "" => Err(TokenError::EmptyFile(path.clone())),
+                    t => Ok(Some(Token(t.to_string()))),
+                }
+            }
+            TokenSource::Default => Ok(env(DEFAULT_TOKEN_ENV)
+                .filter(|t| !t.trim().is_empty())
+                .map(trimmed)),
+        }
+    }
+}
+
+/// The URL again, in a canonical form that parses back to the same configuration: the
+/// parameters that differ from their defaults, in a fixed order.
+impl fmt::Display for InfluxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        match &self.bucket {
+            None => {
+                query.append_pair("db", &self.database);
+            }
+            Some(bucket) => {
+                if let Some(org) = &self.org {
+                    query.append_pair("org", org);
+                }
+                query.append_pair("bucket", bucket);
+                if self.database != *bucket {
+                    query.append_pair("db", &self.database);
+                }
+            }
+        }
+        match &self.token {
+            TokenSource::Default => {}
+            TokenSource::Env(var) => {
+                query.append_pair("token_env", var);
+            }
+            TokenSource::File(path) => {
+                query.append_pair("token_file", &path.to_string_lossy());
+            }
+        }
+        if self.timeout != DEFAULT_TIMEOUT {
+            query.append_pair("timeout", &self.timeout.as_secs_f64().to_string());
+        }
+        if self.retries != DEFAULT_RETRIES {
+            query.append_pair("retries", &self.retries.to_string());
+        }
+        if !self.gzip {
+            query.append_pair("gzip", "false");
+        }
+        if self.batch != DEFAULT_BATCH {
+            query.append_pair("batch", &self.batch.to_string());
+        }
+        let base = self.base.as_str().trim_end_matches('/');
+        write!(f, "influx+{base}?{}", query.finish())
+    }
 }
 
 #[derive(Default)]
@@ -315,36 +453,6 @@ struct Params {
     retries: Option<String>,
     gzip: Option<String>,
     batch: Option<String>,
-}
-
-fn token(
-    token_env: Option<String>,
-    token_file: Option<String>,
-    env: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<Token>, ConfigError> {
-    match (token_env, token_file) {
-        (Some(_), Some(_)) => Err(ConfigError::Conflict(
-            "give `token_env` or `token_file`, not both",
-        )),
-        (Some(var), None) => match env(&var) {
-            Some(t) if !t.trim().is_empty() => Ok(Some(Token(t.trim().to_string()))),
-            _ => Err(ConfigError::TokenEnv(var)),
-        },
-        (None, Some(path)) => {
-            let path = PathBuf::from(path);
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::TokenFile {
-                path: path.clone(),
-                source,
-            })?;
-            match text.trim() {
-                "" => Err(ConfigError::EmptyTokenFile(path)),
-                t => Ok(Some(Token(t.to_string()))),
-            }
-        }
-        (None, None) => Ok(env(DEFAULT_TOKEN_ENV)
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| Token(t.trim().to_string()))),
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@ use std::io::Write as _;
 use super::*;
 
 fn parse(url: &str) -> Result<InfluxConfig, ConfigError> {
-    InfluxConfig::parse_with_env(url, |_| None)
+    InfluxConfig::parse(url)
 }
 
 fn err(url: &str) -> String {
@@ -16,7 +16,8 @@ fn v1_with_a_database() {
     assert_eq!(c.base.as_str(), "http://127.0.0.1:8086/");
     assert_eq!(c.api, Api::V1);
     assert_eq!(c.database, "lantian");
-    assert_eq!((c.bucket, c.org, c.token), (None, None, None));
+    assert_eq!((c.bucket, c.org), (None, None));
+    assert_eq!(c.token, TokenSource::Default);
     assert_eq!(c.timeout, Duration::from_secs(30));
     assert_eq!((c.retries, c.gzip, c.batch), (4, true, 5_000));
 }
@@ -83,10 +84,11 @@ fn secrets_in_the_url_are_refused_without_echoing_them() {
 #[test]
 fn token_from_the_default_variable() {
     let env = |name: &str| (name == "INFLUX_TOKEN").then(|| " abc \n".to_string());
-    let c = InfluxConfig::parse_with_env("influx+http://h?db=d", env).unwrap();
-    assert_eq!(c.token.as_ref().map(Token::expose), Some("abc"));
-    assert_eq!(format!("{:?}", c.token), "Some(Token(***))");
-    assert!(!format!("{c:?}").contains("abc"));
+    let c = parse("influx+http://h?db=d").unwrap();
+    let token = c.token_with_env(env).unwrap();
+    assert_eq!(token.as_ref().map(Token::expose), Some("abc"));
+    assert_eq!(format!("{token:?}"), "Some(Token(***))");
+    assert_eq!(c.token_with_env(|_| None).unwrap(), None);
 }
 
 #[test]
@@ -96,12 +98,10 @@ fn token_from_a_named_variable() {
         "INFLUX_TOKEN" => Some("default".to_string()),
         _ => None,
     };
-    let c =
-        InfluxConfig::parse_with_env("influx+http://h?bucket=b&token_env=AQ_TOKEN", env).unwrap();
-    assert_eq!(c.token.unwrap().expose(), "xyz");
-    let e = InfluxConfig::parse_with_env("influx+http://h?bucket=b&token_env=NOPE", env)
-        .unwrap_err()
-        .to_string();
+    let c = parse("influx+http://h?bucket=b&token_env=AQ_TOKEN").unwrap();
+    assert_eq!(c.token_with_env(env).unwrap().unwrap().expose(), "xyz");
+    let c = parse("influx+http://h?bucket=b&token_env=NOPE").unwrap();
+    let e = c.token_with_env(env).unwrap_err().to_string();
     assert_eq!(
         e,
         "environment variable NOPE (token_env) is not set or empty"
@@ -116,17 +116,59 @@ fn token_from_a_file() {
     writeln!(f, "  file-token  ").unwrap();
     let url = format!("influx+http://h?bucket=b&token_file={}", path.display());
     let c = parse(&url).unwrap();
-    assert_eq!(c.token.unwrap().expose(), "file-token");
+    assert_eq!(c.token().unwrap().unwrap().expose(), "file-token");
 
     std::fs::write(&path, "\n").unwrap();
-    assert!(err(&url).contains("is empty"));
-    let missing = format!(
-        "influx+http://h?bucket=b&token_file={}",
-        dir.path().join("nope").display()
-    );
-    assert!(err(&missing).starts_with("token file "));
+    assert!(c.token().unwrap_err().to_string().contains("is empty"));
+    let missing = parse("influx+http://h?bucket=b&token_file=nope").unwrap();
+    let e = missing.token().unwrap_err().to_string();
+    assert!(e.starts_with("token file nope"), "{e}");
+    // Relative to a configuration file's folder.
+    let moved = missing.relative_to(dir.path());
+    assert_eq!(moved.token, TokenSource::File(dir.path().join("nope")));
+    let absolute = parse(&url).unwrap();
+    assert_eq!(absolute.clone().relative_to(Path::new("/x")), absolute);
     let both = format!("{url}&token_env=X");
     assert!(err(&both).contains("not both"));
+}
+
+#[test]
+fn display_is_canonical_and_parses_back() {
+    for (url, shown) in [
+        (
+            "influx+http://127.0.0.1:8086?db=lantian",
+            "influx+http://127.0.0.1:8086?db=lantian",
+        ),
+        (
+            "influx+http://127.0.0.1:8086/?api=v1&db=lantian&timeout=30&gzip=true",
+            "influx+http://127.0.0.1:8086?db=lantian",
+        ),
+        (
+            "influx+https://h/pre/?bucket=aq&org=My%20Org&token_env=AQ&timeout=2.5&retries=0&gzip=no&batch=100",
+            "influx+https://h/pre?org=My+Org&bucket=aq&token_env=AQ&timeout=2.5&retries=0&gzip=false&batch=100",
+        ),
+        (
+            "influx+http://h:8428?bucket=b&api=v2&db=mapped&token_file=/run/t%20k",
+            "influx+http://h:8428?bucket=b&db=mapped&token_file=%2Frun%2Ft+k",
+        ),
+        (
+            "influx+http://h?db=d&timeout=0.1",
+            "influx+http://h?db=d&timeout=0.1",
+        ),
+    ] {
+        let c = parse(url).unwrap();
+        assert_eq!(c.to_string(), shown, "{url}");
+        assert_eq!(parse(shown).unwrap(), c, "{shown}");
+    }
+}
+
+#[test]
+fn destinations_ignore_tuning() {
+    let a = parse("influx+http://h:8086?db=d").unwrap();
+    let b = parse("influx+http://h:8086/?db=d&timeout=5&batch=10").unwrap();
+    let c = parse("influx+http://h:8086?db=e").unwrap();
+    assert_eq!(a.destination(), b.destination());
+    assert_ne!(a.destination(), c.destination());
 }
 
 #[test]

@@ -21,14 +21,19 @@ use std::fmt::Write as _;
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 
 use super::line_protocol::{Line, LineError};
-use super::query::{Row, Series, field_list, ident, push_any_of, time_range};
+use super::query::{Row, Series, field_list, ident, time_range};
 use super::schema::{NONE, PRECISION};
-use super::{InfluxError, InfluxStore};
-use crate::store::forecast::{
-    check, join_parameters, join_pollutants, sort_days, sort_hours, split_parameters,
-    split_pollutants,
+use super::{InfluxError, InfluxStore, push_filter};
+use crate::store::forecasts::{
+    check, join_parameters, join_pollutants, split_parameters, split_pollutants,
 };
-use crate::store::{ForecastAxis, ForecastDay, ForecastHour, ForecastQuery, StationId};
+use crate::store::select::PageFn;
+use crate::store::{
+    DataKind, ForecastAxis, ForecastDay, ForecastHour, ForecastQuery, ForecastStore, Operation,
+    StationId, StoreError, TimeSpan,
+};
+
+const READ: Operation = Operation::Read(DataKind::Forecasts);
 
 /// Measurement of [`ForecastHour`]s.
 pub const FORECAST: &str = "forecast";
@@ -161,7 +166,7 @@ fn statement(measurement: &str, fields: &[&str], query: &ForecastQuery, group: &
             );
         }
     }
-    push_any_of(&mut q, "station", &query.stations);
+    push_filter(&mut q, "station", &query.stations);
     q.push_str(" GROUP BY ");
     q.push_str(group);
     q
@@ -249,52 +254,66 @@ fn decode_days(series: &[Series], out: &mut Vec<ForecastDay>) -> Result<(), Infl
     Ok(())
 }
 
-impl InfluxStore {
-    /// [`Store::write_forecasts`](crate::store::Store::write_forecasts).
-    pub(super) fn put_forecasts(
-        &self,
+impl ForecastStore for InfluxStore {
+    fn put_forecasts(
+        &mut self,
         hours: &[ForecastHour],
         days: &[ForecastDay],
-    ) -> Result<usize, InfluxError> {
-        check(hours, days).map_err(|what| InfluxError::Invalid { what })?;
-        // `send` checks its items before sending; check the days too before the hours go.
-        let mut probe = String::new();
-        for d in days {
-            encode_day(&mut probe, d)?;
-        }
-        self.send(hours, encode_hour)?;
-        self.send(days, encode_day)?;
+    ) -> Result<usize, StoreError> {
+        let put = || -> Result<(), InfluxError> {
+            check(hours, days).map_err(|what| InfluxError::Invalid { what })?;
+            // `send` checks its items before sending; check the days too before the hours go.
+            let mut probe = String::new();
+            for d in days {
+                encode_day(&mut probe, d)?;
+            }
+            self.send(hours, encode_hour)?;
+            self.send(days, encode_day)
+        };
+        put().map_err(self.fail(Operation::Put(DataKind::Forecasts)))?;
         Ok(hours.len() + days.len())
     }
 
-    /// [`Store::read_forecast_hours`](crate::store::Store::read_forecast_hours).
-    pub(super) fn get_forecast_hours(
+    fn forecast_hours_paged(
         &self,
         query: &ForecastQuery,
-    ) -> Result<Vec<ForecastHour>, InfluxError> {
-        let mut out = Vec::new();
-        if query.from >= query.to {
-            return Ok(out);
+        page_size: usize,
+        each: &mut PageFn<'_, ForecastHour>,
+    ) -> Result<(), StoreError> {
+        if query.is_empty() {
+            return Ok(());
         }
         let q = statement(FORECAST, &HOUR_FIELDS, query, "\"station\", \"parameter\"");
-        decode_hours(&self.select(&q)?, &mut out)?;
-        sort_hours(&mut out);
-        Ok(out)
+        self.select_paged(READ, &q, page_size, decode_hours, each)
     }
 
-    /// [`Store::read_forecast_days`](crate::store::Store::read_forecast_days).
-    pub(super) fn get_forecast_days(
+    fn forecast_days_paged(
         &self,
         query: &ForecastQuery,
-    ) -> Result<Vec<ForecastDay>, InfluxError> {
-        let mut out = Vec::new();
-        if query.from >= query.to {
-            return Ok(out);
+        page_size: usize,
+        each: &mut PageFn<'_, ForecastDay>,
+    ) -> Result<(), StoreError> {
+        if query.is_empty() {
+            return Ok(());
         }
         let q = statement(FORECAST_DAILY, &DAY_FIELDS, query, "\"station\"");
-        decode_days(&self.select(&q)?, &mut out)?;
-        sort_days(&mut out);
-        Ok(out)
+        self.select_paged(READ, &q, page_size, decode_days, each)
+    }
+
+    fn forecasts_span(&self) -> Result<Option<TimeSpan>, StoreError> {
+        let mut span = None;
+        for measurement in [FORECAST, FORECAST_DAILY] {
+            let [min, max] = ["min", "max"].map(|f| {
+                let q = format!(
+                    "SELECT {f}({}) FROM {}",
+                    ident("issued"),
+                    ident(measurement)
+                );
+                (q, f)
+            });
+            span = TimeSpan::union(span, self.span([min, max], READ)?);
+        }
+        Ok(span)
     }
 }
 

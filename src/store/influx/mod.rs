@@ -7,44 +7,47 @@
 //!
 //! Consistency, compared with the SQLite store:
 //!
-//! - A [`Store::write`] is checked whole before anything is sent (a record that cannot be
+//! - A [`put_readings`](crate::store::ReadingStore::put_readings) (like every `put_*`) is
+//!   checked whole before anything is sent (a record that cannot be
 //!   stored fails the call and nothing is written), then sent in requests of at most
 //!   `batch` points (5,000) or ~1 MB. A failure in the middle leaves the earlier requests
 //!   written: batches are *not* atomic. Writes are idempotent, so the sink's retry of the
 //!   whole batch repairs that.
 //! - A write acknowledged by InfluxDB 1.x/2.x is visible to the next query; 3.x and
 //!   VictoriaMetrics may show it a moment later.
-//! - Opening a store makes no request: the server may come up later. [`InfluxStore::ping`]
-//!   checks it; [`InfluxStore::create_database`] creates the 1.x database.
+//! - [`InfluxStore::open`] makes no request: the server may come up later.
+//!   [`InfluxStore::ping`] checks it; [`InfluxStore::create_database`] creates the 1.x
+//!   database ([`crate::store::open`] does that, and only warns when it fails).
+//! - Long reads (`*_paged`) ask the server for a chunked answer and read it one chunk (at
+//!   most a page of points) at a time from the connection.
 
 pub mod client;
 pub mod config;
 pub mod forecasts;
 pub mod line_protocol;
 pub mod query;
+mod readings;
 pub mod schema;
 pub mod source_flags;
-
-use std::fmt::Write as _;
+mod state;
 
 use chrono::{DateTime, Utc};
 
 use self::client::{Client, MAX_BODY};
-use self::config::{Api, ConfigError, InfluxConfig};
-use self::query::{field_list, ident, literal, parse_response, push_any_of, time_range};
-use self::schema::{DEVICE_HEALTH, INDICES, JOB_RUNS, READINGS, STATIONS};
-use self::source_flags::{SOURCE_FLAG_FIELDS, SOURCE_FLAGS};
-use super::{
-    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobRun, Query, Record,
-    Resolution, SourceFlag, StationInfo, Store, StoreError,
-};
+use self::config::{InfluxConfig, TokenError};
+use self::query::{field_list, ident, parse_response};
+use super::select::{PageFn, Pager};
+use super::{ErrorKind, Operation, StoreError, TimeSpan};
 
-/// Errors of the InfluxDB store.
+pub use self::client::install_crypto_provider;
+
+/// Errors inside the InfluxDB store; the store traits turn them into [`StoreError`]s
+/// ([`InfluxError::into_store`]) that keep them as their source.
 #[derive(Debug, thiserror::Error)]
 pub enum InfluxError {
-    /// The store URL is wrong or the token cannot be read.
+    /// The token cannot be read.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Token(#[from] TokenError),
     /// The token cannot be sent in an HTTP header.
     #[error("the token contains characters that cannot be sent in an HTTP header")]
     BadToken,
@@ -98,14 +101,35 @@ pub enum InfluxError {
 }
 
 impl InfluxError {
-    /// The server refused the data itself (HTTP 400 bad or conflicting points, 413 too large,
-    /// 422 unprocessable), or a value cannot be written: sending it again fails again. See
-    /// [`StoreError::is_rejection`](crate::store::StoreError::is_rejection).
-    pub fn is_rejection(&self) -> bool {
+    /// The kind of failure: the server refused the data itself (HTTP 400 bad or conflicting
+    /// points, 413 too large, 422 unprocessable) or a value cannot be written —
+    /// [`ErrorKind::Rejected`], sending it again fails again; unreachable, timeouts, other
+    /// answers (401, 404, 429, 5xx) and query errors may pass.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            InfluxError::Invalid { .. } => true,
-            InfluxError::Server { status, .. } => matches!(status, 400 | 413 | 422),
-            _ => false,
+            InfluxError::Invalid { .. } => ErrorKind::Rejected,
+            InfluxError::Server {
+                status: 400 | 413 | 422,
+                ..
+            } => ErrorKind::Rejected,
+            InfluxError::Server { .. }
+            | InfluxError::Http { .. }
+            | InfluxError::Query { .. }
+            | InfluxError::Compress(_) => ErrorKind::Unavailable,
+            InfluxError::Corrupt { .. } => ErrorKind::Corrupt,
+            InfluxError::Token(_) | InfluxError::BadToken | InfluxError::Client(_) => {
+                ErrorKind::Unusable
+            }
+        }
+    }
+
+    /// The [`StoreError`] of `store` (its display name) during `operation`.
+    pub fn into_store(self, store: &str, operation: Operation) -> StoreError {
+        let kind = self.kind();
+        match self {
+            InfluxError::Invalid { what } => StoreError::new(store, operation, kind, what),
+            InfluxError::Corrupt { reason } => StoreError::new(store, operation, kind, reason),
+            e => StoreError::new(store, operation, kind, e.to_string()).with_source(e),
         }
     }
 }
@@ -115,6 +139,8 @@ impl InfluxError {
 pub struct InfluxStore {
     client: Client,
     config: InfluxConfig,
+    /// The display name in errors.
+    name: String,
     /// Time of the last `stations` point this handle wrote (unix ms).
     last_station_stamp: i64,
     /// Minute slot of the last `device_health` snapshot this handle wrote (unix ms).
@@ -122,16 +148,18 @@ pub struct InfluxStore {
 }
 
 impl InfluxStore {
-    /// Opens the store named by an `influx+http(s)://` URL (see [`config`]). Makes no request.
-    pub fn open(url: &str) -> Result<InfluxStore, InfluxError> {
-        InfluxStore::with_config(InfluxConfig::parse(url)?)
-    }
-
-    /// Opens the store of a parsed configuration. Makes no request.
-    pub fn with_config(config: InfluxConfig) -> Result<InfluxStore, InfluxError> {
+    /// Opens the store of a parsed URL, reading its token. Makes no request.
+    pub fn open(config: &InfluxConfig) -> Result<InfluxStore, StoreError> {
+        let name = format!("InfluxDB store {config}");
+        let client = config
+            .token()
+            .map_err(InfluxError::from)
+            .and_then(|token| Client::new(config, token.as_ref(), schema::PRECISION))
+            .map_err(|e| e.into_store(&name, Operation::Open))?;
         Ok(InfluxStore {
-            client: Client::new(&config, schema::PRECISION)?,
-            config,
+            client,
+            config: config.clone(),
+            name,
             last_station_stamp: i64::MIN,
             last_health_slot: i64::MIN,
         })
@@ -143,16 +171,23 @@ impl InfluxStore {
     }
 
     /// Checks that the server answers `/ping`.
-    pub fn ping(&self) -> Result<(), InfluxError> {
-        self.client.ping()
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.client.ping().map_err(self.fail(Operation::Open))
     }
 
     /// `CREATE DATABASE` (1.x; a no-op when it exists). 2.x/3.x buckets are created with
     /// their own tools.
-    pub fn create_database(&self) -> Result<(), InfluxError> {
+    pub fn create_database(&self) -> Result<(), StoreError> {
         let q = format!("CREATE DATABASE {}", ident(&self.config.database));
-        let body = self.client.query_with(&q, &[])?;
-        parse_response(&body, &q).map(drop)
+        self.client
+            .query_with(&q, &[])
+            .and_then(|body| parse_response(&body, &q).map(drop))
+            .map_err(self.fail(Operation::Open))
+    }
+
+    /// Turns an internal error into the store's error for `operation`.
+    fn fail(&self, operation: Operation) -> impl Fn(InfluxError) -> StoreError + '_ {
+        move |e| e.into_store(&self.name, operation)
     }
 
     /// Encodes points with `encode` into request bodies of at most `batch` points or
@@ -182,130 +217,61 @@ impl InfluxStore {
         Ok(())
     }
 
+    /// The whole (short) answer to `q`.
     fn select(&self, q: &str) -> Result<Vec<query::Series>, InfluxError> {
         let body = self.client.query(q)?;
         parse_response(&body, q)
     }
 
-    fn read_records(&self, query: &Query) -> Result<Vec<Record>, InfluxError> {
-        let mut out = Vec::new();
-        if query.from >= query.to {
-            return Ok(out);
-        }
-        let mut q = format!(
-            "SELECT {} FROM {} WHERE {} = {} AND {}",
-            field_list(&schema::READING_FIELDS),
-            ident(READINGS),
-            ident("resolution"),
-            literal(query.resolution.code()),
-            time_range(query.from, query.to)
-        );
-        push_any_of(&mut q, "station", &query.stations);
-        let codes: Vec<&str> = query.parameters.iter().map(|p| p.code()).collect();
-        push_any_of(&mut q, "parameter", &codes);
-        q.push_str(" GROUP BY \"station\", \"parameter\"");
-        schema::decode_records(&self.select(&q)?, query.resolution, &mut out)?;
-        sort_series(&mut out);
-        Ok(out)
-    }
-
-    fn latest_records(
+    /// Reads the answer to `q` chunk by chunk (chunks of `page_size` points), decodes each
+    /// with `decode` and hands the items out in pages of at most `page_size`.
+    fn select_paged<T>(
         &self,
-        resolution: Resolution,
-        station: Option<&str>,
-    ) -> Result<Vec<Record>, InfluxError> {
-        let mut q = format!(
-            "SELECT {} FROM {} WHERE {} = {}",
-            field_list(&schema::READING_FIELDS),
-            ident(READINGS),
-            ident("resolution"),
-            literal(resolution.code()),
-        );
-        push_any_of(&mut q, "station", station.as_slice());
-        q.push_str(" GROUP BY \"station\", \"parameter\" ORDER BY time DESC LIMIT 1");
-        let mut out = Vec::new();
-        schema::decode_records(&self.select(&q)?, resolution, &mut out)?;
-        sort_series(&mut out);
-        Ok(out)
+        operation: Operation,
+        q: &str,
+        page_size: usize,
+        decode: impl Fn(&[query::Series], &mut Vec<T>) -> Result<(), InfluxError>,
+        each: &mut PageFn<'_, T>,
+    ) -> Result<(), StoreError> {
+        let fail = self.fail(operation);
+        let mut chunks = self.client.query_chunks(q, page_size).map_err(&fail)?;
+        let mut pager = Pager::new(page_size, each);
+        let mut items = Vec::new();
+        while let Some(series) = chunks.next_chunk().map_err(&fail)? {
+            decode(&series, &mut items).map_err(&fail)?;
+            for item in items.drain(..) {
+                pager.push(item)?;
+            }
+        }
+        pager.finish()
     }
 
-    fn count_records(&self, resolution: Resolution) -> Result<u64, InfluxError> {
-        let q = format!(
-            "SELECT count({}) FROM {} WHERE {} = {}",
-            ident("flag"),
-            ident(READINGS),
-            ident("resolution"),
-            literal(resolution.code())
-        );
-        let series = self.select(&q)?;
-        let Some(s) = series.first() else {
-            return Ok(0);
-        };
-        let c = s.column("count")?;
-        let mut total = 0u64;
-        for row in &s.values {
-            let n = query::Row::new(s, row).at(c).i64()?;
-            total += u64::try_from(n).map_err(|_| InfluxError::Corrupt {
-                reason: format!("count {n}"),
-            })?;
-        }
-        Ok(total)
-    }
-
-    /// [`Store::job_runs`]. InfluxQL orders by time (= `started`) only, so the runs are sorted
-    /// here. To avoid reading a job's whole history for its latest runs, a first query finds
-    /// the `limit`-th greatest `scheduled` with `top()` and the second reads only the runs
-    /// scheduled at or after it (ties included, so the cut below is exact).
-    fn read_job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, InfluxError> {
-        /// Above this limit every run is read (`top()` keeps `limit` points in memory).
-        const TOP_LIMIT: usize = 10_000;
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let filter = match job {
-            Some(job) => format!(" WHERE {} = {}", ident("job"), literal(job)),
-            None => String::new(),
-        };
-        let mut q = format!(
-            "SELECT {} FROM {}{filter}",
-            field_list(&schema::JOB_RUN_FIELDS),
-            ident(JOB_RUNS)
-        );
-        if limit <= TOP_LIMIT {
-            let top = format!(
-                "SELECT top({}, {limit}) FROM {}{filter}",
-                ident("scheduled"),
-                ident(JOB_RUNS)
-            );
-            let series = self.select(&top)?;
-            let Some(s) = series.first() else {
-                return Ok(Vec::new());
+    /// The time span of the answers to single-value queries, each `(query, column)`: the
+    /// column holds a time (`time` of a selector such as `first()`, or the value of an
+    /// aggregate such as `min()` of a millisecond field). Queries without an answer (no data)
+    /// add nothing.
+    fn span(
+        &self,
+        queries: [(String, &str); 2],
+        operation: Operation,
+    ) -> Result<Option<TimeSpan>, StoreError> {
+        let one = |(q, column): &(String, &str)| -> Result<Option<DateTime<Utc>>, InfluxError> {
+            let series = self.select(q)?;
+            let Some((s, row)) = series.first().and_then(|s| Some((s, s.values.first()?))) else {
+                return Ok(None);
             };
-            let c = s.column("top")?;
-            let mut values = Vec::with_capacity(s.values.len());
-            for row in &s.values {
-                values.push(query::Row::new(s, row).at(c).i64()?);
+            let cell = query::Row::new(s, row).at(s.column(column)?);
+            if cell.is_null() {
+                Ok(None)
+            } else {
+                cell.millis().map(Some)
             }
-            if values.len() >= limit
-                && let Some(min) = values.iter().min()
-            {
-                q.push_str(if filter.is_empty() {
-                    " WHERE "
-                } else {
-                    " AND "
-                });
-                let _ = write!(q, "{} >= {min}", ident("scheduled"));
-            }
+        };
+        let mut times = Vec::new();
+        for q in &queries {
+            times.extend(one(q).map_err(self.fail(operation))?);
         }
-        q.push_str(" GROUP BY \"job\"");
-        let mut runs = schema::decode_job_runs(&self.select(&q)?)?;
-        runs.sort_by(|a, b| {
-            (b.scheduled, b.started)
-                .cmp(&(a.scheduled, a.started))
-                .then_with(|| a.job.cmp(&b.job))
-        });
-        runs.truncate(limit);
-        Ok(runs)
+        Ok(TimeSpan::of(times))
     }
 
     fn newest_per(&self, measurement: &str, fields: &[&str], tag: &str) -> String {
@@ -318,15 +284,6 @@ impl InfluxStore {
     }
 }
 
-/// Sorts records by station (byte order), then [`Parameter`](crate::units::Parameter) order, keeping time order.
-fn sort_series(records: &mut [crate::store::Record]) {
-    records.sort_by(|a, b| {
-        a.station
-            .cmp(&b.station)
-            .then(a.parameter.cmp(&b.parameter))
-    });
-}
-
 /// Keeps the last of items with the same key (later puts in one batch win).
 fn last_per_key<T, K: Eq + std::hash::Hash>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut seen = std::collections::HashSet::new();
@@ -335,157 +292,9 @@ fn last_per_key<T, K: Eq + std::hash::Hash>(items: &[T], key: impl Fn(&T) -> K) 
     out
 }
 
-impl Store for InfluxStore {
-    fn write(&mut self, records: &[Record]) -> Result<usize, StoreError> {
-        self.send(records, schema::encode_record)?;
-        Ok(records.len())
-    }
-
-    fn read(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
-        Ok(self.read_records(query)?)
-    }
-
-    fn latest(
-        &self,
-        resolution: Resolution,
-        station: Option<&str>,
-    ) -> Result<Vec<Record>, StoreError> {
-        Ok(self.latest_records(resolution, station)?)
-    }
-
-    fn count(&self, resolution: Resolution) -> Result<u64, StoreError> {
-        Ok(self.count_records(resolution)?)
-    }
-
-    fn put_health(&mut self, health: &[DeviceHealth]) -> Result<(), StoreError> {
-        if health.is_empty() {
-            return Ok(());
-        }
-        let now = Utc::now().timestamp_millis();
-        let slot = (now - now.rem_euclid(60_000)).max(self.last_health_slot);
-        let latest = last_per_key(health, |h| h.device.clone());
-        self.send(&latest, |buf, h| schema::encode_health(buf, h, slot))?;
-        self.last_health_slot = slot;
-        Ok(())
-    }
-
-    fn health(&self) -> Result<Vec<DeviceHealth>, StoreError> {
-        let q = self.newest_per(DEVICE_HEALTH, &schema::HEALTH_FIELDS, "device");
-        Ok(schema::decode_health(&self.select(&q)?)?)
-    }
-
-    fn put_stations(&mut self, stations: &[StationInfo]) -> Result<(), StoreError> {
-        if stations.is_empty() {
-            return Ok(());
-        }
-        let stamp = Utc::now()
-            .timestamp_millis()
-            .max(self.last_station_stamp.saturating_add(1));
-        let latest = last_per_key(stations, |s| s.id.clone());
-        self.send(&latest, |buf, s| schema::encode_station(buf, s, stamp))?;
-        self.last_station_stamp = stamp;
-        Ok(())
-    }
-
-    fn stations(&self) -> Result<Vec<StationInfo>, StoreError> {
-        let q = self.newest_per(STATIONS, &schema::STATION_FIELDS, "id");
-        Ok(schema::decode_stations(&self.select(&q)?)?)
-    }
-
-    fn write_indices(&mut self, records: &[IndexRecord]) -> Result<usize, StoreError> {
-        self.send(records, schema::encode_index)?;
-        Ok(records.len())
-    }
-
-    fn read_indices(&self, query: &Query) -> Result<Vec<IndexRecord>, StoreError> {
-        let mut out = Vec::new();
-        if query.from >= query.to {
-            return Ok(out);
-        }
-        let fields = schema::index_fields();
-        let names: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let mut q = format!(
-            "SELECT {} FROM {} WHERE {} = {} AND {}",
-            field_list(&names),
-            ident(INDICES),
-            ident("resolution"),
-            literal(query.resolution.code()),
-            time_range(query.from, query.to)
-        );
-        push_any_of(&mut q, "station", &query.stations);
-        q.push_str(" GROUP BY \"station\"");
-        schema::decode_indices(&self.select(&q)?, query.resolution, &mut out)
-            .map_err(StoreError::from)?;
-        out.sort_by(|a, b| a.station.cmp(&b.station));
-        Ok(out)
-    }
-
-    /// Rejects an empty job name (InfluxDB has no empty tag values) and start times InfluxDB
-    /// cannot store (outside 1677–2262). See [`schema`] for runs starting in the same
-    /// millisecond.
-    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
-        self.send(std::slice::from_ref(run), schema::encode_job_run)?;
-        Ok(())
-    }
-
-    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
-        Ok(self.read_job_runs(job, limit)?)
-    }
-
-    /// Also rejects what InfluxDB cannot store: a start outside 1677–2262, and line breaks in
-    /// the station id (a tag value).
-    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
-        self.send(flags, source_flags::encode_flag)?;
-        Ok(flags.len())
-    }
-
-    fn source_flags(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        station: Option<&str>,
-    ) -> Result<Vec<SourceFlag>, StoreError> {
-        if from >= to {
-            return Ok(Vec::new());
-        }
-        let mut q = format!(
-            "SELECT {} FROM {} WHERE {}",
-            field_list(&SOURCE_FLAG_FIELDS),
-            ident(SOURCE_FLAGS),
-            time_range(from, to)
-        );
-        push_any_of(&mut q, "station", station.as_slice());
-        q.push_str(" GROUP BY \"station\", \"pollutants\"");
-        let mut flags = source_flags::decode_flags(&self.select(&q)?)?;
-        flags.sort_by(|a, b| {
-            (a.start, &a.station, a.pollutant_key()).cmp(&(b.start, &b.station, b.pollutant_key()))
-        });
-        Ok(flags)
-    }
-
-    fn write_forecasts(
-        &mut self,
-        hours: &[ForecastHour],
-        days: &[ForecastDay],
-    ) -> Result<usize, StoreError> {
-        Ok(self.put_forecasts(hours, days)?)
-    }
-
-    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
-        Ok(self.get_forecast_hours(query)?)
-    }
-
-    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
-        Ok(self.get_forecast_days(query)?)
-    }
-}
-
-impl Api {
-    /// `v1` or `v2`.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Api::V1 => "v1",
-            Api::V2 => "v2",
-        }
+/// `WHERE`-clause text selecting `filter`'s items of `tag` (nothing for all).
+fn push_filter<T: AsRef<str>>(q: &mut String, tag: &str, filter: &super::Filter<T>) {
+    if let Some(items) = filter.listed() {
+        query::push_any_of(q, tag, items);
     }
 }

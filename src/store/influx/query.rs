@@ -122,8 +122,9 @@ impl Series {
     }
 }
 
+/// One JSON document of a `/query` answer (one per chunk with `chunked=true`).
 #[derive(Deserialize)]
-struct Document {
+pub struct Document {
     #[serde(default)]
     results: Vec<StatementResult>,
     error: Option<String>,
@@ -136,6 +137,24 @@ struct StatementResult {
     error: Option<String>,
 }
 
+impl Document {
+    /// The document's series; an error the server reports for `q` becomes
+    /// [`InfluxError::Query`].
+    pub fn into_series(self, q: &str) -> Result<Vec<Series>, InfluxError> {
+        let errors = self
+            .error
+            .into_iter()
+            .chain(self.results.iter().filter_map(|r| r.error.clone()));
+        if let Some(message) = errors.into_iter().next() {
+            return Err(InfluxError::Query {
+                query: q.to_string(),
+                message,
+            });
+        }
+        Ok(self.results.into_iter().flat_map(|r| r.series).collect())
+    }
+}
+
 /// The series of the (single-statement) response `body` to `q`, with series split across
 /// chunks joined again. An error the server reports becomes [`InfluxError::Query`].
 pub fn parse_response(body: &str, q: &str) -> Result<Vec<Series>, InfluxError> {
@@ -145,24 +164,12 @@ pub fn parse_response(body: &str, q: &str) -> Result<Vec<Series>, InfluxError> {
         let doc = doc.map_err(|e| InfluxError::Corrupt {
             reason: format!("unreadable /query response: {e}"),
         })?;
-        let errors = doc
-            .error
-            .into_iter()
-            .chain(doc.results.iter().filter_map(|r| r.error.clone()));
-        if let Some(message) = errors.into_iter().next() {
-            return Err(InfluxError::Query {
-                query: q.to_string(),
-                message,
-            });
-        }
-        for result in doc.results {
-            for series in result.series {
-                match out.last_mut() {
-                    Some(last) if last.tags == series.tags && last.columns == series.columns => {
-                        last.values.extend(series.values);
-                    }
-                    _ => out.push(series),
+        for series in doc.into_series(q)? {
+            match out.last_mut() {
+                Some(last) if last.tags == series.tags && last.columns == series.columns => {
+                    last.values.extend(series.values);
                 }
+                _ => out.push(series),
             }
         }
     }

@@ -61,7 +61,7 @@ use super::line_protocol::{Line, LineError, Precision};
 use super::query::{Row, Series};
 use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
-use crate::store::record::{join_pollutants, split_pollutants};
+use crate::store::indices::{join_pollutants, split_pollutants};
 use crate::store::{
     DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
     StationInfo,

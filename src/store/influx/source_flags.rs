@@ -12,11 +12,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::InfluxError;
 use super::line_protocol::{Line, LineError};
-use super::query::{Row, Series};
-use crate::store::{FlagEvidence, FlagPeak, SourceFlag};
+use super::query::{Row, Series, field_list, ident, time_range};
+use super::{InfluxError, InfluxStore, push_filter};
+use crate::store::select::PageFn;
+use crate::store::{
+    DataKind, FlagEvidence, FlagPeak, Operation, SourceFlag, SourceFlagQuery, SourceFlagStore,
+    StoreError, TimeSpan,
+};
 use crate::units::Parameter;
+
+const READ: Operation = Operation::Read(DataKind::SourceFlags);
 
 /// Measurement of [`SourceFlag`]s.
 pub const SOURCE_FLAGS: &str = "source_flags";
@@ -122,4 +128,55 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
         }
     }
     Ok(out)
+}
+
+impl SourceFlagStore for InfluxStore {
+    /// Also rejects what InfluxDB cannot store: a start outside 1677–2262, and line breaks in
+    /// the station id (a tag value).
+    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
+        self.send(flags, encode_flag)
+            .map_err(self.fail(Operation::Put(DataKind::SourceFlags)))?;
+        Ok(flags.len())
+    }
+
+    fn source_flags_paged(
+        &self,
+        query: &SourceFlagQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, SourceFlag>,
+    ) -> Result<(), StoreError> {
+        if query.is_empty() {
+            return Ok(());
+        }
+        let mut q = format!(
+            "SELECT {} FROM {} WHERE {}",
+            field_list(&SOURCE_FLAG_FIELDS),
+            ident(SOURCE_FLAGS),
+            time_range(query.from, query.to)
+        );
+        push_filter(&mut q, "station", &query.stations);
+        q.push_str(" GROUP BY \"station\", \"pollutants\"");
+        self.select_paged(
+            READ,
+            &q,
+            page_size,
+            |series, out| {
+                out.extend(decode_flags(series)?);
+                Ok(())
+            },
+            each,
+        )
+    }
+
+    fn source_flags_span(&self) -> Result<Option<TimeSpan>, StoreError> {
+        let [first, last] = ["first", "last"].map(|f| {
+            let q = format!(
+                "SELECT {f}({}) FROM {}",
+                ident("severity"),
+                ident(SOURCE_FLAGS)
+            );
+            (q, "time")
+        });
+        self.span([first, last], READ)
+    }
 }

@@ -16,6 +16,9 @@
 //!   then sent again, which the store's idempotent writes (same key replaces) absorb.
 //! - `LOCK` — held (`flock`) by the process that has the spool open; a second writer is
 //!   refused with [`SpoolError::Locked`].
+//! - `STORE` — the store the pending records are for ([`Spool::open_for`]): a spool belongs
+//!   to one store, and records pending for another are refused ([`SpoolError::OtherStore`])
+//!   rather than replayed into the wrong one.
 //!
 //! A segment is closed when the next entry would take it past the segment size (1/16 of the
 //! maximum, at most 64 MiB) and removed once the head has moved past it.
@@ -45,6 +48,7 @@
 //! [`Spool::memory`] gives the same interface without files (nothing survives the process),
 //! for pipelines configured without a spool directory and for benchmarks.
 
+mod binding;
 mod codec;
 mod disk;
 
@@ -106,6 +110,22 @@ pub enum SpoolError {
     /// A record cannot be encoded (e.g. a station id above 65,535 bytes).
     #[error("cannot spool a record: {0}")]
     Invalid(String),
+    /// The spool holds records for another store (see [`Spool::open_for`]).
+    #[error(
+        "the spool {} holds {records} records for the store `{store}`, not `{wanted}`: run \
+         with --store {store} to deliver them, or move the spool away",
+        dir.display()
+    )]
+    OtherStore {
+        /// The spool directory.
+        dir: PathBuf,
+        /// Records pending.
+        records: u64,
+        /// The store they are for, as the spool's `STORE` file names it.
+        store: String,
+        /// The store the spool was opened for.
+        wanted: String,
+    },
     /// `ack` was called with an entry that is not the oldest pending one.
     #[error("acknowledged entry {got}, but the oldest pending one is {expected:?}")]
     OutOfOrder {

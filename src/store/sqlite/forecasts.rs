@@ -2,13 +2,17 @@
 //! [`ForecastDay`]).
 
 use chrono::NaiveDate;
-use rusqlite::ToSql;
+use rusqlite::{Row, ToSql};
 
-use super::{ForecastDay, ForecastHour, ForecastQuery, SqliteStore, StoreError};
-use crate::store::ForecastAxis;
-use crate::store::forecast::{
-    check, join_missing, join_parameters, join_pollutants, sort_days, sort_hours, split_missing,
-    split_parameters, split_pollutants,
+use super::{Fail, SqliteStore, StationId};
+use crate::store::forecasts::{
+    check, join_missing, join_parameters, join_pollutants, split_missing, split_parameters,
+    split_pollutants,
+};
+use crate::store::select::PageFn;
+use crate::store::{
+    DataKind, ForecastAxis, ForecastDay, ForecastHour, ForecastQuery, ForecastStore, Operation,
+    StoreError, TimeSpan,
 };
 
 const INSERT_HOUR: &str = "INSERT OR REPLACE INTO forecast_hours
@@ -17,15 +21,26 @@ const INSERT_DAY: &str = "INSERT OR REPLACE INTO forecast_days
     (station, time, issued, date, aqi, primary_pollutants, pm25, pm10, o3_8h_max, model,
      abstained, missing, aqi_low, aqi_high)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+/// The earliest and latest issue time of either table: seeks on the `issued` indexes.
+const ISSUE_SPAN: [&str; 4] = [
+    "SELECT issued FROM forecast_hours ORDER BY issued LIMIT 1",
+    "SELECT issued FROM forecast_hours ORDER BY issued DESC LIMIT 1",
+    "SELECT issued FROM forecast_days ORDER BY issued LIMIT 1",
+    "SELECT issued FROM forecast_days ORDER BY issued DESC LIMIT 1",
+];
+const HOUR_COLUMNS: &str = "station, parameter, issued, valid, value, model";
+const DAY_COLUMNS: &str = "station, time, issued, date, aqi, primary_pollutants, pm25, pm10, \
+    o3_8h_max, model, abstained, missing, aqi_low, aqi_high";
 
-/// [`Store::write_forecasts`](super::Store::write_forecasts): checks everything, then writes
-/// in one transaction.
-pub(super) fn write(
+const READ: Operation = Operation::Read(DataKind::Forecasts);
+
+/// Checks everything, then writes in one transaction.
+fn write(
     store: &mut SqliteStore,
     hours: &[ForecastHour],
     days: &[ForecastDay],
-) -> Result<usize, StoreError> {
-    check(hours, days).map_err(|what| store.invalid(what))?;
+) -> Result<usize, Fail> {
+    check(hours, days).map_err(Fail::Rejected)?;
     if hours.is_empty() && days.is_empty() {
         return Ok(0);
     }
@@ -65,122 +80,126 @@ pub(super) fn write(
     Ok(hours.len() + days.len())
 }
 
-/// `SELECT <columns> FROM <table> WHERE <axis column> in range [AND station IN (…)]`, with its
-/// arguments.
-fn select(
-    columns: &str,
-    table: &str,
-    valid_column: &str,
+/// `SELECT <columns> FROM <table> WHERE <axis column> in range [AND station IN (…)]`, its
+/// rows read by `from_row` and handed out a page at a time.
+fn read_paged<T>(
+    store: &SqliteStore,
+    (columns, table, valid_column): (&str, &str, &str),
     query: &ForecastQuery,
-) -> (String, Vec<Box<dyn ToSql>>) {
+    page_size: usize,
+    from_row: impl Fn(&Row<'_>, &mut Option<StationId>) -> Result<T, Fail>,
+    each: &mut PageFn<'_, T>,
+) -> Result<(), Fail> {
+    if query.is_empty() {
+        return Ok(());
+    }
     let column = match query.axis {
         ForecastAxis::Valid => valid_column,
         ForecastAxis::Issued => "issued",
     };
     let mut sql = format!("SELECT {columns} FROM {table} WHERE {column} >= ? AND {column} < ?");
-    super::push_in_list(&mut sql, "station", query.stations.len());
     let mut args: Vec<Box<dyn ToSql>> = vec![
         Box::new(query.from.timestamp_millis()),
         Box::new(query.to.timestamp_millis()),
     ];
-    args.extend(
-        query
-            .stations
-            .iter()
-            .map(|s| Box::new(s.to_string()) as Box<dyn ToSql>),
-    );
-    (sql, args)
+    super::push_in_list(&mut sql, &mut args, "station", &query.stations);
+    let mut station = None;
+    store.query_paged(
+        &sql,
+        &args,
+        page_size,
+        |row| from_row(row, &mut station),
+        each,
+    )
 }
 
-/// [`Store::read_forecast_hours`](super::Store::read_forecast_hours).
-pub(super) fn read_hours(
+/// A row of [`HOUR_COLUMNS`] as a forecast.
+fn hour_from_row(
     store: &SqliteStore,
-    query: &ForecastQuery,
-) -> Result<Vec<ForecastHour>, StoreError> {
-    let mut out = Vec::new();
-    if query.from >= query.to {
-        return Ok(out);
-    }
-    let (sql, args) = select(
-        "station, parameter, issued, valid, value, model",
-        "forecast_hours",
-        "valid",
-        query,
-    );
-    let e = |e| store.sql(e);
-    let mut stmt = store.conn.prepare_cached(&sql).map_err(e)?;
-    let mut rows = stmt
-        .query(rusqlite::params_from_iter(args.iter()))
-        .map_err(e)?;
-    let mut station = None;
-    while let Some(row) = rows.next().map_err(e)? {
-        let name = store.text(row, 0)?;
-        let code = store.text(row, 1)?;
-        out.push(ForecastHour {
-            station: super::intern(&mut station, name),
-            parameter: code
-                .parse()
-                .map_err(|err| store.corrupt(format!("{err} (forecast of {name})")))?,
-            issued: store.time(row, 2, name)?,
-            valid: store.time(row, 3, name)?,
-            value: row.get(4).map_err(e)?,
-            model: store.text(row, 5)?.to_string(),
-        });
-    }
-    sort_hours(&mut out);
-    Ok(out)
+    row: &Row<'_>,
+    station: &mut Option<StationId>,
+) -> Result<ForecastHour, Fail> {
+    let name = store.text(row, 0)?;
+    let code = store.text(row, 1)?;
+    Ok(ForecastHour {
+        station: super::intern(station, name),
+        parameter: code
+            .parse()
+            .map_err(|err| Fail::Corrupt(format!("{err} (forecast of {name})")))?,
+        issued: store.time(row, 2, name)?,
+        valid: store.time(row, 3, name)?,
+        value: row.get(4)?,
+        model: store.text(row, 5)?.to_string(),
+    })
 }
 
-/// [`Store::read_forecast_days`](super::Store::read_forecast_days).
-pub(super) fn read_days(
+/// A row of [`DAY_COLUMNS`] as a daily forecast.
+fn day_from_row(
     store: &SqliteStore,
-    query: &ForecastQuery,
-) -> Result<Vec<ForecastDay>, StoreError> {
-    let mut out = Vec::new();
-    if query.from >= query.to {
-        return Ok(out);
+    row: &Row<'_>,
+    station: &mut Option<StationId>,
+) -> Result<ForecastDay, Fail> {
+    let name = store.text(row, 0)?;
+    let corrupt = |what: String| Fail::Corrupt(format!("{what} (daily forecast of {name})"));
+    let date = store.text(row, 3)?;
+    let whole = |i: usize, what: &str| -> Result<Option<u32>, Fail> {
+        let v: Option<i64> = row.get(i)?;
+        v.map(|v| u32::try_from(v).map_err(|_| corrupt(format!("{what} {v}"))))
+            .transpose()
+    };
+    Ok(ForecastDay {
+        station: super::intern(station, name),
+        time: store.time(row, 1, name)?,
+        issued: store.time(row, 2, name)?,
+        date: date
+            .parse::<NaiveDate>()
+            .map_err(|_| corrupt(format!("date `{date}`")))?,
+        aqi: whole(4, "AQI")?,
+        aqi_low: whole(12, "AQI range low")?,
+        aqi_high: whole(13, "AQI range high")?,
+        primary: split_pollutants(store.text(row, 5)?).map_err(corrupt)?,
+        pm25: row.get(6)?,
+        pm10: row.get(7)?,
+        o3_8h_max: row.get(8)?,
+        model: store.text(row, 9)?.to_string(),
+        abstained: split_parameters(store.text(row, 10)?).map_err(corrupt)?,
+        missing: split_missing(store.text(row, 11)?),
+    })
+}
+
+impl ForecastStore for SqliteStore {
+    fn put_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError> {
+        write(self, hours, days).map_err(self.fail(Operation::Put(DataKind::Forecasts)))
     }
-    let (sql, args) = select(
-        "station, time, issued, date, aqi, primary_pollutants, pm25, pm10, o3_8h_max, model, \
-         abstained, missing, aqi_low, aqi_high",
-        "forecast_days",
-        "time",
-        query,
-    );
-    let e = |e| store.sql(e);
-    let mut stmt = store.conn.prepare_cached(&sql).map_err(e)?;
-    let mut rows = stmt
-        .query(rusqlite::params_from_iter(args.iter()))
-        .map_err(e)?;
-    let mut station = None;
-    while let Some(row) = rows.next().map_err(e)? {
-        let name = store.text(row, 0)?;
-        let corrupt = |what: String| store.corrupt(format!("{what} (daily forecast of {name})"));
-        let date = store.text(row, 3)?;
-        let whole = |i: usize, what: &str| -> Result<Option<u32>, StoreError> {
-            let v: Option<i64> = row.get(i).map_err(e)?;
-            v.map(|v| u32::try_from(v).map_err(|_| corrupt(format!("{what} {v}"))))
-                .transpose()
-        };
-        out.push(ForecastDay {
-            station: super::intern(&mut station, name),
-            time: store.time(row, 1, name)?,
-            issued: store.time(row, 2, name)?,
-            date: date
-                .parse::<NaiveDate>()
-                .map_err(|_| corrupt(format!("date `{date}`")))?,
-            aqi: whole(4, "AQI")?,
-            aqi_low: whole(12, "AQI range low")?,
-            aqi_high: whole(13, "AQI range high")?,
-            primary: split_pollutants(store.text(row, 5)?).map_err(corrupt)?,
-            pm25: row.get(6).map_err(e)?,
-            pm10: row.get(7).map_err(e)?,
-            o3_8h_max: row.get(8).map_err(e)?,
-            model: store.text(row, 9)?.to_string(),
-            abstained: split_parameters(store.text(row, 10)?).map_err(corrupt)?,
-            missing: split_missing(store.text(row, 11)?),
-        });
+
+    fn forecast_hours_paged(
+        &self,
+        query: &ForecastQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, ForecastHour>,
+    ) -> Result<(), StoreError> {
+        let table = (HOUR_COLUMNS, "forecast_hours", "valid");
+        let from_row = |row: &Row<'_>, station: &mut _| hour_from_row(self, row, station);
+        read_paged(self, table, query, page_size, from_row, each).map_err(self.fail(READ))
     }
-    sort_days(&mut out);
-    Ok(out)
+
+    fn forecast_days_paged(
+        &self,
+        query: &ForecastQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, ForecastDay>,
+    ) -> Result<(), StoreError> {
+        let table = (DAY_COLUMNS, "forecast_days", "time");
+        let from_row = |row: &Row<'_>, station: &mut _| day_from_row(self, row, station);
+        read_paged(self, table, query, page_size, from_row, each).map_err(self.fail(READ))
+    }
+
+    fn forecasts_span(&self) -> Result<Option<TimeSpan>, StoreError> {
+        self.span(&ISSUE_SPAN, &[], "forecasts")
+            .map_err(self.fail(READ))
+    }
 }

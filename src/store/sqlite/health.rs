@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{DeviceHealth, SqliteStore, StoreError};
+use super::{Fail, SqliteStore};
+use crate::store::{DataKind, DeviceHealth, HealthStore, Operation, StoreError};
 
 /// Ends each status name in the `status` column.
 const STATUS_SEP: char = '\u{1f}';
@@ -16,18 +17,17 @@ const SELECT: &str = "SELECT device, station, online, last_success, last_attempt
     successes, skipped, consecutive_failures, last_latency_ms, status, last_error,
     last_failure FROM device_health ORDER BY device";
 
-/// [`Store::put_health`](super::Store::put_health).
-pub(super) fn put(store: &mut SqliteStore, health: &[DeviceHealth]) -> Result<(), StoreError> {
+fn put(store: &mut SqliteStore, health: &[DeviceHealth]) -> Result<usize, Fail> {
     let mut rows = Vec::with_capacity(health.len());
     for h in health {
         let int = |name: &str, v: u64| {
             i64::try_from(v)
-                .map_err(|_| store.invalid(format!("{name} = {v} of device {}", h.device)))
+                .map_err(|_| Fail::Rejected(format!("{name} = {v} of device {}", h.device)))
         };
         let mut status = String::new();
         for s in &h.status {
             if s.contains(STATUS_SEP) {
-                return Err(store.invalid(format!(
+                return Err(Fail::Rejected(format!(
                     "status name {s:?} of device {} (contains U+001F)",
                     h.device
                 )));
@@ -61,55 +61,65 @@ pub(super) fn put(store: &mut SqliteStore, health: &[DeviceHealth]) -> Result<()
                 h.last_failure.map(|t| t.timestamp_millis()),
             ])?;
         }
-        Ok::<_, rusqlite::Error>(())
+        Ok::<_, rusqlite::Error>(rows.len())
     })
 }
 
-/// [`Store::health`](super::Store::health).
-pub(super) fn get(store: &SqliteStore) -> Result<Vec<DeviceHealth>, StoreError> {
-    let sql = |e| store.sql(e);
-    let mut stmt = store.conn.prepare_cached(SELECT).map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
+fn get(store: &SqliteStore) -> Result<Vec<DeviceHealth>, Fail> {
+    let mut stmt = store.conn.prepare_cached(SELECT)?;
+    let mut rows = stmt.query([])?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(sql)? {
-        let device: String = r.get(0).map_err(sql)?;
-        let time = |i: usize| -> Result<Option<DateTime<Utc>>, StoreError> {
-            match r.get::<_, Option<i64>>(i).map_err(sql)? {
+    while let Some(r) = rows.next()? {
+        let device: String = r.get(0)?;
+        let time = |i: usize| -> Result<Option<DateTime<Utc>>, Fail> {
+            match r.get::<_, Option<i64>>(i)? {
                 None => Ok(None),
                 Some(ms) => DateTime::from_timestamp_millis(ms)
                     .map(Some)
                     .ok_or_else(|| {
-                        store.corrupt(format!("health time {ms} ms out of range ({device})"))
+                        Fail::Corrupt(format!("health time {ms} ms out of range ({device})"))
                     }),
             }
         };
-        let uint = |i: usize| -> Result<u64, StoreError> {
-            let v: i64 = r.get(i).map_err(sql)?;
+        let uint = |i: usize| -> Result<u64, Fail> {
+            let v: i64 = r.get(i)?;
             u64::try_from(v)
-                .map_err(|_| store.corrupt(format!("negative health counter {v} ({device})")))
+                .map_err(|_| Fail::Corrupt(format!("negative health counter {v} ({device})")))
         };
-        let status: String = r.get(10).map_err(sql)?;
+        let status: String = r.get(10)?;
         if !status.is_empty() && !status.ends_with(STATUS_SEP) {
-            return Err(store.corrupt(format!("malformed status list {status:?} ({device})")));
+            return Err(Fail::Corrupt(format!(
+                "malformed status list {status:?} ({device})"
+            )));
         }
         out.push(DeviceHealth {
-            station: r.get(1).map_err(sql)?,
-            online: r.get(2).map_err(sql)?,
+            station: r.get(1)?,
+            online: r.get(2)?,
             last_success: time(3)?,
             last_attempt: time(4)?,
             polls: uint(5)?,
             successes: uint(6)?,
             skipped: uint(7)?,
-            consecutive_failures: r.get(8).map_err(sql)?,
-            last_latency_ms: r.get(9).map_err(sql)?,
+            consecutive_failures: r.get(8)?,
+            last_latency_ms: r.get(9)?,
             status: status
                 .split_terminator(STATUS_SEP)
                 .map(str::to_string)
                 .collect(),
-            last_error: r.get(11).map_err(sql)?,
+            last_error: r.get(11)?,
             last_failure: time(12)?,
             device,
         });
     }
     Ok(out)
+}
+
+impl HealthStore for SqliteStore {
+    fn put_health(&mut self, health: &[DeviceHealth]) -> Result<usize, StoreError> {
+        put(self, health).map_err(self.fail(Operation::Put(DataKind::Health)))
+    }
+
+    fn health(&self) -> Result<Vec<DeviceHealth>, StoreError> {
+        get(self).map_err(self.fail(Operation::Read(DataKind::Health)))
+    }
 }

@@ -2,10 +2,14 @@
 
 use rusqlite::{Row, ToSql};
 
-use super::{IndexRecord, Query, Resolution, SqliteStore, StationId, StoreError};
+use super::{Fail, SqliteStore, StationId};
 use crate::aqi::{Pollutant, Standard};
-use crate::store::IndexTerm;
-use crate::store::record::{join_pollutants, split_pollutants};
+use crate::store::indices::{join_pollutants, split_pollutants};
+use crate::store::select::PageFn;
+use crate::store::{
+    DataKind, IndexQuery, IndexRecord, IndexStore, IndexTerm, Operation, Resolution, StoreError,
+    TimeSpan,
+};
 
 /// The term columns, three per [`Pollutant::ALL`] entry, in that order.
 macro_rules! term_columns {
@@ -24,20 +28,22 @@ const INSERT: &str = concat!(
     term_columns!(),
     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 );
-/// Columns 0–4, then the terms from [`FIRST_TERM`]; `?1` resolution, `?2`–`?3` the time range.
+/// Columns 0–4, then the terms from [`FIRST_TERM`]; then the resolution and the time range.
 pub(super) const SELECT: &str = concat!(
     "SELECT station, time, standard, aqi, primary_pollutants, ",
     term_columns!(),
-    " FROM indices WHERE resolution = ?1 AND time >= ?2 AND time < ?3"
+    " FROM indices WHERE resolution = ? AND time >= ? AND time < ?"
 );
+/// The earliest and latest label time at a resolution: seeks on `indices_by_time`.
+const FIRST_TIME: &str = "SELECT time FROM indices WHERE resolution = ?1 ORDER BY time LIMIT 1";
+const LAST_TIME: &str = "SELECT time FROM indices WHERE resolution = ?1 ORDER BY time DESC LIMIT 1";
 /// The column of the first term in [`SELECT`].
 const FIRST_TERM: usize = 5;
 
-/// [`Store::write_indices`](super::Store::write_indices). Checks every record before writing
-/// any.
-pub(super) fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, StoreError> {
+/// Checks every record before writing any.
+fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail> {
     for r in records {
-        check(store, r)?;
+        check(r)?;
     }
     if records.is_empty() {
         return Ok(0);
@@ -72,10 +78,10 @@ pub(super) fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<
 
 /// Rejects what the table cannot keep: resolutions other than hours and days, NaN
 /// concentrations (SQLite would store `NULL`, an absent term).
-fn check(store: &SqliteStore, r: &IndexRecord) -> Result<(), StoreError> {
+fn check(r: &IndexRecord) -> Result<(), Fail> {
     let whose = || format!("index of station {} at {}", r.station, r.time);
     if !matches!(r.resolution, Resolution::Hour | Resolution::Day) {
-        return Err(store.invalid(format!(
+        return Err(Fail::Rejected(format!(
             "{} at resolution {} (indices are hourly or daily)",
             whose(),
             r.resolution
@@ -83,32 +89,37 @@ fn check(store: &SqliteStore, r: &IndexRecord) -> Result<(), StoreError> {
     }
     for (p, term) in Pollutant::ALL.iter().zip(&r.terms) {
         if term.is_some_and(|t| t.concentration.is_nan()) {
-            return Err(store.invalid(format!("NaN {} concentration ({})", p.code(), whose())));
+            return Err(Fail::Rejected(format!(
+                "NaN {} concentration ({})",
+                p.code(),
+                whose()
+            )));
         }
     }
     Ok(())
 }
 
-/// [`Store::read_indices`](super::Store::read_indices).
-pub(super) fn read(store: &SqliteStore, query: &Query) -> Result<Vec<IndexRecord>, StoreError> {
-    let mut out = Vec::new();
-    if query.from >= query.to {
-        return Ok(out);
+/// The indices of `query`, by station and time.
+fn read_paged(
+    store: &SqliteStore,
+    query: &IndexQuery,
+    page_size: usize,
+    each: &mut PageFn<'_, IndexRecord>,
+) -> Result<(), Fail> {
+    if query.is_empty() {
+        return Ok(());
     }
     let mut sql = String::from(SELECT);
-    super::push_in_list(&mut sql, "station", query.stations.len());
+    let mut args: Vec<Box<dyn ToSql>> = vec![
+        Box::new(query.resolution.code()),
+        Box::new(query.from.timestamp_millis()),
+        Box::new(query.to.timestamp_millis()),
+    ];
+    super::push_in_list(&mut sql, &mut args, "station", &query.stations);
     sql.push_str(" ORDER BY station, time");
-    let res = query.resolution.code();
-    let (from, to) = (query.from.timestamp_millis(), query.to.timestamp_millis());
-    let mut args: Vec<&dyn ToSql> = vec![&res, &from, &to];
-    args.extend(query.stations.iter().map(|s| s as &dyn ToSql));
-    let mut stmt = store.conn.prepare_cached(&sql).map_err(|e| store.sql(e))?;
-    let mut rows = stmt.query(&args[..]).map_err(|e| store.sql(e))?;
     let mut station = None;
-    while let Some(row) = rows.next().map_err(|e| store.sql(e))? {
-        out.push(from_row(store, row, query.resolution, &mut station)?);
-    }
-    Ok(out)
+    let from_row = |row: &Row<'_>| from_row(store, row, query.resolution, &mut station);
+    store.query_paged(&sql, &args, page_size, from_row, each)
 }
 
 /// One row of [`SELECT`] as a record.
@@ -117,18 +128,17 @@ fn from_row(
     row: &Row<'_>,
     resolution: Resolution,
     last_station: &mut Option<StationId>,
-) -> Result<IndexRecord, StoreError> {
-    let sql = |e| store.sql(e);
+) -> Result<IndexRecord, Fail> {
     let name = store.text(row, 0)?;
     let station = super::intern(last_station, name);
     let time = store.time(row, 1, name)?;
-    let corrupt = |what: String| store.corrupt(format!("{what} (index of {name} at {time})"));
+    let corrupt = |what: String| Fail::Corrupt(format!("{what} (index of {name} at {time})"));
 
     let standard_name = store.text(row, 2)?;
     let standard: Standard = standard_name
         .parse()
         .map_err(|_| corrupt(format!("unknown standard `{standard_name}`")))?;
-    let aqi: Option<i64> = row.get(3).map_err(sql)?;
+    let aqi: Option<i64> = row.get(3)?;
     let aqi = aqi
         .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("AQI {v} out of range"))))
         .transpose()?;
@@ -137,9 +147,9 @@ fn from_row(
     let mut terms = [None; 7];
     for (i, (p, term)) in Pollutant::ALL.iter().zip(&mut terms).enumerate() {
         let col = FIRST_TERM + 3 * i;
-        let c: Option<f64> = row.get(col).map_err(sql)?;
-        let iaqi: Option<i64> = row.get(col + 1).map_err(sql)?;
-        let n: Option<i64> = row.get(col + 2).map_err(sql)?;
+        let c: Option<f64> = row.get(col)?;
+        let iaqi: Option<i64> = row.get(col + 1)?;
+        let n: Option<i64> = row.get(col + 2)?;
         *term = match (c, iaqi, n) {
             (None, None, None) => None,
             (Some(concentration), iaqi, Some(n)) => Some(IndexTerm {
@@ -165,4 +175,25 @@ fn from_row(
         primary,
         terms,
     })
+}
+
+impl IndexStore for SqliteStore {
+    fn put_indices(&mut self, records: &[IndexRecord]) -> Result<usize, StoreError> {
+        write(self, records).map_err(self.fail(Operation::Put(DataKind::Indices)))
+    }
+
+    fn indices_paged(
+        &self,
+        query: &IndexQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, IndexRecord>,
+    ) -> Result<(), StoreError> {
+        read_paged(self, query, page_size, each)
+            .map_err(self.fail(Operation::Read(DataKind::Indices)))
+    }
+
+    fn indices_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError> {
+        self.span(&[FIRST_TIME, LAST_TIME], &[&resolution.code()], "indices")
+            .map_err(self.fail(Operation::Read(DataKind::Indices)))
+    }
 }

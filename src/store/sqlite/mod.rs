@@ -4,23 +4,25 @@
 //!
 //! - `readings(station, parameter, resolution, time, value, flag, count)`, primary key
 //!   `(station, parameter, resolution, time)`, `WITHOUT ROWID`. `parameter` is the
-//!   [`Parameter`](crate::units::Parameter) code, `resolution` the [`Resolution`] code, `flag`
+//!   [`Parameter`](crate::units::Parameter) code, `resolution` the [`Resolution`](crate::store::Resolution) code, `flag`
 //!   the one-letter HJ 212 code. `time` is the label time in **unix milliseconds** (UTC):
-//!   sub-millisecond parts of a [`Record::time`] are truncated (towards the past), so two
+//!   sub-millisecond parts of a [`Record::time`](crate::store::Record::time) are truncated (towards the past), so two
 //!   records whose times differ by less than a millisecond share a key. A NaN `value` is stored
 //!   as SQL `NULL` (SQLite has no NaN) and read back as NaN.
 //! - an index `readings_by_time(resolution, time)`, so that "every station at this hour" reads
-//!   and [`Store::count`] do not scan the whole table.
+//!   and [`count_readings`](crate::store::ReadingStore::count_readings) do not scan the whole
+//!   table.
 //! - `device_health`, one row per device; times in unix milliseconds; `status` is the list of
 //!   status names, each *followed* by U+001F (unit separator): `[]` → `""`, `["a", "b"]` →
 //!   `"a\u{1f}b\u{1f}"`. Names containing U+001F are rejected.
 //! - `stations(id, name, name_en, district, lat, lon, time_zone)`, primary key `id`,
-//!   `WITHOUT ROWID`: the [`StationInfo`] of collected and imported stations. `lat`/`lon` are
+//!   `WITHOUT ROWID`: the [`StationInfo`](crate::store::StationInfo) of collected and imported stations. `lat`/`lon` are
 //!   `NULL` when unknown; `time_zone` is the IANA name (`Asia/Shanghai`).
 //! - `indices(station, resolution, time, standard, aqi, primary_pollutants, <code>_c,
 //!   <code>_iaqi, <code>_n …)`, primary key `(station, resolution, time)`, `WITHOUT ROWID`: the
-//!   computed [`IndexRecord`]s. `resolution` is `1h` or `1d` (other resolutions are rejected
-//!   with [`StoreError::Invalid`]); `time` is in unix milliseconds like `readings.time`;
+//!   computed [`IndexRecord`](crate::store::IndexRecord)s. `resolution` is `1h` or `1d` (other resolutions are rejected
+//!   as [`ErrorKind::Rejected`]); `time` is in unix
+//!   milliseconds like `readings.time`;
 //!   `standard` is the [`Standard::name`](crate::aqi::Standard::name) (`hj633-2012`); `aqi` is
 //!   `NULL` when there is none; `primary_pollutants` the
 //!   [`Pollutant::code`](crate::aqi::Pollutant::code)s joined by `;` (`""` when none). Then,
@@ -30,45 +32,49 @@
 //!   `NULL` when the term is absent. A NaN concentration is rejected.
 //! - an index `indices_by_time(resolution, time)`, for "every station at this hour" reads.
 //! - `job_runs(job, scheduled, started, finished, ok, detail)`, primary key
-//!   `(job, scheduled, started)`, `WITHOUT ROWID`: the [`JobRun`]s of scheduled jobs. Times in
-//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`], whose `detail` is the list of
+//!   `(job, scheduled, started)`, `WITHOUT ROWID`: the [`JobRun`](crate::store::JobRun)s of scheduled jobs. Times in
+//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`](crate::store::JobOutcome::Succeeded), whose `detail` is the list of
 //!   outputs, each *followed* by U+001F like `device_health.status` (outputs containing
-//!   U+001F are rejected), and 0 for [`JobOutcome::Failed`], whose `detail` is the reason.
+//!   U+001F are rejected), and 0 for [`JobOutcome::Failed`](crate::store::JobOutcome::Failed), whose `detail` is the reason.
 //!   "Where did this job leave off" is a backward seek on the primary key.
 //! - `source_flags(station, pollutants, start_time, end_time, peak_time, peak_parameter,
 //!   peak_value, peak_excess, source_type, severity, evidence, flagged_at, job,
 //!   job_scheduled)`, primary key `(station, pollutants, start_time)`, `WITHOUT ROWID`: the
-//!   [`SourceFlag`]s of the `sources` job. `pollutants` is the
-//!   [`SourceFlag::pollutant_key`] (codes in parameter order joined by `,`: `so2,no2`);
+//!   [`SourceFlag`](crate::store::SourceFlag)s of the `sources` job. `pollutants` is the
+//!   [`SourceFlag::pollutant_key`](crate::store::SourceFlag::pollutant_key) (codes in parameter order joined by `,`: `so2,no2`);
 //!   times in unix milliseconds; `peak_parameter` a parameter code; `evidence` the
 //!   [`FlagEvidence`](crate::store::FlagEvidence) as JSON (ratios without a value are
-//!   `null`). Flags that fail [`SourceFlag::check`] are rejected. An index
+//!   `null`). Flags that fail [`SourceFlag::check`](crate::store::SourceFlag::check) are rejected. An index
 //!   `source_flags_by_start(start_time)` serves "the flags of this day".
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 5`, checked on open.
-//!
-//! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
-//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`. Opening an older file migrates it in place: the missing steps are
 //! - `forecast_hours(station, parameter, issued, valid, value, model)`, primary key
 //!   `(station, parameter, issued, valid)`, `WITHOUT ROWID`, indexes on `valid` and on
-//!   `issued`: the [`ForecastHour`]s of forecast runs. `parameter` is the
+//!   `issued`: the [`ForecastHour`](crate::store::ForecastHour)s of forecast runs. `parameter` is the
 //!   [`ForecastParameter`](super::ForecastParameter) code (`pm25`, `pm10`, `o3`, `aqi`); times
 //!   in unix milliseconds; non-finite values are rejected.
 //! - `forecast_days(station, time, issued, date, aqi, primary_pollutants, pm25, pm10,
-//!   o3_8h_max, model, abstained, missing)`, primary key `(station, time, issued)`,
-//!   `WITHOUT ROWID`, an index on `issued`: the [`ForecastDay`]s. `time` is the start of the
+//!   o3_8h_max, model, abstained, missing, aqi_low, aqi_high)`, primary key
+//!   `(station, time, issued)`,
+//!   `WITHOUT ROWID`, an index on `issued`: the [`ForecastDay`](crate::store::ForecastDay)s. `time` is the start of the
 //!   local day (ms), `date` its ISO date; `aqi` and the statistics are `NULL` when there is
 //!   none; `primary_pollutants` and `abstained` are codes joined by `;`; `missing` the
-//!   input names, each followed by U+001F.
-//! - `meta(key, value)`: `application = lantian`, `schema_version = 5`, checked on open.
+//!   input names, each followed by U+001F; `aqi_low`/`aqi_high` the AQI range (`NULL`: none).
+//! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
+//!   checked on open.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
-//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `forecast_hours` and
-//! `forecast_days`. Opening an older file migrates it in place: the missing steps are
-//! applied in order and `schema_version` set to the current one, all in one write transaction
-//! (steps only create tables, so the migration is cheap and safe on a live store). A file of a
+//! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds
+//! `forecast_hours` and `forecast_days`; **7** the AQI range columns of `forecast_days`.
+//! Opening an older file migrates it in place: the missing steps are applied in order and
+//! `schema_version` set to the current one, all in one write transaction (steps only create
+//! tables and add columns, so the migration is cheap and safe on a live store). A file of a
 //! newer version is refused, as are files of other applications.
 //!
-//! Durability: `synchronous = NORMAL` in WAL mode. A committed [`Store::write`] survives the
+//! Long reads (`*_paged`) run one statement and hand its rows out a page at a time, so a
+//! long range is never held in memory whole. The time span of each kind (`*_span`) is two
+//! seeks on an index with the time first (readings, indices, flags, forecasts) or a scan of
+//! the small `job_runs` table.
+//!
+//! Durability: `synchronous = NORMAL` in WAL mode. A committed write survives the
 //! process being killed at any point (the WAL is in the OS page cache); only an OS crash or
 //! power loss can lose the last few committed transactions, and never corrupts the file. The
 //! collectors re-send on restart and writes are idempotent, so that window is recoverable, while
@@ -89,12 +95,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior};
 
-use super::{
-    DeviceHealth, ForecastDay, ForecastHour, ForecastQuery, IndexRecord, JobOutcome, JobRun, Query,
-    Record, Resolution, SourceFlag, StationId, StationInfo, Store, StoreError,
-};
+use super::select::{Filter, PageFn, Pager, TimeSpan};
+use super::{ErrorKind, Operation, StationId, StoreError};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -109,6 +113,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The display name in errors.
+    name: String,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -119,22 +125,44 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// An error inside a write transaction ([`SqliteStore::write_tx`]): SQLite's, or one the
-/// store raised itself.
-enum TxError {
+/// An error inside the SQLite store; the store traits turn it into a [`StoreError`] naming
+/// the operation ([`SqliteStore::fail`]).
+#[derive(Debug)]
+enum Fail {
+    /// SQLite's own error.
     Sql(rusqlite::Error),
-    Store(StoreError),
+    /// A value the table cannot keep.
+    Rejected(String),
+    /// A stored row that cannot be read back.
+    Corrupt(String),
+    /// A file that cannot be used.
+    Unusable(String),
+    /// An error from a page consumer of a paged read, passed through.
+    Page(StoreError),
 }
 
-impl From<rusqlite::Error> for TxError {
+impl From<rusqlite::Error> for Fail {
     fn from(e: rusqlite::Error) -> Self {
-        TxError::Sql(e)
+        Fail::Sql(e)
     }
 }
 
-impl From<StoreError> for TxError {
+impl From<StoreError> for Fail {
     fn from(e: StoreError) -> Self {
-        TxError::Store(e)
+        Fail::Page(e)
+    }
+}
+
+/// The kind of failure of one of SQLite's errors: a damaged file is corrupt, a file that is
+/// not a database or cannot be opened unusable; everything else (locked, busy, full, I/O) may
+/// pass.
+fn sql_kind(e: &rusqlite::Error) -> ErrorKind {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt) => ErrorKind::Corrupt,
+        Some(ErrorCode::NotADatabase | ErrorCode::CannotOpen | ErrorCode::ReadOnly) => {
+            ErrorKind::Unusable
+        }
+        _ => ErrorKind::Unavailable,
     }
 }
 
@@ -142,25 +170,31 @@ impl SqliteStore {
     /// Opens (creating if needed) the store at `path`. The parent directory must exist.
     ///
     /// Creates the schema in a new file and migrates an older one (see the
-    /// [module documentation](self)). Fails with [`StoreError::Unusable`] when the directory
+    /// [module documentation](self)). Fails with [`ErrorKind::Unusable`] when the directory
     /// is missing or the file holds another application's tables or a newer schema version.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
+        let name = format!("SQLite store {}", path.display());
+        let fail = |e: Fail| error(&name, Operation::Open, e);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.is_dir()
         {
-            return Err(StoreError::Unusable {
-                reason: format!("directory {} does not exist", dir.display()),
-                path,
-            });
+            return Err(fail(Fail::Unusable(format!(
+                "directory {} does not exist",
+                dir.display()
+            ))));
         }
-        let conn = match Connection::open(&path) {
-            Ok(conn) => conn,
-            Err(source) => return Err(StoreError::Sqlite { path, source }),
+        let conn = Connection::open(&path).map_err(|e| fail(e.into()))?;
+        let mut store = SqliteStore {
+            conn,
+            path,
+            name: name.clone(),
         };
-        let mut store = SqliteStore { conn, path };
-        store.configure().map_err(|e| store.sql(e))?;
-        schema::prepare(&mut store)?;
+        store
+            .configure()
+            .map_err(Fail::from)
+            .and_then(|()| schema::prepare(&mut store))
+            .map_err(fail)?;
         Ok(store)
     }
 
@@ -177,59 +211,33 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Turns an internal error into the store's error for `operation`.
+    fn fail(&self, operation: Operation) -> impl Fn(Fail) -> StoreError + '_ {
+        move |e| error(&self.name, operation, e)
+    }
+
     /// Runs `f` in one write transaction and commits it; an error from `f` rolls it back.
     ///
     /// The transaction is `IMMEDIATE`: it takes the write lock up front (waiting up to
     /// [`BUSY_TIMEOUT`]) instead of failing to upgrade a read lock half-way.
-    fn write_tx<T, E: Into<TxError>>(
+    fn write_tx<T, E: Into<Fail>>(
         &mut self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
-    ) -> Result<T, StoreError> {
-        let path = &self.path;
-        let fail = |e: TxError| match e {
-            TxError::Sql(source) => StoreError::Sqlite {
-                path: path.clone(),
-                source,
-            },
-            TxError::Store(e) => e,
-        };
+    ) -> Result<T, Fail> {
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| fail(e.into()))?;
-        let value = f(&tx).map_err(|e| fail(e.into()))?;
-        tx.commit().map_err(|e| fail(e.into()))?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx).map_err(Into::into)?;
+        tx.commit()?;
         Ok(value)
     }
 
-    fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
-    fn corrupt(&self, reason: String) -> StoreError {
-        StoreError::Corrupt {
-            path: self.path.clone(),
-            reason,
-        }
-    }
-
-    fn invalid(&self, what: String) -> StoreError {
-        StoreError::Invalid {
-            path: self.path.clone(),
-            what,
-        }
-    }
-
     /// Column `i` of `row` as text, without copying it.
-    fn text<'r>(&self, row: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
-        match row.get_ref(i).map_err(|e| self.sql(e))? {
-            ValueRef::Text(t) => {
-                std::str::from_utf8(t).map_err(|_| self.corrupt(format!("column {i} is not UTF-8")))
-            }
-            other => Err(self.corrupt(format!(
+    fn text<'r>(&self, row: &'r Row<'_>, i: usize) -> Result<&'r str, Fail> {
+        match row.get_ref(i)? {
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .map_err(|_| Fail::Corrupt(format!("column {i} is not UTF-8"))),
+            other => Err(Fail::Corrupt(format!(
                 "column {i} is {:?}, expected text",
                 other.data_type()
             ))),
@@ -237,10 +245,71 @@ impl SqliteStore {
     }
 
     /// Column `i` of `row`: unix milliseconds, as a time.
-    fn time(&self, row: &Row<'_>, i: usize, whose: &str) -> Result<DateTime<Utc>, StoreError> {
-        let ms: i64 = row.get(i).map_err(|e| self.sql(e))?;
-        DateTime::from_timestamp_millis(ms)
-            .ok_or_else(|| self.corrupt(format!("time {ms} ms out of range ({whose})")))
+    fn time(&self, row: &Row<'_>, i: usize, whose: &str) -> Result<DateTime<Utc>, Fail> {
+        let ms: i64 = row.get(i)?;
+        millis(ms, whose)
+    }
+
+    /// Runs `sql` with `args` (one statement over the whole range) and hands its rows, read
+    /// by `from_row`, to `each` a page at a time: a long range is never in memory whole.
+    fn query_paged<T>(
+        &self,
+        sql: &str,
+        args: &[Box<dyn rusqlite::ToSql>],
+        page_size: usize,
+        mut from_row: impl FnMut(&Row<'_>) -> Result<T, Fail>,
+        each: &mut PageFn<'_, T>,
+    ) -> Result<(), Fail> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        let mut pager = Pager::new(page_size, each);
+        while let Some(row) = rows.next()? {
+            pager.push(from_row(row)?)?;
+        }
+        pager.finish()?;
+        Ok(())
+    }
+
+    /// The span of a time column from queries of one row each (with `args`): the earliest
+    /// and the latest value in unix milliseconds (no row, or `NULL`: no data).
+    fn span(
+        &self,
+        queries: &[&str],
+        args: &[&dyn rusqlite::ToSql],
+        whose: &str,
+    ) -> Result<Option<TimeSpan>, Fail> {
+        let mut times = Vec::new();
+        for sql in queries {
+            let ms: Option<i64> = self
+                .conn
+                .prepare_cached(sql)?
+                .query_row(args, |r| r.get(0))
+                .optional()?
+                .flatten();
+            if let Some(ms) = ms {
+                times.push(millis(ms, whose)?);
+            }
+        }
+        Ok(TimeSpan::of(times))
+    }
+}
+
+/// Unix milliseconds as a time.
+fn millis(ms: i64, whose: &str) -> Result<DateTime<Utc>, Fail> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| Fail::Corrupt(format!("time {ms} ms out of range ({whose})")))
+}
+
+/// The [`StoreError`] of the store named `name` for `e` during `operation`.
+fn error(name: &str, operation: Operation, e: Fail) -> StoreError {
+    match e {
+        Fail::Sql(e) => {
+            StoreError::new(name, operation, sql_kind(&e), e.to_string()).with_source(e)
+        }
+        Fail::Rejected(what) => StoreError::new(name, operation, ErrorKind::Rejected, what),
+        Fail::Corrupt(reason) => StoreError::new(name, operation, ErrorKind::Corrupt, reason),
+        Fail::Unusable(reason) => StoreError::new(name, operation, ErrorKind::Unusable, reason),
+        Fail::Page(e) => e,
     }
 }
 
@@ -253,102 +322,25 @@ fn intern(last: &mut Option<StationId>, name: &str) -> StationId {
     }
 }
 
-/// Appends ` AND column IN (?, …)` with `n` placeholders to `sql` (nothing when `n` is 0).
-fn push_in_list(sql: &mut String, column: &str, n: usize) {
-    if n > 0 {
+/// Appends ` AND column IN (?, …)` with a placeholder per item `filter` lists to `sql`
+/// (nothing for all), and the items to `args`.
+fn push_in_list<T: rusqlite::ToSql + Clone + 'static>(
+    sql: &mut String,
+    args: &mut Vec<Box<dyn rusqlite::ToSql>>,
+    column: &str,
+    filter: &Filter<T>,
+) {
+    if let Some(items) = filter.listed() {
         sql.push_str(" AND ");
         sql.push_str(column);
         sql.push_str(" IN (");
-        sql.push_str(&vec!["?"; n].join(","));
+        sql.push_str(&vec!["?"; items.len()].join(","));
         sql.push(')');
-    }
-}
-
-impl Store for SqliteStore {
-    fn write(&mut self, records: &[Record]) -> Result<usize, StoreError> {
-        readings::write(self, records)
-    }
-
-    fn read(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
-        readings::read(self, query)
-    }
-
-    /// Skip-scans the distinct station × parameter pairs of the primary key and fetches the
-    /// newest record of each with one index seek: O(pairs · log n), not O(n).
-    fn latest(
-        &self,
-        resolution: Resolution,
-        station: Option<&str>,
-    ) -> Result<Vec<Record>, StoreError> {
-        readings::latest(self, resolution, station)
-    }
-
-    fn count(&self, resolution: Resolution) -> Result<u64, StoreError> {
-        readings::count(self, resolution)
-    }
-
-    fn put_health(&mut self, health: &[DeviceHealth]) -> Result<(), StoreError> {
-        health::put(self, health)
-    }
-
-    fn health(&self) -> Result<Vec<DeviceHealth>, StoreError> {
-        health::get(self)
-    }
-
-    fn put_stations(&mut self, stations: &[StationInfo]) -> Result<(), StoreError> {
-        stations::put(self, stations)
-    }
-
-    fn stations(&self) -> Result<Vec<StationInfo>, StoreError> {
-        stations::get(self)
-    }
-
-    /// Rejects (before writing anything) records at a resolution other than
-    /// [`Resolution::Hour`] and [`Resolution::Day`], and NaN concentrations.
-    fn write_indices(&mut self, records: &[IndexRecord]) -> Result<usize, StoreError> {
-        indices::write(self, records)
-    }
-
-    fn read_indices(&self, query: &Query) -> Result<Vec<IndexRecord>, StoreError> {
-        indices::read(self, query)
-    }
-
-    /// Rejects outputs containing U+001F (the separator of the `detail` column).
-    fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
-        job_runs::record(self, run)
-    }
-
-    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<JobRun>, StoreError> {
-        job_runs::get(self, job, limit)
-    }
-
-    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError> {
-        source_flags::put(self, flags)
-    }
-
-    fn source_flags(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        station: Option<&str>,
-    ) -> Result<Vec<SourceFlag>, StoreError> {
-        source_flags::get(self, from, to, station)
-    }
-
-    fn write_forecasts(
-        &mut self,
-        hours: &[ForecastHour],
-        days: &[ForecastDay],
-    ) -> Result<usize, StoreError> {
-        forecasts::write(self, hours, days)
-    }
-
-    fn read_forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
-        forecasts::read_hours(self, query)
-    }
-
-    fn read_forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
-        forecasts::read_days(self, query)
+        args.extend(
+            items
+                .iter()
+                .map(|i| Box::new(i.clone()) as Box<dyn rusqlite::ToSql>),
+        );
     }
 }
 

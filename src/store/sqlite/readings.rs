@@ -2,8 +2,14 @@
 
 use rusqlite::{OptionalExtension, ToSql, params};
 
-use super::{Query, Record, Resolution, SqliteStore, StationId, StoreError};
+use super::{Fail, SqliteStore, StationId};
 use crate::quality::Flag;
+use crate::store::readings::sort_series;
+use crate::store::select::{Filter, PageFn};
+use crate::store::{
+    DataKind, Operation, ReadingQuery, ReadingStore, Record, Resolution, Stations, StoreError,
+    TimeSpan,
+};
 use crate::units::Parameter;
 
 const INSERT: &str = "INSERT OR REPLACE INTO readings
@@ -18,9 +24,15 @@ pub(super) const NEXT_STATION: &str = "SELECT station, parameter FROM readings
 pub(super) const LATEST_OF_PAIR: &str = "SELECT station, parameter, time, value, flag, count
     FROM readings WHERE station = ?1 AND parameter = ?2 AND resolution = ?3
     ORDER BY time DESC LIMIT 1";
+/// The earliest and latest label time at a resolution (`?1`): seeks on `readings_by_time`.
+const FIRST_TIME: &str = "SELECT time FROM readings WHERE resolution = ?1 ORDER BY time LIMIT 1";
+const LAST_TIME: &str =
+    "SELECT time FROM readings WHERE resolution = ?1 ORDER BY time DESC LIMIT 1";
 
-/// [`Store::write`](super::Store::write).
-pub(super) fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize, StoreError> {
+const PUT: Operation = Operation::Put(DataKind::Readings);
+const READ: Operation = Operation::Read(DataKind::Readings);
+
+fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize, Fail> {
     if records.is_empty() {
         return Ok(0);
     }
@@ -43,41 +55,47 @@ pub(super) fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize
     Ok(records.len())
 }
 
-/// [`Store::read`](super::Store::read).
-pub(super) fn read(store: &SqliteStore, query: &Query) -> Result<Vec<Record>, StoreError> {
-    let mut out = Vec::new();
-    if query.from >= query.to {
-        return Ok(out);
+/// The records of `query`, by station, parameter code, time.
+fn read_paged(
+    store: &SqliteStore,
+    query: &ReadingQuery,
+    page_size: usize,
+    each: &mut PageFn<'_, Record>,
+) -> Result<(), Fail> {
+    if query.is_empty() {
+        return Ok(());
     }
     let mut sql = String::from(
         "SELECT station, parameter, time, value, flag, count FROM readings
-         WHERE resolution = ?1 AND time >= ?2 AND time < ?3",
+         WHERE resolution = ? AND time >= ? AND time < ?",
     );
-    super::push_in_list(&mut sql, "station", query.stations.len());
-    super::push_in_list(&mut sql, "parameter", query.parameters.len());
+    let mut args: Vec<Box<dyn ToSql>> = vec![
+        Box::new(query.resolution.code()),
+        Box::new(query.from.timestamp_millis()),
+        Box::new(query.to.timestamp_millis()),
+    ];
+    super::push_in_list(&mut sql, &mut args, "station", &query.stations);
+    let codes: Filter<&'static str> = match query.parameters.listed() {
+        None => Filter::All,
+        Some(ps) => Filter::only(ps.iter().map(|p| p.code())),
+    };
+    super::push_in_list(&mut sql, &mut args, "parameter", &codes);
     sql.push_str(" ORDER BY station, parameter, time");
-    let res = query.resolution.code();
-    let (from, to) = (query.from.timestamp_millis(), query.to.timestamp_millis());
-    let codes: Vec<&'static str> = query.parameters.iter().map(|p| p.code()).collect();
-    let mut args: Vec<&dyn ToSql> = vec![&res, &from, &to];
-    args.extend(query.stations.iter().map(|s| s as &dyn ToSql));
-    args.extend(codes.iter().map(|c| c as &dyn ToSql));
-    let mut stmt = store.conn.prepare_cached(&sql).map_err(|e| store.sql(e))?;
-    let mut rows = stmt.query(&args[..]).map_err(|e| store.sql(e))?;
-    collect_rows(store, &mut rows, query.resolution, &mut out)?;
-    sort_series(&mut out);
-    Ok(out)
+    let mut station = None;
+    let from_row = |row: &rusqlite::Row<'_>| from_row(store, row, query.resolution, &mut station);
+    store.query_paged(&sql, &args, page_size, from_row, each)
 }
 
-/// [`Store::latest`](super::Store::latest): skip-scans the distinct station × parameter pairs
-/// of the primary key and fetches the newest record of each with one index seek.
-pub(super) fn latest(
+/// Skip-scans the distinct station × parameter pairs of the primary key (of every station, or
+/// of each selected one) and fetches the newest record of each with one index seek:
+/// O(pairs · log n), not O(n).
+fn latest(
     store: &SqliteStore,
     resolution: Resolution,
-    station: Option<&str>,
-) -> Result<Vec<Record>, StoreError> {
+    stations: &Stations,
+) -> Result<Vec<Record>, Fail> {
     let mut out = Vec::new();
-    let prepare = |sql| store.conn.prepare_cached(sql).map_err(|e| store.sql(e));
+    let prepare = |sql| store.conn.prepare_cached(sql);
     let (mut first, mut next_parameter, mut next_station, mut one) = (
         prepare(FIRST_PAIR)?,
         prepare(NEXT_PARAMETER)?,
@@ -85,91 +103,79 @@ pub(super) fn latest(
         prepare(LATEST_OF_PAIR)?,
     );
     let pair = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
-    let mut next = match station {
-        Some(s) => next_parameter.query_row(params![s, ""], pair),
-        None => first.query_row([], pair),
-    }
-    .optional()
-    .map_err(|e| store.sql(e))?;
-    while let Some((s, p)) = next {
-        let mut rows = one
-            .query(params![s, p, resolution.code()])
-            .map_err(|e| store.sql(e))?;
-        collect_rows(store, &mut rows, resolution, &mut out)?;
-        next = next_parameter
-            .query_row(params![s, p], pair)
-            .optional()
-            .map_err(|e| store.sql(e))?;
-        if next.is_none() && station.is_none() {
-            next = next_station
-                .query_row(params![s], pair)
-                .optional()
-                .map_err(|e| store.sql(e))?;
+    // Where each walk starts: the first pair of the table, or of each selected station.
+    let starts: Vec<Option<(String, String)>> = match stations.listed() {
+        None => vec![first.query_row([], pair).optional()?],
+        Some(ids) => {
+            let mut ids: Vec<&str> = ids.iter().map(|s| &**s).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.into_iter()
+                .map(|s| next_parameter.query_row(params![s, ""], pair).optional())
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let mut last_station = None;
+    for mut next in starts {
+        while let Some((s, p)) = next {
+            let mut rows = one.query(params![s, p, resolution.code()])?;
+            while let Some(row) = rows.next()? {
+                out.push(from_row(store, row, resolution, &mut last_station)?);
+            }
+            next = next_parameter.query_row(params![s, p], pair).optional()?;
+            if next.is_none() && stations.listed().is_none() {
+                next = next_station.query_row(params![s], pair).optional()?;
+            }
         }
     }
     sort_series(&mut out);
     Ok(out)
 }
 
-/// [`Store::count`](super::Store::count).
-pub(super) fn count(store: &SqliteStore, resolution: Resolution) -> Result<u64, StoreError> {
+fn count(store: &SqliteStore, resolution: Resolution) -> Result<u64, Fail> {
     let n: i64 = store
         .conn
-        .prepare_cached(COUNT)
-        .and_then(|mut s| s.query_row([resolution.code()], |r| r.get(0)))
-        .map_err(|e| store.sql(e))?;
+        .prepare_cached(COUNT)?
+        .query_row([resolution.code()], |r| r.get(0))?;
     Ok(n.max(0).unsigned_abs())
 }
 
-/// Reads rows of `(station, parameter, time, value, flag, count)` into records.
-fn collect_rows(
+/// One row of `(station, parameter, time, value, flag, count)` as a record.
+fn from_row(
     store: &SqliteStore,
-    rows: &mut rusqlite::Rows<'_>,
+    row: &rusqlite::Row<'_>,
     resolution: Resolution,
-    out: &mut Vec<Record>,
-) -> Result<(), StoreError> {
-    let mut station: Option<StationId> = None;
-    while let Some(row) = rows.next().map_err(|e| store.sql(e))? {
-        let name = store.text(row, 0)?;
-        let station_id = super::intern(&mut station, name);
-        let code = store.text(row, 1)?;
-        let parameter = Parameter::from_code(code).ok_or_else(|| {
-            store.corrupt(format!("unknown parameter code `{code}` (station {name})"))
-        })?;
-        let time = store.time(row, 2, name)?;
-        let value: Option<f64> = row.get(3).map_err(|e| store.sql(e))?;
-        let flag_code = store.text(row, 4)?;
-        let flag: Flag = flag_code.parse().map_err(|_| {
-            store.corrupt(format!(
-                "unknown flag `{flag_code}` ({name} {code} at {time})"
-            ))
-        })?;
-        let count: i64 = row.get(5).map_err(|e| store.sql(e))?;
-        let count = u32::try_from(count).map_err(|_| {
-            store.corrupt(format!(
-                "count {count} out of range ({name} {code} at {time})"
-            ))
-        })?;
-        out.push(Record {
-            station: station_id,
-            parameter,
-            resolution,
-            time,
-            value: value.unwrap_or(f64::NAN),
-            flag,
-            count,
-        });
-    }
-    Ok(())
-}
-
-/// Sorts records by station, then [`Parameter`] order, keeping time order within each series.
-fn sort_series(records: &mut [Record]) {
-    records.sort_by(|a, b| {
-        a.station
-            .cmp(&b.station)
-            .then(a.parameter.cmp(&b.parameter))
-    });
+    station: &mut Option<StationId>,
+) -> Result<Record, Fail> {
+    let name = store.text(row, 0)?;
+    let station_id = super::intern(station, name);
+    let code = store.text(row, 1)?;
+    let parameter = Parameter::from_code(code).ok_or_else(|| {
+        Fail::Corrupt(format!("unknown parameter code `{code}` (station {name})"))
+    })?;
+    let time = store.time(row, 2, name)?;
+    let value: Option<f64> = row.get(3)?;
+    let flag_code = store.text(row, 4)?;
+    let flag: Flag = flag_code.parse().map_err(|_| {
+        Fail::Corrupt(format!(
+            "unknown flag `{flag_code}` ({name} {code} at {time})"
+        ))
+    })?;
+    let count: i64 = row.get(5)?;
+    let count = u32::try_from(count).map_err(|_| {
+        Fail::Corrupt(format!(
+            "count {count} out of range ({name} {code} at {time})"
+        ))
+    })?;
+    Ok(Record {
+        station: station_id,
+        parameter,
+        resolution,
+        time,
+        value: value.unwrap_or(f64::NAN),
+        flag,
+        count,
+    })
 }
 
 fn flag_str(flag: Flag) -> &'static str {
@@ -182,5 +188,37 @@ fn flag_str(flag: Flag) -> &'static str {
         Flag::Calibration => "C",
         Flag::OverRange => "T",
         Flag::CommError => "B",
+    }
+}
+
+impl ReadingStore for SqliteStore {
+    fn put_readings(&mut self, records: &[Record]) -> Result<usize, StoreError> {
+        write(self, records).map_err(self.fail(PUT))
+    }
+
+    fn readings_paged(
+        &self,
+        query: &ReadingQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, Record>,
+    ) -> Result<(), StoreError> {
+        read_paged(self, query, page_size, each).map_err(self.fail(READ))
+    }
+
+    fn latest_readings(
+        &self,
+        resolution: Resolution,
+        stations: &Stations,
+    ) -> Result<Vec<Record>, StoreError> {
+        latest(self, resolution, stations).map_err(self.fail(READ))
+    }
+
+    fn count_readings(&self, resolution: Resolution) -> Result<u64, StoreError> {
+        count(self, resolution).map_err(self.fail(READ))
+    }
+
+    fn readings_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError> {
+        self.span(&[FIRST_TIME, LAST_TIME], &[&resolution.code()], "readings")
+            .map_err(self.fail(READ))
     }
 }

@@ -1,11 +1,9 @@
 //! The schema: the version-1 base, the versioned steps that bring a file to
 //! [`SCHEMA_VERSION`], and the check on open that creates, migrates or refuses a file.
 
-use std::path::Path;
-
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, StoreError, TxError};
+use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = 7;
@@ -220,15 +218,15 @@ fn steps_after(version: u32) -> impl Iterator<Item = &'static Step> {
 
 /// Checks the schema of a newly opened store, creating it in an empty file and migrating an
 /// older version; refuses foreign and newer files.
-pub(super) fn prepare(store: &mut SqliteStore) -> Result<(), StoreError> {
-    if classify(&store.conn, &store.path)? == State::Current {
+pub(super) fn prepare(store: &mut SqliteStore) -> Result<(), Fail> {
+    if classify(&store.conn)? == State::Current {
         return Ok(());
     }
     // Empty or old file: create / migrate under the write lock, classifying again in case
     // another handle did it first.
     let path = store.path.clone();
-    let state = store.write_tx(|tx| -> Result<State, TxError> {
-        let state = classify(tx, &path)?;
+    let state = store.write_tx(|tx| -> Result<State, Fail> {
+        let state = classify(tx)?;
         let from = match state {
             State::Current => return Ok(state),
             State::Empty => {
@@ -267,15 +265,9 @@ pub(super) fn prepare(store: &mut SqliteStore) -> Result<(), StoreError> {
 
 /// Classifies the file: empty, current, or an older lantian schema this build migrates.
 /// Foreign and newer schemas are errors.
-fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
-    let sql = |source| StoreError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
-    let unusable = |reason: String| StoreError::Unusable {
-        path: path.to_path_buf(),
-        reason,
-    };
+fn classify(conn: &Connection) -> Result<State, Fail> {
+    let sql = Fail::Sql;
+    let unusable = Fail::Unusable;
     let tables: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
@@ -286,7 +278,7 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
     if tables == 0 {
         return Ok(State::Empty);
     }
-    let has_table = |name: &str| -> Result<bool, StoreError> {
+    let has_table = |name: &str| -> Result<bool, Fail> {
         conn.query_row(
             "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
             [name],
@@ -294,7 +286,7 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
         )
         .map_err(sql)
     };
-    let has_column = |table: &str, column: &str| -> Result<bool, StoreError> {
+    let has_column = |table: &str, column: &str| -> Result<bool, Fail> {
         conn.query_row(
             "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
             [table, column],
@@ -302,7 +294,7 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
         )
         .map_err(sql)
     };
-    let get = |key: &str| -> Result<Option<String>, StoreError> {
+    let get = |key: &str| -> Result<Option<String>, Fail> {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
             r.get::<_, String>(0)
         })
@@ -355,7 +347,7 @@ fn classify(conn: &Connection, path: &Path) -> Result<State, StoreError> {
 /// steps, latest first (drops their columns, then their tables with their indexes), and sets
 /// `schema_version`.
 #[cfg(test)]
-pub(super) fn downgrade(path: &Path, version: u32) {
+pub(super) fn downgrade(path: &std::path::Path, version: u32) {
     let conn = Connection::open(path).expect("open raw");
     let later: Vec<&Step> = steps_after(version).collect();
     for step in later.into_iter().rev() {

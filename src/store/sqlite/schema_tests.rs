@@ -8,6 +8,10 @@ use super::tests::{index, job_run, station, temp};
 use super::*;
 use crate::aqi::Pollutant;
 use crate::quality::Flag;
+use crate::store::{
+    ErrorKind, ForecastStore, IndexQuery, IndexStore, JobRunStore, Jobs, ReadingStore, Record,
+    Resolution, SourceFlagQuery, SourceFlagStore, StationStore, Stations,
+};
 use crate::units::Parameter;
 
 fn schema_of(store: &SqliteStore) -> Vec<(String, String, Option<String>)> {
@@ -38,17 +42,19 @@ fn older_files_are_migrated() {
             flag: Flag::Normal,
             count: 1,
         };
-        store.write(std::slice::from_ref(&rec)).expect("write");
+        store
+            .put_readings(std::slice::from_ref(&rec))
+            .expect("write");
         store.put_stations(&[station("S0")]).expect("put");
         let i0 = index("S0", Resolution::Hour, 0);
+        store.put_indices(std::slice::from_ref(&i0)).expect("write");
         store
-            .write_indices(std::slice::from_ref(&i0))
-            .expect("write");
-        store.record_job_run(&job_run("daily", 0)).expect("record");
+            .put_job_runs(std::slice::from_ref(&job_run("daily", 0)))
+            .expect("record");
         // A daily forecast as version 6 stored it: no AQI range.
         let old_day = forecast_day(t, None);
         store
-            .write_forecasts(&[], std::slice::from_ref(&old_day))
+            .put_forecasts(&[], std::slice::from_ref(&old_day))
             .expect("write");
         drop(store);
         schema::downgrade(&path, from);
@@ -72,61 +78,60 @@ fn older_files_are_migrated() {
         assert_eq!(store.stations().expect("stations"), kept, "from {from}");
         store.put_stations(&[station("S1")]).expect("put");
         assert_eq!(
-            store.latest(Resolution::Hour, None).expect("latest"),
+            store
+                .latest_readings(Resolution::Hour, &Stations::All)
+                .expect("latest"),
             [rec],
             "from {from}: readings survive the migration"
         );
-        let q = Query {
-            stations: vec![],
-            parameters: vec![],
-            resolution: Resolution::Hour,
-            from: t - chrono::TimeDelta::days(1),
-            to: t + chrono::TimeDelta::days(1),
-        };
-        let kept = if from >= 3 { vec![i0.clone()] } else { vec![] };
-        assert_eq!(
-            store.read_indices(&q).expect("indices"),
-            kept,
-            "from {from}"
+        let q = IndexQuery::new(
+            Resolution::Hour,
+            t - chrono::TimeDelta::days(1),
+            t + chrono::TimeDelta::days(1),
         );
+        let kept = if from >= 3 { vec![i0.clone()] } else { vec![] };
+        assert_eq!(store.indices(&q).expect("indices"), kept, "from {from}");
         let i = index("S1", Resolution::Hour, 1);
-        store
-            .write_indices(std::slice::from_ref(&i))
-            .expect("write");
+        store.put_indices(std::slice::from_ref(&i)).expect("write");
         let mut all: Vec<_> = kept.into_iter().chain([i]).collect();
         all.sort_by(|a, b| a.station.cmp(&b.station));
-        assert_eq!(store.read_indices(&q).expect("indices"), all);
+        assert_eq!(store.indices(&q).expect("indices"), all);
         // Versions before 4 had no job runs, before 5 no source flags, before 6 no forecasts.
         let mut runs = if from >= 4 {
             vec![job_run("daily", 0)]
         } else {
             vec![]
         };
-        assert_eq!(store.job_runs(None, 10).expect("runs"), runs, "from {from}");
+        assert_eq!(
+            store.latest_job_runs(&Jobs::All, 10).expect("runs"),
+            runs,
+            "from {from}"
+        );
         let run = job_run("daily", 1);
-        store.record_job_run(&run).expect("record");
+        store
+            .put_job_runs(std::slice::from_ref(&run))
+            .expect("record");
         runs.insert(0, run);
-        assert_eq!(store.job_runs(Some("daily"), 10).expect("runs"), runs);
+        assert_eq!(
+            store
+                .latest_job_runs(&Jobs::one("daily"), 10)
+                .expect("runs"),
+            runs
+        );
         let day = (t, t + chrono::TimeDelta::days(1));
         assert!(
             store
-                .source_flags(day.0, day.1, None)
+                .source_flags(&SourceFlagQuery::new(day.0, day.1))
                 .expect("flags")
                 .is_empty()
         );
         // Versions before 6 had no forecasts; the tables work after the migration.
-        let forecasts = crate::store::ForecastQuery {
-            stations: vec![],
-            axis: crate::store::ForecastAxis::Valid,
-            from: t - chrono::TimeDelta::days(1),
-            to: t + chrono::TimeDelta::days(1),
-        };
-        assert!(
-            store
-                .read_forecast_hours(&forecasts)
-                .expect("read")
-                .is_empty()
+        let forecasts = crate::store::ForecastQuery::new(
+            crate::store::ForecastAxis::Valid,
+            t - chrono::TimeDelta::days(1),
+            t + chrono::TimeDelta::days(1),
         );
+        assert!(store.forecast_hours(&forecasts).expect("read").is_empty());
         let f = crate::store::ForecastHour {
             station: "S1".into(),
             parameter: crate::store::ForecastParameter::Pm25,
@@ -136,9 +141,9 @@ fn older_files_are_migrated() {
             model: "m".into(),
         };
         store
-            .write_forecasts(std::slice::from_ref(&f), &[])
+            .put_forecasts(std::slice::from_ref(&f), &[])
             .expect("write");
-        assert_eq!(store.read_forecast_hours(&forecasts).expect("read"), [f]);
+        assert_eq!(store.forecast_hours(&forecasts).expect("read"), [f]);
         // Version 6's daily forecasts survive without a range; new ones keep theirs.
         let kept = if from >= 6 {
             vec![old_day.clone()]
@@ -146,18 +151,15 @@ fn older_files_are_migrated() {
             vec![]
         };
         assert_eq!(
-            store.read_forecast_days(&forecasts).expect("read"),
+            store.forecast_days(&forecasts).expect("read"),
             kept,
             "from {from}"
         );
         let ranged = forecast_day(t, Some((60, 110)));
         store
-            .write_forecasts(&[], std::slice::from_ref(&ranged))
+            .put_forecasts(&[], std::slice::from_ref(&ranged))
             .expect("write");
-        assert_eq!(
-            store.read_forecast_days(&forecasts).expect("read"),
-            [ranged]
-        );
+        assert_eq!(store.forecast_days(&forecasts).expect("read"), [ranged]);
         drop(store);
         SqliteStore::open(&path).expect("reopen after the migration");
     }
@@ -193,7 +195,7 @@ fn columns_of_later_versions_are_refused() {
         .expect("foreign column");
     drop(conn);
     let err = SqliteStore::open(&path).expect_err("inconsistent schema");
-    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Unusable, "{err}");
     assert!(err.to_string().contains("aqi_high"), "{err}");
 }
 
@@ -217,7 +219,7 @@ fn tables_of_later_versions_are_refused() {
             .expect("foreign table");
         drop(conn);
         let err = SqliteStore::open(&path).expect_err("inconsistent schema");
-        assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+        assert!(err.kind() == ErrorKind::Unusable, "{err}");
         assert!(err.to_string().contains(table), "{err}");
     }
 }

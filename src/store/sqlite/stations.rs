@@ -2,21 +2,21 @@
 
 use rusqlite::params;
 
-use super::{SqliteStore, StationInfo, StoreError};
+use super::{Fail, SqliteStore};
+use crate::store::{DataKind, Operation, StationInfo, StationStore, StoreError};
 
 const INSERT: &str = "INSERT OR REPLACE INTO stations
     (id, name, name_en, district, lat, lon, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const SELECT: &str =
     "SELECT id, name, name_en, district, lat, lon, time_zone FROM stations ORDER BY id";
 
-/// [`Store::put_stations`](super::Store::put_stations).
-pub(super) fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<(), StoreError> {
+fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<usize, Fail> {
     for s in stations {
-        check_coordinate(store, s, "lat", s.lat, 90.0)?;
-        check_coordinate(store, s, "lon", s.lon, 180.0)?;
+        check_coordinate(s, "lat", s.lat, 90.0)?;
+        check_coordinate(s, "lon", s.lon, 180.0)?;
     }
     if stations.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     store.write_tx(|tx| {
         let mut stmt = tx.prepare_cached(INSERT)?;
@@ -31,28 +31,26 @@ pub(super) fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<(
                 s.time_zone.name(),
             ])?;
         }
-        Ok::<_, rusqlite::Error>(())
+        Ok::<_, rusqlite::Error>(stations.len())
     })
 }
 
-/// [`Store::stations`](super::Store::stations).
-pub(super) fn get(store: &SqliteStore) -> Result<Vec<StationInfo>, StoreError> {
-    let sql = |e| store.sql(e);
-    let mut stmt = store.conn.prepare_cached(SELECT).map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
+fn get(store: &SqliteStore) -> Result<Vec<StationInfo>, Fail> {
+    let mut stmt = store.conn.prepare_cached(SELECT)?;
+    let mut rows = stmt.query([])?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(sql)? {
-        let id: String = r.get(0).map_err(sql)?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
         let zone = store.text(r, 6)?;
         let time_zone = zone
             .parse::<chrono_tz::Tz>()
-            .map_err(|_| store.corrupt(format!("unknown time zone `{zone}` (station {id})")))?;
+            .map_err(|_| Fail::Corrupt(format!("unknown time zone `{zone}` (station {id})")))?;
         out.push(StationInfo {
-            name: r.get(1).map_err(sql)?,
-            name_en: r.get(2).map_err(sql)?,
-            district: r.get(3).map_err(sql)?,
-            lat: r.get(4).map_err(sql)?,
-            lon: r.get(5).map_err(sql)?,
+            name: r.get(1)?,
+            name_en: r.get(2)?,
+            district: r.get(3)?,
+            lat: r.get(4)?,
+            lon: r.get(5)?,
             time_zone,
             id,
         });
@@ -63,17 +61,26 @@ pub(super) fn get(store: &SqliteStore) -> Result<Vec<StationInfo>, StoreError> {
 /// Rejects a latitude / longitude that is not finite or beyond ±`limit` degrees (SQLite would
 /// turn a NaN into `NULL`, i.e. "unknown", silently).
 fn check_coordinate(
-    store: &SqliteStore,
     station: &StationInfo,
     name: &str,
     value: Option<f64>,
     limit: f64,
-) -> Result<(), StoreError> {
+) -> Result<(), Fail> {
     match value {
-        Some(v) if !(v.is_finite() && v.abs() <= limit) => Err(store.invalid(format!(
+        Some(v) if !(v.is_finite() && v.abs() <= limit) => Err(Fail::Rejected(format!(
             "{name} = {v} of station {} (must be within ±{limit}°)",
             station.id
         ))),
         _ => Ok(()),
+    }
+}
+
+impl StationStore for SqliteStore {
+    fn put_stations(&mut self, stations: &[StationInfo]) -> Result<usize, StoreError> {
+        put(self, stations).map_err(self.fail(Operation::Put(DataKind::Stations)))
+    }
+
+    fn stations(&self) -> Result<Vec<StationInfo>, StoreError> {
+        get(self).map_err(self.fail(Operation::Read(DataKind::Stations)))
     }
 }

@@ -7,7 +7,10 @@ use super::readings::{FIRST_PAIR, LATEST_OF_PAIR, NEXT_PARAMETER, NEXT_STATION};
 use super::*;
 use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
-use crate::store::{IndexTerm, JobOutcome, JobRun, open};
+use crate::store::{
+    ErrorKind, IndexQuery, IndexRecord, IndexStore, IndexTerm, JobOutcome, JobRun, JobRunStore,
+    Jobs, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore, Stations,
+};
 use crate::units::Parameter;
 
 pub(super) fn temp() -> (tempfile::TempDir, PathBuf) {
@@ -17,34 +20,11 @@ pub(super) fn temp() -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
-fn url_errors() {
-    let err = open("sqlite:").err().expect("empty path must fail");
-    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err}");
-    assert!(err.to_string().contains("empty"), "{err}");
-    let err = open("sqlite://").err().expect("empty path must fail");
-    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err}");
-    let err = open("influx://localhost:8086/x")
-        .err()
-        .expect("unknown scheme");
-    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err}");
-    assert!(err.to_string().contains("sqlite:"), "{err}");
-}
-
-#[test]
-fn url_opens_a_file() {
-    let (_dir, path) = temp();
-    let mut store = open(&format!("sqlite:{}", path.display())).expect("open");
-    assert_eq!(store.count(Resolution::Minute).expect("count"), 0);
-    store.write(&[]).expect("empty write");
-    assert!(path.exists());
-}
-
-#[test]
 fn missing_directory_is_a_clear_error() {
     let (dir, _) = temp();
     let path = dir.path().join("no/such/dir/t.db");
     let err = SqliteStore::open(&path).expect_err("missing dir");
-    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Unusable, "{err}");
     assert!(err.to_string().contains("does not exist"), "{err}");
     assert!(
         !dir.path().join("no").exists(),
@@ -82,7 +62,7 @@ fn newer_and_foreign_schemas_are_refused() {
     .expect("bump");
     drop(conn);
     let err = SqliteStore::open(&path).expect_err("newer schema");
-    assert!(matches!(err, StoreError::Unusable { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Unusable, "{err}");
     assert!(err.to_string().contains("newer"), "{err}");
 
     let (_dir2, foreign) = temp();
@@ -108,28 +88,22 @@ fn corrupt_rows_name_the_problem() {
         flag: Flag::Normal,
         count: 3,
     };
-    store.write(&[rec]).expect("write");
-    let q = Query {
-        stations: vec![],
-        parameters: vec![],
-        resolution: Resolution::Minute,
-        from: t,
-        to: t + chrono::TimeDelta::minutes(1),
-    };
+    store.put_readings(&[rec]).expect("write");
+    let q = ReadingQuery::new(Resolution::Minute, t, t + chrono::TimeDelta::minutes(1));
     store
         .conn
         .execute("UPDATE readings SET flag = 'X'", [])
         .expect("corrupt flag");
-    let err = store.read(&q).expect_err("bad flag");
+    let err = store.readings(&q).expect_err("bad flag");
     assert!(err.to_string().contains("unknown flag `X`"), "{err}");
     store
         .conn
         .execute("UPDATE readings SET flag = 'N', parameter = 'pm99'", [])
         .expect("corrupt parameter");
     let err = store
-        .latest(Resolution::Minute, None)
+        .latest_readings(Resolution::Minute, &Stations::All)
         .expect_err("bad parameter");
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Corrupt, "{err}");
     assert!(err.to_string().contains("pm99"), "{err}");
 }
 
@@ -147,9 +121,11 @@ fn nan_round_trips_and_millis_truncate() {
         flag: Flag::Fault,
         count: 0,
     };
-    store.write(std::slice::from_ref(&rec)).expect("write");
+    store
+        .put_readings(std::slice::from_ref(&rec))
+        .expect("write");
     let got = store
-        .latest(Resolution::Sample, Some("S1"))
+        .latest_readings(Resolution::Sample, &Stations::one("S1"))
         .expect("latest");
     assert_eq!(got.len(), 1);
     assert!(got[0].value.is_nan());
@@ -255,9 +231,9 @@ fn index_writes_are_checked() {
     let good = index("S1", Resolution::Day, 0);
     let minute = index("S1", Resolution::Minute, 1);
     let err = store
-        .write_indices(&[good.clone(), minute])
+        .put_indices(&[good.clone(), minute])
         .expect_err("minute index");
-    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Rejected, "{err}");
     assert!(err.to_string().contains("1m"), "{err}");
     let mut nan = index("S2", Resolution::Hour, 1);
     nan.terms[0] = Some(IndexTerm {
@@ -265,15 +241,15 @@ fn index_writes_are_checked() {
         iaqi: None,
         valid: 0,
     });
-    let err = store.write_indices(&[good, nan]).expect_err("NaN");
-    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    let err = store.put_indices(&[good, nan]).expect_err("NaN");
+    assert!(err.kind() == ErrorKind::Rejected, "{err}");
     assert!(err.to_string().contains("so2"), "{err}");
     let n: i64 = store
         .conn
         .query_row("SELECT count(*) FROM indices", [], |r| r.get(0))
         .expect("count");
     assert_eq!(n, 0, "a rejected batch writes nothing");
-    assert_eq!(store.write_indices(&[]).expect("empty"), 0);
+    assert_eq!(store.put_indices(&[]).expect("empty"), 0);
 }
 
 #[test]
@@ -281,17 +257,14 @@ fn corrupt_index_rows_name_the_problem() {
     let (_dir, path) = temp();
     let mut store = SqliteStore::open(&path).expect("open");
     let i = index("S1", Resolution::Hour, 3);
-    store
-        .write_indices(std::slice::from_ref(&i))
-        .expect("write");
-    let q = Query {
-        stations: vec!["S1".into()],
-        parameters: vec![],
-        resolution: Resolution::Hour,
-        from: i.time,
-        to: i.time + chrono::TimeDelta::hours(1),
-    };
-    assert_eq!(store.read_indices(&q).expect("read"), [i]);
+    store.put_indices(std::slice::from_ref(&i)).expect("write");
+    let q = IndexQuery::new(
+        Resolution::Hour,
+        i.time,
+        i.time + chrono::TimeDelta::hours(1),
+    )
+    .for_stations(Stations::one("S1"));
+    assert_eq!(store.indices(&q).expect("read"), [i]);
     for (corruption, named) in [
         ("standard = 'cn-1996'", "cn-1996"),
         ("primary_pollutants = 'pm25;pm99'", "pm99"),
@@ -305,8 +278,8 @@ fn corrupt_index_rows_name_the_problem() {
         let tx = store.conn.unchecked_transaction().expect("tx");
         tx.execute(&format!("UPDATE indices SET {corruption}"), [])
             .expect("corrupt");
-        let err = store.read_indices(&q).expect_err(corruption);
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        let err = store.indices(&q).expect_err(corruption);
+        assert!(err.kind() == ErrorKind::Corrupt, "{err}");
         assert!(err.to_string().contains(named), "{corruption}: {err}");
         assert!(err.to_string().contains("S1"), "{corruption}: {err}");
         drop(tx); // rolls back
@@ -358,7 +331,7 @@ fn station_coordinates_and_zones_are_checked() {
             ..station("bad")
         };
         let err = store.put_stations(&[s]).expect_err("invalid coordinate");
-        assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+        assert!(err.kind() == ErrorKind::Rejected, "{err}");
         assert!(err.to_string().contains("bad"), "{err}");
     }
     assert!(store.stations().expect("stations").is_empty());
@@ -368,7 +341,7 @@ fn station_coordinates_and_zones_are_checked() {
         .execute("UPDATE stations SET time_zone = 'Mars/Olympus'", [])
         .expect("corrupt");
     let err = store.stations().expect_err("bad zone");
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Corrupt, "{err}");
     assert!(err.to_string().contains("Mars/Olympus"), "{err}");
 }
 
@@ -394,11 +367,16 @@ fn job_run_outputs_are_checked_and_corrupt_rows_named() {
         ..job_run("daily", 0)
     };
     let err = store
-        .record_job_run(&bad)
+        .put_job_runs(std::slice::from_ref(&bad))
         .expect_err("separator in an output");
-    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert!(err.kind() == ErrorKind::Rejected, "{err}");
     assert!(err.to_string().contains("daily"), "{err}");
-    assert!(store.job_runs(None, 10).expect("runs").is_empty());
+    assert!(
+        store
+            .latest_job_runs(&Jobs::All, 10)
+            .expect("runs")
+            .is_empty()
+    );
 
     // An empty output and no outputs at all are told apart.
     for outputs in [vec![], vec![String::new()], vec![String::new(), "x".into()]] {
@@ -406,8 +384,13 @@ fn job_run_outputs_are_checked_and_corrupt_rows_named() {
             outcome: JobOutcome::Succeeded(outputs),
             ..job_run("daily", 0)
         };
-        store.record_job_run(&run).expect("record");
-        assert_eq!(store.job_runs(Some("daily"), 1).expect("runs"), [run]);
+        store
+            .put_job_runs(std::slice::from_ref(&run))
+            .expect("record");
+        assert_eq!(
+            store.latest_job_runs(&Jobs::one("daily"), 1).expect("runs"),
+            [run]
+        );
     }
 
     for (corruption, named) in [
@@ -418,8 +401,8 @@ fn job_run_outputs_are_checked_and_corrupt_rows_named() {
         let tx = store.conn.unchecked_transaction().expect("tx");
         tx.execute(&format!("UPDATE job_runs SET {corruption}"), [])
             .expect("corrupt");
-        let err = store.job_runs(None, 10).expect_err(corruption);
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        let err = store.latest_job_runs(&Jobs::All, 10).expect_err(corruption);
+        assert!(err.kind() == ErrorKind::Corrupt, "{err}");
         assert!(err.to_string().contains(named), "{corruption}: {err}");
         drop(tx); // rolls back
     }

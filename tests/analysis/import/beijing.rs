@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use lantian::import::{Format, ImportOptions};
-use lantian::store::{Query, Resolution, Store};
+use lantian::store::{ReadingQuery, ReadingStore, Resolution, StationStore, Stations};
 use lantian::units::Parameter;
 
 use super::{Fixture, utc};
@@ -81,14 +81,9 @@ fn beijing_twelve_stations() {
             .all(|s| s.lat.is_some() && !s.district.is_empty())
     );
 
-    let q = Query {
-        stations: vec!["BJ-Dongsi".into()],
-        parameters: vec![],
-        resolution: Resolution::Hour,
-        from: utc(2013, 1, 1, 0),
-        to: utc(2017, 1, 1, 0),
-    };
-    let records = f.store.read(&q).expect("read");
+    let q = ReadingQuery::new(Resolution::Hour, utc(2013, 1, 1, 0), utc(2017, 1, 1, 0))
+        .for_stations(Stations::one("BJ-Dongsi"));
+    let records = f.store.readings(&q).expect("read");
     assert_eq!(records.len() as u64, expected_total);
     assert_eq!(
         records

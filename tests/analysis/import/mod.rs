@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeZone, Utc};
 use lantian::import::{self, Format, ImportError, ImportOptions, NoProgress, Summary};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Query, Record, Resolution, Store};
+use lantian::store::{ReadingQuery, ReadingStore, Record, Resolution};
 use lantian::units::Parameter;
 
 mod beijing;
@@ -45,13 +45,11 @@ impl Fixture {
 
     fn all(&self) -> Vec<Record> {
         self.store
-            .read(&Query {
-                stations: vec![],
-                parameters: vec![],
-                resolution: Resolution::Hour,
-                from: Utc.with_ymd_and_hms(1990, 1, 1, 0, 0, 0).unwrap(),
-                to: Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap(),
-            })
+            .readings(&ReadingQuery::new(
+                Resolution::Hour,
+                Utc.with_ymd_and_hms(1990, 1, 1, 0, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap(),
+            ))
             .expect("read")
     }
 }

@@ -2,7 +2,7 @@
 //! times, the station's metadata.
 
 use lantian::import::{Format, ImportOptions};
-use lantian::store::Store;
+use lantian::store::StationStore;
 use lantian::units::Parameter;
 
 use super::{Fixture, utc, value};

@@ -3,7 +3,7 @@
 
 use lantian::import::{Format, ImportOptions};
 use lantian::quality::Flag;
-use lantian::store::{Resolution, Store};
+use lantian::store::{Resolution, StationStore};
 use lantian::units::Parameter;
 
 use super::{Fixture, PRSA_HEADER, utc, value};

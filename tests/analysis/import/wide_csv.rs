@@ -2,7 +2,7 @@
 //! structure errors that import nothing, station conflicts, and duplicates across files.
 
 use lantian::import::{Format, ImportError, ImportOptions, IssueKind};
-use lantian::store::Store;
+use lantian::store::StationStore;
 use lantian::units::Parameter;
 
 use super::{Fixture, utc, value};

@@ -1,8 +1,12 @@
-//! Device health: every field round-trips, and a device's health is replaced by its id.
+//! Device health ([`HealthStore`](lantian::store::HealthStore)): every field round-trips,
+//! and a device's health is replaced by its id.
 
 use lantian::store::DeviceHealth;
 
-use super::{TestStore, at};
+use super::{Check, TestStore, at};
+
+/// Every check, by name.
+pub const CHECKS: &[(&str, Check)] = &[("health_round_trip", health_round_trip)];
 
 /// Device health round-trips every field, including `None`s and status lists.
 pub fn health_round_trip(mut t: TestStore) {

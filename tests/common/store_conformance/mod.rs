@@ -1,22 +1,25 @@
-//! A conformance suite every [`Store`] backend must pass. A backend's test file provides a
-//! function creating a new, empty store ([`TestStore`]) and calls [`run_all`].
+//! A conformance suite every store backend must pass, one file per trait of
+//! [`Store`](lantian::store::Store): [`readings`], [`health`], [`stations`], [`indices`],
+//! [`job_runs`], [`source_flags`], [`forecasts`]. A backend's test file provides a function
+//! creating a new, empty store ([`TestStore`]) and calls [`run_all`].
 //!
-//! The checks, one topic a file: [`readings`] (write, read, latest, count, a second handle),
-//! [`health`] (device health), [`stations`] (the station table), [`indices`] (AQI records)
-//! and [`jobs`] (job runs). Source flags and forecasts have suites of their own beside this
-//! one (`store_conformance_flags`, `store_conformance_forecasts`).
-//!
-//! [`Store`]: lantian::store::Store
+//! Besides round trips, replacement by key, ranges, filters and order, each time-keyed kind is
+//! read in pages across page boundaries ([`paged`], [`stops_on_error`]) and tells its span.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use lantian::quality::Flag;
-use lantian::store::{Query, Record, Resolution, Store};
+use lantian::store::{
+    DataKind, ErrorKind, IndexQuery, Operation, PageFn, ReadingQuery, Record, Resolution, Store,
+    StoreError,
+};
 use lantian::units::Parameter;
 
+pub mod forecasts;
 pub mod health;
 pub mod indices;
-pub mod jobs;
+pub mod job_runs;
 pub mod readings;
+pub mod source_flags;
 pub mod stations;
 
 /// A new, empty store under test, and a way to open more handles on the same store.
@@ -31,42 +34,24 @@ pub struct TestStore {
 /// One conformance check: it gets a new, empty store.
 pub type Check = fn(TestStore);
 
-/// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
-    ("idempotent_rewrite", readings::idempotent_rewrite),
-    ("range_boundaries", readings::range_boundaries),
-    ("filters_and_order", readings::filters_and_order),
-    ("latest_per_series", readings::latest_per_series),
-    ("health_round_trip", health::health_round_trip),
-    ("count_per_resolution", readings::count_per_resolution),
-    ("concurrent_reader", readings::concurrent_reader),
-    ("stations_round_trip", stations::stations_round_trip),
-    ("stations_replace_by_id", stations::stations_replace_by_id),
-    ("indices_round_trip", indices::indices_round_trip),
-    ("indices_replace_by_key", indices::indices_replace_by_key),
-    (
-        "indices_range_boundaries",
-        indices::indices_range_boundaries,
-    ),
-    (
-        "indices_filter_and_order",
-        indices::indices_filter_and_order,
-    ),
-    (
-        "indices_resolutions_apart",
-        indices::indices_resolutions_apart,
-    ),
-    ("job_runs_round_trip", jobs::job_runs_round_trip),
-    ("job_runs_order_and_limit", jobs::job_runs_order_and_limit),
-    ("job_runs_filter_by_job", jobs::job_runs_filter_by_job),
-    ("job_runs_replace_by_key", jobs::job_runs_replace_by_key),
+/// The checks of every trait.
+pub const TRAITS: &[(&str, &[(&str, Check)])] = &[
+    ("ReadingStore", readings::CHECKS),
+    ("HealthStore", health::CHECKS),
+    ("StationStore", stations::CHECKS),
+    ("IndexStore", indices::CHECKS),
+    ("JobRunStore", job_runs::CHECKS),
+    ("SourceFlagStore", source_flags::CHECKS),
+    ("ForecastStore", forecasts::CHECKS),
 ];
 
-/// Runs every check, each on a new store from `create`.
+/// Runs every check of every trait, each on a new store from `create`.
 pub fn run_all(create: &dyn Fn() -> TestStore) {
-    for (name, check) in CHECKS {
-        eprintln!("store conformance: {name}");
-        check(create());
+    for (store_trait, checks) in TRAITS {
+        for (name, check) in *checks {
+            eprintln!("store conformance: {store_trait}: {name}");
+            check(create());
+        }
     }
 }
 
@@ -94,12 +79,52 @@ pub fn rec(
     }
 }
 
-fn query(resolution: Resolution, from: i64, to: i64) -> Query {
-    Query {
-        stations: vec![],
-        parameters: vec![],
-        resolution,
-        from: at(from),
-        to: at(to),
+/// Every station's and parameter's readings at `resolution` from `at(from)` to `at(to)`.
+pub fn query(resolution: Resolution, from: i64, to: i64) -> ReadingQuery {
+    ReadingQuery::new(resolution, at(from), at(to))
+}
+
+/// Every station's indices at `resolution` from `at(from)` to `at(to)`.
+pub fn index_query(resolution: Resolution, from: i64, to: i64) -> IndexQuery {
+    IndexQuery::new(resolution, at(from), at(to))
+}
+
+/// The pages of a paged read in pages of `size`, checked: none empty, none larger than
+/// `size`, all but the last full.
+pub fn paged<T>(
+    size: usize,
+    read: impl FnOnce(usize, &mut PageFn<'_, T>) -> Result<(), StoreError>,
+) -> Vec<Vec<T>> {
+    let mut pages = Vec::new();
+    read(size, &mut |page| {
+        pages.push(page);
+        Ok(())
+    })
+    .expect("paged read");
+    for (i, page) in pages.iter().enumerate() {
+        assert!(!page.is_empty(), "page {i} is empty");
+        assert!(page.len() <= size, "page {i}: {} > {size}", page.len());
+        if i + 1 < pages.len() {
+            assert_eq!(page.len(), size, "page {i} of {} is not full", pages.len());
+        }
     }
+    pages
+}
+
+/// A consumer's error stops a paged read (of more than one page of 2) after the first page,
+/// and the read returns that error.
+pub fn stops_on_error<T>(read: impl FnOnce(usize, &mut PageFn<'_, T>) -> Result<(), StoreError>) {
+    let mut calls = 0;
+    let err = read(2, &mut |_page| {
+        calls += 1;
+        Err(StoreError::new(
+            "the consumer",
+            Operation::Put(DataKind::Readings),
+            ErrorKind::Unavailable,
+            "stop",
+        ))
+    })
+    .expect_err("the consumer's error");
+    assert_eq!(calls, 1, "pages after the error");
+    assert_eq!(err.store(), "the consumer", "{err}");
 }

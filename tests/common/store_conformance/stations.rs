@@ -1,8 +1,15 @@
-//! The station table: every field round-trips, and a station is replaced by its id.
+//! Stations ([`StationStore`](lantian::store::StationStore)): every field round-trips, and a
+//! station is replaced by its id.
 
 use lantian::store::StationInfo;
 
-use super::TestStore;
+use super::{Check, TestStore};
+
+/// Every check, by name.
+pub const CHECKS: &[(&str, Check)] = &[
+    ("stations_round_trip", stations_round_trip),
+    ("stations_replace_by_id", stations_replace_by_id),
+];
 
 /// A station with every field set (Shanghai time, coordinates known).
 pub fn station(id: &str) -> StationInfo {

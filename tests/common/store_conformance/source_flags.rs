@@ -1,17 +1,17 @@
-//! The source-flag part of the store conformance suite ([`Store::put_source_flags`],
-//! [`Store::source_flags`]). A backend's runner calls [`run_all`] with the same `create` as
-//! for [`super::store_conformance::run_all`].
+//! Source flags ([`SourceFlagStore`](lantian::store::SourceFlagStore)): every part of the
+//! evidence round-trips, replacement by key, the range, station filter and order, paged reads,
+//! the span of starts, and unstorable flags refused whole.
 
 use std::collections::BTreeMap;
 
 use chrono::TimeDelta;
 use lantian::store::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    PollutantExcess, SourceFlag, StoreError,
+    PollutantExcess, SourceFlag, SourceFlagQuery, Stations,
 };
 use lantian::units::Parameter;
 
-use super::store_conformance::{Check, TestStore, at};
+use super::{Check, TestStore, at, paged, stops_on_error};
 
 /// Every check, by name.
 pub const CHECKS: &[(&str, Check)] = &[
@@ -22,15 +22,8 @@ pub const CHECKS: &[(&str, Check)] = &[
         "flags_unstorable_are_rejected",
         flags_unstorable_are_rejected,
     ),
+    ("flags_paged_and_span", flags_paged_and_span),
 ];
-
-/// Runs every check, each on a new store from `create`.
-pub fn run_all(create: &dyn Fn() -> TestStore) {
-    for (name, check) in CHECKS {
-        eprintln!("store conformance: {name}");
-        check(create());
-    }
-}
 
 /// A flag of `station` for `pollutants`, starting `start` minutes after [`at`]`(0)`, with every
 /// part of the evidence present (awkward text, values that need every digit).
@@ -135,7 +128,12 @@ pub fn bare_flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceF
 /// the millisecond; another handle sees them.
 pub fn flags_round_trip(mut t: TestStore) {
     let (from, to) = (at(-10_000), at(10_000));
-    assert!(t.store.source_flags(from, to, None).unwrap().is_empty());
+    assert!(
+        t.store
+            .source_flags(&SourceFlagQuery::new(from, to))
+            .unwrap()
+            .is_empty()
+    );
     let full = flag("DG-GC 莞城", &[Parameter::So2, Parameter::Co], 60);
     let bare = bare_flag("DG-GC 莞城", &[Parameter::No2], 120);
     assert_eq!(
@@ -145,8 +143,18 @@ pub fn flags_round_trip(mut t: TestStore) {
         2
     );
     let expected = vec![full, bare];
-    assert_eq!(t.store.source_flags(from, to, None).unwrap(), expected);
-    assert_eq!((t.reopen)().source_flags(from, to, None).unwrap(), expected);
+    assert_eq!(
+        t.store
+            .source_flags(&SourceFlagQuery::new(from, to))
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        (t.reopen)()
+            .source_flags(&SourceFlagQuery::new(from, to))
+            .unwrap(),
+        expected
+    );
     assert_eq!(t.store.put_source_flags(&[]).unwrap(), 0);
 }
 
@@ -166,7 +174,9 @@ pub fn flags_replace_by_key(mut t: TestStore) {
         .put_source_flags(std::slice::from_ref(&rerun))
         .unwrap();
     assert_eq!(
-        t.store.source_flags(from, to, None).unwrap(),
+        t.store
+            .source_flags(&SourceFlagQuery::new(from, to))
+            .unwrap(),
         [rerun.clone()]
     );
     // Again, twice in one batch: the last one wins.
@@ -176,7 +186,9 @@ pub fn flags_replace_by_key(mut t: TestStore) {
         .put_source_flags(&[rerun.clone(), again.clone()])
         .unwrap();
     assert_eq!(
-        t.store.source_flags(from, to, None).unwrap(),
+        t.store
+            .source_flags(&SourceFlagQuery::new(from, to))
+            .unwrap(),
         [again.clone()]
     );
     // Another pollutant set, station or start: other flags.
@@ -191,7 +203,9 @@ pub fn flags_replace_by_key(mut t: TestStore) {
         ])
         .unwrap();
     assert_eq!(
-        t.store.source_flags(from, to, None).unwrap(),
+        t.store
+            .source_flags(&SourceFlagQuery::new(from, to))
+            .unwrap(),
         [other_set, again, other_station, other_start]
     );
 }
@@ -221,7 +235,11 @@ pub fn flags_range_filter_and_order(mut t: TestStore) {
     };
     let k = |m: i64, s: &str, p: &str| (m, s.to_string(), p.to_string());
     assert_eq!(
-        keys(t.store.source_flags(at(60), at(180), None).unwrap()),
+        keys(
+            t.store
+                .source_flags(&SourceFlagQuery::new(at(60), at(180)))
+                .unwrap()
+        ),
         [
             k(60, "A", "pm25"),
             k(60, "A", "so2,no2"),
@@ -230,7 +248,13 @@ pub fn flags_range_filter_and_order(mut t: TestStore) {
         ]
     );
     assert_eq!(
-        keys(t.store.source_flags(at(0), at(181), Some("A")).unwrap()),
+        keys(
+            t.store
+                .source_flags(
+                    &SourceFlagQuery::new(at(0), at(181)).for_stations(Stations::one("A"))
+                )
+                .unwrap()
+        ),
         [
             k(0, "A", "so2"),
             k(60, "A", "pm25"),
@@ -240,13 +264,13 @@ pub fn flags_range_filter_and_order(mut t: TestStore) {
     );
     assert!(
         t.store
-            .source_flags(at(0), at(1000), Some("C"))
+            .source_flags(&SourceFlagQuery::new(at(0), at(1000)).for_stations(Stations::one("C")))
             .unwrap()
             .is_empty()
     );
     assert!(
         t.store
-            .source_flags(at(60), at(60), None)
+            .source_flags(&SourceFlagQuery::new(at(60), at(60)))
             .unwrap()
             .is_empty()
     );
@@ -316,16 +340,49 @@ pub fn flags_unstorable_are_rejected(mut t: TestStore) {
             .store
             .put_source_flags(&[good.clone(), f])
             .expect_err(what);
-        assert!(
-            matches!(err, StoreError::Invalid { .. } | StoreError::Influx(_)),
-            "{what}: {err}"
-        );
+        assert!(err.is_rejection(), "{what}: {err}");
         assert!(
             t.store
-                .source_flags(at(-10_000), at(10_000), None)
+                .source_flags(&SourceFlagQuery::new(at(-10_000), at(10_000)))
                 .unwrap()
                 .is_empty(),
             "{what}: nothing written"
         );
     }
+}
+
+/// Paged reads across page boundaries give what the collecting read gives; the span of
+/// episode starts; an empty station list selects nothing.
+pub fn flags_paged_and_span(mut t: TestStore) {
+    assert_eq!(t.store.source_flags_span().unwrap(), None);
+    let mut flags = Vec::new();
+    for h in (0..7).rev() {
+        for station in ["B", "A"] {
+            flags.push(flag(station, &[Parameter::So2, Parameter::No2], 60 * h));
+            flags.push(flag(station, &[Parameter::Pm25], 60 * h + 30));
+        }
+    }
+    t.store.put_source_flags(&flags).unwrap();
+    let span = t.store.source_flags_span().unwrap().unwrap();
+    assert_eq!((span.first, span.last), (at(0), at(6 * 60 + 30)));
+    let q = SourceFlagQuery::new(span.first, span.end());
+    let whole = t.store.source_flags(&q).unwrap();
+    assert_eq!(whole.len(), 28);
+    for size in [1, 3, 28, 50] {
+        let mut all = paged(size, |size, each| {
+            t.store.source_flags_paged(&q, size, each)
+        })
+        .concat();
+        all.sort_by_key(|f| (f.start, f.station.clone(), f.pollutant_key()));
+        assert_eq!(all, whole, "pages of {size}");
+    }
+    stops_on_error(|size, each| t.store.source_flags_paged(&q, size, each));
+    let none = q.clone().for_stations(Stations::Only(vec![]));
+    assert!(t.store.source_flags(&none).unwrap().is_empty());
+    let b = t
+        .store
+        .source_flags(&q.for_stations(Stations::only(["B", "C"])))
+        .unwrap();
+    assert_eq!(b.len(), 14);
+    assert!(b.iter().all(|f| f.station == "B"));
 }

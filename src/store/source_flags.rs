@@ -16,6 +16,8 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::StoreError;
+use super::select::{PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
 use crate::units::Parameter;
 
 /// A flagged episode at one station: a new local episode (hours in which the station's excess
@@ -262,6 +264,68 @@ impl SourceFlag {
             Some((name, v)) => fail(format!("{name} is {v}")),
             None => Ok(()),
         }
+    }
+}
+
+/// A range read of source flags: the flags whose episode started in `[from, to)`, of the
+/// selected stations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFlagQuery {
+    /// Stations to include.
+    pub stations: Stations,
+    /// Inclusive start (episode start).
+    pub from: DateTime<Utc>,
+    /// Exclusive end.
+    pub to: DateTime<Utc>,
+}
+
+impl SourceFlagQuery {
+    /// Every station's flags of episodes that started in `[from, to)`.
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>) -> SourceFlagQuery {
+        SourceFlagQuery {
+            stations: Stations::All,
+            from,
+            to,
+        }
+    }
+
+    /// The same query for `stations` only.
+    pub fn for_stations(mut self, stations: Stations) -> SourceFlagQuery {
+        self.stations = stations;
+        self
+    }
+
+    /// Whether the query cannot select anything.
+    pub fn is_empty(&self) -> bool {
+        self.from >= self.to || self.stations.selects_nothing()
+    }
+}
+
+/// Where source flags are kept. Keyed by (`station`, `pollutants`, `start`): a flag with the
+/// key of a stored one replaces it.
+pub trait SourceFlagStore: Send {
+    /// Stores source flags. Every flag is checked ([`SourceFlag::check`]) before anything is
+    /// written. Returns how many were written.
+    fn put_source_flags(&mut self, flags: &[SourceFlag]) -> Result<usize, StoreError>;
+
+    /// Hands the flags matching `query` to `each` in pages of at most `page_size`, in the
+    /// backend's order.
+    fn source_flags_paged(
+        &self,
+        query: &SourceFlagQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, SourceFlag>,
+    ) -> Result<(), StoreError>;
+
+    /// The earliest and latest episode start of the stored flags.
+    fn source_flags_span(&self) -> Result<Option<TimeSpan>, StoreError>;
+
+    /// Flags matching `query`, ordered by start, then station (byte order), then pollutant key
+    /// ([`SourceFlag::pollutant_key`]).
+    fn source_flags(&self, query: &SourceFlagQuery) -> Result<Vec<SourceFlag>, StoreError> {
+        let mut out = collect(|each| self.source_flags_paged(query, PAGE_SIZE, each))?;
+        out.sort_by_cached_key(|f| (f.start, f.station.clone(), f.pollutant_key()));
+        Ok(out)
     }
 }
 

@@ -6,8 +6,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::StationId;
-pub(crate) use super::record::{join_pollutants, split_pollutants};
+pub(crate) use super::indices::{join_pollutants, split_pollutants};
+use super::select::{PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
+use super::{StationId, StoreError};
 use crate::aqi::span::{AqiRange, CategorySpan};
 use crate::aqi::{Category, Pollutant};
 use crate::units::Parameter;
@@ -167,14 +168,87 @@ pub enum ForecastAxis {
 /// A range read of stored forecasts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastQuery {
-    /// Stations to include (all when empty).
-    pub stations: Vec<StationId>,
+    /// Stations to include.
+    pub stations: Stations,
     /// Which time `from` and `to` apply to.
     pub axis: ForecastAxis,
     /// Inclusive start.
     pub from: DateTime<Utc>,
     /// Exclusive end.
     pub to: DateTime<Utc>,
+}
+
+impl ForecastQuery {
+    /// Every station's forecasts whose `axis` time is in `[from, to)`.
+    pub fn new(axis: ForecastAxis, from: DateTime<Utc>, to: DateTime<Utc>) -> ForecastQuery {
+        ForecastQuery {
+            stations: Stations::All,
+            axis,
+            from,
+            to,
+        }
+    }
+
+    /// The same query for `stations` only.
+    pub fn for_stations(mut self, stations: Stations) -> ForecastQuery {
+        self.stations = stations;
+        self
+    }
+
+    /// Whether the query cannot select anything.
+    pub fn is_empty(&self) -> bool {
+        self.from >= self.to || self.stations.selects_nothing()
+    }
+}
+
+/// Where issued forecasts are kept: hourly values keyed by (station, parameter, issued,
+/// valid) and daily forecasts keyed by (station, time, issued); a key written again replaces
+/// its entry.
+pub trait ForecastStore: Send {
+    /// Writes issued forecasts. Non-finite values are rejected before anything is written.
+    /// Returns how many entries (hours + days) were written.
+    fn put_forecasts(
+        &mut self,
+        hours: &[ForecastHour],
+        days: &[ForecastDay],
+    ) -> Result<usize, StoreError>;
+
+    /// Hands the hourly forecasts whose valid or issue time (`query.axis`) is in
+    /// `[query.from, query.to)` to `each` in pages of at most `page_size`, in the backend's
+    /// order.
+    fn forecast_hours_paged(
+        &self,
+        query: &ForecastQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, ForecastHour>,
+    ) -> Result<(), StoreError>;
+
+    /// The daily forecasts selected like [`ForecastStore::forecast_hours_paged`] (the valid
+    /// time of a day is the start of its local day), in pages.
+    fn forecast_days_paged(
+        &self,
+        query: &ForecastQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, ForecastDay>,
+    ) -> Result<(), StoreError>;
+
+    /// The earliest and latest issue time of the stored forecasts (hourly and daily).
+    fn forecasts_span(&self) -> Result<Option<TimeSpan>, StoreError>;
+
+    /// Hourly forecasts matching `query`, ordered by station, parameter (in
+    /// [`ForecastParameter::ALL`] order), issue time, valid time.
+    fn forecast_hours(&self, query: &ForecastQuery) -> Result<Vec<ForecastHour>, StoreError> {
+        let mut out = collect(|each| self.forecast_hours_paged(query, PAGE_SIZE, each))?;
+        sort_hours(&mut out);
+        Ok(out)
+    }
+
+    /// Daily forecasts matching `query`, ordered by station, day, issue time.
+    fn forecast_days(&self, query: &ForecastQuery) -> Result<Vec<ForecastDay>, StoreError> {
+        let mut out = collect(|each| self.forecast_days_paged(query, PAGE_SIZE, each))?;
+        sort_days(&mut out);
+        Ok(out)
+    }
 }
 
 /// Sorts hours into the trait's order: station, parameter, issued, valid.

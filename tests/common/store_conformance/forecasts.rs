@@ -1,15 +1,16 @@
-//! The store conformance checks of issued forecasts ([`Store::write_forecasts`],
-//! [`Store::read_forecast_hours`], [`Store::read_forecast_days`]). A backend's test calls
-//! [`run_all`] beside the main suite's.
+//! Issued forecasts ([`ForecastStore`](lantian::store::ForecastStore)): every field
+//! round-trips, replacement by key, issues a day apart kept apart, ranges by valid and issue
+//! time with the station filter, paged reads, the span of issue times, and non-finite values
+//! refused whole.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lantian::aqi::Pollutant;
 use lantian::store::{
-    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, StationId,
+    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, Stations,
 };
 use lantian::units::Parameter;
 
-use super::store_conformance::{Check, TestStore, at};
+use super::{Check, TestStore, at, paged, stops_on_error};
 
 /// Every check, by name.
 pub const CHECKS: &[(&str, Check)] = &[
@@ -18,15 +19,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("forecasts_issues_a_day_apart", forecasts_issues_a_day_apart),
     ("forecasts_ranges_and_filter", forecasts_ranges_and_filter),
     ("forecasts_reject_non_finite", forecasts_reject_non_finite),
+    ("forecasts_paged_and_span", forecasts_paged_and_span),
 ];
-
-/// Runs every check, each on a new store from `create`.
-pub fn run_all(create: &dyn Fn() -> TestStore) {
-    for (name, check) in CHECKS {
-        eprintln!("store conformance: {name}");
-        check(create());
-    }
-}
 
 /// Issue time: 2025-06-01 00:00 UTC plus `hours`.
 fn issue(hours: i64) -> DateTime<Utc> {
@@ -89,12 +83,7 @@ pub fn day(station: &str, day: u32, issued: i64, aqi: Option<u32>) -> ForecastDa
 }
 
 fn query(axis: ForecastAxis, from: DateTime<Utc>, to: DateTime<Utc>) -> ForecastQuery {
-    ForecastQuery {
-        stations: vec![],
-        axis,
-        from,
-        to,
-    }
+    ForecastQuery::new(axis, from, to)
 }
 
 fn everything() -> ForecastQuery {
@@ -103,13 +92,8 @@ fn everything() -> ForecastQuery {
 
 /// Every field comes back as written, in the trait's order.
 pub fn forecasts_round_trip(mut t: TestStore) {
-    assert!(
-        t.store
-            .read_forecast_hours(&everything())
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(t.store.write_forecasts(&[], &[]).unwrap(), 0);
+    assert!(t.store.forecast_hours(&everything()).unwrap().is_empty());
+    assert_eq!(t.store.put_forecasts(&[], &[]).unwrap(), 0);
     let hours = vec![
         hour("B", ForecastParameter::Pm25, 0, 1, 35.125),
         hour("A", ForecastParameter::Aqi, 0, 2, 57.0),
@@ -122,8 +106,8 @@ pub fn forecasts_round_trip(mut t: TestStore) {
         day("A", 2, 0, None),
         day("A", 3, 0, Some(40)),
     ];
-    assert_eq!(t.store.write_forecasts(&hours, &days).unwrap(), 8);
-    let got = t.store.read_forecast_hours(&everything()).unwrap();
+    assert_eq!(t.store.put_forecasts(&hours, &days).unwrap(), 8);
+    let got = t.store.forecast_hours(&everything()).unwrap();
     let expected = vec![
         hours[3].clone(),
         hours[2].clone(),
@@ -135,7 +119,7 @@ pub fn forecasts_round_trip(mut t: TestStore) {
     assert_eq!(got[2].horizon(), 72);
     let reader = (t.reopen)();
     assert_eq!(
-        reader.read_forecast_days(&everything()).unwrap(),
+        reader.forecast_days(&everything()).unwrap(),
         [days[1].clone(), days[2].clone(), days[0].clone()]
     );
 }
@@ -144,7 +128,7 @@ pub fn forecasts_round_trip(mut t: TestStore) {
 pub fn forecasts_replace_by_key(mut t: TestStore) {
     let first = hour("A", ForecastParameter::Pm10, 5, 3, 60.0);
     t.store
-        .write_forecasts(std::slice::from_ref(&first), &[day("A", 2, 5, Some(60))])
+        .put_forecasts(std::slice::from_ref(&first), &[day("A", 2, 5, Some(60))])
         .unwrap();
     let again = ForecastHour {
         value: 61.5,
@@ -160,30 +144,30 @@ pub fn forecasts_replace_by_key(mut t: TestStore) {
         ..day("A", 2, 5, Some(60))
     };
     t.store
-        .write_forecasts(
+        .put_forecasts(
             std::slice::from_ref(&again),
             std::slice::from_ref(&newer_day),
         )
         .unwrap();
     assert_eq!(
-        t.store.read_forecast_hours(&everything()).unwrap(),
+        t.store.forecast_hours(&everything()).unwrap(),
         std::slice::from_ref(&again)
     );
     assert_eq!(
-        t.store.read_forecast_days(&everything()).unwrap(),
+        t.store.forecast_days(&everything()).unwrap(),
         std::slice::from_ref(&newer_day)
     );
     // A later issue for the same valid hour and day is another forecast.
     let later = hour("A", ForecastParameter::Pm10, 6, 2, 70.0);
     t.store
-        .write_forecasts(std::slice::from_ref(&later), &[day("A", 2, 6, Some(80))])
+        .put_forecasts(std::slice::from_ref(&later), &[day("A", 2, 6, Some(80))])
         .unwrap();
     assert_eq!(later.valid, again.valid);
     assert_eq!(
-        t.store.read_forecast_hours(&everything()).unwrap(),
+        t.store.forecast_hours(&everything()).unwrap(),
         [again, later]
     );
-    assert_eq!(t.store.read_forecast_days(&everything()).unwrap().len(), 2);
+    assert_eq!(t.store.forecast_days(&everything()).unwrap().len(), 2);
 }
 
 /// Issues at the same time of day, whole days apart, for the same valid hour stay apart.
@@ -199,13 +183,13 @@ pub fn forecasts_issues_a_day_apart(mut t: TestStore) {
             )
         })
         .collect();
-    t.store.write_forecasts(&hours, &[]).unwrap();
-    assert_eq!(t.store.read_forecast_hours(&everything()).unwrap(), hours);
+    t.store.put_forecasts(&hours, &[]).unwrap();
+    assert_eq!(t.store.forecast_hours(&everything()).unwrap(), hours);
     let days: Vec<ForecastDay> = (0..2)
         .map(|k| day("A", 4, 24 * k, Some(50 + k as u32)))
         .collect();
-    t.store.write_forecasts(&[], &days).unwrap();
-    assert_eq!(t.store.read_forecast_days(&everything()).unwrap(), days);
+    t.store.put_forecasts(&[], &days).unwrap();
+    assert_eq!(t.store.forecast_days(&everything()).unwrap(), days);
 }
 
 /// Valid-time and issue-time ranges are `[from, to)`; the station filter selects.
@@ -222,10 +206,10 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
         day("A", 3, 12, Some(60)),
         day("B", 3, 24, None),
     ];
-    t.store.write_forecasts(&hours, &days).unwrap();
+    t.store.put_forecasts(&hours, &days).unwrap();
     let valid = t
         .store
-        .read_forecast_hours(&query(ForecastAxis::Valid, issue(2), issue(13)))
+        .forecast_hours(&query(ForecastAxis::Valid, issue(2), issue(13)))
         .unwrap();
     let pairs: Vec<(&str, i64)> = valid
         .iter()
@@ -234,10 +218,9 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
     assert_eq!(pairs, [("A", 2), ("A", 3), ("B", 2), ("B", 3)]);
     let by_issue = t
         .store
-        .read_forecast_hours(&ForecastQuery {
-            stations: vec![StationId::from("B")],
-            ..query(ForecastAxis::Issued, issue(12), issue(24))
-        })
+        .forecast_hours(
+            &query(ForecastAxis::Issued, issue(12), issue(24)).for_stations(Stations::one("B")),
+        )
         .unwrap();
     assert_eq!(by_issue.len(), 3);
     assert!(
@@ -247,19 +230,19 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
     );
     assert!(
         t.store
-            .read_forecast_hours(&query(ForecastAxis::Issued, issue(24), issue(24)))
+            .forecast_hours(&query(ForecastAxis::Issued, issue(24), issue(24)))
             .unwrap()
             .is_empty()
     );
     // Days by issue time, and by valid time (the start of the local day).
     let d = t
         .store
-        .read_forecast_days(&query(ForecastAxis::Issued, issue(12), issue(25)))
+        .forecast_days(&query(ForecastAxis::Issued, issue(12), issue(25)))
         .unwrap();
     assert_eq!(d, [days[1].clone(), days[2].clone()]);
     let d = t
         .store
-        .read_forecast_days(&query(ForecastAxis::Valid, days[0].time, days[1].time))
+        .forecast_days(&query(ForecastAxis::Valid, days[0].time, days[1].time))
         .unwrap();
     assert_eq!(d, [days[0].clone()]);
 }
@@ -268,14 +251,14 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
 pub fn forecasts_reject_non_finite(mut t: TestStore) {
     let good = hour("A", ForecastParameter::Pm25, 0, 1, 10.0);
     let bad = hour("A", ForecastParameter::Pm25, 0, 2, f64::NAN);
-    assert!(t.store.write_forecasts(&[good.clone(), bad], &[]).is_err());
+    assert!(t.store.put_forecasts(&[good.clone(), bad], &[]).is_err());
     let bad_day = ForecastDay {
         pm25: Some(f64::INFINITY),
         ..day("A", 2, 0, Some(50))
     };
     assert!(
         t.store
-            .write_forecasts(std::slice::from_ref(&good), &[bad_day])
+            .put_forecasts(std::slice::from_ref(&good), &[bad_day])
             .is_err()
     );
     // An AQI range must hold its AQI, and have both ends.
@@ -287,20 +270,60 @@ pub fn forecasts_reject_non_finite(mut t: TestStore) {
         };
         assert!(
             t.store
-                .write_forecasts(std::slice::from_ref(&good), &[bad_range])
+                .put_forecasts(std::slice::from_ref(&good), &[bad_range])
                 .is_err()
         );
     }
-    assert!(
-        t.store
-            .read_forecast_hours(&everything())
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        t.store
-            .read_forecast_days(&everything())
-            .unwrap()
-            .is_empty()
-    );
+    assert!(t.store.forecast_hours(&everything()).unwrap().is_empty());
+    assert!(t.store.forecast_days(&everything()).unwrap().is_empty());
+}
+
+/// Paged reads of hours and days across page boundaries give what the collecting reads give;
+/// the span of issue times covers hourly and daily forecasts; an empty station list selects
+/// nothing.
+pub fn forecasts_paged_and_span(mut t: TestStore) {
+    assert_eq!(t.store.forecasts_span().unwrap(), None);
+    let mut hours = Vec::new();
+    for issued in [0, 12, 24] {
+        for station in ["B", "A"] {
+            for h in 1..=6 {
+                hours.push(hour(station, ForecastParameter::Pm25, issued, h, h as f64));
+            }
+        }
+    }
+    let days = vec![
+        day("A", 2, 36, Some(60)),
+        day("B", 2, -12, Some(40)),
+        day("A", 3, 36, None),
+    ];
+    t.store.put_forecasts(&hours, &days).unwrap();
+    let span = t.store.forecasts_span().unwrap().unwrap();
+    assert_eq!((span.first, span.last), (issue(-12), issue(36)));
+    let q = query(ForecastAxis::Issued, span.first, span.end());
+    let whole = t.store.forecast_hours(&q).unwrap();
+    assert_eq!(whole.len(), 36);
+    for size in [1, 5, 36] {
+        let mut all = paged(size, |size, each| {
+            t.store.forecast_hours_paged(&q, size, each)
+        })
+        .concat();
+        all.sort_by(|a, b| {
+            (&a.station, a.parameter, a.issued, a.valid).cmp(&(
+                &b.station,
+                b.parameter,
+                b.issued,
+                b.valid,
+            ))
+        });
+        assert_eq!(all, whole, "hours in pages of {size}");
+    }
+    let whole_days = t.store.forecast_days(&q).unwrap();
+    assert_eq!(whole_days.len(), 3);
+    let mut all = paged(2, |size, each| t.store.forecast_days_paged(&q, size, each)).concat();
+    all.sort_by(|a, b| (&a.station, a.time, a.issued).cmp(&(&b.station, b.time, b.issued)));
+    assert_eq!(all, whole_days);
+    stops_on_error(|size, each| t.store.forecast_hours_paged(&q, size, each));
+    let none = q.clone().for_stations(Stations::Only(vec![]));
+    assert!(t.store.forecast_hours(&none).unwrap().is_empty());
+    assert!(t.store.forecast_days(&none).unwrap().is_empty());
 }

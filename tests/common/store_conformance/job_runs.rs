@@ -1,10 +1,20 @@
-//! Job runs: both outcomes round-trip, order and limit, the job filter, and replacement by
-//! key.
+//! Job runs ([`JobRunStore`](lantian::store::JobRunStore)): both outcomes round-trip, order
+//! and limit of the latest runs, the job filter, replacement by key, reads by scheduled time in
+//! pages, and the span of scheduled times.
 
 use chrono::TimeDelta;
-use lantian::store::{JobOutcome, JobRun};
+use lantian::store::{JobOutcome, JobRun, JobRunQuery, Jobs};
 
-use super::{TestStore, at};
+use super::{Check, TestStore, at, paged, stops_on_error};
+
+/// Every check, by name.
+pub const CHECKS: &[(&str, Check)] = &[
+    ("job_runs_round_trip", job_runs_round_trip),
+    ("job_runs_order_and_limit", job_runs_order_and_limit),
+    ("job_runs_filter_by_job", job_runs_filter_by_job),
+    ("job_runs_replace_by_key", job_runs_replace_by_key),
+    ("job_runs_by_scheduled_time", job_runs_by_scheduled_time),
+];
 
 /// A successful run of `job` scheduled at `at(scheduled)`, started `started` seconds later
 /// and lasting 90 s.
@@ -36,7 +46,7 @@ fn run_keys(runs: &[JobRun]) -> Vec<(String, i64, i64)> {
 /// empty output list, a multi-line failure reason; times to the millisecond. Another handle
 /// sees them.
 pub fn job_runs_round_trip(mut t: TestStore) {
-    assert!(t.store.job_runs(None, 10).unwrap().is_empty());
+    assert!(t.store.latest_job_runs(&Jobs::All, 10).unwrap().is_empty());
     let ok = JobRun {
         finished: at(24 * 60) + TimeDelta::milliseconds(61_234),
         outcome: JobOutcome::Succeeded(vec![
@@ -59,12 +69,20 @@ pub fn job_runs_round_trip(mut t: TestStore) {
         ..job_run("日报 daily", 48 * 60, 0)
     };
     for run in [&ok, &empty, &failed] {
-        t.store.record_job_run(run).unwrap();
+        t.store.put_job_runs(std::slice::from_ref(run)).unwrap();
     }
     let expected = vec![failed.clone(), ok.clone(), empty.clone()];
-    assert_eq!(t.store.job_runs(Some("日报 daily"), 10).unwrap(), expected);
-    assert_eq!(t.store.job_runs(None, 10).unwrap(), expected);
-    assert_eq!((t.reopen)().job_runs(None, 10).unwrap(), expected);
+    assert_eq!(
+        t.store
+            .latest_job_runs(&Jobs::one("日报 daily"), 10)
+            .unwrap(),
+        expected
+    );
+    assert_eq!(t.store.latest_job_runs(&Jobs::All, 10).unwrap(), expected);
+    assert_eq!(
+        (t.reopen)().latest_job_runs(&Jobs::All, 10).unwrap(),
+        expected
+    );
 }
 
 /// Newest scheduled time first; for one scheduled time, the latest attempt first. A re-run
@@ -85,9 +103,11 @@ pub fn job_runs_order_and_limit(mut t: TestStore) {
     ];
     // Recorded out of order.
     for i in [3, 0, 4, 2, 1] {
-        t.store.record_job_run(&runs[i]).unwrap();
+        t.store
+            .put_job_runs(std::slice::from_ref(&runs[i]))
+            .unwrap();
     }
-    let all = t.store.job_runs(Some("daily"), 100).unwrap();
+    let all = t.store.latest_job_runs(&Jobs::one("daily"), 100).unwrap();
     assert_eq!(
         run_keys(&all),
         [
@@ -100,18 +120,21 @@ pub fn job_runs_order_and_limit(mut t: TestStore) {
     );
     assert_eq!(all[2], runs[1]);
     for limit in [0, 1, 2, 3, 4, 5, 6] {
-        let cut = t.store.job_runs(Some("daily"), limit).unwrap();
+        let cut = t.store.latest_job_runs(&Jobs::one("daily"), limit).unwrap();
         assert_eq!(cut, all[..limit.min(5)], "limit {limit}");
         assert_eq!(
-            t.store.job_runs(None, limit).unwrap(),
+            t.store.latest_job_runs(&Jobs::All, limit).unwrap(),
             all[..limit.min(5)],
             "all jobs, limit {limit}"
         );
     }
-    assert_eq!(t.store.job_runs(None, usize::MAX).unwrap(), all);
+    assert_eq!(
+        t.store.latest_job_runs(&Jobs::All, usize::MAX).unwrap(),
+        all
+    );
     // Where the job left off: the latest scheduled time that ran.
     assert_eq!(
-        t.store.job_runs(Some("daily"), 1).unwrap()[0].scheduled,
+        t.store.latest_job_runs(&Jobs::one("daily"), 1).unwrap()[0].scheduled,
         at(2 * day)
     );
 }
@@ -128,24 +151,36 @@ pub fn job_runs_filter_by_job(mut t: TestStore) {
         job_run("Daily", 180, 1),
     ];
     for run in &runs {
-        t.store.record_job_run(run).unwrap();
+        t.store.put_job_runs(std::slice::from_ref(run)).unwrap();
     }
     assert_eq!(
-        t.store.job_runs(Some("daily"), 10).unwrap(),
+        t.store.latest_job_runs(&Jobs::one("daily"), 10).unwrap(),
         [runs[1].clone(), runs[3].clone()]
     );
     assert_eq!(
-        t.store.job_runs(Some("hourly"), 10).unwrap(),
+        t.store.latest_job_runs(&Jobs::one("hourly"), 10).unwrap(),
         [runs[2].clone(), runs[0].clone()]
     );
     assert_eq!(
-        t.store.job_runs(Some("daily report"), 10).unwrap(),
+        t.store
+            .latest_job_runs(&Jobs::one("daily report"), 10)
+            .unwrap(),
         [runs[4].clone()]
     );
-    assert!(t.store.job_runs(Some("weekly"), 10).unwrap().is_empty());
-    assert!(t.store.job_runs(Some("dail"), 10).unwrap().is_empty());
+    assert!(
+        t.store
+            .latest_job_runs(&Jobs::one("weekly"), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        t.store
+            .latest_job_runs(&Jobs::one("dail"), 10)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        run_keys(&t.store.job_runs(None, 10).unwrap()),
+        run_keys(&t.store.latest_job_runs(&Jobs::All, 10).unwrap()),
         [
             ("Daily".to_string(), 180, 1),
             ("daily report".to_string(), 120, 30),
@@ -156,7 +191,7 @@ pub fn job_runs_filter_by_job(mut t: TestStore) {
         ]
     );
     assert_eq!(
-        run_keys(&t.store.job_runs(None, 4).unwrap()),
+        run_keys(&t.store.latest_job_runs(&Jobs::All, 4).unwrap()),
         [
             ("Daily".to_string(), 180, 1),
             ("daily report".to_string(), 120, 30),
@@ -171,11 +206,11 @@ pub fn job_runs_filter_by_job(mut t: TestStore) {
 pub fn job_runs_replace_by_key(mut t: TestStore) {
     let first = job_run("daily", 0, 1);
     let other = job_run("daily", 24 * 60, 1);
-    t.store.record_job_run(&first).unwrap();
-    t.store.record_job_run(&other).unwrap();
-    t.store.record_job_run(&first).unwrap();
+    t.store.put_job_runs(std::slice::from_ref(&first)).unwrap();
+    t.store.put_job_runs(std::slice::from_ref(&other)).unwrap();
+    t.store.put_job_runs(std::slice::from_ref(&first)).unwrap();
     assert_eq!(
-        t.store.job_runs(None, 10).unwrap(),
+        t.store.latest_job_runs(&Jobs::All, 10).unwrap(),
         [other.clone(), first.clone()]
     );
     let failed = JobRun {
@@ -183,15 +218,80 @@ pub fn job_runs_replace_by_key(mut t: TestStore) {
         outcome: JobOutcome::Failed("disk full".to_string()),
         ..first.clone()
     };
-    t.store.record_job_run(&failed).unwrap();
+    t.store.put_job_runs(std::slice::from_ref(&failed)).unwrap();
     assert_eq!(
-        t.store.job_runs(None, 10).unwrap(),
+        t.store.latest_job_runs(&Jobs::All, 10).unwrap(),
         [other.clone(), failed.clone()]
     );
     let succeeded = JobRun {
         outcome: JobOutcome::Succeeded(vec![]),
         ..failed
     };
-    t.store.record_job_run(&succeeded).unwrap();
-    assert_eq!(t.store.job_runs(None, 10).unwrap(), [other, succeeded]);
+    t.store
+        .put_job_runs(std::slice::from_ref(&succeeded))
+        .unwrap();
+    assert_eq!(
+        t.store.latest_job_runs(&Jobs::All, 10).unwrap(),
+        [other, succeeded]
+    );
+}
+
+/// Runs by scheduled time: `[from, to)`, the job filter (several jobs, none), oldest first
+/// from the collecting read, in pages across page boundaries; the span of scheduled times; the
+/// latest runs of several jobs.
+pub fn job_runs_by_scheduled_time(mut t: TestStore) {
+    assert_eq!(t.store.job_runs_span().unwrap(), None);
+    let mut runs = Vec::new();
+    for day in 0..6 {
+        for job in ["sources", "daily", "hourly"] {
+            runs.push(job_run(job, 24 * 60 * day, 5));
+        }
+    }
+    t.store.put_job_runs(&runs).unwrap();
+    let span = t.store.job_runs_span().unwrap().unwrap();
+    assert_eq!((span.first, span.last), (at(0), at(5 * 24 * 60)));
+    let all = JobRunQuery::new(span.first, span.end());
+    let got = t.store.job_runs(&all).unwrap();
+    assert_eq!(got.len(), 18);
+    let keys = run_keys(&got);
+    let mut sorted = keys.clone();
+    sorted.sort_by_key(|(job, scheduled, started)| (*scheduled, *started, job.clone()));
+    assert_eq!(keys, sorted, "oldest first");
+    for size in [1, 5, 18] {
+        let mut pages = paged(size, |size, each| t.store.job_runs_paged(&all, size, each)).concat();
+        pages.sort_by_key(|r| (r.scheduled, r.started, r.job.clone()));
+        assert_eq!(pages, got, "pages of {size}");
+    }
+    stops_on_error(|size, each| t.store.job_runs_paged(&all, size, each));
+    let two_days =
+        JobRunQuery::new(at(24 * 60), at(3 * 24 * 60)).for_jobs(Jobs::only(["sources", "daily"]));
+    assert_eq!(
+        run_keys(&t.store.job_runs(&two_days).unwrap()),
+        [
+            ("daily".to_string(), 24 * 60, 5),
+            ("sources".to_string(), 24 * 60, 5),
+            ("daily".to_string(), 2 * 24 * 60, 5),
+            ("sources".to_string(), 2 * 24 * 60, 5),
+        ]
+    );
+    let none = all.clone().for_jobs(Jobs::Only(vec![]));
+    assert!(t.store.job_runs(&none).unwrap().is_empty());
+    assert!(
+        t.store
+            .latest_job_runs(&Jobs::Only(vec![]), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        run_keys(
+            &t.store
+                .latest_job_runs(&Jobs::only(["sources", "hourly"]), 3)
+                .unwrap()
+        ),
+        [
+            ("hourly".to_string(), 5 * 24 * 60, 5),
+            ("sources".to_string(), 5 * 24 * 60, 5),
+            ("hourly".to_string(), 4 * 24 * 60, 5),
+        ]
+    );
 }

@@ -1,0 +1,79 @@
+//! Device health: the latest [`DeviceHealth`] of each device, as its collector sees it, and
+//! the [`HealthStore`] that keeps it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+
+/// The health of one device as its collector sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceHealth {
+    /// Device id (unique in the network).
+    pub device: String,
+    /// The station the device belongs to.
+    pub station: String,
+    /// Whether the last poll succeeded.
+    pub online: bool,
+    /// Time (pipeline clock) of the last successful poll.
+    pub last_success: Option<DateTime<Utc>>,
+    /// Time of the last poll attempt.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Polls attempted since the collector started.
+    pub polls: u64,
+    /// Polls that succeeded.
+    pub successes: u64,
+    /// Scheduled polls skipped because the previous one was still running.
+    pub skipped: u64,
+    /// Failures in a row (0 when online).
+    pub consecutive_failures: u32,
+    /// Round-trip time of the last successful poll, in milliseconds (real time).
+    pub last_latency_ms: Option<f64>,
+    /// Names of the status/alarm bits currently set.
+    pub status: Vec<String>,
+    /// The most recent error (kept after the device recovers, with its time in
+    /// `last_failure`, so that maintainers see what happened).
+    pub last_error: Option<String>,
+    /// Time (pipeline clock) of the most recent failed poll.
+    pub last_failure: Option<DateTime<Utc>>,
+}
+
+impl DeviceHealth {
+    /// A device that has not been polled yet.
+    pub fn new(device: &str, station: &str) -> DeviceHealth {
+        DeviceHealth {
+            device: device.to_string(),
+            station: station.to_string(),
+            online: false,
+            last_success: None,
+            last_attempt: None,
+            polls: 0,
+            successes: 0,
+            skipped: 0,
+            consecutive_failures: 0,
+            last_latency_ms: None,
+            status: Vec::new(),
+            last_error: None,
+            last_failure: None,
+        }
+    }
+
+    /// Share of polls that succeeded (1 before the first poll).
+    pub fn success_ratio(&self) -> f64 {
+        if self.polls == 0 {
+            1.0
+        } else {
+            self.successes as f64 / self.polls as f64
+        }
+    }
+}
+
+/// Where the latest health of each device is kept.
+pub trait HealthStore: Send {
+    /// Stores the current health of devices, replacing their previous entries (by device).
+    /// Returns how many entries were written.
+    fn put_health(&mut self, health: &[DeviceHealth]) -> Result<usize, StoreError>;
+
+    /// The last stored health of every device, ordered by device id.
+    fn health(&self) -> Result<Vec<DeviceHealth>, StoreError>;
+}
