@@ -377,7 +377,7 @@ pub(super) fn write(
         Cell::num(fixed(ytd.previous_total(), 2)),
         Cell::num(signed(ytd.change().map(|c| c.difference), 2)),
     ]);
-    let pm25 = |s: &crate::assess::PeriodStats| s.concentrations[Pollutant::Pm25.index()];
+    let pm25 = |s: &crate::assess::PeriodStats| s.concentrations[Pollutant::Pm25];
     y.push(vec![
         Cell::text(lang.pick("PM2.5 平均浓度（微克/立方米）", "PM2.5 mean (µg/m³)")),
         Cell::num(fixed(pm25(&ytd.stats), 0)),
