@@ -20,7 +20,7 @@ use lantian::sources::chart::MapChart;
 use lantian::sources::signature::LABELS;
 use lantian::sources::triangulate::{Projection, distance_m};
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
-use lantian::units::Parameter;
+use lantian::units::{AirPollutant, Parameter};
 
 const DAYS: usize = 60;
 /// A located point is "right" when it lies this close to a true source, m.
@@ -124,7 +124,7 @@ fn simulator_ground_truth() {
         .map(|s| {
             let seg = s.from.zip(s.to).map(|(f, t)| ((f[0], f[1]), (t[0], t[1])));
             let mut emits: Vec<String> = s.emissions.keys().map(|p| p.code().into()).collect();
-            if s.emissions.contains_key(&Parameter::Nox) {
+            if s.emissions.contains_key(&AirPollutant::Nox) {
                 emits.extend(["no2".into(), "no".into()]);
             }
             (
@@ -231,12 +231,12 @@ fn simulator_ground_truth() {
     // excess over the median of that contribution across the stations (regional episodes
     // raise every station alike and only their gradient shows up in a station's excess);
     // a network episode counts every contribution at every station.
-    let weight = |p: Parameter| match p {
-        Parameter::Pm25 => 1.0 / 15.0,
-        Parameter::Pm10 => 1.0 / 25.0,
-        Parameter::So2 => 1.0 / 10.0,
-        Parameter::Nox => 1.0 / 20.0,
-        Parameter::Co => 1.0 / 0.3,
+    let weight = |p: AirPollutant| match p {
+        AirPollutant::Pm25 => 1.0 / 15.0,
+        AirPollutant::Pm10 => 1.0 / 25.0,
+        AirPollutant::So2 => 1.0 / 10.0,
+        AirPollutant::Nox => 1.0 / 20.0,
+        AirPollutant::Co => 1.0 / 0.3,
         _ => 0.0,
     };
     // Weighted contribution of every source and episode, per hour and station.
