@@ -36,6 +36,14 @@ impl Pollutant {
             Pollutant::O3 => aqi::Pollutant::O3_8h,
         }
     }
+
+    /// The AQI term of its hourly values (O3: the 1-h term).
+    pub const fn hourly_term(self) -> aqi::Pollutant {
+        match self {
+            Pollutant::O3 => aqi::Pollutant::O3_1h,
+            other => other.daily_term(),
+        }
+    }
 }
 
 impl From<aqi::Pollutant> for Pollutant {
@@ -63,6 +71,7 @@ mod tests {
         }
         for p in Pollutant::ALL {
             assert_eq!(Pollutant::from(p.daily_term()), p);
+            assert_eq!(Pollutant::from(p.hourly_term()), p);
             assert_eq!(Pollutant::try_from(p.parameter()), Ok(p));
         }
         assert!(Pollutant::try_from(crate::units::Parameter::Nox).is_err());

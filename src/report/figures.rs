@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
-use enum_map::{EnumMap, enum_map};
+use enum_map::EnumMap;
 
 use crate::aqi::Pollutant as Term;
 use crate::aqi::china::DailyInput;
@@ -46,14 +46,7 @@ pub fn day_stats(r: &IndexRecord) -> DailyStats {
     let n = |t: Term| r.terms[term_index(t)].map_or(0, |t| t.valid);
     DailyStats {
         values: DailyInput::from_fn(c),
-        valid_hours: enum_map! {
-            Pollutant::So2 => n(Term::So2),
-            Pollutant::No2 => n(Term::No2),
-            Pollutant::Pm10 => n(Term::Pm10),
-            Pollutant::Pm25 => n(Term::Pm25),
-            Pollutant::Co => n(Term::Co),
-            Pollutant::O3 => n(Term::O3_1h),
-        },
+        valid_hours: EnumMap::from_fn(|p: Pollutant| n(p.hourly_term())),
         o3_8h_windows: n(Term::O3_8h),
     }
 }

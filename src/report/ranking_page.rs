@@ -137,7 +137,7 @@ pub(super) fn write(
     if f.by == GroupBy::Station {
         head.push(t.town);
     }
-    head.extend(["SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
+    head.extend(Pollutant::ALL.map(Pollutant::label));
     head.extend([
         t.comprehensive_index,
         t.valid_days,

@@ -135,15 +135,7 @@ impl Lang {
     pub fn term(self, t: Term) -> &'static str {
         match self {
             Lang::Zh => t.name_zh(),
-            Lang::En => match t {
-                Term::So2 => "SO2",
-                Term::No2 => "NO2",
-                Term::Pm10 => "PM10",
-                Term::Pm25 => "PM2.5",
-                Term::Co => "CO",
-                Term::O3_1h => "O3 1-h",
-                Term::O3_8h => "O3 8-h",
-            },
+            Lang::En => t.name_en(),
         }
     }
 
@@ -156,31 +148,14 @@ impl Lang {
         names.join(self.pick("、", ", "))
     }
 
-    /// A pollutant's short name with its period statistic's unit (e.g. `PM2.5 (µg/m³)`).
+    /// A pollutant's short name (`PM2.5`).
     pub fn pollutant(self, p: Pollutant) -> &'static str {
-        match p {
-            Pollutant::So2 => "SO2",
-            Pollutant::No2 => "NO2",
-            Pollutant::Pm10 => "PM10",
-            Pollutant::Pm25 => "PM2.5",
-            Pollutant::Co => "CO",
-            Pollutant::O3 => "O3",
-        }
+        p.label()
     }
 
     /// A parameter's short name (`PM2.5`, `NOx`); the code for non-pollutants.
     pub fn parameter(self, p: Parameter) -> &'static str {
-        match p {
-            Parameter::Pm25 => "PM2.5",
-            Parameter::Pm10 => "PM10",
-            Parameter::So2 => "SO2",
-            Parameter::No2 => "NO2",
-            Parameter::No => "NO",
-            Parameter::Nox => "NOx",
-            Parameter::Co => "CO",
-            Parameter::O3 => "O3",
-            other => other.code(),
-        }
+        p.label()
     }
 
     /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
