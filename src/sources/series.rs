@@ -153,7 +153,7 @@ impl StationSeries {
             .filter(|v| v.iter().any(|x| x.is_finite()))
             .ok_or_else(|| SourceError::MissingPollutant {
                 station: station.clone(),
-                pollutant: p.code().into(),
+                pollutant: p,
             })?;
         let all: Vec<WindObs> = (0..self.len())
             .filter(|&i| self.ws[i].is_finite() && self.wd[i].is_finite() && conc[i].is_finite())

@@ -17,7 +17,7 @@ use lantian::sim::scenario::{Scenario, SourceType};
 use lantian::sim::world::{StationSite, World};
 use lantian::sources::analysis::Located;
 use lantian::sources::chart::MapChart;
-use lantian::sources::signature::LABELS;
+use lantian::sources::signature::SourceType as Identified;
 use lantian::sources::triangulate::{Projection, distance_m};
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
 use lantian::units::{AirPollutant, Parameter};
@@ -138,7 +138,11 @@ fn simulator_ground_truth() {
     // Distance from a located point to a true source that emits one of its pollutants (a
     // point that lands near a source of something else is not counted as found).
     let dist = |l: &Located, t: &Truth| {
-        if !l.pollutants.iter().any(|p| t.3.contains(p)) {
+        if !l
+            .pollutants
+            .iter()
+            .any(|p| t.3.iter().any(|c| c == p.code()))
+        {
             return f64::INFINITY;
         }
         match t.2 {
@@ -282,7 +286,7 @@ fn simulator_ground_truth() {
             .max_by(|x, y| x.1.total_cmp(y.1))
             .map_or("unclassified", |x| *x.0);
         *confusion
-            .entry((true_label, e.source_type.clone()))
+            .entry((true_label, e.source_type.to_string()))
             .or_default() += 1;
     }
     let total: usize = confusion.values().sum();
@@ -292,10 +296,11 @@ fn simulator_ground_truth() {
         .map(|(_, n)| n)
         .sum();
     println!("episodes labelled correctly: {right}/{total}");
-    println!("| true \\ labelled | {} | right |", LABELS.join(" | "));
+    let labels: Vec<&str> = Identified::ALL.iter().map(|t| t.code()).collect();
+    println!("| true \\ labelled | {} | right |", labels.join(" | "));
     let mut per_type = BTreeMap::new();
-    for t in LABELS {
-        let row: Vec<usize> = LABELS
+    for &t in &labels {
+        let row: Vec<usize> = labels
             .iter()
             .map(|p| confusion.get(&(t, p.to_string())).copied().unwrap_or(0))
             .collect();
@@ -329,7 +334,7 @@ fn simulator_ground_truth() {
         right as f64 >= 0.9 * total as f64,
         "{right}/{total} episodes labelled right"
     );
-    for t in LABELS.iter().take(5) {
+    for t in labels.iter().take(5) {
         let (ok, n) = per_type.get(t).copied().unwrap_or((0, 0));
         assert!(
             n >= 3,

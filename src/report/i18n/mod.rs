@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::aqi::span::AqiRange;
 use crate::aqi::{Category, Pollutant as Term};
 use crate::assess::Pollutant;
+use crate::sources::signature::SourceType;
 use crate::units::Parameter;
 
 /// The language of a report.
@@ -158,17 +159,19 @@ impl Lang {
         p.label()
     }
 
-    /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
+    /// A source type label of the source analysis ([`SourceType::code`]);
     /// an unknown label as it is.
     pub fn source_type(self, label: &str) -> &str {
-        let (zh, en) = match label {
-            "coal_industrial" => ("燃煤/工业", "coal/industrial"),
-            "traffic" => ("机动车", "traffic"),
-            "dust" => ("扬尘", "dust"),
-            "biomass_burning" => ("生物质燃烧", "biomass burning"),
-            "secondary_regional" => ("二次/区域", "secondary/regional"),
-            "unclassified" => ("未分类", "unclassified"),
-            other => return other,
+        let Some(t) = SourceType::from_code(label) else {
+            return label;
+        };
+        let (zh, en) = match t {
+            SourceType::CoalIndustrial => ("燃煤/工业", "coal/industrial"),
+            SourceType::Traffic => ("机动车", "traffic"),
+            SourceType::Dust => ("扬尘", "dust"),
+            SourceType::BiomassBurning => ("生物质燃烧", "biomass burning"),
+            SourceType::SecondaryRegional => ("二次/区域", "secondary/regional"),
+            SourceType::Unclassified => ("未分类", "unclassified"),
         };
         self.pick(zh, en)
     }
