@@ -119,7 +119,13 @@ impl Parameter {
             Parameter::Nox => "NOx",
             Parameter::Co => "CO",
             Parameter::O3 => "O3",
-            other => other.code(),
+            Parameter::WindSpeed
+            | Parameter::WindDirection
+            | Parameter::Temperature
+            | Parameter::DewPoint
+            | Parameter::Humidity
+            | Parameter::Pressure
+            | Parameter::Rain => self.code(),
         }
     }
 
