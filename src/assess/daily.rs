@@ -143,6 +143,7 @@ pub fn mean_24h(hours: &DayHours, min_hours: u8) -> (Option<f64>, u8) {
 
 /// The 8-h moving means ending 08:00 … 24:00 (window `j` spans slots `j ..= j+7`); `NaN` where
 /// fewer than `min_hours` values.
+#[inline]
 pub fn o3_8h_means(hours: &DayHours, min_hours: u8) -> [f64; O3_8H_WINDOWS] {
     let mut out = [f64::NAN; O3_8H_WINDOWS];
     // Each window is summed directly (17 × 8 additions) rather than by a running sum, so that
@@ -198,28 +199,26 @@ pub fn max_1h(hours: &DayHours, min_hours: u8) -> Option<f64> {
 /// The statistics of one station-day from its hourly values.
 pub fn daily_stats(hours: &EnumMap<Pollutant, DayHours>, rules: &DailyRules) -> DailyStats {
     let mut valid_hours = EnumMap::default();
-    let mut mean = |p: Pollutant| {
-        let (mean, n) = mean_24h(&hours[p], rules.min_hours_24h);
-        valid_hours[p] = n;
-        mean
-    };
-    let (so2, no2, pm10, pm25, co) = (
-        mean(Pollutant::So2),
-        mean(Pollutant::No2),
-        mean(Pollutant::Pm10),
-        mean(Pollutant::Pm25),
-        mean(Pollutant::Co),
-    );
+    let mut means = EnumMap::<Pollutant, Option<f64>>::default();
+    for p in [
+        Pollutant::So2,
+        Pollutant::No2,
+        Pollutant::Pm10,
+        Pollutant::Pm25,
+        Pollutant::Co,
+    ] {
+        (means[p], valid_hours[p]) = mean_24h(&hours[p], rules.min_hours_24h);
+    }
     let o3 = &hours[Pollutant::O3];
     valid_hours[Pollutant::O3] = o3.iter().filter(|v| v.is_finite()).count() as u8;
     let (o3_8h_max, o3_8h_windows) = o3_8h_max(o3, rules);
     DailyStats {
         values: DailyInput {
-            so2,
-            no2,
-            pm10,
-            pm25,
-            co,
+            so2: means[Pollutant::So2],
+            no2: means[Pollutant::No2],
+            pm10: means[Pollutant::Pm10],
+            pm25: means[Pollutant::Pm25],
+            co: means[Pollutant::Co],
             o3_1h_max: max_1h(o3, rules.min_hours_o3_1h),
             o3_8h_max,
         },
