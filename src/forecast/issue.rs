@@ -272,7 +272,7 @@ fn days_with_data(grid: &Grid, end: usize) -> usize {
         .filter(|&i| {
             grid.values
                 .iter()
-                .any(|st| st.iter().any(|p| p[i].is_finite()))
+                .any(|st| st.values().any(|v| v.get(i).is_some_and(|x| x.is_finite())))
         })
         .map(|i| label_day(grid.time_of(i), grid.tz))
         .collect();

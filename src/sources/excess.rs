@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::series::{POLLUTANTS, StationSeries, quantile, quantile_sorted};
-use crate::units::Parameter;
+use super::series::{StationSeries, quantile, quantile_sorted};
+use crate::units::{AirPollutant, Parameter};
 
 /// Excess and episode settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +70,7 @@ pub fn background(series: &[StationSeries], cfg: &ExcessConfig) -> BTreeMap<Para
     let hours = series.iter().map(StationSeries::len).max().unwrap_or(0);
     let mut out = BTreeMap::new();
     let mut buf = Vec::with_capacity(series.len());
-    for p in POLLUTANTS {
+    for p in AirPollutant::ALL.map(Parameter::from) {
         if !series.iter().any(|s| s.get(p).is_some()) {
             continue;
         }

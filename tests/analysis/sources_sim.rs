@@ -85,16 +85,7 @@ fn simulator_ground_truth() {
     let start = Utc.with_ymd_and_hms(2025, 9, 30, 16, 0, 0).unwrap();
     let world = World::from_sites(&scenario, &sites, start);
     let hours = DAYS * 24;
-    let params = [
-        Parameter::Pm25,
-        Parameter::Pm10,
-        Parameter::So2,
-        Parameter::No2,
-        Parameter::No,
-        Parameter::Nox,
-        Parameter::Co,
-        Parameter::O3,
-    ];
+    let params = AirPollutant::ALL.map(Parameter::from);
     let mut series = Vec::new();
     for (i, s) in sites.iter().enumerate() {
         let mut ss = StationSeries::new(
