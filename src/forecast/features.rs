@@ -15,7 +15,7 @@ use enum_map::EnumMap;
 use super::Target;
 use super::climatology::Climatology;
 use super::series::Grid;
-use super::weather::{self, ForecastWeather, dew_point_from_rh, wind_components};
+use super::weather::{ForecastWeather, WeatherVar, dew_point_from_rh, wind_components};
 use crate::units::Parameter;
 
 /// Feature names, in vector order: the [`BASE_FEATURES`] issue-time features, then the
@@ -351,16 +351,20 @@ impl<'a> FeatureContext<'a> {
             u6 * lag0,
             v6 * lag0,
         ];
-        let fw = |k: usize| self.weather.map_or(f64::NAN, |w| w.mean(s, k, a, b));
-        let (fu, fv, fws) = (fw(weather::U), fw(weather::V), fw(weather::WS));
+        let fw = |var| self.weather.map_or(f64::NAN, |w| w.mean(s, var, a, b));
+        let (fu, fv, fws) = (
+            fw(WeatherVar::U),
+            fw(WeatherVar::V),
+            fw(WeatherVar::WindSpeed),
+        );
         values.extend([
             fu,
             fv,
             fws,
-            fw(weather::TEMP),
-            fw(weather::TEMP) - fw(weather::DEWP),
-            fw(weather::PRES) - pres,
-            fw(weather::RAIN) * (b + 1).saturating_sub(a) as f64,
+            fw(WeatherVar::Temperature),
+            fw(WeatherVar::Temperature) - fw(WeatherVar::DewPoint),
+            fw(WeatherVar::Pressure) - pres,
+            fw(WeatherVar::Rain) * (b + 1).saturating_sub(a) as f64,
             fv * lag0,
             fws * lag0,
         ]);

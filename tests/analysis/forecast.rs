@@ -8,7 +8,7 @@ use lantian::forecast::linear::ValidationRmse;
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::run::forecast_station;
 use lantian::forecast::series::{Grid, PARAMS};
-use lantian::forecast::weather::{ForecastWeather, WeatherError, read_csv};
+use lantian::forecast::weather::{ForecastWeather, WeatherError, WeatherVar, read_csv};
 use lantian::units::Parameter;
 
 /// Two stations, `days` days of smooth synthetic hourly values for every parameter.
@@ -196,12 +196,12 @@ fn weather_csv_is_read_and_aligned() {
     let w = ForecastWeather::from_records(&records, &g, "test");
     let h = g.index_of(records[0].time).unwrap();
     // Network north wind (air moving south, v < 0) for B; A's own east wind (u < 0).
-    assert!((w.values[1][1][h] + 3.0).abs() < 1e-9);
-    assert!((w.values[0][0][h] + 1.0).abs() < 1e-9);
+    assert!((w.values[1][WeatherVar::V][h] + 3.0).abs() < 1e-9);
+    assert!((w.values[0][WeatherVar::U][h] + 1.0).abs() < 1e-9);
     // A gave no temperature: the network's fills it; dew point from humidity.
-    assert_eq!(w.values[0][3][h], 5.0);
-    assert!(w.values[0][4][h] < 5.0);
-    assert!(w.values[0][3][h + 1].is_nan());
+    assert_eq!(w.values[0][WeatherVar::Temperature][h], 5.0);
+    assert!(w.values[0][WeatherVar::DewPoint][h] < 5.0);
+    assert!(w.values[0][WeatherVar::Temperature][h + 1].is_nan());
 }
 
 #[test]
