@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
-use lantian::assess::{AssessConfig, DailyStats, DayHours, Period, daily_stats, period_stats};
+use enum_map::{EnumMap, enum_map};
+use lantian::assess::{
+    AssessConfig, DailyStats, DayHours, Period, Pollutant, daily_stats, period_stats,
+};
 
 const STATIONS: usize = 1_000;
 const DISTINCT: usize = 100;
@@ -29,19 +32,26 @@ impl Rng {
 }
 
 /// One station-year: `days[d][pollutant][slot]`, ~3 % of hours missing.
-fn station_year(seed: u64, days: usize) -> Vec<[DayHours; 6]> {
+fn station_year(seed: u64, days: usize) -> Vec<EnumMap<Pollutant, DayHours>> {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let base = [12.0, 35.0, 80.0, 50.0, 0.9, 60.0];
-    let mut out = vec![[[f64::NAN; 24]; 6]; days];
+    let base = enum_map! {
+        Pollutant::So2 => 12.0,
+        Pollutant::No2 => 35.0,
+        Pollutant::Pm10 => 80.0,
+        Pollutant::Pm25 => 50.0,
+        Pollutant::Co => 0.9,
+        Pollutant::O3 => 60.0,
+    };
+    let mut out = vec![EnumMap::from_fn(|_| [f64::NAN; 24]); days];
     for (d, day) in out.iter_mut().enumerate() {
         let season = (d as f64 / 365.0 * std::f64::consts::TAU).cos();
         let episode = 0.5 + 1.5 * rng.next();
-        for (p, hours) in day.iter_mut().enumerate() {
+        for (p, hours) in day.iter_mut() {
             for (h, v) in hours.iter_mut().enumerate() {
                 if rng.next() < 0.03 {
                     continue;
                 }
-                let diurnal = if p == 5 {
+                let diurnal = if p == Pollutant::O3 {
                     1.0 + 0.8 * ((h as f64 - 14.0) / 24.0 * std::f64::consts::TAU).cos()
                         - 0.4 * season
                 } else {
@@ -67,7 +77,7 @@ fn months() -> Vec<lantian::assess::DateRange> {
 
 /// Daily statistics, daily AQI and the monthly index of every station; returns a checksum.
 fn assess_all(
-    data: &[Vec<[DayHours; 6]>],
+    data: &[Vec<EnumMap<Pollutant, DayHours>>],
     cfg: &AssessConfig,
     months: &[lantian::assess::DateRange],
 ) -> f64 {

@@ -12,7 +12,7 @@ use lantian::forecast::climatology::Climatology;
 use lantian::forecast::features::FeatureContext;
 use lantian::forecast::model::{TrainOptions, train};
 use lantian::forecast::run::forecast_station;
-use lantian::forecast::series::{Grid, slot};
+use lantian::forecast::series::{Grid, PARAMS};
 use lantian::forecast::weather::ForecastWeather;
 use lantian::units::Parameter;
 
@@ -39,8 +39,9 @@ fn grid(stations: usize, hours: usize) -> Grid {
             let (r1, r2, r3, r4) = (rnd(), rnd(), rnd(), rnd());
             let mut set = |p: Parameter, v: f64| {
                 // About 3 % gaps.
-                if !(i * 7919 + s * 104_729 + slot(p) * 31).is_multiple_of(37) {
-                    g.values[s][slot(p)][i] = v;
+                let k = PARAMS.iter().position(|&q| q == p).unwrap_or(0);
+                if !(i * 7919 + s * 104_729 + k * 31).is_multiple_of(37) {
+                    g.values[s][p][i] = v;
                 }
             };
             set(Parameter::Pm25, pm);

@@ -120,15 +120,7 @@ impl Lang {
     pub fn term(self, t: Term) -> &'static str {
         match self {
             Lang::Zh => t.name_zh(),
-            Lang::En => match t {
-                Term::So2 => "SO2",
-                Term::No2 => "NO2",
-                Term::Pm10 => "PM10",
-                Term::Pm25 => "PM2.5",
-                Term::Co => "CO",
-                Term::O3_1h => "O3 1-h",
-                Term::O3_8h => "O3 8-h",
-            },
+            Lang::En => t.name_en(),
         }
     }
 
@@ -143,17 +135,7 @@ impl Lang {
 
     /// A parameter's short name (`PM2.5`, `NOx`); the code for non-pollutants.
     pub fn parameter(self, p: Parameter) -> &'static str {
-        match p {
-            Parameter::Pm25 => "PM2.5",
-            Parameter::Pm10 => "PM10",
-            Parameter::So2 => "SO2",
-            Parameter::No2 => "NO2",
-            Parameter::No => "NO",
-            Parameter::Nox => "NOx",
-            Parameter::Co => "CO",
-            Parameter::O3 => "O3",
-            other => other.code(),
-        }
+        p.label()
     }
 }
 

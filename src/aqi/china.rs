@@ -74,6 +74,34 @@ pub struct DailyInput {
     pub o3_8h_max: Option<f64>,
 }
 
+impl DailyInput {
+    /// The statistic of one term (the daily maximum 1-h or 8-h mean for the O3 terms).
+    pub const fn get(&self, term: Pollutant) -> Option<f64> {
+        match term {
+            Pollutant::So2 => self.so2,
+            Pollutant::No2 => self.no2,
+            Pollutant::Pm10 => self.pm10,
+            Pollutant::Pm25 => self.pm25,
+            Pollutant::Co => self.co,
+            Pollutant::O3_1h => self.o3_1h_max,
+            Pollutant::O3_8h => self.o3_8h_max,
+        }
+    }
+
+    /// The statistics `f` gives term by term.
+    pub fn from_fn(mut f: impl FnMut(Pollutant) -> Option<f64>) -> DailyInput {
+        DailyInput {
+            so2: f(Pollutant::So2),
+            no2: f(Pollutant::No2),
+            pm10: f(Pollutant::Pm10),
+            pm25: f(Pollutant::Pm25),
+            co: f(Pollutant::Co),
+            o3_1h_max: f(Pollutant::O3_1h),
+            o3_8h_max: f(Pollutant::O3_8h),
+        }
+    }
+}
+
 /// One hour's values for the real-time AQI (canonical units; `None` = missing).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HourlyInput {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use enum_map::Enum;
+
 use crate::units::Parameter;
 
 /// One term of an AQI: a pollutant, and for ozone which averaging period.
@@ -9,7 +11,7 @@ use crate::units::Parameter;
 /// The averaging period of the other pollutants follows from the computation (hourly or daily
 /// HJ 633, EPA); ozone keeps its 1-h and 8-h terms apart because both can enter the same AQI
 /// and be named as the primary pollutant (CNEMC: 臭氧1小时, 臭氧8小时).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum)]
 #[allow(non_camel_case_types)]
 pub enum Pollutant {
     /// Sulphur dioxide.
@@ -30,7 +32,7 @@ pub enum Pollutant {
 
 impl Pollutant {
     /// Every term, in the order HJ 633 lists them.
-    pub const ALL: [Pollutant; 7] = [
+    pub const ALL: [Pollutant; <Pollutant as Enum>::LENGTH] = [
         Pollutant::So2,
         Pollutant::No2,
         Pollutant::Pm10,
@@ -40,16 +42,12 @@ impl Pollutant {
         Pollutant::O3_8h,
     ];
 
-    /// A short code: `so2`, `no2`, `pm10`, `pm25`, `co`, `o3_1h`, `o3_8h`.
+    /// A short code: the parameter's (`so2`, `no2`, `pm10`, `pm25`, `co`), `o3_1h`, `o3_8h`.
     pub const fn code(self) -> &'static str {
         match self {
-            Pollutant::So2 => "so2",
-            Pollutant::No2 => "no2",
-            Pollutant::Pm10 => "pm10",
-            Pollutant::Pm25 => "pm25",
-            Pollutant::Co => "co",
             Pollutant::O3_1h => "o3_1h",
             Pollutant::O3_8h => "o3_8h",
+            other => other.parameter().code(),
         }
     }
 
@@ -67,6 +65,16 @@ impl Pollutant {
             Pollutant::Pm25 => Parameter::Pm25,
             Pollutant::Co => Parameter::Co,
             Pollutant::O3_1h | Pollutant::O3_8h => Parameter::O3,
+        }
+    }
+
+    /// The English name reports use: the parameter's ([`Parameter::label`]), `O3 1-h`,
+    /// `O3 8-h`.
+    pub const fn name_en(self) -> &'static str {
+        match self {
+            Pollutant::O3_1h => "O3 1-h",
+            Pollutant::O3_8h => "O3 8-h",
+            other => other.parameter().label(),
         }
     }
 
@@ -97,6 +105,12 @@ impl Pollutant {
             })
             .collect();
         Pollutant::ALL.into_iter().find(|p| p.name_zh() == normal)
+    }
+}
+
+impl From<Pollutant> for Parameter {
+    fn from(term: Pollutant) -> Self {
+        term.parameter()
     }
 }
 

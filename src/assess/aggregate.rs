@@ -10,36 +10,34 @@
 //!
 //! Hour and window counts are not meaningful for a group and are left at 0.
 
+use enum_map::EnumMap;
+
 use super::DailyStats;
+use crate::aqi::Pollutant as Term;
 use crate::aqi::china::DailyInput;
 
 /// Accumulates the per-day sums of several stations' daily values.
 #[derive(Debug, Clone, Default)]
 pub struct DayMean {
-    sums: Vec<[f64; 7]>,
-    counts: Vec<[u32; 7]>,
-}
-
-fn fields(v: &DailyInput) -> [Option<f64>; 7] {
-    [v.so2, v.no2, v.pm10, v.pm25, v.co, v.o3_1h_max, v.o3_8h_max]
+    /// Per day and AQI term: the sum of the valid values and their number.
+    sums: Vec<EnumMap<Term, (f64, u32)>>,
 }
 
 impl DayMean {
     /// An accumulator over `days` days.
     pub fn new(days: usize) -> DayMean {
         DayMean {
-            sums: vec![[0.0; 7]; days],
-            counts: vec![[0; 7]; days],
+            sums: vec![EnumMap::default(); days],
         }
     }
 
     /// Adds one station's series (day `i` = the accumulator's day `i`; extra days are ignored).
     pub fn add(&mut self, days: &[DailyStats]) {
-        for ((sum, count), d) in self.sums.iter_mut().zip(&mut self.counts).zip(days) {
-            for (k, v) in fields(&d.values).into_iter().enumerate() {
-                if let Some(v) = v {
-                    sum[k] += v;
-                    count[k] += 1;
+        for (sums, d) in self.sums.iter_mut().zip(days) {
+            for (term, (sum, count)) in sums {
+                if let Some(v) = d.values.get(term) {
+                    *sum += v;
+                    *count += 1;
                 }
             }
         }
@@ -49,22 +47,13 @@ impl DayMean {
     pub fn finish(&self) -> Vec<DailyStats> {
         self.sums
             .iter()
-            .zip(&self.counts)
-            .map(|(sum, count)| {
-                let m = |k: usize| (count[k] > 0).then(|| sum[k] / f64::from(count[k]));
-                DailyStats {
-                    values: DailyInput {
-                        so2: m(0),
-                        no2: m(1),
-                        pm10: m(2),
-                        pm25: m(3),
-                        co: m(4),
-                        o3_1h_max: m(5),
-                        o3_8h_max: m(6),
-                    },
-                    valid_hours: [0; 6],
-                    o3_8h_windows: 0,
-                }
+            .map(|sums| DailyStats {
+                values: DailyInput::from_fn(|term| {
+                    let (sum, count) = sums[term];
+                    (count > 0).then(|| sum / f64::from(count))
+                }),
+                valid_hours: EnumMap::default(),
+                o3_8h_windows: 0,
             })
             .collect()
     }

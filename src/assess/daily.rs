@@ -33,6 +33,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 
 use super::Pollutant;
 use crate::aqi::china::{DailyInput, RuleSet};
@@ -91,8 +92,8 @@ impl Default for DailyRules {
 pub struct DailyStats {
     /// The statistics HJ 633's daily AQI and HJ 663's period statistics use; `None` = not valid.
     pub values: DailyInput,
-    /// Valid hourly values per pollutant (indexed by [`Pollutant::index`]).
-    pub valid_hours: [u8; 6],
+    /// Valid hourly values per pollutant.
+    pub valid_hours: EnumMap<Pollutant, u8>,
     /// Valid 8-h O3 windows among the 17 ending 08:00 … 24:00.
     pub o3_8h_windows: u8,
 }
@@ -101,15 +102,7 @@ impl DailyStats {
     /// The daily value a pollutant contributes to period statistics: the 24-h mean, or for O3
     /// the daily maximum 8-h moving mean.
     pub fn value(&self, p: Pollutant) -> Option<f64> {
-        let v = &self.values;
-        match p {
-            Pollutant::So2 => v.so2,
-            Pollutant::No2 => v.no2,
-            Pollutant::Pm10 => v.pm10,
-            Pollutant::Pm25 => v.pm25,
-            Pollutant::Co => v.co,
-            Pollutant::O3 => v.o3_8h_max,
-        }
+        self.values.get(p.daily_term())
     }
 }
 
@@ -150,6 +143,7 @@ pub fn mean_24h(hours: &DayHours, min_hours: u8) -> (Option<f64>, u8) {
 
 /// The 8-h moving means ending 08:00 … 24:00 (window `j` spans slots `j ..= j+7`); `NaN` where
 /// fewer than `min_hours` values.
+#[inline]
 pub fn o3_8h_means(hours: &DayHours, min_hours: u8) -> [f64; O3_8H_WINDOWS] {
     let mut out = [f64::NAN; O3_8H_WINDOWS];
     // Each window is summed directly (17 × 8 additions) rather than by a running sum, so that
@@ -202,25 +196,29 @@ pub fn max_1h(hours: &DayHours, min_hours: u8) -> Option<f64> {
     (n > 0 && n >= min_hours).then_some(max)
 }
 
-/// The statistics of one station-day from its hourly values (indexed by [`Pollutant::index`]).
-pub fn daily_stats(hours: &[DayHours; 6], rules: &DailyRules) -> DailyStats {
-    let mut valid_hours = [0u8; 6];
-    let mut means = [None; 5];
-    for p in &Pollutant::ALL[..5] {
-        let (mean, n) = mean_24h(&hours[p.index()], rules.min_hours_24h);
-        means[p.index()] = mean;
-        valid_hours[p.index()] = n;
+/// The statistics of one station-day from its hourly values.
+pub fn daily_stats(hours: &EnumMap<Pollutant, DayHours>, rules: &DailyRules) -> DailyStats {
+    let mut valid_hours = EnumMap::default();
+    let mut means = EnumMap::<Pollutant, Option<f64>>::default();
+    for p in [
+        Pollutant::So2,
+        Pollutant::No2,
+        Pollutant::Pm10,
+        Pollutant::Pm25,
+        Pollutant::Co,
+    ] {
+        (means[p], valid_hours[p]) = mean_24h(&hours[p], rules.min_hours_24h);
     }
-    let o3 = &hours[Pollutant::O3.index()];
-    valid_hours[Pollutant::O3.index()] = o3.iter().filter(|v| v.is_finite()).count() as u8;
+    let o3 = &hours[Pollutant::O3];
+    valid_hours[Pollutant::O3] = o3.iter().filter(|v| v.is_finite()).count() as u8;
     let (o3_8h_max, o3_8h_windows) = o3_8h_max(o3, rules);
     DailyStats {
         values: DailyInput {
-            so2: means[Pollutant::So2.index()],
-            no2: means[Pollutant::No2.index()],
-            pm10: means[Pollutant::Pm10.index()],
-            pm25: means[Pollutant::Pm25.index()],
-            co: means[Pollutant::Co.index()],
+            so2: means[Pollutant::So2],
+            no2: means[Pollutant::No2],
+            pm10: means[Pollutant::Pm10],
+            pm25: means[Pollutant::Pm25],
+            co: means[Pollutant::Co],
             o3_1h_max: max_1h(o3, rules.min_hours_o3_1h),
             o3_8h_max,
         },
@@ -356,15 +354,15 @@ mod tests {
 
     #[test]
     fn daily_stats_of_a_day() {
-        let mut hours = [full(10.0); 6];
-        hours[Pollutant::Co.index()] = full(0.75);
-        hours[Pollutant::O3.index()] = day(&[(13, 180.0), (14, 200.0)]);
+        let mut hours = EnumMap::from_fn(|_| full(10.0));
+        hours[Pollutant::Co] = full(0.75);
+        hours[Pollutant::O3] = day(&[(13, 180.0), (14, 200.0)]);
         let s = daily_stats(&hours, &DailyRules::HJ663_2013);
         assert_eq!(s.values.so2, Some(10.0));
         assert_eq!(s.values.co, Some(0.75));
         assert_eq!(s.values.o3_1h_max, Some(200.0));
         assert_eq!(s.values.o3_8h_max, None);
-        assert_eq!(s.valid_hours, [24, 24, 24, 24, 24, 2]);
+        assert_eq!(s.valid_hours.into_array(), [24, 24, 24, 24, 24, 2]);
         assert_eq!(s.o3_8h_windows, 0);
         assert_eq!(s.value(Pollutant::O3), None);
         assert_eq!(s.value(Pollutant::Pm25), Some(10.0));

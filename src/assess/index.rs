@@ -12,6 +12,8 @@
 //! 3.06 (rounding the decimal 0.175 up would give 3.07). All rounding of the assessment goes
 //! through [`round_half_even`], so a different reading is a one-function change.
 
+use enum_map::EnumMap;
+
 use super::Pollutant;
 
 /// The denominators S_i of the comprehensive index (canonical units).
@@ -66,8 +68,8 @@ impl Default for IndexStandards {
 /// A comprehensive index with its sub-indices.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ComprehensiveIndex {
-    /// I_i, rounded to 2 decimals, indexed by [`Pollutant::index`].
-    pub sub: [f64; 6],
+    /// I_i, rounded to 2 decimals.
+    pub sub: EnumMap<Pollutant, f64>,
     /// I_sum = Σ I_i (of the rounded sub-indices; the sum is itself rounded to 2 decimals to
     /// remove binary noise, which changes nothing else).
     pub total: f64,
@@ -75,13 +77,15 @@ pub struct ComprehensiveIndex {
 
 impl ComprehensiveIndex {
     /// The index from the six period concentrations C_i (`None` when any is missing).
-    pub fn compute(concentrations: &[Option<f64>; 6], s: &IndexStandards) -> Option<Self> {
-        let mut sub = [0.0; 6];
+    pub fn compute(
+        concentrations: &EnumMap<Pollutant, Option<f64>>,
+        s: &IndexStandards,
+    ) -> Option<Self> {
+        let mut sub = EnumMap::default();
         let mut sum = 0.0;
-        for p in Pollutant::ALL {
-            let c = concentrations[p.index()]?;
-            let i = round_half_even(c / s.of(p), 2);
-            sub[p.index()] = i;
+        for (p, c) in concentrations {
+            let i = round_half_even((*c)? / s.of(p), 2);
+            sub[p] = i;
             sum += i;
         }
         Some(ComprehensiveIndex {
@@ -92,7 +96,7 @@ impl ComprehensiveIndex {
 
     /// The sub-index of a pollutant.
     pub fn of(&self, p: Pollutant) -> f64 {
-        self.sub[p.index()]
+        self.sub[p]
     }
 
     /// I_sum in hundredths, for exact comparisons (ties in rankings).
@@ -135,20 +139,20 @@ mod tests {
     #[test]
     fn worked_example_is_3_06() {
         // A July: PM2.5 21, PM10 39, SO2 9, NO2 15, O3 P90 192, CO P95 0.7.
-        let c = [
-            Some(9.0),
-            Some(15.0),
-            Some(39.0),
-            Some(21.0),
-            Some(0.7),
-            Some(192.0),
-        ];
+        let c = enum_map::enum_map! {
+            Pollutant::So2 => Some(9.0),
+            Pollutant::No2 => Some(15.0),
+            Pollutant::Pm10 => Some(39.0),
+            Pollutant::Pm25 => Some(21.0),
+            Pollutant::Co => Some(0.7),
+            Pollutant::O3 => Some(192.0),
+        };
         let i = ComprehensiveIndex::compute(&c, &IndexStandards::GB3095_2012).expect("six values");
-        assert_eq!(i.sub, [0.15, 0.38, 0.56, 0.6, 0.17, 1.2]);
+        assert_eq!(i.sub.into_array(), [0.15, 0.38, 0.56, 0.6, 0.17, 1.2]);
         assert_eq!(i.total, 3.06);
         assert_eq!(i.hundredths(), 306);
         let mut missing = c;
-        missing[5] = None;
+        missing[Pollutant::O3] = None;
         assert_eq!(
             ComprehensiveIndex::compute(&missing, &IndexStandards::GB3095_2012),
             None

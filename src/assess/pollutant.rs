@@ -1,67 +1,79 @@
 //! The six pollutants of the assessment (GB 3095 basic items).
 
-use crate::units::Parameter;
+use crate::aqi;
+use crate::units::parameter_subset;
 
-/// One of the six pollutants HJ 663 assesses, in the order the comprehensive index lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Pollutant {
-    /// Sulphur dioxide (µg/m³).
-    So2,
-    /// Nitrogen dioxide (µg/m³).
-    No2,
-    /// PM10 (µg/m³).
-    Pm10,
-    /// PM2.5 (µg/m³).
-    Pm25,
-    /// Carbon monoxide (mg/m³).
-    Co,
-    /// Ozone (µg/m³).
-    O3,
+parameter_subset! {
+    "six assessed pollutants",
+    /// One of the six pollutants HJ 663 assesses, in the order the comprehensive index lists
+    /// them (and the order of an `EnumMap<Pollutant, _>`).
+    pub enum Pollutant {
+        /// Sulphur dioxide (µg/m³).
+        So2,
+        /// Nitrogen dioxide (µg/m³).
+        No2,
+        /// PM10 (µg/m³).
+        Pm10,
+        /// PM2.5 (µg/m³).
+        Pm25,
+        /// Carbon monoxide (mg/m³).
+        Co,
+        /// Ozone (µg/m³).
+        O3,
+    }
 }
 
 impl Pollutant {
-    /// All six, in index order (`p as usize` is the position).
-    pub const ALL: [Pollutant; 6] = [
-        Pollutant::So2,
-        Pollutant::No2,
-        Pollutant::Pm10,
-        Pollutant::Pm25,
-        Pollutant::Co,
-        Pollutant::O3,
-    ];
-
-    /// Position in [`Pollutant::ALL`] and in every `[_; 6]` array of this module.
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The stored parameter.
-    pub const fn parameter(self) -> Parameter {
+    /// The AQI term of the daily value that enters the period statistics: the 24-h mean, for
+    /// O3 the daily maximum 8-h moving mean.
+    pub const fn daily_term(self) -> aqi::Pollutant {
         match self {
-            Pollutant::So2 => Parameter::So2,
-            Pollutant::No2 => Parameter::No2,
-            Pollutant::Pm10 => Parameter::Pm10,
-            Pollutant::Pm25 => Parameter::Pm25,
-            Pollutant::Co => Parameter::Co,
-            Pollutant::O3 => Parameter::O3,
+            Pollutant::So2 => aqi::Pollutant::So2,
+            Pollutant::No2 => aqi::Pollutant::No2,
+            Pollutant::Pm10 => aqi::Pollutant::Pm10,
+            Pollutant::Pm25 => aqi::Pollutant::Pm25,
+            Pollutant::Co => aqi::Pollutant::Co,
+            Pollutant::O3 => aqi::Pollutant::O3_8h,
         }
     }
 
-    /// The pollutant of a stored parameter (`None` for the others).
-    pub const fn from_parameter(p: Parameter) -> Option<Pollutant> {
-        match p {
-            Parameter::So2 => Some(Pollutant::So2),
-            Parameter::No2 => Some(Pollutant::No2),
-            Parameter::Pm10 => Some(Pollutant::Pm10),
-            Parameter::Pm25 => Some(Pollutant::Pm25),
-            Parameter::Co => Some(Pollutant::Co),
-            Parameter::O3 => Some(Pollutant::O3),
-            _ => None,
+    /// The AQI term of its hourly values (O3: the 1-h term).
+    pub const fn hourly_term(self) -> aqi::Pollutant {
+        match self {
+            Pollutant::O3 => aqi::Pollutant::O3_1h,
+            other => other.daily_term(),
         }
     }
+}
 
-    /// The code (`so2`, `no2`, `pm10`, `pm25`, `co`, `o3`).
-    pub const fn code(self) -> &'static str {
-        self.parameter().code()
+impl From<aqi::Pollutant> for Pollutant {
+    /// The pollutant of an AQI term (both O3 terms are O3).
+    fn from(term: aqi::Pollutant) -> Self {
+        match term {
+            aqi::Pollutant::So2 => Pollutant::So2,
+            aqi::Pollutant::No2 => Pollutant::No2,
+            aqi::Pollutant::Pm10 => Pollutant::Pm10,
+            aqi::Pollutant::Pm25 => Pollutant::Pm25,
+            aqi::Pollutant::Co => Pollutant::Co,
+            aqi::Pollutant::O3_1h | aqi::Pollutant::O3_8h => Pollutant::O3,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_and_parameters_agree() {
+        for term in aqi::Pollutant::ALL {
+            assert_eq!(Pollutant::from(term).parameter(), term.parameter());
+        }
+        for p in Pollutant::ALL {
+            assert_eq!(Pollutant::from(p.daily_term()), p);
+            assert_eq!(Pollutant::from(p.hourly_term()), p);
+            assert_eq!(Pollutant::try_from(p.parameter()), Ok(p));
+        }
+        assert!(Pollutant::try_from(crate::units::Parameter::Nox).is_err());
     }
 }

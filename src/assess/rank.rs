@@ -85,10 +85,10 @@ mod tests {
         let stats = |t: Option<f64>| PeriodStats {
             range,
             min_valid_days: 27,
-            valid_days: [31; 6],
-            concentrations: [None; 6],
+            valid_days: enum_map::EnumMap::from_fn(|_| 31),
+            concentrations: Default::default(),
             index: t.map(|total| ComprehensiveIndex {
-                sub: [0.0; 6],
+                sub: Default::default(),
                 total,
             }),
             aqi: Default::default(),

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 
 use super::daily::{MISSING_DAY, hour_slot};
 use super::{
@@ -78,19 +79,24 @@ pub struct StationDays {
 
 /// Places hourly records (of any stations; only `station`'s six pollutants, flagged `N`, are
 /// used) into dense local days of `range`: `out[day][pollutant][slot]`, `NaN` = missing.
-pub fn fill_hours(records: &[Record], tz: Tz, range: DateRange, out: &mut Vec<[DayHours; 6]>) {
+pub fn fill_hours(
+    records: &[Record],
+    tz: Tz,
+    range: DateRange,
+    out: &mut Vec<EnumMap<Pollutant, DayHours>>,
+) {
     out.clear();
-    out.resize(range.days(), [MISSING_DAY; 6]);
+    out.resize(range.days(), EnumMap::from_fn(|_| MISSING_DAY));
     for r in records {
         if r.resolution != Resolution::Hour || r.flag != Flag::Normal || !r.value.is_finite() {
             continue;
         }
-        let Some(p) = Pollutant::from_parameter(r.parameter) else {
+        let Ok(p) = Pollutant::try_from(r.parameter) else {
             continue;
         };
         let (date, slot) = hour_slot(r.time.with_timezone(&tz).naive_local());
         if let Some(i) = range.index(date) {
-            out[i][p.index()][slot] = r.value;
+            out[i][p][slot] = r.value;
         }
     }
 }
@@ -120,7 +126,7 @@ pub fn station_days(
     info: &StationInfo,
     range: DateRange,
     cfg: &AssessConfig,
-    hours: &mut Vec<[DayHours; 6]>,
+    hours: &mut Vec<EnumMap<Pollutant, DayHours>>,
 ) -> Result<Vec<DailyStats>, StoreError> {
     let records = store.readings(&hourly_query(&info.id, range))?;
     fill_hours(&records, info.time_zone, range, hours);
@@ -135,7 +141,7 @@ fn last_data_day(
     let latest = store.latest_readings(Resolution::Hour, &Stations::All)?;
     Ok(latest
         .iter()
-        .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
+        .filter(|r| Pollutant::try_from(r.parameter).is_ok())
         .map(|r| {
             let tz = zones
                 .get(&*r.station)
@@ -156,7 +162,7 @@ fn missing_metadata(
     let mut ids: Vec<String> = store
         .latest_readings(Resolution::Hour, &Stations::All)?
         .iter()
-        .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
+        .filter(|r| Pollutant::try_from(r.parameter).is_ok())
         .filter(|r| !known.contains_key(&*r.station))
         .map(|r| r.station.to_string())
         .collect();

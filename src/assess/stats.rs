@@ -14,8 +14,10 @@
 //!   computed from at least one valid pollutant statistic).
 
 use chrono::NaiveDate;
+use enum_map::EnumMap;
 
 use super::{ComprehensiveIndex, DailyRules, DailyStats, DateRange, IndexStandards, Pollutant};
+use crate::aqi::Pollutant as Term;
 use crate::aqi::china::{RuleSet, daily_aqi};
 
 /// Which days count as having a valid daily AQI (*unverified*, configurable).
@@ -52,11 +54,11 @@ pub struct PeriodStats {
     pub range: DateRange,
     /// Valid daily values each pollutant needs for a valid period statistic.
     pub min_valid_days: usize,
-    /// Valid daily values per pollutant (O3: daily maximum 8-h), by [`Pollutant::index`].
-    pub valid_days: [u32; 6],
+    /// Valid daily values per pollutant (O3: daily maximum 8-h).
+    pub valid_days: EnumMap<Pollutant, u32>,
     /// The period concentrations C_i (means; CO P95; O3 P90), unrounded; `None` without any
     /// valid day.
-    pub concentrations: [Option<f64>; 6],
+    pub concentrations: EnumMap<Pollutant, Option<f64>>,
     /// The comprehensive index (`None` unless all six concentrations exist).
     pub index: Option<ComprehensiveIndex>,
     /// Daily-AQI day counts (all 0 from [`period_concentrations`]).
@@ -102,7 +104,7 @@ impl AqiDays {
 impl PeriodStats {
     /// True when the pollutant's valid days reach the minimum.
     pub fn sufficient(&self, p: Pollutant) -> bool {
-        self.valid_days[p.index()] as usize >= self.min_valid_days
+        self.valid_days[p] as usize >= self.min_valid_days
     }
 
     /// True when all six pollutants are sufficient.
@@ -110,9 +112,14 @@ impl PeriodStats {
         Pollutant::ALL.iter().all(|&p| self.sufficient(p))
     }
 
+    /// The smallest valid-day count of the six pollutants.
+    pub fn fewest_valid_days(&self) -> u32 {
+        self.valid_days.values().copied().min().unwrap_or(0)
+    }
+
     /// True when any day of any pollutant is valid.
     pub fn has_data(&self) -> bool {
-        self.valid_days.iter().any(|&n| n > 0) || self.aqi.valid > 0
+        self.valid_days.values().any(|&n| n > 0) || self.aqi.valid > 0
     }
 
     /// Good days / days with a valid AQI (0–1; `None` without such days).
@@ -178,37 +185,33 @@ pub fn period_concentrations(
     scratch: &mut Vec<f64>,
 ) -> PeriodStats {
     let days = &days[..days.len().min(range.days())];
-    let mut valid_days = [0u32; 6];
-    let mut sums = [0.0f64; 6];
+    let mut valid_days = EnumMap::<Pollutant, u32>::default();
+    let mut sums = EnumMap::<Pollutant, f64>::default();
     for d in days {
         for p in Pollutant::ALL {
             if let Some(v) = d.value(p) {
-                valid_days[p.index()] += 1;
-                sums[p.index()] += v;
+                valid_days[p] += 1;
+                sums[p] += v;
             }
         }
     }
-    let mut concentrations = [None; 6];
-    for p in [
-        Pollutant::So2,
-        Pollutant::No2,
-        Pollutant::Pm10,
-        Pollutant::Pm25,
-    ] {
-        let n = valid_days[p.index()];
-        concentrations[p.index()] = (n > 0).then(|| sums[p.index()] / f64::from(n));
-    }
-    concentrations[Pollutant::Co.index()] =
-        percentile_of(days.iter().filter_map(|d| d.values.co), 95, scratch);
-    concentrations[Pollutant::O3.index()] =
-        percentile_of(days.iter().filter_map(|d| d.values.o3_8h_max), 90, scratch);
-    let for_index = if cfg.round_concentrations {
-        let mut c = concentrations;
-        for p in Pollutant::ALL {
-            let decimals = if p == Pollutant::Co { 1 } else { 0 };
-            c[p.index()] = c[p.index()].map(|v| super::round_half_even(v, decimals));
+    let mut percentile_of_days =
+        |p: Pollutant, pct| percentile_of(days.iter().filter_map(|d| d.value(p)), pct, scratch);
+    let concentrations = enum_map::enum_map! {
+        p @ (Pollutant::So2 | Pollutant::No2 | Pollutant::Pm10 | Pollutant::Pm25) => {
+            let n = valid_days[p];
+            (n > 0).then(|| sums[p] / f64::from(n))
         }
-        c
+        Pollutant::Co => percentile_of_days(Pollutant::Co, 95),
+        Pollutant::O3 => percentile_of_days(Pollutant::O3, 90),
+    };
+    let for_index = if cfg.round_concentrations {
+        let mut rounded = concentrations;
+        for (p, c) in &mut rounded {
+            let decimals = if p == Pollutant::Co { 1 } else { 0 };
+            *c = c.map(|v| super::round_half_even(v, decimals));
+        }
+        rounded
     } else {
         concentrations
     };
@@ -225,16 +228,7 @@ pub fn period_concentrations(
 /// The daily AQI of a day when the day counts (see [`AqiDayValidity`]).
 pub fn day_aqi(day: &DailyStats, date: NaiveDate, cfg: &AssessConfig) -> Option<u32> {
     let counts = match cfg.aqi_day {
-        AqiDayValidity::AnyPollutant => {
-            let v = &day.values;
-            v.so2.is_some()
-                || v.no2.is_some()
-                || v.pm10.is_some()
-                || v.pm25.is_some()
-                || v.co.is_some()
-                || v.o3_1h_max.is_some()
-                || v.o3_8h_max.is_some()
-        }
+        AqiDayValidity::AnyPollutant => Term::ALL.iter().any(|&t| day.values.get(t).is_some()),
         AqiDayValidity::AllSix => Pollutant::ALL.iter().all(|&p| day.value(p).is_some()),
     };
     if !counts {
@@ -306,22 +300,22 @@ mod tests {
         });
         let cfg = AssessConfig::default();
         let s = period_concentrations(range, &series, &cfg, &mut Vec::new());
-        assert_eq!(s.valid_days, [27; 6]);
+        assert_eq!(s.valid_days.into_array(), [27; 6]);
         assert_eq!(s.min_valid_days, 27);
         assert!(s.all_sufficient());
-        assert_eq!(s.concentrations[0], Some(9.0));
-        assert!((s.concentrations[1].expect("no2") - 15.0).abs() < 1e-12);
+        assert_eq!(s.concentrations[Pollutant::So2], Some(9.0));
+        assert!((s.concentrations[Pollutant::No2].expect("no2") - 15.0).abs() < 1e-12);
         // CO P95 of 0.0 … 2.6: k = 24.7 → 2.47; O3 P90 of 0 … 260: k = 23.4 → 234.
-        assert!((s.concentrations[4].expect("co") - 2.47).abs() < 1e-12);
-        assert!((s.concentrations[5].expect("o3") - 234.0).abs() < 1e-9);
+        assert!((s.concentrations[Pollutant::Co].expect("co") - 2.47).abs() < 1e-12);
+        assert!((s.concentrations[Pollutant::O3].expect("o3") - 234.0).abs() < 1e-9);
         let index = s.index.expect("index");
-        assert_eq!(index.sub, [0.15, 0.38, 0.56, 0.6, 0.62, 1.46]);
+        assert_eq!(index.sub.into_array(), [0.15, 0.38, 0.56, 0.6, 0.62, 1.46]);
         assert_eq!(s.aqi, AqiDays::default());
         // One day fewer → insufficient, but still computed.
         let mut short = series.clone();
         short[0] = DailyStats::default();
         let s = period_concentrations(range, &short, &cfg, &mut Vec::new());
-        assert_eq!(s.valid_days, [26; 6]);
+        assert_eq!(s.valid_days.into_array(), [26; 6]);
         assert!(!s.sufficient(Pollutant::So2));
         assert!(s.index.is_some());
         // Rounded concentrations: CO 2.47 → 2.5 → I 0.625, an exact tie → 0.62 (even).

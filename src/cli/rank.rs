@@ -156,7 +156,7 @@ pub fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         let change = row.change();
         cells.extend([
             fixed(s.total(), 2),
-            format!("{}/{}", min_valid_days(row), s.min_valid_days),
+            format!("{}/{}", row.stats.fewest_valid_days(), s.min_valid_days),
             if s.all_sufficient() { "yes" } else { "no" }.to_string(),
             fixed(s.good_share().map(|g| g * 100.0), 1),
             fixed(row.previous_total(), 2),
@@ -179,11 +179,6 @@ pub fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The smallest valid-day count of the six pollutants.
-fn min_valid_days(row: &RankRow) -> u32 {
-    row.stats.valid_days.iter().copied().min().unwrap_or(0)
-}
-
 fn json_row(row: &RankRow) -> serde_json::Value {
     let s = &row.stats;
     let mut sub = serde_json::Map::new();
@@ -191,8 +186,8 @@ fn json_row(row: &RankRow) -> serde_json::Value {
     let mut valid = serde_json::Map::new();
     for p in Pollutant::ALL {
         sub.insert(p.code().into(), s.index.map(|i| i.of(p)).into());
-        conc.insert(p.code().into(), s.concentrations[p.index()].into());
-        valid.insert(p.code().into(), s.valid_days[p.index()].into());
+        conc.insert(p.code().into(), s.concentrations[p].into());
+        valid.insert(p.code().into(), s.valid_days[p].into());
     }
     let change = row.change();
     serde_json::json!({

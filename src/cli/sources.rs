@@ -152,8 +152,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
         if !analysis.split.is_empty() {
             let split = SplitChart::from_analysis(
                 &analysis,
-                Parameter::Pm25.code(),
-                &Parameter::Pm25.canonical_unit().to_string(),
+                Parameter::Pm25,
                 &format!("Local vs regional, {} – {}", first, last),
             );
             save(&split, dir, "local-regional")?;
@@ -194,7 +193,7 @@ fn print_tables(a: &lantian::sources::Analysis) {
         let x = &b.bearing;
         t.push(vec![
             b.station.clone(),
-            b.pollutant.clone(),
+            b.pollutant.to_string(),
             format!("{:.0}°", x.bearing_deg),
             format!("{:.3}", x.confidence),
             format!("{:.1}", x.z),
@@ -221,7 +220,7 @@ fn print_tables(a: &lantian::sources::Analysis) {
             format!("{:.4}", l.lon),
             format!("{:.0}", l.radius_m),
             format!("{:.1}°", l.misfit_deg),
-            l.pollutants.join(","),
+            codes(&l.pollutants),
             l.stations.join(","),
             l.contradicting.join(","),
         ]);
@@ -248,8 +247,8 @@ fn print_tables(a: &lantian::sources::Analysis) {
             x.end.format("%Y-%m-%d %H:%M").to_string(),
             x.hours.to_string(),
             format!("{:.1} {}", x.peak, x.peak_pollutant),
-            x.pollutants.join(","),
-            e.source_type.clone(),
+            codes(&x.pollutants),
+            e.source_type.to_string(),
             e.rule.clone(),
         ]);
     }
@@ -275,7 +274,7 @@ fn print_tables(a: &lantian::sources::Analysis) {
                 s.station.clone(),
                 (i + 1).to_string(),
                 format!("{:.0}%", f.share * 100.0),
-                f.resembles.clone(),
+                f.resembles.to_string(),
                 f.profile
                     .iter()
                     .map(|(k, v)| format!("{k} {v:.2}"))
@@ -287,4 +286,13 @@ fn print_tables(a: &lantian::sources::Analysis) {
         }
     }
     println!("Factors (NMF)\n{}", t.render());
+}
+
+/// Parameter codes joined by commas.
+fn codes(parameters: &[Parameter]) -> String {
+    parameters
+        .iter()
+        .map(|p| p.code())
+        .collect::<Vec<_>>()
+        .join(",")
 }

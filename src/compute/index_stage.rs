@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 use serde::Deserialize;
 
 use crate::aqi::china::{self, HourlyInput, RuleSet};
@@ -50,7 +51,7 @@ fn rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<RuleSet>, D::E
 pub struct IndexStage {
     config: IndexConfig,
     zones: BTreeMap<String, Tz>,
-    hours: Vec<[DayHours; 6]>,
+    hours: Vec<EnumMap<Pollutant, DayHours>>,
     out: Vec<IndexRecord>,
 }
 
@@ -76,8 +77,7 @@ impl IndexStage {
     ) -> Result<usize, StoreError> {
         let mut days: BTreeSet<(&str, NaiveDate)> = BTreeSet::new();
         for r in written {
-            if r.resolution != Resolution::Hour || Pollutant::from_parameter(r.parameter).is_none()
-            {
+            if r.resolution != Resolution::Hour || Pollutant::try_from(r.parameter).is_err() {
                 continue;
             }
             let Some(tz) = self.zone(store, &r.station)? else {
@@ -171,7 +171,7 @@ impl IndexStage {
         // `slot` addresses the same hour in six pollutant arrays and makes the label.
         #[allow(clippy::needless_range_loop)]
         for slot in 0..24 {
-            let value = |p: Pollutant| Some(day[p.index()][slot]).filter(|v| v.is_finite());
+            let value = |p: Pollutant| Some(day[p][slot]).filter(|v| v.is_finite());
             let input = HourlyInput {
                 pm25: value(Pollutant::Pm25),
                 pm10: value(Pollutant::Pm10),
@@ -193,7 +193,7 @@ impl IndexStage {
                 let concentration = match term {
                     Term::O3_8h => None,
                     Term::O3_1h => input.o3,
-                    other => Pollutant::from_parameter(other.parameter()).and_then(value),
+                    other => value(Pollutant::from(*other)),
                 };
                 terms[i] = concentration.map(|c| IndexTerm {
                     concentration: c,
@@ -226,7 +226,7 @@ pub(crate) fn local(tz: Tz, date: NaiveDate, hours: i64) -> Option<DateTime<Utc>
 /// The seven terms of a daily record from the day's statistics and AQI.
 fn daily_terms(stats: &DailyStats, result: &AqiResult) -> [Option<IndexTerm>; 7] {
     let v = &stats.values;
-    let hours = |p: Pollutant| stats.valid_hours[p.index()];
+    let hours = |p: Pollutant| stats.valid_hours[p];
     let mut terms = [None; 7];
     for (i, term) in Term::ALL.iter().enumerate() {
         let (concentration, valid) = match term {

@@ -6,6 +6,7 @@
 //! of the training period), on exactly the same samples; and the next-day daily AQI category.
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
+use enum_map::EnumMap;
 use serde::Serialize;
 
 use super::features::FeatureContext;
@@ -98,6 +99,9 @@ pub struct RangeMetrics {
     pub persistence: RangeScore,
 }
 
+/// The number of targets.
+const TARGETS: usize = Target::ALL.len();
+
 /// One verified next-day forecast (a station-day).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayPair {
@@ -105,10 +109,10 @@ pub struct DayPair {
     pub station: String,
     /// Local date forecast.
     pub date: chrono::NaiveDate,
-    /// Forecast statistics.
-    pub forecast: [f64; 3],
+    /// Forecast statistics, in [`Target::ALL`] order.
+    pub forecast: [f64; TARGETS],
     /// Observed statistics (PM2.5 and PM10 24-h means, O3 maximum 8-h mean).
-    pub observed: [f64; 3],
+    pub observed: [f64; TARGETS],
     /// Forecast daily AQI.
     pub aqi: Option<u32>,
     /// The forecast's range and span.
@@ -252,7 +256,7 @@ pub fn backtest(
 /// for a fixed model set and for one re-trained along the way.
 pub struct Scorer {
     opt: BacktestOptions,
-    acc: Vec<Vec<Acc>>,
+    acc: EnumMap<Target, Vec<Acc>>,
     dn: usize,
     hit: usize,
     phit: usize,
@@ -270,7 +274,7 @@ impl Scorer {
     pub fn new(opt: BacktestOptions) -> Scorer {
         Scorer {
             opt,
-            acc: vec![vec![Acc::default(); REPORT_HORIZONS.len()]; Target::ALL.len()],
+            acc: EnumMap::from_fn(|_| vec![Acc::default(); REPORT_HORIZONS.len()]),
             dn: 0,
             hit: 0,
             phit: 0,
@@ -295,7 +299,7 @@ impl Scorer {
         let daily_issue = grid.time_of(t).with_timezone(&tz).hour() == opt.daily_issue_hour;
         for s in 0..grid.stations.len() {
             let f = forecast_station(ctx, models, s, t);
-            for (k, &target) in Target::ALL.iter().enumerate() {
+            for target in Target::ALL {
                 let p = target.parameter();
                 let now = grid.get(s, p, t);
                 for (j, &h) in REPORT_HORIZONS.iter().enumerate() {
@@ -307,15 +311,11 @@ impl Scorer {
                         continue;
                     };
                     let fc = &f.hours[(h - 1) as usize];
-                    let fv = match target {
-                        Target::Pm25 => fc.pm25,
-                        Target::Pm10 => fc.pm10,
-                        Target::O3 => fc.o3,
-                    };
+                    let fv = fc.get(target);
                     let clim = models
                         .climatology
                         .value(&grid.stations[s], target, fc.time, tz);
-                    let a = &mut acc[k][j];
+                    let a = &mut acc[target][j];
                     match (fv, now, clim) {
                         (Some(fv), Some(now), Some(clim)) => {
                             a.n += 1;
@@ -373,14 +373,12 @@ impl Scorer {
             }
             let (_, cc) = clim_values.aqi(day.date);
             self.dn += 1;
-            let stats = |d: &super::run::DayStats| {
-                [d.pm25, d.pm10, d.o3_8h_max].map(|v| v.unwrap_or(f64::NAN))
-            };
+            let stats = |d: super::run::DayStats| Target::ALL.map(|t| d.get(t).unwrap_or(f64::NAN));
             self.pairs.push(DayPair {
                 station: grid.stations[s].clone(),
                 date: day.date,
-                forecast: [day.pm25, day.pm10, day.o3_8h_max].map(|v| v.unwrap_or(f64::NAN)),
-                observed: stats(&observed),
+                forecast: stats(day.stats()),
+                observed: stats(observed),
                 aqi: day.aqi,
                 range: day.range,
                 observed_aqi: oa,
@@ -410,9 +408,9 @@ impl Scorer {
         let acc = &self.acc;
         let (dn, hit, phit, chit) = (self.dn, self.hit, self.phit, self.chit);
         let mut horizons = Vec::new();
-        for (k, &target) in Target::ALL.iter().enumerate() {
+        for (target, acc) in acc {
             for (j, &h) in REPORT_HORIZONS.iter().enumerate() {
-                let a = &acc[k][j];
+                let a = &acc[j];
                 if a.n == 0 && a.abstained == 0 {
                     continue;
                 }

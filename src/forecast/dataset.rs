@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::features::{FeatureContext, Scale};
-use super::run::DayValues;
+use super::run::day_statistic;
 use super::series::Grid;
 use super::{HORIZON_GROUPS, Target};
 
@@ -156,22 +156,6 @@ fn local_label(day: NaiveDate, hour: u32, tz: Tz) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The daily statistic of `target` over 24 hourly values (24-h mean; O3 maximum 8-h mean).
-pub fn day_stat(target: Target, hours: Vec<Option<f64>>) -> Option<f64> {
-    let mut d = DayValues::default();
-    match target {
-        Target::Pm25 => d.pm25 = hours,
-        Target::Pm10 => d.pm10 = hours,
-        Target::O3 => d.o3 = hours,
-    }
-    let s = d.daily();
-    match target {
-        Target::Pm25 => s.pm25,
-        Target::Pm10 => s.pm10,
-        Target::O3 => s.o3_8h_max,
-    }
-}
-
 /// The climatological daily statistic of `target` at station `s` for the day starting at hour
 /// index `first`.
 pub fn day_climatology(
@@ -187,8 +171,8 @@ pub fn day_climatology(
             ctx.climatology
                 .value(station, target, grid.time_of(i), grid.tz)
         })
-        .collect();
-    day_stat(target, hours)
+        .collect::<Vec<_>>();
+    day_statistic(target, &hours)
 }
 
 /// The hours ahead of the middle (label 12:00) of a day starting at `first`, from `t`.
@@ -221,10 +205,8 @@ pub fn build_daily(
             if first + 24 > to {
                 break;
             }
-            let observed = day_stat(
-                target,
-                (first..first + 24).map(|i| grid.get(s, p, i)).collect(),
-            );
+            let hours: Vec<_> = (first..first + 24).map(|i| grid.get(s, p, i)).collect();
+            let observed = day_statistic(target, &hours);
             match (observed, day_climatology(ctx, s, target, first)) {
                 (Some(y), Some(clim)) => {
                     let h = day_horizon(t, first);

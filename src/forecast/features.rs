@@ -10,12 +10,13 @@
 use std::f64::consts::TAU;
 
 use chrono::{Datelike, TimeDelta, Timelike};
+use enum_map::EnumMap;
 
 use super::Target;
 use super::climatology::Climatology;
 use super::missing::REQUIRED;
 use super::series::Grid;
-use super::weather::{self, ForecastWeather, dew_point_from_rh, wind_components};
+use super::weather::{ForecastWeather, WeatherVar, dew_point_from_rh, wind_components};
 use crate::units::Parameter;
 
 /// Feature names, in vector order: the [`BASE_FEATURES`] issue-time features, then the
@@ -115,7 +116,7 @@ pub struct FeatureContext<'a> {
     /// The training period's climatology.
     pub climatology: &'a Climatology,
     /// Network mean of each target per hour (`NaN` when fewer than half the stations report).
-    network: Vec<Vec<f64>>,
+    network: EnumMap<Target, Vec<f64>>,
     /// Forecast weather, when there is some (the weather variant's input).
     weather: Option<&'a ForecastWeather>,
 }
@@ -150,23 +151,20 @@ impl<'a> FeatureContext<'a> {
     /// Prepares the network means.
     pub fn new(grid: &'a Grid, climatology: &'a Climatology) -> FeatureContext<'a> {
         let need = grid.stations.len().div_ceil(2).max(1);
-        let network = Target::ALL
-            .iter()
-            .map(|t| {
-                (0..grid.len)
-                    .map(|i| {
-                        let (mut s, mut n) = (0.0, 0usize);
-                        for si in 0..grid.stations.len() {
-                            if let Some(v) = grid.get(si, t.parameter(), i) {
-                                s += v;
-                                n += 1;
-                            }
+        let network = EnumMap::from_fn(|t: Target| {
+            (0..grid.len)
+                .map(|i| {
+                    let (mut s, mut n) = (0.0, 0usize);
+                    for si in 0..grid.stations.len() {
+                        if let Some(v) = grid.get(si, t.parameter(), i) {
+                            s += v;
+                            n += 1;
                         }
-                        if n >= need { s / n as f64 } else { f64::NAN }
-                    })
-                    .collect()
-            })
-            .collect();
+                    }
+                    if n >= need { s / n as f64 } else { f64::NAN }
+                })
+                .collect()
+        });
         FeatureContext {
             grid,
             climatology,
@@ -206,7 +204,7 @@ impl<'a> FeatureContext<'a> {
     }
 
     fn net(&self, target: Target, t: usize, back: usize) -> f64 {
-        let series = &self.network[Target::ALL.iter().position(|&x| x == target).unwrap_or(0)];
+        let series = &self.network[target];
         t.checked_sub(back)
             .and_then(|i| series.get(i).copied())
             .unwrap_or(f64::NAN)
@@ -351,16 +349,20 @@ impl<'a> FeatureContext<'a> {
             u6 * lag0,
             v6 * lag0,
         ];
-        let fw = |k: usize| self.weather.map_or(f64::NAN, |w| w.mean(s, k, a, b));
-        let (fu, fv, fws) = (fw(weather::U), fw(weather::V), fw(weather::WS));
+        let fw = |var| self.weather.map_or(f64::NAN, |w| w.mean(s, var, a, b));
+        let (fu, fv, fws) = (
+            fw(WeatherVar::U),
+            fw(WeatherVar::V),
+            fw(WeatherVar::WindSpeed),
+        );
         values.extend([
             fu,
             fv,
             fws,
-            fw(weather::TEMP),
-            fw(weather::TEMP) - fw(weather::DEWP),
-            fw(weather::PRES) - pres,
-            fw(weather::RAIN) * (b + 1).saturating_sub(a) as f64,
+            fw(WeatherVar::Temperature),
+            fw(WeatherVar::Temperature) - fw(WeatherVar::DewPoint),
+            fw(WeatherVar::Pressure) - pres,
+            fw(WeatherVar::Rain) * (b + 1).saturating_sub(a) as f64,
             fv * lag0,
             fws * lag0,
         ]);

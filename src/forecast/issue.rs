@@ -272,7 +272,7 @@ fn days_with_data(grid: &Grid, end: usize) -> usize {
         .filter(|&i| {
             grid.values
                 .iter()
-                .any(|st| st.iter().any(|p| p[i].is_finite()))
+                .any(|st| st.values().any(|v| v.get(i).is_some_and(|x| x.is_finite())))
         })
         .map(|i| label_day(grid.time_of(i), grid.tz))
         .collect();
@@ -317,15 +317,11 @@ fn records(
     for d in &f.days {
         // Pollutants with inputs but no published model at this lead (no skill over the
         // baselines): named, so that a day without AQI says why.
-        let unpublished: Vec<&str> = [
-            (Target::Pm25, d.pm25),
-            (Target::Pm10, d.pm10),
-            (Target::O3, d.o3_8h_max),
-        ]
-        .into_iter()
-        .filter(|(t, v)| v.is_none() && !f.abstained.contains(t))
-        .map(|(t, _)| t.code())
-        .collect();
+        let unpublished: Vec<&str> = Target::ALL
+            .into_iter()
+            .filter(|t| d.stats().get(*t).is_none() && !f.abstained.contains(t))
+            .map(Target::code)
+            .collect();
         let mut day_missing = missing.clone();
         if !unpublished.is_empty() {
             day_missing.push(format!("{BEYOND_SKILL}{}", unpublished.join(",")));

@@ -38,42 +38,18 @@ pub mod series;
 pub mod skill;
 pub mod weather;
 
-use serde::{Deserialize, Serialize};
+use crate::units::parameter_subset;
 
-use crate::units::Parameter;
-
-/// The pollutants forecast.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Target {
-    /// PM2.5 (µg/m³).
-    Pm25,
-    /// PM10 (µg/m³).
-    Pm10,
-    /// O3 (µg/m³).
-    O3,
-}
-
-impl Target {
-    /// Every target.
-    pub const ALL: [Target; 3] = [Target::Pm25, Target::Pm10, Target::O3];
-
-    /// The stored parameter.
-    pub fn parameter(self) -> Parameter {
-        match self {
-            Target::Pm25 => Parameter::Pm25,
-            Target::Pm10 => Parameter::Pm10,
-            Target::O3 => Parameter::O3,
-        }
-    }
-
-    /// Short code (`pm25`, `pm10`, `o3`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Target::Pm25 => "pm25",
-            Target::Pm10 => "pm10",
-            Target::O3 => "o3",
-        }
+parameter_subset! {
+    "forecast targets",
+    /// The pollutants forecast (stored and serialised as their parameter codes).
+    pub enum Target {
+        /// PM2.5 (µg/m³).
+        Pm25,
+        /// PM10 (µg/m³).
+        Pm10,
+        /// O3 (µg/m³).
+        O3,
     }
 }
 

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
+use enum_map::EnumMap;
 use serde::Serialize;
 
 use super::dataset::{day_climatology, day_horizon, day_start};
@@ -36,6 +37,17 @@ pub struct HourForecast {
     /// Its category.
     #[serde(serialize_with = "ser_category")]
     pub category: Option<Category>,
+}
+
+impl HourForecast {
+    /// The forecast of one target.
+    pub const fn get(&self, target: Target) -> Option<f64> {
+        match target {
+            Target::Pm25 => self.pm25,
+            Target::Pm10 => self.pm10,
+            Target::O3 => self.o3,
+        }
+    }
 }
 
 /// One forecast local day.
@@ -103,8 +115,8 @@ pub fn forecast_station(
     let mut missing = BTreeSet::new();
     let mut abstained = Vec::new();
     let mut beyond_skill = BTreeMap::new();
-    let mut values: [Vec<Option<f64>>; 3] = Default::default();
-    for (k, &target) in Target::ALL.iter().enumerate() {
+    let mut values: EnumMap<Target, Vec<Option<f64>>> = EnumMap::default();
+    for target in Target::ALL {
         let mut out = Vec::with_capacity(MAX_HORIZON as usize);
         let mut abstain = false;
         for h in 1..=MAX_HORIZON {
@@ -127,13 +139,17 @@ pub fn forecast_station(
         if abstain {
             abstained.push(target);
         }
-        values[k] = out;
+        values[target] = out;
     }
     let mut hours = Vec::with_capacity(MAX_HORIZON as usize);
     for h in 1..=MAX_HORIZON {
         let i = (h - 1) as usize;
         let time = issued + TimeDelta::hours(i64::from(h));
-        let (pm25, pm10, o3) = (values[0][i], values[1][i], values[2][i]);
+        let (pm25, pm10, o3) = (
+            values[Target::Pm25][i],
+            values[Target::Pm10][i],
+            values[Target::O3][i],
+        );
         let local = time.with_timezone(&grid.tz).date_naive();
         let r = hourly_aqi(
             &HourlyInput {
@@ -201,14 +217,21 @@ pub fn daily_from_models(
             missing.extend(p.missing.iter().copied());
             p.value
         };
-        let stats = DayStats {
-            pm25: stat(Target::Pm25, missing),
-            pm10: stat(Target::Pm10, missing),
-            o3_8h_max: stat(Target::O3, missing),
-        };
+        let stats = DayStats::from_fn(|target| stat(target, missing));
         days.push(stats.into_forecast(date));
     }
     days
+}
+
+impl DayForecast {
+    /// The forecast daily statistics.
+    pub const fn stats(&self) -> DayStats {
+        DayStats {
+            pm25: self.pm25,
+            pm10: self.pm10,
+            o3_8h_max: self.o3_8h_max,
+        }
+    }
 }
 
 /// The local days fully covered by `hours` after the issue day: hour-ending labels
@@ -229,12 +252,9 @@ fn daily_from_hours(
         if sel.len() < 24 {
             continue;
         }
-        let stats = DayValues {
-            pm25: sel.iter().map(|f| f.pm25).collect(),
-            pm10: sel.iter().map(|f| f.pm10).collect(),
-            o3: sel.iter().map(|f| f.o3).collect(),
-        }
-        .daily();
+        let stats = DayStats::from_fn(|t| {
+            day_statistic(t, &sel.iter().map(|f| f.get(t)).collect::<Vec<_>>())
+        });
         days.push(stats.into_forecast(date));
     }
     days
@@ -251,16 +271,9 @@ pub fn label_day(t: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
     }
 }
 
-/// 24 hourly values (hour-ending 01..24) of one day.
+/// 24 hourly values (hour-ending 01..24) of one day, per target.
 #[derive(Debug, Clone, Default)]
-pub struct DayValues {
-    /// PM2.5 hours.
-    pub pm25: Vec<Option<f64>>,
-    /// PM10 hours.
-    pub pm10: Vec<Option<f64>>,
-    /// O3 hours.
-    pub o3: Vec<Option<f64>>,
-}
+pub struct DayValues(pub EnumMap<Target, Vec<Option<f64>>>);
 
 /// Daily statistics (HJ 663 validity: ≥ 20 hours for 24-h means, ≥ 6 hours per 8-h window).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -276,12 +289,9 @@ pub struct DayStats {
 impl DayValues {
     /// The 24 hours from hour index `first`, each from `value(target, hour index)`.
     pub fn over(first: usize, value: impl Fn(Target, usize) -> Option<f64>) -> DayValues {
-        let hours = |t| (first..first + 24).map(|i| value(t, i)).collect();
-        DayValues {
-            pm25: hours(Target::Pm25),
-            pm10: hours(Target::Pm10),
-            o3: hours(Target::O3),
-        }
+        DayValues(EnumMap::from_fn(|t| {
+            (first..first + 24).map(|i| value(t, i)).collect()
+        }))
     }
 
     /// The observed statistics of the 24 hours from hour index `first` of station `s`.
@@ -291,25 +301,46 @@ impl DayValues {
 
     /// The day's statistics.
     pub fn daily(&self) -> DayStats {
-        fn mean(v: &[Option<f64>]) -> Option<f64> {
-            let x: Vec<f64> = v.iter().flatten().copied().collect();
+        DayStats::from_fn(|t| day_statistic(t, &self.0[t]))
+    }
+}
+
+/// The daily statistic of `target` over a day's hourly values: the 24-h mean of PM2.5 and
+/// PM10 (≥ 20 hours), the maximum 8-h moving mean of O3 (≥ 6 hours per window).
+pub fn day_statistic(target: Target, hours: &[Option<f64>]) -> Option<f64> {
+    match target {
+        Target::Pm25 | Target::Pm10 => {
+            let x: Vec<f64> = hours.iter().flatten().copied().collect();
             (x.len() >= 20).then(|| x.iter().sum::<f64>() / x.len() as f64)
         }
-        let o3_8h_max = (7..self.o3.len())
+        Target::O3 => (7..hours.len())
             .filter_map(|end| {
-                let w: Vec<f64> = self.o3[end - 7..=end].iter().flatten().copied().collect();
+                let w: Vec<f64> = hours[end - 7..=end].iter().flatten().copied().collect();
                 (w.len() >= 6).then(|| w.iter().sum::<f64>() / w.len() as f64)
             })
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-        DayStats {
-            pm25: mean(&self.pm25),
-            pm10: mean(&self.pm10),
-            o3_8h_max,
-        }
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
     }
 }
 
 impl DayStats {
+    /// The statistic of one target.
+    pub const fn get(&self, target: Target) -> Option<f64> {
+        match target {
+            Target::Pm25 => self.pm25,
+            Target::Pm10 => self.pm10,
+            Target::O3 => self.o3_8h_max,
+        }
+    }
+
+    /// The statistics `f` gives target by target.
+    pub fn from_fn(mut f: impl FnMut(Target) -> Option<f64>) -> DayStats {
+        DayStats {
+            pm25: f(Target::Pm25),
+            pm10: f(Target::Pm10),
+            o3_8h_max: f(Target::O3),
+        }
+    }
+
     /// Whether all three statistics are there (an AQI without one of them would understate
     /// the day).
     pub fn is_complete(&self) -> bool {

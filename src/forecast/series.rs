@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 
 use crate::quality::Flag;
 use crate::store::{
@@ -29,14 +30,6 @@ pub const PARAMS: [Parameter; 10] = [
     Parameter::Rain,
 ];
 
-/// The slot of `p` in [`PARAMS`].
-pub fn slot(p: Parameter) -> usize {
-    PARAMS
-        .iter()
-        .position(|&q| q == p)
-        .expect("parameter not held by forecast grids")
-}
-
 /// Hourly values of every station for one period.
 #[derive(Debug, Clone)]
 pub struct Grid {
@@ -46,8 +39,9 @@ pub struct Grid {
     pub len: usize,
     /// Station ids, in the store's order.
     pub stations: Vec<String>,
-    /// `values[station][slot][hour]`; `NaN` = missing.
-    pub values: Vec<Vec<Vec<f64>>>,
+    /// `values[station][parameter][hour]`; `NaN` = missing; no hours for a parameter outside
+    /// [`PARAMS`].
+    pub values: Vec<EnumMap<Parameter, Vec<f64>>>,
     /// Time zone of local hours and days (the stations').
     pub tz: Tz,
 }
@@ -55,7 +49,14 @@ pub struct Grid {
 impl Grid {
     /// An empty (all-missing) grid.
     pub fn empty(start: DateTime<Utc>, len: usize, stations: Vec<String>, tz: Tz) -> Grid {
-        let values = vec![vec![vec![f64::NAN; len]; PARAMS.len()]; stations.len()];
+        let hours = EnumMap::from_fn(|p| {
+            if PARAMS.contains(&p) {
+                vec![f64::NAN; len]
+            } else {
+                Vec::new()
+            }
+        });
+        let values = vec![hours; stations.len()];
         Grid {
             start,
             len,
@@ -108,8 +109,11 @@ impl Grid {
                         None => continue,
                     },
                 };
-                if let Some(h) = grid.index_of(r.time) {
-                    grid.values[si][slot(r.parameter)][h] = r.value;
+                if let Some(v) = grid
+                    .index_of(r.time)
+                    .and_then(|h| grid.values[si][r.parameter].get_mut(h))
+                {
+                    *v = r.value;
                 }
             }
             Ok(())
@@ -134,14 +138,11 @@ impl Grid {
 
     /// The value of `p` at station `s`, hour `i` (`None` when missing or outside the grid).
     pub fn get(&self, s: usize, p: Parameter, i: usize) -> Option<f64> {
-        self.values[s][slot(p)]
-            .get(i)
-            .copied()
-            .filter(|v| v.is_finite())
+        self.values[s][p].get(i).copied().filter(|v| v.is_finite())
     }
 
     /// The series of `p` at station `s`.
     pub fn series(&self, s: usize, p: Parameter) -> &[f64] {
-        &self.values[s][slot(p)]
+        &self.values[s][p]
     }
 }

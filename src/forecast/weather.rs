@@ -16,27 +16,29 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use enum_map::{Enum, EnumMap, enum_map};
 
 use super::series::Grid;
 use crate::units::Parameter;
 
-/// The weather variables, in slot order.
-pub const VARS: [&str; 7] = ["u", "v", "ws", "temp", "dewp", "pres", "rain"];
-
-/// Slot of u (m/s eastward).
-pub const U: usize = 0;
-/// Slot of v (m/s northward).
-pub const V: usize = 1;
-/// Slot of wind speed (m/s).
-pub const WS: usize = 2;
-/// Slot of temperature (°C).
-pub const TEMP: usize = 3;
-/// Slot of dew point (°C).
-pub const DEWP: usize = 4;
-/// Slot of pressure (hPa).
-pub const PRES: usize = 5;
-/// Slot of rain (mm/h).
-pub const RAIN: usize = 6;
+/// A forecast-weather variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
+pub enum WeatherVar {
+    /// Wind towards the east, m/s.
+    U,
+    /// Wind towards the north, m/s.
+    V,
+    /// Wind speed, m/s.
+    WindSpeed,
+    /// Temperature, °C.
+    Temperature,
+    /// Dew point, °C.
+    DewPoint,
+    /// Pressure, hPa.
+    Pressure,
+    /// Rain, mm/h.
+    Rain,
+}
 
 /// Errors reading a forecast-weather file.
 #[derive(Debug, thiserror::Error)]
@@ -87,8 +89,8 @@ pub struct WeatherRecord {
     pub time: DateTime<Utc>,
     /// Station id, or `None` for the whole network.
     pub station: Option<String>,
-    /// Values in [`VARS`] order; `NaN` = not given.
-    pub values: [f64; 7],
+    /// The values; `NaN` = not given.
+    pub values: EnumMap<WeatherVar, f64>,
 }
 
 /// A forecast-weather file as read: its rows and where they came from (named in messages).
@@ -196,31 +198,37 @@ pub fn read_csv(path: &Path) -> Result<Vec<WeatherRecord>, WeatherError> {
             }
             Ok(v)
         };
-        let mut values = [f64::NAN; 7];
         let (u, v) = (num("u", -75.0, 75.0)?, num("v", -75.0, 75.0)?);
         let (ws, wd) = (
             num("wind_speed", 0.0, 75.0)?,
             num("wind_direction", 0.0, 360.0)?,
         );
-        if u.is_finite() && v.is_finite() {
-            values[U] = u;
-            values[V] = v;
-            values[WS] = u.hypot(v);
+        let (u, v, ws) = if u.is_finite() && v.is_finite() {
+            (u, v, u.hypot(v))
         } else if ws.is_finite() && wd.is_finite() {
             let (a, b) = wind_components(ws, wd);
-            values[U] = a;
-            values[V] = b;
-            values[WS] = ws;
-        }
-        values[TEMP] = num("temperature", -60.0, 60.0)?;
+            (a, b, ws)
+        } else {
+            (f64::NAN, f64::NAN, f64::NAN)
+        };
+        let temp = num("temperature", -60.0, 60.0)?;
         let dewp = num("dew_point", -80.0, 60.0)?;
-        values[DEWP] = if dewp.is_finite() {
+        let dewp = if dewp.is_finite() {
             dewp
         } else {
-            dew_point_from_rh(values[TEMP], num("humidity", 0.0, 100.0)?)
+            dew_point_from_rh(temp, num("humidity", 0.0, 100.0)?)
         };
-        values[PRES] = num("pressure", 300.0, 1100.0)?;
-        values[RAIN] = num("rain", 0.0, 500.0)?;
+        let pres = num("pressure", 300.0, 1100.0)?;
+        let rain = num("rain", 0.0, 500.0)?;
+        let values = enum_map! {
+            WeatherVar::U => u,
+            WeatherVar::V => v,
+            WeatherVar::WindSpeed => ws,
+            WeatherVar::Temperature => temp,
+            WeatherVar::DewPoint => dewp,
+            WeatherVar::Pressure => pres,
+            WeatherVar::Rain => rain,
+        };
         out.push(WeatherRecord {
             time,
             station,
@@ -233,8 +241,8 @@ pub fn read_csv(path: &Path) -> Result<Vec<WeatherRecord>, WeatherError> {
 /// Weather aligned to a grid: `values[station][slot][hour]`, `NaN` where unknown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastWeather {
-    /// Per grid station, per [`VARS`] slot, per grid hour.
-    pub values: Vec<Vec<Vec<f64>>>,
+    /// Per grid station, per variable, per grid hour.
+    pub values: Vec<EnumMap<WeatherVar, Vec<f64>>>,
     /// Where the values come from (shown with forecasts and backtests).
     pub source: String,
 }
@@ -244,7 +252,8 @@ impl ForecastWeather {
     pub fn observed(grid: &Grid) -> ForecastWeather {
         let values = (0..grid.stations.len())
             .map(|s| {
-                let mut v = vec![Vec::with_capacity(grid.len); VARS.len()];
+                let mut v: EnumMap<WeatherVar, Vec<f64>> =
+                    EnumMap::from_fn(|_| Vec::with_capacity(grid.len));
                 let at = |p: Parameter, i: usize| grid.get(s, p, i).unwrap_or(f64::NAN);
                 for i in 0..grid.len {
                     let (ws, wd) = (at(Parameter::WindSpeed, i), at(Parameter::WindDirection, i));
@@ -256,17 +265,17 @@ impl ForecastWeather {
                     } else {
                         dew_point_from_rh(temp, at(Parameter::Humidity, i))
                     };
-                    let hour = [
-                        u,
-                        w,
-                        ws,
-                        temp,
-                        dewp,
-                        at(Parameter::Pressure, i),
-                        at(Parameter::Rain, i),
-                    ];
-                    for (col, x) in v.iter_mut().zip(hour) {
-                        col.push(x);
+                    let hour = enum_map! {
+                        WeatherVar::U => u,
+                        WeatherVar::V => w,
+                        WeatherVar::WindSpeed => ws,
+                        WeatherVar::Temperature => temp,
+                        WeatherVar::DewPoint => dewp,
+                        WeatherVar::Pressure => at(Parameter::Pressure, i),
+                        WeatherVar::Rain => at(Parameter::Rain, i),
+                    };
+                    for (var, col) in &mut v {
+                        col.push(hour[var]);
                     }
                 }
                 v
@@ -283,7 +292,7 @@ impl ForecastWeather {
     /// the log).
     pub fn from_records(records: &[WeatherRecord], grid: &Grid, source: &str) -> ForecastWeather {
         let n = grid.stations.len();
-        let mut values = vec![vec![vec![f64::NAN; grid.len]; VARS.len()]; n];
+        let mut values = vec![EnumMap::from_fn(|_| vec![f64::NAN; grid.len]); n];
         let index: BTreeMap<&str, usize> = grid
             .stations
             .iter()
@@ -312,9 +321,9 @@ impl ForecastWeather {
                     },
                 };
                 for s in targets {
-                    for (k, &x) in r.values.iter().enumerate() {
+                    for (var, &x) in &r.values {
                         if x.is_finite() {
-                            values[s][k][h] = x;
+                            values[s][var][h] = x;
                         }
                     }
                 }
@@ -331,9 +340,9 @@ impl ForecastWeather {
         }
     }
 
-    /// Mean of slot `k` at station `s` over hours `[a, b]` when at least half are present.
-    pub fn mean(&self, s: usize, k: usize, a: usize, b: usize) -> f64 {
-        let Some(series) = self.values.get(s).map(|v| &v[k]) else {
+    /// Mean of `var` at station `s` over hours `[a, b]` when at least half are present.
+    pub fn mean(&self, s: usize, var: WeatherVar, a: usize, b: usize) -> f64 {
+        let Some(series) = self.values.get(s).map(|v| &v[var]) else {
             return f64::NAN;
         };
         let (mut sum, mut n) = (0.0, 0usize);

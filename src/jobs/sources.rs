@@ -45,16 +45,6 @@ pub enum FlagError {
         /// The day.
         day: NaiveDate,
     },
-    /// An episode's peak names a pollutant the analysis does not know.
-    #[error("episode at {station} from {start}: {reason}")]
-    Episode {
-        /// Station id.
-        station: String,
-        /// Its first hour.
-        start: DateTime<Utc>,
-        /// What is wrong.
-        reason: String,
-    },
 }
 
 /// Which job run flags: its name and scheduled time (recorded with every flag).
@@ -115,19 +105,11 @@ pub fn flag_day(
         let Some(s) = series.iter().find(|s| s.station == ep.station) else {
             continue;
         };
-        flags.push(flag_of(e, s, &analysis, cfg, window, run, flagged_at)?);
+        flags.push(flag_of(e, s, &analysis, cfg, window, run, flagged_at));
     }
     let stored = store.put_source_flags(&flags)?;
     tracing::info!(%day, flags = stored, "source flags stored");
     Ok(FlaggedDay { day, flags: stored })
-}
-
-fn parameter(code: &str, e: &LabelledEpisode) -> Result<Parameter, FlagError> {
-    code.parse().map_err(|err| FlagError::Episode {
-        station: e.episode.station.clone(),
-        start: e.episode.start,
-        reason: format!("{err}"),
-    })
 }
 
 /// The flag of one episode of station `s`, flagged at `flagged_at` by `run`.
@@ -139,16 +121,12 @@ fn flag_of(
     window: FlagWindow,
     run: FlagRun<'_>,
     flagged_at: DateTime<Utc>,
-) -> Result<SourceFlag, FlagError> {
+) -> SourceFlag {
     let ep = &e.episode;
-    let mut pollutants = ep
-        .pollutants
-        .iter()
-        .map(|c| parameter(c, e))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut pollutants = ep.pollutants.clone();
     pollutants.sort_unstable();
     pollutants.dedup();
-    let peak_parameter = parameter(&ep.peak_pollutant, e)?;
+    let peak_parameter = ep.peak_pollutant;
     let peak_index = usize::try_from((ep.peak_time - s.start).num_hours()).ok();
     let peak_value = s
         .get(peak_parameter)
@@ -164,9 +142,9 @@ fn flag_of(
         .filter(|f| *f > 0.0)
         .unwrap_or(1.0);
     let mut excess = std::collections::BTreeMap::new();
-    for (code, &x) in &ep.mean_excess {
-        if let Some(&mean) = ep.mean_conc.get(code) {
-            excess.insert(parameter(code, e)?, PollutantExcess { mean, excess: x });
+    for (&p, &x) in &ep.mean_excess {
+        if let Some(&mean) = ep.mean_conc.get(&p) {
+            excess.insert(p, PollutantExcess { mean, excess: x });
         }
     }
     let finite = |v: f64| v.is_finite().then_some(v);
@@ -175,7 +153,7 @@ fn flag_of(
         let group = analysis.groups.groups.get(*g)?;
         Some(FlagGroup {
             index: u32::try_from(*g).ok()?,
-            label: label.clone(),
+            label: label.to_string(),
             size: u32::try_from(group.size).ok()?,
             centroid: FEATURES
                 .iter()
@@ -184,7 +162,7 @@ fn flag_of(
                 .collect(),
         })
     });
-    Ok(SourceFlag {
+    SourceFlag {
         station: ep.station.clone(),
         pollutants: pollutants.clone(),
         start: ep.start,
@@ -195,7 +173,7 @@ fn flag_of(
             value: peak_value,
             excess: ep.peak,
         },
-        source_type: e.source_type.clone(),
+        source_type: e.source_type.to_string(),
         severity: ep.peak / floor,
         evidence: FlagEvidence {
             hours: u32::try_from(ep.hours).unwrap_or(u32::MAX),
@@ -219,7 +197,7 @@ fn flag_of(
         flagged_at,
         job: run.job.to_string(),
         job_scheduled: run.scheduled,
-    })
+    }
 }
 
 /// The station's strongest CPF bearing (highest z), of the episode's pollutants when it has
@@ -229,7 +207,7 @@ fn bearing(analysis: &Analysis, station: &str, pollutants: &[Parameter]) -> Opti
         .bearings
         .iter()
         .filter(|b| b.station == station)
-        .filter_map(|b| Some((b.pollutant.parse().ok()?, &b.bearing)))
+        .map(|b| (b.pollutant, &b.bearing))
         .collect();
     let strongest = |only_episode: bool| {
         here.iter()
@@ -265,7 +243,7 @@ fn nearest_source(analysis: &Analysis, pos: (f64, f64), max_range_m: f64) -> Opt
         residual_rms_m: l.residual_rms_m,
         distance_m: d,
         bearing_deg: x.atan2(y).to_degrees().rem_euclid(360.0),
-        pollutants: l.pollutants.clone(),
+        pollutants: l.pollutants.iter().map(Parameter::to_string).collect(),
         stations: l.stations.clone(),
     })
 }

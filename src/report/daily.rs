@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 
 use super::ReportError;
 use super::daily_forecast::{ForecastFigures, forecast_figures};
@@ -49,8 +50,8 @@ pub struct StationDay {
     pub primary: Vec<Term>,
     /// Daily statistics (24-h means, O3 maxima).
     pub values: DailyInput,
-    /// Valid hours of the day per pollutant (by [`Pollutant::index`]).
-    pub valid_hours: [u8; 6],
+    /// Valid hours of the day per pollutant.
+    pub valid_hours: EnumMap<Pollutant, u8>,
     /// Hourly AQI, hour `h` (1–24) at `h − 1`.
     pub hourly: [Option<u32>; 24],
 }
@@ -70,8 +71,8 @@ pub struct GroupDay {
     pub primary: Vec<Term>,
     /// The group's daily values (means of its stations').
     pub values: DailyInput,
-    /// Sub-indices (IAQI) of the seven terms, by [`Term::ALL`] order.
-    pub iaqi: [Option<u32>; 7],
+    /// Sub-indices (IAQI) of the seven terms.
+    pub iaqi: EnumMap<Term, Option<u32>>,
 }
 
 impl GroupDay {
@@ -179,7 +180,7 @@ fn group_day(name: String, members: &[&DailyStats], rules: RuleSet) -> GroupDay 
         aqi: result.aqi,
         primary: result.primary.clone(),
         values: mean.values,
-        iaqi: Term::ALL.map(|t| result.iaqi(t)),
+        iaqi: EnumMap::from_fn(|t| result.iaqi(t)),
     }
 }
 
@@ -226,26 +227,18 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
 
     // Hourly: station AQIs and concentrations by slot.
     let mut hourly_aqi_of = vec![[None; 24]; stations.len()];
-    let mut valid_hours = vec![[0u8; 6]; stations.len()];
-    let mut sums = [[0.0f64; 6]; 24];
-    let mut counts = [[0u32; 6]; 24];
-    let hourly_terms = [
-        Term::So2,
-        Term::No2,
-        Term::Pm10,
-        Term::Pm25,
-        Term::Co,
-        Term::O3_1h,
-    ];
+    let mut valid_hours = vec![EnumMap::<Pollutant, u8>::default(); stations.len()];
+    // Per slot and pollutant: the sum of the stations' hourly values and their number.
+    let mut sums = [EnumMap::<Pollutant, (f64, u32)>::default(); 24];
     for r in store.indices(&query(Resolution::Hour))? {
         let Some(i) = local(&r) else { continue };
         let slot = hour_slot(r.time.with_timezone(&stations[i].time_zone).naive_local()).1;
         hourly_aqi_of[i][slot] = r.aqi;
-        for (k, t) in hourly_terms.iter().enumerate() {
-            if let Some(term) = r.terms[term_index(*t)] {
-                valid_hours[i][k] += 1;
-                sums[slot][k] += term.concentration;
-                counts[slot][k] += 1;
+        for (p, (sum, count)) in &mut sums[slot] {
+            if let Some(term) = r.terms[term_index(p.hourly_term())] {
+                valid_hours[i][p] += 1;
+                *sum += term.concentration;
+                *count += 1;
             }
         }
     }
@@ -323,15 +316,17 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     let mut hourly = [None; 24];
     let mut hourly_range = [None; 24];
     for slot in 0..24 {
-        let mean =
-            |k: usize| (counts[slot][k] > 0).then(|| sums[slot][k] / f64::from(counts[slot][k]));
+        let mean = |p: Pollutant| {
+            let (sum, count) = sums[slot][p];
+            (count > 0).then(|| sum / f64::from(count))
+        };
         let input = HourlyInput {
-            so2: mean(0),
-            no2: mean(1),
-            pm10: mean(2),
-            pm25: mean(3),
-            co: mean(4),
-            o3: mean(5),
+            so2: mean(Pollutant::So2),
+            no2: mean(Pollutant::No2),
+            pm10: mean(Pollutant::Pm10),
+            pm25: mean(Pollutant::Pm25),
+            co: mean(Pollutant::Co),
+            o3: mean(Pollutant::O3),
             so2_24h: network.values.so2,
         };
         hourly[slot] = hourly_aqi(&input, rules).aqi;
@@ -367,18 +362,18 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         stations: stations.len(),
         reporting: valid_hours
             .iter()
-            .filter(|v| v.iter().any(|&n| n > 0))
+            .filter(|v| v.values().any(|&n| n > 0))
             .count(),
         complete: valid_hours
             .iter()
-            .filter(|v| v.iter().all(|&n| n >= 20))
+            .filter(|v| v.values().all(|&n| n >= 20))
             .count(),
         hours: valid_hours
             .iter()
-            .flat_map(|v| v.iter())
+            .flat_map(|v| v.values())
             .map(|&n| usize::from(n))
             .sum(),
-        expected: stations.len() * 24 * 6,
+        expected: stations.len() * 24 * Pollutant::ALL.len(),
     };
     let no_aqi = station_days.iter().filter(|s| s.aqi.is_none()).count();
     let forecast = forecast_figures(store, &stations, date, tz)?;

@@ -26,6 +26,7 @@ use crate::store::{
     ForecastAxis, ForecastDay, ForecastQuery, ForecastStore, IndexStore, StationInfo, StationStore,
     Stations, StoreError,
 };
+use crate::units::Parameter;
 
 /// Days of forecasts the skill line scores.
 pub const SKILL_DAYS: i64 = 30;
@@ -269,12 +270,7 @@ fn input_name(name: &str, lang: Lang) -> String {
     if let Some(codes) = name.strip_prefix(BEYOND_SKILL) {
         let names: Vec<&str> = codes
             .split(',')
-            .map(|c| match c {
-                "pm25" => "PM2.5",
-                "pm10" => "PM10",
-                "o3" => "O3",
-                other => other,
-            })
+            .map(|c| Parameter::from_code(c).map_or(c, |p| p.label()))
             .collect();
         let p = lang.prose();
         return fill(

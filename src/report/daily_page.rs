@@ -161,22 +161,11 @@ fn kpis(h: &mut Html, f: &DailyFigures, lang: Lang) {
 fn overview_table(f: &DailyFigures, lang: Lang) -> Table {
     let t = lang.text();
     let mut table = Table::new(&[t.pollutant, t.concentration, t.iaqi]);
-    let v = &f.network.values;
-    let rows = [
-        (Term::So2, v.so2),
-        (Term::No2, v.no2),
-        (Term::Pm10, v.pm10),
-        (Term::Pm25, v.pm25),
-        (Term::Co, v.co),
-        (Term::O3_1h, v.o3_1h_max),
-        (Term::O3_8h, v.o3_8h_max),
-    ];
-    for (i, (term, value)) in rows.into_iter().enumerate() {
+    for (term, &iaqi) in &f.network.iaqi {
         let decimals = if term == Term::Co { 1 } else { 0 };
-        let iaqi = f.network.iaqi[i];
         table.push(vec![
             Cell::text(lang.term(term)),
-            Cell::num(fixed(value, decimals)),
+            Cell::num(fixed(f.network.values.get(term), decimals)),
             Cell::aqi(iaqi),
         ]);
     }
@@ -378,7 +367,7 @@ pub(super) fn write(
         Cell::num(fixed(ytd.previous_total(), 2)),
         Cell::num(signed(ytd.change().map(|c| c.difference), 2)),
     ]);
-    let pm25 = |s: &crate::assess::PeriodStats| s.concentrations[Pollutant::Pm25.index()];
+    let pm25 = |s: &crate::assess::PeriodStats| s.concentrations[Pollutant::Pm25];
     y.push(vec![
         Cell::text(lang.pick("PM2.5 平均浓度（微克/立方米）", "PM2.5 mean (µg/m³)")),
         Cell::num(fixed(pm25(&ytd.stats), 0)),
@@ -460,14 +449,16 @@ pub(super) fn write(
             ("expected", &c.expected.to_string()),
         ],
     ));
-    let mut inc = Table::new(&[t.station, "SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
+    let mut head = vec![t.station];
+    head.extend(Pollutant::ALL.map(Pollutant::label));
+    let mut inc = Table::new(&head);
     for s in f
         .stations
         .iter()
-        .filter(|s| s.valid_hours.iter().any(|&n| n < 20))
+        .filter(|s| s.valid_hours.values().any(|&n| n < 20))
     {
         let mut row = vec![Cell::text(lang.pick(&s.info.name, &s.info.name_en))];
-        for &n in &s.valid_hours {
+        for &n in s.valid_hours.values() {
             row.push(Cell::num(n.to_string()).class(if n < 20 { "bad" } else { "num" }));
         }
         inc.push(row);

@@ -12,6 +12,7 @@ use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
 use crate::assess::daily::hour_slot;
 use crate::lang::Lang;
+use crate::sources::signature::SourceType;
 use crate::store::{
     FlaggedDay, JobOutcome, JobRunStore, Jobs, SourceFlag, SourceFlagQuery, SourceFlagStore,
     StationInfo, Stations, StoreError,
@@ -123,11 +124,17 @@ pub fn evidence_line(f: &SourceFlag, lang: Lang) -> String {
     let e = &f.evidence;
     let r = &e.ratios;
     let ratio = |name: &str, v: Option<f64>| v.map(|v| format!("{name} {v:.2}"));
-    let ratios: Vec<String> = match f.source_type.as_str() {
-        "coal_industrial" | "traffic" => vec![ratio("SO2/NOx", r.so2_nox)],
-        "dust" | "secondary_regional" => vec![ratio("PM2.5/PM10", r.pm25_pm10)],
-        "biomass_burning" => vec![ratio("CO/NOx", r.co_nox), ratio("PM2.5/PM10", r.pm25_pm10)],
-        _ => vec![
+    let ratios: Vec<String> = match SourceType::from_code(&f.source_type) {
+        Some(SourceType::CoalIndustrial | SourceType::Traffic) => {
+            vec![ratio("SO2/NOx", r.so2_nox)]
+        }
+        Some(SourceType::Dust | SourceType::SecondaryRegional) => {
+            vec![ratio("PM2.5/PM10", r.pm25_pm10)]
+        }
+        Some(SourceType::BiomassBurning) => {
+            vec![ratio("CO/NOx", r.co_nox), ratio("PM2.5/PM10", r.pm25_pm10)]
+        }
+        Some(SourceType::Unclassified) | None => vec![
             ratio("SO2/NOx", r.so2_nox),
             ratio("PM2.5/PM10", r.pm25_pm10),
         ],

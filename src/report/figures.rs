@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 
 use crate::aqi::Pollutant as Term;
 use crate::aqi::china::DailyInput;
@@ -33,7 +34,7 @@ pub const EMPTY_DAY: DailyStats = DailyStats {
         o3_1h_max: None,
         o3_8h_max: None,
     },
-    valid_hours: [0; 6],
+    valid_hours: EnumMap::from_array([0; 6]),
     o3_8h_windows: 0,
 };
 
@@ -47,23 +48,8 @@ pub fn day_stats(r: &IndexRecord) -> DailyStats {
     let c = |t: Term| r.terms[term_index(t)].map(|t| t.concentration);
     let n = |t: Term| r.terms[term_index(t)].map_or(0, |t| t.valid);
     DailyStats {
-        values: DailyInput {
-            so2: c(Term::So2),
-            no2: c(Term::No2),
-            pm10: c(Term::Pm10),
-            pm25: c(Term::Pm25),
-            co: c(Term::Co),
-            o3_1h_max: c(Term::O3_1h),
-            o3_8h_max: c(Term::O3_8h),
-        },
-        valid_hours: [
-            n(Term::So2),
-            n(Term::No2),
-            n(Term::Pm10),
-            n(Term::Pm25),
-            n(Term::Co),
-            n(Term::O3_1h),
-        ],
+        values: DailyInput::from_fn(c),
+        valid_hours: EnumMap::from_fn(|p: Pollutant| n(p.hourly_term())),
         o3_8h_windows: n(Term::O3_8h),
     }
 }
@@ -124,7 +110,7 @@ pub fn last_data_day(
     Ok(store
         .latest_readings(Resolution::Hour, &Stations::All)?
         .iter()
-        .filter(|r| Pollutant::from_parameter(r.parameter).is_some())
+        .filter(|r| Pollutant::try_from(r.parameter).is_ok())
         .map(|r| crate::assess::daily::hour_slot(r.time.with_timezone(&tz).naive_local()).0)
         .max())
 }

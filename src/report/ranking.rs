@@ -13,6 +13,8 @@
 
 use std::collections::BTreeMap;
 
+use enum_map::EnumMap;
+
 use super::ReportError;
 use super::daily::competition_ranks;
 use super::figures::{last_data_day, network_zone, read_daily};
@@ -41,8 +43,8 @@ pub struct RankingFigures {
     pub districts: Vec<String>,
     /// Each row's rank last year among these rows (by last year's index).
     pub last_ranks: Vec<Option<u32>>,
-    /// Each row's rank per pollutant (by [`Pollutant::index`]).
-    pub pollutant_ranks: [Vec<Option<u32>>; 6],
+    /// Each row's rank per pollutant.
+    pub pollutant_ranks: EnumMap<Pollutant, Vec<Option<u32>>>,
 }
 
 /// Computes the ranking of `period` (see the module docs).
@@ -121,13 +123,13 @@ pub fn ranking_figures(
             })
             .collect::<Vec<_>>(),
     );
-    let pollutant_ranks = Pollutant::ALL.map(|p| {
+    let pollutant_ranks = EnumMap::from_fn(|p| {
         let scale = if p == Pollutant::Co { 10.0 } else { 1.0 };
         competition_ranks(
             &rows
                 .iter()
                 .map(|r| {
-                    r.stats.concentrations[p.index()]
+                    r.stats.concentrations[p]
                         .and_then(|c| key(crate::assess::round_half_even(c * scale, 0) as i64))
                 })
                 .collect::<Vec<_>>(),
@@ -235,13 +237,13 @@ impl RankingFigures {
             rec.push(opt(s.total(), 2));
             for p in Pollutant::ALL {
                 rec.push(opt(
-                    s.concentrations[p.index()],
+                    s.concentrations[p],
                     if p == Pollutant::Co { 2 } else { 1 },
                 ));
             }
             let change = row.change();
             rec.extend([
-                s.valid_days.iter().min().copied().unwrap_or(0).to_string(),
+                s.fewest_valid_days().to_string(),
                 s.min_valid_days.to_string(),
                 s.all_sufficient().to_string(),
                 s.aqi.good.to_string(),
@@ -253,7 +255,7 @@ impl RankingFigures {
                 rank(self.last_ranks[i]),
             ]);
             for p in Pollutant::ALL {
-                rec.push(rank(self.pollutant_ranks[p.index()][i]));
+                rec.push(rank(self.pollutant_ranks[p][i]));
             }
             w.write_record(&rec)?;
         }

@@ -138,7 +138,7 @@ pub(super) fn write(
     if f.by == GroupBy::Station {
         head.push(t.town);
     }
-    head.extend(["SO2", "NO2", "PM10", "PM2.5", "CO", "O3"]);
+    head.extend(Pollutant::ALL.map(Pollutant::label));
     head.extend([
         t.comprehensive_index,
         t.valid_days,
@@ -163,7 +163,7 @@ pub(super) fn write(
             Some(c) if c.difference > 0.0 => "bad",
             _ => "num",
         });
-        let valid = s.valid_days.iter().min().copied().unwrap_or(0);
+        let valid = s.fewest_valid_days();
         let mut valid_cell = Cell::num(format!("{valid}/{}", s.min_valid_days));
         if !s.all_sufficient() {
             valid_cell.title = Some(t.insufficient.to_string());
@@ -217,14 +217,14 @@ pub(super) fn write(
                 .iter()
                 .map(|&i| {
                     let r = &f.rows[i];
-                    let idx = r.stats.index.map(|x| x.sub).unwrap_or([0.0; 6]);
+                    let idx = r.stats.index.map(|x| x.sub).unwrap_or_default();
                     let rank = r.rank.unwrap_or(0);
                     BarRow {
                         name: Bi::new(
                             format!("{rank}. {}", f.names[i].zh),
                             format!("{rank}. {}", f.names[i].en),
                         ),
-                        parts: idx,
+                        parts: idx.into_array(),
                         total: r.stats.total().unwrap_or(0.0),
                     }
                 })
@@ -282,11 +282,8 @@ pub(super) fn write(
     for (i, row) in f.rows.iter().enumerate() {
         let mut cells = vec![Cell::rank(row.rank), Cell::text(f.table_name(i, lang))];
         for p in Pollutant::ALL {
-            cells.push(Cell::num(concentration(
-                p,
-                row.stats.concentrations[p.index()],
-            )));
-            cells.push(Cell::rank(f.pollutant_ranks[p.index()][i]));
+            cells.push(Cell::num(concentration(p, row.stats.concentrations[p])));
+            cells.push(Cell::rank(f.pollutant_ranks[p][i]));
         }
         pt.push(cells);
     }
@@ -312,12 +309,7 @@ pub(super) fn write(
                     limit: limits.of(p),
                     values: charted
                         .iter()
-                        .map(|&i| {
-                            (
-                                f.names[i].clone(),
-                                f.rows[i].stats.concentrations[p.index()],
-                            )
-                        })
+                        .map(|&i| (f.names[i].clone(), f.rows[i].stats.concentrations[p]))
                         .collect(),
                 }
             })

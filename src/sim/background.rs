@@ -20,13 +20,20 @@
 
 use std::f64::consts::PI;
 
+use enum_map::{EnumMap, enum_map};
+
 use super::scenario::Background;
 use super::weather::smoothstep;
-use crate::units::{Parameter, ReferenceState};
+use crate::units::{AirPollutant, Parameter, ReferenceState};
+
+/// A value per air pollutant (concentrations, increments, emission rates, factors).
+pub(crate) type Levels = EnumMap<AirPollutant, f64>;
 
 /// Mass concentration of 1 ppb (µg/m³) at 25 °C, 1013.25 hPa.
-fn per_ppb(p: Parameter) -> f64 {
-    p.ug_per_ppb(&ReferenceState::default()).unwrap_or(f64::NAN)
+fn per_ppb(p: AirPollutant) -> f64 {
+    Parameter::from(p)
+        .ug_per_ppb(&ReferenceState::default())
+        .unwrap_or(f64::NAN)
 }
 
 fn bump(h: f64, centre: f64, width: f64) -> f64 {
@@ -54,34 +61,31 @@ pub(crate) fn photo(b: &Background, h: f64) -> f64 {
     if d < 7.5 { s * s } else { 0.0 }
 }
 
-/// Background concentrations for the first eight parameters (pm25, pm10, so2, no2, no, nox,
-/// co, o3); `nox` is left 0 and derived later.
-pub(crate) fn levels(b: &Background, h: f64, weekend: bool, cloud: f64) -> [f64; 8] {
+/// Background concentrations of every air pollutant; `nox` is left 0 and derived later.
+pub(crate) fn levels(b: &Background, h: f64, weekend: bool, cloud: f64) -> Levels {
     let t = traffic(b, h, weekend);
     let pm = boundary_layer(h, b.pm_night_amplitude);
     let bl = boundary_layer(h, 0.25);
-    [
-        b.pm25 * pm,
-        b.pm10 * pm * (1.0 + 0.1 * (t - 1.0)),
-        b.so2 * (1.0 + 0.25 * (2.0 * PI * (h - 8.0) / 24.0).sin()),
-        b.no2 * t * bl,
-        b.no * t.powf(1.5) * bl,
-        0.0,
-        b.co * (0.75 + 0.25 * t) * boundary_layer(h, 0.2),
-        b.o3 * (0.35 + b.o3_amplitude * photo(b, h) * (1.0 - 0.6 * cloud)),
-    ]
+    enum_map! {
+        AirPollutant::Pm25 => b.pm25 * pm,
+        AirPollutant::Pm10 => b.pm10 * pm * (1.0 + 0.1 * (t - 1.0)),
+        AirPollutant::So2 => b.so2 * (1.0 + 0.25 * (2.0 * PI * (h - 8.0) / 24.0).sin()),
+        AirPollutant::No2 => b.no2 * t * bl,
+        AirPollutant::No => b.no * t.powf(1.5) * bl,
+        AirPollutant::Nox => 0.0,
+        AirPollutant::Co => b.co * (0.75 + 0.25 * t) * boundary_layer(h, 0.2),
+        AirPollutant::O3 => b.o3 * (0.35 + b.o3_amplitude * photo(b, h) * (1.0 - 0.6 * cloud)),
+    }
 }
 
-/// Titrates O3 with NO in place (indices 3 = NO2, 4 = NO, 7 = O3 of `c`).
-pub(crate) fn titrate(c: &mut [f64; 8], sun: f64) {
+/// Titrates O3 with NO in place.
+pub(crate) fn titrate(c: &mut Levels, sun: f64) {
+    use AirPollutant::{No, No2, O3};
     let f = 0.5 - 0.3 * sun;
-    let x = f
-        * (c[4] / per_ppb(Parameter::No))
-            .min(c[7] / per_ppb(Parameter::O3))
-            .max(0.0);
-    c[4] -= x * per_ppb(Parameter::No);
-    c[7] -= x * per_ppb(Parameter::O3);
-    c[3] += x * per_ppb(Parameter::No2);
+    let x = f * (c[No] / per_ppb(No)).min(c[O3] / per_ppb(O3)).max(0.0);
+    c[No] -= x * per_ppb(No);
+    c[O3] -= x * per_ppb(O3);
+    c[No2] += x * per_ppb(No2);
 }
 
 #[cfg(test)]
@@ -97,17 +101,22 @@ mod tests {
         assert!(t(8.0) * 0.8 > traffic(&b, 8.0, true) * 0.99);
         assert!(photo(&b, 15.0) > 0.99 && photo(&b, 3.0) == 0.0);
         let l = |h| levels(&b, h, false, 0.3);
-        assert!(l(15.0)[7] > 2.0 * l(4.0)[7]);
-        assert!(l(4.0)[0] > l(15.0)[0]);
+        assert!(l(15.0)[AirPollutant::O3] > 2.0 * l(4.0)[AirPollutant::O3]);
+        assert!(l(4.0)[AirPollutant::Pm25] > l(15.0)[AirPollutant::Pm25]);
     }
 
     #[test]
     fn titration_keeps_ox() {
-        let mut c = [0.0, 0.0, 0.0, 30.0, 60.0, 0.0, 0.5, 40.0];
-        let ox = c[3] / per_ppb(Parameter::No2) + c[7] / per_ppb(Parameter::O3);
+        use AirPollutant::{No, No2, O3};
+        let mut c = Levels::default();
+        c[No2] = 30.0;
+        c[No] = 60.0;
+        c[AirPollutant::Co] = 0.5;
+        c[O3] = 40.0;
+        let ox = c[No2] / per_ppb(No2) + c[O3] / per_ppb(O3);
         titrate(&mut c, 0.0);
-        assert!(c[7] < 40.0 && c[4] < 60.0 && c[3] > 30.0);
-        assert!(c.iter().all(|v| *v >= 0.0));
-        assert!((c[3] / per_ppb(Parameter::No2) + c[7] / per_ppb(Parameter::O3) - ox).abs() < 1e-9);
+        assert!(c[O3] < 40.0 && c[No] < 60.0 && c[No2] > 30.0);
+        assert!(c.values().all(|v| *v >= 0.0));
+        assert!((c[No2] / per_ppb(No2) + c[O3] / per_ppb(O3) - ox).abs() < 1e-9);
     }
 }

@@ -2,25 +2,27 @@
 
 use std::sync::Arc;
 
+use enum_map::EnumMap;
+
 use super::scenario::SourceType;
-use crate::units::Parameter;
+use crate::units::{AirPollutant, Parameter};
 
 /// The value of every [`Parameter`] at one station and instant, in canonical units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Conditions {
-    /// Values indexed like [`Parameter::ALL`].
-    pub values: [f64; 15],
+    /// The values.
+    pub values: EnumMap<Parameter, f64>,
 }
 
 impl Conditions {
     /// The value of `p`.
     pub fn get(&self, p: Parameter) -> f64 {
-        self.values[p as usize]
+        self.values[p]
     }
 
     /// `(parameter, value)` pairs in [`Parameter::ALL`] order.
     pub fn iter(&self) -> impl Iterator<Item = (Parameter, f64)> + '_ {
-        Parameter::ALL.into_iter().zip(self.values)
+        self.values.iter().map(|(p, &v)| (p, v))
     }
 }
 
@@ -47,7 +49,7 @@ pub enum ContributionKind {
 }
 
 /// The increment one source or episode adds at a station, after rain washout and before
-/// titration; meteorological entries of `values` are 0.
+/// titration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contribution {
     /// Source or episode name.
@@ -57,5 +59,5 @@ pub struct Contribution {
     /// Source or episode.
     pub kind: ContributionKind,
     /// Increments in canonical units (NOx as NO2 mass).
-    pub values: Conditions,
+    pub values: EnumMap<AirPollutant, f64>,
 }

@@ -49,7 +49,7 @@ use serde::Deserialize;
 
 pub use super::fault::{ActiveFault, Fault, FaultKind};
 pub use super::timespec::{DailyWindow, Dur, TimeSpec};
-use crate::units::Parameter;
+use crate::units::AirPollutant;
 
 /// A scenario that failed to load.
 #[derive(Debug, thiserror::Error)]
@@ -308,7 +308,7 @@ pub struct Source {
     emissions_raw: BTreeMap<String, f64>,
     /// Emission rates, g/s per pollutant (validated from the `emissions` table).
     #[serde(skip)]
-    pub emissions: BTreeMap<Parameter, f64>,
+    pub emissions: BTreeMap<AirPollutant, f64>,
 }
 
 /// A regional episode adding increments at every station.
@@ -343,7 +343,7 @@ pub struct Episode {
     increments_raw: BTreeMap<String, f64>,
     /// Full increments (µg/m³; CO mg/m³), validated from the `increments` table.
     #[serde(skip)]
-    pub increments: BTreeMap<Parameter, f64>,
+    pub increments: BTreeMap<AirPollutant, f64>,
 }
 
 fn three_hours() -> Dur {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::scenario::{FaultKind, Scenario, ScenarioError, SourceKind, SourceType};
-use crate::units::Parameter;
+use crate::units::{AirPollutant, Parameter};
 
 /// Finds the line of `key` inside the `index`-th `[[section]]` (or `[section]` when `index` is
 /// `None`) of `text`; falls back to the header line, then 0.
@@ -93,27 +93,31 @@ impl Ctx<'_> {
         table: &str,
         raw: &BTreeMap<String, f64>,
         allow_o3: bool,
-    ) -> Result<BTreeMap<Parameter, f64>, ScenarioError> {
+    ) -> Result<BTreeMap<AirPollutant, f64>, ScenarioError> {
         let mut out = BTreeMap::new();
         for (code, &v) in raw {
             let key = format!("{table}.{code}");
-            let p: Parameter = code
-                .parse()
+            let p = code
+                .parse::<Parameter>()
                 .ok()
-                .filter(|p: &Parameter| p.is_pollutant())
+                .and_then(|p| AirPollutant::try_from(p).ok())
                 .ok_or_else(|| {
+                    let expected: Vec<&str> = AirPollutant::ALL
+                        .into_iter()
+                        .filter(|&p| allow_o3 || p != AirPollutant::O3)
+                        .map(AirPollutant::code)
+                        .collect();
                     self.err(
                         section,
                         Some(i),
                         &key,
                         format!(
-                            "unknown pollutant `{code}` (expected one of: pm25, pm10, so2, no2, \
-                             no, nox, co{})",
-                            if allow_o3 { ", o3" } else { "" }
+                            "unknown pollutant `{code}` (expected one of: {})",
+                            expected.join(", ")
                         ),
                     )
                 })?;
-            if p == Parameter::O3 && !allow_o3 {
+            if p == AirPollutant::O3 && !allow_o3 {
                 return Err(self.err(
                     section,
                     Some(i),

@@ -28,6 +28,7 @@ use std::f64::consts::PI;
 
 use super::noise::{channel, hash, signed, unit, value};
 use super::scenario::Climate;
+use crate::units::Meteorological;
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 3_600_000;
@@ -60,6 +61,21 @@ pub(crate) struct Weather {
     pub sun: f64,
     pub stability: f64,
     pub mixing_height: f64,
+}
+
+impl Weather {
+    /// The value of a meteorological parameter, in its canonical unit.
+    pub fn value(&self, p: Meteorological) -> f64 {
+        match p {
+            Meteorological::WindSpeed => self.ws,
+            Meteorological::WindDirection => self.wd,
+            Meteorological::Temperature => self.temp,
+            Meteorological::DewPoint => self.dewp,
+            Meteorological::Humidity => self.rh,
+            Meteorological::Pressure => self.pres,
+            Meteorological::Rain => self.rain,
+        }
+    }
 }
 
 /// Smoothstep of `x` between `a` and `b`.

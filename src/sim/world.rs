@@ -21,22 +21,38 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
+use enum_map::EnumMap;
 
-use super::background::{levels, photo, titrate, traffic};
+use super::background::{Levels, levels, photo, titrate, traffic};
 pub use super::conditions::{Conditions, Contribution, ContributionKind, StationSite};
 use super::noise::{channel, hash, signed, unit, value};
 use super::plume::PlumeMet;
 use super::scenario::{Background, Climate, Scenario, SourceKind, SourceType};
 use super::weather::{SiteWeather, site, smoothstep, weather};
 use crate::registry::Station;
-use crate::units::{NO_AS_NO2, Parameter};
+use crate::units::{AirPollutant, NO_AS_NO2, Parameter, ParameterKind};
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 /// Sources farther than this from a station are ignored, m.
 const MAX_RANGE: f64 = 60_000.0;
-const POLLUTANTS: usize = 8;
+
+/// The noise channel of a pollutant: it seeds the pollutant's spatial factor and its local and
+/// regional noise, so a pollutant added later gets a new number and every other pollutant keeps
+/// its values.
+const fn noise_channel(p: AirPollutant) -> u64 {
+    match p {
+        AirPollutant::Pm25 => 0,
+        AirPollutant::Pm10 => 1,
+        AirPollutant::So2 => 2,
+        AirPollutant::No2 => 3,
+        AirPollutant::No => 4,
+        AirPollutant::Nox => 5,
+        AirPollutant::Co => 6,
+        AirPollutant::O3 => 7,
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Site {
@@ -45,7 +61,7 @@ struct Site {
     y: f64,
     key: u64,
     weather: SiteWeather,
-    factor: [f64; POLLUTANTS],
+    factor: Levels,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +83,7 @@ struct SourceModel {
     radius: f64,
     buoyancy: f64,
     /// Per unit of C/Q: µg/m³ (mg/m³ for CO) per (s/m³).
-    rates: [f64; POLLUTANTS],
+    rates: Levels,
     schedule: Option<(u32, u32)>,
     /// Share of days the source operates and the key drawing them.
     active_days: Option<(f64, u64)>,
@@ -84,7 +100,7 @@ struct EpisodeModel {
     down: i64,
     gradient: f64,
     toward_from: (f64, f64),
-    inc: [f64; POLLUTANTS],
+    inc: Levels,
 }
 
 /// The physical model of the simulated network.
@@ -98,10 +114,6 @@ pub struct World {
     sites: Vec<Site>,
     sources: Vec<SourceModel>,
     episodes: Vec<EpisodeModel>,
-}
-
-fn index(p: Parameter) -> usize {
-    p as usize
 }
 
 impl World {
@@ -154,15 +166,15 @@ impl World {
             .map(|e| {
                 let (start, end) = e.window(sim_start, scenario.time_zone);
                 let fd = e.from_direction.to_radians();
-                let mut inc = [0.0; POLLUTANTS];
+                let mut inc = Levels::default();
                 for (&p, &v) in &e.increments {
                     // Aged regional NOx is essentially NO2.
-                    let p = if p == Parameter::Nox {
-                        Parameter::No2
+                    let p = if p == AirPollutant::Nox {
+                        AirPollutant::No2
                     } else {
                         p
                     };
-                    inc[index(p)] += v;
+                    inc[p] += v;
                 }
                 EpisodeModel {
                     name: e.name.clone(),
@@ -193,11 +205,12 @@ impl World {
         let (x, y) = self.local_xy(s.lat, s.lon);
         let key = hash(&[self.seed, channel(&s.id)]);
         let sv = self.background.spatial_variation;
-        let mut factor = [1.0; POLLUTANTS];
-        for (i, f) in factor.iter_mut().enumerate() {
+        let mut factor = Levels::default();
+        for (p, f) in &mut factor {
+            let i = noise_channel(p);
             let smooth =
                 ((x / 19_000.0) + i as f64).sin() * ((y / 15_000.0) + 2.0 * i as f64).cos();
-            *f = (1.0 + sv * (0.6 * smooth + 0.4 * signed(hash(&[key, 100 + i as u64])))).max(0.2);
+            *f = (1.0 + sv * (0.6 * smooth + 0.4 * signed(hash(&[key, 100 + i])))).max(0.2);
         }
         Site {
             id: s.id.clone(),
@@ -214,17 +227,17 @@ impl World {
         let no2_fraction = s
             .no2_fraction
             .unwrap_or(if is_traffic { 0.25 } else { 0.1 });
-        let mut rates = [0.0; POLLUTANTS];
+        let mut rates = Levels::default();
         for (&p, &q) in &s.emissions {
-            if p == Parameter::Nox {
-                rates[index(Parameter::No2)] += q * no2_fraction;
-                rates[index(Parameter::No)] += q * (1.0 - no2_fraction) / NO_AS_NO2;
+            if p == AirPollutant::Nox {
+                rates[AirPollutant::No2] += q * no2_fraction;
+                rates[AirPollutant::No] += q * (1.0 - no2_fraction) / NO_AS_NO2;
             } else {
-                rates[index(p)] += q;
+                rates[p] += q;
             }
         }
-        for (i, r) in rates.iter_mut().enumerate() {
-            *r *= if i == index(Parameter::Co) { 1e3 } else { 1e6 };
+        for (p, r) in &mut rates {
+            *r *= if p == AirPollutant::Co { 1e3 } else { 1e6 };
         }
         let mut releases = Vec::new();
         let (default_h, radius) = match s.kind {
@@ -328,21 +341,22 @@ impl World {
         let w = weather(self.seed, &self.climate, &site.weather, t_ms, h);
         let met = PlumeMet::new(w.ws, w.wd, w.stability, w.mixing_height, w.temp);
         let so2_washout = w.washout.powf(0.3);
-        let washout = |c: &mut [f64; POLLUTANTS]| {
-            c[0] *= w.washout;
-            c[1] *= w.washout;
-            c[2] *= so2_washout;
+        let washout = |c: &mut Levels| {
+            c[AirPollutant::Pm25] *= w.washout;
+            c[AirPollutant::Pm10] *= w.washout;
+            c[AirPollutant::So2] *= so2_washout;
         };
 
         let b = &self.background;
         let mut c = levels(b, h, weekend, w.cloud);
         let regional_key = hash(&[self.seed, channel("regional")]);
-        for (i, v) in c.iter_mut().enumerate() {
-            let k = hash(&[site.key, i as u64]);
+        for (p, v) in &mut c {
+            let i = noise_channel(p);
+            let k = hash(&[site.key, i]);
             let local =
                 1.0 + b.noise * (0.5 * value(k, t_ms, 10 * MIN) + value(k ^ 1, t_ms, 2 * HOUR));
-            let regional = 1.0 + 0.25 * value(regional_key ^ i as u64, t_ms, 20 * HOUR);
-            *v *= site.factor[i] * (local * regional).max(0.1);
+            let regional = 1.0 + 0.25 * value(regional_key ^ i, t_ms, 20 * HOUR);
+            *v *= site.factor[p] * (local * regional).max(0.1);
         }
         washout(&mut c);
 
@@ -359,11 +373,11 @@ impl World {
             }) && src
                 .active_days
                 .is_none_or(|(f, key)| unit(hash(&[key, local_day])) < f);
-            let mut inc = [0.0; POLLUTANTS];
+            let mut inc = Levels::default();
             if active {
                 let k = self.plume(src, site, &met) * if src.traffic { traffic_now } else { 1.0 };
-                for (v, r) in inc.iter_mut().zip(src.rates) {
-                    *v = r * k;
+                for (p, v) in &mut inc {
+                    *v = src.rates[p] * k;
                 }
                 washout(&mut inc);
             }
@@ -379,7 +393,7 @@ impl World {
         }
 
         for (n, ep) in self.episodes.iter().enumerate() {
-            let mut inc = [0.0; POLLUTANTS];
+            let mut inc = Levels::default();
             if t_ms >= ep.start && t_ms < ep.end {
                 let ramp = ((t_ms - ep.start) as f64 / ep.up as f64)
                     .min((ep.end - t_ms) as f64 / ep.down as f64);
@@ -387,10 +401,10 @@ impl World {
                 let k = smoothstep(0.0, 1.0, ramp)
                     * (1.0 + ep.gradient * d).clamp(0.5, 1.5)
                     * (1.0 + 0.05 * value(hash(&[site.key, 7000 + n as u64]), t_ms, 30 * MIN));
-                for (i, v) in inc.iter_mut().enumerate() {
-                    *v = ep.inc[i] * k;
+                for (p, v) in &mut inc {
+                    *v = ep.inc[p] * k;
                 }
-                inc[index(Parameter::O3)] *= 0.3 + 0.7 * photo(b, h);
+                inc[AirPollutant::O3] *= 0.3 + 0.7 * photo(b, h);
                 washout(&mut inc);
             }
             add(&mut c, &inc);
@@ -405,15 +419,14 @@ impl World {
         }
 
         titrate(&mut c, w.sun);
-        c[index(Parameter::Nox)] = c[index(Parameter::No2)] + c[index(Parameter::No)] * NO_AS_NO2;
-
-        let mut values = [0.0; 15];
-        for (v, x) in values.iter_mut().zip(c) {
-            *v = if x.is_finite() { x.max(0.0) } else { 0.0 };
+        derive_nox(&mut c);
+        Conditions {
+            values: EnumMap::from_fn(|p: Parameter| match p.kind() {
+                ParameterKind::Pollutant(p) if c[p].is_finite() => c[p].max(0.0),
+                ParameterKind::Pollutant(_) => 0.0,
+                ParameterKind::Meteorological(m) => w.value(m),
+            }),
         }
-        let met_values = [w.ws, w.wd, w.temp, w.dewp, w.rh, w.pres, w.rain];
-        values[POLLUTANTS..].copy_from_slice(&met_values);
-        Conditions { values }
     }
 
     /// Sum of C/Q (s/m³) over the release points of `src` at `site`, weighted.
@@ -448,25 +461,28 @@ impl World {
     }
 }
 
-fn add(c: &mut [f64; POLLUTANTS], inc: &[f64; POLLUTANTS]) {
-    for (a, b) in c.iter_mut().zip(inc) {
-        *a += b;
+fn add(c: &mut Levels, inc: &Levels) {
+    for (p, a) in c {
+        *a += inc[p];
     }
+}
+
+/// NOx = NO2 + NO as NO2 mass.
+fn derive_nox(c: &mut Levels) {
+    c[AirPollutant::Nox] = c[AirPollutant::No2] + c[AirPollutant::No] * NO_AS_NO2;
 }
 
 fn contribution(
     name: &str,
     source_type: SourceType,
     kind: ContributionKind,
-    mut inc: [f64; POLLUTANTS],
+    mut inc: Levels,
 ) -> Contribution {
-    inc[index(Parameter::Nox)] = inc[index(Parameter::No2)] + inc[index(Parameter::No)] * NO_AS_NO2;
-    let mut values = [0.0; 15];
-    values[..POLLUTANTS].copy_from_slice(&inc);
+    derive_nox(&mut inc);
     Contribution {
         name: name.to_string(),
         source_type,
         kind,
-        values: Conditions { values },
+        values: inc,
     }
 }

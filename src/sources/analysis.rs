@@ -13,7 +13,7 @@ use super::locate::locate_checked;
 use super::polar::{PercentileRose, PolarConfig, PolarSurface, percentile_rose, polar_surface};
 use super::series::CALM_MS;
 use super::series::{StationSeries, WindObs};
-use super::signature::{Grouping, Ratios, classify};
+use super::signature::{Grouping, Ratios, SourceType, classify};
 use super::{SourceError, angle_diff};
 use crate::stats::quantile;
 use crate::units::Parameter;
@@ -103,8 +103,8 @@ impl Default for AnalysisConfig {
 pub struct StationBearing {
     /// Station id.
     pub station: String,
-    /// Pollutant code.
-    pub pollutant: String,
+    /// Pollutant.
+    pub pollutant: Parameter,
     /// Bearing and its evidence.
     #[serde(flatten)]
     pub bearing: Bearing,
@@ -126,11 +126,11 @@ pub struct Located {
     /// RMS perpendicular residual of the bearing lines, m.
     pub residual_rms_m: f64,
     /// Pollutants whose bearings meet here.
-    pub pollutants: Vec<String>,
+    pub pollutants: Vec<Parameter>,
     /// Stations whose bearings meet here.
     pub stations: Vec<String>,
     /// The bearings used (station, pollutant, bearing).
-    pub evidence: Vec<(String, String, f64)>,
+    pub evidence: Vec<(String, Parameter, f64)>,
     /// RMS angle between the bearings used and the directions to the location, degrees.
     pub misfit_deg: f64,
     /// Stations closer than the supporting ones whose CPF towards the location is not
@@ -147,13 +147,13 @@ pub struct LabelledEpisode {
     #[serde(flatten)]
     pub episode: Episode,
     /// Source type.
-    pub source_type: String,
+    pub source_type: SourceType,
     /// The rule that gave it.
     pub rule: String,
     /// Ratios.
     pub ratios: Ratios,
     /// k-means group and that group's majority label.
-    pub group: Option<(usize, String)>,
+    pub group: Option<(usize, SourceType)>,
 }
 
 /// One station × pollutant polar analysis (kept for charts; not serialised).
@@ -228,7 +228,7 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
                     for b in c.bearings() {
                         bearings.push(StationBearing {
                             station: s.station.clone(),
-                            pollutant: p.code().into(),
+                            pollutant: p,
                             excess: window_excess(&obs, b.bearing_deg, 1.5 * cfg.cpf.sector_deg),
                             bearing: b,
                         });
@@ -275,7 +275,7 @@ pub fn analyse(series: &[StationSeries], cfg: &AnalysisConfig) -> Analysis {
         .into_iter()
         .zip(sigs)
         .map(|(e, s)| LabelledEpisode {
-            group: s.group.map(|g| (g, groups.groups[g].label.clone())),
+            group: s.group.and_then(|g| Some((g, groups.groups[g].label?))),
             episode: e,
             source_type: s.source_type,
             rule: s.rule,

@@ -1,18 +1,19 @@
 //! The local/regional chart of a network: each station's mean concentration of one pollutant
 //! split into the regional background and the local excess, and its episodes by source type.
 
-use std::collections::BTreeMap;
-
+use enum_map::EnumMap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::analysis::Analysis;
-use super::signature::LABELS;
+use super::signature::SourceType;
 use crate::chart::{Chart, DrawResult, font};
 use crate::lang::Lang;
+use crate::units::Parameter;
 
-const TYPE_COLOURS: [RGBColor; 6] = [
+/// Colours of the source types, in [`SourceType::ALL`] order.
+const TYPE_COLOURS: [RGBColor; SourceType::ALL.len()] = [
     RGBColor(90, 90, 90),
     RGBColor(214, 39, 40),
     RGBColor(188, 140, 60),
@@ -30,8 +31,8 @@ pub struct SplitRow {
     pub mean: f64,
     /// Mean network background over the same hours.
     pub background: f64,
-    /// Episodes by source type (labels of [`LABELS`]).
-    pub episodes: BTreeMap<String, usize>,
+    /// Episodes by source type.
+    pub episodes: EnumMap<SourceType, usize>,
 }
 
 /// The chart.
@@ -49,15 +50,15 @@ pub struct SplitChart {
 
 impl SplitChart {
     /// The chart of `pollutant` from an analysis.
-    pub fn from_analysis(a: &Analysis, pollutant: &str, unit: &str, title: &str) -> SplitChart {
+    pub fn from_analysis(a: &Analysis, pollutant: Parameter, title: &str) -> SplitChart {
         let rows = a
             .split
             .iter()
             .filter(|s| s.pollutant == pollutant)
             .map(|s| {
-                let mut episodes = BTreeMap::new();
+                let mut episodes = EnumMap::default();
                 for e in a.episodes.iter().filter(|e| e.episode.station == s.station) {
-                    *episodes.entry(e.source_type.clone()).or_default() += 1;
+                    episodes[e.source_type] += 1;
                 }
                 SplitRow {
                     station: s.station.clone(),
@@ -69,7 +70,10 @@ impl SplitChart {
             .collect();
         SplitChart {
             title: title.to_string(),
-            pollutant: (pollutant.to_string(), unit.to_string()),
+            pollutant: (
+                pollutant.code().to_string(),
+                pollutant.canonical_unit().to_string(),
+            ),
             rows,
             regional_episodes: a
                 .episodes
@@ -198,8 +202,8 @@ impl Chart for SplitChart {
         for (i, r) in self.rows.iter().enumerate() {
             let x = i as f64;
             let mut base = 0.0;
-            for (label, colour) in LABELS.iter().zip(TYPE_COLOURS) {
-                let v = r.episodes.get(*label).copied().unwrap_or(0) as f64;
+            for (t, colour) in SourceType::ALL.into_iter().zip(TYPE_COLOURS) {
+                let v = r.episodes[t] as f64;
                 if v > 0.0 {
                     c.draw_series(std::iter::once(Rectangle::new(
                         [(x + 0.15, base), (x + 0.85, base + v)],
@@ -214,13 +218,13 @@ impl Chart for SplitChart {
                 font(10).pos(Pos::new(HPos::Center, VPos::Top)),
             )))?;
         }
-        for (k, (label, colour)) in LABELS.iter().zip(TYPE_COLOURS).enumerate().rev() {
-            let y = 40 + 16 * (LABELS.len() - 1 - k) as i32;
+        for (k, (t, colour)) in SourceType::ALL.iter().zip(TYPE_COLOURS).enumerate().rev() {
+            let y = 40 + 16 * (SourceType::ALL.len() - 1 - k) as i32;
             legend_low.draw(&Rectangle::new(
                 [(lx, y), (lx + 12, y + 12)],
                 colour.filled(),
             ))?;
-            legend_low.draw(&Text::new(*label, (lx + 18, y), font(11)))?;
+            legend_low.draw(&Text::new(t.code(), (lx + 18, y), font(11)))?;
         }
         Ok(())
     }

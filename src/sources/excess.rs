@@ -22,9 +22,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::series::{POLLUTANTS, StationSeries};
+use super::series::StationSeries;
 use crate::stats::{quantile, quantile_sorted};
-use crate::units::Parameter;
+use crate::units::{AirPollutant, Parameter};
 
 /// Excess and episode settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,7 +71,7 @@ pub fn background(series: &[StationSeries], cfg: &ExcessConfig) -> BTreeMap<Para
     let hours = series.iter().map(StationSeries::len).max().unwrap_or(0);
     let mut out = BTreeMap::new();
     let mut buf = Vec::with_capacity(series.len());
-    for p in POLLUTANTS {
+    for p in AirPollutant::ALL.map(Parameter::from) {
         if !series.iter().any(|s| s.get(p).is_some()) {
             continue;
         }
@@ -101,8 +101,8 @@ pub fn background(series: &[StationSeries], cfg: &ExcessConfig) -> BTreeMap<Para
 pub struct Split {
     /// Station id.
     pub station: String,
-    /// Pollutant code.
-    pub pollutant: String,
+    /// Pollutant.
+    pub pollutant: Parameter,
     /// Mean concentration over hours with a background.
     pub mean: f64,
     /// Mean background over the same hours.
@@ -131,20 +131,33 @@ pub struct Episode {
     /// Time of the peak.
     pub peak_time: DateTime<Utc>,
     /// The pollutant with the highest excess relative to its threshold at the peak.
-    pub peak_pollutant: String,
+    pub peak_pollutant: Parameter,
     /// Its excess (regional: background) at the peak.
     pub peak: f64,
     /// Pollutants above their thresholds in at least one hour.
-    pub pollutants: Vec<String>,
+    pub pollutants: Vec<Parameter>,
     /// Mean excess per pollutant over the episode (regional: mean background).
-    pub mean_excess: BTreeMap<String, f64>,
+    #[serde(serialize_with = "in_code_order")]
+    pub mean_excess: BTreeMap<Parameter, f64>,
     /// Mean concentration per pollutant over the episode.
-    pub mean_conc: BTreeMap<String, f64>,
+    #[serde(serialize_with = "in_code_order")]
+    pub mean_conc: BTreeMap<Parameter, f64>,
     /// Circular mean wind direction (from) over the episode, if any.
     pub wind_from_deg: Option<f64>,
     /// First and last hour index (internal).
     #[serde(skip)]
     pub range: (usize, usize),
+}
+
+/// A per-pollutant map serialised with its keys in code order (the order of the JSON output
+/// since it was keyed by the code).
+fn in_code_order<S: serde::Serializer>(
+    m: &BTreeMap<Parameter, f64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(&Parameter, &f64)> = m.iter().collect();
+    entries.sort_by_key(|(p, _)| p.code());
+    s.collect_map(entries)
 }
 
 /// Splits and episodes of every station.
@@ -176,7 +189,7 @@ pub fn local_regional(
             let above = threshold.map_or(0, |t| ok.iter().filter(|&&i| ex[i] > t).count());
             splits.push(Split {
                 station: s.station.clone(),
-                pollutant: p.code().into(),
+                pollutant: p,
                 mean,
                 background: mb,
                 regional_share: if mean > 0.0 {
@@ -242,7 +255,7 @@ pub fn local_regional(
             let Some(s) = series.iter().find(|s| s.station == sp.station) else {
                 continue;
             };
-            let Some(v) = s.values.iter().find(|(p, _)| p.code() == sp.pollutant) else {
+            let Some(v) = s.values.get_key_value(&sp.pollutant) else {
                 continue;
             };
             let ok: Vec<usize> = (0..pm.len().min(v.1.len()))
@@ -307,7 +320,7 @@ fn describe<'a>(
             }
         }
         if any {
-            pollutants.push(p.code().to_string());
+            pollutants.push(*p);
         }
     }
     let mean = |v: &[f64]| {
@@ -316,11 +329,9 @@ fn describe<'a>(
     };
     let mean_excess = excess
         .iter()
-        .filter_map(|(p, v)| Some((p.code().to_string(), mean(v)?)))
+        .filter_map(|(&p, v)| Some((p, mean(v)?)))
         .collect();
-    let mean_conc = conc
-        .filter_map(|(p, v)| Some((p.code().to_string(), mean(v)?)))
-        .collect();
+    let mean_conc = conc.filter_map(|(p, v)| Some((p, mean(v)?))).collect();
     let (mut x, mut y) = (0.0, 0.0);
     for i in a..=b {
         if s.wd[i].is_finite() && s.ws[i].is_finite() {
@@ -334,7 +345,7 @@ fn describe<'a>(
         end: s.time(b),
         hours: b - a + 1,
         peak_time: s.time(peak.0),
-        peak_pollutant: peak.1.code().to_string(),
+        peak_pollutant: peak.1,
         peak: peak.3,
         pollutants,
         mean_excess,

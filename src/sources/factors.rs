@@ -37,7 +37,7 @@ use serde::Serialize;
 use super::SourceError;
 use super::nmf::{nmf, uncertainty};
 use super::series::StationSeries;
-use super::signature::{Ratios, ratio_label};
+use super::signature::{Ratios, SourceType, ratio_label};
 use crate::units::Parameter;
 
 /// Settings of the apportionment.
@@ -91,7 +91,7 @@ pub struct Factor {
     /// Mean contribution by local hour 0–23 (hour-ending label − 1), overall mean 1.
     pub diurnal: Vec<f64>,
     /// The source type whose ratio rule the profile matches.
-    pub resembles: String,
+    pub resembles: SourceType,
     /// That rule.
     pub rule: String,
 }
@@ -253,7 +253,7 @@ pub fn station_factors(
                 species_share,
                 share,
                 diurnal,
-                resembles: label.into(),
+                resembles: label,
                 rule: rule.into(),
             }
         })

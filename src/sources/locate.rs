@@ -43,6 +43,7 @@ use std::collections::BTreeMap;
 use super::analysis::{AnalysisConfig, Located, PolarResult, StationBearing};
 use super::angle_diff;
 use super::triangulate::{BearingLine, Location, Projection, distance_m, triangulate};
+use crate::units::Parameter;
 
 /// Pooled hours needed from a direction for a station's CPF to count as negative evidence.
 const MIN_CHECK_HOURS: usize = 24;
@@ -65,8 +66,9 @@ pub fn locate_checked(
     positions: &BTreeMap<&str, (f64, f64)>,
     cfg: &AnalysisConfig,
 ) -> Vec<Located> {
-    let mut pollutants: Vec<&str> = bearings.iter().map(|b| b.pollutant.as_str()).collect();
-    pollutants.sort_unstable();
+    // Pollutants in code order: the order their locations are merged in.
+    let mut pollutants: Vec<Parameter> = bearings.iter().map(|b| b.pollutant).collect();
+    pollutants.sort_unstable_by_key(|p| p.code());
     pollutants.dedup();
     let mut found = Vec::new();
     for pol in pollutants {
@@ -83,7 +85,7 @@ struct Usable<'a> {
 }
 
 fn locate_pollutant(
-    pol: &str,
+    pol: Parameter,
     bearings: &[StationBearing],
     polar: &[PolarResult],
     positions: &BTreeMap<&str, (f64, f64)>,
@@ -92,9 +94,8 @@ fn locate_pollutant(
     let floor = cfg
         .excess
         .min_excess
-        .iter()
-        .find(|(p, _)| p.code() == pol)
-        .map_or(0.0, |(_, v)| *v * cfg.min_bearing_excess);
+        .get(&pol)
+        .map_or(0.0, |v| *v * cfg.min_bearing_excess);
     let set: Vec<Usable> = bearings
         .iter()
         .filter(|b| {
@@ -116,7 +117,7 @@ fn locate_pollutant(
         .collect();
     let checks: Vec<(&str, (f64, f64), &PolarResult)> = polar
         .iter()
-        .filter(|p| p.pollutant.code() == pol)
+        .filter(|p| p.pollutant == pol)
         .filter_map(|p| Some((p.station.as_str(), *positions.get(p.station.as_str())?, p)))
         .collect();
     let mut free = vec![true; set.len()];
@@ -244,17 +245,11 @@ fn assess(
         lon: loc.lon,
         radius_m: loc.radius_m.max(best_lateral),
         residual_rms_m: loc.residual_rms_m,
-        pollutants: vec![support[0].b.pollutant.clone()],
+        pollutants: vec![support[0].b.pollutant],
         stations: support.iter().map(|u| u.line.station.clone()).collect(),
         evidence: support
             .iter()
-            .map(|u| {
-                (
-                    u.line.station.clone(),
-                    u.b.pollutant.clone(),
-                    u.line.bearing_deg,
-                )
-            })
+            .map(|u| (u.line.station.clone(), u.b.pollutant, u.line.bearing_deg))
             .collect(),
         misfit_deg,
         contradicting,

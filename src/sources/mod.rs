@@ -100,8 +100,8 @@ pub enum SourceError {
     MissingPollutant {
         /// Station id.
         station: String,
-        /// Pollutant code.
-        pollutant: String,
+        /// The pollutant.
+        pollutant: crate::units::Parameter,
     },
     /// The bearings cannot be intersected.
     #[error("bearings cannot be intersected: {0}")]

@@ -12,18 +12,6 @@ use crate::units::{NO_AS_NO2, Parameter};
 /// Wind speeds below this are calms (m/s): no meaningful direction.
 pub const CALM_MS: f64 = 0.5;
 
-/// Pollutants the source analysis looks at.
-pub const POLLUTANTS: [Parameter; 8] = [
-    Parameter::Pm25,
-    Parameter::Pm10,
-    Parameter::So2,
-    Parameter::No2,
-    Parameter::No,
-    Parameter::Nox,
-    Parameter::Co,
-    Parameter::O3,
-];
-
 /// One station's hourly data on a regular hourly axis (`NaN` = missing or not `N`-flagged).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StationSeries {
@@ -153,7 +141,7 @@ impl StationSeries {
             .filter(|v| v.iter().any(|x| x.is_finite()))
             .ok_or_else(|| SourceError::MissingPollutant {
                 station: station.clone(),
-                pollutant: p.code().into(),
+                pollutant: p,
             })?;
         let all: Vec<WindObs> = (0..self.len())
             .filter(|&i| self.ws[i].is_finite() && self.wd[i].is_finite() && conc[i].is_finite())

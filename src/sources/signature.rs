@@ -28,25 +28,77 @@
 //! centroid in feature units.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
+use enum_map::Enum;
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use crate::units::{NO_AS_NO2, UG_PER_MG};
+use crate::units::{NO_AS_NO2, Parameter, UG_PER_MG};
 
 use super::excess::Episode;
 
-/// Labels the analysis uses.
-pub const LABELS: [&str; 6] = [
-    "coal_industrial",
-    "traffic",
-    "dust",
-    "biomass_burning",
-    "secondary_regional",
-    "unclassified",
-];
+/// The kind of source a signature points to (the label of an episode, a k-means group or an
+/// NMF factor). Stored and printed as its [`code`](SourceType::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Enum)]
+#[serde(into = "&'static str")]
+pub enum SourceType {
+    /// Coal combustion or industry (sulphur-bearing fuel).
+    CoalIndustrial,
+    /// Road traffic.
+    Traffic,
+    /// Construction, road and soil dust.
+    Dust,
+    /// Open burning of biomass.
+    BiomassBurning,
+    /// Regionally transported, largely secondary pollution.
+    SecondaryRegional,
+    /// No rule matched.
+    Unclassified,
+}
+
+impl SourceType {
+    /// Every source type, in the order charts and tables list them.
+    pub const ALL: [SourceType; <SourceType as Enum>::LENGTH] = [
+        SourceType::CoalIndustrial,
+        SourceType::Traffic,
+        SourceType::Dust,
+        SourceType::BiomassBurning,
+        SourceType::SecondaryRegional,
+        SourceType::Unclassified,
+    ];
+
+    /// The code (`coal_industrial`, `traffic`, …).
+    pub const fn code(self) -> &'static str {
+        match self {
+            SourceType::CoalIndustrial => "coal_industrial",
+            SourceType::Traffic => "traffic",
+            SourceType::Dust => "dust",
+            SourceType::BiomassBurning => "biomass_burning",
+            SourceType::SecondaryRegional => "secondary_regional",
+            SourceType::Unclassified => "unclassified",
+        }
+    }
+
+    /// The source type whose code is `code`.
+    pub fn from_code(code: &str) -> Option<SourceType> {
+        SourceType::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
+
+impl fmt::Display for SourceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl From<SourceType> for &'static str {
+    fn from(t: SourceType) -> Self {
+        t.code()
+    }
+}
 
 /// Ratios of one episode.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -75,7 +127,7 @@ pub struct Signature {
     /// Ratios.
     pub ratios: Ratios,
     /// Rule label.
-    pub source_type: String,
+    pub source_type: SourceType,
     /// The rule that matched.
     pub rule: String,
     /// k-means group (index into [`Grouping::groups`]).
@@ -85,8 +137,9 @@ pub struct Signature {
 /// A k-means group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Group {
-    /// Majority rule label of the members.
-    pub label: String,
+    /// Majority rule label of the members (`None`, printed `empty`, for a group without any).
+    #[serde(serialize_with = "label_or_empty")]
+    pub label: Option<SourceType>,
     /// Members.
     pub size: usize,
     /// Centroid in feature units (see [`FEATURES`]).
@@ -109,17 +162,22 @@ pub struct Grouping {
     pub groups: Vec<Group>,
 }
 
+fn label_or_empty<S: Serializer>(label: &Option<SourceType>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(label.map_or("empty", SourceType::code))
+}
+
 /// The ratios of `e`.
 pub fn ratios(e: &Episode) -> Ratios {
-    let g = |k: &str| e.mean_excess.get(k).copied().unwrap_or(0.0).max(0.0);
-    let nox = match e.mean_excess.get("nox") {
+    use Parameter::{Co, No, No2, Nox, O3, Pm10, Pm25, So2};
+    let g = |p| e.mean_excess.get(&p).copied().unwrap_or(0.0).max(0.0);
+    let nox = match e.mean_excess.get(&Nox) {
         Some(v) => v.max(0.0),
-        None => g("no2") + g("no") * NO_AS_NO2,
+        None => g(No2) + g(No) * NO_AS_NO2,
     };
-    let o3_ex = e.mean_excess.get("o3").copied().unwrap_or(0.0);
-    let o3_bg = e.mean_conc.get("o3").copied().unwrap_or(0.0) - o3_ex;
+    let o3_ex = e.mean_excess.get(&O3).copied().unwrap_or(0.0);
+    let o3_bg = e.mean_conc.get(&O3).copied().unwrap_or(0.0) - o3_ex;
     let o3_depression = if o3_bg > 1.0 { o3_ex / o3_bg } else { 0.0 };
-    Ratios::from_parts(g("so2"), nox, g("co"), g("pm25"), g("pm10"), o3_depression)
+    Ratios::from_parts(g(So2), nox, g(Co), g(Pm25), g(Pm10), o3_depression)
 }
 
 impl Ratios {
@@ -151,10 +209,10 @@ impl Ratios {
 }
 
 /// The rule label of an episode.
-pub fn rule_label(e: &Episode, r: &Ratios) -> (&'static str, &'static str) {
+pub fn rule_label(e: &Episode, r: &Ratios) -> (SourceType, &'static str) {
     if e.station == "network" {
         return (
-            "secondary_regional",
+            SourceType::SecondaryRegional,
             "network episode: background PM2.5 above the regional limit",
         );
     }
@@ -163,33 +221,36 @@ pub fn rule_label(e: &Episode, r: &Ratios) -> (&'static str, &'static str) {
 
 /// The label of a set of ratios by the rules of the table above (all but the network rule):
 /// used for station episodes and for the profiles of NMF factors.
-pub fn ratio_label(r: &Ratios) -> (&'static str, &'static str) {
+pub fn ratio_label(r: &Ratios) -> (SourceType, &'static str) {
     let pm = r.pm25_pm10;
     if r.so2_nox >= 0.3 && r.so2 >= 5.0 {
-        return ("coal_industrial", "SO2/NOx ≥ 0.3 and SO2 excess ≥ 5");
+        return (
+            SourceType::CoalIndustrial,
+            "SO2/NOx ≥ 0.3 and SO2 excess ≥ 5",
+        );
     }
     if pm < 0.4 && r.pm10 >= 15.0 && r.pm10 > r.nox {
         return (
-            "dust",
+            SourceType::Dust,
             "PM2.5/PM10 < 0.4 and PM10 excess ≥ 15 and > NOx excess",
         );
     }
     if r.co_nox >= 25.0 && pm >= 0.6 && r.pm25 >= 10.0 {
         return (
-            "biomass_burning",
+            SourceType::BiomassBurning,
             "CO/NOx ≥ 25 and PM2.5/PM10 ≥ 0.6 and PM2.5 excess ≥ 10",
         );
     }
     if r.nox >= 10.0 && r.so2_nox < 0.3 {
-        return ("traffic", "NOx excess ≥ 10 and SO2/NOx < 0.3");
+        return (SourceType::Traffic, "NOx excess ≥ 10 and SO2/NOx < 0.3");
     }
     if pm >= 0.6 {
         return (
-            "secondary_regional",
+            SourceType::SecondaryRegional,
             "PM2.5/PM10 ≥ 0.6 without a combustion marker",
         );
     }
-    ("unclassified", "no rule matched")
+    (SourceType::Unclassified, "no rule matched")
 }
 
 /// Labels every episode by rule and groups them by k-means.
@@ -201,7 +262,7 @@ pub fn classify(episodes: &[Episode]) -> (Vec<Signature>, Grouping) {
             let (label, rule) = rule_label(e, &r);
             Signature {
                 ratios: r,
-                source_type: label.into(),
+                source_type: label,
                 rule: rule.into(),
                 group: None,
             }
@@ -251,15 +312,13 @@ pub fn classify(episodes: &[Episode]) -> (Vec<Signature>, Grouping) {
     let mut groups = Vec::with_capacity(k);
     for g in 0..k {
         let members: Vec<usize> = (0..n).filter(|&i| assign[i] == g).collect();
-        let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+        // Votes in code order: a tie goes to the last code.
+        let mut votes: BTreeMap<&str, (usize, SourceType)> = BTreeMap::new();
         for &i in &members {
-            *votes.entry(sigs[i].source_type.as_str()).or_default() += 1;
+            let t = sigs[i].source_type;
+            votes.entry(t.code()).or_insert((0, t)).0 += 1;
         }
-        let label = votes
-            .iter()
-            .max_by_key(|(_, c)| **c)
-            .map_or("empty", |(l, _)| l)
-            .to_string();
+        let label = votes.values().max_by_key(|(n, _)| *n).map(|&(_, t)| t);
         let c = model.centroids().row(g);
         groups.push(Group {
             label,

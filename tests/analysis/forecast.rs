@@ -8,7 +8,7 @@ use lantian::forecast::linear::ValidationRmse;
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::run::forecast_station;
 use lantian::forecast::series::{Grid, PARAMS};
-use lantian::forecast::weather::{ForecastWeather, WeatherError, read_csv};
+use lantian::forecast::weather::{ForecastWeather, WeatherError, WeatherVar, read_csv};
 use lantian::units::Parameter;
 
 /// Two stations, `days` days of smooth synthetic hourly values for every parameter.
@@ -22,10 +22,10 @@ pub(crate) fn grid(days: usize) -> Grid {
         chrono_tz::Asia::Shanghai,
     );
     for s in 0..2 {
-        for (k, _) in PARAMS.iter().enumerate() {
+        for (k, &p) in PARAMS.iter().enumerate() {
             for i in 0..len {
                 let x = i as f64;
-                g.values[s][k][i] = 50.0
+                g.values[s][p][i] = 50.0
                     + 30.0 * (x / 24.0 * std::f64::consts::TAU).sin()
                     + 20.0 * (x / 97.0 + s as f64 + k as f64).sin()
                     + 5.0 * ((x * 7.3).sin());
@@ -43,8 +43,8 @@ fn features_never_look_ahead() {
     let before = FeatureContext::new(&g, &clim).row(0, t, Target::Pm25, 24, Scale::Sqrt);
     let mut future = g.clone();
     for s in 0..2 {
-        for k in 0..PARAMS.len() {
-            for v in &mut future.values[s][k][t + 1..] {
+        for p in PARAMS {
+            for v in &mut future.values[s][p][t + 1..] {
                 *v = 9999.0;
             }
         }
@@ -62,13 +62,8 @@ fn features_never_look_ahead() {
 fn gaps_are_reported_not_filled() {
     let mut g = grid(10);
     let t = 100;
-    let k = PARAMS.iter().position(|&p| p == Parameter::Pm25).unwrap();
-    g.values[0][k][t] = f64::NAN;
-    let w = PARAMS
-        .iter()
-        .position(|&p| p == Parameter::Temperature)
-        .unwrap();
-    g.values[0][w][t] = f64::NAN;
+    g.values[0][Parameter::Pm25][t] = f64::NAN;
+    g.values[0][Parameter::Temperature][t] = f64::NAN;
     let clim = Climatology::from_grid(&g, g.len);
     let row = FeatureContext::new(&g, &clim).row(0, t, Target::Pm25, 6, Scale::Identity);
     assert!(row.missing.contains(&"lag0"));
@@ -96,8 +91,7 @@ fn trained_models_round_trip_and_abstain_on_gaps() {
     assert_eq!(back, set);
 
     let mut gap = g.clone();
-    let k = PARAMS.iter().position(|&p| p == Parameter::Pm25).unwrap();
-    gap.values[0][k][1000] = f64::NAN;
+    gap.values[0][Parameter::Pm25][1000] = f64::NAN;
     let ctx = FeatureContext::new(&gap, &back.climatology);
     let f = forecast_station(&ctx, &back, 0, 1000);
     assert_eq!(f.abstained, vec![Target::Pm25]);
@@ -202,12 +196,12 @@ fn weather_csv_is_read_and_aligned() {
     let w = ForecastWeather::from_records(&records, &g, "test");
     let h = g.index_of(records[0].time).unwrap();
     // Network north wind (air moving south, v < 0) for B; A's own east wind (u < 0).
-    assert!((w.values[1][1][h] + 3.0).abs() < 1e-9);
-    assert!((w.values[0][0][h] + 1.0).abs() < 1e-9);
+    assert!((w.values[1][WeatherVar::V][h] + 3.0).abs() < 1e-9);
+    assert!((w.values[0][WeatherVar::U][h] + 1.0).abs() < 1e-9);
     // A gave no temperature: the network's fills it; dew point from humidity.
-    assert_eq!(w.values[0][3][h], 5.0);
-    assert!(w.values[0][4][h] < 5.0);
-    assert!(w.values[0][3][h + 1].is_nan());
+    assert_eq!(w.values[0][WeatherVar::Temperature][h], 5.0);
+    assert!(w.values[0][WeatherVar::DewPoint][h] < 5.0);
+    assert!(w.values[0][WeatherVar::Temperature][h + 1].is_nan());
 }
 
 #[test]

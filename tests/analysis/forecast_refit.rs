@@ -11,7 +11,7 @@ use lantian::forecast::backtest::{
 use lantian::forecast::features::{FeatureContext, Scale};
 use lantian::forecast::model::{ModelSet, TrainOptions, train};
 use lantian::forecast::refit::{origins, refit_backtest};
-use lantian::forecast::series::Grid;
+use lantian::forecast::series::{Grid, PARAMS};
 use lantian::forecast::weather::ForecastWeather;
 
 use super::forecast::grid;
@@ -73,8 +73,8 @@ fn no_window_sees_data_at_or_after_its_origin() {
     let cut = 70 * 24;
     let mut changed = g.clone();
     for station in &mut changed.values {
-        for (k, series) in station.iter_mut().enumerate() {
-            for (i, v) in series.iter_mut().enumerate().skip(cut) {
+        for (k, &p) in PARAMS.iter().enumerate() {
+            for (i, v) in station[p].iter_mut().enumerate().skip(cut) {
                 *v = 1.7 * *v + 40.0 * ((i * (k + 3)) as f64 * 0.37).sin();
             }
         }

@@ -8,6 +8,7 @@ use lantian::import::{self, Format, ImportOptions, NoProgress};
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingQuery, ReadingStore, Resolution, StationStore};
+use lantian::units::Parameter;
 
 #[test]
 fn beijing_winter_is_regional_with_local_excess_downtown() {
@@ -48,12 +49,12 @@ fn beijing_winter_is_regional_with_local_excess_downtown() {
     let pm = |st: &str| {
         a.split
             .iter()
-            .find(|s| s.station == st && s.pollutant == "pm25")
+            .find(|s| s.station == st && s.pollutant == Parameter::Pm25)
             .unwrap_or_else(|| panic!("no PM2.5 split for {st}"))
     };
     // Winter haze is regional: most of every station's PM2.5 is the network background, and
     // a large part of the hours lie in regional episodes.
-    for s in a.split.iter().filter(|s| s.pollutant == "pm25") {
+    for s in a.split.iter().filter(|s| s.pollutant == Parameter::Pm25) {
         assert!(s.regional_share > 0.8, "{s:?}");
         assert!(s.regional_hours_share > 0.2, "{s:?}");
     }

@@ -7,6 +7,7 @@ use chrono::{TimeZone, Utc};
 use lantian::sources::analysis::{AnalysisConfig, StationBearing, locate};
 use lantian::sources::cpf::Bearing;
 use lantian::sources::factors::{FactorConfig, station_factors};
+use lantian::sources::signature::SourceType;
 use lantian::sources::triangulate::{Projection, distance_m};
 use lantian::sources::{SourceError, StationSeries};
 use lantian::units::Parameter;
@@ -23,7 +24,7 @@ fn towards(
     let (x, y) = p.xy(target.0, target.1);
     StationBearing {
         station: station.into(),
-        pollutant: "so2".into(),
+        pollutant: Parameter::So2,
         bearing: Bearing {
             bearing_deg: (x.atan2(y).to_degrees() + skew).rem_euclid(360.0),
             confidence: 0.999,
@@ -133,7 +134,7 @@ fn factors_separate_planted_sources() {
     assert!(so2.species_share["so2"] > 0.7, "{so2:?}");
     let peak = |d: &[f64]| (0..24).max_by(|a, b| d[*a].total_cmp(&d[*b])).unwrap();
     assert!(peak(&so2.diurnal) < 6, "{:?}", so2.diurnal);
-    assert_eq!(so2.resembles, "coal_industrial");
+    assert_eq!(so2.resembles, SourceType::CoalIndustrial);
     let nox = f
         .factors
         .iter()

@@ -17,10 +17,10 @@ use lantian::sim::scenario::{Scenario, SourceType};
 use lantian::sim::world::{StationSite, World};
 use lantian::sources::analysis::Located;
 use lantian::sources::chart::MapChart;
-use lantian::sources::signature::LABELS;
+use lantian::sources::signature::SourceType as Identified;
 use lantian::sources::triangulate::{Projection, distance_m};
 use lantian::sources::{AnalysisConfig, StationSeries, analyse};
-use lantian::units::Parameter;
+use lantian::units::{AirPollutant, Parameter};
 
 const DAYS: usize = 60;
 /// A located point is "right" when it lies this close to a true source, m.
@@ -85,16 +85,7 @@ fn simulator_ground_truth() {
     let start = Utc.with_ymd_and_hms(2025, 9, 30, 16, 0, 0).unwrap();
     let world = World::from_sites(&scenario, &sites, start);
     let hours = DAYS * 24;
-    let params = [
-        Parameter::Pm25,
-        Parameter::Pm10,
-        Parameter::So2,
-        Parameter::No2,
-        Parameter::No,
-        Parameter::Nox,
-        Parameter::Co,
-        Parameter::O3,
-    ];
+    let params = AirPollutant::ALL.map(Parameter::from);
     let mut series = Vec::new();
     for (i, s) in sites.iter().enumerate() {
         let mut ss = StationSeries::new(
@@ -124,7 +115,7 @@ fn simulator_ground_truth() {
         .map(|s| {
             let seg = s.from.zip(s.to).map(|(f, t)| ((f[0], f[1]), (t[0], t[1])));
             let mut emits: Vec<String> = s.emissions.keys().map(|p| p.code().into()).collect();
-            if s.emissions.contains_key(&Parameter::Nox) {
+            if s.emissions.contains_key(&AirPollutant::Nox) {
                 emits.extend(["no2".into(), "no".into()]);
             }
             (
@@ -138,7 +129,11 @@ fn simulator_ground_truth() {
     // Distance from a located point to a true source that emits one of its pollutants (a
     // point that lands near a source of something else is not counted as found).
     let dist = |l: &Located, t: &Truth| {
-        if !l.pollutants.iter().any(|p| t.3.contains(p)) {
+        if !l
+            .pollutants
+            .iter()
+            .any(|p| t.3.iter().any(|c| c == p.code()))
+        {
             return f64::INFINITY;
         }
         match t.2 {
@@ -231,12 +226,12 @@ fn simulator_ground_truth() {
     // excess over the median of that contribution across the stations (regional episodes
     // raise every station alike and only their gradient shows up in a station's excess);
     // a network episode counts every contribution at every station.
-    let weight = |p: Parameter| match p {
-        Parameter::Pm25 => 1.0 / 15.0,
-        Parameter::Pm10 => 1.0 / 25.0,
-        Parameter::So2 => 1.0 / 10.0,
-        Parameter::Nox => 1.0 / 20.0,
-        Parameter::Co => 1.0 / 0.3,
+    let weight = |p: AirPollutant| match p {
+        AirPollutant::Pm25 => 1.0 / 15.0,
+        AirPollutant::Pm10 => 1.0 / 25.0,
+        AirPollutant::So2 => 1.0 / 10.0,
+        AirPollutant::Nox => 1.0 / 20.0,
+        AirPollutant::Co => 1.0 / 0.3,
         _ => 0.0,
     };
     // Weighted contribution of every source and episode, per hour and station.
@@ -282,7 +277,7 @@ fn simulator_ground_truth() {
             .max_by(|x, y| x.1.total_cmp(y.1))
             .map_or("unclassified", |x| *x.0);
         *confusion
-            .entry((true_label, e.source_type.clone()))
+            .entry((true_label, e.source_type.to_string()))
             .or_default() += 1;
     }
     let total: usize = confusion.values().sum();
@@ -292,10 +287,11 @@ fn simulator_ground_truth() {
         .map(|(_, n)| n)
         .sum();
     println!("episodes labelled correctly: {right}/{total}");
-    println!("| true \\ labelled | {} | right |", LABELS.join(" | "));
+    let labels: Vec<&str> = Identified::ALL.iter().map(|t| t.code()).collect();
+    println!("| true \\ labelled | {} | right |", labels.join(" | "));
     let mut per_type = BTreeMap::new();
-    for t in LABELS {
-        let row: Vec<usize> = LABELS
+    for &t in &labels {
+        let row: Vec<usize> = labels
             .iter()
             .map(|p| confusion.get(&(t, p.to_string())).copied().unwrap_or(0))
             .collect();
@@ -329,7 +325,7 @@ fn simulator_ground_truth() {
         right as f64 >= 0.9 * total as f64,
         "{right}/{total} episodes labelled right"
     );
-    for t in LABELS.iter().take(5) {
+    for t in labels.iter().take(5) {
         let (ok, n) = per_type.get(t).copied().unwrap_or((0, 0));
         assert!(
             n >= 3,

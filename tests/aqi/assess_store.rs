@@ -57,7 +57,7 @@ fn hourly(station: &str, tz: Tz, first: NaiveDate, last: NaiveDate, level: f64) 
                     parameter: p.parameter(),
                     resolution: Resolution::Hour,
                     time,
-                    value: typical[p.index()] * level,
+                    value: typical[p as usize] * level,
                     flag: Flag::Normal,
                     count: 60,
                 });
@@ -95,7 +95,7 @@ fn local_days_follow_each_station_time_zone() {
         rec(t(17), Flag::Normal),
         rec(t(18), Flag::Calibration),
     ];
-    let so2 = Pollutant::So2.index();
+    let so2 = Pollutant::So2;
     let mut hours = Vec::new();
     fill_hours(&records, chrono_tz::Asia::Shanghai, range, &mut hours);
     assert_eq!(hours[0][so2][23], 7.0);
@@ -140,7 +140,7 @@ fn ranks_stations_and_districts_with_last_year() {
     let a = &r.rows[0];
     // I = 10/60 + 30/40 + 60/70 + 35/35 + 0.8/4 + 80/160 → 0.17 + 0.75 + 0.86 + 1 + 0.2 + 0.5.
     assert_eq!(a.stats.total(), Some(3.48));
-    assert_eq!(a.stats.valid_days, [31; 6]);
+    assert_eq!(a.stats.valid_days.into_array(), [31; 6]);
     // ×2: 0.33 + 1.5 + 1.71 + 2 + 0.4 + 1.
     assert_eq!(a.previous_total(), Some(6.94));
     let change = a.change().expect("change");
@@ -155,10 +155,7 @@ fn ranks_stations_and_districts_with_last_year() {
         .collect();
     assert_eq!(got, [("west", Some(1), 1), ("east", Some(2), 2)]);
     // east = mean of a (×1) and b (×2) = ×1.5.
-    assert_eq!(
-        r.rows[1].stats.concentrations[Pollutant::Pm25.index()],
-        Some(52.5)
-    );
+    assert_eq!(r.rows[1].stats.concentrations[Pollutant::Pm25], Some(52.5));
     let r = rank_store(&store, period, GroupBy::Network, &cfg).expect("ranking");
     assert_eq!(r.rows.len(), 1);
     assert_eq!(r.rows[0].stations, 3);
@@ -182,7 +179,7 @@ fn year_to_date_runs_to_the_last_day_with_data() {
         r.previous.range().expect("resolved").last,
         date(2015, 2, 10)
     );
-    assert_eq!(r.rows[0].stats.valid_days, [41; 6]);
+    assert_eq!(r.rows[0].stats.valid_days.into_array(), [41; 6]);
     assert_eq!(r.rows[0].stats.aqi.valid, 41);
     assert!(r.rows[0].previous.is_none());
 }

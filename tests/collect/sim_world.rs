@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use lantian::sim::scenario::{FaultKind, Scenario, ScenarioError};
 use lantian::sim::world::{ContributionKind, StationSite, World};
-use lantian::units::Parameter;
+use lantian::units::{AirPollutant, Parameter};
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -247,7 +247,7 @@ fn receptor(s: &Scenario, along: f64, cross: f64, wd: f64) -> (World, f64, f64) 
 fn so2_from_plant(w: &World, t: DateTime<Utc>) -> f64 {
     let c = w.source_contributions(0, t);
     assert_eq!(c[0].kind, ContributionKind::Source);
-    c[0].values.get(Parameter::So2)
+    c[0].values[AirPollutant::So2]
 }
 
 #[test]
@@ -316,9 +316,9 @@ fn episodes_and_contributions() {
         .iter()
         .find(|c| c.kind == ContributionKind::Episode)
         .unwrap();
-    assert!(haze.values.get(Parameter::Pm25) > 30.0, "{haze:?}");
+    assert!(haze.values[AirPollutant::Pm25] > 30.0, "{haze:?}");
     let total = w.conditions(gc, noon).get(Parameter::Pm10);
-    let sum: f64 = c.iter().map(|c| c.values.get(Parameter::Pm10)).sum();
+    let sum: f64 = c.iter().map(|c| c.values[AirPollutant::Pm10]).sum();
     assert!(total > sum);
     // Before the episode starts it contributes nothing.
     let early = w.source_contributions(gc, start() + TimeDelta::hours(2));
@@ -326,7 +326,7 @@ fn episodes_and_contributions() {
         early
             .iter()
             .filter(|c| c.kind == ContributionKind::Episode)
-            .all(|c| c.values.get(Parameter::Pm25) == 0.0)
+            .all(|c| c.values[AirPollutant::Pm25] == 0.0)
     );
 }
 
@@ -405,8 +405,7 @@ fn active_days_switch_a_source_on_some_days_only() {
         // Any emission reaching any station during the local day means the source worked.
         let worked = (0..24).any(|h| {
             let t = start() + TimeDelta::hours(24 * d + h);
-            (0..sites.len())
-                .any(|i| w.source_contributions(i, t)[0].values.get(Parameter::Co) > 0.0)
+            (0..sites.len()).any(|i| w.source_contributions(i, t)[0].values[AirPollutant::Co] > 0.0)
         });
         on += usize::from(worked);
     }

@@ -7,6 +7,7 @@
 
 use crate::assess::Pollutant;
 use crate::lang::{Bi, Lang};
+use crate::sources::signature::SourceType;
 
 /// The reports' words in a language: their labels and sentences, and names that only reports
 /// write.
@@ -17,7 +18,7 @@ pub trait Words {
     fn prose(self) -> &'static Prose;
     /// A pollutant's short name (`PM2.5`).
     fn pollutant(self, p: Pollutant) -> &'static str;
-    /// A source type label of the source analysis ([`crate::sources::signature::LABELS`]);
+    /// A source type label of the source analysis ([`SourceType::code`]);
     /// an unknown label as it is.
     fn source_type(self, label: &str) -> &str;
 }
@@ -38,25 +39,20 @@ impl Words for Lang {
     }
 
     fn pollutant(self, p: Pollutant) -> &'static str {
-        match p {
-            Pollutant::So2 => "SO2",
-            Pollutant::No2 => "NO2",
-            Pollutant::Pm10 => "PM10",
-            Pollutant::Pm25 => "PM2.5",
-            Pollutant::Co => "CO",
-            Pollutant::O3 => "O3",
-        }
+        p.label()
     }
 
     fn source_type(self, label: &str) -> &str {
-        let (zh, en) = match label {
-            "coal_industrial" => ("燃煤/工业", "coal/industrial"),
-            "traffic" => ("机动车", "traffic"),
-            "dust" => ("扬尘", "dust"),
-            "biomass_burning" => ("生物质燃烧", "biomass burning"),
-            "secondary_regional" => ("二次/区域", "secondary/regional"),
-            "unclassified" => ("未分类", "unclassified"),
-            other => return other,
+        let Some(t) = SourceType::from_code(label) else {
+            return label;
+        };
+        let (zh, en) = match t {
+            SourceType::CoalIndustrial => ("燃煤/工业", "coal/industrial"),
+            SourceType::Traffic => ("机动车", "traffic"),
+            SourceType::Dust => ("扬尘", "dust"),
+            SourceType::BiomassBurning => ("生物质燃烧", "biomass burning"),
+            SourceType::SecondaryRegional => ("二次/区域", "secondary/regional"),
+            SourceType::Unclassified => ("未分类", "unclassified"),
         };
         self.pick(zh, en)
     }

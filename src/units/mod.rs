@@ -1,5 +1,10 @@
 //! Parameters, their canonical units, and every unit conversion of the pipeline.
 //!
+//! - `parameter.rs`: [`Parameter`], the one name for a measured quantity, and its table
+//!   (codes, names, canonical units, molar masses).
+//! - `subset.rs`: typed subsets of it ([`AirPollutant`], [`Meteorological`], and those the
+//!   standards define elsewhere) with the conversions to and from [`Parameter`].
+//!
 //! Each [`Parameter`] has exactly one canonical [`Unit`]; everything stored, aggregated or
 //! computed is in that unit. Conversions from what a device reports happen here and nowhere
 //! else: a [`Conversion`] is resolved once (when a profile is loaded) and applied per sample as
@@ -10,166 +15,15 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// A measured quantity. The code (`pm25`, `so2`, `ws`, …) is what configuration files, CSV
-/// headers and the store use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "&'static str")]
-pub enum Parameter {
-    /// Fine particulate matter, aerodynamic diameter ≤ 2.5 µm.
-    Pm25,
-    /// Inhalable particulate matter, ≤ 10 µm.
-    Pm10,
-    /// Sulphur dioxide.
-    So2,
-    /// Nitrogen dioxide.
-    No2,
-    /// Nitric oxide.
-    No,
-    /// Nitrogen oxides, expressed as NO2 by mass.
-    Nox,
-    /// Carbon monoxide.
-    Co,
-    /// Ozone.
-    O3,
-    /// Wind speed.
-    WindSpeed,
-    /// Wind direction, the direction the wind blows *from*, clockwise from north.
-    WindDirection,
-    /// Air temperature.
-    Temperature,
-    /// Dew point temperature.
-    DewPoint,
-    /// Relative humidity.
-    Humidity,
-    /// Station-level barometric pressure.
-    Pressure,
-    /// Precipitation. Devices report an intensity (mm/h); the mean of intensities over an hour
-    /// is the depth fallen in that hour, which is what an hourly record holds.
-    Rain,
-}
+mod parameter;
+mod subset;
 
-impl Parameter {
-    /// Every parameter, in the order reports list them.
-    pub const ALL: [Parameter; 15] = [
-        Parameter::Pm25,
-        Parameter::Pm10,
-        Parameter::So2,
-        Parameter::No2,
-        Parameter::No,
-        Parameter::Nox,
-        Parameter::Co,
-        Parameter::O3,
-        Parameter::WindSpeed,
-        Parameter::WindDirection,
-        Parameter::Temperature,
-        Parameter::DewPoint,
-        Parameter::Humidity,
-        Parameter::Pressure,
-        Parameter::Rain,
-    ];
-
-    /// The code used in files and in the store.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Parameter::Pm25 => "pm25",
-            Parameter::Pm10 => "pm10",
-            Parameter::So2 => "so2",
-            Parameter::No2 => "no2",
-            Parameter::No => "no",
-            Parameter::Nox => "nox",
-            Parameter::Co => "co",
-            Parameter::O3 => "o3",
-            Parameter::WindSpeed => "ws",
-            Parameter::WindDirection => "wd",
-            Parameter::Temperature => "temp",
-            Parameter::DewPoint => "dewp",
-            Parameter::Humidity => "rh",
-            Parameter::Pressure => "pres",
-            Parameter::Rain => "rain",
-        }
-    }
-
-    /// The parameter whose [`code`](Parameter::code) is exactly `code` (the stored form; see
-    /// [`FromStr`] for what people type).
-    pub fn from_code(code: &str) -> Option<Parameter> {
-        Parameter::ALL.into_iter().find(|p| p.code() == code)
-    }
-
-    /// The one unit this parameter is stored and computed in.
-    pub const fn canonical_unit(self) -> Unit {
-        match self {
-            Parameter::Pm25
-            | Parameter::Pm10
-            | Parameter::So2
-            | Parameter::No2
-            | Parameter::No
-            | Parameter::Nox
-            | Parameter::O3 => Unit::MicrogramPerCubicMetre,
-            Parameter::Co => Unit::MilligramPerCubicMetre,
-            Parameter::WindSpeed => Unit::MetrePerSecond,
-            Parameter::WindDirection => Unit::Degree,
-            Parameter::Temperature | Parameter::DewPoint => Unit::Celsius,
-            Parameter::Humidity => Unit::Percent,
-            Parameter::Pressure => Unit::Hectopascal,
-            Parameter::Rain => Unit::Millimetre,
-        }
-    }
-
-    /// Molar mass in g/mol for gases whose analyzers may report a mixing ratio (ppb/ppm).
-    /// NOx is expressed as NO2, as GB 3095 does.
-    pub const fn molar_mass(self) -> Option<f64> {
-        match self {
-            Parameter::So2 => Some(64.066),
-            Parameter::No2 | Parameter::Nox => Some(M_NO2),
-            Parameter::No => Some(M_NO),
-            Parameter::Co => Some(28.010),
-            Parameter::O3 => Some(47.997),
-            _ => None,
-        }
-    }
-
-    /// True for the air pollutants (as opposed to meteorological parameters).
-    pub const fn is_pollutant(self) -> bool {
-        self.molar_mass().is_some() || matches!(self, Parameter::Pm25 | Parameter::Pm10)
-    }
-
-    /// True when hourly means are circular (wind direction): they must be averaged as vectors.
-    pub const fn is_angle(self) -> bool {
-        matches!(self, Parameter::WindDirection)
-    }
-}
-
-/// Molar mass of NO2, g/mol.
-const M_NO2: f64 = 46.0055;
-/// Molar mass of NO, g/mol.
-const M_NO: f64 = 30.006;
-
-/// NO expressed as NO2 by mass: an NO mass concentration times this is its contribution to
-/// NOx (which is stated as NO2).
-pub const NO_AS_NO2: f64 = M_NO2 / M_NO;
+pub use parameter::{NO_AS_NO2, Parameter, ParameterKind};
+pub(crate) use subset::parameter_subset;
+pub use subset::{AirPollutant, Meteorological, NotInSubset};
 
 /// µg in one mg: CO is kept in mg/m³, the other pollutants in µg/m³.
 pub const UG_PER_MG: f64 = 1000.0;
-
-impl Parameter {
-    /// The mass concentration (µg/m³) of 1 ppb of this gas at `reference`; `None` for
-    /// particles and meteorological parameters.
-    pub fn ug_per_ppb(self, reference: &ReferenceState) -> Option<f64> {
-        self.molar_mass().map(|m| m / reference.molar_volume())
-    }
-}
-
-impl fmt::Display for Parameter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl From<Parameter> for &'static str {
-    fn from(p: Parameter) -> Self {
-        p.code()
-    }
-}
 
 /// Error for an unknown parameter or unit name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -198,21 +52,6 @@ fn parameter_codes() -> String {
 
 fn unit_names() -> String {
     Unit::ALL.map(Unit::symbol).join(", ")
-}
-
-impl FromStr for Parameter {
-    type Err = UnitError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Parameter::from_code(&s.trim().to_ascii_lowercase())
-            .ok_or_else(|| UnitError::UnknownParameter(s.to_string()))
-    }
-}
-
-impl TryFrom<String> for Parameter {
-    type Error = UnitError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
 }
 
 /// A unit of measure a device may report in.
