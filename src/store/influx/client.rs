@@ -200,8 +200,8 @@ impl Client {
         let size = chunk_size.max(1).to_string();
         let response = self.send_query(q, &size, &[("db", self.database.as_str())])?;
         Ok(Chunks {
-            stream: serde_json::Deserializer::from_reader(BufReader::new(response))
-                .into_iter::<Document>(),
+            reader: BufReader::new(response),
+            text: Vec::new(),
             query: q.to_string(),
         })
     }
@@ -297,25 +297,47 @@ impl Client {
 
 /// The chunks of a query's answer, read from the connection one at a time.
 pub struct Chunks {
-    stream: serde_json::StreamDeserializer<
-        'static,
-        serde_json::de::IoRead<BufReader<Response>>,
-        Document,
-    >,
+    reader: BufReader<Response>,
+    /// The text of the chunk being read.
+    text: Vec<u8>,
     query: String,
 }
 
 impl Chunks {
     /// The series of the next chunk (`None` after the last); an error the server reports in
     /// the answer becomes [`InfluxError::Query`].
+    ///
+    /// The servers end each chunk's JSON document with a line break (compact JSON has none
+    /// inside); the text is read up to one and parsed from memory, which is several times
+    /// faster than parsing from the connection byte by byte. A document that spans lines is
+    /// read on until it is complete.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<Series>>, InfluxError> {
-        let stream = &mut self.stream;
-        match off_runtime(move || stream.next()) {
-            None => Ok(None),
-            Some(Err(e)) => Err(InfluxError::Corrupt {
+        use std::io::BufRead as _;
+        self.text.clear();
+        let (reader, text) = (&mut self.reader, &mut self.text);
+        let doc = off_runtime(move || -> Result<Option<Document>, String> {
+            loop {
+                let read = reader.read_until(b'\n', text).map_err(|e| e.to_string())?;
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    if read == 0 {
+                        return Ok(None);
+                    }
+                    text.clear();
+                    continue;
+                }
+                match serde_json::from_slice::<Document>(text) {
+                    Ok(doc) => return Ok(Some(doc)),
+                    Err(e) if e.is_eof() && read > 0 => continue,
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        });
+        match doc {
+            Ok(None) => Ok(None),
+            Ok(Some(doc)) => doc.into_series(&self.query).map(Some),
+            Err(e) => Err(InfluxError::Corrupt {
                 reason: format!("unreadable /query response: {e}"),
             }),
-            Some(Ok(doc)) => doc.into_series(&self.query).map(Some),
         }
     }
 }

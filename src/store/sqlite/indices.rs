@@ -99,7 +99,8 @@ fn check(r: &IndexRecord) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The indices of `query`, by station and time.
+/// The indices of `query`, each station's in time order
+/// ([`series_order`](super::readings::series_order)).
 fn read_paged(
     store: &SqliteStore,
     query: &IndexQuery,
@@ -116,7 +117,10 @@ fn read_paged(
         Box::new(query.to.timestamp_millis()),
     ];
     super::push_in_list(&mut sql, &mut args, "station", &query.stations);
-    sql.push_str(" ORDER BY station, time");
+    sql.push_str(super::readings::series_order(
+        &query.stations,
+        " ORDER BY station, time",
+    ));
     let mut station = None;
     let from_row = |row: &Row<'_>| from_row(store, row, query.resolution, &mut station);
     store.query_paged(&sql, &args, page_size, from_row, each)

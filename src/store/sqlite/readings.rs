@@ -55,7 +55,7 @@ fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize, Fail> {
     Ok(records.len())
 }
 
-/// The records of `query`, by station, parameter code, time.
+/// The records of `query`, each series in time order ([`series_order`]).
 fn read_paged(
     store: &SqliteStore,
     query: &ReadingQuery,
@@ -65,6 +65,14 @@ fn read_paged(
     if query.is_empty() {
         return Ok(());
     }
+    let (sql, args) = select(query);
+    let mut station = None;
+    let from_row = |row: &rusqlite::Row<'_>| from_row(store, row, query.resolution, &mut station);
+    store.query_paged(&sql, &args, page_size, from_row, each)
+}
+
+/// The statement of a paged read of `query`, with its arguments.
+pub(super) fn select(query: &ReadingQuery) -> (String, Vec<Box<dyn ToSql>>) {
     let mut sql = String::from(
         "SELECT station, parameter, time, value, flag, count FROM readings
          WHERE resolution = ? AND time >= ? AND time < ?",
@@ -80,10 +88,23 @@ fn read_paged(
         Some(ps) => Filter::only(ps.iter().map(|p| p.code())),
     };
     super::push_in_list(&mut sql, &mut args, "parameter", &codes);
-    sql.push_str(" ORDER BY station, parameter, time");
-    let mut station = None;
-    let from_row = |row: &rusqlite::Row<'_>| from_row(store, row, query.resolution, &mut station);
-    store.query_paged(&sql, &args, page_size, from_row, each)
+    sql.push_str(series_order(
+        &query.stations,
+        " ORDER BY station, parameter, time",
+    ));
+    (sql, args)
+}
+
+/// The `ORDER BY` of a paged read that keeps every series in time order without sorting the
+/// whole range: of listed stations, the primary key's order (`by_key`: the planner seeks each
+/// station's series); of all stations, time (the `*_by_time` index's order: rows stream from
+/// the first page on, where ordering by series would sort the whole range before the first
+/// row).
+pub(super) fn series_order(stations: &Stations, by_key: &'static str) -> &'static str {
+    match stations {
+        Stations::All => " ORDER BY time",
+        Stations::Only(_) => by_key,
+    }
 }
 
 /// Skip-scans the distinct station × parameter pairs of the primary key (of every station, or

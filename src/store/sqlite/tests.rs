@@ -286,12 +286,51 @@ fn corrupt_index_rows_name_the_problem() {
     }
 }
 
+/// The query plan of `sql` with `args`, one step a line.
+fn plan(store: &SqliteStore, sql: &str, args: &[Box<dyn rusqlite::ToSql>]) -> String {
+    let steps: Vec<String> = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("plan")
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(3)
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    steps.join("; ")
+}
+
+#[test]
+fn paged_reading_reads_never_sort_the_whole_range() {
+    let (_dir, path) = temp();
+    let store = SqliteStore::open(&path).expect("open");
+    let (from, to) = (
+        Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+    );
+    // Every station: rows stream in time order from the index on (resolution, time).
+    let everything = ReadingQuery::new(Resolution::Hour, from, to);
+    let (sql, args) = readings::select(&everything);
+    let p = plan(&store, &sql, &args);
+    assert!(p.contains("readings_by_time"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "sorts the range: {p}");
+    // One station's pollutants (the index stage, the assessment): seeks on the primary key.
+    let one = everything.for_stations(Stations::one("S1")).for_parameters(
+        crate::store::Parameters::only([Parameter::Pm25, Parameter::O3]),
+    );
+    let (sql, args) = readings::select(&one);
+    let p = plan(&store, &sql, &args);
+    assert!(p.contains("USING PRIMARY KEY"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "{p}");
+}
+
 #[test]
 fn index_reads_use_an_index() {
     let (_dir, path) = temp();
     let store = SqliteStore::open(&path).expect("open");
     for (sql, args) in [
-        (format!("{} ORDER BY station, time", indices::SELECT), 3),
+        (format!("{} ORDER BY time", indices::SELECT), 3),
         (
             format!(
                 "{} AND station IN (?, ?) ORDER BY station, time",
