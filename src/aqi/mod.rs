@@ -6,15 +6,15 @@
 //! category and the primary pollutant(s). Index values are computed in exact integer
 //! arithmetic so that they match published values digit for digit.
 
-pub mod category;
+mod category;
 pub mod china;
 pub mod epa;
 mod exact;
 pub mod nowcast;
-pub mod pollutant;
-pub mod result;
+mod pollutant;
+mod result;
 pub mod span;
-pub mod standard;
+mod standard;
 
 pub use category::{Category, Rgb};
 pub use pollutant::Pollutant;

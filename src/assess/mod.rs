@@ -6,23 +6,23 @@
 //! 1. [`daily`]: a station's hourly values of one local day (a dense `[f64; 24]` per pollutant,
 //!    hour-ending, `NaN` = missing) → [`DailyStats`]: 24-h means, O3 daily maximum 1-h and
 //!    maximum 8-h moving mean, each `None` when HJ 663's validity rule is not met.
-//! 2. [`aggregate`]: the daily values of several stations → one daily series (district, network).
-//! 3. [`stats`]: a series of days over a [`Period`] → [`PeriodStats`]: valid-day counts, period
+//! 2. `aggregate`: the daily values of several stations → one daily series (district, network).
+//! 3. `stats`: a series of days over a [`Period`] → [`PeriodStats`]: valid-day counts, period
 //!    concentrations (means, CO P95, O3 P90), good-day share via the daily AQI, and the
-//!    comprehensive index of [`index`].
-//! 4. [`rank`]: rows ranked by the comprehensive index, with the change versus the same period of
+//!    comprehensive index of `index`.
+//! 4. `rank`: rows ranked by the comprehensive index, with the change versus the same period of
 //!    the previous year; [`run`] does it all over a [`Store`](crate::store::Store).
 //!
 //! Everything is in canonical units (µg/m³; CO mg/m³).
 
-pub mod aggregate;
+mod aggregate;
 pub mod daily;
-pub mod index;
-pub mod period;
-pub mod pollutant;
-pub mod rank;
+mod index;
+mod period;
+mod pollutant;
+mod rank;
 pub mod run;
-pub mod stats;
+mod stats;
 
 pub use aggregate::mean_of_days;
 pub use daily::{DailyRules, DailyStats, DayHours, daily_stats, local_midnight};

@@ -8,9 +8,9 @@
 
 pub mod aggregate;
 mod backoff;
-pub mod forward;
+mod forward;
 pub mod health;
-pub mod metrics;
+mod metrics;
 mod poller;
 pub mod probe;
 pub mod quarantine;

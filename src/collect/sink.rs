@@ -3,7 +3,7 @@
 //!
 //! It groups batches (up to [`MAX_BATCH`] records, or whatever arrived within
 //! [`FLUSH_EVERY`] of real time) and appends each group to the [`Spool`] first — once
-//! `append` returns, the group survives a kill -9. The [forwarder](super::forward) then
+//! `append` returns, the group survives a kill -9. The forwarder then
 //! writes it to the store, runs the index stage and acknowledges it; a failing or slow store
 //! only makes the spool grow, and the backlog is replayed in order when it recovers.
 //!

@@ -6,7 +6,7 @@
 //! - [`features`]: the feature vector at an issue time, from information available then only;
 //!   every missing input is named.
 //! - [`climatology`]: hour-of-day × month means of the training period (a baseline and a feature).
-//! - [`dataset`]: training samples over a period for every station and a horizon group or day.
+//! - `dataset`: training samples over a period for every station and a horizon group or day.
 //! - [`linear`]: the fitted linear models (closed-form ridge with a climatology blend).
 //! - [`model`]: the model set — per target, hourly models per horizon group and daily models
 //!   per lead day — saved as readable JSON under `models/`.
@@ -24,7 +24,7 @@
 
 pub mod backtest;
 pub mod climatology;
-pub mod dataset;
+mod dataset;
 pub mod features;
 pub mod from_store;
 pub mod issue;

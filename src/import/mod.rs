@@ -3,11 +3,11 @@
 //! Three [`Format`]s:
 //!
 //! - [`Format::Prsa`]: the Beijing multi-site files of the UCI repository (`PRSA_Data_*.csv`),
-//!   see [`prsa`];
+//!   see `prsa`;
 //! - [`Format::Openair`]: the `mydata` set of the R package openair (London Marylebone Road),
-//!   see [`openair`];
+//!   see `openair`;
 //! - [`Format::WideCsv`]: a generic wide CSV, one row per station and hour, one column per
-//!   parameter (optionally with its unit), see [`wide_csv`].
+//!   parameter (optionally with its unit), see `wide_csv`.
 //!
 //! Every value becomes an hourly [`Record`] ([`Resolution::Hour`], labelled with the **end** of
 //! its hour, in the parameter's canonical unit) with flag `N` and `count = 1`. For imported data
@@ -34,15 +34,15 @@
 
 mod error;
 mod input;
-pub mod openair;
+mod openair;
 mod options;
 mod progress;
-pub mod prsa;
+mod prsa;
 mod row;
 mod stations;
 mod summary;
 mod values;
-pub mod wide_csv;
+mod wide_csv;
 
 pub use error::ImportError;
 pub use options::{DEFAULT_BATCH, Format, ImportOptions};

@@ -4,7 +4,7 @@
 
 pub mod config;
 pub mod kinds;
-pub mod order;
-pub mod schedule;
+mod order;
+mod schedule;
 pub mod scheduler;
 pub mod sources;

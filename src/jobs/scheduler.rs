@@ -1,7 +1,7 @@
 //! The scheduler: runs each job at its scheduled times on the shared clock, at most once per
 //! scheduled time (a failed run is retried a few times, see [`Retry`]), never two runs of one
 //! job at once, catching up missed times after downtime according to the job's policy, each
-//! run after the runs of the same day of the jobs it runs after ([`super::order`]), and
+//! run after the runs of the same day of the jobs it runs after (`order`), and
 //! recording every run (each attempt) in a [`RunLog`]: the store ([`StoreRunLog`]), where a
 //! restarted scheduler finds where each job left off, or memory.
 
@@ -167,7 +167,7 @@ pub struct ScheduledJob {
     pub catch_up: CatchUp,
     /// Retries of a failed run.
     pub retry: Retry,
-    /// The jobs whose run of the same scheduled day each run waits for ([`super::order`]).
+    /// The jobs whose run of the same scheduled day each run waits for (`order`).
     pub after: Vec<String>,
     /// The longest wait for them (monitoring time).
     pub after_timeout: Duration,
@@ -182,7 +182,7 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// Starts one task per job, after checking their order ([`check_order`]).
+    /// Starts one task per job, after checking their order (`check_order`).
     pub fn start(
         jobs: Vec<ScheduledJob>,
         clock: Clock,

@@ -5,28 +5,28 @@
 //! Each report is written under [`ReportConfig::out_dir`] as `<kind>-<period>.html`, its
 //! charts in the folder `<kind>-<period>/` (PNG), a ranking's table also as
 //! `<kind>-<period>.csv`; the index page `index.html` lists every report found in the folder,
-//! newest first ([`index_page`]).
+//! newest first (`index_page`).
 //!
 //! | file | what |
 //! |---|---|
 //! | [`html`] | the escaping HTML writer, page style, well-formedness check |
 //! | [`i18n`] | languages and every label |
 //! | [`charts`] | plotters charts (SVG + PNG), the embedded font |
-//! | [`daily`] / `daily_page` | the daily report's figures / page |
+//! | `daily` / `daily_page` | the daily report's figures / page |
 //! | [`events`] | the daily report's notable events (the day's source flags) |
-//! | [`daily_forecast`] | the daily report's forecast section (stored forecasts, live skill) |
+//! | `daily_forecast` | the daily report's forecast section (stored forecasts, live skill) |
 //! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
 //! | [`health_timeline`] / [`health_charts`] | each device's states through the day / the health report's charts |
-//! | [`index_page`] | the index of all reports |
+//! | `index_page` | the index of all reports |
 //!
 //! Reports read the stored indices (see [`figures`] for why) and never invent content:
 //! sections whose inputs do not exist (a forecast not issued; source flags for a day the
 //! `sources` job has not run for) say so.
 
 pub mod charts;
-pub mod daily;
-pub mod daily_forecast;
+mod daily;
+mod daily_forecast;
 mod daily_page;
 pub mod events;
 pub mod figures;
@@ -37,7 +37,7 @@ mod health_series;
 pub mod health_timeline;
 pub mod html;
 pub mod i18n;
-pub mod index_page;
+mod index_page;
 pub mod ranking;
 mod ranking_page;
 
@@ -203,7 +203,7 @@ pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), ReportError
     })
 }
 
-/// Writes the daily report of the local day `date` (see [`daily`] for the figures); the
+/// Writes the daily report of the local day `date` (see `daily` for the figures); the
 /// issuing unit shown is `network_name`.
 pub fn daily_report(
     store: &dyn Store,

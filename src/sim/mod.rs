@@ -21,7 +21,7 @@
 //! * `plume`: Gaussian plumes with ground reflection, Briggs rural σy/σz and plume rise,
 //!   line sources as segments and area sources as virtual points.
 
-pub mod device;
+mod device;
 pub mod environment;
 pub mod history;
 pub mod scenario;

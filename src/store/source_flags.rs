@@ -51,7 +51,7 @@ pub struct SourceFlag {
     pub evidence: FlagEvidence,
     /// When it was flagged (wall clock).
     pub flagged_at: DateTime<Utc>,
-    /// The job that flagged it ([`crate::jobs::kinds::JobConfig::name`]).
+    /// The job that flagged it ([`crate::jobs::config::JobConfig::name`]).
     pub job: String,
     /// The scheduled time of that job's run: with `job`, it names the run in the store's
     /// job runs ([`crate::store::JobRun`]).

@@ -124,7 +124,7 @@ pub struct JobConfig {
     /// Retries of a failed run (`retries`, default 2; `retry_delay_s`, default 600).
     pub retry: Retry,
     /// The jobs whose run of the same scheduled day this one waits for (`after`; see
-    /// [`super::order`]).
+    /// `order`).
     pub after: Vec<String>,
     /// The longest wait for them, in monitoring time (`after_timeout_s`, default 7200).
     pub after_timeout: Duration,
@@ -166,7 +166,7 @@ impl JobConfig {
 /// The jobs a network runs when the configuration names none. The daily report follows the
 /// jobs whose results it shows (the day's recomputed indices, source flags and forecast), and
 /// the rankings the recomputed indices, so that after downtime their catch-up runs wait for
-/// them ([`super::order`]).
+/// them (`order`).
 pub fn default_jobs() -> Vec<JobConfig> {
     let ranking = |period| JobKind::Ranking {
         period,

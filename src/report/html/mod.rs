@@ -120,7 +120,7 @@ pub struct Html {
 
 impl Html {
     /// Starts a document: doctype, `<html lang>`, head with charset, viewport, title, the
-    /// `meta` entries (`<meta name content>`, e.g. `lantian:kind` for [`super::index_page`]) and
+    /// `meta` entries (`<meta name content>`, e.g. `lantian:kind` for `index_page`) and
     /// the inline [`STYLE`], then `<body><div class="page">`.
     pub fn document(lang: Lang, title: &str, meta: &[(&str, &str)]) -> Html {
         let mut h = Html {

@@ -23,12 +23,12 @@
 
 pub mod client;
 pub mod config;
-pub mod forecasts;
-pub mod line_protocol;
-pub mod query;
+mod forecasts;
+mod line_protocol;
+mod query;
 mod readings;
 pub mod schema;
-pub mod source_flags;
+mod source_flags;
 mod state;
 
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
 //! Six measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
-//! documented in [`super::forecasts`]. Tags are the parts of the key that dashboards group
+//! documented in `forecasts`. Tags are the parts of the key that dashboards group
 //! by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
 //! readings (33 × 15 × 4 ≈ 2,000 for the demo network), stations × 2 for indices, one series
@@ -14,7 +14,7 @@
 //! | `device_health` | `device` | `station`, `status` (JSON array of names), `last_error`, `unset` (strings); `online` (boolean); `polls`, `successes`, `skipped`, `consecutive_failures`, `last_success`, `last_attempt`, `last_failure` (integers; times in unix ms); `last_latency_ms` (float) | the wall-clock minute of the write |
 //! | `stations` | `id` | `name`, `name_en`, `district`, `time_zone` (strings); `lat`, `lon` (floats, absent when unknown) | the wall-clock time of the write (ms, increasing per handle) |
 //! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string, JSON array of the outputs; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
-//! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see [`super::source_flags`]: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
+//! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see `source_flags`: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
 //!
 //! Times are written with millisecond precision (`precision=ms`): like the SQLite store,
 //! sub-millisecond parts are truncated and records less than a millisecond apart share a key.
