@@ -2,20 +2,15 @@
 //! local vs regional episodes with source types; optional polar plots and a station map.
 //! `lantian sources flags` lists the stored flags of the `sources` job with their evidence.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use lantian::chart::{Chart, render};
 use lantian::config::Config;
-use lantian::report::Lang;
 use lantian::report::figures::network_zone;
 use lantian::sources::AnalysisConfig;
-use lantian::sources::chart::{MapChart, PolarChart};
-use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};
-use lantian::sources::chart_split::SplitChart;
 use lantian::sources::days::{DaysAnalysis, analyse_days};
+use lantian::sources::plots::write_plots;
 use lantian::units::Parameter;
 
 use super::table::Table;
@@ -97,66 +92,7 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
         series: all,
     } = analyse_days(store.as_ref(), first, last, &args.stations, &cfg)?;
     if let Some(dir) = &args.plots {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        for p in &analysis.polar {
-            let what = format!(
-                "{} {}{}",
-                p.station,
-                p.pollutant.code(),
-                if p.excess { " excess" } else { "" }
-            );
-            let unit = p.pollutant.canonical_unit().to_string();
-            let polar = PolarChart {
-                title: format!("{what} ({} h, {} calm)", p.surface.hours, p.surface.calms),
-                unit: unit.clone(),
-                surface: p.surface.clone(),
-                cpf: Some(p.cpf.clone()),
-            };
-            let id = format!("{}-{}", p.station, p.pollutant.code());
-            save(&polar, dir, &format!("polar-{id}"))?;
-            let rose = CpfRoseChart {
-                title: format!("{what}: CPF"),
-                cpf: p.cpf.clone(),
-            };
-            save(&rose, dir, &format!("cpf-rose-{id}"))?;
-            let rose = PercentileRoseChart {
-                title: format!("{what}: percentiles by direction"),
-                unit,
-                rose: p.rose.clone(),
-            };
-            save(&rose, dir, &format!("percentile-rose-{id}"))?;
-        }
-        let stations: Vec<(String, f64, f64)> = all
-            .iter()
-            .filter_map(|s| Some((s.station.clone(), s.position?.0, s.position?.1)))
-            .collect();
-        if stations.len() >= 2 {
-            let rays = analysis
-                .bearings
-                .iter()
-                .filter(|b| b.bearing.confidence >= cfg.min_confidence)
-                .filter_map(|b| {
-                    let s = stations.iter().find(|s| s.0 == b.station)?;
-                    Some((s.1, s.2, b.bearing.bearing_deg))
-                })
-                .collect();
-            let map = MapChart {
-                title: format!("Bearings and located sources, {first} – {last}"),
-                stations,
-                rays,
-                located: analysis.located.clone(),
-                truth: Vec::new(),
-            };
-            save(&map, dir, "source-map")?;
-        }
-        if !analysis.split.is_empty() {
-            let split = SplitChart::from_analysis(
-                &analysis,
-                Parameter::Pm25,
-                &format!("Local vs regional, {} – {}", first, last),
-            );
-            save(&split, dir, "local-regional")?;
-        }
+        write_plots(&analysis, &all, (first, last), cfg.min_confidence, dir)?;
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
@@ -165,14 +101,6 @@ pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     for p in &analysis.problems {
         eprintln!("not analysed: {p}");
     }
-    Ok(())
-}
-
-/// Writes `chart` as `DIR/NAME.png` and `DIR/NAME.svg`.
-fn save<C: Chart>(chart: &C, dir: &Path, name: &str) -> anyhow::Result<()> {
-    let svg = render(chart, Lang::En, Some(&dir.join(format!("{name}.png"))))?;
-    std::fs::write(dir.join(format!("{name}.svg")), svg)
-        .with_context(|| format!("writing {}", dir.join(format!("{name}.svg")).display()))?;
     Ok(())
 }
 

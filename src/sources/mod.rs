@@ -17,9 +17,10 @@
 //! - [`nmf`]: uncertainty-weighted non-negative matrix factorisation (PMF style);
 //! - [`factors`]: per-station apportionment with it (profiles, contributions, number of
 //!   factors by Q/Qexp);
-//! - [`chart`]: the polar plot and the station map as plotters charts;
-//! - [`chart_roses`]: the CPF rose and the percentile rose;
-//! - [`chart_split`]: each station's local/regional split and its episodes by source type;
+//! - `chart`: the polar plot and the station map as plotters charts ([`MapChart`]);
+//! - `chart_roses`: the CPF rose and the percentile rose;
+//! - `chart_split`: each station's local/regional split and its episodes by source type;
+//! - [`plots`]: every chart of an analysis written as files;
 //! - [`analysis`]: everything above for a set of stations, as one serialisable result;
 //! - [`days`]: the analysis of whole local days read from the store.
 //!
@@ -27,21 +28,23 @@
 //! or centroid that gave a label.
 
 pub mod analysis;
-pub mod chart;
-pub mod chart_roses;
-pub mod chart_split;
+mod chart;
+mod chart_roses;
+mod chart_split;
 pub mod cpf;
 pub mod days;
 pub mod excess;
 pub mod factors;
 pub mod locate;
 pub mod nmf;
+pub mod plots;
 pub mod polar;
 pub mod series;
 pub mod signature;
 pub mod triangulate;
 
 pub use analysis::{Analysis, AnalysisConfig, analyse};
+pub use chart::MapChart;
 pub use series::StationSeries;
 
 /// Why a source analysis could not be made.
