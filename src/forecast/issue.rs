@@ -291,9 +291,9 @@ fn records(
     let station: StationId = f.station.as_str().into();
     for h in &f.hours {
         let values = [
-            (ForecastParameter::Pm25, h.pm25),
-            (ForecastParameter::Pm10, h.pm10),
-            (ForecastParameter::O3, h.o3),
+            (ForecastParameter::Target(Target::Pm25), h.pm25),
+            (ForecastParameter::Target(Target::Pm10), h.pm10),
+            (ForecastParameter::Target(Target::O3), h.o3),
             (ForecastParameter::Aqi, h.aqi.map(f64::from)),
         ];
         for (parameter, value) in values {
@@ -351,7 +351,7 @@ fn records(
             pm10: d.pm10,
             o3_8h_max: d.o3_8h_max,
             model: model.to_string(),
-            abstained: f.abstained.iter().map(|t| t.parameter()).collect(),
+            abstained: f.abstained.clone(),
             missing: day_missing,
         });
     }

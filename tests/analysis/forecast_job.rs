@@ -145,7 +145,7 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
     assert_eq!(once.len(), 2 * 2 * 72);
     assert!(once.iter().all(|f| matches!(
         f.parameter,
-        ForecastParameter::Pm25 | ForecastParameter::Aqi
+        ForecastParameter::Target(Target::Pm25) | ForecastParameter::Aqi
     )));
     let days = reader.forecast_days(&all()).unwrap();
     assert_eq!(days.len(), 2 * 2, "tomorrow and the day after, per station");
@@ -212,7 +212,7 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
         run.summary()
     );
     assert!(run.days.iter().all(|d| d.aqi.is_none()
-        && d.abstained.contains(&lantian::units::Parameter::Pm25)
+        && d.abstained.contains(&Target::Pm25)
         && d.missing.iter().any(|m| m == "clim_target")));
 
     // The trained network itself uses the model's climatology.

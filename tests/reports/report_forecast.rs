@@ -7,7 +7,7 @@ use lantian::aqi::Pollutant;
 use lantian::report::html::check_well_formed;
 use lantian::report::{Lang, ReportConfig, daily_report};
 use lantian::store::{ForecastDay, ForecastStore, Store};
-use lantian::units::Parameter;
+use lantian::units::ForecastTarget;
 
 use crate::fixture::{self, section, table_rows, text};
 
@@ -40,7 +40,11 @@ pub(crate) fn forecast(
         o3_8h_max: None,
         model: "m".into(),
         abstained: if aqi.is_none() {
-            vec![Parameter::Pm25, Parameter::Pm10, Parameter::O3]
+            vec![
+                ForecastTarget::Pm25,
+                ForecastTarget::Pm10,
+                ForecastTarget::O3,
+            ]
         } else {
             vec![]
         },

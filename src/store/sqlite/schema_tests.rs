@@ -134,7 +134,7 @@ fn older_files_are_migrated() {
         assert!(store.forecast_hours(&forecasts).expect("read").is_empty());
         let f = crate::store::ForecastHour {
             station: "S1".into(),
-            parameter: crate::store::ForecastParameter::Pm25,
+            parameter: crate::store::ForecastParameter::Target(crate::units::ForecastTarget::Pm25),
             issued: t,
             valid: t + chrono::TimeDelta::hours(1),
             value: 30.0,
