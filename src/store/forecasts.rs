@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub(crate) use super::indices::{join_pollutants, split_pollutants};
 use super::select::{PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
-use super::{StationId, StoreError};
+use super::{Missing, StationId, StoreError};
 use crate::aqi::span::{AqiRange, CategorySpan};
 use crate::aqi::{Category, Pollutant};
 use crate::units::{ForecastTarget, Parameter};
@@ -124,9 +124,9 @@ pub struct ForecastDay {
     pub model: String,
     /// Pollutants the forecast abstained on (a required input was missing).
     pub abstained: Vec<ForecastTarget>,
-    /// Names of the inputs that were missing (degraded or abstained), with the reason when the
-    /// whole station abstained (e.g. `climatology: station unknown to the model`).
-    pub missing: Vec<String>,
+    /// What was missing (inputs that degraded the forecast or made it abstain, where the
+    /// climatology came from, pollutants beyond their model's skill).
+    pub missing: Vec<Missing>,
 }
 
 impl ForecastDay {
@@ -280,8 +280,8 @@ pub(crate) fn split_targets(s: &str) -> Result<Vec<ForecastTarget>, String> {
         .collect()
 }
 
-/// Checks what a store cannot keep: non-finite values and missing-input names containing
-/// U+001F (the separator of their stored form).
+/// Checks what a store cannot keep: non-finite values, AQI ranges without their AQI and
+/// missing-input names that would not read back ([`Missing::Input`]).
 pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), String> {
     for h in hours {
         if !h.value.is_finite() {
@@ -311,11 +311,16 @@ pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), 
                 d.station, d.issued, d.date, d.aqi_low, d.aqi_high, d.aqi
             ));
         }
-        if d.missing.iter().any(|m| m.contains(MISSING_SEP)) {
-            return Err(format!(
-                "daily forecast {} issued {} for {}: a missing-input name contains U+001F",
-                d.station, d.issued, d.date
-            ));
+        for m in &d.missing {
+            if let Missing::Input(name) = m
+                && !Missing::is_input_name(name)
+            {
+                return Err(format!(
+                    "daily forecast {} issued {} for {}: missing-input name `{name}` is not \
+                     [a-z0-9_]+",
+                    d.station, d.issued, d.date
+                ));
+            }
         }
     }
     Ok(())
@@ -324,15 +329,15 @@ pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), 
 /// Ends each name of the stored form of [`ForecastDay::missing`].
 pub(crate) const MISSING_SEP: char = '\u{1f}';
 
-/// The stored form of [`ForecastDay::missing`]: each name followed by U+001F.
-pub(crate) fn join_missing(m: &[String]) -> String {
-    m.iter().map(|s| format!("{s}{MISSING_SEP}")).collect()
+/// The stored form of [`ForecastDay::missing`] in SQLite: each entry followed by U+001F.
+pub(crate) fn join_missing(m: &[Missing]) -> String {
+    m.iter().map(|m| format!("{m}{MISSING_SEP}")).collect()
 }
 
 /// The inverse of [`join_missing`].
-pub(crate) fn split_missing(s: &str) -> Vec<String> {
+pub(crate) fn split_missing(s: &str) -> Result<Vec<Missing>, String> {
     s.split_terminator(MISSING_SEP)
-        .map(str::to_string)
+        .map(|m| m.parse().map_err(|e: super::UnknownMissing| e.to_string()))
         .collect()
 }
 

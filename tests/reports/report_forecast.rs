@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lantian::aqi::Pollutant;
 use lantian::report::html::check_well_formed;
 use lantian::report::{Lang, ReportConfig, daily_report};
-use lantian::store::{ForecastDay, ForecastStore, Store};
+use lantian::store::{ForecastDay, ForecastStore, Missing, Store};
 use lantian::units::ForecastTarget;
 
 use crate::fixture::{self, section, table_rows, text};
@@ -49,9 +49,9 @@ pub(crate) fn forecast(
             vec![]
         },
         missing: if aqi.is_none() {
-            vec!["lag0".into(), "temp".into()]
+            vec![Missing::Input("lag0".into()), Missing::Input("temp".into())]
         } else {
-            vec!["temp".into()]
+            vec![Missing::Input("temp".into())]
         },
     }
 }

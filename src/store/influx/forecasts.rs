@@ -3,7 +3,7 @@
 //! | measurement | tags | fields | time |
 //! |---|---|---|---|
 //! | `forecast` | `station`, `parameter` (`pm25`, `pm10`, `o3`, `aqi`), `issue_time` (UTC time of day of the issue, `05:00`), `lead_day` (`1`, `2`, `3`: ⌈hours ahead / 24⌉) | `issued` (integer, unix ms), `value` (float), `model` (string) | the valid hour (hour-ending label) |
-//! | `forecast_daily` | `station`, `issue_time`, `lead_day` (⌈(day start − issue) / 24 h⌉) | `issued` (integer, unix ms), `date` (string, ISO), `aqi` (integer, `-1` = none), `primary`, `abstained` (strings, codes joined by `;`), `pm25`, `pm10`, `o3_8h_max` (floats, `-1` = none), `model` (string), `missing` (string, JSON array of input names), `aqi_low`, `aqi_high` (integers, the AQI range; `-1` = none; absent from points written before the range existed: none) | the start of the local day forecast |
+//! | `forecast_daily` | `station`, `issue_time`, `lead_day` (⌈(day start − issue) / 24 h⌉) | `issued` (integer, unix ms), `date` (string, ISO), `aqi` (integer, `-1` = none), `primary`, `abstained` (strings, codes joined by `;`), `pm25`, `pm10`, `o3_8h_max` (floats, `-1` = none), `model` (string), `missing` (string, JSON array of the [`Missing`](crate::store::Missing) entries as text), `aqi_low`, `aqi_high` (integers, the AQI range; `-1` = none; absent from points written before the range existed: none) | the start of the local day forecast |
 //!
 //! A forecast's key is (station, parameter, issued, valid). The issue time cannot be a tag
 //! (one series per run would grow without bound) and cannot be a field alone (two runs for the

@@ -163,7 +163,7 @@ fn day_from_row(
         o3_8h_max: row.get(8)?,
         model: store.text(row, 9)?.to_string(),
         abstained: split_targets(store.text(row, 10)?).map_err(corrupt)?,
-        missing: split_missing(store.text(row, 11)?),
+        missing: split_missing(store.text(row, 11)?).map_err(corrupt)?,
     })
 }
 

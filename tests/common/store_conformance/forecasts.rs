@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lantian::aqi::Pollutant;
 use lantian::store::{
-    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, Stations,
+    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, Missing, Stations,
 };
 use lantian::units::ForecastTarget;
 
@@ -77,8 +77,10 @@ pub fn day(station: &str, day: u32, issued: i64, aqi: Option<u32>) -> ForecastDa
         },
         missing: if aqi.is_none() {
             vec![
-                "lag0".into(),
-                "climatology: network unknown, from 1 day(s); \"quoted\", a\\b".into(),
+                Missing::Input("lag0".into()),
+                Missing::ClimatologyFromHistory { days: 1 },
+                Missing::ClimatologyTooShort { days: 1, needs: 14 },
+                Missing::BeyondSkill(vec![ForecastTarget::Pm10, ForecastTarget::O3]),
             ]
         } else {
             vec![]
