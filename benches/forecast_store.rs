@@ -144,7 +144,7 @@ fn index(
         standard: Standard::Hj633_2012,
         aqi: Some(aqi),
         primary: vec![],
-        terms: [None; 7],
+        terms: enum_map::EnumMap::default(),
     }
 }
 

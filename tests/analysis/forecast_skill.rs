@@ -62,7 +62,7 @@ fn index(station: &str, resolution: Resolution, time: DateTime<Utc>, aqi: u32) -
         standard: Standard::Hj633_2012,
         aqi: Some(aqi),
         primary: vec![],
-        terms: [None; 7],
+        terms: enum_map::EnumMap::default(),
     }
 }
 

@@ -86,7 +86,7 @@ fn source(path: &std::path::Path) -> SqliteStore {
             standard: Standard::Hj633_2012,
             aqi: Some(h as u32),
             primary: vec![],
-            terms: [None; 7],
+            terms: enum_map::EnumMap::default(),
         })
         .collect();
     s.put_indices(&indices).unwrap();

@@ -257,7 +257,9 @@ fn stored_missing_inputs_read_back_or_fail_naming_the_row() {
         ]
     );
     set_missing("lag0\u{1f}see the log\u{1f}");
-    let err = store.forecast_days(&query).expect_err("not a missing input");
+    let err = store
+        .forecast_days(&query)
+        .expect_err("not a missing input");
     assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
     let text = err.to_string();
     assert!(
