@@ -15,7 +15,7 @@ use lantian::forecast::skill::{daily_skill, hourly_skill};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore,
+    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore, Missing,
     ReadingStore, Record, Resolution, StationId, StationInfo, StationStore, Stations,
 };
 use lantian::units::Parameter;
@@ -64,7 +64,7 @@ fn run(issue: i64) -> (Vec<ForecastHour>, Vec<ForecastDay>) {
                 o3_8h_max: None,
                 model: "bench".into(),
                 abstained: vec![],
-                missing: vec!["temp".into()],
+                missing: vec![Missing::Input("temp".into())],
             });
         }
     }
@@ -144,7 +144,7 @@ fn index(
         standard: Standard::Hj633_2012,
         aqi: Some(aqi),
         primary: vec![],
-        terms: [None; 7],
+        terms: enum_map::EnumMap::default(),
     }
 }
 

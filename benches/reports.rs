@@ -13,8 +13,8 @@ use std::sync::Arc;
 use chrono::{NaiveDate, TimeDelta, TimeZone};
 use chrono_tz::Asia::Shanghai;
 use criterion::{Criterion, criterion_group, criterion_main};
-use lantian::aqi::Standard;
 use lantian::aqi::china::{DailyInput, RuleSet, daily_aqi};
+use lantian::aqi::{Pollutant, Standard};
 use lantian::assess::{GroupBy, Period};
 use lantian::compute::{IndexConfig, IndexStage};
 use lantian::quality::Flag;
@@ -82,23 +82,13 @@ fn daily_records(
                 o3_8h_max: Some(100.0 * f),
             };
             let result = daily_aqi(&input, RuleSet::Y2012);
-            let c = [
-                input.so2,
-                input.no2,
-                input.pm10,
-                input.pm25,
-                input.co,
-                input.o3_1h_max,
-                input.o3_8h_max,
-            ];
-            let mut terms = [None; 7];
-            for (i, t) in lantian::aqi::Pollutant::ALL.iter().enumerate() {
-                terms[i] = c[i].map(|concentration| IndexTerm {
+            let terms = enum_map::EnumMap::from_fn(|t| {
+                input.get(t).map(|concentration| IndexTerm {
                     concentration,
-                    iaqi: result.iaqi(*t),
-                    valid: if i == 6 { 17 } else { 24 },
-                });
-            }
+                    iaqi: result.iaqi(t),
+                    valid: if t == Pollutant::O3_8h { 17 } else { 24 },
+                })
+            });
             out.push(IndexRecord {
                 station: Arc::from(s.id.as_str()),
                 resolution: Resolution::Day,

@@ -234,7 +234,7 @@ fn print_indices(
                 .collect::<Vec<_>>()
                 .join(";"),
         ];
-        for term in &r.terms {
+        for term in r.terms.values() {
             row.push(match term {
                 Some(t) => format!(
                     "{:.prec$}/{}",

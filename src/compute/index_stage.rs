@@ -188,19 +188,18 @@ impl IndexStage {
                 continue;
             }
             let result = china::hourly_aqi(&input, rules);
-            let mut terms = [None; 7];
-            for (i, term) in Term::ALL.iter().enumerate() {
+            let terms = EnumMap::from_fn(|term: Term| {
                 let concentration = match term {
                     Term::O3_8h => None,
                     Term::O3_1h => input.o3,
-                    other => value(Pollutant::from(*other)),
+                    other => value(Pollutant::from(other)),
                 };
-                terms[i] = concentration.map(|c| IndexTerm {
+                concentration.map(|c| IndexTerm {
                     concentration: c,
-                    iaqi: result.iaqi(*term),
+                    iaqi: result.iaqi(term),
                     valid: 1,
-                });
-            }
+                })
+            });
             self.out.push(IndexRecord {
                 station: station.into(),
                 resolution: Resolution::Hour,
@@ -224,11 +223,10 @@ pub(crate) fn local(tz: Tz, date: NaiveDate, hours: i64) -> Option<DateTime<Utc>
 }
 
 /// The seven terms of a daily record from the day's statistics and AQI.
-fn daily_terms(stats: &DailyStats, result: &AqiResult) -> [Option<IndexTerm>; 7] {
+fn daily_terms(stats: &DailyStats, result: &AqiResult) -> EnumMap<Term, Option<IndexTerm>> {
     let v = &stats.values;
     let hours = |p: Pollutant| stats.valid_hours[p];
-    let mut terms = [None; 7];
-    for (i, term) in Term::ALL.iter().enumerate() {
+    EnumMap::from_fn(|term: Term| {
         let (concentration, valid) = match term {
             Term::So2 => (v.so2, hours(Pollutant::So2)),
             Term::No2 => (v.no2, hours(Pollutant::No2)),
@@ -238,11 +236,10 @@ fn daily_terms(stats: &DailyStats, result: &AqiResult) -> [Option<IndexTerm>; 7]
             Term::O3_1h => (v.o3_1h_max, hours(Pollutant::O3)),
             Term::O3_8h => (v.o3_8h_max, stats.o3_8h_windows),
         };
-        terms[i] = concentration.map(|c| IndexTerm {
+        concentration.map(|c| IndexTerm {
             concentration: c,
-            iaqi: result.iaqi(*term),
+            iaqi: result.iaqi(term),
             valid,
-        });
-    }
-    terms
+        })
+    })
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::climatology::Climatology;
 use super::features::FeatureContext;
-use super::missing::{BEYOND_SKILL, REQUIRED};
+use super::missing::REQUIRED;
 use super::model::ModelSet;
 use super::run::{StationForecast, forecast_station, label_day};
 use super::series::Grid;
@@ -27,7 +27,7 @@ use super::{ForecastError, MAX_HORIZON, Target};
 use crate::aqi::china::{DailyInput, RuleSet, daily_aqi};
 use crate::compute::local_time;
 use crate::store::{
-    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, ReadingStore, StationId,
+    ForecastDay, ForecastHour, ForecastParameter, ForecastStore, Missing, ReadingStore, StationId,
     StationStore,
 };
 
@@ -93,17 +93,16 @@ impl IssuedRun {
         self.forecasts.len() - self.forecast_count()
     }
 
-    /// The notes that apply to every station of the run (the climatology's source).
-    pub fn notes(&self) -> Vec<String> {
+    /// The note that applies to every station of the run: where the climatology came from
+    /// when the model did not know the network.
+    pub fn note(&self) -> Option<Missing> {
         match self.climatology {
-            ClimatologySource::Model => Vec::new(),
-            ClimatologySource::Stored { days } => vec![format!(
-                "climatology: network unknown to the model, from {days} day(s) of stored history"
-            )],
-            ClimatologySource::Missing { days } => vec![format!(
-                "climatology: network unknown to the model and only {days} day(s) of stored \
-                 history (needs {MIN_HISTORY_DAYS})"
-            )],
+            ClimatologySource::Model => None,
+            ClimatologySource::Stored { days } => Some(Missing::ClimatologyFromHistory { days }),
+            ClimatologySource::Missing { days } => Some(Missing::ClimatologyTooShort {
+                days,
+                needs: MIN_HISTORY_DAYS,
+            }),
         }
     }
 
@@ -127,9 +126,8 @@ impl IssuedRun {
         if !why.is_empty() {
             s.push_str(&format!(" (missing {})", why.join(", ")));
         }
-        for n in self.notes() {
-            s.push_str("; ");
-            s.push_str(&n);
+        if let Some(n) = self.note() {
+            s.push_str(&format!("; {n}"));
         }
         s
     }
@@ -224,13 +222,13 @@ pub fn issue(
         hours: Vec::new(),
         days: Vec::new(),
     };
-    let notes = run.notes();
+    let note = run.note();
     for s in 0..grid.stations.len() {
         let f = forecast_station(&ctx, set, s, t);
         records(
             &f,
             &run.model,
-            &notes,
+            note.as_ref(),
             grid.tz,
             &mut run.hours,
             &mut run.days,
@@ -283,7 +281,7 @@ fn days_with_data(grid: &Grid, end: usize) -> usize {
 fn records(
     f: &StationForecast,
     model: &str,
-    notes: &[String],
+    note: Option<&Missing>,
     tz: chrono_tz::Tz,
     hours: &mut Vec<ForecastHour>,
     days: &mut Vec<ForecastDay>,
@@ -291,9 +289,9 @@ fn records(
     let station: StationId = f.station.as_str().into();
     for h in &f.hours {
         let values = [
-            (ForecastParameter::Pm25, h.pm25),
-            (ForecastParameter::Pm10, h.pm10),
-            (ForecastParameter::O3, h.o3),
+            (ForecastParameter::Target(Target::Pm25), h.pm25),
+            (ForecastParameter::Target(Target::Pm10), h.pm10),
+            (ForecastParameter::Target(Target::O3), h.o3),
             (ForecastParameter::Aqi, h.aqi.map(f64::from)),
         ];
         for (parameter, value) in values {
@@ -309,22 +307,25 @@ fn records(
             }
         }
     }
-    let mut missing: Vec<String> = f.missing.iter().map(|m| m.to_string()).collect();
-    // The run's notes (where the climatology came from) explain a missing climatology.
+    let mut missing: Vec<Missing> = f
+        .missing
+        .iter()
+        .map(|m| Missing::Input(m.to_string()))
+        .collect();
+    // The run's note (where the climatology came from) explains a missing climatology.
     if f.missing.contains("clim_target") {
-        missing.extend(notes.iter().cloned());
+        missing.extend(note.cloned());
     }
     for d in &f.days {
         // Pollutants with inputs but no published model at this lead (no skill over the
         // baselines): named, so that a day without AQI says why.
-        let unpublished: Vec<&str> = Target::ALL
+        let unpublished: Vec<Target> = Target::ALL
             .into_iter()
             .filter(|t| d.stats().get(*t).is_none() && !f.abstained.contains(t))
-            .map(Target::code)
             .collect();
         let mut day_missing = missing.clone();
         if !unpublished.is_empty() {
-            day_missing.push(format!("{BEYOND_SKILL}{}", unpublished.join(",")));
+            day_missing.push(Missing::BeyondSkill(unpublished));
         }
         let Some(time) = local_time(tz, d.date, 0) else {
             continue;
@@ -351,7 +352,7 @@ fn records(
             pm10: d.pm10,
             o3_8h_max: d.o3_8h_max,
             model: model.to_string(),
-            abstained: f.abstained.iter().map(|t| t.parameter()).collect(),
+            abstained: f.abstained.clone(),
             missing: day_missing,
         });
     }

@@ -38,20 +38,11 @@ pub mod series;
 pub mod skill;
 pub mod weather;
 
-use crate::units::parameter_subset;
-
-parameter_subset! {
-    "forecast targets",
-    /// The pollutants forecast (stored and serialised as their parameter codes).
-    pub enum Target {
-        /// PM2.5 (µg/m³).
-        Pm25,
-        /// PM10 (µg/m³).
-        Pm10,
-        /// O3 (µg/m³).
-        O3,
-    }
-}
+/// The pollutants forecast: the vocabulary's forecast targets ([`ForecastTarget`]), declared
+/// with the units because the store keeps them.
+///
+/// [`ForecastTarget`]: crate::units::ForecastTarget
+pub use crate::units::ForecastTarget as Target;
 
 /// Horizon groups (hours ahead, inclusive ranges): one model each. A group's model is trained on
 /// samples of every horizon in its range, with the horizon and the target hour as features.

@@ -29,7 +29,7 @@ use crate::store::{
     Parameters, ReadingQuery, ReadingStore, Resolution, StationId, StationStore, Stations,
     StoreError,
 };
-use crate::units::Parameter;
+use crate::units::ForecastTarget;
 
 /// Scores of one forecast parameter and horizon group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,14 +133,14 @@ pub fn hourly_skill(
     let lo = forecasts.iter().map(|f| f.issued).min().unwrap_or(from);
     let hi = forecasts.iter().map(|f| f.valid).max().unwrap_or(to) + TimeDelta::hours(1);
     let mut obs: HashMap<(StationId, ForecastParameter, i64), f64> = HashMap::new();
-    let pollutants = [Parameter::Pm25, Parameter::Pm10, Parameter::O3];
+    let pollutants = ForecastTarget::ALL.map(ForecastTarget::parameter);
     let readings = ReadingQuery::new(Resolution::Hour, lo, hi)
         .for_stations(stations.clone())
         .for_parameters(Parameters::only(pollutants));
     for r in store.readings(&readings)? {
-        let p = ForecastParameter::ALL
-            .into_iter()
-            .find(|p| p.parameter() == Some(r.parameter));
+        let p = ForecastTarget::try_from(r.parameter)
+            .ok()
+            .map(ForecastParameter::Target);
         if let Some(p) = p
             && r.flag == Flag::Normal
             && r.value.is_finite()

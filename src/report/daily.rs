@@ -29,7 +29,7 @@ use enum_map::EnumMap;
 use super::ReportError;
 use super::daily_forecast::{ForecastFigures, forecast_figures};
 use super::events::{DayEvents, day_events};
-use super::figures::{EMPTY_DAY, network_zone, read_daily, term_index, utc_span};
+use super::figures::{EMPTY_DAY, network_zone, read_daily, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
 use crate::aqi::{Category, Pollutant as Term, Standard};
 use crate::assess::daily::hour_slot;
@@ -235,7 +235,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         let slot = hour_slot(r.time.with_timezone(&stations[i].time_zone).naive_local()).1;
         hourly_aqi_of[i][slot] = r.aqi;
         for (p, (sum, count)) in &mut sums[slot] {
-            if let Some(term) = r.terms[term_index(p.hourly_term())] {
+            if let Some(term) = r.terms[p.hourly_term()] {
                 valid_hours[i][p] += 1;
                 *sum += term.concentration;
                 *count += 1;

@@ -10,8 +10,6 @@
 //! [`SKILL_DAYS`] days before (see [`crate::forecast::skill`]), and their ranges and spans
 //! under the rules of Chinese operational evaluation.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
@@ -19,14 +17,13 @@ use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
 use crate::aqi::Category;
 use crate::assess::local_midnight;
-use crate::forecast::missing::{BEYOND_SKILL, REQUIRED};
+use crate::forecast::missing::REQUIRED;
 use crate::forecast::skill::{DaySkill, daily_skill};
 use crate::lang::Lang;
 use crate::store::{
-    ForecastAxis, ForecastDay, ForecastQuery, ForecastStore, IndexStore, StationInfo, StationStore,
-    Stations, StoreError,
+    ForecastAxis, ForecastDay, ForecastQuery, ForecastStore, IndexStore, Missing, StationInfo,
+    StationStore, Stations, StoreError,
 };
-use crate::units::Parameter;
 
 /// Days of forecasts the skill line scores.
 pub const SKILL_DAYS: i64 = 30;
@@ -51,20 +48,28 @@ impl ForecastDayFigures {
     }
 
     /// Stations with a forecast but no AQI (abstained), and why: the required inputs they
-    /// missed and the run's notes (optional inputs, which only degrade, are left out).
-    pub fn abstained(&self) -> (usize, BTreeSet<&str>) {
+    /// missed, the run's note on the climatology and the pollutants beyond their model's
+    /// skill (optional inputs, which only degrade, are left out); each reason once, in the
+    /// order of its stored text.
+    pub fn abstained(&self) -> (usize, Vec<&Missing>) {
         let days: Vec<&ForecastDay> = self
             .stations
             .iter()
             .flatten()
             .filter(|d| d.aqi.is_none())
             .collect();
-        let missing = days
+        let mut missing: Vec<(String, &Missing)> = days
             .iter()
-            .flat_map(|d| d.missing.iter().map(String::as_str))
-            .filter(|m| REQUIRED.contains(m) || m.contains(':'))
+            .flat_map(|d| &d.missing)
+            .filter(|m| match m {
+                Missing::Input(name) => REQUIRED.contains(&name.as_str()),
+                _ => true,
+            })
+            .map(|m| (m.to_string(), m))
             .collect();
-        (days.len(), missing)
+        missing.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        missing.dedup_by(|a, b| a.0 == b.0);
+        (days.len(), missing.into_iter().map(|(_, m)| m).collect())
     }
 }
 
@@ -263,21 +268,21 @@ pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
     h.p(&skill);
 }
 
-/// A required input's name for readers (notes and unknown names as they are).
-/// Why a station has no AQI forecast: a missing required input, the run's note on it, or
-/// pollutants whose model has no skill at that lead.
-fn input_name(name: &str, lang: Lang) -> String {
-    if let Some(codes) = name.strip_prefix(BEYOND_SKILL) {
-        let names: Vec<&str> = codes
-            .split(',')
-            .map(|c| Parameter::from_code(c).map_or(c, |p| p.label()))
-            .collect();
-        let p = lang.prose();
-        return fill(
-            p.forecast_beyond_skill,
-            &[("pollutants", &names.join(p.list))],
-        );
-    }
+/// Why a station has no AQI forecast, for readers: a missing required input, the run's note
+/// on the climatology (as stored), or pollutants whose model has no skill at that lead.
+fn input_name(missing: &Missing, lang: Lang) -> String {
+    let name = match missing {
+        Missing::BeyondSkill(targets) => {
+            let names: Vec<&str> = targets.iter().map(|t| t.label()).collect();
+            let p = lang.prose();
+            return fill(
+                p.forecast_beyond_skill,
+                &[("pollutants", &names.join(p.list))],
+            );
+        }
+        Missing::Input(name) => name.as_str(),
+        note => return note.to_string(),
+    };
     match name {
         "lag0" => lang.pick(
             "缺少当前小时浓度",

@@ -38,15 +38,10 @@ pub const EMPTY_DAY: DailyStats = DailyStats {
     o3_8h_windows: 0,
 };
 
-/// The position of a term in [`IndexRecord::terms`].
-pub fn term_index(t: Term) -> usize {
-    Term::ALL.iter().position(|x| *x == t).unwrap_or(0)
-}
-
 /// The daily statistics a daily index record was computed from.
 pub fn day_stats(r: &IndexRecord) -> DailyStats {
-    let c = |t: Term| r.terms[term_index(t)].map(|t| t.concentration);
-    let n = |t: Term| r.terms[term_index(t)].map_or(0, |t| t.valid);
+    let c = |t: Term| r.terms[t].map(|t| t.concentration);
+    let n = |t: Term| r.terms[t].map_or(0, |t| t.valid);
     DailyStats {
         values: DailyInput::from_fn(c),
         valid_hours: EnumMap::from_fn(|p: Pollutant| n(p.hourly_term())),

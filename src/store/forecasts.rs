@@ -8,20 +8,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub(crate) use super::indices::{join_pollutants, split_pollutants};
 use super::select::{PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
-use super::{StationId, StoreError};
+use super::{Missing, StationId, StoreError};
 use crate::aqi::span::{AqiRange, CategorySpan};
 use crate::aqi::{Category, Pollutant};
-use crate::units::Parameter;
+use crate::units::{ForecastTarget, Parameter};
 
-/// What an hourly forecast value is of.
+/// What an hourly forecast value is of: a forecast pollutant or the hourly AQI of them.
+/// Ordered pm25 < pm10 < o3 < aqi (the order reads return them in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ForecastParameter {
-    /// PM2.5 (µg/m³).
-    Pm25,
-    /// PM10 (µg/m³).
-    Pm10,
-    /// O3 (µg/m³, hourly).
-    O3,
+    /// A forecast pollutant's concentration (µg/m³; O3 hourly).
+    Target(ForecastTarget),
     /// The hourly AQI (HJ 633) of the forecast pollutants.
     Aqi,
 }
@@ -29,30 +26,24 @@ pub enum ForecastParameter {
 impl ForecastParameter {
     /// Every forecast parameter, in the order reads return them.
     pub const ALL: [ForecastParameter; 4] = [
-        ForecastParameter::Pm25,
-        ForecastParameter::Pm10,
-        ForecastParameter::O3,
+        ForecastParameter::Target(ForecastTarget::Pm25),
+        ForecastParameter::Target(ForecastTarget::Pm10),
+        ForecastParameter::Target(ForecastTarget::O3),
         ForecastParameter::Aqi,
     ];
 
-    /// The code kept in the store (`pm25`, `pm10`, `o3`, `aqi`).
+    /// The code kept in the store: the target's parameter code (`pm25`, `pm10`, `o3`) or `aqi`.
     pub const fn code(self) -> &'static str {
         match self {
-            ForecastParameter::Pm25 => "pm25",
-            ForecastParameter::Pm10 => "pm10",
-            ForecastParameter::O3 => "o3",
+            ForecastParameter::Target(t) => t.code(),
             ForecastParameter::Aqi => "aqi",
         }
     }
+}
 
-    /// The measured parameter (`None` for the AQI).
-    pub const fn parameter(self) -> Option<Parameter> {
-        match self {
-            ForecastParameter::Pm25 => Some(Parameter::Pm25),
-            ForecastParameter::Pm10 => Some(Parameter::Pm10),
-            ForecastParameter::O3 => Some(Parameter::O3),
-            ForecastParameter::Aqi => None,
-        }
+impl From<ForecastTarget> for ForecastParameter {
+    fn from(t: ForecastTarget) -> Self {
+        ForecastParameter::Target(t)
     }
 }
 
@@ -132,10 +123,10 @@ pub struct ForecastDay {
     /// The model that made it.
     pub model: String,
     /// Pollutants the forecast abstained on (a required input was missing).
-    pub abstained: Vec<Parameter>,
-    /// Names of the inputs that were missing (degraded or abstained), with the reason when the
-    /// whole station abstained (e.g. `climatology: station unknown to the model`).
-    pub missing: Vec<String>,
+    pub abstained: Vec<ForecastTarget>,
+    /// What was missing (inputs that degraded the forecast or made it abstain, where the
+    /// climatology came from, pollutants beyond their model's skill).
+    pub missing: Vec<Missing>,
 }
 
 impl ForecastDay {
@@ -268,21 +259,29 @@ pub(crate) fn sort_days(days: &mut [ForecastDay]) {
     days.sort_by(|a, b| (&a.station, a.time, a.issued).cmp(&(&b.station, b.time, b.issued)));
 }
 
-/// Parameter codes joined by `;` (the stored form of [`ForecastDay::abstained`]).
-pub(crate) fn join_parameters(p: &[Parameter]) -> String {
-    p.iter().map(|p| p.code()).collect::<Vec<_>>().join(";")
+/// Target codes joined by `;` (the stored form of [`ForecastDay::abstained`]).
+pub(crate) fn join_targets(targets: &[ForecastTarget]) -> String {
+    targets
+        .iter()
+        .map(|t| t.code())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
-/// The inverse of [`join_parameters`].
-pub(crate) fn split_parameters(s: &str) -> Result<Vec<Parameter>, String> {
+/// The inverse of [`join_targets`].
+pub(crate) fn split_targets(s: &str) -> Result<Vec<ForecastTarget>, String> {
     s.split(';')
         .filter(|c| !c.is_empty())
-        .map(|c| Parameter::from_code(c).ok_or_else(|| format!("unknown parameter `{c}`")))
+        .map(|c| {
+            Parameter::from_code(c)
+                .ok_or_else(|| format!("unknown parameter `{c}`"))
+                .and_then(|p| ForecastTarget::try_from(p).map_err(|e| e.to_string()))
+        })
         .collect()
 }
 
-/// Checks what a store cannot keep: non-finite values and missing-input names containing
-/// U+001F (the separator of their stored form).
+/// Checks what a store cannot keep: non-finite values, AQI ranges without their AQI and
+/// missing-input names that would not read back ([`Missing::Input`]).
 pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), String> {
     for h in hours {
         if !h.value.is_finite() {
@@ -312,11 +311,16 @@ pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), 
                 d.station, d.issued, d.date, d.aqi_low, d.aqi_high, d.aqi
             ));
         }
-        if d.missing.iter().any(|m| m.contains(MISSING_SEP)) {
-            return Err(format!(
-                "daily forecast {} issued {} for {}: a missing-input name contains U+001F",
-                d.station, d.issued, d.date
-            ));
+        for m in &d.missing {
+            if let Missing::Input(name) = m
+                && !Missing::is_input_name(name)
+            {
+                return Err(format!(
+                    "daily forecast {} issued {} for {}: missing-input name `{name}` is not \
+                     [a-z0-9_]+",
+                    d.station, d.issued, d.date
+                ));
+            }
         }
     }
     Ok(())
@@ -325,14 +329,47 @@ pub(crate) fn check(hours: &[ForecastHour], days: &[ForecastDay]) -> Result<(), 
 /// Ends each name of the stored form of [`ForecastDay::missing`].
 pub(crate) const MISSING_SEP: char = '\u{1f}';
 
-/// The stored form of [`ForecastDay::missing`]: each name followed by U+001F.
-pub(crate) fn join_missing(m: &[String]) -> String {
-    m.iter().map(|s| format!("{s}{MISSING_SEP}")).collect()
+/// The stored form of [`ForecastDay::missing`] in SQLite: each entry followed by U+001F.
+pub(crate) fn join_missing(m: &[Missing]) -> String {
+    m.iter().map(|m| format!("{m}{MISSING_SEP}")).collect()
 }
 
 /// The inverse of [`join_missing`].
-pub(crate) fn split_missing(s: &str) -> Vec<String> {
+pub(crate) fn split_missing(s: &str) -> Result<Vec<Missing>, String> {
     s.split_terminator(MISSING_SEP)
-        .map(str::to_string)
+        .map(|m| m.parse().map_err(|e: super::UnknownMissing| e.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_keep_their_codes_and_order() {
+        let codes: Vec<&str> = ForecastParameter::ALL.map(ForecastParameter::code).to_vec();
+        assert_eq!(codes, ["pm25", "pm10", "o3", "aqi"]);
+        let mut sorted = ForecastParameter::ALL;
+        sorted.sort();
+        assert_eq!(sorted, ForecastParameter::ALL);
+        for p in ForecastParameter::ALL {
+            assert_eq!(p.code().parse::<ForecastParameter>(), Ok(p));
+        }
+        for bad in ["PM25", "no2", "", "aqi "] {
+            assert_eq!(
+                bad.parse::<ForecastParameter>(),
+                Err(UnknownForecastParameter(bad.to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn abstained_targets_round_trip_and_refuse_other_parameters() {
+        let all = ForecastTarget::ALL.to_vec();
+        assert_eq!(join_targets(&all), "pm25;pm10;o3");
+        assert_eq!(split_targets("pm25;pm10;o3"), Ok(all));
+        assert_eq!(split_targets(""), Ok(vec![]));
+        assert!(split_targets("pm25;no2").is_err_and(|e| e.contains("no2")));
+        assert!(split_targets("pm2.5").is_err_and(|e| e.contains("pm2.5")));
+    }
 }

@@ -2,6 +2,7 @@
 //! [`IndexStore`] that keeps them.
 
 use chrono::{DateTime, Utc};
+use enum_map::EnumMap;
 
 use super::select::{PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
 use super::{Resolution, StationId, StoreError};
@@ -36,9 +37,9 @@ pub struct IndexRecord {
     pub aqi: Option<u32>,
     /// Primary pollutant(s) (empty when AQI ≤ 50).
     pub primary: Vec<crate::aqi::Pollutant>,
-    /// Terms by [`crate::aqi::Pollutant::ALL`] order (SO2, NO2, PM10, PM2.5, CO, O3 1-h,
-    /// O3 8-h); `None` when there was no valid concentration.
-    pub terms: [Option<IndexTerm>; 7],
+    /// The terms, one per AQI pollutant (SO2, NO2, PM10, PM2.5, CO, O3 1-h, O3 8-h); `None`
+    /// when there was no valid concentration.
+    pub terms: EnumMap<crate::aqi::Pollutant, Option<IndexTerm>>,
 }
 
 /// Pollutant codes joined by `;`: the stored form of a list of primary pollutants (of indices

@@ -27,6 +27,7 @@
 //! store.
 
 mod error;
+mod forecast_missing;
 mod forecasts;
 mod health;
 mod indices;
@@ -42,6 +43,7 @@ mod stations;
 mod url;
 
 pub use error::{DataKind, ErrorKind, Operation, StoreError};
+pub use forecast_missing::{Missing, UnknownMissing};
 pub use forecasts::{
     ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, ForecastStore,
     UnknownForecastParameter,

@@ -2,8 +2,8 @@
 //!
 //! - `parameter.rs`: [`Parameter`], the one name for a measured quantity, and its table
 //!   (codes, names, canonical units, molar masses).
-//! - `subset.rs`: typed subsets of it ([`AirPollutant`], [`Meteorological`], and those the
-//!   standards define elsewhere) with the conversions to and from [`Parameter`].
+//! - `subset.rs`: typed subsets of it ([`AirPollutant`], [`Meteorological`],
+//!   [`ForecastTarget`], and those the standards define elsewhere) with the conversions to and from [`Parameter`].
 //!
 //! Each [`Parameter`] has exactly one canonical [`Unit`]; everything stored, aggregated or
 //! computed is in that unit. Conversions from what a device reports happen here and nowhere
@@ -20,7 +20,7 @@ mod subset;
 
 pub use parameter::{NO_AS_NO2, Parameter, ParameterKind};
 pub(crate) use subset::parameter_subset;
-pub use subset::{AirPollutant, Meteorological, NotInSubset};
+pub use subset::{AirPollutant, ForecastTarget, Meteorological, NotInSubset};
 
 /// µg in one mg: CO is kept in mg/m³, the other pollutants in µg/m³.
 pub const UG_PER_MG: f64 = 1000.0;

@@ -8,7 +8,8 @@
 //!
 //! The subsets: [`AirPollutant`] and [`Meteorological`] (which split every parameter in two,
 //! see [`Parameter::kind`]), the six pollutants HJ 663 assesses
-//! ([`crate::assess::Pollutant`]) and the forecast targets ([`crate::forecast::Target`]).
+//! ([`crate::assess::Pollutant`]) and the forecast targets ([`ForecastTarget`], declared here
+//! because the store keeps them and cannot depend on forecasting; `crate::forecast::Target`).
 //! The AQI's terms ([`crate::aqi::Pollutant`]) are not a subset (ozone has a 1-h and an 8-h
 //! term); each names its parameter.
 
@@ -143,6 +144,20 @@ parameter_subset! {
         Pressure,
         /// Precipitation.
         Rain,
+    }
+}
+
+parameter_subset! {
+    "forecast targets",
+    /// The pollutants forecast (stored and serialised as their parameter codes); re-exported as
+    /// `forecast::Target`.
+    pub enum ForecastTarget {
+        /// PM2.5 (µg/m³).
+        Pm25,
+        /// PM10 (µg/m³).
+        Pm10,
+        /// O3 (µg/m³).
+        O3,
     }
 }
 

@@ -16,7 +16,7 @@ use lantian::jobs::scheduler::CatchUp;
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, ReadingStore, Record,
+    ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, Missing, ReadingStore, Record,
     Resolution, StationInfo, StationStore, Store,
 };
 
@@ -145,7 +145,7 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
     assert_eq!(once.len(), 2 * 2 * 72);
     assert!(once.iter().all(|f| matches!(
         f.parameter,
-        ForecastParameter::Pm25 | ForecastParameter::Aqi
+        ForecastParameter::Target(Target::Pm25) | ForecastParameter::Aqi
     )));
     let days = reader.forecast_days(&all()).unwrap();
     assert_eq!(days.len(), 2 * 2, "tomorrow and the day after, per station");
@@ -191,11 +191,11 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
         "{}",
         run.summary()
     );
-    assert!(
-        run.days
+    assert!(run.days.iter().all(|d| {
+        !d.missing
             .iter()
-            .all(|d| !d.missing.iter().any(|m| m.starts_with("climatology")))
-    );
+            .any(|m| matches!(m, Missing::ClimatologyFromHistory { .. }))
+    }));
 
     // One day of history (the network's pooled hours would pass the climatology's five values
     // per cell): no climatology, every station abstains and says so.
@@ -211,9 +211,13 @@ fn another_network_uses_its_own_history_or_abstains_saying_why() {
         "{}",
         run.summary()
     );
-    assert!(run.days.iter().all(|d| d.aqi.is_none()
-        && d.abstained.contains(&lantian::units::Parameter::Pm25)
-        && d.missing.iter().any(|m| m == "clim_target")));
+    assert!(run.days.iter().all(|d| {
+        d.aqi.is_none()
+            && d.abstained.contains(&Target::Pm25)
+            && d.missing.contains(&Missing::Input("clim_target".into()))
+            && d.missing
+                .contains(&Missing::ClimatologyTooShort { days: 2, needs: 14 })
+    }));
 
     // The trained network itself uses the model's climatology.
     let run = issue(&trained, &set, &[], start() + TimeDelta::days(44), None).unwrap();

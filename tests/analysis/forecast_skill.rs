@@ -10,7 +10,7 @@ use lantian::store::{
     ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore,
     ReadingStore, Record, Resolution, StationInfo, StationStore, Stations,
 };
-use lantian::units::Parameter;
+use lantian::units::{ForecastTarget, Parameter};
 
 /// The issue time: 2025-06-01 09:00 UTC (17:00 in Shanghai).
 fn t0() -> DateTime<Utc> {
@@ -62,7 +62,7 @@ fn index(station: &str, resolution: Resolution, time: DateTime<Utc>, aqi: u32) -
         standard: Standard::Hj633_2012,
         aqi: Some(aqi),
         primary: vec![],
-        terms: [None; 7],
+        terms: enum_map::EnumMap::default(),
     }
 }
 
@@ -129,13 +129,43 @@ fn skill_matches_hand_computed_values() {
     store
         .put_forecasts(
             &[
-                fc("A", ForecastParameter::Pm25, 1, 46.0),
-                fc("A", ForecastParameter::Pm25, 2, 36.0),
-                fc("A", ForecastParameter::Pm25, 3, 45.0),
-                fc("A", ForecastParameter::Pm25, 4, 12.0),
+                fc(
+                    "A",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    1,
+                    46.0,
+                ),
+                fc(
+                    "A",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    2,
+                    36.0,
+                ),
+                fc(
+                    "A",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    3,
+                    45.0,
+                ),
+                fc(
+                    "A",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    4,
+                    12.0,
+                ),
                 // No observation of the valid hour.
-                fc("A", ForecastParameter::Pm25, 5, 70.0),
-                fc("B", ForecastParameter::Pm25, 1, 12.0),
+                fc(
+                    "A",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    5,
+                    70.0,
+                ),
+                fc(
+                    "B",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    1,
+                    12.0,
+                ),
                 fc("A", ForecastParameter::Aqi, 1, 65.0),
             ],
             &[

@@ -86,9 +86,7 @@ fn a_day_of_hourly_means_gives_hourly_and_daily_aqi() {
         "daily records are labelled with local midnight"
     );
     assert_eq!(d.standard, Standard::Hj633_2012);
-    let term = |r: &lantian::store::IndexRecord, t: Term| {
-        r.terms[Term::ALL.iter().position(|x| *x == t).unwrap()]
-    };
+    let term = |r: &lantian::store::IndexRecord, t: Term| r.terms[t];
     assert_eq!(term(d, Term::Pm25).unwrap().iaqi, Some(158));
     assert_eq!(term(d, Term::So2).unwrap().iaqi, Some(58));
     assert_eq!(term(d, Term::Pm25).unwrap().valid, 24);

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lantian::aqi::Pollutant;
 use lantian::report::html::check_well_formed;
 use lantian::report::{Lang, ReportConfig, daily_report};
-use lantian::store::{ForecastDay, ForecastStore, Store};
-use lantian::units::Parameter;
+use lantian::store::{ForecastDay, ForecastStore, Missing, Store};
+use lantian::units::ForecastTarget;
 
 use crate::fixture::{self, section, table_rows, text};
 
@@ -40,14 +40,18 @@ pub(crate) fn forecast(
         o3_8h_max: None,
         model: "m".into(),
         abstained: if aqi.is_none() {
-            vec![Parameter::Pm25, Parameter::Pm10, Parameter::O3]
+            vec![
+                ForecastTarget::Pm25,
+                ForecastTarget::Pm10,
+                ForecastTarget::O3,
+            ]
         } else {
             vec![]
         },
         missing: if aqi.is_none() {
-            vec!["lag0".into(), "temp".into()]
+            vec![Missing::Input("lag0".into()), Missing::Input("temp".into())]
         } else {
-            vec!["temp".into()]
+            vec![Missing::Input("temp".into())]
         },
     }
 }

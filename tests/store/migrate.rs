@@ -19,7 +19,7 @@ use lantian::store::{
     ReadingQuery, ReadingStore, Resolution, SourceFlagQuery, SourceFlagStore, StationInfo,
     StationStore, Store,
 };
-use lantian::units::Parameter;
+use lantian::units::{ForecastTarget, Parameter};
 
 fn station(id: &str) -> StationInfo {
     StationInfo {
@@ -86,7 +86,7 @@ fn source(path: &std::path::Path) -> SqliteStore {
             standard: Standard::Hj633_2012,
             aqi: Some(h as u32),
             primary: vec![],
-            terms: [None; 7],
+            terms: enum_map::EnumMap::default(),
         })
         .collect();
     s.put_indices(&indices).unwrap();
@@ -100,7 +100,15 @@ fn source(path: &std::path::Path) -> SqliteStore {
     let hours: Vec<_> = [0, 24]
         .iter()
         .flat_map(|&issued| {
-            (1..=72).map(move |h| forecast_hour("A", ForecastParameter::Pm25, issued, h, 1.5))
+            (1..=72).map(move |h| {
+                forecast_hour(
+                    "A",
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    issued,
+                    h,
+                    1.5,
+                )
+            })
         })
         .collect();
     let days = [

@@ -175,8 +175,8 @@ fn rewrites_with_fewer_values_leave_nothing_stale() {
     store.put_health(std::slice::from_ref(&bare)).unwrap();
     assert_eq!(store.health().unwrap(), [bare]);
 
-    let mut terms = [None; 7];
-    for (i, t) in terms.iter_mut().enumerate() {
+    let mut terms = enum_map::EnumMap::default();
+    for (i, t) in terms.values_mut().enumerate() {
         *t = Some(IndexTerm {
             concentration: i as f64 + 0.5,
             iaqi: Some(i as u32),
@@ -195,7 +195,7 @@ fn rewrites_with_fewer_values_leave_nothing_stale() {
     let poor = IndexRecord {
         aqi: None,
         primary: vec![],
-        terms: [None; 7],
+        terms: enum_map::EnumMap::default(),
         standard: Standard::Epa2024,
         ..rich.clone()
     };

@@ -3,7 +3,7 @@
 //! | measurement | tags | fields | time |
 //! |---|---|---|---|
 //! | `forecast` | `station`, `parameter` (`pm25`, `pm10`, `o3`, `aqi`), `issue_time` (UTC time of day of the issue, `05:00`), `lead_day` (`1`, `2`, `3`: ⌈hours ahead / 24⌉) | `issued` (integer, unix ms), `value` (float), `model` (string) | the valid hour (hour-ending label) |
-//! | `forecast_daily` | `station`, `issue_time`, `lead_day` (⌈(day start − issue) / 24 h⌉) | `issued` (integer, unix ms), `date` (string, ISO), `aqi` (integer, `-1` = none), `primary`, `abstained` (strings, codes joined by `;`), `pm25`, `pm10`, `o3_8h_max` (floats, `-1` = none), `model` (string), `missing` (string, JSON array of input names), `aqi_low`, `aqi_high` (integers, the AQI range; `-1` = none; absent from points written before the range existed: none) | the start of the local day forecast |
+//! | `forecast_daily` | `station`, `issue_time`, `lead_day` (⌈(day start − issue) / 24 h⌉) | `issued` (integer, unix ms), `date` (string, ISO), `aqi` (integer, `-1` = none), `primary`, `abstained` (strings, codes joined by `;`), `pm25`, `pm10`, `o3_8h_max` (floats, `-1` = none), `model` (string), `missing` (string, JSON array of the [`Missing`](crate::store::Missing) entries as text), `aqi_low`, `aqi_high` (integers, the AQI range; `-1` = none; absent from points written before the range existed: none) | the start of the local day forecast |
 //!
 //! A forecast's key is (station, parameter, issued, valid). The issue time cannot be a tag
 //! (one series per run would grow without bound) and cannot be a field alone (two runs for the
@@ -25,7 +25,7 @@ use super::query::{Row, Series, field_list, ident, time_range};
 use super::schema::{NONE, PRECISION};
 use super::{InfluxError, InfluxStore, push_filter};
 use crate::store::forecasts::{
-    check, join_parameters, join_pollutants, split_parameters, split_pollutants,
+    check, join_pollutants, join_targets, split_pollutants, split_targets,
 };
 use crate::store::select::PageFn;
 use crate::store::{
@@ -138,7 +138,7 @@ fn encode_day(buf: &mut String, d: &ForecastDay) -> Result<(), InfluxError> {
             .float("pm10", d.pm10.unwrap_or(NONE as f64))?
             .float("o3_8h_max", d.o3_8h_max.unwrap_or(NONE as f64))?
             .string("model", &d.model)?
-            .string("abstained", &join_parameters(&d.abstained))?
+            .string("abstained", &join_targets(&d.abstained))?
             .string("missing", &missing)?
             .int("aqi_low", d.aqi_low.map_or(NONE, i64::from))?
             .int("aqi_high", d.aqi_high.map_or(NONE, i64::from))?;
@@ -245,7 +245,7 @@ fn decode_days(series: &[Series], out: &mut Vec<ForecastDay>) -> Result<(), Infl
                 pm10: opt(5)?,
                 o3_8h_max: opt(6)?,
                 model: cell(7).str()?.to_string(),
-                abstained: split_parameters(cell(8).str()?).map_err(whose)?,
+                abstained: split_targets(cell(8).str()?).map_err(whose)?,
                 missing: serde_json::from_str(cell(9).str()?)
                     .map_err(|e| whose(format!("missing: {e}")))?,
             });

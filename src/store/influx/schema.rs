@@ -55,6 +55,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use enum_map::EnumMap;
 
 use super::InfluxError;
 use super::line_protocol::{Line, LineError, Precision};
@@ -192,7 +193,7 @@ pub fn encode_index(buf: &mut String, r: &IndexRecord) -> Result<(), InfluxError
         l.string("standard", r.standard.name())?
             .int("aqi", r.aqi.map_or(NONE, i64::from))?
             .string("primary", &join_pollutants(&r.primary))?;
-        for (p, term) in Pollutant::ALL.iter().zip(&r.terms) {
+        for (p, term) in &r.terms {
             let code = p.code();
             let (c, iaqi, n) = match term {
                 Some(t) => (
@@ -415,8 +416,8 @@ pub fn decode_indices(
                 .parse()
                 .map_err(|_| corrupt(format!("unknown standard `{standard_name}`")))?;
             let primary = split_pollutants(row.at(cols[2]).str()?).map_err(corrupt)?;
-            let mut terms = [None; 7];
-            for (k, term) in terms.iter_mut().enumerate() {
+            let mut terms: EnumMap<Pollutant, Option<IndexTerm>> = EnumMap::default();
+            for (k, term) in terms.values_mut().enumerate() {
                 let base = 3 + 3 * k;
                 let n = row.at(cols[base + 2]).i64()?;
                 if n == NONE {

@@ -1,6 +1,7 @@
 //! The points each record becomes, and back.
 
 use chrono::{TimeZone, Utc};
+use enum_map::EnumMap;
 
 use super::*;
 use crate::store::influx::query::parse_response;
@@ -66,13 +67,13 @@ fn unstorable_readings_are_rejected_naming_the_record() {
 
 #[test]
 fn an_index_point_carries_every_field() {
-    let mut terms = [None; 7];
-    terms[3] = Some(IndexTerm {
+    let mut terms = EnumMap::default();
+    terms[Pollutant::Pm25] = Some(IndexTerm {
         concentration: 55.5,
         iaqi: Some(76),
         valid: 1,
     });
-    terms[5] = Some(IndexTerm {
+    terms[Pollutant::O3_1h] = Some(IndexTerm {
         concentration: 1300.0,
         iaqi: None,
         valid: 18,

@@ -6,8 +6,8 @@ use rusqlite::{Row, ToSql};
 
 use super::{Fail, SqliteStore, StationId};
 use crate::store::forecasts::{
-    check, join_missing, join_parameters, join_pollutants, split_missing, split_parameters,
-    split_pollutants,
+    check, join_missing, join_pollutants, join_targets, split_missing, split_pollutants,
+    split_targets,
 };
 use crate::store::select::PageFn;
 use crate::store::{
@@ -69,7 +69,7 @@ fn write(
                 d.pm10,
                 d.o3_8h_max,
                 d.model,
-                join_parameters(&d.abstained),
+                join_targets(&d.abstained),
                 join_missing(&d.missing),
                 d.aqi_low,
                 d.aqi_high,
@@ -162,8 +162,8 @@ fn day_from_row(
         pm10: row.get(7)?,
         o3_8h_max: row.get(8)?,
         model: store.text(row, 9)?.to_string(),
-        abstained: split_parameters(store.text(row, 10)?).map_err(corrupt)?,
-        missing: split_missing(store.text(row, 11)?),
+        abstained: split_targets(store.text(row, 10)?).map_err(corrupt)?,
+        missing: split_missing(store.text(row, 11)?).map_err(corrupt)?,
     })
 }
 

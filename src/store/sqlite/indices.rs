@@ -1,5 +1,6 @@
 //! The `indices` table: computed hourly and daily AQI ([`IndexRecord`]s).
 
+use enum_map::EnumMap;
 use rusqlite::{Row, ToSql};
 
 use super::{Fail, SqliteStore, StationId};
@@ -53,7 +54,7 @@ fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail
         for r in records {
             let (resolution, time) = (r.resolution.code(), r.time.timestamp_millis());
             let (standard, primary) = (r.standard.name(), join_pollutants(&r.primary));
-            let terms = r.terms.map(|t| match t {
+            let terms = r.terms.map(|_, t| match t {
                 Some(t) => (Some(t.concentration), t.iaqi, Some(t.valid)),
                 None => (None, None, None),
             });
@@ -66,7 +67,7 @@ fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail
                 &r.aqi,
                 &primary,
             ]);
-            for (c, iaqi, n) in &terms {
+            for (c, iaqi, n) in terms.values() {
                 args.extend([c as &dyn ToSql, iaqi, n]);
             }
             stmt.execute(&args[..])?;
@@ -87,7 +88,7 @@ fn check(r: &IndexRecord) -> Result<(), Fail> {
             r.resolution
         )));
     }
-    for (p, term) in Pollutant::ALL.iter().zip(&r.terms) {
+    for (p, term) in &r.terms {
         if term.is_some_and(|t| t.concentration.is_nan()) {
             return Err(Fail::Rejected(format!(
                 "NaN {} concentration ({})",
@@ -148,8 +149,8 @@ fn from_row(
         .transpose()?;
     let primary = split_pollutants(store.text(row, 4)?).map_err(corrupt)?;
 
-    let mut terms = [None; 7];
-    for (i, (p, term)) in Pollutant::ALL.iter().zip(&mut terms).enumerate() {
+    let mut terms: EnumMap<Pollutant, Option<IndexTerm>> = EnumMap::default();
+    for (i, (p, term)) in terms.iter_mut().enumerate() {
         let col = FIRST_TERM + 3 * i;
         let c: Option<f64> = row.get(col)?;
         let iaqi: Option<i64> = row.get(col + 1)?;

@@ -57,7 +57,7 @@
 //!   `WITHOUT ROWID`, an index on `issued`: the [`ForecastDay`](crate::store::ForecastDay)s. `time` is the start of the
 //!   local day (ms), `date` its ISO date; `aqi` and the statistics are `NULL` when there is
 //!   none; `primary_pollutants` and `abstained` are codes joined by `;`; `missing` the
-//!   input names, each followed by U+001F; `aqi_low`/`aqi_high` the AQI range (`NULL`: none).
+//!   [`Missing`](crate::store::Missing) entries as text, each followed by U+001F; `aqi_low`/`aqi_high` the AQI range (`NULL`: none).
 //! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
 //!   checked on open.
 //!

@@ -134,7 +134,7 @@ fn older_files_are_migrated() {
         assert!(store.forecast_hours(&forecasts).expect("read").is_empty());
         let f = crate::store::ForecastHour {
             station: "S1".into(),
-            parameter: crate::store::ForecastParameter::Pm25,
+            parameter: crate::store::ForecastParameter::Target(crate::units::ForecastTarget::Pm25),
             issued: t,
             valid: t + chrono::TimeDelta::hours(1),
             value: 30.0,
@@ -222,4 +222,48 @@ fn tables_of_later_versions_are_refused() {
         assert!(err.kind() == ErrorKind::Unusable, "{err}");
         assert!(err.to_string().contains(table), "{err}");
     }
+}
+
+#[test]
+fn stored_missing_inputs_read_back_or_fail_naming_the_row() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let t = Utc.with_ymd_and_hms(2024, 6, 10, 16, 0, 0).unwrap();
+    store
+        .put_forecasts(&[], &[forecast_day(t, None)])
+        .expect("write");
+    let query = crate::store::ForecastQuery::new(
+        crate::store::ForecastAxis::Valid,
+        t,
+        t + chrono::TimeDelta::days(1),
+    );
+    let set_missing = |text: &str| {
+        let conn = Connection::open(&path).expect("raw");
+        conn.execute("UPDATE forecast_days SET missing = ?1", [text])
+            .expect("update");
+    };
+    // A note written before the climatology's source was distinguished.
+    set_missing(
+        "lag0\u{1f}climatology: network unknown to the model, from 5 day(s) of stored history \
+         (needs ≥ 5 values per hour × month)\u{1f}beyond_skill:o3\u{1f}",
+    );
+    let days = store.forecast_days(&query).expect("old forms read back");
+    assert_eq!(
+        days[0].missing,
+        [
+            crate::store::Missing::Input("lag0".into()),
+            crate::store::Missing::ClimatologyFromHistory { days: 5 },
+            crate::store::Missing::BeyondSkill(vec![crate::units::ForecastTarget::O3]),
+        ]
+    );
+    set_missing("lag0\u{1f}see the log\u{1f}");
+    let err = store
+        .forecast_days(&query)
+        .expect_err("not a missing input");
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("see the log") && text.contains("daily forecast of S1"),
+        "{text}"
+    );
 }

@@ -2,6 +2,7 @@
 //! Behaviour shared with other backends is in `tests/common/store_conformance.rs`.
 
 use chrono::TimeZone;
+use enum_map::EnumMap;
 
 use super::readings::{FIRST_PAIR, LATEST_OF_PAIR, NEXT_PARAMETER, NEXT_STATION};
 use super::*;
@@ -171,13 +172,13 @@ pub(super) fn station(id: &str) -> StationInfo {
 
 /// The tables, indexes and their SQL, by name.
 pub(super) fn index(station: &str, resolution: Resolution, hour: u32) -> IndexRecord {
-    let mut terms = [None; 7];
-    terms[3] = Some(IndexTerm {
+    let mut terms = EnumMap::default();
+    terms[Pollutant::Pm25] = Some(IndexTerm {
         concentration: 80.5,
         iaqi: Some(107),
         valid: 1,
     });
-    terms[5] = Some(IndexTerm {
+    terms[Pollutant::O3_1h] = Some(IndexTerm {
         concentration: 1200.0,
         iaqi: None,
         valid: 1,
@@ -236,7 +237,7 @@ fn index_writes_are_checked() {
     assert!(err.kind() == ErrorKind::Rejected, "{err}");
     assert!(err.to_string().contains("1m"), "{err}");
     let mut nan = index("S2", Resolution::Hour, 1);
-    nan.terms[0] = Some(IndexTerm {
+    nan.terms[Pollutant::So2] = Some(IndexTerm {
         concentration: f64::NAN,
         iaqi: None,
         valid: 0,

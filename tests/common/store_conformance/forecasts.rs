@@ -6,9 +6,9 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lantian::aqi::Pollutant;
 use lantian::store::{
-    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, Stations,
+    ForecastAxis, ForecastDay, ForecastHour, ForecastParameter, ForecastQuery, Missing, Stations,
 };
-use lantian::units::Parameter;
+use lantian::units::ForecastTarget;
 
 use super::{Check, TestStore, at, paged, stops_on_error};
 
@@ -67,14 +67,20 @@ pub fn day(station: &str, day: u32, issued: i64, aqi: Option<u32>) -> ForecastDa
         o3_8h_max: None,
         model: "m".into(),
         abstained: if aqi.is_none() {
-            vec![Parameter::Pm25, Parameter::Pm10, Parameter::O3]
+            vec![
+                ForecastTarget::Pm25,
+                ForecastTarget::Pm10,
+                ForecastTarget::O3,
+            ]
         } else {
-            vec![Parameter::O3]
+            vec![ForecastTarget::O3]
         },
         missing: if aqi.is_none() {
             vec![
-                "lag0".into(),
-                "climatology: network unknown, from 1 day(s); \"quoted\", a\\b".into(),
+                Missing::Input("lag0".into()),
+                Missing::ClimatologyFromHistory { days: 1 },
+                Missing::ClimatologyTooShort { days: 1, needs: 14 },
+                Missing::BeyondSkill(vec![ForecastTarget::Pm10, ForecastTarget::O3]),
             ]
         } else {
             vec![]
@@ -95,11 +101,35 @@ pub fn forecasts_round_trip(mut t: TestStore) {
     assert!(t.store.forecast_hours(&everything()).unwrap().is_empty());
     assert_eq!(t.store.put_forecasts(&[], &[]).unwrap(), 0);
     let hours = vec![
-        hour("B", ForecastParameter::Pm25, 0, 1, 35.125),
+        hour(
+            "B",
+            ForecastParameter::Target(ForecastTarget::Pm25),
+            0,
+            1,
+            35.125,
+        ),
         hour("A", ForecastParameter::Aqi, 0, 2, 57.0),
-        hour("A", ForecastParameter::Pm25, 0, 2, 41.5),
-        hour("A", ForecastParameter::Pm25, 0, 1, 40.0),
-        hour("A", ForecastParameter::O3, 0, 72, 0.0),
+        hour(
+            "A",
+            ForecastParameter::Target(ForecastTarget::Pm25),
+            0,
+            2,
+            41.5,
+        ),
+        hour(
+            "A",
+            ForecastParameter::Target(ForecastTarget::Pm25),
+            0,
+            1,
+            40.0,
+        ),
+        hour(
+            "A",
+            ForecastParameter::Target(ForecastTarget::O3),
+            0,
+            72,
+            0.0,
+        ),
     ];
     let days = vec![
         day("B", 2, 0, Some(75)),
@@ -126,7 +156,13 @@ pub fn forecasts_round_trip(mut t: TestStore) {
 
 /// The same key written again replaces the entry; another issue for the same hour is kept.
 pub fn forecasts_replace_by_key(mut t: TestStore) {
-    let first = hour("A", ForecastParameter::Pm10, 5, 3, 60.0);
+    let first = hour(
+        "A",
+        ForecastParameter::Target(ForecastTarget::Pm10),
+        5,
+        3,
+        60.0,
+    );
     t.store
         .put_forecasts(std::slice::from_ref(&first), &[day("A", 2, 5, Some(60))])
         .unwrap();
@@ -158,7 +194,13 @@ pub fn forecasts_replace_by_key(mut t: TestStore) {
         std::slice::from_ref(&newer_day)
     );
     // A later issue for the same valid hour and day is another forecast.
-    let later = hour("A", ForecastParameter::Pm10, 6, 2, 70.0);
+    let later = hour(
+        "A",
+        ForecastParameter::Target(ForecastTarget::Pm10),
+        6,
+        2,
+        70.0,
+    );
     t.store
         .put_forecasts(std::slice::from_ref(&later), &[day("A", 2, 6, Some(80))])
         .unwrap();
@@ -176,7 +218,7 @@ pub fn forecasts_issues_a_day_apart(mut t: TestStore) {
         .map(|k| {
             hour(
                 "A",
-                ForecastParameter::O3,
+                ForecastParameter::Target(ForecastTarget::O3),
                 24 * k,
                 72 - 24 * k,
                 10.0 + k as f64,
@@ -197,8 +239,20 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
     let mut hours = Vec::new();
     for issued in [0, 12, 24] {
         for h in 1..=3 {
-            hours.push(hour("A", ForecastParameter::Pm25, issued, h, 1.0));
-            hours.push(hour("B", ForecastParameter::Pm25, issued, h, 2.0));
+            hours.push(hour(
+                "A",
+                ForecastParameter::Target(ForecastTarget::Pm25),
+                issued,
+                h,
+                1.0,
+            ));
+            hours.push(hour(
+                "B",
+                ForecastParameter::Target(ForecastTarget::Pm25),
+                issued,
+                h,
+                2.0,
+            ));
         }
     }
     let days = vec![
@@ -249,8 +303,20 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
 
 /// A non-finite value fails the whole call before anything is written.
 pub fn forecasts_reject_non_finite(mut t: TestStore) {
-    let good = hour("A", ForecastParameter::Pm25, 0, 1, 10.0);
-    let bad = hour("A", ForecastParameter::Pm25, 0, 2, f64::NAN);
+    let good = hour(
+        "A",
+        ForecastParameter::Target(ForecastTarget::Pm25),
+        0,
+        1,
+        10.0,
+    );
+    let bad = hour(
+        "A",
+        ForecastParameter::Target(ForecastTarget::Pm25),
+        0,
+        2,
+        f64::NAN,
+    );
     assert!(t.store.put_forecasts(&[good.clone(), bad], &[]).is_err());
     let bad_day = ForecastDay {
         pm25: Some(f64::INFINITY),
@@ -287,7 +353,13 @@ pub fn forecasts_paged_and_span(mut t: TestStore) {
     for issued in [0, 12, 24] {
         for station in ["B", "A"] {
             for h in 1..=6 {
-                hours.push(hour(station, ForecastParameter::Pm25, issued, h, h as f64));
+                hours.push(hour(
+                    station,
+                    ForecastParameter::Target(ForecastTarget::Pm25),
+                    issued,
+                    h,
+                    h as f64,
+                ));
             }
         }
     }

@@ -2,6 +2,7 @@
 //! by key, range boundaries, the station filter and order, hourly and daily records kept
 //! apart, paged reads and the span of each resolution.
 
+use enum_map::{EnumMap, enum_map};
 use lantian::aqi::{Pollutant, Standard};
 use lantian::store::{IndexQuery, IndexRecord, IndexTerm, Resolution, Stations};
 
@@ -29,9 +30,9 @@ pub fn term(concentration: f64, iaqi: Option<u32>, valid: u8) -> Option<IndexTer
 /// An hourly or daily index at `minutes` past [`at`]`(0)`: PM2.5 and O3 1-h terms, PM2.5
 /// primary.
 pub fn index(station: &str, resolution: Resolution, minutes: i64) -> IndexRecord {
-    let mut terms = [None; 7];
-    terms[3] = term(55.0, Some(76), 1);
-    terms[5] = term(90.0, Some(29), 1);
+    let mut terms = EnumMap::default();
+    terms[Pollutant::Pm25] = term(55.0, Some(76), 1);
+    terms[Pollutant::O3_1h] = term(90.0, Some(29), 1);
     IndexRecord {
         station: station.into(),
         resolution,
@@ -60,30 +61,30 @@ pub fn indices_round_trip(mut t: TestStore) {
         standard: Standard::Hj633_2026,
         aqi: Some(231),
         primary: vec![Pollutant::Pm25, Pollutant::O3_8h, Pollutant::So2],
-        terms: [
-            term(0.5, Some(0), 24),
-            term(40.25, Some(50), 23),
-            term(350.0, Some(200), 20),
-            term(181.0, Some(231), 22),
-            term(2.1, Some(21), 24),
+        terms: enum_map! {
+            Pollutant::So2 => term(0.5, Some(0), 24),
+            Pollutant::No2 => term(40.25, Some(50), 23),
+            Pollutant::Pm10 => term(350.0, Some(200), 20),
+            Pollutant::Pm25 => term(181.0, Some(231), 22),
+            Pollutant::Co => term(2.1, Some(21), 24),
             // Above the top of the table: a concentration without a sub-index.
-            term(1300.0, None, 18),
-            term(231.5, Some(150), 17),
-        ],
+            Pollutant::O3_1h => term(1300.0, None, 18),
+            Pollutant::O3_8h => term(231.5, Some(150), 17),
+        },
         ..index("A", Resolution::Day, -8 * 60)
     };
     let empty = IndexRecord {
         standard: Standard::Epa2024,
         aqi: None,
         primary: vec![],
-        terms: [None; 7],
+        terms: EnumMap::default(),
         ..index("A", Resolution::Day, 16 * 60)
     };
     let epa = IndexRecord {
         standard: Standard::Epa2012,
         aqi: Some(42),
         primary: vec![],
-        terms: [None, None, None, term(9.8, Some(42), 3), None, None, None],
+        terms: enum_map! { Pollutant::Pm25 => term(9.8, Some(42), 3), _ => None },
         ..index("B", Resolution::Day, -8 * 60)
     };
     let hourly = IndexRecord {
@@ -123,7 +124,7 @@ pub fn indices_replace_by_key(mut t: TestStore) {
         standard: Standard::Hj633_2026,
         aqi: None,
         primary: vec![],
-        terms: [None, term(12.0, None, 1), None, None, None, None, None],
+        terms: enum_map! { Pollutant::No2 => term(12.0, None, 1), _ => None },
         ..batch[2].clone()
     };
     t.store.put_indices(std::slice::from_ref(&changed)).unwrap();
