@@ -14,8 +14,8 @@ use crate::assess::daily::hour_slot;
 use crate::lang::Lang;
 use crate::sources::signature::SourceType;
 use crate::store::{
-    FlaggedDay, JobOutcome, JobRunStore, Jobs, SourceFlag, SourceFlagQuery, SourceFlagStore,
-    StationInfo, Stations, StoreError,
+    FlaggedDay, JobOutcome, JobOutput, JobRunStore, Jobs, SourceFlag, SourceFlagQuery,
+    SourceFlagStore, StationInfo, Stations, StoreError,
 };
 
 /// Recorded job runs looked through for the `sources` run of the day (newest first: about
@@ -67,10 +67,12 @@ pub fn day_events(
         .latest_job_runs(&Jobs::All, RUNS_LOOKED_AT)?
         .iter()
         .any(|run| match &run.outcome {
-            JobOutcome::Succeeded(outputs) => outputs
+            JobOutcome::Succeeded(JobOutput::SourceFlags { day, .. }) => *day == date,
+            JobOutcome::Succeeded(JobOutput::Text { lines }) => lines
                 .iter()
                 .filter_map(|o| FlaggedDay::from_output(o))
                 .any(|d| d.day == date),
+            JobOutcome::Succeeded(_) => false,
             JobOutcome::Failed(_) => false,
         });
     Ok(DayEvents { flags, job_ran })

@@ -48,7 +48,7 @@ pub use forecasts::{
 };
 pub use health::{DeviceHealth, HealthStore};
 pub use indices::{IndexQuery, IndexRecord, IndexStore, IndexTerm};
-pub use job_runs::{JobOutcome, JobRun, JobRunQuery, JobRunStore};
+pub use job_runs::{JobOutcome, JobOutput, JobRun, JobRunQuery, JobRunStore};
 pub use readings::{ReadingQuery, ReadingStore, Record, Resolution, UnknownResolution};
 pub use select::{Filter, Jobs, PAGE_SIZE, PageFn, Parameters, Stations, TimeSpan};
 pub use source_flags::{

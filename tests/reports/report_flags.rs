@@ -17,7 +17,8 @@ use lantian::report::{Lang, ReportConfig, daily_report};
 use lantian::sources::triangulate::distance_m;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    JobOutcome, JobRun, JobRunStore, Record, SourceFlagQuery, SourceFlagStore, StationStore,
+    JobOutcome, JobOutput, JobRun, JobRunStore, Record, SourceFlagQuery, SourceFlagStore,
+    StationStore,
 };
 use lantian::units::Parameter;
 
@@ -140,7 +141,10 @@ pub(crate) fn flag(store: &mut SqliteStore, date: NaiveDate) -> usize {
             scheduled: run.scheduled,
             started: run.scheduled,
             finished: run.scheduled + TimeDelta::seconds(3),
-            outcome: JobOutcome::Succeeded(vec![done.to_string()]),
+            outcome: JobOutcome::Succeeded(JobOutput::SourceFlags {
+                day: done.day,
+                flags: done.flags,
+            }),
         }])
         .unwrap();
     done.flags
