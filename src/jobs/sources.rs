@@ -24,8 +24,8 @@ use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::store::{
-    FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, ReadingStore, SourceFlag, SourceFlagStore, StationStore,
+    AnalysedDay, FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios,
+    FlagWindow, PollutantExcess, ReadingStore, SourceFlag, SourceFlagStore, StationStore,
     StoreError,
 };
 use crate::units::Parameter;
@@ -67,7 +67,9 @@ pub fn job_analysis(tz: Tz) -> AnalysisConfig {
 }
 
 /// Analyses `day` with `context_days` of data before it and stores a flag for each new
-/// station episode (see the [module documentation](self)). Returns what it stored.
+/// station episode (see the [module documentation](self)), then records the day as analysed
+/// ([`AnalysedDay`]: after the flags, so that a day recorded as analysed has its flags).
+/// Returns that record.
 pub fn flag_day(
     store: &mut (impl ReadingStore + StationStore + SourceFlagStore + ?Sized),
     day: NaiveDate,
@@ -75,7 +77,7 @@ pub fn flag_day(
     context_days: u32,
     cfg: &AnalysisConfig,
     run: FlagRun<'_>,
-) -> Result<FlaggedDay, FlagError> {
+) -> Result<AnalysedDay, FlagError> {
     let (from, to) = day_window(day - TimeDelta::days(i64::from(context_days)), day, tz);
     let records = hourly_records(store, from, to)?;
     let in_day = |t: DateTime<Utc>| hour_slot(t.with_timezone(&tz).naive_local()).0 == day;
@@ -108,8 +110,17 @@ pub fn flag_day(
         flags.push(flag_of(e, s, &analysis, cfg, window, run, flagged_at));
     }
     let stored = store.put_source_flags(&flags)?;
+    let analysed = AnalysedDay {
+        day,
+        window,
+        flags: stored,
+        job: run.job.to_string(),
+        job_scheduled: run.scheduled,
+        analysed_at: flagged_at,
+    };
+    store.put_analysed_days(std::slice::from_ref(&analysed))?;
     tracing::info!(%day, flags = stored, "source flags stored");
-    Ok(FlaggedDay { day, flags: stored })
+    Ok(analysed)
 }
 
 /// The flag of one episode of station `s`, flagged at `flagged_at` by `run`.

@@ -1,6 +1,6 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
-//! Six measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
+//! Seven measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
 //! documented in [`super::forecasts`]. Tags are the parts of the key that dashboards group
 //! by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
@@ -15,6 +15,7 @@
 //! | `stations` | `id` | `name`, `name_en`, `district`, `time_zone` (strings); `lat`, `lon` (floats, absent when unknown) | the wall-clock time of the write (ms, increasing per handle) |
 //! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string: the [`JobOutput`](crate::store::JobOutput) as a JSON object tagged by `kind`; a JSON array of lines for a [`JobOutput::Text`](crate::store::JobOutput::Text), as runs were kept before outputs were typed; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
 //! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see [`super::source_flags`]: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
+//! | `analysed_days` | — | see [`super::source_flags`]: the analysed window, stations, flags and job run | the day at 00:00 UTC |
 //!
 //! Times are written with millisecond precision (`precision=ms`): like the SQLite store,
 //! sub-millisecond parts are truncated and records less than a millisecond apart share a key.

@@ -48,6 +48,11 @@
 //!   [`FlagEvidence`](crate::store::FlagEvidence) as JSON (ratios without a value are
 //!   `null`). Flags that fail [`SourceFlag::check`](crate::store::SourceFlag::check) are rejected. An index
 //!   `source_flags_by_start(start_time)` serves "the flags of this day".
+//! - `analysed_days(day, window_from, window_to, stations, flags, job, job_scheduled,
+//!   analysed_at)`, primary key `day`, `WITHOUT ROWID`: the
+//!   [`AnalysedDay`](crate::store::AnalysedDay)s of the `sources` job. `day` counts days from
+//!   1 January of year 1 ([`Datelike::num_days_from_ce`](chrono::Datelike::num_days_from_ce));
+//!   times in unix milliseconds.
 //! - `forecast_hours(station, parameter, issued, valid, value, model)`, primary key
 //!   `(station, parameter, issued, valid)`, `WITHOUT ROWID`, indexes on `valid` and on
 //!   `issued`: the [`ForecastHour`](crate::store::ForecastHour)s of forecast runs. `parameter` is the
