@@ -101,10 +101,14 @@ pub fn flag_day(
     let mut flags = Vec::new();
     for e in &analysis.episodes {
         let ep = &e.episode;
-        if ep.station == "network" || !in_day(ep.start) {
+        // Network-wide episodes have no station and no local source to inspect.
+        let Some(station) = ep.scope.station() else {
+            continue;
+        };
+        if !in_day(ep.start) {
             continue;
         }
-        let Some(s) = series.iter().find(|s| s.station == ep.station) else {
+        let Some(s) = series.iter().find(|s| s.station == station) else {
             continue;
         };
         flags.push(flag_of(e, s, &analysis, cfg, window, run, flagged_at));
@@ -174,7 +178,7 @@ fn flag_of(
         })
     });
     SourceFlag {
-        station: ep.station.clone(),
+        station: s.station.clone(),
         pollutants: pollutants.clone(),
         start: ep.start,
         end: ep.end,
@@ -198,7 +202,7 @@ fn flag_of(
             rule: e.rule.clone(),
             group,
             wind_from_deg: ep.wind_from_deg,
-            bearing: bearing(analysis, &ep.station, &pollutants),
+            bearing: bearing(analysis, &s.station, &pollutants),
             located: s
                 .position
                 .and_then(|pos| nearest_source(analysis, pos, cfg.max_range_m)),

@@ -42,6 +42,7 @@ pub mod signature;
 pub mod triangulate;
 
 pub use analysis::{Analysis, AnalysisConfig, analyse};
+pub use excess::EpisodeScope;
 pub use series::StationSeries;
 
 /// Why a source analysis could not be made.
