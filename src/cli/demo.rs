@@ -78,7 +78,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
         DemoEvent::Collecting(c) => show_progress(&mut bar, c),
         DemoEvent::Collected(c) => print_summary(c, &url),
         DemoEvent::JobRan(run) => match &run.outcome {
-            JobOutcome::Succeeded(outputs) => println!("\n{}: {}", run.job, outputs.join("; ")),
+            JobOutcome::Succeeded(output) => println!("\n{}: {output}", run.job),
             JobOutcome::Failed(e) => println!("\n{} failed: {e}", run.job),
         },
         DemoEvent::Stored(s) => {

@@ -121,9 +121,9 @@ pub async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
             };
             let record = run_once(job, scheduled, &Clock::real(), &log).await;
             match record.outcome {
-                JobOutcome::Succeeded(outputs) => {
+                JobOutcome::Succeeded(output) => {
                     println!("{name}: ok");
-                    for o in outputs {
+                    for o in output.lines() {
                         println!("  {o}");
                     }
                 }

@@ -57,7 +57,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
         .map(|(r, n)| format!("{n} {r}"))
         .collect();
     println!(
-        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} job runs, {} source flags, {} forecasts, {} device health entries",
+        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} job runs, {} source flags ({} analysed days), {} forecasts, {} device health entries",
         args.from,
         args.to,
         stats.stations,
@@ -70,6 +70,7 @@ pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
         stats.indices,
         stats.job_runs,
         stats.flags,
+        stats.analysed_days,
         stats.forecasts,
         stats.health
     );

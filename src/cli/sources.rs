@@ -170,7 +170,7 @@ fn print_tables(a: &lantian::sources::Analysis) {
     for e in &a.episodes {
         let x = &e.episode;
         t.push(vec![
-            x.station.clone(),
+            x.scope.to_string(),
             x.start.format("%Y-%m-%d %H:%M").to_string(),
             x.end.format("%Y-%m-%d %H:%M").to_string(),
             x.hours.to_string(),

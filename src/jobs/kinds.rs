@@ -25,7 +25,9 @@ use crate::forecast::model::ModelSet;
 use crate::forecast::weather::WeatherFile;
 use crate::registry::Registry;
 use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
-use crate::store::{Store, StoreError};
+use crate::store::{JobOutput, Store, StoreError};
+
+use super::error::JobError;
 
 /// Errors building the jobs from the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -156,8 +158,7 @@ pub fn build_jobs(
             let (name, kind, context) = (name.clone(), kind.clone(), context.clone());
             Box::pin(async move {
                 tokio::task::spawn_blocking(move || run_kind(&name, &kind, scheduled, &context))
-                    .await
-                    .map_err(|e| format!("job task failed: {e}"))?
+                    .await?
             })
         });
         jobs.push(ScheduledJob {
@@ -183,44 +184,46 @@ pub fn forecast_issue_time(scheduled: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Runs a forecast job: loads the model, issues and stores the forecast of every station.
-/// Its outputs are the run's summary (stations forecast and abstained, and why) and the
+/// Its output is the run's summary (stations forecast and abstained, and why) and the
 /// number of stored entries.
 fn run_forecast(
     store: &mut dyn Store,
     models: Option<&Path>,
     weather: Option<&Path>,
     scheduled: DateTime<Utc>,
-) -> Result<Vec<String>, String> {
+) -> Result<JobOutput, JobError> {
     let path = models.map_or_else(|| PathBuf::from(DEFAULT_MODEL_FILE), Path::to_path_buf);
-    let set = ModelSet::load(&path).map_err(|e| e.to_string())?;
-    let weather = match weather {
-        Some(p) => Some(WeatherFile::read(p).map_err(|e| e.to_string())?),
-        None => None,
-    };
+    let set = ModelSet::load(&path)?;
+    let weather = weather.map(WeatherFile::read).transpose()?;
     let at = forecast_issue_time(scheduled);
-    let (run, written) =
-        issue_and_store(store, &set, &[], at, weather.as_ref()).map_err(|e| e.to_string())?;
-    tracing::info!("{}", run.summary());
-    Ok(vec![
-        run.summary(),
-        format!("{written} forecast entries stored"),
-    ])
+    let (run, written) = issue_and_store(store, &set, &[], at, weather.as_ref())?;
+    let summary = run.summary();
+    tracing::info!("{summary}");
+    Ok(JobOutput::Forecast {
+        issued: run.issued,
+        forecast: run.forecast_count(),
+        abstained: run.abstained_count(),
+        summary,
+        stored: written,
+    })
 }
 
-/// Runs the job `name` of `kind` for `scheduled`, returning the outputs it wrote (files, or
+/// Runs the job `name` of `kind` for `scheduled`, returning what it produced (files, or
 /// counts).
 fn run_kind(
     name: &str,
     kind: &JobKind,
     scheduled: DateTime<Utc>,
     cx: &JobContext,
-) -> Result<Vec<String>, String> {
-    let mut store = (cx.open_store)().map_err(|e| e.to_string())?;
+) -> Result<JobOutput, JobError> {
+    let mut store = (cx.open_store)()?;
     let day = previous_day(scheduled, cx.time_zone);
     let network = &cx.network_name;
     let out_dir = || {
-        std::fs::create_dir_all(&cx.report.out_dir)
-            .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))
+        std::fs::create_dir_all(&cx.report.out_dir).map_err(|source| JobError::OutputFolder {
+            dir: cx.report.out_dir.clone(),
+            source,
+        })
     };
     let files = match kind {
         JobKind::DailyReport => {
@@ -233,8 +236,8 @@ fn run_kind(
         }
         JobKind::Ranking { period, by } => {
             out_dir()?;
-            let period = period_before(*period, scheduled, cx.time_zone)
-                .ok_or("no period before this date")?;
+            let period =
+                period_before(*period, scheduled, cx.time_zone).ok_or(JobError::NoPeriod)?;
             let group = match by {
                 RankBy::Station => GroupBy::Station,
                 RankBy::District => GroupBy::District,
@@ -246,9 +249,13 @@ fn run_kind(
                 first: day,
                 last: day,
             };
-            let done =
-                recompute_days(store.as_mut(), cx.index, &[], days).map_err(|e| error_chain(&e))?;
-            return Ok(vec![format!("{} index records for {day}", done.records)]);
+            let done = recompute_days(store.as_mut(), cx.index, &[], days)?;
+            return Ok(JobOutput::Indices {
+                first: day,
+                last: day,
+                stations: done.stations,
+                records: done.records,
+            });
         }
         JobKind::Sources { context_days } => {
             let run = FlagRun {
@@ -262,9 +269,11 @@ fn run_kind(
                 *context_days,
                 &job_analysis(cx.time_zone),
                 run,
-            )
-            .map_err(|e| e.to_string())?;
-            return Ok(vec![done.to_string()]);
+            )?;
+            return Ok(JobOutput::SourceFlags {
+                day: done.day,
+                flags: done.flags,
+            });
         }
         JobKind::Forecast { models, weather } => {
             return run_forecast(
@@ -275,21 +284,11 @@ fn run_kind(
             );
         }
     };
-    let files = files.map_err(|e| e.to_string())?;
-    let mut outputs = vec![files.html.display().to_string()];
-    outputs.extend(files.csv.iter().map(|p| p.display().to_string()));
-    Ok(outputs)
-}
-
-/// An error with its sources, `: `-separated.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
+    let files = files?;
+    Ok(JobOutput::Report {
+        html: files.html,
+        csv: files.csv,
+    })
 }
 
 #[cfg(test)]

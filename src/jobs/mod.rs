@@ -3,6 +3,7 @@
 //! each kind of job does (reports, index recomputation, source flags, forecasts).
 
 pub mod config;
+pub mod error;
 pub mod kinds;
 mod order;
 mod schedule;

@@ -9,8 +9,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Asia::Shanghai;
 
 use super::*;
+use crate::jobs::scheduler::tests::{folder_failure, report_file};
 use crate::jobs::scheduler::{CatchUp, JobFn, MemoryRunLog, RunLog, ScheduledJob, Scheduler};
-use crate::store::{JobOutcome, JobRun};
+use crate::store::{JobOutcome, JobOutput, JobRun};
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -42,10 +43,13 @@ fn sources(flags: &Flags, busy: Duration, failures: usize) -> ScheduledJob {
             let mut n = calls.lock().unwrap();
             *n += 1;
             if *n <= failures {
-                return Err(format!("store away (call {n})"));
+                return Err(folder_failure(format!("store away (call {n})")));
             }
             flags.lock().unwrap().insert(local_day(t));
-            Ok(vec![format!("source flags for {}", local_day(t))])
+            Ok(JobOutput::SourceFlags {
+                day: local_day(t),
+                flags: 1,
+            })
         })
     });
     job("sources", "0 7 * * *", &[], run)
@@ -56,7 +60,7 @@ fn report(flags: &Flags, after: &[&str]) -> ScheduledJob {
     let flags = flags.clone();
     let run: JobFn = Arc::new(move |t| {
         let there = flags.lock().unwrap().contains(&local_day(t));
-        Box::pin(async move { Ok(vec![format!("flags there: {there}")]) })
+        Box::pin(async move { Ok(report_file(format!("flags there: {there}"))) })
     });
     job("daily-report", "0 8 * * *", after, run)
 }
@@ -66,7 +70,7 @@ fn slow(name: &str, expr: &str, busy: Duration) -> ScheduledJob {
     let run: JobFn = Arc::new(move |_| {
         Box::pin(async move {
             tokio::time::sleep(busy).await;
-            Ok(vec![])
+            Ok(report_file("slow.html"))
         })
     });
     job(name, expr, &[], run)
@@ -85,7 +89,7 @@ fn ran_until_1_march(jobs: &[&ScheduledJob]) -> MemoryRunLog {
             scheduled: t,
             started: t,
             finished: t,
-            outcome: JobOutcome::Succeeded(vec![]),
+            outcome: JobOutcome::Succeeded(report_file("earlier")),
         });
     }
     log
@@ -122,7 +126,7 @@ async fn back_on_the_4th(
 
 fn outputs(run: &JobRun) -> Vec<String> {
     match &run.outcome {
-        JobOutcome::Succeeded(o) => o.clone(),
+        JobOutcome::Succeeded(o) => o.lines(),
         JobOutcome::Failed(e) => vec![format!("failed: {e}")],
     }
 }

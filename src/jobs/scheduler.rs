@@ -16,10 +16,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::config::JobKind;
+use super::error::JobError;
 use super::order::{Board, OrderError, Progress, check_order};
 use super::schedule::Schedule;
 use crate::clock::Clock;
-use crate::store::{JobOutcome, JobRun, JobRunStore, Jobs};
+use crate::store::{JobOutcome, JobOutput, JobRun, JobRunStore, Jobs};
 
 /// What to do with scheduled times that passed while the scheduler was down (or while a long
 /// run of the same job was still going).
@@ -128,7 +129,7 @@ impl RunLog for StoreRunLog {
 }
 
 /// The work of a job for one scheduled time.
-pub type JobFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>;
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<JobOutput, JobError>> + Send>>;
 /// A job's body: called with the scheduled time.
 pub type JobFn = Arc<dyn Fn(DateTime<Utc>) -> JobFuture + Send + Sync>;
 
@@ -245,8 +246,9 @@ pub async fn run_once(
     let started = clock.now();
     tracing::info!(job = %job.name, %scheduled, "job starts");
     let outcome = match (job.run)(scheduled).await {
-        Ok(outputs) => JobOutcome::Succeeded(outputs),
-        Err(reason) => {
+        Ok(output) => JobOutcome::Succeeded(output),
+        Err(e) => {
+            let reason = e.reason();
             tracing::error!(job = %job.name, %scheduled, "job failed: {reason}");
             JobOutcome::Failed(reason)
         }
@@ -336,7 +338,7 @@ impl JobTask {
         let next_time = job.schedule.next_after(scheduled);
         for attempt in 1..=attempts {
             let run = run_once(job, scheduled, clock, &*self.log).await;
-            let succeeded = matches!(run.outcome, JobOutcome::Succeeded(_));
+            let succeeded = run.outcome.succeeded();
             if succeeded || attempt == attempts {
                 self.board.ran(&job.name, scheduled, succeeded);
                 return true;

@@ -11,6 +11,22 @@ fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
+/// What a test job writes: a report file.
+pub(in crate::jobs) fn report_file(name: impl Into<std::path::PathBuf>) -> JobOutput {
+    JobOutput::Report {
+        html: name.into(),
+        csv: None,
+    }
+}
+
+/// A test job's failure: the report folder cannot be written.
+pub(in crate::jobs) fn folder_failure(why: String) -> JobError {
+    JobError::OutputFolder {
+        dir: "reports".into(),
+        source: std::io::Error::other(why),
+    }
+}
+
 /// A job on `expr` (Shanghai) with the default catch-up and retries, after no other job.
 pub(in crate::jobs) fn job(name: &str, expr: &str, run: JobFn) -> ScheduledJob {
     ScheduledJob {
@@ -41,7 +57,7 @@ fn counting(
             m.fetch_max(now, Ordering::SeqCst);
             tokio::time::sleep(busy).await;
             r.fetch_sub(1, Ordering::SeqCst);
-            Ok(vec![format!("report-{}", t.format("%Y%m%d%H%M"))])
+            Ok(report_file(format!("report-{}", t.format("%Y%m%d%H%M"))))
         })
     });
     let job = ScheduledJob {
@@ -72,7 +88,7 @@ async fn runs_each_time_once_in_order() {
     );
     assert_eq!(
         runs[1].outcome,
-        JobOutcome::Succeeded(vec!["report-202701010000".into()])
+        JobOutcome::Succeeded(report_file("report-202701010000"))
     );
     assert_eq!(max.load(Ordering::SeqCst), 1);
 }
@@ -88,7 +104,7 @@ async fn catch_up_after_downtime() {
             scheduled: utc("2026-03-01T00:00:00Z"),
             started: utc("2026-03-01T00:00:00Z"),
             finished: utc("2026-03-01T00:00:01Z"),
-            outcome: JobOutcome::Succeeded(vec![]),
+            outcome: JobOutcome::Succeeded(report_file("report")),
         });
         let log = Arc::new(Mutex::new(memory));
         let (job, _, _) = counting("daily", "0 8 * * *", policy, Duration::ZERO);
@@ -143,7 +159,12 @@ fn remembering(calls: &Arc<Mutex<Vec<DateTime<Utc>>>>) -> ScheduledJob {
     let calls = calls.clone();
     let run: JobFn = Arc::new(move |t| {
         calls.lock().unwrap().push(t);
-        Box::pin(async move { Ok(vec![format!("日报 {}, PM2.5.csv", t.format("%m-%d"))]) })
+        Box::pin(async move {
+            Ok(report_file(format!(
+                "日报 {}, PM2.5.html",
+                t.format("%m-%d")
+            )))
+        })
     });
     job("daily", "0 8 * * *", run)
 }
@@ -193,7 +214,7 @@ async fn the_store_records_runs_and_a_restart_resumes_from_it() {
     assert_eq!(runs[1].scheduled, utc("2026-03-02T00:00:00Z"));
     assert_eq!(
         runs[0].outcome,
-        JobOutcome::Succeeded(vec!["日报 03-03, PM2.5.csv".into()])
+        JobOutcome::Succeeded(report_file("日报 03-03, PM2.5.html"))
     );
     assert!(
         runs.iter()
@@ -274,9 +295,12 @@ fn failing(expr: &str, failures: usize, retry: Retry) -> ScheduledJob {
         let n = calls.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
             if n < failures {
-                Err(format!("share unreachable (call {})", n + 1))
+                Err(folder_failure(format!(
+                    "share unreachable (call {})",
+                    n + 1
+                )))
             } else {
-                Ok(vec!["report.html".into()])
+                Ok(report_file("report.html"))
             }
         })
     });

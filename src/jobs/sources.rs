@@ -24,8 +24,8 @@ use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::store::{
-    FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, ReadingStore, SourceFlag, SourceFlagStore, StationStore,
+    AnalysedDay, FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios,
+    FlagWindow, PollutantExcess, ReadingStore, SourceFlag, SourceFlagStore, StationStore,
     StoreError,
 };
 use crate::units::Parameter;
@@ -67,7 +67,9 @@ pub fn job_analysis(tz: Tz) -> AnalysisConfig {
 }
 
 /// Analyses `day` with `context_days` of data before it and stores a flag for each new
-/// station episode (see the [module documentation](self)). Returns what it stored.
+/// station episode (see the [module documentation](self)), then records the day as analysed
+/// ([`AnalysedDay`]: after the flags, so that a day recorded as analysed has its flags).
+/// Returns that record.
 pub fn flag_day(
     store: &mut (impl ReadingStore + StationStore + SourceFlagStore + ?Sized),
     day: NaiveDate,
@@ -75,7 +77,7 @@ pub fn flag_day(
     context_days: u32,
     cfg: &AnalysisConfig,
     run: FlagRun<'_>,
-) -> Result<FlaggedDay, FlagError> {
+) -> Result<AnalysedDay, FlagError> {
     let (from, to) = day_window(day - TimeDelta::days(i64::from(context_days)), day, tz);
     let records = hourly_records(store, from, to)?;
     let in_day = |t: DateTime<Utc>| hour_slot(t.with_timezone(&tz).naive_local()).0 == day;
@@ -99,17 +101,30 @@ pub fn flag_day(
     let mut flags = Vec::new();
     for e in &analysis.episodes {
         let ep = &e.episode;
-        if ep.station == "network" || !in_day(ep.start) {
+        // Network-wide episodes have no station and no local source to inspect.
+        let Some(station) = ep.scope.station() else {
+            continue;
+        };
+        if !in_day(ep.start) {
             continue;
         }
-        let Some(s) = series.iter().find(|s| s.station == ep.station) else {
+        let Some(s) = series.iter().find(|s| s.station == station) else {
             continue;
         };
         flags.push(flag_of(e, s, &analysis, cfg, window, run, flagged_at));
     }
     let stored = store.put_source_flags(&flags)?;
+    let analysed = AnalysedDay {
+        day,
+        window,
+        flags: stored,
+        job: run.job.to_string(),
+        job_scheduled: run.scheduled,
+        analysed_at: flagged_at,
+    };
+    store.put_analysed_days(std::slice::from_ref(&analysed))?;
     tracing::info!(%day, flags = stored, "source flags stored");
-    Ok(FlaggedDay { day, flags: stored })
+    Ok(analysed)
 }
 
 /// The flag of one episode of station `s`, flagged at `flagged_at` by `run`.
@@ -163,7 +178,7 @@ fn flag_of(
         })
     });
     SourceFlag {
-        station: ep.station.clone(),
+        station: s.station.clone(),
         pollutants: pollutants.clone(),
         start: ep.start,
         end: ep.end,
@@ -187,7 +202,7 @@ fn flag_of(
             rule: e.rule.clone(),
             group,
             wind_from_deg: ep.wind_from_deg,
-            bearing: bearing(analysis, &ep.station, &pollutants),
+            bearing: bearing(analysis, &s.station, &pollutants),
             located: s
                 .position
                 .and_then(|pos| nearest_source(analysis, pos, cfg.max_range_m)),

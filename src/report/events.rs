@@ -1,9 +1,9 @@
 //! The daily report's notable events: the day's source flags ([`SourceFlag`]) — new local
 //! pollution episodes with their source type and evidence — most severe first.
 //!
-//! A day without flags is reported as such only when the `sources` job ran for it (a
-//! successful run whose output names the day, [`FlaggedDay`]); otherwise the report says the
-//! flags are not available, instead of implying a quiet day.
+//! A day without flags is reported as such only when the `sources` job analysed it (the store
+//! holds its [`AnalysedDay`](crate::store::AnalysedDay)); otherwise the report says the flags
+//! are not available, instead of implying a quiet day.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -14,21 +14,16 @@ use crate::assess::daily::hour_slot;
 use crate::lang::Lang;
 use crate::sources::signature::SourceType;
 use crate::store::{
-    FlaggedDay, JobOutcome, JobRunStore, Jobs, SourceFlag, SourceFlagQuery, SourceFlagStore,
-    StationInfo, Stations, StoreError,
+    SourceFlag, SourceFlagQuery, SourceFlagStore, StationInfo, Stations, StoreError,
 };
 
-/// Recorded job runs looked through for the `sources` run of the day (newest first: about
-/// four months of the default jobs).
-const RUNS_LOOKED_AT: usize = 1_000;
-
-/// The day's flags and whether the `sources` job ran for the day.
+/// The day's flags and whether the `sources` job analysed the day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayEvents {
     /// Flags of episodes that began on the day, most severe first.
     pub flags: Vec<SourceFlag>,
-    /// A successful `sources` run for the day is recorded.
-    pub job_ran: bool,
+    /// The `sources` job analysed the day (no flags then means none were found).
+    pub analysed: bool,
 }
 
 /// The flags of the episodes that began on the local days `first` to `last` (zone `tz`), of
@@ -50,9 +45,9 @@ pub fn flags_of_days(
     Ok(flags)
 }
 
-/// Reads the flags of the local day `date` (network zone `tz`) and the `sources` job's runs.
+/// Reads the flags of the local day `date` (network zone `tz`) and whether it was analysed.
 pub fn day_events(
-    store: &(impl SourceFlagStore + JobRunStore + ?Sized),
+    store: &(impl SourceFlagStore + ?Sized),
     date: NaiveDate,
     tz: Tz,
 ) -> Result<DayEvents, StoreError> {
@@ -63,17 +58,8 @@ pub fn day_events(
             .then(a.start.cmp(&b.start))
             .then_with(|| a.station.cmp(&b.station))
     });
-    let job_ran = store
-        .latest_job_runs(&Jobs::All, RUNS_LOOKED_AT)?
-        .iter()
-        .any(|run| match &run.outcome {
-            JobOutcome::Succeeded(outputs) => outputs
-                .iter()
-                .filter_map(|o| FlaggedDay::from_output(o))
-                .any(|d| d.day == date),
-            JobOutcome::Failed(_) => false,
-        });
-    Ok(DayEvents { flags, job_ran })
+    let analysed = !store.analysed_days(date, date)?.is_empty();
+    Ok(DayEvents { flags, analysed })
 }
 
 /// `HH:MM` of an hour-ending label on the local day `date`: the label that ends the day is
@@ -182,7 +168,7 @@ pub(super) fn write(
     let t = lang.text();
     let n = events.flags.len();
     if n == 0 {
-        h.p(if events.job_ran {
+        h.p(if events.analysed {
             t.events_none
         } else {
             t.events_not_run

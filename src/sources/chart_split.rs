@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::analysis::Analysis;
+use super::excess::EpisodeScope;
 use super::signature::SourceType;
 use crate::chart::{Chart, DrawResult, font};
 use crate::lang::Lang;
@@ -57,7 +58,11 @@ impl SplitChart {
             .filter(|s| s.pollutant == pollutant)
             .map(|s| {
                 let mut episodes = EnumMap::default();
-                for e in a.episodes.iter().filter(|e| e.episode.station == s.station) {
+                for e in a
+                    .episodes
+                    .iter()
+                    .filter(|e| e.episode.scope.station() == Some(s.station.as_str()))
+                {
                     episodes[e.source_type] += 1;
                 }
                 SplitRow {
@@ -78,7 +83,7 @@ impl SplitChart {
             regional_episodes: a
                 .episodes
                 .iter()
-                .filter(|e| e.episode.station == "network")
+                .filter(|e| e.episode.scope == EpisodeScope::Network)
                 .count(),
         }
     }

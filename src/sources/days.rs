@@ -83,7 +83,7 @@ pub fn analyse_days(
         analysis.bearings.retain(|b| keep(&b.station));
         analysis
             .episodes
-            .retain(|e| keep(&e.episode.station) || e.episode.station == "network");
+            .retain(|e| e.episode.scope.station().is_none_or(keep));
         analysis.split.retain(|s| keep(&s.station));
         analysis.factors.retain(|f| keep(&f.station));
         analysis.polar.retain(|p| keep(&p.station));

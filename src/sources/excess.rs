@@ -18,12 +18,14 @@
 //! background PM2.5).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::series::StationSeries;
 use crate::stats::{quantile, quantile_sorted};
+use crate::store::StationId;
 use crate::units::{AirPollutant, Parameter};
 
 /// Excess and episode settings.
@@ -117,11 +119,46 @@ pub struct Split {
     pub hours: usize,
 }
 
+/// Where an episode happened: at one station (a local episode: its excess over the network
+/// background stood out), or across the network (a regional episode: the background itself was
+/// high). Serialised as the station id, or `network`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EpisodeScope {
+    /// Across the network.
+    Network,
+    /// At this station.
+    Station(StationId),
+}
+
+impl EpisodeScope {
+    /// The station of a local episode; `None` for a network-wide one.
+    pub fn station(&self) -> Option<&str> {
+        match self {
+            EpisodeScope::Network => None,
+            EpisodeScope::Station(id) => Some(id),
+        }
+    }
+}
+
+impl fmt::Display for EpisodeScope {
+    /// The station id, or `network`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.station().unwrap_or("network"))
+    }
+}
+
+impl Serialize for EpisodeScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// An episode: contiguous hours of high excess (or of high regional background).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Episode {
-    /// Station id, or `network` for a regional episode.
-    pub station: String,
+    /// Where it happened (serialised as `station`: the station id, or `network`).
+    #[serde(rename = "station")]
+    pub scope: EpisodeScope,
     /// First hour (hour-ending label).
     pub start: DateTime<Utc>,
     /// Last hour.
@@ -212,7 +249,7 @@ pub fn local_regional(
         for (a, b) in runs(&hot, cfg.merge_gap_h, cfg.min_hours) {
             episodes.push(describe(
                 s,
-                &s.station,
+                EpisodeScope::Station(s.station.as_str().into()),
                 a,
                 b,
                 &excess,
@@ -269,7 +306,7 @@ pub fn local_regional(
         for (a, b) in regional {
             episodes.push(describe(
                 &net,
-                "network",
+                EpisodeScope::Network,
                 a,
                 b,
                 bg,
@@ -299,7 +336,7 @@ pub fn runs(hot: &[bool], gap: usize, min_len: usize) -> Vec<(usize, usize)> {
 
 fn describe<'a>(
     s: &StationSeries,
-    name: &str,
+    scope: EpisodeScope,
     a: usize,
     b: usize,
     excess: &BTreeMap<Parameter, Vec<f64>>,
@@ -340,7 +377,7 @@ fn describe<'a>(
         }
     }
     Episode {
-        station: name.to_string(),
+        scope,
         start: s.time(a),
         end: s.time(b),
         hours: b - a + 1,

@@ -45,6 +45,7 @@ pub mod triangulate;
 
 pub use analysis::{Analysis, AnalysisConfig, analyse};
 pub use chart::MapChart;
+pub use excess::EpisodeScope;
 pub use series::StationSeries;
 
 /// Why a source analysis could not be made.

@@ -38,7 +38,7 @@ use serde::{Serialize, Serializer};
 
 use crate::units::{NO_AS_NO2, Parameter, UG_PER_MG};
 
-use super::excess::Episode;
+use super::excess::{Episode, EpisodeScope};
 
 /// The kind of source a signature points to (the label of an episode, a k-means group or an
 /// NMF factor). Stored and printed as its [`code`](SourceType::code).
@@ -210,7 +210,7 @@ impl Ratios {
 
 /// The rule label of an episode.
 pub fn rule_label(e: &Episode, r: &Ratios) -> (SourceType, &'static str) {
-    if e.station == "network" {
+    if e.scope == EpisodeScope::Network {
         return (
             SourceType::SecondaryRegional,
             "network episode: background PM2.5 above the regional limit",

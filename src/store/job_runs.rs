@@ -1,7 +1,11 @@
 //! Runs of scheduled jobs ([`JobRun`]s), which the scheduler reads to resume where each job
 //! left off, and the [`JobRunStore`] that keeps them.
 
-use chrono::{DateTime, Utc};
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::select::{Jobs, PAGE_SIZE, PageFn, TimeSpan, collect};
@@ -9,10 +13,109 @@ use super::select::{Jobs, PAGE_SIZE, PageFn, TimeSpan, collect};
 /// How a job run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
-    /// Succeeded, with the outputs it produced (file paths, counts…), in order.
-    Succeeded(Vec<String>),
-    /// Failed, with the reason.
+    /// Succeeded, with what it produced.
+    Succeeded(JobOutput),
+    /// Failed, with the reason (the error and its causes, `: `-separated).
     Failed(String),
+}
+
+impl JobOutcome {
+    /// Whether the run succeeded.
+    pub fn succeeded(&self) -> bool {
+        matches!(self, JobOutcome::Succeeded(_))
+    }
+}
+
+/// What a successful job run produced, by kind of job. Stored as it is and read back typed;
+/// runs recorded before outputs were typed read back as [`JobOutput::Text`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobOutput {
+    /// A report: the HTML file and the CSV table beside it.
+    Report {
+        /// The HTML report.
+        html: PathBuf,
+        /// Its table as CSV (ranking reports).
+        csv: Option<PathBuf>,
+    },
+    /// Indices recomputed for the local days `first` to `last`.
+    Indices {
+        /// The first local day.
+        first: NaiveDate,
+        /// The last local day.
+        last: NaiveDate,
+        /// Stations recomputed.
+        stations: usize,
+        /// Hourly and daily index records written.
+        records: usize,
+    },
+    /// Source flags of a local day (the `sources` job).
+    SourceFlags {
+        /// The local day analysed.
+        day: NaiveDate,
+        /// Flags stored for episodes that started that day.
+        flags: usize,
+    },
+    /// A forecast issued and stored.
+    Forecast {
+        /// Issue time.
+        issued: DateTime<Utc>,
+        /// Stations with at least one forecast value.
+        forecast: usize,
+        /// Stations that abstained on every pollutant.
+        abstained: usize,
+        /// The run's one-line summary as the forecast module words it (counts, why stations
+        /// abstained, notes); shown, never read back.
+        summary: String,
+        /// Hourly and daily forecast entries stored.
+        stored: usize,
+    },
+    /// The outputs of a run recorded before outputs were typed, as its lines of text (kept as
+    /// they are, never parsed).
+    Text {
+        /// The lines, in order.
+        lines: Vec<String>,
+    },
+}
+
+impl JobOutput {
+    /// The output as lines of text, as `lantian jobs run` prints them: a report's files, one
+    /// line of counts for the other kinds (two for a forecast: its summary and the entries
+    /// stored).
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            JobOutput::Report { html, csv } => std::iter::once(html)
+                .chain(csv)
+                .map(|p| p.display().to_string())
+                .collect(),
+            JobOutput::Indices {
+                first,
+                last,
+                records,
+                ..
+            } if first == last => vec![format!("{records} index records for {first}")],
+            JobOutput::Indices {
+                first,
+                last,
+                records,
+                ..
+            } => vec![format!("{records} index records for {first} to {last}")],
+            JobOutput::SourceFlags { day, flags } => {
+                vec![format!("source flags for {day}: {flags} new")]
+            }
+            JobOutput::Forecast {
+                summary, stored, ..
+            } => vec![summary.clone(), format!("{stored} forecast entries stored")],
+            JobOutput::Text { lines } => lines.clone(),
+        }
+    }
+}
+
+impl fmt::Display for JobOutput {
+    /// The [`lines`](JobOutput::lines) joined by `; `.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.lines().join("; "))
+    }
 }
 
 /// One run of a scheduled job, as the store keeps it (see [`crate::jobs::scheduler`]).

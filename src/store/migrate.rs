@@ -1,6 +1,6 @@
 //! Copying one store's contents into another (`lantian migrate`): stations, readings of every
-//! resolution, computed indices, job runs, source flags, issued forecasts and device health —
-//! every kind of data a store keeps.
+//! resolution, computed indices, job runs, source flags and the days the `sources` job
+//! analysed, issued forecasts and device health — every kind of data a store keeps.
 //!
 //! Each time-keyed kind is copied forward from its earliest record to its latest (its
 //! [`TimeSpan`]) with paged reads whose pages are written as they come: memory stays bounded
@@ -12,7 +12,7 @@
 //! migrating again changes nothing, and an interrupted migration is finished by running it
 //! again.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::{
     ForecastAxis, ForecastQuery, IndexQuery, JobRunQuery, PAGE_SIZE, ReadingQuery, Resolution,
@@ -31,8 +31,8 @@ fn index_window(resolution: Resolution) -> TimeDelta {
 }
 
 /// What to copy: the data whose key time (a reading's or an index's label, a job run's
-/// scheduled time, a flag's start, a forecast's issue time) is in `[from, to)`. Stations and
-/// device health are copied whole.
+/// scheduled time, a flag's start, the end of an analysed day's window, a forecast's issue
+/// time) is in `[from, to)`. Stations and device health are copied whole.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MigrateOptions {
     /// Only data at or after this time.
@@ -54,6 +54,8 @@ pub struct MigrateStats {
     pub job_runs: u64,
     /// Source flags.
     pub flags: u64,
+    /// Days the `sources` job analysed.
+    pub analysed_days: u64,
     /// Issued forecasts: hourly values and daily forecasts.
     pub forecasts: u64,
     /// Device health entries.
@@ -173,6 +175,13 @@ pub fn migrate(
             Ok(())
         })?;
     }
+    // One record per day: few enough to read at once.
+    let mut days = source.analysed_days(NaiveDate::MIN, NaiveDate::MAX)?;
+    days.retain(|d| {
+        options.from.is_none_or(|from| d.window.to >= from)
+            && options.to.is_none_or(|to| d.window.to < to)
+    });
+    stats.analysed_days += target.put_analysed_days(&days)? as u64;
     if let Some((from, to)) = range(source.forecasts_span()?, options) {
         let query = ForecastQuery::new(ForecastAxis::Issued, from, to);
         source.forecast_hours_paged(&query, PAGE_SIZE, &mut |page| {

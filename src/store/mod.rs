@@ -8,7 +8,7 @@
 //! | stations | [`StationInfo`] | [`StationStore`] | id |
 //! | indices | [`IndexRecord`] | [`IndexStore`] | station, resolution, time |
 //! | job runs | [`JobRun`] | [`JobRunStore`] | job, scheduled, started |
-//! | source flags | [`SourceFlag`] | [`SourceFlagStore`] | station, pollutants, start |
+//! | source flags | [`SourceFlag`], [`AnalysedDay`] | [`SourceFlagStore`] | station, pollutants, start / local day |
 //! | forecasts | [`ForecastHour`], [`ForecastDay`] | [`ForecastStore`] | station, parameter, issued, valid / station, day, issued |
 //!
 //! Every kind is written with one verb, `put_<kind>`, which replaces by key and returns how
@@ -50,12 +50,12 @@ pub use forecasts::{
 };
 pub use health::{DeviceHealth, HealthStore};
 pub use indices::{IndexQuery, IndexRecord, IndexStore, IndexTerm};
-pub use job_runs::{JobOutcome, JobRun, JobRunQuery, JobRunStore};
+pub use job_runs::{JobOutcome, JobOutput, JobRun, JobRunQuery, JobRunStore};
 pub use readings::{ReadingQuery, ReadingStore, Record, Resolution, UnknownResolution};
 pub use select::{Filter, Jobs, PAGE_SIZE, PageFn, Parameters, Stations, TimeSpan};
 pub use source_flags::{
-    FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
-    FlaggedDay, PollutantExcess, SourceFlag, SourceFlagQuery, SourceFlagStore,
+    AnalysedDay, FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios,
+    FlagWindow, PollutantExcess, SourceFlag, SourceFlagQuery, SourceFlagStore,
 };
 pub use stations::{StationId, StationInfo, StationStore};
 pub use url::{StoreUrl, StoreUrlError, open};

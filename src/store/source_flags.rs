@@ -8,10 +8,11 @@
 //! and when and by which job run it was flagged.
 //!
 //! The store key is (`station`, `pollutants`, `start`): putting a flag with the key of a stored
-//! one replaces it, so re-running the job for a day never duplicates its flags.
+//! one replaces it, so re-running the job for a day never duplicates its flags. With the flags
+//! the job records the day it analysed ([`AnalysedDay`]), so that a day without flags is told
+//! from a day not analysed.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -177,7 +178,7 @@ pub struct FlagLocation {
 }
 
 /// The period the flag's analysis covered.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlagWindow {
     /// First hour label analysed (UTC).
     pub from: DateTime<Utc>,
@@ -301,8 +302,9 @@ impl SourceFlagQuery {
     }
 }
 
-/// Where source flags are kept. Keyed by (`station`, `pollutants`, `start`): a flag with the
-/// key of a stored one replaces it.
+/// Where source flags are kept, with the days the `sources` job analysed. Flags are keyed by
+/// (`station`, `pollutants`, `start`): a flag with the key of a stored one replaces it;
+/// analysed days by their day.
 pub trait SourceFlagStore: Send {
     /// Stores source flags. Every flag is checked ([`SourceFlag::check`]) before anything is
     /// written. Returns how many were written.
@@ -317,6 +319,17 @@ pub trait SourceFlagStore: Send {
         each: &mut PageFn<'_, SourceFlag>,
     ) -> Result<(), StoreError>;
 
+    /// Records analysed days ([`AnalysedDay::check`]ed before anything is written), replacing
+    /// those of the same days. Returns how many were written.
+    fn put_analysed_days(&mut self, days: &[AnalysedDay]) -> Result<usize, StoreError>;
+
+    /// The analysed days from `first` to `last` (inclusive), by day.
+    fn analysed_days(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<AnalysedDay>, StoreError>;
+
     /// The earliest and latest episode start of the stored flags.
     fn source_flags_span(&self) -> Result<Option<TimeSpan>, StoreError>;
 
@@ -329,57 +342,38 @@ pub trait SourceFlagStore: Send {
     }
 }
 
-/// What a run of the `sources` job did, as it records it in its outputs: `source flags for
-/// 2024-03-10: 2 new`. Reports read it back ([`FlaggedDay::from_output`]) to tell "no flags"
-/// from "the job has not run for this day".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlaggedDay {
-    /// The local day analysed.
+/// A local day the `sources` job analysed: stored with the day's flags, it tells "no flags"
+/// from "not analysed". Keyed by the day: analysing it again replaces the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysedDay {
+    /// The local day (network time zone).
     pub day: NaiveDate,
-    /// Flags stored for episodes that started that day.
+    /// The analysed period (the day and the context days before it) and the stations with data
+    /// in it.
+    pub window: FlagWindow,
+    /// Flags stored for episodes that started on the day.
     pub flags: usize,
+    /// The job that analysed it.
+    pub job: String,
+    /// The scheduled time of that job's run.
+    pub job_scheduled: DateTime<Utc>,
+    /// When it was analysed (wall clock).
+    pub analysed_at: DateTime<Utc>,
 }
 
-const OUTPUT_PREFIX: &str = "source flags for ";
-
-impl FlaggedDay {
-    /// Reads a job output written by [`FlaggedDay`]'s `Display`; `None` for other outputs.
-    pub fn from_output(output: &str) -> Option<FlaggedDay> {
-        let rest = output.strip_prefix(OUTPUT_PREFIX)?;
-        let (day, rest) = rest.split_once(": ")?;
-        let flags = rest.strip_suffix(" new")?.parse().ok()?;
-        Some(FlaggedDay {
-            day: day.parse().ok()?,
-            flags,
-        })
-    }
-}
-
-impl fmt::Display for FlaggedDay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{OUTPUT_PREFIX}{}: {} new", self.day, self.flags)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn job_outputs_round_trip() {
-        let d = FlaggedDay {
-            day: NaiveDate::from_ymd_opt(2024, 3, 10).unwrap(),
-            flags: 3,
-        };
-        assert_eq!(d.to_string(), "source flags for 2024-03-10: 3 new");
-        assert_eq!(FlaggedDay::from_output(&d.to_string()), Some(d));
-        for other in [
-            "reports/out/daily-2024-03-10.html",
-            "source flags for 2024-03-10: 3",
-            "source flags for yesterday: 3 new",
-            "source flags for 2024-03-10: many new",
-        ] {
-            assert_eq!(FlaggedDay::from_output(other), None, "{other}");
+impl AnalysedDay {
+    /// Why the record cannot be stored, if it cannot: an empty job, or an empty window.
+    pub fn check(&self) -> Result<(), String> {
+        let whose = format!("analysed day {}", self.day);
+        if self.job.is_empty() {
+            return Err(format!("{whose}: the job must not be empty"));
         }
+        if self.window.to <= self.window.from {
+            return Err(format!(
+                "{whose}: the window ends at {} before it starts at {}",
+                self.window.to, self.window.from
+            ));
+        }
+        Ok(())
     }
 }

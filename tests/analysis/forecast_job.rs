@@ -16,8 +16,8 @@ use lantian::jobs::scheduler::CatchUp;
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, Missing, ReadingStore, Record,
-    Resolution, StationInfo, StationStore, Store,
+    ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, JobOutput, Missing,
+    ReadingStore, Record, Resolution, StationInfo, StationStore, Store,
 };
 
 /// 2015-01-01 00:00 UTC.
@@ -133,16 +133,32 @@ async fn the_job_stores_one_forecast_per_scheduled_time() {
         forecast_issue_time(first),
         Utc.with_ymd_and_hms(2015, 2, 14, 9, 0, 0).unwrap()
     );
-    let outputs = (job.run)(first).await.unwrap();
+    let output = (job.run)(first).await.unwrap();
+    let JobOutput::Forecast {
+        issued,
+        forecast,
+        abstained,
+        ref summary,
+        stored,
+    } = output
+    else {
+        panic!("not a forecast: {output:?}");
+    };
+    assert_eq!(
+        (issued, forecast, abstained),
+        (forecast_issue_time(first), 2, 0)
+    );
     assert!(
-        outputs[0].contains("2 station(s) forecast, 0 abstained"),
-        "{outputs:?}"
+        summary.contains("2 station(s) forecast, 0 abstained"),
+        "{summary}"
     );
     let reader = SqliteStore::open(&path).unwrap();
     let all = || by_issue(start(), start() + TimeDelta::days(400));
     let once = reader.forecast_hours(&all()).unwrap();
     // PM2.5 and its AQI, 72 hours, two stations (no PM10 or O3 model: nothing stored).
     assert_eq!(once.len(), 2 * 2 * 72);
+    // The hourly entries and the stations' daily forecasts.
+    assert!(stored > once.len(), "{stored}");
     assert!(once.iter().all(|f| matches!(
         f.parameter,
         ForecastParameter::Target(Target::Pm25) | ForecastParameter::Aqi
@@ -266,7 +282,7 @@ async fn a_forecast_job_with_forecast_weather_the_model_cannot_use_fails_saying_
     };
     let at = Utc.with_ymd_and_hms(2015, 2, 14, 9, 10, 0).unwrap();
     // The issue-time model refuses forecast weather, naming the file.
-    let e = (job(&weather).run)(at).await.unwrap_err();
+    let e = (job(&weather).run)(at).await.unwrap_err().reason();
     assert!(
         e.contains("weather.csv") && e.contains("issue-time information only"),
         "{e}"
@@ -274,7 +290,8 @@ async fn a_forecast_job_with_forecast_weather_the_model_cannot_use_fails_saying_
     // A missing weather file is named too; nothing is stored either way.
     let e = (job(&dir.path().join("absent.csv")).run)(at)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .reason();
     assert!(e.contains("absent.csv"), "{e}");
     let stored = SqliteStore::open(&path)
         .unwrap()

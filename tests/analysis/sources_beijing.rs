@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
 use lantian::import::{self, Format, ImportOptions, NoProgress};
-use lantian::sources::{AnalysisConfig, StationSeries, analyse};
+use lantian::sources::{AnalysisConfig, EpisodeScope, StationSeries, analyse};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingQuery, ReadingStore, Resolution, StationStore};
 use lantian::units::Parameter;
@@ -73,9 +73,11 @@ fn beijing_winter_is_regional_with_local_excess_downtown() {
     // The Spring Festival eve (7 February 2016, fireworks at midnight) is a regional episode.
     let eve = Utc.with_ymd_and_hms(2016, 2, 7, 16, 0, 0).unwrap();
     assert!(
-        a.episodes.iter().any(|e| e.episode.station == "network"
-            && e.episode.start <= eve
-            && e.episode.end >= eve),
+        a.episodes
+            .iter()
+            .any(|e| e.episode.scope == EpisodeScope::Network
+                && e.episode.start <= eve
+                && e.episode.end >= eve),
         "no regional episode over the Spring Festival night"
     );
     // Every station gets its factors, each with a profile over the five species.

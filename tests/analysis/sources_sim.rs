@@ -257,17 +257,17 @@ fn simulator_ground_truth() {
         let (a0, b0) = ep.range;
         let mut score: BTreeMap<&'static str, f64> = BTreeMap::new();
         for per in &per_hour[a0..=b0] {
-            if ep.station == "network" {
+            if let Some(station) = ep.scope.station() {
+                let st = sites.iter().position(|s| *s.id == *station).unwrap();
+                for (k, (l, w)) in per[st].iter().enumerate() {
+                    let mut all: Vec<f64> = per.iter().map(|s| s[k].1).collect();
+                    *score.entry(l).or_default() += (w - median(&mut all)).max(0.0);
+                }
+            } else {
                 for st in per {
                     for (l, w) in st {
                         *score.entry(l).or_default() += w;
                     }
-                }
-            } else {
-                let st = sites.iter().position(|s| *s.id == *ep.station).unwrap();
-                for (k, (l, w)) in per[st].iter().enumerate() {
-                    let mut all: Vec<f64> = per.iter().map(|s| s[k].1).collect();
-                    *score.entry(l).or_default() += (w - median(&mut all)).max(0.0);
                 }
             }
         }

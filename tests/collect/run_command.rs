@@ -7,7 +7,9 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{HealthStore, JobOutcome, JobRunStore, Jobs, ReadingStore, Resolution};
+use lantian::store::{
+    HealthStore, JobOutcome, JobOutput, JobRunStore, Jobs, ReadingStore, Resolution,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 
@@ -83,9 +85,9 @@ fn run_collects_and_runs_the_scheduled_jobs() {
         .latest_job_runs(&Jobs::one("daily-report"), 10)
         .unwrap();
     assert_eq!(daily.len(), 1, "{daily:?}");
-    let JobOutcome::Succeeded(outputs) = &daily[0].outcome else {
+    let JobOutcome::Succeeded(JobOutput::Report { html, .. }) = &daily[0].outcome else {
         panic!("{daily:?}")
     };
-    assert!(outputs[0].ends_with("daily-2026-03-01.html"), "{outputs:?}");
+    assert!(html.ends_with("daily-2026-03-01.html"), "{html:?}");
     assert!(dir.path().join("reports/daily-2026-03-01.html").exists());
 }

@@ -13,9 +13,7 @@ use lantian::quality::Flag;
 use lantian::report::{Lang, ReportConfig, daily_report, health_report, ranking_report};
 use lantian::store::migrate::{MigrateOptions, migrate};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{
-    DeviceHealth, ForecastStore, HealthStore, JobRunQuery, ReadingStore, Store, StoreUrl,
-};
+use lantian::store::{DeviceHealth, ForecastStore, HealthStore, ReadingStore, Store, StoreUrl};
 use lantian::units::Parameter;
 
 use crate::common::tsdb::Influxd;
@@ -24,8 +22,8 @@ use crate::report_forecast::forecast;
 use crate::report_health::{devices, minute};
 
 /// The store of `report_flags` (four stations, 31 days of hourly data and indices) after the
-/// `sources` job ran for the report's day, the day before and a quiet day (flags and job
-/// runs), with a
+/// `sources` job ran for the report's day, the day before and a quiet day (flags and analysed
+/// days), with a
 /// forecast run issued each of the last days (the report's next days and its skill), the
 /// day's SO2 minutes at every station and the health of two devices.
 fn source(dir: &Path) -> SqliteStore {
@@ -161,14 +159,16 @@ fn assert_same_reports(original: &dyn Store, migrated: &dyn Store, dir: &Path) {
     panic!("three renders straddled a minute's turn");
 }
 
-/// The job runs made it (the daily report of a day without flags tells "no flags" from "the
-/// job has not run" by them).
-fn assert_job_runs_copied(original: &dyn Store, migrated: &dyn Store) {
-    let span = original.job_runs_span().unwrap().unwrap();
-    let runs = JobRunQuery::new(span.first, span.end());
-    let copied = migrated.job_runs(&runs).unwrap();
+/// The analysed days made it (the daily report of a day without flags tells "no flags" from
+/// "the job has not run" by them).
+fn assert_analysed_days_copied(original: &dyn Store, migrated: &dyn Store) {
+    let days = |s: &dyn Store| {
+        s.analysed_days(chrono::NaiveDate::MIN, chrono::NaiveDate::MAX)
+            .unwrap()
+    };
+    let copied = days(migrated);
     assert_eq!(copied.len(), 3);
-    assert_eq!(copied, original.job_runs(&runs).unwrap());
+    assert_eq!(copied, days(original));
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn reports_from_a_migrated_sqlite_store_are_byte_identical() {
         &mut |_| {},
     )
     .unwrap();
-    assert_job_runs_copied(&original, migrated.as_ref());
+    assert_analysed_days_copied(&original, migrated.as_ref());
     assert_same_reports(&original, migrated.as_ref(), dir.path());
 }
 
@@ -210,6 +210,6 @@ fn reports_from_a_store_migrated_to_influxdb_are_byte_identical() {
         [0, 3 * 1440, 4 * 31 * 24 * 8, 0],
         "{stats:?}"
     );
-    assert_job_runs_copied(&original, migrated.as_ref());
+    assert_analysed_days_copied(&original, migrated.as_ref());
     assert_same_reports(&original, migrated.as_ref(), dir.path());
 }

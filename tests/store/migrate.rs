@@ -5,11 +5,12 @@
 
 use std::process::Command;
 
+use crate::common::store_conformance::analysed_days::analysed;
 use crate::common::store_conformance::forecasts::{day as forecast_day, hour as forecast_hour};
 use crate::common::store_conformance::job_runs::job_run;
 use crate::common::store_conformance::source_flags::{bare_flag, flag};
 use crate::common::store_conformance::{at, rec};
-use chrono::TimeDelta;
+use chrono::{NaiveDate, TimeDelta};
 use lantian::aqi::Standard;
 use lantian::store::migrate::{MigrateOptions, migrate};
 use lantian::store::sqlite::SqliteStore;
@@ -96,6 +97,9 @@ fn source(path: &std::path::Path) -> SqliteStore {
         bare_flag("B", &[Parameter::Pm10], 60),
     ])
     .unwrap();
+    // The days the flags' job analysed: one with flags, one without.
+    s.put_analysed_days(&[analysed(-300, 1), analysed(0, 0)])
+        .unwrap();
     // Two forecast runs a day apart, the second the day before the newest readings.
     let hours: Vec<_> = [0, 24]
         .iter()
@@ -196,6 +200,9 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     };
     assert_eq!(flags(&dst), flags(&src));
     assert_eq!(stats.flags, 2);
+    let days = |s: &dyn Store| s.analysed_days(NaiveDate::MIN, NaiveDate::MAX).unwrap();
+    assert_eq!(days(&dst), days(&src));
+    assert_eq!(stats.analysed_days, 2);
     let forecasts = ForecastQuery::new(
         ForecastAxis::Issued,
         at(0) - TimeDelta::days(800),
@@ -250,6 +257,14 @@ fn a_time_range_limits_what_is_copied() {
         .map(|r| (r.scheduled - at(0)).num_hours())
         .collect();
     assert_eq!(scheduled, [7, 8]);
+    // Analysed days by the end of their window: day 0 ends in the range.
+    let days: Vec<NaiveDate> = dst
+        .analysed_days(NaiveDate::MIN, NaiveDate::MAX)
+        .unwrap()
+        .iter()
+        .map(|d| d.day)
+        .collect();
+    assert_eq!(days, [analysed(0, 0).day]);
 }
 
 #[test]
@@ -269,7 +284,10 @@ fn the_command_prints_a_summary() {
     );
     assert!(stdout.contains("2 stations"), "{stdout}");
     assert!(stdout.contains("48 index records"), "{stdout}");
-    assert!(stdout.contains("2 source flags"), "{stdout}");
+    assert!(
+        stdout.contains("2 source flags (2 analysed days)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("6 job runs"), "{stdout}");
     let b = SqliteStore::open(dir.path().join("b.db")).unwrap();
     assert_eq!(b.count_readings(Resolution::Hour).unwrap(), 2 * 365 * 24);

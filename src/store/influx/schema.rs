@@ -1,6 +1,6 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
-//! Six measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
+//! Seven measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
 //! documented in `forecasts`. Tags are the parts of the key that dashboards group
 //! by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
@@ -13,8 +13,9 @@
 //! | `indices` | `station`, `resolution` (`1h`, `1d`) | `standard` (string, `hj633-2012`…), `aqi` (integer), `primary` (string, pollutant codes joined by `;`), and per term `so2`, `no2`, `pm10`, `pm25`, `co`, `o3_1h`, `o3_8h`: `<term>_c` (float), `<term>_iaqi` (integer), `<term>_n` (integer, valid hours) | the index's label time |
 //! | `device_health` | `device` | `station`, `status` (JSON array of names), `last_error`, `unset` (strings); `online` (boolean); `polls`, `successes`, `skipped`, `consecutive_failures`, `last_success`, `last_attempt`, `last_failure` (integers; times in unix ms); `last_latency_ms` (float) | the wall-clock minute of the write |
 //! | `stations` | `id` | `name`, `name_en`, `district`, `time_zone` (strings); `lat`, `lon` (floats, absent when unknown) | the wall-clock time of the write (ms, increasing per handle) |
-//! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string, JSON array of the outputs; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
+//! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string: the [`JobOutput`] as a JSON object tagged by `kind`; a JSON array of lines for a [`JobOutput::Text`], as runs were kept before outputs were typed; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
 //! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see `source_flags`: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
+//! | `analysed_days` | — | see `source_flags`: the analysed window, stations, flags and job run | the day at 00:00 UTC |
 //!
 //! Times are written with millisecond precision (`precision=ms`): like the SQLite store,
 //! sub-millisecond parts are truncated and records less than a millisecond apart share a key.
@@ -64,8 +65,8 @@ use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
 use crate::store::indices::{join_pollutants, split_pollutants};
 use crate::store::{
-    DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobRun, Record, Resolution, StationId,
-    StationInfo,
+    DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobOutput, JobRun, Record, Resolution,
+    StationId, StationInfo,
 };
 use crate::units::Parameter;
 
@@ -298,8 +299,12 @@ pub fn encode_job_run(buf: &mut String, run: &JobRun) -> Result<(), InfluxError>
     };
     let ts = stamp(run.started, whose())?;
     let (ok, outputs, error) = match &run.outcome {
-        JobOutcome::Succeeded(outputs) => {
-            let json = serde_json::to_string(outputs).map_err(|e| InfluxError::Invalid {
+        JobOutcome::Succeeded(output) => {
+            let json = match output {
+                JobOutput::Text { lines } => serde_json::to_string(lines),
+                typed => serde_json::to_string(typed),
+            };
+            let json = json.map_err(|e| InfluxError::Invalid {
                 what: format!("{}: outputs: {e}", whose()),
             })?;
             (true, json, "")
@@ -319,6 +324,18 @@ pub fn encode_job_run(buf: &mut String, run: &JobRun) -> Result<(), InfluxError>
     line().map_err(|e| invalid(whose(), e))
 }
 
+/// A run's `outputs` field: a typed output (a JSON object), or the lines of a run kept before
+/// outputs were typed (a JSON array).
+fn decode_output(json: &str) -> Result<JobOutput, serde_json::Error> {
+    if json.trim_start().starts_with('[') {
+        Ok(JobOutput::Text {
+            lines: serde_json::from_str(json)?,
+        })
+    } else {
+        serde_json::from_str(json)
+    }
+}
+
 /// Reads the series of a `job_runs` query (grouped by job), in no particular order.
 pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
     let mut out = Vec::new();
@@ -330,9 +347,10 @@ pub fn decode_job_runs(series: &[Series]) -> Result<Vec<JobRun>, InfluxError> {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
             let outcome = if cell(2).bool()? {
-                let outputs: Vec<String> = serde_json::from_str(cell(3).str()?)
-                    .map_err(|e| corrupt(format!("outputs of a run of {job}: {e}")))?;
-                JobOutcome::Succeeded(outputs)
+                JobOutcome::Succeeded(
+                    decode_output(cell(3).str()?)
+                        .map_err(|e| corrupt(format!("outputs of a run of {job}: {e}")))?,
+                )
             } else {
                 JobOutcome::Failed(cell(4).str()?.to_string())
             };

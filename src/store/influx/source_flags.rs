@@ -1,4 +1,5 @@
-//! The `source_flags` measurement: [`SourceFlag`]s as points and back.
+//! The `source_flags` measurement: [`SourceFlag`]s as points and back; and the
+//! `analysed_days` measurement: the [`AnalysedDay`]s.
 //!
 //! | tags | fields | time |
 //! |---|---|---|
@@ -9,16 +10,20 @@
 //! stations × the few pollutant sets that occur. `source_type` is a field, not a tag: a re-run
 //! that labels an episode differently must replace the point, not start a second series.
 //! Dashboards filter on it with `WHERE "source_type" = 'traffic'`.
+//!
+//! | tags | fields | time |
+//! |---|---|---|
+//! | — | `window_from`, `window_to`, `job_scheduled`, `analysed_at` (integers, unix ms); `stations`, `flags` (integers); `job` (string) | the day at 00:00 UTC (the key: one point per day) |
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::line_protocol::{Line, LineError};
 use super::query::{Row, Series, field_list, ident, time_range};
 use super::{InfluxError, InfluxStore, push_filter};
 use crate::store::select::PageFn;
 use crate::store::{
-    DataKind, FlagEvidence, FlagPeak, Operation, SourceFlag, SourceFlagQuery, SourceFlagStore,
-    StoreError, TimeSpan,
+    AnalysedDay, DataKind, FlagEvidence, FlagPeak, FlagWindow, Operation, SourceFlag,
+    SourceFlagQuery, SourceFlagStore, StoreError, TimeSpan,
 };
 use crate::units::Parameter;
 
@@ -41,6 +46,25 @@ pub const SOURCE_FLAG_FIELDS: [&str; 11] = [
     "job",
     "job_scheduled",
 ];
+
+/// Measurement of [`AnalysedDay`]s.
+pub const ANALYSED_DAYS: &str = "analysed_days";
+
+/// Fields of `analysed_days`, in the order reads select them.
+pub const ANALYSED_DAY_FIELDS: [&str; 7] = [
+    "window_from",
+    "window_to",
+    "stations",
+    "flags",
+    "job",
+    "job_scheduled",
+    "analysed_at",
+];
+
+/// The time of a day's point: the day at 00:00 UTC.
+fn day_time(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
 
 fn invalid(what: String) -> InfluxError {
     InfluxError::Invalid { what }
@@ -83,6 +107,63 @@ pub fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> 
         l.end(ts)
     };
     line().map_err(|e| invalid(format!("{}: {e}", whose())))
+}
+
+/// Appends the point of an analysed day to `buf` (nothing on error).
+pub fn encode_analysed_day(buf: &mut String, d: &AnalysedDay) -> Result<(), InfluxError> {
+    d.check().map_err(invalid)?;
+    let whose = || format!("analysed day {}", d.day);
+    let ts = super::schema::stamp(day_time(d.day), whose())?;
+    let ms = |t: DateTime<Utc>| t.timestamp_millis();
+    let mut line = || -> Result<(), LineError> {
+        let mut l = Line::new(buf, ANALYSED_DAYS)?;
+        l.int("window_from", ms(d.window.from))?
+            .int("window_to", ms(d.window.to))?
+            .int("stations", i64::from(d.window.stations))?
+            .int("flags", i64::try_from(d.flags).unwrap_or(i64::MAX))?
+            .string("job", &d.job)?
+            .int("job_scheduled", ms(d.job_scheduled))?
+            .int("analysed_at", ms(d.analysed_at))?;
+        l.end(ts)
+    };
+    line().map_err(|e| invalid(format!("{}: {e}", whose())))
+}
+
+/// Reads the series of an `analysed_days` query, by day.
+pub fn decode_analysed_days(series: &[Series]) -> Result<Vec<AnalysedDay>, InfluxError> {
+    let mut out = Vec::new();
+    for s in series {
+        let t = s.column("time")?;
+        let cols = s.columns(ANALYSED_DAY_FIELDS)?;
+        for row in &s.values {
+            let row = Row::new(s, row);
+            let cell = |i: usize| row.at(cols[i]);
+            let day = row.at(t).millis()?.date_naive();
+            let count = |i: usize, what: &str| -> Result<i64, InfluxError> {
+                let n = cell(i).i64()?;
+                if n < 0 {
+                    return Err(corrupt(format!("{n} {what} (analysed day {day})")));
+                }
+                Ok(n)
+            };
+            let stations = count(2, "stations")?;
+            let flags = count(3, "flags")?;
+            out.push(AnalysedDay {
+                day,
+                window: FlagWindow {
+                    from: cell(0).millis()?,
+                    to: cell(1).millis()?,
+                    stations: u32::try_from(stations).unwrap_or(u32::MAX),
+                },
+                flags: usize::try_from(flags).unwrap_or(usize::MAX),
+                job: cell(4).str()?.to_string(),
+                job_scheduled: cell(5).millis()?,
+                analysed_at: cell(6).millis()?,
+            });
+        }
+    }
+    out.sort_by_key(|d| d.day);
+    Ok(out)
 }
 
 /// Reads the series of a `source_flags` query (grouped by station and pollutants), in no
@@ -166,6 +247,35 @@ impl SourceFlagStore for InfluxStore {
             },
             each,
         )
+    }
+
+    /// Also rejects days outside 1677–2262 (InfluxDB's times).
+    fn put_analysed_days(&mut self, days: &[AnalysedDay]) -> Result<usize, StoreError> {
+        self.send(days, encode_analysed_day)
+            .map_err(self.fail(Operation::Put(DataKind::SourceFlags)))?;
+        Ok(days.len())
+    }
+
+    fn analysed_days(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<AnalysedDay>, StoreError> {
+        if last < first {
+            return Ok(Vec::new());
+        }
+        let end = day_time(last)
+            .checked_add_signed(TimeDelta::days(1))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let q = format!(
+            "SELECT {} FROM {} WHERE {}",
+            field_list(&ANALYSED_DAY_FIELDS),
+            ident(ANALYSED_DAYS),
+            time_range(day_time(first), end)
+        );
+        self.select(&q)
+            .and_then(|series| decode_analysed_days(&series))
+            .map_err(self.fail(READ))
     }
 
     fn source_flags_span(&self) -> Result<Option<TimeSpan>, StoreError> {

@@ -5,51 +5,64 @@ use rusqlite::{Row, ToSql, params};
 use super::{Fail, SqliteStore};
 use crate::store::select::PageFn;
 use crate::store::{
-    DataKind, JobOutcome, JobRun, JobRunQuery, JobRunStore, Jobs, Operation, StoreError, TimeSpan,
+    DataKind, JobOutcome, JobOutput, JobRun, JobRunQuery, JobRunStore, Jobs, Operation, StoreError,
+    TimeSpan,
 };
 
-/// Ends each output in the `detail` column of a successful run.
+/// Ends each line of a [`JobOutput::Text`] in the `detail` column of a successful run.
 const OUTPUT_SEP: char = '\u{1f}';
 
 const INSERT: &str = "INSERT OR REPLACE INTO job_runs
-    (job, scheduled, started, finished, ok, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-const COLUMNS: &str = "SELECT job, scheduled, started, finished, ok, detail FROM job_runs";
+    (job, scheduled, started, finished, ok, detail, output)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const COLUMNS: &str = "SELECT job, scheduled, started, finished, ok, detail, output FROM job_runs";
 pub(super) const SELECT_JOB: &str =
-    "SELECT job, scheduled, started, finished, ok, detail FROM job_runs
+    "SELECT job, scheduled, started, finished, ok, detail, output FROM job_runs
     WHERE job = ?2 ORDER BY scheduled DESC, started DESC LIMIT ?1";
 /// A scan of the (small) table: no index has `scheduled` first.
 const SPAN: &str = "SELECT min(scheduled), max(scheduled) FROM job_runs";
 
 const READ: Operation = Operation::Read(DataKind::JobRuns);
 
+/// The `(ok, detail, output)` columns of an outcome: a typed output as JSON in `output`; the
+/// lines of a [`JobOutput::Text`] in `detail` as runs were kept before outputs were typed.
+fn columns(run: &JobRun) -> Result<(bool, String, Option<String>), Fail> {
+    Ok(match &run.outcome {
+        JobOutcome::Succeeded(JobOutput::Text { lines }) => {
+            let mut detail = String::new();
+            for o in lines {
+                if o.contains(OUTPUT_SEP) {
+                    return Err(Fail::Rejected(format!(
+                        "output {o:?} of job {} (contains U+001F)",
+                        run.job
+                    )));
+                }
+                detail.push_str(o);
+                detail.push(OUTPUT_SEP);
+            }
+            (true, detail, None)
+        }
+        JobOutcome::Succeeded(output) => {
+            let json = serde_json::to_string(output)
+                .map_err(|e| Fail::Rejected(format!("output of job {}: {e}", run.job)))?;
+            (true, String::new(), Some(json))
+        }
+        JobOutcome::Failed(reason) => (false, reason.clone(), None),
+    })
+}
+
 fn put(store: &mut SqliteStore, runs: &[JobRun]) -> Result<usize, Fail> {
     let mut rows = Vec::with_capacity(runs.len());
     for run in runs {
-        let (ok, detail) = match &run.outcome {
-            JobOutcome::Succeeded(outputs) => {
-                let mut detail = String::new();
-                for o in outputs {
-                    if o.contains(OUTPUT_SEP) {
-                        return Err(Fail::Rejected(format!(
-                            "output {o:?} of job {} (contains U+001F)",
-                            run.job
-                        )));
-                    }
-                    detail.push_str(o);
-                    detail.push(OUTPUT_SEP);
-                }
-                (true, detail)
-            }
-            JobOutcome::Failed(reason) => (false, reason.clone()),
-        };
-        rows.push((run, ok, detail));
+        let (ok, detail, output) = columns(run)?;
+        rows.push((run, ok, detail, output));
     }
     if rows.is_empty() {
         return Ok(0);
     }
     store.write_tx(|tx| {
         let mut stmt = tx.prepare_cached(INSERT)?;
-        for (run, ok, detail) in &rows {
+        for (run, ok, detail, output) in &rows {
             stmt.execute(params![
                 run.job,
                 run.scheduled.timestamp_millis(),
@@ -57,6 +70,7 @@ fn put(store: &mut SqliteStore, runs: &[JobRun]) -> Result<usize, Fail> {
                 run.finished.timestamp_millis(),
                 ok,
                 detail,
+                output,
             ])?;
         }
         Ok::<_, rusqlite::Error>(rows.len())
@@ -113,25 +127,31 @@ fn read_paged(
     store.query_paged(&sql, &args, page_size, |r| from_row(store, r), each)
 }
 
-/// One row of `(job, scheduled, started, finished, ok, detail)` as a run.
+/// One row of `(job, scheduled, started, finished, ok, detail, output)` as a run.
 fn from_row(store: &SqliteStore, r: &Row<'_>) -> Result<JobRun, Fail> {
     let job: String = r.get(0)?;
     let ok: bool = r.get(4)?;
     let detail = store.text(r, 5)?;
-    let outcome = if ok {
-        if !detail.is_empty() && !detail.ends_with(OUTPUT_SEP) {
-            return Err(Fail::Corrupt(format!(
-                "malformed output list {detail:?} ({job})"
-            )));
+    let output: Option<String> = r.get(6)?;
+    let outcome = match (ok, output) {
+        (true, Some(json)) => JobOutcome::Succeeded(
+            serde_json::from_str(&json)
+                .map_err(|e| Fail::Corrupt(format!("output {json:?} of a run of {job}: {e}")))?,
+        ),
+        (true, None) => {
+            if !detail.is_empty() && !detail.ends_with(OUTPUT_SEP) {
+                return Err(Fail::Corrupt(format!(
+                    "malformed output list {detail:?} ({job})"
+                )));
+            }
+            JobOutcome::Succeeded(JobOutput::Text {
+                lines: detail
+                    .split_terminator(OUTPUT_SEP)
+                    .map(str::to_string)
+                    .collect(),
+            })
         }
-        JobOutcome::Succeeded(
-            detail
-                .split_terminator(OUTPUT_SEP)
-                .map(str::to_string)
-                .collect(),
-        )
-    } else {
-        JobOutcome::Failed(detail.to_string())
+        (false, _) => JobOutcome::Failed(detail.to_string()),
     };
     Ok(JobRun {
         scheduled: store.time(r, 1, &job)?,
@@ -156,7 +176,7 @@ fn span(store: &SqliteStore) -> Result<Option<TimeSpan>, Fail> {
 }
 
 impl JobRunStore for SqliteStore {
-    /// Rejects outputs containing U+001F (the separator of the `detail` column).
+    /// Rejects text outputs containing U+001F (the separator of the `detail` column).
     fn put_job_runs(&mut self, runs: &[JobRun]) -> Result<usize, StoreError> {
         put(self, runs).map_err(self.fail(Operation::Put(DataKind::JobRuns)))
     }

@@ -31,11 +31,13 @@
 //!   `<code>_iaqi` (`NULL` when it has none) and valid-hour count `<code>_n`; all three are
 //!   `NULL` when the term is absent. A NaN concentration is rejected.
 //! - an index `indices_by_time(resolution, time)`, for "every station at this hour" reads.
-//! - `job_runs(job, scheduled, started, finished, ok, detail)`, primary key
+//! - `job_runs(job, scheduled, started, finished, ok, detail, output)`, primary key
 //!   `(job, scheduled, started)`, `WITHOUT ROWID`: the [`JobRun`](crate::store::JobRun)s of scheduled jobs. Times in
-//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`](crate::store::JobOutcome::Succeeded), whose `detail` is the list of
-//!   outputs, each *followed* by U+001F like `device_health.status` (outputs containing
-//!   U+001F are rejected), and 0 for [`JobOutcome::Failed`](crate::store::JobOutcome::Failed), whose `detail` is the reason.
+//!   unix milliseconds; `ok` is 1 for [`JobOutcome::Succeeded`](crate::store::JobOutcome::Succeeded), whose
+//!   [`JobOutput`](crate::store::JobOutput) is JSON in `output` (tagged by `kind`), except a
+//!   [`JobOutput::Text`](crate::store::JobOutput::Text) (the runs of schema versions before 8): `output` is `NULL` and
+//!   `detail` is the list of lines, each *followed* by U+001F like `device_health.status`
+//!   (lines containing U+001F are rejected); `ok` is 0 for [`JobOutcome::Failed`](crate::store::JobOutcome::Failed), whose `detail` is the reason.
 //!   "Where did this job leave off" is a backward seek on the primary key.
 //! - `source_flags(station, pollutants, start_time, end_time, peak_time, peak_parameter,
 //!   peak_value, peak_excess, source_type, severity, evidence, flagged_at, job,
@@ -46,6 +48,11 @@
 //!   [`FlagEvidence`](crate::store::FlagEvidence) as JSON (ratios without a value are
 //!   `null`). Flags that fail [`SourceFlag::check`](crate::store::SourceFlag::check) are rejected. An index
 //!   `source_flags_by_start(start_time)` serves "the flags of this day".
+//! - `analysed_days(day, window_from, window_to, stations, flags, job, job_scheduled,
+//!   analysed_at)`, primary key `day`, `WITHOUT ROWID`: the
+//!   [`AnalysedDay`](crate::store::AnalysedDay)s of the `sources` job. `day` counts days from
+//!   1 January of year 1 ([`Datelike::num_days_from_ce`](chrono::Datelike::num_days_from_ce));
+//!   times in unix milliseconds.
 //! - `forecast_hours(station, parameter, issued, valid, value, model)`, primary key
 //!   `(station, parameter, issued, valid)`, `WITHOUT ROWID`, indexes on `valid` and on
 //!   `issued`: the [`ForecastHour`](crate::store::ForecastHour)s of forecast runs. `parameter` is the

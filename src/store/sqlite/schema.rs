@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 9;
 
 const APPLICATION: &str = "lantian";
 
@@ -186,6 +186,33 @@ CREATE INDEX forecast_days_by_issued ON forecast_days(issued);
         sql: "
 ALTER TABLE forecast_days ADD COLUMN aqi_low INTEGER;
 ALTER TABLE forecast_days ADD COLUMN aqi_high INTEGER;
+",
+    },
+    Step {
+        version: 8,
+        what: "typed job outputs",
+        tables: &[],
+        columns: &[("job_runs", "output")],
+        sql: "
+ALTER TABLE job_runs ADD COLUMN output TEXT;
+",
+    },
+    Step {
+        version: 9,
+        what: "analysed_days table",
+        tables: &["analysed_days"],
+        columns: &[],
+        sql: "
+CREATE TABLE analysed_days(
+    day INTEGER PRIMARY KEY NOT NULL,
+    window_from INTEGER NOT NULL,
+    window_to INTEGER NOT NULL,
+    stations INTEGER NOT NULL,
+    flags INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    job_scheduled INTEGER NOT NULL,
+    analysed_at INTEGER NOT NULL
+) WITHOUT ROWID;
 ",
     },
 ];

@@ -1,13 +1,15 @@
 //! The `source_flags` table: the [`SourceFlag`]s of the `sources` job, keyed by station,
-//! pollutant set and start.
+//! pollutant set and start; and the `analysed_days` table: the [`AnalysedDay`]s, keyed by
+//! day.
 
+use chrono::{Datelike, NaiveDate};
 use rusqlite::{ToSql, params};
 
 use super::{Fail, SqliteStore};
 use crate::store::select::PageFn;
 use crate::store::{
-    DataKind, FlagEvidence, FlagPeak, Operation, SourceFlag, SourceFlagQuery, SourceFlagStore,
-    StoreError, TimeSpan,
+    AnalysedDay, DataKind, FlagEvidence, FlagPeak, FlagWindow, Operation, SourceFlag,
+    SourceFlagQuery, SourceFlagStore, StoreError, TimeSpan,
 };
 use crate::units::Parameter;
 
@@ -24,6 +26,75 @@ const FIRST_START: &str = "SELECT start_time FROM source_flags ORDER BY start_ti
 const LAST_START: &str = "SELECT start_time FROM source_flags ORDER BY start_time DESC LIMIT 1";
 
 const READ: Operation = Operation::Read(DataKind::SourceFlags);
+
+const INSERT_DAY: &str = "INSERT OR REPLACE INTO analysed_days
+    (day, window_from, window_to, stations, flags, job, job_scheduled, analysed_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const SELECT_DAYS: &str = "SELECT day, window_from, window_to, stations, flags, job,
+    job_scheduled, analysed_at FROM analysed_days WHERE day >= ?1 AND day <= ?2 ORDER BY day";
+
+/// A day as the `analysed_days.day` column keeps it: days from 1 January of year 1.
+fn day_number(day: NaiveDate) -> i64 {
+    i64::from(day.num_days_from_ce())
+}
+
+fn put_days(store: &mut SqliteStore, days: &[AnalysedDay]) -> Result<usize, Fail> {
+    for d in days {
+        d.check().map_err(Fail::Rejected)?;
+    }
+    if days.is_empty() {
+        return Ok(0);
+    }
+    store.write_tx(|tx| {
+        let mut stmt = tx.prepare_cached(INSERT_DAY)?;
+        for d in days {
+            stmt.execute(params![
+                day_number(d.day),
+                d.window.from.timestamp_millis(),
+                d.window.to.timestamp_millis(),
+                d.window.stations,
+                i64::try_from(d.flags).unwrap_or(i64::MAX),
+                d.job,
+                d.job_scheduled.timestamp_millis(),
+                d.analysed_at.timestamp_millis(),
+            ])?;
+        }
+        Ok::<_, rusqlite::Error>(days.len())
+    })
+}
+
+fn read_days(
+    store: &SqliteStore,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<AnalysedDay>, Fail> {
+    let mut stmt = store.conn.prepare_cached(SELECT_DAYS)?;
+    let mut rows = stmt.query(params![day_number(first), day_number(last)])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let number: i64 = r.get(0)?;
+        let day = i32::try_from(number)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .ok_or_else(|| Fail::Corrupt(format!("analysed day number {number}")))?;
+        let whose = format!("analysed day {day}");
+        let flags: i64 = r.get(4)?;
+        out.push(AnalysedDay {
+            day,
+            window: FlagWindow {
+                from: store.time(r, 1, &whose)?,
+                to: store.time(r, 2, &whose)?,
+                stations: r.get(3)?,
+            },
+            flags: usize::try_from(flags)
+                .map_err(|_| Fail::Corrupt(format!("{flags} flags ({whose})")))?,
+            job: r.get(5)?,
+            job_scheduled: store.time(r, 6, &whose)?,
+            analysed_at: store.time(r, 7, &whose)?,
+        });
+    }
+    Ok(out)
+}
 
 fn put(store: &mut SqliteStore, flags: &[SourceFlag]) -> Result<usize, Fail> {
     let mut rows = Vec::with_capacity(flags.len());
@@ -127,6 +198,18 @@ impl SourceFlagStore for SqliteStore {
         each: &mut PageFn<'_, SourceFlag>,
     ) -> Result<(), StoreError> {
         read_paged(self, query, page_size, each).map_err(self.fail(READ))
+    }
+
+    fn put_analysed_days(&mut self, days: &[AnalysedDay]) -> Result<usize, StoreError> {
+        put_days(self, days).map_err(self.fail(Operation::Put(DataKind::SourceFlags)))
+    }
+
+    fn analysed_days(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<AnalysedDay>, StoreError> {
+        read_days(self, first, last).map_err(self.fail(READ))
     }
 
     fn source_flags_span(&self) -> Result<Option<TimeSpan>, StoreError> {

@@ -9,8 +9,9 @@ use super::*;
 use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
 use crate::store::{
-    ErrorKind, IndexQuery, IndexRecord, IndexStore, IndexTerm, JobOutcome, JobRun, JobRunStore,
-    Jobs, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore, Stations,
+    ErrorKind, IndexQuery, IndexRecord, IndexStore, IndexTerm, JobOutcome, JobOutput, JobRun,
+    JobRunStore, Jobs, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore,
+    Stations,
 };
 use crate::units::Parameter;
 
@@ -385,7 +386,8 @@ fn station_coordinates_and_zones_are_checked() {
     assert!(err.to_string().contains("Mars/Olympus"), "{err}");
 }
 
-/// A successful run of `job` for `day` (days after 2025-01-01, 08:00 local = 00:00 UTC).
+/// A successful run of `job` for `day` (days after 2025-01-01, 08:00 local = 00:00 UTC), with
+/// a text output as every schema version keeps it.
 pub(super) fn job_run(job: &str, day: i64) -> JobRun {
     let scheduled =
         Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap() + chrono::TimeDelta::days(day);
@@ -394,8 +396,56 @@ pub(super) fn job_run(job: &str, day: i64) -> JobRun {
         scheduled,
         started: scheduled + chrono::TimeDelta::seconds(2),
         finished: scheduled + chrono::TimeDelta::seconds(5),
-        outcome: JobOutcome::Succeeded(vec![format!("report-{day}.pdf")]),
+        outcome: text_output(vec![format!("report-{day}.pdf")]),
     }
+}
+
+fn text_output(lines: Vec<String>) -> JobOutcome {
+    JobOutcome::Succeeded(JobOutput::Text { lines })
+}
+
+#[test]
+fn job_outputs_read_back_typed_and_old_rows_as_text() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let typed = JobRun {
+        outcome: JobOutcome::Succeeded(JobOutput::SourceFlags { day, flags: 3 }),
+        ..job_run("sources", 0)
+    };
+    store
+        .put_job_runs(std::slice::from_ref(&typed))
+        .expect("record");
+    assert_eq!(
+        store
+            .latest_job_runs(&Jobs::one("sources"), 1)
+            .expect("runs"),
+        [typed]
+    );
+    // A row as schema version 7 wrote it: its line reads back as text, never parsed.
+    store
+        .conn
+        .execute(
+            "UPDATE job_runs SET output = NULL, detail = ?1",
+            ["source flags for 2025-01-01: 3 new\u{1f}"],
+        )
+        .expect("old row");
+    assert_eq!(
+        store
+            .latest_job_runs(&Jobs::one("sources"), 1)
+            .expect("runs")[0]
+            .outcome,
+        text_output(vec!["source flags for 2025-01-01: 3 new".into()])
+    );
+    store
+        .conn
+        .execute("UPDATE job_runs SET output = '{\"kind\":\"later\"}'", [])
+        .expect("foreign row");
+    let err = store
+        .latest_job_runs(&Jobs::one("sources"), 1)
+        .expect_err("an unknown output kind");
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    assert!(err.to_string().contains("sources"), "{err}");
 }
 
 #[test]
@@ -403,7 +453,7 @@ fn job_run_outputs_are_checked_and_corrupt_rows_named() {
     let (_dir, path) = temp();
     let mut store = SqliteStore::open(&path).expect("open");
     let bad = JobRun {
-        outcome: JobOutcome::Succeeded(vec!["a\u{1f}b".to_string()]),
+        outcome: text_output(vec!["a\u{1f}b".to_string()]),
         ..job_run("daily", 0)
     };
     let err = store
@@ -421,7 +471,7 @@ fn job_run_outputs_are_checked_and_corrupt_rows_named() {
     // An empty output and no outputs at all are told apart.
     for outputs in [vec![], vec![String::new()], vec![String::new(), "x".into()]] {
         let run = JobRun {
-            outcome: JobOutcome::Succeeded(outputs),
+            outcome: text_output(outputs),
             ..job_run("daily", 0)
         };
         store

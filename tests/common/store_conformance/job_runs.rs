@@ -1,9 +1,11 @@
-//! Job runs ([`JobRunStore`](lantian::store::JobRunStore)): both outcomes round-trip, order
+//! Job runs ([`JobRunStore`](lantian::store::JobRunStore)): both outcomes and every kind of
+//! output round-trip, order
 //! and limit of the latest runs, the job filter, replacement by key, reads by scheduled time in
 //! pages, and the span of scheduled times.
 
+use chrono::NaiveDate;
 use chrono::TimeDelta;
-use lantian::store::{JobOutcome, JobRun, JobRunQuery, Jobs};
+use lantian::store::{JobOutcome, JobOutput, JobRun, JobRunQuery, Jobs};
 
 use super::{Check, TestStore, at, paged, stops_on_error};
 
@@ -25,7 +27,10 @@ pub fn job_run(job: &str, scheduled: i64, started: i64) -> JobRun {
         scheduled: t,
         started: t + TimeDelta::seconds(started),
         finished: t + TimeDelta::seconds(started + 90),
-        outcome: JobOutcome::Succeeded(vec![format!("reports/{job}-{scheduled}.pdf")]),
+        outcome: JobOutcome::Succeeded(JobOutput::Report {
+            html: format!("reports/{job}-{scheduled}.html").into(),
+            csv: None,
+        }),
     }
 }
 
@@ -42,23 +47,25 @@ fn run_keys(runs: &[JobRun]) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
-/// Both outcomes come back as recorded: outputs with spaces, commas, quotes and Chinese, an
-/// empty output list, a multi-line failure reason; times to the millisecond. Another handle
-/// sees them.
+/// Both outcomes come back as recorded: text outputs (of runs kept before outputs were typed)
+/// with spaces, commas, quotes and Chinese, an empty text output, every kind of typed output,
+/// a multi-line failure reason; times to the millisecond. Another handle sees them.
 pub fn job_runs_round_trip(mut t: TestStore) {
     assert!(t.store.latest_job_runs(&Jobs::All, 10).unwrap().is_empty());
     let ok = JobRun {
         finished: at(24 * 60) + TimeDelta::milliseconds(61_234),
-        outcome: JobOutcome::Succeeded(vec![
-            "reports/日报 2025-06-02.pdf".to_string(),
-            "rows: 1,234, stations: 33".to_string(),
-            r#"say "hi" \ {x=1}"#.to_string(),
-            "东莞市环境空气质量日报".to_string(),
-        ]),
+        outcome: JobOutcome::Succeeded(JobOutput::Text {
+            lines: vec![
+                "reports/日报 2025-06-02.pdf".to_string(),
+                "rows: 1,234, stations: 33".to_string(),
+                r#"say "hi" \ {x=1}"#.to_string(),
+                "东莞市环境空气质量日报".to_string(),
+            ],
+        }),
         ..job_run("日报 daily", 24 * 60, 2)
     };
     let empty = JobRun {
-        outcome: JobOutcome::Succeeded(vec![]),
+        outcome: JobOutcome::Succeeded(JobOutput::Text { lines: vec![] }),
         ..job_run("日报 daily", 0, 1)
     };
     let failed = JobRun {
@@ -83,6 +90,44 @@ pub fn job_runs_round_trip(mut t: TestStore) {
         (t.reopen)().latest_job_runs(&Jobs::All, 10).unwrap(),
         expected
     );
+
+    let day = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let typed = [
+        JobOutput::Report {
+            html: "reports/排名 2025-05.html".into(),
+            csv: Some("reports/ranking, \"May\".csv".into()),
+        },
+        JobOutput::Indices {
+            first: day,
+            last: day + TimeDelta::days(2),
+            stations: 33,
+            records: 2_475,
+        },
+        JobOutput::SourceFlags { day, flags: 0 },
+        JobOutput::Forecast {
+            issued: at(17 * 60),
+            forecast: 31,
+            abstained: 2,
+            summary: "forecast issued at 2025-06-01T17:00Z: 31 station(s) forecast, 2 \
+                      abstained (missing pm25_lag1)"
+                .to_string(),
+            stored: 4_560,
+        },
+    ];
+    let runs: Vec<JobRun> = typed
+        .into_iter()
+        .enumerate()
+        .map(|(i, output)| JobRun {
+            outcome: JobOutcome::Succeeded(output),
+            ..job_run("typed", 60 * i as i64, 1)
+        })
+        .collect();
+    t.store.put_job_runs(&runs).unwrap();
+    let mut back = (t.reopen)()
+        .latest_job_runs(&Jobs::one("typed"), 10)
+        .unwrap();
+    back.reverse();
+    assert_eq!(back, runs);
 }
 
 /// Newest scheduled time first; for one scheduled time, the latest attempt first. A re-run
@@ -224,7 +269,7 @@ pub fn job_runs_replace_by_key(mut t: TestStore) {
         [other.clone(), failed.clone()]
     );
     let succeeded = JobRun {
-        outcome: JobOutcome::Succeeded(vec![]),
+        outcome: JobOutcome::Succeeded(JobOutput::Text { lines: vec![] }),
         ..failed
     };
     t.store

@@ -14,6 +14,7 @@ use lantian::store::{
 };
 use lantian::units::Parameter;
 
+pub mod analysed_days;
 pub mod forecasts;
 pub mod health;
 pub mod indices;
@@ -42,6 +43,7 @@ pub const TRAITS: &[(&str, &[(&str, Check)])] = &[
     ("IndexStore", indices::CHECKS),
     ("JobRunStore", job_runs::CHECKS),
     ("SourceFlagStore", source_flags::CHECKS),
+    ("SourceFlagStore (analysed days)", analysed_days::CHECKS),
     ("ForecastStore", forecasts::CHECKS),
 ];
 
