@@ -13,18 +13,25 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Days, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use super::config::{JobConfig, JobKind, RankBy, RankingPeriod};
+use super::config::{JobConfig, JobKind, RankingPeriod};
+#[cfg(feature = "reports")]
+use super::config::RankBy;
 use super::order::{OrderError, check_order};
 use super::schedule::{Schedule, ScheduleError};
 use super::scheduler::{JobFn, ScheduledJob};
+#[cfg(feature = "analysis")]
 use super::sources::{FlagRun, flag_day, job_analysis};
-use crate::assess::{DateRange, GroupBy, Period};
+#[cfg(feature = "reports")]
+use crate::assess::GroupBy;
+use crate::assess::{DateRange, Period};
 use crate::compute::{IndexConfig, recompute_days};
 use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
 use crate::forecast::model::ModelSet;
 use crate::forecast::weather::WeatherFile;
 use crate::registry::Registry;
-use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
+use crate::report::ReportConfig;
+#[cfg(feature = "reports")]
+use crate::report::{DeviceSpec, daily_report, health_report, ranking_report};
 use crate::store::{Store, StoreError};
 
 /// Errors building the jobs from the configuration.
@@ -38,6 +45,19 @@ pub enum JobConfigError {
         /// The error.
         #[source]
         source: ScheduleError,
+    },
+    /// A job of a kind this build cannot run (it lacks the kind's cargo feature).
+    #[error(
+        "job `{job}`: kind `{kind}` needs the `{feature}` feature, which this build of lantian \
+         lacks (build it with the default features, or `--features {feature}`)"
+    )]
+    Unavailable {
+        /// The job.
+        job: String,
+        /// Its kind's name.
+        kind: &'static str,
+        /// The missing cargo feature.
+        feature: &'static str,
     },
     /// Two jobs share a name.
     #[error("two jobs are named `{0}`")]
@@ -66,6 +86,7 @@ pub struct JobContext {
     /// Local days and schedules are in this zone.
     pub time_zone: Tz,
     /// Devices and what they measure (device-health reports).
+    #[cfg(feature = "reports")]
     pub devices: Vec<DeviceSpec>,
     /// Where and in which language reports are written.
     pub report: ReportConfig,
@@ -91,6 +112,7 @@ impl JobContext {
                 .pick(&network.name, &network.name_en)
                 .to_string(),
             time_zone: network.time_zone,
+            #[cfg(feature = "reports")]
             devices: DeviceSpec::from_registry(registry),
             report,
             index,
@@ -137,6 +159,13 @@ pub fn build_jobs(
     for config in configs {
         if jobs.iter().any(|j| j.name == config.name) {
             return Err(JobConfigError::Duplicate(config.name.clone()));
+        }
+        if let Some(feature) = config.kind.missing_feature() {
+            return Err(JobConfigError::Unavailable {
+                job: config.name.clone(),
+                kind: config.kind.name(),
+                feature,
+            });
         }
         let schedule = Schedule::parse(&config.schedule, context.time_zone).map_err(|source| {
             JobConfigError::Schedule {
@@ -209,6 +238,7 @@ fn run_forecast(
 
 /// Runs the job `name` of `kind` for `scheduled`, returning the outputs it wrote (files, or
 /// counts).
+#[cfg_attr(not(feature = "analysis"), expect(unused_variables, reason = "`name`: sources"))]
 fn run_kind(
     name: &str,
     kind: &JobKind,
@@ -217,29 +247,10 @@ fn run_kind(
 ) -> Result<Vec<String>, String> {
     let mut store = (cx.open_store)().map_err(|e| e.to_string())?;
     let day = previous_day(scheduled, cx.time_zone);
-    let network = &cx.network_name;
-    let out_dir = || {
-        std::fs::create_dir_all(&cx.report.out_dir)
-            .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))
-    };
-    let files = match kind {
-        JobKind::DailyReport => {
-            out_dir()?;
-            daily_report(store.as_ref(), network, day, &cx.report)
-        }
-        JobKind::HealthReport => {
-            out_dir()?;
-            health_report(store.as_ref(), network, day, &cx.devices, &cx.report)
-        }
-        JobKind::Ranking { period, by } => {
-            out_dir()?;
-            let period = period_before(*period, scheduled, cx.time_zone)
-                .ok_or("no period before this date")?;
-            let group = match by {
-                RankBy::Station => GroupBy::Station,
-                RankBy::District => GroupBy::District,
-            };
-            ranking_report(store.as_ref(), network, period, group, &cx.report)
+    match kind {
+        #[cfg(feature = "reports")]
+        JobKind::DailyReport | JobKind::HealthReport | JobKind::Ranking { .. } => {
+            run_report(kind, store.as_ref(), day, scheduled, cx)
         }
         JobKind::Indices => {
             let days = DateRange {
@@ -248,8 +259,9 @@ fn run_kind(
             };
             let done =
                 recompute_days(store.as_mut(), cx.index, &[], days).map_err(|e| error_chain(&e))?;
-            return Ok(vec![format!("{} index records for {day}", done.records)]);
+            Ok(vec![format!("{} index records for {day}", done.records)])
         }
+        #[cfg(feature = "analysis")]
         JobKind::Sources { context_days } => {
             let run = FlagRun {
                 job: name,
@@ -264,16 +276,52 @@ fn run_kind(
                 run,
             )
             .map_err(|e| e.to_string())?;
-            return Ok(vec![done.to_string()]);
+            Ok(vec![done.to_string()])
         }
         JobKind::Forecast { models, weather } => {
-            return run_forecast(
+            run_forecast(
                 store.as_mut(),
                 models.as_deref(),
                 weather.as_deref(),
                 scheduled,
-            );
+            )
         }
+        // Refused by `build_jobs`; a job built another way says the same.
+        #[cfg(not(all(feature = "reports", feature = "analysis")))]
+        _ => Err(format!(
+            "kind `{}` needs the `{}` feature, which this build lacks",
+            kind.name(),
+            kind.missing_feature().unwrap_or("?")
+        )),
+    }
+}
+
+/// Runs a report or ranking job of `kind` for the local `day` before `scheduled`, returning
+/// the files it wrote.
+#[cfg(feature = "reports")]
+fn run_report(
+    kind: &JobKind,
+    store: &dyn Store,
+    day: NaiveDate,
+    scheduled: DateTime<Utc>,
+    cx: &JobContext,
+) -> Result<Vec<String>, String> {
+    let network = &cx.network_name;
+    std::fs::create_dir_all(&cx.report.out_dir)
+        .map_err(|e| format!("{}: {e}", cx.report.out_dir.display()))?;
+    let files = match kind {
+        JobKind::DailyReport => daily_report(store, network, day, &cx.report),
+        JobKind::HealthReport => health_report(store, network, day, &cx.devices, &cx.report),
+        JobKind::Ranking { period, by } => {
+            let period = period_before(*period, scheduled, cx.time_zone)
+                .ok_or("no period before this date")?;
+            let group = match by {
+                RankBy::Station => GroupBy::Station,
+                RankBy::District => GroupBy::District,
+            };
+            ranking_report(store, network, period, group, &cx.report)
+        }
+        _ => return Err(format!("kind `{}` is not a report", kind.name())),
     };
     let files = files.map_err(|e| e.to_string())?;
     let mut outputs = vec![files.html.display().to_string()];

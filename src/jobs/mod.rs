@@ -7,4 +7,5 @@ pub mod kinds;
 pub mod order;
 pub mod schedule;
 pub mod scheduler;
+#[cfg(feature = "analysis")]
 pub mod sources;

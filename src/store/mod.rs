@@ -30,6 +30,7 @@ mod error;
 mod forecasts;
 mod health;
 mod indices;
+#[cfg(feature = "influxdb")]
 pub mod influx;
 mod job_runs;
 pub mod migrate;
