@@ -3,7 +3,7 @@
 
 use clap::Args;
 use lantian::config::Config;
-use lantian::report::figures::network_zone;
+use lantian::store::network_zone;
 use lantian::store::DeviceHealth;
 use lantian::store::spool::Spool;
 

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use lantian::chart::{Chart, render};
 use lantian::config::Config;
 use lantian::report::Lang;
-use lantian::report::figures::network_zone;
+use lantian::store::network_zone;
 use lantian::sources::AnalysisConfig;
 use lantian::sources::chart::{MapChart, PolarChart};
 use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};

@@ -56,7 +56,7 @@ pub use source_flags::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
     FlaggedDay, PollutantExcess, SourceFlag, SourceFlagQuery, SourceFlagStore,
 };
-pub use stations::{StationId, StationInfo, StationStore};
+pub use stations::{StationId, StationInfo, StationStore, network_zone};
 pub use url::{StoreUrl, StoreUrlError, open};
 
 /// What the collectors' pipeline uses: it writes readings and device health, and its index
