@@ -409,6 +409,7 @@ mod tests {
         JobContext {
             network_name: "test".into(),
             time_zone: Shanghai,
+            #[cfg(feature = "reports")]
             devices: Vec::new(),
             report: ReportConfig::default(),
             index: IndexConfig::default(),
@@ -416,6 +417,37 @@ mod tests {
         }
     }
 
+    /// A job of a kind the build lacks is refused, naming the job, its kind and the feature;
+    /// the default jobs leave such kinds out, and the others' `after` lists with them.
+    #[cfg(not(all(feature = "reports", feature = "analysis")))]
+    #[test]
+    fn kinds_the_build_lacks_are_refused() {
+        let (kind, feature) = if cfg!(feature = "reports") {
+            (JobKind::Sources { context_days: 30 }, "analysis")
+        } else {
+            (JobKind::DailyReport, "reports")
+        };
+        let job = JobConfig::new("morning", "0 8 * * *", kind.clone());
+        let err = build_jobs(&[job], &context()).err().unwrap().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "job `morning`: kind `{}` needs the `{feature}` feature, which this build of \
+                 lantian lacks (build it with the default features, or `--features {feature}`)",
+                kind.name()
+            )
+        );
+        let defaults = super::super::config::default_jobs();
+        assert!(defaults.iter().all(|j| j.kind.missing_feature().is_none()));
+        assert!(defaults.iter().any(|j| j.kind == JobKind::Indices));
+        let names: Vec<&str> = defaults.iter().map(|j| j.name.as_str()).collect();
+        for job in &defaults {
+            assert!(job.after.iter().all(|a| names.contains(&a.as_str())), "{job:?}");
+        }
+        assert_eq!(build_jobs(&defaults, &context()).unwrap().len(), defaults.len());
+    }
+
+    #[cfg(feature = "analysis")]
     #[test]
     fn sources_jobs_check_their_context_window() {
         let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
@@ -440,6 +472,7 @@ mod tests {
         }
     }
 
+    #[cfg(all(feature = "reports", feature = "analysis"))]
     #[test]
     fn default_jobs_build_in_their_order() {
         let cx = context();
