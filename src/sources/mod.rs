@@ -20,6 +20,7 @@
 //! - [`chart`]: the polar plot and the station map as plotters charts;
 //! - [`chart_roses`]: the CPF rose and the percentile rose;
 //! - [`chart_split`]: each station's local/regional split and its episodes by source type;
+//!   (the three chart modules need the `reports` feature: plotters)
 //! - [`analysis`]: everything above for a set of stations, as one serialisable result;
 //! - [`days`]: the analysis of whole local days read from the store.
 //!
@@ -27,8 +28,11 @@
 //! or centroid that gave a label.
 
 pub mod analysis;
+#[cfg(feature = "reports")]
 pub mod chart;
+#[cfg(feature = "reports")]
 pub mod chart_roses;
+#[cfg(feature = "reports")]
 pub mod chart_split;
 pub mod cpf;
 pub mod days;
