@@ -5,11 +5,11 @@
 use chrono_tz::Tz;
 use lantian::config::Config;
 use lantian::registry::Registry;
-use lantian::store::network_zone;
 #[cfg(feature = "reports")]
 use lantian::report::DeviceSpec;
 use lantian::report::Lang;
 use lantian::store::Store;
+use lantian::store::network_zone;
 
 /// The network as a store-reading command sees it.
 pub struct NetworkFacts {

@@ -10,12 +10,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use lantian::chart::{Chart, render};
 use lantian::config::Config;
 use lantian::report::Lang;
-use lantian::store::network_zone;
 use lantian::sources::AnalysisConfig;
 use lantian::sources::chart::{MapChart, PolarChart};
 use lantian::sources::chart_roses::{CpfRoseChart, PercentileRoseChart};
 use lantian::sources::chart_split::SplitChart;
 use lantian::sources::days::{DaysAnalysis, analyse_days};
+use lantian::store::network_zone;
 use lantian::units::Parameter;
 
 use super::table::Table;

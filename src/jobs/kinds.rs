@@ -13,9 +13,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Days, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use super::config::{JobConfig, JobKind, RankingPeriod};
 #[cfg(feature = "reports")]
 use super::config::RankBy;
+use super::config::{JobConfig, JobKind, RankingPeriod};
 use super::order::{OrderError, check_order};
 use super::schedule::{Schedule, ScheduleError};
 use super::scheduler::{JobFn, ScheduledJob};
@@ -238,7 +238,10 @@ fn run_forecast(
 
 /// Runs the job `name` of `kind` for `scheduled`, returning the outputs it wrote (files, or
 /// counts).
-#[cfg_attr(not(feature = "analysis"), expect(unused_variables, reason = "`name`: sources"))]
+#[cfg_attr(
+    not(feature = "analysis"),
+    expect(unused_variables, reason = "`name`: sources")
+)]
 fn run_kind(
     name: &str,
     kind: &JobKind,
@@ -278,14 +281,12 @@ fn run_kind(
             .map_err(|e| e.to_string())?;
             Ok(vec![done.to_string()])
         }
-        JobKind::Forecast { models, weather } => {
-            run_forecast(
-                store.as_mut(),
-                models.as_deref(),
-                weather.as_deref(),
-                scheduled,
-            )
-        }
+        JobKind::Forecast { models, weather } => run_forecast(
+            store.as_mut(),
+            models.as_deref(),
+            weather.as_deref(),
+            scheduled,
+        ),
         // Refused by `build_jobs`; a job built another way says the same.
         #[cfg(not(all(feature = "reports", feature = "analysis")))]
         _ => Err(format!(
@@ -442,9 +443,15 @@ mod tests {
         assert!(defaults.iter().any(|j| j.kind == JobKind::Indices));
         let names: Vec<&str> = defaults.iter().map(|j| j.name.as_str()).collect();
         for job in &defaults {
-            assert!(job.after.iter().all(|a| names.contains(&a.as_str())), "{job:?}");
+            assert!(
+                job.after.iter().all(|a| names.contains(&a.as_str())),
+                "{job:?}"
+            );
         }
-        assert_eq!(build_jobs(&defaults, &context()).unwrap().len(), defaults.len());
+        assert_eq!(
+            build_jobs(&defaults, &context()).unwrap().len(),
+            defaults.len()
+        );
     }
 
     #[cfg(feature = "analysis")]

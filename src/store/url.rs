@@ -253,7 +253,10 @@ mod tests {
     #[cfg(not(feature = "influxdb"))]
     #[test]
     fn influx_forms_without_the_feature_say_so() {
-        for text in ["influx+http://h:8086?db=aq", "influx+https://h?org=o&bucket=b"] {
+        for text in [
+            "influx+http://h:8086?db=aq",
+            "influx+https://h?org=o&bucket=b",
+        ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e, StoreUrlError::NoInfluxSupport);
             let message = e.to_string();
