@@ -171,6 +171,7 @@ mod tests {
         assert_eq!(config.report.out_dir, dir.path().join("reports/out"));
     }
 
+    #[cfg(feature = "influxdb")]
     #[test]
     fn every_store_form_is_relative_to_the_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -218,6 +219,7 @@ mod tests {
         assert!(message.contains("not a store URL"), "{message}");
     }
 
+    #[cfg(feature = "influxdb")]
     #[test]
     fn spool_settings() {
         let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@
 
 pub mod aqi;
 pub mod assess;
+#[cfg(feature = "reports")]
 pub mod chart;
 pub mod clock;
 pub mod collect;
@@ -19,8 +20,15 @@ pub mod lang;
 pub mod modbus;
 pub mod quality;
 pub mod registry;
+#[cfg(feature = "reports")]
+pub mod report;
+/// Reports: in a build without the `reports` feature only their settings
+/// ([`report::ReportConfig`]), so that a configuration's `[report]` reads in every build.
+#[cfg(not(feature = "reports"))]
+#[path = "report/settings.rs"]
 pub mod report;
 pub mod sim;
+#[cfg(feature = "analysis")]
 pub mod sources;
 pub mod stats;
 pub mod store;

@@ -98,6 +98,7 @@ pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::
                 super::spool_line(&s.spool)
             );
         }
+        #[cfg(feature = "reports")]
         DemoEvent::Reports(r) => {
             println!("\nreports:");
             for files in [&r.daily, &r.ranking, &r.health] {

@@ -16,8 +16,8 @@ use lantian::forecast::issue::{DEFAULT_MODEL_FILE, issue, issue_and_store};
 use lantian::forecast::model::{ModelSet, TrainOptions};
 use lantian::forecast::skill::live_skill;
 use lantian::forecast::weather::WeatherFile;
-use lantian::report::figures::network_zone;
 use lantian::store::Stations;
+use lantian::store::network_zone;
 
 use super::table::Table;
 

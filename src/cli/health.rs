@@ -3,8 +3,8 @@
 
 use clap::Args;
 use lantian::config::Config;
-use lantian::report::figures::network_zone;
 use lantian::store::DeviceHealth;
+use lantian::store::network_zone;
 use lantian::store::spool::Spool;
 
 use super::table::Table;

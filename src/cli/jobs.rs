@@ -44,6 +44,7 @@ fn job_context(config: &Config, network: NetworkFacts) -> JobContext {
     JobContext {
         network_name: network.name(config.report.lang),
         time_zone: network.time_zone,
+        #[cfg(feature = "reports")]
         devices: network.devices,
         report: config.report.clone(),
         index: config.aqi,

@@ -15,9 +15,12 @@ mod nowcast;
 mod probe;
 mod query;
 mod rank;
+#[cfg(feature = "reports")]
 mod report;
 mod sim;
+#[cfg(all(feature = "analysis", feature = "reports"))]
 mod source_flags;
+#[cfg(all(feature = "analysis", feature = "reports"))]
 mod sources;
 mod stations;
 mod table;
@@ -86,6 +89,7 @@ enum Command {
     Rank(rank::RankArgs),
     /// Write a report: the daily report, a ranking report or the device-health report (HTML
     /// with charts, under the configured folder).
+    #[cfg(feature = "reports")]
     Report(report::ReportArgs),
     /// Compute HJ 633 or EPA AQI for a CSV of concentrations (see --help for the columns).
     Aqi(aqi::AqiArgs),
@@ -97,6 +101,7 @@ enum Command {
     Import(import::ImportArgs),
     /// Where pollution comes from: CPF bearings, located sources, local vs regional episodes
     /// with source types, factors (and charts with --plots); `sources flags` lists stored flags.
+    #[cfg(all(feature = "analysis", feature = "reports"))]
     Sources(sources::SourcesArgs),
     /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a
     /// forecast, score the stored forecasts (live skill).
@@ -147,12 +152,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
         Command::Rank(args) => rank::run(&config, args),
+        #[cfg(feature = "reports")]
         Command::Report(args) => report::run(&config, args),
         Command::Aqi(args) => aqi::run(args),
         Command::Nowcast(args) => nowcast::run(args),
         Command::Import(args) => import::run(&config, args),
         Command::Compute(args) => compute::run(&config, args),
         Command::Migrate(args) => migrate::run(args),
+        #[cfg(all(feature = "analysis", feature = "reports"))]
         Command::Sources(args) => sources::run(&config, args),
         Command::Forecast(args) => forecast::run(&config, args),
     }

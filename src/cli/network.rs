@@ -5,9 +5,11 @@
 use chrono_tz::Tz;
 use lantian::config::Config;
 use lantian::registry::Registry;
-use lantian::report::figures::network_zone;
-use lantian::report::{DeviceSpec, Lang};
+#[cfg(feature = "reports")]
+use lantian::report::DeviceSpec;
+use lantian::report::Lang;
 use lantian::store::Store;
+use lantian::store::network_zone;
 
 /// The network as a store-reading command sees it.
 pub struct NetworkFacts {
@@ -17,6 +19,7 @@ pub struct NetworkFacts {
     pub time_zone: Tz,
     /// The devices and what they measure (empty without a registry: each station then counts
     /// as one device in the device-health report).
+    #[cfg(feature = "reports")]
     pub devices: Vec<DeviceSpec>,
 }
 
@@ -29,6 +32,7 @@ impl NetworkFacts {
                 registry.network.name_en.clone(),
             )),
             time_zone: registry.network.time_zone,
+            #[cfg(feature = "reports")]
             devices: DeviceSpec::from_registry(registry),
         }
     }
@@ -51,6 +55,7 @@ impl NetworkFacts {
         Ok(NetworkFacts {
             names: None,
             time_zone: network_zone(&store.stations()?),
+            #[cfg(feature = "reports")]
             devices: Vec::new(),
         })
     }

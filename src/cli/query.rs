@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use lantian::config::Config;
-use lantian::report::figures::network_zone;
+use lantian::store::network_zone;
 use lantian::store::{IndexQuery, IndexStore, Parameters, ReadingQuery, Resolution, Stations};
 use lantian::units::Parameter;
 

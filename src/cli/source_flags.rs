@@ -6,8 +6,8 @@ use clap::Args;
 use lantian::config::Config;
 use lantian::report::Lang;
 use lantian::report::events::{evidence_line, flags_of_days};
-use lantian::report::figures::network_zone;
 use lantian::store::Stations;
+use lantian::store::network_zone;
 
 use super::sources::Format;
 use super::table::Table;

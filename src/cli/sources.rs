@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use lantian::config::Config;
-use lantian::report::figures::network_zone;
 use lantian::sources::AnalysisConfig;
 use lantian::sources::days::{DaysAnalysis, analyse_days};
 use lantian::sources::plots::write_plots;
+use lantian::store::network_zone;
 use lantian::units::Parameter;
 
 use super::table::Table;

@@ -12,9 +12,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, TimeZone, Utc};
+#[cfg(feature = "reports")]
+use chrono::Datelike;
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
 
-use crate::assess::{DateRange, GroupBy, Period};
+use crate::assess::DateRange;
+#[cfg(feature = "reports")]
+use crate::assess::{GroupBy, Period};
 use crate::clock::Clock;
 use crate::collect::sink::{SinkError, SinkStats};
 use crate::collect::{Pipeline, SpoolSnapshot};
@@ -24,8 +28,10 @@ use crate::jobs::config::JobKind;
 use crate::jobs::kinds::{JobConfigError, JobContext, OpenStore, build_jobs};
 use crate::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use crate::registry::Registry;
+use crate::report::ReportConfig;
+#[cfg(feature = "reports")]
 use crate::report::{
-    DeviceSpec, ReportConfig, ReportError, ReportFiles, daily_report, health_report, ranking_report,
+    DeviceSpec, ReportError, ReportFiles, daily_report, health_report, ranking_report,
 };
 use crate::sim::environment::{Environment, FaultError};
 use crate::sim::scenario::Scenario;
@@ -74,6 +80,7 @@ pub enum DemoEvent<'a> {
     /// What the pipeline stored.
     Stored(&'a Stored),
     /// The reports of the last day.
+    #[cfg(feature = "reports")]
     Reports(&'a Reports),
 }
 
@@ -119,6 +126,7 @@ pub struct Stored {
 }
 
 /// The reports written.
+#[cfg(feature = "reports")]
 #[derive(Debug, Clone)]
 pub struct Reports {
     /// The daily report of the last day.
@@ -157,6 +165,7 @@ pub enum DemoError {
     #[error(transparent)]
     Jobs(#[from] JobConfigError),
     /// A report could not be written.
+    #[cfg(feature = "reports")]
     #[error("writing the {what} report")]
     Report {
         /// Which.
@@ -166,6 +175,7 @@ pub enum DemoError {
         source: ReportError,
     },
     /// The reports' folder could not be created.
+    #[cfg(feature = "reports")]
     #[error("{}: {source}", path.display())]
     Folder {
         /// The folder.
@@ -301,9 +311,13 @@ pub async fn run(
             ));
         }
     }
-    let last_day = first_day + Days::new(u64::from(options.days - 1));
-    let reports = write_reports(&registry, store.as_ref(), &reports, last_day)?;
-    events(DemoEvent::Reports(&reports));
+    // A build without the `reports` feature ends with what it stored.
+    #[cfg(feature = "reports")]
+    {
+        let last_day = first_day + Days::new(u64::from(options.days - 1));
+        let reports = write_reports(&registry, store.as_ref(), &reports, last_day)?;
+        events(DemoEvent::Reports(&reports));
+    }
     Ok(())
 }
 
@@ -383,6 +397,7 @@ async fn follow(
     }
 }
 
+#[cfg(feature = "reports")]
 /// Writes the last day's daily and device-health reports and a ranking of the stations over
 /// the year to the last day.
 fn write_reports(

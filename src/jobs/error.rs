@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use crate::compute::RecomputeError;
 use crate::forecast::ForecastError;
 use crate::forecast::weather::WeatherError;
+#[cfg(feature = "reports")]
 use crate::report::ReportError;
 use crate::store::StoreError;
 
+#[cfg(feature = "analysis")]
 use super::sources::FlagError;
 
 /// Why a job run failed.
@@ -30,12 +32,14 @@ pub enum JobError {
     #[error("no period before this date")]
     NoPeriod,
     /// Writing a report failed.
+    #[cfg(feature = "reports")]
     #[error(transparent)]
     Report(#[from] ReportError),
     /// Recomputing the indices failed.
     #[error(transparent)]
     Indices(#[from] RecomputeError),
     /// Flagging the day's sources failed.
+    #[cfg(feature = "analysis")]
     #[error(transparent)]
     Flags(#[from] FlagError),
     /// Loading the forecast model or issuing the forecast failed.
@@ -44,6 +48,17 @@ pub enum JobError {
     /// The forecast weather file could not be read.
     #[error(transparent)]
     Weather(#[from] WeatherError),
+    /// The kind needs a feature this build lacks (refused by `build_jobs` before).
+    #[error("kind `{kind}` needs the `{feature}` feature, which this build lacks")]
+    Unavailable {
+        /// The kind.
+        kind: &'static str,
+        /// The feature.
+        feature: &'static str,
+    },
+    /// A report run was asked of a kind that is not a report (a bug of the caller).
+    #[error("kind `{0}` is not a report")]
+    NotAReport(&'static str),
     /// The task running the job panicked or was cancelled.
     #[error("job task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

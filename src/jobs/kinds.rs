@@ -13,18 +13,25 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Days, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use super::config::{JobConfig, JobKind, RankBy, RankingPeriod};
+#[cfg(feature = "reports")]
+use super::config::RankBy;
+use super::config::{JobConfig, JobKind, RankingPeriod};
 use super::order::{OrderError, check_order};
 use super::schedule::{Schedule, ScheduleError};
 use super::scheduler::{JobFn, ScheduledJob};
+#[cfg(feature = "analysis")]
 use super::sources::{FlagRun, flag_day, job_analysis};
-use crate::assess::{DateRange, GroupBy, Period};
+#[cfg(feature = "reports")]
+use crate::assess::GroupBy;
+use crate::assess::{DateRange, Period};
 use crate::compute::{IndexConfig, recompute_days};
 use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
 use crate::forecast::model::ModelSet;
 use crate::forecast::weather::WeatherFile;
 use crate::registry::Registry;
-use crate::report::{DeviceSpec, ReportConfig, daily_report, health_report, ranking_report};
+use crate::report::ReportConfig;
+#[cfg(feature = "reports")]
+use crate::report::{DeviceSpec, daily_report, health_report, ranking_report};
 use crate::store::{JobOutput, Store, StoreError};
 
 use super::error::JobError;
@@ -40,6 +47,19 @@ pub enum JobConfigError {
         /// The error.
         #[source]
         source: ScheduleError,
+    },
+    /// A job of a kind this build cannot run (it lacks the kind's cargo feature).
+    #[error(
+        "job `{job}`: kind `{kind}` needs the `{feature}` feature, which this build of lantian \
+         lacks (build it with the default features, or `--features {feature}`)"
+    )]
+    Unavailable {
+        /// The job.
+        job: String,
+        /// Its kind's name.
+        kind: &'static str,
+        /// The missing cargo feature.
+        feature: &'static str,
     },
     /// Two jobs share a name.
     #[error("two jobs are named `{0}`")]
@@ -68,6 +88,7 @@ pub struct JobContext {
     /// Local days and schedules are in this zone.
     pub time_zone: Tz,
     /// Devices and what they measure (device-health reports).
+    #[cfg(feature = "reports")]
     pub devices: Vec<DeviceSpec>,
     /// Where and in which language reports are written.
     pub report: ReportConfig,
@@ -93,6 +114,7 @@ impl JobContext {
                 .pick(&network.name, &network.name_en)
                 .to_string(),
             time_zone: network.time_zone,
+            #[cfg(feature = "reports")]
             devices: DeviceSpec::from_registry(registry),
             report,
             index,
@@ -139,6 +161,13 @@ pub fn build_jobs(
     for config in configs {
         if jobs.iter().any(|j| j.name == config.name) {
             return Err(JobConfigError::Duplicate(config.name.clone()));
+        }
+        if let Some(feature) = config.kind.missing_feature() {
+            return Err(JobConfigError::Unavailable {
+                job: config.name.clone(),
+                kind: config.kind.name(),
+                feature,
+            });
         }
         let schedule = Schedule::parse(&config.schedule, context.time_zone).map_err(|source| {
             JobConfigError::Schedule {
@@ -210,6 +239,10 @@ fn run_forecast(
 
 /// Runs the job `name` of `kind` for `scheduled`, returning what it produced (files, or
 /// counts).
+#[cfg_attr(
+    not(feature = "analysis"),
+    expect(unused_variables, reason = "`name`: sources")
+)]
 fn run_kind(
     name: &str,
     kind: &JobKind,
@@ -218,31 +251,10 @@ fn run_kind(
 ) -> Result<JobOutput, JobError> {
     let mut store = (cx.open_store)()?;
     let day = previous_day(scheduled, cx.time_zone);
-    let network = &cx.network_name;
-    let out_dir = || {
-        std::fs::create_dir_all(&cx.report.out_dir).map_err(|source| JobError::OutputFolder {
-            dir: cx.report.out_dir.clone(),
-            source,
-        })
-    };
-    let files = match kind {
-        JobKind::DailyReport => {
-            out_dir()?;
-            daily_report(store.as_ref(), network, day, &cx.report)
-        }
-        JobKind::HealthReport => {
-            out_dir()?;
-            health_report(store.as_ref(), network, day, &cx.devices, &cx.report)
-        }
-        JobKind::Ranking { period, by } => {
-            out_dir()?;
-            let period =
-                period_before(*period, scheduled, cx.time_zone).ok_or(JobError::NoPeriod)?;
-            let group = match by {
-                RankBy::Station => GroupBy::Station,
-                RankBy::District => GroupBy::District,
-            };
-            ranking_report(store.as_ref(), network, period, group, &cx.report)
+    match kind {
+        #[cfg(feature = "reports")]
+        JobKind::DailyReport | JobKind::HealthReport | JobKind::Ranking { .. } => {
+            run_report(kind, store.as_ref(), day, scheduled, cx)
         }
         JobKind::Indices => {
             let days = DateRange {
@@ -250,13 +262,14 @@ fn run_kind(
                 last: day,
             };
             let done = recompute_days(store.as_mut(), cx.index, &[], days)?;
-            return Ok(JobOutput::Indices {
+            Ok(JobOutput::Indices {
                 first: day,
                 last: day,
                 stations: done.stations,
                 records: done.records,
-            });
+            })
         }
+        #[cfg(feature = "analysis")]
         JobKind::Sources { context_days } => {
             let run = FlagRun {
                 job: name,
@@ -270,21 +283,55 @@ fn run_kind(
                 &job_analysis(cx.time_zone),
                 run,
             )?;
-            return Ok(JobOutput::SourceFlags {
+            Ok(JobOutput::SourceFlags {
                 day: done.day,
                 flags: done.flags,
-            });
+            })
         }
-        JobKind::Forecast { models, weather } => {
-            return run_forecast(
-                store.as_mut(),
-                models.as_deref(),
-                weather.as_deref(),
-                scheduled,
-            );
+        JobKind::Forecast { models, weather } => run_forecast(
+            store.as_mut(),
+            models.as_deref(),
+            weather.as_deref(),
+            scheduled,
+        ),
+        // Refused by `build_jobs`; a job built another way says the same.
+        #[cfg(not(all(feature = "reports", feature = "analysis")))]
+        _ => Err(JobError::Unavailable {
+            kind: kind.name(),
+            feature: kind.missing_feature().unwrap_or("?"),
+        }),
+    }
+}
+
+/// Runs a report or ranking job of `kind` for the local `day` before `scheduled`: the files
+/// it wrote.
+#[cfg(feature = "reports")]
+fn run_report(
+    kind: &JobKind,
+    store: &dyn Store,
+    day: NaiveDate,
+    scheduled: DateTime<Utc>,
+    cx: &JobContext,
+) -> Result<JobOutput, JobError> {
+    let network = &cx.network_name;
+    std::fs::create_dir_all(&cx.report.out_dir).map_err(|source| JobError::OutputFolder {
+        dir: cx.report.out_dir.clone(),
+        source,
+    })?;
+    let files = match kind {
+        JobKind::DailyReport => daily_report(store, network, day, &cx.report),
+        JobKind::HealthReport => health_report(store, network, day, &cx.devices, &cx.report),
+        JobKind::Ranking { period, by } => {
+            let period =
+                period_before(*period, scheduled, cx.time_zone).ok_or(JobError::NoPeriod)?;
+            let group = match by {
+                RankBy::Station => GroupBy::Station,
+                RankBy::District => GroupBy::District,
+            };
+            ranking_report(store, network, period, group, &cx.report)
         }
-    };
-    let files = files?;
+        _ => return Err(JobError::NotAReport(kind.name())),
+    }?;
     Ok(JobOutput::Report {
         html: files.html,
         csv: files.csv,
@@ -360,6 +407,7 @@ mod tests {
         JobContext {
             network_name: "test".into(),
             time_zone: Shanghai,
+            #[cfg(feature = "reports")]
             devices: Vec::new(),
             report: ReportConfig::default(),
             index: IndexConfig::default(),
@@ -367,6 +415,43 @@ mod tests {
         }
     }
 
+    /// A job of a kind the build lacks is refused, naming the job, its kind and the feature;
+    /// the default jobs leave such kinds out, and the others' `after` lists with them.
+    #[cfg(not(all(feature = "reports", feature = "analysis")))]
+    #[test]
+    fn kinds_the_build_lacks_are_refused() {
+        let (kind, feature) = if cfg!(feature = "reports") {
+            (JobKind::Sources { context_days: 30 }, "analysis")
+        } else {
+            (JobKind::DailyReport, "reports")
+        };
+        let job = JobConfig::new("morning", "0 8 * * *", kind.clone());
+        let err = build_jobs(&[job], &context()).err().unwrap().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "job `morning`: kind `{}` needs the `{feature}` feature, which this build of \
+                 lantian lacks (build it with the default features, or `--features {feature}`)",
+                kind.name()
+            )
+        );
+        let defaults = super::super::config::default_jobs();
+        assert!(defaults.iter().all(|j| j.kind.missing_feature().is_none()));
+        assert!(defaults.iter().any(|j| j.kind == JobKind::Indices));
+        let names: Vec<&str> = defaults.iter().map(|j| j.name.as_str()).collect();
+        for job in &defaults {
+            assert!(
+                job.after.iter().all(|a| names.contains(&a.as_str())),
+                "{job:?}"
+            );
+        }
+        assert_eq!(
+            build_jobs(&defaults, &context()).unwrap().len(),
+            defaults.len()
+        );
+    }
+
+    #[cfg(feature = "analysis")]
     #[test]
     fn sources_jobs_check_their_context_window() {
         let text = "name = \"flags\"\nschedule = \"0 7 * * *\"\nkind = \"sources\"\n";
@@ -391,6 +476,7 @@ mod tests {
         }
     }
 
+    #[cfg(all(feature = "reports", feature = "analysis"))]
     #[test]
     fn default_jobs_build_in_their_order() {
         let cx = context();

@@ -8,4 +8,5 @@ pub mod kinds;
 mod order;
 mod schedule;
 pub mod scheduler;
+#[cfg(feature = "analysis")]
 pub mod sources;

@@ -30,8 +30,7 @@ use crate::store::{
 };
 use crate::units::Parameter;
 
-/// Days of data before the analysed day, by default.
-pub const DEFAULT_CONTEXT_DAYS: u32 = 30;
+pub use super::config::DEFAULT_CONTEXT_DAYS;
 
 /// Why a day could not be flagged.
 #[derive(Debug, thiserror::Error)]

@@ -29,13 +29,13 @@ use enum_map::EnumMap;
 use super::ReportError;
 use super::daily_forecast::{ForecastFigures, forecast_figures};
 use super::events::{DayEvents, day_events};
-use super::figures::{EMPTY_DAY, network_zone, read_daily, utc_span};
+use super::figures::{EMPTY_DAY, read_daily, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
 use crate::aqi::{Category, Pollutant as Term, Standard};
 use crate::assess::daily::hour_slot;
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, DailyStats, DateRange, GroupBy, Period, Pollutant, RankRow};
-use crate::store::{IndexQuery, IndexRecord, Resolution, StationInfo, Store};
+use crate::store::{IndexQuery, IndexRecord, Resolution, StationInfo, Store, network_zone};
 
 /// One station's day.
 #[derive(Debug, Clone, PartialEq)]

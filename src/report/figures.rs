@@ -49,20 +49,6 @@ pub fn day_stats(r: &IndexRecord) -> DailyStats {
     }
 }
 
-/// The time zone of the network: the zone most stations have (Asia/Shanghai without
-/// stations). Report dates and hour labels are in this zone.
-pub fn network_zone(stations: &[StationInfo]) -> Tz {
-    let mut counts: HashMap<Tz, usize> = HashMap::new();
-    for s in stations {
-        *counts.entry(s.time_zone).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.name().cmp(a.0.name())))
-        .map(|(tz, _)| tz)
-        .unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
 /// A UTC span that covers the local days of `range` in any time zone.
 pub fn utc_span(range: DateRange) -> (DateTime<Utc>, DateTime<Utc>) {
     let from = (range.first - TimeDelta::days(1)).and_time(Default::default());

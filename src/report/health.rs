@@ -45,12 +45,12 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::ReportError;
-use super::figures::network_zone;
 use crate::assess::local_midnight;
 use crate::quality::Flag;
 use crate::registry::Registry;
 use crate::store::{
     DeviceHealth, HealthStore, ReadingQuery, ReadingStore, Record, Resolution, StationStore,
+    network_zone,
 };
 use crate::units::Parameter;
 

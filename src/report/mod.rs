@@ -40,40 +40,20 @@ pub mod i18n;
 mod index_page;
 pub mod ranking;
 mod ranking_page;
+mod settings;
 
 use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
 
 pub use crate::lang::Lang;
 pub use daily::{DailyFigures, daily_figures};
 pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
 pub use ranking::{RankingFigures, ranking_figures};
+pub use settings::ReportConfig;
 
 use crate::assess::{AssessError, GroupBy, Period, PeriodError};
 use crate::chart::{Chart, ChartError, render};
 use crate::store::{HealthStore, IndexStore, ReadingStore, StationStore, Store, StoreError};
 use html::Html;
-
-/// Report settings (`[report]` in the configuration).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ReportConfig {
-    /// The folder reports are written to (default `reports/out`; relative to the configuration
-    /// file when read from one).
-    pub out_dir: PathBuf,
-    /// `zh` (default) or `en`.
-    pub lang: Lang,
-}
-
-impl Default for ReportConfig {
-    fn default() -> Self {
-        ReportConfig {
-            out_dir: PathBuf::from("reports/out"),
-            lang: Lang::Zh,
-        }
-    }
-}
 
 /// Errors while making a report.
 #[derive(Debug, thiserror::Error)]

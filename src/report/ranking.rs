@@ -17,11 +17,11 @@ use enum_map::EnumMap;
 
 use super::ReportError;
 use super::daily::competition_ranks;
-use super::figures::{last_data_day, network_zone, read_daily};
+use super::figures::{last_data_day, read_daily};
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow};
 use crate::lang::{Bi, Lang};
-use crate::store::{IndexStore, ReadingStore, StationStore};
+use crate::store::{IndexStore, ReadingStore, StationStore, network_zone};
 
 /// Rows charted at most (else the best and the worst half of it).
 const CHART_ROWS: usize = 40;

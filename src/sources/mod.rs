@@ -20,7 +20,8 @@
 //! - `chart`: the polar plot and the station map as plotters charts ([`MapChart`]);
 //! - `chart_roses`: the CPF rose and the percentile rose;
 //! - `chart_split`: each station's local/regional split and its episodes by source type;
-//! - [`plots`]: every chart of an analysis written as files;
+//! - [`plots`]: every chart of an analysis written as files
+//!   (the three chart modules and `plots` need the `reports` feature: plotters);
 //! - [`analysis`]: everything above for a set of stations, as one serialisable result;
 //! - [`days`]: the analysis of whole local days read from the store.
 //!
@@ -28,8 +29,11 @@
 //! or centroid that gave a label.
 
 pub mod analysis;
+#[cfg(feature = "reports")]
 mod chart;
+#[cfg(feature = "reports")]
 mod chart_roses;
+#[cfg(feature = "reports")]
 mod chart_split;
 pub mod cpf;
 pub mod days;
@@ -37,6 +41,7 @@ pub mod excess;
 pub mod factors;
 pub mod locate;
 pub mod nmf;
+#[cfg(feature = "reports")]
 pub mod plots;
 pub mod polar;
 pub mod series;
@@ -44,6 +49,7 @@ pub mod signature;
 pub mod triangulate;
 
 pub use analysis::{Analysis, AnalysisConfig, analyse};
+#[cfg(feature = "reports")]
 pub use chart::MapChart;
 pub use excess::EpisodeScope;
 pub use series::StationSeries;

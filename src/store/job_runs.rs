@@ -176,6 +176,7 @@ pub(crate) fn sort_oldest_first(runs: &mut [JobRun]) {
 
 /// Sorts runs newest first: by scheduled time descending, then start descending, then job
 /// name.
+#[cfg(feature = "influxdb")]
 pub(crate) fn sort_newest_first(runs: &mut [JobRun]) {
     runs.sort_by(|a, b| {
         (b.scheduled, b.started)

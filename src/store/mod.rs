@@ -31,6 +31,7 @@ mod forecast_missing;
 mod forecasts;
 mod health;
 mod indices;
+#[cfg(feature = "influxdb")]
 pub mod influx;
 mod job_runs;
 pub mod migrate;
@@ -57,7 +58,7 @@ pub use source_flags::{
     AnalysedDay, FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios,
     FlagWindow, PollutantExcess, SourceFlag, SourceFlagQuery, SourceFlagStore,
 };
-pub use stations::{StationId, StationInfo, StationStore};
+pub use stations::{StationId, StationInfo, StationStore, network_zone};
 pub use url::{StoreUrl, StoreUrlError, open};
 
 /// What the collectors' pipeline uses: it writes readings and device health, and its index

@@ -1,7 +1,10 @@
 //! Station metadata: the [`StationInfo`] of collected and imported stations, and the
 //! [`StationStore`] that keeps it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use chrono_tz::Tz;
 
 use super::StoreError;
 
@@ -25,7 +28,7 @@ pub struct StationInfo {
     /// Longitude, degrees east (`None` when unknown).
     pub lon: Option<f64>,
     /// Time zone of the station's local days and hour labels.
-    pub time_zone: chrono_tz::Tz,
+    pub time_zone: Tz,
 }
 
 /// Where station metadata is kept.
@@ -35,4 +38,19 @@ pub trait StationStore: Send {
 
     /// Every known station, ordered by id.
     fn stations(&self) -> Result<Vec<StationInfo>, StoreError>;
+}
+
+/// The time zone of the network: the zone most stations have (Asia/Shanghai without
+/// stations). Reports, local days and hour labels are in this zone
+/// when no registry names it.
+pub fn network_zone(stations: &[StationInfo]) -> Tz {
+    let mut counts: HashMap<Tz, usize> = HashMap::new();
+    for s in stations {
+        *counts.entry(s.time_zone).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.name().cmp(a.0.name())))
+        .map(|(tz, _)| tz)
+        .unwrap_or(chrono_tz::Asia::Shanghai)
 }

@@ -4,8 +4,11 @@
 //! |---|---|
 //! | `sqlite:PATH` (also `sqlite://PATH`) | a SQLite file |
 //! | `PATH` ending in `.db`, `.sqlite` or `.sqlite3` | a SQLite file |
-//! | `influx+http://HOST:PORT?db=NAME` | InfluxDB 1.x database (see [`influx::config`]) |
+//! | `influx+http://HOST:PORT?db=NAME` | InfluxDB 1.x database (see `influx::config`) |
 //! | `influx+https://HOST?org=ORG&bucket=NAME` | InfluxDB 2.x/3.x bucket |
+//!
+//! A build without the `influxdb` feature parses the InfluxDB forms only to refuse them
+//! ([`StoreUrlError::NoInfluxSupport`]), so the message says what is missing.
 //!
 //! A relative path is relative to the working directory on the command line and to the
 //! configuration file's folder in a configuration file ([`StoreUrl::relative_to`]) — for
@@ -16,7 +19,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+#[cfg(feature = "influxdb")]
 use super::influx::config::{Api, ConfigError, InfluxConfig};
+#[cfg(feature = "influxdb")]
 use super::influx::{self, InfluxStore};
 use super::sqlite::SqliteStore;
 use super::{Store, StoreError};
@@ -27,6 +32,7 @@ pub enum StoreUrl {
     /// A SQLite file.
     Sqlite(PathBuf),
     /// An InfluxDB database or bucket (boxed: the URL's parts are many, a path is small).
+    #[cfg(feature = "influxdb")]
     Influx(Box<InfluxConfig>),
 }
 
@@ -43,8 +49,16 @@ pub enum StoreUrlError {
     #[error("`{0}`: the SQLite file's path is empty")]
     EmptyPath(String),
     /// An InfluxDB URL that does not parse (the URL is not repeated: it may hold a secret).
+    #[cfg(feature = "influxdb")]
     #[error("InfluxDB store URL: {0}")]
     Influx(#[from] ConfigError),
+    /// An InfluxDB URL in a build without the `influxdb` feature.
+    #[cfg(not(feature = "influxdb"))]
+    #[error(
+        "`influx…` names an InfluxDB store, and this build of lantian has no InfluxDB support \
+         (build it with the `influxdb` feature, on by default)"
+    )]
+    NoInfluxSupport,
 }
 
 impl FromStr for StoreUrl {
@@ -52,7 +66,10 @@ impl FromStr for StoreUrl {
 
     fn from_str(s: &str) -> Result<StoreUrl, StoreUrlError> {
         if s.starts_with("influx") {
+            #[cfg(feature = "influxdb")]
             return Ok(StoreUrl::Influx(Box::new(InfluxConfig::parse(s)?)));
+            #[cfg(not(feature = "influxdb"))]
+            return Err(StoreUrlError::NoInfluxSupport);
         }
         let path = match s.strip_prefix("sqlite:") {
             Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
@@ -77,6 +94,7 @@ impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreUrl::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            #[cfg(feature = "influxdb")]
             StoreUrl::Influx(config) => fmt::Display::fmt(config, f),
         }
     }
@@ -95,6 +113,7 @@ impl StoreUrl {
     pub fn relative_to(self, dir: &Path) -> StoreUrl {
         match self {
             StoreUrl::Sqlite(path) if path.is_relative() => StoreUrl::Sqlite(dir.join(path)),
+            #[cfg(feature = "influxdb")]
             StoreUrl::Influx(config) => StoreUrl::Influx(Box::new(config.relative_to(dir))),
             url => url,
         }
@@ -109,6 +128,7 @@ impl StoreUrl {
                 dir.push("-spool");
                 Some(PathBuf::from(dir))
             }
+            #[cfg(feature = "influxdb")]
             StoreUrl::Influx(_) => None,
         }
     }
@@ -121,7 +141,9 @@ impl StoreUrl {
                 let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.into());
                 absolute(a) == absolute(b)
             }
+            #[cfg(feature = "influxdb")]
             (StoreUrl::Influx(a), StoreUrl::Influx(b)) => a.destination() == b.destination(),
+            #[cfg(feature = "influxdb")]
             _ => false,
         }
     }
@@ -134,6 +156,7 @@ impl StoreUrl {
 pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
     match url {
         StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        #[cfg(feature = "influxdb")]
         StoreUrl::Influx(config) => {
             influx::install_crypto_provider();
             let store = InfluxStore::open(config)?;
@@ -173,6 +196,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "influxdb")]
     #[test]
     fn influx_forms() {
         let url = parse("influx+http://127.0.0.1:8086?db=lantian").unwrap();
@@ -207,6 +231,11 @@ mod tests {
             parse("sqlite://"),
             Err(StoreUrlError::EmptyPath(_))
         ));
+    }
+
+    #[cfg(feature = "influxdb")]
+    #[test]
+    fn influx_errors() {
         let e = parse("influx://h?db=d").unwrap_err();
         assert!(
             matches!(e, StoreUrlError::Influx(ConfigError::Scheme)),
@@ -221,6 +250,21 @@ mod tests {
         ));
     }
 
+    #[cfg(not(feature = "influxdb"))]
+    #[test]
+    fn influx_forms_without_the_feature_say_so() {
+        for text in [
+            "influx+http://h:8086?db=aq",
+            "influx+https://h?org=o&bucket=b",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e, StoreUrlError::NoInfluxSupport);
+            let message = e.to_string();
+            assert!(message.contains("no InfluxDB support"), "{message}");
+            assert!(message.contains("`influxdb` feature"), "{message}");
+        }
+    }
+
     #[test]
     fn relative_paths_of_every_form() {
         let dir = Path::new("/etc/lantian");
@@ -228,13 +272,16 @@ mod tests {
         assert_eq!(rebased("sqlite:data/x.db"), "sqlite:/etc/lantian/data/x.db");
         assert_eq!(rebased("data/x.db"), "sqlite:/etc/lantian/data/x.db");
         assert_eq!(rebased("/var/x.db"), "sqlite:/var/x.db");
+        #[cfg(feature = "influxdb")]
         assert_eq!(
             rebased("influx+http://h?db=d&token_file=token"),
             "influx+http://h?db=d&token_file=%2Fetc%2Flantian%2Ftoken"
         );
+        #[cfg(feature = "influxdb")]
         assert_eq!(rebased("influx+http://h?db=d"), "influx+http://h?db=d");
     }
 
+    #[cfg(feature = "influxdb")]
     #[test]
     fn spool_folders_and_same_stores() {
         let url = parse("sqlite:data/x.db").unwrap();

@@ -5,4 +5,5 @@ pub mod harness;
 pub mod peers;
 pub mod recording_store;
 pub mod store_conformance;
+#[cfg(feature = "influxdb")]
 pub mod tsdb;

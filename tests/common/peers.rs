@@ -75,6 +75,7 @@ pub fn free_port() -> u16 {
 }
 
 /// InfluxDB 1.x (`influxd`, Debian package `influxdb`) is installed.
+#[cfg(feature = "influxdb")]
 pub fn influxd() -> bool {
     require(
         "influxd (Debian package influxdb)",
@@ -83,6 +84,7 @@ pub fn influxd() -> bool {
 }
 
 /// VictoriaMetrics (`victoria-metrics`, Debian package `victoria-metrics`) is installed.
+#[cfg(feature = "influxdb")]
 pub fn victoria_metrics() -> bool {
     require(
         "victoria-metrics (Debian package victoria-metrics)",

@@ -4,12 +4,16 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[cfg(feature = "influxdb")]
 mod grafana_dashboard;
 mod migrate;
+#[cfg(feature = "influxdb")]
 mod spool_influx;
 mod spool_kill;
 mod spool_pipeline;
+#[cfg(feature = "influxdb")]
 mod spool_quarantine;
 mod spool_sink;
+#[cfg(feature = "influxdb")]
 mod store_influx;
 mod store_sqlite;

@@ -19,9 +19,11 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::scheduler::{CatchUp, Retry};
-use super::sources::DEFAULT_CONTEXT_DAYS;
 
 mod read;
+
+/// Days of data before the analysed day of a `sources` job, by default.
+pub const DEFAULT_CONTEXT_DAYS: u32 = 30;
 
 /// Grouping of a ranking job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -89,6 +91,20 @@ impl JobKind {
                 Err(format!("context_days = {context_days} (must be 1 to 366)"))
             }
             _ => Ok(()),
+        }
+    }
+
+    /// The cargo feature this kind needs (`reports` for the reports and rankings, `analysis`
+    /// for `sources`), when this build lacks it; `None` when the build can run it.
+    pub const fn missing_feature(&self) -> Option<&'static str> {
+        match self {
+            JobKind::DailyReport | JobKind::HealthReport | JobKind::Ranking { .. }
+                if cfg!(not(feature = "reports")) =>
+            {
+                Some("reports")
+            }
+            JobKind::Sources { .. } if cfg!(not(feature = "analysis")) => Some("analysis"),
+            _ => None,
         }
     }
 
@@ -166,8 +182,20 @@ impl JobConfig {
 /// The jobs a network runs when the configuration names none. The daily report follows the
 /// jobs whose results it shows (the day's recomputed indices, source flags and forecast), and
 /// the rankings the recomputed indices, so that after downtime their catch-up runs wait for
-/// them (`order`).
+/// them (`order`). A build without a kind's feature leaves its jobs out, and the
+/// other jobs' `after` lists with them.
 pub fn default_jobs() -> Vec<JobConfig> {
+    let mut jobs = every_default_job();
+    jobs.retain(|j| j.kind.missing_feature().is_none());
+    let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
+    for job in &mut jobs {
+        job.after.retain(|name| names.contains(name));
+    }
+    jobs
+}
+
+/// The default jobs of a build with every feature.
+fn every_default_job() -> Vec<JobConfig> {
     let ranking = |period| JobKind::Ranking {
         period,
         by: RankBy::District,

@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
+use super::DEFAULT_CONTEXT_DAYS;
 use super::{DEFAULT_AFTER_TIMEOUT, JobConfig, JobKind, RankBy, RankingPeriod};
 use crate::jobs::scheduler::{CatchUp, Retry};
-use crate::jobs::sources::DEFAULT_CONTEXT_DAYS;
 
 /// The `kind` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -28,6 +28,7 @@ impl Spool {
             StoreUrl::Sqlite(path) => {
                 StoreUrl::Sqlite(std::path::absolute(path).unwrap_or_else(|_| path.clone()))
             }
+            #[cfg(feature = "influxdb")]
             other => other.clone(),
         }
         .to_string();
