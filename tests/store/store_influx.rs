@@ -494,3 +494,51 @@ fn daily_forecasts_written_before_the_aqi_range_read_without_one() {
     assert_eq!((d.aqi, d.aqi_low, d.aqi_high), (Some(80), None, None));
     assert_eq!(d.range(), None);
 }
+
+/// A flag's source type is stored as its code; a point with an unknown code (written by hand)
+/// reads as a `Corrupt` error naming the flag.
+#[test]
+fn source_flags_with_unknown_codes_are_corrupt() {
+    use crate::common::store_conformance::source_flags::flag;
+    use lantian::store::{SourceFlagQuery, SourceFlagStore};
+    let Some(server) = influxd() else { return };
+    let url = server.new_database();
+    let (base, db) = url
+        .trim_start_matches("influx+")
+        .split_once("?db=")
+        .expect("v1 URL");
+    let mut store = InfluxStore::open(&config(&url)).expect("open");
+    store
+        .put_source_flags(&[flag("S1", &[Parameter::So2], 0)])
+        .expect("put");
+    let query = SourceFlagQuery::new(at(-10_000), at(10_000));
+    assert_eq!(store.source_flags(&query).expect("read").len(), 1);
+    let select = reqwest::blocking::Client::new()
+        .get(format!(
+            "{base}/query?db={db}&q=SELECT%20source_type%20FROM%20source_flags"
+        ))
+        .send()
+        .expect("query")
+        .text()
+        .expect("body");
+    assert!(select.contains(r#""coal_industrial""#), "{select}");
+    let line = format!(
+        "source_flags,pollutants=no2,station=S2 end={ms}i,peak_time={ms}i,peak_parameter=\"no2\",\
+         peak_value=1,peak_excess=1,source_type=\"smoke\",severity=1,evidence=\"{{}}\",\
+         flagged_at={ms}i,job=\"sources\",job_scheduled={ms}i {ms}",
+        ms = at(60).timestamp_millis()
+    );
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/write?db={db}&precision=ms"))
+        .body(line)
+        .send()
+        .expect("write");
+    assert!(response.status().is_success(), "{:?}", response.text());
+    let err = store.source_flags(&query).expect_err("unknown source type");
+    assert!(err.kind() == ErrorKind::Corrupt, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("smoke") && text.contains("S2 no2 at"),
+        "{text}"
+    );
+}

@@ -188,6 +188,10 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
             let cell = |i: usize| row.at(cols[i]);
             let start = row.at(t).millis()?;
             let whose = || format!("source flag {station} {key} at {start}");
+            let source_type = cell(5)
+                .str()?
+                .parse()
+                .map_err(|e| corrupt(format!("{e} ({})", whose())))?;
             let evidence: FlagEvidence = serde_json::from_str(cell(7).str()?)
                 .map_err(|e| corrupt(format!("evidence of {}: {e}", whose())))?;
             out.push(SourceFlag {
@@ -201,10 +205,7 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
                     value: cell(3).f64()?,
                     excess: cell(4).f64()?,
                 },
-                source_type: cell(5)
-                    .str()?
-                    .parse()
-                    .map_err(|e| corrupt(format!("{e} ({})", whose())))?,
+                source_type,
                 severity: cell(6).f64()?,
                 evidence,
                 flagged_at: cell(8).millis()?,
