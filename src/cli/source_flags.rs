@@ -83,7 +83,7 @@ pub fn run(config: &Config, args: FlagsArgs) -> anyhow::Result<()> {
                         local(f.peak.time)
                     ),
                     format!("{:.1}", f.severity),
-                    f.source_type.clone(),
+                    f.source_type.to_string(),
                     evidence_line(f, Lang::En),
                     format!("{} @ {}", f.job, local(f.job_scheduled)),
                 ]);

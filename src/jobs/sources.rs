@@ -167,7 +167,7 @@ fn flag_of(
         let group = analysis.groups.groups.get(*g)?;
         Some(FlagGroup {
             index: u32::try_from(*g).ok()?,
-            label: label.to_string(),
+            label: *label,
             size: u32::try_from(group.size).ok()?,
             centroid: FEATURES
                 .iter()
@@ -187,7 +187,7 @@ fn flag_of(
             value: peak_value,
             excess: ep.peak,
         },
-        source_type: e.source_type.to_string(),
+        source_type: e.source_type,
         severity: ep.peak / floor,
         evidence: FlagEvidence {
             hours: u32::try_from(ep.hours).unwrap_or(u32::MAX),
@@ -257,7 +257,7 @@ fn nearest_source(analysis: &Analysis, pos: (f64, f64), max_range_m: f64) -> Opt
         residual_rms_m: l.residual_rms_m,
         distance_m: d,
         bearing_deg: x.atan2(y).to_degrees().rem_euclid(360.0),
-        pollutants: l.pollutants.iter().map(Parameter::to_string).collect(),
+        pollutants: l.pollutants.clone(),
         stations: l.stations.clone(),
     })
 }

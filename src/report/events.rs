@@ -12,10 +12,10 @@ use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
 use crate::assess::daily::hour_slot;
 use crate::lang::Lang;
-use crate::sources::signature::SourceType;
 use crate::store::{
     SourceFlag, SourceFlagQuery, SourceFlagStore, StationInfo, Stations, StoreError,
 };
+use crate::units::SourceType;
 
 /// The day's flags and whether the `sources` job analysed the day.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,17 +110,17 @@ pub fn evidence_line(f: &SourceFlag, lang: Lang) -> String {
     let e = &f.evidence;
     let r = &e.ratios;
     let ratio = |name: &str, v: Option<f64>| v.map(|v| format!("{name} {v:.2}"));
-    let ratios: Vec<String> = match SourceType::from_code(&f.source_type) {
-        Some(SourceType::CoalIndustrial | SourceType::Traffic) => {
+    let ratios: Vec<String> = match f.source_type {
+        SourceType::CoalIndustrial | SourceType::Traffic => {
             vec![ratio("SO2/NOx", r.so2_nox)]
         }
-        Some(SourceType::Dust | SourceType::SecondaryRegional) => {
+        SourceType::Dust | SourceType::SecondaryRegional => {
             vec![ratio("PM2.5/PM10", r.pm25_pm10)]
         }
-        Some(SourceType::BiomassBurning) => {
+        SourceType::BiomassBurning => {
             vec![ratio("CO/NOx", r.co_nox), ratio("PM2.5/PM10", r.pm25_pm10)]
         }
-        Some(SourceType::Unclassified) | None => vec![
+        SourceType::Unclassified => vec![
             ratio("SO2/NOx", r.so2_nox),
             ratio("PM2.5/PM10", r.pm25_pm10),
         ],
@@ -131,7 +131,7 @@ pub fn evidence_line(f: &SourceFlag, lang: Lang) -> String {
     let mut parts = vec![format!(
         "{} → {}",
         ratios.join(", "),
-        lang.source_type(&f.source_type)
+        lang.source_type(f.source_type)
     )];
     if let Some(b) = &e.bearing {
         parts.push(format!(
@@ -199,7 +199,7 @@ pub(super) fn write(
             Cell::text(pollutants.join(lang.pick("、", ", "))).class("narrow"),
             Cell::text(peak(f, date, tz, lang)).class("narrow"),
             Cell::num(format!("{:.1}", f.severity)),
-            Cell::text(lang.source_type(&f.source_type)),
+            Cell::text(lang.source_type(f.source_type)),
             Cell::text(evidence_line(f, lang)).class("wrap"),
         ]);
     }

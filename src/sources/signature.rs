@@ -28,77 +28,16 @@
 //! centroid in feature units.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use enum_map::Enum;
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
 
+pub use crate::units::SourceType;
 use crate::units::{NO_AS_NO2, Parameter, UG_PER_MG};
 
 use super::excess::{Episode, EpisodeScope};
-
-/// The kind of source a signature points to (the label of an episode, a k-means group or an
-/// NMF factor). Stored and printed as its [`code`](SourceType::code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Enum)]
-#[serde(into = "&'static str")]
-pub enum SourceType {
-    /// Coal combustion or industry (sulphur-bearing fuel).
-    CoalIndustrial,
-    /// Road traffic.
-    Traffic,
-    /// Construction, road and soil dust.
-    Dust,
-    /// Open burning of biomass.
-    BiomassBurning,
-    /// Regionally transported, largely secondary pollution.
-    SecondaryRegional,
-    /// No rule matched.
-    Unclassified,
-}
-
-impl SourceType {
-    /// Every source type, in the order charts and tables list them.
-    pub const ALL: [SourceType; <SourceType as Enum>::LENGTH] = [
-        SourceType::CoalIndustrial,
-        SourceType::Traffic,
-        SourceType::Dust,
-        SourceType::BiomassBurning,
-        SourceType::SecondaryRegional,
-        SourceType::Unclassified,
-    ];
-
-    /// The code (`coal_industrial`, `traffic`, …).
-    pub const fn code(self) -> &'static str {
-        match self {
-            SourceType::CoalIndustrial => "coal_industrial",
-            SourceType::Traffic => "traffic",
-            SourceType::Dust => "dust",
-            SourceType::BiomassBurning => "biomass_burning",
-            SourceType::SecondaryRegional => "secondary_regional",
-            SourceType::Unclassified => "unclassified",
-        }
-    }
-
-    /// The source type whose code is `code`.
-    pub fn from_code(code: &str) -> Option<SourceType> {
-        SourceType::ALL.into_iter().find(|t| t.code() == code)
-    }
-}
-
-impl fmt::Display for SourceType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl From<SourceType> for &'static str {
-    fn from(t: SourceType) -> Self {
-        t.code()
-    }
-}
 
 /// Ratios of one episode.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::select::{PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
-use crate::units::Parameter;
+use crate::units::{Parameter, SourceType};
 
 /// A flagged episode at one station: a new local episode (hours in which the station's excess
 /// over the network background stood out), labelled with a source type, with everything that
@@ -41,9 +41,9 @@ pub struct SourceFlag {
     pub end: DateTime<Utc>,
     /// The peak of the episode.
     pub peak: FlagPeak,
-    /// Source type label (`coal_industrial`, `traffic`, `dust`, `biomass_burning`,
-    /// `secondary_regional`, `unclassified`; see [`crate::sources::signature`]).
-    pub source_type: String,
+    /// The source type the episode's signature points to (stored as its
+    /// [`SourceType::code`]; see [`crate::sources::signature`] for the rules).
+    pub source_type: SourceType,
     /// How serious the episode is, comparable across pollutants and stations: the peak excess
     /// over the pollutant's absolute episode floor (e.g. 10 µg/m³ of SO2, 0.3 mg/m³ of CO).
     /// Reports list flags by it, highest first.
@@ -128,7 +128,7 @@ pub struct FlagGroup {
     /// Group number in the run's grouping.
     pub index: u32,
     /// The majority rule label of its members.
-    pub label: String,
+    pub label: SourceType,
     /// Its members.
     pub size: u32,
     /// Its centroid: (feature name, value in feature units).
@@ -172,7 +172,7 @@ pub struct FlagLocation {
     /// Direction from the station, degrees clockwise from north.
     pub bearing_deg: f64,
     /// Pollutants whose bearings met there.
-    pub pollutants: Vec<String>,
+    pub pollutants: Vec<Parameter>,
     /// Stations whose bearings met there.
     pub stations: Vec<String>,
 }
@@ -195,7 +195,7 @@ impl SourceFlag {
         codes.join(",")
     }
 
-    /// Why the flag cannot be stored, if it cannot: an empty station, job or source type, no
+    /// Why the flag cannot be stored, if it cannot: an empty station or job, no
     /// pollutants or pollutants out of order, an end before the start, or a number that is
     /// not finite (NaN and ±∞ have no JSON and no InfluxDB form).
     pub fn check(&self) -> Result<(), String> {
@@ -208,8 +208,8 @@ impl SourceFlag {
             )
         };
         let fail = |why: String| Err(format!("{}: {why}", whose()));
-        if self.station.is_empty() || self.job.is_empty() || self.source_type.is_empty() {
-            return fail("station, job and source type must not be empty".into());
+        if self.station.is_empty() || self.job.is_empty() {
+            return fail("station and job must not be empty".into());
         }
         if self.pollutants.is_empty() {
             return fail("no pollutants".into());

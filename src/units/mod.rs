@@ -4,6 +4,8 @@
 //!   (codes, names, canonical units, molar masses).
 //! - `subset.rs`: typed subsets of it ([`AirPollutant`], [`Meteorological`],
 //!   [`ForecastTarget`], and those the standards define elsewhere) with the conversions to and from [`Parameter`].
+//! - `source_type.rs`: [`SourceType`], the kinds of pollution source the source analysis
+//!   names (stored with its flags, printed by the reports).
 //!
 //! Each [`Parameter`] has exactly one canonical [`Unit`]; everything stored, aggregated or
 //! computed is in that unit. Conversions from what a device reports happen here and nowhere
@@ -16,9 +18,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 mod parameter;
+mod source_type;
 mod subset;
 
 pub use parameter::{NO_AS_NO2, Parameter, ParameterKind};
+pub use source_type::{SourceType, UnknownSourceType};
 pub(crate) use subset::parameter_subset;
 pub use subset::{AirPollutant, ForecastTarget, Meteorological, NotInSubset};
 

@@ -17,7 +17,7 @@ use lantian::report::{Lang, ReportConfig, daily_report};
 use lantian::sources::triangulate::distance_m;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{Record, SourceFlagQuery, SourceFlagStore, StationStore};
-use lantian::units::Parameter;
+use lantian::units::{Parameter, SourceType};
 
 use crate::fixture::{self, hour, label, section, station, table_rows, text};
 
@@ -160,7 +160,7 @@ fn the_job_flags_new_episodes_once_with_their_evidence() {
     assert!((140.0..160.0).contains(&f.peak.excess), "{:?}", f.peak);
     assert!((155.0..170.0).contains(&f.peak.value), "{:?}", f.peak);
     assert!(f.severity > 10.0, "{}", f.severity);
-    assert_eq!(f.source_type, "coal_industrial");
+    assert_eq!(f.source_type, SourceType::CoalIndustrial);
     let e = &f.evidence;
     assert!(e.rule.contains("SO2/NOx"), "{}", e.rule);
     assert!(e.ratios.so2_nox.unwrap() > 3.0, "{:?}", e.ratios);
@@ -200,7 +200,7 @@ fn the_job_flags_new_episodes_once_with_their_evidence() {
     let c = all.iter().find(|f| f.station == "C").unwrap();
     assert_eq!(c.start, label(day() - TimeDelta::days(1), 23));
     assert!(c.pollutants.contains(&Parameter::Pm10), "{c:?}");
-    assert_eq!(c.source_type, "dust", "{c:?}");
+    assert_eq!(c.source_type, SourceType::Dust, "{c:?}");
     // A quiet day.
     assert_eq!(flag(&mut store, day() - TimeDelta::days(5)), 0);
 }

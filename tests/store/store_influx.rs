@@ -462,25 +462,31 @@ fn victoria_metrics_through_the_v2_write_path() {
     assert_eq!(counts[0].values, (0..30).map(f64::from).collect::<Vec<_>>());
 }
 
-#[test]
-fn daily_forecasts_written_before_the_aqi_range_read_without_one() {
-    let Some(server) = influxd() else { return };
-    let url = server.new_database();
+/// Writes `line` (line protocol, ms precision) straight to the v1 database of store `url`,
+/// past the store's checks: what another writer (or an older build) may have left.
+fn write_raw(url: &str, line: &str) {
     let (base, db) = url
         .trim_start_matches("influx+")
         .split_once("?db=")
         .expect("v1 URL");
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/write?db={db}&precision=ms"))
+        .body(line.to_string())
+        .send()
+        .expect("write");
+    assert!(response.status().is_success(), "{:?}", response.text());
+}
+
+#[test]
+fn daily_forecasts_written_before_the_aqi_range_read_without_one() {
+    let Some(server) = influxd() else { return };
+    let url = server.new_database();
     // A point as builds before the AQI range wrote it: no `aqi_low` / `aqi_high` fields. Issued
     // 2024-06-10 09:00 UTC for the Shanghai day starting 16:00 UTC.
     let line = "forecast_daily,issue_time=09:00,lead_day=1,station=A issued=1718010000000i,\
                 date=\"2024-06-11\",aqi=80i,primary=\"pm25\",pm25=58,pm10=70,o3_8h_max=90,\
                 model=\"m\",abstained=\"\",missing=\"[]\" 1718035200000";
-    let response = reqwest::blocking::Client::new()
-        .post(format!("{base}/write?db={db}&precision=ms"))
-        .body(line)
-        .send()
-        .expect("write");
-    assert!(response.status().is_success(), "{:?}", response.text());
+    write_raw(&url, line);
     let store = InfluxStore::open(&config(&url)).expect("open");
     let days = store
         .forecast_days(&lantian::store::ForecastQuery::new(
@@ -493,4 +499,47 @@ fn daily_forecasts_written_before_the_aqi_range_read_without_one() {
     let d = &days[0];
     assert_eq!((d.aqi, d.aqi_low, d.aqi_high), (Some(80), None, None));
     assert_eq!(d.range(), None);
+}
+
+/// A flag's source type is stored as its code; a point with an unknown code (written by hand)
+/// reads as a `Corrupt` error naming the flag.
+#[test]
+fn source_flags_with_unknown_codes_are_corrupt() {
+    use crate::common::store_conformance::source_flags::flag;
+    use lantian::store::{SourceFlagQuery, SourceFlagStore};
+    let Some(server) = influxd() else { return };
+    let url = server.new_database();
+    let (base, db) = url
+        .trim_start_matches("influx+")
+        .split_once("?db=")
+        .expect("v1 URL");
+    let mut store = InfluxStore::open(&config(&url)).expect("open");
+    store
+        .put_source_flags(&[flag("S1", &[Parameter::So2], 0)])
+        .expect("put");
+    let query = SourceFlagQuery::new(at(-10_000), at(10_000));
+    assert_eq!(store.source_flags(&query).expect("read").len(), 1);
+    let select = reqwest::blocking::Client::new()
+        .get(format!(
+            "{base}/query?db={db}&q=SELECT%20source_type%20FROM%20source_flags"
+        ))
+        .send()
+        .expect("query")
+        .text()
+        .expect("body");
+    assert!(select.contains(r#""coal_industrial""#), "{select}");
+    let line = format!(
+        "source_flags,pollutants=no2,station=S2 end={ms}i,peak_time={ms}i,peak_parameter=\"no2\",\
+         peak_value=1,peak_excess=1,source_type=\"smoke\",severity=1,evidence=\"{{}}\",\
+         flagged_at={ms}i,job=\"sources\",job_scheduled={ms}i {ms}",
+        ms = at(60).timestamp_millis()
+    );
+    write_raw(&url, &line);
+    let err = store.source_flags(&query).expect_err("unknown source type");
+    assert!(err.kind() == ErrorKind::Corrupt, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("smoke") && text.contains("S2 no2 at"),
+        "{text}"
+    );
 }

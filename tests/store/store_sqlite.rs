@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use crate::common::store_conformance::{self as conformance, TestStore, rec};
+use crate::common::store_conformance::{self as conformance, TestStore, at, rec};
 use lantian::store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use lantian::store::{Parameters, ReadingQuery, ReadingStore, Record, Resolution, Stations};
 use lantian::units::Parameter;
@@ -197,4 +197,58 @@ fn killed_writer_loses_no_committed_batch() {
         .for_parameters(Parameters::one(Parameter::Pm25));
         assert_eq!(store.readings(&q).expect("read"), batch(k), "batch {k}");
     }
+}
+
+/// Source types and the pollutants of a located source are stored as their codes (as when they
+/// were strings); an unknown code in a stored row is a `Corrupt` error naming the flag.
+#[test]
+fn source_flag_codes_are_stored_as_text_and_unknown_codes_are_corrupt() {
+    use crate::common::store_conformance::source_flags::flag;
+    use lantian::store::{ErrorKind, SourceFlagQuery, SourceFlagStore};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.db");
+    let mut store = SqliteStore::open(&path).expect("open");
+    let f = flag("S1", &[Parameter::So2, Parameter::No2], 0);
+    store.put_source_flags(&[f]).expect("put");
+    let conn = rusqlite::Connection::open(&path).expect("raw");
+    let (source_type, evidence): (String, String) = conn
+        .query_row("SELECT source_type, evidence FROM source_flags", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("row");
+    assert_eq!(source_type, "coal_industrial");
+    assert!(
+        evidence.contains(r#""label":"coal_industrial""#),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains(r#""pollutants":["so2","pm25"]"#),
+        "{evidence}"
+    );
+    let query = SourceFlagQuery::new(at(-10_000), at(10_000));
+    let label = evidence.replace(r#""label":"coal_industrial""#, r#""label":"volcano""#);
+    let located = evidence.replace(r#"["so2","pm25"]"#, r#"["so2","pm99"]"#);
+    for (update, named) in [
+        ("source_type = 'smoke'".to_string(), "smoke"),
+        (format!("evidence = '{label}'"), "volcano"),
+        (format!("evidence = '{located}'"), "pm99"),
+    ] {
+        let tx = conn.unchecked_transaction().expect("tx");
+        tx.execute(&format!("UPDATE source_flags SET {update}"), [])
+            .expect("corrupt");
+        tx.commit().expect("commit");
+        let err = store.source_flags(&query).expect_err(named);
+        assert!(err.kind() == ErrorKind::Corrupt, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(named) && text.contains("S1 so2,no2 at"),
+            "{text}"
+        );
+        conn.execute(
+            "UPDATE source_flags SET source_type = 'coal_industrial', evidence = ?1",
+            [&evidence],
+        )
+        .expect("restore");
+    }
+    assert_eq!(store.source_flags(&query).expect("restored").len(), 1);
 }

@@ -7,7 +7,7 @@
 
 use crate::assess::Pollutant;
 use crate::lang::{Bi, Lang};
-use crate::sources::signature::SourceType;
+use crate::units::SourceType;
 
 /// The reports' words in a language: their labels and sentences, and names that only reports
 /// write.
@@ -18,9 +18,8 @@ pub trait Words {
     fn prose(self) -> &'static Prose;
     /// A pollutant's short name (`PM2.5`).
     fn pollutant(self, p: Pollutant) -> &'static str;
-    /// A source type label of the source analysis ([`SourceType::code`]);
-    /// an unknown label as it is.
-    fn source_type(self, label: &str) -> &str;
+    /// A source type's name.
+    fn source_type(self, t: SourceType) -> &'static str;
 }
 
 impl Words for Lang {
@@ -42,10 +41,7 @@ impl Words for Lang {
         p.label()
     }
 
-    fn source_type(self, label: &str) -> &str {
-        let Some(t) = SourceType::from_code(label) else {
-            return label;
-        };
+    fn source_type(self, t: SourceType) -> &'static str {
         let (zh, en) = match t {
             SourceType::CoalIndustrial => ("燃煤/工业", "coal/industrial"),
             SourceType::Traffic => ("机动车", "traffic"),
@@ -316,7 +312,10 @@ mod tests {
     #[test]
     fn labels_in_both_languages() {
         assert_eq!(label(|t| t.aqi).get(Lang::En), "AQI");
-        assert_eq!(Lang::Zh.source_type("dust"), "扬尘");
-        assert_eq!(Lang::En.source_type("new_kind"), "new_kind");
+        assert_eq!(Lang::Zh.source_type(SourceType::Dust), "扬尘");
+        assert_eq!(
+            Lang::En.source_type(SourceType::BiomassBurning),
+            "biomass burning"
+        );
     }
 }

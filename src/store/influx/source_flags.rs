@@ -98,7 +98,7 @@ pub fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> 
             .string("peak_parameter", f.peak.parameter.code())?
             .float("peak_value", f.peak.value)?
             .float("peak_excess", f.peak.excess)?
-            .string("source_type", &f.source_type)?
+            .string("source_type", f.source_type.code())?
             .float("severity", f.severity)?
             .string("evidence", &evidence)?
             .int("flagged_at", ms(f.flagged_at))?
@@ -186,12 +186,18 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
         for row in &s.values {
             let row = Row::new(s, row);
             let cell = |i: usize| row.at(cols[i]);
+            let start = row.at(t).millis()?;
+            let whose = || format!("source flag {station} {key} at {start}");
+            let source_type = cell(5)
+                .str()?
+                .parse()
+                .map_err(|e| corrupt(format!("{e} ({})", whose())))?;
             let evidence: FlagEvidence = serde_json::from_str(cell(7).str()?)
-                .map_err(|e| corrupt(format!("evidence of a source flag of {station}: {e}")))?;
+                .map_err(|e| corrupt(format!("evidence of {}: {e}", whose())))?;
             out.push(SourceFlag {
                 station: station.to_string(),
                 pollutants: pollutants.clone(),
-                start: row.at(t).millis()?,
+                start,
                 end: cell(0).millis()?,
                 peak: FlagPeak {
                     time: cell(1).millis()?,
@@ -199,7 +205,7 @@ pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
                     value: cell(3).f64()?,
                     excess: cell(4).f64()?,
                 },
-                source_type: cell(5).str()?.to_string(),
+                source_type,
                 severity: cell(6).f64()?,
                 evidence,
                 flagged_at: cell(8).millis()?,

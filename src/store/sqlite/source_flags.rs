@@ -119,7 +119,7 @@ fn put(store: &mut SqliteStore, flags: &[SourceFlag]) -> Result<usize, Fail> {
                 f.peak.parameter.code(),
                 f.peak.value,
                 f.peak.excess,
-                f.source_type,
+                f.source_type.code(),
                 f.severity,
                 evidence,
                 f.flagged_at.timestamp_millis(),
@@ -154,7 +154,8 @@ fn read_paged(
 /// One row of [`SELECT`] as a flag.
 fn from_row(store: &SqliteStore, r: &rusqlite::Row<'_>) -> Result<SourceFlag, Fail> {
     let station: String = r.get(0)?;
-    let whose = format!("source flag of {station}");
+    let start = store.time(r, 2, &format!("source flag of {station}"))?;
+    let whose = format!("source flag {station} {} at {start}", store.text(r, 1)?);
     let parameter = |code: &str| -> Result<Parameter, Fail> {
         code.parse()
             .map_err(|e| Fail::Corrupt(format!("{e} ({whose})")))
@@ -168,7 +169,7 @@ fn from_row(store: &SqliteStore, r: &rusqlite::Row<'_>) -> Result<SourceFlag, Fa
         .map_err(|e| Fail::Corrupt(format!("evidence: {e} ({whose})")))?;
     Ok(SourceFlag {
         pollutants,
-        start: store.time(r, 2, &whose)?,
+        start,
         end: store.time(r, 3, &whose)?,
         peak: FlagPeak {
             time: store.time(r, 4, &whose)?,
@@ -176,7 +177,10 @@ fn from_row(store: &SqliteStore, r: &rusqlite::Row<'_>) -> Result<SourceFlag, Fa
             value: r.get(6)?,
             excess: r.get(7)?,
         },
-        source_type: r.get(8)?,
+        source_type: store
+            .text(r, 8)?
+            .parse()
+            .map_err(|e| Fail::Corrupt(format!("{e} ({whose})")))?,
         severity: r.get(9)?,
         evidence,
         flagged_at: store.time(r, 11, &whose)?,

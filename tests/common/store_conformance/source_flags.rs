@@ -9,7 +9,7 @@ use lantian::store::{
     FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios, FlagWindow,
     PollutantExcess, SourceFlag, SourceFlagQuery, Stations,
 };
-use lantian::units::Parameter;
+use lantian::units::{Parameter, SourceType};
 
 use super::{Check, TestStore, at, paged, stops_on_error};
 
@@ -40,7 +40,7 @@ pub fn flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
             value: 182.4,
             excess: 151.123_456_789_012_3,
         },
-        source_type: "coal_industrial".to_string(),
+        source_type: SourceType::CoalIndustrial,
         severity: 15.112_345_678_901_23,
         evidence: FlagEvidence {
             hours: 4,
@@ -69,7 +69,7 @@ pub fn flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
             rule: "SO2/NOx ≥ 0.3 and SO2 excess ≥ 5 — \"rule\" \\ {x=1},\n第二行".to_string(),
             group: Some(FlagGroup {
                 index: 2,
-                label: "coal_industrial".to_string(),
+                label: SourceType::CoalIndustrial,
                 size: 17,
                 centroid: vec![
                     ("ln(0.01+SO2/NOx)".to_string(), -0.1),
@@ -94,7 +94,7 @@ pub fn flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
                 residual_rms_m: 240.5,
                 distance_m: 2_300.25,
                 bearing_deg: 240.0,
-                pollutants: vec!["so2".to_string()],
+                pollutants: vec![Parameter::So2, Parameter::Pm25],
                 stations: vec![station.to_string(), "其他站 B".to_string()],
             }),
             ongoing: false,
@@ -120,7 +120,7 @@ pub fn bare_flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceF
     f.evidence.wind_from_deg = None;
     f.evidence.excess.clear();
     f.evidence.ongoing = true;
-    f.source_type = "unclassified".to_string();
+    f.source_type = SourceType::Unclassified;
     f
 }
 
