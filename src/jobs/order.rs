@@ -115,7 +115,7 @@ fn ever_before(before: &Schedule, after: &Schedule, from: DateTime<Utc>) -> bool
             return false;
         };
         let (_, day_end) = before.day_of(first);
-        if after.from_until(first, day_end).any(|a| a < day_end) {
+        if after.fire_times_through(first, day_end).any(|a| a < day_end) {
             return true;
         }
         t = before.next_after(day_end - TimeDelta::seconds(1));
@@ -229,7 +229,7 @@ impl Board {
             let Some((schedule, sender)) = self.jobs.get(after) else {
                 continue;
             };
-            let Some(needed) = schedule.from_until(day_start, scheduled).last() else {
+            let Some(needed) = schedule.fire_times_through(day_start, scheduled).last() else {
                 continue;
             };
             let mut progress = sender.subscribe();

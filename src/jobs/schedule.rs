@@ -87,7 +87,7 @@ impl Schedule {
     }
 
     /// The fire times in `[from, to]`, in order (see [`Self::between`]).
-    pub fn from_until(
+    pub fn fire_times_through(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -169,8 +169,8 @@ mod tests {
             (utc("2026-03-03T16:00:00Z"), utc("2026-03-04T16:00:00Z"))
         );
         // The midnight run belongs to its day, at both ends of the range.
-        assert_eq!(daily.from_until(start, start).collect::<Vec<_>>(), [start]);
-        assert_eq!(daily.from_until(start, end).count(), 2);
+        assert_eq!(daily.fire_times_through(start, start).collect::<Vec<_>>(), [start]);
+        assert_eq!(daily.fire_times_through(start, end).count(), 2);
         // A zone whose midnight can be skipped (Santiago, spring forward): the day starts at
         // 01:00 local.
         let santiago = Schedule::parse("0 8 * * *", chrono_tz::America::Santiago).unwrap();
