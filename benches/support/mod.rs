@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 /// True under `cargo bench` (which passes `--bench`); `cargo test --all-targets` runs the
 /// bench binaries without it, and they then make a short smoke run.
-pub fn benchmarking() -> bool {
+pub(crate) fn benchmarking() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
 
@@ -15,7 +15,7 @@ pub fn benchmarking() -> bool {
 ///
 /// # Panics
 /// When the value does not parse (a bench is run by hand; a clear panic is the right error).
-pub fn option<T: FromStr>(name: &str) -> Option<T> {
+pub(crate) fn option<T: FromStr>(name: &str) -> Option<T> {
     let argv: Vec<String> = std::env::args().collect();
     let at = argv.iter().position(|a| a == name)?;
     let text = argv
@@ -28,7 +28,7 @@ pub fn option<T: FromStr>(name: &str) -> Option<T> {
 }
 
 /// CPU seconds (user + system) of a process (`"self"` or a pid), from `/proc`.
-pub fn cpu_seconds(pid: &str) -> f64 {
+pub(crate) fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
@@ -38,7 +38,7 @@ pub fn cpu_seconds(pid: &str) -> f64 {
 }
 
 /// Resident set size in MiB of a process (`"self"` or a pid).
-pub fn rss_mib(pid: &str) -> f64 {
+pub(crate) fn rss_mib(pid: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()

@@ -18,21 +18,21 @@ use crate::aqi::china::DailyInput;
 
 /// Accumulates the per-day sums of several stations' daily values.
 #[derive(Debug, Clone, Default)]
-pub struct DayMean {
+pub(super) struct DayMean {
     /// Per day and AQI term: the sum of the valid values and their number.
     sums: Vec<EnumMap<Term, (f64, u32)>>,
 }
 
 impl DayMean {
     /// An accumulator over `days` days.
-    pub fn new(days: usize) -> DayMean {
+    pub(super) fn new(days: usize) -> DayMean {
         DayMean {
             sums: vec![EnumMap::default(); days],
         }
     }
 
     /// Adds one station's series (day `i` = the accumulator's day `i`; extra days are ignored).
-    pub fn add(&mut self, days: &[DailyStats]) {
+    pub(super) fn add(&mut self, days: &[DailyStats]) {
         for (sums, d) in self.sums.iter_mut().zip(days) {
             for (term, (sum, count)) in sums {
                 if let Some(v) = d.values.get(term) {
@@ -44,7 +44,7 @@ impl DayMean {
     }
 
     /// The group's daily series.
-    pub fn finish(&self) -> Vec<DailyStats> {
+    pub(super) fn finish(&self) -> Vec<DailyStats> {
         self.sums
             .iter()
             .map(|sums| DailyStats {

@@ -111,7 +111,7 @@ impl fmt::Display for DateRange {
 }
 
 /// Days in a month.
-pub fn days_in_month(year: i32, month: u32) -> u32 {
+pub(super) fn days_in_month(year: i32, month: u32) -> u32 {
     let (ny, nm) = if month == 12 {
         (year + 1, 1)
     } else {

@@ -226,7 +226,7 @@ pub fn period_concentrations(
 }
 
 /// The daily AQI of a day when the day counts (see [`AqiDayValidity`]).
-pub fn day_aqi(day: &DailyStats, date: NaiveDate, cfg: &AssessConfig) -> Option<u32> {
+pub(super) fn day_aqi(day: &DailyStats, date: NaiveDate, cfg: &AssessConfig) -> Option<u32> {
     let counts = match cfg.aqi_day {
         AqiDayValidity::AnyPollutant => Term::ALL.iter().any(|&t| day.values.get(t).is_some()),
         AqiDayValidity::AllSix => Pollutant::ALL.iter().all(|&p| day.value(p).is_some()),

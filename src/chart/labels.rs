@@ -5,7 +5,7 @@
 
 /// A rectangle in pixels: left, top, right, bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rect {
+pub(crate) struct Rect {
     /// Left edge.
     pub left: i32,
     /// Top edge.
@@ -31,7 +31,12 @@ impl Rect {
 
 /// Places labels of `sizes` (width, height) beside markers of `radius` at `anchors`, inside
 /// `bounds`. Returns each label's rectangle, in the order given.
-pub fn place(anchors: &[(i32, i32)], sizes: &[(u32, u32)], radius: i32, bounds: Rect) -> Vec<Rect> {
+pub(crate) fn place(
+    anchors: &[(i32, i32)],
+    sizes: &[(u32, u32)],
+    radius: i32,
+    bounds: Rect,
+) -> Vec<Rect> {
     let gap = radius + 3;
     let markers: Vec<Rect> = anchors
         .iter()

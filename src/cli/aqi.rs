@@ -20,7 +20,7 @@ use input::{
 
 /// Hourly (real-time) or daily AQI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
+pub(super) enum Mode {
     /// Real-time AQI of hourly values (HJ 633 only).
     Hourly,
     /// Daily AQI of daily statistics.
@@ -29,7 +29,7 @@ pub enum Mode {
 
 /// Language of the `category` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
+pub(super) enum Lang {
     /// 优, 良, 轻度污染, …
     Zh,
     /// HJ 633: excellent, good, …; EPA: Good, Moderate, …
@@ -63,7 +63,7 @@ BAD INPUT
 /// Options of `lantian aqi`.
 #[derive(Debug, Args)]
 #[command(after_long_help = AQI_HELP)]
-pub struct AqiArgs {
+pub(super) struct AqiArgs {
     /// hj633-2012, hj633-2026, epa-2012 or epa-2024.
     #[arg(long, value_parser = Standard::from_str)]
     standard: Standard,
@@ -122,7 +122,7 @@ const EPA_DAILY: &[ColumnSpec] = &[
 ];
 
 /// Runs `lantian aqi`.
-pub fn run(args: AqiArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: AqiArgs) -> anyhow::Result<()> {
     let family = args.standard.family();
     let allowed = match (family, args.mode) {
         (Family::China, Mode::Hourly) => CHINA_HOURLY,

@@ -6,7 +6,7 @@ use lantian::clock::Clock;
 
 /// Run on a simulated clock instead of the wall clock.
 #[derive(Debug, Args)]
-pub struct ClockArgs {
+pub(super) struct ClockArgs {
     /// Simulated seconds per real second (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
@@ -17,7 +17,7 @@ pub struct ClockArgs {
 
 impl ClockArgs {
     /// The clock these options describe.
-    pub fn clock(&self) -> anyhow::Result<Clock> {
+    pub(super) fn clock(&self) -> anyhow::Result<Clock> {
         anyhow::ensure!(
             self.speed.is_finite() && self.speed > 0.0,
             "--speed must be positive"

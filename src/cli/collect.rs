@@ -14,7 +14,7 @@ use super::clock_args::ClockArgs;
 
 /// Options of `lantian collect`.
 #[derive(Debug, Args)]
-pub struct CollectArgs {
+pub(super) struct CollectArgs {
     #[command(flatten)]
     clock: ClockArgs,
     /// Stop after this many real seconds (default: run until Ctrl-C / SIGTERM).
@@ -26,7 +26,7 @@ pub struct CollectArgs {
 }
 
 /// Collects (and, with `scheduler`, runs the scheduled jobs on the same clock) until stopped.
-pub async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> anyhow::Result<()> {
+pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> anyhow::Result<()> {
     let registry = super::load_registry(config)?;
     let devices: Vec<_> = registry.devices().cloned().collect();
     let mut store = super::open_store(config)?;

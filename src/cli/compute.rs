@@ -10,7 +10,7 @@ use lantian::config::Config;
 
 /// Options of `lantian compute`.
 #[derive(Debug, Args)]
-pub struct ComputeArgs {
+pub(super) struct ComputeArgs {
     /// Stations (all stations the store knows when omitted).
     #[arg(long = "station", value_name = "ID")]
     stations: Vec<String>,
@@ -23,7 +23,7 @@ pub struct ComputeArgs {
 }
 
 /// Recomputes and reports how many index records were written.
-pub fn run(config: &Config, args: ComputeArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: ComputeArgs) -> anyhow::Result<()> {
     if args.to < args.from {
         bail!("--to {} is before --from {}", args.to, args.from);
     }

@@ -18,7 +18,7 @@ use super::table::Table;
 
 /// Options of `lantian demo`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(super) struct DemoArgs {
     /// Folder for the demo's store and outputs.
     #[arg(long, default_value = "demo-out", value_name = "DIR")]
     out: PathBuf,
@@ -39,7 +39,7 @@ pub struct DemoArgs {
 }
 
 /// Runs the demo: into `<out>/lantian.db` unless `--store` was given.
-pub async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::Result<()> {
+pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> anyhow::Result<()> {
     let registry = super::load_registry(config)?;
     let scenario = Scenario::load(&config.scenario)?;
     std::fs::create_dir_all(&args.out)

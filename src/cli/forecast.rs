@@ -26,7 +26,7 @@ use render::{render_backtest, render_skill, run_table, write_days};
 
 /// Options of `lantian forecast`.
 #[derive(Debug, Args)]
-pub struct ForecastArgs {
+pub(super) struct ForecastArgs {
     #[command(subcommand)]
     command: ForecastCommand,
     /// The model file.
@@ -144,7 +144,7 @@ enum Format {
 }
 
 /// Runs `lantian forecast`.
-pub fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: ForecastArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let tz = network_zone(&store.stations()?);
     match args.command {

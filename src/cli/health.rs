@@ -11,7 +11,7 @@ use super::table::Table;
 
 /// Options of `lantian health`.
 #[derive(Debug, Args)]
-pub struct HealthArgs {
+pub(super) struct HealthArgs {
     /// Only devices that are offline, failing, skipping polls or showing status bits.
     #[arg(long)]
     problems: bool,
@@ -29,7 +29,7 @@ fn has_problem(h: &DeviceHealth) -> bool {
 }
 
 /// Prints the table, worst first.
-pub fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let tz = network_zone(&store.stations()?);
     let mut health: Vec<DeviceHealth> = store

@@ -29,7 +29,7 @@ enum FormatArg {
 
 /// Options of `lantian import`.
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(super) struct ImportArgs {
     /// Input format.
     #[arg(long, value_enum)]
     format: FormatArg,
@@ -77,7 +77,7 @@ impl Progress for Bar {
 }
 
 /// Runs the import.
-pub fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     let format = match args.format {
         FormatArg::Prsa => Format::Prsa,
         FormatArg::Openair => Format::Openair,

@@ -18,7 +18,7 @@ use super::table::Table;
 
 /// Options of `lantian jobs`.
 #[derive(Debug, Args)]
-pub struct JobsArgs {
+pub(super) struct JobsArgs {
     #[command(subcommand)]
     command: JobsCommand,
 }
@@ -53,7 +53,10 @@ fn job_context(config: &Config, network: NetworkFacts) -> JobContext {
 }
 
 /// The configured jobs of the network in `registry`, ready to schedule.
-pub fn scheduled_jobs(config: &Config, registry: &Registry) -> anyhow::Result<Vec<ScheduledJob>> {
+pub(super) fn scheduled_jobs(
+    config: &Config,
+    registry: &Registry,
+) -> anyhow::Result<Vec<ScheduledJob>> {
     jobs_of(config, NetworkFacts::from_registry(registry))
 }
 
@@ -63,7 +66,7 @@ fn jobs_of(config: &Config, network: NetworkFacts) -> anyhow::Result<Vec<Schedul
 
 /// Runs `lantian jobs …` (from the registry when there is one, else from the store's
 /// stations: jobs only read and write the store).
-pub async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
+pub(super) async fn run(config: &Config, args: JobsArgs) -> anyhow::Result<()> {
     let network = NetworkFacts::load(config, super::open_store(config)?.as_ref())?;
     let tz = network.time_zone;
     let jobs = jobs_of(config, network)?;

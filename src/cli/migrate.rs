@@ -9,7 +9,7 @@ use lantian::store::{Resolution, StoreUrl};
 
 /// Options of `lantian migrate`.
 #[derive(Debug, Args)]
-pub struct MigrateArgs {
+pub(super) struct MigrateArgs {
     /// The store to copy from (e.g. `sqlite:old.db`).
     #[arg(long, value_name = "STORE")]
     from: StoreUrl,
@@ -26,7 +26,7 @@ pub struct MigrateArgs {
 }
 
 /// Copies and prints what was copied.
-pub fn run(args: MigrateArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: MigrateArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         !args.from.same_store(&args.to),
         "--from and --to name the same store"

@@ -38,7 +38,7 @@ use lantian::store::{Store, StoreUrl};
 /// Modbus, store them, and turn them into AQI, rankings, source analyses and reports.
 #[derive(Debug, Parser)]
 #[command(name = "lantian", version, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Configuration file [default: lantian.toml if present, else built-in defaults].
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -112,7 +112,7 @@ enum Command {
 }
 
 /// Sets up `tracing` output on stderr.
-pub fn init_logging(verbose: u8, quiet: bool) {
+pub(crate) fn init_logging(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -129,7 +129,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
 }
 
 /// Runs the chosen command.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = match &cli.config {
         Some(path) => Config::load(path)?,
         None if Path::new("lantian.toml").exists() => Config::load(Path::new("lantian.toml"))?,

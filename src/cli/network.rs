@@ -12,7 +12,7 @@ use lantian::store::Store;
 use lantian::store::network_zone;
 
 /// The network as a store-reading command sees it.
-pub struct NetworkFacts {
+pub(super) struct NetworkFacts {
     /// Chinese and English names (from the registry).
     names: Option<(String, String)>,
     /// The zone of local days and hour labels.
@@ -25,7 +25,7 @@ pub struct NetworkFacts {
 
 impl NetworkFacts {
     /// Everything from a loaded registry.
-    pub fn from_registry(registry: &Registry) -> NetworkFacts {
+    pub(super) fn from_registry(registry: &Registry) -> NetworkFacts {
         NetworkFacts {
             names: Some((
                 registry.network.name.clone(),
@@ -40,7 +40,7 @@ impl NetworkFacts {
     /// From the configured registry when its file exists; otherwise from the stations in
     /// `store` (their time zone), named "lantian". A registry file that exists but does not
     /// load is a warning, not an error: reading the store does not need it.
-    pub fn load(config: &Config, store: &dyn Store) -> anyhow::Result<NetworkFacts> {
+    pub(super) fn load(config: &Config, store: &dyn Store) -> anyhow::Result<NetworkFacts> {
         if config.registry.exists() {
             match Registry::load(&config.registry) {
                 Ok(registry) => return Ok(NetworkFacts::from_registry(&registry)),
@@ -61,7 +61,7 @@ impl NetworkFacts {
     }
 
     /// The network's name in `lang` ("lantian" when no registry names it).
-    pub fn name(&self, lang: Lang) -> String {
+    pub(super) fn name(&self, lang: Lang) -> String {
         match (&self.names, lang) {
             (Some((zh, _)), Lang::Zh) => zh.clone(),
             (Some((_, en)), Lang::En) => en.clone(),

@@ -35,7 +35,7 @@ BAD INPUT
 /// Options of `lantian nowcast`.
 #[derive(Debug, Args)]
 #[command(after_long_help = NOWCAST_HELP)]
-pub struct NowcastArgs {
+pub(super) struct NowcastArgs {
     /// epa-2012 or epa-2024 (the table the NowCast AQI is looked up in).
     #[arg(long, value_parser = Standard::from_str)]
     standard: Standard,
@@ -72,7 +72,7 @@ struct Row {
 }
 
 /// Runs `lantian nowcast`.
-pub fn run(args: NowcastArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: NowcastArgs) -> anyhow::Result<()> {
     let Some(table) = args.standard.epa_table() else {
         bail!(
             "NowCast is an EPA method: use --standard epa-2012 or epa-2024, not {}",

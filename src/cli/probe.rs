@@ -16,7 +16,7 @@ use super::table::Table;
 
 /// Options of `lantian probe`.
 #[derive(Debug, Args)]
-pub struct ProbeArgs {
+pub(super) struct ProbeArgs {
     /// A device of the registry: its profile, endpoint and unit id (each can be overridden).
     #[arg(value_name = "DEVICE")]
     device: Option<String>,
@@ -54,7 +54,7 @@ struct Target {
 }
 
 /// Reads once and prints; fails when the connection fails or any request is refused.
-pub async fn run(config: &Config, args: ProbeArgs) -> anyhow::Result<()> {
+pub(super) async fn run(config: &Config, args: ProbeArgs) -> anyhow::Result<()> {
     let target = target(config, &args)?;
     let profile = &target.profile;
     println!(

@@ -22,7 +22,7 @@ enum Format {
 
 /// Options of `lantian query`.
 #[derive(Debug, Args)]
-pub struct QueryArgs {
+pub(super) struct QueryArgs {
     /// Station ids (all when omitted).
     #[arg(long = "station", value_name = "ID")]
     stations: Vec<String>,
@@ -52,7 +52,7 @@ pub struct QueryArgs {
 }
 
 /// Parses a user-given time in `tz` (or with its own offset).
-pub fn parse_time(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+pub(super) fn parse_time(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.to_utc());
     }
@@ -71,7 +71,7 @@ pub fn parse_time(text: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
 }
 
 /// Runs the query.
-pub fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: QueryArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     // Stations are those the store knows (collected or imported); times are shown in the
     // first requested station's time zone, else in the network's.

@@ -42,7 +42,7 @@ enum Rules {
 
 /// Options of `lantian rank`.
 #[derive(Debug, Args)]
-pub struct RankArgs {
+pub(super) struct RankArgs {
     /// Period: a month `2016-02`, a quarter `2016Q1`, a year `2016` or a year to date `2016-ytd`.
     #[arg(long, value_parser = Period::from_str)]
     period: Period,
@@ -66,7 +66,7 @@ fn fixed(v: Option<f64>, decimals: u32) -> String {
 }
 
 /// Runs the ranking.
-pub fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
     let period = match args.end {
         Some(end) if matches!(args.period, Period::YearToDate { .. }) => {

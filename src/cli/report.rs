@@ -15,7 +15,7 @@ use super::network::NetworkFacts;
 
 /// Options of `lantian report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(super) struct ReportArgs {
     #[command(subcommand)]
     kind: Kind,
     /// Language of the report [default: the configuration's, `zh`].
@@ -59,7 +59,7 @@ enum Kind {
 }
 
 /// Prints the files a report wrote.
-pub fn print_files(files: &ReportFiles) {
+pub(super) fn print_files(files: &ReportFiles) {
     for path in files.paths() {
         println!("{}", path.display());
     }
@@ -67,7 +67,7 @@ pub fn print_files(files: &ReportFiles) {
 }
 
 /// Runs the command.
-pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
     let cfg = ReportConfig {
         out_dir: args.out.unwrap_or_else(|| config.report.out_dir.clone()),
         lang: args.lang.unwrap_or(config.report.lang),

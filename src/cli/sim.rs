@@ -13,7 +13,7 @@ use super::clock_args::ClockArgs;
 
 /// Options of `lantian sim`.
 #[derive(Debug, Args)]
-pub struct SimArgs {
+pub(super) struct SimArgs {
     #[command(flatten)]
     clock: ClockArgs,
     /// Scenario file (overrides the configuration).
@@ -22,7 +22,7 @@ pub struct SimArgs {
 }
 
 /// Serves until Ctrl-C.
-pub async fn run(config: &Config, args: SimArgs) -> anyhow::Result<()> {
+pub(super) async fn run(config: &Config, args: SimArgs) -> anyhow::Result<()> {
     let registry = super::load_registry(config)?;
     let path = args.scenario.as_ref().unwrap_or(&config.scenario);
     let scenario = Scenario::load(path)?;

@@ -14,7 +14,7 @@ use super::table::Table;
 
 /// Options of `lantian sources flags`.
 #[derive(Debug, Args)]
-pub struct FlagsArgs {
+pub(super) struct FlagsArgs {
     /// First local day (network time zone) on which flagged episodes began.
     #[arg(long, value_name = "DATE")]
     from: NaiveDate,
@@ -30,7 +30,7 @@ pub struct FlagsArgs {
 }
 
 /// Lists the flags.
-pub fn run(config: &Config, args: FlagsArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: FlagsArgs) -> anyhow::Result<()> {
     let last = args.to.unwrap_or(args.from);
     anyhow::ensure!(
         last >= args.from,

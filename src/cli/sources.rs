@@ -25,7 +25,7 @@ pub(super) enum Format {
 /// Options of `lantian sources`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
-pub struct SourcesArgs {
+pub(super) struct SourcesArgs {
     #[command(subcommand)]
     command: Option<SourcesCommand>,
     /// First day (local days of the network's time zone).
@@ -64,7 +64,7 @@ enum SourcesCommand {
 }
 
 /// Runs the analysis, or `lantian sources flags`.
-pub fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: SourcesArgs) -> anyhow::Result<()> {
     if let Some(SourcesCommand::Flags(flags)) = args.command {
         return super::source_flags::run(config, flags);
     }

@@ -8,7 +8,7 @@ use super::table::Table;
 
 /// Options of `lantian stations`.
 #[derive(Debug, Args)]
-pub struct StationsArgs {
+pub(super) struct StationsArgs {
     /// Also list every device with its profile, endpoint, unit and poll interval.
     #[arg(long)]
     devices: bool,
@@ -16,7 +16,7 @@ pub struct StationsArgs {
 
 /// Loads (and so validates) the registry and prints it, with its warnings and the profiles no
 /// device uses (checked, but not part of the registry).
-pub fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
     let registry = Registry::load(&config.registry)?;
     let net = &registry.network;
     println!(

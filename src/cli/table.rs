@@ -4,7 +4,7 @@
 use unicode_width::UnicodeWidthStr;
 
 /// A table of strings with a header row.
-pub struct Table {
+pub(super) struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     /// Columns aligned right (numbers).
@@ -13,7 +13,7 @@ pub struct Table {
 
 impl Table {
     /// A table with these column names; columns whose name is listed in `numeric` align right.
-    pub fn new(header: &[&str], numeric: &[&str]) -> Table {
+    pub(super) fn new(header: &[&str], numeric: &[&str]) -> Table {
         Table {
             header: header.iter().map(|s| s.to_string()).collect(),
             right: header.iter().map(|h| numeric.contains(h)).collect(),
@@ -22,13 +22,13 @@ impl Table {
     }
 
     /// Appends a row (must have as many cells as the header).
-    pub fn push(&mut self, row: Vec<String>) {
+    pub(super) fn push(&mut self, row: Vec<String>) {
         debug_assert_eq!(row.len(), self.header.len());
         self.rows.push(row);
     }
 
     /// Renders aligned text.
-    pub fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
@@ -64,7 +64,7 @@ impl Table {
     }
 
     /// Renders CSV (RFC 4180 quoting).
-    pub fn csv(&self) -> String {
+    pub(super) fn csv(&self) -> String {
         let mut out = String::new();
         for row in std::iter::once(&self.header).chain(&self.rows) {
             let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();

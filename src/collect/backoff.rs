@@ -5,7 +5,7 @@ use std::time::Duration;
 /// Back-off state: `initial × 2^n`, capped at `max`, with "equal jitter" (half fixed, half
 /// random) so that many devices failing together do not retry in lockstep.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(super) struct Backoff {
     initial: Duration,
     max: Duration,
     failures: u32,
@@ -13,7 +13,7 @@ pub struct Backoff {
 
 impl Backoff {
     /// A back-off starting at `initial` and never exceeding `max`.
-    pub fn new(initial: Duration, max: Duration) -> Backoff {
+    pub(super) fn new(initial: Duration, max: Duration) -> Backoff {
         Backoff {
             initial,
             max: max.max(initial),
@@ -22,7 +22,7 @@ impl Backoff {
     }
 
     /// Records a failure and returns how long to wait before the next attempt.
-    pub fn next_delay(&mut self) -> Duration {
+    pub(super) fn next_delay(&mut self) -> Duration {
         let exp = self.failures.min(30);
         self.failures = self.failures.saturating_add(1);
         let ceiling = self
@@ -35,7 +35,7 @@ impl Backoff {
     }
 
     /// Forgets past failures (after a success).
-    pub fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.failures = 0;
     }
 }

@@ -169,7 +169,7 @@ pub(super) struct Target {
 
 impl Forwarder {
     /// Starts forwarding what is (and will be) in `spool` into `target.store`.
-    pub fn start(
+    pub(super) fn start(
         spool: Spool,
         target: Target,
         config: &SpoolConfig,
@@ -198,7 +198,7 @@ impl Forwarder {
     /// Appends `records` durably (blocking: call it off the async workers) and returns how
     /// many were appended: all of them, or — when the spool is full — a prefix. A group too
     /// large for an empty spool is split into smaller entries.
-    pub fn append(&self, records: &[Record]) -> (usize, Result<(), SpoolError>) {
+    pub(super) fn append(&self, records: &[Record]) -> (usize, Result<(), SpoolError>) {
         let mut st = self.shared.lock();
         let mut done = 0;
         let mut chunk = records.len();
@@ -224,13 +224,13 @@ impl Forwarder {
     }
 
     /// The shared status.
-    pub fn status(&self) -> &SpoolStatus {
+    pub(super) fn status(&self) -> &SpoolStatus {
         &self.shared.status
     }
 
     /// Tells the forwarder no more batches come and waits for it (blocking). Returns its
     /// stats and what was left in the spool.
-    pub fn finish(self) -> (Result<ForwardStats, SinkError>, Depth) {
+    pub(super) fn finish(self) -> (Result<ForwardStats, SinkError>, Depth) {
         self.shared.lock().closing = true;
         self.shared.wake.notify_one();
         let result = self

@@ -35,7 +35,7 @@ pub(super) struct PolledDevice {
 }
 
 impl PolledDevice {
-    pub fn new(device: Device, slot: Slot, min_valid_minutes: u32) -> PolledDevice {
+    pub(super) fn new(device: Device, slot: Slot, min_valid_minutes: u32) -> PolledDevice {
         let aggregators = device
             .profile
             .parameters()
@@ -79,7 +79,7 @@ pub(super) struct Connection {
 impl Connection {
     /// A connection polling `devices` over `transport`, each `phase` × its interval after its
     /// aligned ticks (0 ≤ `phase` < 1).
-    pub fn new(
+    pub(super) fn new(
         transport: Transport,
         mut devices: Vec<PolledDevice>,
         phase: f64,
@@ -103,7 +103,7 @@ impl Connection {
     }
 
     /// Runs until shutdown. Completed periods are flushed before returning.
-    pub async fn run(mut self, shared: &Shared) {
+    pub(super) async fn run(mut self, shared: &Shared) {
         let start = shared.clock.now();
         for d in &mut self.devices {
             d.next_due = Some(next_aligned(start, d.device.poll_interval));

@@ -72,19 +72,19 @@ pub(super) struct Quarantine {
 
 impl Quarantine {
     /// The quarantine of the spool in `dir` (`None`: an in-memory spool).
-    pub fn new(dir: Option<&Path>) -> Quarantine {
+    pub(super) fn new(dir: Option<&Path>) -> Quarantine {
         Quarantine {
             path: dir.map(|d| d.join(QUARANTINE_FILE)),
         }
     }
 
     /// The file, if any.
-    pub fn path(&self) -> Option<&Path> {
+    pub(super) fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
     /// Appends `rejected` durably (synced before returning) and logs them.
-    pub fn put(&self, rejected: &[Refused]) -> Result<(), QuarantineError> {
+    pub(super) fn put(&self, rejected: &[Refused]) -> Result<(), QuarantineError> {
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut text = String::new();
         for (r, reason) in rejected {

@@ -200,7 +200,7 @@ pub async fn read_plan(
 }
 
 /// Executes one request over `link` within `timeout`.
-pub async fn read_request(
+pub(super) async fn read_request(
     link: &mut Link,
     request: &ReadRequest,
     timeout: Duration,

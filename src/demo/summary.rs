@@ -84,7 +84,7 @@ pub struct StationHour {
 }
 
 /// Reads what the demo shows of the period `[start, end)` from `store`.
-pub fn collected(
+pub(super) fn collected(
     registry: &Registry,
     store: &dyn Store,
     start: DateTime<Utc>,

@@ -14,11 +14,11 @@ use super::series::Grid;
 use super::{HORIZON_GROUPS, Target};
 
 /// Feature index of the hourly models' base (`lag0`).
-pub const HOURLY_BASE: usize = 0;
+pub(super) const HOURLY_BASE: usize = 0;
 /// Feature index of the daily models' base (`mean24`).
-pub const DAILY_BASE: usize = 9;
+pub(super) const DAILY_BASE: usize = 9;
 /// Feature index of the climatology at the valid time (`clim_target`).
-pub const CLIM_FEATURE: usize = 13;
+pub(super) const CLIM_FEATURE: usize = 13;
 
 /// A row-major design matrix with its targets.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +55,7 @@ impl Dataset {
 
 /// Options of [`build`] and [`build_daily`].
 #[derive(Debug, Clone, Copy)]
-pub struct DatasetOptions {
+pub(super) struct DatasetOptions {
     /// First issue hour index.
     pub from: usize,
     /// End hour index (exclusive) for issue *and* target hours: targets stay in the period.
@@ -67,7 +67,7 @@ pub struct DatasetOptions {
 }
 
 /// Inverse of [`Scale::apply`] (no bias correction).
-pub fn unscale(scale: Scale, v: f64) -> f64 {
+pub(super) fn unscale(scale: Scale, v: f64) -> f64 {
     match scale {
         Scale::Identity => v,
         Scale::Sqrt => v * v,
@@ -79,7 +79,7 @@ pub fn unscale(scale: Scale, v: f64) -> f64 {
 ///
 /// The horizons of the group are cycled through from one issue time to the next, so every
 /// horizon of the group is represented equally.
-pub fn build(
+pub(super) fn build(
     ctx: &FeatureContext<'_>,
     target: Target,
     group: usize,
@@ -140,7 +140,7 @@ fn push(
 
 /// The hour index of the label 01:00 local (the first hour) of the local day `lead` days
 /// after the issue day of hour `t`, and that day.
-pub fn day_start(grid: &Grid, t: usize, lead: u32) -> Option<(usize, NaiveDate)> {
+pub(super) fn day_start(grid: &Grid, t: usize, lead: u32) -> Option<(usize, NaiveDate)> {
     let day =
         grid.time_of(t).with_timezone(&grid.tz).date_naive() + TimeDelta::days(i64::from(lead));
     let first = local_label(day, 1, grid.tz)?;
@@ -158,7 +158,7 @@ fn local_label(day: NaiveDate, hour: u32, tz: Tz) -> Option<DateTime<Utc>> {
 
 /// The climatological daily statistic of `target` at station `s` for the day starting at hour
 /// index `first`.
-pub fn day_climatology(
+pub(super) fn day_climatology(
     ctx: &FeatureContext<'_>,
     s: usize,
     target: Target,
@@ -176,13 +176,13 @@ pub fn day_climatology(
 }
 
 /// The hours ahead of the middle (label 12:00) of a day starting at `first`, from `t`.
-pub fn day_horizon(t: usize, first: usize) -> u32 {
+pub(super) fn day_horizon(t: usize, first: usize) -> u32 {
     (first + 11 - t) as u32
 }
 
 /// The training set of the daily model of `target` for the local day `lead` (1 or 2) days
 /// after the issue day: features at the day's middle, forecast weather over the day.
-pub fn build_daily(
+pub(super) fn build_daily(
     ctx: &FeatureContext<'_>,
     target: Target,
     lead: u32,

@@ -26,10 +26,10 @@ use crate::store::StationInfo;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
 /// The station id of `mydata`.
-pub const STATION_ID: &str = "MY1";
+pub(super) const STATION_ID: &str = "MY1";
 
 /// The reference state for ppb/ppm in UK data: 20 °C, 1013 hPa.
-pub const UK_REFERENCE: ReferenceState = ReferenceState {
+pub(super) const UK_REFERENCE: ReferenceState = ReferenceState {
     temperature_c: 20.0,
     pressure_hpa: 1013.0,
 };
@@ -48,7 +48,7 @@ const VALUE_COLUMNS: [(&str, Parameter, Unit); 9] = [
 ];
 
 /// The metadata of London Marylebone Road under station id `id`.
-pub fn marylebone_road(id: &str) -> StationInfo {
+pub(super) fn marylebone_road(id: &str) -> StationInfo {
     StationInfo {
         id: id.to_string(),
         name: "London Marylebone Road".to_string(),

@@ -30,7 +30,7 @@ use crate::store::StationInfo;
 use crate::units::Parameter;
 
 /// Prefix of station ids made from the file's `station` column.
-pub const ID_PREFIX: &str = "BJ-";
+pub(super) const ID_PREFIX: &str = "BJ-";
 
 /// The value columns and what they hold.
 const VALUE_COLUMNS: [(&str, Parameter, Convert); 12] = [
@@ -71,7 +71,7 @@ const STATIONS: [Known; 12] = [
 
 /// The metadata of one of the twelve stations, by the name the files use
 /// (case-insensitive), under station id `id`.
-pub fn beijing_station(name: &str, id: &str) -> Option<StationInfo> {
+pub(super) fn beijing_station(name: &str, id: &str) -> Option<StationInfo> {
     STATIONS
         .iter()
         .find(|s| s.0.eq_ignore_ascii_case(name))

@@ -72,7 +72,7 @@ pub enum OrderError {
 
 /// Checks the jobs' `after` lists (see the [module documentation](self)); `from` starts the
 /// year in which every predecessor must run before its job on some day.
-pub fn check_order(jobs: &[ScheduledJob], from: DateTime<Utc>) -> Result<(), OrderError> {
+pub(super) fn check_order(jobs: &[ScheduledJob], from: DateTime<Utc>) -> Result<(), OrderError> {
     let by_name: BTreeMap<&str, &ScheduledJob> =
         jobs.iter().map(|j| (j.name.as_str(), j)).collect();
     for job in jobs {
@@ -115,7 +115,10 @@ fn ever_before(before: &Schedule, after: &Schedule, from: DateTime<Utc>) -> bool
             return false;
         };
         let (_, day_end) = before.day_of(first);
-        if after.fire_times_through(first, day_end).any(|a| a < day_end) {
+        if after
+            .fire_times_through(first, day_end)
+            .any(|a| a < day_end)
+        {
             return true;
         }
         t = before.next_after(day_end - TimeDelta::seconds(1));
@@ -180,7 +183,7 @@ pub(crate) struct Board {
 
 impl Board {
     /// A board of `jobs`, each starting from its progress.
-    pub fn new<'a>(jobs: impl IntoIterator<Item = (&'a ScheduledJob, Progress)>) -> Board {
+    pub(super) fn new<'a>(jobs: impl IntoIterator<Item = (&'a ScheduledJob, Progress)>) -> Board {
         let jobs = jobs
             .into_iter()
             .map(|(job, progress)| {
@@ -192,12 +195,12 @@ impl Board {
     }
 
     /// Everything up to `t` is finished for `job` (a time it skipped, or its schedule ended).
-    pub fn finished_through(&self, job: &str, t: DateTime<Utc>) {
+    pub(super) fn finished_through(&self, job: &str, t: DateTime<Utc>) {
         self.update(job, |p| p.through = p.through.max(t));
     }
 
     /// `job` finished its run for `t`.
-    pub fn ran(&self, job: &str, t: DateTime<Utc>, succeeded: bool) {
+    pub(super) fn ran(&self, job: &str, t: DateTime<Utc>, succeeded: bool) {
         self.update(job, |p| {
             p.through = p.through.max(t);
             p.ran = Some((t, succeeded));
@@ -212,7 +215,7 @@ impl Board {
 
     /// Waits until each job `job` runs after has finished its run for the day of `scheduled`,
     /// or `job.after_timeout` has passed (on `clock`). Returns `false` when stopped first.
-    pub async fn wait_for_predecessors(
+    pub(super) async fn wait_for_predecessors(
         &self,
         job: &ScheduledJob,
         scheduled: DateTime<Utc>,

@@ -169,7 +169,10 @@ mod tests {
             (utc("2026-03-03T16:00:00Z"), utc("2026-03-04T16:00:00Z"))
         );
         // The midnight run belongs to its day, at both ends of the range.
-        assert_eq!(daily.fire_times_through(start, start).collect::<Vec<_>>(), [start]);
+        assert_eq!(
+            daily.fire_times_through(start, start).collect::<Vec<_>>(),
+            [start]
+        );
         assert_eq!(daily.fire_times_through(start, end).count(), 2);
         // A zone whose midnight can be skipped (Santiago, spring forward): the day starts at
         // 01:00 local.

@@ -33,7 +33,7 @@ struct Entry {
 impl Addresses {
     /// Collects addresses; with `active` false (the profile declares its addressing) it
     /// reports nothing.
-    pub fn new(active: bool) -> Addresses {
+    pub(super) fn new(active: bool) -> Addresses {
         Addresses {
             active,
             entries: Vec::new(),
@@ -41,7 +41,7 @@ impl Addresses {
     }
 
     /// Notes the address of entry `field` (a value of `registers` registers, or a status bit).
-    pub fn note(
+    pub(super) fn note(
         &mut self,
         field: &str,
         kind: RegisterKind,
@@ -61,7 +61,7 @@ impl Addresses {
 
     /// The warnings: Modicon-looking numbers (one warning for the profile), else 1-based
     /// numbering (one warning per table).
-    pub fn warnings(&self, src: &Source) -> Vec<ConfigWarning> {
+    pub(super) fn warnings(&self, src: &Source) -> Vec<ConfigWarning> {
         let modicon: Vec<&Entry> = self
             .entries
             .iter()

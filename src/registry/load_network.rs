@@ -34,13 +34,13 @@ struct PendingDevice {
 
 impl PendingStation {
     /// The ids of the profiles its devices use.
-    pub fn profile_ids(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn profile_ids(&self) -> impl Iterator<Item = &str> {
         self.devices.iter().map(|d| d.profile.as_str())
     }
 
     /// Attaches the (planned) profiles. Every profile id was checked against `profiles`'
     /// keys during validation; a device whose profile is somehow absent is dropped.
-    pub fn build(self, profiles: &BTreeMap<String, Arc<Profile>>) -> Station {
+    pub(super) fn build(self, profiles: &BTreeMap<String, Arc<Profile>>) -> Station {
         let mut station = self.station;
         let id = station.id.clone();
         station.devices = self

@@ -18,7 +18,7 @@ pub(super) struct Source {
 
 impl Source {
     /// Reads `path`.
-    pub fn read(path: &Path) -> Result<Source, ConfigError> {
+    pub(super) fn read(path: &Path) -> Result<Source, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Ok(Source {
                 file: path.to_path_buf(),
@@ -35,7 +35,7 @@ impl Source {
     }
 
     /// An error at byte span `span` of this file.
-    pub fn error(
+    pub(super) fn error(
         &self,
         span: Range<usize>,
         field: impl Into<String>,
@@ -52,7 +52,7 @@ impl Source {
     }
 
     /// A warning at byte span `span` of this file.
-    pub fn warning(
+    pub(super) fn warning(
         &self,
         span: Range<usize>,
         field: impl Into<String>,
@@ -63,7 +63,7 @@ impl Source {
 
     /// Deserializes the whole file; syntax and type errors are located with the span the
     /// TOML parser reports, and named with the field path found at that span.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
+    pub(super) fn parse<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
         toml::from_str(&self.text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let field = field_at(&self.text, span.start);

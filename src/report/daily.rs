@@ -149,7 +149,7 @@ fn rule_set(standard: Standard) -> Option<RuleSet> {
 }
 
 /// Ranks `keys` (lower is better; `None` unranked) with shared ranks for ties.
-pub fn competition_ranks(keys: &[Option<u32>]) -> Vec<Option<u32>> {
+pub(super) fn competition_ranks(keys: &[Option<u32>]) -> Vec<Option<u32>> {
     let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some()).collect();
     order.sort_by_key(|&i| keys[i]);
     let mut out = vec![None; keys.len()];
@@ -397,7 +397,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
 }
 
 /// The daily values of a pollutant in `values` (24-h mean; O3: daily maximum 8-h).
-pub fn value_of(values: &DailyInput, p: Pollutant) -> Option<f64> {
+pub(super) fn value_of(values: &DailyInput, p: Pollutant) -> Option<f64> {
     match p {
         Pollutant::So2 => values.so2,
         Pollutant::No2 => values.no2,

@@ -26,7 +26,7 @@ use crate::store::{
 };
 
 /// Days of forecasts the skill line scores.
-pub const SKILL_DAYS: i64 = 30;
+pub(super) const SKILL_DAYS: i64 = 30;
 
 /// One forecast day of the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ pub struct ForecastFigures {
 }
 
 /// Reads the forecast figures of the report of `date`.
-pub fn forecast_figures(
+pub(super) fn forecast_figures(
     store: &(impl ForecastStore + StationStore + IndexStore + ?Sized),
     stations: &[StationInfo],
     date: NaiveDate,
@@ -148,7 +148,7 @@ fn time(lang: Lang, t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// Writes the section's content (the caller opens and closes the section).
-pub fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
+pub(super) fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
     let p = lang.prose();
     let issued_any = f.days.iter().any(|d| d.issued.is_some());
     if !issued_any {

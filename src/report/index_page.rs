@@ -15,7 +15,7 @@ use crate::lang::Lang;
 
 /// A report found in the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(super) struct Entry {
     /// File name of the HTML.
     pub file: String,
     /// `daily`, `ranking`, `health`.
@@ -47,7 +47,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// Every report in `dir`, newest first (then by kind and file name).
-pub fn scan(dir: &Path) -> Result<Vec<Entry>, ReportError> {
+pub(super) fn scan(dir: &Path) -> Result<Vec<Entry>, ReportError> {
     let io = |source| ReportError::Io {
         path: dir.to_path_buf(),
         source,
@@ -119,7 +119,7 @@ fn kind_name(lang: Lang, kind: &str) -> String {
 }
 
 /// Rebuilds `dir/index.html`; returns its path.
-pub fn update(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
+pub(super) fn update(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     let entries = scan(dir)?;
     let t = lang.text();
     let mut h = Html::document(lang, t.index_title, &[]);

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+// Without the `reports` feature this file is `report`, and `report::Lang` is this re-export.
+#[allow(unreachable_pub)]
 pub use crate::lang::Lang;
 
 /// Report settings (`[report]` in the configuration).

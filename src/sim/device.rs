@@ -23,7 +23,7 @@ pub struct Mode {
 /// Fills `out` with registers `start..start+count` of `kind` for a device whose true
 /// canonical values are given by `truth`. Addresses beyond the map's last register answer
 /// `IllegalDataAddress`, as instruments do; gaps inside the map read as zero.
-pub fn read_registers(
+pub(super) fn read_registers(
     profile: &Profile,
     kind: RegisterKind,
     start: u16,
@@ -76,7 +76,7 @@ pub fn read_registers(
 }
 
 /// Fills bits `start..start+count` of a bit table (coils, discrete inputs).
-pub fn read_bits(
+pub(super) fn read_bits(
     profile: &Profile,
     kind: RegisterKind,
     start: u16,

@@ -12,26 +12,26 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Switches shared between a connection's Modbus service and its stream.
 #[derive(Debug, Default)]
-pub struct Sabotage {
+pub(super) struct Sabotage {
     cut: AtomicBool,
     garble_next: AtomicBool,
 }
 
 impl Sabotage {
     /// Closes the connection at the next read or write.
-    pub fn cut(&self) {
+    pub(super) fn cut(&self) {
         self.cut.store(true, Ordering::Relaxed);
     }
 
     /// Replaces the next frame written with noise of the same length.
-    pub fn garble_next(&self) {
+    pub(super) fn garble_next(&self) {
         self.garble_next.store(true, Ordering::Relaxed);
     }
 }
 
 /// A stream that obeys a [`Sabotage`].
 #[derive(Debug)]
-pub struct FaultyStream<S> {
+pub(super) struct FaultyStream<S> {
     inner: S,
     sabotage: Arc<Sabotage>,
     noise: Vec<u8>,
@@ -39,7 +39,7 @@ pub struct FaultyStream<S> {
 
 impl<S> FaultyStream<S> {
     /// Wraps `inner`.
-    pub fn new(inner: S, sabotage: Arc<Sabotage>) -> Self {
+    pub(super) fn new(inner: S, sabotage: Arc<Sabotage>) -> Self {
         FaultyStream {
             inner,
             sabotage,

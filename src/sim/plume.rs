@@ -79,7 +79,13 @@ pub(crate) struct PlumeMet {
 
 impl PlumeMet {
     /// Builds the state for a wind blowing *from* `wd_deg` at `ws` m/s.
-    pub fn new(ws: f64, wd_deg: f64, stability: f64, mixing_height: f64, temp_c: f64) -> Self {
+    pub(super) fn new(
+        ws: f64,
+        wd_deg: f64,
+        stability: f64,
+        mixing_height: f64,
+        temp_c: f64,
+    ) -> Self {
         let th = wd_deg.to_radians();
         let s = stability.clamp(0.0, 5.0);
         let lo = (s.floor() as usize).min(4);
@@ -100,24 +106,24 @@ impl PlumeMet {
     }
 
     /// Wind speed at height `h` m (power law), floored at [`MIN_WIND`].
-    pub fn wind_at(&self, h: f64) -> f64 {
+    pub(super) fn wind_at(&self, h: f64) -> f64 {
         (self.u10 * (h.max(10.0) / 10.0).powf(self.p)).max(MIN_WIND)
     }
 
     /// σy at `x` m.
-    pub fn sigma_y(&self, x: f64) -> f64 {
+    pub(super) fn sigma_y(&self, x: f64) -> f64 {
         self.sy_coef * x / (1.0 + 0.0001 * x).sqrt()
     }
 
     /// σz at `x` m (capped by the mixing height).
-    pub fn sigma_z(&self, x: f64) -> f64 {
+    pub(super) fn sigma_z(&self, x: f64) -> f64 {
         let a = sigma_z_class(self.lo, x);
         let b = sigma_z_class(self.lo + 1, x);
         (a + (b - a) * self.frac).min(0.8 * self.mixing_height)
     }
 
     /// Briggs final plume rise, m, for buoyancy flux `f` m⁴/s³ and stack-top wind `u`.
-    pub fn plume_rise(&self, f: f64, u: f64) -> f64 {
+    pub(super) fn plume_rise(&self, f: f64, u: f64) -> f64 {
         if f <= 0.0 {
             return 0.0;
         }
@@ -139,7 +145,7 @@ impl PlumeMet {
     /// Downwind and crosswind distance of a receptor offset `(dx, dy)` m (east, north) from a
     /// release.
     #[inline]
-    pub fn along_cross(&self, dx: f64, dy: f64) -> (f64, f64) {
+    pub(super) fn along_cross(&self, dx: f64, dy: f64) -> (f64, f64) {
         let (ex, ey) = self.down;
         (dx * ex + dy * ey, dx * ey - dy * ex)
     }
@@ -151,7 +157,7 @@ impl PlumeMet {
     /// release height and `u` the transport speed.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn unit_concentration(
+    pub(super) fn unit_concentration(
         &self,
         x: f64,
         x_y: f64,
@@ -180,7 +186,7 @@ impl PlumeMet {
     }
 
     /// Virtual upwind distance at which σy equals `sy0`.
-    pub fn virtual_distance(&self, sy0: f64) -> f64 {
+    pub(super) fn virtual_distance(&self, sy0: f64) -> f64 {
         let x = sy0 / self.sy_coef;
         sy0 * (1.0 + 0.0001 * x).sqrt() / self.sy_coef
     }

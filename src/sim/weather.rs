@@ -65,7 +65,7 @@ pub(crate) struct Weather {
 
 impl Weather {
     /// The value of a meteorological parameter, in its canonical unit.
-    pub fn value(&self, p: Meteorological) -> f64 {
+    pub(super) fn value(&self, p: Meteorological) -> f64 {
         match p {
             Meteorological::WindSpeed => self.ws,
             Meteorological::WindDirection => self.wd,

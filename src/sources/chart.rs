@@ -12,7 +12,7 @@ use crate::chart::{Chart, DrawResult, font};
 use crate::lang::Lang;
 
 /// openair's default palette (blue → green → yellow → red), `t` in 0–1.
-pub fn palette(t: f64) -> RGBColor {
+pub(super) fn palette(t: f64) -> RGBColor {
     const STOPS: [(u8, u8, u8); 6] = [
         (0, 0, 143),
         (0, 112, 255),
@@ -31,7 +31,7 @@ pub fn palette(t: f64) -> RGBColor {
 
 /// A bivariate polar plot with the CPF bearings drawn as rays.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PolarChart {
+pub(super) struct PolarChart {
     /// Title (station and pollutant).
     pub title: String,
     /// Unit of the colour scale.

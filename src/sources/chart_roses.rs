@@ -61,7 +61,7 @@ fn wedge(centre: f64, width: f64, r: f64) -> Vec<(f64, f64)> {
 
 /// The CPF rose of one station and pollutant.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CpfRoseChart {
+pub(super) struct CpfRoseChart {
     /// Title.
     pub title: String,
     /// The CPF.
@@ -132,7 +132,7 @@ impl Chart for CpfRoseChart {
 
 /// The percentile rose of one station and pollutant.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PercentileRoseChart {
+pub(super) struct PercentileRoseChart {
     /// Title.
     pub title: String,
     /// Unit of the concentrations.

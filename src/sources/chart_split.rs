@@ -25,7 +25,7 @@ const TYPE_COLOURS: [RGBColor; SourceType::ALL.len()] = [
 
 /// One station's bar.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SplitRow {
+pub(super) struct SplitRow {
     /// Station id.
     pub station: String,
     /// Mean concentration.
@@ -38,7 +38,7 @@ pub struct SplitRow {
 
 /// The chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SplitChart {
+pub(super) struct SplitChart {
     /// Title.
     pub title: String,
     /// Pollutant code and unit shown in the upper panel.
@@ -51,7 +51,7 @@ pub struct SplitChart {
 
 impl SplitChart {
     /// The chart of `pollutant` from an analysis.
-    pub fn from_analysis(a: &Analysis, pollutant: Parameter, title: &str) -> SplitChart {
+    pub(super) fn from_analysis(a: &Analysis, pollutant: Parameter, title: &str) -> SplitChart {
         let rows = a
             .split
             .iter()

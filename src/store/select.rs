@@ -113,7 +113,7 @@ pub(crate) struct Pager<'p, 'a, T> {
 
 impl<'p, 'a, T> Pager<'p, 'a, T> {
     /// A pager of pages of at most `size` items (at least one).
-    pub fn new(size: usize, each: &'p mut PageFn<'a, T>) -> Self {
+    pub(super) fn new(size: usize, each: &'p mut PageFn<'a, T>) -> Self {
         let size = size.max(1);
         Pager {
             page: Vec::with_capacity(size.min(PAGE_SIZE)),
@@ -123,7 +123,7 @@ impl<'p, 'a, T> Pager<'p, 'a, T> {
     }
 
     /// Adds an item, handing out the page when it is full.
-    pub fn push(&mut self, item: T) -> Result<(), StoreError> {
+    pub(super) fn push(&mut self, item: T) -> Result<(), StoreError> {
         self.page.push(item);
         if self.page.len() >= self.size {
             let page = std::mem::replace(&mut self.page, Vec::with_capacity(self.size));
@@ -133,7 +133,7 @@ impl<'p, 'a, T> Pager<'p, 'a, T> {
     }
 
     /// Hands out the last, partial page.
-    pub fn finish(mut self) -> Result<(), StoreError> {
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
         if self.page.is_empty() {
             return Ok(());
         }

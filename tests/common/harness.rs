@@ -17,12 +17,12 @@ use lantian::store::{Parameters, ReadingQuery, Record, Resolution, StationStore,
 use lantian::units::Parameter;
 
 /// The repository root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A running simulator + pipeline.
-pub struct Run {
+pub(crate) struct Run {
     /// The registry, pointed at the simulator's loopback ports.
     pub registry: Registry,
     /// The simulated world.
@@ -40,7 +40,7 @@ pub struct Run {
 impl Run {
     /// Starts the simulator for `network` + `scenario` and collectors polling it. The clock
     /// reads `start` minus one simulated second at once and runs `speed` times real time.
-    pub async fn start(
+    pub(crate) async fn start(
         network: &Path,
         scenario: &Path,
         start: DateTime<Utc>,
@@ -82,7 +82,7 @@ impl Run {
     }
 
     /// The live health of device `id`.
-    pub fn health(&self, id: &str) -> lantian::store::DeviceHealth {
+    pub(crate) fn health(&self, id: &str) -> lantian::store::DeviceHealth {
         self.pipeline
             .collector
             .health
@@ -93,7 +93,7 @@ impl Run {
     }
 
     /// Runs until the clock reads `until`, stops everything and returns the store.
-    pub async fn finish(self, until: DateTime<Utc>) -> Finished {
+    pub(crate) async fn finish(self, until: DateTime<Utc>) -> Finished {
         self.clock.sleep_until(until).await;
         self.pipeline.stop().await.expect("sink wrote everything");
         self.sim.stop().await;
@@ -109,7 +109,7 @@ impl Run {
 }
 
 /// A finished run: its store and what produced it.
-pub struct Finished {
+pub(crate) struct Finished {
     /// The store the run wrote.
     pub store: Box<dyn Store>,
     /// The registry.
@@ -123,7 +123,7 @@ pub struct Finished {
 
 impl Finished {
     /// Records of one station × parameter at `resolution` over the whole run.
-    pub fn series(
+    pub(crate) fn series(
         &self,
         station: &str,
         parameter: Parameter,
@@ -143,7 +143,7 @@ impl Finished {
     }
 
     /// Stored health of device `id`.
-    pub fn health(&self, id: &str) -> lantian::store::DeviceHealth {
+    pub(crate) fn health(&self, id: &str) -> lantian::store::DeviceHealth {
         self.store
             .health()
             .unwrap()
@@ -155,7 +155,7 @@ impl Finished {
 
 /// The keys (station, parameter, unix seconds) of the minute records labelled in
 /// `[from, to]` — what two runs of the same scenario must agree on.
-pub fn minute_keys(
+pub(crate) fn minute_keys(
     store: &dyn Store,
     from: DateTime<Utc>,
     to: DateTime<Utc>,

@@ -1,9 +1,9 @@
 //! Helpers shared by the integration tests (each test binary uses a subset).
 #![allow(dead_code)]
 
-pub mod harness;
-pub mod peers;
-pub mod recording_store;
-pub mod store_conformance;
+pub(crate) mod harness;
+pub(crate) mod peers;
+pub(crate) mod recording_store;
+pub(crate) mod store_conformance;
 #[cfg(feature = "influxdb")]
-pub mod tsdb;
+pub(crate) mod tsdb;

@@ -9,7 +9,7 @@ fn required() -> bool {
 }
 
 /// True when `peer` is usable; otherwise skips (returns false) or, under CI, panics.
-pub fn require(peer: &str, available: bool) -> bool {
+pub(crate) fn require(peer: &str, available: bool) -> bool {
     if available {
         return true;
     }
@@ -22,7 +22,7 @@ pub fn require(peer: &str, available: bool) -> bool {
 }
 
 /// True when `program --version`-like invocation `args` runs.
-pub fn runs(program: &str, args: &[&str]) -> bool {
+pub(crate) fn runs(program: &str, args: &[&str]) -> bool {
     Command::new(program)
         .args(args)
         .stdout(Stdio::null())
@@ -32,18 +32,18 @@ pub fn runs(program: &str, args: &[&str]) -> bool {
 }
 
 /// mbpoll is installed.
-pub fn mbpoll() -> bool {
+pub(crate) fn mbpoll() -> bool {
     require("mbpoll", runs("mbpoll", &["-V"]))
 }
 
 /// socat is installed.
-pub fn socat() -> bool {
+pub(crate) fn socat() -> bool {
     require("socat", runs("socat", &["-V"]))
 }
 
 /// Debian's headless-capable Chromium, as `/usr/bin/chromium` (or `chromium` on the PATH):
 /// its path when it runs.
-pub fn chromium() -> Option<std::path::PathBuf> {
+pub(crate) fn chromium() -> Option<std::path::PathBuf> {
     let found = ["/usr/bin/chromium", "chromium"]
         .into_iter()
         .find(|p| runs(p, &["--version"]))
@@ -52,7 +52,7 @@ pub fn chromium() -> Option<std::path::PathBuf> {
 }
 
 /// Python with pymodbus 3.x is installed.
-pub fn pymodbus() -> bool {
+pub(crate) fn pymodbus() -> bool {
     let ok = Command::new("python3")
         .args([
             "-c",
@@ -66,7 +66,7 @@ pub fn pymodbus() -> bool {
 }
 
 /// A free TCP port on loopback (bound and released; good enough for tests).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -76,7 +76,7 @@ pub fn free_port() -> u16 {
 
 /// InfluxDB 1.x (`influxd`, Debian package `influxdb`) is installed.
 #[cfg(feature = "influxdb")]
-pub fn influxd() -> bool {
+pub(crate) fn influxd() -> bool {
     require(
         "influxd (Debian package influxdb)",
         super::tsdb::Influxd::available(),
@@ -85,7 +85,7 @@ pub fn influxd() -> bool {
 
 /// VictoriaMetrics (`victoria-metrics`, Debian package `victoria-metrics`) is installed.
 #[cfg(feature = "influxdb")]
-pub fn victoria_metrics() -> bool {
+pub(crate) fn victoria_metrics() -> bool {
     require(
         "victoria-metrics (Debian package victoria-metrics)",
         super::tsdb::VictoriaMetrics::available(),
@@ -95,7 +95,7 @@ pub fn victoria_metrics() -> bool {
 /// A pymodbus server (`tests/peers/pymodbus_server.py`) serving fixed registers on a free
 /// loopback port; killed when dropped. Lines it prints after READY (the requests it received,
 /// with `--log-requests`) are collected.
-pub struct PymodbusServer {
+pub(crate) struct PymodbusServer {
     /// The port it listens on.
     pub port: u16,
     child: std::process::Child,
@@ -105,7 +105,7 @@ pub struct PymodbusServer {
 impl PymodbusServer {
     /// Starts the server with `args` (besides `--port`) and waits for READY; `None` when
     /// pymodbus is missing (and that is allowed).
-    pub fn start(args: &[&str]) -> Option<PymodbusServer> {
+    pub(crate) fn start(args: &[&str]) -> Option<PymodbusServer> {
         use std::io::BufRead;
         if !pymodbus() {
             return None;
@@ -136,12 +136,12 @@ impl PymodbusServer {
     }
 
     /// `127.0.0.1:PORT`.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
     /// The lines printed so far that start with `prefix`.
-    pub fn lines(&self, prefix: &str) -> Vec<String> {
+    pub(crate) fn lines(&self, prefix: &str) -> Vec<String> {
         let lines = self.lines.lock().unwrap();
         lines
             .iter()
@@ -151,7 +151,7 @@ impl PymodbusServer {
     }
 
     /// Stops the server (its port then refuses connections).
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -165,7 +165,7 @@ impl Drop for PymodbusServer {
 
 /// Two linked pseudo-terminals made by `socat` (a serial line in a box): what is written to
 /// one end is read at the other. Killed when dropped.
-pub struct PtyPair {
+pub(crate) struct PtyPair {
     /// One end (give it to the simulator).
     pub sim_end: std::path::PathBuf,
     /// The other end (give it to the collector or the probe).
@@ -176,7 +176,7 @@ pub struct PtyPair {
 impl PtyPair {
     /// Links `dir/sim-end` and `dir/client-end`; `None` when socat is missing (and that is
     /// allowed).
-    pub fn start(dir: &std::path::Path) -> Option<PtyPair> {
+    pub(crate) fn start(dir: &std::path::Path) -> Option<PtyPair> {
         if !socat() {
             return None;
         }

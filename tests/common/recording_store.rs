@@ -13,10 +13,10 @@ use lantian::store::{
 };
 
 /// Batches written successfully, in the order of their commits.
-pub type WriteLog = Arc<Mutex<Vec<Vec<Record>>>>;
+pub(crate) type WriteLog = Arc<Mutex<Vec<Vec<Record>>>>;
 
 /// See the module documentation.
-pub struct RecordingStore {
+pub(crate) struct RecordingStore {
     /// The store that does the work.
     pub inner: Box<dyn IngestStore>,
     /// What was written.
@@ -27,7 +27,7 @@ pub struct RecordingStore {
 
 impl RecordingStore {
     /// Wraps `inner`.
-    pub fn new(inner: Box<dyn IngestStore>) -> RecordingStore {
+    pub(crate) fn new(inner: Box<dyn IngestStore>) -> RecordingStore {
         RecordingStore {
             inner,
             log: WriteLog::default(),

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A free TCP port on loopback (bound and released).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -86,7 +86,7 @@ impl Process {
 
 /// `influxd` (1.x) on 127.0.0.1 with a configuration written for it: no reporting, no
 /// monitor database, no IFQL listener, data/meta/WAL in a temporary folder.
-pub struct Influxd {
+pub(crate) struct Influxd {
     process: Process,
     /// The HTTP port.
     pub port: u16,
@@ -97,7 +97,7 @@ static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 impl Influxd {
     /// Whether `influxd` can be run.
-    pub fn available() -> bool {
+    pub(crate) fn available() -> bool {
         Command::new("influxd")
             .arg("version")
             .stdout(Stdio::null())
@@ -107,7 +107,7 @@ impl Influxd {
     }
 
     /// Starts a server and waits for `/ping`.
-    pub fn start() -> Influxd {
+    pub(crate) fn start() -> Influxd {
         let dir = tempfile::tempdir().expect("temp dir");
         let (rpc, port) = (free_port(), free_port());
         let config = dir.path().join("influxdb.conf");
@@ -125,13 +125,13 @@ impl Influxd {
     }
 
     /// The store URL of database `db` (v1 API).
-    pub fn url(&self, db: &str) -> String {
+    pub(crate) fn url(&self, db: &str) -> String {
         format!("influx+http://127.0.0.1:{}?db={db}", self.port)
     }
 
     /// A new, empty database: its store URL (the database is created, as
     /// [`lantian::store::open`] does).
-    pub fn new_database(&self) -> String {
+    pub(crate) fn new_database(&self) -> String {
         let n = DATABASES.fetch_add(1, Ordering::Relaxed);
         let url = self.url(&format!("lantian_{}_{n}", std::process::id()));
         let config = lantian::store::influx::config::InfluxConfig::parse(&url).expect("URL");
@@ -142,7 +142,7 @@ impl Influxd {
     }
 
     /// The process id (for CPU accounting).
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.process.child.id()
     }
 }
@@ -194,7 +194,7 @@ bind-address = "127.0.0.1:{rpc}"
 }
 
 /// VictoriaMetrics (single node) on 127.0.0.1.
-pub struct VictoriaMetrics {
+pub(crate) struct VictoriaMetrics {
     process: Process,
     /// The HTTP port.
     pub port: u16,
@@ -202,7 +202,7 @@ pub struct VictoriaMetrics {
 
 impl VictoriaMetrics {
     /// Whether `victoria-metrics` can be run.
-    pub fn available() -> bool {
+    pub(crate) fn available() -> bool {
         Command::new("victoria-metrics")
             .arg("-version")
             .stdout(Stdio::null())
@@ -212,7 +212,7 @@ impl VictoriaMetrics {
     }
 
     /// Starts a server and waits for `/health`.
-    pub fn start() -> VictoriaMetrics {
+    pub(crate) fn start() -> VictoriaMetrics {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let data = dir.path().join("data");
@@ -229,12 +229,12 @@ impl VictoriaMetrics {
     }
 
     /// The base HTTP URL.
-    pub fn http(&self) -> String {
+    pub(crate) fn http(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// The process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.process.child.id()
     }
 }

@@ -162,7 +162,7 @@ pub(in crate::cli) struct Reporter {
 
 impl Reporter {
     /// Reports a problem on a line, optionally in a column.
-    pub fn error(&mut self, line: u64, column: Option<&str>, message: &str) {
+    pub(crate) fn error(&mut self, line: u64, column: Option<&str>, message: &str) {
         match column {
             Some(c) => eprintln!("line {line}, column `{c}`: {message}"),
             None => eprintln!("line {line}: {message}"),
@@ -170,20 +170,20 @@ impl Reporter {
     }
 
     /// Reports and counts a row the CSV reader could not read.
-    pub fn unreadable(&mut self, e: &csv::Error) {
+    pub(crate) fn unreadable(&mut self, e: &csv::Error) {
         let line = e.position().map_or(0, |p| p.line());
         self.error(line, None, &format!("unreadable row (left out): {e}"));
         self.unreadable_rows += 1;
     }
 
     /// Reports a warning.
-    pub fn warn(&mut self, line: u64, column: &str, message: &str) {
+    pub(crate) fn warn(&mut self, line: u64, column: &str, message: &str) {
         self.warnings += 1;
         eprintln!("line {line}, column `{column}`: warning: {message}");
     }
 
     /// Prints the summary of `rows` rows read.
-    pub fn summary(&self, rows: usize) {
+    pub(crate) fn summary(&self, rows: usize) {
         if self.bad_rows > 0 || self.unreadable_rows > 0 || self.warnings > 0 {
             let unreadable = match self.unreadable_rows {
                 0 => String::new(),

@@ -32,7 +32,7 @@ pub struct RankingBars {
 }
 
 /// Names of the six pollutants in charts.
-pub const POLLUTANT_LABELS: [&str; 6] = ["SO2", "NO2", "PM10", "PM2.5", "CO", "O3"];
+pub(super) const POLLUTANT_LABELS: [&str; 6] = ["SO2", "NO2", "PM10", "PM2.5", "CO", "O3"];
 
 impl Chart for RankingBars {
     const NAME: &'static str = "ranking";

@@ -135,7 +135,7 @@ pub struct Prose {
 }
 
 /// Chinese sentences.
-pub static ZH: Prose = Prose {
+pub(super) static ZH: Prose = Prose {
     list: "、",
     daily_network: "{date}，全市环境空气质量为{category}（{level}级），AQI为{aqi}，{primary}。",
     daily_primary: "首要污染物为{terms}",
@@ -178,7 +178,7 @@ pub static ZH: Prose = Prose {
 };
 
 /// English sentences.
-pub static EN: Prose = Prose {
+pub(super) static EN: Prose = Prose {
     list: ", ",
     daily_network: "On {date} the network's air quality was {category} (level {level}), AQI {aqi}, {primary}. ",
     daily_primary: "primary pollutant {terms}",

@@ -36,13 +36,13 @@ use crate::store::{
 const READ: Operation = Operation::Read(DataKind::Forecasts);
 
 /// Measurement of [`ForecastHour`]s.
-pub const FORECAST: &str = "forecast";
+pub(super) const FORECAST: &str = "forecast";
 /// Measurement of [`ForecastDay`]s.
-pub const FORECAST_DAILY: &str = "forecast_daily";
+pub(super) const FORECAST_DAILY: &str = "forecast_daily";
 /// Fields of `forecast`.
-pub const HOUR_FIELDS: [&str; 3] = ["issued", "value", "model"];
+pub(super) const HOUR_FIELDS: [&str; 3] = ["issued", "value", "model"];
 /// Fields of `forecast_daily`.
-pub const DAY_FIELDS: [&str; 12] = [
+pub(super) const DAY_FIELDS: [&str; 12] = [
     "issued",
     "date",
     "aqi",

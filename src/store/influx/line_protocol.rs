@@ -62,13 +62,13 @@ impl Precision {
 }
 
 /// Earliest timestamp InfluxDB accepts, in nanoseconds.
-pub const MIN_NANOS: i64 = i64::MIN + 2;
+pub(super) const MIN_NANOS: i64 = i64::MIN + 2;
 /// Latest timestamp InfluxDB accepts, in nanoseconds.
-pub const MAX_NANOS: i64 = i64::MAX - 1;
+pub(super) const MAX_NANOS: i64 = i64::MAX - 1;
 
 /// Something that cannot be written as line protocol.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LineError {
+pub(super) enum LineError {
     /// A measurement, tag key, tag value or field key is empty.
     #[error("empty {what}")]
     Empty {
@@ -110,7 +110,7 @@ enum Part {
 }
 
 /// Checks that `text` can be written as a name or tag value (see the module documentation).
-pub fn check_name(what: &str, text: &str) -> Result<(), LineError> {
+pub(super) fn check_name(what: &str, text: &str) -> Result<(), LineError> {
     if text.is_empty() {
         return Err(LineError::Empty {
             what: what.to_string(),
@@ -161,7 +161,7 @@ fn push_string_value(buf: &mut String, value: &str) {
 /// the timestamp and the newline. A line that fails (any method returns an error) or is
 /// dropped before [`Line::end`] is removed from the buffer, so the buffer only ever holds
 /// complete lines.
-pub struct Line<'a> {
+pub(super) struct Line<'a> {
     buf: &'a mut String,
     start: usize,
     fields: usize,
@@ -170,7 +170,7 @@ pub struct Line<'a> {
 
 impl<'a> Line<'a> {
     /// Starts a line of `measurement` at the end of `buf`.
-    pub fn new(buf: &'a mut String, measurement: &str) -> Result<Line<'a>, LineError> {
+    pub(super) fn new(buf: &'a mut String, measurement: &str) -> Result<Line<'a>, LineError> {
         check_name("measurement", measurement)?;
         let start = buf.len();
         push_escaped(buf, measurement, Part::Measurement);
@@ -189,7 +189,7 @@ impl<'a> Line<'a> {
     }
 
     /// Adds a tag. Call before any field.
-    pub fn tag(&mut self, key: &str, value: &str) -> Result<&mut Self, LineError> {
+    pub(super) fn tag(&mut self, key: &str, value: &str) -> Result<&mut Self, LineError> {
         debug_assert_eq!(self.fields, 0, "tags come before fields");
         if let Err(e) = check_name("tag key", key) {
             return self.fail(e);
@@ -216,7 +216,7 @@ impl<'a> Line<'a> {
     }
 
     /// Adds a float field; NaN and ±∞ are rejected.
-    pub fn float(&mut self, key: &str, value: f64) -> Result<&mut Self, LineError> {
+    pub(super) fn float(&mut self, key: &str, value: f64) -> Result<&mut Self, LineError> {
         if !value.is_finite() {
             return self.fail(LineError::NotFinite {
                 field: key.to_string(),
@@ -230,28 +230,28 @@ impl<'a> Line<'a> {
     }
 
     /// Adds a signed integer field (`…i`).
-    pub fn int(&mut self, key: &str, value: i64) -> Result<&mut Self, LineError> {
+    pub(super) fn int(&mut self, key: &str, value: i64) -> Result<&mut Self, LineError> {
         self.field_key(key)?;
         let _ = write!(self.buf, "{value}i");
         Ok(self)
     }
 
     /// Adds a boolean field.
-    pub fn bool(&mut self, key: &str, value: bool) -> Result<&mut Self, LineError> {
+    pub(super) fn bool(&mut self, key: &str, value: bool) -> Result<&mut Self, LineError> {
         self.field_key(key)?;
         self.buf.push_str(if value { "true" } else { "false" });
         Ok(self)
     }
 
     /// Adds a string field.
-    pub fn string(&mut self, key: &str, value: &str) -> Result<&mut Self, LineError> {
+    pub(super) fn string(&mut self, key: &str, value: &str) -> Result<&mut Self, LineError> {
         self.field_key(key)?;
         push_string_value(self.buf, value);
         Ok(self)
     }
 
     /// Ends the line with `timestamp` (in the precision of the write request) and a newline.
-    pub fn end(mut self, timestamp: i64) -> Result<(), LineError> {
+    pub(super) fn end(mut self, timestamp: i64) -> Result<(), LineError> {
         if self.fields == 0 {
             let measurement = self.buf[self.start..].to_string();
             return self.fail(LineError::NoFields { measurement });

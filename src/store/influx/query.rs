@@ -12,7 +12,7 @@ use super::InfluxError;
 use super::line_protocol::{MAX_NANOS, MIN_NANOS};
 
 /// `name` as a double-quoted InfluxQL identifier (`"` and `\` escaped).
-pub fn ident(name: &str) -> String {
+pub(super) fn ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);
     out.push('"');
     for c in name.chars() {
@@ -28,7 +28,7 @@ pub fn ident(name: &str) -> String {
 }
 
 /// `text` as a single-quoted InfluxQL string literal (`'`, `\` and line feeds escaped).
-pub fn literal(text: &str) -> String {
+pub(super) fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('\'');
     for c in text.chars() {
@@ -44,7 +44,7 @@ pub fn literal(text: &str) -> String {
 }
 
 /// `time >= FROM AND time < TO` in nanoseconds, clamped to what InfluxDB stores.
-pub fn time_range(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+pub(super) fn time_range(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     let ns = |t: DateTime<Utc>| match t.timestamp_nanos_opt() {
         Some(n) => n.clamp(MIN_NANOS, MAX_NANOS),
         None if t.timestamp() < 0 => MIN_NANOS,
@@ -54,7 +54,7 @@ pub fn time_range(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 }
 
 /// ` AND ("tag" = 'a' OR "tag" = 'b')`, or nothing when `values` is empty (all).
-pub fn push_any_of<S: AsRef<str>>(q: &mut String, tag: &str, values: &[S]) {
+pub(super) fn push_any_of<S: AsRef<str>>(q: &mut String, tag: &str, values: &[S]) {
     if values.is_empty() {
         return;
     }
@@ -69,7 +69,7 @@ pub fn push_any_of<S: AsRef<str>>(q: &mut String, tag: &str, values: &[S]) {
 }
 
 /// `"a", "b", …`
-pub fn field_list(fields: &[&str]) -> String {
+pub(super) fn field_list(fields: &[&str]) -> String {
     fields
         .iter()
         .map(|f| ident(f))
@@ -124,7 +124,7 @@ impl Series {
 
 /// One JSON document of a `/query` answer (one per chunk with `chunked=true`).
 #[derive(Deserialize)]
-pub struct Document {
+pub(super) struct Document {
     #[serde(default)]
     results: Vec<StatementResult>,
     error: Option<String>,
@@ -140,7 +140,7 @@ struct StatementResult {
 impl Document {
     /// The document's series; an error the server reports for `q` becomes
     /// [`InfluxError::Query`].
-    pub fn into_series(self, q: &str) -> Result<Vec<Series>, InfluxError> {
+    pub(super) fn into_series(self, q: &str) -> Result<Vec<Series>, InfluxError> {
         let errors = self
             .error
             .into_iter()
@@ -157,7 +157,7 @@ impl Document {
 
 /// The series of the (single-statement) response `body` to `q`, with series split across
 /// chunks joined again. An error the server reports becomes [`InfluxError::Query`].
-pub fn parse_response(body: &str, q: &str) -> Result<Vec<Series>, InfluxError> {
+pub(super) fn parse_response(body: &str, q: &str) -> Result<Vec<Series>, InfluxError> {
     let mut out: Vec<Series> = Vec::new();
     let stream = serde_json::Deserializer::from_str(body).into_iter::<Document>();
     for doc in stream {
@@ -177,7 +177,7 @@ pub fn parse_response(body: &str, q: &str) -> Result<Vec<Series>, InfluxError> {
 }
 
 /// Typed access to one cell of a row.
-pub struct Cell<'a> {
+pub(super) struct Cell<'a> {
     /// The value.
     pub value: &'a Value,
     /// Which column (for messages).
@@ -195,17 +195,17 @@ impl<'a> Cell<'a> {
     }
 
     /// Whether the cell is null (the field is absent from the point).
-    pub fn is_null(&self) -> bool {
+    pub(super) fn is_null(&self) -> bool {
         self.value.is_null()
     }
 
     /// A float (integers are accepted: JSON writes `20.0` as `20`).
-    pub fn f64(&self) -> Result<f64, InfluxError> {
+    pub(super) fn f64(&self) -> Result<f64, InfluxError> {
         self.value.as_f64().ok_or_else(|| self.wrong("a number"))
     }
 
     /// A float, or `None` when null.
-    pub fn opt_f64(&self) -> Result<Option<f64>, InfluxError> {
+    pub(super) fn opt_f64(&self) -> Result<Option<f64>, InfluxError> {
         if self.is_null() {
             Ok(None)
         } else {
@@ -214,41 +214,41 @@ impl<'a> Cell<'a> {
     }
 
     /// An integer.
-    pub fn i64(&self) -> Result<i64, InfluxError> {
+    pub(super) fn i64(&self) -> Result<i64, InfluxError> {
         self.value.as_i64().ok_or_else(|| self.wrong("an integer"))
     }
 
     /// A string.
-    pub fn str(&self) -> Result<&'a str, InfluxError> {
+    pub(super) fn str(&self) -> Result<&'a str, InfluxError> {
         self.value.as_str().ok_or_else(|| self.wrong("a string"))
     }
 
     /// A boolean.
-    pub fn bool(&self) -> Result<bool, InfluxError> {
+    pub(super) fn bool(&self) -> Result<bool, InfluxError> {
         self.value.as_bool().ok_or_else(|| self.wrong("a boolean"))
     }
 
     /// Unix milliseconds (the `time` column with `epoch=ms`) as a time.
-    pub fn millis(&self) -> Result<DateTime<Utc>, InfluxError> {
+    pub(super) fn millis(&self) -> Result<DateTime<Utc>, InfluxError> {
         let ms = self.i64()?;
         DateTime::from_timestamp_millis(ms).ok_or_else(|| self.wrong("a time"))
     }
 }
 
 /// Column lookup for the rows of one series.
-pub struct Row<'a> {
+pub(super) struct Row<'a> {
     series: &'a Series,
     row: &'a [Value],
 }
 
 impl<'a> Row<'a> {
     /// Row `row` of `series`.
-    pub fn new(series: &'a Series, row: &'a [Value]) -> Row<'a> {
+    pub(super) fn new(series: &'a Series, row: &'a [Value]) -> Row<'a> {
         Row { series, row }
     }
 
     /// The cell in column `index` (from [`Series::column`]).
-    pub fn at(&self, index: usize) -> Cell<'a> {
+    pub(super) fn at(&self, index: usize) -> Cell<'a> {
         Cell {
             value: self.row.get(index).unwrap_or(&Value::Null),
             column: &self.series.columns[index],

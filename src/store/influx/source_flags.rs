@@ -30,10 +30,10 @@ use crate::units::Parameter;
 const READ: Operation = Operation::Read(DataKind::SourceFlags);
 
 /// Measurement of [`SourceFlag`]s.
-pub const SOURCE_FLAGS: &str = "source_flags";
+pub(super) const SOURCE_FLAGS: &str = "source_flags";
 
 /// Fields of `source_flags`, in the order reads select them.
-pub const SOURCE_FLAG_FIELDS: [&str; 11] = [
+pub(super) const SOURCE_FLAG_FIELDS: [&str; 11] = [
     "end",
     "peak_time",
     "peak_parameter",
@@ -48,10 +48,10 @@ pub const SOURCE_FLAG_FIELDS: [&str; 11] = [
 ];
 
 /// Measurement of [`AnalysedDay`]s.
-pub const ANALYSED_DAYS: &str = "analysed_days";
+pub(super) const ANALYSED_DAYS: &str = "analysed_days";
 
 /// Fields of `analysed_days`, in the order reads select them.
-pub const ANALYSED_DAY_FIELDS: [&str; 7] = [
+pub(super) const ANALYSED_DAY_FIELDS: [&str; 7] = [
     "window_from",
     "window_to",
     "stations",
@@ -75,7 +75,7 @@ fn corrupt(reason: String) -> InfluxError {
 }
 
 /// Appends the point of a flag to `buf` (nothing on error).
-pub fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> {
+pub(super) fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> {
     f.check().map_err(invalid)?;
     let whose = || {
         format!(
@@ -110,7 +110,7 @@ pub fn encode_flag(buf: &mut String, f: &SourceFlag) -> Result<(), InfluxError> 
 }
 
 /// Appends the point of an analysed day to `buf` (nothing on error).
-pub fn encode_analysed_day(buf: &mut String, d: &AnalysedDay) -> Result<(), InfluxError> {
+pub(super) fn encode_analysed_day(buf: &mut String, d: &AnalysedDay) -> Result<(), InfluxError> {
     d.check().map_err(invalid)?;
     let whose = || format!("analysed day {}", d.day);
     let ts = super::schema::stamp(day_time(d.day), whose())?;
@@ -130,7 +130,7 @@ pub fn encode_analysed_day(buf: &mut String, d: &AnalysedDay) -> Result<(), Infl
 }
 
 /// Reads the series of an `analysed_days` query, by day.
-pub fn decode_analysed_days(series: &[Series]) -> Result<Vec<AnalysedDay>, InfluxError> {
+pub(super) fn decode_analysed_days(series: &[Series]) -> Result<Vec<AnalysedDay>, InfluxError> {
     let mut out = Vec::new();
     for s in series {
         let t = s.column("time")?;
@@ -168,7 +168,7 @@ pub fn decode_analysed_days(series: &[Series]) -> Result<Vec<AnalysedDay>, Influ
 
 /// Reads the series of a `source_flags` query (grouped by station and pollutants), in no
 /// particular order.
-pub fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
+pub(super) fn decode_flags(series: &[Series]) -> Result<Vec<SourceFlag>, InfluxError> {
     let mut out = Vec::new();
     for s in series {
         let station = s.tag("station")?;

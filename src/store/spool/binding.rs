@@ -7,7 +7,7 @@ use super::{Spool, SpoolError};
 use crate::store::StoreUrl;
 
 /// The file in a spool folder that names its store.
-pub const STORE_FILE: &str = "STORE";
+pub(super) const STORE_FILE: &str = "STORE";
 
 impl Spool {
     /// Opens the spool in `dir` (see [`Spool::open`]) for the store `url`.

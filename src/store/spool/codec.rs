@@ -119,7 +119,7 @@ pub(super) struct Decoded {
 
 impl Decoded {
     /// The earliest record time.
-    pub fn oldest(&self) -> Option<DateTime<Utc>> {
+    pub(super) fn oldest(&self) -> Option<DateTime<Utc>> {
         self.records.iter().map(|r| r.time).min()
     }
 }

@@ -8,7 +8,7 @@ use lantian::store::{AnalysedDay, FlagWindow};
 use super::{Check, TestStore, at};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("analysed_days_round_trip", analysed_days_round_trip),
     ("analysed_days_replace_by_day", analysed_days_replace_by_day),
     (
@@ -28,7 +28,7 @@ fn day(n: i64) -> NaiveDate {
 
 /// The record of day `n` with `flags` flags: a window of 30 days of context, ending with the
 /// day (local midnight in Shanghai), analysed by the 07:00 run of the next morning.
-pub fn analysed(n: i64, flags: usize) -> AnalysedDay {
+pub(crate) fn analysed(n: i64, flags: usize) -> AnalysedDay {
     let end = at((n + 1) * 1440 - 8 * 60);
     AnalysedDay {
         day: day(n),
@@ -46,7 +46,7 @@ pub fn analysed(n: i64, flags: usize) -> AnalysedDay {
 
 /// A record comes back as written (a day without flags too), from another handle as well;
 /// a day not analysed has none.
-pub fn analysed_days_round_trip(mut t: TestStore) {
+pub(crate) fn analysed_days_round_trip(mut t: TestStore) {
     assert!(t.store.analysed_days(day(0), day(9)).unwrap().is_empty());
     let days = [analysed(0, 0), analysed(1, 3)];
     assert_eq!(t.store.put_analysed_days(&days).unwrap(), 2);
@@ -59,7 +59,7 @@ pub fn analysed_days_round_trip(mut t: TestStore) {
 }
 
 /// Analysing a day again replaces its record.
-pub fn analysed_days_replace_by_day(mut t: TestStore) {
+pub(crate) fn analysed_days_replace_by_day(mut t: TestStore) {
     t.store.put_analysed_days(&[analysed(0, 2)]).unwrap();
     let again = AnalysedDay {
         window: FlagWindow {
@@ -78,7 +78,7 @@ pub fn analysed_days_replace_by_day(mut t: TestStore) {
 /// Reads select the days from the first to the last (inclusive), in day order, whatever the
 /// order written; a range that ends before it starts selects nothing; the widest range reads
 /// every day.
-pub fn analysed_days_range_and_order(mut t: TestStore) {
+pub(crate) fn analysed_days_range_and_order(mut t: TestStore) {
     let days: Vec<AnalysedDay> = [5, 0, 3, 1, 4].iter().map(|&n| analysed(n, 1)).collect();
     t.store.put_analysed_days(&days).unwrap();
     let read = |first: i64, last: i64| -> Vec<NaiveDate> {
@@ -104,7 +104,7 @@ pub fn analysed_days_range_and_order(mut t: TestStore) {
 
 /// A record without a job or with an empty window is refused, and nothing of the call is
 /// written.
-pub fn analysed_days_unstorable_are_rejected(mut t: TestStore) {
+pub(crate) fn analysed_days_unstorable_are_rejected(mut t: TestStore) {
     let no_job = AnalysedDay {
         job: String::new(),
         ..analysed(1, 0)

@@ -13,7 +13,7 @@ use lantian::units::ForecastTarget;
 use super::{Check, TestStore, at, paged, stops_on_error};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("forecasts_round_trip", forecasts_round_trip),
     ("forecasts_replace_by_key", forecasts_replace_by_key),
     ("forecasts_issues_a_day_apart", forecasts_issues_a_day_apart),
@@ -28,7 +28,7 @@ fn issue(hours: i64) -> DateTime<Utc> {
 }
 
 /// An hourly forecast issued at `issue(issued)` for `h` hours later.
-pub fn hour(
+pub(crate) fn hour(
     station: &str,
     parameter: ForecastParameter,
     issued: i64,
@@ -47,7 +47,7 @@ pub fn hour(
 
 /// A daily forecast of June `day` 2025 (Shanghai; the day starts at 16:00 UTC the day before)
 /// issued at `issue(issued)`.
-pub fn day(station: &str, day: u32, issued: i64, aqi: Option<u32>) -> ForecastDay {
+pub(crate) fn day(station: &str, day: u32, issued: i64, aqi: Option<u32>) -> ForecastDay {
     let date = NaiveDate::from_ymd_opt(2025, 6, day).unwrap();
     ForecastDay {
         station: station.into(),
@@ -97,7 +97,7 @@ fn everything() -> ForecastQuery {
 }
 
 /// Every field comes back as written, in the trait's order.
-pub fn forecasts_round_trip(mut t: TestStore) {
+pub(crate) fn forecasts_round_trip(mut t: TestStore) {
     assert!(t.store.forecast_hours(&everything()).unwrap().is_empty());
     assert_eq!(t.store.put_forecasts(&[], &[]).unwrap(), 0);
     let hours = vec![
@@ -155,7 +155,7 @@ pub fn forecasts_round_trip(mut t: TestStore) {
 }
 
 /// The same key written again replaces the entry; another issue for the same hour is kept.
-pub fn forecasts_replace_by_key(mut t: TestStore) {
+pub(crate) fn forecasts_replace_by_key(mut t: TestStore) {
     let first = hour(
         "A",
         ForecastParameter::Target(ForecastTarget::Pm10),
@@ -213,7 +213,7 @@ pub fn forecasts_replace_by_key(mut t: TestStore) {
 }
 
 /// Issues at the same time of day, whole days apart, for the same valid hour stay apart.
-pub fn forecasts_issues_a_day_apart(mut t: TestStore) {
+pub(crate) fn forecasts_issues_a_day_apart(mut t: TestStore) {
     let hours: Vec<ForecastHour> = (0..3)
         .map(|k| {
             hour(
@@ -235,7 +235,7 @@ pub fn forecasts_issues_a_day_apart(mut t: TestStore) {
 }
 
 /// Valid-time and issue-time ranges are `[from, to)`; the station filter selects.
-pub fn forecasts_ranges_and_filter(mut t: TestStore) {
+pub(crate) fn forecasts_ranges_and_filter(mut t: TestStore) {
     let mut hours = Vec::new();
     for issued in [0, 12, 24] {
         for h in 1..=3 {
@@ -302,7 +302,7 @@ pub fn forecasts_ranges_and_filter(mut t: TestStore) {
 }
 
 /// A non-finite value fails the whole call before anything is written.
-pub fn forecasts_reject_non_finite(mut t: TestStore) {
+pub(crate) fn forecasts_reject_non_finite(mut t: TestStore) {
     let good = hour(
         "A",
         ForecastParameter::Target(ForecastTarget::Pm25),
@@ -347,7 +347,7 @@ pub fn forecasts_reject_non_finite(mut t: TestStore) {
 /// Paged reads of hours and days across page boundaries give what the collecting reads give;
 /// the span of issue times covers hourly and daily forecasts; an empty station list selects
 /// nothing.
-pub fn forecasts_paged_and_span(mut t: TestStore) {
+pub(crate) fn forecasts_paged_and_span(mut t: TestStore) {
     assert_eq!(t.store.forecasts_span().unwrap(), None);
     let mut hours = Vec::new();
     for issued in [0, 12, 24] {

@@ -6,10 +6,10 @@ use lantian::store::DeviceHealth;
 use super::{Check, TestStore, at};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[("health_round_trip", health_round_trip)];
+pub(crate) const CHECKS: &[(&str, Check)] = &[("health_round_trip", health_round_trip)];
 
 /// Device health round-trips every field, including `None`s and status lists.
-pub fn health_round_trip(mut t: TestStore) {
+pub(crate) fn health_round_trip(mut t: TestStore) {
     assert!(t.store.health().unwrap().is_empty());
     let fresh = DeviceHealth::new("dev-b", "S2");
     let busy = DeviceHealth {

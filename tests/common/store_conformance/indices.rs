@@ -9,7 +9,7 @@ use lantian::store::{IndexQuery, IndexRecord, IndexTerm, Resolution, Stations};
 use super::{Check, TestStore, at, index_query as query, paged, stops_on_error};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("indices_round_trip", indices_round_trip),
     ("indices_replace_by_key", indices_replace_by_key),
     ("indices_range_boundaries", indices_range_boundaries),
@@ -19,7 +19,7 @@ pub const CHECKS: &[(&str, Check)] = &[
 ];
 
 /// A term.
-pub fn term(concentration: f64, iaqi: Option<u32>, valid: u8) -> Option<IndexTerm> {
+pub(crate) fn term(concentration: f64, iaqi: Option<u32>, valid: u8) -> Option<IndexTerm> {
     Some(IndexTerm {
         concentration,
         iaqi,
@@ -29,7 +29,7 @@ pub fn term(concentration: f64, iaqi: Option<u32>, valid: u8) -> Option<IndexTer
 
 /// An hourly or daily index at `minutes` past [`at`]`(0)`: PM2.5 and O3 1-h terms, PM2.5
 /// primary.
-pub fn index(station: &str, resolution: Resolution, minutes: i64) -> IndexRecord {
+pub(crate) fn index(station: &str, resolution: Resolution, minutes: i64) -> IndexRecord {
     let mut terms = EnumMap::default();
     terms[Pollutant::Pm25] = term(55.0, Some(76), 1);
     terms[Pollutant::O3_1h] = term(90.0, Some(29), 1);
@@ -53,7 +53,7 @@ fn index_times(records: &[IndexRecord]) -> Vec<i64> {
 
 /// Every field of an index round-trips: absent terms, no AQI, several primary pollutants, a
 /// term with a concentration but no sub-index, every standard.
-pub fn indices_round_trip(mut t: TestStore) {
+pub(crate) fn indices_round_trip(mut t: TestStore) {
     let all = query(Resolution::Hour, -24 * 60, 24 * 60);
     assert!(t.store.indices(&all).unwrap().is_empty());
     assert_eq!(t.store.put_indices(&[]).unwrap(), 0);
@@ -112,7 +112,7 @@ pub fn indices_round_trip(mut t: TestStore) {
 
 /// Writing an index with the key (station, resolution, time) of a stored one replaces it,
 /// across and within batches; others stay.
-pub fn indices_replace_by_key(mut t: TestStore) {
+pub(crate) fn indices_replace_by_key(mut t: TestStore) {
     let batch: Vec<IndexRecord> = (0..5)
         .map(|h| index("A", Resolution::Hour, 60 * h))
         .collect();
@@ -142,7 +142,7 @@ pub fn indices_replace_by_key(mut t: TestStore) {
 }
 
 /// `from` is inclusive, `to` exclusive; an empty range reads nothing.
-pub fn indices_range_boundaries(mut t: TestStore) {
+pub(crate) fn indices_range_boundaries(mut t: TestStore) {
     let batch: Vec<IndexRecord> = (0..10)
         .map(|h| index("A", Resolution::Hour, 60 * h))
         .collect();
@@ -159,7 +159,7 @@ pub fn indices_range_boundaries(mut t: TestStore) {
 }
 
 /// The station filter; order by station (byte order), then time.
-pub fn indices_filter_and_order(mut t: TestStore) {
+pub(crate) fn indices_filter_and_order(mut t: TestStore) {
     let mut batch = Vec::new();
     for station in ["B", "A", "C", "AB"] {
         for h in [2, 0, 1] {
@@ -194,7 +194,7 @@ pub fn indices_filter_and_order(mut t: TestStore) {
 }
 
 /// Hourly and daily indices with the same station and time are different records.
-pub fn indices_resolutions_apart(mut t: TestStore) {
+pub(crate) fn indices_resolutions_apart(mut t: TestStore) {
     let hour = index("A", Resolution::Hour, 0);
     let day = IndexRecord {
         aqi: Some(99),
@@ -220,7 +220,7 @@ pub fn indices_resolutions_apart(mut t: TestStore) {
 
 /// Paged reads across page boundaries give what the collecting read gives, each station's in
 /// time order; the span of each resolution; an empty station list selects nothing.
-pub fn indices_paged_and_span(mut t: TestStore) {
+pub(crate) fn indices_paged_and_span(mut t: TestStore) {
     assert_eq!(t.store.indices_span(Resolution::Hour).unwrap(), None);
     let mut batch = Vec::new();
     for station in ["B", "A", "C"] {

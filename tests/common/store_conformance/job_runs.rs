@@ -10,7 +10,7 @@ use lantian::store::{JobOutcome, JobOutput, JobRun, JobRunQuery, Jobs};
 use super::{Check, TestStore, at, paged, stops_on_error};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("job_runs_round_trip", job_runs_round_trip),
     ("job_runs_order_and_limit", job_runs_order_and_limit),
     ("job_runs_filter_by_job", job_runs_filter_by_job),
@@ -20,7 +20,7 @@ pub const CHECKS: &[(&str, Check)] = &[
 
 /// A successful run of `job` scheduled at `at(scheduled)`, started `started` seconds later
 /// and lasting 90 s.
-pub fn job_run(job: &str, scheduled: i64, started: i64) -> JobRun {
+pub(crate) fn job_run(job: &str, scheduled: i64, started: i64) -> JobRun {
     let t = at(scheduled);
     JobRun {
         job: job.to_string(),
@@ -50,7 +50,7 @@ fn run_keys(runs: &[JobRun]) -> Vec<(String, i64, i64)> {
 /// Both outcomes come back as recorded: text outputs (of runs kept before outputs were typed)
 /// with spaces, commas, quotes and Chinese, an empty text output, every kind of typed output,
 /// a multi-line failure reason; times to the millisecond. Another handle sees them.
-pub fn job_runs_round_trip(mut t: TestStore) {
+pub(crate) fn job_runs_round_trip(mut t: TestStore) {
     assert!(t.store.latest_job_runs(&Jobs::All, 10).unwrap().is_empty());
     let ok = JobRun {
         finished: at(24 * 60) + TimeDelta::milliseconds(61_234),
@@ -132,7 +132,7 @@ pub fn job_runs_round_trip(mut t: TestStore) {
 
 /// Newest scheduled time first; for one scheduled time, the latest attempt first. A re-run
 /// of an older time, started later, still sorts by its scheduled time. `limit` cuts the list.
-pub fn job_runs_order_and_limit(mut t: TestStore) {
+pub(crate) fn job_runs_order_and_limit(mut t: TestStore) {
     let day = 24 * 60;
     let runs = [
         job_run("daily", 0, 5),
@@ -186,7 +186,7 @@ pub fn job_runs_order_and_limit(mut t: TestStore) {
 
 /// `Some(job)` reads that job only (names are matched exactly); `None` every job, runs of
 /// the same scheduled and start times ordered by job name.
-pub fn job_runs_filter_by_job(mut t: TestStore) {
+pub(crate) fn job_runs_filter_by_job(mut t: TestStore) {
     let runs = [
         job_run("hourly", 60, 1),
         job_run("daily", 60, 1),
@@ -248,7 +248,7 @@ pub fn job_runs_filter_by_job(mut t: TestStore) {
 
 /// Recording a run with the key (job, scheduled, started) of a stored one replaces it, also
 /// when the outcome changes kind; other runs stay.
-pub fn job_runs_replace_by_key(mut t: TestStore) {
+pub(crate) fn job_runs_replace_by_key(mut t: TestStore) {
     let first = job_run("daily", 0, 1);
     let other = job_run("daily", 24 * 60, 1);
     t.store.put_job_runs(std::slice::from_ref(&first)).unwrap();
@@ -284,7 +284,7 @@ pub fn job_runs_replace_by_key(mut t: TestStore) {
 /// Runs by scheduled time: `[from, to)`, the job filter (several jobs, none), oldest first
 /// from the collecting read, in pages across page boundaries; the span of scheduled times; the
 /// latest runs of several jobs.
-pub fn job_runs_by_scheduled_time(mut t: TestStore) {
+pub(crate) fn job_runs_by_scheduled_time(mut t: TestStore) {
     assert_eq!(t.store.job_runs_span().unwrap(), None);
     let mut runs = Vec::new();
     for day in 0..6 {

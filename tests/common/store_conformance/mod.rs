@@ -14,17 +14,17 @@ use lantian::store::{
 };
 use lantian::units::Parameter;
 
-pub mod analysed_days;
-pub mod forecasts;
-pub mod health;
-pub mod indices;
-pub mod job_runs;
-pub mod readings;
-pub mod source_flags;
-pub mod stations;
+pub(crate) mod analysed_days;
+pub(crate) mod forecasts;
+pub(crate) mod health;
+pub(crate) mod indices;
+pub(crate) mod job_runs;
+pub(crate) mod readings;
+pub(crate) mod source_flags;
+pub(crate) mod stations;
 
 /// A new, empty store under test, and a way to open more handles on the same store.
-pub struct TestStore {
+pub(crate) struct TestStore {
     /// The writer handle.
     pub store: Box<dyn Store>,
     /// Opens another handle on the same store (a concurrent reader). Dropped after `store`,
@@ -33,10 +33,10 @@ pub struct TestStore {
 }
 
 /// One conformance check: it gets a new, empty store.
-pub type Check = fn(TestStore);
+pub(crate) type Check = fn(TestStore);
 
 /// The checks of every trait.
-pub const TRAITS: &[(&str, &[(&str, Check)])] = &[
+pub(crate) const TRAITS: &[(&str, &[(&str, Check)])] = &[
     ("ReadingStore", readings::CHECKS),
     ("HealthStore", health::CHECKS),
     ("StationStore", stations::CHECKS),
@@ -48,7 +48,7 @@ pub const TRAITS: &[(&str, &[(&str, Check)])] = &[
 ];
 
 /// Runs every check of every trait, each on a new store from `create`.
-pub fn run_all(create: &dyn Fn() -> TestStore) {
+pub(crate) fn run_all(create: &dyn Fn() -> TestStore) {
     for (store_trait, checks) in TRAITS {
         for (name, check) in *checks {
             eprintln!("store conformance: {store_trait}: {name}");
@@ -58,12 +58,12 @@ pub fn run_all(create: &dyn Fn() -> TestStore) {
 }
 
 /// 2025-06-01 00:00 UTC plus `minutes`.
-pub fn at(minutes: i64) -> DateTime<Utc> {
+pub(crate) fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap() + TimeDelta::minutes(minutes)
 }
 
 /// A record.
-pub fn rec(
+pub(crate) fn rec(
     station: &str,
     parameter: Parameter,
     resolution: Resolution,
@@ -82,18 +82,18 @@ pub fn rec(
 }
 
 /// Every station's and parameter's readings at `resolution` from `at(from)` to `at(to)`.
-pub fn query(resolution: Resolution, from: i64, to: i64) -> ReadingQuery {
+pub(crate) fn query(resolution: Resolution, from: i64, to: i64) -> ReadingQuery {
     ReadingQuery::new(resolution, at(from), at(to))
 }
 
 /// Every station's indices at `resolution` from `at(from)` to `at(to)`.
-pub fn index_query(resolution: Resolution, from: i64, to: i64) -> IndexQuery {
+pub(crate) fn index_query(resolution: Resolution, from: i64, to: i64) -> IndexQuery {
     IndexQuery::new(resolution, at(from), at(to))
 }
 
 /// The pages of a paged read in pages of `size`, checked: none empty, none larger than
 /// `size`, all but the last full.
-pub fn paged<T>(
+pub(crate) fn paged<T>(
     size: usize,
     read: impl FnOnce(usize, &mut PageFn<'_, T>) -> Result<(), StoreError>,
 ) -> Vec<Vec<T>> {
@@ -115,7 +115,9 @@ pub fn paged<T>(
 
 /// A consumer's error stops a paged read (of more than one page of 2) after the first page,
 /// and the read returns that error.
-pub fn stops_on_error<T>(read: impl FnOnce(usize, &mut PageFn<'_, T>) -> Result<(), StoreError>) {
+pub(crate) fn stops_on_error<T>(
+    read: impl FnOnce(usize, &mut PageFn<'_, T>) -> Result<(), StoreError>,
+) {
     let mut calls = 0;
     let err = read(2, &mut |_page| {
         calls += 1;

@@ -9,7 +9,7 @@ use lantian::units::Parameter;
 use super::{Check, TestStore, at, paged, query, rec, stops_on_error};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("idempotent_rewrite", idempotent_rewrite),
     ("range_boundaries", range_boundaries),
     ("filters_and_order", filters_and_order),
@@ -32,7 +32,7 @@ fn times(records: &[Record]) -> Vec<i64> {
 }
 
 /// Writing the same batch twice keeps one record per key; the last value wins.
-pub fn idempotent_rewrite(mut t: TestStore) {
+pub(crate) fn idempotent_rewrite(mut t: TestStore) {
     let batch: Vec<Record> = (0..10)
         .map(|i| rec("A", Parameter::Pm25, Resolution::Minute, i, i as f64))
         .collect();
@@ -51,7 +51,7 @@ pub fn idempotent_rewrite(mut t: TestStore) {
 }
 
 /// `from` is inclusive, `to` exclusive; an empty range reads nothing.
-pub fn range_boundaries(mut t: TestStore) {
+pub(crate) fn range_boundaries(mut t: TestStore) {
     let batch: Vec<Record> = (0..10)
         .map(|i| rec("A", Parameter::No2, Resolution::Minute, i, 1.0))
         .collect();
@@ -85,7 +85,7 @@ pub fn range_boundaries(mut t: TestStore) {
 }
 
 /// Station, parameter and resolution filters; order by station, parameter, time.
-pub fn filters_and_order(mut t: TestStore) {
+pub(crate) fn filters_and_order(mut t: TestStore) {
     let mut batch = Vec::new();
     for station in ["B", "A", "C"] {
         for parameter in [Parameter::WindDirection, Parameter::Co, Parameter::Pm25] {
@@ -135,7 +135,7 @@ pub fn filters_and_order(mut t: TestStore) {
 }
 
 /// The newest record of each station × parameter at a resolution.
-pub fn latest_per_series(mut t: TestStore) {
+pub(crate) fn latest_per_series(mut t: TestStore) {
     assert!(
         t.store
             .latest_readings(Resolution::Minute, &Stations::All)
@@ -207,7 +207,7 @@ pub fn latest_per_series(mut t: TestStore) {
 }
 
 /// `count` counts one resolution only.
-pub fn count_per_resolution(mut t: TestStore) {
+pub(crate) fn count_per_resolution(mut t: TestStore) {
     for r in Resolution::ALL {
         assert_eq!(t.store.count_readings(r).unwrap(), 0);
     }
@@ -230,7 +230,7 @@ pub fn count_per_resolution(mut t: TestStore) {
 }
 
 /// A second handle sees what the first committed while the first stays open.
-pub fn concurrent_reader(mut t: TestStore) {
+pub(crate) fn concurrent_reader(mut t: TestStore) {
     let reader = (t.reopen)();
     assert_eq!(reader.count_readings(Resolution::Minute).unwrap(), 0);
     let first: Vec<Record> = (0..5)
@@ -259,7 +259,7 @@ pub fn concurrent_reader(mut t: TestStore) {
 /// Paged reads hand out pages of the size asked for across several page boundaries, each
 /// series in time order, together what the collecting read returns; the filters apply; a
 /// consumer's error stops the read.
-pub fn readings_paged(mut t: TestStore) {
+pub(crate) fn readings_paged(mut t: TestStore) {
     let mut batch = Vec::new();
     for station in ["C", "A", "B"] {
         for parameter in [Parameter::O3, Parameter::Pm25] {
@@ -312,7 +312,7 @@ pub fn readings_paged(mut t: TestStore) {
 
 /// A list selects exactly its stations or parameters, an empty list nothing; the latest
 /// records of several stations.
-pub fn readings_filters_select_exactly(mut t: TestStore) {
+pub(crate) fn readings_filters_select_exactly(mut t: TestStore) {
     let mut batch = Vec::new();
     for station in ["A", "B", "C", "AB"] {
         for parameter in [Parameter::Pm25, Parameter::No2] {
@@ -362,7 +362,7 @@ pub fn readings_filters_select_exactly(mut t: TestStore) {
 
 /// The span of a resolution runs from its earliest to its latest label, to the millisecond;
 /// other resolutions do not count; none when there are no records.
-pub fn readings_span(mut t: TestStore) {
+pub(crate) fn readings_span(mut t: TestStore) {
     for r in Resolution::ALL {
         assert_eq!(t.store.readings_span(r).unwrap(), None, "{r}");
     }

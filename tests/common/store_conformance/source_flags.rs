@@ -14,7 +14,7 @@ use lantian::units::{Parameter, SourceType};
 use super::{Check, TestStore, at, paged, stops_on_error};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("flags_round_trip", flags_round_trip),
     ("flags_replace_by_key", flags_replace_by_key),
     ("flags_range_filter_and_order", flags_range_filter_and_order),
@@ -27,7 +27,7 @@ pub const CHECKS: &[(&str, Check)] = &[
 
 /// A flag of `station` for `pollutants`, starting `start` minutes after [`at`]`(0)`, with every
 /// part of the evidence present (awkward text, values that need every digit).
-pub fn flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
+pub(crate) fn flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
     let t = at(start);
     SourceFlag {
         station: station.to_string(),
@@ -111,7 +111,7 @@ pub fn flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
 }
 
 /// A flag with nothing optional: no ratios, group, bearing, location or wind.
-pub fn bare_flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
+pub(crate) fn bare_flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceFlag {
     let mut f = flag(station, pollutants, start);
     f.evidence.ratios = FlagRatios::default();
     f.evidence.group = None;
@@ -126,7 +126,7 @@ pub fn bare_flag(station: &str, pollutants: &[Parameter], start: i64) -> SourceF
 
 /// Flags come back exactly as put, with all their evidence or none of the optional parts, to
 /// the millisecond; another handle sees them.
-pub fn flags_round_trip(mut t: TestStore) {
+pub(crate) fn flags_round_trip(mut t: TestStore) {
     let (from, to) = (at(-10_000), at(10_000));
     assert!(
         t.store
@@ -160,7 +160,7 @@ pub fn flags_round_trip(mut t: TestStore) {
 
 /// The key is (station, pollutant set, start): the same key replaces every part of a flag
 /// (nothing of the old evidence survives), another pollutant set or start is another flag.
-pub fn flags_replace_by_key(mut t: TestStore) {
+pub(crate) fn flags_replace_by_key(mut t: TestStore) {
     let (from, to) = (at(-10_000), at(10_000));
     let first = flag("A", &[Parameter::So2, Parameter::No2], 0);
     t.store
@@ -212,7 +212,7 @@ pub fn flags_replace_by_key(mut t: TestStore) {
 
 /// Reads take starts in `[from, to)`, optionally of one station, ordered by start, station,
 /// then pollutant key.
-pub fn flags_range_filter_and_order(mut t: TestStore) {
+pub(crate) fn flags_range_filter_and_order(mut t: TestStore) {
     let flags = [
         flag("B", &[Parameter::Pm10], 120),
         flag("A", &[Parameter::So2, Parameter::No2], 60),
@@ -279,7 +279,7 @@ pub fn flags_range_filter_and_order(mut t: TestStore) {
 /// Flags that cannot be stored fail the whole call before anything is written: no pollutants,
 /// pollutants out of order or repeated, an end before the start, a NaN anywhere, an empty
 /// station.
-pub fn flags_unstorable_are_rejected(mut t: TestStore) {
+pub(crate) fn flags_unstorable_are_rejected(mut t: TestStore) {
     let good = flag("A", &[Parameter::So2], 0);
     let bad: Vec<(&str, SourceFlag)> = vec![
         (
@@ -353,7 +353,7 @@ pub fn flags_unstorable_are_rejected(mut t: TestStore) {
 
 /// Paged reads across page boundaries give what the collecting read gives; the span of
 /// episode starts; an empty station list selects nothing.
-pub fn flags_paged_and_span(mut t: TestStore) {
+pub(crate) fn flags_paged_and_span(mut t: TestStore) {
     assert_eq!(t.store.source_flags_span().unwrap(), None);
     let mut flags = Vec::new();
     for h in (0..7).rev() {

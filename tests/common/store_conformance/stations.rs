@@ -6,13 +6,13 @@ use lantian::store::StationInfo;
 use super::{Check, TestStore};
 
 /// Every check, by name.
-pub const CHECKS: &[(&str, Check)] = &[
+pub(crate) const CHECKS: &[(&str, Check)] = &[
     ("stations_round_trip", stations_round_trip),
     ("stations_replace_by_id", stations_replace_by_id),
 ];
 
 /// A station with every field set (Shanghai time, coordinates known).
-pub fn station(id: &str) -> StationInfo {
+pub(crate) fn station(id: &str) -> StationInfo {
     StationInfo {
         id: id.to_string(),
         name: "莞城".to_string(),
@@ -26,7 +26,7 @@ pub fn station(id: &str) -> StationInfo {
 
 /// Stations round-trip every field, including unknown coordinates and other time zones, and
 /// come back ordered by id.
-pub fn stations_round_trip(mut t: TestStore) {
+pub(crate) fn stations_round_trip(mut t: TestStore) {
     assert!(t.store.stations().unwrap().is_empty());
     t.store.put_stations(&[]).unwrap();
     let london = StationInfo {
@@ -65,7 +65,7 @@ pub fn stations_round_trip(mut t: TestStore) {
 }
 
 /// Putting a station with a known id replaces it; others stay.
-pub fn stations_replace_by_id(mut t: TestStore) {
+pub(crate) fn stations_replace_by_id(mut t: TestStore) {
     t.store.put_stations(&[station("A"), station("B")]).unwrap();
     let moved = StationInfo {
         name: "东城".to_string(),
