@@ -20,14 +20,6 @@ pub(super) struct HealthArgs {
     station: Option<String>,
 }
 
-fn has_problem(h: &DeviceHealth) -> bool {
-    !h.online
-        || h.consecutive_failures > 0
-        || h.successes < h.polls
-        || h.skipped > 0
-        || !h.status.is_empty()
-}
-
 /// Prints the table, worst first.
 pub(super) fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
@@ -36,7 +28,7 @@ pub(super) fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
         .health()?
         .into_iter()
         .filter(|h| args.station.as_ref().is_none_or(|s| &h.station == s))
-        .filter(|h| !args.problems || has_problem(h))
+        .filter(|h| !args.problems || h.has_problem())
         .collect();
     health.sort_by(|a, b| {
         (a.online, a.success_ratio())

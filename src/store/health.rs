@@ -66,6 +66,16 @@ impl DeviceHealth {
             self.successes as f64 / self.polls as f64
         }
     }
+
+    /// Whether a maintainer should look at the device: offline, failing now, a failed or
+    /// skipped poll since it started, or a status bit set.
+    pub fn has_problem(&self) -> bool {
+        !self.online
+            || self.consecutive_failures > 0
+            || self.successes < self.polls
+            || self.skipped > 0
+            || !self.status.is_empty()
+    }
 }
 
 /// Where the latest health of each device is kept.
