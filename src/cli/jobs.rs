@@ -8,7 +8,7 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 use lantian::clock::Clock;
 use lantian::config::Config;
-use lantian::jobs::kinds::{JobContext, build_jobs};
+use lantian::jobs::kinds::{JobContext, OpenStore, build_jobs};
 use lantian::jobs::scheduler::{RunLog, ScheduledJob, StoreRunLog, run_once};
 use lantian::registry::Registry;
 use lantian::store::{JobOutcome, Jobs};
@@ -57,7 +57,10 @@ pub(super) fn scheduled_jobs(
     config: &Config,
     registry: &Registry,
 ) -> anyhow::Result<Vec<ScheduledJob>> {
-    jobs_of(config, NetworkFacts::from_registry(registry))
+    let url = config.store.clone();
+    let open_store: OpenStore = Arc::new(move || lantian::store::open(&url));
+    let context = JobContext::new(registry, config.report.clone(), config.aqi, open_store);
+    Ok(build_jobs(&config.jobs(), &context)?)
 }
 
 fn jobs_of(config: &Config, network: NetworkFacts) -> anyhow::Result<Vec<ScheduledJob>> {

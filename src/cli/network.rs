@@ -25,7 +25,7 @@ pub(super) struct NetworkFacts {
 
 impl NetworkFacts {
     /// Everything from a loaded registry.
-    pub(super) fn from_registry(registry: &Registry) -> NetworkFacts {
+    fn from_registry(registry: &Registry) -> NetworkFacts {
         NetworkFacts {
             names: Some((
                 registry.network.name.clone(),
