@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod harness;
+pub(crate) mod hj212_peer;
 pub(crate) mod peers;
 pub(crate) mod recording_store;
 pub(crate) mod store_conformance;

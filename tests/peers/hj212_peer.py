@@ -48,8 +48,8 @@ and CRC, checks MN/PW against --accept MN=VAR (the PW in environment variable VA
 to each accepted packet whose Flag has the A bit. Appends one JSON line per received packet
 to --out (flushed per line): peer, conn, status (valid/bad-length/bad-crc/malformed),
 accepted, reason, st, cn, mn, qn, flag, pnum, pno, datatime, cp {code: {suffix: value}},
-cp_plain, len, len_ok, crc, crc_ok, answered (the answer's CN or null); with --raw the packet
-text too. Bytes that are no packet are counted (`skipped`) in a line per closed connection.
+cp_plain, len, len_ok, crc, crc_ok, reads (in how many socket reads the packet arrived),
+answered (the answer's CN or null); with --raw the packet text too. Bytes that are no packet are counted (`skipped`) in a line per closed connection.
 On demand it misbehaves: --drop-acks N leaves the first N acknowledgements unsent, --stall S
 waits S seconds before each answer, --close-after N closes the connection on the Nth packet
 (unanswered; once). --max-connections (64) and --idle-timeout (300 s) bound what a client

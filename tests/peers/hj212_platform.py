@@ -61,7 +61,7 @@ class Platform:
             cp=fields.get("cp"), cp_plain=fields.get("cp_plain"),
             cp_duplicates=fields.get("cp_duplicates") or None,
             len=frame.declared, len_ok=frame.len_ok, crc=frame.crc, crc_field=frame.crc_field,
-            crc_ok=frame.crc_ok, answered=answered)
+            crc_ok=frame.crc_ok, reads=frame.reads, answered=answered)
         if self.args.raw:
             line["raw"] = frame.raw.decode("utf-8", "replace")
         self.out.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -59,6 +59,9 @@ def offline_checks():
     check([g.problem for g in got] == [None] * 4, "byte-wise stream: %r"
           % [(g.problem, g.raw) for g in got])
     check(framer.skipped == len(stream) - 4 * len(one), "skipped %d" % framer.skipped)
+    check([g.reads for g in got] == [len(one)] * 4, "reads %r" % [g.reads for g in got])
+    got = wire.Framer().feed(one + one)
+    check([g.reads for g in got] == [1, 1], "reads of merged packets %r" % got)
 
     bad_crc = one[:-6] + b"0000\r\n"
     lower = b"##0101" + body + b"1c80\r\n"  # the standard writes the CRC in upper case
@@ -141,7 +144,8 @@ async def loopback(tmp):
     check(s["acknowledged"] == 6 and s["failed"] == 0 and values(got) == expected, "plain %r" % s)
     check(all(r["flag"] == 5 and r["answered"] == "9014" for r in got), "flags %r" % got)
     s, got = await run({}, split=True, together=2, garbage=True, resend=True)
-    check(s["acknowledged"] == 6 and values(got)[::2] == expected and len(got) == 12,
+    check(s["acknowledged"] == 6 and values(got)[::2] == expected and len(got) == 12
+          and max(r["reads"] for r in got) >= 2,
           "split/together/garbage/resend %r %r" % (s, values(got)))
     s, got = await run({}, bad_crc=2, timeout=0.3)
     check((s["acknowledged"], s["retried"], s["corrupted"]) == (6, 3, 3) and

@@ -195,14 +195,29 @@ class Framer:
     def __init__(self):
         self.buf = bytearray()
         self.skipped = 0
+        self.offset = 0  # stream offset of buf[0]
+        self.feeds = []  # (stream offset after the feed, feed number), oldest first
+        self.fed = 0
 
     def _skip(self, n):
         self.skipped += n
+        self._drop(n)
+
+    def _drop(self, n):
         del self.buf[:n]
+        self.offset += n
+        while self.feeds and self.feeds[0][0] <= self.offset:
+            self.feeds.pop(0)
+
+    def _feed_of(self, offset):
+        return next((number for end, number in self.feeds if end > offset), self.fed)
 
     def feed(self, data: bytes):
-        """The frames completed by `data`, in order."""
+        """The frames completed by `data`, in order; each frame's `reads` says in how many
+        feeds (socket reads) its bytes arrived."""
         self.buf += data
+        self.fed += 1
+        self.feeds.append((self.offset + len(self.buf), self.fed))
         out = []
         while True:
             start = self.buf.find(b"##")
@@ -226,5 +241,7 @@ class Framer:
                     continue
                 return out
             raw = bytes(self.buf[:crlf + 2])
-            del self.buf[:crlf + 2]
-            out.append(Frame(raw))
+            frame = Frame(raw)
+            frame.reads = self._feed_of(self.offset + crlf + 1) - self._feed_of(self.offset) + 1
+            self._drop(crlf + 2)
+            out.append(frame)
