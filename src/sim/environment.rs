@@ -21,6 +21,18 @@ pub enum FaultError {
         /// The device id.
         device: String,
     },
+    /// The fault is of a kind the device cannot have (an HJ 212 kind for a Modbus device).
+    #[error("{}: fault `{kind:?}` for `{device}`: {reason}", scenario.display())]
+    NotApplicable {
+        /// The scenario file.
+        scenario: std::path::PathBuf,
+        /// The device id.
+        device: String,
+        /// The fault kind.
+        kind: FaultKind,
+        /// Why not.
+        reason: &'static str,
+    },
     /// The fault needs a status bit the device's profile does not have.
     #[error(
         "{}: fault `{kind:?}` for `{device}`: its profile `{profile}` has no {meaning:?} status bit to show it",
@@ -55,6 +67,21 @@ pub struct DeviceState {
     pub frozen_at: Option<DateTime<Utc>>,
     /// Calibration / maintenance / alarm status.
     pub mode: Mode,
+    /// What an HJ 212 logger's link does wrong.
+    pub link: LinkFaults,
+}
+
+/// The faults of an HJ 212 logger's uploads at one instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkFaults {
+    /// Packets go out with a wrong CRC the first time.
+    pub bad_crc: bool,
+    /// Packets are written in pieces.
+    pub split: bool,
+    /// Packets are sent twice.
+    pub resend: bool,
+    /// The connection is closed after each packet.
+    pub disconnect: bool,
 }
 
 /// The world plus the fault schedule, for one simulation run.
@@ -67,6 +94,10 @@ pub struct Environment {
 impl Environment {
     /// The environment of `scenario` over `registry`'s stations, for a run that starts at
     /// `start` (relative fault times count from it).
+    ///
+    /// Faults of devices the registry polls are checked here. When the scenario simulates
+    /// HJ 212 loggers (`[hj212]`), a fault naming no polled device is left for the loggers to
+    /// check when they start ([`LoggerGroup::start`](super::logger::LoggerGroup::start)).
     pub fn new(
         scenario: Scenario,
         registry: &Registry,
@@ -74,11 +105,22 @@ impl Environment {
     ) -> Result<Environment, FaultError> {
         for fault in &scenario.faults {
             let Some(device) = registry.devices().find(|d| d.id == fault.device) else {
+                if scenario.hj212.is_some() {
+                    continue;
+                }
                 return Err(FaultError::UnknownDevice {
                     scenario: scenario.path.clone(),
                     device: fault.device.clone(),
                 });
             };
+            if !fault.kind.applies_to_modbus() {
+                return Err(FaultError::NotApplicable {
+                    scenario: scenario.path.clone(),
+                    device: device.id.clone(),
+                    kind: fault.kind,
+                    reason: "an HJ 212 logger's fault, and this is a Modbus device",
+                });
+            }
             let meaning = match fault.kind {
                 FaultKind::Calibration => StatusMeaning::Calibration,
                 FaultKind::Maintenance => StatusMeaning::Maintenance,
@@ -124,6 +166,10 @@ impl Environment {
                 FaultKind::Calibration => state.mode.calibration = true,
                 FaultKind::Maintenance => state.mode.maintenance = true,
                 FaultKind::Alarm => state.mode.alarm = true,
+                FaultKind::BadCrc => state.link.bad_crc = true,
+                FaultKind::Split => state.link.split = true,
+                FaultKind::Resend => state.link.resend = true,
+                FaultKind::Disconnect => state.link.disconnect = true,
             }
         }
         state
@@ -132,5 +178,10 @@ impl Environment {
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// When the simulation started (relative fault times count from it).
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start
     }
 }

@@ -25,8 +25,34 @@ pub enum FaultKind {
     Maintenance,
     /// Raises its alarm status word.
     Alarm,
-    /// Sends malformed frames.
+    /// Sends malformed frames (an HJ 212 logger: bytes that are no packet before each packet).
     Garbage,
+    /// HJ 212 loggers: packets go out with a wrong CRC the first time (a resend after the
+    /// unanswered acknowledgement is correct, as after corruption on the line).
+    #[serde(rename = "bad_crc")]
+    BadCrc,
+    /// HJ 212 loggers: each packet written in three pieces with pauses between them.
+    Split,
+    /// HJ 212 loggers: each packet sent twice.
+    Resend,
+    /// HJ 212 loggers: the connection closed after each packet, opened again for the next.
+    Disconnect,
+}
+
+impl FaultKind {
+    /// Whether a Modbus device can have this fault.
+    pub const fn applies_to_modbus(self) -> bool {
+        !matches!(
+            self,
+            FaultKind::BadCrc | FaultKind::Split | FaultKind::Resend | FaultKind::Disconnect
+        )
+    }
+
+    /// Whether an HJ 212 logger can have this fault (it sends, so it cannot answer late or
+    /// with a Modbus exception).
+    pub const fn applies_to_loggers(self) -> bool {
+        !matches!(self, FaultKind::Slow | FaultKind::Exception)
+    }
 }
 
 /// A fault of one device during a time window.

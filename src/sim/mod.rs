@@ -24,6 +24,7 @@
 mod device;
 pub mod environment;
 pub mod history;
+pub mod logger;
 pub mod scenario;
 pub mod server;
 pub mod world;

@@ -34,6 +34,10 @@
 //! device = "DG-GC-SO2"
 //! kind = "calibration"
 //! daily = "02:00-02:20"                  # or after/duration, or start/end
+//!
+//! [hj212]                                # HJ 212 loggers of the registry upload to …
+//! platform = "127.0.0.1:9212"
+//! realtime_interval = "30s"              # 2011; 2051/2061/2031 at the ends of their periods
 //! ```
 //!
 //! Line sources give `from`/`to` as `[lat, lon]` and their emissions as the total of the whole
@@ -48,6 +52,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 pub use super::fault::{ActiveFault, Fault, FaultKind};
+pub use super::logger::LoggerSettings;
 pub use super::timespec::{DailyWindow, Dur, TimeSpec};
 use crate::units::AirPollutant;
 
@@ -108,6 +113,8 @@ pub struct Scenario {
     /// Device faults.
     #[serde(default, rename = "fault")]
     pub faults: Vec<Fault>,
+    /// How the simulated HJ 212 data loggers upload (none are simulated without it).
+    pub hj212: Option<LoggerSettings>,
     /// The file it was loaded from.
     #[serde(skip)]
     pub path: PathBuf,

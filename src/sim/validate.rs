@@ -283,6 +283,12 @@ pub(crate) fn validate(s: &mut Scenario, text: &str) -> Result<(), ScenarioError
             }
         }
     }
+    if let Some(settings) = &s.hj212 {
+        let c = Ctx { s, text };
+        settings
+            .check()
+            .map_err(|(key, message)| c.err("hj212", None, key, message))?;
+    }
     for (src, e) in s.sources.iter_mut().zip(emissions) {
         src.emissions = e;
     }
