@@ -100,6 +100,7 @@ const TABLES: &[(&str, File, &str)] = &[
     ("scenario.source", File::Scenario, "[[source]]\n"),
     ("scenario.episode", File::Scenario, "[[episode]]\n"),
     ("scenario.fault", File::Scenario, "[[fault]]\n"),
+    ("scenario.hj212", File::Scenario, "[hj212]\n"),
 ];
 
 #[test]

@@ -282,3 +282,75 @@ impl Schedule {
         due
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn uploads_fall_due_in_order_at_the_ends_of_their_intervals() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let mut schedule = Schedule::new(
+            Some(TimeDelta::seconds(30)),
+            Some(TimeDelta::minutes(5)),
+            true,
+            Some(tz),
+            utc("2026-03-01T15:59:40Z"),
+        );
+        let mut seen = Vec::new();
+        while let Some(at) = schedule.next_instant() {
+            if at > utc("2026-03-01T16:00:00Z") {
+                break;
+            }
+            seen.extend(schedule.take_due(at));
+        }
+        let local_midnight = utc("2026-03-01T16:00:00Z");
+        assert_eq!(
+            seen,
+            [
+                (DataKind::Realtime, local_midnight, local_midnight),
+                (
+                    DataKind::Minute,
+                    local_midnight - TimeDelta::minutes(5),
+                    local_midnight
+                ),
+                (
+                    DataKind::Hourly,
+                    local_midnight - TimeDelta::hours(1),
+                    local_midnight
+                ),
+                (
+                    DataKind::Daily,
+                    local_midnight - TimeDelta::days(1),
+                    local_midnight
+                ),
+            ]
+        );
+        assert_eq!(schedule.next_instant(), Some(utc("2026-03-01T16:00:30Z")));
+    }
+
+    #[test]
+    fn nothing_enabled_is_never_due() {
+        let never = Schedule::new(None, None, false, None, utc("2026-03-01T00:00:00Z"));
+        assert_eq!(never.next_instant(), None);
+    }
+
+    #[test]
+    fn an_interval_is_normal_with_three_quarters_normal() {
+        use Flag::{Calibration as C, Maintenance as M, Normal as N};
+        assert_eq!(interval_flag([N, N, N, C].into_iter()), N);
+        assert_eq!(interval_flag([N, N, C, C].into_iter()), C);
+        assert_eq!(interval_flag([C, M, N, N].into_iter()), M);
+        assert_eq!(interval_flag(std::iter::empty()), N);
+    }
+
+    #[test]
+    fn wind_directions_average_as_vectors() {
+        assert!((vector_mean([350.0, 10.0].into_iter()) - 0.0).abs() < 1e-9);
+        assert!((vector_mean([80.0, 100.0].into_iter()) - 90.0).abs() < 1e-9);
+    }
+}
