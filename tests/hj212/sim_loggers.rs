@@ -372,3 +372,78 @@ async fn simulated_loggers_upload_the_world_to_the_peer_platform() {
     let (_, wg2) = counts.iter().find(|(id, _)| id == "WG-2").unwrap();
     assert!(wg2.retried >= 3 && wg2.given_up == 0, "{wg2:?}");
 }
+
+#[tokio::test]
+async fn loggers_refuse_what_they_cannot_do() {
+    let registry =
+        Registry::load(&root().join("tests/fixtures/two-stations/network.toml")).unwrap();
+    let path = std::path::PathBuf::from("loggers.toml");
+    let start = local("20260301235800");
+    let load = |extra: &str| {
+        let text = format!("seed = 1\n[hj212]\nplatform = \"127.0.0.1:9\"\n{extra}");
+        Scenario::from_toml(&text, &path)
+    };
+    let err = load("realtime_interval = \"10s\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("loggers.toml:4: hj212.realtime_interval"),
+        "{err}"
+    );
+    let err = load("platform_typo = 1\n").unwrap_err().to_string();
+    assert!(err.contains("platform_typo"), "{err}");
+
+    let fault = |device: &str, kind: &str| {
+        load(&format!(
+            "[[fault]]\ndevice = \"{device}\"\nkind = \"{kind}\"\nafter = \"1m\"\nduration = \"1m\"\n"
+        ))
+        .unwrap()
+    };
+    let start_group = |scenario: Scenario| {
+        let env = Arc::new(Environment::new(scenario, &registry, start)?);
+        let clock = Clock::scaled(start, 1.0);
+        Ok::<_, Box<dyn std::error::Error>>(LoggerGroup::start(
+            &registry,
+            vec![spec(0)],
+            env,
+            clock,
+            None,
+        )?)
+    };
+    let err = start_group(fault("WG-1", "exception"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("`Exception` for logger `WG-1`"), "{err}");
+    let err = start_group(fault("WG-9", "split"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("unknown device `WG-9`"), "{err}");
+    let err = start_group(fault("T-A-NOX", "bad_crc"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("this is a Modbus device"), "{err}");
+    let mut bad_pw = spec(0);
+    bad_pw.pw = "12;34".into();
+    let env = Arc::new(Environment::new(fault("WG-1", "split"), &registry, start).unwrap());
+    let err = LoggerGroup::start(
+        &registry,
+        vec![bad_pw],
+        env,
+        Clock::scaled(start, 1.0),
+        None,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.contains("logger `WG-1`") && err.contains("PW"), "{err}");
+    // A fault for a device nobody has, without [hj212]: refused when the environment is built.
+    let plain = Scenario::from_toml(
+        "seed = 1\n[[fault]]\ndevice = \"WG-1\"\nkind = \"offline\"\nafter = \"1m\"\nduration = \"1m\"\n",
+        &path,
+    )
+    .unwrap();
+    assert!(Environment::new(plain, &registry, start).is_err());
+}
