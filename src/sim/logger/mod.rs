@@ -402,9 +402,18 @@ impl Logger {
             pending.qn = Some(qn.clone());
             pending.attempts += 1;
             let first = pending.attempts == 1;
-            let bytes = packet(&self.spec, &self.settings, self.tz, &pending.upload, &qn)
+            let bytes = match packet(&self.spec, &self.settings, self.tz, &pending.upload, &qn)
                 .encode()
-                .expect("checked when the logger started");
+            {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    // Values wider than when the logger started (checked then) made it too long.
+                    tracing::error!(logger = %self.spec.id, qn, "upload cannot be encoded: {e}");
+                    Counters::add(&self.counts.given_up);
+                    self.backlog.pop_front();
+                    continue;
+                }
+            };
             if first {
                 Counters::add(&self.counts.sent);
             } else {

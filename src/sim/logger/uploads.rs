@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 
 use super::LoggerSpec;
 use crate::clock::next_aligned;
+use crate::collect::aggregate::{FlagCounts, Mean, dominant};
 use crate::quality::Flag;
 use crate::sim::environment::Environment;
 use crate::units::Unit;
@@ -96,7 +97,7 @@ fn text(value: f64, unit: Unit) -> String {
 /// The flag of an interval: `N` when at least three quarters of its measurements were (HJ 663's
 /// 45 minutes of an hour), else the most frequent other flag (ties → higher precedence).
 fn interval_flag(flags: impl Iterator<Item = Flag>) -> Flag {
-    let mut counts = [0u32; Flag::ALL.len()];
+    let mut counts: FlagCounts = [0; Flag::ALL.len()];
     let mut total = 0;
     for f in flags {
         counts[f as usize] += 1;
@@ -105,11 +106,7 @@ fn interval_flag(flags: impl Iterator<Item = Flag>) -> Flag {
     if counts[Flag::Normal as usize] * 4 >= total * 3 {
         return Flag::Normal;
     }
-    Flag::ALL
-        .into_iter()
-        .filter(|f| !f.is_valid() && counts[*f as usize] > 0)
-        .max_by_key(|f| (counts[*f as usize], f.precedence()))
-        .unwrap_or(Flag::Normal)
+    dominant(&counts).unwrap_or(Flag::Normal)
 }
 
 /// The upload of `kind` covering `[start, end)` (a real-time upload: the instant `start`).
@@ -144,17 +141,18 @@ pub fn upload(
             .iter()
             .zip(series)
             .map(|(c, column)| {
-                let values = column.iter().map(|m| m.value);
+                let angle = c.parameter.is_angle();
+                let mut mean = Mean::default();
+                let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+                for m in &column {
+                    mean.add(m.value, angle);
+                    min = min.min(m.value);
+                    max = max.max(m.value);
+                }
                 let flag = interval_flag(column.iter().map(|m| m.flag));
                 let mut fields = Vec::with_capacity(4);
-                if c.parameter.is_angle() {
-                    fields.push(("Avg", text(vector_mean(values), c.unit)));
-                } else {
-                    let n = column.len().max(1) as f64;
-                    let mean = values.clone().sum::<f64>() / n;
-                    let min = values.clone().fold(f64::INFINITY, f64::min);
-                    let max = values.fold(f64::NEG_INFINITY, f64::max);
-                    fields.push(("Avg", text(mean, c.unit)));
+                fields.push(("Avg", text(mean.get(angle).unwrap_or(f64::NAN), c.unit)));
+                if !angle {
                     fields.push(("Min", text(min, c.unit)));
                     fields.push(("Max", text(max, c.unit)));
                 }
@@ -168,16 +166,6 @@ pub fn upload(
         data_time: start,
         items,
     }
-}
-
-/// The mean direction of angles in degrees, in `[0, 360)`.
-fn vector_mean(degrees: impl Iterator<Item = f64>) -> f64 {
-    let (sin, cos) = degrees.fold((0.0, 0.0), |(s, c), d: f64| {
-        let (ds, dc) = d.to_radians().sin_cos();
-        (s + ds, c + dc)
-    });
-    let mean = sin.atan2(cos).to_degrees().rem_euclid(360.0);
-    if mean >= 360.0 { 0.0 } else { mean }
 }
 
 /// When each kind of upload is next due.
@@ -346,11 +334,5 @@ mod tests {
         assert_eq!(interval_flag([N, N, C, C].into_iter()), C);
         assert_eq!(interval_flag([C, M, N, N].into_iter()), M);
         assert_eq!(interval_flag(std::iter::empty()), N);
-    }
-
-    #[test]
-    fn wind_directions_average_as_vectors() {
-        assert!((vector_mean([350.0, 10.0].into_iter()) - 0.0).abs() < 1e-9);
-        assert!((vector_mean([80.0, 100.0].into_iter()) - 90.0).abs() < 1e-9);
     }
 }
