@@ -10,6 +10,7 @@ use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
 use crate::report::ReportConfig;
 use crate::store::StoreUrl;
+use crate::uplink::UplinkTarget;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,9 @@ pub struct Config {
     /// Scheduled jobs (`[[job]]`); none configured means [`default_jobs`].
     #[serde(default, rename = "job")]
     pub jobs: Vec<JobConfig>,
+    /// Platforms the stored data is sent to over HJ 212 (`[[uplink]]`).
+    #[serde(default, rename = "uplink")]
+    pub uplinks: Vec<UplinkTarget>,
 }
 
 fn default_registry() -> PathBuf {
@@ -91,6 +95,7 @@ impl Default for Config {
             base: PathBuf::new(),
             report: ReportConfig::default(),
             jobs: Vec::new(),
+            uplinks: Vec::new(),
         }
     }
 }
@@ -124,6 +129,9 @@ impl Config {
         for job in &mut config.jobs {
             job.resolve_paths(base);
         }
+        for target in &mut config.uplinks {
+            target.resolve_paths(base);
+        }
         config.store = config.store.relative_to(base);
         Ok(config)
     }
@@ -140,6 +148,12 @@ impl Config {
         self.store
             .spool_beside()
             .unwrap_or_else(|| self.base.join("spool"))
+    }
+
+    /// The uplink folder: `uplink/` in the spool folder (cursors, locks and state files of
+    /// the `[[uplink]]` targets).
+    pub fn uplink_dir(&self) -> PathBuf {
+        crate::uplink::uplink_dir(&self.spool_dir())
     }
 }
 

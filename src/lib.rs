@@ -33,3 +33,4 @@ pub mod sources;
 pub mod stats;
 pub mod store;
 pub mod units;
+pub mod uplink;

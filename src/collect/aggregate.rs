@@ -46,9 +46,10 @@ pub struct Aggregator {
     dropped: u64,
 }
 
-/// A running mean: a plain sum, or the sum of unit vectors for angles.
+/// A running mean: a plain sum, or the sum of unit vectors for angles (also the uplink's
+/// daily means of hourly ones).
 #[derive(Debug, Clone, Copy, Default)]
-struct Mean {
+pub(crate) struct Mean {
     n: u32,
     sum: f64,
     sin: f64,
@@ -56,7 +57,8 @@ struct Mean {
 }
 
 impl Mean {
-    fn add(&mut self, value: f64, angle: bool) {
+    /// Adds a value (an angle in degrees when `angle`).
+    pub(crate) fn add(&mut self, value: f64, angle: bool) {
         self.n += 1;
         if angle {
             let (s, c) = value.to_radians().sin_cos();
@@ -67,7 +69,13 @@ impl Mean {
         }
     }
 
-    fn get(&self, angle: bool) -> Option<f64> {
+    /// How many values were added.
+    pub(crate) fn count(&self) -> u32 {
+        self.n
+    }
+
+    /// The mean (`None` of nothing); angles in `[0, 360)`.
+    pub(crate) fn get(&self, angle: bool) -> Option<f64> {
         if self.n == 0 {
             None
         } else if angle {
@@ -81,10 +89,10 @@ impl Mean {
 }
 
 /// Per-flag counters, indexed by declaration order (that of [`Flag::ALL`]).
-type FlagCounts = [u32; Flag::ALL.len()];
+pub(crate) type FlagCounts = [u32; Flag::ALL.len()];
 
 /// The most frequent non-`N` flag with a non-zero count; ties go to the higher precedence.
-fn dominant(counts: &FlagCounts) -> Option<Flag> {
+pub(crate) fn dominant(counts: &FlagCounts) -> Option<Flag> {
     Flag::ALL
         .into_iter()
         .filter(|f| !f.is_valid() && counts[*f as usize] > 0)
