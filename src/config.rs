@@ -269,6 +269,29 @@ mod tests {
     }
 
     #[test]
+    fn uplink_targets_name_the_file_and_line_and_live_in_the_spool_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "store = \"x.db\"\n[[uplink]]\nname = \"p\"\naddress = \"h:1\"\npw_file = \"pw\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.uplinks[0].pw_file, Some(dir.path().join("pw")));
+        assert_eq!(config.uplink_dir(), dir.path().join("x.db-spool/uplink"));
+        std::fs::write(
+            &path,
+            "[[uplink]]\nname = \"p\"\naddress = \"h:1\"\npw = \"123456\"\n",
+        )
+        .unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("lantian.toml"), "{message}");
+        assert!(message.contains("line 4"), "{message}");
+        assert!(message.contains("pw_env"), "{message}");
+    }
+
+    #[test]
     fn poll_spread_is_a_fraction_of_the_interval() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lantian.toml");

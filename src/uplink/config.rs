@@ -14,7 +14,7 @@
 //! mn = "44190000000002"
 //! pw_file = "secrets/dg02.pw"      # relative to lantian.toml
 //! [uplink.codes]                  # over the codec's default air table
-//! a01006 = { parameter = "pressure", unit = "hPa" }
+//! a01006 = { parameter = "pres", unit = "hPa" }
 //! ```
 //!
 //! Errors name the file, the line and the key (serde with toml); the PW is never accepted in
@@ -28,7 +28,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Deserialize;
 
 use super::stream::Stream;
-use crate::hj212::{CodeMap, SystemCode};
+use crate::hj212::SystemCode;
+use crate::hj212::codes::CodeMap;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
 /// A platform lantian sends its stored data to (`[[uplink]]`).
@@ -185,7 +186,7 @@ impl UplinkTarget {
                 let pw = source.read().map_err(|reason| CredentialError::BadPw {
                     target: self.name.to_string(),
                     station: id.clone(),
-                    source: source.to_string(),
+                    origin: source.to_string(),
                     reason,
                 })?;
                 Ok(StationCredentials {
@@ -236,14 +237,14 @@ pub enum CredentialError {
         station: String,
     },
     /// The PW could not be read or is not a valid PW.
-    #[error("uplink `{target}`: PW of station `{station}` from {source}: {reason}")]
+    #[error("uplink `{target}`: PW of station `{station}` from {origin}: {reason}")]
     BadPw {
         /// The target.
         target: String,
         /// The station.
         station: String,
         /// Where it was read from.
-        source: String,
+        origin: String,
         /// What is wrong.
         reason: String,
     },
@@ -299,7 +300,7 @@ pub struct StationLink {
     _pw: (),
 }
 
-/// An entry of `[uplink.codes]`: `a01006 = { parameter = "pressure", unit = "hPa" }` (a
+/// An entry of `[uplink.codes]`: `a01006 = { parameter = "pres", unit = "hPa" }` (a
 /// unit that does not measure the parameter is an error at its line).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "RawCodeOverride")]

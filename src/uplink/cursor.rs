@@ -29,11 +29,11 @@ use crate::store::StoreUrl;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Key {
     /// The end of the packet's interval (a sample's time).
-    pub ends: DateTime<Utc>,
+    pub(crate) ends: DateTime<Utc>,
     /// Its stream.
-    pub stream: Stream,
+    pub(crate) stream: Stream,
     /// Its part, from 0.
-    pub part: u16,
+    pub(crate) part: u16,
 }
 
 /// How far a station's sequence is done: every packet up to here has been acknowledged (or
@@ -41,24 +41,24 @@ pub(crate) struct Key {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Mark {
     /// Every interval that ends before this is done.
-    pub through: DateTime<Utc>,
+    pub(crate) through: DateTime<Utc>,
     /// Of the packets that end at `through`: the last one done (`None`: all of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last: Option<Done>,
+    pub(crate) last: Option<Done>,
 }
 
 /// The last packet done at a [`Mark`]'s time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Done {
     /// Its stream, as its CN.
-    pub cn: Stream,
+    pub(crate) cn: Stream,
     /// Its part.
-    pub part: u16,
+    pub(crate) part: u16,
 }
 
 impl Mark {
     /// Everything ending at or before `t` is done.
-    pub fn through(t: DateTime<Utc>) -> Mark {
+    pub(crate) fn through(t: DateTime<Utc>) -> Mark {
         Mark {
             through: t,
             last: None,
@@ -66,7 +66,7 @@ impl Mark {
     }
 
     /// The mark after the packet `key` was acknowledged.
-    pub fn after(key: Key) -> Mark {
+    pub(crate) fn after(key: Key) -> Mark {
         Mark {
             through: key.ends,
             last: Some(Done {
@@ -77,7 +77,7 @@ impl Mark {
     }
 
     /// Whether `key` is still to be sent.
-    pub fn is_pending(&self, key: &Key) -> bool {
+    pub(crate) fn is_pending(&self, key: &Key) -> bool {
         key.ends > self.through
             || (key.ends == self.through
                 && self
@@ -116,7 +116,7 @@ pub(crate) struct Cursor {
 impl Cursor {
     /// Opens the cursor of `target` in `dir` for `store`, creating it (with `created = now`)
     /// when there is none. Takes the target's lock first.
-    pub fn open(
+    pub(crate) fn open(
         dir: &Path,
         target: &str,
         store: &StoreUrl,
@@ -188,17 +188,17 @@ impl Cursor {
     }
 
     /// When the target first started.
-    pub fn created(&self) -> DateTime<Utc> {
+    pub(crate) fn created(&self) -> DateTime<Utc> {
         self.file.created
     }
 
     /// The mark of `station` (`None` before its first packet).
-    pub fn mark(&self, station: &str) -> Option<Mark> {
+    pub(crate) fn mark(&self, station: &str) -> Option<Mark> {
         self.file.stations.get(station).copied()
     }
 
     /// Sets the mark of `station` in memory (saved with the next [`Cursor::save`]).
-    pub fn set(&mut self, station: &str, mark: Mark) {
+    pub(crate) fn set(&mut self, station: &str, mark: Mark) {
         match self.file.stations.get_mut(station) {
             Some(m) => *m = mark,
             None => {
@@ -209,7 +209,7 @@ impl Cursor {
 
     /// Writes the cursor durably: a temporary file, synced, renamed over the cursor, the
     /// folder synced.
-    pub fn save(&self) -> Result<(), UplinkError> {
+    pub(crate) fn save(&self) -> Result<(), UplinkError> {
         let tmp = self.path.with_extension("cursor.tmp");
         let text = serde_json::to_string_pretty(&self.file).expect("a cursor serializes");
         let write = || -> std::io::Result<()> {
@@ -227,7 +227,7 @@ impl Cursor {
     }
 
     /// The cursor file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -26,13 +26,13 @@ use crate::units::Parameter;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DayStatistics {
     /// The parameter.
-    pub parameter: Parameter,
+    pub(crate) parameter: Parameter,
     /// The daily mean.
-    pub avg: f64,
+    pub(crate) avg: f64,
     /// The lowest and highest hourly mean in it (`None` for angles).
-    pub range: Option<(f64, f64)>,
+    pub(crate) range: Option<(f64, f64)>,
     /// `N` when valid, else the dominant cause.
-    pub flag: Flag,
+    pub(crate) flag: Flag,
 }
 
 /// The local midnight that starts the day ending at the local midnight `end` in `tz`.

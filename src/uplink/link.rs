@@ -56,7 +56,7 @@ pub(crate) struct Link {
 
 impl Link {
     /// Connects to `address` within `timeout`.
-    pub async fn connect(address: &str, timeout: Duration) -> Result<Link, LinkError> {
+    pub(crate) async fn connect(address: &str, timeout: Duration) -> Result<Link, LinkError> {
         let failed = |source| LinkError::Connect {
             address: address.to_string(),
             source,
@@ -74,7 +74,7 @@ impl Link {
     }
 
     /// Writes a whole packet within `timeout`.
-    pub async fn send(&mut self, packet: &[u8], timeout: Duration) -> Result<(), LinkError> {
+    pub(crate) async fn send(&mut self, packet: &[u8], timeout: Duration) -> Result<(), LinkError> {
         tokio::time::timeout(timeout, self.stream.write_all(packet))
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "write timed out"))??;
@@ -82,7 +82,7 @@ impl Link {
     }
 
     /// Waits up to `timeout` for the answer to the upload with request number `qn`.
-    pub async fn answer(&mut self, qn: &str, timeout: Duration) -> Result<Answer, LinkError> {
+    pub(crate) async fn answer(&mut self, qn: &str, timeout: Duration) -> Result<Answer, LinkError> {
         let deadline = Instant::now() + timeout;
         loop {
             while let Some(event) = self.framer.next_event() {
@@ -101,7 +101,7 @@ impl Link {
 
     /// Reads and passes over whatever the platform sends until `deadline` (while there is
     /// nothing to send), so that a closed connection is noticed and the buffer kept small.
-    pub async fn idle_until(&mut self, deadline: Instant) -> Result<(), LinkError> {
+    pub(crate) async fn idle_until(&mut self, deadline: Instant) -> Result<(), LinkError> {
         loop {
             while let Some(event) = self.framer.next_event() {
                 let _ = answer_in(&event, "");

@@ -25,31 +25,31 @@ use crate::units::Parameter;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Value {
     /// The parameter.
-    pub parameter: Parameter,
+    pub(crate) parameter: Parameter,
     /// The value (`-Rtd` or `-Avg`), canonical unit.
-    pub value: f64,
+    pub(crate) value: f64,
     /// A day's lowest and highest hourly mean (`-Min`, `-Max`), canonical unit.
-    pub range: Option<(f64, f64)>,
+    pub(crate) range: Option<(f64, f64)>,
     /// Its flag.
-    pub flag: Flag,
+    pub(crate) flag: Flag,
 }
 
 /// One station's values of one stream and interval.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Upload {
     /// The stream.
-    pub stream: Stream,
+    pub(crate) stream: Stream,
     /// The end of the interval (a sample's time).
-    pub ends: DateTime<Utc>,
+    pub(crate) ends: DateTime<Utc>,
     /// `DataTime`: the start of the interval (a sample's time).
-    pub data_time: DateTime<Utc>,
+    pub(crate) data_time: DateTime<Utc>,
     /// The values, in [`Parameter`] order.
-    pub values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
 }
 
 impl Upload {
     /// The key of its part `part`.
-    pub fn key(&self, part: u16) -> Key {
+    pub(crate) fn key(&self, part: u16) -> Key {
         Key {
             ends: self.ends,
             stream: self.stream,
@@ -62,13 +62,13 @@ impl Upload {
 #[derive(Debug, Clone)]
 pub(crate) struct WindowQuery<'a> {
     /// The station.
-    pub station: &'a StationId,
+    pub(crate) station: &'a StationId,
     /// Its time zone (local days).
-    pub tz: Tz,
+    pub(crate) tz: Tz,
     /// The streams, any order.
-    pub streams: &'a [Stream],
+    pub(crate) streams: &'a [Stream],
     /// The parameters that have a code.
-    pub parameters: &'a Parameters,
+    pub(crate) parameters: &'a Parameters,
 }
 
 /// The station's uploads that end in `[mark.through, until]` and are still pending after

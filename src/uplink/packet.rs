@@ -16,33 +16,34 @@ use super::cursor::Key;
 use super::outbox::Upload;
 use super::stream::Stream;
 use crate::hj212::cp::DATA_TIME;
-use crate::hj212::flags::{FLAG_SUFFIX, flag_text};
+use crate::hj212::flags::FLAG_SUFFIX;
 use crate::hj212::time::format_data_time;
-use crate::hj212::{CodeMap, Cp, EncodeError, MAX_CP_LEN, MAX_SEGMENT_LEN, Packet, SystemCode};
+use crate::hj212::codes::CodeMap;
+use crate::hj212::{Cp, EncodeError, MAX_CP_LEN, MAX_SEGMENT_LEN, Packet, SystemCode};
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
 /// How a target's packets are written.
 #[derive(Debug, Clone)]
 pub(crate) struct Wire {
     /// `ST`.
-    pub st: SystemCode,
+    pub(crate) st: SystemCode,
     /// Whether the Flag asks for an acknowledgement (A bit).
-    pub ack: bool,
+    pub(crate) ack: bool,
     /// Codes and units.
-    pub codes: CodeMap,
+    pub(crate) codes: CodeMap,
     /// The reference state of ppb/ppm units.
-    pub reference: ReferenceState,
+    pub(crate) reference: ReferenceState,
 }
 
 /// One packet's content: a part of an upload.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Part {
     /// Its place in the station's sequence.
-    pub key: Key,
+    pub(crate) key: Key,
     /// `DataTime` (UTC).
-    pub data_time: DateTime<Utc>,
+    pub(crate) data_time: DateTime<Utc>,
     /// The payload.
-    pub cp: Cp<'static>,
+    pub(crate) cp: Cp<'static>,
 }
 
 /// `QN` (17) and the fixed header pieces: `QN=…;ST=22;CN=2061;PW=;MN=;Flag=5;CP=&&` + `&&`.
@@ -50,7 +51,7 @@ const FIXED_HEADER: usize = "QN=;ST=;CN=;PW=;MN=;Flag=;CP=&&&&".len() + 17 + 2 +
 
 impl Wire {
     /// The parameters that have a code.
-    pub fn parameters(&self) -> Vec<Parameter> {
+    pub(crate) fn parameters(&self) -> Vec<Parameter> {
         let mut out: Vec<Parameter> = self.codes.entries().map(|(_, p, _)| p).collect();
         out.sort();
         out.dedup();
@@ -58,7 +59,7 @@ impl Wire {
     }
 
     /// The parts of `upload` for `station`, whose `DataTime` is written in `tz`.
-    pub fn parts(&self, upload: &Upload, station: &StationCredentials, tz: Tz) -> Vec<Part> {
+    pub(crate) fn parts(&self, upload: &Upload, station: &StationCredentials, tz: Tz) -> Vec<Part> {
         let header = FIXED_HEADER + station.mn.as_str().len() + station.pw.as_str().len();
         let room = MAX_CP_LEN.min(MAX_SEGMENT_LEN.saturating_sub(header));
         let data_time = format_data_time(upload.data_time, tz);
@@ -78,10 +79,8 @@ impl Wire {
                     group.push((format!("{code}-Min"), convert(lo)));
                     group.push((format!("{code}-Max"), convert(hi)));
                 }
-                group.push((
-                    format!("{code}-{FLAG_SUFFIX}"),
-                    flag_text(v.flag).to_string(),
-                ));
+                // lantian's flags are HJ 212's, letter for letter.
+                group.push((format!("{code}-{FLAG_SUFFIX}"), v.flag.code().to_string()));
                 Some(group)
             })
             .collect();
@@ -119,7 +118,7 @@ impl Wire {
     }
 
     /// The packet of `part` for `station` with request number `qn`.
-    pub fn packet(
+    pub(crate) fn packet(
         &self,
         part: &Part,
         station: &StationCredentials,

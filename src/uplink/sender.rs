@@ -47,9 +47,9 @@ pub(crate) type SharedStore = Arc<Mutex<Box<dyn Store>>>;
 /// One station of a target.
 #[derive(Debug, Clone)]
 pub(crate) struct Station {
-    pub id: StationId,
-    pub credentials: StationCredentials,
-    pub tz: Tz,
+    pub(crate) id: StationId,
+    pub(crate) credentials: StationCredentials,
+    pub(crate) tz: Tz,
 }
 
 /// Why a round stopped.
@@ -92,7 +92,7 @@ pub(crate) struct Sender {
 impl Sender {
     /// A sender of `target` for `stations`, with its cursor (already open).
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         target: UplinkTarget,
         stations: Vec<Station>,
         cursor: Cursor,
@@ -132,7 +132,7 @@ impl Sender {
     }
 
     /// Sends until `stop` is cancelled; returns only then (every failure is retried).
-    pub async fn run(mut self, stop: CancellationToken) {
+    pub(crate) async fn run(mut self, stop: CancellationToken) {
         tracing::info!(
             "uplink `{}`: sending {} of {} stations to {} (cursor {})",
             self.target.name,
@@ -295,13 +295,14 @@ impl Sender {
             .map_err(|e| UplinkError::Encode(e.to_string()))?;
         let tries = self.target.retries + 1;
         let timeout = self.target.timeout();
+        let ack = self.target.ack;
         for attempt in 0..tries {
-            let link = self.connected().await?;
-            link.send(&packet, timeout).await?;
             if attempt > 0 {
                 self.status.resent += 1;
             }
-            if !self.target.ack {
+            let link = self.connected().await?;
+            link.send(&packet, timeout).await?;
+            if !ack {
                 return Ok(());
             }
             let answer = link.answer(&qn, timeout).await;

@@ -82,15 +82,19 @@ fn a_window_is_every_pending_upload_in_order() {
     let hour = &uploads[60];
     assert_eq!((hour.stream, hour.ends, hour.data_time), (Stream::Hour, at(9, 0), at(8, 0)));
     assert_eq!(hour.values.len(), 1, "rain is not sent");
-    // After the minute of 09:00 was acknowledged, only the hour is left.
+    // After the first part of the minute of 09:00 was acknowledged, that minute (whose other
+    // parts, if it has any, the sender sends) and the hour are left.
     let mark = Mark::after(Key {
         ends: at(9, 0),
         stream: Stream::Minute,
         part: 0,
     });
     let left = window(&store, &q, mark, at(9, 0)).unwrap();
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].stream, Stream::Hour);
+    assert_eq!(
+        left.iter().map(|u| u.stream).collect::<Vec<_>>(),
+        [Stream::Minute, Stream::Hour]
+    );
+    assert!(window(&store, &q, Mark::through(at(9, 0)), at(9, 0)).unwrap().is_empty());
     // The day ends at the next local midnight, after its 24th hour.
     let midnight = at(0, 0) + TimeDelta::days(1);
     let last = window(&store, &q, Mark::through(midnight - TimeDelta::hours(1)), midnight)
