@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{StartPoint, StationCredentials, UplinkTarget};
 use super::cursor::{Cursor, Mark};
+use super::daily::midnights;
 use super::link::{Answer, Link, LinkError};
 use super::outbox::{Upload, WindowQuery, window};
 use super::packet::{Part, Wire};
@@ -36,7 +37,7 @@ use crate::clock::{Clock, next_aligned};
 use crate::collect::backoff::Backoff;
 use crate::hj212::QnRtn;
 use crate::hj212::time::format_qn;
-use crate::store::{Parameters, Resolution, StationId, Store, StoreError};
+use crate::store::{Parameters, Resolution, StationId, Stations, Store, StoreError};
 
 /// The longest a window spans.
 const WINDOW: TimeDelta = TimeDelta::hours(1);
@@ -202,7 +203,8 @@ impl Sender {
             self.cursor.save()?;
         }
         self.backlog(horizon);
-        self.publish(false);
+        // Before waiting idle, the state is written as it is.
+        self.publish(!sent);
         Ok(sent)
     }
 
@@ -264,13 +266,17 @@ impl Sender {
                 streams: &streams,
                 parameters: &parameters,
             };
+            // Nothing is stored before the first record nor after the station's last: those
+            // stretches are not read hour by hour.
             let mut mark = mark;
             if let Some(first) = first
                 && first - mark.through > WINDOW
             {
                 mark = Mark::through(first - TimeDelta::milliseconds(1));
             }
-            while mark.through < horizon {
+            let last = last_stored_end(&**store, &station, &streams)?;
+            let bound = last.map_or(mark.through, |last| last.min(horizon));
+            while mark.through < bound {
                 let until = next_aligned(mark.through, WINDOW).min(horizon);
                 let uploads = window(&**store, &q, mark, until)?;
                 if !uploads.is_empty() {
@@ -278,7 +284,7 @@ impl Sender {
                 }
                 mark = Mark::through(until);
             }
-            Ok((Vec::new(), mark.through))
+            Ok((Vec::new(), mark.through.max(horizon)))
         };
         Ok(tokio::task::spawn_blocking(read)
             .await
@@ -463,6 +469,32 @@ fn first_stored(
         spans.push(store.readings_span(r)?);
     }
     Ok(spans.into_iter().flatten().map(|s| s.first).min())
+}
+
+/// The end of the last interval the store holds for `station` in `streams` (`None`:
+/// nothing stored).
+fn last_stored_end(
+    store: &dyn Store,
+    station: &Station,
+    streams: &[Stream],
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let mut last: Option<DateTime<Utc>> = None;
+    for stream in streams {
+        let latest = store
+            .latest_readings(stream.resolution(), &Stations::one(station.id.clone()))?
+            .into_iter()
+            .map(|r| r.time)
+            .max();
+        let end = match (stream, latest) {
+            // The day an hour belongs to ends at the first local midnight at or after it.
+            (Stream::Day, Some(t)) => midnights(station.tz, t - TimeDelta::milliseconds(1), t + TimeDelta::days(2))
+                .first()
+                .copied(),
+            (_, latest) => latest,
+        };
+        last = last.max(end);
+    }
+    Ok(last)
 }
 
 /// `2061 of GD01 at 2026-03-01T08:00:00Z (part 1)`, for logs.
