@@ -90,7 +90,12 @@ async fn run_targets(config: &Config, args: RunArgs) -> anyhow::Result<()> {
         .cloned()
         .collect();
     let clock = args.clock.clock()?;
-    let uplinks = start(config, &targets, clock, Pending::SpoolDir(config.spool_dir()))?;
+    let uplinks = start(
+        config,
+        &targets,
+        clock,
+        Pending::SpoolDir(config.spool_dir()),
+    )?;
     match args.duration {
         Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
         None => super::shutdown_signal().await,
@@ -160,11 +165,7 @@ fn status(config: &Config, args: &StatusArgs) -> anyhow::Result<()> {
             s.and_then(|s| s.last_error.clone()).unwrap_or_default(),
         ]);
         for (station, through) in r.positions {
-            positions.push(vec![
-                target.name.to_string(),
-                station,
-                local(Some(through)),
-            ]);
+            positions.push(vec![target.name.to_string(), station, local(Some(through))]);
         }
     }
     print!("{}", table.render());

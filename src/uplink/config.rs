@@ -56,8 +56,8 @@ pub struct UplinkTarget {
     #[serde(default)]
     pub pw_file: Option<PathBuf>,
     /// Refused with a clear message: a PW is never written in the configuration.
-    #[serde(default, deserialize_with = "refuse_pw", rename = "pw")]
-    _pw: (),
+    #[serde(default)]
+    pw: NoSecret,
     /// Overrides of the codec's default air code table, by factor code.
     #[serde(default)]
     pub codes: BTreeMap<FactorCode, CodeOverride>,
@@ -114,12 +114,18 @@ fn default_backoff_max_ms() -> u64 {
     300_000
 }
 
-fn refuse_pw<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
-    let _ = serde::de::IgnoredAny::deserialize(d)?;
-    Err(serde::de::Error::custom(
-        "a PW is never written in lantian.toml: name an environment variable (pw_env) or a \
-         file (pw_file) that holds it",
-    ))
+/// A `pw` key: refused with a clear message (a PW is never written in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct NoSecret;
+
+impl<'de> Deserialize<'de> for NoSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let _ = serde::de::IgnoredAny::deserialize(d)?;
+        Err(serde::de::Error::custom(
+            "a PW is never written in lantian.toml: name an environment variable (pw_env) or \
+             a file (pw_file) that holds it",
+        ))
+    }
 }
 
 impl UplinkTarget {
@@ -166,7 +172,10 @@ impl UplinkTarget {
     /// The MN and PW of every station of `known` (the store's stations) this target sends,
     /// reading the PWs from the environment and files now. Errors name the target, the
     /// station and what to add.
-    pub fn credentials(&self, known: &[String]) -> Result<Vec<StationCredentials>, CredentialError> {
+    pub fn credentials(
+        &self,
+        known: &[String],
+    ) -> Result<Vec<StationCredentials>, CredentialError> {
         let ids: Vec<&String> = match &self.stations {
             StationChoice::All => known.iter().collect(),
             StationChoice::Only(list) => list.iter().collect(),
@@ -296,8 +305,8 @@ pub struct StationLink {
     /// File whose first line is its own PW.
     #[serde(default)]
     pub pw_file: Option<PathBuf>,
-    #[serde(default, deserialize_with = "refuse_pw", rename = "pw")]
-    _pw: (),
+    #[serde(default)]
+    pw: NoSecret,
 }
 
 /// An entry of `[uplink.codes]`: `a01006 = { parameter = "pres", unit = "hPa" }` (a
@@ -363,16 +372,17 @@ impl TryFrom<String> for HeaderValue {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
         let fits = (1..=24).contains(&s.len())
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_graphic() && !b";,=&".contains(&b));
         if fits {
             Ok(HeaderValue(s))
         } else {
             // The value is not repeated: it may be a PW.
-            Err("cannot stand in an HJ 212 header (MN, PW): use 1 to 24 printable ASCII \
+            Err(
+                "cannot stand in an HJ 212 header (MN, PW): use 1 to 24 printable ASCII \
                  characters without ; , = &"
-                .to_string())
+                    .to_string(),
+            )
         }
     }
 }
@@ -442,7 +452,8 @@ impl TryFrom<String> for TargetName {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
         let ok = (1..=64).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if ok {
             Ok(TargetName(s))
         } else {
@@ -475,13 +486,15 @@ pub struct Address(String);
 impl TryFrom<String> for Address {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        let valid = s
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+        let valid = s.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
         if valid {
             Ok(Address(s))
         } else {
-            Err(format!("address `{s}` is not host:port (e.g. \"10.1.2.3:9100\")"))
+            Err(format!(
+                "address `{s}` is not host:port (e.g. \"10.1.2.3:9100\")"
+            ))
         }
     }
 }
@@ -521,12 +534,14 @@ impl TryFrom<String> for StartPoint {
         if let Ok(date) = s.parse::<NaiveDate>() {
             return Ok(StartPoint::Date(date));
         }
-        DateTime::parse_from_rfc3339(&s).map(StartPoint::Time).map_err(|_| {
-            format!(
-                "start `{s}`: expected \"now\", a date (2026-03-01) or an RFC 3339 time \
+        DateTime::parse_from_rfc3339(&s)
+            .map(StartPoint::Time)
+            .map_err(|_| {
+                format!(
+                    "start `{s}`: expected \"now\", a date (2026-03-01) or an RFC 3339 time \
                  (2026-03-01T08:00:00+08:00)"
-            )
-        })
+                )
+            })
     }
 }
 

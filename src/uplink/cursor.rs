@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::stream::Stream;
 use super::UplinkError;
+use super::stream::Stream;
 use crate::store::StoreUrl;
 
 /// The position of one packet in a station's sequence: packets are sent by the end of their
@@ -326,7 +326,12 @@ mod tests {
         let other = StoreUrl::Sqlite(dir.path().join("b.db"));
         let err = Cursor::open(dir.path(), "prov", &other, t(0)).unwrap_err();
         assert!(matches!(err, UplinkError::OtherStore { .. }), "{err}");
-        assert!(read_marks(dir.path(), "prov").unwrap().unwrap().contains_key("S1"));
+        assert!(
+            read_marks(dir.path(), "prov")
+                .unwrap()
+                .unwrap()
+                .contains_key("S1")
+        );
         assert!(read_marks(dir.path(), "none").unwrap().is_none());
     }
 

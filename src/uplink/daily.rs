@@ -42,7 +42,11 @@ pub(crate) fn day_before(end: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
 }
 
 /// The local midnights in `tz` in `(after, through]`, in order.
-pub(crate) fn midnights(tz: Tz, after: DateTime<Utc>, through: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+pub(crate) fn midnights(
+    tz: Tz,
+    after: DateTime<Utc>,
+    through: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
     let mut out = Vec::new();
     let mut date = after.with_timezone(&tz).date_naive();
     loop {
@@ -145,7 +149,10 @@ mod tests {
         let end = start + TimeDelta::days(1);
         assert_eq!(day_before(end, TZ), start);
         assert_eq!(midnights(TZ, start, end), vec![end]);
-        assert_eq!(midnights(TZ, start - TimeDelta::hours(1), end), vec![start, end]);
+        assert_eq!(
+            midnights(TZ, start - TimeDelta::hours(1), end),
+            vec![start, end]
+        );
         assert!(midnights(TZ, start, end - TimeDelta::seconds(1)).is_empty());
     }
 
@@ -163,7 +170,13 @@ mod tests {
             hours.push(hour(start, n, Parameter::So2, 10.0, Flag::Normal));
         }
         hours.push(hour(start, 20, Parameter::So2, 40.0, Flag::Maintenance));
-        hours.push(hour(start, 1, Parameter::WindDirection, 350.0, Flag::Normal));
+        hours.push(hour(
+            start,
+            1,
+            Parameter::WindDirection,
+            350.0,
+            Flag::Normal,
+        ));
         hours.push(hour(start, 2, Parameter::WindDirection, 10.0, Flag::Normal));
         let days = day_statistics(start, end, &hours);
         assert_eq!(days.len(), 3);
@@ -176,7 +189,11 @@ mod tests {
         assert_eq!((so2.avg, so2.flag), (10.0, Flag::CommError));
         assert_eq!(so2.range, Some((10.0, 10.0)));
         let wd = &days[2];
-        assert!(wd.avg.abs() < 1e-9 || (wd.avg - 360.0).abs() < 1e-9, "{}", wd.avg);
+        assert!(
+            wd.avg.abs() < 1e-9 || (wd.avg - 360.0).abs() < 1e-9,
+            "{}",
+            wd.avg
+        );
         assert_eq!((wd.range, wd.flag), (None, Flag::CommError));
     }
 

@@ -82,7 +82,11 @@ impl Link {
     }
 
     /// Waits up to `timeout` for the answer to the upload with request number `qn`.
-    pub(crate) async fn answer(&mut self, qn: &str, timeout: Duration) -> Result<Answer, LinkError> {
+    pub(crate) async fn answer(
+        &mut self,
+        qn: &str,
+        timeout: Duration,
+    ) -> Result<Answer, LinkError> {
         let deadline = Instant::now() + timeout;
         loop {
             while let Some(event) = self.framer.next_event() {

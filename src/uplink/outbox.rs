@@ -90,19 +90,21 @@ pub(crate) fn window(
         match stream {
             Stream::RealTime | Stream::Minute | Stream::Hour => {
                 let groups = read_grouped(store, q, stream.resolution(), from, end)?;
-                out.extend(groups.into_iter().map(|(ends, records)| Upload {
-                    stream,
-                    ends,
-                    data_time: stream.data_time(ends, q.tz),
-                    values: records
-                        .into_iter()
-                        .map(|r| Value {
-                            parameter: r.parameter,
-                            value: r.value,
-                            range: None,
-                            flag: r.flag,
-                        })
-                        .collect(),
+                out.extend(groups.into_iter().map(|(ends, records)| {
+                    Upload {
+                        stream,
+                        ends,
+                        data_time: stream.data_time(ends, q.tz),
+                        values: records
+                            .into_iter()
+                            .map(|r| Value {
+                                parameter: r.parameter,
+                                value: r.value,
+                                range: None,
+                                flag: r.flag,
+                            })
+                            .collect(),
+                    }
                 }));
             }
             Stream::Day => {

@@ -15,10 +15,10 @@ use super::config::StationCredentials;
 use super::cursor::Key;
 use super::outbox::Upload;
 use super::stream::Stream;
+use crate::hj212::codes::CodeMap;
 use crate::hj212::cp::DATA_TIME;
 use crate::hj212::flags::FLAG_SUFFIX;
 use crate::hj212::time::format_data_time;
-use crate::hj212::codes::CodeMap;
 use crate::hj212::{Cp, EncodeError, MAX_CP_LEN, MAX_SEGMENT_LEN, Packet, SystemCode};
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 

@@ -42,6 +42,12 @@ use crate::store::{Parameters, Resolution, StationId, Stations, Store, StoreErro
 /// The longest a window spans.
 const WINDOW: TimeDelta = TimeDelta::hours(1);
 
+/// Real time a record may take from its interval's end to the store — the aggregator's
+/// close, the sink's batch (≤ 250 ms), the spool, the forwarder's write — before it is in
+/// neither the spool nor the store: the least `delay` on a clock running faster than real
+/// time (at speed 1 the configured `delay`, 120 s by default, is far more).
+const PIPELINE_LATENCY: Duration = Duration::from_secs(2);
+
 /// A store shared by the targets' tasks, read on tokio's blocking pool.
 pub(crate) type SharedStore = Arc<Mutex<Box<dyn Store>>>;
 
@@ -61,11 +67,7 @@ enum Failure {
     #[error("no acknowledgement of {what} after {tries} tries")]
     NoAnswer { what: String, tries: u32 },
     #[error("the platform refused {what}: QnRtn {code} ({rtn:?})")]
-    Refused {
-        what: String,
-        code: u16,
-        rtn: QnRtn,
-    },
+    Refused { what: String, code: u16, rtn: QnRtn },
     #[error("reading the store: {0}")]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -208,11 +210,17 @@ impl Sender {
         Ok(sent)
     }
 
-    /// The latest interval end that is due: `delay` ago, and before the oldest reading
-    /// still in the spool.
+    /// The latest interval end that is due: `delay` ago (at least [`PIPELINE_LATENCY`] of
+    /// real time on a fast clock), and before the oldest reading still in the spool.
     async fn horizon(&self) -> Result<DateTime<Utc>, Failure> {
-        let due = self.clock.now() - self.target.delay();
+        let latency = PIPELINE_LATENCY.mul_f64(self.clock.speed());
+        let slack = self
+            .target
+            .delay()
+            .max(TimeDelta::from_std(latency).unwrap_or(TimeDelta::MAX));
+        let due = self.clock.now() - slack;
         let oldest = self.pending.oldest().await?;
+        tracing::trace!(%due, ?oldest, "uplink `{}`: horizon", self.target.name);
         Ok(match oldest {
             Some(t) => due.min(t - TimeDelta::milliseconds(1)),
             None => due,
@@ -236,7 +244,9 @@ impl Sender {
         let store = self.store.clone();
         let streams = self.target.data.clone();
         let read = move || {
-            let store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let store = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             first_stored(&**store, &streams)
         };
         Ok(tokio::task::spawn_blocking(read)
@@ -259,7 +269,9 @@ impl Sender {
         let streams = self.target.data.clone();
         let parameters = self.parameters.clone();
         let read = move || -> Result<(Vec<Upload>, DateTime<Utc>), StoreError> {
-            let store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let store = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let q = WindowQuery {
                 station: &station.id,
                 tz: station.tz,
@@ -432,7 +444,8 @@ impl Sender {
                     Stream::Hour => TimeDelta::hours(1),
                     Stream::Day => TimeDelta::days(1),
                 };
-                intervals += u64::try_from(behind.num_seconds() / period.num_seconds()).unwrap_or(0);
+                intervals +=
+                    u64::try_from(behind.num_seconds() / period.num_seconds()).unwrap_or(0);
             }
         }
         self.status.backlog_hours = hours;
@@ -487,9 +500,13 @@ fn last_stored_end(
             .max();
         let end = match (stream, latest) {
             // The day an hour belongs to ends at the first local midnight at or after it.
-            (Stream::Day, Some(t)) => midnights(station.tz, t - TimeDelta::milliseconds(1), t + TimeDelta::days(2))
-                .first()
-                .copied(),
+            (Stream::Day, Some(t)) => midnights(
+                station.tz,
+                t - TimeDelta::milliseconds(1),
+                t + TimeDelta::days(2),
+            )
+            .first()
+            .copied(),
             (_, latest) => latest,
         };
         last = last.max(end);

@@ -125,6 +125,9 @@ mod tests {
         assert_eq!(at(Stream::RealTime), "2026-03-01T09:00:00+00:00");
         // 2026-03-01T16:00Z is midnight in Shanghai: the day that ends then began a day before.
         let midnight = t + TimeDelta::hours(7);
-        assert_eq!(Stream::Day.data_time(midnight, tz).to_rfc3339(), "2026-02-28T16:00:00+00:00");
+        assert_eq!(
+            Stream::Day.data_time(midnight, tz).to_rfc3339(),
+            "2026-02-28T16:00:00+00:00"
+        );
     }
 }

@@ -7,3 +7,4 @@
 mod common;
 mod corpus;
 mod uplink;
+mod uplink_run;

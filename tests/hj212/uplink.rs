@@ -22,15 +22,32 @@ use crate::common::peers::{free_port, require, runs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 const TZ: Tz = chrono_tz::Asia::Shanghai;
-const PW: &str = "123456";
+pub(crate) const PW: &str = "123456";
 const STATIONS: [(&str, &str); 2] = [("S1", "MN440001"), ("S2", "MN440002")];
 
-/// The parameters stored, with the code and the factor from canonical to the code's unit.
-const SENT: [(Parameter, &str, f64); 4] = [
+/// What a platform receives by default (HJ 212-2017's air codes, and a05024 for ozone as
+/// implementations write it): the code and the factor from lantian's canonical unit to the
+/// code's.
+pub(crate) const CODES: [(Parameter, &str, f64); 11] = [
     (Parameter::Pm25, "a34004", 1.0),
+    (Parameter::Pm10, "a34002", 1.0),
+    (Parameter::So2, "a21026", 1.0),
+    (Parameter::No2, "a21004", 1.0),
     (Parameter::Co, "a21005", 1.0),
+    (Parameter::O3, "a05024", 1.0),
+    (Parameter::Temperature, "a01001", 1.0),
+    (Parameter::Humidity, "a01002", 1.0),
     (Parameter::Pressure, "a01006", 0.1), // hPa → kPa (the default table's unit)
     (Parameter::WindSpeed, "a01007", 1.0),
+    (Parameter::WindDirection, "a01008", 1.0),
+];
+
+/// The parameters the synthetic site stores.
+const STORED: [Parameter; 4] = [
+    Parameter::Pm25,
+    Parameter::Co,
+    Parameter::Pressure,
+    Parameter::WindSpeed,
 ];
 
 fn local(h: i64, m: i64) -> DateTime<Utc> {
@@ -39,12 +56,12 @@ fn local(h: i64, m: i64) -> DateTime<Utc> {
         + TimeDelta::minutes(m)
 }
 
-fn python3() -> bool {
+pub(crate) fn python3() -> bool {
     require("python3 (the HJ 212 peer)", runs("python3", &["--version"]))
 }
 
-/// A store with `minute_hours` hours of minute data and a whole local day (2026-03-01) of
-/// hourly data at two stations, and a configuration sending it to `port`.
+/// A store with `minute_hours` hours of minute data and `hours` hours of hourly data from
+/// local midnight of 2026-03-01 at two stations, and a configuration sending it to `port`.
 struct Site {
     dir: tempfile::TempDir,
     config: PathBuf,
@@ -53,7 +70,7 @@ struct Site {
 }
 
 impl Site {
-    fn new(minute_hours: i64, target: &str) -> Site {
+    fn new(minute_hours: i64, hours: i64, target: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(dir.path().join("store.db")).unwrap();
         let infos: Vec<StationInfo> = STATIONS
@@ -71,14 +88,14 @@ impl Site {
         store.put_stations(&infos).unwrap();
         let mut records = Vec::new();
         for (s, (station, _)) in STATIONS.iter().enumerate() {
-            let value = |p: usize, n: i64| match SENT[p].0 {
+            let value = |p: usize, n: i64| match STORED[p] {
                 Parameter::Pressure => 1013.25 - n as f64 * 0.01,
                 Parameter::Co => 0.5 + (n % 7) as f64 * 0.125,
                 _ => 10.0 + (n % 50) as f64 * 0.25 + s as f64,
             };
             let record = |p: usize, resolution, time, n: i64, flag| Record {
                 station: (*station).into(),
-                parameter: SENT[p].0,
+                parameter: STORED[p],
                 resolution,
                 time,
                 value: value(p, n),
@@ -91,13 +108,17 @@ impl Site {
                     19 => Flag::Maintenance,
                     _ => Flag::Normal,
                 };
-                for p in 0..SENT.len() {
+                for p in 0..STORED.len() {
                     records.push(record(p, Resolution::Minute, local(0, n), n, flag));
                 }
             }
-            for n in 1..=24 {
-                let flag = if n == 5 + s as i64 { Flag::Fault } else { Flag::Normal };
-                for p in 0..SENT.len() {
+            for n in 1..=hours {
+                let flag = if n == 5 + s as i64 {
+                    Flag::Fault
+                } else {
+                    Flag::Normal
+                };
+                for p in 0..STORED.len() {
                     records.push(record(p, Resolution::Hour, local(n, 0), n, flag));
                 }
             }
@@ -148,7 +169,11 @@ impl Site {
             .args(args)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
     }
 
@@ -163,112 +188,140 @@ impl Site {
         text
     }
 
-    /// Every packet the store's data makes: (MN, CN, DataTime) → CP.
-    fn expected(&self, streams: &[u16]) -> BTreeMap<(String, u16, String), Cp> {
-        let mut out: BTreeMap<(String, u16, String), Cp> = BTreeMap::new();
-        let mn = |station: &str| STATIONS.iter().find(|s| s.0 == station).unwrap().1;
-        let datatime = |t: DateTime<Utc>| t.with_timezone(&TZ).format("%Y%m%d%H%M%S").to_string();
-        let code = |p: Parameter| SENT.iter().find(|s| s.0 == p).unwrap();
-        for r in &self.records {
-            let (cn, start) = match r.resolution {
-                Resolution::Minute => (2051, r.time - TimeDelta::minutes(1)),
-                Resolution::Hour => (2061, r.time - TimeDelta::hours(1)),
-                _ => unreachable!(),
-            };
-            if !streams.contains(&cn) {
-                continue;
-            }
-            let (_, c, factor) = code(r.parameter);
-            let cp = out
-                .entry((mn(&r.station).to_string(), cn, datatime(start)))
-                .or_default();
-            cp.insert(
-                c.to_string(),
-                BTreeMap::from([
-                    ("Avg".to_string(), (r.value * factor).to_string()),
-                    ("Flag".to_string(), r.flag.code().to_string()),
-                ]),
-            );
-        }
-        if streams.contains(&2031) {
-            // The day: every hour valid but one (the fault), ≥ 20 valid: N, mean of the valid.
-            for (station, mn) in STATIONS {
-                let mut cp = Cp::new();
-                for (p, c, factor) in SENT {
-                    let valid: Vec<f64> = self
-                        .records
-                        .iter()
-                        .filter(|r| {
-                            *r.station == *station
-                                && r.parameter == p
-                                && r.resolution == Resolution::Hour
-                                && r.flag == Flag::Normal
-                        })
-                        .map(|r| r.value * factor)
-                        .collect();
-                    let avg = valid.iter().sum::<f64>() / valid.len() as f64;
-                    let min = valid.iter().copied().fold(f64::INFINITY, f64::min);
-                    let max = valid.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    cp.insert(
-                        c.to_string(),
-                        BTreeMap::from([
-                            ("Avg".to_string(), avg.to_string()),
-                            ("Min".to_string(), min.to_string()),
-                            ("Max".to_string(), max.to_string()),
-                            ("Flag".to_string(), "N".to_string()),
-                        ]),
-                    );
-                }
-                out.insert((mn.to_string(), 2031, datatime(local(0, 0))), cp);
-            }
-        }
-        out
+    fn expected(&self, streams: &[u16]) -> BTreeMap<Key, Cp> {
+        let mn = |station: &str| {
+            STATIONS
+                .iter()
+                .find(|s| s.0 == station)
+                .map(|s| s.1.to_string())
+        };
+        expected_packets(&self.records, streams, mn)
     }
 }
 
+/// A packet's identity at the platform: (MN, CN, DataTime).
+pub(crate) type Key = (String, u16, String);
+
+/// Every packet `records` make for `streams` (2051, 2061, 2031 of the whole local day of
+/// 2026-03-01, all hours valid but one), for the stations `mn` names.
+pub(crate) fn expected_packets(
+    records: &[Record],
+    streams: &[u16],
+    mn: impl Fn(&str) -> Option<String>,
+) -> BTreeMap<Key, Cp> {
+    let mut out: BTreeMap<Key, Cp> = BTreeMap::new();
+    let datatime = |t: DateTime<Utc>| t.with_timezone(&TZ).format("%Y%m%d%H%M%S").to_string();
+    for r in records {
+        let (cn, start) = match r.resolution {
+            Resolution::Minute => (2051, r.time - TimeDelta::minutes(1)),
+            Resolution::Hour => (2061, r.time - TimeDelta::hours(1)),
+            _ => continue,
+        };
+        let (Some(mn), Some((_, code, factor))) =
+            (mn(&r.station), CODES.iter().find(|c| c.0 == r.parameter))
+        else {
+            continue;
+        };
+        if !streams.contains(&cn) {
+            continue;
+        }
+        out.entry((mn, cn, datatime(start))).or_default().insert(
+            code.to_string(),
+            BTreeMap::from([
+                ("Avg".to_string(), (r.value * factor).to_string()),
+                ("Flag".to_string(), r.flag.code().to_string()),
+            ]),
+        );
+    }
+    if streams.contains(&2031) {
+        // The day: ≥ 20 valid hours, so N and the mean of the valid ones.
+        for (station, mn) in STATIONS {
+            let mut cp = Cp::new();
+            for (p, c, factor) in CODES {
+                let valid: Vec<f64> = records
+                    .iter()
+                    .filter(|r| {
+                        *r.station == *station
+                            && r.parameter == p
+                            && r.resolution == Resolution::Hour
+                            && r.flag == Flag::Normal
+                    })
+                    .map(|r| r.value * factor)
+                    .collect();
+                if valid.is_empty() {
+                    continue;
+                }
+                let avg = valid.iter().sum::<f64>() / valid.len() as f64;
+                let min = valid.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = valid.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                cp.insert(
+                    c.to_string(),
+                    BTreeMap::from([
+                        ("Avg".to_string(), avg.to_string()),
+                        ("Min".to_string(), min.to_string()),
+                        ("Max".to_string(), max.to_string()),
+                        ("Flag".to_string(), "N".to_string()),
+                    ]),
+                );
+            }
+            out.insert((mn.to_string(), 2031, datatime(local(0, 0))), cp);
+        }
+    }
+    out
+}
+
 /// `{code: {suffix: value}}`.
-type Cp = BTreeMap<String, BTreeMap<String, String>>;
+pub(crate) type Cp = BTreeMap<String, BTreeMap<String, String>>;
 
 /// One line of the platform's record.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     conn: u64,
     accepted: bool,
     answered: bool,
-    mn: String,
-    cn: u16,
+    pub(crate) mn: String,
+    pub(crate) cn: u16,
     qn: String,
-    datatime: String,
+    pub(crate) datatime: String,
     cp: Cp,
     at: DateTime<Utc>,
 }
 
 impl Received {
-    fn key(&self) -> (String, u16, String) {
+    fn key(&self) -> Key {
         (self.mn.clone(), self.cn, self.datatime.clone())
     }
 
-    /// The end of its interval and its stream's place: the order the uplink sends in.
     fn order(&self) -> (DateTime<Utc>, u8) {
-        let naive =
-            chrono::NaiveDateTime::parse_from_str(&self.datatime, "%Y%m%d%H%M%S").unwrap();
-        let start = TZ.from_local_datetime(&naive).single().unwrap().to_utc();
-        match self.cn {
-            2051 => (start + TimeDelta::minutes(1), 1),
-            2061 => (start + TimeDelta::hours(1), 2),
-            2031 => (start + TimeDelta::days(1), 3),
-            cn => panic!("unexpected CN {cn}"),
-        }
+        order(self.cn, &self.datatime)
+    }
+}
+
+/// The end of a packet's interval and its stream's place: the order the uplink sends in.
+pub(crate) fn order(cn: u16, datatime: &str) -> (DateTime<Utc>, u8) {
+    let naive = chrono::NaiveDateTime::parse_from_str(datatime, "%Y%m%d%H%M%S").unwrap();
+    let start = TZ.from_local_datetime(&naive).single().unwrap().to_utc();
+    match cn {
+        2051 => (start + TimeDelta::minutes(1), 1),
+        2061 => (start + TimeDelta::hours(1), 2),
+        2031 => (start + TimeDelta::days(1), 3),
+        cn => panic!("unexpected CN {cn}"),
     }
 }
 
 /// The platform: `hj212_peer.py platform` on `port`, appending to `out`.
-struct Platform {
+pub(crate) struct Platform {
     child: Child,
 }
 
 impl Platform {
+    /// The platform for the synthetic site's stations.
     fn start(port: u16, out: &Path, extra: &[&str]) -> Platform {
+        Platform::accepting(port, out, extra, &STATIONS.map(|s| s.1))
+    }
+
+    /// A platform that accepts `mns` with the PW.
+    pub(crate) fn accepting(port: u16, out: &Path, extra: &[&str], mns: &[&str]) -> Platform {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/hj212_peer.py");
         let mut cmd = Command::new("python3");
         cmd.arg(script)
@@ -278,20 +331,23 @@ impl Platform {
             .env("LT_PLATFORM_PW", PW)
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
-        for (_, mn) in STATIONS {
+        for mn in mns {
             cmd.args(["--accept", &format!("{mn}=LT_PLATFORM_PW")]);
         }
         let mut child = cmd.spawn().expect("python3 runs");
         let mut events = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         events.read_line(&mut first).unwrap();
-        assert!(first.contains("listening"), "platform did not start: {first}");
+        assert!(
+            first.contains("listening"),
+            "platform did not start: {first}"
+        );
         // Its events (connections) go on: read them so that it never writes to a closed pipe.
         std::thread::spawn(move || events.lines().map_while(Result::ok).for_each(drop));
         Platform { child }
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -303,7 +359,7 @@ impl Drop for Platform {
     }
 }
 
-fn received(out: &Path) -> Vec<Received> {
+pub(crate) fn received(out: &Path) -> Vec<Received> {
     let Ok(text) = std::fs::read_to_string(out) else {
         return Vec::new();
     };
@@ -328,26 +384,21 @@ fn received(out: &Path) -> Vec<Received> {
         .collect()
 }
 
-/// Waits until the platform has recorded `n` packets (panics with the logs after `secs`).
+/// Waits until the platform has recorded `n` packets, at most `secs` (the checks then say
+/// what is missing).
 fn wait_for(site: &Site, n: usize, secs: u64) -> Vec<Received> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let got = received(&site.out());
-        if got.len() >= n {
+        if got.len() >= n || Instant::now() > deadline {
             return got;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{} of {n} packets after {secs} s; uplink log:\n{}",
-            got.len(),
-            site.logs()
-        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 /// Stops `child` with SIGTERM, as a service manager does.
-fn terminate(mut child: Child) {
+pub(crate) fn terminate(mut child: Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -365,32 +416,47 @@ fn terminate(mut child: Child) {
 
 /// Checks what the platform accepted against the store: every expected packet, its values
 /// and flags, in order per station; returns how many times each was received.
-fn check(
-    site: &Site,
+pub(crate) fn check(
     got: &[Received],
-    expected: &BTreeMap<(String, u16, String), Cp>,
-) -> HashMap<(String, u16, String), usize> {
-    let mut counts: HashMap<(String, u16, String), usize> = HashMap::new();
+    expected: &BTreeMap<Key, Cp>,
+    logs: &str,
+) -> HashMap<Key, usize> {
+    let mut counts: HashMap<Key, usize> = HashMap::new();
     for r in got {
         assert!(r.accepted, "refused: {r:?}");
         let want = expected
             .get(&r.key())
             .unwrap_or_else(|| panic!("unexpected packet {r:?}"));
-        assert!(same_cp(&r.cp, want), "{:?}: got {:?}, expected {want:?}", r.key(), r.cp);
+        assert!(
+            same_cp(&r.cp, want),
+            "{:?}: got {:?}, expected {want:?}",
+            r.key(),
+            r.cp
+        );
         *counts.entry(r.key()).or_default() += 1;
     }
-    let missing: Vec<_> = expected.keys().filter(|k| !counts.contains_key(*k)).collect();
+    let missing: Vec<_> = expected
+        .keys()
+        .filter(|k| !counts.contains_key(*k))
+        .collect();
     assert!(
         missing.is_empty(),
-        "{} packets missing, first {:?}; log:\n{}",
+        "{} packets missing: {:?}; log:\n{}",
         missing.len(),
-        missing.first(),
-        site.logs()
+        &missing[..missing.len().min(5)],
+        logs
     );
     // In order per station: each packet after the one before (a re-sent packet repeats the
     // last one, never goes back further).
-    for (_, mn) in STATIONS {
-        let seq: Vec<_> = got.iter().filter(|r| r.mn == mn).map(Received::order).collect();
+    let mut mns: Vec<&str> = got.iter().map(|r| r.mn.as_str()).collect();
+    mns.sort_unstable();
+    mns.dedup();
+    for mn in mns {
+        let seq: Vec<_> = got
+            .iter()
+            .filter(|r| r.mn == mn)
+            .map(Received::order)
+            .collect();
         for w in seq.windows(2) {
             assert!(w[0] <= w[1], "{mn}: {:?} after {:?}", w[1], w[0]);
         }
@@ -416,7 +482,7 @@ fn same_cp(got: &Cp, want: &Cp) -> bool {
         })
 }
 
-fn duplicates(counts: &HashMap<(String, u16, String), usize>) -> Vec<(&(String, u16, String), usize)> {
+pub(crate) fn duplicates(counts: &HashMap<Key, usize>) -> Vec<(&Key, usize)> {
     counts
         .iter()
         .filter(|(_, n)| **n > 1)
@@ -429,7 +495,7 @@ fn every_stored_reading_arrives_once_in_order() {
     if !python3() {
         return;
     }
-    let site = Site::new(2, "data = [2051, 2061, 2031]");
+    let site = Site::new(2, 24, "data = [2051, 2061, 2031]");
     let expected = site.expected(&[2051, 2061, 2031]);
     // 2 stations × (120 minutes + 24 hours + 1 day).
     assert_eq!(expected.len(), 2 * (120 + 24 + 1));
@@ -438,8 +504,12 @@ fn every_stored_reading_arrives_once_in_order() {
     let got = wait_for(&site, expected.len(), 120);
     std::thread::sleep(Duration::from_millis(500));
     let got_after = received(&site.out());
-    assert_eq!(got_after.len(), expected.len(), "packets after the last expected one");
-    let counts = check(&site, &got, &expected);
+    assert_eq!(
+        got_after.len(),
+        expected.len(),
+        "packets after the last expected one"
+    );
+    let counts = check(&got, &expected, &site.logs());
     assert!(duplicates(&counts).is_empty());
     assert!(got.iter().all(|r| r.conn == got[0].conn), "one connection");
     // The daily packet comes after the day's last hour.
@@ -451,7 +521,10 @@ fn every_stored_reading_arrives_once_in_order() {
     qns.dedup();
     assert_eq!(qns.len(), got.len());
     let status = site.lantian(&["uplink", "status", "--stations"]);
-    assert!(status.contains("prov") && status.contains("connected"), "{status}");
+    assert!(
+        status.contains("prov") && status.contains("connected"),
+        "{status}"
+    );
     assert!(status.contains(&expected.len().to_string()), "{status}");
     terminate(uplink);
     let health = site.lantian(&["health"]);
@@ -466,7 +539,7 @@ fn missing_acknowledgements_are_resent_after_the_timeout_then_the_connection_is_
     if !python3() {
         return;
     }
-    let site = Site::new(1, "data = [2061]\nretries = 3");
+    let site = Site::new(1, 24, "data = [2061]\nretries = 3");
     let expected = site.expected(&[2061]);
     // Five acknowledgements withheld: the first packet is sent, re-sent three times a second
     // apart (Table 1: 3 retries), the connection given up; on the next connection it is sent
@@ -475,13 +548,24 @@ fn missing_acknowledgements_are_resent_after_the_timeout_then_the_connection_is_
     let uplink = site.uplink(&[], 0);
     let got = wait_for(&site, expected.len() + 5, 60);
     terminate(uplink);
-    let counts = check(&site, &got, &expected);
+    let counts = check(&got, &expected, &site.logs());
     let first = &got[0];
     let copies: Vec<&Received> = got.iter().filter(|r| r.key() == first.key()).collect();
     assert_eq!(copies.len(), 6, "{copies:?}");
-    assert_eq!(duplicates(&counts).len(), 1, "only the first packet repeats");
-    assert!(copies[..4].iter().all(|r| r.conn == first.conn && r.qn == first.qn));
-    assert!(copies[4].conn > first.conn, "a new connection after 1 + 3 tries");
+    assert_eq!(
+        duplicates(&counts).len(),
+        1,
+        "only the first packet repeats"
+    );
+    assert!(
+        copies[..4]
+            .iter()
+            .all(|r| r.conn == first.conn && r.qn == first.qn)
+    );
+    assert!(
+        copies[4].conn > first.conn,
+        "a new connection after 1 + 3 tries"
+    );
     assert!(copies[5].answered && !copies[4].answered);
     for w in copies[..4].windows(2) {
         let gap = w[1].at - w[0].at;
@@ -499,7 +583,7 @@ fn an_outage_of_the_platform_ends_in_an_ordered_backfill() {
     if !python3() {
         return;
     }
-    let site = Site::new(6, "data = [2051, 2061]\ndelay_s = 60");
+    let site = Site::new(6, 6, "data = [2051, 2061]\ndelay_s = 60");
     let expected = site.expected(&[2051, 2061]);
     let mut platform = Platform::start(site.port, &site.out(), &[]);
     // 20 simulated minutes per real second from local midnight: the six hours of data
@@ -517,7 +601,7 @@ fn an_outage_of_the_platform_ends_in_an_ordered_backfill() {
     terminate(uplink);
     platform.kill();
     let got_all = received(&site.out());
-    let counts = check(&site, &got_all, &expected);
+    let counts = check(&got_all, &expected, &site.logs());
     // The packet in flight when the platform died may arrive twice (the platform recorded
     // it, its acknowledgement was lost); nothing else.
     let dups = duplicates(&counts);
@@ -545,7 +629,7 @@ fn a_killed_uplink_resumes_from_its_cursor() {
     if !python3() {
         return;
     }
-    let site = Site::new(2, "data = [2051, 2061, 2031]");
+    let site = Site::new(2, 24, "data = [2051, 2061, 2031]");
     let expected = site.expected(&[2051, 2061, 2031]);
     let _platform = Platform::start(site.port, &site.out(), &["--stall", "0.005"]);
     let mut uplink = site.uplink(&[], 0);
@@ -559,7 +643,7 @@ fn a_killed_uplink_resumes_from_its_cursor() {
     std::thread::sleep(Duration::from_millis(500));
     terminate(uplink);
     let got = received(&site.out()).into_iter().collect::<Vec<_>>();
-    let counts = check(&site, &got, &expected);
+    let counts = check(&got, &expected, &site.logs());
     // At most the packet waiting for its acknowledgement at the kill is sent again.
     let dups = duplicates(&counts);
     assert!(dups.len() <= 1 && dups.iter().all(|d| d.1 == 2), "{dups:?}");

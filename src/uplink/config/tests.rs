@@ -95,18 +95,26 @@ fn errors_name_the_line_and_the_key() {
         assert!(message.contains("line 3"), "{line}: {message}");
         assert!(message.contains(expected), "{line}: {message}");
     }
-    let message = load(
-        "[[uplink]]\nname = \"p\"\naddress = \"h:1\"\n[uplink.station.S1]\nmn = \"A;B\"\n",
-    )
-    .unwrap_err();
-    assert!(message.contains("line 5") && message.contains("; , = &"), "{message}");
+    let message =
+        load("[[uplink]]\nname = \"p\"\naddress = \"h:1\"\n[uplink.station.S1]\nmn = \"A;B\"\n")
+            .unwrap_err();
+    assert!(
+        message.contains("line 5") && message.contains("; , = &"),
+        "{message}"
+    );
     let message = load(
         "[[uplink]]\nname = \"p\"\naddress = \"h:1\"\n[uplink.codes]\na21005 = { parameter = \"co\", unit = \"hPa\" }\n",
     )
     .unwrap_err();
-    assert!(message.contains("line 5") && message.contains("hPa"), "{message}");
+    assert!(
+        message.contains("line 5") && message.contains("hPa"),
+        "{message}"
+    );
     let message = load("[[uplink]]\nname = \"a b\"\naddress = \"h:1\"\n").unwrap_err();
-    assert!(message.contains("line 2") && message.contains("`a b`"), "{message}");
+    assert!(
+        message.contains("line 2") && message.contains("`a b`"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -121,7 +129,9 @@ fn credentials_come_from_the_environment_and_files() {
     // The variable is not set in tests (the binary's tests set it for the child process).
     let missing = t.credentials(&known).unwrap_err();
     assert!(
-        missing.to_string().contains("environment variable UPLINK_TEST_PW")
+        missing
+            .to_string()
+            .contains("environment variable UPLINK_TEST_PW")
             && missing.to_string().contains("not set"),
         "{missing}"
     );
@@ -151,5 +161,8 @@ fn credentials_come_from_the_environment_and_files() {
     assert!(message.contains("no PW for station `GD01`"), "{message}");
     std::fs::write(dir.path().join("secrets/all.pw"), "12;34\n").unwrap();
     let message = from_file.credentials(&known).unwrap_err().to_string();
-    assert!(message.contains("all.pw") && !message.contains("12;34"), "{message}");
+    assert!(
+        message.contains("all.pw") && !message.contains("12;34"),
+        "{message}"
+    );
 }

@@ -27,8 +27,20 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
     let mut records = Vec::new();
     for m in 1..=60 {
         let t = at(8, 0) + TimeDelta::minutes(m);
-        records.push(record(Resolution::Minute, t, Parameter::Pm25, m as f64, Flag::Normal));
-        records.push(record(Resolution::Minute, t, Parameter::So2, 5.0, Flag::Calibration));
+        records.push(record(
+            Resolution::Minute,
+            t,
+            Parameter::Pm25,
+            m as f64,
+            Flag::Normal,
+        ));
+        records.push(record(
+            Resolution::Minute,
+            t,
+            Parameter::So2,
+            5.0,
+            Flag::Calibration,
+        ));
         // Another station, never read.
         let mut other = record(Resolution::Minute, t, Parameter::Pm25, 1.0, Flag::Normal);
         other.station = "S2".into();
@@ -36,10 +48,22 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
     }
     for h in 1..=24 {
         let t = at(0, 0) + TimeDelta::hours(h);
-        records.push(record(Resolution::Hour, t, Parameter::Pm25, h as f64, Flag::Normal));
+        records.push(record(
+            Resolution::Hour,
+            t,
+            Parameter::Pm25,
+            h as f64,
+            Flag::Normal,
+        ));
     }
     // Not a parameter the target sends.
-    records.push(record(Resolution::Hour, at(9, 0), Parameter::Rain, 1.0, Flag::Normal));
+    records.push(record(
+        Resolution::Hour,
+        at(9, 0),
+        Parameter::Rain,
+        1.0,
+        Flag::Normal,
+    ));
     store.put_readings(&records).unwrap();
     (dir, store)
 }
@@ -80,7 +104,10 @@ fn a_window_is_every_pending_upload_in_order() {
         ]
     );
     let hour = &uploads[60];
-    assert_eq!((hour.stream, hour.ends, hour.data_time), (Stream::Hour, at(9, 0), at(8, 0)));
+    assert_eq!(
+        (hour.stream, hour.ends, hour.data_time),
+        (Stream::Hour, at(9, 0), at(8, 0))
+    );
     assert_eq!(hour.values.len(), 1, "rain is not sent");
     // After the first part of the minute of 09:00 was acknowledged, that minute (whose other
     // parts, if it has any, the sender sends) and the hour are left.
@@ -94,11 +121,20 @@ fn a_window_is_every_pending_upload_in_order() {
         left.iter().map(|u| u.stream).collect::<Vec<_>>(),
         [Stream::Minute, Stream::Hour]
     );
-    assert!(window(&store, &q, Mark::through(at(9, 0)), at(9, 0)).unwrap().is_empty());
+    assert!(
+        window(&store, &q, Mark::through(at(9, 0)), at(9, 0))
+            .unwrap()
+            .is_empty()
+    );
     // The day ends at the next local midnight, after its 24th hour.
     let midnight = at(0, 0) + TimeDelta::days(1);
-    let last = window(&store, &q, Mark::through(midnight - TimeDelta::hours(1)), midnight)
-        .unwrap();
+    let last = window(
+        &store,
+        &q,
+        Mark::through(midnight - TimeDelta::hours(1)),
+        midnight,
+    )
+    .unwrap();
     assert_eq!(
         last.iter().map(|u| u.stream).collect::<Vec<_>>(),
         [Stream::Hour, Stream::Day]
@@ -109,5 +145,9 @@ fn a_window_is_every_pending_upload_in_order() {
     assert_eq!(day.values[0].range, Some((1.0, 24.0)));
     assert_eq!(day.values[0].flag, Flag::Normal);
     // Nothing pending: nothing read.
-    assert!(window(&store, &q, Mark::through(midnight), midnight).unwrap().is_empty());
+    assert!(
+        window(&store, &q, Mark::through(midnight), midnight)
+            .unwrap()
+            .is_empty()
+    );
 }
