@@ -159,10 +159,15 @@ impl Sender {
                 Ok(false) => self.idle(&stop).await,
                 Err(failure) => {
                     self.failed(&failure);
-                    let delay = self.backoff.next_delay();
-                    tokio::select! {
-                        () = tokio::time::sleep(delay) => {}
-                        () = stop.cancelled() => {}
+                    let until = Instant::now() + self.backoff.next_delay();
+                    // The state stays fresh through a long back-off.
+                    while Instant::now() < until && !stop.is_cancelled() {
+                        let step = until.min(Instant::now() + REFRESH);
+                        tokio::select! {
+                            () = tokio::time::sleep_until(step) => {}
+                            () = stop.cancelled() => {}
+                        }
+                        self.publish(false);
                     }
                 }
             }
@@ -338,6 +343,7 @@ impl Sender {
                     });
                 }
                 Ok(Answer::TimedOut) => {
+                    self.publish(false);
                     tracing::debug!(
                         "uplink `{}`: no acknowledgement of {} within {:?} (try {}/{tries})",
                         self.target.name,

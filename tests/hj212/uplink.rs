@@ -512,6 +512,12 @@ fn every_stored_reading_arrives_once_in_order() {
     let counts = check(&got, &expected, &site.logs());
     assert!(duplicates(&counts).is_empty());
     assert!(got.iter().all(|r| r.conn == got[0].conn), "one connection");
+    let took = got.last().unwrap().at - got[0].at;
+    eprintln!(
+        "backfill: {} packets in {:.2} s, each acknowledged and the cursor synced",
+        got.len(),
+        took.as_seconds_f64()
+    );
     // The daily packet comes after the day's last hour.
     let last = got.iter().rfind(|r| r.mn == STATIONS[0].1).unwrap();
     assert_eq!((last.cn, last.datatime.as_str()), (2031, "20260301000000"));

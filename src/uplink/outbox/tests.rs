@@ -151,3 +151,35 @@ fn a_window_is_every_pending_upload_in_order() {
             .is_empty()
     );
 }
+
+#[test]
+fn real_time_data_are_the_stored_samples_at_their_own_time() {
+    let (_dir, mut store) = store();
+    let samples: Vec<Record> = (0..6)
+        .map(|i| {
+            let t = at(8, 0) + TimeDelta::seconds(10 * i);
+            record(Resolution::Sample, t, Parameter::Pm25, i as f64, Flag::Normal)
+        })
+        .collect();
+    store.put_readings(&samples).unwrap();
+    let station: StationId = "S1".into();
+    let parameters = Parameters::only([Parameter::Pm25]);
+    let streams = [Stream::RealTime, Stream::Minute];
+    let q = WindowQuery {
+        station: &station,
+        tz: TZ,
+        streams: &streams,
+        parameters: &parameters,
+    };
+    let uploads = window(&store, &q, Mark::through(at(8, 0)), at(8, 1)).unwrap();
+    // The sample at 08:00:00 ends where the mark is: sent before. Then five samples, then
+    // the minute that ends at 08:01.
+    let kinds: Vec<(Stream, DateTime<Utc>)> =
+        uploads.iter().map(|u| (u.stream, u.data_time)).collect();
+    let mut want: Vec<(Stream, DateTime<Utc>)> = (1..6)
+        .map(|i| (Stream::RealTime, at(8, 0) + TimeDelta::seconds(10 * i)))
+        .collect();
+    want.push((Stream::Minute, at(8, 0)));
+    assert_eq!(kinds, want);
+    assert_eq!(uploads[0].values[0].value, 1.0);
+}

@@ -112,6 +112,29 @@ fn a_long_day_is_cut_into_whole_packets() {
 }
 
 #[test]
+fn real_time_data_carry_rtd_at_the_sampling_moment() {
+    let upload = Upload {
+        stream: Stream::RealTime,
+        ends: utc("2026-03-01T00:00:30Z"),
+        data_time: utc("2026-03-01T00:00:30Z"),
+        values: vec![Value {
+            parameter: Parameter::Co,
+            value: 0.85,
+            range: None,
+            flag: Flag::OverRange,
+        }],
+    };
+    let parts = wire().parts(&upload, &station(), TZ);
+    let bytes = wire().packet(&parts[0], &station(), "20260301080030000").unwrap();
+    let p = parse(&bytes, Mode::Strict).unwrap().packet;
+    assert_eq!(p.cn, Command::RealTimeData);
+    assert_eq!(
+        p.cp.to_text(),
+        "DataTime=20260301080030;a21005-Rtd=0.85,a21005-Flag=T"
+    );
+}
+
+#[test]
 fn numbers() {
     assert_eq!(number(35.2), "35.2");
     assert_eq!(number(0.85), "0.85");
