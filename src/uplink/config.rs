@@ -28,6 +28,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Deserialize;
 
 use super::stream::Stream;
+pub use values::{Address, FactorCode, HeaderValue, TargetName};
+
+mod values;
 use crate::hj212::SystemCode;
 use crate::hj212::codes::CodeMap;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
@@ -147,7 +150,7 @@ impl UplinkTarget {
             let unit = entry
                 .unit
                 .unwrap_or_else(|| entry.parameter.canonical_unit());
-            map.set(&code.0, entry.parameter, unit);
+            map.set(code.as_str(), entry.parameter, unit);
         }
         map
     }
@@ -342,65 +345,6 @@ impl TryFrom<RawCodeOverride> for CodeOverride {
     }
 }
 
-/// A factor code (`a34004`): 1–16 ASCII letters and digits.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(try_from = "String")]
-pub struct FactorCode(String);
-
-impl TryFrom<String> for FactorCode {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        if (1..=16).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Ok(FactorCode(s))
-        } else {
-            Err(format!(
-                "factor code `{}`: use 1 to 16 ASCII letters and digits (e.g. a34004)",
-                s.escape_default()
-            ))
-        }
-    }
-}
-
-/// An MN or a PW: 1–24 printable ASCII characters other than the packet's separators
-/// (`;`, `,`, `=`, `&`) — what can stand in a header field without breaking the packet.
-/// (The standard's MN is 24 hexadecimal digits; real loggers use shorter ones.)
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct HeaderValue(String);
-
-impl TryFrom<String> for HeaderValue {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        let fits = (1..=24).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_graphic() && !b";,=&".contains(&b));
-        if fits {
-            Ok(HeaderValue(s))
-        } else {
-            // The value is not repeated: it may be a PW.
-            Err(
-                "cannot stand in an HJ 212 header (MN, PW): use 1 to 24 printable ASCII \
-                 characters without ; , = &"
-                    .to_string(),
-            )
-        }
-    }
-}
-
-impl HeaderValue {
-    /// The value.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Never prints the value: a PW must not reach a log.
-impl std::fmt::Debug for HeaderValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HeaderValue({} characters)", self.0.len())
-    }
-}
-
 /// Which stations a target receives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum StationChoice {
@@ -440,75 +384,6 @@ impl<'de> Deserialize<'de> for StationChoice {
             }
         }
         d.deserialize_any(Visitor)
-    }
-}
-
-/// A target's name: 1–64 ASCII letters, digits, `-` and `_` (it names files).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(try_from = "String")]
-pub struct TargetName(String);
-
-impl TryFrom<String> for TargetName {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        let ok = (1..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if ok {
-            Ok(TargetName(s))
-        } else {
-            Err(format!(
-                "uplink name `{s}`: use 1 to 64 ASCII letters, digits, - and _ (it names the \
-                 target's files)"
-            ))
-        }
-    }
-}
-
-impl std::fmt::Display for TargetName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TargetName {
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// `host:port` of a platform (resolved when connecting).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct Address(String);
-
-impl TryFrom<String> for Address {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        let valid = s.rsplit_once(':').is_some_and(|(host, port)| {
-            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
-        });
-        if valid {
-            Ok(Address(s))
-        } else {
-            Err(format!(
-                "address `{s}` is not host:port (e.g. \"10.1.2.3:9100\")"
-            ))
-        }
-    }
-}
-
-impl std::fmt::Display for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Address {
-    /// The address as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

@@ -158,7 +158,13 @@ fn real_time_data_are_the_stored_samples_at_their_own_time() {
     let samples: Vec<Record> = (0..6)
         .map(|i| {
             let t = at(8, 0) + TimeDelta::seconds(10 * i);
-            record(Resolution::Sample, t, Parameter::Pm25, i as f64, Flag::Normal)
+            record(
+                Resolution::Sample,
+                t,
+                Parameter::Pm25,
+                i as f64,
+                Flag::Normal,
+            )
         })
         .collect();
     store.put_readings(&samples).unwrap();

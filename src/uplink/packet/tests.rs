@@ -125,7 +125,9 @@ fn real_time_data_carry_rtd_at_the_sampling_moment() {
         }],
     };
     let parts = wire().parts(&upload, &station(), TZ);
-    let bytes = wire().packet(&parts[0], &station(), "20260301080030000").unwrap();
+    let bytes = wire()
+        .packet(&parts[0], &station(), "20260301080030000")
+        .unwrap();
     let p = parse(&bytes, Mode::Strict).unwrap().packet;
     assert_eq!(p.cn, Command::RealTimeData);
     assert_eq!(
