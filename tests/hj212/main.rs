@@ -6,5 +6,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod corpus;
+mod platform;
 mod uplink;
 mod uplink_run;

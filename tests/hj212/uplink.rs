@@ -5,42 +5,26 @@
 //! missing acknowledgements, an outage of the platform over simulated hours, and a `kill -9`
 //! of the uplink in the middle of a backfill.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use chrono_tz::Tz;
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore};
 use lantian::units::Parameter;
 
-use crate::common::peers::{free_port, require, runs};
+use super::platform::{
+    CODES, Cp, Key, PW, Platform, Received, TZ, check, duplicates, expected_packets, python3,
+    received, terminate,
+};
+use crate::common::peers::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
-const TZ: Tz = chrono_tz::Asia::Shanghai;
-pub(crate) const PW: &str = "123456";
 const STATIONS: [(&str, &str); 2] = [("S1", "MN440001"), ("S2", "MN440002")];
-
-/// What a platform receives by default (HJ 212-2017's air codes, and a05024 for ozone as
-/// implementations write it): the code and the factor from lantian's canonical unit to the
-/// code's.
-pub(crate) const CODES: [(Parameter, &str, f64); 11] = [
-    (Parameter::Pm25, "a34004", 1.0),
-    (Parameter::Pm10, "a34002", 1.0),
-    (Parameter::So2, "a21026", 1.0),
-    (Parameter::No2, "a21004", 1.0),
-    (Parameter::Co, "a21005", 1.0),
-    (Parameter::O3, "a05024", 1.0),
-    (Parameter::Temperature, "a01001", 1.0),
-    (Parameter::Humidity, "a01002", 1.0),
-    (Parameter::Pressure, "a01006", 0.1), // hPa → kPa (the default table's unit)
-    (Parameter::WindSpeed, "a01007", 1.0),
-    (Parameter::WindDirection, "a01008", 1.0),
-];
+const MNS: [&str; 2] = [STATIONS[0].1, STATIONS[1].1];
 
 /// The parameters the synthetic site stores.
 const STORED: [Parameter; 4] = [
@@ -54,10 +38,6 @@ fn local(h: i64, m: i64) -> DateTime<Utc> {
     TZ.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap().to_utc()
         + TimeDelta::hours(h)
         + TimeDelta::minutes(m)
-}
-
-pub(crate) fn python3() -> bool {
-    require("python3 (the HJ 212 peer)", runs("python3", &["--version"]))
 }
 
 /// A store with `minute_hours` hours of minute data and `hours` hours of hourly data from
@@ -188,6 +168,8 @@ impl Site {
         text
     }
 
+    /// Every packet the store's data makes: minutes, hours and the day of 2026-03-01 (all
+    /// its hours valid but one: ≥ 20, so `N` and the mean of the valid ones).
     fn expected(&self, streams: &[u16]) -> BTreeMap<Key, Cp> {
         let mn = |station: &str| {
             STATIONS
@@ -195,50 +177,15 @@ impl Site {
                 .find(|s| s.0 == station)
                 .map(|s| s.1.to_string())
         };
-        expected_packets(&self.records, streams, mn)
-    }
-}
-
-/// A packet's identity at the platform: (MN, CN, DataTime).
-pub(crate) type Key = (String, u16, String);
-
-/// Every packet `records` make for `streams` (2051, 2061, 2031 of the whole local day of
-/// 2026-03-01, all hours valid but one), for the stations `mn` names.
-pub(crate) fn expected_packets(
-    records: &[Record],
-    streams: &[u16],
-    mn: impl Fn(&str) -> Option<String>,
-) -> BTreeMap<Key, Cp> {
-    let mut out: BTreeMap<Key, Cp> = BTreeMap::new();
-    let datatime = |t: DateTime<Utc>| t.with_timezone(&TZ).format("%Y%m%d%H%M%S").to_string();
-    for r in records {
-        let (cn, start) = match r.resolution {
-            Resolution::Minute => (2051, r.time - TimeDelta::minutes(1)),
-            Resolution::Hour => (2061, r.time - TimeDelta::hours(1)),
-            _ => continue,
-        };
-        let (Some(mn), Some((_, code, factor))) =
-            (mn(&r.station), CODES.iter().find(|c| c.0 == r.parameter))
-        else {
-            continue;
-        };
-        if !streams.contains(&cn) {
-            continue;
+        let mut out = expected_packets(&self.records, streams, mn, TZ);
+        if !streams.contains(&2031) {
+            return out;
         }
-        out.entry((mn, cn, datatime(start))).or_default().insert(
-            code.to_string(),
-            BTreeMap::from([
-                ("Avg".to_string(), (r.value * factor).to_string()),
-                ("Flag".to_string(), r.flag.code().to_string()),
-            ]),
-        );
-    }
-    if streams.contains(&2031) {
-        // The day: ≥ 20 valid hours, so N and the mean of the valid ones.
         for (station, mn) in STATIONS {
             let mut cp = Cp::new();
             for (p, c, factor) in CODES {
-                let valid: Vec<f64> = records
+                let valid: Vec<f64> = self
+                    .records
                     .iter()
                     .filter(|r| {
                         *r.station == *station
@@ -254,134 +201,17 @@ pub(crate) fn expected_packets(
                 let avg = valid.iter().sum::<f64>() / valid.len() as f64;
                 let min = valid.iter().copied().fold(f64::INFINITY, f64::min);
                 let max = valid.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                cp.insert(
-                    c.to_string(),
-                    BTreeMap::from([
-                        ("Avg".to_string(), avg.to_string()),
-                        ("Min".to_string(), min.to_string()),
-                        ("Max".to_string(), max.to_string()),
-                        ("Flag".to_string(), "N".to_string()),
-                    ]),
-                );
+                let stats = [("Avg", avg), ("Min", min), ("Max", max)]
+                    .map(|(k, v)| (k.to_string(), v.to_string()));
+                let mut fields: BTreeMap<String, String> = stats.into_iter().collect();
+                fields.insert("Flag".into(), "N".into());
+                cp.insert(c.to_string(), fields);
             }
-            out.insert((mn.to_string(), 2031, datatime(local(0, 0))), cp);
+            let day = local(0, 0).with_timezone(&TZ).format("%Y%m%d%H%M%S");
+            out.insert((mn.to_string(), 2031, day.to_string()), cp);
         }
+        out
     }
-    out
-}
-
-/// `{code: {suffix: value}}`.
-pub(crate) type Cp = BTreeMap<String, BTreeMap<String, String>>;
-
-/// One line of the platform's record.
-#[derive(Debug, Clone)]
-pub(crate) struct Received {
-    conn: u64,
-    accepted: bool,
-    answered: bool,
-    pub(crate) mn: String,
-    pub(crate) cn: u16,
-    qn: String,
-    pub(crate) datatime: String,
-    cp: Cp,
-    at: DateTime<Utc>,
-}
-
-impl Received {
-    fn key(&self) -> Key {
-        (self.mn.clone(), self.cn, self.datatime.clone())
-    }
-
-    fn order(&self) -> (DateTime<Utc>, u8) {
-        order(self.cn, &self.datatime)
-    }
-}
-
-/// The end of a packet's interval and its stream's place: the order the uplink sends in.
-pub(crate) fn order(cn: u16, datatime: &str) -> (DateTime<Utc>, u8) {
-    let naive = chrono::NaiveDateTime::parse_from_str(datatime, "%Y%m%d%H%M%S").unwrap();
-    let start = TZ.from_local_datetime(&naive).single().unwrap().to_utc();
-    match cn {
-        2051 => (start + TimeDelta::minutes(1), 1),
-        2061 => (start + TimeDelta::hours(1), 2),
-        2031 => (start + TimeDelta::days(1), 3),
-        cn => panic!("unexpected CN {cn}"),
-    }
-}
-
-/// The platform: `hj212_peer.py platform` on `port`, appending to `out`.
-pub(crate) struct Platform {
-    child: Child,
-}
-
-impl Platform {
-    /// The platform for the synthetic site's stations.
-    fn start(port: u16, out: &Path, extra: &[&str]) -> Platform {
-        Platform::accepting(port, out, extra, &STATIONS.map(|s| s.1))
-    }
-
-    /// A platform that accepts `mns` with the PW.
-    pub(crate) fn accepting(port: u16, out: &Path, extra: &[&str], mns: &[&str]) -> Platform {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/hj212_peer.py");
-        let mut cmd = Command::new("python3");
-        cmd.arg(script)
-            .args(["platform", "--port", &port.to_string(), "--out"])
-            .arg(out)
-            .args(extra)
-            .env("LT_PLATFORM_PW", PW)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for mn in mns {
-            cmd.args(["--accept", &format!("{mn}=LT_PLATFORM_PW")]);
-        }
-        let mut child = cmd.spawn().expect("python3 runs");
-        let mut events = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        events.read_line(&mut first).unwrap();
-        assert!(
-            first.contains("listening"),
-            "platform did not start: {first}"
-        );
-        // Its events (connections) go on: read them so that it never writes to a closed pipe.
-        std::thread::spawn(move || events.lines().map_while(Result::ok).for_each(drop));
-        Platform { child }
-    }
-
-    pub(crate) fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-pub(crate) fn received(out: &Path) -> Vec<Received> {
-    let Ok(text) = std::fs::read_to_string(out) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter(|l| l.ends_with('}'))
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-            let cp: Cp = serde_json::from_value(v["cp"].clone()).unwrap_or_default();
-            Received {
-                conn: v["conn"].as_u64().unwrap(),
-                accepted: v["accepted"].as_bool().unwrap(),
-                answered: !v["answered"].is_null(),
-                mn: s("mn"),
-                cn: s("cn").parse().unwrap(),
-                qn: s("qn"),
-                datatime: s("datatime"),
-                cp,
-                at: s("at").parse().unwrap(),
-            }
-        })
-        .collect()
 }
 
 /// Waits until the platform has recorded `n` packets, at most `secs` (the checks then say
@@ -397,99 +227,6 @@ fn wait_for(site: &Site, n: usize, secs: u64) -> Vec<Received> {
     }
 }
 
-/// Stops `child` with SIGTERM, as a service manager does.
-pub(crate) fn terminate(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "uplink exited with {status}");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    panic!("the uplink did not stop on SIGTERM");
-}
-
-/// Checks what the platform accepted against the store: every expected packet, its values
-/// and flags, in order per station; returns how many times each was received.
-pub(crate) fn check(
-    got: &[Received],
-    expected: &BTreeMap<Key, Cp>,
-    logs: &str,
-) -> HashMap<Key, usize> {
-    let mut counts: HashMap<Key, usize> = HashMap::new();
-    for r in got {
-        assert!(r.accepted, "refused: {r:?}");
-        let want = expected
-            .get(&r.key())
-            .unwrap_or_else(|| panic!("unexpected packet {r:?}"));
-        assert!(
-            same_cp(&r.cp, want),
-            "{:?}: got {:?}, expected {want:?}",
-            r.key(),
-            r.cp
-        );
-        *counts.entry(r.key()).or_default() += 1;
-    }
-    let missing: Vec<_> = expected
-        .keys()
-        .filter(|k| !counts.contains_key(*k))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "{} packets missing: {:?}; log:\n{}",
-        missing.len(),
-        &missing[..missing.len().min(5)],
-        logs
-    );
-    // In order per station: each packet after the one before (a re-sent packet repeats the
-    // last one, never goes back further).
-    let mut mns: Vec<&str> = got.iter().map(|r| r.mn.as_str()).collect();
-    mns.sort_unstable();
-    mns.dedup();
-    for mn in mns {
-        let seq: Vec<_> = got
-            .iter()
-            .filter(|r| r.mn == mn)
-            .map(Received::order)
-            .collect();
-        for w in seq.windows(2) {
-            assert!(w[0] <= w[1], "{mn}: {:?} after {:?}", w[1], w[0]);
-        }
-    }
-    counts
-}
-
-/// The same codes and suffixes, flags equal, values equal to the three decimals sent.
-fn same_cp(got: &Cp, want: &Cp) -> bool {
-    got.len() == want.len()
-        && got.iter().zip(want).all(|((gc, gs), (wc, ws))| {
-            gc == wc
-                && gs.len() == ws.len()
-                && gs.iter().zip(ws).all(|((gk, gv), (wk, wv))| {
-                    gk == wk
-                        && if gk == "Flag" {
-                            gv == wv
-                        } else {
-                            let (g, w): (f64, f64) = (gv.parse().unwrap(), wv.parse().unwrap());
-                            (g - w).abs() <= 0.000_5 + 1e-9
-                        }
-                })
-        })
-}
-
-pub(crate) fn duplicates(counts: &HashMap<Key, usize>) -> Vec<(&Key, usize)> {
-    counts
-        .iter()
-        .filter(|(_, n)| **n > 1)
-        .map(|(k, n)| (k, *n))
-        .collect()
-}
-
 #[test]
 fn every_stored_reading_arrives_once_in_order() {
     if !python3() {
@@ -499,7 +236,7 @@ fn every_stored_reading_arrives_once_in_order() {
     let expected = site.expected(&[2051, 2061, 2031]);
     // 2 stations × (120 minutes + 24 hours + 1 day).
     assert_eq!(expected.len(), 2 * (120 + 24 + 1));
-    let _platform = Platform::start(site.port, &site.out(), &[]);
+    let _platform = Platform::accepting(site.port, &site.out(), &[], &MNS);
     let uplink = site.uplink(&[], 0);
     let got = wait_for(&site, expected.len(), 120);
     std::thread::sleep(Duration::from_millis(500));
@@ -550,7 +287,7 @@ fn missing_acknowledgements_are_resent_after_the_timeout_then_the_connection_is_
     // Five acknowledgements withheld: the first packet is sent, re-sent three times a second
     // apart (Table 1: 3 retries), the connection given up; on the next connection it is sent
     // again, once more unacknowledged, then acknowledged.
-    let _platform = Platform::start(site.port, &site.out(), &["--drop-acks", "5"]);
+    let _platform = Platform::accepting(site.port, &site.out(), &["--drop-acks", "5"], &MNS);
     let uplink = site.uplink(&[], 0);
     let got = wait_for(&site, expected.len() + 5, 60);
     terminate(uplink);
@@ -591,7 +328,7 @@ fn an_outage_of_the_platform_ends_in_an_ordered_backfill() {
     }
     let site = Site::new(6, 6, "data = [2051, 2061]\ndelay_s = 60");
     let expected = site.expected(&[2051, 2061]);
-    let mut platform = Platform::start(site.port, &site.out(), &[]);
+    let mut platform = Platform::accepting(site.port, &site.out(), &[], &MNS);
     // 20 simulated minutes per real second from local midnight: the six hours of data
     // become due over 18 s.
     let spawned = Utc::now();
@@ -601,7 +338,7 @@ fn an_outage_of_the_platform_ends_in_an_ordered_backfill() {
     let before = received(&site.out());
     // Three simulated hours without the platform.
     std::thread::sleep(Duration::from_secs(9));
-    let mut platform = Platform::start(site.port, &site.out(), &[]);
+    let mut platform = Platform::accepting(site.port, &site.out(), &[], &MNS);
     let got = wait_for(&site, expected.len(), 60);
     std::thread::sleep(Duration::from_millis(500));
     terminate(uplink);
@@ -637,7 +374,7 @@ fn a_killed_uplink_resumes_from_its_cursor() {
     }
     let site = Site::new(2, 24, "data = [2051, 2061, 2031]");
     let expected = site.expected(&[2051, 2061, 2031]);
-    let _platform = Platform::start(site.port, &site.out(), &["--stall", "0.005"]);
+    let _platform = Platform::accepting(site.port, &site.out(), &["--stall", "0.005"], &MNS);
     let mut uplink = site.uplink(&[], 0);
     let before = wait_for(&site, 120, 60);
     uplink.kill().unwrap(); // SIGKILL

@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingQuery, ReadingStore, Resolution};
 
-use super::uplink::{Platform, check, duplicates, expected_packets, order, python3, received};
+use super::platform::{
+    PW, Platform, TZ, check, duplicates, expected_packets, order, python3, received,
+};
 use crate::common::peers::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
@@ -61,7 +63,7 @@ fn lantian_run_sends_what_it_collects() {
         .args(["-v", "run"])
         .args(clock)
         .args(["--duration", "9"])
-        .env("LT_UPLINK_PW", super::uplink::PW)
+        .env("LT_UPLINK_PW", PW)
         .stderr(std::fs::File::create(&log).unwrap())
         .status()
         .unwrap();
@@ -85,7 +87,7 @@ fn lantian_run_sends_what_it_collects() {
         );
     }
     let mn = |station: &str| MNS.iter().find(|m| m.0 == station).map(|m| m.1.to_string());
-    let expected = expected_packets(&records, &[2051, 2061], mn);
+    let expected = expected_packets(&records, &[2051, 2061], mn, TZ);
     let got = received(&out);
     // What was due while it ran: up to the last packet sent, per station.
     let mut last = BTreeMap::new();
