@@ -46,8 +46,8 @@ pub struct Aggregator {
     dropped: u64,
 }
 
-/// A running mean: a plain sum, or the sum of unit vectors for angles (also the uplink's
-/// daily means of hourly ones).
+/// A running mean: a plain sum, or the sum of unit vectors for angles (also the simulated HJ
+/// 212 loggers' statistics).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Mean {
     n: u32,
@@ -57,7 +57,7 @@ pub(crate) struct Mean {
 }
 
 impl Mean {
-    /// Adds a value (an angle in degrees when `angle`).
+    /// Adds `value` (an angle in degrees when `angle`).
     pub(crate) fn add(&mut self, value: f64, angle: bool) {
         self.n += 1;
         if angle {
@@ -69,12 +69,7 @@ impl Mean {
         }
     }
 
-    /// How many values were added.
-    pub(crate) fn count(&self) -> u32 {
-        self.n
-    }
-
-    /// The mean (`None` of nothing); angles in `[0, 360)`.
+    /// The mean (`None` of nothing), in `[0, 360)` for angles.
     pub(crate) fn get(&self, angle: bool) -> Option<f64> {
         if self.n == 0 {
             None
@@ -85,6 +80,11 @@ impl Mean {
         } else {
             Some(self.sum / f64::from(self.n))
         }
+    }
+
+    /// How many values were added (the uplink's daily data count valid hours).
+    pub(crate) fn count(&self) -> u32 {
+        self.n
     }
 }
 
