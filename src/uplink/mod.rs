@@ -230,6 +230,12 @@ impl Uplinks {
                     tz,
                 });
             }
+            if stations.is_empty() {
+                tracing::warn!(
+                    "uplink `{}`: no station to send (the store knows none yet)",
+                    target.name
+                );
+            }
             let cursor = cursor::Cursor::open(dir, target.name.as_str(), url, clock.now())?;
             senders.push(Sender::new(
                 target.clone(),

@@ -94,7 +94,6 @@ pub(crate) struct Sender {
 
 impl Sender {
     /// A sender of `target` for `stations`, with its cursor (already open).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         target: UplinkTarget,
         stations: Vec<Station>,
