@@ -10,6 +10,7 @@ use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
 use crate::report::ReportConfig;
 use crate::store::StoreUrl;
+use crate::uplink::UplinkTarget;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,9 @@ pub struct Config {
     /// Scheduled jobs (`[[job]]`); none configured means [`default_jobs`].
     #[serde(default, rename = "job")]
     pub jobs: Vec<JobConfig>,
+    /// Platforms the stored data is sent to over HJ 212 (`[[uplink]]`).
+    #[serde(default, rename = "uplink")]
+    pub uplinks: Vec<UplinkTarget>,
 }
 
 fn default_registry() -> PathBuf {
@@ -91,6 +95,7 @@ impl Default for Config {
             base: PathBuf::new(),
             report: ReportConfig::default(),
             jobs: Vec::new(),
+            uplinks: Vec::new(),
         }
     }
 }
@@ -124,6 +129,9 @@ impl Config {
         for job in &mut config.jobs {
             job.resolve_paths(base);
         }
+        for target in &mut config.uplinks {
+            target.resolve_paths(base);
+        }
         config.store = config.store.relative_to(base);
         Ok(config)
     }
@@ -140,6 +148,12 @@ impl Config {
         self.store
             .spool_beside()
             .unwrap_or_else(|| self.base.join("spool"))
+    }
+
+    /// The uplink folder: `uplink/` in the spool folder (cursors, locks and state files of
+    /// the `[[uplink]]` targets).
+    pub fn uplink_dir(&self) -> PathBuf {
+        crate::uplink::uplink_dir(&self.spool_dir())
     }
 }
 
@@ -252,6 +266,29 @@ mod tests {
         assert!(message.contains("lantian.toml"), "{message}");
         assert!(message.contains("line 3"), "{message}");
         assert!(message.contains("timeuot_ms"), "{message}");
+    }
+
+    #[test]
+    fn uplink_targets_name_the_file_and_line_and_live_in_the_spool_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "store = \"x.db\"\n[[uplink]]\nname = \"p\"\naddress = \"h:1\"\npw_file = \"pw\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.uplinks[0].pw_file, Some(dir.path().join("pw")));
+        assert_eq!(config.uplink_dir(), dir.path().join("x.db-spool/uplink"));
+        std::fs::write(
+            &path,
+            "[[uplink]]\nname = \"p\"\naddress = \"h:1\"\npw = \"123456\"\n",
+        )
+        .unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("lantian.toml"), "{message}");
+        assert!(message.contains("line 4"), "{message}");
+        assert!(message.contains("pw_env"), "{message}");
     }
 
     #[test]

@@ -34,3 +34,4 @@ pub mod sources;
 pub mod stats;
 pub mod store;
 pub mod units;
+pub mod uplink;

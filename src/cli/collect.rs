@@ -1,5 +1,6 @@
 //! `lantian collect`: poll the network and store its readings; `lantian run`: the same plus
-//! the scheduler (reports, index recomputation) — the production mode.
+//! the scheduler (reports, index recomputation) and the `[[uplink]]` targets — the
+//! production mode.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use lantian::collect::Pipeline;
 use lantian::config::Config;
 use lantian::jobs::scheduler::{Scheduler, StoreRunLog};
+use lantian::uplink::Pending;
 
 use super::clock_args::ClockArgs;
 
@@ -56,6 +58,19 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         config.store,
         spool_dir.display()
     );
+    // The uplink reads what the forwarder wrote; it waits for readings still in the spool.
+    let uplinks = if scheduler && !config.uplinks.is_empty() {
+        let spool = pipeline.spool.clone();
+        let pending = Pending::Live(Arc::new(move || spool.snapshot().oldest));
+        Some(super::uplink::start(
+            config,
+            &config.uplinks,
+            clock.clone(),
+            pending,
+        )?)
+    } else {
+        None
+    };
     let scheduler = match jobs {
         Some(jobs) => {
             let names: Vec<String> = jobs
@@ -105,6 +120,9 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
     tracing::info!("stopping: finishing polls and running jobs, writing what was collected");
     if let Some(scheduler) = scheduler {
         scheduler.stop().await;
+    }
+    if let Some(uplinks) = uplinks {
+        uplinks.stop().await;
     }
     let stats = pipeline.stop().await?;
     tracing::info!(

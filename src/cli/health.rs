@@ -79,6 +79,9 @@ pub(super) fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
         health.len()
     );
     eprintln!("{}", system_line(config, tz));
+    for line in super::uplink::health_lines(config, tz) {
+        eprintln!("{line}");
+    }
     Ok(())
 }
 

@@ -25,6 +25,7 @@ mod source_flags;
 mod sources;
 mod stations;
 mod table;
+mod uplink;
 
 use std::path::{Path, PathBuf};
 
@@ -112,6 +113,9 @@ enum Command {
     /// Copy every kind of data from one store to another: stations, readings, indices, job
     /// runs, source flags, forecasts and device health.
     Migrate(migrate::MigrateArgs),
+    /// Send the stored data to provincial/national platforms over HJ 212 (the [[uplink]]
+    /// targets; `lantian run` does it too), or show where each target stands.
+    Uplink(uplink::UplinkArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -166,6 +170,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(all(feature = "analysis", feature = "reports"))]
         Command::Sources(args) => sources::run(&config, args),
         Command::Forecast(args) => forecast::run(&config, args),
+        Command::Uplink(args) => uplink::run(&config, args).await,
     }
 }
 

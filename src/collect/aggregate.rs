@@ -81,6 +81,11 @@ impl Mean {
             Some(self.sum / f64::from(self.n))
         }
     }
+
+    /// How many values were added (the uplink's daily data count valid hours).
+    pub(crate) fn count(&self) -> u32 {
+        self.n
+    }
 }
 
 /// Per-flag counters, indexed by declaration order (that of [`Flag::ALL`]).

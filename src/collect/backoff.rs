@@ -1,11 +1,12 @@
-//! Capped exponential back-off with jitter, for retries and reconnects.
+//! Capped exponential back-off with jitter, for retries and reconnects (the collectors' and
+//! the uplink's).
 
 use std::time::Duration;
 
 /// Back-off state: `initial × 2^n`, capped at `max`, with "equal jitter" (half fixed, half
 /// random) so that many devices failing together do not retry in lockstep.
 #[derive(Debug, Clone)]
-pub(super) struct Backoff {
+pub(crate) struct Backoff {
     initial: Duration,
     max: Duration,
     failures: u32,
@@ -13,7 +14,7 @@ pub(super) struct Backoff {
 
 impl Backoff {
     /// A back-off starting at `initial` and never exceeding `max`.
-    pub(super) fn new(initial: Duration, max: Duration) -> Backoff {
+    pub(crate) fn new(initial: Duration, max: Duration) -> Backoff {
         Backoff {
             initial,
             max: max.max(initial),
@@ -22,7 +23,7 @@ impl Backoff {
     }
 
     /// Records a failure and returns how long to wait before the next attempt.
-    pub(super) fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let exp = self.failures.min(30);
         self.failures = self.failures.saturating_add(1);
         let ceiling = self
@@ -35,7 +36,7 @@ impl Backoff {
     }
 
     /// Forgets past failures (after a success).
-    pub(super) fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.failures = 0;
     }
 }

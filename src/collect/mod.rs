@@ -7,7 +7,7 @@
 //! records (and optionally every sample) to the store sink.
 
 pub mod aggregate;
-mod backoff;
+pub(crate) mod backoff;
 mod forward;
 pub mod health;
 mod metrics;

@@ -7,4 +7,7 @@
 mod common;
 mod corpus;
 mod peer_selftest;
+mod platform;
 mod sim_loggers;
+mod uplink;
+mod uplink_run;
