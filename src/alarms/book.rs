@@ -117,7 +117,8 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         subject: &AlarmSubject,
         time: DateTime<Utc>,
     ) -> Result<Option<Alarm>, AlarmError> {
-        let mut query = AlarmQuery::new(DateTime::<Utc>::MIN_UTC, time + TimeDelta::milliseconds(1));
+        let mut query =
+            AlarmQuery::new(DateTime::<Utc>::MIN_UTC, time + TimeDelta::milliseconds(1));
         query.rules = Filter::one(rule);
         query.subjects = Filter::one(subject.clone());
         query.states = Filter::one(AlarmState::Closed);

@@ -18,9 +18,9 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 use super::AlarmError;
 use crate::store::{
-    Actor, Alarm, AlarmAction, AlarmEvent, AlarmEvidence, AlarmKind, AlarmSubject,
-    ClosedBy, Closure, Direction, Escalation, Handled, Measure, Observation, Severity,
-    Suppression, WarningLevel,
+    Actor, Alarm, AlarmAction, AlarmEvent, AlarmEvidence, AlarmKind, AlarmSubject, ClosedBy,
+    Closure, Direction, Escalation, Handled, Measure, Observation, Severity, Suppression,
+    WarningLevel,
 };
 
 /// What a rule found: a value at or beyond its threshold.
@@ -184,7 +184,11 @@ pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change,
             value.time
         )));
     }
-    if !beyond(alarm.evidence.direction, value.value, alarm.evidence.threshold) {
+    if !beyond(
+        alarm.evidence.direction,
+        value.value,
+        alarm.evidence.threshold,
+    ) {
         return Err(invalid(format!(
             "value {} is not {} the threshold {}",
             value.value, alarm.evidence.direction, alarm.evidence.threshold
@@ -300,7 +304,12 @@ pub fn assign(alarm: &Alarm, to: &str, by: &str, at: DateTime<Utc>) -> Result<Ch
 }
 
 /// `by` comments on the alarm (also a closed one: what was found afterwards).
-pub fn comment(alarm: &Alarm, text: &str, by: &str, at: DateTime<Utc>) -> Result<Change, AlarmError> {
+pub fn comment(
+    alarm: &Alarm,
+    text: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<Change, AlarmError> {
     let actor = person(by)?;
     if text.trim().is_empty() {
         return Err(AlarmError::EmptyText {
@@ -349,7 +358,11 @@ pub fn escalate(alarm: &Alarm, at: DateTime<Utc>) -> Result<Change, AlarmError> 
     let level = alarm.escalation.map_or(1, |e| e.level + 1);
     let mut a = alarm.clone();
     a.escalation = Some(Escalation { level, at: ms(at) });
-    Ok(step(a, at, Some((Actor::System, AlarmEvent::Escalated { level }))))
+    Ok(step(
+        a,
+        at,
+        Some((Actor::System, AlarmEvent::Escalated { level })),
+    ))
 }
 
 /// A notification of the alarm went out through `channel`.
