@@ -131,7 +131,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
 
     /// The rules found `raise` (recorded at `at`): opens an alarm of its rule and subject, or
     /// updates the open one; nothing when its value falls in the time of an alarm of theirs
-    /// already (data evaluated again), or is older than the open alarm.
+    /// already (data evaluated again), is older than the open alarm, or changes nothing.
     pub fn raise(&mut self, raise: &Raise, at: DateTime<Utc>) -> Result<Raised, AlarmError> {
         let time = ms(raise.value.time);
         let key = AlarmKey {
@@ -151,7 +151,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
             |current| match current {
                 None => lifecycle::open(raise, at).map(Some),
                 Some(a) if time < a.opened => Ok(None),
-                Some(a) => lifecycle::update(a, raise, at).map(Some),
+                Some(a) => lifecycle::update(a, raise, at),
             },
         )?;
         let opening = |c: &Change| {
@@ -358,3 +358,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         Ok(change.expect("a record always changes the alarm"))
     }
 }
+
+#[cfg(test)]
+#[path = "book_tests.rs"]
+mod tests;

@@ -161,8 +161,12 @@ pub fn open(raise: &Raise, at: DateTime<Utc>) -> Result<Change, AlarmError> {
 /// Updates the open `alarm` with a new value of its rule: the latest value, the peak, the
 /// severity (the highest given), freshness; the hysteresis stops. Audited when the severity
 /// rises or the alarm becomes fresh (live data after replayed data), the changes
-/// notifications act on.
-pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change, AlarmError> {
+/// notifications act on. `None` when the value changes nothing (a value seen before).
+pub fn update(
+    alarm: &Alarm,
+    raise: &Raise,
+    at: DateTime<Utc>,
+) -> Result<Option<Change>, AlarmError> {
     not_closed(alarm, "updated")?;
     let invalid = |reason: String| AlarmError::Invalid {
         id: alarm.id(),
@@ -210,6 +214,9 @@ pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change,
     let freshened = a.stale && !raise.stale;
     a.severity = a.severity.max(raise.severity);
     a.stale = a.stale && raise.stale;
+    if a == *alarm {
+        return Ok(None);
+    }
     let audit = (rose || freshened).then(|| {
         let event = AlarmEvent::Updated {
             severity: a.severity,
@@ -220,7 +227,7 @@ pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change,
     });
     let change = step(a, at, audit);
     change.alarm.check().map_err(invalid)?;
-    Ok(change)
+    Ok(Some(change))
 }
 
 /// The condition of the open `alarm` was found clear (its value past the clear level) at
@@ -390,3 +397,7 @@ pub fn escalation_due(alarm: &Alarm, now: DateTime<Utc>, after: TimeDelta) -> bo
         && !alarm.stale
         && now - alarm.escalation.map_or(alarm.opened, |e| e.at) >= after
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+pub(super) mod tests;
