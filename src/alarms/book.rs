@@ -213,6 +213,15 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         )
     }
 
+    /// The open alarm of `rule` and `subject`, if there is one.
+    pub fn open_alarm(
+        &self,
+        rule: &str,
+        subject: &AlarmSubject,
+    ) -> Result<Option<Alarm>, AlarmError> {
+        Ok(self.store.open_alarm(rule, subject)?)
+    }
+
     /// The alarm `id` names (the start of its id, as people type it).
     pub fn find(&self, id: &AlarmIdPrefix) -> Result<Alarm, AlarmError> {
         let mut found = self.store.alarms_by_id(id)?;

@@ -48,12 +48,14 @@ pub fn state(lang: Lang, s: AlarmState) -> &'static str {
     }
 }
 
-/// What an action of the audit log did, in a line (`assigned to 王工`, `closed by hand: …`).
-pub fn event(lang: Lang, e: &AlarmEvent) -> String {
+/// What an action of the audit log did, in a line (`assigned to 王工`, `closed by hand: …`);
+/// values with `unit` (the alarm's measure's, empty for none).
+pub fn event(lang: Lang, e: &AlarmEvent, unit: &str) -> String {
+    let value = |v: f64| format!("{v:.1} {unit}").trim_end().to_string();
     match e {
         AlarmEvent::Opened {
             severity: s,
-            value,
+            value: first,
             stale,
         } => {
             let stale = if *stale {
@@ -62,10 +64,10 @@ pub fn event(lang: Lang, e: &AlarmEvent) -> String {
                 ""
             };
             format!(
-                "{} {} {}{stale}",
+                "{} {}, {}{stale}",
                 lang.pick("打开，级别", "opened, severity"),
                 severity(lang, *s),
-                value.value
+                value(first.value)
             )
         }
         AlarmEvent::Updated {
@@ -77,7 +79,7 @@ pub fn event(lang: Lang, e: &AlarmEvent) -> String {
             lang.pick("更新，级别", "updated, severity"),
             severity(lang, *s),
             lang.pick("峰值", "peak"),
-            peak.value,
+            value(peak.value),
             if *stale {
                 ""
             } else {
