@@ -26,6 +26,7 @@
 //! and people's commands only change existing ones, where the loser of a race is the one
 //! whose change is overwritten — with SQLite the store refuses it instead.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::line_protocol::{Line, LineError};
@@ -81,7 +82,7 @@ fn encode_alarm(buf: &mut String, a: &Alarm) -> Result<(), InfluxError> {
             .string("kind", &c.kind)?
             .string("severity", &c.severity)?
             .string("state", a.state().code())?
-            .string("assignee", c.assignee.as_deref().unwrap_or(""))?
+            .string("assignee", c.assignee.unwrap_or(""))?
             .bool("stale", c.stale)?
             .int("updated", c.updated.timestamp_millis())?
             .int(
@@ -131,18 +132,18 @@ fn decode_alarms(series: &[Series], out: &mut Vec<Alarm>) -> Result<(), InfluxEr
             let assignee = cell(4).str()?;
             out.push(
                 AlarmColumns {
-                    rule: rule.to_string(),
-                    subject: subject.to_string(),
+                    rule: Cow::Borrowed(rule),
+                    subject: Cow::Borrowed(subject),
                     opened: row.at(t).millis()?,
-                    kind: cell(1).str()?.to_string(),
-                    severity: cell(2).str()?.to_string(),
+                    kind: cell(1).str()?,
+                    severity: cell(2).str()?,
                     stale: cell(5).bool()?,
-                    assignee: (!assignee.is_empty()).then(|| assignee.to_string()),
+                    assignee: (!assignee.is_empty()).then_some(assignee),
                     updated: cell(6).millis()?,
                     revision: cell(8).i64()?,
                     actions: cell(9).i64()?,
-                    evidence: cell(10).str()?.to_string(),
-                    handling: cell(11).str()?.to_string(),
+                    evidence: Cow::Borrowed(cell(10).str()?),
+                    handling: Cow::Borrowed(cell(11).str()?),
                 }
                 .into_alarm()
                 .map_err(corrupt)?,

@@ -1,7 +1,11 @@
 //! The `alarms` table: the [`Alarm`]s, keyed by rule, subject and opening time, at most one
-//! open per rule and subject (a partial unique index); and the `alarm_actions` table: their
-//! audit logs, keyed by alarm and `seq`.
+//! open per rule and subject (a partial unique index), the open ones also indexed by opening
+//! (another partial index: listing them reads only them); and the `alarm_actions` table:
+//! their audit logs, keyed by alarm and `seq`.
 
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
 use super::{Fail, SqliteStore};
@@ -44,24 +48,40 @@ const SELECT_ACTION: &str = "SELECT seq, at, actor, detail FROM alarm_actions
 
 const READ: Operation = Operation::Read(DataKind::Alarms);
 
+/// Unix milliseconds as a time; the error names the alarm of `rule` (formatted only then).
+fn time(ms: i64, rule: &str) -> Result<DateTime<Utc>, Fail> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| Fail::Corrupt(format!("time {ms} ms out of range (alarm of rule {rule})")))
+}
+
+/// Column `i` of `r` as text (`None` for `NULL`), borrowed from the row.
+fn opt_text<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r str>, Fail> {
+    r.get_ref(i)?
+        .as_str_or_null()
+        .map_err(|e| Fail::Corrupt(format!("alarm column {i}: {e}")))
+}
+
+/// Column `i` of `r` as text, borrowed from the row.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str, Fail> {
+    opt_text(r, i)?.ok_or_else(|| Fail::Corrupt(format!("alarm column {i} is NULL")))
+}
+
 /// One row of the [`COLUMNS`] as an alarm.
 fn from_row(r: &Row<'_>) -> Result<Alarm, Fail> {
-    let rule: String = r.get(0)?;
-    let opened = super::millis(r.get(2)?, &format!("alarm of rule {rule}"))?;
-    let whose = format!("alarm of rule {rule} opened {opened}");
+    let rule = text(r, 0)?;
     AlarmColumns {
-        subject: r.get(1)?,
-        opened,
-        kind: r.get(3)?,
-        severity: r.get(4)?,
+        subject: Cow::Borrowed(text(r, 1)?),
+        opened: time(r.get(2)?, rule)?,
+        kind: text(r, 3)?,
+        severity: text(r, 4)?,
         stale: r.get(5)?,
-        assignee: r.get(6)?,
-        updated: super::millis(r.get(7)?, &whose)?,
+        assignee: opt_text(r, 6)?,
+        updated: time(r.get(7)?, rule)?,
         revision: r.get(8)?,
         actions: r.get(9)?,
-        evidence: r.get(10)?,
-        handling: r.get(11)?,
-        rule,
+        evidence: Cow::Borrowed(text(r, 10)?),
+        handling: Cow::Borrowed(text(r, 11)?),
+        rule: Cow::Borrowed(rule),
     }
     .into_alarm()
     .map_err(Fail::Corrupt)
@@ -222,6 +242,11 @@ fn read_paged(
     ];
     let state = codes(&query.states, |s: &AlarmState| s.code().to_string());
     super::push_in_list(&mut sql, &mut args, "state", &state);
+    if !query.states.contains(&AlarmState::Closed) {
+        // What `alarms_open_by_opened` holds: a read of open alarms does not depend on how
+        // many closed ones the store keeps.
+        sql.push_str(" AND state <> 'closed'");
+    }
     super::push_in_list(&mut sql, &mut args, "rule", &query.rules);
     let subjects = codes(&query.subjects, AlarmSubject::code);
     super::push_in_list(&mut sql, &mut args, "subject", &subjects);
