@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and the commands.
 
+mod alarms;
 mod aqi;
 mod clock_args;
 mod collect;
@@ -87,6 +88,9 @@ enum Command {
     Query(query::QueryArgs),
     /// Show every device's health (online, success ratio, latency, status bits, last error).
     Health(health::HealthArgs),
+    /// List the alarms (newest first), show one with its evidence and audit log, or take a
+    /// step: ack, assign, comment, close.
+    Alarms(alarms::AlarmsArgs),
     /// Rank stations or districts by the comprehensive index over a period (HJ 663).
     Rank(rank::RankArgs),
     /// Write a report: the daily report, a ranking report or the device-health report (HTML
@@ -111,7 +115,7 @@ enum Command {
     /// HJ 212, the national data-transmission protocol: decode packets from a log.
     Hj212(hj212::Hj212Args),
     /// Copy every kind of data from one store to another: stations, readings, indices, job
-    /// runs, source flags, forecasts and device health.
+    /// runs, source flags, forecasts, alarms and device health.
     Migrate(migrate::MigrateArgs),
     /// Send the stored data to provincial/national platforms over HJ 212 (the [[uplink]]
     /// targets; `lantian run` does it too), or show where each target stands.
@@ -158,6 +162,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Probe(args) => probe::run(&config, args).await,
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
+        Command::Alarms(args) => alarms::run(&config, args),
         Command::Rank(args) => rank::run(&config, args),
         #[cfg(feature = "reports")]
         Command::Report(args) => report::run(&config, args),
