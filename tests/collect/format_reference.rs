@@ -89,6 +89,11 @@ const TABLES: &[(&str, File, &str)] = &[
         File::Network,
         "[[station]]\n[[station.device]]\n",
     ),
+    (
+        "network.station.device.code",
+        File::Network,
+        "[[station]]\n[[station.device]]\n[[station.device.code]]\n",
+    ),
     ("profile-file", File::Profile, ""),
     ("profile", File::Profile, "[profile]\n"),
     ("profile.value", File::Profile, "[[value]]\n"),
