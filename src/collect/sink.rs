@@ -13,10 +13,13 @@
 //! When the spool is full the sink keeps the group in memory and stops taking batches; the
 //! collectors then wait on the channel (back-pressure) and the delay shows as skipped polls.
 //! Nothing is dropped.
+//!
+//! A [`Batch`] may carry a signal that fires once all its records are appended: the HJ 212
+//! listener acknowledges an upload (9014) only then, so an acknowledged packet is never lost.
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::forward::{Forwarder, SpoolConfig, SpoolStatus, Target};
 use super::health::HealthBoard;
@@ -30,6 +33,56 @@ pub const MAX_BATCH: usize = 20_000;
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// How often device health is written (real time).
 pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// Records for the sink, and optionally who to tell once they are durably spooled.
+#[derive(Debug)]
+pub struct Batch {
+    /// The records.
+    pub records: Vec<Record>,
+    /// Fired (with `()`) once every record of the batch is appended to the spool; dropped
+    /// unsent when the sink ends without spooling them.
+    pub spooled: Option<oneshot::Sender<()>>,
+}
+
+impl From<Vec<Record>> for Batch {
+    fn from(records: Vec<Record>) -> Batch {
+        Batch {
+            records,
+            spooled: None,
+        }
+    }
+}
+
+/// Senders waiting for the records before a position of the sink's pending group to be
+/// spooled.
+#[derive(Default)]
+struct Waiters(Vec<(usize, oneshot::Sender<()>)>);
+
+impl Waiters {
+    /// `tx` waits for the first `end` pending records (fired at once when `end` is 0).
+    fn add(&mut self, end: usize, tx: oneshot::Sender<()>) {
+        if end == 0 {
+            let _ = tx.send(());
+        } else {
+            self.0.push((end, tx));
+        }
+    }
+
+    /// The first `appended` pending records were spooled and removed: fire the senders they
+    /// cover, shift the others.
+    fn spooled(&mut self, appended: usize) {
+        if appended == 0 {
+            return;
+        }
+        for (end, tx) in std::mem::take(&mut self.0) {
+            if end <= appended {
+                let _ = tx.send(());
+            } else {
+                self.0.push((end - appended, tx));
+            }
+        }
+    }
+}
 
 /// Errors that end the sink.
 #[derive(Debug, thiserror::Error)]
@@ -81,17 +134,17 @@ pub struct StoreSink {
 }
 
 impl StoreSink {
-    /// Starts spooling what arrives on `records` and forwarding it into `store`; health from
-    /// `health` is written every [`HEALTH_EVERY`] and once more at the end. The sink ends when
-    /// every sender of `records` is dropped and the last batch is spooled and either written
-    /// or, with a durable spool and a failing store, left in the spool after
-    /// [`SpoolConfig::drain_timeout`].
-    pub fn spawn(
+    /// Starts spooling what arrives on `records` (record vectors or [`Batch`]es) and
+    /// forwarding it into `store`; health from `health` is written every [`HEALTH_EVERY`] and
+    /// once more at the end. The sink ends when every sender of `records` is dropped and the
+    /// last batch is spooled and either written or, with a durable spool and a failing store,
+    /// left in the spool after [`SpoolConfig::drain_timeout`].
+    pub fn spawn<B: Into<Batch> + Send + 'static>(
         store: Box<dyn IngestStore>,
         stage: IndexStage,
         spool: Spool,
         config: &SpoolConfig,
-        mut records: mpsc::Receiver<Vec<Record>>,
+        mut records: mpsc::Receiver<B>,
         health: HealthBoard,
     ) -> StoreSink {
         let status = SpoolStatus::default();
@@ -106,6 +159,7 @@ impl StoreSink {
         let task = tokio::spawn(async move {
             let mut stats = SinkStats::default();
             let mut pending: Vec<Record> = Vec::with_capacity(MAX_BATCH);
+            let mut waiters = Waiters::default();
             let mut flush = tokio::time::interval(FLUSH_EVERY);
             let mut last_flush = Instant::now();
             let mut open = true;
@@ -114,7 +168,13 @@ impl StoreSink {
             let result = loop {
                 tokio::select! {
                     batch = records.recv(), if open && !full => match batch {
-                        Some(batch) => pending.extend(batch),
+                        Some(batch) => {
+                            let batch: Batch = batch.into();
+                            pending.extend(batch.records);
+                            if let Some(tx) = batch.spooled {
+                                waiters.add(pending.len(), tx);
+                            }
+                        }
                         None => {
                             open = false;
                             closed_at = Some(Instant::now());
@@ -136,6 +196,7 @@ impl StoreSink {
                     pending = batch;
                     stats.spooled += appended as u64;
                     pending.drain(..appended);
+                    waiters.spooled(appended);
                     match result {
                         Ok(()) => {
                             last_flush = Instant::now();
