@@ -14,6 +14,7 @@ pub mod compute;
 pub mod config;
 pub mod demo;
 pub mod forecast;
+pub mod hj212;
 pub mod import;
 pub mod jobs;
 pub mod lang;

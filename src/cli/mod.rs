@@ -7,6 +7,7 @@ mod compute;
 mod demo;
 mod forecast;
 mod health;
+mod hj212;
 mod import;
 mod jobs;
 mod migrate;
@@ -106,6 +107,8 @@ enum Command {
     /// Forecast PM2.5, PM10, O3 and AQI 1–72 h ahead: train models, backtest them, issue a
     /// forecast, score the stored forecasts (live skill).
     Forecast(forecast::ForecastArgs),
+    /// HJ 212, the national data-transmission protocol: decode packets from a log.
+    Hj212(hj212::Hj212Args),
     /// Copy every kind of data from one store to another: stations, readings, indices, job
     /// runs, source flags, forecasts and device health.
     Migrate(migrate::MigrateArgs),
@@ -159,6 +162,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&config, args),
         Command::Compute(args) => compute::run(&config, args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Hj212(args) => hj212::run(&config, args).await,
         #[cfg(all(feature = "analysis", feature = "reports"))]
         Command::Sources(args) => sources::run(&config, args),
         Command::Forecast(args) => forecast::run(&config, args),

@@ -1,0 +1,90 @@
+//! The HJ 212 checksum: a 16-bit CRC printed in the standard, which is **not** CRC-16/MODBUS.
+//!
+//! Both start from `0xFFFF` and use the reflected polynomial `0xA001`, but where MODBUS
+//! XORs each byte into the low byte (`crc ^= b`), HJ 212 first shifts the register right by
+//! eight bits (`crc = (crc >> 8) ^ b`), so the high byte of the running value is thrown away
+//! at every byte. The two give different values for every packet (the standard's vector:
+//! HJ `1C80`, MODBUS `0759`); a library CRC-16/MODBUS, byte-swapped or not, is wrong for
+//! HJ 212. The value is printed as four upper-case hexadecimal digits, high byte first, and
+//! covers the data segment only (from `QN=` to the closing `&&`, without the `##`, the length
+//! field, the CRC itself and CR LF).
+
+/// The HJ 212 CRC of `data` (the data segment of a packet).
+pub fn crc16(data: &[u8]) -> u16 {
+    let mut crc: u16 = 0xFFFF;
+    for &byte in data {
+        crc = (crc >> 8) ^ u16::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xA001
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
+}
+
+/// `crc` as the four upper-case hexadecimal digits a packet carries (`1C80`).
+pub fn crc_text(crc: u16) -> [u8; 4] {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let nibble = |shift: u16| HEX[usize::from((crc >> shift) & 0xF)];
+    [nibble(12), nibble(8), nibble(4), nibble(0)]
+}
+
+/// The value of four hexadecimal digits in either case (`1c80` → `0x1C80`); `None` for
+/// anything else.
+pub fn parse_crc(text: &[u8]) -> Option<u16> {
+    if text.len() != 4 {
+        return None;
+    }
+    text.iter().try_fold(0u16, |acc, &b| {
+        let digit = char::from(b).to_digit(16)?;
+        Some((acc << 4) | digit as u16)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The standard's own example (HJ 212-2017): length 101, CRC 1C80.
+    const STANDARD_SEGMENT: &str = "QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&";
+
+    /// CRC-16/MODBUS, only to show that it is a different function.
+    fn crc16_modbus(data: &[u8]) -> u16 {
+        let mut crc: u16 = 0xFFFF;
+        for &byte in data {
+            crc ^= u16::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xA001
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        crc
+    }
+
+    #[test]
+    fn the_standards_test_vector() {
+        assert_eq!(STANDARD_SEGMENT.len(), 101);
+        assert_eq!(crc16(STANDARD_SEGMENT.as_bytes()), 0x1C80);
+        assert_eq!(&crc_text(0x1C80), b"1C80");
+        // The usual CRC-16/MODBUS gives another value for the same bytes.
+        assert_eq!(crc16_modbus(STANDARD_SEGMENT.as_bytes()), 0x0759);
+    }
+
+    #[test]
+    fn crc_text_and_back() {
+        for crc in [0u16, 0x000F, 0x1C80, 0xABCD, 0xFFFF] {
+            assert_eq!(parse_crc(&crc_text(crc)), Some(crc));
+        }
+        assert_eq!(parse_crc(b"f9c1"), Some(0xF9C1));
+        assert_eq!(parse_crc(b"F9C"), None);
+        assert_eq!(parse_crc(b"G9C1"), None);
+        assert_eq!(parse_crc(b"+9C1"), None);
+        assert_eq!(crc16(b""), 0xFFFF);
+    }
+}
