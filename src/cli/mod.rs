@@ -84,7 +84,8 @@ enum Command {
     Probe(probe::ProbeArgs),
     /// Print stored readings (or, with --aqi, the stored hourly and daily AQI) as a table or CSV.
     Query(query::QueryArgs),
-    /// Show every device's health (online, success ratio, latency, status bits, last error).
+    /// Show every device's health (online, success ratio, latency, status bits, last error;
+    /// for HJ 212 loggers also their peer address, gaps and rejected packets by cause).
     Health(health::HealthArgs),
     /// Rank stations or districts by the comprehensive index over a period (HJ 663).
     Rank(rank::RankArgs),

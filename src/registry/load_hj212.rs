@@ -12,6 +12,7 @@ use super::hj212::{CodeSpec, Hj212Device, PwSource};
 use super::load_network::parse_interval;
 use super::raw::{RawCode, RawDevice};
 use super::source::Source;
+use crate::hj212::codes::{CodeMap, DEFAULT_AIR_CODES};
 use crate::store::StationId;
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
@@ -157,27 +158,18 @@ fn pw_source(
     }
 }
 
-/// The default air table with the device's `[[station.device.code]]` overrides.
+/// The default air table with the device's `[[station.device.code]]` overrides (the codec's
+/// [`CodeMap`]: a code given for a parameter replaces the table's code of that parameter, so
+/// that one parameter has one code), each resolved to a conversion.
 fn code_map(
     src: &Source,
     field: &str,
     overrides: &[Spanned<RawCode>],
     reference: &ReferenceState,
 ) -> Result<BTreeMap<String, CodeSpec>, ConfigError> {
-    let mut codes = BTreeMap::new();
-    for (code, parameter, unit) in default_air_codes() {
-        let conversion = Conversion::to_canonical(parameter, unit, reference)
-            .expect("the default air table's units fit their parameters");
-        codes.insert(
-            code.to_string(),
-            CodeSpec {
-                parameter,
-                unit,
-                conversion,
-            },
-        );
-    }
+    let mut map = CodeMap::air_default();
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut spans = HashMap::new();
     for (k, c) in overrides.iter().enumerate() {
         let c = c.get_ref();
         let at = |key: &str| format!("{field}.code[{k}].{key}");
@@ -199,7 +191,10 @@ fn code_map(
                 format!("code `{code}` is given twice (also {field}.code[{first}])"),
             ));
         }
-        let default = default_air_code(code);
+        let default = DEFAULT_AIR_CODES
+            .iter()
+            .find(|e| e.code == code)
+            .map(|e| (e.parameter, e.unit));
         let parameter = match (&c.parameter, default) {
             (Some(p), _) => p
                 .get_ref()
@@ -233,8 +228,15 @@ fn code_map(
             }
         };
         let span = c.unit.as_ref().map_or(c.code.span(), Spanned::span);
-        let conversion = Conversion::to_canonical(parameter, unit, reference)
-            .map_err(|e| src.error(span, at("unit"), e.to_string()))?;
+        spans.insert(code, (span, at("unit")));
+        map.set(code, parameter, unit);
+    }
+    let mut codes = BTreeMap::new();
+    for (code, parameter, unit) in map.entries() {
+        let conversion = Conversion::to_canonical(parameter, unit, reference).map_err(|e| {
+            let (span, at) = spans.get(code).cloned().unwrap_or((0..0, field.to_string()));
+            src.error(span, at, e.to_string())
+        })?;
         codes.insert(
             code.to_string(),
             CodeSpec {
@@ -262,28 +264,3 @@ fn minute_interval(text: &str) -> Result<TimeDelta, String> {
     }
 }
 
-// TEMPORARY until helper-codec is merged: the codec's default air table.
-fn default_air_codes() -> Vec<(&'static str, Parameter, Unit)> {
-    use Parameter as P;
-    use Unit as U;
-    vec![
-        ("a34004", P::Pm25, U::MicrogramPerCubicMetre),
-        ("a34002", P::Pm10, U::MicrogramPerCubicMetre),
-        ("a21026", P::So2, U::MicrogramPerCubicMetre),
-        ("a21004", P::No2, U::MicrogramPerCubicMetre),
-        ("a21005", P::Co, U::MilligramPerCubicMetre),
-        ("a05024", P::O3, U::MicrogramPerCubicMetre),
-        ("a01001", P::Temperature, U::Celsius),
-        ("a01002", P::Humidity, U::Percent),
-        ("a01006", P::Pressure, U::Kilopascal),
-        ("a01007", P::WindSpeed, U::MetrePerSecond),
-        ("a01008", P::WindDirection, U::Degree),
-    ]
-}
-
-fn default_air_code(code: &str) -> Option<(Parameter, Unit)> {
-    default_air_codes()
-        .into_iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, p, u)| (p, u))
-}

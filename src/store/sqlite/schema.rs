@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 const APPLICATION: &str = "lantian";
 
@@ -213,6 +213,16 @@ CREATE TABLE analysed_days(
     job_scheduled INTEGER NOT NULL,
     analysed_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+",
+    },
+    Step {
+        version: 10,
+        what: "peer address and rejected packets of device health (HJ 212 loggers)",
+        tables: &[],
+        columns: &[("device_health", "peer"), ("device_health", "rejected")],
+        sql: "
+ALTER TABLE device_health ADD COLUMN peer TEXT;
+ALTER TABLE device_health ADD COLUMN rejected TEXT;
 ",
     },
 ];
