@@ -10,6 +10,7 @@ pub mod aggregate;
 mod backoff;
 mod forward;
 pub mod health;
+pub mod hj212;
 mod metrics;
 mod poller;
 pub mod probe;
@@ -101,7 +102,7 @@ fn spread_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Err
     }
 }
 
-mod millis {
+pub(crate) mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer};

@@ -18,7 +18,7 @@
 //!   not finite numbers and flags that are not HJ 212's are reported (the caller counts and
 //!   logs them) and left out; the rest of the packet is kept.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::hj212::flags::flag_of;
@@ -29,8 +29,10 @@ use crate::registry::Hj212Device;
 use crate::store::{Record, Resolution};
 
 /// A data packet's records, and what of it could not be used.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub(super) struct Mapped {
+    /// Its `DataTime`: the interval's start (the sampling moment of real-time data).
+    pub start: DateTime<Utc>,
     /// The records, in the packet's order of codes.
     pub records: Vec<Record>,
     /// Codes with a value that the logger's code map does not know.
@@ -86,7 +88,12 @@ fn map_data(
     let time = label(cn, resolution, start, zone, logger.minute_interval)
         .ok_or_else(|| TimeError::Invalid(data_time.to_string()))?;
     let view = cp.view();
-    let mut mapped = Mapped::default();
+    let mut mapped = Mapped {
+        start,
+        records: Vec::new(),
+        unmapped: Vec::new(),
+        unreadable: Vec::new(),
+    };
     for (code, fields) in &view.coded {
         let Some((_, text)) = fields.iter().find(|(s, _)| *s == suffix) else {
             continue; // device status (SB1-RS), or only -Min/-Max: nothing to store
@@ -132,13 +139,15 @@ fn label(
     zone: Tz,
     minute_interval: TimeDelta,
 ) -> Option<DateTime<Utc>> {
+    let end_of = |period| interval_end(cn, start.duration_trunc(period).ok()?, zone, minute_interval);
     match resolution {
         Resolution::Sample => Some(start),
-        Resolution::Minute => interval_end(cn, start.duration_trunc(TimeDelta::minutes(1)).ok()?, zone, minute_interval),
-        Resolution::Hour => interval_end(cn, start.duration_trunc(TimeDelta::hours(1)).ok()?, zone, minute_interval),
+        Resolution::Minute => end_of(TimeDelta::minutes(1)),
+        Resolution::Hour => end_of(TimeDelta::hours(1)),
         Resolution::Day => {
-            let day = start.with_timezone(&zone).date_naive().and_hms_opt(0, 0, 0)?;
-            crate::hj212::time::parse_local_time(&day.format("%Y%m%d%H%M%S").to_string(), zone).ok()
+            let midnight = start.with_timezone(&zone).date_naive().and_hms_opt(0, 0, 0)?;
+            let local = zone.from_local_datetime(&midnight).earliest()?;
+            Some(local.with_timezone(&Utc))
         }
     }
 }
