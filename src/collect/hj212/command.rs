@@ -74,6 +74,13 @@ impl Routes {
         self.lock().insert(mn.to_string(), tx.clone());
     }
 
+    /// The MNs that have a session, sorted.
+    pub(super) fn connected(&self) -> Vec<String> {
+        let mut mns: Vec<String> = self.lock().keys().cloned().collect();
+        mns.sort();
+        mns
+    }
+
     /// The session of `tx` ended: its MNs no longer route to it.
     pub(super) fn unregister(&self, mn: &str, tx: &mpsc::Sender<CommandRequest>) {
         let mut routes = self.lock();

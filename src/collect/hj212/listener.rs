@@ -99,6 +99,11 @@ impl Hj212Listener {
         self.server.counters.snapshot()
     }
 
+    /// The MNs of the loggers logged in now (sorted).
+    pub fn connected_loggers(&self) -> Vec<String> {
+        self.server.routes.connected()
+    }
+
     /// Sends `command` to the logger `mn` over its connection and waits for its execution
     /// result (9012 `ExeRtn`), sending it again after a timeout as the standard says.
     pub async fn command(&self, mn: &str, command: LoggerCommand) -> Result<ExeRtn, CommandError> {
