@@ -31,6 +31,10 @@ use crate::store::{IngestStore, Record, StoreError};
 pub const MAX_BATCH: usize = 20_000;
 /// Longest a record waits in the sink before it is spooled (real time).
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// Longest a [`Batch`] that waits for its `spooled` signal waits in the sink: an HJ 212
+/// logger waits for its acknowledgement (and a backfill sends one packet per acknowledgement),
+/// so such batches are spooled sooner than [`FLUSH_EVERY`]; what arrives meanwhile joins them.
+pub const SIGNAL_FLUSH: Duration = Duration::from_millis(20);
 /// How often device health is written (real time).
 pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
 
@@ -68,6 +72,10 @@ impl Waiters {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The first `appended` pending records were spooled and removed: fire the senders they
     /// cover, shift the others.
     fn spooled(&mut self, appended: usize) {
@@ -81,6 +89,14 @@ impl Waiters {
                 self.0.push((end - appended, tx));
             }
         }
+    }
+}
+
+/// Sleeps until `at`, or forever without one (a `select!` arm that may have no deadline).
+pub(super) async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -160,6 +176,8 @@ impl StoreSink {
             let mut stats = SinkStats::default();
             let mut pending: Vec<Record> = Vec::with_capacity(MAX_BATCH);
             let mut waiters = Waiters::default();
+            // When the oldest batch still waiting for its signal arrived.
+            let mut signal_since: Option<tokio::time::Instant> = None;
             let mut flush = tokio::time::interval(FLUSH_EVERY);
             let mut last_flush = Instant::now();
             let mut open = true;
@@ -173,6 +191,9 @@ impl StoreSink {
                             pending.extend(batch.records);
                             if let Some(tx) = batch.spooled {
                                 waiters.add(pending.len(), tx);
+                                if !waiters.is_empty() {
+                                    signal_since.get_or_insert_with(tokio::time::Instant::now);
+                                }
                             }
                         }
                         None => {
@@ -181,9 +202,12 @@ impl StoreSink {
                         }
                     },
                     _ = flush.tick() => {}
+                    () = sleep_until_some(signal_since.map(|t| t + SIGNAL_FLUSH)) => {}
                 }
+                let signalled = signal_since.is_some_and(|t| t.elapsed() >= SIGNAL_FLUSH);
                 let due = pending.len() >= MAX_BATCH
-                    || (!pending.is_empty() && (last_flush.elapsed() >= FLUSH_EVERY || !open));
+                    || (!pending.is_empty()
+                        && (last_flush.elapsed() >= FLUSH_EVERY || !open || signalled));
                 if due {
                     let f = forwarder.clone();
                     let batch = std::mem::take(&mut pending);
@@ -197,6 +221,9 @@ impl StoreSink {
                     stats.spooled += appended as u64;
                     pending.drain(..appended);
                     waiters.spooled(appended);
+                    if waiters.is_empty() {
+                        signal_since = None;
+                    }
                     match result {
                         Ok(()) => {
                             last_flush = Instant::now();

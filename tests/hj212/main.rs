@@ -3,4 +3,7 @@
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod corpus;
+mod ingest;

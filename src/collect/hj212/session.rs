@@ -28,7 +28,7 @@ use super::command::{ANSWER_TIMEOUT, CommandError, CommandRequest, command_packe
 use super::counters::Rejection;
 use super::logger::Logger;
 use super::mapping::map_packet;
-use crate::collect::sink::Batch;
+use crate::collect::sink::{Batch, sleep_until_some};
 use crate::hj212::reassemble::{Limits, Outcome};
 use crate::hj212::reply::{data_ack, request_reply};
 use crate::hj212::{
@@ -187,14 +187,6 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
         }
     };
     s.close(end);
-}
-
-/// Sleeps until `at`, or forever without one.
-async fn sleep_until_some(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 impl Session {
