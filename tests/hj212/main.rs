@@ -7,3 +7,4 @@
 mod common;
 mod corpus;
 mod ingest;
+mod ingest_restart;
