@@ -47,3 +47,14 @@ pub(crate) fn rss_mib(pid: &str) -> f64 {
         .unwrap_or(0.0)
         / 1024.0
 }
+
+/// Peak resident set size in MiB of a process (`"self"` or a pid): `VmHWM`.
+pub(crate) fn peak_rss_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
