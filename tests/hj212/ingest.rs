@@ -475,3 +475,86 @@ async fn connections_beyond_the_limit_are_closed_and_counted() {
     assert_eq!(counters.refused, 1);
     assert_eq!(counters.connections, 2);
 }
+
+/// An hourly packet of the test logger, as the codec writes it.
+fn hourly_packet(hour: u32) -> Vec<u8> {
+    let mut cp = lantian::hj212::Cp::new();
+    cp.push("DataTime", format!("20260301{hour:02}0000"));
+    cp.push_group([("a21026-Avg", "12"), ("a21026-Flag", "N")]);
+    let qn = format!("20260301{hour:02}0000123");
+    lantian::hj212::Packet::new(
+        qn.as_str(),
+        lantian::hj212::SystemCode::AirQuality,
+        lantian::hj212::Command::HourlyData,
+        PW,
+        MN,
+        true,
+        cp,
+    )
+    .encode()
+    .unwrap()
+}
+
+/// Sends `packets` on one connection, then reads what comes back until the server is quiet.
+async fn exchange(addr: SocketAddr, packets: Vec<Vec<u8>>) -> String {
+    tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        for p in packets {
+            s.write_all(&p).unwrap();
+        }
+        s.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deviations_are_taken_but_a_wrong_length_never() {
+    // Hour 1: as written. Hour 2: CRC in lower case and no CR LF (a deviation). Hour 3: the
+    // length field off by one, the CRC right (the codec's lenient mode would take it).
+    let lower = {
+        let p = hourly_packet(2);
+        let text = String::from_utf8(p).unwrap();
+        let body = text.trim_end_matches("\r\n");
+        let (head, crc) = body.split_at(body.len() - 4);
+        format!("{head}{}", crc.to_lowercase()).into_bytes()
+    };
+    let wrong_length = {
+        let mut p = hourly_packet(3);
+        let digits: usize = std::str::from_utf8(&p[2..6]).unwrap().parse().unwrap();
+        p.splice(2..6, format!("{:04}", digits + 1).bytes());
+        p
+    };
+    for accept_deviations in [true, false] {
+        let config = Hj212Config {
+            accept_deviations,
+            ..Hj212Config::default()
+        };
+        let ingest = Ingest::start(config).await;
+        let replies = exchange(
+            ingest.addr(),
+            vec![hourly_packet(1), lower.clone(), wrong_length.clone()],
+        )
+        .await;
+        let acks = replies.matches("CN=9014").count();
+        let (counters, store, _dir) = ingest.stop().await;
+        assert_eq!(counters.rejected.get(&Rejection::BadLength), Some(&1));
+        if accept_deviations {
+            assert_eq!(acks, 2, "{replies}");
+            assert_eq!(store.count_readings(Resolution::Hour).unwrap(), 2);
+        } else {
+            assert_eq!(acks, 1, "{replies}");
+            assert_eq!(counters.rejected.get(&Rejection::Nonstandard), Some(&1));
+            assert_eq!(store.count_readings(Resolution::Hour).unwrap(), 1);
+        }
+    }
+}

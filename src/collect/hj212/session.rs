@@ -101,6 +101,16 @@ impl Throttle {
     }
 }
 
+/// Why a packet of `status` is rejected (a `valid` one only for deviations the mode refuses).
+fn cause_of(status: Status) -> Rejection {
+    match status {
+        Status::Malformed => Rejection::Malformed,
+        Status::BadLength => Rejection::BadLength,
+        Status::BadCrc => Rejection::BadCrc,
+        Status::Valid => Rejection::Nonstandard,
+    }
+}
+
 /// One connection's state.
 pub(super) struct Session {
     server: Arc<Server>,
@@ -228,20 +238,15 @@ impl Session {
         let decoded = match parse(bytes, mode) {
             Ok(d) if d.status == Status::Valid => d,
             Ok(d) => {
-                // Lenient mode takes a wrong length when the CRC matches; lantian does not.
+                // Lenient mode takes e.g. a wrong length when the CRC matches; lantian takes
+                // only packets whose length and CRC are right.
                 let claimed = d.packet.mn.as_deref().map(str::to_string);
-                self.reject(Rejection::BadLength, claimed.as_deref());
+                self.reject(cause_of(d.status), claimed.as_deref());
                 return Ok(());
             }
             Err(rejected) => {
-                let cause = match rejected.status {
-                    Status::Malformed => Rejection::Malformed,
-                    Status::BadLength => Rejection::BadLength,
-                    Status::BadCrc => Rejection::BadCrc,
-                    Status::Valid => Rejection::Nonstandard,
-                };
                 let claimed = inspect(bytes).header_value(Field::Mn).map(str::to_string);
-                self.reject(cause, claimed.as_deref());
+                self.reject(cause_of(rejected.status), claimed.as_deref());
                 return Ok(());
             }
         };
