@@ -4,3 +4,6 @@
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
 mod corpus;
+mod decode_command;
+mod properties;
+mod standard;
