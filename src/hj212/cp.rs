@@ -50,6 +50,14 @@ impl<'a> Cp<'a> {
         Cp::default()
     }
 
+    /// An empty payload with room for `items` items.
+    pub(crate) fn with_capacity(items: usize) -> Cp<'a> {
+        Cp {
+            items: Vec::with_capacity(items),
+            groups: 0,
+        }
+    }
+
     /// Every item in order.
     pub fn items(&self) -> &[CpItem<'a>] {
         &self.items

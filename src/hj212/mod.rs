@@ -8,7 +8,7 @@
 //! - [`packet`], [`cp`], [`command`]: the typed packet, its CP payload, command codes.
 //! - [`parse`]: [`inspect`](parse::inspect) any bytes (status, parts, every
 //!   [`Deviation`](deviation::Deviation)); [`parse`](parse::parse) in strict or lenient mode.
-//! - [`build`]: [`Packet::encode`](packet::Packet::encode).
+//! - [`build`]: encoding, [`Packet::encode`](packet::Packet::encode).
 //! - [`framer`]: packets out of a TCP byte stream.
 //! - [`reassemble`]: split packets (PNUM/PNO) put back together, and split for sending.
 //! - [`reply`]: the platform's answers (9014, 9011, 9012).
@@ -20,6 +20,7 @@ pub mod command;
 pub mod cp;
 pub mod crc;
 pub mod deviation;
+mod fields;
 pub mod flags;
 pub mod framer;
 pub mod packet;

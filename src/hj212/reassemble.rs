@@ -312,11 +312,11 @@ pub fn split(packet: &Packet<'_>, max_cp_len: usize) -> Vec<Packet<'static>> {
             parts.push(std::mem::take(&mut current));
             len = 0;
         }
-        if current.is_empty() {
-            if let Some(dt) = &data_time {
-                current.push(super::cp::DATA_TIME, dt.clone());
-                len += super::cp::DATA_TIME.len() + dt.len() + 2;
-            }
+        if current.is_empty()
+            && let Some(dt) = &data_time
+        {
+            current.push(super::cp::DATA_TIME, dt.clone());
+            len += super::cp::DATA_TIME.len() + dt.len() + 2;
         }
         current.push_group(
             group_items
