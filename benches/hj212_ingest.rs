@@ -61,7 +61,10 @@ fn write_config(dir: &Path, loggers: usize, port: u16) -> std::path::PathBuf {
         "[network]\nid = \"load\"\nname = \"负载\"\nname_en = \"Load test\"\ntime_zone = \"Asia/Shanghai\"\n",
     );
     for s in 0..loggers {
-        let (lat, lon) = (22.6 + (s % 100) as f64 * 0.005, 113.5 + (s / 100) as f64 * 0.005);
+        let (lat, lon) = (
+            22.6 + (s % 100) as f64 * 0.005,
+            113.5 + (s / 100) as f64 * 0.005,
+        );
         t += &format!(
             "\n[[station]]\nid = \"W{s:05}\"\nname = \"微站{s}\"\nname_en = \"M{s}\"\ndistrict = \"区\"\ndistrict_en = \"D\"\nlat = {lat}\nlon = {lon}\nelevation_m = 10\nkind = \"micro\"\n\
              [[station.device]]\nid = \"W{s:05}-logger\"\ntransport = \"hj212\"\nmn = \"{}\"\npw_file = \"pw.txt\"\n",
@@ -93,7 +96,13 @@ struct Tally {
 
 /// One logger: connects, then every `interval` (at its own phase) sends a real-time packet
 /// and waits for the 9014.
-async fn logger(i: usize, addr: SocketAddr, interval: Duration, phase: Duration, tally: Arc<Tally>) {
+async fn logger(
+    i: usize,
+    addr: SocketAddr,
+    interval: Duration,
+    phase: Duration,
+    tally: Arc<Tally>,
+) {
     let Ok(mut stream) = TcpStream::connect(addr).await else {
         return;
     };
@@ -114,9 +123,17 @@ async fn logger(i: usize, addr: SocketAddr, interval: Duration, phase: Duration,
         cp.push_group([("a34002-Rtd", "61.0"), ("a34002-Flag", "N")]);
         cp.push_group([("a21004-Rtd", "33.5"), ("a21004-Flag", "N")]);
         let qn = format_qn(now, zone);
-        let packet = Packet::new(qn.as_str(), SystemCode::AirQuality, Cn::RealTimeData, PW, mn.as_str(), true, cp)
-            .encode()
-            .unwrap();
+        let packet = Packet::new(
+            qn.as_str(),
+            SystemCode::AirQuality,
+            Cn::RealTimeData,
+            PW,
+            mn.as_str(),
+            true,
+            cp,
+        )
+        .encode()
+        .unwrap();
         let sent = Instant::now();
         if stream.write_all(&packet).await.is_err() {
             return;
@@ -177,7 +194,10 @@ fn main() {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let started = Instant::now();
     while std::net::TcpStream::connect(addr).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "the server never listened");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server never listened"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let idle_rss = support::rss_mib(&pid);

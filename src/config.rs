@@ -275,7 +275,11 @@ mod tests {
             config.hj212.idle_timeout,
             std::time::Duration::from_secs(90)
         );
-        assert_eq!(Config::default().hj212.listen, None, "no listener unless asked");
+        assert_eq!(
+            Config::default().hj212.listen,
+            None,
+            "no listener unless asked"
+        );
         std::fs::write(&path, "[hj212]\nlisten = \"localhost\"\n").unwrap();
         let message = Config::load(&path).unwrap_err().to_string();
         assert!(message.contains("line 2"), "{message}");

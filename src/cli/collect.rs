@@ -58,9 +58,9 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         spool_dir.display()
     );
     let hj212 = match config.hj212.listen {
-        Some(addr) => {
-            Some(super::hj212::listen::start(config, &registry, addr, clock.clone(), &pipeline).await?)
-        }
+        Some(addr) => Some(
+            super::hj212::listen::start(config, &registry, addr, clock.clone(), &pipeline).await?,
+        ),
         None => {
             let loggers = registry.hj212_devices().count();
             if loggers > 0 {

@@ -84,7 +84,9 @@ pub enum PwError {
     Empty(String),
     /// The PW cannot be written in a packet (`;`, `,`, `=`, `&`, or characters outside
     /// printable ASCII).
-    #[error("{0} holds a PW with characters a packet cannot carry (only printable ASCII without ; , = &)")]
+    #[error(
+        "{0} holds a PW with characters a packet cannot carry (only printable ASCII without ; , = &)"
+    )]
     Unusable(String),
 }
 

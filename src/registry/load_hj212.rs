@@ -174,9 +174,8 @@ fn code_map(
         let c = c.get_ref();
         let at = |key: &str| format!("{field}.code[{k}].{key}");
         let code = c.code.get_ref().as_str();
-        let valid = !code.is_empty()
-            && code.len() <= 16
-            && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        let valid =
+            !code.is_empty() && code.len() <= 16 && code.bytes().all(|b| b.is_ascii_alphanumeric());
         if !valid {
             return Err(src.error(
                 c.code.span(),
@@ -234,7 +233,10 @@ fn code_map(
     let mut codes = BTreeMap::new();
     for (code, parameter, unit) in map.entries() {
         let conversion = Conversion::to_canonical(parameter, unit, reference).map_err(|e| {
-            let (span, at) = spans.get(code).cloned().unwrap_or((0..0, field.to_string()));
+            let (span, at) = spans
+                .get(code)
+                .cloned()
+                .unwrap_or((0..0, field.to_string()));
             src.error(span, at, e.to_string())
         })?;
         codes.insert(
@@ -263,4 +265,3 @@ fn minute_interval(text: &str) -> Result<TimeDelta, String> {
         ))
     }
 }
-

@@ -95,8 +95,7 @@ impl Ingest {
         let registry = Registry::load(&write_network(dir.path())).unwrap();
         let db = dir.path().join("store.db");
         let mut store = SqliteStore::open(&db).unwrap();
-        lantian::store::StationStore::put_stations(&mut store, &registry.station_infos())
-            .unwrap();
+        lantian::store::StationStore::put_stations(&mut store, &registry.station_infos()).unwrap();
         let spool =
             Spool::open_for(dir.path().join("spool"), 64 << 20, &StoreUrl::Sqlite(db)).unwrap();
         let pipeline = Pipeline::start_spooled(
@@ -223,12 +222,14 @@ pub(crate) fn a_day_of_packets() -> Vec<Value> {
             "a34004": {"Avg": "0.0412", "Flag": "N"}, "a05024": {"Avg": "95", "Flag": "N"}}}),
     ];
     for hour in 0..24 {
-        packets.push(json!({"cn": 2061, "datatime": format!("20260301{hour:02}0000"), "values": {
+        packets.push(
+            json!({"cn": 2061, "datatime": format!("20260301{hour:02}0000"), "values": {
             "a34004": {"Avg": format!("0.0{:02}", 20 + hour), "Flag": "N"},
             "a21005": {"Avg": "0.8", "Flag": if hour == 8 { "C" } else { "N" }},
             "a21026": {"Avg": "12", "Flag": "N"},
             "a01006": {"Avg": "101.3"},
-            "SB1": {"RS": "1"}}}));
+            "SB1": {"RS": "1"}}}),
+        );
     }
     packets
 }
@@ -242,7 +243,11 @@ async fn a_logger_s_data_is_stored_exactly_with_hour_ending_labels() {
     let packets = a_day_of_packets();
     let summary = ingest.logger(&packets, &["--timeout", "5"]).await;
     assert_eq!(summary["sent"], packets.len(), "{summary}");
-    assert_eq!(summary["acknowledged"], packets.len(), "every packet acked: {summary}");
+    assert_eq!(
+        summary["acknowledged"],
+        packets.len(),
+        "every packet acked: {summary}"
+    );
     assert_eq!(summary["failed"], 0, "{summary}");
     let (counters, store, _dir) = ingest.stop().await;
     assert_eq!(counters.accepted, packets.len() as u64);
@@ -320,14 +325,18 @@ async fn bad_crc_wrong_pw_and_unknown_mn_are_rejected_counted_and_not_stored() {
     let ingest = Ingest::start(Hj212Config::default()).await;
     let packets = &a_day_of_packets()[3..6];
     let quick = ["--timeout", "0.5", "--retries", "0"];
-    let wrong_pw = ingest.logger(packets, &[&quick[..], &["--wrong-pw"]].concat()).await;
+    let wrong_pw = ingest
+        .logger(packets, &[&quick[..], &["--wrong-pw"]].concat())
+        .await;
     assert_eq!(wrong_pw["acknowledged"], 0, "{wrong_pw}");
     let unknown = ingest
         .logger(packets, &[&quick[..], &["--mn", "99999990000009"]].concat())
         .await;
     assert_eq!(unknown["acknowledged"], 0, "{unknown}");
     // Every packet's first transmission corrupted, no retry: nothing arrives intact.
-    let bad_crc = ingest.logger(packets, &[&quick[..], &["--bad-crc", "1"]].concat()).await;
+    let bad_crc = ingest
+        .logger(packets, &[&quick[..], &["--bad-crc", "1"]].concat())
+        .await;
     assert_eq!(bad_crc["acknowledged"], 0, "{bad_crc}");
     let (counters, store, _dir) = ingest.stop().await;
     assert_eq!(counters.accepted, 0);
@@ -358,7 +367,10 @@ async fn split_packets_and_several_packets_per_write() {
     let packets = a_day_of_packets();
     // CP cut into parts of at most 60 characters (PNUM/PNO), each packet in 3 writes.
     let split = ingest
-        .logger(&packets[3..9], &["--max-cp", "60", "--split", "--split-pause", "0.02"])
+        .logger(
+            &packets[3..9],
+            &["--max-cp", "60", "--split", "--split-pause", "0.02"],
+        )
         .await;
     assert_eq!(split["acknowledged"], 6, "{split}");
     // Five packets per write, with noise between them.
@@ -372,7 +384,10 @@ async fn split_packets_and_several_packets_per_write() {
     assert_eq!(store.count_readings(Resolution::Hour).unwrap(), 96);
     let hours = all(&store, Resolution::Hour);
     let (pm, _) = value(&hours, Parameter::Pm25, "2026-03-01T01:00:00Z").unwrap();
-    assert!((pm - 28.0).abs() < 1e-9, "a reassembled packet's values: {pm}");
+    assert!(
+        (pm - 28.0).abs() < 1e-9,
+        "a reassembled packet's values: {pm}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,19 +404,32 @@ async fn commands_set_a_logger_s_time_and_interval() {
     let listener = &ingest.listener;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while listener.connected_loggers().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "the logger never logged in");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the logger never logged in"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let at = utc("2026-03-01T00:30:15Z");
     let time = listener.command(MN, LoggerCommand::SetTime(at)).await;
     assert_eq!(time, Ok(ExeRtn::Success));
-    let interval = listener.command(MN, LoggerCommand::SetRtdInterval(60)).await;
+    let interval = listener
+        .command(MN, LoggerCommand::SetRtdInterval(60))
+        .await;
     assert_eq!(interval, Ok(ExeRtn::Success));
-    assert!(listener.command("00000000000000", LoggerCommand::SetRtdInterval(60)).await.is_err());
+    assert!(
+        listener
+            .command("00000000000000", LoggerCommand::SetRtdInterval(60))
+            .await
+            .is_err()
+    );
     let summary = peer.await.unwrap();
     let commands = summary["commands"].as_array().unwrap();
     assert_eq!(commands[0]["cn"], 1012);
-    assert_eq!(commands[0]["system_time"], "20260301083015", "local time of the station");
+    assert_eq!(
+        commands[0]["system_time"], "20260301083015",
+        "local time of the station"
+    );
     assert_eq!(commands[1]["cn"], 1062);
     assert_eq!(commands[1]["rtd_interval"], 60);
     ingest.stop().await;
@@ -437,7 +465,11 @@ async fn garbage_and_unfinished_packets_cannot_grow_memory() {
     })
     .await
     .unwrap();
-    assert_eq!(outcome, (true, true), "both connections closed by the server");
+    assert_eq!(
+        outcome,
+        (true, true),
+        "both connections closed by the server"
+    );
     let (counters, store, _dir) = ingest.stop().await;
     assert!(
         counters.max_buffered <= (MAX_PACKET_LEN + READ_BUFFER) as u64,
@@ -445,7 +477,10 @@ async fn garbage_and_unfinished_packets_cannot_grow_memory() {
         counters.max_buffered
     );
     assert!(counters.skipped_bytes >= 8 << 20, "{counters:?}");
-    assert!(counters.rejected.get(&Rejection::Oversized).is_some(), "{counters:?}");
+    assert!(
+        counters.rejected.contains_key(&Rejection::Oversized),
+        "{counters:?}"
+    );
     assert_eq!(counters.timed_out, 2);
     assert_eq!(store.count_readings(Resolution::Sample).unwrap(), 0);
 }
@@ -462,7 +497,9 @@ async fn connections_beyond_the_limit_are_closed_and_counted() {
         let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
         std::thread::sleep(Duration::from_millis(200));
         let mut third = TcpStream::connect(addr).unwrap();
-        third.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        third
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
         let mut buf = [0u8; 1];
         let closed = matches!(third.read(&mut buf), Ok(0) | Err(_));
         drop(held);
@@ -502,7 +539,8 @@ async fn exchange(addr: SocketAddr, packets: Vec<Vec<u8>>) -> String {
         for p in packets {
             s.write_all(&p).unwrap();
         }
-        s.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(700)))
+            .unwrap();
         let mut got = Vec::new();
         let mut buf = [0u8; 4096];
         while let Ok(n) = s.read(&mut buf) {

@@ -42,7 +42,10 @@ fn start(config: &Path, args: &[&str], port: u16) -> Child {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "lantian never listened on {port}");
+        assert!(
+            Instant::now() < deadline,
+            "lantian never listened on {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child

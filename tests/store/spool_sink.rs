@@ -334,10 +334,18 @@ async fn a_batch_s_spooled_signal_fires_once_it_is_in_the_spool() {
         waited < lantian::collect::sink::FLUSH_EVERY,
         "signalled after {waited:?} (SIGNAL_FLUSH {SIGNAL_FLUSH:?})"
     );
-    assert_eq!(status.snapshot().depth.records, 21, "in the spool, not yet in the store");
+    assert_eq!(
+        status.snapshot().depth.records,
+        21,
+        "in the spool, not yet in the store"
+    );
     drop(tx);
     sink.join().await.unwrap();
     conn.execute_batch("ROLLBACK").unwrap();
     let replayed = Spool::open(&spool_dir, 1 << 30).unwrap();
-    assert_eq!(replayed.depth().records, 21, "still there for the next start");
+    assert_eq!(
+        replayed.depth().records,
+        21,
+        "still there for the next start"
+    );
 }

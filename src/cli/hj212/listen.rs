@@ -144,7 +144,10 @@ pub(crate) fn counters_line(c: &CountersSnapshot) -> String {
         line.push_str(&format!(", rejected: {}", rejected.join(", ")));
     }
     if c.refused > 0 {
-        line.push_str(&format!(", {} connections refused (max_connections)", c.refused));
+        line.push_str(&format!(
+            ", {} connections refused (max_connections)",
+            c.refused
+        ));
     }
     line
 }

@@ -103,7 +103,11 @@ impl Routes {
                 return Err(CommandError::NotConnected(mn.to_string()));
             };
             let (done, outcome) = oneshot::channel();
-            if session.send(CommandRequest { command, done }).await.is_err() {
+            if session
+                .send(CommandRequest { command, done })
+                .await
+                .is_err()
+            {
                 return Err(CommandError::NotConnected(mn.to_string()));
             }
             match outcome.await {

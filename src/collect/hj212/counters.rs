@@ -157,11 +157,7 @@ impl Counters {
             skipped_bytes: get(&self.skipped_bytes),
             max_buffered: get(&self.max_buffered),
             throttled: get(&self.throttled),
-            peers: table
-                .peers
-                .iter()
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
+            peers: table.peers.iter().map(|(k, v)| (*k, v.clone())).collect(),
         }
     }
 
@@ -197,8 +193,7 @@ impl Counters {
     }
 
     pub(super) fn buffered(&self, bytes: usize) {
-        self.max_buffered
-            .fetch_max(bytes as u64, Ordering::Relaxed);
+        self.max_buffered.fetch_max(bytes as u64, Ordering::Relaxed);
     }
 
     pub(super) fn accepted(&self, ip: IpAddr, records: usize) {

@@ -216,9 +216,7 @@ mod tests {
         let l = logger(&board);
         assert!(l.pw_matches("123456") && !l.pw_matches("12345") && !l.pw_matches("123457"));
         let peer: SocketAddr = "127.0.0.1:4000".parse().unwrap();
-        let t = |h: u32| -> DateTime<Utc> {
-            format!("2026-03-01T{h:02}:00:00Z").parse().unwrap()
-        };
+        let t = |h: u32| -> DateTime<Utc> { format!("2026-03-01T{h:02}:00:00Z").parse().unwrap() };
         l.connected(peer);
         let hourly = |h| Some((Command::HourlyData, t(h), TimeDelta::hours(1)));
         l.accepted(t(9), peer, hourly(8));

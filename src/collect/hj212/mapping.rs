@@ -139,13 +139,23 @@ fn label(
     zone: Tz,
     minute_interval: TimeDelta,
 ) -> Option<DateTime<Utc>> {
-    let end_of = |period| interval_end(cn, start.duration_trunc(period).ok()?, zone, minute_interval);
+    let end_of = |period| {
+        interval_end(
+            cn,
+            start.duration_trunc(period).ok()?,
+            zone,
+            minute_interval,
+        )
+    };
     match resolution {
         Resolution::Sample => Some(start),
         Resolution::Minute => end_of(TimeDelta::minutes(1)),
         Resolution::Hour => end_of(TimeDelta::hours(1)),
         Resolution::Day => {
-            let midnight = start.with_timezone(&zone).date_naive().and_hms_opt(0, 0, 0)?;
+            let midnight = start
+                .with_timezone(&zone)
+                .date_naive()
+                .and_hms_opt(0, 0, 0)?;
             let local = zone.from_local_datetime(&midnight).earliest()?;
             Some(local.with_timezone(&Utc))
         }
@@ -208,7 +218,11 @@ mod tests {
         let cp = cp(
             "20260301080000",
             &[
-                &[("a34004-Avg", "0.035"), ("a34004-Max", "0.050"), ("a34004-Flag", "N")],
+                &[
+                    ("a34004-Avg", "0.035"),
+                    ("a34004-Max", "0.050"),
+                    ("a34004-Flag", "N"),
+                ],
                 &[("a21005-Avg", "0.8"), ("a21005-Flag", "C")],
                 &[("a21026-Avg", "12")],
             ],
@@ -222,10 +236,16 @@ mod tests {
         assert!(m.records.iter().all(|r| r.time == t));
         assert!(m.records.iter().all(|r| r.resolution == Resolution::Hour));
         let pm = &m.records[0];
-        assert_eq!((pm.parameter, pm.flag, pm.count), (Parameter::Pm25, Flag::Normal, 1));
+        assert_eq!(
+            (pm.parameter, pm.flag, pm.count),
+            (Parameter::Pm25, Flag::Normal, 1)
+        );
         assert!((pm.value - 35.0).abs() < 1e-9, "{}", pm.value);
         let co = &m.records[1];
-        assert_eq!((co.parameter, co.value, co.flag, co.count), (Parameter::Co, 0.8, Flag::Calibration, 0));
+        assert_eq!(
+            (co.parameter, co.value, co.flag, co.count),
+            (Parameter::Co, 0.8, Flag::Calibration, 0)
+        );
         assert_eq!(m.records[2].flag, Flag::Normal, "no -Flag: N");
     }
 
@@ -241,20 +261,36 @@ mod tests {
                 .clone()
         };
         let rtd = at(Command::RealTimeData);
-        assert_eq!((rtd.time, rtd.value, rtd.resolution), (utc("2026-03-01T00:30:15Z"), 35.2, Resolution::Sample));
+        assert_eq!(
+            (rtd.time, rtd.value, rtd.resolution),
+            (utc("2026-03-01T00:30:15Z"), 35.2, Resolution::Sample)
+        );
         let minute = at(Command::MinuteData);
-        assert_eq!((minute.time, minute.value), (utc("2026-03-01T00:31:00Z"), 35.0));
-        let daily = map_packet(Command::DailyData, &cp("20260301000000", groups), &logger, Shanghai)
-            .unwrap()
-            .unwrap();
+        assert_eq!(
+            (minute.time, minute.value),
+            (utc("2026-03-01T00:31:00Z"), 35.0)
+        );
+        let daily = map_packet(
+            Command::DailyData,
+            &cp("20260301000000", groups),
+            &logger,
+            Shanghai,
+        )
+        .unwrap()
+        .unwrap();
         // The local day 2026-03-01 starts at 16:00 UTC the day before.
         assert_eq!(daily.records[0].time, utc("2026-02-28T16:00:00Z"));
         assert_eq!(daily.records[0].resolution, Resolution::Day);
         let mut ten = logger.clone();
         ten.minute_interval = TimeDelta::minutes(10);
-        let m = map_packet(Command::MinuteData, &cp("20260301081000", groups), &ten, Shanghai)
-            .unwrap()
-            .unwrap();
+        let m = map_packet(
+            Command::MinuteData,
+            &cp("20260301081000", groups),
+            &ten,
+            Shanghai,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(m.records[0].time, utc("2026-03-01T00:20:00Z"));
     }
 

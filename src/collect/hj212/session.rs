@@ -89,8 +89,8 @@ impl Throttle {
     /// How long to wait before the next packet (zero when it may go now).
     fn take(&mut self) -> Duration {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate)
-            .min(self.rate);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.rate);
         self.at = now;
         self.tokens -= 1.0;
         if self.tokens >= 0.0 {
@@ -271,12 +271,15 @@ impl Session {
                 self.answer(&packet);
                 Ok(())
             }
-            Command::Other(code) if (1000..2000).contains(&code) || (3000..4000).contains(&code) => {
+            Command::Other(code)
+                if (1000..2000).contains(&code) || (3000..4000).contains(&code) =>
+            {
                 self.refuse_request(&logger, &packet).await
             }
-            Command::GetTime | Command::SetTime | Command::GetRtdInterval | Command::SetRtdInterval => {
-                self.refuse_request(&logger, &packet).await
-            }
+            Command::GetTime
+            | Command::SetTime
+            | Command::GetRtdInterval
+            | Command::SetRtdInterval => self.refuse_request(&logger, &packet).await,
             cn => {
                 // Run status (2021), restart notices (2081) and the like: nothing is stored.
                 if logger.first(format!("not stored {cn}")) {
@@ -311,12 +314,20 @@ impl Session {
             return None;
         }
         let st = packet.st.unwrap_or(SystemCode::AirQuality);
-        match self.logged_in.iter_mut().find(|(l, _)| Arc::ptr_eq(l, &logger)) {
+        match self
+            .logged_in
+            .iter_mut()
+            .find(|(l, _)| Arc::ptr_eq(l, &logger))
+        {
             Some((_, known)) => *known = st,
             None => {
                 logger.connected(self.peer);
                 self.server.routes.register(mn, &self.commands);
-                tracing::debug!("HJ 212 logger {} connected from {}", logger.device.id, self.peer);
+                tracing::debug!(
+                    "HJ 212 logger {} connected from {}",
+                    logger.device.id,
+                    self.peer
+                );
                 self.logged_in.push((logger.clone(), st));
             }
         }
@@ -346,7 +357,10 @@ impl Session {
                 self.peer
             );
         } else {
-            tracing::debug!("HJ 212: rejected a {cause} packet from {}{whose}", self.peer);
+            tracing::debug!(
+                "HJ 212: rejected a {cause} packet from {}{whose}",
+                self.peer
+            );
         }
     }
 
@@ -454,7 +468,9 @@ impl Session {
         match tokio::time::timeout(WRITE_TIMEOUT, self.writer.write_all(bytes)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(End::Failed(e.to_string())),
-            Err(_) => Err(End::Failed("write timed out (the peer does not read)".into())),
+            Err(_) => Err(End::Failed(
+                "write timed out (the peer does not read)".into(),
+            )),
         }
     }
 
@@ -527,7 +543,12 @@ impl Session {
                     .and_then(ExeRtn::from_text)
                     .unwrap_or(ExeRtn::Failed);
                 let p = self.pending.take().expect("pending");
-                tracing::info!("HJ 212 logger {}: {} answered ExeRtn {}", p.mn, p.command, exe.code());
+                tracing::info!(
+                    "HJ 212 logger {}: {} answered ExeRtn {}",
+                    p.mn,
+                    p.command,
+                    exe.code()
+                );
                 let _ = p.done.send(Ok(exe));
             }
         }
@@ -546,7 +567,9 @@ impl Session {
     fn close(self, end: End) {
         for (logger, _) in &self.logged_in {
             logger.disconnected();
-            self.server.routes.unregister(&logger.device.mn, &self.commands);
+            self.server
+                .routes
+                .unregister(&logger.device.mn, &self.commands);
         }
         if let Some(p) = self.pending {
             let _ = p.done.send(Err(CommandError::Closed(p.mn)));
