@@ -7,7 +7,6 @@ use std::time::Duration;
 use clap::Args;
 use std::sync::{Arc, Mutex};
 
-use lantian::collect::Pipeline;
 use lantian::config::Config;
 use lantian::jobs::scheduler::{Scheduler, StoreRunLog};
 
@@ -40,17 +39,8 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         None
     };
     let spool_dir = config.spool_dir();
-    let spool = super::open_spool(config, &spool_dir, &config.store)?;
     let started = std::time::Instant::now();
-    let pipeline = Pipeline::start_spooled(
-        &devices,
-        clock.clone(),
-        config.collect.clone(),
-        config.aqi,
-        store,
-        spool,
-        &config.spool,
-    );
+    let pipeline = super::start_pipeline(config, &devices, &clock, store)?;
     tracing::info!(
         "collecting from {} devices into {} (spool {})",
         devices.len(),

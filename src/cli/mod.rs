@@ -203,6 +203,26 @@ fn open_spool(config: &Config, dir: &Path, url: &StoreUrl) -> anyhow::Result<Spo
         .with_context(|| format!("opening the spool {}", dir.display()))
 }
 
+/// Starts the configured store pipeline — spool → store → index stage — polling `devices`
+/// (none for `lantian hj212 listen`, whose listener sends to [`Pipeline::intake`]).
+fn start_pipeline(
+    config: &Config,
+    devices: &[lantian::registry::Device],
+    clock: &lantian::clock::Clock,
+    store: Box<dyn Store>,
+) -> anyhow::Result<lantian::collect::Pipeline> {
+    let spool = open_spool(config, &config.spool_dir(), &config.store)?;
+    Ok(lantian::collect::Pipeline::start_spooled(
+        devices,
+        clock.clone(),
+        config.collect.clone(),
+        config.aqi,
+        store,
+        spool,
+        &config.spool,
+    ))
+}
+
 /// One line about the spool and the store, for progress and summaries.
 fn spool_line(s: &lantian::collect::SpoolSnapshot) -> String {
     let mut line = if s.depth.records == 0 {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::TimeDelta;
 
 use crate::store::StationId;
-use crate::units::{Conversion, Parameter, Unit};
+use crate::units::{Conversion, Parameter, ReferenceState, Unit, UnitError};
 
 /// A data logger that sends HJ 212 packets (`transport = "hj212"`).
 #[derive(Debug, Clone)]
@@ -53,6 +53,21 @@ pub struct CodeSpec {
     pub unit: Unit,
     /// `unit` → the parameter's canonical unit.
     pub conversion: Conversion,
+}
+
+impl CodeSpec {
+    /// `parameter` sent in `unit`, its conversion resolved at `reference`.
+    pub fn new(
+        parameter: Parameter,
+        unit: Unit,
+        reference: &ReferenceState,
+    ) -> Result<CodeSpec, UnitError> {
+        Ok(CodeSpec {
+            parameter,
+            unit,
+            conversion: Conversion::to_canonical(parameter, unit, reference)?,
+        })
+    }
 }
 
 /// Where a logger's PW comes from: never the network file itself.

@@ -14,7 +14,7 @@ use super::raw::{RawCode, RawDevice};
 use super::source::Source;
 use crate::hj212::codes::{CodeMap, DEFAULT_AIR_CODES};
 use crate::store::StationId;
-use crate::units::{Conversion, Parameter, ReferenceState, Unit};
+use crate::units::{Parameter, ReferenceState, Unit};
 
 /// Longest MN the standard allows (24 characters, EPC-96).
 const MAX_MN_LEN: usize = 24;
@@ -232,21 +232,14 @@ fn code_map(
     }
     let mut codes = BTreeMap::new();
     for (code, parameter, unit) in map.entries() {
-        let conversion = Conversion::to_canonical(parameter, unit, reference).map_err(|e| {
+        let spec = CodeSpec::new(parameter, unit, reference).map_err(|e| {
             let (span, at) = spans
                 .get(code)
                 .cloned()
                 .unwrap_or((0..0, field.to_string()));
             src.error(span, at, e.to_string())
         })?;
-        codes.insert(
-            code.to_string(),
-            CodeSpec {
-                parameter,
-                unit,
-                conversion,
-            },
-        );
+        codes.insert(code.to_string(), spec);
     }
     Ok(codes)
 }

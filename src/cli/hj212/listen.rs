@@ -48,18 +48,8 @@ pub(crate) async fn run(config: &Config, args: ListenArgs) -> anyhow::Result<()>
         .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a socket address"));
     let mut store = super::super::open_store(config)?;
     store.put_stations(&registry.station_infos())?;
-    let spool_dir = config.spool_dir();
-    let spool = super::super::open_spool(config, &spool_dir, &config.store)?;
     let clock = Clock::real();
-    let pipeline = Pipeline::start_spooled(
-        &[],
-        clock.clone(),
-        config.collect.clone(),
-        config.aqi,
-        store,
-        spool,
-        &config.spool,
-    );
+    let pipeline = super::super::start_pipeline(config, &[], &clock, store)?;
     let listener = start(config, &registry, addr, clock, &pipeline).await?;
     let commands = LoginCommands {
         set_time: args.set_time,

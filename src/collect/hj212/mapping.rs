@@ -170,25 +170,17 @@ mod tests {
     use chrono_tz::Asia::Shanghai;
 
     use crate::registry::{CodeSpec, PwSource};
-    use crate::units::{Conversion, Parameter, ReferenceState, Unit};
+    use crate::units::{Parameter, ReferenceState, Unit};
 
     fn logger(overrides: &[(&str, Parameter, Unit)]) -> Hj212Device {
         let reference = ReferenceState::default();
-        let mut codes = BTreeMap::new();
         let defaults = crate::hj212::codes::DEFAULT_AIR_CODES
             .iter()
             .map(|e| (e.code, e.parameter, e.unit));
-        for (code, parameter, unit) in defaults.chain(overrides.iter().copied()) {
-            let conversion = Conversion::to_canonical(parameter, unit, &reference).unwrap();
-            codes.insert(
-                code.to_string(),
-                CodeSpec {
-                    parameter,
-                    unit,
-                    conversion,
-                },
-            );
-        }
+        let codes: BTreeMap<String, CodeSpec> = defaults
+            .chain(overrides.iter().copied())
+            .map(|(code, p, u)| (code.to_string(), CodeSpec::new(p, u, &reference).unwrap()))
+            .collect();
         Hj212Device {
             id: "L1".into(),
             station: "S1".into(),
