@@ -27,7 +27,7 @@ pub struct DeviceHealth {
     /// Polls that succeeded (an HJ 212 logger: packets taken).
     pub successes: u64,
     /// Scheduled polls skipped because the previous one was still running (an HJ 212 logger:
-    /// gaps, the minute, hour and day periods missing between the ones it sent).
+    /// gaps: minute, hour and day periods skipped between consecutive ones as they arrived).
     pub skipped: u64,
     /// Failures in a row (0 when online).
     pub consecutive_failures: u32,

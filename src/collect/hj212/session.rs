@@ -146,6 +146,8 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
     };
     let opened = tokio::time::Instant::now();
     let mut last_read = opened;
+    // The framer was asked for a frame waiting for its CR LF since the last read.
+    let mut flushed = false;
     let mut buf = vec![0u8; READ_BUFFER];
     let shutdown = s.server.shutdown.clone();
     let end = loop {
@@ -155,7 +157,7 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
         } else {
             (last_read + config.idle_timeout, "idle")
         };
-        let quiet = (s.framer.buffered() > 0).then(|| last_read + QUIET);
+        let quiet = (s.framer.buffered() > 0 && !flushed).then(|| last_read + QUIET);
         let answer_due = s.pending.as_ref().map(|p| p.deadline);
         tokio::select! {
             () = shutdown.cancelled() => break End::Closed,
@@ -172,6 +174,7 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
                 }
                 Ok(n) => {
                     last_read = tokio::time::Instant::now();
+                    flushed = false;
                     s.framer.push(&buf[..n]);
                     s.server.counters.buffered(s.framer.buffered());
                     if let Err(end) = s.drain().await {
@@ -187,6 +190,7 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
             }
             () = tokio::time::sleep_until(deadline) => break End::TimedOut(why),
             () = sleep_until_some(quiet) => {
+                flushed = true;
                 if let Some(event) = s.framer.flush()
                     && let Err(end) = s.event(event).await
                 {
