@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::collect::hj212::Hj212Config;
 use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
 use crate::report::ReportConfig;
@@ -57,6 +58,9 @@ pub struct Config {
     /// The store-and-forward spool (`[spool]`).
     #[serde(default)]
     pub spool: SpoolConfig,
+    /// The HJ 212 ingest server (`[hj212]`: where it listens, connection limits).
+    #[serde(default)]
+    pub hj212: Hj212Config,
     /// The folder of the configuration file (the current folder without one).
     #[serde(skip)]
     base: PathBuf,
@@ -92,6 +96,7 @@ impl Default for Config {
             collect: CollectorConfig::default(),
             aqi: IndexConfig::default(),
             spool: SpoolConfig::default(),
+            hj212: Hj212Config::default(),
             base: PathBuf::new(),
             report: ReportConfig::default(),
             jobs: Vec::new(),
@@ -289,6 +294,32 @@ mod tests {
         assert!(message.contains("lantian.toml"), "{message}");
         assert!(message.contains("line 4"), "{message}");
         assert!(message.contains("pw_env"), "{message}");
+    }
+
+    #[test]
+    fn hj212_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "[hj212]\nlisten = \"127.0.0.1:9212\"\nmax_connections = 5000\nidle_timeout_ms = 90000\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.hj212.listen, Some("127.0.0.1:9212".parse().unwrap()));
+        assert_eq!(config.hj212.max_connections, 5000);
+        assert_eq!(
+            config.hj212.idle_timeout,
+            std::time::Duration::from_secs(90)
+        );
+        assert_eq!(
+            Config::default().hj212.listen,
+            None,
+            "no listener unless asked"
+        );
+        std::fs::write(&path, "[hj212]\nlisten = \"localhost\"\n").unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 2"), "{message}");
     }
 
     #[test]

@@ -39,10 +39,20 @@ pub(crate) fn cpu_seconds(pid: &str) -> f64 {
 
 /// Resident set size in MiB of a process (`"self"` or a pid).
 pub(crate) fn rss_mib(pid: &str) -> f64 {
+    status_mib(pid, "VmRSS:")
+}
+
+/// Peak resident set size in MiB of a process (`"self"` or a pid): `VmHWM`.
+pub(crate) fn peak_rss_mib(pid: &str) -> f64 {
+    status_mib(pid, "VmHWM:")
+}
+
+/// A `kB` line of `/proc/PID/status`, in MiB (0 when absent).
+fn status_mib(pid: &str, key: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
         .unwrap_or(0.0)
         / 1024.0

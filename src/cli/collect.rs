@@ -1,13 +1,12 @@
 //! `lantian collect`: poll the network and store its readings; `lantian run`: the same plus
 //! the scheduler (reports, index recomputation) and the `[[uplink]]` targets — the
-//! production mode.
+//! production mode. Both receive HJ 212 loggers' data too when `[hj212] listen` is set.
 
 use std::time::Duration;
 
 use clap::Args;
 use std::sync::{Arc, Mutex};
 
-use lantian::collect::Pipeline;
 use lantian::config::Config;
 use lantian::jobs::scheduler::{Scheduler, StoreRunLog};
 use lantian::uplink::Pending;
@@ -41,17 +40,8 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         None
     };
     let spool_dir = config.spool_dir();
-    let spool = super::open_spool(config, &spool_dir, &config.store)?;
     let started = std::time::Instant::now();
-    let pipeline = Pipeline::start_spooled(
-        &devices,
-        clock.clone(),
-        config.collect.clone(),
-        config.aqi,
-        store,
-        spool,
-        &config.spool,
-    );
+    let pipeline = super::start_pipeline(config, &devices, &clock, store)?;
     tracing::info!(
         "collecting from {} devices into {} (spool {})",
         devices.len(),
@@ -70,6 +60,21 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         )?)
     } else {
         None
+    };
+    let hj212 = match config.hj212.listen {
+        Some(addr) => Some(
+            super::hj212::listen::start(config, &registry, addr, clock.clone(), &pipeline).await?,
+        ),
+        None => {
+            let loggers = registry.hj212_devices().count();
+            if loggers > 0 {
+                tracing::warn!(
+                    "{loggers} HJ 212 loggers in the registry, but no `[hj212] listen` in the \
+                     configuration: their data is not received"
+                );
+            }
+            None
+        }
     };
     let scheduler = match jobs {
         Some(jobs) => {
@@ -105,8 +110,12 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
                 let polls: u64 = health.iter().map(|h| h.polls).sum();
                 let online = health.iter().filter(|h| h.online).count();
                 let latency = &pipeline.collector.latency;
+                let hj212_line = hj212
+                    .as_ref()
+                    .map(|l| format!("; {}", super::hj212::listen::counters_line(&l.counters())))
+                    .unwrap_or_default();
                 tracing::info!(
-                    "{online}/{} devices online, {:.0} polls/s, latency p50 {:?} p99 {:?}; {}",
+                    "{online}/{} devices online, {:.0} polls/s, latency p50 {:?} p99 {:?}; {}{hj212_line}",
                     health.len(),
                     (polls - last_polls) as f64 / args.report_every,
                     latency.quantile(0.5).unwrap_or_default(),
@@ -118,6 +127,9 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         }
     }
     tracing::info!("stopping: finishing polls and running jobs, writing what was collected");
+    if let Some(listener) = hj212 {
+        listener.stop().await;
+    }
     if let Some(scheduler) = scheduler {
         scheduler.stop().await;
     }

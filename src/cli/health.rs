@@ -48,12 +48,14 @@ pub(super) fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
             "ok %",
             "latency ms",
             "fails in a row",
-            "skipped",
+            "skipped/gaps",
             "status bits",
             "last failure",
             "last error",
+            "peer",
+            "rejected",
         ],
-        &["ok %", "latency ms", "fails in a row", "skipped"],
+        &["ok %", "latency ms", "fails in a row", "skipped/gaps"],
     );
     for h in &health {
         table.push(vec![
@@ -70,6 +72,12 @@ pub(super) fn run(config: &Config, args: HealthArgs) -> anyhow::Result<()> {
             h.status.join("; "),
             local(h.last_failure),
             h.last_error.clone().unwrap_or_default(),
+            h.peer.clone().unwrap_or_default(),
+            h.rejected
+                .iter()
+                .map(|(cause, n)| format!("{cause} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         ]);
     }
     print!("{}", table.render());

@@ -1,4 +1,7 @@
-//! `lantian hj212 …`: HJ 212 tools. `decode` says what packets from a log say.
+//! `lantian hj212 …`: HJ 212 tools. `decode` says what packets from a log say; `listen`
+//! runs the ingest server (`hj212/listen.rs`).
+
+pub(super) mod listen;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -25,6 +28,9 @@ enum Hj212Command {
     /// {code: {suffix: value}} with every value as written, the computed CRC and length, and
     /// every deviation from the standard. Exits non-zero when a packet is not accepted.
     Decode(DecodeArgs),
+    /// Receive HJ 212 data from the registry's loggers (`transport = "hj212"`) and store it
+    /// (through the spool, with the index stage) until Ctrl-C: the ingest server on its own.
+    Listen(listen::ListenArgs),
 }
 
 /// Options of `lantian hj212 decode`.
@@ -42,9 +48,10 @@ struct DecodeArgs {
 }
 
 /// Runs `lantian hj212 …`.
-pub(super) async fn run(_config: &Config, args: Hj212Args) -> anyhow::Result<()> {
+pub(super) async fn run(config: &Config, args: Hj212Args) -> anyhow::Result<()> {
     match args.command {
         Hj212Command::Decode(args) => decode(args),
+        Hj212Command::Listen(args) => listen::run(config, args).await,
     }
 }
 

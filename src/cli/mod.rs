@@ -86,7 +86,8 @@ enum Command {
     Probe(probe::ProbeArgs),
     /// Print stored readings (or, with --aqi, the stored hourly and daily AQI) as a table or CSV.
     Query(query::QueryArgs),
-    /// Show every device's health (online, success ratio, latency, status bits, last error).
+    /// Show every device's health (online, success ratio, latency, status bits, last error;
+    /// for HJ 212 loggers also their peer address, gaps and rejected packets by cause).
     Health(health::HealthArgs),
     /// List the alarms (newest first), show one with its evidence and audit log, or take a
     /// step: ack, assign, comment, close.
@@ -210,6 +211,26 @@ fn open_spool(config: &Config, dir: &Path, url: &StoreUrl) -> anyhow::Result<Spo
     );
     Spool::open_for(dir, config.spool.max_bytes, url)
         .with_context(|| format!("opening the spool {}", dir.display()))
+}
+
+/// Starts the configured store pipeline — spool → store → index stage — polling `devices`
+/// (none for `lantian hj212 listen`, whose listener sends to [`Pipeline::intake`]).
+fn start_pipeline(
+    config: &Config,
+    devices: &[lantian::registry::Device],
+    clock: &lantian::clock::Clock,
+    store: Box<dyn Store>,
+) -> anyhow::Result<lantian::collect::Pipeline> {
+    let spool = open_spool(config, &config.spool_dir(), &config.store)?;
+    Ok(lantian::collect::Pipeline::start_spooled(
+        devices,
+        clock.clone(),
+        config.collect.clone(),
+        config.aqi,
+        store,
+        spool,
+        &config.spool,
+    ))
 }
 
 /// One line about the spool and the store, for progress and summaries.

@@ -20,14 +20,15 @@ pub(super) fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
     let registry = Registry::load(&config.registry)?;
     let net = &registry.network;
     println!(
-        "{} — {} ({}), time zone {}, {} stations, {} devices, {} profiles",
+        "{} — {} ({}), time zone {}, {} stations, {} devices, {} profiles, {} HJ 212 loggers",
         net.id,
         net.name,
         net.name_en,
         net.time_zone,
         registry.stations.len(),
         registry.devices().count(),
-        registry.profiles.len()
+        registry.profiles.len(),
+        registry.hj212_devices().count()
     );
     if args.devices {
         let mut t = Table::new(
@@ -44,6 +45,16 @@ pub(super) fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
                 d.transport.to_string(),
                 d.unit.to_string(),
                 format!("{}s", d.poll_interval.num_seconds()),
+            ]);
+        }
+        for d in registry.hj212_devices() {
+            t.push(vec![
+                d.id.clone(),
+                d.station.to_string(),
+                "—".into(),
+                format!("hj212 MN {} (PW {})", d.mn, d.pw),
+                "—".into(),
+                format!("{}m minute data", d.minute_interval.num_minutes()),
             ]);
         }
         print!("{}", t.render());
@@ -64,7 +75,7 @@ pub(super) fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
                 format!("{:.4}", s.lat),
                 format!("{:.4}", s.lon),
                 format!("{:.0}", s.elevation_m),
-                s.devices.len().to_string(),
+                (s.devices.len() + s.hj212.len()).to_string(),
             ]);
         }
         print!("{}", t.render());

@@ -10,6 +10,7 @@ pub mod aggregate;
 pub(crate) mod backoff;
 mod forward;
 pub mod health;
+pub mod hj212;
 mod metrics;
 mod poller;
 pub mod probe;
@@ -30,12 +31,12 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::compute::{IndexConfig, IndexStage};
 use crate::registry::Device;
+use crate::store::IngestStore;
 use crate::store::spool::Spool;
-use crate::store::{IngestStore, Record};
 use health::HealthBoard;
 use metrics::LatencyHistogram;
 use poller::{Connection, PolledDevice, Shared};
-use sink::{SinkError, SinkStats, StoreSink};
+use sink::{Batch, SinkError, SinkStats, StoreSink};
 
 pub use forward::{SpoolConfig, SpoolSnapshot, SpoolStatus};
 pub use read::{Block, ReadError, Refusal, Sample, interpret, read_plan};
@@ -101,7 +102,7 @@ fn spread_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Err
     }
 }
 
-mod millis {
+pub(crate) mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer};
@@ -127,7 +128,7 @@ impl Collector {
         devices: &[Device],
         clock: Clock,
         config: CollectorConfig,
-        records: mpsc::Sender<Vec<Record>>,
+        records: mpsc::Sender<Batch>,
     ) -> Collector {
         let health = HealthBoard::new(devices.iter().map(|d| (d.id.as_str(), &*d.station)));
         let latency = LatencyHistogram::default();
@@ -189,6 +190,7 @@ pub struct Pipeline {
     /// Spool depth, oldest pending reading and the store's state, live.
     pub spool: SpoolStatus,
     sink: StoreSink,
+    intake: mpsc::Sender<Batch>,
 }
 
 impl Pipeline {
@@ -229,7 +231,7 @@ impl Pipeline {
     ) -> Pipeline {
         // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
         let (tx, rx) = mpsc::channel(4096);
-        let collector = Collector::start(devices, clock, config, tx);
+        let collector = Collector::start(devices, clock, config, tx.clone());
         let sink = StoreSink::spawn(
             store,
             IndexStage::new(index),
@@ -242,14 +244,35 @@ impl Pipeline {
             collector,
             spool: sink.status().clone(),
             sink,
+            intake: tx,
         }
     }
 
+    /// Where other sources (the HJ 212 listener) send their records: the collectors' own
+    /// channel into the sink. Every clone must be dropped before [`Pipeline::stop`] can finish.
+    pub fn intake(&self) -> mpsc::Sender<Batch> {
+        self.intake.clone()
+    }
+
+    /// The health board the sink writes to the store: the collectors' devices, and whatever
+    /// other sources [`append`](HealthBoard::append) to it.
+    pub fn health(&self) -> &HealthBoard {
+        &self.collector.health
+    }
+
     /// Stops the collectors, spools everything they produced, forwards what the store takes
-    /// (see [`SpoolConfig::drain_timeout`]) and returns what was done.
+    /// (see [`SpoolConfig::drain_timeout`]) and returns what was done. Stop other sources
+    /// sending to [`Pipeline::intake`] first.
     pub async fn stop(self) -> Result<SinkStats, SinkError> {
-        self.collector.stop().await;
-        self.sink.join().await
+        let Pipeline {
+            collector,
+            sink,
+            intake,
+            ..
+        } = self;
+        drop(intake);
+        collector.stop().await;
+        sink.join().await
     }
 }
 

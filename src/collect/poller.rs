@@ -16,6 +16,7 @@ use super::backoff::Backoff;
 use super::health::{HealthBoard, Slot};
 use super::metrics::LatencyHistogram;
 use super::read::{Block, ReadError, Refusal, Sample, interpret, read_plan};
+use super::sink::Batch;
 use super::transport::{Link, connect};
 use crate::clock::{Clock, next_aligned};
 use crate::registry::{Device, Transport};
@@ -58,7 +59,7 @@ pub(super) struct Shared {
     pub config: CollectorConfig,
     pub health: HealthBoard,
     pub latency: LatencyHistogram,
-    pub records: mpsc::Sender<Vec<Record>>,
+    pub records: mpsc::Sender<Batch>,
     pub shutdown: CancellationToken,
 }
 
@@ -140,7 +141,7 @@ impl Connection {
 
     async fn send(&mut self, shared: &Shared) -> bool {
         let batch = std::mem::take(&mut self.out);
-        shared.records.send(batch).await.is_ok()
+        shared.records.send(batch.into()).await.is_ok()
     }
 
     /// Polls device `i` for its due tick and schedules its next tick.
@@ -158,7 +159,7 @@ impl Connection {
         let elapsed = started.elapsed();
 
         let dev = &mut self.devices[i];
-        let mut health = shared.health.entry(dev.slot);
+        let mut health = shared.health.entry(&dev.slot);
         health.polls += 1;
         health.last_attempt = Some(tick);
         match result {

@@ -13,10 +13,13 @@
 //! When the spool is full the sink keeps the group in memory and stops taking batches; the
 //! collectors then wait on the channel (back-pressure) and the delay shows as skipped polls.
 //! Nothing is dropped.
+//!
+//! A [`Batch`] may carry a signal that fires once all its records are appended: the HJ 212
+//! listener acknowledges an upload (9014) only then, so an acknowledged packet is never lost.
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::forward::{Forwarder, SpoolConfig, SpoolStatus, Target};
 use super::health::HealthBoard;
@@ -28,8 +31,74 @@ use crate::store::{IngestStore, Record, StoreError};
 pub const MAX_BATCH: usize = 20_000;
 /// Longest a record waits in the sink before it is spooled (real time).
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// Longest a [`Batch`] that waits for its `spooled` signal waits in the sink: an HJ 212
+/// logger waits for its acknowledgement (and a backfill sends one packet per acknowledgement),
+/// so such batches are spooled sooner than [`FLUSH_EVERY`]; what arrives meanwhile joins them.
+pub const SIGNAL_FLUSH: Duration = Duration::from_millis(20);
 /// How often device health is written (real time).
 pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// Records for the sink, and optionally who to tell once they are durably spooled.
+#[derive(Debug)]
+pub struct Batch {
+    /// The records.
+    pub records: Vec<Record>,
+    /// Fired (with `()`) once every record of the batch is appended to the spool; dropped
+    /// unsent when the sink ends without spooling them.
+    pub spooled: Option<oneshot::Sender<()>>,
+}
+
+impl From<Vec<Record>> for Batch {
+    fn from(records: Vec<Record>) -> Batch {
+        Batch {
+            records,
+            spooled: None,
+        }
+    }
+}
+
+/// Senders waiting for the records before a position of the sink's pending group to be
+/// spooled.
+#[derive(Default)]
+struct Waiters(Vec<(usize, oneshot::Sender<()>)>);
+
+impl Waiters {
+    /// `tx` waits for the first `end` pending records (fired at once when `end` is 0).
+    fn add(&mut self, end: usize, tx: oneshot::Sender<()>) {
+        if end == 0 {
+            let _ = tx.send(());
+        } else {
+            self.0.push((end, tx));
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first `appended` pending records were spooled and removed: fire the senders they
+    /// cover, shift the others.
+    fn spooled(&mut self, appended: usize) {
+        if appended == 0 {
+            return;
+        }
+        for (end, tx) in std::mem::take(&mut self.0) {
+            if end <= appended {
+                let _ = tx.send(());
+            } else {
+                self.0.push((end - appended, tx));
+            }
+        }
+    }
+}
+
+/// Sleeps until `at`, or forever without one (a `select!` arm that may have no deadline).
+pub(super) async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Errors that end the sink.
 #[derive(Debug, thiserror::Error)]
@@ -81,17 +150,17 @@ pub struct StoreSink {
 }
 
 impl StoreSink {
-    /// Starts spooling what arrives on `records` and forwarding it into `store`; health from
-    /// `health` is written every [`HEALTH_EVERY`] and once more at the end. The sink ends when
-    /// every sender of `records` is dropped and the last batch is spooled and either written
-    /// or, with a durable spool and a failing store, left in the spool after
-    /// [`SpoolConfig::drain_timeout`].
-    pub fn spawn(
+    /// Starts spooling what arrives on `records` (record vectors or [`Batch`]es) and
+    /// forwarding it into `store`; health from `health` is written every [`HEALTH_EVERY`] and
+    /// once more at the end. The sink ends when every sender of `records` is dropped and the
+    /// last batch is spooled and either written or, with a durable spool and a failing store,
+    /// left in the spool after [`SpoolConfig::drain_timeout`].
+    pub fn spawn<B: Into<Batch> + Send + 'static>(
         store: Box<dyn IngestStore>,
         stage: IndexStage,
         spool: Spool,
         config: &SpoolConfig,
-        mut records: mpsc::Receiver<Vec<Record>>,
+        mut records: mpsc::Receiver<B>,
         health: HealthBoard,
     ) -> StoreSink {
         let status = SpoolStatus::default();
@@ -106,6 +175,9 @@ impl StoreSink {
         let task = tokio::spawn(async move {
             let mut stats = SinkStats::default();
             let mut pending: Vec<Record> = Vec::with_capacity(MAX_BATCH);
+            let mut waiters = Waiters::default();
+            // When the oldest batch still waiting for its signal arrived.
+            let mut signal_since: Option<tokio::time::Instant> = None;
             let mut flush = tokio::time::interval(FLUSH_EVERY);
             let mut last_flush = Instant::now();
             let mut open = true;
@@ -114,16 +186,28 @@ impl StoreSink {
             let result = loop {
                 tokio::select! {
                     batch = records.recv(), if open && !full => match batch {
-                        Some(batch) => pending.extend(batch),
+                        Some(batch) => {
+                            let batch: Batch = batch.into();
+                            pending.extend(batch.records);
+                            if let Some(tx) = batch.spooled {
+                                waiters.add(pending.len(), tx);
+                                if !waiters.is_empty() {
+                                    signal_since.get_or_insert_with(tokio::time::Instant::now);
+                                }
+                            }
+                        }
                         None => {
                             open = false;
                             closed_at = Some(Instant::now());
                         }
                     },
                     _ = flush.tick() => {}
+                    () = sleep_until_some(signal_since.map(|t| t + SIGNAL_FLUSH)) => {}
                 }
+                let signalled = signal_since.is_some_and(|t| t.elapsed() >= SIGNAL_FLUSH);
                 let due = pending.len() >= MAX_BATCH
-                    || (!pending.is_empty() && (last_flush.elapsed() >= FLUSH_EVERY || !open));
+                    || (!pending.is_empty()
+                        && (last_flush.elapsed() >= FLUSH_EVERY || !open || signalled));
                 if due {
                     let f = forwarder.clone();
                     let batch = std::mem::take(&mut pending);
@@ -136,6 +220,10 @@ impl StoreSink {
                     pending = batch;
                     stats.spooled += appended as u64;
                     pending.drain(..appended);
+                    waiters.spooled(appended);
+                    if waiters.is_empty() {
+                        signal_since = None;
+                    }
                     match result {
                         Ok(()) => {
                             last_flush = Instant::now();

@@ -3,6 +3,7 @@
 
 use super::cp::Cp;
 use super::crc::{crc_text, crc16};
+use super::fields::RESERVED;
 use super::packet::{Field, Packet};
 use super::{MAX_CP_LEN, MAX_SEGMENT_LEN};
 
@@ -23,8 +24,8 @@ pub enum EncodeError {
         /// The key.
         key: String,
     },
-    /// A CP value holds a separator (`;`, `,`, `&`, CR, LF).
-    #[error("CP value {value:?} of {key}: values contain no ';', ',', '&', CR or LF")]
+    /// A CP value holds a separator (`;`, `,`, `&`, `=`, CR, LF).
+    #[error("CP value {value:?} of {key}: values contain no ';', ',', '&', '=', CR or LF")]
     CpValue {
         /// The key.
         key: String,
@@ -63,7 +64,7 @@ impl Packet<'_> {
         }
         let mut segment = String::with_capacity(256);
         let mut field = |field: Field, value: &str| -> Result<(), EncodeError> {
-            if value.contains([';', '=', '&', '\r', '\n']) {
+            if value.contains(';') || value.contains(RESERVED) {
                 return Err(EncodeError::HeaderValue {
                     field,
                     value: value.to_string(),
@@ -126,12 +127,12 @@ pub(crate) fn frame(segment: &[u8]) -> Vec<u8> {
 fn cp_text(cp: &Cp<'_>) -> Result<String, EncodeError> {
     for item in cp.items() {
         let key: &str = &item.key;
-        if key.is_empty() || key.contains([';', ',', '=', '&', '\r', '\n']) {
+        if key.is_empty() || key.contains([';', ',']) || key.contains(RESERVED) {
             return Err(EncodeError::CpKey {
                 key: key.to_string(),
             });
         }
-        if item.value.contains([';', ',', '&', '\r', '\n']) {
+        if item.value.contains([';', ',']) || item.value.contains(RESERVED) {
             return Err(EncodeError::CpValue {
                 key: key.to_string(),
                 value: item.value.to_string(),

@@ -125,7 +125,7 @@ impl CodeMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hj212::parse::is_standard_code;
+    use crate::hj212::fields::is_standard_code;
     use crate::units::{Conversion, ReferenceState};
 
     #[test]

@@ -50,6 +50,14 @@ impl<'a> Cp<'a> {
         Cp::default()
     }
 
+    /// An empty payload with room for `items` items.
+    pub(crate) fn with_capacity(items: usize) -> Cp<'a> {
+        Cp {
+            items: Vec::with_capacity(items),
+            groups: 0,
+        }
+    }
+
     /// Every item in order.
     pub fn items(&self) -> &[CpItem<'a>] {
         &self.items
@@ -118,6 +126,28 @@ impl<'a> Cp<'a> {
             key: Cow::Borrowed(key),
             value: Cow::Borrowed(value),
         });
+    }
+
+    /// Appends the items of `other` as groups after these, leaving out items that are
+    /// already here with the same key and value (the `DataTime` every part of a split packet
+    /// repeats).
+    pub(crate) fn append_parts(&mut self, other: Cp<'a>) {
+        let mut last_group = None;
+        for item in other.items {
+            if self
+                .items
+                .iter()
+                .any(|i| i.key == item.key && i.value == item.value)
+            {
+                continue;
+            }
+            if last_group != Some(item.group) {
+                last_group = Some(item.group);
+                self.groups = self.groups.saturating_add(1);
+            }
+            let group = self.groups - 1;
+            self.items.push(CpItem { group, ..item });
+        }
     }
 
     /// The first value of `key` (`"DataTime"`, `"a34004-Rtd"`).

@@ -10,20 +10,36 @@
 //! field, the CRC itself and CR LF).
 
 /// The HJ 212 CRC of `data` (the data segment of a packet).
+///
+/// After `crc >> 8` the register's high byte is zero, so `(crc >> 8) ^ b` is below 256 and the
+/// eight shift-and-XOR steps that follow depend on that byte alone: they are one lookup in
+/// [`TABLE`] (the steps run once per possible byte at compile time).
 pub fn crc16(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0xFFFF;
-    for &byte in data {
-        crc = (crc >> 8) ^ u16::from(byte);
-        for _ in 0..8 {
+    data.iter().fold(0xFFFF, |crc: u16, &byte| {
+        TABLE[usize::from((crc >> 8) ^ u16::from(byte))]
+    })
+}
+
+/// The eight steps of the standard's loop applied to each possible value below 256.
+const TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u16;
+        let mut step = 0;
+        while step < 8 {
             crc = if crc & 1 == 1 {
                 (crc >> 1) ^ 0xA001
             } else {
                 crc >> 1
             };
+            step += 1;
         }
+        table[i] = crc;
+        i += 1;
     }
-    crc
-}
+    table
+};
 
 /// `crc` as the four upper-case hexadecimal digits a packet carries (`1C80`).
 pub fn crc_text(crc: u16) -> [u8; 4] {
@@ -74,6 +90,31 @@ mod tests {
         assert_eq!(&crc_text(0x1C80), b"1C80");
         // The usual CRC-16/MODBUS gives another value for the same bytes.
         assert_eq!(crc16_modbus(STANDARD_SEGMENT.as_bytes()), 0x0759);
+    }
+
+    /// The loop exactly as the standard prints it.
+    fn crc16_as_printed(data: &[u8]) -> u16 {
+        let mut crc: u16 = 0xFFFF;
+        for &byte in data {
+            crc = (crc >> 8) ^ u16::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xA001
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        crc
+    }
+
+    #[test]
+    fn the_table_is_the_printed_loop() {
+        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..data.len() {
+            assert_eq!(crc16(&data[..len]), crc16_as_printed(&data[..len]));
+        }
+        assert_eq!(crc16_as_printed(STANDARD_SEGMENT.as_bytes()), 0x1C80);
     }
 
     #[test]

@@ -100,7 +100,8 @@ pub enum Deviation {
         /// The field.
         field: Field,
     },
-    /// A field whose value cannot be read (ST or CN not a number, PNO beyond PNUM…).
+    /// A field whose value cannot be read (ST or CN not a number, PNO beyond PNUM, a QN that
+    /// is not 17 digits, `&`, `=`, CR or LF in PW or MN…).
     #[error("{field}={value:?} cannot be read")]
     InvalidField {
         /// The field.
@@ -144,6 +145,15 @@ pub enum Deviation {
         /// The key.
         key: String,
         /// The later value.
+        value: String,
+    },
+    /// A CP key that is empty or holds `&`, CR or LF, or a CP value that holds `&`, `=`, CR or
+    /// LF (from a corrupted packet, or a vendor's text; such a packet cannot be written back).
+    #[error("CP item {key}={value:?} holds a reserved character")]
+    ReservedCharacter {
+        /// The key.
+        key: String,
+        /// The value.
         value: String,
     },
     /// A CP piece without `=`.

@@ -8,9 +8,10 @@
 //! - [`packet`], [`cp`], [`command`]: the typed packet, its CP payload, command codes.
 //! - [`parse`]: [`inspect`](parse::inspect) any bytes (status, parts, every
 //!   [`Deviation`](deviation::Deviation)); [`parse`](parse::parse) in strict or lenient mode.
-//! - [`build`]: [`Packet::encode`](packet::Packet::encode).
+//! - [`build`]: encoding, [`Packet::encode`](packet::Packet::encode).
 //! - [`framer`]: packets out of a TCP byte stream.
-//! - [`reassemble`]: split packets (PNUM/PNO) put back together.
+//! - [`reassemble`]: split packets (PNUM/PNO) put back together, and split for sending.
+//! - [`reply`]: the platform's answers (9014, 9011, 9012).
 //! - [`codes`], [`flags`], [`time`]: factor codes → parameters, data flags, `DataTime`.
 
 pub mod build;
@@ -19,10 +20,13 @@ pub mod command;
 pub mod cp;
 pub mod crc;
 pub mod deviation;
+mod fields;
 pub mod flags;
 pub mod framer;
 pub mod packet;
 pub mod parse;
+pub mod reassemble;
+pub mod reply;
 pub mod time;
 
 pub use build::EncodeError;
@@ -32,6 +36,7 @@ pub use deviation::Deviation;
 pub use framer::{FrameEvent, Framer, SkipReason};
 pub use packet::{Edition, Field, Packet, PacketFlag, Split, SystemCode};
 pub use parse::{Decoded, Inspection, Mode, Rejected, Status, inspect, parse};
+pub use reassemble::{Outcome, Reassembler};
 
 /// The longest data segment the standard allows (bytes).
 pub const MAX_SEGMENT_LEN: usize = 1024;

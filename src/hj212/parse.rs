@@ -11,11 +11,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::command::Command;
 use super::cp::Cp;
 use super::crc::{crc_text, crc16, parse_crc};
-use super::deviation::{Deviation, Place};
-use super::packet::{Edition, Field, Packet, PacketFlag, Split, SystemCode};
+use super::deviation::Deviation;
+use super::fields::{TypedHeader, check_cp, read_cp, read_header, read_typed};
+use super::packet::{Field, Packet, PacketFlag};
 use super::{MAX_CP_LEN, MAX_SEGMENT_LEN};
 
 /// A packet's integrity class (the corpus's status), first match wins.
@@ -93,15 +93,6 @@ pub struct Inspection<'a> {
     typed: TypedHeader,
 }
 
-/// The header fields that have a type, read once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct TypedHeader {
-    st: Option<SystemCode>,
-    cn: Option<Command>,
-    flag: Option<PacketFlag>,
-    split: Option<Split>,
-}
-
 impl<'a> Inspection<'a> {
     /// The first value of a header field, as written.
     pub fn header_value(&self, field: Field) -> Option<&'a str> {
@@ -133,7 +124,7 @@ impl<'a> Inspection<'a> {
             Mode::Strict => self.status == Status::Valid && self.deviations.is_empty(),
             Mode::Lenient => !self.deviations.iter().any(Deviation::is_fatal),
         };
-        let (Some(cn), Some(cp), true) = (self.typed.cn, self.cp.as_ref(), acceptable) else {
+        let (Some(cn), Some(_), true) = (self.typed.cn, self.cp.as_ref(), acceptable) else {
             return Err(Rejected {
                 mode,
                 status: self.status,
@@ -141,15 +132,16 @@ impl<'a> Inspection<'a> {
             });
         };
         let text = |field| self.header_value(field).map(Into::into);
+        let (qn, pw, mn) = (text(Field::Qn), text(Field::Pw), text(Field::Mn));
         let packet = Packet {
-            qn: text(Field::Qn),
+            qn,
             st: self.typed.st,
             cn,
-            pw: text(Field::Pw),
-            mn: text(Field::Mn),
+            pw,
+            mn,
             flag: self.typed.flag,
             split: self.typed.split,
-            cp: cp.clone(),
+            cp: self.cp.unwrap_or_default(),
         };
         Ok(Decoded {
             packet,
@@ -377,189 +369,8 @@ fn find_crc<'a>(closed: bool, tail: &'a [u8], deviations: &mut Vec<Deviation>) -
     Some(crc)
 }
 
-/// The header's `key=value` pieces (split on `;`; empty pieces skipped).
-fn read_header<'a>(header: &'a [u8], deviations: &mut Vec<Deviation>) -> Vec<(&'a str, &'a str)> {
-    let mut fields = Vec::with_capacity(8);
-    for piece in header.split(|&b| b == b';').filter(|p| !p.is_empty()) {
-        let Ok(piece) = std::str::from_utf8(piece) else {
-            deviations.push(Deviation::NotUtf8 {
-                place: Place::Header,
-            });
-            continue;
-        };
-        match piece.split_once('=') {
-            Some((key, value)) => fields.push((key, value)),
-            None => deviations.push(Deviation::HeaderPieceWithoutValue {
-                text: piece.to_string(),
-            }),
-        }
-    }
-    fields
-}
-
-/// The header fields with a type, and the deviations of the header.
-fn read_typed(header: &[(&str, &str)], deviations: &mut Vec<Deviation>) -> TypedHeader {
-    let mut typed = TypedHeader::default();
-    let mut seen = [false; Field::ALL.len()];
-    let (mut pnum, mut pno) = (None, None);
-    for &(key, value) in header {
-        let Some(field) = Field::from_key(key) else {
-            deviations.push(Deviation::UnknownField {
-                key: key.to_string(),
-                value: value.to_string(),
-            });
-            continue;
-        };
-        let index = Field::ALL.iter().position(|f| *f == field).unwrap_or(0);
-        if std::mem::replace(&mut seen[index], true) {
-            deviations.push(Deviation::DuplicateField {
-                field,
-                value: value.to_string(),
-            });
-            continue;
-        }
-        let number = |digits: usize| {
-            (!value.is_empty()
-                && value.len() <= digits
-                && value.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| value.parse::<u32>().ok())
-            .flatten()
-        };
-        let ok = match field {
-            Field::Qn => value.len() == 17 && value.bytes().all(|b| b.is_ascii_digit()),
-            Field::Pw | Field::Mn => true,
-            Field::St => {
-                typed.st = number(4).map(|n| SystemCode::from_code(n as u16));
-                typed.st.is_some()
-            }
-            Field::Cn => {
-                typed.cn = number(4).map(|n| Command::from_code(n as u16));
-                typed.cn.is_some()
-            }
-            Field::Flag => {
-                typed.flag = number(3)
-                    .and_then(|n| u8::try_from(n).ok())
-                    .map(PacketFlag::from_bits);
-                typed.flag.is_some()
-            }
-            Field::Pnum => {
-                pnum = number(4).filter(|&n| n > 0);
-                pnum.is_some()
-            }
-            Field::Pno => {
-                pno = number(4).filter(|&n| n > 0);
-                pno.is_some()
-            }
-        };
-        if !ok {
-            deviations.push(Deviation::InvalidField {
-                field,
-                value: value.to_string(),
-            });
-        }
-    }
-    for field in [
-        Field::Qn,
-        Field::St,
-        Field::Cn,
-        Field::Pw,
-        Field::Mn,
-        Field::Flag,
-    ] {
-        if !header.iter().any(|(k, _)| *k == field.key()) {
-            deviations.push(Deviation::MissingField { field });
-        }
-    }
-    typed.split = match (pnum, pno) {
-        (Some(total), Some(index)) if index <= total => Some(Split { total, index }),
-        (Some(total), Some(index)) => {
-            deviations.push(Deviation::InvalidField {
-                field: Field::Pno,
-                value: format!("{index} (PNUM={total})"),
-            });
-            None
-        }
-        _ => None,
-    };
-    let has_split_fields = header.iter().any(|(k, _)| *k == "PNUM" || *k == "PNO");
-    if let Some(flag) = typed.flag {
-        if flag.is_split() != has_split_fields {
-            deviations.push(Deviation::SplitFlagMismatch {
-                flag_split: flag.is_split(),
-                has_split_fields,
-            });
-        }
-    }
-    typed
-}
-
-/// CP's items: groups on `;`, items on `,`, each split at its first `=`; empty pieces skipped.
-/// Pieces without `=` and keys that occurred before are reported in order.
-fn read_cp<'a>(content: &'a [u8], deviations: &mut Vec<Deviation>) -> Cp<'a> {
-    let mut cp = Cp::new();
-    let mut group: u16 = 0;
-    for group_text in content.split(|&b| b == b';') {
-        let before = cp.items().len();
-        for piece in group_text.split(|&b| b == b',').filter(|p| !p.is_empty()) {
-            let Ok(piece) = std::str::from_utf8(piece) else {
-                deviations.push(Deviation::NotUtf8 { place: Place::Cp });
-                continue;
-            };
-            let Some((key, value)) = piece.split_once('=') else {
-                deviations.push(Deviation::CpItemWithoutValue {
-                    text: piece.to_string(),
-                });
-                continue;
-            };
-            if cp.items().iter().any(|item| item.key == key) {
-                deviations.push(Deviation::DuplicateKey {
-                    key: key.to_string(),
-                    value: value.to_string(),
-                });
-            }
-            cp.push_parsed(group, key, value);
-        }
-        if cp.items().len() > before {
-            group = group.saturating_add(1);
-        }
-    }
-    cp
-}
-
-/// Deviations in CP's content: `DataTime`'s form; factor codes in a 2017 (or later) packet.
-fn check_cp(cp: &Cp<'_>, edition: Option<Edition>, deviations: &mut Vec<Deviation>) {
-    if let Some(value) = cp.data_time() {
-        if value.len() != 14 || !value.bytes().all(|b| b.is_ascii_digit()) {
-            deviations.push(Deviation::DataTimeForm {
-                value: value.to_string(),
-            });
-        }
-    }
-    if matches!(edition, None | Some(Edition::Unversioned)) {
-        return;
-    }
-    let mut reported: Vec<&str> = Vec::new();
-    for (code, _) in cp.items().iter().filter_map(|i| i.code_suffix()) {
-        if !is_standard_code(code) && !reported.contains(&code) {
-            reported.push(code);
-            deviations.push(Deviation::NonStandardCode {
-                code: code.to_string(),
-            });
-        }
-    }
-}
-
-/// The 2017 form of a factor code: a lower-case letter and five digits (`a34004`, `w01018`),
-/// or `SB` and a number for a device's run status.
-pub(crate) fn is_standard_code(code: &str) -> bool {
-    let b = code.as_bytes();
-    let factor = b.len() == 6 && b[0].is_ascii_lowercase() && b[1..].iter().all(u8::is_ascii_digit);
-    let device = b.len() > 2 && b.starts_with(b"SB") && b[2..].iter().all(u8::is_ascii_digit);
-    factor || device
-}
-
 /// The first position of `needle` in `hay`.
-pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
@@ -571,6 +382,8 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hj212::command::Command;
+    use crate::hj212::packet::{Edition, SystemCode};
 
     const STANDARD: &[u8] = b"##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n";
 

@@ -41,7 +41,13 @@ impl Registry {
 
         let profile_dir = Registry::profile_dir_of(path);
         let available = profile_ids(&profile_dir)?;
-        let stations = validate_stations(&src, &raw.station, &available, &profile_dir)?;
+        let stations = validate_stations(
+            &src,
+            &raw.station,
+            &available,
+            &profile_dir,
+            &network.reference,
+        )?;
 
         let used: BTreeSet<&str> = stations.iter().flat_map(|s| s.profile_ids()).collect();
         let mut profiles = BTreeMap::new();

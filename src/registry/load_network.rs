@@ -8,11 +8,13 @@ use chrono::TimeDelta;
 use toml::Spanned;
 
 use super::ConfigError;
+use super::load_hj212::Loggers;
 use super::model::{Device, Station, Transport};
 use super::profile::Profile;
 use super::raw::{RawDevice, RawStation, TransportKind};
 use super::source::Source;
 use crate::store::StationId;
+use crate::units::ReferenceState;
 
 /// Default serial speed for `rtu` devices without `baud`.
 const DEFAULT_BAUD: u32 = 9600;
@@ -62,16 +64,21 @@ impl PendingStation {
 }
 
 /// Validates every station and device: ids, coordinates, profiles, transports, unit ids,
-/// poll intervals, and that no two devices share an endpoint and unit id.
+/// poll intervals, and that no two devices share an endpoint and unit id; HJ 212 loggers
+/// (MN, PW source, codes) with [`Loggers`]. `reference` resolves the loggers' unit
+/// conversions; `profile_dir` is the `profiles/` folder beside the network file.
 pub(super) fn validate_stations(
     src: &Source,
     stations: &[Spanned<RawStation>],
     available: &[String],
     profile_dir: &Path,
+    reference: &ReferenceState,
 ) -> Result<Vec<PendingStation>, ConfigError> {
     let mut station_ids: HashMap<&str, usize> = HashMap::new();
     let mut device_ids: HashMap<&str, String> = HashMap::new();
     let mut endpoints: HashMap<(String, u8), String> = HashMap::new();
+    let mut loggers = Loggers::default();
+    let network_dir = profile_dir.parent().unwrap_or(Path::new("."));
     let mut out = Vec::with_capacity(stations.len());
     for (i, s) in stations.iter().enumerate() {
         let s = s.get_ref();
@@ -116,7 +123,9 @@ pub(super) fn validate_stations(
             ));
         }
 
+        let station_id = StationId::from(id);
         let mut devices = Vec::with_capacity(s.device.len());
+        let mut hj212 = Vec::new();
         for (k, d) in s.device.iter().enumerate() {
             let d = d.get_ref();
             let field = format!("station[{i}].device[{k}]");
@@ -135,35 +144,46 @@ pub(super) fn validate_stations(
                     format!("duplicate device id `{device_id}` (also {first})"),
                 ));
             }
-            let profile = d.profile.get_ref();
-            if !available.contains(profile) {
+            if *d.transport.get_ref() == TransportKind::Hj212 {
+                let logger =
+                    loggers.validate(src, &field, d, &station_id, network_dir, reference)?;
+                hj212.push(logger);
+                continue;
+            }
+            modbus_only(src, &field, d)?;
+            let profile = required(src, &field, d, &d.profile, "profile")?;
+            let unit = required(src, &field, d, &d.unit, "unit")?;
+            let poll_interval = required(src, &field, d, &d.poll_interval, "poll_interval")?;
+            let profile_name = profile.get_ref();
+            if !available.contains(profile_name) {
                 let known = available.join(", ");
                 return Err(src.error(
-                    d.profile.span(),
+                    profile.span(),
                     format!("{field}.profile"),
                     format!(
-                        "unknown profile `{profile}`: there is no {} (known profiles: {})",
-                        profile_dir.join(format!("{profile}.toml")).display(),
+                        "unknown profile `{profile_name}`: there is no {} (known profiles: {})",
+                        profile_dir.join(format!("{profile_name}.toml")).display(),
                         if known.is_empty() { "none" } else { &known }
                     ),
                 ));
             }
             let transport = transport(src, &field, d)?;
-            let unit = unit_id(src, &field, &d.unit)?;
+            let unit_span = unit.span();
+            let unit = unit_id(src, &field, unit)?;
             let endpoint = endpoint_key(&transport);
             if let Some(first) = endpoints.insert((endpoint.clone(), unit), field.clone()) {
                 return Err(src.error(
-                    d.unit.span(),
+                    unit_span,
                     format!("{field}.unit"),
                     format!("unit id {unit} at `{endpoint}` is already used by {first}"),
                 ));
             }
-            let poll_interval = parse_interval(d.poll_interval.get_ref()).map_err(|m| {
-                src.error(d.poll_interval.span(), format!("{field}.poll_interval"), m)
+            let poll_interval = parse_interval(poll_interval.get_ref()).map_err(|m| {
+                src.error(poll_interval.span(), format!("{field}.poll_interval"), m)
             })?;
             devices.push(PendingDevice {
                 id: device_id.to_string(),
-                profile: profile.clone(),
+                profile: profile_name.clone(),
                 transport,
                 unit,
                 poll_interval,
@@ -171,7 +191,7 @@ pub(super) fn validate_stations(
         }
         out.push(PendingStation {
             station: Station {
-                id: StationId::from(id),
+                id: station_id,
                 name: s.name.clone(),
                 name_en: s.name_en.clone(),
                 district: s.district.clone(),
@@ -181,11 +201,52 @@ pub(super) fn validate_stations(
                 elevation_m,
                 kind: s.kind,
                 devices: Vec::new(),
+                hj212,
             },
             devices,
         });
     }
     Ok(out)
+}
+
+/// A key the Modbus transports need, or an error naming it.
+fn required<'a, T>(
+    src: &Source,
+    field: &str,
+    d: &RawDevice,
+    value: &'a Option<Spanned<T>>,
+    key: &str,
+) -> Result<&'a Spanned<T>, ConfigError> {
+    value.as_ref().ok_or_else(|| {
+        src.error(
+            d.transport.span(),
+            format!("{field}.{key}"),
+            format!("missing field `{key}` (required for Modbus devices)"),
+        )
+    })
+}
+
+/// Refuses the HJ 212 keys on a Modbus device.
+fn modbus_only(src: &Source, field: &str, d: &RawDevice) -> Result<(), ConfigError> {
+    let hj212_keys = [
+        ("mn", d.mn.as_ref().map(Spanned::span)),
+        ("pw_env", d.pw_env.as_ref().map(Spanned::span)),
+        ("pw_file", d.pw_file.as_ref().map(Spanned::span)),
+        ("pw", d.pw.as_ref().map(Spanned::span)),
+        (
+            "minute_interval",
+            d.minute_interval.as_ref().map(Spanned::span),
+        ),
+        ("code", d.code.first().map(Spanned::span)),
+    ];
+    match hj212_keys.into_iter().find(|(_, s)| s.is_some()) {
+        Some((key, Some(span))) => Err(src.error(
+            span,
+            format!("{field}.{key}"),
+            format!("`{key}` is only for HJ 212 loggers (`transport = \"hj212\"`)"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn is_id(id: &str) -> bool {
@@ -224,6 +285,13 @@ fn transport(src: &Source, field: &str, d: &RawDevice) -> Result<Transport, Conf
         TransportKind::Tcp => "tcp",
         TransportKind::RtuOverTcp => "rtu-over-tcp",
         TransportKind::Rtu => "rtu",
+        TransportKind::Hj212 => {
+            return Err(src.error(
+                d.transport.span(),
+                format!("{field}.transport"),
+                "an HJ 212 logger is not reached over Modbus",
+            ));
+        }
     };
     let forbid = |present: bool, key: &str, span: std::ops::Range<usize>| {
         if present {
@@ -260,7 +328,7 @@ fn transport(src: &Source, field: &str, d: &RawDevice) -> Result<Transport, Conf
                 Transport::RtuOverTcp { address }
             })
         }
-        TransportKind::Rtu => {
+        TransportKind::Rtu | TransportKind::Hj212 => {
             if let Some(a) = &d.address {
                 forbid(true, "address", a.span())?;
             }

@@ -2,8 +2,10 @@
 //! loaded from TOML and validated before anything runs.
 
 mod error;
+mod hj212;
 mod lint;
 mod load;
+mod load_hj212;
 mod load_network;
 mod load_profile;
 mod model;
@@ -12,5 +14,6 @@ mod raw;
 mod source;
 
 pub use error::{ConfigError, ConfigWarning};
+pub use hj212::{CodeSpec, Hj212Device, PwError, PwSource};
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};
 pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigWarning;
+use super::hj212::Hj212Device;
 use super::profile::Profile;
 use crate::store::{StationId, StationInfo};
 use crate::units::ReferenceState;
@@ -30,6 +31,11 @@ impl Registry {
     /// Every device of every station, in file order.
     pub fn devices(&self) -> impl Iterator<Item = &Device> {
         self.stations.iter().flat_map(|s| s.devices.iter())
+    }
+
+    /// Every HJ 212 logger of every station, in file order.
+    pub fn hj212_devices(&self) -> impl Iterator<Item = &Hj212Device> {
+        self.stations.iter().flat_map(|s| s.hj212.iter())
     }
 
     /// The station with this id.
@@ -110,11 +116,14 @@ pub struct Station {
     pub elevation_m: f64,
     /// Station class.
     pub kind: StationKind,
-    /// Devices at the station.
+    /// Devices at the station that lantian polls (Modbus).
     pub devices: Vec<Device>,
+    /// Data loggers at the station that send HJ 212 to lantian (`transport = "hj212"`).
+    pub hj212: Vec<Hj212Device>,
 }
 
-/// One polled device (an analyzer, a particulate monitor, a weather sensor).
+/// One polled device (an analyzer, a particulate monitor, a weather sensor). HJ 212 loggers,
+/// which are not polled, are [`Hj212Device`]s.
 #[derive(Debug, Clone)]
 pub struct Device {
     /// Unique id in the network.

@@ -55,6 +55,8 @@ pub(super) enum TransportKind {
     Tcp,
     RtuOverTcp,
     Rtu,
+    /// A data logger that connects to us and sends HJ 212 (no profile, no polling).
+    Hj212,
 }
 
 /// `[[station.device]]`.
@@ -62,15 +64,41 @@ pub(super) enum TransportKind {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDevice {
     pub id: Spanned<String>,
-    pub profile: Spanned<String>,
+    /// Required for the Modbus transports, an error for `hj212`.
+    pub profile: Option<Spanned<String>>,
     pub transport: Spanned<TransportKind>,
     pub address: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,
     /// The Modbus unit id; any TOML value, so that a measurement unit written here by
     /// mistake gets an error that says what the key means.
-    pub unit: Spanned<toml::Value>,
-    pub poll_interval: Spanned<String>,
+    pub unit: Option<Spanned<toml::Value>>,
+    pub poll_interval: Option<Spanned<String>>,
+    /// The HJ 212 logger's MN (`hj212` only).
+    pub mn: Option<Spanned<String>>,
+    /// The environment variable holding its PW.
+    pub pw_env: Option<Spanned<String>>,
+    /// The file holding its PW.
+    pub pw_file: Option<Spanned<String>>,
+    /// A PW written in the file: accepted by the parser only to be refused with a message
+    /// that says where the PW belongs.
+    pub pw: Option<Spanned<toml::Value>>,
+    /// The interval of its minute data (2051), `"1m"` … `"30m"`.
+    pub minute_interval: Option<Spanned<String>>,
+    /// Codes that differ from the default air table.
+    #[serde(default)]
+    pub code: Vec<Spanned<RawCode>>,
+}
+
+/// `[[station.device.code]]`: how an HJ 212 logger reports one pollutant code.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCode {
+    pub code: Spanned<String>,
+    /// The parameter; default: the code's in the air table.
+    pub parameter: Option<Spanned<String>>,
+    /// The unit the logger sends it in; default: the table's unit for the code.
+    pub unit: Option<Spanned<String>>,
 }
 
 /// A profile file.

@@ -66,16 +66,20 @@ pub struct DeviceSpec {
 }
 
 impl DeviceSpec {
-    /// Every device of the registry with its profile's parameters.
+    /// Every device of the registry with its parameters: a polled device's profile's, an
+    /// HJ 212 logger's code map's.
     pub fn from_registry(registry: &Registry) -> Vec<DeviceSpec> {
-        registry
-            .devices()
-            .map(|d| DeviceSpec {
-                id: d.id.clone(),
-                station: d.station.to_string(),
-                parameters: d.profile.parameters().collect(),
-            })
-            .collect()
+        let polled = registry.devices().map(|d| DeviceSpec {
+            id: d.id.clone(),
+            station: d.station.to_string(),
+            parameters: d.profile.parameters().collect(),
+        });
+        let loggers = registry.hj212_devices().map(|d| DeviceSpec {
+            id: d.id.clone(),
+            station: d.station.to_string(),
+            parameters: d.parameters(),
+        });
+        polled.chain(loggers).collect()
     }
 }
 

@@ -1,6 +1,8 @@
 //! Device health: the latest [`DeviceHealth`] of each device, as its collector sees it, and
 //! the [`HealthStore`] that keeps it.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,17 +15,19 @@ pub struct DeviceHealth {
     pub device: String,
     /// The station the device belongs to.
     pub station: String,
-    /// Whether the last poll succeeded.
+    /// Whether the last poll succeeded (an HJ 212 logger: whether it is connected).
     pub online: bool,
-    /// Time (pipeline clock) of the last successful poll.
+    /// Time (pipeline clock) of the last successful poll (an HJ 212 logger: of the last
+    /// packet taken).
     pub last_success: Option<DateTime<Utc>>,
-    /// Time of the last poll attempt.
+    /// Time of the last poll attempt (an HJ 212 logger: of the last packet received).
     pub last_attempt: Option<DateTime<Utc>>,
-    /// Polls attempted since the collector started.
+    /// Polls attempted since the collector started (an HJ 212 logger: packets received).
     pub polls: u64,
-    /// Polls that succeeded.
+    /// Polls that succeeded (an HJ 212 logger: packets taken).
     pub successes: u64,
-    /// Scheduled polls skipped because the previous one was still running.
+    /// Scheduled polls skipped because the previous one was still running (an HJ 212 logger:
+    /// gaps: minute, hour and day periods skipped between consecutive ones as they arrived).
     pub skipped: u64,
     /// Failures in a row (0 when online).
     pub consecutive_failures: u32,
@@ -36,6 +40,12 @@ pub struct DeviceHealth {
     pub last_error: Option<String>,
     /// Time (pipeline clock) of the most recent failed poll.
     pub last_failure: Option<DateTime<Utc>>,
+    /// The address its data last came from, for devices that connect to lantian (HJ 212
+    /// loggers); `None` for polled devices.
+    pub peer: Option<String>,
+    /// Packets rejected since the collector started, by cause (`bad-crc`, `wrong-pw`, …; HJ
+    /// 212 loggers; empty for polled devices).
+    pub rejected: BTreeMap<String, u64>,
 }
 
 impl DeviceHealth {
@@ -55,6 +65,8 @@ impl DeviceHealth {
             status: Vec::new(),
             last_error: None,
             last_failure: None,
+            peer: None,
+            rejected: BTreeMap::new(),
         }
     }
 

@@ -89,6 +89,11 @@ const TABLES: &[(&str, File, &str)] = &[
         File::Network,
         "[[station]]\n[[station.device]]\n",
     ),
+    (
+        "network.station.device.code",
+        File::Network,
+        "[[station]]\n[[station.device]]\n[[station.device.code]]\n",
+    ),
     ("profile-file", File::Profile, ""),
     ("profile", File::Profile, "[profile]\n"),
     ("profile.value", File::Profile, "[[value]]\n"),
@@ -218,4 +223,32 @@ fn the_worked_example_loads_without_warnings() {
     // 0x001F, as the manual's "Address" column gives it.
     assert_eq!(profile.values[2].address, 31);
     assert_eq!(profile.values[2].no_value, vec![32767.0]);
+}
+
+#[test]
+fn the_hj212_code_table_is_the_codec_s() {
+    let doc = reference();
+    let rows = table(&doc, "values: hj212 codes");
+    let documented: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(code, row)| {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            (
+                code.clone(),
+                cells[2].trim_matches('`').to_string(),
+                cells[3].to_string(),
+            )
+        })
+        .collect();
+    let codec: Vec<(String, String, String)> = lantian::hj212::codes::DEFAULT_AIR_CODES
+        .iter()
+        .map(|e| {
+            (
+                e.code.to_string(),
+                e.parameter.code().to_string(),
+                e.unit.symbol().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(documented, codec);
 }

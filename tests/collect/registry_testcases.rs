@@ -253,3 +253,38 @@ fn modicon_references_become_protocol_addresses() {
     );
     assert_eq!(p.plan.requests[0].start, 0);
 }
+
+#[test]
+fn an_hj212_logger_loads_with_its_code_map() {
+    let case = root().join("tests/testcases/registry/hj212_ok");
+    let registry = Registry::load(&case.join("network.toml")).unwrap();
+    assert_eq!(
+        registry.devices().count(),
+        0,
+        "a logger is not a polled device"
+    );
+    let logger = registry.hj212_devices().next().unwrap();
+    assert_eq!((logger.id.as_str(), &*logger.station), ("S1-logger", "S1"));
+    assert_eq!(logger.mn, "8888800000001");
+    assert_eq!(
+        logger.pw,
+        lantian::registry::PwSource::File(case.join("secrets/s1.pw")),
+        "relative to the network file"
+    );
+    assert_eq!(logger.minute_interval.num_minutes(), 10);
+    let pm = logger.code("a34004").unwrap();
+    assert_eq!(
+        (pm.parameter, pm.conversion.factor),
+        (Parameter::Pm25, 1000.0)
+    );
+    // The vendor code for O3 replaces the table's: one code per parameter.
+    assert_eq!(logger.code("a99054").unwrap().parameter, Parameter::O3);
+    assert!(logger.code("a05024").is_none());
+    let ppb = logger.code("a99054").unwrap().conversion.factor;
+    assert!(
+        (ppb - 48.0 / 24.4654).abs() < 1e-3,
+        "ppb → µg/m³ at 25 °C: {ppb}"
+    );
+    assert_eq!(logger.code("a21005").unwrap().parameter, Parameter::Co);
+    assert_eq!(logger.parameters().len(), 11);
+}

@@ -2,22 +2,26 @@
 //! valid and broken) parses to exactly the facts listed with it.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use lantian::hj212::deviation::Deviation;
 use lantian::hj212::{Field, Inspection, inspect};
 use serde_json::{Map, Value, json};
 
-/// The corpus records.
-pub(crate) fn corpus() -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hj212/packets.jsonl");
-    let text = std::fs::read_to_string(&path).expect("the corpus is in tests/data/hj212");
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
-        })
-        .collect()
+/// The corpus records (read once per test binary).
+pub(crate) fn corpus() -> &'static [Value] {
+    static CORPUS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hj212/packets.jsonl");
+        let text = std::fs::read_to_string(&path).expect("the corpus is in tests/data/hj212");
+        text.lines()
+            .enumerate()
+            .map(|(i, line)| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
+            })
+            .collect()
+    });
+    &CORPUS
 }
 
 /// The facts the corpus lists, computed from an inspection.
@@ -97,7 +101,7 @@ fn every_corpus_packet_parses_to_its_facts() {
     let corpus = corpus();
     assert_eq!(corpus.len(), 382);
     let mut failures = Vec::new();
-    for record in &corpus {
+    for record in corpus {
         let text = record["text"].as_str().unwrap();
         let got = facts(&inspect(text.as_bytes()));
         let want = expected(record);

@@ -290,3 +290,62 @@ async fn a_store_down_at_stop_leaves_the_batches_for_the_next_start() {
     let err = sink.join().await.unwrap_err().to_string();
     assert!(err.contains("21 records could not be written"), "{err}");
 }
+
+/// A batch's `spooled` signal fires once its records are in the spool (durable), soon (not
+/// after the 250-ms grouping), and before the store has them while the store is locked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_s_spooled_signal_fires_once_it_is_in_the_spool() {
+    use lantian::collect::sink::{Batch, SIGNAL_FLUSH};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut sqlite = SqliteStore::open(&path).unwrap();
+    sqlite.put_stations(&[station()]).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let spool_dir = dir.path().join("spool");
+    let spool = Spool::open(&spool_dir, 1 << 30).unwrap();
+    let (tx, rx) = mpsc::channel::<Batch>(4);
+    let sink = StoreSink::spawn(
+        Box::new(sqlite),
+        IndexStage::new(IndexConfig::default()),
+        spool,
+        &SpoolConfig {
+            drain_timeout: Duration::from_millis(100),
+            ..SpoolConfig::default()
+        },
+        rx,
+        HealthBoard::default(),
+    );
+    let status = sink.status().clone();
+    let started = Instant::now();
+    let (spooled, durable) = tokio::sync::oneshot::channel();
+    tx.send(Batch {
+        records: batch(0),
+        spooled: Some(spooled),
+    })
+    .await
+    .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), durable)
+        .await
+        .expect("signalled")
+        .expect("not dropped");
+    let waited = started.elapsed();
+    assert!(
+        waited < lantian::collect::sink::FLUSH_EVERY,
+        "signalled after {waited:?} (SIGNAL_FLUSH {SIGNAL_FLUSH:?})"
+    );
+    assert_eq!(
+        status.snapshot().depth.records,
+        21,
+        "in the spool, not yet in the store"
+    );
+    drop(tx);
+    sink.join().await.unwrap();
+    conn.execute_batch("ROLLBACK").unwrap();
+    let replayed = Spool::open(&spool_dir, 1 << 30).unwrap();
+    assert_eq!(
+        replayed.depth().records,
+        21,
+        "still there for the next start"
+    );
+}

@@ -167,6 +167,8 @@ fn rewrites_with_fewer_values_leave_nothing_stale() {
         status: vec!["x".into()],
         last_error: Some("boom".into()),
         last_failure: Some(at(0)),
+        peer: Some("10.1.2.3:5000".into()),
+        rejected: [("wrong-pw".to_string(), 4)].into(),
     };
     let bare = DeviceHealth::new("d", "T");
     // Written one after the other, normally into the same minute slot (the case to test);

@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | `readings` | `station`, `parameter` ([`Parameter::code`]: `pm25`, `o3`, …), `resolution` (`sample`, `1m`, `1h`, `1d`) | `value` (float, canonical unit), `flag` (string, HJ 212 letter: `N`, `C`, …), `count` (integer) | the record's label time |
 //! | `indices` | `station`, `resolution` (`1h`, `1d`) | `standard` (string, `hj633-2012`…), `aqi` (integer), `primary` (string, pollutant codes joined by `;`), and per term `so2`, `no2`, `pm10`, `pm25`, `co`, `o3_1h`, `o3_8h`: `<term>_c` (float), `<term>_iaqi` (integer), `<term>_n` (integer, valid hours) | the index's label time |
-//! | `device_health` | `device` | `station`, `status` (JSON array of names), `last_error`, `unset` (strings); `online` (boolean); `polls`, `successes`, `skipped`, `consecutive_failures`, `last_success`, `last_attempt`, `last_failure` (integers; times in unix ms); `last_latency_ms` (float) | the wall-clock minute of the write |
+//! | `device_health` | `device` | `station`, `status` (JSON array of names), `last_error`, `unset`, `peer`, `rejected` (JSON object: cause → count) (strings); `online` (boolean); `polls`, `successes`, `skipped`, `consecutive_failures`, `last_success`, `last_attempt`, `last_failure` (integers; times in unix ms); `last_latency_ms` (float) | the wall-clock minute of the write |
 //! | `stations` | `id` | `name`, `name_en`, `district`, `time_zone` (strings); `lat`, `lon` (floats, absent when unknown) | the wall-clock time of the write (ms, increasing per handle) |
 //! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string: the [`JobOutput`] as a JSON object tagged by `kind`; a JSON array of lines for a [`JobOutput::Text`], as runs were kept before outputs were typed; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
 //! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see `source_flags`: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
@@ -31,8 +31,9 @@
 //!   `<term>_c = -1`, `<term>_iaqi = -1`); a term without a sub-index has `<term>_iaqi = -1`.
 //!   Dashboards filter with `WHERE "aqi" >= 0`.
 //! - `device_health`: `unset` lists (comma-separated) the optional fields that are `None`
-//!   (`last_success`, `last_attempt`, `last_failure`, `last_latency_ms`, `last_error`); those
-//!   are written as `-1` (or `""`) and read back as `None`.
+//!   (`last_success`, `last_attempt`, `last_failure`, `last_latency_ms`, `last_error`, `peer`);
+//!   those are written as `-1` (or `""`) and read back as `None`. Points written before `peer`
+//!   and `rejected` existed read back without them.
 //! - `job_runs`: every point has all five fields (`outputs` and `error` both, one empty).
 //! - `source_flags`: every point has all eleven fields (absent evidence is inside the JSON).
 //! - `readings`: every record has all three fields. NaN and ±∞ values cannot be stored in
@@ -91,7 +92,9 @@ pub const PRECISION: Precision = Precision::Milliseconds;
 /// Fields of `readings`, in the order reads select them.
 pub const READING_FIELDS: [&str; 3] = ["value", "flag", "count"];
 /// Fields of `device_health`.
-pub const HEALTH_FIELDS: [&str; 13] = [
+pub const HEALTH_FIELDS: [&str; 15] = [
+    // The first 13 are in every point; `peer` and `rejected` only in points written since
+    // they exist (answers about older points may lack their columns).
     "station",
     "online",
     "polls",
@@ -105,6 +108,8 @@ pub const HEALTH_FIELDS: [&str; 13] = [
     "status",
     "last_error",
     "unset",
+    "peer",
+    "rejected",
 ];
 /// Fields of `stations`.
 pub const STATION_FIELDS: [&str; 6] = ["name", "name_en", "district", "lat", "lon", "time_zone"];
@@ -250,6 +255,16 @@ pub fn encode_health(buf: &mut String, h: &DeviceHealth, slot: i64) -> Result<()
     let status = serde_json::to_string(&h.status).map_err(|e| InfluxError::Invalid {
         what: format!("{}: status: {e}", whose()),
     })?;
+    for (cause, n) in &h.rejected {
+        int(cause, *n)?;
+    }
+    let rejected = serde_json::to_string(&h.rejected).map_err(|e| InfluxError::Invalid {
+        what: format!("{}: rejected: {e}", whose()),
+    })?;
+    let peer = h.peer.as_deref().unwrap_or_else(|| {
+        unset.push("peer");
+        ""
+    });
     let mut line = || -> Result<(), LineError> {
         let mut l = Line::new(buf, DEVICE_HEALTH)?;
         l.tag("device", &h.device)?;
@@ -265,7 +280,9 @@ pub fn encode_health(buf: &mut String, h: &DeviceHealth, slot: i64) -> Result<()
             .float("last_latency_ms", latency)?
             .string("status", &status)?
             .string("last_error", error)?
-            .string("unset", &unset.join(","))?;
+            .string("unset", &unset.join(","))?
+            .string("peer", peer)?
+            .string("rejected", &rejected)?;
         l.end(slot)
     };
     line().map_err(|e| invalid(whose(), e))
@@ -469,7 +486,10 @@ pub fn decode_health(series: &[Series]) -> Result<Vec<DeviceHealth>, InfluxError
     let mut out = Vec::with_capacity(series.len());
     for s in series {
         let device = s.tag("device")?;
-        let cols = s.columns(HEALTH_FIELDS)?;
+        let [required @ .., peer_field, rejected_field] = HEALTH_FIELDS;
+        let cols = s.columns(required)?;
+        let optional = |name: &str| s.column(name).ok();
+        let (peer_col, rejected_col) = (optional(peer_field), optional(rejected_field));
         let Some(row) = s.values.first() else {
             continue;
         };
@@ -515,6 +535,16 @@ pub fn decode_health(series: &[Series]) -> Result<Vec<DeviceHealth>, InfluxError
                 Some(cell(11).str()?.to_string())
             } else {
                 None
+            },
+            // Points written before these fields existed have none (no column, or null).
+            peer: match peer_col.map(|i| row.at(i)) {
+                Some(c) if set("peer") && !c.is_null() => Some(c.str()?.to_string()),
+                _ => None,
+            },
+            rejected: match rejected_col.map(|i| row.at(i)) {
+                Some(c) if !c.is_null() => serde_json::from_str(c.str()?)
+                    .map_err(|e| corrupt(format!("rejected of {device}: {e}")))?,
+                _ => Default::default(),
             },
         });
     }

@@ -122,6 +122,8 @@ fn health() -> DeviceHealth {
         status: vec!["flow low".into(), "温度\"报警\"".into()],
         last_error: Some("line 1\nline 2".into()),
         last_failure: Some(at(9)),
+        peer: Some("10.0.0.7:40122".into()),
+        rejected: [("bad-crc".to_string(), 2)].into(),
     }
 }
 
@@ -136,7 +138,8 @@ fn a_health_point_with_everything_set() {
             "skipped=1i,consecutive_failures=0i,last_success=10i,last_attempt=11i,",
             "last_failure=9i,last_latency_ms=1.5,",
             "status=\"[\\\"flow low\\\",\\\"温度\\\\\\\"报警\\\\\\\"\\\"]\",",
-            "last_error=\"line 1\nline 2\",unset=\"\" 60000\n"
+            "last_error=\"line 1\nline 2\",unset=\"\",peer=\"10.0.0.7:40122\",",
+            "rejected=\"{\\\"bad-crc\\\":2}\" 60000\n"
         )
     );
 }
@@ -151,7 +154,8 @@ fn a_fresh_device_writes_placeholders_and_lists_them() {
             "device_health,device=d station=\"S\",online=false,polls=0i,successes=0i,",
             "skipped=0i,consecutive_failures=0i,last_success=-1i,last_attempt=-1i,",
             "last_failure=-1i,last_latency_ms=-1,status=\"[]\",last_error=\"\",",
-            "unset=\"last_success,last_attempt,last_failure,last_latency_ms,last_error\" 0\n"
+            "unset=\"last_success,last_attempt,last_failure,last_latency_ms,last_error,peer\",",
+            "peer=\"\",rejected=\"{}\" 0\n"
         )
     );
     let huge = DeviceHealth {
@@ -228,8 +232,8 @@ fn health_decodes_placeholders_as_none() {
     assert_eq!(decode_health(&s).unwrap(), [DeviceHealth::new("d", "S")]);
     let s = answer(
         r#"{"device":"dev 1"}"#,
-        r#"["time","station","online","polls","successes","skipped","consecutive_failures","last_success","last_attempt","last_failure","last_latency_ms","status","last_error","unset"]"#,
-        r#"[[0,"S1",true,7,6,1,0,10,11,9,1.5,"[\"flow low\",\"温度\\\"报警\\\"\"]","line 1\nline 2",""]]"#,
+        r#"["time","station","online","polls","successes","skipped","consecutive_failures","last_success","last_attempt","last_failure","last_latency_ms","status","last_error","unset","peer","rejected"]"#,
+        r#"[[0,"S1",true,7,6,1,0,10,11,9,1.5,"[\"flow low\",\"温度\\\"报警\\\"\"]","line 1\nline 2","","10.0.0.7:40122","{\"bad-crc\":2}"]]"#,
     );
     assert_eq!(decode_health(&s).unwrap(), [health()]);
 }

@@ -11,11 +11,11 @@ const STATUS_SEP: char = '\u{1f}';
 
 const INSERT: &str = "INSERT OR REPLACE INTO device_health
     (device, station, online, last_success, last_attempt, polls, successes, skipped,
-     consecutive_failures, last_latency_ms, status, last_error, last_failure)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+     consecutive_failures, last_latency_ms, status, last_error, last_failure, peer, rejected)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 const SELECT: &str = "SELECT device, station, online, last_success, last_attempt, polls,
     successes, skipped, consecutive_failures, last_latency_ms, status, last_error,
-    last_failure FROM device_health ORDER BY device";
+    last_failure, peer, rejected FROM device_health ORDER BY device";
 
 fn put(store: &mut SqliteStore, health: &[DeviceHealth]) -> Result<usize, Fail> {
     let mut rows = Vec::with_capacity(health.len());
@@ -40,11 +40,21 @@ fn put(store: &mut SqliteStore, health: &[DeviceHealth]) -> Result<usize, Fail> 
             int("successes", h.successes)?,
             int("skipped", h.skipped)?,
         ];
-        rows.push((h, counters, status));
+        for (cause, n) in &h.rejected {
+            int(cause, *n)?;
+        }
+        let rejected = if h.rejected.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&h.rejected).map_err(|e| {
+                Fail::Rejected(format!("rejected counts of device {}: {e}", h.device))
+            })?)
+        };
+        rows.push((h, counters, status, rejected));
     }
     store.write_tx(|tx| {
         let mut stmt = tx.prepare_cached(INSERT)?;
-        for (h, [polls, successes, skipped], status) in &rows {
+        for (h, [polls, successes, skipped], status, rejected) in &rows {
             stmt.execute(params![
                 h.device,
                 h.station,
@@ -59,6 +69,8 @@ fn put(store: &mut SqliteStore, health: &[DeviceHealth]) -> Result<usize, Fail> 
                 status,
                 h.last_error,
                 h.last_failure.map(|t| t.timestamp_millis()),
+                h.peer,
+                rejected,
             ])?;
         }
         Ok::<_, rusqlite::Error>(rows.len())
@@ -108,6 +120,13 @@ fn get(store: &SqliteStore) -> Result<Vec<DeviceHealth>, Fail> {
                 .collect(),
             last_error: r.get(11)?,
             last_failure: time(12)?,
+            peer: r.get(13)?,
+            rejected: match r.get::<_, Option<String>>(14)? {
+                None => Default::default(),
+                Some(text) => serde_json::from_str(&text).map_err(|e| {
+                    Fail::Corrupt(format!("rejected counts {text:?} of {device}: {e}"))
+                })?,
+            },
             device,
         });
     }

@@ -14,7 +14,9 @@
 //!   table.
 //! - `device_health`, one row per device; times in unix milliseconds; `status` is the list of
 //!   status names, each *followed* by U+001F (unit separator): `[]` → `""`, `["a", "b"]` →
-//!   `"a\u{1f}b\u{1f}"`. Names containing U+001F are rejected.
+//!   `"a\u{1f}b\u{1f}"`. Names containing U+001F are rejected. `peer` (the address an HJ 212
+//!   logger's data came from) and `rejected` (its rejected packets by cause, a JSON object)
+//!   are `NULL` for polled devices.
 //! - `stations(id, name, name_en, district, lat, lon, time_zone)`, primary key `id`,
 //!   `WITHOUT ROWID`: the [`StationInfo`](crate::store::StationInfo) of collected and imported stations. `lat`/`lon` are
 //!   `NULL` when unknown; `time_zone` is the IANA name (`Asia/Shanghai`).
@@ -90,8 +92,9 @@
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
 //! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds
-//! `forecast_hours` and `forecast_days`; **7** the AQI range columns of `forecast_days`; **8**
-//! `job_runs.output`; **9** `analysed_days`; **10** `alarms` and `alarm_actions`.
+//! `forecast_hours` and `forecast_days`; **7** the AQI range columns of `forecast_days`;
+//! **8** `job_runs.output`; **9** `analysed_days`; **10** `alarms` and `alarm_actions`;
+//! **11** `device_health.peer` and `device_health.rejected`.
 //! Opening an older file migrates it in place: the missing steps are applied in order and
 //! `schema_version` set to the current one, all in one write transaction (steps only create
 //! tables and add columns, so the migration is cheap and safe on a live store). A file of a

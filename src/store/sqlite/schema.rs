@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 const APPLICATION: &str = "lantian";
 
@@ -255,6 +255,16 @@ CREATE TABLE alarm_actions(
     detail TEXT NOT NULL,
     PRIMARY KEY(rule, subject, opened, seq)
 ) WITHOUT ROWID;
+",
+    },
+    Step {
+        version: 11,
+        what: "peer address and rejected packets of device health (HJ 212 loggers)",
+        tables: &[],
+        columns: &[("device_health", "peer"), ("device_health", "rejected")],
+        sql: "
+ALTER TABLE device_health ADD COLUMN peer TEXT;
+ALTER TABLE device_health ADD COLUMN rejected TEXT;
 ",
     },
 ];

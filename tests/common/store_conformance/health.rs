@@ -1,5 +1,6 @@
-//! Device health ([`HealthStore`](lantian::store::HealthStore)): every field round-trips,
-//! and a device's health is replaced by its id.
+//! Device health ([`HealthStore`](lantian::store::HealthStore)): every field round-trips
+//! (an HJ 212 logger's peer and rejected packets too), and a device's health is replaced by
+//! its id.
 
 use lantian::store::DeviceHealth;
 
@@ -26,6 +27,8 @@ pub(crate) fn health_round_trip(mut t: TestStore) {
         status: vec!["pump_fault".into(), "flow low".into(), "温度报警".into()],
         last_error: Some("timeout after 1 s".into()),
         last_failure: Some(at(9)),
+        peer: Some("[::1]:40122".into()),
+        rejected: [("bad-crc".to_string(), 3), ("wrong-pw".to_string(), 1)].into(),
     };
     let single = DeviceHealth {
         status: vec!["span".into()],
@@ -42,6 +45,8 @@ pub(crate) fn health_round_trip(mut t: TestStore) {
         online: false,
         status: vec![],
         last_latency_ms: None,
+        peer: None,
+        rejected: Default::default(),
         ..busy
     };
     t.store

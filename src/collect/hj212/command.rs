@@ -1,0 +1,200 @@
+//! The platform's commands to a logger — 1012 (set its clock), 1062 (set its real-time
+//! interval) — and how they reach it: over the connection the logger opened, by its MN.
+//! The logger answers 9011 (`QnRtn`: 1 = will do) then 9012 (`ExeRtn`); each answer is
+//! awaited [`ANSWER_TIMEOUT`] (the standard's 10 s) and a command that gets none is sent
+//! again, [`RETRIES`] times (the standard's Table 1). (Answers to uploads — 9014, 9011 — are
+//! the codec's [`crate::hj212::reply`].)
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::hj212::time::{format_data_time, format_qn};
+use crate::hj212::{Command, Cp, EncodeError, ExeRtn, Packet, QnRtn, SystemCode};
+
+/// How long a logger has to answer each step of a command (HJ 212-2017 Table 1).
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a command without an answer is sent again (HJ 212-2017 Table 1).
+pub const RETRIES: u32 = 3;
+
+/// Why a command did not execute.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// No connection of this logger is open.
+    #[error("logger {0} is not connected")]
+    NotConnected(String),
+    /// The logger refused the request (its 9011 `QnRtn`).
+    #[error("logger {mn} refused {command}: QnRtn {}", rtn.code())]
+    Refused {
+        /// The logger.
+        mn: String,
+        /// The command.
+        command: Command,
+        /// Its answer.
+        rtn: QnRtn,
+    },
+    /// No answer within [`ANSWER_TIMEOUT`], [`RETRIES`] + 1 times.
+    #[error("logger {mn} did not answer {command} (timeout)")]
+    Timeout {
+        /// The logger.
+        mn: String,
+        /// The command.
+        command: Command,
+    },
+    /// The connection closed before the answer came.
+    #[error("logger {0}'s connection closed before it answered")]
+    Closed(String),
+    /// The command cannot be written (a PW or MN a packet cannot carry).
+    #[error("cannot write the command: {0}")]
+    Encode(#[from] EncodeError),
+}
+
+/// A command on its way to a session, and where its outcome goes.
+#[derive(Debug)]
+pub(super) struct CommandRequest {
+    pub command: LoggerCommand,
+    pub done: oneshot::Sender<Result<ExeRtn, CommandError>>,
+}
+
+/// The sessions that can carry commands, by the MNs they are logged in as.
+#[derive(Debug, Default)]
+pub(super) struct Routes(Mutex<HashMap<String, mpsc::Sender<CommandRequest>>>);
+
+impl Routes {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<CommandRequest>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Commands for `mn` go to `tx` (the newest connection of a logger wins).
+    pub(super) fn register(&self, mn: &str, tx: &mpsc::Sender<CommandRequest>) {
+        self.lock().insert(mn.to_string(), tx.clone());
+    }
+
+    /// The MNs that have a session, sorted.
+    pub(super) fn connected(&self) -> Vec<String> {
+        let mut mns: Vec<String> = self.lock().keys().cloned().collect();
+        mns.sort();
+        mns
+    }
+
+    /// The session of `tx` ended: its MNs no longer route to it.
+    pub(super) fn unregister(&self, mn: &str, tx: &mpsc::Sender<CommandRequest>) {
+        let mut routes = self.lock();
+        if routes.get(mn).is_some_and(|t| t.same_channel(tx)) {
+            routes.remove(mn);
+        }
+    }
+
+    /// Sends `command` to `mn`'s session and waits for the outcome, sending it again after a
+    /// timeout, [`RETRIES`] times.
+    pub(super) async fn send(
+        &self,
+        mn: &str,
+        command: LoggerCommand,
+    ) -> Result<ExeRtn, CommandError> {
+        let mut attempt = 0;
+        loop {
+            let session = self.lock().get(mn).cloned();
+            let Some(session) = session else {
+                return Err(CommandError::NotConnected(mn.to_string()));
+            };
+            let (done, outcome) = oneshot::channel();
+            if session
+                .send(CommandRequest { command, done })
+                .await
+                .is_err()
+            {
+                return Err(CommandError::NotConnected(mn.to_string()));
+            }
+            match outcome.await {
+                Ok(Err(CommandError::Timeout { .. })) if attempt < RETRIES => attempt += 1,
+                Ok(result) => return result,
+                Err(_) => return Err(CommandError::Closed(mn.to_string())),
+            }
+        }
+    }
+}
+
+/// A command the platform sends a logger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoggerCommand {
+    /// 1012: set the logger's clock to this time (sent as local time of its station).
+    SetTime(DateTime<Utc>),
+    /// 1062: send real-time data (2011) every this many seconds (30–3600).
+    SetRtdInterval(u32),
+}
+
+impl LoggerCommand {
+    /// Its command code.
+    pub const fn command(self) -> Command {
+        match self {
+            LoggerCommand::SetTime(_) => Command::SetTime,
+            LoggerCommand::SetRtdInterval(_) => Command::SetRtdInterval,
+        }
+    }
+}
+
+impl std::fmt::Display for LoggerCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoggerCommand::SetTime(t) => write!(f, "set time ({}) to {t}", self.command()),
+            LoggerCommand::SetRtdInterval(s) => {
+                write!(f, "set real-time interval ({}) to {s} s", self.command())
+            }
+        }
+    }
+}
+
+/// The request packet of `command` for the logger `mn` (PW `pw`) of system `st` whose station
+/// keeps time in `zone`, numbered `qn`, asking for replies (Flag A bit: 9011, then 9012).
+pub(super) fn command_packet(
+    command: LoggerCommand,
+    qn: &str,
+    st: SystemCode,
+    zone: Tz,
+    mn: &str,
+    pw: &str,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut cp = Cp::new();
+    match command {
+        LoggerCommand::SetTime(time) => cp.push("SystemTime", format_data_time(time, zone)),
+        LoggerCommand::SetRtdInterval(seconds) => cp.push("RtdInterval", seconds.to_string()),
+    };
+    Packet::new(qn, st, command.command(), pw, mn, true, cp).encode()
+}
+
+/// A new QN (request number) for a command sent at `now`.
+pub(super) fn new_qn(now: DateTime<Utc>, zone: Tz) -> String {
+    format_qn(now, zone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hj212::{Mode, parse};
+
+    #[test]
+    fn commands_carry_local_time_and_ask_for_replies() {
+        let at: DateTime<Utc> = "2026-03-01T00:30:15Z".parse().unwrap();
+        let zone = chrono_tz::Asia::Shanghai;
+        let qn = new_qn(at, zone);
+        assert_eq!(qn, "20260301083015000");
+        let (mn, pw) = ("8888800000001", "123456");
+        let command = LoggerCommand::SetTime(at);
+        let packet = command_packet(command, &qn, SystemCode::AirQuality, zone, mn, pw).unwrap();
+        let decoded = parse(&packet, Mode::Strict).unwrap().packet;
+        assert_eq!(decoded.cn, Command::SetTime);
+        assert_eq!(decoded.cp.get("SystemTime"), Some("20260301083015"));
+        assert_eq!(decoded.mn.as_deref(), Some(mn));
+        assert!(decoded.needs_reply());
+        let command = LoggerCommand::SetRtdInterval(60);
+        let packet = command_packet(command, &qn, SystemCode::AirQuality, zone, mn, pw).unwrap();
+        let decoded = parse(&packet, Mode::Strict).unwrap().packet;
+        assert_eq!(decoded.cn, Command::SetRtdInterval);
+        assert_eq!(decoded.cp.get("RtdInterval"), Some("60"));
+    }
+}
