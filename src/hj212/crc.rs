@@ -13,12 +13,29 @@
 ///
 /// After `crc >> 8` the register's high byte is zero, so `(crc >> 8) ^ b` is below 256 and the
 /// eight shift-and-XOR steps that follow depend on that byte alone: they are one lookup in
-/// [`TABLE`] (the steps run once per possible byte at compile time).
+/// [`TABLE`] (the steps run once per possible byte at compile time). Between bytes only the
+/// high byte of the register matters, so the loop carries that byte ([`HIGH`]) and looks the
+/// whole register up for the last byte only.
 pub fn crc16(data: &[u8]) -> u16 {
-    data.iter().fold(0xFFFF, |crc: u16, &byte| {
-        TABLE[usize::from((crc >> 8) ^ u16::from(byte))]
-    })
+    let Some((&last, body)) = data.split_last() else {
+        return 0xFFFF;
+    };
+    let high = body
+        .iter()
+        .fold(0xFFu8, |high, &byte| HIGH[usize::from(high ^ byte)]);
+    TABLE[usize::from(high ^ last)]
 }
+
+/// The high bytes of [`TABLE`].
+const HIGH: [u8; 256] = {
+    let mut high = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        high[i] = (TABLE[i] >> 8) as u8;
+        i += 1;
+    }
+    high
+};
 
 /// The eight steps of the standard's loop applied to each possible value below 256.
 const TABLE: [u16; 256] = {
