@@ -33,7 +33,9 @@ impl CpItem<'_> {
 
 /// Code and suffix of a key: split at the last `-`.
 pub(crate) fn split_key(key: &str) -> Option<(&str, &str)> {
-    key.rfind('-').map(|at| (&key[..at], &key[at + 1..]))
+    // `-` is ASCII: its byte position is a character boundary.
+    let at = key.bytes().rposition(|b| b == b'-')?;
+    Some((&key[..at], &key[at + 1..]))
 }
 
 /// The CP payload: every item in the order sent, duplicates included (see [`Cp::view`] for

@@ -13,29 +13,51 @@
 ///
 /// After `crc >> 8` the register's high byte is zero, so `(crc >> 8) ^ b` is below 256 and the
 /// eight shift-and-XOR steps that follow depend on that byte alone: they are one lookup in
-/// [`TABLE`] (the steps run once per possible byte at compile time).
+/// `TABLE` (the steps run once per possible byte at compile time). Between bytes only the
+/// high byte of the register matters, so the loop carries that byte (`HIGH`) and looks the
+/// whole register up for the last byte only.
 pub fn crc16(data: &[u8]) -> u16 {
-    data.iter().fold(0xFFFF, |crc: u16, &byte| {
-        TABLE[usize::from((crc >> 8) ^ u16::from(byte))]
-    })
+    let Some((&last, body)) = data.split_last() else {
+        return 0xFFFF;
+    };
+    let high = body
+        .iter()
+        .fold(0xFFu8, |high, &byte| HIGH[usize::from(high ^ byte)]);
+    TABLE[usize::from(high ^ last)]
 }
 
-/// The eight steps of the standard's loop applied to each possible value below 256.
+/// The high bytes of [`TABLE`].
+const HIGH: [u8; 256] = {
+    let mut high = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        high[i] = (TABLE[i] >> 8) as u8;
+        i += 1;
+    }
+    high
+};
+
+/// The eight steps of the standard's loop after a byte is mixed in: shift right, XOR the
+/// reflected polynomial `0xA001` when a one fell out.
+const fn eight_steps(mut crc: u16) -> u16 {
+    let mut step = 0;
+    while step < 8 {
+        crc = if crc & 1 == 1 {
+            (crc >> 1) ^ 0xA001
+        } else {
+            crc >> 1
+        };
+        step += 1;
+    }
+    crc
+}
+
+/// [`eight_steps`] of each value below 256.
 const TABLE: [u16; 256] = {
     let mut table = [0u16; 256];
     let mut i = 0;
     while i < 256 {
-        let mut crc = i as u16;
-        let mut step = 0;
-        while step < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xA001
-            } else {
-                crc >> 1
-            };
-            step += 1;
-        }
-        table[i] = crc;
+        table[i] = eight_steps(i as u16);
         i += 1;
     }
     table
@@ -67,20 +89,19 @@ mod tests {
     /// The standard's own example (HJ 212-2017): length 101, CRC 1C80.
     const STANDARD_SEGMENT: &str = "QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&";
 
-    /// CRC-16/MODBUS, only to show that it is a different function.
-    fn crc16_modbus(data: &[u8]) -> u16 {
-        let mut crc: u16 = 0xFFFF;
-        for &byte in data {
-            crc ^= u16::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xA001
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        crc
+    /// The loop as printed, with the way a byte is mixed in: HJ 212 `(crc >> 8) ^ b`, or
+    /// CRC-16/MODBUS `crc ^ b` (only to show that it is a different function).
+    fn bitwise(data: &[u8], mix: fn(u16, u8) -> u16) -> u16 {
+        data.iter()
+            .fold(0xFFFF, |crc, &byte| eight_steps(mix(crc, byte)))
+    }
+
+    fn hj_mix(crc: u16, byte: u8) -> u16 {
+        (crc >> 8) ^ u16::from(byte)
+    }
+
+    fn modbus_mix(crc: u16, byte: u8) -> u16 {
+        crc ^ u16::from(byte)
     }
 
     #[test]
@@ -89,32 +110,16 @@ mod tests {
         assert_eq!(crc16(STANDARD_SEGMENT.as_bytes()), 0x1C80);
         assert_eq!(&crc_text(0x1C80), b"1C80");
         // The usual CRC-16/MODBUS gives another value for the same bytes.
-        assert_eq!(crc16_modbus(STANDARD_SEGMENT.as_bytes()), 0x0759);
-    }
-
-    /// The loop exactly as the standard prints it.
-    fn crc16_as_printed(data: &[u8]) -> u16 {
-        let mut crc: u16 = 0xFFFF;
-        for &byte in data {
-            crc = (crc >> 8) ^ u16::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xA001
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        crc
+        assert_eq!(bitwise(STANDARD_SEGMENT.as_bytes(), modbus_mix), 0x0759);
     }
 
     #[test]
     fn the_table_is_the_printed_loop() {
         let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
         for len in 0..data.len() {
-            assert_eq!(crc16(&data[..len]), crc16_as_printed(&data[..len]));
+            assert_eq!(crc16(&data[..len]), bitwise(&data[..len], hj_mix));
         }
-        assert_eq!(crc16_as_printed(STANDARD_SEGMENT.as_bytes()), 0x1C80);
+        assert_eq!(bitwise(STANDARD_SEGMENT.as_bytes(), hj_mix), 0x1C80);
     }
 
     #[test]

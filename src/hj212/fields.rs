@@ -10,6 +10,55 @@ use super::packet::{Edition, Field, PacketFlag, Split, SystemCode};
 /// its framing (CR, LF). `;` and `,` cannot occur in a value that was split on them.
 pub(crate) const RESERVED: [char; 4] = ['&', '=', '\r', '\n'];
 
+/// A part of the data segment, with its text when the whole segment is UTF-8 (checked once:
+/// a part cut at ASCII separators is then UTF-8 too, and is not checked again).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Piece<'a> {
+    /// The whole of `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Piece<'a> {
+        Piece {
+            bytes,
+            text: std::str::from_utf8(bytes).ok(),
+        }
+    }
+
+    /// `bytes[range]`, as a piece.
+    pub(crate) fn slice(self, range: std::ops::Range<usize>) -> Piece<'a> {
+        Piece {
+            bytes: &self.bytes[range.clone()],
+            text: self.text.and_then(|t| t.get(range)),
+        }
+    }
+
+    /// The parts between `separator`s.
+    fn split(self, separator: u8) -> impl Iterator<Item = Piece<'a>> {
+        let start = self.bytes.as_ptr() as usize;
+        self.bytes
+            .split(move |&b| b == separator)
+            .map(move |bytes| {
+                let at = bytes.as_ptr() as usize - start;
+                Piece {
+                    bytes,
+                    text: self.text.and_then(|t| t.get(at..at + bytes.len())),
+                }
+            })
+    }
+
+    /// Its text, when it is UTF-8.
+    fn text(self) -> Option<&'a str> {
+        self.text.or_else(|| std::str::from_utf8(self.bytes).ok())
+    }
+
+    fn is_empty(self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
 /// The header fields that have a type, read once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct TypedHeader {
@@ -21,12 +70,12 @@ pub(crate) struct TypedHeader {
 
 /// The header's `key=value` pieces (split on `;`; empty pieces skipped).
 pub(crate) fn read_header<'a>(
-    header: &'a [u8],
+    header: Piece<'a>,
     deviations: &mut Vec<Deviation>,
 ) -> Vec<(&'a str, &'a str)> {
     let mut fields = Vec::with_capacity(8);
-    for piece in header.split(|&b| b == b';').filter(|p| !p.is_empty()) {
-        let Ok(piece) = std::str::from_utf8(piece) else {
+    for piece in header.split(b';').filter(|p| !p.is_empty()) {
+        let Some(piece) = piece.text() else {
             deviations.push(Deviation::NotUtf8 {
                 place: Place::Header,
             });
@@ -147,15 +196,19 @@ fn fingerprint(key: &str) -> u64 {
 
 /// CP's items: groups on `;`, items on `,`, each split at its first `=`; empty pieces skipped.
 /// Pieces without `=` and keys that occurred before are reported in order.
-pub(crate) fn read_cp<'a>(content: &'a [u8], deviations: &mut Vec<Deviation>) -> Cp<'a> {
-    let separators = content.iter().filter(|&&b| b == b';' || b == b',').count();
+pub(crate) fn read_cp<'a>(content: Piece<'a>, deviations: &mut Vec<Deviation>) -> Cp<'a> {
+    let separators = content
+        .bytes
+        .iter()
+        .filter(|&&b| b == b';' || b == b',')
+        .count();
     let mut cp = Cp::with_capacity(separators + 1);
     let mut fingerprints: Vec<u64> = Vec::with_capacity(separators + 1);
     let mut group: u16 = 0;
-    for group_text in content.split(|&b| b == b';') {
+    for group_text in content.split(b';') {
         let before = cp.items().len();
-        for piece in group_text.split(|&b| b == b',').filter(|p| !p.is_empty()) {
-            let Ok(piece) = std::str::from_utf8(piece) else {
+        for piece in group_text.split(b',').filter(|p| !p.is_empty()) {
+            let Some(piece) = piece.text() else {
                 deviations.push(Deviation::NotUtf8 { place: Place::Cp });
                 continue;
             };
@@ -232,7 +285,9 @@ mod tests {
     fn duplicates_reserved_characters_and_codes() {
         let mut deviations = Vec::new();
         let cp = read_cp(
-            b"DataTime=2016082410450;a34004-ZsAvg=1,a34004-ZsMax=2;a34004-ZsAvg=3;x=a&b;bare",
+            Piece::new(
+                b"DataTime=2016082410450;a34004-ZsAvg=1,a34004-ZsMax=2;a34004-ZsAvg=3;x=a&b;bare",
+            ),
             &mut deviations,
         );
         assert_eq!(cp.items().len(), 5);
@@ -267,7 +322,7 @@ mod tests {
     fn header_fields() {
         let mut deviations = Vec::new();
         let header = read_header(
-            b"QN=1;ST=22;ST=31;CN=x;PNUM=2;Flag=7;Leader=1;MN",
+            Piece::new(b"QN=1;ST=22;ST=31;CN=x;PNUM=2;Flag=7;Leader=1;MN"),
             &mut deviations,
         );
         let typed = read_typed(&header, &mut deviations);

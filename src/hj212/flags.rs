@@ -1,4 +1,4 @@
-//! HJ 212 data flags (`code-Flag=N`) are lantian's own flag vocabulary: [`quality::Flag`] is
+//! HJ 212 data flags (`code-Flag=N`) are lantian's own flag vocabulary: [`quality::Flag`](crate::quality::Flag) is
 //! the HJ 212-2017 list (N normal, F stopped, M maintenance, S set by hand, D fault,
 //! C calibration, T over range, B communication error), one letter each, upper case. This
 //! module only names the CP suffix and reads a code's flag from a packet.

@@ -6,9 +6,9 @@
 //!
 //! - [`crc`]: the HJ CRC (not CRC-16/MODBUS).
 //! - [`packet`], [`cp`], [`command`]: the typed packet, its CP payload, command codes.
-//! - [`parse`]: [`inspect`](parse::inspect) any bytes (status, parts, every
-//!   [`Deviation`](deviation::Deviation)); [`parse`](parse::parse) in strict or lenient mode.
-//! - [`build`]: encoding, [`Packet::encode`](packet::Packet::encode).
+//! - [`mod@parse`], [`deviation`]: [`inspect`] any bytes (status, parts, every [`Deviation`]);
+//!   [`fn@parse`] in strict or lenient mode.
+//! - [`build`]: encoding, [`Packet::encode`].
 //! - [`framer`]: packets out of a TCP byte stream.
 //! - [`reassemble`]: split packets (PNUM/PNO) put back together, and split for sending.
 //! - [`reply`]: the platform's answers (9014, 9011, 9012).

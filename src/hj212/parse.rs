@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::cp::Cp;
 use super::crc::{crc_text, crc16, parse_crc};
 use super::deviation::Deviation;
-use super::fields::{TypedHeader, check_cp, read_cp, read_header, read_typed};
+use super::fields::{Piece, TypedHeader, check_cp, read_cp, read_header, read_typed};
 use super::packet::{Field, Packet, PacketFlag};
 use super::{MAX_CP_LEN, MAX_SEGMENT_LEN};
 
@@ -248,15 +248,21 @@ pub fn inspect(bytes: &[u8]) -> Inspection<'_> {
     let crc_field = find_crc(close.is_some(), tail, &mut deviations);
     let computed_crc = crc16(segment);
 
+    // The segment is `rest` up to the closing `&&` (all of it without one).
+    let whole = Piece::new(segment);
     let header_end = cp_open.unwrap_or(segment.len());
-    let header = read_header(&segment[..header_end.min(segment.len())], &mut deviations);
+    let header = read_header(
+        whole.slice(0..header_end.min(segment.len())),
+        &mut deviations,
+    );
     let cp = cp_open.map(|open| {
         let content = match close {
-            Some(close) => &rest[open + 5..close],
-            None => &rest[open + 5..],
+            Some(close) => whole.slice(open + 5..close),
+            None => whole.slice(open + 5..segment.len()),
         };
-        if content.len() > MAX_CP_LEN {
-            deviations.push(Deviation::CpTooLong { len: content.len() });
+        let len = close.unwrap_or(segment.len()) - (open + 5);
+        if len > MAX_CP_LEN {
+            deviations.push(Deviation::CpTooLong { len });
         }
         read_cp(content, &mut deviations)
     });
