@@ -12,5 +12,7 @@ mod raw;
 mod source;
 
 pub use error::{ConfigError, ConfigWarning};
+pub(crate) use load_network::parse_interval;
+pub(crate) use source::line_column;
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};
 pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};

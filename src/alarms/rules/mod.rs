@@ -1,0 +1,14 @@
+//! Alarm rules: the `[[alarm]]` configuration and the evaluation that turns stored data into
+//! alarm transitions.
+
+pub mod anomaly;
+pub mod config;
+pub mod device;
+pub mod finding;
+pub mod nodata;
+pub mod read;
+pub mod rise;
+pub mod series;
+pub mod system;
+pub mod threshold;
+pub mod warning;
