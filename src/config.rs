@@ -5,6 +5,11 @@ use crate::jobs::config::{JobConfig, default_jobs};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
+
+use crate::alarms::rules::config::{AlarmRules, AlarmSettings};
+use crate::alarms::rules::read::{RawRule, RawSettings, read_rules, read_settings};
+use crate::registry::ConfigError;
 
 use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
@@ -31,6 +36,10 @@ pub enum ConfigFileError {
         /// toml's message, with the line and the offending field.
         message: String,
     },
+    /// A value that reads but cannot be used (an alarm rule's impossible threshold, an
+    /// option of another kind of rule), located.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
 }
 
 /// The main configuration.
@@ -65,6 +74,18 @@ pub struct Config {
     /// Scheduled jobs (`[[job]]`); none configured means [`default_jobs`].
     #[serde(default, rename = "job")]
     pub jobs: Vec<JobConfig>,
+    /// `[alarms]` as written.
+    #[serde(default, rename = "alarms")]
+    raw_alarm_settings: RawSettings,
+    /// `[[alarm]]` as written.
+    #[serde(default, rename = "alarm")]
+    raw_alarms: Vec<Spanned<RawRule>>,
+    /// How alarm rules are evaluated (`[alarms]`).
+    #[serde(skip)]
+    pub alarm_settings: AlarmSettings,
+    /// The alarm rules (`[[alarm]]`; none configured means the defaults).
+    #[serde(skip)]
+    pub alarms: AlarmRules,
 }
 
 fn default_registry() -> PathBuf {
@@ -91,6 +112,10 @@ impl Default for Config {
             base: PathBuf::new(),
             report: ReportConfig::default(),
             jobs: Vec::new(),
+            raw_alarm_settings: RawSettings::default(),
+            raw_alarms: Vec::new(),
+            alarm_settings: AlarmSettings::default(),
+            alarms: AlarmRules::default(),
         }
     }
 }
@@ -125,6 +150,8 @@ impl Config {
             job.resolve_paths(base);
         }
         config.store = config.store.relative_to(base);
+        config.alarm_settings = read_settings(&config.raw_alarm_settings, path, &text)?;
+        config.alarms = read_rules(&config.raw_alarms, path, &text)?;
         Ok(config)
     }
 }

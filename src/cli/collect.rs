@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use std::sync::{Arc, Mutex};
 
-use lantian::collect::Pipeline;
+use lantian::collect::{Pipeline, Stages};
 use lantian::config::Config;
 use lantian::jobs::scheduler::{Scheduler, StoreRunLog};
 
@@ -40,12 +40,23 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
     };
     let spool_dir = config.spool_dir();
     let spool = super::open_spool(config, &spool_dir, &config.store)?;
+    let alarms = super::alarm_stage(config, &registry, clock.clone())?;
+    tracing::info!(
+        "alarm rules: {} ({}), evaluated every {} s",
+        alarms_summary(config),
+        if config.alarms.configured { "configured" } else { "defaults" },
+        config.alarm_settings.interval.num_seconds()
+    );
     let started = std::time::Instant::now();
+    let stages = Stages {
+        index: config.aqi,
+        alarms: Some(alarms),
+    };
     let pipeline = Pipeline::start_spooled(
         &devices,
         clock.clone(),
         config.collect.clone(),
-        config.aqi,
+        stages,
         store,
         spool,
         &config.spool,
@@ -117,4 +128,10 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         stats.left_in_spool,
     );
     Ok(())
+}
+
+/// The ids of the alarm rules, comma-separated.
+fn alarms_summary(config: &Config) -> String {
+    let ids: Vec<&str> = config.alarms.rules.iter().map(|r| r.id.as_str()).collect();
+    ids.join(", ")
 }

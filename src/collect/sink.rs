@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 
 use super::forward::{Forwarder, SpoolConfig, SpoolStatus, Target};
 use super::health::HealthBoard;
+use crate::alarms::rules::stage::AlarmStage;
 use crate::compute::IndexStage;
 use crate::store::spool::{Spool, SpoolError};
 use crate::store::{IngestStore, Record, StoreError};
@@ -81,14 +82,15 @@ pub struct StoreSink {
 }
 
 impl StoreSink {
-    /// Starts spooling what arrives on `records` and forwarding it into `store`; health from
+    /// Starts spooling what arrives on `records` and forwarding it into `store`, running the
+    /// index stage and the alarm stage (if any) after each write; health from
     /// `health` is written every [`HEALTH_EVERY`] and once more at the end. The sink ends when
     /// every sender of `records` is dropped and the last batch is spooled and either written
     /// or, with a durable spool and a failing store, left in the spool after
     /// [`SpoolConfig::drain_timeout`].
     pub fn spawn(
         store: Box<dyn IngestStore>,
-        stage: IndexStage,
+        (stage, alarms): (IndexStage, Option<AlarmStage>),
         spool: Spool,
         config: &SpoolConfig,
         mut records: mpsc::Receiver<Vec<Record>>,
@@ -98,6 +100,7 @@ impl StoreSink {
         let target = Target {
             store,
             stage,
+            alarms,
             health,
         };
         let forwarder =

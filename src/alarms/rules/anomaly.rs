@@ -135,8 +135,10 @@ pub fn part_above_whole(
     })
 }
 
-/// The over-range rule on a minute: flagged `T` holds, any other flag clears. `limit` is the
-/// instrument's range end the value passed (canonical unit), when the profile gives one.
+/// The over-range rule on a minute: flagged `T` holds, any other flag clears. `range` is the
+/// instrument's measuring range (canonical unit) when the profile gives one: a value below it
+/// is compared with its lower end, any other with its upper end (or with itself, without a
+/// range).
 pub fn over_range(
     rule: usize,
     station: &StationId,
@@ -144,9 +146,14 @@ pub fn over_range(
     label: DateTime<Utc>,
     flag: Flag,
     value: f64,
-    limit: Option<f64>,
+    range: Option<(f64, f64)>,
 ) -> Finding {
-    let limit = limit.unwrap_or(value);
+    let (direction, limit) = match range {
+        Some((lo, _)) if value < lo => (Direction::Below, lo),
+        Some((_, hi)) if flag == Flag::OverRange => (Direction::Above, hi.min(value)),
+        Some((_, hi)) => (Direction::Above, hi),
+        None => (Direction::Above, value),
+    };
     let condition = if flag == Flag::OverRange {
         Condition::Holds
     } else {
@@ -160,7 +167,7 @@ pub fn over_range(
             parameter: p,
             averaging: Averaging::Minute,
         },
-        Direction::Above,
+        direction,
         (limit, limit),
         (label, value),
         label - TimeDelta::minutes(1),
@@ -249,8 +256,8 @@ mod tests {
     fn over_range_and_capture_follow_the_flags() {
         let s: StationId = "S".into();
         let p = Parameter::Co;
-        assert_eq!(over_range(0, &s, p, m(1), Flag::OverRange, 60.0, Some(50.0)).condition, Condition::Holds);
-        assert_eq!(over_range(0, &s, p, m(2), Flag::Normal, 4.0, Some(50.0)).condition, Condition::Clear);
+        assert_eq!(over_range(0, &s, p, m(1), Flag::OverRange, 60.0, Some((0.0, 50.0))).condition, Condition::Holds);
+        assert_eq!(over_range(0, &s, p, m(2), Flag::Normal, 4.0, Some((0.0, 50.0))).condition, Condition::Clear);
         let c = |flag, count| low_capture(0, &s, p, 45, m(60), flag, count).map(|f| f.condition);
         assert_eq!(c(Flag::CommError, 30), Some(Condition::Holds));
         assert_eq!(c(Flag::Normal, 58), Some(Condition::Clear));

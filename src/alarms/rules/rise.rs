@@ -72,21 +72,22 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     dx.hypot(dy)
 }
 
-/// The outlier rule on a station's valid `value` at `label`, against `others` — the valid
-/// values of the other stations of its reference at the same hour (reordered). `None` when
-/// fewer than the rule's `min_stations` others have a value.
+/// The outlier rule on a station's valid `value` at `label`, against the `median` of the
+/// valid values of its reference at the same hour (`n` of them: the network's stations in
+/// the rule's scope, itself included, or its neighbours). `None` when `n` is below the
+/// rule's `min_stations`.
 pub fn outlier(
     rule: usize,
     o: &Outlier,
     station: &StationId,
     label: DateTime<Utc>,
     value: f64,
-    others: &mut [f64],
+    m: f64,
+    n: usize,
 ) -> Option<Finding> {
-    if others.len() < o.min_stations as usize {
+    if n < o.min_stations as usize {
         return None;
     }
-    let m = median(others)?;
     let excess = value - m;
     let condition = if excess >= o.excess && value >= o.factor * m {
         Condition::Holds
@@ -191,13 +192,12 @@ mod tests {
             min_stations: 5,
         };
         let s: StationId = "S".into();
-        let mut others = [30.0, 35.0, 40.0, 32.0, 38.0];
-        let f = outlier(0, &o, &s, t(1), 100.0, &mut others).unwrap();
+        let m = median(&mut [30.0, 35.0, 40.0, 32.0, 38.0]).unwrap();
+        let f = outlier(0, &o, &s, t(1), 100.0, m, 5).unwrap();
         assert_eq!(f.condition, Condition::Holds);
         assert_eq!(f.value.value, 65.0);
-        let mut others = [30.0, 35.0, 40.0, 32.0, 38.0];
-        assert_eq!(outlier(0, &o, &s, t(1), 70.0, &mut others).unwrap().condition, Condition::Clear);
-        assert!(outlier(0, &o, &s, t(1), 100.0, &mut [30.0; 4]).is_none(), "too few others");
+        assert_eq!(outlier(0, &o, &s, t(1), 70.0, m, 5).unwrap().condition, Condition::Clear);
+        assert!(outlier(0, &o, &s, t(1), 100.0, m, 4).is_none(), "too few stations");
         assert_eq!(median(&mut [3.0, 1.0, 2.0, 10.0]), Some(2.5));
     }
 
