@@ -107,7 +107,7 @@ enum Command {
     /// forecast, score the stored forecasts (live skill).
     Forecast(forecast::ForecastArgs),
     /// Copy every kind of data from one store to another: stations, readings, indices, job
-    /// runs, source flags, forecasts and device health.
+    /// runs, source flags, forecasts, alarms and device health.
     Migrate(migrate::MigrateArgs),
 }
 
