@@ -251,7 +251,7 @@ impl Pipeline {
         // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
         let (tx, rx) = mpsc::channel(4096);
         let collector = Collector::start(devices, clock, config, tx);
-        let sink = StoreSink::spawn(
+        let sink = StoreSink::spawn_staged(
             store,
             (IndexStage::new(stages.index), stages.alarms),
             spool,

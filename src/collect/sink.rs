@@ -83,12 +83,24 @@ pub struct StoreSink {
 
 impl StoreSink {
     /// Starts spooling what arrives on `records` and forwarding it into `store`, running the
-    /// index stage and the alarm stage (if any) after each write; health from
+    /// index stage after each write; health from
     /// `health` is written every [`HEALTH_EVERY`] and once more at the end. The sink ends when
     /// every sender of `records` is dropped and the last batch is spooled and either written
     /// or, with a durable spool and a failing store, left in the spool after
     /// [`SpoolConfig::drain_timeout`].
     pub fn spawn(
+        store: Box<dyn IngestStore>,
+        stage: IndexStage,
+        spool: Spool,
+        config: &SpoolConfig,
+        records: mpsc::Receiver<Vec<Record>>,
+        health: HealthBoard,
+    ) -> StoreSink {
+        Self::spawn_staged(store, (stage, None), spool, config, records, health)
+    }
+
+    /// [`StoreSink::spawn`] with the alarm stage run after the index stage (and on its timer).
+    pub fn spawn_staged(
         store: Box<dyn IngestStore>,
         (stage, alarms): (IndexStage, Option<AlarmStage>),
         spool: Spool,

@@ -173,12 +173,12 @@ mod tests {
         for (h, v) in [(0, 100.0), (1, 120.0), (2, 145.0), (3, 30.0), (4, 40.0), (5, 60.0)] {
             hours.put(t(h), Some(v));
         }
-        let c = |h| sudden_rise(0, &r, &s, &hours, t(h)).map(|f| f.condition);
-        assert_eq!(c(2), Some(Condition::Clear), "+45 but only +45 %");
-        assert_eq!(c(5), Some(Condition::Clear), "+100 % but only +30");
+        let c = |hours: &Hours, h| sudden_rise(0, &r, &s, hours, t(h)).map(|f| f.condition);
+        assert_eq!(c(&hours, 2), Some(Condition::Clear), "+45 but only +45 %");
+        assert_eq!(c(&hours, 5), Some(Condition::Clear), "+100 % but only +30");
         hours.put(t(5), Some(80.0));
-        assert_eq!(c(5), Some(Condition::Holds), "+50 and +167 %");
-        assert_eq!(c(1), None, "no value 2 hours before");
+        assert_eq!(c(&hours, 5), Some(Condition::Holds), "+50 and +167 %");
+        assert_eq!(c(&hours, 1), None, "no value 2 hours before");
         assert_eq!(sudden_rise(0, &r, &s, &hours, t(5)).unwrap().value.value, 50.0);
     }
 

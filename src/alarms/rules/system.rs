@@ -150,7 +150,7 @@ mod tests {
             scheduled: at(scheduled),
             started: at(started),
             finished: at(started + 1),
-            outcome: if ok { JobOutcome::Succeeded(JobOutput::Text(vec![])) } else { JobOutcome::Failed("share away".into()) },
+            outcome: if ok { JobOutcome::Succeeded(JobOutput::Text { lines: vec![] }) } else { JobOutcome::Failed("share away".into()) },
         };
         let c = |runs: &[JobRun]| job_failed(0, "daily", runs, 3).map(|f| f.condition);
         assert_eq!(c(&[]), None);
