@@ -7,6 +7,8 @@ pub mod device;
 pub mod finding;
 pub mod nodata;
 pub mod read;
+#[cfg(test)]
+mod read_tests;
 pub mod rise;
 pub mod scope;
 pub mod series;

@@ -132,8 +132,8 @@ impl Text<'_> {
 
     fn duration(&self, v: &Spanned<String>, field: &str) -> Result<TimeDelta, ConfigError> {
         let text = v.get_ref().trim();
-        if !text.is_empty() && text.trim_end_matches(char::is_alphabetic).bytes().all(|b| b == b'0')
-        {
+        let digits = text.trim_end_matches(char::is_alphabetic);
+        if !digits.is_empty() && digits.bytes().all(|b| b == b'0') {
             return Ok(TimeDelta::zero());
         }
         parse_interval(text).map_err(|m| self.error(&v.span(), field, m))
