@@ -13,6 +13,8 @@ pub mod rise;
 pub mod scope;
 pub mod series;
 pub mod stage;
+#[cfg(test)]
+mod stage_tests;
 pub mod system;
 pub mod threshold;
 mod timer;

@@ -430,9 +430,17 @@ impl AlarmStage {
     fn apply<S: AlarmStore + ?Sized>(&mut self, store: &mut S, findings: Vec<Finding>) -> Vec<Change> {
         let now = self.clock.now();
         let stale_after = self.settings.stale_after();
+        // A clear or in-between value matters only to an open alarm: open now, or raised by a
+        // finding before it (the queue keeps the order; relevance is checked again below).
+        let mut raised = HashSet::new();
         for f in findings {
-            let relevant = f.condition == Condition::Holds
-                || self.open.contains(&(f.rule, f.subject.clone()));
+            let key = (f.rule, f.subject.clone());
+            let relevant = if f.condition == Condition::Holds {
+                raised.insert(key);
+                true
+            } else {
+                self.open.contains(&key) || raised.contains(&key)
+            };
             if relevant {
                 let stale = now - f.value.time > stale_after
                     && self.rules[f.rule].kind() != AlarmKind::HeavyPollution;
@@ -447,6 +455,9 @@ impl AlarmStage {
         let mut changes = Vec::new();
         let mut book = AlarmBook::new(store);
         while let Some((f, stale)) = self.queue.pop_front() {
+            if f.condition != Condition::Holds && !self.open.contains(&(f.rule, f.subject.clone())) {
+                continue;
+            }
             match step(&mut book, &self.rules[f.rule], &f, stale, now) {
                 Ok(made) => {
                     let key = (f.rule, f.subject.clone());
