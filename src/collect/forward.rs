@@ -184,6 +184,10 @@ impl Target {
     fn alarms_timer(&mut self, status: &SpoolStatus) -> Option<Duration> {
         let alarms = self.alarms.as_mut()?;
         if alarms.until_next_tick().is_zero() {
+            // The device rules read the store's health: bring it up to this instant first.
+            if let Err(e) = self.store.put_health(&self.health.snapshot()) {
+                tracing::debug!("health before the alarm evaluation not stored: {e}");
+            }
             let s = status.snapshot();
             let facts = SpoolFacts {
                 failing_since: s.failing_since,

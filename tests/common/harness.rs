@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use lantian::alarms::rules::config::{AlarmRules, AlarmSettings};
+use lantian::alarms::rules::scope::NetworkModel;
+use lantian::alarms::rules::stage::AlarmStage;
 use lantian::clock::Clock;
-use lantian::collect::{CollectorConfig, Pipeline};
+use lantian::collect::{CollectorConfig, Pipeline, Stages};
 use lantian::compute::IndexConfig;
 use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
@@ -48,6 +51,21 @@ impl Run {
         config: CollectorConfig,
         bind: Bind,
     ) -> Run {
+        Self::start_with(network, scenario, start, speed, config, bind, None).await
+    }
+
+    /// [`Run::start`] with the alarm stage evaluating `rules` (with `settings`) in the
+    /// forwarder, with a second handle of the store as its reader.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn start_with(
+        network: &Path,
+        scenario: &Path,
+        start: DateTime<Utc>,
+        speed: f64,
+        config: CollectorConfig,
+        bind: Bind,
+        alarms: Option<(AlarmSettings, AlarmRules)>,
+    ) -> Run {
         let mut registry = Registry::load(network).expect("registry loads");
         let scenario = Scenario::load(scenario).expect("scenario loads");
         let environment =
@@ -62,13 +80,18 @@ impl Run {
         let mut store = Box::new(SqliteStore::open(&store_path).unwrap());
         store.put_stations(&registry.station_infos()).unwrap();
         let devices: Vec<_> = registry.devices().cloned().collect();
-        let pipeline = Pipeline::start(
-            &devices,
-            clock.clone(),
-            config,
-            IndexConfig::default(),
-            store,
-        );
+        let alarms = alarms.map(|(settings, rules)| {
+            let reader = Box::new(SqliteStore::open(&store_path).unwrap());
+            AlarmStage::new(settings, &rules, NetworkModel::from_registry(&registry), clock.clone())
+                .expect("rules fit the network")
+                .with_reader(reader)
+                .with_min_valid_minutes(config.min_valid_minutes)
+        });
+        let stages = Stages {
+            index: IndexConfig::default(),
+            alarms,
+        };
+        let pipeline = Pipeline::start(&devices, clock.clone(), config, stages, store);
         Run {
             registry,
             environment,

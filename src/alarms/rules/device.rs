@@ -2,8 +2,9 @@
 //! fault or alarm status bit (`D`), calibration (`C`) or maintenance (`M`) longer than
 //! allowed. The status bits a device reports are named in its health; what each means comes
 //! from its profile ([`StatusMeaning`]). How long a state has lasted is counted from the
-//! first evaluation that saw it (at most one interval late), or — after a restart — from the
-//! open alarm that records it.
+//! start of the first minute its data were flagged for it (`D`, `C`, `M`), or else from the
+//! first evaluation that saw the bit, or — after a restart — from the open alarm that records
+//! it.
 
 use chrono::{DateTime, TimeDelta, Utc};
 

@@ -199,6 +199,7 @@ impl AlarmStage {
             match r.resolution {
                 Resolution::Minute => {
                     series.repeat = Repeat::next(series.repeat, r.time, valid);
+                    self.device_flag(s, r);
                     self.on_minute(s, r, &mut findings);
                 }
                 Resolution::Hour => {
@@ -234,11 +235,41 @@ impl AlarmStage {
         self.apply(store, findings)
     }
 
+    /// A minute flagged for a device state (`D`, `C`, `M`) dates the state of the device that
+    /// measures it from the minute's start: more precise than the evaluation that first sees
+    /// the status bit in the device's health (which clears the state when the bit is gone).
+    fn device_flag(&mut self, s: usize, r: &Record) {
+        let start = r.time - TimeDelta::minutes(1);
+        let Some(device) = self.network.stations[s]
+            .devices
+            .iter()
+            .find(|d| d.parameters.iter().any(|(p, _)| *p == r.parameter))
+        else {
+            return;
+        };
+        let states = self.devices.entry(device.id.clone()).or_default();
+        let state = match r.flag {
+            Flag::Fault => &mut states.fault,
+            Flag::Calibration => &mut states.calibration,
+            Flag::Maintenance => &mut states.maintenance,
+            _ => return,
+        };
+        *state = Some(state.map_or(start, |t| t.min(start)));
+    }
+
     fn on_minute(&self, s: usize, r: &Record, out: &mut Vec<Finding>) {
         let station = &self.network.stations[s].id;
         let series = &self.series[&(s, r.parameter)];
         for (i, rule) in self.rules_for(s) {
             match &rule.check {
+                // Data are back: an open no-data alarm clears at once, not at the next tick.
+                Check::NoData { duration, .. }
+                    if self.open.contains(&(i, AlarmSubject::StationParameter(station.clone(), r.parameter))) =>
+                {
+                    let since = self.watching_since;
+                    let f = super::nodata::no_data(i, *duration, station, r.parameter, Some(r.time), since, r.time);
+                    out.push(f);
+                }
                 Check::Stuck {
                     parameters,
                     duration,
