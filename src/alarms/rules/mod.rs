@@ -3,6 +3,7 @@
 
 pub mod anomaly;
 pub mod config;
+pub mod describe;
 pub mod device;
 pub mod finding;
 pub mod nodata;
