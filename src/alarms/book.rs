@@ -117,7 +117,8 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         subject: &AlarmSubject,
         time: DateTime<Utc>,
     ) -> Result<Option<Alarm>, AlarmError> {
-        let mut query = AlarmQuery::new(DateTime::<Utc>::MIN_UTC, time + TimeDelta::milliseconds(1));
+        let mut query =
+            AlarmQuery::new(DateTime::<Utc>::MIN_UTC, time + TimeDelta::milliseconds(1));
         query.rules = Filter::one(rule);
         query.subjects = Filter::one(subject.clone());
         query.states = Filter::one(AlarmState::Closed);
@@ -130,7 +131,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
 
     /// The rules found `raise` (recorded at `at`): opens an alarm of its rule and subject, or
     /// updates the open one; nothing when its value falls in the time of an alarm of theirs
-    /// already (data evaluated again), or is older than the open alarm.
+    /// already (data evaluated again), is older than the open alarm, or changes nothing.
     pub fn raise(&mut self, raise: &Raise, at: DateTime<Utc>) -> Result<Raised, AlarmError> {
         let time = ms(raise.value.time);
         let key = AlarmKey {
@@ -150,7 +151,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
             |current| match current {
                 None => lifecycle::open(raise, at).map(Some),
                 Some(a) if time < a.opened => Ok(None),
-                Some(a) => lifecycle::update(a, raise, at).map(Some),
+                Some(a) => lifecycle::update(a, raise, at),
             },
         )?;
         let opening = |c: &Change| {
@@ -210,6 +211,15 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
                 None => Ok(None),
             },
         )
+    }
+
+    /// The open alarm of `rule` and `subject`, if there is one.
+    pub fn open_alarm(
+        &self,
+        rule: &str,
+        subject: &AlarmSubject,
+    ) -> Result<Option<Alarm>, AlarmError> {
+        Ok(self.store.open_alarm(rule, subject)?)
     }
 
     /// The alarm `id` names (the start of its id, as people type it).
@@ -372,3 +382,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         Ok(change.expect("a note always changes the alarm"))
     }
 }
+
+#[cfg(test)]
+#[path = "book_tests.rs"]
+mod tests;

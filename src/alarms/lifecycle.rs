@@ -18,9 +18,9 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 use super::AlarmError;
 use crate::store::{
-    Actor, Alarm, AlarmAction, AlarmEvent, AlarmEvidence, AlarmKind, AlarmSubject,
-    ClosedBy, Closure, Direction, Escalation, Handled, Measure, Observation, Severity,
-    Suppression, WarningLevel,
+    Actor, Alarm, AlarmAction, AlarmEvent, AlarmEvidence, AlarmKind, AlarmSubject, ClosedBy,
+    Closure, Direction, Escalation, Handled, Measure, Observation, Severity, Suppression,
+    WarningLevel,
 };
 
 /// What a rule found: a value at or beyond its threshold.
@@ -161,8 +161,12 @@ pub fn open(raise: &Raise, at: DateTime<Utc>) -> Result<Change, AlarmError> {
 /// Updates the open `alarm` with a new value of its rule: the latest value, the peak, the
 /// severity (the highest given), freshness; the hysteresis stops. Audited when the severity
 /// rises or the alarm becomes fresh (live data after replayed data), the changes
-/// notifications act on.
-pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change, AlarmError> {
+/// notifications act on. `None` when the value changes nothing (a value seen before).
+pub fn update(
+    alarm: &Alarm,
+    raise: &Raise,
+    at: DateTime<Utc>,
+) -> Result<Option<Change>, AlarmError> {
     not_closed(alarm, "updated")?;
     let invalid = |reason: String| AlarmError::Invalid {
         id: alarm.id(),
@@ -184,7 +188,11 @@ pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change,
             value.time
         )));
     }
-    if !beyond(alarm.evidence.direction, value.value, alarm.evidence.threshold) {
+    if !beyond(
+        alarm.evidence.direction,
+        value.value,
+        alarm.evidence.threshold,
+    ) {
         return Err(invalid(format!(
             "value {} is not {} the threshold {}",
             value.value, alarm.evidence.direction, alarm.evidence.threshold
@@ -206,6 +214,9 @@ pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change,
     let freshened = a.stale && !raise.stale;
     a.severity = a.severity.max(raise.severity);
     a.stale = a.stale && raise.stale;
+    if a == *alarm {
+        return Ok(None);
+    }
     let audit = (rose || freshened).then(|| {
         let event = AlarmEvent::Updated {
             severity: a.severity,
@@ -216,7 +227,7 @@ pub fn update(alarm: &Alarm, raise: &Raise, at: DateTime<Utc>) -> Result<Change,
     });
     let change = step(a, at, audit);
     change.alarm.check().map_err(invalid)?;
-    Ok(change)
+    Ok(Some(change))
 }
 
 /// The condition of the open `alarm` was found clear (its value past the clear level) at
@@ -300,7 +311,12 @@ pub fn assign(alarm: &Alarm, to: &str, by: &str, at: DateTime<Utc>) -> Result<Ch
 }
 
 /// `by` comments on the alarm (also a closed one: what was found afterwards).
-pub fn comment(alarm: &Alarm, text: &str, by: &str, at: DateTime<Utc>) -> Result<Change, AlarmError> {
+pub fn comment(
+    alarm: &Alarm,
+    text: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<Change, AlarmError> {
     let actor = person(by)?;
     if text.trim().is_empty() {
         return Err(AlarmError::EmptyText {
@@ -349,7 +365,11 @@ pub fn escalate(alarm: &Alarm, at: DateTime<Utc>) -> Result<Change, AlarmError> 
     let level = alarm.escalation.map_or(1, |e| e.level + 1);
     let mut a = alarm.clone();
     a.escalation = Some(Escalation { level, at: ms(at) });
-    Ok(step(a, at, Some((Actor::System, AlarmEvent::Escalated { level }))))
+    Ok(step(
+        a,
+        at,
+        Some((Actor::System, AlarmEvent::Escalated { level })),
+    ))
 }
 
 /// A notification of the alarm went out through `channel`.
@@ -386,3 +406,7 @@ pub fn escalation_due(alarm: &Alarm, now: DateTime<Utc>, after: TimeDelta) -> bo
         && !alarm.stale
         && now - alarm.escalation.map_or(alarm.opened, |e| e.at) >= after
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+pub(super) mod tests;

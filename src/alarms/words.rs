@@ -2,7 +2,9 @@
 //! colours, kinds, states, and the actions of the audit log.
 
 use crate::lang::Lang;
-use crate::store::{AlarmEvent, AlarmKind, AlarmState, ClosedBy, Severity, Suppression, WarningLevel};
+use crate::store::{
+    AlarmEvent, AlarmKind, AlarmState, ClosedBy, Severity, Suppression, WarningLevel,
+};
 
 /// A severity in `lang`.
 pub fn severity(lang: Lang, s: Severity) -> &'static str {
@@ -46,12 +48,14 @@ pub fn state(lang: Lang, s: AlarmState) -> &'static str {
     }
 }
 
-/// What an action of the audit log did, in a line (`assigned to 王工`, `closed by hand: …`).
-pub fn event(lang: Lang, e: &AlarmEvent) -> String {
+/// What an action of the audit log did, in a line (`assigned to 王工`, `closed by hand: …`);
+/// values with `unit` (the alarm's measure's, empty for none).
+pub fn event(lang: Lang, e: &AlarmEvent, unit: &str) -> String {
+    let value = |v: f64| format!("{v:.1} {unit}").trim_end().to_string();
     match e {
         AlarmEvent::Opened {
             severity: s,
-            value,
+            value: first,
             stale,
         } => {
             let stale = if *stale {
@@ -60,10 +64,10 @@ pub fn event(lang: Lang, e: &AlarmEvent) -> String {
                 ""
             };
             format!(
-                "{} {} {}{stale}",
+                "{} {}, {}{stale}",
                 lang.pick("打开，级别", "opened, severity"),
                 severity(lang, *s),
-                value.value
+                value(first.value)
             )
         }
         AlarmEvent::Updated {
@@ -75,8 +79,12 @@ pub fn event(lang: Lang, e: &AlarmEvent) -> String {
             lang.pick("更新，级别", "updated, severity"),
             severity(lang, *s),
             lang.pick("峰值", "peak"),
-            peak.value,
-            if *stale { "" } else { lang.pick("（实时数据）", " (live data)") }
+            value(peak.value),
+            if *stale {
+                ""
+            } else {
+                lang.pick("（实时数据）", " (live data)")
+            }
         ),
         AlarmEvent::Acknowledged => lang.pick("确认", "acknowledged").to_string(),
         AlarmEvent::Assigned { to } => format!("{} {to}", lang.pick("指派给", "assigned to")),
@@ -94,7 +102,10 @@ pub fn event(lang: Lang, e: &AlarmEvent) -> String {
                 Suppression::Stale => lang.pick("回放数据", "replayed data").to_string(),
                 Suppression::RateLimit => lang.pick("频率限制", "rate limit").to_string(),
             };
-            format!("{}: {why}", lang.pick("未发送通知", "notification held back"))
+            format!(
+                "{}: {why}",
+                lang.pick("未发送通知", "notification held back")
+            )
         }
         AlarmEvent::Notified { channel } => {
             format!("{} {channel}", lang.pick("已通知，渠道", "notified via"))
@@ -108,7 +119,10 @@ pub fn closed(lang: Lang, how: &ClosedBy) -> String {
     match how {
         ClosedBy::Cleared { since } => format!(
             "{} {}",
-            lang.pick("自动关闭：条件已消除，自", "closed automatically: clear since"),
+            lang.pick(
+                "自动关闭：条件已消除，自",
+                "closed automatically: clear since"
+            ),
             since.format("%Y-%m-%d %H:%M UTC")
         ),
         ClosedBy::Hand { by, note } => format!(
