@@ -63,12 +63,21 @@ fn scope(s: &Scope) -> String {
     parts.join("; ")
 }
 
+/// ` unit`, or nothing without a unit.
+fn spaced(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
+}
+
 /// The rule in words.
 pub fn describe(rule: &Rule) -> RuleLine {
     let hold = duration(rule.clear_after);
     let after = |what: &str| {
         if rule.clear_after.is_zero() {
-            format!("{what}")
+            what.to_string()
         } else {
             format!("{what} for {hold}")
         }
@@ -83,8 +92,8 @@ pub fn describe(rule: &Rule) -> RuleLine {
             };
             let category = t.category.map_or(String::new(), |c| format!(" ({} or worse)", c.name_zh()));
             (
-                format!("{what} > {} {unit}{category}", t.above),
-                after(&format!("≤ {} {unit}", t.clear_below)),
+                format!("{what} > {}{}{category}", t.above, spaced(unit)),
+                after(&format!("≤ {}{}", t.clear_below, spaced(unit))),
             )
         }
         Check::SuddenRise(r) => (

@@ -5,16 +5,38 @@ use std::path::Path;
 
 use chrono::TimeDelta;
 
-use super::config::{Check, Measured, Reference};
-use crate::config::Config;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::config::{AlarmRules, AlarmSettings, Check, Measured, Reference};
+use super::read::{RawRule, RawSettings, read_rules, read_settings};
 use crate::store::Severity;
 use crate::units::Parameter;
 
-fn load(text: &str) -> Result<Config, String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lantian.toml");
-    std::fs::write(&path, text).unwrap();
-    Config::load(&path).map_err(|e| e.to_string())
+/// A file with only `[alarms]` and `[[alarm]]` (what `Config::load` reads of them).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    alarms: RawSettings,
+    #[serde(default)]
+    alarm: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    alarm_settings: AlarmSettings,
+    alarms: AlarmRules,
+}
+
+fn load(text: &str) -> Result<Loaded, String> {
+    let path = Path::new("/etc/lantian/lantian.toml");
+    let located = |e: crate::registry::ConfigError| e.to_string();
+    let file: File = toml::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Loaded {
+        alarm_settings: read_settings(&file.alarms, path, text).map_err(located)?,
+        alarms: read_rules(&file.alarm, path, text).map_err(located)?,
+    })
 }
 
 #[test]
