@@ -17,7 +17,7 @@ use lantian::alarms::rules::config::{AlarmRules, AlarmSettings};
 use lantian::collect::CollectorConfig;
 use lantian::config::Config;
 use lantian::sim::server::Bind;
-use lantian::store::{Alarm, AlarmQuery, AlarmStore, AlarmSubject, Store};
+use lantian::store::{Alarm, AlarmQuery, AlarmSubject, Store};
 use lantian::units::Parameter;
 
 use crate::common::harness::{Run, root};
