@@ -350,3 +350,21 @@ fn rate(v: f64) -> String {
         "—".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alarms::rules::warning::assess;
+
+    #[test]
+    fn the_warning_line_says_what_cannot_be_decided() {
+        let t = WarningThresholds::default();
+        let yellow = assess(&[Some(230), Some(260)], &t);
+        let zh = warning_line(&yellow, Lang::Zh);
+        assert!(zh.contains("黄色预警") && zh.contains("红色预警需4天预报"), "{zh}");
+        let en = warning_line(&yellow, Lang::En);
+        assert!(en.contains("yellow warning (at least; red warning needs a 4-day forecast"), "{en}");
+        let none = assess(&[Some(90), Some(120)], &t);
+        assert!(warning_line(&none, Lang::Zh).contains("未达到"));
+    }
+}

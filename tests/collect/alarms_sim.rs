@@ -207,3 +207,44 @@ async fn a_fault_free_day_raises_no_alarm() {
     let hours = done.series("T-A", Parameter::Pm25, lantian::store::Resolution::Hour);
     assert!(hours.len() >= 23, "a day of data was evaluated: {} hours", hours.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_replayed_after_an_outage_raise_stale_alarms_only() {
+    let fixture = root().join("tests/fixtures/two-stations");
+    let t0 = start();
+    let run = Run::start_with(
+        &fixture.join("network.toml"),
+        &fixture.join("alarms.toml"),
+        t0,
+        200.0,
+        collector(),
+        Bind::Loopback(Default::default()),
+        Some(rules()),
+    )
+    .await;
+    // The store is away through the whole plume (+1 h to +3 h): its hours wait in the spool
+    // and reach the alarm stage half an hour late, when the store is back.
+    run.clock.sleep_until(t0 + TimeDelta::minutes(110)).await;
+    run.store_down(true);
+    run.clock.sleep_until(t0 + TimeDelta::minutes(210)).await;
+    run.store_down(false);
+    let done = run.finish(t0 + TimeDelta::minutes(245)).await;
+    let alarms = all_alarms(done.store.as_ref());
+    let plume: Vec<&Alarm> = alarms.iter().filter(|a| a.rule == "pm25-1h-high").collect();
+    assert_eq!(plume.len(), 2, "one per station: {alarms:#?}");
+    for a in plume {
+        assert!(a.stale, "{}: raised from replayed data only: {a:#?}", a.subject);
+        assert_eq!(a.opened, t0 + TimeDelta::hours(2), "at its data's time");
+        let actions = done.store.alarm_actions(&[a.key()]).unwrap();
+        let opened = &actions[0].event;
+        assert!(
+            matches!(opened, lantian::store::AlarmEvent::Opened { stale: true, .. }),
+            "{opened:?}"
+        );
+        assert!(actions[0].at >= t0 + TimeDelta::minutes(210), "evaluated on replay");
+        assert!(
+            actions.iter().all(|x| !matches!(x.event, lantian::store::AlarmEvent::Updated { stale: false, .. })),
+            "never freshened: no live value beyond the threshold came"
+        );
+    }
+}

@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::recording_store::RecordingStore;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use lantian::alarms::rules::config::{AlarmRules, AlarmSettings};
@@ -34,6 +37,8 @@ pub(crate) struct Run {
     pub clock: Clock,
     /// Simulation start.
     pub start: DateTime<Utc>,
+    /// While set, the pipeline's store refuses writes (an unreachable server).
+    pub down: Arc<AtomicBool>,
     sim: Simulator,
     pipeline: Pipeline,
     store_path: PathBuf,
@@ -91,8 +96,11 @@ impl Run {
             index: IndexConfig::default(),
             alarms,
         };
-        let pipeline = Pipeline::start(&devices, clock.clone(), config, stages, store);
+        let store = RecordingStore::new(store);
+        let down = store.down.clone();
+        let pipeline = Pipeline::start(&devices, clock.clone(), config, stages, Box::new(store));
         Run {
+            down,
             registry,
             environment,
             clock,
@@ -102,6 +110,11 @@ impl Run {
             store_path,
             _dir: dir,
         }
+    }
+
+    /// Makes the store refuse writes (`true`) or take them again.
+    pub(crate) fn store_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// The live health of device `id`.
