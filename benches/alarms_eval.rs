@@ -49,7 +49,10 @@ fn network() -> NetworkModel {
             id: format!("S{i:04}").into(),
             district: format!("D{}", i % 40),
             class: None,
-            position: Some((22.5 + (i / 50) as f64 * 0.01, 113.5 + (i % 50) as f64 * 0.01)),
+            position: Some((
+                22.5 + (i / 50) as f64 * 0.01,
+                113.5 + (i % 50) as f64 * 0.01,
+            )),
             devices: PARAMETERS
                 .chunks(5)
                 .enumerate()
@@ -75,7 +78,11 @@ fn records(ids: &[StationId], resolution: Resolution, time: DateTime<Utc>, k: i6
                 time,
                 value: 20.0 + ((i * 7 + j * 3) as i64 + k).rem_euclid(13) as f64,
                 flag: Flag::Normal,
-                count: if resolution == Resolution::Hour { 60 } else { 6 },
+                count: if resolution == Resolution::Hour {
+                    60
+                } else {
+                    6
+                },
             });
         }
     }
@@ -120,7 +127,12 @@ fn evaluation(c: &mut Criterion) {
         b.iter(|| {
             minute += 1;
             rt.block_on(tokio::time::advance(Duration::from_secs(60)));
-            let batch = records(&ids, Resolution::Minute, t0() + TimeDelta::minutes(minute), minute);
+            let batch = records(
+                &ids,
+                Resolution::Minute,
+                t0() + TimeDelta::minutes(minute),
+                minute,
+            );
             black_box(stage.written(&mut store, &batch, &[]));
             black_box(stage.tick(&mut store, SpoolFacts::default()));
         })

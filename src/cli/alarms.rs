@@ -320,9 +320,16 @@ fn rules(config: &lantian::config::Config) -> anyhow::Result<()> {
     }
     let s = &config.alarm_settings;
     let origin = if config.alarms.configured {
-        format!("{} rules from {}", config.alarms.rules.len(), config.alarms.file.display())
+        format!(
+            "{} rules from {}",
+            config.alarms.rules.len(),
+            config.alarms.file.display()
+        )
     } else {
-        format!("{} default rules (no [[alarm]] configured)", config.alarms.rules.len())
+        format!(
+            "{} default rules (no [[alarm]] configured)",
+            config.alarms.rules.len()
+        )
     };
     println!(
         "{origin}; timer rules every {}; data older than {} when evaluated (2 intervals + the \
@@ -331,10 +338,27 @@ fn rules(config: &lantian::config::Config) -> anyhow::Result<()> {
         duration(s.stale_after()),
         duration(s.collection_lag)
     );
-    let mut t = Table::new(&["id", "kind", "severity", "scope", "raises when", "clears when"], &[]);
+    let mut t = Table::new(
+        &[
+            "id",
+            "kind",
+            "severity",
+            "scope",
+            "raises when",
+            "clears when",
+        ],
+        &[],
+    );
     for rule in &config.alarms.rules {
         let l = describe(rule);
-        t.push(vec![l.id, l.kind.to_string(), l.severity, l.scope, l.raises, l.clears]);
+        t.push(vec![
+            l.id,
+            l.kind.to_string(),
+            l.severity,
+            l.scope,
+            l.raises,
+            l.clears,
+        ]);
     }
     print!("{}", t.render());
     Ok(())

@@ -44,7 +44,11 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
     tracing::info!(
         "alarm rules: {} ({}), evaluated every {} s",
         alarms_summary(config),
-        if config.alarms.configured { "configured" } else { "defaults" },
+        if config.alarms.configured {
+            "configured"
+        } else {
+            "defaults"
+        },
         config.alarm_settings.interval.num_seconds()
     );
     let started = std::time::Instant::now();

@@ -197,17 +197,31 @@ fn alarm_stage(
         .collect();
     let mut disks = vec![config.spool_dir()];
     if let StoreUrl::Sqlite(path) = &config.store {
-        disks.push(path.parent().map_or_else(|| ".".into(), |p| p.to_path_buf()));
+        disks.push(
+            path.parent()
+                .map_or_else(|| ".".into(), |p| p.to_path_buf()),
+        );
     }
     let disks = disks
         .into_iter()
-        .map(|d| if d.as_os_str().is_empty() { ".".into() } else { d })
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                d
+            }
+        })
         .collect();
-    Ok(AlarmStage::new(config.alarm_settings.clone(), &config.alarms, network, clock)?
-        .with_reader(open_store(config)?)
-        .with_jobs(attempts)
-        .with_disks(disks)
-        .with_min_valid_minutes(config.collect.min_valid_minutes))
+    Ok(AlarmStage::new(
+        config.alarm_settings.clone(),
+        &config.alarms,
+        network,
+        clock,
+    )?
+    .with_reader(open_store(config)?)
+    .with_jobs(attempts)
+    .with_disks(disks)
+    .with_min_valid_minutes(config.collect.min_valid_minutes))
 }
 
 fn open_store(config: &Config) -> anyhow::Result<Box<dyn Store>> {

@@ -13,6 +13,6 @@ mod source;
 
 pub use error::{ConfigError, ConfigWarning};
 pub(crate) use load_network::parse_interval;
-pub(crate) use source::line_column;
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};
 pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};
+pub(crate) use source::line_column;

@@ -15,9 +15,7 @@ use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
-use crate::alarms::rules::warning::{
-    WarningAssessment, WarningThresholds, area_daily_aqi, assess,
-};
+use crate::alarms::rules::warning::{WarningAssessment, WarningThresholds, area_daily_aqi, assess};
 use crate::alarms::words;
 use crate::aqi::Category;
 use crate::assess::local_midnight;
@@ -361,9 +359,15 @@ mod tests {
         let t = WarningThresholds::default();
         let yellow = assess(&[Some(230), Some(260)], &t);
         let zh = warning_line(&yellow, Lang::Zh);
-        assert!(zh.contains("黄色预警") && zh.contains("红色预警需4天预报"), "{zh}");
+        assert!(
+            zh.contains("黄色预警") && zh.contains("红色预警需4天预报"),
+            "{zh}"
+        );
         let en = warning_line(&yellow, Lang::En);
-        assert!(en.contains("yellow warning (at least; red warning needs a 4-day forecast"), "{en}");
+        assert!(
+            en.contains("yellow warning (at least; red warning needs a 4-day forecast"),
+            "{en}"
+        );
         let none = assess(&[Some(90), Some(120)], &t);
         assert!(warning_line(&none, Lang::Zh).contains("未达到"));
     }

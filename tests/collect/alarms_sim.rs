@@ -136,9 +136,21 @@ async fn faults_and_a_plume_raise_their_alarms_and_clear() {
     let zero = TimeDelta::zero();
     let a_nox = |p| AlarmSubject::StationParameter("T-A".into(), p);
     let expected = [
-        ("offline", device("T-A", "T-A-NOX"), m(20) + TimeDelta::seconds(30), m(50), zero),
+        (
+            "offline",
+            device("T-A", "T-A-NOX"),
+            m(20) + TimeDelta::seconds(30),
+            m(50),
+            zero,
+        ),
         ("device-fault", device("T-B", "T-B-CO"), m(20), m(50), zero),
-        ("calibration-long", device("T-B", "T-B-NOX"), m(35), m(60), zero),
+        (
+            "calibration-long",
+            device("T-B", "T-B-NOX"),
+            m(35),
+            m(60),
+            zero,
+        ),
         ("stuck", a_nox(Parameter::So2), m(50), m(80), zero),
         ("no-data", a_nox(Parameter::No2), m(30), m(50), zero),
         ("no-data", a_nox(Parameter::No), m(30), m(50), zero),
@@ -169,7 +181,10 @@ async fn faults_and_a_plume_raise_their_alarms_and_clear() {
             a.opened
         );
         assert!(!a.stale, "{rule} {subject}: live data");
-        let closed = a.closed.as_ref().unwrap_or_else(|| panic!("{rule} {subject} cleared"));
+        let closed = a
+            .closed
+            .as_ref()
+            .unwrap_or_else(|| panic!("{rule} {subject} cleared"));
         assert!(
             closed.at >= *end + *hold - slack && closed.at <= *end + *hold + interval + slack,
             "{rule} {subject}: ended at {end} (+{hold}), closed at {}",
@@ -181,7 +196,10 @@ async fn faults_and_a_plume_raise_their_alarms_and_clear() {
         .filter(|a| !expected.iter().any(|e| e.0 == a.rule && e.1 == a.subject))
         .map(|a| format!("{} {} at {}", a.rule, a.subject, a.opened))
         .collect();
-    assert!(unexpected.is_empty(), "alarms without a cause: {unexpected:?}");
+    assert!(
+        unexpected.is_empty(),
+        "alarms without a cause: {unexpected:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,14 +216,25 @@ async fn a_fault_free_day_raises_no_alarm() {
         Some((AlarmSettings::default(), AlarmRules::default())),
     )
     .await;
-    let done = run.finish(t0 + TimeDelta::hours(24) + TimeDelta::minutes(2)).await;
+    let done = run
+        .finish(t0 + TimeDelta::hours(24) + TimeDelta::minutes(2))
+        .await;
     let alarms: Vec<String> = all_alarms(done.store.as_ref())
         .iter()
-        .map(|a| format!("{} {} at {} ({:?})", a.rule, a.subject, a.opened, a.evidence.first))
+        .map(|a| {
+            format!(
+                "{} {} at {} ({:?})",
+                a.rule, a.subject, a.opened, a.evidence.first
+            )
+        })
         .collect();
     assert!(alarms.is_empty(), "the control run raised {alarms:#?}");
     let hours = done.series("T-A", Parameter::Pm25, lantian::store::Resolution::Hour);
-    assert!(hours.len() >= 23, "a day of data was evaluated: {} hours", hours.len());
+    assert!(
+        hours.len() >= 23,
+        "a day of data was evaluated: {} hours",
+        hours.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,17 +262,30 @@ async fn data_replayed_after_an_outage_raise_stale_alarms_only() {
     let plume: Vec<&Alarm> = alarms.iter().filter(|a| a.rule == "pm25-1h-high").collect();
     assert_eq!(plume.len(), 2, "one per station: {alarms:#?}");
     for a in plume {
-        assert!(a.stale, "{}: raised from replayed data only: {a:#?}", a.subject);
+        assert!(
+            a.stale,
+            "{}: raised from replayed data only: {a:#?}",
+            a.subject
+        );
         assert_eq!(a.opened, t0 + TimeDelta::hours(2), "at its data's time");
         let actions = done.store.alarm_actions(&[a.key()]).unwrap();
         let opened = &actions[0].event;
         assert!(
-            matches!(opened, lantian::store::AlarmEvent::Opened { stale: true, .. }),
+            matches!(
+                opened,
+                lantian::store::AlarmEvent::Opened { stale: true, .. }
+            ),
             "{opened:?}"
         );
-        assert!(actions[0].at >= t0 + TimeDelta::minutes(210), "evaluated on replay");
         assert!(
-            actions.iter().all(|x| !matches!(x.event, lantian::store::AlarmEvent::Updated { stale: false, .. })),
+            actions[0].at >= t0 + TimeDelta::minutes(210),
+            "evaluated on replay"
+        );
+        assert!(
+            actions.iter().all(|x| !matches!(
+                x.event,
+                lantian::store::AlarmEvent::Updated { stale: false, .. }
+            )),
             "never freshened: no live value beyond the threshold came"
         );
     }

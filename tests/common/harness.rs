@@ -87,10 +87,15 @@ impl Run {
         let devices: Vec<_> = registry.devices().cloned().collect();
         let alarms = alarms.map(|(settings, rules)| {
             let reader = Box::new(SqliteStore::open(&store_path).unwrap());
-            AlarmStage::new(settings, &rules, NetworkModel::from_registry(&registry), clock.clone())
-                .expect("rules fit the network")
-                .with_reader(reader)
-                .with_min_valid_minutes(config.min_valid_minutes)
+            AlarmStage::new(
+                settings,
+                &rules,
+                NetworkModel::from_registry(&registry),
+                clock.clone(),
+            )
+            .expect("rules fit the network")
+            .with_reader(reader)
+            .with_min_valid_minutes(config.min_valid_minutes)
         });
         let stages = Stages {
             index: IndexConfig::default(),

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use lantian::store::{
     Alarm, AlarmAction, AlarmIdPrefix, AlarmKey, AlarmQuery, AlarmStore, AlarmSubject, DataKind,
-    DeviceHealth, ErrorKind, HealthStore, IndexQuery, IndexRecord, IndexStore,
-    IngestStore, Operation, PageFn, ReadingQuery, ReadingStore, Record, Resolution, StationInfo,
-    StationStore, Stations, StoreError, TimeSpan,
+    DeviceHealth, ErrorKind, HealthStore, IndexQuery, IndexRecord, IndexStore, IngestStore,
+    Operation, PageFn, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore,
+    Stations, StoreError, TimeSpan,
 };
 
 /// Batches written successfully, in the order of their commits.

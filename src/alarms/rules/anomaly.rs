@@ -222,22 +222,42 @@ mod tests {
         let mut first_hold = None;
         for i in 1..=200 {
             run = Repeat::next(run, m(i), Some(12.0));
-            let f = stuck(0, &s, Parameter::So2, TimeDelta::hours(2), run.as_ref(), m(i));
+            let f = stuck(
+                0,
+                &s,
+                Parameter::So2,
+                TimeDelta::hours(2),
+                run.as_ref(),
+                m(i),
+            );
             if f.condition == Condition::Holds && first_hold.is_none() {
                 first_hold = Some(i);
             }
         }
         assert_eq!(first_hold, Some(120), "120 minutes of one value");
         run = Repeat::next(run, m(201), Some(12.5));
-        let f = stuck(0, &s, Parameter::So2, TimeDelta::hours(2), run.as_ref(), m(201));
+        let f = stuck(
+            0,
+            &s,
+            Parameter::So2,
+            TimeDelta::hours(2),
+            run.as_ref(),
+            m(201),
+        );
         assert_eq!(f.condition, Condition::Clear);
     }
 
     #[test]
     fn negative_beyond_the_noise() {
         let s: StationId = "S".into();
-        assert_eq!(negative(0, &s, Parameter::Pm25, 10.0, m(60), -3.0).condition, Condition::Clear);
-        assert_eq!(negative(0, &s, Parameter::Pm25, 10.0, m(60), -12.0).condition, Condition::Holds);
+        assert_eq!(
+            negative(0, &s, Parameter::Pm25, 10.0, m(60), -3.0).condition,
+            Condition::Clear
+        );
+        assert_eq!(
+            negative(0, &s, Parameter::Pm25, 10.0, m(60), -12.0).condition,
+            Condition::Holds
+        );
     }
 
     #[test]
@@ -248,7 +268,12 @@ mod tests {
         assert_eq!(f.condition, Condition::Holds);
         assert!((f.value.value - 80.0 / 60.0).abs() < 1e-12);
         assert_eq!(f.subject, AlarmSubject::Station(s.clone()));
-        assert_eq!(part_above_whole(0, &s, pair, 10.0, m(60), 65.0, 60.0).unwrap().condition, Condition::Clear);
+        assert_eq!(
+            part_above_whole(0, &s, pair, 10.0, m(60), 65.0, 60.0)
+                .unwrap()
+                .condition,
+            Condition::Clear
+        );
         assert!(part_above_whole(0, &s, pair, 10.0, m(60), 5.0, 0.0).is_none());
     }
 
@@ -256,11 +281,21 @@ mod tests {
     fn over_range_and_capture_follow_the_flags() {
         let s: StationId = "S".into();
         let p = Parameter::Co;
-        assert_eq!(over_range(0, &s, p, m(1), Flag::OverRange, 60.0, Some((0.0, 50.0))).condition, Condition::Holds);
-        assert_eq!(over_range(0, &s, p, m(2), Flag::Normal, 4.0, Some((0.0, 50.0))).condition, Condition::Clear);
+        assert_eq!(
+            over_range(0, &s, p, m(1), Flag::OverRange, 60.0, Some((0.0, 50.0))).condition,
+            Condition::Holds
+        );
+        assert_eq!(
+            over_range(0, &s, p, m(2), Flag::Normal, 4.0, Some((0.0, 50.0))).condition,
+            Condition::Clear
+        );
         let c = |flag, count| low_capture(0, &s, p, 45, m(60), flag, count).map(|f| f.condition);
         assert_eq!(c(Flag::CommError, 30), Some(Condition::Holds));
         assert_eq!(c(Flag::Normal, 58), Some(Condition::Clear));
-        assert_eq!(c(Flag::Calibration, 20), None, "a calibration hour is not a capture problem");
+        assert_eq!(
+            c(Flag::Calibration, 20),
+            None,
+            "a calibration hour is not a capture problem"
+        );
     }
 }

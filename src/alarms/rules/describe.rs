@@ -48,7 +48,10 @@ fn scope(s: &Scope) -> String {
     }
     let mut parts = Vec::new();
     let names = |l: &[super::config::Located<String>]| {
-        l.iter().map(|x| x.value.as_str()).collect::<Vec<_>>().join(", ")
+        l.iter()
+            .map(|x| x.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     if !s.stations.is_empty() {
         parts.push(format!("stations {}", names(&s.stations)));
@@ -57,7 +60,11 @@ fn scope(s: &Scope) -> String {
         parts.push(format!("districts {}", names(&s.districts)));
     }
     if !s.classes.is_empty() {
-        let classes: Vec<String> = s.classes.iter().map(|c| format!("{c:?}").to_lowercase()).collect();
+        let classes: Vec<String> = s
+            .classes
+            .iter()
+            .map(|c| format!("{c:?}").to_lowercase())
+            .collect();
         parts.push(format!("classes {}", classes.join(", ")));
     }
     parts.join("; ")
@@ -87,10 +94,17 @@ pub fn describe(rule: &Rule) -> RuleLine {
         Check::Threshold(t) => {
             let (what, unit) = match t.measured {
                 Measured::Aqi => ("hourly AQI".to_string(), ""),
-                Measured::Parameter(p) if t.window_hours == 1 => (format!("{} 1-h", p.label()), unit(p)),
-                Measured::Parameter(p) => (format!("{} running {}-h mean", p.label(), t.window_hours), unit(p)),
+                Measured::Parameter(p) if t.window_hours == 1 => {
+                    (format!("{} 1-h", p.label()), unit(p))
+                }
+                Measured::Parameter(p) => (
+                    format!("{} running {}-h mean", p.label(), t.window_hours),
+                    unit(p),
+                ),
             };
-            let category = t.category.map_or(String::new(), |c| format!(" ({} or worse)", c.name_zh()));
+            let category = t
+                .category
+                .map_or(String::new(), |c| format!(" ({} or worse)", c.name_zh()));
             (
                 format!("{what} > {}{}{category}", t.above, spaced(unit)),
                 after(&format!("≤ {}{}", t.clear_below, spaced(unit))),
@@ -124,41 +138,96 @@ pub fn describe(rule: &Rule) -> RuleLine {
                 after("back within"),
             )
         }
-        Check::Stuck { parameters: ps, duration: d } => (
-            format!("the same minute value of {} for {}", parameters(ps, "any"), duration(*d)),
+        Check::Stuck {
+            parameters: ps,
+            duration: d,
+        } => (
+            format!(
+                "the same minute value of {} for {}",
+                parameters(ps, "any"),
+                duration(*d)
+            ),
             after("the value changes"),
         ),
-        Check::Negative { parameters: ps, noise } => (
+        Check::Negative {
+            parameters: ps,
+            noise,
+        } => (
             match noise {
                 Some(n) => format!("{} 1-h below −{n}", parameters(ps, "any")),
-                None => format!("{} 1-h below minus the noise (PM 10, gases 6 µg/m³, CO 0.2 mg/m³)", parameters(ps, "any")),
+                None => format!(
+                    "{} 1-h below minus the noise (PM 10, gases 6 µg/m³, CO 0.2 mg/m³)",
+                    parameters(ps, "any")
+                ),
             },
             after("not below"),
         ),
-        Check::Pm25AbovePm10 { margin } => (format!("PM2.5 1-h > PM10 + {margin} µg/m³"), after("not above")),
-        Check::No2AboveNox { margin } => (format!("NO2 1-h > NOx + {margin} µg/m³"), after("not above")),
+        Check::Pm25AbovePm10 { margin } => (
+            format!("PM2.5 1-h > PM10 + {margin} µg/m³"),
+            after("not above"),
+        ),
+        Check::No2AboveNox { margin } => (
+            format!("NO2 1-h > NOx + {margin} µg/m³"),
+            after("not above"),
+        ),
         Check::OverRange { parameters: ps } => (
-            format!("a minute of {} outside the instrument's range (T)", parameters(ps, "any")),
+            format!(
+                "a minute of {} outside the instrument's range (T)",
+                parameters(ps, "any")
+            ),
             after("minutes in range"),
         ),
         Check::LowCapture { parameters: ps } => (
-            format!("an hour of {} not valid for want of minutes (< 45 of 60)", parameters(ps, "any")),
+            format!(
+                "an hour of {} not valid for want of minutes (< 45 of 60)",
+                parameters(ps, "any")
+            ),
             after("a valid hour"),
         ),
-        Check::Offline { polls } => (format!("{polls} failed polls in a row"), after("a poll succeeds")),
-        Check::DeviceFault { duration: d } if d.is_zero() => ("a fault or alarm bit (D)".into(), after("the bit is gone")),
-        Check::DeviceFault { duration: d } => (format!("a fault or alarm bit (D) for {}", duration(*d)), after("the bit is gone")),
-        Check::Calibration { duration: d } => (format!("calibration (C) longer than {}", duration(*d)), after("it ends")),
-        Check::Maintenance { duration: d } => (format!("maintenance (M) longer than {}", duration(*d)), after("it ends")),
-        Check::StoreFailing { duration: d } => (format!("store writes failing for {}", duration(*d)), after("a write succeeds")),
-        Check::SpoolAge { duration: d } => (format!("the oldest spooled reading older than {}", duration(*d)), after("the spool catches up")),
-        Check::JobFailed => ("a job's run failed after all its retries".into(), after("a later run succeeds")),
+        Check::Offline { polls } => (
+            format!("{polls} failed polls in a row"),
+            after("a poll succeeds"),
+        ),
+        Check::DeviceFault { duration: d } if d.is_zero() => {
+            ("a fault or alarm bit (D)".into(), after("the bit is gone"))
+        }
+        Check::DeviceFault { duration: d } => (
+            format!("a fault or alarm bit (D) for {}", duration(*d)),
+            after("the bit is gone"),
+        ),
+        Check::Calibration { duration: d } => (
+            format!("calibration (C) longer than {}", duration(*d)),
+            after("it ends"),
+        ),
+        Check::Maintenance { duration: d } => (
+            format!("maintenance (M) longer than {}", duration(*d)),
+            after("it ends"),
+        ),
+        Check::StoreFailing { duration: d } => (
+            format!("store writes failing for {}", duration(*d)),
+            after("a write succeeds"),
+        ),
+        Check::SpoolAge { duration: d } => (
+            format!("the oldest spooled reading older than {}", duration(*d)),
+            after("the spool catches up"),
+        ),
+        Check::JobFailed => (
+            "a job's run failed after all its retries".into(),
+            after("a later run succeeds"),
+        ),
         Check::DiskSpace { min_free_percent } => (
             format!("under {min_free_percent} % free on the store's or spool's filesystem"),
             after("enough free"),
         ),
-        Check::NoData { parameters: ps, duration: d } => (
-            format!("nothing stored for {} of {} its devices measure", duration(*d), parameters(ps, "every parameter")),
+        Check::NoData {
+            parameters: ps,
+            duration: d,
+        } => (
+            format!(
+                "nothing stored for {} of {} its devices measure",
+                duration(*d),
+                parameters(ps, "every parameter")
+            ),
             "data arrive".to_string(),
         ),
         Check::HeavyPollutionWarning(t) => (
@@ -201,12 +270,19 @@ mod tests {
     fn every_default_rule_is_described() {
         let lines: Vec<RuleLine> = default_rules().iter().map(describe).collect();
         let o3 = &lines[0];
-        assert_eq!((o3.id.as_str(), o3.kind, o3.scope.as_str()), ("o3-1h-limit", "threshold", "network"));
+        assert_eq!(
+            (o3.id.as_str(), o3.kind, o3.scope.as_str()),
+            ("o3-1h-limit", "threshold", "network")
+        );
         assert_eq!(o3.raises, "O3 1-h > 200 µg/m³");
         assert_eq!(o3.clears, "≤ 180 µg/m³ for 1h");
         let aqi = lines.iter().find(|l| l.id == "aqi-heavy").unwrap();
         assert_eq!(aqi.raises, "hourly AQI > 200 (重度污染 or worse)");
-        assert!(lines.iter().all(|l| !l.raises.is_empty() && !l.clears.is_empty()));
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.raises.is_empty() && !l.clears.is_empty())
+        );
         assert_eq!(duration(TimeDelta::minutes(90)), "90m");
     }
 }

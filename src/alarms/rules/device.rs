@@ -77,7 +77,10 @@ pub fn offline(rule: usize, polls: u32, health: &DeviceHealth, now: DateTime<Utc
         since: now,
         condition,
         warning: None,
-        note: health.last_error.clone().filter(|_| condition == Condition::Holds),
+        note: health
+            .last_error
+            .clone()
+            .filter(|_| condition == Condition::Holds),
     }
 }
 
@@ -158,7 +161,17 @@ mod tests {
         assert_eq!(states.calibration, Some(at(0)));
         assert_eq!(states.fault, None);
         let allowed = TimeDelta::hours(1);
-        let c = |now| lasting(0, Lasting::Calibration, allowed, states.calibration, &h, now).condition;
+        let c = |now| {
+            lasting(
+                0,
+                Lasting::Calibration,
+                allowed,
+                states.calibration,
+                &h,
+                now,
+            )
+            .condition
+        };
         assert_eq!(c(at(59)), Condition::Clear);
         assert_eq!(c(at(60)), Condition::Holds);
         h.status.clear();
@@ -166,7 +179,14 @@ mod tests {
         assert_eq!(states.calibration, None);
         h.status = vec!["flow alarm".into()];
         states.observe(&h, meaning, at(62));
-        let f = lasting(0, Lasting::Fault, TimeDelta::zero(), states.fault, &h, at(62));
+        let f = lasting(
+            0,
+            Lasting::Fault,
+            TimeDelta::zero(),
+            states.fault,
+            &h,
+            at(62),
+        );
         assert_eq!(f.condition, Condition::Holds, "a fault holds at once");
         assert_eq!(f.note.as_deref(), Some("status: flow alarm"));
     }

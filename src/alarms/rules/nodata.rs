@@ -30,7 +30,9 @@ pub fn no_data(
     Finding {
         rule,
         subject: AlarmSubject::StationParameter(station.clone(), p),
-        measure: Measure::Lasting { what: Lasting::NoData },
+        measure: Measure::Lasting {
+            what: Lasting::NoData,
+        },
         direction: Direction::Above,
         threshold: minutes,
         clear_level: minutes,
@@ -57,12 +59,19 @@ mod tests {
     fn holds_after_the_gap_and_clears_when_data_return() {
         let s: StationId = "S".into();
         let d = TimeDelta::minutes(15);
-        let c = |last: Option<i64>, now| no_data(0, d, &s, Parameter::Pm25, last.map(at), at(0), at(now)).condition;
+        let c = |last: Option<i64>, now| {
+            no_data(0, d, &s, Parameter::Pm25, last.map(at), at(0), at(now)).condition
+        };
         assert_eq!(c(Some(10), 24), Condition::Clear);
         assert_eq!(c(Some(10), 25), Condition::Holds);
         assert_eq!(c(Some(26), 26), Condition::Clear, "data returned");
         assert_eq!(c(None, 14), Condition::Clear, "watching for 14 minutes");
         assert_eq!(c(None, 15), Condition::Holds, "nothing since the start");
-        assert_eq!(no_data(0, d, &s, Parameter::Pm25, Some(at(10)), at(0), at(40)).value.value, 30.0);
+        assert_eq!(
+            no_data(0, d, &s, Parameter::Pm25, Some(at(10)), at(0), at(40))
+                .value
+                .value,
+            30.0
+        );
     }
 }

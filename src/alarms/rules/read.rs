@@ -13,8 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::config::{
-    AlarmRules, AlarmSettings, Check, Located, Location, Measured, Outlier, Reference, Rise,
-    Rule, Scope, Threshold, ASSESSED, default_rules,
+    ASSESSED, AlarmRules, AlarmSettings, Check, Located, Location, Measured, Outlier, Reference,
+    Rise, Rule, Scope, Threshold, default_rules,
 };
 use super::warning::WarningThresholds;
 use crate::aqi::Category;
@@ -103,7 +103,13 @@ const KINDS: &[(&str, &[&str])] = &[
     ("no-data", &["parameters", "duration"]),
     (
         "heavy-pollution-warning",
-        &["heavy_aqi", "severe_aqi", "extreme_aqi", "days", "severe_days"],
+        &[
+            "heavy_aqi",
+            "severe_aqi",
+            "extreme_aqi",
+            "days",
+            "severe_days",
+        ],
     ),
 ];
 
@@ -151,7 +157,11 @@ pub(crate) fn read_settings(
     if let Some(v) = &raw.interval {
         settings.interval = t.duration(v, "alarms.interval")?;
         if settings.interval <= TimeDelta::zero() {
-            return Err(t.error(&v.span(), "alarms.interval", "the interval must be positive"));
+            return Err(t.error(
+                &v.span(),
+                "alarms.interval",
+                "the interval must be positive",
+            ));
         }
     }
     if let Some(v) = &raw.collection_lag {
@@ -176,7 +186,10 @@ pub(crate) fn read_rules(
             return Err(t.error(
                 &span,
                 &format!("alarm[{i}].id"),
-                format!("a second rule with the id `{}` (ids must be unique)", rule.id),
+                format!(
+                    "a second rule with the id `{}` (ids must be unique)",
+                    rule.id
+                ),
             ));
         }
         rules.push(rule);
@@ -193,10 +206,9 @@ pub(crate) fn read_rules(
 fn read_rule(t: &Text<'_>, raw: &Spanned<RawRule>, i: usize) -> Result<Rule, ConfigError> {
     let r = raw.get_ref();
     let field = |key: &str| format!("alarm[{i}].{key}");
-    let id = r
-        .id
-        .as_ref()
-        .ok_or_else(|| t.error(&raw.span(), &field("id"), "every [[alarm]] needs an `id`"))?;
+    let id =
+        r.id.as_ref()
+            .ok_or_else(|| t.error(&raw.span(), &field("id"), "every [[alarm]] needs an `id`"))?;
     let id_text = id.get_ref().trim();
     if id_text.is_empty() || id_text.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(t.error(
@@ -207,14 +219,22 @@ fn read_rule(t: &Text<'_>, raw: &Spanned<RawRule>, i: usize) -> Result<Rule, Con
     }
     let named = |key: &str| format!("alarm[{i}].{key} (rule `{id_text}`)");
     let kind = r.kind.as_ref().ok_or_else(|| {
-        t.error(&raw.span(), &named("kind"), "every [[alarm]] needs a `kind`")
+        t.error(
+            &raw.span(),
+            &named("kind"),
+            "every [[alarm]] needs a `kind`",
+        )
     })?;
     let Some((kind_name, options)) = KINDS.iter().find(|(k, _)| *k == kind.get_ref()) else {
         let known: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
         return Err(t.error(
             &kind.span(),
             &named("kind"),
-            format!("unknown kind `{}` (expected one of {})", kind.get_ref(), known.join(", ")),
+            format!(
+                "unknown kind `{}` (expected one of {})",
+                kind.get_ref(),
+                known.join(", ")
+            ),
         ));
     };
     for (key, span) in r.options() {
@@ -278,7 +298,11 @@ fn read_rule(t: &Text<'_>, raw: &Spanned<RawRule>, i: usize) -> Result<Rule, Con
         scope: Scope {
             stations: located(&r.stations),
             districts: located(&r.districts),
-            classes: r.classes.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default(),
+            classes: r
+                .classes
+                .as_ref()
+                .map(|c| c.get_ref().clone())
+                .unwrap_or_default(),
         },
         clear_after,
         check,
@@ -345,10 +369,13 @@ impl RuleText<'_> {
         self.t.error(span, &(self.named)(key), message)
     }
 
-    fn required<'v, T>(&self, v: &'v Option<Spanned<T>>, key: &str) -> Result<&'v Spanned<T>, ConfigError> {
-        v.as_ref().ok_or_else(|| {
-            self.error(&self.table, key, format!("this kind of rule needs `{key}`"))
-        })
+    fn required<'v, T>(
+        &self,
+        v: &'v Option<Spanned<T>>,
+        key: &str,
+    ) -> Result<&'v Spanned<T>, ConfigError> {
+        v.as_ref()
+            .ok_or_else(|| self.error(&self.table, key, format!("this kind of rule needs `{key}`")))
     }
 
     fn parameter(&self, v: &Spanned<String>, key: &str) -> Result<Parameter, ConfigError> {
@@ -377,7 +404,12 @@ impl RuleText<'_> {
             .collect()
     }
 
-    fn positive(&self, v: &Option<Spanned<f64>>, key: &str, default: f64) -> Result<f64, ConfigError> {
+    fn positive(
+        &self,
+        v: &Option<Spanned<f64>>,
+        key: &str,
+        default: f64,
+    ) -> Result<f64, ConfigError> {
         match v {
             Some(x) if !(x.get_ref().is_finite() && *x.get_ref() > 0.0) => Err(self.error(
                 &x.span(),
@@ -472,10 +504,15 @@ impl RuleText<'_> {
             "disk-space" => {
                 let p = self.positive(&r.min_free_percent, "min_free_percent", 10.0)?;
                 if p >= 100.0 {
-                    let span = r.min_free_percent.as_ref().map_or(self.table.clone(), Spanned::span);
+                    let span = r
+                        .min_free_percent
+                        .as_ref()
+                        .map_or(self.table.clone(), Spanned::span);
                     return Err(self.error(&span, "min_free_percent", "must be below 100"));
                 }
-                Check::DiskSpace { min_free_percent: p }
+                Check::DiskSpace {
+                    min_free_percent: p,
+                }
             }
             "no-data" => Check::NoData {
                 parameters: self.parameters(&[])?,
@@ -507,7 +544,11 @@ impl RuleText<'_> {
         };
         if measured == Measured::Aqi && window_hours != 1 {
             let span = r.window.as_ref().map_or(self.table.clone(), Spanned::span);
-            return Err(self.error(&span, "window", "the AQI rules compare the hourly AQI: window = \"1h\""));
+            return Err(self.error(
+                &span,
+                "window",
+                "the AQI rules compare the hourly AQI: window = \"1h\"",
+            ));
         }
         let (above, category) = match (&r.above, &r.category) {
             (Some(a), None) => (*a.get_ref(), None),
@@ -523,7 +564,11 @@ impl RuleText<'_> {
                     )
                 })?;
                 if category == Category::Excellent {
-                    return Err(self.error(&c.span(), "category", "every AQI is in `excellent` or above"));
+                    return Err(self.error(
+                        &c.span(),
+                        "category",
+                        "every AQI is in `excellent` or above",
+                    ));
                 }
                 (f64::from(category.aqi_range().0 - 1), Some(category))
             }
@@ -535,10 +580,18 @@ impl RuleText<'_> {
                 ));
             }
             (Some(_), Some(c)) => {
-                return Err(self.error(&c.span(), "category", "give `above` or `category`, not both"));
+                return Err(self.error(
+                    &c.span(),
+                    "category",
+                    "give `above` or `category`, not both",
+                ));
             }
             (None, None) => {
-                return Err(self.error(&self.table, "above", "a threshold rule needs `above` (or `category` for the AQI)"));
+                return Err(self.error(
+                    &self.table,
+                    "above",
+                    "a threshold rule needs `above` (or `category` for the AQI)",
+                ));
             }
         };
         if !above.is_finite() {
@@ -571,10 +624,18 @@ impl RuleText<'_> {
 
     fn outlier(&self) -> Result<Outlier, ConfigError> {
         let r = self.r;
-        let reference = match r.reference.as_ref().map(|v| (v.get_ref().as_str(), v.span())) {
+        let reference = match r
+            .reference
+            .as_ref()
+            .map(|v| (v.get_ref().as_str(), v.span()))
+        {
             None | Some(("network", _)) => {
                 if let Some(v) = &r.radius_km {
-                    return Err(self.error(&v.span(), "radius_km", "a radius applies to reference = \"neighbours\""));
+                    return Err(self.error(
+                        &v.span(),
+                        "radius_km",
+                        "a radius applies to reference = \"neighbours\"",
+                    ));
                 }
                 Reference::Network
             }
@@ -585,14 +646,20 @@ impl RuleText<'_> {
                 return Err(self.error(
                     &span,
                     "reference",
-                    format!("`{other}` is not a reference (expected \"network\" or \"neighbours\")"),
+                    format!(
+                        "`{other}` is not a reference (expected \"network\" or \"neighbours\")"
+                    ),
                 ));
             }
         };
         let factor = self.positive(&r.factor, "factor", 2.0)?;
         if factor < 1.0 {
             let span = r.factor.as_ref().map_or(self.table.clone(), Spanned::span);
-            return Err(self.error(&span, "factor", "a station above the median is at least 1 times it"));
+            return Err(self.error(
+                &span,
+                "factor",
+                "a station above the median is at least 1 times it",
+            ));
         }
         Ok(Outlier {
             parameter: self.pollutant()?,
@@ -612,7 +679,10 @@ impl RuleText<'_> {
             severe_aqi: get(&r.severe_aqi, d.severe_aqi),
             extreme_aqi: get(&r.extreme_aqi, d.extreme_aqi),
             days: r.days.as_ref().map_or(d.days, |v| *v.get_ref()),
-            severe_days: r.severe_days.as_ref().map_or(d.severe_days, |v| *v.get_ref()),
+            severe_days: r
+                .severe_days
+                .as_ref()
+                .map_or(d.severe_days, |v| *v.get_ref()),
         };
         match t.problem() {
             Some(problem) => {

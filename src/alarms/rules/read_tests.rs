@@ -43,7 +43,10 @@ fn load(text: &str) -> Result<Loaded, String> {
 fn without_rules_the_defaults() {
     let config = load("").unwrap();
     assert!(!config.alarms.configured);
-    assert_eq!(config.alarms.rules.len(), super::config::default_rules().len());
+    assert_eq!(
+        config.alarms.rules.len(),
+        super::config::default_rules().len()
+    );
     assert_eq!(config.alarm_settings.interval, TimeDelta::minutes(1));
     assert_eq!(config.alarm_settings.stale_after(), TimeDelta::minutes(7));
 }
@@ -102,7 +105,10 @@ heavy_aqi = 150
     )
     .unwrap();
     let s = &config.alarm_settings;
-    assert_eq!((s.interval, s.collection_lag), (TimeDelta::minutes(5), TimeDelta::minutes(10)));
+    assert_eq!(
+        (s.interval, s.collection_lag),
+        (TimeDelta::minutes(5), TimeDelta::minutes(10))
+    );
     let r = &config.alarms.rules;
     assert!(config.alarms.configured);
     assert_eq!(r.len(), 6);
@@ -110,17 +116,36 @@ heavy_aqi = 150
     assert_eq!(r[0].clear_after, TimeDelta::hours(2));
     assert_eq!(r[0].scope.districts[0].value, "莞城街道");
     assert_eq!(r[0].scope.districts[0].at.line, 15);
-    let Check::Threshold(t) = &r[0].check else { panic!() };
-    assert_eq!((t.measured, t.window_hours, t.above, t.clear_below), (Measured::Parameter(Parameter::O3), 8, 160.0, 150.0));
-    let Check::Threshold(t) = &r[1].check else { panic!() };
+    let Check::Threshold(t) = &r[0].check else {
+        panic!()
+    };
+    assert_eq!(
+        (t.measured, t.window_hours, t.above, t.clear_below),
+        (Measured::Parameter(Parameter::O3), 8, 160.0, 150.0)
+    );
+    let Check::Threshold(t) = &r[1].check else {
+        panic!()
+    };
     assert_eq!((t.measured, t.above), (Measured::Aqi, 200.0));
-    let Check::SuddenRise(x) = &r[2].check else { panic!() };
+    let Check::SuddenRise(x) = &r[2].check else {
+        panic!()
+    };
     assert_eq!((x.hours, x.rise, x.relative), (3, 60.0, 0.5));
-    let Check::Outlier(o) = &r[3].check else { panic!() };
+    let Check::Outlier(o) = &r[3].check else {
+        panic!()
+    };
     assert_eq!(o.reference, Reference::Neighbours { radius_km: 8.0 });
-    let Check::NoData { parameters, duration } = &r[4].check else { panic!() };
+    let Check::NoData {
+        parameters,
+        duration,
+    } = &r[4].check
+    else {
+        panic!()
+    };
     assert_eq!((parameters.len(), *duration), (2, TimeDelta::minutes(30)));
-    let Check::HeavyPollutionWarning(w) = &r[5].check else { panic!() };
+    let Check::HeavyPollutionWarning(w) = &r[5].check else {
+        panic!()
+    };
     assert_eq!((w.heavy_aqi, w.severe_aqi), (150, 300));
 }
 
@@ -148,7 +173,12 @@ fn bad_rules_are_located() {
         "parameter",
         "pm2.5x",
     );
-    refused("[[alarm]]\nid = \"x\"\nkind = \"treshold\"\n", 3, "kind", "unknown kind `treshold`");
+    refused(
+        "[[alarm]]\nid = \"x\"\nkind = \"treshold\"\n",
+        3,
+        "kind",
+        "unknown kind `treshold`",
+    );
     refused(
         "[[alarm]]\nid = \"x\"\nkind = \"offline\"\nwindow = \"8h\"\n",
         4,
@@ -186,7 +216,12 @@ fn bad_rules_are_located() {
         "must rise",
     );
     refused("[alarms]\ninterval = \"0s\"\n", 2, "interval", "positive");
-    refused("[[alarm]]\nid = \"x\"\nkind = \"stuck\"\nfoo = 1\n", 4, "foo", "unknown field");
+    refused(
+        "[[alarm]]\nid = \"x\"\nkind = \"stuck\"\nfoo = 1\n",
+        4,
+        "foo",
+        "unknown field",
+    );
 }
 
 #[test]
@@ -197,17 +232,18 @@ fn unknown_stations_and_districts_are_located() {
     )
     .unwrap();
     let network = NetworkModel::from_registry(&registry);
-    let config = load(
-        "[[alarm]]\nid = \"x\"\nkind = \"no-data\"\nstations = [\"DG-GC\",\n  \"DG-XX\"]\n",
-    )
-    .unwrap();
+    let config =
+        load("[[alarm]]\nid = \"x\"\nkind = \"no-data\"\nstations = [\"DG-GC\",\n  \"DG-XX\"]\n")
+            .unwrap();
     let e = network.check(&config.alarms).unwrap_err();
     assert_eq!((e.line, e.column), (5, 3), "{e}");
     assert!(e.to_string().contains("unknown station `DG-XX`"), "{e}");
-    let config = load("[[alarm]]\nid = \"x\"\nkind = \"no-data\"\ndistricts = [\"火星\"]\n").unwrap();
+    let config =
+        load("[[alarm]]\nid = \"x\"\nkind = \"no-data\"\ndistricts = [\"火星\"]\n").unwrap();
     let e = network.check(&config.alarms).unwrap_err();
     assert_eq!(e.line, 4);
     assert!(e.to_string().contains("unknown district `火星`"), "{e}");
-    let config = load("[[alarm]]\nid = \"x\"\nkind = \"no-data\"\nclasses = [\"national\"]\n").unwrap();
+    let config =
+        load("[[alarm]]\nid = \"x\"\nkind = \"no-data\"\nclasses = [\"national\"]\n").unwrap();
     assert!(network.check(&config.alarms).is_ok());
 }

@@ -8,7 +8,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::config::{Outlier, Rise};
 use super::finding::{Condition, Finding};
 use super::series::Hours;
-use crate::store::{AlarmSubject, Averaging, Direction, Measure, Observation, SourceFlag, StationId};
+use crate::store::{
+    AlarmSubject, Averaging, Direction, Measure, Observation, SourceFlag, StationId,
+};
 
 /// The rise rule on `station` at the hour labelled `label`: the valid value against the one
 /// `hours` before (`None` when either is missing).
@@ -170,7 +172,14 @@ mod tests {
         };
         let s: StationId = "S".into();
         let mut hours = Hours::default();
-        for (h, v) in [(0, 100.0), (1, 120.0), (2, 145.0), (3, 30.0), (4, 40.0), (5, 60.0)] {
+        for (h, v) in [
+            (0, 100.0),
+            (1, 120.0),
+            (2, 145.0),
+            (3, 30.0),
+            (4, 40.0),
+            (5, 60.0),
+        ] {
             hours.put(t(h), Some(v));
         }
         let c = |hours: &Hours, h| sudden_rise(0, &r, &s, hours, t(h)).map(|f| f.condition);
@@ -179,7 +188,10 @@ mod tests {
         hours.put(t(5), Some(80.0));
         assert_eq!(c(&hours, 5), Some(Condition::Holds), "+50 and +167 %");
         assert_eq!(c(&hours, 1), None, "no value 2 hours before");
-        assert_eq!(sudden_rise(0, &r, &s, &hours, t(5)).unwrap().value.value, 50.0);
+        assert_eq!(
+            sudden_rise(0, &r, &s, &hours, t(5)).unwrap().value.value,
+            50.0
+        );
     }
 
     #[test]
@@ -196,8 +208,14 @@ mod tests {
         let f = outlier(0, &o, &s, t(1), 100.0, m, 5).unwrap();
         assert_eq!(f.condition, Condition::Holds);
         assert_eq!(f.value.value, 65.0);
-        assert_eq!(outlier(0, &o, &s, t(1), 70.0, m, 5).unwrap().condition, Condition::Clear);
-        assert!(outlier(0, &o, &s, t(1), 100.0, m, 4).is_none(), "too few stations");
+        assert_eq!(
+            outlier(0, &o, &s, t(1), 70.0, m, 5).unwrap().condition,
+            Condition::Clear
+        );
+        assert!(
+            outlier(0, &o, &s, t(1), 100.0, m, 4).is_none(),
+            "too few stations"
+        );
         assert_eq!(median(&mut [3.0, 1.0, 2.0, 10.0]), Some(2.5));
     }
 

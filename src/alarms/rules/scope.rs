@@ -92,9 +92,9 @@ impl NetworkModel {
                             .values
                             .iter()
                             .map(|v| {
-                                let range = v
-                                    .range
-                                    .map(|(lo, hi)| (v.conversion.apply(lo), v.conversion.apply(hi)));
+                                let range = v.range.map(|(lo, hi)| {
+                                    (v.conversion.apply(lo), v.conversion.apply(hi))
+                                });
                                 (v.parameter, range)
                             })
                             .collect(),
@@ -157,7 +157,12 @@ impl NetworkModel {
         for rule in &rules.rules {
             for s in &rule.scope.stations {
                 if !self.stations.iter().any(|m| *m.id == *s.value) {
-                    return Err(error(s, &rule.id, "stations", format!("unknown station `{}`", s.value)));
+                    return Err(error(
+                        s,
+                        &rule.id,
+                        "stations",
+                        format!("unknown station `{}`", s.value),
+                    ));
                 }
             }
             for d in &rule.scope.districts {
@@ -169,7 +174,11 @@ impl NetworkModel {
                         d,
                         &rule.id,
                         "districts",
-                        format!("unknown district `{}` (the network's: {})", d.value, known.join(", ")),
+                        format!(
+                            "unknown district `{}` (the network's: {})",
+                            d.value,
+                            known.join(", ")
+                        ),
                     ));
                 }
             }
@@ -202,7 +211,10 @@ mod tests {
             position: None,
             devices: vec![DeviceModel {
                 id: format!("{id}-PM"),
-                parameters: vec![(Parameter::Pm25, Some((0.0, 1000.0))), (Parameter::Pm10, None)],
+                parameters: vec![
+                    (Parameter::Pm25, Some((0.0, 1000.0))),
+                    (Parameter::Pm10, None),
+                ],
                 status: vec![("flow".into(), StatusMeaning::Fault)],
             }],
         };
@@ -220,17 +232,29 @@ mod tests {
             configured: true,
         };
         assert!(n.check(&rules).is_ok());
-        let at = Location { line: 7, column: 13 };
-        rules.rules[0].scope.districts = vec![Located { value: "南城".into(), at }];
+        let at = Location {
+            line: 7,
+            column: 13,
+        };
+        rules.rules[0].scope.districts = vec![Located {
+            value: "南城".into(),
+            at,
+        }];
         assert!(!n.in_scope(0, &rules.rules[0].scope));
         assert!(n.in_scope(1, &rules.rules[0].scope));
-        rules.rules[0].scope.stations = vec![Located { value: "C".into(), at }];
+        rules.rules[0].scope.stations = vec![Located {
+            value: "C".into(),
+            at,
+        }];
         let e = n.check(&rules).unwrap_err();
         assert_eq!((e.line, e.column), (7, 13));
         assert!(e.to_string().contains("unknown station `C`"), "{e}");
         assert!(e.field.contains("o3-1h-limit"), "{e}");
         assert_eq!(n.stations[0].measured().len(), 2);
         assert_eq!(n.stations[0].range(Parameter::Pm25), Some((0.0, 1000.0)));
-        assert_eq!(n.stations[0].devices[0].meaning("flow"), Some(StatusMeaning::Fault));
+        assert_eq!(
+            n.stations[0].devices[0].meaning("flow"),
+            Some(StatusMeaning::Fault)
+        );
     }
 }

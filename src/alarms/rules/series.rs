@@ -94,11 +94,13 @@ impl Repeat {
     pub fn next(run: Option<Repeat>, label: DateTime<Utc>, value: Option<f64>) -> Option<Repeat> {
         let value = value?;
         match run {
-            Some(r) if r.value == value && label - r.last == TimeDelta::minutes(1) => Some(Repeat {
-                last: label,
-                count: r.count + 1,
-                ..r
-            }),
+            Some(r) if r.value == value && label - r.last == TimeDelta::minutes(1) => {
+                Some(Repeat {
+                    last: label,
+                    count: r.count + 1,
+                    ..r
+                })
+            }
             Some(r) if label <= r.last => Some(r),
             _ => Some(Repeat {
                 value,
@@ -144,11 +146,22 @@ mod tests {
         assert_eq!(hours.get(t(5)), Some(5.0));
         assert_eq!(hours.get(t(4)), None, "older than 25 hours");
         hours.put(t(3), Some(100.0));
-        assert_eq!(hours.get(t(28)), Some(28.0), "a late old hour overwrites nothing");
+        assert_eq!(
+            hours.get(t(28)),
+            Some(28.0),
+            "a late old hour overwrites nothing"
+        );
         hours.put(t(28), None);
-        assert_eq!(hours.get(t(28)), None, "an invalid hour replaces the valid one");
+        assert_eq!(
+            hours.get(t(28)),
+            None,
+            "an invalid hour replaces the valid one"
+        );
         // 8 hours ending at 29: 22..=29 without 28 → 7 valid.
-        assert_eq!(hours.mean(t(29), 8, 6), Some((22 + 23 + 24 + 25 + 26 + 27 + 29) as f64 / 7.0));
+        assert_eq!(
+            hours.mean(t(29), 8, 6),
+            Some((22 + 23 + 24 + 25 + 26 + 27 + 29) as f64 / 7.0)
+        );
         assert_eq!(hours.mean(t(29), 8, 8), None);
     }
 
@@ -161,7 +174,11 @@ mod tests {
         }
         let r = run.unwrap();
         assert_eq!((r.count, r.lasted()), (30, TimeDelta::minutes(30)));
-        assert_eq!(Repeat::next(run, m(31), None), None, "a flagged minute ends the run");
+        assert_eq!(
+            Repeat::next(run, m(31), None),
+            None,
+            "a flagged minute ends the run"
+        );
         let gap = Repeat::next(run, m(33), Some(7.5)).unwrap();
         assert_eq!(gap.count, 1, "a gap restarts the run");
         let changed = Repeat::next(run, m(31), Some(7.6)).unwrap();

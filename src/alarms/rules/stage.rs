@@ -38,9 +38,8 @@ use crate::clock::{Clock, next_aligned};
 use crate::quality::Flag;
 use crate::registry::ConfigError;
 use crate::store::{
-    AlarmKind, AlarmQuery, AlarmState, AlarmStore, AlarmSubject, Filter, HealthStore,
-    IndexRecord, Lasting, Measure, ReadingQuery, ReadingStore, Record, Resolution, StationId,
-    Stations, Store,
+    AlarmKind, AlarmQuery, AlarmState, AlarmStore, AlarmSubject, Filter, HealthStore, IndexRecord,
+    Lasting, Measure, ReadingQuery, ReadingStore, Record, Resolution, StationId, Stations, Store,
 };
 use crate::units::Parameter;
 
@@ -90,7 +89,11 @@ impl AlarmStage {
         let scoped = rules
             .rules
             .iter()
-            .map(|r| (0..network.stations.len()).map(|i| network.in_scope(i, &r.scope)).collect())
+            .map(|r| {
+                (0..network.stations.len())
+                    .map(|i| network.in_scope(i, &r.scope))
+                    .collect()
+            })
             .collect();
         let now = clock.now();
         Ok(AlarmStage {
@@ -172,7 +175,10 @@ impl AlarmStage {
 
     /// Rule indices of `check`'s variant whose scope holds station `s`.
     pub(super) fn rules_for(&self, s: usize) -> impl Iterator<Item = (usize, &Rule)> {
-        self.rules.iter().enumerate().filter(move |(i, _)| self.scoped[*i][s])
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.scoped[*i][s])
     }
 
     /// After `records` were stored (and `hourly_aqi` computed from them by the index stage):
@@ -264,10 +270,21 @@ impl AlarmStage {
             match &rule.check {
                 // Data are back: an open no-data alarm clears at once, not at the next tick.
                 Check::NoData { duration, .. }
-                    if self.open.contains(&(i, AlarmSubject::StationParameter(station.clone(), r.parameter))) =>
+                    if self.open.contains(&(
+                        i,
+                        AlarmSubject::StationParameter(station.clone(), r.parameter),
+                    )) =>
                 {
                     let since = self.watching_since;
-                    let f = super::nodata::no_data(i, *duration, station, r.parameter, Some(r.time), since, r.time);
+                    let f = super::nodata::no_data(
+                        i,
+                        *duration,
+                        station,
+                        r.parameter,
+                        Some(r.time),
+                        since,
+                        r.time,
+                    );
                     out.push(f);
                 }
                 Check::Stuck {
@@ -319,16 +336,25 @@ impl AlarmStage {
                         out.push(anomaly::negative(i, &station, p, noise, r.time, v));
                     }
                 }
-                Check::Pm25AbovePm10 { margin } if matches!(p, Parameter::Pm25 | Parameter::Pm10) => {
-                    if let (Some(a), Some(b)) = (value_of(Parameter::Pm25), value_of(Parameter::Pm10)) {
+                Check::Pm25AbovePm10 { margin }
+                    if matches!(p, Parameter::Pm25 | Parameter::Pm10) =>
+                {
+                    if let (Some(a), Some(b)) =
+                        (value_of(Parameter::Pm25), value_of(Parameter::Pm10))
+                    {
                         let pair = (Parameter::Pm25, Parameter::Pm10);
-                        out.extend(anomaly::part_above_whole(i, &station, pair, *margin, r.time, a, b));
+                        out.extend(anomaly::part_above_whole(
+                            i, &station, pair, *margin, r.time, a, b,
+                        ));
                     }
                 }
                 Check::No2AboveNox { margin } if matches!(p, Parameter::No2 | Parameter::Nox) => {
-                    if let (Some(a), Some(b)) = (value_of(Parameter::No2), value_of(Parameter::Nox)) {
+                    if let (Some(a), Some(b)) = (value_of(Parameter::No2), value_of(Parameter::Nox))
+                    {
                         let pair = (Parameter::No2, Parameter::Nox);
-                        out.extend(anomaly::part_above_whole(i, &station, pair, *margin, r.time, a, b));
+                        out.extend(anomaly::part_above_whole(
+                            i, &station, pair, *margin, r.time, a, b,
+                        ));
                     }
                 }
                 Check::LowCapture { parameters } if parameters.contains(&p) => {
@@ -384,21 +410,31 @@ impl AlarmStage {
         store: &S,
     ) -> Result<(), crate::store::StoreError> {
         let now = self.clock.now();
-        let rule_index: HashMap<String, usize> =
-            self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let rule_index: HashMap<String, usize> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         let mut open = Vec::new();
         if let Some(span) = store.alarms_span()? {
             let mut query = AlarmQuery::new(span.first, span.end());
             query.states = Filter::only([AlarmState::Open, AlarmState::Acknowledged]);
             open = store.alarms(&query)?;
         }
-        let mut hours = ReadingQuery::new(Resolution::Hour, now - TimeDelta::hours(26), now + TimeDelta::hours(1));
+        let mut hours = ReadingQuery::new(
+            Resolution::Hour,
+            now - TimeDelta::hours(26),
+            now + TimeDelta::hours(1),
+        );
         hours.stations = Stations::All;
         store.readings_paged(&hours, crate::store::PAGE_SIZE, &mut |page| {
             for r in page {
                 if let Some(&s) = self.index.get(&r.station) {
                     let series = self.series.entry((s, r.parameter)).or_default();
-                    series.hours.put(r.time, r.flag.is_valid().then_some(r.value));
+                    series
+                        .hours
+                        .put(r.time, r.flag.is_valid().then_some(r.value));
                     series.last_seen = series.last_seen.max(Some(r.time));
                 }
             }
@@ -419,7 +455,11 @@ impl AlarmStage {
             self.resume(&alarm, &latest);
             self.open.insert((i, alarm.subject.clone()));
         }
-        tracing::info!(open = self.open.len(), series = self.series.len(), "alarm stage loaded its state");
+        tracing::info!(
+            open = self.open.len(),
+            series = self.series.len(),
+            "alarm stage loaded its state"
+        );
         Ok(())
     }
 
@@ -442,7 +482,9 @@ impl AlarmStage {
                 let Some(&s) = self.index.get(station) else {
                     return;
                 };
-                let last = latest.iter().find(|r| r.station == *station && r.parameter == *p);
+                let last = latest
+                    .iter()
+                    .find(|r| r.station == *station && r.parameter == *p);
                 if let Some(r) = last.filter(|r| r.flag == Flag::Normal) {
                     self.series.entry((s, *p)).or_default().repeat = Some(Repeat {
                         value: r.value,
@@ -458,7 +500,11 @@ impl AlarmStage {
 
     /// Applies findings in order through the alarm book: waiting ones first. Stops at the
     /// first store failure, keeping the rest waiting.
-    fn apply<S: AlarmStore + ?Sized>(&mut self, store: &mut S, findings: Vec<Finding>) -> Vec<Change> {
+    fn apply<S: AlarmStore + ?Sized>(
+        &mut self,
+        store: &mut S,
+        findings: Vec<Finding>,
+    ) -> Vec<Change> {
         let now = self.clock.now();
         let stale_after = self.settings.stale_after();
         // A clear or in-between value matters only to an open alarm: open now, or raised by a
@@ -481,12 +527,16 @@ impl AlarmStage {
         if self.queue.len() > QUEUE_MAX {
             let dropped = self.queue.len() - QUEUE_MAX;
             self.queue.drain(..dropped);
-            tracing::warn!(dropped, "alarm findings dropped while the store could not be written");
+            tracing::warn!(
+                dropped,
+                "alarm findings dropped while the store could not be written"
+            );
         }
         let mut changes = Vec::new();
         let mut book = AlarmBook::new(store);
         while let Some((f, stale)) = self.queue.pop_front() {
-            if f.condition != Condition::Holds && !self.open.contains(&(f.rule, f.subject.clone())) {
+            if f.condition != Condition::Holds && !self.open.contains(&(f.rule, f.subject.clone()))
+            {
                 continue;
             }
             match step(&mut book, &self.rules[f.rule], &f, stale, now) {
@@ -502,7 +552,10 @@ impl AlarmStage {
                     changes.extend(made.into_iter().filter(|c| c.action.is_some()));
                 }
                 Err(AlarmError::Store(e)) => {
-                    tracing::warn!("alarm stage: the store failed, {} findings wait: {e}", self.queue.len() + 1);
+                    tracing::warn!(
+                        "alarm stage: the store failed, {} findings wait: {e}",
+                        self.queue.len() + 1
+                    );
                     self.queue.push_front((f, stale));
                     break;
                 }
@@ -556,7 +609,10 @@ fn step<S: AlarmStore + ?Sized>(
         }
         Condition::Clear => {
             let hold = rule.clear_after;
-            let mut made: Vec<Change> = book.clear(&rule.id, &f.subject, f.since, hold)?.into_iter().collect();
+            let mut made: Vec<Change> = book
+                .clear(&rule.id, &f.subject, f.since, hold)?
+                .into_iter()
+                .collect();
             if f.value.time > f.since && made.last().is_none_or(|c| c.alarm.closed.is_none()) {
                 made.extend(book.clear(&rule.id, &f.subject, f.value.time, hold)?);
             }

@@ -21,7 +21,9 @@ use crate::store::{
 use crate::units::Parameter;
 
 fn origin() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-01-10T00:00:00Z").unwrap().to_utc()
+    DateTime::parse_from_rfc3339("2026-01-10T00:00:00Z")
+        .unwrap()
+        .to_utc()
 }
 
 fn network() -> NetworkModel {
@@ -76,7 +78,10 @@ fn hour(h: i64, value: f64) -> Record {
 
 fn all_alarms(store: &SqliteStore) -> Vec<Alarm> {
     store
-        .alarms(&AlarmQuery::new(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC))
+        .alarms(&AlarmQuery::new(
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+        ))
         .unwrap()
 }
 
@@ -113,7 +118,9 @@ async fn an_oscillating_value_gives_one_alarm_cleared_after_the_hysteresis() {
     let clock = Clock::scaled(origin(), 1.0);
     let mut s = setup(vec![pm25_rule()], AlarmSettings::default(), clock.clone());
     // Around the raise level: above, between, above, between, above; then clear for 2 hours.
-    let values = [100.0, 155.0, 148.0, 152.0, 140.0, 151.0, 130.0, 120.0, 110.0, 100.0];
+    let values = [
+        100.0, 155.0, 148.0, 152.0, 140.0, 151.0, 130.0, 120.0, 110.0, 100.0,
+    ];
     for (h, v) in values.iter().enumerate() {
         tokio::time::advance(std::time::Duration::from_secs(3600)).await;
         let h = h as i64 + 1;
@@ -129,7 +136,13 @@ async fn an_oscillating_value_gives_one_alarm_cleared_after_the_hysteresis() {
     // Clear from the start of hour 7 (labelled 7, began at 6); 2 hours later: hour 8.
     let closed = a.closed.as_ref().expect("closed after the hysteresis");
     assert_eq!(closed.at, origin() + TimeDelta::hours(8));
-    let kinds: Vec<&str> = s.seen.lock().unwrap().iter().map(|c| c.action.as_ref().unwrap().event.code()).collect();
+    let kinds: Vec<&str> = s
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.action.as_ref().unwrap().event.code())
+        .collect();
     assert_eq!(kinds, ["opened", "closed"]);
 }
 
@@ -138,7 +151,9 @@ async fn replayed_data_raise_stale_alarms_that_live_data_freshen() {
     // The clock reads 6 hours after the data: a backlog replayed after an outage.
     let clock = Clock::scaled(origin() + TimeDelta::hours(6), 1.0);
     let mut s = setup(vec![pm25_rule()], AlarmSettings::default(), clock);
-    let changes = s.stage.written(&mut s.store, &[hour(1, 160.0), hour(2, 170.0)], &[]);
+    let changes = s
+        .stage
+        .written(&mut s.store, &[hour(1, 160.0), hour(2, 170.0)], &[]);
     assert_eq!(changes.len(), 1);
     assert!(changes[0].alarm.stale, "recorded, not to be notified");
     // The live hour (labelled at the clock's time) makes it fresh: an audited update.
@@ -152,11 +167,20 @@ async fn replayed_data_raise_stale_alarms_that_live_data_freshen() {
 async fn replaying_the_same_data_again_opens_nothing_new() {
     let clock = Clock::scaled(origin() + TimeDelta::hours(1), 1.0);
     let mut s = setup(vec![pm25_rule()], AlarmSettings::default(), clock.clone());
-    let batch = [hour(1, 160.0), hour(2, 120.0), hour(3, 110.0), hour(4, 100.0)];
+    let batch = [
+        hour(1, 160.0),
+        hour(2, 120.0),
+        hour(3, 110.0),
+        hour(4, 100.0),
+    ];
     s.stage.written(&mut s.store, &batch, &[]);
     assert_eq!(all_alarms(&s.store).len(), 1);
     // A restart (new stage on the same store) replays the spool again.
-    let rules = AlarmRules { file: "lantian.toml".into(), rules: vec![pm25_rule()], configured: true };
+    let rules = AlarmRules {
+        file: "lantian.toml".into(),
+        rules: vec![pm25_rule()],
+        configured: true,
+    };
     let mut again = AlarmStage::new(AlarmSettings::default(), &rules, network(), clock).unwrap();
     let changes = again.written(&mut s.store, &batch, &[]);
     assert!(changes.is_empty(), "{changes:#?}");
@@ -171,8 +195,21 @@ async fn timer_rules_run_at_a_non_default_interval() {
         ..AlarmSettings::default()
     };
     let rules = vec![
-        rule("calibration-long", TimeDelta::zero(), Check::Calibration { duration: TimeDelta::minutes(30) }),
-        rule("no-data", TimeDelta::zero(), Check::NoData { parameters: vec![], duration: TimeDelta::minutes(15) }),
+        rule(
+            "calibration-long",
+            TimeDelta::zero(),
+            Check::Calibration {
+                duration: TimeDelta::minutes(30),
+            },
+        ),
+        rule(
+            "no-data",
+            TimeDelta::zero(),
+            Check::NoData {
+                parameters: vec![],
+                duration: TimeDelta::minutes(15),
+            },
+        ),
     ];
     let mut s = setup(rules, settings, clock.clone());
     assert_eq!(s.stage.next_tick(), origin() + TimeDelta::minutes(5));
@@ -188,17 +225,37 @@ async fn timer_rules_run_at_a_non_default_interval() {
         minute = (clock.now() - origin()).num_minutes();
         // Minute data keep coming for the first 20 minutes.
         if minute <= 20 {
-            let r = Record { resolution: Resolution::Minute, ..hour(0, 30.0) };
-            let r = Record { time: origin() + TimeDelta::minutes(minute), ..r };
+            let r = Record {
+                resolution: Resolution::Minute,
+                ..hour(0, 30.0)
+            };
+            let r = Record {
+                time: origin() + TimeDelta::minutes(minute),
+                ..r
+            };
             s.stage.written(&mut s.store, &[r], &[]);
         }
         for c in s.stage.tick(&mut s.store, SpoolFacts::default()) {
             raised.push((minute, c.alarm.rule.clone(), c.action.unwrap().event.code()));
         }
-        assert_eq!(s.stage.next_tick(), origin() + TimeDelta::minutes(minute + 5), "ticks every 5 min");
+        assert_eq!(
+            s.stage.next_tick(),
+            origin() + TimeDelta::minutes(minute + 5),
+            "ticks every 5 min"
+        );
     }
     // Calibration seen from minute 5; over 30 min at 35. Data stop after 20; 15 min later: 35.
-    assert!(raised.contains(&(35, "calibration-long".into(), "opened")), "{raised:?}");
-    assert!(raised.contains(&(35, "no-data".into(), "opened")), "{raised:?}");
-    assert_eq!(raised.iter().filter(|r| r.2 == "opened").count(), 2, "{raised:?}");
+    assert!(
+        raised.contains(&(35, "calibration-long".into(), "opened")),
+        "{raised:?}"
+    );
+    assert!(
+        raised.contains(&(35, "no-data".into(), "opened")),
+        "{raised:?}"
+    );
+    assert_eq!(
+        raised.iter().filter(|r| r.2 == "opened").count(),
+        2,
+        "{raised:?}"
+    );
 }

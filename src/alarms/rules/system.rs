@@ -7,7 +7,9 @@ use std::path::Path;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::finding::{Condition, Finding};
-use crate::store::{AlarmSubject, Direction, JobRun, Lasting, Measure, Observation, SystemComponent};
+use crate::store::{
+    AlarmSubject, Direction, JobRun, Lasting, Measure, Observation, SystemComponent,
+};
 
 /// What the forwarder knows of the spool and the store at an evaluation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,7 +50,11 @@ fn minutes(d: TimeDelta) -> f64 {
 }
 
 /// How long something started at `since` has lasted at `now`, against `allowed`.
-fn lasted(since: Option<DateTime<Utc>>, now: DateTime<Utc>, allowed: TimeDelta) -> (f64, Condition) {
+fn lasted(
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    allowed: TimeDelta,
+) -> (f64, Condition) {
     match since.map(|s| now - s) {
         Some(d) if d > allowed => (minutes(d), Condition::Holds),
         Some(d) => (minutes(d), Condition::Clear),
@@ -58,17 +64,47 @@ fn lasted(since: Option<DateTime<Utc>>, now: DateTime<Utc>, allowed: TimeDelta) 
 
 /// The store rule: writes failing for longer than `allowed` (wall-clock times: the
 /// forwarder's retries are real time).
-pub fn store_failing(rule: usize, allowed: TimeDelta, spool: &SpoolFacts, wall_now: DateTime<Utc>) -> Finding {
+pub fn store_failing(
+    rule: usize,
+    allowed: TimeDelta,
+    spool: &SpoolFacts,
+    wall_now: DateTime<Utc>,
+) -> Finding {
     let (value, condition) = lasted(spool.failing_since, wall_now, allowed);
-    let measure = Measure::Lasting { what: Lasting::SpoolBacklog };
-    finding(rule, SystemComponent::Store, measure, minutes(allowed), value, wall_now, condition)
+    let measure = Measure::Lasting {
+        what: Lasting::SpoolBacklog,
+    };
+    finding(
+        rule,
+        SystemComponent::Store,
+        measure,
+        minutes(allowed),
+        value,
+        wall_now,
+        condition,
+    )
 }
 
 /// The spool rule: the oldest spooled reading older than `allowed` (monitoring time).
-pub fn spool_age(rule: usize, allowed: TimeDelta, spool: &SpoolFacts, now: DateTime<Utc>) -> Finding {
+pub fn spool_age(
+    rule: usize,
+    allowed: TimeDelta,
+    spool: &SpoolFacts,
+    now: DateTime<Utc>,
+) -> Finding {
     let (value, condition) = lasted(spool.oldest, now, allowed);
-    let measure = Measure::Lasting { what: Lasting::SpoolBacklog };
-    finding(rule, SystemComponent::Spool, measure, minutes(allowed), value, now, condition)
+    let measure = Measure::Lasting {
+        what: Lasting::SpoolBacklog,
+    };
+    finding(
+        rule,
+        SystemComponent::Spool,
+        measure,
+        minutes(allowed),
+        value,
+        now,
+        condition,
+    )
 }
 
 /// The job rule on the latest runs of one job (newest first, as the store lists them) when
@@ -77,7 +113,10 @@ pub fn spool_age(rule: usize, allowed: TimeDelta, spool: &SpoolFacts, now: DateT
 /// (`Between`). `None` without runs.
 pub fn job_failed(rule: usize, job: &str, runs: &[JobRun], attempts: u32) -> Option<Finding> {
     let latest = runs.first()?;
-    let of_latest: Vec<&JobRun> = runs.iter().filter(|r| r.scheduled == latest.scheduled).collect();
+    let of_latest: Vec<&JobRun> = runs
+        .iter()
+        .filter(|r| r.scheduled == latest.scheduled)
+        .collect();
     let failed = of_latest.iter().filter(|r| !r.outcome.succeeded()).count() as u32;
     let condition = if of_latest.iter().any(|r| r.outcome.succeeded()) {
         Condition::Clear
@@ -98,7 +137,10 @@ pub fn job_failed(rule: usize, job: &str, runs: &[JobRun], attempts: u32) -> Opt
     if condition == Condition::Holds
         && let crate::store::JobOutcome::Failed(why) = &latest.outcome
     {
-        f.note = Some(format!("run scheduled {}: {why}", latest.scheduled.format("%Y-%m-%d %H:%M UTC")));
+        f.note = Some(format!(
+            "run scheduled {}: {why}",
+            latest.scheduled.format("%Y-%m-%d %H:%M UTC")
+        ));
     }
     Some(f)
 }
@@ -115,11 +157,26 @@ pub fn disk_used_percent(path: &Path) -> std::io::Result<f64> {
 
 /// The disk rule on the fullest of the watched filesystems (`used_percent`, with the path it
 /// was measured at): less than `min_free_percent` free holds.
-pub fn disk_space(rule: usize, min_free_percent: f64, used_percent: f64, path: &Path, now: DateTime<Utc>) -> Finding {
+pub fn disk_space(
+    rule: usize,
+    min_free_percent: f64,
+    used_percent: f64,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Finding {
     let limit = 100.0 - min_free_percent;
     let condition = Condition::of(used_percent, Direction::Above, limit, limit);
-    let mut f = finding(rule, SystemComponent::Disk, Measure::DiskUsed, limit, used_percent, now, condition);
-    f.note = (condition == Condition::Holds).then(|| format!("fullest filesystem: {}", path.display()));
+    let mut f = finding(
+        rule,
+        SystemComponent::Disk,
+        Measure::DiskUsed,
+        limit,
+        used_percent,
+        now,
+        condition,
+    );
+    f.note =
+        (condition == Condition::Holds).then(|| format!("fullest filesystem: {}", path.display()));
     f
 }
 
@@ -135,12 +192,27 @@ mod tests {
     #[test]
     fn spool_and_store() {
         let allowed = TimeDelta::minutes(5);
-        let spool = SpoolFacts { failing_since: Some(at(0)), oldest: Some(at(-20)) };
-        assert_eq!(store_failing(0, allowed, &spool, at(5)).condition, Condition::Clear);
-        assert_eq!(store_failing(0, allowed, &spool, at(6)).condition, Condition::Holds);
-        assert_eq!(spool_age(0, TimeDelta::minutes(15), &spool, at(0)).condition, Condition::Holds);
+        let spool = SpoolFacts {
+            failing_since: Some(at(0)),
+            oldest: Some(at(-20)),
+        };
+        assert_eq!(
+            store_failing(0, allowed, &spool, at(5)).condition,
+            Condition::Clear
+        );
+        assert_eq!(
+            store_failing(0, allowed, &spool, at(6)).condition,
+            Condition::Holds
+        );
+        assert_eq!(
+            spool_age(0, TimeDelta::minutes(15), &spool, at(0)).condition,
+            Condition::Holds
+        );
         let empty = SpoolFacts::default();
-        assert_eq!(spool_age(0, TimeDelta::minutes(15), &empty, at(0)).condition, Condition::Clear);
+        assert_eq!(
+            spool_age(0, TimeDelta::minutes(15), &empty, at(0)).condition,
+            Condition::Clear
+        );
     }
 
     #[test]
@@ -150,16 +222,27 @@ mod tests {
             scheduled: at(scheduled),
             started: at(started),
             finished: at(started + 1),
-            outcome: if ok { JobOutcome::Succeeded(JobOutput::Text { lines: vec![] }) } else { JobOutcome::Failed("share away".into()) },
+            outcome: if ok {
+                JobOutcome::Succeeded(JobOutput::Text { lines: vec![] })
+            } else {
+                JobOutcome::Failed("share away".into())
+            },
         };
         let c = |runs: &[JobRun]| job_failed(0, "daily", runs, 3).map(|f| f.condition);
         assert_eq!(c(&[]), None);
-        assert_eq!(c(&[run(0, 20, false), run(0, 10, false)]), Some(Condition::Between), "a retry left");
+        assert_eq!(
+            c(&[run(0, 20, false), run(0, 10, false)]),
+            Some(Condition::Between),
+            "a retry left"
+        );
         let failed = [run(0, 30, false), run(0, 20, false), run(0, 10, false)];
         assert_eq!(c(&failed), Some(Condition::Holds));
         let f = job_failed(0, "daily", &failed, 3).unwrap();
         assert!(f.note.unwrap().contains("share away"));
-        assert_eq!(c(&[run(1440, 1440, true), run(0, 30, false)]), Some(Condition::Clear));
+        assert_eq!(
+            c(&[run(1440, 1440, true), run(0, 30, false)]),
+            Some(Condition::Clear)
+        );
     }
 
     #[test]
@@ -168,6 +251,9 @@ mod tests {
         assert!((0.0..=100.0).contains(&used), "{used}");
         let f = disk_space(0, 10.0, 95.0, Path::new("/data"), at(0));
         assert_eq!(f.condition, Condition::Holds);
-        assert_eq!(disk_space(0, 10.0, 80.0, Path::new("/data"), at(0)).condition, Condition::Clear);
+        assert_eq!(
+            disk_space(0, 10.0, 80.0, Path::new("/data"), at(0)).condition,
+            Condition::Clear
+        );
     }
 }

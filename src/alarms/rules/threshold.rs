@@ -103,15 +103,25 @@ mod tests {
         let mut conditions = Vec::new();
         for (h, v) in [(0, 150.0), (1, 210.0), (2, 190.0), (3, 175.0)] {
             hours.put(t(h), Some(v));
-            conditions.push(on_hours(0, &r, Parameter::O3, &station, &hours, t(h)).unwrap().condition);
+            conditions.push(
+                on_hours(0, &r, Parameter::O3, &station, &hours, t(h))
+                    .unwrap()
+                    .condition,
+            );
         }
         use Condition::*;
         assert_eq!(conditions, [Clear, Holds, Between, Clear]);
         hours.put(t(4), None);
-        assert!(on_hours(0, &r, Parameter::O3, &station, &hours, t(4)).is_none(), "an invalid hour says nothing");
+        assert!(
+            on_hours(0, &r, Parameter::O3, &station, &hours, t(4)).is_none(),
+            "an invalid hour says nothing"
+        );
         let f = on_hours(0, &r, Parameter::O3, &station, &hours, t(1)).unwrap();
         assert_eq!(f.since, t(0), "the hour labelled 1 began at 0");
-        assert_eq!(f.subject, AlarmSubject::StationParameter(station, Parameter::O3));
+        assert_eq!(
+            f.subject,
+            AlarmSubject::StationParameter(station, Parameter::O3)
+        );
     }
 
     #[test]
@@ -122,12 +132,21 @@ mod tests {
         for h in 0..5 {
             hours.put(t(h), Some(200.0));
         }
-        assert!(on_hours(0, &r, Parameter::O3, &station, &hours, t(4)).is_none(), "5 of 8 hours");
+        assert!(
+            on_hours(0, &r, Parameter::O3, &station, &hours, t(4)).is_none(),
+            "5 of 8 hours"
+        );
         hours.put(t(5), Some(140.0));
         let f = on_hours(0, &r, Parameter::O3, &station, &hours, t(5)).unwrap();
         assert!((f.value.value - (200.0 * 5.0 + 140.0) / 6.0).abs() < 1e-9);
         assert_eq!(f.condition, Condition::Holds);
-        assert_eq!(f.measure, Measure::Value { parameter: Parameter::O3, averaging: Averaging::Running8h });
+        assert_eq!(
+            f.measure,
+            Measure::Value {
+                parameter: Parameter::O3,
+                averaging: Averaging::Running8h
+            }
+        );
     }
 
     #[test]

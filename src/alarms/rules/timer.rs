@@ -32,7 +32,10 @@ impl AlarmStage {
         if wants(|c| {
             matches!(
                 c,
-                Check::Offline { .. } | Check::DeviceFault { .. } | Check::Calibration { .. } | Check::Maintenance { .. }
+                Check::Offline { .. }
+                    | Check::DeviceFault { .. }
+                    | Check::Calibration { .. }
+                    | Check::Maintenance { .. }
             )
         }) {
             match store.health() {
@@ -45,12 +48,20 @@ impl AlarmStage {
         self.warning_findings(now, out);
     }
 
-    fn device_findings(&mut self, health: &[crate::store::DeviceHealth], now: DateTime<Utc>, out: &mut Vec<Finding>) {
+    fn device_findings(
+        &mut self,
+        health: &[crate::store::DeviceHealth],
+        now: DateTime<Utc>,
+        out: &mut Vec<Finding>,
+    ) {
         for h in health {
             let Some(&s) = self.index.get(h.station.as_str()) else {
                 continue;
             };
-            let model = self.network.stations[s].devices.iter().find(|d| d.id == h.device);
+            let model = self.network.stations[s]
+                .devices
+                .iter()
+                .find(|d| d.id == h.device);
             let states = self.devices.entry(h.device.clone()).or_default();
             states.observe(h, |name| model.and_then(|m| m.meaning(name)), now);
             let states = *states;
@@ -61,8 +72,12 @@ impl AlarmStage {
                         continue;
                     }
                     Check::DeviceFault { duration } => (Lasting::Fault, *duration, states.fault),
-                    Check::Calibration { duration } => (Lasting::Calibration, *duration, states.calibration),
-                    Check::Maintenance { duration } => (Lasting::Maintenance, *duration, states.maintenance),
+                    Check::Calibration { duration } => {
+                        (Lasting::Calibration, *duration, states.calibration)
+                    }
+                    Check::Maintenance { duration } => {
+                        (Lasting::Maintenance, *duration, states.maintenance)
+                    }
                     _ => continue,
                 };
                 out.push(device::lasting(i, what, allowed, since, h, now));
@@ -72,7 +87,11 @@ impl AlarmStage {
 
     fn no_data_findings(&self, spool: SpoolFacts, now: DateTime<Utc>, out: &mut Vec<Finding>) {
         for (i, rule) in self.rules.iter().enumerate() {
-            let Check::NoData { parameters, duration } = &rule.check else {
+            let Check::NoData {
+                parameters,
+                duration,
+            } = &rule.check
+            else {
                 continue;
             };
             // Data waiting in the spool are not missing: while the backlog is older than the
@@ -89,7 +108,15 @@ impl AlarmStage {
                         continue;
                     }
                     let last = self.series.get(&(s, p)).and_then(|x| x.last_seen);
-                    out.push(nodata::no_data(i, *duration, &station.id, p, last, self.watching_since, now));
+                    out.push(nodata::no_data(
+                        i,
+                        *duration,
+                        &station.id,
+                        p,
+                        last,
+                        self.watching_since,
+                        now,
+                    ));
                 }
             }
         }
@@ -99,8 +126,12 @@ impl AlarmStage {
         let mut runs = None;
         for (i, rule) in self.rules.iter().enumerate() {
             match &rule.check {
-                Check::StoreFailing { duration } => out.push(system::store_failing(i, *duration, &spool, Utc::now())),
-                Check::SpoolAge { duration } => out.push(system::spool_age(i, *duration, &spool, now)),
+                Check::StoreFailing { duration } => {
+                    out.push(system::store_failing(i, *duration, &spool, Utc::now()))
+                }
+                Check::SpoolAge { duration } => {
+                    out.push(system::spool_age(i, *duration, &spool, now))
+                }
                 Check::DiskSpace { min_free_percent } => {
                     let fullest = self
                         .disks
@@ -158,7 +189,11 @@ impl AlarmStage {
         let Some(issued) = latest.filter(|t| Some(*t) != self.forecast_seen) else {
             return;
         };
-        let query = ForecastQuery::new(ForecastAxis::Issued, issued, issued + TimeDelta::milliseconds(1));
+        let query = ForecastQuery::new(
+            ForecastAxis::Issued,
+            issued,
+            issued + TimeDelta::milliseconds(1),
+        );
         let days = match reader.forecast_days(&query) {
             Ok(days) => days,
             Err(e) => {
@@ -206,9 +241,15 @@ impl AlarmStage {
         days: &[ForecastDay],
         issued: DateTime<Utc>,
     ) -> Option<Finding> {
-        let ids: Vec<&str> = members.iter().map(|s| &*self.network.stations[*s].id).collect();
+        let ids: Vec<&str> = members
+            .iter()
+            .map(|s| &*self.network.stations[*s].id)
+            .collect();
         let mut by_date: BTreeMap<chrono::NaiveDate, Vec<&ForecastDay>> = BTreeMap::new();
-        for d in days.iter().filter(|d| ids.contains(&&*d.station) && d.time > issued) {
+        for d in days
+            .iter()
+            .filter(|d| ids.contains(&&*d.station) && d.time > issued)
+        {
             by_date.entry(d.date).or_default().push(d);
         }
         let aqis: Vec<Option<u32>> = by_date
@@ -239,8 +280,14 @@ impl AlarmStage {
             condition,
             warning: a.level,
             note: a.level.map(|_| {
-                let peak = a.peak_aqi.map_or(String::new(), |p| format!(", peak daily AQI {p}"));
-                format!("{} (forecast issued {}{peak})", describe(&a), issued.format("%Y-%m-%d %H:%M UTC"))
+                let peak = a
+                    .peak_aqi
+                    .map_or(String::new(), |p| format!(", peak daily AQI {p}"));
+                format!(
+                    "{} (forecast issued {}{peak})",
+                    describe(&a),
+                    issued.format("%Y-%m-%d %H:%M UTC")
+                )
             }),
         })
     }
@@ -251,10 +298,17 @@ impl AlarmStage {
         while let Some(label) = self.pending_hours.first().copied().filter(|l| *l <= until) {
             self.pending_hours.remove(&label);
             for (i, rule) in self.rules.iter().enumerate() {
-                let Check::Outlier(o) = &rule.check else { continue };
+                let Check::Outlier(o) = &rule.check else {
+                    continue;
+                };
                 let values: Vec<(usize, f64)> = (0..self.network.stations.len())
                     .filter(|s| self.scoped[i][*s])
-                    .filter_map(|s| self.series.get(&(s, o.parameter)).and_then(|x| x.hours.get(label)).map(|v| (s, v)))
+                    .filter_map(|s| {
+                        self.series
+                            .get(&(s, o.parameter))
+                            .and_then(|x| x.hours.get(label))
+                            .map(|v| (s, v))
+                    })
                     .collect();
                 let mut network: Vec<f64> = values.iter().map(|(_, v)| *v).collect();
                 let median = rise::median(&mut network);
@@ -266,9 +320,11 @@ impl AlarmStage {
                             let mut near: Vec<f64> = values
                                 .iter()
                                 .filter(|(t, _)| t != s)
-                                .filter(|(t, _)| match (station.position, self.network.stations[*t].position) {
-                                    (Some(a), Some(b)) => rise::distance_km(a, b) <= radius_km,
-                                    _ => false,
+                                .filter(|(t, _)| {
+                                    match (station.position, self.network.stations[*t].position) {
+                                        (Some(a), Some(b)) => rise::distance_km(a, b) <= radius_km,
+                                        _ => false,
+                                    }
                                 })
                                 .map(|(_, v)| *v)
                                 .collect();

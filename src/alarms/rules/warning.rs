@@ -121,7 +121,10 @@ pub fn assess(aqis: &[Option<u32>], t: &WarningThresholds) -> WarningAssessment 
     let level = if extreme {
         Some(WarningLevel::Red)
     } else {
-        (0..4).rev().find(|k| reached(*k)).map(|k| WarningLevel::ALL[k])
+        (0..4)
+            .rev()
+            .find(|k| reached(*k))
+            .map(|k| WarningLevel::ALL[k])
     };
     // A higher level is undecided when the run reaches the end of the forecast (more heavy
     // days may follow) and its severe-day count can still be met by days to come.
