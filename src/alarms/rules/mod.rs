@@ -8,8 +8,10 @@ pub mod device;
 pub mod finding;
 pub mod nodata;
 pub mod read;
+mod read_check;
 #[cfg(test)]
 mod read_tests;
+mod restore;
 pub mod rise;
 pub mod scope;
 pub mod series;

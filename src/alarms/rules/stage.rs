@@ -38,8 +38,8 @@ use crate::clock::{Clock, next_aligned};
 use crate::quality::Flag;
 use crate::registry::ConfigError;
 use crate::store::{
-    AlarmKind, AlarmQuery, AlarmState, AlarmStore, AlarmSubject, Filter, HealthStore, IndexRecord,
-    Lasting, Measure, ReadingQuery, ReadingStore, Record, Resolution, StationId, Stations, Store,
+    AlarmKind, AlarmStore, AlarmSubject, HealthStore, IndexRecord, ReadingStore, Record,
+    Resolution, StationId, Store,
 };
 use crate::units::Parameter;
 
@@ -60,14 +60,14 @@ pub struct AlarmStage {
     pub(super) scoped: Vec<Vec<bool>>,
     pub(super) series: HashMap<(usize, Parameter), Series>,
     pub(super) devices: HashMap<String, DeviceStates>,
-    open: HashSet<(usize, AlarmSubject)>,
+    pub(super) open: HashSet<(usize, AlarmSubject)>,
     /// Hours written whose network comparison (outlier rules) is still to be made.
     pub(super) pending_hours: BTreeSet<DateTime<Utc>>,
     queue: VecDeque<(Finding, bool)>,
     pub(super) clock: Clock,
     pub(super) watching_since: DateTime<Utc>,
     next_tick: DateTime<Utc>,
-    loaded: bool,
+    pub(super) loaded: bool,
     pub(super) reader: Option<Box<dyn Store>>,
     pub(super) job_attempts: BTreeMap<String, u32>,
     pub(super) disks: Vec<PathBuf>,
@@ -390,112 +390,6 @@ impl AlarmStage {
         self.timer_findings(&*store, spool, now, &mut findings);
         self.outliers_through(now - self.settings.collection_lag, &mut findings);
         self.apply(store, findings)
-    }
-
-    /// Builds the stage's memory from the store once: open alarms, the last 25 hours of
-    /// hourly values, the latest minute of every series. Tried again at the next evaluation
-    /// when the store fails.
-    fn load<S: ReadingStore + AlarmStore + ?Sized>(&mut self, store: &S) {
-        if self.loaded {
-            return;
-        }
-        match self.try_load(store) {
-            Ok(()) => self.loaded = true,
-            Err(e) => tracing::warn!("alarm stage: cannot read its state from the store yet: {e}"),
-        }
-    }
-
-    fn try_load<S: ReadingStore + AlarmStore + ?Sized>(
-        &mut self,
-        store: &S,
-    ) -> Result<(), crate::store::StoreError> {
-        let now = self.clock.now();
-        let rule_index: HashMap<String, usize> = self
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
-        let mut open = Vec::new();
-        if let Some(span) = store.alarms_span()? {
-            let mut query = AlarmQuery::new(span.first, span.end());
-            query.states = Filter::only([AlarmState::Open, AlarmState::Acknowledged]);
-            open = store.alarms(&query)?;
-        }
-        let mut hours = ReadingQuery::new(
-            Resolution::Hour,
-            now - TimeDelta::hours(26),
-            now + TimeDelta::hours(1),
-        );
-        hours.stations = Stations::All;
-        store.readings_paged(&hours, crate::store::PAGE_SIZE, &mut |page| {
-            for r in page {
-                if let Some(&s) = self.index.get(&r.station) {
-                    let series = self.series.entry((s, r.parameter)).or_default();
-                    series
-                        .hours
-                        .put(r.time, r.flag.is_valid().then_some(r.value));
-                    series.last_seen = series.last_seen.max(Some(r.time));
-                }
-            }
-            Ok(())
-        })?;
-        let latest = store.latest_readings(Resolution::Minute, &Stations::All)?;
-        for r in &latest {
-            if let Some(&s) = self.index.get(&r.station) {
-                let series = self.series.entry((s, r.parameter)).or_default();
-                series.last_seen = series.last_seen.max(Some(r.time));
-            }
-        }
-        for alarm in open {
-            let Some(&i) = rule_index.get(&alarm.rule) else {
-                tracing::info!(rule = %alarm.rule, "open alarm of a rule no longer configured: left as it is");
-                continue;
-            };
-            self.resume(&alarm, &latest);
-            self.open.insert((i, alarm.subject.clone()));
-        }
-        tracing::info!(
-            open = self.open.len(),
-            series = self.series.len(),
-            "alarm stage loaded its state"
-        );
-        Ok(())
-    }
-
-    /// Restores what an open alarm says about ongoing conditions that the stage counts itself:
-    /// how long a device state has lasted, how long a value has repeated.
-    fn resume(&mut self, alarm: &crate::store::Alarm, latest: &[Record]) {
-        let first = alarm.evidence.first;
-        let began = first.time - TimeDelta::seconds((first.value * 60.0) as i64);
-        match (&alarm.subject, alarm.evidence.measure) {
-            (AlarmSubject::Device { device, .. }, Measure::Lasting { what }) => {
-                let states = self.devices.entry(device.clone()).or_default();
-                match what {
-                    Lasting::Fault => states.fault = Some(began),
-                    Lasting::Calibration => states.calibration = Some(began),
-                    Lasting::Maintenance => states.maintenance = Some(began),
-                    _ => {}
-                }
-            }
-            (AlarmSubject::StationParameter(station, p), Measure::Repeats { .. }) => {
-                let Some(&s) = self.index.get(station) else {
-                    return;
-                };
-                let last = latest
-                    .iter()
-                    .find(|r| r.station == *station && r.parameter == *p);
-                if let Some(r) = last.filter(|r| r.flag == Flag::Normal) {
-                    self.series.entry((s, *p)).or_default().repeat = Some(Repeat {
-                        value: r.value,
-                        since: began,
-                        last: r.time,
-                        count: (r.time - began).num_minutes() as u32,
-                    });
-                }
-            }
-            _ => {}
-        }
     }
 
     /// Applies findings in order through the alarm book: waiting ones first. Stops at the
