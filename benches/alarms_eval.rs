@@ -24,18 +24,8 @@ use lantian::store::{DeviceHealth, HealthStore, Record, Resolution, StationId};
 use lantian::units::Parameter;
 
 const STATIONS: usize = 2_000;
-const PARAMETERS: [Parameter; 10] = [
-    Parameter::Pm25,
-    Parameter::Pm10,
-    Parameter::So2,
-    Parameter::No2,
-    Parameter::No,
-    Parameter::Nox,
-    Parameter::Co,
-    Parameter::O3,
-    Parameter::WindSpeed,
-    Parameter::Temperature,
-];
+/// Ten parameters per station: the eight pollutants, wind speed and direction.
+const PARAMETERS: &[Parameter] = Parameter::ALL.split_at(10).0;
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-01-10T00:00:00Z")

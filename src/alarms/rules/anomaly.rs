@@ -51,11 +51,7 @@ pub fn stuck(
 ) -> Finding {
     let minutes = duration.num_minutes() as f64;
     let lasted = run.map_or(0.0, |r| r.lasted().num_minutes() as f64);
-    let condition = if lasted >= minutes {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(lasted >= minutes);
     finding(
         rule,
         station,
@@ -111,11 +107,7 @@ pub fn part_above_whole(
     if whole <= 0.0 {
         return None;
     }
-    let condition = if part > whole + margin {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(part > whole + margin);
     Some(Finding {
         subject: AlarmSubject::Station(station.clone()),
         ..finding(
@@ -154,11 +146,7 @@ pub fn over_range(
         Some((_, hi)) => (Direction::Above, hi),
         None => (Direction::Above, value),
     };
-    let condition = if flag == Flag::OverRange {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(flag == Flag::OverRange);
     finding(
         rule,
         station,

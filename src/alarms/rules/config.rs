@@ -325,16 +325,13 @@ impl Check {
     }
 }
 
-/// The six pollutants HJ 663 assesses, the default of the anomaly rules.
-pub const ASSESSED: [Parameter; 6] = [
-    Parameter::Pm25,
-    Parameter::Pm10,
-    Parameter::So2,
-    Parameter::No2,
-    Parameter::Co,
-    Parameter::O3,
-];
-
+/// The six pollutants HJ 663 assesses ([`crate::assess::Pollutant`]), the default of the
+/// anomaly rules.
+pub fn assessed() -> Vec<Parameter> {
+    crate::assess::Pollutant::ALL
+        .map(|p| p.parameter())
+        .to_vec()
+}
 /// The noise tolerated below zero before an hourly value counts as negative: about twice
 /// the zero drift HJ 654 / HJ 653 allow the analysers (PM ±5 µg/m³ … CO ±0.1 mg/m³).
 pub fn negative_noise(p: Parameter) -> f64 {
@@ -436,7 +433,7 @@ pub fn default_rules() -> Vec<Rule> {
             Severity::Info,
             TimeDelta::zero(),
             Check::Stuck {
-                parameters: ASSESSED.to_vec(),
+                parameters: assessed(),
                 duration: TimeDelta::hours(2),
             },
         ),
@@ -445,7 +442,7 @@ pub fn default_rules() -> Vec<Rule> {
             Severity::Info,
             hour,
             Check::Negative {
-                parameters: ASSESSED.to_vec(),
+                parameters: assessed(),
                 noise: None,
             },
         ),
@@ -466,7 +463,7 @@ pub fn default_rules() -> Vec<Rule> {
             Severity::Info,
             minutes(10),
             Check::OverRange {
-                parameters: ASSESSED.to_vec(),
+                parameters: assessed(),
             },
         ),
         rule(
@@ -474,7 +471,7 @@ pub fn default_rules() -> Vec<Rule> {
             Severity::Info,
             TimeDelta::zero(),
             Check::LowCapture {
-                parameters: ASSESSED.to_vec(),
+                parameters: assessed(),
             },
         ),
         rule(

@@ -58,11 +58,7 @@ pub fn subject(health: &DeviceHealth) -> AlarmSubject {
 /// The offline rule: the last `polls` polls failed.
 pub fn offline(rule: usize, polls: u32, health: &DeviceHealth, now: DateTime<Utc>) -> Finding {
     let failed = health.consecutive_failures;
-    let condition = if failed >= polls && !health.online {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(failed >= polls && !health.online);
     Finding {
         rule,
         subject: subject(health),

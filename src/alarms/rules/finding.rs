@@ -19,6 +19,15 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// Holds when `beyond`, else clear (rules without a band between the levels).
+    pub fn holds_if(beyond: bool) -> Condition {
+        if beyond {
+            Condition::Holds
+        } else {
+            Condition::Clear
+        }
+    }
+
     /// Where `value` stands against `threshold` and `clear_level` in `direction`: beyond the
     /// threshold holds; at or inside the clear level is clear.
     pub fn of(value: f64, direction: Direction, threshold: f64, clear_level: f64) -> Condition {

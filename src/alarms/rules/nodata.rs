@@ -21,11 +21,7 @@ pub fn no_data(
     now: DateTime<Utc>,
 ) -> Finding {
     let gap = (now - last_seen.unwrap_or(watching_since)).max(TimeDelta::zero());
-    let condition = if gap >= duration {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(gap >= duration);
     let minutes = duration.num_seconds() as f64 / 60.0;
     Finding {
         rule,

@@ -7,7 +7,7 @@ use chrono::TimeDelta;
 use toml::Spanned;
 
 use super::config::{
-    ASSESSED, Check, Measured, Outlier, Reference, Rise, Threshold, default_rules,
+    Check, Measured, Outlier, Reference, Rise, Threshold, assessed, default_rules,
 };
 use super::read::{RawRule, Text};
 use super::warning::WarningThresholds;
@@ -122,11 +122,11 @@ impl RuleText<'_> {
             }
             "outlier" => Check::Outlier(self.outlier()?),
             "stuck" => Check::Stuck {
-                parameters: self.parameters(&ASSESSED)?,
+                parameters: self.parameters(&assessed())?,
                 duration: self.duration(default_duration)?,
             },
             "negative" => Check::Negative {
-                parameters: self.parameters(&ASSESSED)?,
+                parameters: self.parameters(&assessed())?,
                 noise: r.noise.as_ref().map(|n| n.get_ref().abs()),
             },
             "pm25-above-pm10" => Check::Pm25AbovePm10 {
@@ -136,10 +136,10 @@ impl RuleText<'_> {
                 margin: r.margin.as_ref().map_or(10.0, |m| *m.get_ref()),
             },
             "over-range" => Check::OverRange {
-                parameters: self.parameters(&ASSESSED)?,
+                parameters: self.parameters(&assessed())?,
             },
             "low-capture" => Check::LowCapture {
-                parameters: self.parameters(&ASSESSED)?,
+                parameters: self.parameters(&assessed())?,
             },
             "offline" => Check::Offline {
                 polls: r.polls.as_ref().map_or(5, |p| (*p.get_ref()).max(1)),

@@ -25,11 +25,7 @@ pub fn sudden_rise(
     let before = hours.get(label - TimeDelta::hours(i64::from(r.hours)))?;
     let increase = now - before;
     let relative_ok = before <= 0.0 || increase / before >= r.relative;
-    let condition = if increase >= r.rise && relative_ok {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(increase >= r.rise && relative_ok);
     Some(Finding {
         rule,
         subject: AlarmSubject::StationParameter(station.clone(), r.parameter),
@@ -91,11 +87,7 @@ pub fn outlier(
         return None;
     }
     let excess = value - m;
-    let condition = if excess >= o.excess && value >= o.factor * m {
-        Condition::Holds
-    } else {
-        Condition::Clear
-    };
+    let condition = Condition::holds_if(excess >= o.excess && value >= o.factor * m);
     Some(Finding {
         rule,
         subject: AlarmSubject::StationParameter(station.clone(), o.parameter),
