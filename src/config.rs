@@ -5,6 +5,11 @@ use crate::jobs::config::{JobConfig, default_jobs};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
+
+use crate::alarms::rules::config::{AlarmRules, AlarmSettings};
+use crate::alarms::rules::read::{RawRule, RawSettings, read_rules, read_settings};
+use crate::registry::ConfigError;
 
 use crate::collect::hj212::Hj212Config;
 use crate::collect::{CollectorConfig, SpoolConfig};
@@ -33,6 +38,10 @@ pub enum ConfigFileError {
         /// toml's message, with the line and the offending field.
         message: String,
     },
+    /// A value that reads but cannot be used (an alarm rule's impossible threshold, an
+    /// option of another kind of rule), located.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
 }
 
 /// The main configuration.
@@ -73,6 +82,18 @@ pub struct Config {
     /// Platforms the stored data is sent to over HJ 212 (`[[uplink]]`).
     #[serde(default, rename = "uplink")]
     pub uplinks: Vec<UplinkTarget>,
+    /// `[alarms]` as written.
+    #[serde(default, rename = "alarms")]
+    raw_alarm_settings: RawSettings,
+    /// `[[alarm]]` as written.
+    #[serde(default, rename = "alarm")]
+    raw_alarms: Vec<Spanned<RawRule>>,
+    /// How alarm rules are evaluated (`[alarms]`).
+    #[serde(skip)]
+    pub alarm_settings: AlarmSettings,
+    /// The alarm rules (`[[alarm]]`; none configured means the defaults).
+    #[serde(skip)]
+    pub alarms: AlarmRules,
 }
 
 fn default_registry() -> PathBuf {
@@ -101,6 +122,10 @@ impl Default for Config {
             report: ReportConfig::default(),
             jobs: Vec::new(),
             uplinks: Vec::new(),
+            raw_alarm_settings: RawSettings::default(),
+            raw_alarms: Vec::new(),
+            alarm_settings: AlarmSettings::default(),
+            alarms: AlarmRules::default(),
         }
     }
 }
@@ -138,6 +163,8 @@ impl Config {
             target.resolve_paths(base);
         }
         config.store = config.store.relative_to(base);
+        config.alarm_settings = read_settings(&config.raw_alarm_settings, path, &text)?;
+        config.alarms = read_rules(&config.raw_alarms, path, &text)?;
         Ok(config)
     }
 }

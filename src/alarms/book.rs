@@ -366,6 +366,21 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         )?;
         Ok(change.expect("a record always changes the alarm"))
     }
+
+    /// The platform notes `text` in the log of the alarm `key` ([`lifecycle::note`]).
+    pub fn note(
+        &mut self,
+        key: &AlarmKey,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Change, AlarmError> {
+        let change = self.apply(
+            key.id(),
+            |s| Self::existing(s, key),
+            |current| Ok(current.map(|a| lifecycle::note(a, text, at))),
+        )?;
+        Ok(change.expect("a note always changes the alarm"))
+    }
 }
 
 #[cfg(test)]

@@ -389,6 +389,15 @@ pub fn suppressed(alarm: &Alarm, why: Suppression, at: DateTime<Utc>) -> Change 
     )
 }
 
+/// The platform notes `text` in the alarm's log: what the rules know beside the values (the
+/// nearest located source of an outlier, a device's last error, what a forecast cannot decide).
+pub fn note(alarm: &Alarm, text: &str, at: DateTime<Utc>) -> Change {
+    let event = AlarmEvent::Commented {
+        text: text.to_string(),
+    };
+    step(alarm.clone(), at, Some((Actor::System, event)))
+}
+
 /// Whether the unacknowledged open `alarm` is due for escalation at `now`: live (not stale),
 /// and `after` has passed since its opening or its latest escalation.
 pub fn escalation_due(alarm: &Alarm, now: DateTime<Utc>, after: TimeDelta) -> bool {

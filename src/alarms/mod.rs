@@ -7,7 +7,8 @@
 //! ([`crate::store::Alarm`]); [`AlarmBook`] takes its steps on an
 //! [`AlarmStore`](crate::store::AlarmStore), each step one write of the alarm with its action
 //! (one SQLite transaction), so the state survives restarts and `kill -9`. [`words`] names the
-//! alarms' terms in both languages.
+//! alarms' terms in both languages. [`rules`] are the `[[alarm]]` rules and the stage that
+//! evaluates them as data arrive.
 //!
 //! **Stale data.** A value from replayed data (spooled during an outage, evaluated after it)
 //! raises its alarm as usual but marked `stale`: recorded, not paged. A live value of the same
@@ -17,6 +18,7 @@
 mod book;
 mod error;
 pub mod lifecycle;
+pub mod rules;
 pub mod words;
 
 pub use book::{ATTEMPTS, AlarmBook, Raised};

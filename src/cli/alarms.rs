@@ -1,6 +1,6 @@
 //! `lantian alarms`: the stored alarms, newest first; `show` one with its evidence and audit
 //! log; `ack`, `assign`, `comment`, `close` — the steps people take, each audited with their
-//! name (`--by`, default the OS user).
+//! name (`--by`, default the OS user); `rules`, the rules in effect.
 
 use std::str::FromStr;
 
@@ -45,6 +45,9 @@ pub(super) struct AlarmsArgs {
 
 #[derive(Debug, Subcommand)]
 enum AlarmsCommand {
+    /// The rules in effect (the configured `[[alarm]]` rules, or the defaults) and how they
+    /// are evaluated; checked against the network when its registry is there.
+    Rules,
     /// One alarm with its evidence and its whole audit log.
     Show {
         /// The alarm's id (as listed; at least 4 hex digits).
@@ -113,12 +116,21 @@ impl By {
 
 /// Lists alarms, or runs a subcommand.
 pub(super) fn run(config: &lantian::config::Config, args: AlarmsArgs) -> anyhow::Result<()> {
+    match args.command {
+        Some(AlarmsCommand::Rules) => rules(config),
+        _ => stored(config, args),
+    }
+}
+
+/// Lists the stored alarms, or takes a step on one.
+fn stored(config: &lantian::config::Config, args: AlarmsArgs) -> anyhow::Result<()> {
     let mut store = super::open_store(config)?;
     let tz = network_zone(&store.stations()?);
     let now = Utc::now();
     let store = store.as_mut();
     match args.command {
         None => list(store, tz, &args),
+        Some(AlarmsCommand::Rules) => rules(config),
         Some(AlarmsCommand::Show { id, lang }) => show(store, tz, &id, lang),
         Some(AlarmsCommand::Ack { id, by }) => take(store, &by, "acknowledged", |b, name| {
             b.acknowledge(&id, name, now)
@@ -292,6 +304,60 @@ fn show(store: &mut dyn Store, tz: Tz, id: &AlarmIdPrefix, lang: Lang) -> anyhow
             local(action.at),
             action.actor.to_string(),
             words::event(lang, &action.event, a.evidence.measure.unit().display()),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(())
+}
+
+/// Prints the rules in effect.
+fn rules(config: &lantian::config::Config) -> anyhow::Result<()> {
+    use lantian::alarms::rules::describe::{describe, duration};
+    use lantian::alarms::rules::scope::NetworkModel;
+    if config.registry.exists() {
+        let registry = super::load_registry(config)?;
+        NetworkModel::from_registry(&registry).check(&config.alarms)?;
+    }
+    let s = &config.alarm_settings;
+    let origin = if config.alarms.configured {
+        format!(
+            "{} rules from {}",
+            config.alarms.rules.len(),
+            config.alarms.file.display()
+        )
+    } else {
+        format!(
+            "{} default rules (no [[alarm]] configured)",
+            config.alarms.rules.len()
+        )
+    };
+    println!(
+        "{origin}; timer rules every {}; data older than {} when evaluated (2 intervals + the \
+         collection lag of {}) raise stale alarms, recorded but not notified",
+        duration(s.interval),
+        duration(s.stale_after()),
+        duration(s.collection_lag)
+    );
+    let mut t = Table::new(
+        &[
+            "id",
+            "kind",
+            "severity",
+            "scope",
+            "raises when",
+            "clears when",
+        ],
+        &[],
+    );
+    for rule in &config.alarms.rules {
+        let l = describe(rule);
+        t.push(vec![
+            l.id,
+            l.kind.to_string(),
+            l.severity,
+            l.scope,
+            l.raises,
+            l.clears,
         ]);
     }
     print!("{}", t.render());

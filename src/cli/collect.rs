@@ -40,8 +40,19 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         None
     };
     let spool_dir = config.spool_dir();
+    let alarms = super::alarm_stage(config, &registry, clock.clone())?;
+    tracing::info!(
+        "alarm rules: {} ({}), evaluated every {} s",
+        alarms_summary(config),
+        if config.alarms.configured {
+            "configured"
+        } else {
+            "defaults"
+        },
+        config.alarm_settings.interval.num_seconds()
+    );
     let started = std::time::Instant::now();
-    let pipeline = super::start_pipeline(config, &devices, &clock, store)?;
+    let pipeline = super::start_pipeline(config, &devices, &clock, store, Some(alarms))?;
     tracing::info!(
         "collecting from {} devices into {} (spool {})",
         devices.len(),
@@ -147,4 +158,10 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         stats.left_in_spool,
     );
     Ok(())
+}
+
+/// The ids of the alarm rules, comma-separated.
+fn alarms_summary(config: &Config) -> String {
+    let ids: Vec<&str> = config.alarms.rules.iter().map(|r| r.id.as_str()).collect();
+    ids.join(", ")
 }

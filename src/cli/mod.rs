@@ -190,6 +190,50 @@ fn load_registry(config: &Config) -> anyhow::Result<Registry> {
 }
 
 /// Opens the configured store.
+/// The alarm stage of the configuration's rules over the registry's network, on `clock`, with
+/// a second handle of the store for job runs, forecasts and source flags, the jobs' attempts,
+/// and the store's and spool's filesystems for the disk rule.
+fn alarm_stage(
+    config: &Config,
+    registry: &Registry,
+    clock: lantian::clock::Clock,
+) -> anyhow::Result<lantian::alarms::rules::stage::AlarmStage> {
+    use lantian::alarms::rules::{scope::NetworkModel, stage::AlarmStage};
+    let network = NetworkModel::from_registry(registry);
+    let attempts = config
+        .jobs()
+        .iter()
+        .map(|j| (j.name.clone(), j.retry.attempts + 1))
+        .collect();
+    let mut disks = vec![config.spool_dir()];
+    if let StoreUrl::Sqlite(path) = &config.store {
+        disks.push(
+            path.parent()
+                .map_or_else(|| ".".into(), |p| p.to_path_buf()),
+        );
+    }
+    let disks = disks
+        .into_iter()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                d
+            }
+        })
+        .collect();
+    Ok(AlarmStage::new(
+        config.alarm_settings.clone(),
+        &config.alarms,
+        network,
+        clock,
+    )?
+    .with_reader(open_store(config)?)
+    .with_jobs(attempts)
+    .with_disks(disks)
+    .with_min_valid_minutes(config.collect.min_valid_minutes))
+}
+
 fn open_store(config: &Config) -> anyhow::Result<Box<dyn Store>> {
     open_store_url(&config.store)
 }
@@ -220,13 +264,17 @@ fn start_pipeline(
     devices: &[lantian::registry::Device],
     clock: &lantian::clock::Clock,
     store: Box<dyn Store>,
+    alarms: Option<lantian::alarms::rules::stage::AlarmStage>,
 ) -> anyhow::Result<lantian::collect::Pipeline> {
     let spool = open_spool(config, &config.spool_dir(), &config.store)?;
     Ok(lantian::collect::Pipeline::start_spooled(
         devices,
         clock.clone(),
         config.collect.clone(),
-        config.aqi,
+        lantian::collect::Stages {
+            index: config.aqi,
+            alarms,
+        },
         store,
         spool,
         &config.spool,

@@ -26,6 +26,8 @@ use super::backoff::Backoff;
 use super::health::HealthBoard;
 use super::quarantine::{Quarantine, QuarantineError, isolate};
 use super::sink::{HEALTH_EVERY, SinkError};
+use crate::alarms::rules::stage::AlarmStage;
+use crate::alarms::rules::system::SpoolFacts;
 use crate::compute::IndexStage;
 use crate::store::spool::{DEFAULT_MAX_BYTES, Depth, Spool, SpoolError};
 use crate::store::{IngestStore, Record, StoreError};
@@ -164,7 +166,37 @@ pub(super) struct Forwarder {
 pub(super) struct Target {
     pub store: Box<dyn IngestStore>,
     pub stage: IndexStage,
+    /// The alarm stage: after each write, and on its timer.
+    pub alarms: Option<AlarmStage>,
     pub health: HealthBoard,
+}
+
+impl Target {
+    /// Runs the alarm stage on what was written (after the index stage).
+    fn alarms_after(&mut self, written: &[Record]) {
+        if let Some(alarms) = &mut self.alarms {
+            alarms.written(self.store.as_mut(), written, self.stage.hourly());
+        }
+    }
+
+    /// Runs the alarm stage's timer rules when due; returns the real time until the next
+    /// evaluation.
+    fn alarms_timer(&mut self, status: &SpoolStatus) -> Option<Duration> {
+        let alarms = self.alarms.as_mut()?;
+        if alarms.until_next_tick().is_zero() {
+            // The device rules read the store's health: bring it up to this instant first.
+            if let Err(e) = self.store.put_health(&self.health.snapshot()) {
+                tracing::debug!("health before the alarm evaluation not stored: {e}");
+            }
+            let s = status.snapshot();
+            let facts = SpoolFacts {
+                failing_since: s.failing_since,
+                oldest: s.oldest,
+            };
+            alarms.tick(self.store.as_mut(), facts);
+        }
+        Some(alarms.until_next_tick())
+    }
 }
 
 impl Forwarder {
@@ -277,6 +309,7 @@ fn deliver(
     };
     let Some(rejection) = rejection else {
         let indices = target.stage.update(target.store.as_mut(), records)? as u64;
+        target.alarms_after(records);
         return Ok(Delivered {
             indices,
             quarantined: 0,
@@ -290,6 +323,7 @@ fn deliver(
     let (accepted, rejected) = isolate(records, &mut |part| store.put_readings(part).map(drop))?;
     quarantine.put(&rejected)?;
     let indices = target.stage.update(target.store.as_mut(), &accepted)? as u64;
+    target.alarms_after(&accepted);
     Ok(Delivered {
         indices,
         quarantined: rejected.len() as u64,
@@ -367,6 +401,7 @@ fn run(
         tracing::info!("replaying {replay_left} spooled records into the store first");
     }
     loop {
+        let until_alarms = target.alarms_timer(&shared.status);
         let now = Instant::now();
         let mut st = shared.lock();
         if st.closing && deadline.is_none() {
@@ -394,7 +429,13 @@ fn run(
                 continue;
             }
             let mut wake = now + Duration::from_secs(1);
-            let times = [retry.at, last_health.map(|t| t + HEALTH_EVERY), deadline];
+            let alarms_due = until_alarms.map(|d| now + d);
+            let times = [
+                retry.at,
+                last_health.map(|t| t + HEALTH_EVERY),
+                deadline,
+                alarms_due,
+            ];
             for t in times.into_iter().flatten() {
                 wake = wake.min(t.max(now));
             }

@@ -28,6 +28,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::alarms::rules::stage::AlarmStage;
 use crate::clock::Clock;
 use crate::compute::{IndexConfig, IndexStage};
 use crate::registry::Device;
@@ -179,6 +180,25 @@ impl Collector {
     }
 }
 
+/// The stages the forwarder runs after each store write: the index stage, and the alarm
+/// stage when alarms are evaluated (its timer rules run on the forwarder's thread too).
+pub struct Stages {
+    /// The index stage's settings.
+    pub index: IndexConfig,
+    /// The alarm stage.
+    pub alarms: Option<AlarmStage>,
+}
+
+impl From<IndexConfig> for Stages {
+    /// The index stage alone.
+    fn from(index: IndexConfig) -> Self {
+        Stages {
+            index,
+            alarms: None,
+        }
+    }
+}
+
 /// Bound of the in-memory spool [`Pipeline::start`] uses.
 pub const MEMORY_SPOOL_BYTES: u64 = 64 << 20;
 
@@ -194,7 +214,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Starts collecting `devices` into `store`, computing indices with `index`, through an
+    /// Starts collecting `devices` into `store`, running `stages` after each write, through an
     /// in-memory spool of [`MEMORY_SPOOL_BYTES`] (outages of the store are ridden out, but
     /// what is pending dies with the process). Use [`Pipeline::start_spooled`] for a durable
     /// spool.
@@ -202,7 +222,7 @@ impl Pipeline {
         devices: &[Device],
         clock: Clock,
         config: CollectorConfig,
-        index: IndexConfig,
+        stages: impl Into<Stages>,
         store: Box<dyn IngestStore>,
     ) -> Pipeline {
         let spool = Spool::memory(MEMORY_SPOOL_BYTES);
@@ -210,7 +230,7 @@ impl Pipeline {
             devices,
             clock,
             config,
-            index,
+            stages,
             store,
             spool,
             &SpoolConfig::default(),
@@ -224,17 +244,18 @@ impl Pipeline {
         devices: &[Device],
         clock: Clock,
         config: CollectorConfig,
-        index: IndexConfig,
+        stages: impl Into<Stages>,
         store: Box<dyn IngestStore>,
         spool: Spool,
         spool_config: &SpoolConfig,
     ) -> Pipeline {
+        let stages = stages.into();
         // Room for a few seconds of batches: pollers wait (rather than drop) when it is full.
         let (tx, rx) = mpsc::channel(4096);
         let collector = Collector::start(devices, clock, config, tx.clone());
-        let sink = StoreSink::spawn(
+        let sink = StoreSink::spawn_staged(
             store,
-            IndexStage::new(index),
+            (IndexStage::new(stages.index), stages.alarms),
             spool,
             spool_config,
             rx,

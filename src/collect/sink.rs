@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::forward::{Forwarder, SpoolConfig, SpoolStatus, Target};
 use super::health::HealthBoard;
+use crate::alarms::rules::stage::AlarmStage;
 use crate::compute::IndexStage;
 use crate::store::spool::{Spool, SpoolError};
 use crate::store::{IngestStore, Record, StoreError};
@@ -160,6 +161,18 @@ impl StoreSink {
         stage: IndexStage,
         spool: Spool,
         config: &SpoolConfig,
+        records: mpsc::Receiver<B>,
+        health: HealthBoard,
+    ) -> StoreSink {
+        Self::spawn_staged(store, (stage, None), spool, config, records, health)
+    }
+
+    /// [`StoreSink::spawn`] with the alarm stage run after the index stage (and on its timer).
+    pub fn spawn_staged<B: Into<Batch> + Send + 'static>(
+        store: Box<dyn IngestStore>,
+        (stage, alarms): (IndexStage, Option<AlarmStage>),
+        spool: Spool,
+        config: &SpoolConfig,
         mut records: mpsc::Receiver<B>,
         health: HealthBoard,
     ) -> StoreSink {
@@ -167,6 +180,7 @@ impl StoreSink {
         let target = Target {
             store,
             stage,
+            alarms,
             health,
         };
         let forwarder =

@@ -53,6 +53,7 @@ pub struct IndexStage {
     zones: BTreeMap<String, Tz>,
     hours: Vec<EnumMap<Pollutant, DayHours>>,
     out: Vec<IndexRecord>,
+    hourly: Vec<IndexRecord>,
 }
 
 impl IndexStage {
@@ -63,6 +64,7 @@ impl IndexStage {
             zones: BTreeMap::new(),
             hours: Vec::new(),
             out: Vec::new(),
+            hourly: Vec::new(),
         }
     }
 
@@ -75,6 +77,7 @@ impl IndexStage {
         store: &mut S,
         written: &[Record],
     ) -> Result<usize, StoreError> {
+        self.hourly.clear();
         let mut days: BTreeSet<(&str, NaiveDate)> = BTreeSet::new();
         for r in written {
             if r.resolution != Resolution::Hour || Pollutant::try_from(r.parameter).is_err() {
@@ -91,8 +94,16 @@ impl IndexStage {
         let mut n = 0;
         for (station, date) in days {
             n += self.recompute_day(store, station, date)?;
+            let hours = self.out.iter().filter(|r| r.resolution == Resolution::Hour);
+            self.hourly.extend(hours.cloned());
         }
         Ok(n)
+    }
+
+    /// The hourly index records the last [`IndexStage::update`] wrote (every hour of the
+    /// station-days it recomputed): what the alarm stage's AQI rules read.
+    pub fn hourly(&self) -> &[IndexRecord] {
+        &self.hourly
     }
 
     /// Recomputes the indices of `station` for the local days `first..=last`.
@@ -134,6 +145,7 @@ impl IndexStage {
         station: &str,
         date: NaiveDate,
     ) -> Result<usize, StoreError> {
+        self.out.clear();
         let Some(tz) = self.zone(store, station)? else {
             return Ok(0);
         };
@@ -156,7 +168,6 @@ impl IndexStage {
         let Some(midnight) = local(tz, date, 0) else {
             return Ok(0);
         };
-        self.out.clear();
         let stats = daily_stats(&day, &self.config.daily);
         let result = china::daily_aqi(&stats.values, rules);
         self.out.push(IndexRecord {

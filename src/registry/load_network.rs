@@ -377,7 +377,7 @@ fn check_host_port(address: &str) -> Result<(), String> {
 }
 
 /// Parses an interval such as `500ms`, `10s`, `1m`, `1h` or `1m30s`. It must be positive.
-pub(super) fn parse_interval(text: &str) -> Result<TimeDelta, String> {
+pub(crate) fn parse_interval(text: &str) -> Result<TimeDelta, String> {
     let bad = || {
         format!("`{text}` is not an interval (expected e.g. \"500ms\", \"10s\", \"1m\", \"1h\")")
     };

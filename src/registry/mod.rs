@@ -15,5 +15,7 @@ mod source;
 
 pub use error::{ConfigError, ConfigWarning};
 pub use hj212::{CodeSpec, Hj212Device, PwError, PwSource};
+pub(crate) use load_network::parse_interval;
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};
 pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};
+pub(crate) use source::line_column;

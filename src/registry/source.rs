@@ -73,7 +73,7 @@ impl Source {
 }
 
 /// The 1-based line and column (in characters) of byte offset `offset` in `text`.
-pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

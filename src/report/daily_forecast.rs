@@ -15,6 +15,8 @@ use chrono_tz::Tz;
 
 use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
+use crate::alarms::rules::warning::{WarningAssessment, WarningThresholds, area_daily_aqi, assess};
+use crate::alarms::words;
 use crate::aqi::Category;
 use crate::assess::local_midnight;
 use crate::forecast::missing::REQUIRED;
@@ -84,6 +86,10 @@ pub struct ForecastFigures {
     pub days: Vec<ForecastDayFigures>,
     /// Lead-day-1 skill of the last [`SKILL_DAYS`] days (`None` without verified forecasts).
     pub skill: Option<DaySkill>,
+    /// The heavy-pollution warning the city's forecast of these days calls for, under the
+    /// default thresholds of 环大气〔2017〕86号 (see [`crate::alarms::rules::warning`];
+    /// `None` without a forecast AQI).
+    pub warning: Option<WarningAssessment>,
 }
 
 /// Reads the forecast figures of the report of `date`.
@@ -102,7 +108,7 @@ pub(super) fn forecast_figures(
         start(day(0)),
         start(day(4)),
     ))?;
-    let days = [day(1), day(2)]
+    let days: Vec<ForecastDayFigures> = [day(1), day(2)]
         .into_iter()
         .map(|date| {
             let per_station: Vec<Option<ForecastDay>> = stations
@@ -130,12 +136,49 @@ pub(super) fn forecast_figures(
     )?
     .into_iter()
     .find(|s| s.lead_day == 1 && s.n > 0);
+    let aqis: Vec<Option<u32>> = days
+        .iter()
+        .map(|d: &ForecastDayFigures| {
+            let forecast: Vec<&ForecastDay> = d.stations.iter().flatten().collect();
+            area_daily_aqi(&forecast, stations.len(), d.date)
+        })
+        .collect();
+    let warning = aqis
+        .first()
+        .is_some_and(Option::is_some)
+        .then(|| assess(&aqis, &WarningThresholds::default()));
     Ok(ForecastFigures {
         cutoff,
         stations: stations.to_vec(),
         days,
         skill,
+        warning,
     })
+}
+
+/// The warning the forecast calls for, in words.
+fn warning_line(w: &WarningAssessment, lang: Lang) -> String {
+    let p = lang.prose();
+    let Some(level) = w.level else {
+        return p.forecast_warning_none.to_string();
+    };
+    let undecided = w.undecided.map_or(String::new(), |(higher, days)| {
+        fill(
+            p.forecast_warning_undecided,
+            &[
+                ("higher", words::warning(lang, higher)),
+                ("days", &days.to_string()),
+                ("horizon", &w.horizon_days.to_string()),
+            ],
+        )
+    });
+    fill(
+        p.forecast_warning,
+        &[
+            ("level", words::warning(lang, level)),
+            ("undecided", &undecided),
+        ],
+    )
 }
 
 fn categories(lang: Lang, (lo, hi): (u32, u32)) -> String {
@@ -201,6 +244,9 @@ pub(super) fn render(h: &mut Html, f: &ForecastFigures, tz: Tz, lang: Lang) {
             );
         }
         h.p(&text);
+    }
+    if let Some(w) = &f.warning {
+        h.p(&warning_line(w, lang));
     }
     if f.days.iter().any(|d| d.range().is_some()) {
         let t = lang.text();
@@ -300,5 +346,29 @@ fn rate(v: f64) -> String {
         format!("{:.0}%", 100.0 * v)
     } else {
         "—".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alarms::rules::warning::assess;
+
+    #[test]
+    fn the_warning_line_says_what_cannot_be_decided() {
+        let t = WarningThresholds::default();
+        let yellow = assess(&[Some(230), Some(260)], &t);
+        let zh = warning_line(&yellow, Lang::Zh);
+        assert!(
+            zh.contains("黄色预警") && zh.contains("红色预警需4天预报"),
+            "{zh}"
+        );
+        let en = warning_line(&yellow, Lang::En);
+        assert!(
+            en.contains("yellow warning (at least; red warning needs a 4-day forecast"),
+            "{en}"
+        );
+        let none = assess(&[Some(90), Some(120)], &t);
+        assert!(warning_line(&none, Lang::Zh).contains("未达到"));
     }
 }

@@ -75,11 +75,15 @@ pub use source_flags::{
 pub use stations::{StationId, StationInfo, StationStore, network_zone};
 pub use url::{StoreUrl, StoreUrlError, open};
 
-/// What the collectors' pipeline uses: it writes readings and device health, and its index
-/// stage reads station metadata and hourly readings and writes indices.
-pub trait IngestStore: ReadingStore + HealthStore + StationStore + IndexStore {}
+/// What the collectors' pipeline uses: it writes readings and device health, its index
+/// stage reads station metadata and hourly readings and writes indices, and its alarm stage
+/// reads readings and health and writes alarms.
+pub trait IngestStore: ReadingStore + HealthStore + StationStore + IndexStore + AlarmStore {}
 
-impl<T: ReadingStore + HealthStore + StationStore + IndexStore + ?Sized> IngestStore for T {}
+impl<T: ReadingStore + HealthStore + StationStore + IndexStore + AlarmStore + ?Sized> IngestStore
+    for T
+{
+}
 
 /// A store of every kind of data. Implemented by every type that implements the kinds'
 /// traits; `&dyn Store` (or `Box<dyn Store>`) coerces to any of them.

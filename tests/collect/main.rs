@@ -2,6 +2,7 @@
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
+mod alarms_sim;
 mod collect_sim;
 #[path = "../common/mod.rs"]
 mod common;

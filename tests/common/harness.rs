@@ -3,10 +3,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::recording_store::RecordingStore;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use lantian::alarms::rules::config::{AlarmRules, AlarmSettings};
+use lantian::alarms::rules::scope::NetworkModel;
+use lantian::alarms::rules::stage::AlarmStage;
 use lantian::clock::Clock;
-use lantian::collect::{CollectorConfig, Pipeline};
+use lantian::collect::{CollectorConfig, Pipeline, Stages};
 use lantian::compute::IndexConfig;
 use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
@@ -31,6 +37,8 @@ pub(crate) struct Run {
     pub clock: Clock,
     /// Simulation start.
     pub start: DateTime<Utc>,
+    /// While set, the pipeline's store refuses writes (an unreachable server).
+    pub down: Arc<AtomicBool>,
     sim: Simulator,
     pipeline: Pipeline,
     store_path: PathBuf,
@@ -48,6 +56,21 @@ impl Run {
         config: CollectorConfig,
         bind: Bind,
     ) -> Run {
+        Self::start_with(network, scenario, start, speed, config, bind, None).await
+    }
+
+    /// [`Run::start`] with the alarm stage evaluating `rules` (with `settings`) in the
+    /// forwarder, with a second handle of the store as its reader.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn start_with(
+        network: &Path,
+        scenario: &Path,
+        start: DateTime<Utc>,
+        speed: f64,
+        config: CollectorConfig,
+        bind: Bind,
+        alarms: Option<(AlarmSettings, AlarmRules)>,
+    ) -> Run {
         let mut registry = Registry::load(network).expect("registry loads");
         let scenario = Scenario::load(scenario).expect("scenario loads");
         let environment =
@@ -62,14 +85,27 @@ impl Run {
         let mut store = Box::new(SqliteStore::open(&store_path).unwrap());
         store.put_stations(&registry.station_infos()).unwrap();
         let devices: Vec<_> = registry.devices().cloned().collect();
-        let pipeline = Pipeline::start(
-            &devices,
-            clock.clone(),
-            config,
-            IndexConfig::default(),
-            store,
-        );
+        let alarms = alarms.map(|(settings, rules)| {
+            let reader = Box::new(SqliteStore::open(&store_path).unwrap());
+            AlarmStage::new(
+                settings,
+                &rules,
+                NetworkModel::from_registry(&registry),
+                clock.clone(),
+            )
+            .expect("rules fit the network")
+            .with_reader(reader)
+            .with_min_valid_minutes(config.min_valid_minutes)
+        });
+        let stages = Stages {
+            index: IndexConfig::default(),
+            alarms,
+        };
+        let store = RecordingStore::new(store);
+        let down = store.down.clone();
+        let pipeline = Pipeline::start(&devices, clock.clone(), config, stages, Box::new(store));
         Run {
+            down,
             registry,
             environment,
             clock,
@@ -79,6 +115,11 @@ impl Run {
             store_path,
             _dir: dir,
         }
+    }
+
+    /// Makes the store refuse writes (`true`) or take them again.
+    pub(crate) fn store_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// The live health of device `id`.

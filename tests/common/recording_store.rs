@@ -1,5 +1,5 @@
 //! A store that passes every call of the collectors' pipeline ([`IngestStore`]: readings,
-//! health, stations, indices) to another and logs the reading batches it wrote
+//! health, stations, indices, alarms) to another and logs the reading batches it wrote
 //! successfully, in order — to check what reached the store, how often, in which order. Its
 //! writes can be made to fail on demand (`down`), like an unreachable server.
 
@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lantian::store::{
-    DataKind, DeviceHealth, ErrorKind, HealthStore, IndexQuery, IndexRecord, IndexStore,
-    IngestStore, Operation, PageFn, ReadingQuery, ReadingStore, Record, Resolution, StationInfo,
-    StationStore, Stations, StoreError, TimeSpan,
+    Alarm, AlarmAction, AlarmIdPrefix, AlarmKey, AlarmQuery, AlarmStore, AlarmSubject, DataKind,
+    DeviceHealth, ErrorKind, HealthStore, IndexQuery, IndexRecord, IndexStore, IngestStore,
+    Operation, PageFn, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore,
+    Stations, StoreError, TimeSpan,
 };
 
 /// Batches written successfully, in the order of their commits.
@@ -109,5 +110,32 @@ impl IndexStore for RecordingStore {
     }
     fn indices_span(&self, r: Resolution) -> Result<Option<TimeSpan>, StoreError> {
         self.inner.indices_span(r)
+    }
+}
+
+impl AlarmStore for RecordingStore {
+    fn put_alarms(&mut self, a: &[Alarm], actions: &[AlarmAction]) -> Result<usize, StoreError> {
+        self.check(DataKind::Alarms)?;
+        self.inner.put_alarms(a, actions)
+    }
+    fn alarms_paged(
+        &self,
+        query: &AlarmQuery,
+        page_size: usize,
+        each: &mut PageFn<'_, Alarm>,
+    ) -> Result<(), StoreError> {
+        self.inner.alarms_paged(query, page_size, each)
+    }
+    fn alarms_span(&self) -> Result<Option<TimeSpan>, StoreError> {
+        self.inner.alarms_span()
+    }
+    fn open_alarm(&self, rule: &str, subject: &AlarmSubject) -> Result<Option<Alarm>, StoreError> {
+        self.inner.open_alarm(rule, subject)
+    }
+    fn alarms_by_id(&self, id: &AlarmIdPrefix) -> Result<Vec<Alarm>, StoreError> {
+        self.inner.alarms_by_id(id)
+    }
+    fn alarm_actions(&self, alarms: &[AlarmKey]) -> Result<Vec<AlarmAction>, StoreError> {
+        self.inner.alarm_actions(alarms)
     }
 }

@@ -49,7 +49,7 @@ pub(crate) async fn run(config: &Config, args: ListenArgs) -> anyhow::Result<()>
     let mut store = super::super::open_store(config)?;
     store.put_stations(&registry.station_infos())?;
     let clock = Clock::real();
-    let pipeline = super::super::start_pipeline(config, &[], &clock, store)?;
+    let pipeline = super::super::start_pipeline(config, &[], &clock, store, None)?;
     let listener = start(config, &registry, addr, clock, &pipeline).await?;
     let commands = LoginCommands {
         set_time: args.set_time,

@@ -121,6 +121,14 @@ pub struct Prose {
     pub forecast_abstained: &'static str,
     /// Separator of the `{missing}` of [`Prose::forecast_abstained`] (`；`, `; `).
     pub forecast_reasons: &'static str,
+    /// Forecast section: the heavy-pollution warning the forecast calls for ({level},
+    /// {undecided}: [`Prose::forecast_warning_undecided`] or nothing).
+    pub forecast_warning: &'static str,
+    /// Forecast section: a higher warning level the forecast cannot decide ({higher}, {days},
+    /// {horizon}).
+    pub forecast_warning_undecided: &'static str,
+    /// Forecast section: no warning called for.
+    pub forecast_warning_none: &'static str,
     /// Forecast section: pollutants not published for lack of skill ({pollutants}).
     pub forecast_beyond_skill: &'static str,
     /// Forecast section: the recent live skill ({days}, {hit}, {n}, {persistence}, {mae}).
@@ -170,6 +178,9 @@ pub(super) static ZH: Prose = Prose {
     forecast_day_no_value: "{date}：无站点预报值（{issued}发布）。",
     forecast_abstained: "{n}个站点无AQI预报：{missing}。",
     forecast_reasons: "；",
+    forecast_warning: "按预报，全市达到重污染天气{level}条件{undecided}。",
+    forecast_warning_undecided: "（至少；{higher}需{days}天预报判定，本次预报{horizon}天）",
+    forecast_warning_none: "按预报，全市未达到重污染天气预警条件。",
     forecast_beyond_skill: "{pollutants}在该时效无预报技巧，未发布",
     forecast_skill: "近{days}天预报检验：次日AQI类别准确率{hit}%（{n}个站日；持续性预报{persistence}），日AQI平均绝对误差{mae}。",
     forecast_no_skill: "近{days}天暂无可检验的预报。",
@@ -213,6 +224,9 @@ pub(super) static EN: Prose = Prose {
     forecast_day_no_value: "{date}: no station has a forecast value (issued {issued}).",
     forecast_abstained: " {n} station(s) without an AQI forecast: {missing}.",
     forecast_reasons: "; ",
+    forecast_warning: "The city's forecast calls for a heavy-pollution {level}{undecided}.",
+    forecast_warning_undecided: " (at least; {higher} needs a {days}-day forecast, this one has {horizon} days)",
+    forecast_warning_none: "The city's forecast calls for no heavy-pollution warning.",
     forecast_beyond_skill: "no skill at this lead for {pollutants}, not published",
     forecast_skill: "Skill over the last {days} days: next-day AQI category right on {hit} % of {n} station-days (persistence {persistence}), daily AQI mean absolute error {mae}.",
     forecast_no_skill: "No forecast of the last {days} days can be verified yet.",
@@ -250,6 +264,9 @@ mod tests {
             ("forecast_day", p.forecast_day),
             ("forecast_day_no_value", p.forecast_day_no_value),
             ("forecast_abstained", p.forecast_abstained),
+            ("forecast_warning", p.forecast_warning),
+            ("forecast_warning_undecided", p.forecast_warning_undecided),
+            ("forecast_warning_none", p.forecast_warning_none),
             ("forecast_beyond_skill", p.forecast_beyond_skill),
             ("forecast_skill", p.forecast_skill),
             ("forecast_no_skill", p.forecast_no_skill),
