@@ -15,5 +15,6 @@ mod platform;
 mod properties;
 mod sim_loggers;
 mod standard;
+mod topology;
 mod uplink;
 mod uplink_run;
