@@ -16,32 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 #[test]
 fn the_collected_day_starts_complete_after_the_history() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(dir.path().join("scenario.toml"), "seed = 5\n").unwrap();
-    let config = dir.path().join("lantian.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "registry = \"{}\"\nscenario = \"scenario.toml\"\n",
-            root.join("tests/fixtures/two-stations/network.toml")
-                .display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
-        .args(["--speed", "2880", "--history-days", "20"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_demo(dir.path(), "network.toml", "seed = 5\n", "20");
     assert!(stdout.contains("history: 20 day(s)"), "{stdout}");
 
     let store = SqliteStore::open(dir.path().join("out/lantian.db")).unwrap();
@@ -72,40 +47,15 @@ fn the_collected_day_starts_complete_after_the_history() {
 #[test]
 fn the_hj212_micro_stations_data_is_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(
-        dir.path().join("scenario.toml"),
+    // No PW in the environment: the demo generates them.
+    let stdout = run_demo(
+        dir.path(),
+        "with-micro.toml",
         "seed = 5\n[hj212]\nplatform = \"127.0.0.1:9\"\nack_timeout = \"300ms\"\n\
          realtime_interval = \"5m\"\n\
          [[fault]]\ndevice = \"T-M1-logger\"\nkind = \"bad_crc\"\nafter = \"6h\"\nduration = \"1h\"\n\
          [[fault]]\ndevice = \"T-M2-logger\"\nkind = \"disconnect\"\nafter = \"12h\"\nduration = \"2h\"\n",
-    )
-    .unwrap();
-    let config = dir.path().join("lantian.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "registry = \"{}\"\nscenario = \"scenario.toml\"\n",
-            root.join("tests/fixtures/two-stations/with-micro.toml")
-                .display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
-        .args(["--speed", "2880", "--history-days", "0"])
-        .env_remove("LT_TEST_MICRO1_PW")
-        .env_remove("LT_TEST_MICRO2_PW")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "0",
     );
     let line = stdout
         .lines()
@@ -136,4 +86,39 @@ fn the_hj212_micro_stations_data_is_stored() {
             );
         }
     }
+}
+
+/// Runs `lantian demo` on 2 March 2026 at ×2880 in `dir` with the two-station fixture's
+/// `network` file and `scenario`, after `history_days` of history; its standard output.
+fn run_demo(dir: &Path, network: &str, scenario: &str, history_days: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(dir.join("scenario.toml"), scenario).unwrap();
+    let config = dir.join("lantian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "registry = \"{}\"\nscenario = \"scenario.toml\"\n",
+            root.join("tests/fixtures/two-stations")
+                .join(network)
+                .display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir)
+        .arg("--config")
+        .arg(&config)
+        .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
+        .args(["--speed", "2880", "--history-days", history_days])
+        .env_remove("LT_TEST_MICRO1_PW")
+        .env_remove("LT_TEST_MICRO2_PW")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
