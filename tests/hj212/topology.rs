@@ -48,6 +48,21 @@ fn centre_network(dir: &Path) -> PathBuf {
     path
 }
 
+/// A copy in `dir` of the two-station fixture's `network` file with its two Modbus gateways
+/// on free ports (tests run in parallel, other ones serve the fixture's own ports), its
+/// profiles linked.
+fn network_copy(dir: &Path, network: &str) -> PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-stations");
+    let text = std::fs::read_to_string(fixture.join(network))
+        .unwrap()
+        .replace("127.0.0.1:15901", &format!("127.0.0.1:{}", free_port()))
+        .replace("127.0.0.1:15902", &format!("127.0.0.1:{}", free_port()));
+    let path = dir.join(network);
+    std::fs::write(&path, text).unwrap();
+    std::os::unix::fs::symlink(fixture.join("profiles"), dir.join("profiles")).unwrap();
+    path
+}
+
 /// The edge's and the centre's folders with their `lantian.toml`.
 fn configs(root: &Path, centre_port: u16) -> (PathBuf, PathBuf) {
     let edge = root.join("edge");
@@ -55,16 +70,14 @@ fn configs(root: &Path, centre_port: u16) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(&edge).unwrap();
     std::fs::create_dir_all(&centre).unwrap();
     std::fs::write(edge.join("scenario.toml"), "seed = 7\n").unwrap();
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let network = network_copy(&edge, "network.toml");
     let mut toml = format!(
         "registry = \"{}\"\nstore = \"sqlite:edge.db\"\nscenario = \"scenario.toml\"\n\
          [collect]\ntimeout_ms = 300\n\
          [[uplink]]\nname = \"centre\"\naddress = \"127.0.0.1:{centre_port}\"\n\
          data = [2051, 2061]\nstart = \"{START}\"\npw_env = \"LT_UPLINK_PW\"\ndelay_s = 60\n\
          timeout_ms = 1000\nbackoff_initial_ms = 100\nbackoff_max_ms = 500\n",
-        manifest
-            .join("tests/fixtures/two-stations/network.toml")
-            .display()
+        network.display()
     );
     for (id, mn) in MNS {
         toml.push_str(&format!("[uplink.station.{id}]\nmn = \"{mn}\"\n"));
@@ -337,4 +350,65 @@ fn the_centre_holds_every_reading_once_across_an_edge_restart_and_a_centre_outag
         String::from_utf8_lossy(&rank.stderr)
     );
     eprintln!("centre ranking:\n{ranking}");
+}
+
+/// `lantian sim` runs the network's HJ 212 loggers: they upload to the scenario's `[hj212]
+/// platform`, here `lantian hj212 listen` in another process, which stores their data.
+#[test]
+fn lantian_sim_loggers_feed_lantian_hj212_listen() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let network = network_copy(dir.path(), "with-micro.toml");
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        format!("seed = 9\n[hj212]\nplatform = \"127.0.0.1:{port}\"\nack_timeout = \"1s\"\n"),
+    )
+    .unwrap();
+    let config = dir.path().join("lantian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "registry = \"{}\"\nstore = \"sqlite:platform.db\"\nscenario = \"scenario.toml\"\n\
+             [hj212]\nlisten = \"127.0.0.1:{port}\"\nmax_packets_per_second = 1000\n",
+            network.display()
+        ),
+    )
+    .unwrap();
+    let lantian = |args: &[&str], log: &str| {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("LT_TEST_MICRO1_PW", "m1-secret")
+            .env("LT_TEST_MICRO2_PW", "m2-secret")
+            .stderr(std::fs::File::create(dir.path().join(log)).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let mut listen = lantian(&["hj212", "listen"], "listen.log");
+    wait_listening(port);
+    let mut sim = lantian(&["sim", "--speed", "600", "--start", START], "sim.log");
+    std::thread::sleep(Duration::from_secs(6));
+    terminate(&mut sim);
+    terminate(&mut listen);
+    let log = std::fs::read_to_string(dir.path().join("listen.log")).unwrap_or_default();
+
+    let store = SqliteStore::open(dir.path().join("platform.db")).unwrap();
+    let t0: DateTime<Utc> = START.parse().unwrap();
+    for station in ["T-M1", "T-M2"] {
+        let minutes = store
+            .readings(
+                &ReadingQuery::new(Resolution::Minute, t0, t0 + TimeDelta::days(1))
+                    .for_stations(lantian::store::Stations::one(station)),
+            )
+            .unwrap();
+        // About an hour at ×600 in 6 s, 5-minute data: several intervals of each code.
+        let intervals: std::collections::BTreeSet<_> = minutes.iter().map(|r| r.time).collect();
+        assert!(intervals.len() >= 5, "{station}: {intervals:?}\n{log}");
+        eprintln!(
+            "{station}: {} minute records over {} intervals",
+            minutes.len(),
+            intervals.len()
+        );
+    }
 }
