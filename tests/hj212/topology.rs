@@ -8,6 +8,9 @@
 //! Every minute and hourly record the edge stored, up to the last one the centre received,
 //! is in the centre's store exactly once, with the edge's value (within the three decimals
 //! written) and flag.
+//!
+//! A second test runs `lantian sim` with HJ 212 micro-stations in its network and `lantian
+//! hj212 listen` as the scenario's `[hj212] platform`: the loggers' data are stored.
 
 use std::collections::BTreeMap;
 use std::net::TcpStream;
