@@ -81,6 +81,32 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
             JobOutcome::Succeeded(output) => println!("\n{}: {output}", run.job),
             JobOutcome::Failed(e) => println!("\n{} failed: {e}", run.job),
         },
+        DemoEvent::Hj212(h) => {
+            let rejected: Vec<String> = h
+                .rejected
+                .iter()
+                .map(|(cause, n)| format!("{cause} {n}"))
+                .collect();
+            println!(
+                "\nHJ 212: {} loggers sent {} uploads ({} acknowledged, {} sent again, {} given \
+                 up, {} still waiting) over {} connections; the listener took {} packets ({} \
+                 records) and rejected {}",
+                h.loggers,
+                h.sent.sent,
+                h.sent.acknowledged,
+                h.sent.retried,
+                h.sent.given_up,
+                h.sent.backlog,
+                h.sent.connections,
+                h.accepted,
+                h.records,
+                if rejected.is_empty() {
+                    "none".to_string()
+                } else {
+                    rejected.join(", ")
+                }
+            );
+        }
         DemoEvent::Stored(s) => {
             println!(
                 "\n{} records written in {} transactions; {:.1} s real time for {} simulated day(s).",

@@ -1,4 +1,5 @@
-//! `lantian sim`: serve the simulated network over Modbus.
+//! `lantian sim`: serve the simulated network over Modbus, and run its HJ 212 loggers
+//! (uploading to the scenario's `[hj212] platform`).
 
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use lantian::config::Config;
 use lantian::sim::environment::Environment;
+use lantian::sim::logger::{LoggerGroup, LoggerSpec};
 use lantian::sim::scenario::Scenario;
 use lantian::sim::server::{Bind, Simulator};
 
@@ -28,9 +30,33 @@ pub(super) async fn run(config: &Config, args: SimArgs) -> anyhow::Result<()> {
     let scenario = Scenario::load(path)?;
     let clock = args.clock.clock()?;
     let environment = Arc::new(Environment::new(scenario, &registry, clock.now())?);
-    let sim = Simulator::start(&registry, environment, clock.clone(), Bind::AsConfigured)
-        .await
-        .context("starting the simulator")?;
+    let sim = Simulator::start(
+        &registry,
+        environment.clone(),
+        clock.clone(),
+        Bind::AsConfigured,
+    )
+    .await
+    .context("starting the simulator")?;
+    // The registry's HJ 212 loggers upload to the scenario's `[hj212] platform`.
+    let loggers = match &environment.scenario().hj212 {
+        Some(settings) if registry.hj212_devices().next().is_some() => {
+            let specs = LoggerSpec::from_registry(&registry)?;
+            tracing::info!(
+                "{} HJ 212 loggers upload to {}",
+                specs.len(),
+                settings.platform
+            );
+            Some(LoggerGroup::start(
+                &registry,
+                specs,
+                environment.clone(),
+                clock.clone(),
+                None,
+            )?)
+        }
+        _ => None,
+    };
     tracing::info!(
         "simulating {} stations, {} devices on {} endpoints (clock ×{}); Ctrl-C to stop",
         registry.stations.len(),
@@ -39,6 +65,9 @@ pub(super) async fn run(config: &Config, args: SimArgs) -> anyhow::Result<()> {
         clock.speed()
     );
     super::shutdown_signal().await;
+    if let Some(loggers) = loggers {
+        loggers.stop().await;
+    }
     sim.stop().await;
     Ok(())
 }

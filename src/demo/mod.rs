@@ -6,6 +6,7 @@
 //! [`run`] does the work and tells its caller what happened as it goes ([`DemoEvent`]); the
 //! `lantian demo` command prints it.
 
+mod hj212;
 mod summary;
 
 use std::path::PathBuf;
@@ -39,6 +40,7 @@ use crate::sim::server::{Bind, SimError, Simulator};
 use crate::store::spool::Spool;
 use crate::store::{JobRun, Store, StoreError};
 
+pub use hj212::{Hj212DemoError, Hj212Summary};
 pub use summary::{Collected, DeviceFaults, SHOWN_PARAMETERS, StationHour};
 
 /// What to simulate.
@@ -77,6 +79,8 @@ pub enum DemoEvent<'a> {
     Collected(&'a Collected),
     /// A job ran (the `forecast` job at the last hour; the `sources` job the next morning).
     JobRan(&'a JobRun),
+    /// What the HJ 212 loggers sent and the listener took (when the network has some).
+    Hj212(&'a Hj212Summary),
     /// What the pipeline stored.
     Stored(&'a Stored),
     /// The reports of the last day.
@@ -152,6 +156,9 @@ pub enum DemoError {
     /// The simulator could not start.
     #[error("starting the simulator")]
     Simulator(#[source] SimError),
+    /// The HJ 212 station group could not start.
+    #[error("starting the HJ 212 loggers")]
+    Hj212(#[source] Hj212DemoError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -268,9 +275,27 @@ pub async fn run(
         spool,
         &config.spool,
     );
+    // Likewise the HJ 212 loggers send a day's packets in a minute: no throttling at the
+    // listener's real-time default.
+    let mut listen = config.hj212.clone();
+    listen.max_packets_per_second = listen.max_packets_per_second.max(10_000);
+    let hj212 = hj212::Hj212Group::start(
+        &mut registry,
+        &environment,
+        &clock,
+        &pipeline,
+        &listen,
+        &options.out,
+    )
+    .await
+    .map_err(DemoError::Hj212)?;
     follow(&clock, start, end, &pipeline, &mut events).await;
     // Let the last polls of the period land, then close the final hour.
     clock.sleep_until(end + TimeDelta::seconds(1)).await;
+    let hj212 = match hj212 {
+        Some(group) => Some(group.stop().await),
+        None => None,
+    };
     let spool = pipeline.spool.clone();
     let stats = pipeline.stop().await?;
     sim.stop().await;
@@ -296,6 +321,9 @@ pub async fn run(
         events(DemoEvent::JobRan(
             &run_once(job, issue, &Clock::real(), &log).await,
         ));
+    }
+    if let Some(summary) = &hj212 {
+        events(DemoEvent::Hj212(summary));
     }
     events(DemoEvent::Stored(&Stored {
         stats,

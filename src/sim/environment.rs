@@ -96,8 +96,8 @@ impl Environment {
     /// `start` (relative fault times count from it).
     ///
     /// Faults of devices the registry polls are checked here. When the scenario simulates
-    /// HJ 212 loggers (`[hj212]`), a fault naming no polled device is left for the loggers to
-    /// check when they start ([`LoggerGroup::start`](super::logger::LoggerGroup::start)).
+    /// HJ 212 loggers (`[hj212]`), a fault naming one of the registry's HJ 212 devices is left
+    /// for the loggers to check when they start ([`LoggerGroup::start`](super::logger::LoggerGroup::start)).
     pub fn new(
         scenario: Scenario,
         registry: &Registry,
@@ -105,7 +105,9 @@ impl Environment {
     ) -> Result<Environment, FaultError> {
         for fault in &scenario.faults {
             let Some(device) = registry.devices().find(|d| d.id == fault.device) else {
-                if scenario.hj212.is_some() {
+                if scenario.hj212.is_some()
+                    && registry.hj212_devices().any(|d| d.id == fault.device)
+                {
                     continue;
                 }
                 return Err(FaultError::UnknownDevice {

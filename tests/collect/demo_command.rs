@@ -16,32 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 #[test]
 fn the_collected_day_starts_complete_after_the_history() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(dir.path().join("scenario.toml"), "seed = 5\n").unwrap();
-    let config = dir.path().join("lantian.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "registry = \"{}\"\nscenario = \"scenario.toml\"\n",
-            root.join("tests/fixtures/two-stations/network.toml")
-                .display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
-        .args(["--speed", "2880", "--history-days", "20"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_demo(dir.path(), "network.toml", "seed = 5\n", "20");
     assert!(stdout.contains("history: 20 day(s)"), "{stdout}");
 
     let store = SqliteStore::open(dir.path().join("out/lantian.db")).unwrap();
@@ -64,4 +39,86 @@ fn the_collected_day_starts_complete_after_the_history() {
     // most the very first one (the connection is being opened).
     assert_eq!(hours.len(), 3, "{hours:?}");
     assert!(hours.iter().all(|h| h.count >= 59), "{hours:?}");
+}
+
+/// The demo's HJ 212 group: micro-stations of the network upload from the simulator's loggers
+/// (one with a bad CRC for an hour, one disconnecting after every packet for two hours) to
+/// the demo's listener; their minute and hourly data are stored beside the Modbus stations'.
+#[test]
+fn the_hj212_micro_stations_data_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    // No PW in the environment: the demo generates them.
+    let stdout = run_demo(
+        dir.path(),
+        "with-micro.toml",
+        "seed = 5\n[hj212]\nplatform = \"127.0.0.1:9\"\nack_timeout = \"300ms\"\n\
+         realtime_interval = \"5m\"\n\
+         [[fault]]\ndevice = \"T-M1-logger\"\nkind = \"bad_crc\"\nafter = \"6h\"\nduration = \"1h\"\n\
+         [[fault]]\ndevice = \"T-M2-logger\"\nkind = \"disconnect\"\nafter = \"12h\"\nduration = \"2h\"\n",
+        "0",
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("HJ 212: 2 loggers sent"))
+        .unwrap_or_else(|| panic!("no HJ 212 summary:\n{stdout}"));
+    assert!(line.contains("rejected bad-crc"), "{line}");
+    eprintln!("{line}");
+
+    let store = SqliteStore::open(dir.path().join("out/lantian.db")).unwrap();
+    let midnight = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+        .unwrap()
+        .to_utc();
+    for station in ["T-M1", "T-M2"] {
+        // 5-minute data: 288 a day, but for the last ones still waiting when the demo stops.
+        for (resolution, at_least) in [(Resolution::Minute, 276), (Resolution::Hour, 23)] {
+            let stored = store
+                .readings(
+                    &ReadingQuery::new(resolution, midnight, midnight + TimeDelta::days(1))
+                        .for_stations(Stations::one(station))
+                        .for_parameters(Parameters::one(Parameter::Pm25)),
+                )
+                .unwrap();
+            assert!(
+                stored.len() >= at_least,
+                "{station} {resolution:?}: {} records\n{stdout}",
+                stored.len()
+            );
+        }
+    }
+}
+
+/// Runs `lantian demo` on 2 March 2026 at ×2880 in `dir` with the two-station fixture's
+/// `network` file and `scenario`, after `history_days` of history; its standard output.
+fn run_demo(dir: &Path, network: &str, scenario: &str, history_days: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(dir.join("scenario.toml"), scenario).unwrap();
+    let config = dir.join("lantian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "registry = \"{}\"\nscenario = \"scenario.toml\"\n",
+            root.join("tests/fixtures/two-stations")
+                .join(network)
+                .display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir)
+        .arg("--config")
+        .arg(&config)
+        .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
+        .args(["--speed", "2880", "--history-days", history_days])
+        .env_remove("LT_TEST_MICRO1_PW")
+        .env_remove("LT_TEST_MICRO2_PW")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }

@@ -1,6 +1,7 @@
 //! HJ 212: the codec against the shared corpus of real packets and the standard's examples,
 //! property tests of the parser, builder and framer, `lantian hj212 decode`; the ingest server
-//! against the Python peer (`ingest`, `ingest_restart`).
+//! against the Python peer (`ingest`, `ingest_restart`); an edge and a centre `lantian run`
+//! linked by HJ 212, and `lantian sim`'s loggers feeding `lantian hj212 listen` (`topology`).
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
@@ -15,5 +16,6 @@ mod platform;
 mod properties;
 mod sim_loggers;
 mod standard;
+mod topology;
 mod uplink;
 mod uplink_run;

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use lantian::clock::Clock;
 use lantian::hj212::codes::DEFAULT_AIR_CODES;
 use lantian::hj212::time::parse_local_time;
-use lantian::registry::Registry;
+use lantian::registry::{CodeSpec, Hj212Device, PwSource, Registry};
 use lantian::sim::environment::Environment;
 use lantian::sim::logger::{LoggerCode, LoggerGroup, LoggerSpec, decimals};
 use lantian::sim::scenario::Scenario;
@@ -83,6 +83,37 @@ fn spec(i: usize) -> LoggerSpec {
         codes,
         minute_interval: TimeDelta::minutes(1),
     }
+}
+
+/// The two-station fixture with the loggers of [`LOGGERS`] as its HJ 212 devices (a scenario's
+/// logger faults must name one of the registry's).
+fn registry_with_loggers() -> Registry {
+    let mut registry =
+        Registry::load(&root().join("tests/fixtures/two-stations/network.toml")).unwrap();
+    for i in 0..LOGGERS.len() {
+        let spec = spec(i);
+        let station = &mut registry.stations[spec.station];
+        station.hj212.push(Hj212Device {
+            id: spec.id.clone(),
+            station: station.id.clone(),
+            mn: spec.mn.clone(),
+            pw: PwSource::Env("LT_SIM_LOGGERS_UNUSED".into()),
+            codes: spec
+                .codes
+                .iter()
+                .map(|c| {
+                    let code = CodeSpec {
+                        parameter: c.parameter,
+                        unit: c.unit,
+                        conversion: c.conversion,
+                    };
+                    (c.code.clone(), code)
+                })
+                .collect(),
+            minute_interval: spec.minute_interval,
+        });
+    }
+    registry
 }
 
 fn scenario(platform: &str) -> String {
@@ -230,8 +261,7 @@ async fn simulated_loggers_upload_the_world_to_the_peer_platform() {
     let Some(platform) = PeerPlatform::start(&accept, &[]) else {
         return;
     };
-    let registry =
-        Registry::load(&root().join("tests/fixtures/two-stations/network.toml")).unwrap();
+    let registry = registry_with_loggers();
     let path = std::path::PathBuf::from("sim_loggers (test scenario)");
     let scenario = Scenario::from_toml(&scenario(&platform.address()), &path).unwrap();
     let start = local("20260301235800");
@@ -375,8 +405,7 @@ async fn simulated_loggers_upload_the_world_to_the_peer_platform() {
 
 #[tokio::test]
 async fn loggers_refuse_what_they_cannot_do() {
-    let registry =
-        Registry::load(&root().join("tests/fixtures/two-stations/network.toml")).unwrap();
+    let registry = registry_with_loggers();
     let path = std::path::PathBuf::from("loggers.toml");
     let start = local("20260301235800");
     let load = |extra: &str| {

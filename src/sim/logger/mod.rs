@@ -55,6 +55,42 @@ pub struct LoggerSpec {
     pub minute_interval: TimeDelta,
 }
 
+impl LoggerSpec {
+    /// The loggers of `registry`: one per `transport = "hj212"` device, with its MN, its PW
+    /// (read from its `pw_env`/`pw_file` now) and its code map.
+    pub fn from_registry(registry: &Registry) -> Result<Vec<LoggerSpec>, LoggerError> {
+        registry
+            .hj212_devices()
+            .map(|d| {
+                Ok(LoggerSpec {
+                    id: d.id.clone(),
+                    station: registry
+                        .stations
+                        .iter()
+                        .position(|s| s.id == d.station)
+                        .ok_or_else(|| LoggerError::NoStation(d.id.clone()))?,
+                    mn: d.mn.clone(),
+                    pw: d.pw.read().map_err(|source| LoggerError::Pw {
+                        id: d.id.clone(),
+                        source,
+                    })?,
+                    minute_interval: d.minute_interval,
+                    codes: d
+                        .codes
+                        .iter()
+                        .map(|(code, c)| LoggerCode {
+                            code: code.clone(),
+                            parameter: c.parameter,
+                            unit: c.unit,
+                            conversion: c.conversion,
+                        })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// One pollutant code of a logger: the parameter, the unit it is sent in, and the conversion
 /// from that unit to the parameter's canonical unit (the logger applies its inverse).
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +132,15 @@ pub enum LoggerError {
     /// A logger's station is not in the registry.
     #[error("logger `{0}`: its station is not in the registry")]
     NoStation(String),
+    /// A logger's PW cannot be read.
+    #[error("logger `{id}`: {source}")]
+    Pw {
+        /// The logger.
+        id: String,
+        /// Why.
+        #[source]
+        source: crate::registry::PwError,
+    },
     /// A logger's packets cannot be encoded (a PW or MN a packet cannot carry, too many codes).
     #[error("logger `{id}`: {source}")]
     Encode {
