@@ -312,7 +312,7 @@ impl Alarm {
         if !valid_name(&self.rule) {
             return fail("the rule id is empty or has control characters".into());
         }
-        self.subject.check().or_else(|e| fail(e))?;
+        self.subject.check().or_else(&fail)?;
         let e = &self.evidence;
         if e.first.time != self.opened {
             return fail(format!(
