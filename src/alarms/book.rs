@@ -106,8 +106,8 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         }
     }
 
-    /// The alarm of rule and subject whose time holds `time`: the open one, or a closed one
-    /// opened at or before it and closed at or after it.
+    /// The closed alarm of `rule` and `subject` whose time holds `time`: opened at or before
+    /// it, closed at or after it.
     fn covering(
         store: &S,
         rule: &str,
