@@ -147,6 +147,7 @@ pub(crate) fn judge(
 struct Handling {
     acknowledged: Option<Handled>,
     escalation: Option<Escalation>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     clearing_since: Option<DateTime<Utc>>,
     closed: Option<Closure>,
 }

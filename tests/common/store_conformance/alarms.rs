@@ -119,7 +119,7 @@ pub(crate) fn alarms_round_trip(mut t: TestStore) {
     assert!(t.store.alarms(&everything()).unwrap().is_empty());
     let (a, opened) = alarm("pm25-1h 超标", "DG-GC 莞城", 60);
     t.store
-        .put_alarms(std::slice::from_ref(&a), &[opened.clone()])
+        .put_alarms(std::slice::from_ref(&a), std::slice::from_ref(&opened))
         .unwrap();
     let user = |n: &str| Actor::User(n.to_string());
     let events = [
@@ -246,7 +246,10 @@ pub(crate) fn alarms_round_trip(mut t: TestStore) {
         ..w_open
     };
     t.store
-        .put_alarms(std::slice::from_ref(&warning), &[w_open.clone()])
+        .put_alarms(
+            std::slice::from_ref(&warning),
+            std::slice::from_ref(&w_open),
+        )
         .unwrap();
 
     for store in [&*t.store, &*(t.reopen)()] {
@@ -342,7 +345,7 @@ pub(crate) fn alarms_follow_their_revision(mut t: TestStore) {
     );
     assert!(is_conflict(&put(&mut t, &newer, &later).unwrap_err()));
     // What is stored is the acknowledged alarm and its two actions.
-    assert_eq!(t.store.alarms(&everything()).unwrap(), [acked.clone()]);
+    assert_eq!(t.store.alarms(&everything()).unwrap(), [acked]);
     assert_eq!(
         t.store.alarm_actions(&[a.key()]).unwrap(),
         [vec![opened.clone()], ack.clone()].concat()
