@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
+#[cfg(feature = "notify")]
+use crate::notify::config::{NotifyConfig, NotifyConfigError, NotifySection};
 use crate::report::ReportConfig;
 use crate::store::StoreUrl;
 
@@ -31,6 +33,10 @@ pub enum ConfigFileError {
         /// toml's message, with the line and the offending field.
         message: String,
     },
+    /// `[notify]` is wrong (the error names the file, line and key).
+    #[cfg(feature = "notify")]
+    #[error(transparent)]
+    Notify(#[from] NotifyConfigError),
 }
 
 /// The main configuration.
@@ -65,6 +71,34 @@ pub struct Config {
     /// Scheduled jobs (`[[job]]`); none configured means [`default_jobs`].
     #[serde(default, rename = "job")]
     pub jobs: Vec<JobConfig>,
+    /// `[notify]` as written; [`Config::load`] checks it into `notify`.
+    #[cfg(feature = "notify")]
+    #[serde(default, rename = "notify")]
+    notify_section: NotifySection,
+    /// Notifications of alarms (`[notify]`): the outbox, channels, routes, silences.
+    #[cfg(feature = "notify")]
+    #[serde(skip)]
+    pub notify: NotifyConfig,
+    /// `[notify]` in a build without notifications: refused with a clear message.
+    #[cfg(not(feature = "notify"))]
+    #[serde(default, rename = "notify")]
+    _notify: Option<NoNotifySupport>,
+}
+
+/// `[notify]` in a build without the `notify` feature: reading it fails, naming the line,
+/// rather than ignoring channels someone expects to hear from.
+#[cfg(not(feature = "notify"))]
+#[derive(Debug, Clone, PartialEq)]
+struct NoNotifySupport;
+
+#[cfg(not(feature = "notify"))]
+impl<'de> Deserialize<'de> for NoNotifySupport {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(
+            "this build of lantian has no notifications (cargo feature `notify`): remove \
+             [notify] or use a build with it",
+        ))
+    }
 }
 
 fn default_registry() -> PathBuf {
@@ -91,6 +125,12 @@ impl Default for Config {
             base: PathBuf::new(),
             report: ReportConfig::default(),
             jobs: Vec::new(),
+            #[cfg(feature = "notify")]
+            notify_section: NotifySection::default(),
+            #[cfg(feature = "notify")]
+            notify: NotifyConfig::default(),
+            #[cfg(not(feature = "notify"))]
+            _notify: None,
         }
     }
 }
@@ -125,6 +165,11 @@ impl Config {
             job.resolve_paths(base);
         }
         config.store = config.store.relative_to(base);
+        #[cfg(feature = "notify")]
+        {
+            let section = std::mem::take(&mut config.notify_section);
+            config.notify = NotifyConfig::check(section, path, &text, base)?;
+        }
         Ok(config)
     }
 }
@@ -140,6 +185,26 @@ impl Config {
         self.store
             .spool_beside()
             .unwrap_or_else(|| self.base.join("spool"))
+    }
+}
+
+impl Config {
+    /// The notification outbox: `[notify] outbox` when set; otherwise beside a SQLite store
+    /// (`<file>-outbox.db`), or `outbox.db` in the configuration's folder for other stores.
+    #[cfg(feature = "notify")]
+    pub fn outbox_path(&self) -> PathBuf {
+        if let Some(path) = &self.notify.outbox {
+            return path.clone();
+        }
+        match &self.store {
+            StoreUrl::Sqlite(db) => {
+                let mut name = db.clone().into_os_string();
+                name.push("-outbox.db");
+                PathBuf::from(name)
+            }
+            #[cfg(feature = "influxdb")]
+            _ => self.base.join("outbox.db"),
+        }
     }
 }
 
