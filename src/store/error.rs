@@ -21,6 +21,8 @@ pub enum DataKind {
     SourceFlags,
     /// Issued forecasts ([`crate::store::ForecastHour`], [`crate::store::ForecastDay`]).
     Forecasts,
+    /// Alarms and their audit logs ([`crate::store::Alarm`], [`crate::store::AlarmAction`]).
+    Alarms,
 }
 
 impl DataKind {
@@ -34,6 +36,7 @@ impl DataKind {
             DataKind::JobRuns => "job runs",
             DataKind::SourceFlags => "source flags",
             DataKind::Forecasts => "forecasts",
+            DataKind::Alarms => "alarms",
         }
     }
 }
@@ -75,6 +78,9 @@ pub enum ErrorKind {
     Unusable,
     /// Stored data cannot be read back (a corrupt or foreign database, an unexpected answer).
     Corrupt,
+    /// The data changed since the caller read it (another writer got there first, e.g. an
+    /// alarm acknowledged while the rules updated it): read it again, and decide again.
+    Conflict,
 }
 
 /// Boxed backend error kept as the source.
@@ -153,6 +159,7 @@ impl fmt::Display for StoreError {
             ErrorKind::Rejected => write!(f, "cannot store {}", self.message),
             ErrorKind::Unusable => write!(f, "cannot be used: {}", self.message),
             ErrorKind::Corrupt => write!(f, "unreadable data: {}", self.message),
+            ErrorKind::Conflict => write!(f, "conflict: {}", self.message),
             ErrorKind::Unavailable => f.write_str(&self.message),
         }
     }

@@ -10,6 +10,7 @@
 //! | job runs | [`JobRun`] | [`JobRunStore`] | job, scheduled, started |
 //! | source flags | [`SourceFlag`], [`AnalysedDay`] | [`SourceFlagStore`] | station, pollutants, start / local day |
 //! | forecasts | [`ForecastHour`], [`ForecastDay`] | [`ForecastStore`] | station, parameter, issued, valid / station, day, issued |
+//! | alarms | [`Alarm`], [`AlarmAction`] | [`AlarmStore`] | rule, subject, opened / alarm, seq |
 //!
 //! Every kind is written with one verb, `put_<kind>`, which replaces by key and returns how
 //! many were written. Reads are named for the kind; every query selects stations with
@@ -26,6 +27,10 @@
 //! store's contents into another; [`spool`] is the durable write-ahead queue in front of a
 //! store.
 
+mod alarm_actions;
+mod alarm_backend;
+mod alarm_terms;
+mod alarms;
 mod error;
 mod forecast_missing;
 mod forecasts;
@@ -43,6 +48,15 @@ pub mod sqlite;
 mod stations;
 mod url;
 
+pub use alarm_actions::{Actor, AlarmAction, AlarmEvent, BadActor, Suppression};
+pub use alarm_terms::{
+    AlarmKind, AlarmState, AlarmSubject, Averaging, Direction, Lasting, Measure, MeasureUnit,
+    Severity, SystemComponent, UnknownAlarmTerm, WarningLevel,
+};
+pub use alarms::{
+    Alarm, AlarmEvidence, AlarmId, AlarmIdPrefix, AlarmKey, AlarmQuery, AlarmStore, BadAlarmId,
+    ClosedBy, Closure, Escalation, Handled, Observation,
+};
 pub use error::{DataKind, ErrorKind, Operation, StoreError};
 pub use forecast_missing::{Missing, UnknownMissing};
 pub use forecasts::{
@@ -72,6 +86,9 @@ impl<T: ReadingStore + HealthStore + StationStore + IndexStore + ?Sized> IngestS
 ///
 /// Backends are used from one writer thread (writes) and any number of readers, each with
 /// its own handle from [`open`]; they need to be `Send` but not `Sync`.
-pub trait Store: IngestStore + JobRunStore + SourceFlagStore + ForecastStore {}
+pub trait Store: IngestStore + JobRunStore + SourceFlagStore + ForecastStore + AlarmStore {}
 
-impl<T: IngestStore + JobRunStore + SourceFlagStore + ForecastStore + ?Sized> Store for T {}
+impl<T: IngestStore + JobRunStore + SourceFlagStore + ForecastStore + AlarmStore + ?Sized> Store
+    for T
+{
+}

@@ -21,6 +21,7 @@
 //! - Long reads (`*_paged`) ask the server for a chunked answer and read it one chunk (at
 //!   most a page of points) at a time from the connection.
 
+mod alarms;
 pub mod client;
 pub mod config;
 mod forecasts;

@@ -65,12 +65,32 @@
 //!   local day (ms), `date` its ISO date; `aqi` and the statistics are `NULL` when there is
 //!   none; `primary_pollutants` and `abstained` are codes joined by `;`; `missing` the
 //!   [`Missing`](crate::store::Missing) entries as text, each followed by U+001F; `aqi_low`/`aqi_high` the AQI range (`NULL`: none).
+//! - `alarms(rule, subject, opened, id, station, kind, severity, state, stale, assignee,
+//!   updated, closed, revision, actions, evidence, handling)`, primary key
+//!   `(rule, subject, opened)`, `WITHOUT ROWID`: the [`Alarm`](crate::store::Alarm)s.
+//!   `subject` is the [`AlarmSubject::code`](crate::store::AlarmSubject::code) (`station/DG-GC/pm25`);
+//!   `id` the 16 hex digits of the [`AlarmId`](crate::store::AlarmId); `station` the
+//!   subject's station (`NULL` for the network, a district, the system); `kind`, `severity`,
+//!   `state` their codes (`state` derived from the record: `open`, `acknowledged`, `closed`);
+//!   times in unix milliseconds, `closed` `NULL` while open; `evidence` the
+//!   [`AlarmEvidence`](crate::store::AlarmEvidence) as JSON, `handling` the acknowledgement,
+//!   escalation, clearing time and closure as JSON. A **partial unique index**
+//!   `alarms_open(rule, subject) WHERE state <> 'closed'` keeps at most one alarm per rule and
+//!   subject open, whoever writes; indexes `alarms_by_opened(opened)` (ranges, spans) and
+//!   `alarms_by_id(id)` (what people type, a prefix: a range seek).
+//! - `alarm_actions(rule, subject, opened, seq, at, actor, action, detail)`, primary key
+//!   `(rule, subject, opened, seq)`, `WITHOUT ROWID`: the audit logs
+//!   ([`AlarmAction`](crate::store::AlarmAction)). `actor` is `system` or a person's name;
+//!   `action` the event's code; `detail` the [`AlarmEvent`](crate::store::AlarmEvent) as JSON
+//!   (tagged by `action`). An alarm and its new actions are written in one transaction, which
+//!   reads the stored revision first (a write that does not follow it is a conflict).
 //! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
 //!   checked on open.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
 //! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds
-//! `forecast_hours` and `forecast_days`; **7** the AQI range columns of `forecast_days`.
+//! `forecast_hours` and `forecast_days`; **7** the AQI range columns of `forecast_days`; **8**
+//! `job_runs.output`; **9** `analysed_days`; **10** `alarms` and `alarm_actions`.
 //! Opening an older file migrates it in place: the missing steps are applied in order and
 //! `schema_version` set to the current one, all in one write transaction (steps only create
 //! tables and add columns, so the migration is cheap and safe on a live store). A file of a
@@ -87,6 +107,7 @@
 //! collectors re-send on restart and writes are idempotent, so that window is recoverable, while
 //! `FULL` would cost an fsync per batch on the slow flash of field PCs.
 
+mod alarms;
 mod forecasts;
 mod health;
 mod indices;
@@ -144,6 +165,8 @@ enum Fail {
     Corrupt(String),
     /// A file that cannot be used.
     Unusable(String),
+    /// Data changed since the caller read it.
+    Conflict(String),
     /// An error from a page consumer of a paged read, passed through.
     Page(StoreError),
 }
@@ -316,6 +339,7 @@ fn error(name: &str, operation: Operation, e: Fail) -> StoreError {
         Fail::Rejected(what) => StoreError::new(name, operation, ErrorKind::Rejected, what),
         Fail::Corrupt(reason) => StoreError::new(name, operation, ErrorKind::Corrupt, reason),
         Fail::Unusable(reason) => StoreError::new(name, operation, ErrorKind::Unusable, reason),
+        Fail::Conflict(what) => StoreError::new(name, operation, ErrorKind::Conflict, what),
         Fail::Page(e) => e,
     }
 }

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 const APPLICATION: &str = "lantian";
 
@@ -212,6 +212,47 @@ CREATE TABLE analysed_days(
     job TEXT NOT NULL,
     job_scheduled INTEGER NOT NULL,
     analysed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+",
+    },
+    Step {
+        version: 10,
+        what: "alarm tables",
+        tables: &["alarms", "alarm_actions"],
+        columns: &[],
+        sql: "
+CREATE TABLE alarms(
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    opened INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    station TEXT,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    state TEXT NOT NULL,
+    stale INTEGER NOT NULL,
+    assignee TEXT,
+    updated INTEGER NOT NULL,
+    closed INTEGER,
+    revision INTEGER NOT NULL,
+    actions INTEGER NOT NULL,
+    evidence TEXT NOT NULL,
+    handling TEXT NOT NULL,
+    PRIMARY KEY(rule, subject, opened)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX alarms_open ON alarms(rule, subject) WHERE state <> 'closed';
+CREATE INDEX alarms_by_opened ON alarms(opened);
+CREATE INDEX alarms_by_id ON alarms(id);
+CREATE TABLE alarm_actions(
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    opened INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY(rule, subject, opened, seq)
 ) WITHOUT ROWID;
 ",
     },
