@@ -182,8 +182,19 @@ pub struct EmailTarget {
 
 /// Query parameter names that carry credentials.
 const SECRET_PARAMETERS: &[&str] = &[
-    "access_token", "token", "key", "secret", "sign", "signature", "password", "pass", "pwd",
-    "apikey", "api_key", "auth", "code",
+    "access_token",
+    "token",
+    "key",
+    "secret",
+    "sign",
+    "signature",
+    "password",
+    "pass",
+    "pwd",
+    "apikey",
+    "api_key",
+    "auth",
+    "code",
 ];
 
 struct Checker<'a, 'l> {
@@ -224,10 +235,16 @@ impl Checker<'_, '_> {
         file: &Opt<PathBuf>,
     ) -> Result<Option<SecretRef>, NotifyConfigError> {
         match (env, file) {
-            (Some(_), Some(f)) => Err(self.error(f, &format!("{key}_file"), Problem::TwoSources { key })),
+            (Some(_), Some(f)) => {
+                Err(self.error(f, &format!("{key}_file"), Problem::TwoSources { key }))
+            }
             (Some(e), None) => {
                 if e.get_ref().trim().is_empty() {
-                    return Err(self.error(e, &format!("{key}_env"), Problem::BadValue("names no variable".into())));
+                    return Err(self.error(
+                        e,
+                        &format!("{key}_env"),
+                        Problem::BadValue("names no variable".into()),
+                    ));
                 }
                 Ok(Some(SecretRef {
                     source: SecretSource::Env(e.get_ref().clone()),
@@ -250,16 +267,25 @@ impl Checker<'_, '_> {
         file: &Opt<PathBuf>,
     ) -> Result<SecretRef, NotifyConfigError> {
         self.secret(key, env, file)?.ok_or_else(|| {
-            self.loc
-                .error(table.clone(), self.field(&format!("{key}_env")), Problem::MissingSecret { key })
+            self.loc.error(
+                table.clone(),
+                self.field(&format!("{key}_env")),
+                Problem::MissingSecret { key },
+            )
         })
     }
 
     /// A written URL: http(s), no `user:password@`, no credential-like query parameter and,
     /// when `bare`, no query at all (the secret is added by the channel).
-    fn url(&self, v: &Spanned<String>, key: &str, bare: bool) -> Result<url::Url, NotifyConfigError> {
+    fn url(
+        &self,
+        v: &Spanned<String>,
+        key: &str,
+        bare: bool,
+    ) -> Result<url::Url, NotifyConfigError> {
         let bad = |why: String| self.error(v, key, Problem::BadUrl(why));
-        let url = url::Url::parse(v.get_ref().trim()).map_err(|e| bad(format!("not a URL: {e}")))?;
+        let url =
+            url::Url::parse(v.get_ref().trim()).map_err(|e| bad(format!("not a URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(bad(format!("`{}:` is not http or https", url.scheme())));
         }
@@ -285,17 +311,24 @@ impl Checker<'_, '_> {
         Ok(url)
     }
 
-    fn mailbox(&self, v: &Spanned<String>, key: &str) -> Result<lettre::message::Mailbox, NotifyConfigError> {
-        v.get_ref().trim().parse().map_err(|e: lettre::address::AddressError| {
-            self.error(
-                v,
-                key,
-                Problem::BadAddress {
-                    value: v.get_ref().clone(),
-                    reason: e.to_string(),
-                },
-            )
-        })
+    fn mailbox(
+        &self,
+        v: &Spanned<String>,
+        key: &str,
+    ) -> Result<lettre::message::Mailbox, NotifyConfigError> {
+        v.get_ref()
+            .trim()
+            .parse()
+            .map_err(|e: lettre::address::AddressError| {
+                self.error(
+                    v,
+                    key,
+                    Problem::BadAddress {
+                        value: v.get_ref().clone(),
+                        reason: e.to_string(),
+                    },
+                )
+            })
     }
 }
 
@@ -329,11 +362,19 @@ impl ChannelSpec {
         }
         let name = c.name.get_ref().trim().to_string();
         if name.is_empty() || name.chars().any(char::is_whitespace) {
-            return Err(ck.error(&c.name, "name", Problem::BadValue("a channel name is one word".into())));
+            return Err(ck.error(
+                &c.name,
+                "name",
+                Problem::BadValue("a channel name is one word".into()),
+            ));
         }
         let timeout = match &c.timeout_ms {
             Some(t) if *t.get_ref() == 0 => {
-                return Err(ck.error(t, "timeout_ms", Problem::BadValue("must be at least 1".into())));
+                return Err(ck.error(
+                    t,
+                    "timeout_ms",
+                    Problem::BadValue("must be at least 1".into()),
+                ));
             }
             Some(t) => Duration::from_millis(*t.get_ref()),
             None => DEFAULT_TIMEOUT,
@@ -411,10 +452,16 @@ fn webhook(
         (Some(u), None) => UrlSource::Written(ck.url(u, "url", false)?),
         (None, Some(s)) => UrlSource::Secret(s),
         (Some(u), Some(_)) => {
-            return Err(ck.error(u, "url", Problem::BadValue("give `url` or `url_env`/`url_file`, not both".into())));
+            return Err(ck.error(
+                u,
+                "url",
+                Problem::BadValue("give `url` or `url_env`/`url_file`, not both".into()),
+            ));
         }
         (None, None) => {
-            return Err(ck.loc.error(span.clone(), ck.field("url"), Problem::Missing("url")));
+            return Err(ck
+                .loc
+                .error(span.clone(), ck.field("url"), Problem::Missing("url")));
         }
     };
     Ok(Target::Webhook {
@@ -423,7 +470,11 @@ fn webhook(
     })
 }
 
-fn robot_url(ck: &Checker<'_, '_>, c: &ChannelSection, default: &str) -> Result<url::Url, NotifyConfigError> {
+fn robot_url(
+    ck: &Checker<'_, '_>,
+    c: &ChannelSection,
+    default: &str,
+) -> Result<url::Url, NotifyConfigError> {
     match &c.url {
         Some(u) => ck.url(u, "url", true),
         None => Ok(url::Url::parse(default).expect("a valid default")),
@@ -441,7 +492,12 @@ fn dingtalk(
     ck.unused(&c.key_file, "key_file")?;
     Ok(Target::DingTalk {
         url: robot_url(ck, c, DINGTALK_URL)?,
-        access_token: ck.required_secret(span, "access_token", &c.access_token_env, &c.access_token_file)?,
+        access_token: ck.required_secret(
+            span,
+            "access_token",
+            &c.access_token_env,
+            &c.access_token_file,
+        )?,
         secret: ck.required_secret(span, "secret", &c.secret_env, &c.secret_file)?,
     })
 }
@@ -471,17 +527,28 @@ fn email(
     unused_robot_keys(ck, c)?;
     unused_webhook_keys(ck, c)?;
     ck.unused(&c.url, "url")?;
-    let missing = |key: &'static str| ck.loc.error(span.clone(), ck.field(key), Problem::Missing(key));
+    let missing = |key: &'static str| {
+        ck.loc
+            .error(span.clone(), ck.field(key), Problem::Missing(key))
+    };
     let host = c.host.as_ref().ok_or_else(|| missing("host"))?;
     if host.get_ref().trim().is_empty() || host.get_ref().contains(['/', ':', ' ']) {
-        return Err(ck.error(host, "host", Problem::BadValue("expected a host name (the port is `port`)".into())));
+        return Err(ck.error(
+            host,
+            "host",
+            Problem::BadValue("expected a host name (the port is `port`)".into()),
+        ));
     }
     let password = ck.secret("password", &c.password_env, &c.password_file)?;
     let login = match (&c.username, password) {
         (Some(u), Some(p)) => Some((u.get_ref().clone(), p)),
         (None, None) => None,
         (Some(u), None) => {
-            return Err(ck.error(u, "password_env", Problem::MissingSecret { key: "password" }));
+            return Err(ck.error(
+                u,
+                "password_env",
+                Problem::MissingSecret { key: "password" },
+            ));
         }
         (None, Some(p)) => {
             return Err(NotifyConfigError {
@@ -493,7 +560,11 @@ fn email(
     let from = ck.mailbox(c.from.as_ref().ok_or_else(|| missing("from"))?, "from")?;
     let to_list = c.to.as_ref().ok_or_else(|| missing("to"))?;
     if to_list.get_ref().is_empty() {
-        return Err(ck.error(to_list, "to", Problem::BadValue("lists no recipient".into())));
+        return Err(ck.error(
+            to_list,
+            "to",
+            Problem::BadValue("lists no recipient".into()),
+        ));
     }
     let to = to_list
         .get_ref()

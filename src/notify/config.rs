@@ -40,8 +40,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::channel_config::{ChannelSection, ChannelSpec};
-use super::notification::{EventKind, Severity};
+use super::notification::EventKind;
 use super::route::{Route, Scope, Silence, Window};
+use crate::store::Severity;
 
 /// Default bound of undelivered messages.
 pub const DEFAULT_MAX_PENDING: u64 = 10_000;
@@ -345,7 +346,8 @@ impl NotifyConfig {
             config.retain = Duration::from_secs(u64::from(days.into_inner()) * 86_400);
         }
         if let Some(link) = section.link {
-            let ok = link.get_ref().starts_with("https://") || link.get_ref().starts_with("http://");
+            let ok =
+                link.get_ref().starts_with("https://") || link.get_ref().starts_with("http://");
             if !ok {
                 return Err(loc.error(
                     link.span(),
@@ -448,7 +450,9 @@ impl NotifyConfig {
                 return Err(loc.error(
                     s.name.span(),
                     field("name"),
-                    Problem::BadValue("a silence needs a name (it is recorded with what it held back)".into()),
+                    Problem::BadValue(
+                        "a silence needs a name (it is recorded with what it held back)".into(),
+                    ),
                 ));
             }
             config.silences.push(Silence {
@@ -507,9 +511,8 @@ fn silence_window(
                 ));
             }
             let parse = |v: &Spanned<String>, key: &str| {
-                local_datetime(v.get_ref()).ok_or_else(|| {
-                    bad(v, key, "expected a local time such as `2025-06-01 09:00`")
-                })
+                local_datetime(v.get_ref())
+                    .ok_or_else(|| bad(v, key, "expected a local time such as `2025-06-01 09:00`"))
             };
             let (a, b) = (parse(from, "from")?, parse(until, "until")?);
             if b <= a {
@@ -525,16 +528,25 @@ fn silence_window(
                     let t = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
                     Some((t(a)?, t(b)?))
                 })
-                .ok_or_else(|| bad(daily, "daily", "expected `HH:MM-HH:MM` (local time; may pass midnight)"))?;
+                .ok_or_else(|| {
+                    bad(
+                        daily,
+                        "daily",
+                        "expected `HH:MM-HH:MM` (local time; may pass midnight)",
+                    )
+                })?;
             if a == b {
                 return Err(bad(daily, "daily", "start and end are the same time"));
             }
             let mut weekdays = Vec::new();
             for d in s.weekdays.iter().flatten() {
-                let day = d
-                    .get_ref()
-                    .parse::<Weekday>()
-                    .map_err(|_| bad(d, "weekdays", "expected mon, tue, wed, thu, fri, sat or sun"))?;
+                let day = d.get_ref().parse::<Weekday>().map_err(|_| {
+                    bad(
+                        d,
+                        "weekdays",
+                        "expected mon, tue, wed, thu, fri, sat or sun",
+                    )
+                })?;
                 weekdays.push(day);
             }
             Ok(Window::Daily {
@@ -556,9 +568,14 @@ fn silence_window(
 
 /// `2025-06-01 09:00`, `2025-06-01T09:00`, with or without seconds.
 fn local_datetime(s: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
+    [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
 }
 
 mod millis {

@@ -56,9 +56,11 @@ pub(super) async fn with_outbox<T: Send + 'static>(
     f: impl FnOnce(&mut Outbox) -> Result<T, OutboxError> + Send + 'static,
 ) -> Result<T, OutboxError> {
     let outbox = outbox.clone();
-    tokio::task::spawn_blocking(move || f(&mut outbox.lock().unwrap_or_else(PoisonError::into_inner)))
-        .await
-        .expect("an outbox call does not panic")
+    tokio::task::spawn_blocking(move || {
+        f(&mut outbox.lock().unwrap_or_else(PoisonError::into_inner))
+    })
+    .await
+    .expect("an outbox call does not panic")
 }
 
 /// Delivery running in the background; stops when [`Delivery::stop`] is called (or when
@@ -73,9 +75,9 @@ pub struct Delivery {
 impl Delivery {
     /// Stops the channel tasks (a send in flight is abandoned: its message stays pending and
     /// is sent again later — at least once).
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
-        for t in self.tasks {
+        for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
         }
     }
@@ -210,7 +212,10 @@ impl ChannelTask {
         let (rate, per_alarm) = (self.rate, self.per_alarm);
         let used = {
             let name = name.clone();
-            with_outbox(&self.outbox, move |o| o.sent_since(&name, None, now - delta(rate.window()))).await?
+            with_outbox(&self.outbox, move |o| {
+                o.sent_since(&name, None, now - delta(rate.window()))
+            })
+            .await?
         };
         if used.sent >= rate.count {
             return Ok(Step::Idle(used.oldest.map(|t| t + delta(rate.window()))));
@@ -267,7 +272,8 @@ impl ChannelTask {
                 );
                 self.report(&main, State::Delivered, None).await;
                 for m in &set {
-                    self.report(m, State::Summarised, Some(main.key.clone())).await;
+                    self.report(m, State::Summarised, Some(main.key.clone()))
+                        .await;
                 }
                 Ok(Step::Again)
             }
@@ -331,6 +337,10 @@ fn summary(folded: &[Message]) -> Option<Summary> {
         held: folded.len() as u32,
         by_change,
         first: first.notification.at(),
-        last: folded.iter().map(|m| m.notification.at()).max().unwrap_or(first.notification.at()),
+        last: folded
+            .iter()
+            .map(|m| m.notification.at())
+            .max()
+            .unwrap_or(first.notification.at()),
     })
 }

@@ -87,7 +87,9 @@ pub struct Notifier {
 
 impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notifier").field("zone", &self.zone).finish()
+        f.debug_struct("Notifier")
+            .field("zone", &self.zone)
+            .finish()
     }
 }
 
@@ -159,7 +161,12 @@ impl Notifier {
         if self.config.channel(channel).is_some() {
             return Ok(());
         }
-        let known: Vec<&str> = self.config.channels.iter().map(|c| c.name.as_str()).collect();
+        let known: Vec<&str> = self
+            .config
+            .channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         Err(NotifyError::UnknownChannel {
             name: channel.to_string(),
             known: if known.is_empty() {
@@ -170,7 +177,11 @@ impl Notifier {
         })
     }
 
-    fn enqueue(&self, messages: Vec<NewMessage>, now: DateTime<Utc>) -> Result<Vec<Enqueued>, NotifyError> {
+    fn enqueue(
+        &self,
+        messages: Vec<NewMessage>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Enqueued>, NotifyError> {
         let outcomes = self.with_outbox(|o| o.enqueue(&messages, now))?;
         let mut out = Vec::with_capacity(messages.len());
         for (m, outcome) in messages.into_iter().zip(outcomes) {
@@ -209,9 +220,9 @@ impl Notifier {
                 self.check_channel(c)?;
             }
         }
-        let lock = self
-            .with_outbox(|o| o.lock_delivery())?
-            .ok_or_else(|| NotifyError::Busy(self.with_outbox(|o| o.path().display().to_string())))?;
+        let lock = self.with_outbox(|o| o.lock_delivery())?.ok_or_else(|| {
+            NotifyError::Busy(self.with_outbox(|o| o.path().display().to_string()))
+        })?;
         Ok(deliver::start(
             &self.config,
             senders,
@@ -225,7 +236,11 @@ impl Notifier {
 
     /// Waits until the message `key` leaves the open states or `wait` passes, and returns
     /// it as it is then (`None` when there is no such message).
-    pub async fn wait_for(&self, key: &str, wait: Duration) -> Result<Option<outbox::Message>, NotifyError> {
+    pub async fn wait_for(
+        &self,
+        key: &str,
+        wait: Duration,
+    ) -> Result<Option<outbox::Message>, NotifyError> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let k = key.to_string();

@@ -228,12 +228,13 @@ impl Notification {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::{Direction, Measure, Observation};
     use crate::units::Parameter;
     use chrono::TimeZone;
 
+    /// A PM2.5 threshold alarm of station DG01 (opened 2025-06-01 06:00 UTC) and `change`.
     pub(crate) fn notice(change: Change) -> AlarmNotice {
         let t = Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap();
         let o = |v| Observation { time: t, value: v };

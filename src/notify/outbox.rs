@@ -287,7 +287,8 @@ impl Outbox {
         };
         let db = Connection::open(path).map_err(sql)?;
         db.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
-        db.pragma_update(None, "auto_vacuum", "INCREMENTAL").map_err(sql)?;
+        db.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+            .map_err(sql)?;
         db.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
             .map_err(sql)?;
         db.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
@@ -302,7 +303,8 @@ impl Outbox {
             });
         }
         db.execute_batch(SCHEMA).map_err(sql)?;
-        db.pragma_update(None, "user_version", VERSION).map_err(sql)?;
+        db.pragma_update(None, "user_version", VERSION)
+            .map_err(sql)?;
         Ok(Outbox {
             path: path.to_path_buf(),
             db,
@@ -349,7 +351,11 @@ impl Outbox {
     /// is not written again ([`Outcome::Duplicate`]). Fails with [`OutboxError::Full`],
     /// writing nothing, when the messages to send would take the undelivered ones past
     /// `max_pending`.
-    pub fn enqueue(&mut self, messages: &[NewMessage], now: DateTime<Utc>) -> Result<Vec<Outcome>, OutboxError> {
+    pub fn enqueue(
+        &mut self,
+        messages: &[NewMessage],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Outcome>, OutboxError> {
         let path = self.path.clone();
         let sql = |source| OutboxError::Sqlite {
             path: path.clone(),
@@ -359,18 +365,21 @@ impl Outbox {
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql)?;
-        let pending: u64 = tx
+        let pending: i64 = tx
             .query_row(
                 "SELECT COUNT(*) FROM messages WHERE state IN ('pending', 'held')",
                 [],
                 |r| r.get(0),
             )
             .map_err(sql)?;
+        let pending = pending.unsigned_abs();
         let mut outcomes = Vec::with_capacity(messages.len());
         let mut queued = 0u64;
         for m in messages {
             let existing: Option<String> = tx
-                .query_row("SELECT state FROM messages WHERE key = ?1", [&m.key], |r| r.get(0))
+                .query_row("SELECT state FROM messages WHERE key = ?1", [&m.key], |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(sql)?;
             if let Some(state) = existing {
@@ -437,13 +446,17 @@ impl Outbox {
             id,
             reason,
         };
-        let state = State::parse(&raw.state).ok_or_else(|| corrupt(format!("unknown state `{}`", raw.state)))?;
+        let state = State::parse(&raw.state)
+            .ok_or_else(|| corrupt(format!("unknown state `{}`", raw.state)))?;
         let notification = serde_json::from_str(&raw.notification)
             .map_err(|e| corrupt(format!("notification: {e}")))?;
         let (refused, suppressed) = match (state, raw.note) {
             (State::Suppressed, Some(note)) => (
                 None,
-                Some(serde_json::from_str(&note).map_err(|e| corrupt(format!("suppression: {e}")))?),
+                Some(
+                    serde_json::from_str(&note)
+                        .map_err(|e| corrupt(format!("suppression: {e}")))?,
+                ),
             ),
             (_, note) => (note, None),
         };
@@ -476,12 +489,19 @@ impl Outbox {
     /// The message with idempotency key `key`.
     pub fn get(&self, key: &str) -> Result<Option<Message>, OutboxError> {
         Ok(self
-            .query(&format!("SELECT {COLUMNS} FROM messages WHERE key = ?1"), [key])?
+            .query(
+                &format!("SELECT {COLUMNS} FROM messages WHERE key = ?1"),
+                [key],
+            )?
             .pop())
     }
 
     /// The oldest open (pending or held) message of `channel` that may be tried at `now`.
-    pub fn next_due(&self, channel: &str, now: DateTime<Utc>) -> Result<Option<Message>, OutboxError> {
+    pub fn next_due(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Message>, OutboxError> {
         Ok(self
             .query(
                 &format!(
@@ -539,7 +559,12 @@ impl Outbox {
     }
 
     /// Records that `id` was delivered, carrying the summary of `summarised`.
-    pub fn delivered(&mut self, id: i64, summarised: &[i64], now: DateTime<Utc>) -> Result<(), OutboxError> {
+    pub fn delivered(
+        &mut self,
+        id: i64,
+        summarised: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(), OutboxError> {
         let path = self.path.clone();
         let sql = |source| OutboxError::Sqlite {
             path: path.clone(),
@@ -563,7 +588,13 @@ impl Outbox {
 
     /// Records a failed send of `id` (and that the messages `with` it wait as long): tried
     /// again at `next`.
-    pub fn retry_later(&mut self, id: i64, with: &[i64], error: &str, next: DateTime<Utc>) -> Result<(), OutboxError> {
+    pub fn retry_later(
+        &mut self,
+        id: i64,
+        with: &[i64],
+        error: &str,
+        next: DateTime<Utc>,
+    ) -> Result<(), OutboxError> {
         let path = self.path.clone();
         let sql = |source| OutboxError::Sqlite {
             path: path.clone(),
@@ -576,8 +607,11 @@ impl Outbox {
         )
         .map_err(sql)?;
         for w in with {
-            tx.execute("UPDATE messages SET next_ms = ?2 WHERE id = ?1", params![w, ms(next)])
-                .map_err(sql)?;
+            tx.execute(
+                "UPDATE messages SET next_ms = ?2 WHERE id = ?1",
+                params![w, ms(next)],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)
     }
@@ -607,7 +641,8 @@ impl Outbox {
     /// Deletes messages whose final state is older than `retain` and returns how many;
     /// frees their pages.
     pub fn compact(&mut self, now: DateTime<Utc>) -> Result<usize, OutboxError> {
-        let before = now - chrono::TimeDelta::from_std(self.retain).unwrap_or(chrono::TimeDelta::MAX);
+        let before =
+            now - chrono::TimeDelta::from_std(self.retain).unwrap_or(chrono::TimeDelta::MAX);
         let n = self
             .db
             .execute(
@@ -630,7 +665,13 @@ impl Outbox {
             .prepare("SELECT channel, state, COUNT(*) FROM messages GROUP BY channel, state ORDER BY channel")
             .map_err(self.sql())?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?.unsigned_abs(),
+                ))
+            })
             .map_err(self.sql())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.sql())?;

@@ -36,7 +36,7 @@ impl Scope {
         let station = a.subject.station().map(|s| &**s);
         let district = match &a.subject {
             AlarmSubject::District(d) => Some(d.as_str()),
-            _ => a.place.district.as_deref(),
+            _ => station.and(a.place.district.as_deref()),
         };
         let listed = |list: &Option<Vec<String>>, v: Option<&str>| {
             list.as_ref()
@@ -227,5 +227,89 @@ mod tests {
         };
         assert!(!once.covers(t, zone), "the end is exclusive");
         assert!(once.covers(t - TimeDelta::minutes(1), zone));
+    }
+
+    fn located() -> Located {
+        Located::default()
+    }
+
+    #[test]
+    fn routes_by_severity_scope_and_change_then_silences() {
+        use crate::notify::notification::Change;
+        use crate::notify::notification::tests::notice;
+        let route = |channels: &[&str], min: Option<Severity>, scope: Scope| Route {
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+            min_severity: min,
+            scope,
+            events: None,
+            at: located(),
+        };
+        let mut config = NotifyConfig {
+            routes: vec![
+                route(&["duty"], Some(Severity::Minor), Scope::default()),
+                route(
+                    &["leaders", "duty"],
+                    Some(Severity::Critical),
+                    Scope::default(),
+                ),
+                route(
+                    &["nancheng"],
+                    None,
+                    Scope {
+                        districts: Some(vec!["南城街道".into()]),
+                        ..Scope::default()
+                    },
+                ),
+                Route {
+                    events: Some(vec![EventKind::Closed]),
+                    ..route(&["closures"], None, Scope::default())
+                },
+            ],
+            ..NotifyConfig::default()
+        };
+        let zone = chrono_tz::Asia::Shanghai;
+        let mut a = notice(Change::Opened);
+        let names = |p: Vec<Planned>| p.into_iter().map(|p| p.channel).collect::<Vec<_>>();
+        assert_eq!(names(plan(&config, &a, zone)), ["duty"]);
+        a.severity = Severity::Critical;
+        assert_eq!(names(plan(&config, &a, zone)), ["duty", "leaders"]);
+        a.place.district = Some("南城街道".into());
+        assert_eq!(
+            names(plan(&config, &a, zone)),
+            ["duty", "leaders", "nancheng"]
+        );
+        a.subject = AlarmSubject::Network;
+        assert_eq!(
+            names(plan(&config, &a, zone)),
+            ["duty", "leaders"],
+            "no station, no district"
+        );
+        a.severity = Severity::Info;
+        assert!(plan(&config, &a, zone).is_empty());
+        // Silenced: planned, and recorded as suppressed.
+        let mut b = notice(Change::Opened);
+        config.silences.push(Silence {
+            name: "night".into(),
+            maintenance: false,
+            window: daily("00:00", "23:59", vec![]),
+            scope: Scope {
+                stations: Some(vec!["DG01".into()]),
+                ..Scope::default()
+            },
+            channels: None,
+            at: located(),
+        });
+        let p = plan(&config, &b, zone);
+        assert_eq!(
+            p[0].suppressed,
+            Some(Suppression::Silence {
+                name: "night".into()
+            })
+        );
+        b.stale = true;
+        assert_eq!(
+            plan(&config, &b, zone)[0].suppressed,
+            Some(Suppression::Stale)
+        );
     }
 }

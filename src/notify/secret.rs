@@ -118,13 +118,22 @@ mod tests {
         assert_eq!(s.expose(), "SECabc");
         assert_eq!(format!("{s:?}"), "Secret(***)");
         std::fs::write(&path, "\n").unwrap();
-        let e = SecretSource::File(path).read(&at()).unwrap_err().to_string();
-        assert!(e.starts_with("lantian.toml:7: notify.channel[0].secret_env:"), "{e}");
+        let e = SecretSource::File(path)
+            .read(&at())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("lantian.toml:7: notify.channel[0].secret_env:"),
+            "{e}"
+        );
         assert!(e.contains("is empty"), "{e}");
         let e = SecretSource::Env("LANTIAN_TEST_NO_SUCH_VARIABLE".into())
             .read(&at())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("LANTIAN_TEST_NO_SUCH_VARIABLE is not set"), "{e}");
+        assert!(
+            e.contains("LANTIAN_TEST_NO_SUCH_VARIABLE is not set"),
+            "{e}"
+        );
     }
 }

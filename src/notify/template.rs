@@ -50,7 +50,10 @@ pub fn render(n: &Notification, key: &str, summary: Option<&Summary>, cx: Contex
         Notification::Test { at } => (
             format!(
                 "{} {}",
-                lang.pick("【测试】lantian 通知通道", "[TEST] lantian notification channel"),
+                lang.pick(
+                    "【测试】lantian 通知通道",
+                    "[TEST] lantian notification channel"
+                ),
                 cx.channel
             ),
             vec![
@@ -142,7 +145,13 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
             lang,
             "规则",
             "Rule",
-            &format!("{}{}{}{}", a.rule, lang.pick("（", " ("), kind(a.kind, lang), lang.pick("）", ")")),
+            &format!(
+                "{}{}{}{}",
+                a.rule,
+                lang.pick("（", " ("),
+                kind(a.kind, lang),
+                lang.pick("）", ")")
+            ),
         ),
         fact(lang, "级别", "Severity", severity(a.severity, lang)),
         fact(
@@ -164,7 +173,11 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
             lang,
             "峰值",
             "Peak",
-            &format!("{} ({})", with_unit(e.peak.value), local_time(e.peak.time, zone)),
+            &format!(
+                "{} ({})",
+                with_unit(e.peak.value),
+                local_time(e.peak.time, zone)
+            ),
         ));
     }
     if let Some(w) = e.warning {
@@ -179,7 +192,11 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
                 lang.pick("条件已解除，自", "the condition cleared at"),
                 local_time(*since, zone)
             ),
-            ClosedBy::Hand { by, note } => format!("{} {by}{}{note}", lang.pick("由", "by"), lang.pick("手动关闭：", ": ")),
+            ClosedBy::Hand { by, note } => format!(
+                "{} {by}{}{note}",
+                lang.pick("由", "by"),
+                lang.pick("手动关闭：", ": ")
+            ),
         };
         lines.push(fact(lang, "关闭", "Closed", &how));
     }
@@ -218,7 +235,9 @@ fn summary_line(s: &Summary, lang: Lang, zone: Tz) -> String {
 
 /// `2025-06-01 14:00 (UTC+08:00)`.
 fn local_time(t: DateTime<Utc>, zone: Tz) -> String {
-    t.with_timezone(&zone).format("%Y-%m-%d %H:%M (UTC%:z)").to_string()
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M (UTC%:z)")
+        .to_string()
 }
 
 /// A value as people read it: whole numbers without decimals, others to three significant
@@ -329,13 +348,25 @@ fn measure(m: &Measure, lang: Lang) -> String {
             parameter,
             averaging: a,
         } => match lang {
-            Lang::Zh => format!("{} {}高于中位数", lang.parameter(*parameter), averaging(*a, lang)),
-            Lang::En => format!("{} {} above the median", lang.parameter(*parameter), averaging(*a, lang)),
+            Lang::Zh => format!(
+                "{} {}高于中位数",
+                lang.parameter(*parameter),
+                averaging(*a, lang)
+            ),
+            Lang::En => format!(
+                "{} {} above the median",
+                lang.parameter(*parameter),
+                averaging(*a, lang)
+            ),
         },
         Measure::Ratio {
             numerator,
             denominator,
-        } => format!("{}/{}", lang.parameter(*numerator), lang.parameter(*denominator)),
+        } => format!(
+            "{}/{}",
+            lang.parameter(*numerator),
+            lang.parameter(*denominator)
+        ),
         Measure::ValidMinutes { parameter } => format!(
             "{} {}",
             lang.parameter(*parameter),
@@ -366,7 +397,11 @@ fn subject(a: &AlarmNotice, lang: Lang, district: bool) -> String {
             Lang::En => a.place.name_en.as_deref().or(a.place.name.as_deref()),
         };
         match name.filter(|n| !n.is_empty() && *n != station) {
-            Some(n) => format!("{n}{}{station}{}", lang.pick("（", " ("), lang.pick("）", ")")),
+            Some(n) => format!(
+                "{n}{}{station}{}",
+                lang.pick("（", " ("),
+                lang.pick("）", ")")
+            ),
             None => station.to_string(),
         }
     };

@@ -191,7 +191,12 @@ impl AlarmAction {
     /// Why the action cannot be stored, if it cannot: `seq` 0, an actor or name that cannot
     /// be stored, an empty comment or note, a value that is not finite.
     pub fn check(&self) -> Result<(), String> {
-        let fail = |why: String| Err(format!("action {} of alarm {}: {why}", self.seq, self.alarm));
+        let fail = |why: String| {
+            Err(format!(
+                "action {} of alarm {}: {why}",
+                self.seq, self.alarm
+            ))
+        };
         if self.seq == 0 {
             return fail("seq 0 (the log starts at 1)".into());
         }

@@ -122,7 +122,11 @@ pub(crate) fn judge(
     }
     if s == a
         && write.actions.len() == stored_actions.len()
-        && write.actions.iter().zip(stored_actions).all(|(n, o)| *n == o)
+        && write
+            .actions
+            .iter()
+            .zip(stored_actions)
+            .all(|(n, o)| *n == o)
     {
         return Ok(Verdict::Stored);
     }
@@ -206,11 +210,15 @@ impl AlarmColumns {
 
     /// The alarm these columns hold; the error names the row.
     pub(crate) fn into_alarm(self) -> Result<Alarm, String> {
-        let whose = || format!("alarm {} {} opened {}", self.rule, self.subject, self.opened);
-        let bad = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e} ({})", whose());
-        let count = |what: &str, n: i64| {
-            u32::try_from(n).map_err(|e| bad(&format!("{what} {n}"), &e))
+        let whose = || {
+            format!(
+                "alarm {} {} opened {}",
+                self.rule, self.subject, self.opened
+            )
         };
+        let bad = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e} ({})", whose());
+        let count =
+            |what: &str, n: i64| u32::try_from(n).map_err(|e| bad(&format!("{what} {n}"), &e));
         let handling: Handling =
             serde_json::from_str(&self.handling).map_err(|e| bad("handling", &e))?;
         Ok(Alarm {

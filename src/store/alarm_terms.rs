@@ -508,9 +508,7 @@ impl FromStr for AlarmSubject {
             ["system", "spool"] => AlarmSubject::System(SystemComponent::Spool),
             ["system", "disk"] => AlarmSubject::System(SystemComponent::Disk),
             ["system", "job", n] => AlarmSubject::System(SystemComponent::Job(n.to_string())),
-            ["system", "uplink", n] => {
-                AlarmSubject::System(SystemComponent::Uplink(n.to_string()))
-            }
+            ["system", "uplink", n] => AlarmSubject::System(SystemComponent::Uplink(n.to_string())),
             _ => return Err(unknown()),
         };
         Ok(subject)
@@ -559,7 +557,14 @@ mod tests {
             AlarmSubject::StationParameter("a/b".into(), Parameter::No2).code(),
             "station/a%2Fb/no2"
         );
-        for bad in ["", "station", "station/A/xx", "system/cpu", "district/a%2", "x/y"] {
+        for bad in [
+            "",
+            "station",
+            "station/A/xx",
+            "system/cpu",
+            "district/a%2",
+            "x/y",
+        ] {
             assert!(bad.parse::<AlarmSubject>().is_err(), "{bad}");
         }
         assert!(AlarmSubject::Station("A\nB".into()).check().is_err());

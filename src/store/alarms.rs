@@ -20,12 +20,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::StoreError;
 use super::alarm_actions::AlarmAction;
 use super::alarm_terms::{
     AlarmKind, AlarmState, AlarmSubject, Direction, Measure, Severity, WarningLevel, valid_name,
 };
 use super::select::{Filter, PAGE_SIZE, PageFn, Stations, TimeSpan, collect};
-use super::StoreError;
 
 /// What identifies an alarm: the rule that raised it, its subject, and the time of the data
 /// that opened it.
@@ -302,10 +302,12 @@ impl Alarm {
         self.subject.check().or_else(|e| fail(e))?;
         let e = &self.evidence;
         if e.first.time != self.opened {
-            return fail(format!("the first value is at {}, not at opening", e.first.time));
+            return fail(format!(
+                "the first value is at {}, not at opening",
+                e.first.time
+            ));
         }
-        if e.last.time < e.first.time || e.peak.time < e.first.time || e.peak.time > e.last.time
-        {
+        if e.last.time < e.first.time || e.peak.time < e.first.time || e.peak.time > e.last.time {
             return fail("first, peak and last values out of order".into());
         }
         let numbers = [
@@ -325,7 +327,9 @@ impl Alarm {
             ));
         }
         if (self.kind == AlarmKind::HeavyPollution) != e.warning.is_some() {
-            return fail("a warning colour belongs to heavy-pollution alarms, and only to them".into());
+            return fail(
+                "a warning colour belongs to heavy-pollution alarms, and only to them".into(),
+            );
         }
         let names = [
             self.acknowledged.as_ref().map(|h| h.by.as_str()),
@@ -454,11 +458,7 @@ pub trait AlarmStore: Send {
 
     /// The alarm of `rule` and `subject` that is not closed, if there is one (there is at
     /// most one).
-    fn open_alarm(
-        &self,
-        rule: &str,
-        subject: &AlarmSubject,
-    ) -> Result<Option<Alarm>, StoreError>;
+    fn open_alarm(&self, rule: &str, subject: &AlarmSubject) -> Result<Option<Alarm>, StoreError>;
 
     /// The alarms whose id starts with `id`, by opening time (more than one only when the
     /// prefix is too short to tell them apart).

@@ -26,22 +26,23 @@ pub(super) struct EmailChannel {
 }
 
 impl EmailChannel {
-    pub(super) fn new(spec: &ChannelSpec, target: &EmailTarget) -> Result<EmailChannel, ChannelError> {
+    pub(super) fn new(
+        spec: &ChannelSpec,
+        target: &EmailTarget,
+    ) -> Result<EmailChannel, ChannelError> {
         let setup = |reason: String| ChannelError::Setup {
             channel: spec.name.clone(),
             reason,
         };
         let mut tls = TlsParameters::builder(target.host.clone());
         if let Some(ca) = &target.ca_file {
-            let pem = std::fs::read(ca)
-                .map_err(|e| setup(format!("CA file {}: {e}", ca.display())))?;
+            let pem =
+                std::fs::read(ca).map_err(|e| setup(format!("CA file {}: {e}", ca.display())))?;
             let cert = Certificate::from_pem(&pem)
                 .map_err(|e| setup(format!("CA file {}: {e}", ca.display())))?;
             tls = tls.add_root_certificate(cert);
         }
-        let tls = tls
-            .build_rustls()
-            .map_err(|e| setup(format!("TLS: {e}")))?;
+        let tls = tls.build_rustls().map_err(|e| setup(format!("TLS: {e}")))?;
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&target.host)
             .port(target.port)
             .tls(Tls::Required(tls))

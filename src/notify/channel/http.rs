@@ -37,9 +37,16 @@ pub(super) struct HttpChannel {
 }
 
 enum Kind {
-    Webhook { bearer: Option<Secret> },
-    DingTalk { access_token: Secret, secret: Secret },
-    WeCom { key: Secret },
+    Webhook {
+        bearer: Option<Secret>,
+    },
+    DingTalk {
+        access_token: Secret,
+        secret: Secret,
+    },
+    WeCom {
+        key: Secret,
+    },
 }
 
 fn client(spec: &ChannelSpec) -> Result<reqwest::Client, ChannelError> {
@@ -143,7 +150,10 @@ impl HttpChannel {
         let mut request = self
             .client
             .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
             .body(serde_json::to_vec(&body).expect("JSON"));
         if let Kind::Webhook { bearer } = &self.kind {
             request = request.header("Idempotency-Key", &m.key);
@@ -249,6 +259,9 @@ mod tests {
             e,
             SendError::Transient("robot error 310000: sign not match".into())
         );
-        assert!(matches!(check_robot_answer("<html>"), Err(SendError::Transient(_))));
+        assert!(matches!(
+            check_robot_answer("<html>"),
+            Err(SendError::Transient(_))
+        ));
     }
 }

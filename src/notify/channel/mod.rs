@@ -40,7 +40,10 @@ impl Outgoing {
             out.push_str("\n\n");
         }
         if let Some(link) = &self.link {
-            out.push_str(&format!("[{}]({link})\n", self.lang.pick("查看告警", "Open the alarm")));
+            out.push_str(&format!(
+                "[{}]({link})\n",
+                self.lang.pick("查看告警", "Open the alarm")
+            ));
         }
         out.trim_end().to_string()
     }

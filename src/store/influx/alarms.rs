@@ -279,7 +279,9 @@ impl InfluxStore {
                 .filter(|s| s.alarm == key && seqs.contains(&s.seq))
                 .cloned()
                 .collect();
-            let conflict = |what: String| StoreError::new(&self.name, put, crate::store::ErrorKind::Conflict, what);
+            let conflict = |what: String| {
+                StoreError::new(&self.name, put, crate::store::ErrorKind::Conflict, what)
+            };
             match judge(w, by_key.get(&key).copied(), &repeated).map_err(conflict)? {
                 Verdict::Stored => continue,
                 Verdict::Write => {}
@@ -302,8 +304,10 @@ impl InfluxStore {
             }
             to_write.push(w);
         }
-        let new_actions: Vec<&AlarmAction> =
-            to_write.iter().flat_map(|w| w.actions.iter().copied()).collect();
+        let new_actions: Vec<&AlarmAction> = to_write
+            .iter()
+            .flat_map(|w| w.actions.iter().copied())
+            .collect();
         self.send(&new_actions, |buf, a| encode_action(buf, a))
             .map_err(&fail)?;
         let alarms: Vec<&Alarm> = to_write.iter().map(|w| w.alarm).collect();
@@ -357,9 +361,17 @@ impl AlarmStore for InfluxStore {
             time_range(query.from, query.to)
         );
         push_filter(&mut q, "rule", &query.rules);
-        push_filter(&mut q, "subject", &codes(&query.subjects, AlarmSubject::code));
+        push_filter(
+            &mut q,
+            "subject",
+            &codes(&query.subjects, AlarmSubject::code),
+        );
         push_filter(&mut q, "station", &query.stations);
-        push_filter(&mut q, "state", &codes(&query.states, |s| s.code().to_string()));
+        push_filter(
+            &mut q,
+            "state",
+            &codes(&query.states, |s| s.code().to_string()),
+        );
         push_filter(
             &mut q,
             "severity",
@@ -380,11 +392,7 @@ impl AlarmStore for InfluxStore {
     /// More than one open alarm of `rule` and `subject` (two writers raced, see the
     /// [module](self)) is [`ErrorKind::Corrupt`](crate::store::ErrorKind::Corrupt), naming
     /// them: someone closes one by hand.
-    fn open_alarm(
-        &self,
-        rule: &str,
-        subject: &AlarmSubject,
-    ) -> Result<Option<Alarm>, StoreError> {
+    fn open_alarm(&self, rule: &str, subject: &AlarmSubject) -> Result<Option<Alarm>, StoreError> {
         let q = format!(
             "SELECT {} FROM {}{} AND {} <> 'closed' GROUP BY \"rule\", \"subject\"",
             field_list(&ALARM_FIELDS),

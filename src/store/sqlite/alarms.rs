@@ -283,11 +283,7 @@ impl AlarmStore for SqliteStore {
             .map_err(self.fail(READ))
     }
 
-    fn open_alarm(
-        &self,
-        rule: &str,
-        subject: &AlarmSubject,
-    ) -> Result<Option<Alarm>, StoreError> {
+    fn open_alarm(&self, rule: &str, subject: &AlarmSubject) -> Result<Option<Alarm>, StoreError> {
         read_open(&self.conn, rule, subject).map_err(self.fail(READ))
     }
 
