@@ -2,7 +2,7 @@
 //!
 //! | kind | keys |
 //! |---|---|
-//! | every kind | `name`, `kind`, `lang` (`zh` default, `en`), `timeout_ms` (10,000), `rate_limit = { count, minutes }` (20 per minute: DingTalk's and WeCom's own limit) |
+//! | every kind | `name`, `kind`, `lang` (`zh` default, `en`), `timeout_ms` (10,000), `rate_limit = { count, minutes }` (or `seconds`; 20 per minute: DingTalk's and WeCom's own limit) |
 //! | `webhook` | `url` (http(s); no credentials, no secret-like query parameter) or `url_env`/`url_file` for a URL that is itself a secret; `bearer_env`/`bearer_file` (optional: `Authorization: Bearer …`) |
 //! | `dingtalk` | `access_token_env`/`_file`, `secret_env`/`_file` (the signing secret, `SEC…`); `url` (default `https://oapi.dingtalk.com/robot/send`, without query) |
 //! | `wecom` | `key_env`/`_file`; `url` (default `https://qyapi.weixin.qq.com/cgi-bin/webhook/send`, without query) |
@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::config::{Located, Locator, NotifyConfigError, Problem, RateLimit, check_limit};
+use super::config::{Located, Locator, NotifyConfigError, Problem, RateLimit};
 use super::secret::SecretSource;
 use crate::lang::Lang;
 
@@ -28,7 +28,7 @@ pub const WECOM_URL: &str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_RATE: RateLimit = RateLimit {
     count: 20,
-    minutes: 1,
+    window: Duration::from_secs(60),
 };
 
 /// The kinds of channel.
@@ -69,7 +69,7 @@ pub struct ChannelSection {
     kind: Spanned<ChannelKind>,
     lang: Option<Lang>,
     timeout_ms: Opt<u64>,
-    rate_limit: Opt<RateLimit>,
+    rate_limit: Option<RateLimit>,
     url: Opt<String>,
     url_env: Opt<String>,
     url_file: Opt<PathBuf>,
@@ -379,13 +379,7 @@ impl ChannelSpec {
             Some(t) => Duration::from_millis(*t.get_ref()),
             None => DEFAULT_TIMEOUT,
         };
-        let rate_limit = match &c.rate_limit {
-            Some(r) => {
-                check_limit(loc, r, &ck.field("rate_limit"))?;
-                *r.get_ref()
-            }
-            None => DEFAULT_RATE,
-        };
+        let rate_limit = c.rate_limit.unwrap_or(DEFAULT_RATE);
         let target = match ck.kind {
             ChannelKind::Webhook => webhook(&ck, &c, &span)?,
             ChannelKind::DingTalk => dingtalk(&ck, &c, &span)?,

@@ -173,20 +173,39 @@ impl RetryPolicy {
     }
 }
 
-/// At most `count` messages per `minutes`.
+/// At most `count` messages per window: `{ count = 3, minutes = 60 }` (or `seconds = …`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RateLimitSection")]
 pub struct RateLimit {
     /// Messages.
     pub count: u32,
-    /// The window, in minutes.
-    pub minutes: u32,
+    /// The window.
+    pub window: Duration,
 }
 
-impl RateLimit {
-    /// The window.
-    pub fn window(&self) -> Duration {
-        Duration::from_secs(u64::from(self.minutes) * 60)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimitSection {
+    count: u32,
+    minutes: Option<u32>,
+    seconds: Option<u32>,
+}
+
+impl TryFrom<RateLimitSection> for RateLimit {
+    type Error = String;
+    fn try_from(r: RateLimitSection) -> Result<Self, Self::Error> {
+        let window = match (r.minutes, r.seconds) {
+            (Some(m), None) => Duration::from_secs(u64::from(m) * 60),
+            (None, Some(s)) => Duration::from_secs(u64::from(s)),
+            _ => return Err("give the window as `minutes` or as `seconds`".into()),
+        };
+        if r.count == 0 || window.is_zero() {
+            return Err("count and the window must be at least 1".into());
+        }
+        Ok(RateLimit {
+            count: r.count,
+            window,
+        })
     }
 }
 
@@ -201,7 +220,7 @@ pub struct NotifySection {
     link: Option<Spanned<String>>,
     #[serde(default)]
     retry: Option<Spanned<RetryPolicy>>,
-    per_alarm: Option<Spanned<RateLimit>>,
+    per_alarm: Option<RateLimit>,
     #[serde(default)]
     channel: Vec<Spanned<ChannelSection>>,
     #[serde(default)]
@@ -271,7 +290,7 @@ impl Default for NotifyConfig {
             retry: RetryPolicy::default(),
             per_alarm: RateLimit {
                 count: 3,
-                minutes: 60,
+                window: Duration::from_secs(3600),
             },
             channels: Vec::new(),
             routes: Vec::new(),
@@ -369,8 +388,7 @@ impl NotifyConfig {
             config.retry = retry.into_inner();
         }
         if let Some(limit) = section.per_alarm {
-            check_limit(&loc, &limit, "notify.per_alarm")?;
-            config.per_alarm = limit.into_inner();
+            config.per_alarm = limit;
         }
         for (i, channel) in section.channel.into_iter().enumerate() {
             let spec = ChannelSpec::check(channel, i, &loc, base)?;
@@ -475,21 +493,6 @@ impl NotifyConfig {
     pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
         self.channels.iter().find(|c| c.name == name)
     }
-}
-
-pub(super) fn check_limit(
-    loc: &Locator<'_>,
-    limit: &Spanned<RateLimit>,
-    field: &str,
-) -> Result<(), NotifyConfigError> {
-    if limit.get_ref().count == 0 || limit.get_ref().minutes == 0 {
-        return Err(loc.error(
-            limit.span(),
-            field,
-            Problem::BadValue("count and minutes must be at least 1".into()),
-        ));
-    }
-    Ok(())
 }
 
 fn silence_window(

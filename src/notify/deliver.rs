@@ -213,12 +213,12 @@ impl ChannelTask {
         let used = {
             let name = name.clone();
             with_outbox(&self.outbox, move |o| {
-                o.sent_since(&name, None, now - delta(rate.window()))
+                o.sent_since(&name, None, now - delta(rate.window))
             })
             .await?
         };
         if used.sent >= rate.count {
-            return Ok(Step::Idle(used.oldest.map(|t| t + delta(rate.window()))));
+            return Ok(Step::Idle(used.oldest.map(|t| t + delta(rate.window))));
         }
         let due = {
             let name = name.clone();
@@ -226,9 +226,9 @@ impl ChannelTask {
                 let Some(m) = o.next_due(&name, now)? else {
                     return Ok(Err(o.next_time(&name)?));
                 };
-                let group = o.sent_since(&name, Some(&m.alarm), now - delta(per_alarm.window()))?;
+                let group = o.sent_since(&name, Some(&m.alarm), now - delta(per_alarm.window))?;
                 if group.sent >= per_alarm.count {
-                    let until = group.oldest.unwrap_or(now) + delta(per_alarm.window());
+                    let until = group.oldest.unwrap_or(now) + delta(per_alarm.window);
                     o.hold(m.id, until)?;
                     return Ok(Ok(None));
                 }

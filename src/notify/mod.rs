@@ -265,6 +265,11 @@ pub struct TestReport {
     pub attempts: u32,
     /// The last failure (or the refusal).
     pub last_error: Option<String>,
+    /// Older messages of the channel still waiting: a channel sends in order, so these go
+    /// first (and a transient failure of the oldest holds the others back).
+    pub waiting_before: usize,
+    /// The last failure of the oldest of them.
+    pub channel_error: Option<String>,
     /// Whether this process delivered (false: another process holds the delivery lock and
     /// was left to do it).
     pub delivered_here: bool,
@@ -300,11 +305,18 @@ pub async fn test_notify(
             reason: format!("the test message {} vanished", enqueued.key),
         })
     })?;
+    let before: Vec<outbox::Message> = notifier
+        .with_outbox(|o| o.messages(channel))?
+        .into_iter()
+        .filter(|o| o.id < m.id && o.state.is_open())
+        .collect();
     Ok(TestReport {
         key: m.key,
         state: m.state,
         attempts: m.attempts,
         last_error: m.refused.or(m.last_error),
+        waiting_before: before.len(),
+        channel_error: before.first().and_then(|o| o.last_error.clone()),
         delivered_here,
     })
 }

@@ -1,7 +1,9 @@
 //! The channels that POST JSON: a generic webhook, DingTalk and WeCom robots.
 //!
-//! - **Webhook**: the message's facts as JSON (`key`, `title`, `text`, `lang`, `link`,
-//!   `notification`), the idempotency key also as the `Idempotency-Key` header (as the IETF
+//! - **Webhook**: the message as JSON — `key` (the idempotency key), `title`, `text`,
+//!   `lang`, `link`, `alarm_id`, `local_time`, `notification` (the notice: rule, subject,
+//!   change, severity, evidence …), `held_back` (the rate limit's summary, or null) — the
+//!   idempotency key also as the `Idempotency-Key` header (as the IETF
 //!   draft *The Idempotency-Key HTTP Header Field* names it), optionally
 //!   `Authorization: Bearer …`. Any 2xx is delivery; 400, 413, 415 and 422 refuse the message
 //!   for good; anything else (other 4xx such as 401/403/404/429, 5xx, no answer) is tried
@@ -107,17 +109,19 @@ impl HttpChannel {
     pub(super) async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
         let mut url = self.url.clone();
         let (body, robot) = match &self.kind {
-            Kind::Webhook { .. } => (
-                json!({
+            Kind::Webhook { .. } => {
+                let mut body = json!({
                     "key": m.key,
                     "title": m.title,
                     "text": m.plain(),
                     "lang": m.lang.code(),
                     "link": m.link,
-                    "notification": m.data,
-                }),
-                false,
-            ),
+                });
+                if let (Some(body), Some(data)) = (body.as_object_mut(), m.data.as_object()) {
+                    body.extend(data.clone());
+                }
+                (body, false)
+            }
             Kind::DingTalk {
                 access_token,
                 secret,

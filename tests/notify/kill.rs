@@ -1,0 +1,130 @@
+//! `kill -9` with notifications pending: a child process enqueues alarm notices and starts
+//! delivering to a receiver that is down; the parent kills it, brings the receiver up and
+//! delivers from the same outbox. Every message arrives, each key once.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use lantian::config::Config;
+use lantian::notify::{Change, Outcome, State};
+
+use crate::common::peers::{self, free_port};
+use crate::harness::{
+    Receiver, all_in, config, eventually, keys_received, messages, notice, notifier,
+};
+
+const CHILD_ENV: &str = "LANTIAN_TEST_NOTIFY_CHILD";
+const STATIONS: [&str; 6] = ["DG11", "DG12", "DG13", "DG14", "DG15", "DG16"];
+
+/// When the alarms opened: the same in both processes, as the store keeps it.
+fn opened() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap()
+}
+
+/// Child mode: enqueues a notice per station (printing each key once it is synced), starts
+/// delivering and waits to be killed. A no-op in a normal test run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_child() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let config = Config::load(&std::path::Path::new(&dir).join("lantian.toml")).unwrap();
+    let n = notifier(&config);
+    let t = opened();
+    for s in STATIONS {
+        let e = n.notify(&notice(s, t, Change::Opened, t)).unwrap();
+        println!("enqueued {}", e[0].key);
+    }
+    let _delivery = n.start(None, None).unwrap();
+    println!("delivering");
+    tokio::time::sleep(Duration::from_secs(600)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_with_notifications_pending_delivers_them_after_restart() {
+    if !peers::python3() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let toml = format!(
+        r#"[notify]
+retry = {{ initial_ms = 100, max_ms = 300 }}
+
+[[notify.channel]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:{port}/alarms"
+timeout_ms = 1000
+
+[[notify.route]]
+channels = ["hook"]
+"#
+    );
+    let config = config(dir.path(), &toml);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill::notify_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut keys = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        // libtest may print the test's name on the same line.
+        if let Some((_, k)) = line.split_once("enqueued ") {
+            keys.push(k.to_string());
+        } else if line.ends_with("delivering") {
+            break;
+        }
+    }
+    assert_eq!(keys.len(), STATIONS.len());
+    let n = notifier(&config);
+    // The child tries (the receiver is down) before it dies.
+    assert!(
+        eventually(Duration::from_secs(10), || messages(&n, "hook")
+            .iter()
+            .any(|m| m.attempts >= 1))
+        .await
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        messages(&n, "hook")
+            .iter()
+            .all(|m| m.state == State::Pending)
+    );
+
+    // Raised again after the crash (the rules re-evaluate replayed data): refused.
+    let t = opened();
+    for s in STATIONS {
+        let e = n.notify(&notice(s, t, Change::Opened, t)).unwrap();
+        assert_eq!(e[0].outcome, Outcome::Duplicate(State::Pending));
+    }
+
+    let Some(receiver) = Receiver::start(&dir.path().join("requests.jsonl"), port, &[]) else {
+        return;
+    };
+    // The restarted process delivers what the killed one left.
+    let delivery = n.start(None, None).unwrap();
+    assert!(
+        eventually(Duration::from_secs(15), || all_in(
+            &n,
+            "hook",
+            State::Delivered
+        ))
+        .await,
+        "{:#?}",
+        messages(&n, "hook")
+    );
+    delivery.stop().await;
+    keys.sort();
+    assert_eq!(keys_received(&receiver.requests()), keys, "each once");
+}
