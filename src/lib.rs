@@ -4,6 +4,7 @@
 //! flags, aggregation) → **store** → compute (AQI, models) → jobs → reports. See
 //! `ARCHITECTURE.md` for the map.
 
+pub mod alarms;
 pub mod aqi;
 pub mod assess;
 #[cfg(feature = "reports")]

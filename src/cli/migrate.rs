@@ -57,7 +57,7 @@ pub(super) fn run(args: MigrateArgs) -> anyhow::Result<()> {
         .map(|(r, n)| format!("{n} {r}"))
         .collect();
     println!(
-        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} job runs, {} source flags ({} analysed days), {} forecasts, {} device health entries",
+        "copied {} → {}: {} stations, {} readings ({}), {} index records, {} job runs, {} source flags ({} analysed days), {} forecasts, {} alarms ({} actions), {} device health entries",
         args.from,
         args.to,
         stats.stations,
@@ -72,6 +72,8 @@ pub(super) fn run(args: MigrateArgs) -> anyhow::Result<()> {
         stats.flags,
         stats.analysed_days,
         stats.forecasts,
+        stats.alarms,
+        stats.alarm_actions,
         stats.health
     );
     Ok(())

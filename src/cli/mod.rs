@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and the commands.
 
+mod alarms;
 mod aqi;
 mod clock_args;
 mod collect;
@@ -85,6 +86,9 @@ enum Command {
     Query(query::QueryArgs),
     /// Show every device's health (online, success ratio, latency, status bits, last error).
     Health(health::HealthArgs),
+    /// List the alarms (newest first), show one with its evidence and audit log, or take a
+    /// step: ack, assign, comment, close.
+    Alarms(alarms::AlarmsArgs),
     /// Rank stations or districts by the comprehensive index over a period (HJ 663).
     Rank(rank::RankArgs),
     /// Write a report: the daily report, a ranking report or the device-health report (HTML
@@ -107,7 +111,7 @@ enum Command {
     /// forecast, score the stored forecasts (live skill).
     Forecast(forecast::ForecastArgs),
     /// Copy every kind of data from one store to another: stations, readings, indices, job
-    /// runs, source flags, forecasts and device health.
+    /// runs, source flags, forecasts, alarms and device health.
     Migrate(migrate::MigrateArgs),
 }
 
@@ -151,6 +155,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Probe(args) => probe::run(&config, args).await,
         Command::Query(args) => query::run(&config, args),
         Command::Health(args) => health::run(&config, args),
+        Command::Alarms(args) => alarms::run(&config, args),
         Command::Rank(args) => rank::run(&config, args),
         #[cfg(feature = "reports")]
         Command::Report(args) => report::run(&config, args),

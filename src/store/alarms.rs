@@ -437,7 +437,7 @@ pub trait AlarmStore: Send {
     /// since it was read, and the caller reads it again. So is an alarm that is not closed
     /// when another alarm of its rule and subject is open. Writing again exactly what is
     /// stored (the same alarm, the same actions) changes nothing, so copying a store twice
-    /// does too. Returns how many alarms were written.
+    /// does too. Returns how many alarms the store now holds as given (an exact repeat counts).
     fn put_alarms(
         &mut self,
         alarms: &[Alarm],

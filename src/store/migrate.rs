@@ -1,6 +1,7 @@
 //! Copying one store's contents into another (`lantian migrate`): stations, readings of every
 //! resolution, computed indices, job runs, source flags and the days the `sources` job
-//! analysed, issued forecasts and device health — every kind of data a store keeps.
+//! analysed, issued forecasts, alarms with their audit logs and device health — every kind of
+//! data a store keeps.
 //!
 //! Each time-keyed kind is copied forward from its earliest record to its latest (its
 //! [`TimeSpan`]) with paged reads whose pages are written as they come: memory stays bounded
@@ -15,8 +16,8 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::{
-    ForecastAxis, ForecastQuery, IndexQuery, JobRunQuery, PAGE_SIZE, ReadingQuery, Resolution,
-    SourceFlagQuery, Store, StoreError, TimeSpan,
+    AlarmKey, AlarmQuery, ForecastAxis, ForecastQuery, IndexQuery, JobRunQuery, PAGE_SIZE,
+    ReadingQuery, Resolution, SourceFlagQuery, Store, StoreError, TimeSpan,
 };
 
 /// About how many readings each window of the walk holds.
@@ -32,7 +33,7 @@ fn index_window(resolution: Resolution) -> TimeDelta {
 
 /// What to copy: the data whose key time (a reading's or an index's label, a job run's
 /// scheduled time, a flag's start, the end of an analysed day's window, a forecast's issue
-/// time) is in `[from, to)`. Stations and device health are copied whole.
+/// time, an alarm's opening) is in `[from, to)`. Stations and device health are copied whole.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MigrateOptions {
     /// Only data at or after this time.
@@ -58,6 +59,10 @@ pub struct MigrateStats {
     pub analysed_days: u64,
     /// Issued forecasts: hourly values and daily forecasts.
     pub forecasts: u64,
+    /// Alarms.
+    pub alarms: u64,
+    /// The actions of their audit logs.
+    pub alarm_actions: u64,
     /// Device health entries.
     pub health: u64,
 }
@@ -190,6 +195,17 @@ pub fn migrate(
         })?;
         source.forecast_days_paged(&query, PAGE_SIZE, &mut |page| {
             stats.forecasts += target.put_forecasts(&[], &page)? as u64;
+            Ok(())
+        })?;
+    }
+    // Each page of alarms with their whole logs: a target takes an alarm it does not have
+    // only with all of its log, and one it has exactly so as it is (migrating again).
+    if let Some((from, to)) = range(source.alarms_span()?, options) {
+        source.alarms_paged(&AlarmQuery::new(from, to), PAGE_SIZE, &mut |page| {
+            let keys: Vec<AlarmKey> = page.iter().map(|a| a.key()).collect();
+            let actions = source.alarm_actions(&keys)?;
+            stats.alarms += target.put_alarms(&page, &actions)? as u64;
+            stats.alarm_actions += actions.len() as u64;
             Ok(())
         })?;
     }

@@ -2,6 +2,8 @@
 //!
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
+mod alarms_cli;
+mod alarms_crash;
 #[path = "../common/mod.rs"]
 mod common;
 #[cfg(feature = "influxdb")]

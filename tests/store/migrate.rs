@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use crate::common::store_conformance::alarms::{alarm, next};
 use crate::common::store_conformance::analysed_days::analysed;
 use crate::common::store_conformance::forecasts::{day as forecast_day, hour as forecast_hour};
 use crate::common::store_conformance::job_runs::job_run;
@@ -15,10 +16,10 @@ use lantian::aqi::Standard;
 use lantian::store::migrate::{MigrateOptions, migrate};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    DeviceHealth, ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, HealthStore,
-    IndexQuery, IndexRecord, IndexStore, JobOutcome, JobRun, JobRunQuery, JobRunStore, PAGE_SIZE,
-    ReadingQuery, ReadingStore, Resolution, SourceFlagQuery, SourceFlagStore, StationInfo,
-    StationStore, Store,
+    Actor, AlarmEvent, AlarmQuery, AlarmStore, DeviceHealth, ForecastAxis, ForecastParameter,
+    ForecastQuery, ForecastStore, Handled, HealthStore, IndexQuery, IndexRecord, IndexStore,
+    JobOutcome, JobRun, JobRunQuery, JobRunStore, PAGE_SIZE, ReadingQuery, ReadingStore,
+    Resolution, SourceFlagQuery, SourceFlagStore, StationInfo, StationStore, Store,
 };
 use lantian::units::{ForecastTarget, Parameter};
 
@@ -133,6 +134,36 @@ fn source(path: &std::path::Path) -> SqliteStore {
         .collect();
     runs[3].outcome = JobOutcome::Failed("no hourly data".into());
     s.put_job_runs(&runs).unwrap();
+    // Alarms: one open, one acknowledged and commented on, a year apart.
+    let (open, opened) = alarm("pm25-1h", "A", 0);
+    s.put_alarms(std::slice::from_ref(&open), &[opened])
+        .unwrap();
+    let (old, old_opened) = alarm("pm25-1h", "B", -300 * 1440);
+    s.put_alarms(std::slice::from_ref(&old), &[old_opened])
+        .unwrap();
+    let (acked, ack) = next(
+        &old,
+        Some((Actor::User("王工".into()), AlarmEvent::Acknowledged)),
+        |a| {
+            a.acknowledged = Some(Handled {
+                by: "王工".into(),
+                at: a.updated,
+            })
+        },
+    );
+    s.put_alarms(std::slice::from_ref(&acked), &ack).unwrap();
+    let (commented, comment) = next(
+        &acked,
+        Some((
+            Actor::User("李四".into()),
+            AlarmEvent::Commented {
+                text: "校准".into(),
+            },
+        )),
+        |_| {},
+    );
+    s.put_alarms(std::slice::from_ref(&commented), &comment)
+        .unwrap();
     s
 }
 
@@ -223,6 +254,15 @@ fn sqlite_to_sqlite_copies_everything_and_is_idempotent() {
     assert_eq!(dst.stations().unwrap(), src.stations().unwrap());
     assert_eq!(dst.health().unwrap(), src.health().unwrap());
     assert_eq!(stats.health, 2);
+    let alarms = AlarmQuery::new(at(0) - TimeDelta::days(800), at(0) + TimeDelta::days(800));
+    let copied = dst.alarms(&alarms).unwrap();
+    assert_eq!(copied, src.alarms(&alarms).unwrap());
+    let keys: Vec<_> = copied.iter().map(|a| a.key()).collect();
+    assert_eq!(
+        dst.alarm_actions(&keys).unwrap(),
+        src.alarm_actions(&keys).unwrap()
+    );
+    assert_eq!((stats.alarms, stats.alarm_actions), (2, 4));
 
     // Again: same counts, same contents.
     let again = migrate(&src, &mut dst, &MigrateOptions::default(), &mut |_| {}).unwrap();
@@ -289,6 +329,7 @@ fn the_command_prints_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains("6 job runs"), "{stdout}");
+    assert!(stdout.contains("2 alarms (4 actions)"), "{stdout}");
     let b = SqliteStore::open(dir.path().join("b.db")).unwrap();
     assert_eq!(b.count_readings(Resolution::Hour).unwrap(), 2 * 365 * 24);
 

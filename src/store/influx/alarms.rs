@@ -313,7 +313,7 @@ impl InfluxStore {
         let alarms: Vec<&Alarm> = to_write.iter().map(|w| w.alarm).collect();
         self.send(&alarms, |buf, a| encode_alarm(buf, a))
             .map_err(&fail)?;
-        Ok(alarms.len())
+        Ok(writes.len())
     }
 }
 

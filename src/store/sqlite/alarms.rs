@@ -134,7 +134,6 @@ fn put(store: &mut SqliteStore, alarms: &[Alarm], actions: &[AlarmAction]) -> Re
         return Ok(0);
     }
     store.write_tx(|tx| -> Result<usize, Fail> {
-        let mut written = 0;
         for (w, (c, details)) in writes.iter().zip(&rows) {
             let a = w.alarm;
             let key = a.key();
@@ -193,9 +192,8 @@ fn put(store: &mut SqliteStore, alarms: &[Alarm], actions: &[AlarmAction]) -> Re
                     detail,
                 ])?;
             }
-            written += 1;
         }
-        Ok(written)
+        Ok(writes.len())
     })
 }
 

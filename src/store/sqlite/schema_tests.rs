@@ -210,6 +210,8 @@ fn tables_of_later_versions_are_refused() {
         (4, "source_flags"),
         (1, "forecast_hours"),
         (5, "forecast_days"),
+        (9, "alarms"),
+        (8, "alarm_actions"),
     ] {
         let (_dir, path) = temp();
         drop(SqliteStore::open(&path).expect("open"));
