@@ -88,6 +88,10 @@ enum AlarmsCommand {
         #[command(flatten)]
         by: By,
     },
+    /// Send a test message through a notification channel (`[[notify.channel]]`), via the
+    /// outbox like any notification, and say what became of it.
+    #[cfg(feature = "notify")]
+    TestNotify(super::notify::TestNotifyArgs),
 }
 
 /// Who takes a step.
@@ -136,6 +140,8 @@ pub(super) fn run(config: &lantian::config::Config, args: AlarmsArgs) -> anyhow:
         Some(AlarmsCommand::Close { id, note, by }) => take(store, &by, "closed", |b, name| {
             b.close(&id, &note, name, now)
         }),
+        #[cfg(feature = "notify")]
+        Some(AlarmsCommand::TestNotify(a)) => super::notify::run(config, tz, a),
     }
 }
 

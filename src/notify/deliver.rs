@@ -322,20 +322,20 @@ impl ChannelTask {
 /// The summary of the messages a sent one stands for (`None` for none).
 fn summary(folded: &[Message]) -> Option<Summary> {
     let first = folded.first()?;
-    let mut by_change: Vec<(EventKind, u32)> = Vec::new();
+    let mut by_event: Vec<(EventKind, u32)> = Vec::new();
     for m in folded {
         if let Some(a) = m.notification.alarm() {
-            let k = a.change.kind();
-            match by_change.iter_mut().find(|(c, _)| *c == k) {
+            let k = a.event.kind();
+            match by_event.iter_mut().find(|(c, _)| *c == k) {
                 Some((_, n)) => *n += 1,
-                None => by_change.push((k, 1)),
+                None => by_event.push((k, 1)),
             }
         }
     }
-    by_change.sort();
+    by_event.sort();
     Some(Summary {
         held: folded.len() as u32,
-        by_change,
+        by_event,
         first: first.notification.at(),
         last: folded
             .iter()

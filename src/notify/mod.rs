@@ -36,7 +36,7 @@ use tokio::sync::{Notify, mpsc};
 pub use channel::{ChannelError, Sender};
 pub use config::{NotifyConfig, NotifyConfigError};
 pub use deliver::{Delivery, DeliveryReport};
-pub use notification::{AlarmNotice, Change, EventKind, Notification, Place};
+pub use notification::{AlarmNotice, Event, EventKind, Notification, Place};
 pub use outbox::{Outbox, OutboxError, Outcome, State};
 
 use crate::store::Suppression;

@@ -11,10 +11,11 @@ use crate::store::{
     Severity, StationInfo,
 };
 
-/// The change of an alarm a message tells of.
+/// What happened to an alarm that a message tells of: the audit events ([`AlarmEvent`])
+/// people are notified of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Change {
+pub enum Event {
     /// Raised.
     Opened,
     /// Raised again with a higher severity, or seen in live data after replayed data.
@@ -31,29 +32,29 @@ pub enum Change {
     },
 }
 
-impl Change {
+impl Event {
     /// `opened`, `updated`, `escalated`, `closed` (routes select by it).
     pub const fn kind(&self) -> EventKind {
         match self {
-            Change::Opened => EventKind::Opened,
-            Change::Updated => EventKind::Updated,
-            Change::Escalated { .. } => EventKind::Escalated,
-            Change::Closed { .. } => EventKind::Closed,
+            Event::Opened => EventKind::Opened,
+            Event::Updated => EventKind::Updated,
+            Event::Escalated { .. } => EventKind::Escalated,
+            Event::Closed { .. } => EventKind::Closed,
         }
     }
 }
 
-/// The kinds of [`Change`], as routes name them (`events = ["opened", "closed"]`).
+/// The kinds of [`Event`], as routes name them (`events = ["opened", "closed"]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
-    /// [`Change::Opened`].
+    /// [`Event::Opened`].
     Opened,
-    /// [`Change::Updated`].
+    /// [`Event::Updated`].
     Updated,
-    /// [`Change::Escalated`].
+    /// [`Event::Escalated`].
     Escalated,
-    /// [`Change::Closed`].
+    /// [`Event::Closed`].
     Closed,
 }
 
@@ -89,7 +90,7 @@ pub struct AlarmNotice {
     /// When it opened (part of the key).
     pub opened: DateTime<Utc>,
     /// What changed.
-    pub change: Change,
+    pub event: Event,
     /// When (the audit action's time).
     pub at: DateTime<Utc>,
     /// The rule's family.
@@ -122,11 +123,11 @@ impl AlarmNotice {
     /// actions nobody is notified of (acknowledgements, comments, assignments, the
     /// notifications themselves).
     pub fn of(alarm: &Alarm, action: &AlarmAction, place: Place) -> Option<AlarmNotice> {
-        let change = match &action.event {
-            AlarmEvent::Opened { .. } => Change::Opened,
-            AlarmEvent::Updated { .. } => Change::Updated,
-            AlarmEvent::Escalated { level } => Change::Escalated { level: *level },
-            AlarmEvent::Closed { how } => Change::Closed { how: how.clone() },
+        let event = match &action.event {
+            AlarmEvent::Opened { .. } => Event::Opened,
+            AlarmEvent::Updated { .. } => Event::Updated,
+            AlarmEvent::Escalated { level } => Event::Escalated { level: *level },
+            AlarmEvent::Closed { how } => Event::Closed { how: how.clone() },
             AlarmEvent::Acknowledged
             | AlarmEvent::Assigned { .. }
             | AlarmEvent::Commented { .. }
@@ -137,7 +138,7 @@ impl AlarmNotice {
             rule: alarm.rule.clone(),
             subject: alarm.subject.clone(),
             opened: alarm.opened,
-            change,
+            event,
             at: action.at,
             kind: alarm.kind,
             severity: alarm.severity,
@@ -145,6 +146,12 @@ impl AlarmNotice {
             stale: alarm.stale,
             place,
         })
+    }
+
+    /// The notice of a step of the alarm's lifecycle ([`crate::alarms::AlarmBook`]'s
+    /// results); `None` when the step is not audited or not one people are notified of.
+    pub fn of_change(change: &crate::alarms::Change, place: Place) -> Option<AlarmNotice> {
+        AlarmNotice::of(&change.alarm, change.action.as_ref()?, place)
     }
 
     /// The alarm's key.
@@ -159,16 +166,16 @@ impl AlarmNotice {
     /// The change as a stable code: `opened`, `updated/critical/live`, `escalated/2`,
     /// `closed`. An update is told once per severity and freshness, an escalation once per
     /// level.
-    fn change_code(&self) -> String {
-        match &self.change {
-            Change::Opened => "opened".to_string(),
-            Change::Updated => format!(
+    fn event_code(&self) -> String {
+        match &self.event {
+            Event::Opened => "opened".to_string(),
+            Event::Updated => format!(
                 "updated/{}/{}",
                 self.severity.code(),
                 if self.stale { "stale" } else { "live" }
             ),
-            Change::Escalated { level } => format!("escalated/{level}"),
-            Change::Closed { .. } => "closed".to_string(),
+            Event::Escalated { level } => format!("escalated/{level}"),
+            Event::Closed { .. } => "closed".to_string(),
         }
     }
 }
@@ -184,7 +191,7 @@ impl Notification {
                 a.rule.clone(),
                 a.subject.code(),
                 a.opened.timestamp_millis().to_string(),
-                a.change_code(),
+                a.event_code(),
             ],
             Notification::Test { at } => vec![
                 "test".into(),
@@ -234,15 +241,15 @@ pub(crate) mod tests {
     use crate::units::Parameter;
     use chrono::TimeZone;
 
-    /// A PM2.5 threshold alarm of station DG01 (opened 2025-06-01 06:00 UTC) and `change`.
-    pub(crate) fn notice(change: Change) -> AlarmNotice {
+    /// A PM2.5 threshold alarm of station DG01 (opened 2025-06-01 06:00 UTC) and `event`.
+    pub(crate) fn notice(event: Event) -> AlarmNotice {
         let t = Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap();
         let o = |v| Observation { time: t, value: v };
         AlarmNotice {
             rule: "pm25_1h".into(),
             subject: AlarmSubject::Station("DG01".into()),
             opened: t,
-            change,
+            event,
             at: t,
             kind: AlarmKind::Threshold,
             severity: Severity::Major,
@@ -265,18 +272,66 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_lifecycle_steps_people_hear_of() {
+        use crate::alarms::lifecycle::{self, Raise};
+        let t = Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap();
+        let raise = Raise {
+            rule: "pm25_1h".into(),
+            subject: AlarmSubject::Station("DG01".into()),
+            kind: AlarmKind::Threshold,
+            severity: Severity::Major,
+            measure: Measure::Value {
+                parameter: Parameter::Pm25,
+                averaging: crate::store::Averaging::Hour,
+            },
+            direction: Direction::Above,
+            threshold: 150.0,
+            clear_level: 115.0,
+            value: Observation {
+                time: t,
+                value: 186.0,
+            },
+            warning: None,
+            stale: false,
+        };
+        let opened = lifecycle::open(&raise, t).unwrap();
+        let n = AlarmNotice::of_change(&opened, Place::default()).unwrap();
+        assert_eq!(
+            (n.event.clone(), n.key()),
+            (Event::Opened, opened.alarm.key())
+        );
+        let later = t + chrono::TimeDelta::minutes(30);
+        let escalated = lifecycle::escalate(&opened.alarm, later).unwrap();
+        let n = AlarmNotice::of_change(&escalated, Place::default()).unwrap();
+        assert_eq!(
+            (n.event.clone(), n.at),
+            (Event::Escalated { level: 1 }, later)
+        );
+        let acked = lifecycle::acknowledge(&escalated.alarm, "王工", later).unwrap();
+        assert!(AlarmNotice::of_change(&acked, Place::default()).is_none());
+        let closed = lifecycle::close(&acked.alarm, "校准后恢复", "王工", later).unwrap();
+        let n = AlarmNotice::of_change(&closed, Place::default()).unwrap();
+        assert!(matches!(
+            n.event,
+            Event::Closed {
+                how: ClosedBy::Hand { .. }
+            }
+        ));
+    }
+
+    #[test]
     fn keys_are_stable_and_distinct() {
-        let a = Notification::Alarm(notice(Change::Opened));
+        let a = Notification::Alarm(notice(Event::Opened));
         let k = a.key("duty");
         assert_eq!(k, a.clone().key("duty"));
         assert!(k.starts_with("lt1-") && k.len() == 36, "{k}");
         assert_ne!(k, a.key("mail"));
-        let closed = Notification::Alarm(notice(Change::Closed {
+        let closed = Notification::Alarm(notice(Event::Closed {
             how: ClosedBy::Cleared { since: a.at() },
         }));
         assert_ne!(k, closed.key("duty"));
-        let e1 = Notification::Alarm(notice(Change::Escalated { level: 1 }));
-        let e2 = Notification::Alarm(notice(Change::Escalated { level: 2 }));
+        let e1 = Notification::Alarm(notice(Event::Escalated { level: 1 }));
+        let e2 = Notification::Alarm(notice(Event::Escalated { level: 2 }));
         assert_ne!(e1.key("duty"), e2.key("duty"));
         // Round trip through the outbox's JSON keeps the key.
         let json = serde_json::to_string(&a).unwrap();

@@ -70,7 +70,7 @@ impl Route {
             && self
                 .events
                 .as_ref()
-                .is_none_or(|e| e.contains(&a.change.kind()))
+                .is_none_or(|e| e.contains(&a.event.kind()))
             && self.scope.covers(a)
     }
 }
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn routes_by_severity_scope_and_change_then_silences() {
-        use crate::notify::notification::Change;
+        use crate::notify::notification::Event;
         use crate::notify::notification::tests::notice;
         let route = |channels: &[&str], min: Option<Severity>, scope: Scope| Route {
             channels: channels.iter().map(|c| c.to_string()).collect(),
@@ -268,7 +268,7 @@ mod tests {
             ..NotifyConfig::default()
         };
         let zone = chrono_tz::Asia::Shanghai;
-        let mut a = notice(Change::Opened);
+        let mut a = notice(Event::Opened);
         let names = |p: Vec<Planned>| p.into_iter().map(|p| p.channel).collect::<Vec<_>>();
         assert_eq!(names(plan(&config, &a, zone)), ["duty"]);
         a.severity = Severity::Critical;
@@ -287,7 +287,7 @@ mod tests {
         a.severity = Severity::Info;
         assert!(plan(&config, &a, zone).is_empty());
         // Silenced: planned, and recorded as suppressed.
-        let mut b = notice(Change::Opened);
+        let mut b = notice(Event::Opened);
         config.silences.push(Silence {
             name: "night".into(),
             maintenance: false,

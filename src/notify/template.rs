@@ -9,11 +9,11 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use super::channel::Outgoing;
-use super::notification::{AlarmNotice, Change, EventKind, Notification};
+use super::notification::{AlarmNotice, Event, EventKind, Notification};
+use crate::alarms::words;
 use crate::lang::Lang;
 use crate::store::{
-    AlarmKind, AlarmSubject, Averaging, ClosedBy, Direction, Lasting, Measure, Severity,
-    SystemComponent, WarningLevel,
+    AlarmSubject, Averaging, ClosedBy, Direction, Lasting, Measure, SystemComponent,
 };
 
 /// Messages the per-alarm rate limit held back, which the message carrying this summary
@@ -23,7 +23,7 @@ pub struct Summary {
     /// How many.
     pub held: u32,
     /// How many of each change, in order.
-    pub by_change: Vec<(EventKind, u32)>,
+    pub by_event: Vec<(EventKind, u32)>,
     /// The first one's time.
     pub first: DateTime<Utc>,
     /// The last one's time.
@@ -82,7 +82,7 @@ pub fn render(n: &Notification, key: &str, summary: Option<&Summary>, cx: Contex
         "notification": n,
         "held_back": summary.map(|s| json!({
             "count": s.held,
-            "by_change": s.by_change.iter().map(|(k, n)| (change_code(*k), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+            "by_event": s.by_event.iter().map(|(k, n)| (event_code(*k), *n)).collect::<std::collections::BTreeMap<_, _>>(),
             "first": s.first,
             "last": s.last,
         })),
@@ -106,15 +106,15 @@ fn title(a: &AlarmNotice, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
             "【{}】{}{} · {subject}",
-            severity(a.severity, lang),
-            kind(a.kind, lang),
-            change(&a.change, lang)
+            words::severity(lang, a.severity),
+            words::kind(lang, a.kind),
+            event(&a.event, lang)
         ),
         Lang::En => format!(
             "[{}] {} {} · {subject}",
-            severity(a.severity, lang).to_uppercase(),
-            kind(a.kind, lang),
-            change(&a.change, lang)
+            words::severity(lang, a.severity).to_uppercase(),
+            capitalised(words::kind(lang, a.kind)),
+            event(&a.event, lang)
         ),
     }
 }
@@ -130,8 +130,8 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
             format!("{} {unit}", number(v))
         }
     };
-    let shown = match a.change {
-        Change::Opened => e.first,
+    let shown = match a.event {
+        Event::Opened => e.first,
         _ => e.last,
     };
     let limit = match e.direction {
@@ -139,7 +139,7 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
         Direction::Below => lang.pick("下限", "lower limit"),
     };
     let mut lines = vec![
-        fact(lang, "事件", "Event", &change(&a.change, lang)),
+        fact(lang, "事件", "Event", &event(&a.event, lang)),
         fact(lang, "对象", "Subject", &subject(a, lang, true)),
         fact(
             lang,
@@ -149,11 +149,11 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
                 "{}{}{}{}",
                 a.rule,
                 lang.pick("（", " ("),
-                kind(a.kind, lang),
+                words::kind(lang, a.kind),
                 lang.pick("）", ")")
             ),
         ),
-        fact(lang, "级别", "Severity", severity(a.severity, lang)),
+        fact(lang, "级别", "Severity", words::severity(lang, a.severity)),
         fact(
             lang,
             "数值",
@@ -181,10 +181,10 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
         ));
     }
     if let Some(w) = e.warning {
-        lines.push(fact(lang, "预警", "Warning", warning(w, lang)));
+        lines.push(fact(lang, "预警", "Warning", words::warning(lang, w)));
     }
     lines.push(fact(lang, "时间", "Time", &local_time(a.at, zone)));
-    if let Change::Closed { how } = &a.change {
+    if let Event::Closed { how } = &a.event {
         lines.push(fact(lang, "开始", "Opened", &local_time(a.opened, zone)));
         let how = match how {
             ClosedBy::Cleared { since } => format!(
@@ -206,7 +206,7 @@ fn alarm_lines(a: &AlarmNotice, id: &str, cx: Context<'_>) -> Vec<String> {
 
 fn summary_line(s: &Summary, lang: Lang, zone: Tz) -> String {
     let parts: Vec<String> = s
-        .by_change
+        .by_event
         .iter()
         .map(|(k, n)| match lang {
             Lang::Zh => format!("{}{n}", event_kind(*k, lang)),
@@ -233,6 +233,15 @@ fn summary_line(s: &Summary, lang: Lang, zone: Tz) -> String {
     }
 }
 
+/// `text` with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// `2025-06-01 14:00 (UTC+08:00)`.
 fn local_time(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone)
@@ -253,30 +262,9 @@ fn number(v: f64) -> String {
     }
 }
 
-fn severity(s: Severity, lang: Lang) -> &'static str {
-    match s {
-        Severity::Info => lang.pick("提示", "info"),
-        Severity::Minor => lang.pick("一般", "minor"),
-        Severity::Major => lang.pick("较重", "major"),
-        Severity::Critical => lang.pick("严重", "critical"),
-    }
-}
-
-fn kind(k: AlarmKind, lang: Lang) -> &'static str {
-    match k {
-        AlarmKind::Threshold => lang.pick("超标", "Threshold"),
-        AlarmKind::SuddenRise => lang.pick("陡升", "Sudden rise"),
-        AlarmKind::DataAnomaly => lang.pick("数据异常", "Data anomaly"),
-        AlarmKind::DeviceState => lang.pick("设备状态", "Device state"),
-        AlarmKind::System => lang.pick("系统", "System"),
-        AlarmKind::NoData => lang.pick("无数据", "No data"),
-        AlarmKind::HeavyPollution => lang.pick("重污染天气预警", "Heavy-pollution warning"),
-    }
-}
-
-fn change(c: &Change, lang: Lang) -> String {
+fn event(c: &Event, lang: Lang) -> String {
     match c {
-        Change::Escalated { level } => match lang {
+        Event::Escalated { level } => match lang {
             Lang::Zh => format!("告警升级（第 {level} 级，未确认）"),
             Lang::En => format!("alarm escalated (level {level}, not acknowledged)"),
         },
@@ -293,21 +281,12 @@ fn event_kind(k: EventKind, lang: Lang) -> &'static str {
     }
 }
 
-fn change_code(k: EventKind) -> &'static str {
+fn event_code(k: EventKind) -> &'static str {
     match k {
         EventKind::Opened => "opened",
         EventKind::Updated => "updated",
         EventKind::Escalated => "escalated",
         EventKind::Closed => "closed",
-    }
-}
-
-fn warning(w: WarningLevel, lang: Lang) -> &'static str {
-    match w {
-        WarningLevel::Blue => lang.pick("蓝色预警", "blue warning"),
-        WarningLevel::Yellow => lang.pick("黄色预警", "yellow warning"),
-        WarningLevel::Orange => lang.pick("橙色预警", "orange warning"),
-        WarningLevel::Red => lang.pick("红色预警", "red warning"),
     }
 }
 

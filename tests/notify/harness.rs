@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use lantian::config::Config;
 use lantian::notify::outbox::Message;
-use lantian::notify::{AlarmNotice, Change, Notifier, Place, State};
+use lantian::notify::{AlarmNotice, Event, Notifier, Place, State};
 use lantian::store::{
     AlarmEvidence, AlarmKind, AlarmSubject, Averaging, Direction, Measure, Observation, Severity,
 };
@@ -188,7 +188,7 @@ pub(crate) fn notifier(config: &Config) -> Notifier {
 pub(crate) fn notice(
     station: &str,
     opened: DateTime<Utc>,
-    change: Change,
+    event: Event,
     at: DateTime<Utc>,
 ) -> AlarmNotice {
     let o = |v| Observation {
@@ -199,7 +199,7 @@ pub(crate) fn notice(
         rule: "pm25_1h".into(),
         subject: AlarmSubject::Station(station.into()),
         opened,
-        change,
+        event,
         at,
         kind: AlarmKind::Threshold,
         severity: Severity::Major,

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use lantian::config::Config;
-use lantian::notify::{Change, Outcome, State};
+use lantian::notify::{Event, Outcome, State};
 
 use crate::common::peers::{self, free_port};
 use crate::harness::{
@@ -33,7 +33,7 @@ async fn notify_child() {
     let n = notifier(&config);
     let t = opened();
     for s in STATIONS {
-        let e = n.notify(&notice(s, t, Change::Opened, t)).unwrap();
+        let e = n.notify(&notice(s, t, Event::Opened, t)).unwrap();
         println!("enqueued {}", e[0].key);
     }
     let _delivery = n.start(None, None).unwrap();
@@ -105,7 +105,7 @@ channels = ["hook"]
     // Raised again after the crash (the rules re-evaluate replayed data): refused.
     let t = opened();
     for s in STATIONS {
-        let e = n.notify(&notice(s, t, Change::Opened, t)).unwrap();
+        let e = n.notify(&notice(s, t, Event::Opened, t)).unwrap();
         assert_eq!(e[0].outcome, Outcome::Duplicate(State::Pending));
     }
 
@@ -127,4 +127,81 @@ channels = ["hook"]
     delivery.stop().await;
     keys.sort();
     assert_eq!(keys_received(&receiver.requests()), keys, "each once");
+}
+
+/// The same through the command line: `lantian alarms test-notify` is killed while its
+/// receiver is down; the next one delivers both messages, in order, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_test_notify_is_delivered_by_the_next() {
+    if !peers::python3() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let toml = format!(
+        r#"store = "sqlite:lantian.db"
+
+[notify]
+retry = {{ initial_ms = 100, max_ms = 300 }}
+
+[[notify.channel]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:{port}/alarms"
+timeout_ms = 1000
+"#
+    );
+    let config = config(dir.path(), &toml);
+    let lantian = |wait: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_lantian"));
+        c.arg("--config")
+            .arg(dir.path().join("lantian.toml"))
+            .args(["-q", "alarms", "test-notify", "hook", "--wait", wait]);
+        c
+    };
+    let mut first = lantian("600")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let n = notifier(&config);
+    assert!(
+        eventually(Duration::from_secs(20), || messages(&n, "hook")
+            .iter()
+            .any(|m| m.attempts >= 1))
+        .await
+    );
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let pending = messages(&n, "hook");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].state, State::Pending);
+
+    let Some(receiver) = Receiver::start(&dir.path().join("requests.jsonl"), port, &[]) else {
+        return;
+    };
+    let out = lantian("20").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("delivered through `hook` (message lt1-"),
+        "{stdout}"
+    );
+    assert!(all_in(&n, "hook", State::Delivered));
+    let mut keys: Vec<String> = messages(&n, "hook").into_iter().map(|m| m.key).collect();
+    let requests = receiver.requests();
+    assert_eq!(
+        requests
+            .iter()
+            .map(|r| r["key"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        keys,
+        "the killed command's message first, then the new one"
+    );
+    keys.sort();
+    assert_eq!(keys_received(&requests), keys);
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use lantian::notify::{Change, Outcome, State};
+use lantian::notify::{Event, Outcome, State};
 use lantian::store::{ClosedBy, Suppression};
 
 use crate::common::peers::free_port;
@@ -47,7 +47,7 @@ async fn a_receiver_down_then_failing_gets_everything_once_when_it_returns() {
     let t = an_hour_ago();
     let mut keys = Vec::new();
     for s in ["DG01", "DG02", "DG03", "DG04", "DG05"] {
-        let e = n.notify(&notice(s, t, Change::Opened, t)).unwrap();
+        let e = n.notify(&notice(s, t, Event::Opened, t)).unwrap();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].outcome, Outcome::Queued);
         keys.push(e[0].key.clone());
@@ -151,7 +151,7 @@ channels = ["stuck", "good"]
     let delivery = n.start(None, None).unwrap();
     let t = an_hour_ago();
     for s in ["DG01", "DG02", "DG03"] {
-        n.notify(&notice(s, t, Change::Opened, t)).unwrap();
+        n.notify(&notice(s, t, Event::Opened, t)).unwrap();
     }
     assert!(
         eventually(Duration::from_secs(5), || all_in(
@@ -192,7 +192,7 @@ async fn repeats_are_refused_and_a_flapping_station_is_summarised() {
     );
     let n = notifier(&config);
     let t = an_hour_ago();
-    let first = notice("DG07", t, Change::Opened, t);
+    let first = notice("DG07", t, Event::Opened, t);
     assert_eq!(n.notify(&first).unwrap()[0].outcome, Outcome::Queued);
     // Raised again (a replay after a crash): the same key, refused.
     assert_eq!(
@@ -204,13 +204,13 @@ async fn repeats_are_refused_and_a_flapping_station_is_summarised() {
     for i in 0..3 {
         let opened = minutes(t, 10 * i);
         if i > 0 {
-            changes.push(notice("DG07", opened, Change::Opened, opened));
+            changes.push(notice("DG07", opened, Event::Opened, opened));
         }
         let closed = minutes(opened, 5);
         changes.push(notice(
             "DG07",
             opened,
-            Change::Closed {
+            Event::Closed {
                 how: ClosedBy::Cleared { since: closed },
             },
             closed,
@@ -236,8 +236,8 @@ async fn repeats_are_refused_and_a_flapping_station_is_summarised() {
     assert_eq!(requests.len(), 3, "two, then one carrying the summary");
     let last = &requests[2]["body"];
     assert_eq!(last["held_back"]["count"], 3, "{last}");
-    assert_eq!(last["held_back"]["by_change"]["opened"], 2);
-    assert_eq!(last["held_back"]["by_change"]["closed"], 1);
+    assert_eq!(last["held_back"]["by_event"]["opened"], 2);
+    assert_eq!(last["held_back"]["by_event"]["closed"], 1);
     assert!(
         last["text"].as_str().unwrap().contains("另有 3 条"),
         "{last}"
@@ -277,13 +277,13 @@ async fn silenced_changes_are_recorded_not_sent() {
     let n = notifier(&config);
     let delivery = n.start(None, None).unwrap();
     let t = an_hour_ago();
-    let quiet = n.notify(&notice("DG08", t, Change::Opened, t)).unwrap();
+    let quiet = n.notify(&notice("DG08", t, Event::Opened, t)).unwrap();
     assert_eq!(quiet[0].outcome, Outcome::Suppressed);
     let why = Suppression::Maintenance {
         name: "calibration DG08".into(),
     };
     assert_eq!(quiet[0].suppressed, Some(why.clone()));
-    let loud = n.notify(&notice("DG09", t, Change::Opened, t)).unwrap();
+    let loud = n.notify(&notice("DG09", t, Event::Opened, t)).unwrap();
     assert!(eventually(Duration::from_secs(5), || receiver.requests().len() == 1).await);
     tokio::time::sleep(Duration::from_millis(300)).await;
     delivery.stop().await;

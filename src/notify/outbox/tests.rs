@@ -1,11 +1,11 @@
 use chrono::TimeDelta;
 
 use super::*;
-use crate::notify::notification::Change;
+use crate::notify::notification::Event;
 use crate::notify::notification::tests::notice;
 
-fn message(change: Change, channel: &str) -> NewMessage {
-    let n = Notification::Alarm(notice(change));
+fn message(event: Event, channel: &str) -> NewMessage {
+    let n = Notification::Alarm(notice(event));
     NewMessage {
         key: n.key(channel),
         channel: channel.to_string(),
@@ -25,7 +25,7 @@ const DAY: Duration = Duration::from_secs(86_400);
 fn writes_refuses_repeats_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("outbox.db");
-    let opened = message(Change::Opened, "duty");
+    let opened = message(Event::Opened, "duty");
     {
         let mut o = Outbox::open(&path, 10, DAY).unwrap();
         assert_eq!(
@@ -56,13 +56,13 @@ fn a_full_outbox_refuses_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut o = Outbox::open(&dir.path().join("o.db"), 2, DAY).unwrap();
     o.enqueue(
-        &[message(Change::Opened, "a"), message(Change::Opened, "b")],
+        &[message(Event::Opened, "a"), message(Event::Opened, "b")],
         t0(),
     )
     .unwrap();
     let more = [
-        message(Change::Escalated { level: 1 }, "a"),
-        message(Change::Escalated { level: 1 }, "b"),
+        message(Event::Escalated { level: 1 }, "a"),
+        message(Event::Escalated { level: 1 }, "b"),
     ];
     let e = o.enqueue(&more, t0()).unwrap_err();
     assert!(
@@ -84,7 +84,7 @@ fn a_full_outbox_refuses_and_writes_nothing() {
         "nothing of the refused batch"
     );
     // Suppressed messages are records, not work: they are written even now.
-    let mut quiet = message(Change::Escalated { level: 1 }, "a");
+    let mut quiet = message(Event::Escalated { level: 1 }, "a");
     quiet.suppressed = Some(Suppression::Silence {
         name: "night".into(),
     });
@@ -104,10 +104,10 @@ fn retries_holds_windows_and_compaction() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("o.db");
     let mut o = Outbox::open(&path, 100, DAY).unwrap();
-    let a = message(Change::Opened, "duty");
-    let b = message(Change::Escalated { level: 1 }, "duty");
+    let a = message(Event::Opened, "duty");
+    let b = message(Event::Escalated { level: 1 }, "duty");
     let c = message(
-        Change::Closed {
+        Event::Closed {
             how: crate::store::ClosedBy::Cleared { since: t0() },
         },
         "duty",
@@ -164,7 +164,7 @@ fn retries_holds_windows_and_compaction() {
         ]
     );
     // Kept a day, then removed; open messages are never removed.
-    let d = message(Change::Opened, "mail");
+    let d = message(Event::Opened, "mail");
     o.enqueue(&[d.clone()], t0()).unwrap();
     assert_eq!(o.compact(t0() + TimeDelta::hours(23)).unwrap(), 0);
     assert_eq!(o.compact(t0() + TimeDelta::days(2)).unwrap(), 3);

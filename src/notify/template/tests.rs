@@ -13,8 +13,8 @@ fn cx(lang: Lang) -> Context<'static> {
     }
 }
 
-fn named(change: Change) -> AlarmNotice {
-    let mut a = notice(change);
+fn named(event: Event) -> AlarmNotice {
+    let mut a = notice(event);
     a.place = Place {
         name: Some("南城".into()),
         name_en: Some("Nancheng".into()),
@@ -25,7 +25,7 @@ fn named(change: Change) -> AlarmNotice {
 
 #[test]
 fn an_opened_alarm_in_both_languages() {
-    let a = named(Change::Opened);
+    let a = named(Event::Opened);
     let id = a.key().id().to_string();
     let n = Notification::Alarm(a);
     let zh = render(&n, "lt1-k", None, cx(Lang::Zh));
@@ -66,7 +66,7 @@ fn an_opened_alarm_in_both_languages() {
 
 #[test]
 fn a_closed_alarm_with_its_summary() {
-    let mut a = named(Change::Closed {
+    let mut a = named(Event::Closed {
         how: ClosedBy::Hand {
             by: "张三".into(),
             note: "校准后恢复".into(),
@@ -78,7 +78,7 @@ fn a_closed_alarm_with_its_summary() {
     a.evidence.last.time = a.opened + TimeDelta::hours(2);
     let s = Summary {
         held: 3,
-        by_change: vec![(EventKind::Opened, 2), (EventKind::Closed, 1)],
+        by_event: vec![(EventKind::Opened, 2), (EventKind::Closed, 1)],
         first: a.opened + TimeDelta::minutes(2),
         last: a.opened + TimeDelta::minutes(40),
     };
@@ -103,7 +103,7 @@ fn a_closed_alarm_with_its_summary() {
     let en = render(&n, "lt1-k", Some(&s), cx(Lang::En));
     assert!(en.lines.last().unwrap().starts_with("3 more notifications about this rule and subject were held back by the rate limit and are summarised here: 2 alarm opened, 1 alarm closed"));
     assert_eq!(en.data["held_back"]["count"], 3);
-    assert_eq!(en.data["held_back"]["by_change"]["opened"], 2);
+    assert_eq!(en.data["held_back"]["by_event"]["opened"], 2);
 }
 
 #[test]
