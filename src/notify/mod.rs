@@ -128,7 +128,7 @@ impl Notifier {
     /// ([`Outcome::Duplicate`]). Fails with [`OutboxError::Full`], writing nothing, when the
     /// outbox is full.
     pub fn notify(&self, notice: &AlarmNotice) -> Result<Vec<Enqueued>, NotifyError> {
-        let n = Notification::Alarm(notice.clone());
+        let n = Notification::Alarm(Box::new(notice.clone()));
         let planned = route::plan(&self.config, notice, self.zone);
         let messages: Vec<NewMessage> = planned
             .into_iter()
@@ -254,6 +254,22 @@ impl Notifier {
     }
 }
 
+/// [`NotifyError::UnknownChannel`] unless `config` has a channel named `channel`.
+fn check_channel(config: &NotifyConfig, channel: &str) -> Result<(), NotifyError> {
+    if config.channel(channel).is_some() {
+        return Ok(());
+    }
+    let known: Vec<&str> = config.channels.iter().map(|c| c.name.as_str()).collect();
+    Err(NotifyError::UnknownChannel {
+        name: channel.to_string(),
+        known: if known.is_empty() {
+            "none".into()
+        } else {
+            known.join(", ")
+        },
+    })
+}
+
 /// What `lantian alarms test-notify` found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestReport {
@@ -285,8 +301,8 @@ pub async fn test_notify(
     channel: &str,
     wait: Duration,
 ) -> Result<TestReport, NotifyError> {
+    check_channel(&config, channel)?;
     let notifier = Notifier::open(config, path, zone)?;
-    notifier.check_channel(channel)?;
     let enqueued = notifier.enqueue_test(channel, Utc::now())?;
     let delivery = match notifier.start(Some(&[channel]), None) {
         Ok(d) => Some(d),

@@ -109,8 +109,8 @@ pub struct AlarmNotice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Notification {
-    /// A change of an alarm.
-    Alarm(AlarmNotice),
+    /// A change of an alarm (boxed: a test is small).
+    Alarm(Box<AlarmNotice>),
     /// A test of a channel (`lantian alarms test-notify`).
     Test {
         /// When it was asked for.
@@ -321,17 +321,17 @@ pub(crate) mod tests {
 
     #[test]
     fn keys_are_stable_and_distinct() {
-        let a = Notification::Alarm(notice(Event::Opened));
+        let a = Notification::Alarm(Box::new(notice(Event::Opened)));
         let k = a.key("duty");
         assert_eq!(k, a.clone().key("duty"));
         assert!(k.starts_with("lt1-") && k.len() == 36, "{k}");
         assert_ne!(k, a.key("mail"));
-        let closed = Notification::Alarm(notice(Event::Closed {
+        let closed = Notification::Alarm(Box::new(notice(Event::Closed {
             how: ClosedBy::Cleared { since: a.at() },
-        }));
+        })));
         assert_ne!(k, closed.key("duty"));
-        let e1 = Notification::Alarm(notice(Event::Escalated { level: 1 }));
-        let e2 = Notification::Alarm(notice(Event::Escalated { level: 2 }));
+        let e1 = Notification::Alarm(Box::new(notice(Event::Escalated { level: 1 })));
+        let e2 = Notification::Alarm(Box::new(notice(Event::Escalated { level: 2 })));
         assert_ne!(e1.key("duty"), e2.key("duty"));
         // Round trip through the outbox's JSON keeps the key.
         let json = serde_json::to_string(&a).unwrap();

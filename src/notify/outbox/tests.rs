@@ -5,7 +5,7 @@ use crate::notify::notification::Event;
 use crate::notify::notification::tests::notice;
 
 fn message(event: Event, channel: &str) -> NewMessage {
-    let n = Notification::Alarm(notice(event));
+    let n = Notification::Alarm(Box::new(notice(event)));
     NewMessage {
         key: n.key(channel),
         channel: channel.to_string(),
@@ -29,11 +29,11 @@ fn writes_refuses_repeats_and_survives_reopening() {
     {
         let mut o = Outbox::open(&path, 10, DAY).unwrap();
         assert_eq!(
-            o.enqueue(&[opened.clone()], t0()).unwrap(),
+            o.enqueue(std::slice::from_ref(&opened), t0()).unwrap(),
             [Outcome::Queued]
         );
         assert_eq!(
-            o.enqueue(&[opened.clone()], t0()).unwrap(),
+            o.enqueue(std::slice::from_ref(&opened), t0()).unwrap(),
             [Outcome::Duplicate(State::Pending)]
         );
     }
@@ -165,7 +165,7 @@ fn retries_holds_windows_and_compaction() {
     );
     // Kept a day, then removed; open messages are never removed.
     let d = message(Event::Opened, "mail");
-    o.enqueue(&[d.clone()], t0()).unwrap();
+    o.enqueue(std::slice::from_ref(&d), t0()).unwrap();
     assert_eq!(o.compact(t0() + TimeDelta::hours(23)).unwrap(), 0);
     assert_eq!(o.compact(t0() + TimeDelta::days(2)).unwrap(), 3);
     assert!(o.get(&a.key).unwrap().is_none());

@@ -27,7 +27,7 @@ fn named(event: Event) -> AlarmNotice {
 fn an_opened_alarm_in_both_languages() {
     let a = named(Event::Opened);
     let id = a.key().id().to_string();
-    let n = Notification::Alarm(a);
+    let n = Notification::Alarm(Box::new(a));
     let zh = render(&n, "lt1-k", None, cx(Lang::Zh));
     assert_eq!(zh.title, "【较重】超标告警开启 · 南城（DG01）");
     assert_eq!(
@@ -82,7 +82,7 @@ fn a_closed_alarm_with_its_summary() {
         first: a.opened + TimeDelta::minutes(2),
         last: a.opened + TimeDelta::minutes(40),
     };
-    let n = Notification::Alarm(a);
+    let n = Notification::Alarm(Box::new(a));
     let zh = render(&n, "lt1-k", Some(&s), cx(Lang::Zh));
     assert!(
         zh.lines
