@@ -213,20 +213,6 @@ impl Checker<'_, '_> {
         self.loc.error(v.span(), self.field(key), problem)
     }
 
-    /// Refuses a key this kind does not take.
-    fn unused<T>(&self, v: &Opt<T>, key: &str) -> Result<(), NotifyConfigError> {
-        match v {
-            Some(v) => Err(self.error(
-                v,
-                key,
-                Problem::NotForKind {
-                    kind: self.kind.code(),
-                },
-            )),
-            None => Ok(()),
-        }
-    }
-
     /// The source of secret `key` from `key_env` / `key_file`; `None` when neither is given.
     fn secret(
         &self,
@@ -380,6 +366,7 @@ impl ChannelSpec {
             None => DEFAULT_TIMEOUT,
         };
         let rate_limit = c.rate_limit.unwrap_or(DEFAULT_RATE);
+        check_keys_of_kind(&ck, &c)?;
         let target = match ck.kind {
             ChannelKind::Webhook => webhook(&ck, &c, &span)?,
             ChannelKind::DingTalk => dingtalk(&ck, &c, &span)?,
@@ -407,31 +394,49 @@ impl ChannelSpec {
     }
 }
 
-fn unused_email_keys(ck: &Checker<'_, '_>, c: &ChannelSection) -> Result<(), NotifyConfigError> {
-    ck.unused(&c.host, "host")?;
-    ck.unused(&c.port, "port")?;
-    ck.unused(&c.username, "username")?;
-    ck.unused(&c.password_env, "password_env")?;
-    ck.unused(&c.password_file, "password_file")?;
-    ck.unused(&c.from, "from")?;
-    ck.unused(&c.to, "to")?;
-    ck.unused(&c.ca_file, "ca_file")
+/// The span of a key, when written.
+fn at<T>(v: &Opt<T>) -> Option<std::ops::Range<usize>> {
+    v.as_ref().map(Spanned::span)
 }
 
-fn unused_robot_keys(ck: &Checker<'_, '_>, c: &ChannelSection) -> Result<(), NotifyConfigError> {
-    ck.unused(&c.access_token_env, "access_token_env")?;
-    ck.unused(&c.access_token_file, "access_token_file")?;
-    ck.unused(&c.secret_env, "secret_env")?;
-    ck.unused(&c.secret_file, "secret_file")?;
-    ck.unused(&c.key_env, "key_env")?;
-    ck.unused(&c.key_file, "key_file")
-}
-
-fn unused_webhook_keys(ck: &Checker<'_, '_>, c: &ChannelSection) -> Result<(), NotifyConfigError> {
-    ck.unused(&c.url_env, "url_env")?;
-    ck.unused(&c.url_file, "url_file")?;
-    ck.unused(&c.bearer_env, "bearer_env")?;
-    ck.unused(&c.bearer_file, "bearer_file")
+/// Refuses a key that the channel's kind does not take.
+fn check_keys_of_kind(ck: &Checker<'_, '_>, c: &ChannelSection) -> Result<(), NotifyConfigError> {
+    use ChannelKind::{DingTalk, Email, WeCom, Webhook};
+    let keys: [(&str, Option<std::ops::Range<usize>>, &[ChannelKind]); 19] = [
+        ("url", at(&c.url), &[Webhook, DingTalk, WeCom]),
+        ("url_env", at(&c.url_env), &[Webhook]),
+        ("url_file", at(&c.url_file), &[Webhook]),
+        ("bearer_env", at(&c.bearer_env), &[Webhook]),
+        ("bearer_file", at(&c.bearer_file), &[Webhook]),
+        ("access_token_env", at(&c.access_token_env), &[DingTalk]),
+        ("access_token_file", at(&c.access_token_file), &[DingTalk]),
+        ("secret_env", at(&c.secret_env), &[DingTalk]),
+        ("secret_file", at(&c.secret_file), &[DingTalk]),
+        ("key_env", at(&c.key_env), &[WeCom]),
+        ("key_file", at(&c.key_file), &[WeCom]),
+        ("host", at(&c.host), &[Email]),
+        ("port", at(&c.port), &[Email]),
+        ("username", at(&c.username), &[Email]),
+        ("password_env", at(&c.password_env), &[Email]),
+        ("password_file", at(&c.password_file), &[Email]),
+        ("from", at(&c.from), &[Email]),
+        ("to", at(&c.to), &[Email]),
+        ("ca_file", at(&c.ca_file), &[Email]),
+    ];
+    for (key, span, kinds) in keys {
+        if let Some(span) = span
+            && !kinds.contains(&ck.kind)
+        {
+            return Err(ck.loc.error(
+                span,
+                ck.field(key),
+                Problem::NotForKind {
+                    kind: ck.kind.code(),
+                },
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn webhook(
@@ -439,8 +444,6 @@ fn webhook(
     c: &ChannelSection,
     span: &std::ops::Range<usize>,
 ) -> Result<Target, NotifyConfigError> {
-    unused_email_keys(ck, c)?;
-    unused_robot_keys(ck, c)?;
     let secret_url = ck.secret("url", &c.url_env, &c.url_file)?;
     let url = match (&c.url, secret_url) {
         (Some(u), None) => UrlSource::Written(ck.url(u, "url", false)?),
@@ -480,10 +483,6 @@ fn dingtalk(
     c: &ChannelSection,
     span: &std::ops::Range<usize>,
 ) -> Result<Target, NotifyConfigError> {
-    unused_email_keys(ck, c)?;
-    unused_webhook_keys(ck, c)?;
-    ck.unused(&c.key_env, "key_env")?;
-    ck.unused(&c.key_file, "key_file")?;
     Ok(Target::DingTalk {
         url: robot_url(ck, c, DINGTALK_URL)?,
         access_token: ck.required_secret(
@@ -501,12 +500,6 @@ fn wecom(
     c: &ChannelSection,
     span: &std::ops::Range<usize>,
 ) -> Result<Target, NotifyConfigError> {
-    unused_email_keys(ck, c)?;
-    unused_webhook_keys(ck, c)?;
-    ck.unused(&c.access_token_env, "access_token_env")?;
-    ck.unused(&c.access_token_file, "access_token_file")?;
-    ck.unused(&c.secret_env, "secret_env")?;
-    ck.unused(&c.secret_file, "secret_file")?;
     Ok(Target::WeCom {
         url: robot_url(ck, c, WECOM_URL)?,
         key: ck.required_secret(span, "key", &c.key_env, &c.key_file)?,
@@ -518,9 +511,6 @@ fn email(
     c: &ChannelSection,
     span: &std::ops::Range<usize>,
 ) -> Result<EmailTarget, NotifyConfigError> {
-    unused_robot_keys(ck, c)?;
-    unused_webhook_keys(ck, c)?;
-    ck.unused(&c.url, "url")?;
     let missing = |key: &'static str| {
         ck.loc
             .error(span.clone(), ck.field(key), Problem::Missing(key))

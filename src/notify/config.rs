@@ -403,25 +403,20 @@ impl NotifyConfig {
             }
             config.channels.push(spec);
         }
-        let names: Vec<String> = config.channels.iter().map(|c| c.name.clone()).collect();
         let known = |name: &Spanned<String>, field: String| -> Result<String, NotifyConfigError> {
-            if names.iter().any(|n| n == name.get_ref()) {
-                Ok(name.get_ref().clone())
-            } else {
-                Err(loc.error(
+            match config.channel(name.get_ref()) {
+                Some(c) => Ok(c.name.clone()),
+                None => Err(loc.error(
                     name.span(),
                     field,
                     Problem::UnknownChannel {
                         name: name.get_ref().clone(),
-                        known: if names.is_empty() {
-                            "none".into()
-                        } else {
-                            names.join(", ")
-                        },
+                        known: config.channel_names(),
                     },
-                ))
+                )),
             }
         };
+        let (mut routes, mut silences) = (Vec::new(), Vec::new());
         for (i, route) in section.route.into_iter().enumerate() {
             let span = route.span();
             let r = route.into_inner();
@@ -439,7 +434,7 @@ impl NotifyConfig {
                 .iter()
                 .map(|c| known(c, field.clone()))
                 .collect::<Result<Vec<_>, _>>()?;
-            config.routes.push(Route {
+            routes.push(Route {
                 channels,
                 min_severity: r.min_severity,
                 scope: Scope {
@@ -473,7 +468,7 @@ impl NotifyConfig {
                     ),
                 ));
             }
-            config.silences.push(Silence {
+            silences.push(Silence {
                 name: s.name.get_ref().trim().to_string(),
                 maintenance: s.maintenance,
                 window,
@@ -486,12 +481,23 @@ impl NotifyConfig {
                 at: loc.at(span, format!("notify.silence[{i}]")),
             });
         }
+        config.routes = routes;
+        config.silences = silences;
         Ok(config)
     }
 
     /// The channel named `name`.
     pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
         self.channels.iter().find(|c| c.name == name)
+    }
+
+    /// The channels' names, for messages: `duty, mail`, or `none`.
+    pub fn channel_names(&self) -> String {
+        if self.channels.is_empty() {
+            return "none".into();
+        }
+        let names: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
+        names.join(", ")
     }
 }
 

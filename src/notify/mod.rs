@@ -158,23 +158,7 @@ impl Notifier {
     }
 
     fn check_channel(&self, channel: &str) -> Result<(), NotifyError> {
-        if self.config.channel(channel).is_some() {
-            return Ok(());
-        }
-        let known: Vec<&str> = self
-            .config
-            .channels
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        Err(NotifyError::UnknownChannel {
-            name: channel.to_string(),
-            known: if known.is_empty() {
-                "none".into()
-            } else {
-                known.join(", ")
-            },
-        })
+        check_channel(&self.config, channel)
     }
 
     fn enqueue(
@@ -256,18 +240,13 @@ impl Notifier {
 
 /// [`NotifyError::UnknownChannel`] unless `config` has a channel named `channel`.
 fn check_channel(config: &NotifyConfig, channel: &str) -> Result<(), NotifyError> {
-    if config.channel(channel).is_some() {
-        return Ok(());
+    match config.channel(channel) {
+        Some(_) => Ok(()),
+        None => Err(NotifyError::UnknownChannel {
+            name: channel.to_string(),
+            known: config.channel_names(),
+        }),
     }
-    let known: Vec<&str> = config.channels.iter().map(|c| c.name.as_str()).collect();
-    Err(NotifyError::UnknownChannel {
-        name: channel.to_string(),
-        known: if known.is_empty() {
-            "none".into()
-        } else {
-            known.join(", ")
-        },
-    })
 }
 
 /// What `lantian alarms test-notify` found.

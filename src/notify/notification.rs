@@ -237,45 +237,18 @@ impl Notification {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::alarms::lifecycle::{self, Raise};
     use crate::store::{Direction, Measure, Observation};
     use crate::units::Parameter;
     use chrono::TimeZone;
 
-    /// A PM2.5 threshold alarm of station DG01 (opened 2025-06-01 06:00 UTC) and `event`.
-    pub(crate) fn notice(event: Event) -> AlarmNotice {
-        let t = Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap();
-        let o = |v| Observation { time: t, value: v };
-        AlarmNotice {
-            rule: "pm25_1h".into(),
-            subject: AlarmSubject::Station("DG01".into()),
-            opened: t,
-            event,
-            at: t,
-            kind: AlarmKind::Threshold,
-            severity: Severity::Major,
-            evidence: AlarmEvidence {
-                measure: Measure::Value {
-                    parameter: Parameter::Pm25,
-                    averaging: crate::store::Averaging::Hour,
-                },
-                direction: Direction::Above,
-                threshold: 150.0,
-                clear_level: 115.0,
-                first: o(186.0),
-                last: o(186.0),
-                peak: o(186.0),
-                warning: None,
-            },
-            stale: false,
-            place: Place::default(),
-        }
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap()
     }
 
-    #[test]
-    fn the_lifecycle_steps_people_hear_of() {
-        use crate::alarms::lifecycle::{self, Raise};
-        let t = Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap();
-        let raise = Raise {
+    /// PM2.5 186 µg/m³ at DG01 (1-h, threshold 150) at 2025-06-01 06:00 UTC.
+    fn raise() -> Raise {
+        Raise {
             rule: "pm25_1h".into(),
             subject: AlarmSubject::Station("DG01".into()),
             kind: AlarmKind::Threshold,
@@ -288,13 +261,27 @@ pub(crate) mod tests {
             threshold: 150.0,
             clear_level: 115.0,
             value: Observation {
-                time: t,
+                time: t0(),
                 value: 186.0,
             },
             warning: None,
             stale: false,
-        };
-        let opened = lifecycle::open(&raise, t).unwrap();
+        }
+    }
+
+    /// The alarm [`raise`] opens, told as `event`.
+    pub(crate) fn notice(event: Event) -> AlarmNotice {
+        let opened = lifecycle::open(&raise(), t0()).unwrap();
+        AlarmNotice {
+            event,
+            ..AlarmNotice::of_change(&opened, Place::default()).unwrap()
+        }
+    }
+
+    #[test]
+    fn the_lifecycle_steps_people_hear_of() {
+        let t = t0();
+        let opened = lifecycle::open(&raise(), t).unwrap();
         let n = AlarmNotice::of_change(&opened, Place::default()).unwrap();
         assert_eq!(
             (n.event.clone(), n.key()),

@@ -565,25 +565,19 @@ impl Outbox {
         summarised: &[i64],
         now: DateTime<Utc>,
     ) -> Result<(), OutboxError> {
-        let path = self.path.clone();
-        let sql = |source| OutboxError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.db.transaction().map_err(sql)?;
-        tx.execute(
-            "UPDATE messages SET state = 'delivered', done_ms = ?2 WHERE id = ?1",
-            params![id, ms(now)],
-        )
-        .map_err(sql)?;
-        for s in summarised {
+        self.in_transaction(|tx| {
             tx.execute(
-                "UPDATE messages SET state = 'summarised', done_ms = ?2, summarised_in = ?3 WHERE id = ?1",
-                params![s, ms(now), id],
-            )
-            .map_err(sql)?;
-        }
-        tx.commit().map_err(sql)
+                "UPDATE messages SET state = 'delivered', done_ms = ?2 WHERE id = ?1",
+                params![id, ms(now)],
+            )?;
+            for s in summarised {
+                tx.execute(
+                    "UPDATE messages SET state = 'summarised', done_ms = ?2, summarised_in = ?3 WHERE id = ?1",
+                    params![s, ms(now), id],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Records a failed send of `id` (and that the messages `with` it wait as long): tried
@@ -595,25 +589,28 @@ impl Outbox {
         error: &str,
         next: DateTime<Utc>,
     ) -> Result<(), OutboxError> {
-        let path = self.path.clone();
-        let sql = |source| OutboxError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.db.transaction().map_err(sql)?;
-        tx.execute(
-            "UPDATE messages SET attempts = attempts + 1, last_error = ?2, next_ms = ?3 WHERE id = ?1",
-            params![id, error, ms(next)],
-        )
-        .map_err(sql)?;
-        for w in with {
+        self.in_transaction(|tx| {
             tx.execute(
-                "UPDATE messages SET next_ms = ?2 WHERE id = ?1",
-                params![w, ms(next)],
-            )
-            .map_err(sql)?;
-        }
-        tx.commit().map_err(sql)
+                "UPDATE messages SET attempts = attempts + 1, last_error = ?2, next_ms = ?3 WHERE id = ?1",
+                params![id, error, ms(next)],
+            )?;
+            for w in with {
+                tx.execute("UPDATE messages SET next_ms = ?2 WHERE id = ?1", params![w, ms(next)])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` in one transaction and commits it.
+    fn in_transaction(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), OutboxError> {
+        let path = self.path.clone();
+        self.db
+            .transaction()
+            .and_then(|tx| f(&tx).and_then(|()| tx.commit()))
+            .map_err(|source| OutboxError::Sqlite { path, source })
     }
 
     /// Holds `id` back (per-alarm rate limit) until `until`.

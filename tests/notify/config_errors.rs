@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use lantian::config::Config;
-use lantian::notify::{NotifyError, test_notify};
+use lantian::notify::NotifyError;
+
+use crate::harness::send_test;
 
 fn load(dir: &std::path::Path, toml: &str) -> Result<Config, String> {
     let path = dir.join("lantian.toml");
@@ -52,16 +54,9 @@ async fn a_missing_secret_names_its_key_when_the_channel_starts() {
         "[[notify.channel]]\nname = \"duty\"\nkind = \"dingtalk\"\naccess_token_env = \"LANTIAN_TEST_NO_SUCH_TOKEN\"\nsecret_file = \"missing-secret\"\n",
     )
     .unwrap();
-    let zone = chrono_tz::Asia::Shanghai;
-    let e = test_notify(
-        config.notify.clone(),
-        &config.outbox_path(),
-        zone,
-        "duty",
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap_err();
+    let e = send_test(&config, "duty", Duration::from_secs(1))
+        .await
+        .unwrap_err();
     assert!(matches!(e, NotifyError::Channel(_)), "{e:?}");
     assert_eq!(
         e.to_string(),
@@ -69,15 +64,9 @@ async fn a_missing_secret_names_its_key_when_the_channel_starts() {
             "{file}:4: notify.channel[0].access_token_env: environment variable LANTIAN_TEST_NO_SUCH_TOKEN is not set or empty"
         )
     );
-    let e = test_notify(
-        config.notify.clone(),
-        &config.outbox_path(),
-        zone,
-        "sms",
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap_err();
+    let e = send_test(&config, "sms", Duration::from_secs(1))
+        .await
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         "no notification channel is named `sms` (configured: duty)"

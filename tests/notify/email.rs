@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lantian::notify::{State, TestReport, test_notify};
+use lantian::notify::{State, TestReport};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
-use crate::harness::{SmtpServer, config};
+use crate::harness::{SmtpServer, config, send_test};
 
 /// A CA (`ca.pem`) and a certificate for `localhost` it signed (`cert.pem`, key `key.pem`).
 fn certificates(dir: &Path) {
@@ -47,15 +47,7 @@ timeout_ms = 5000
         if ca { "ca_file = \"ca.pem\"" } else { "" }
     );
     let config = config(dir, &toml);
-    test_notify(
-        config.notify.clone(),
-        &config.outbox_path(),
-        chrono_tz::Asia::Shanghai,
-        "mail",
-        wait,
-    )
-    .await
-    .unwrap()
+    send_test(&config, "mail", wait).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

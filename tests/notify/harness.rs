@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use lantian::config::Config;
 use lantian::notify::outbox::Message;
-use lantian::notify::{AlarmNotice, Event, Notifier, Place, State};
+use lantian::notify::{
+    AlarmNotice, Event, Notifier, NotifyError, Place, State, TestReport, test_notify,
+};
 use lantian::store::{
     AlarmEvidence, AlarmKind, AlarmSubject, Averaging, Direction, Measure, Observation, Severity,
 };
@@ -165,6 +167,52 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A configuration with one webhook channel `hook` to `127.0.0.1:port/alarms` (timeout 1 s,
+/// back-off 100–400 ms), routed every notice, `extra` keys in `[notify]`.
+pub(crate) fn hook_config(port: u16, extra: &str) -> String {
+    format!(
+        r#"store = "sqlite:lantian.db"
+
+[notify]
+retry = {{ initial_ms = 100, max_ms = 400 }}
+{extra}
+
+[[notify.channel]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:{port}/alarms"
+timeout_ms = 1000
+
+[[notify.route]]
+channels = ["hook"]
+"#
+    )
+}
+
+/// Waits (up to 20 s) until a message of `channel` has been tried `attempts` times.
+pub(crate) async fn tried(n: &Notifier, channel: &str, attempts: u32) -> bool {
+    eventually(Duration::from_secs(20), || {
+        messages(n, channel).iter().any(|m| m.attempts >= attempts)
+    })
+    .await
+}
+
+/// `lantian alarms test-notify CHANNEL` as a library call, with `config`'s outbox.
+pub(crate) async fn send_test(
+    config: &Config,
+    channel: &str,
+    wait: Duration,
+) -> Result<TestReport, NotifyError> {
+    test_notify(
+        config.notify.clone(),
+        &config.outbox_path(),
+        chrono_tz::Asia::Shanghai,
+        channel,
+        wait,
+    )
+    .await
 }
 
 /// Writes `toml` as `dir/lantian.toml` and loads it.

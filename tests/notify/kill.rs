@@ -11,7 +11,8 @@ use lantian::notify::{Event, Outcome, State};
 
 use crate::common::peers::{self, free_port};
 use crate::harness::{
-    Receiver, all_in, config, eventually, keys_received, messages, notice, notifier,
+    Receiver, all_in, config, eventually, hook_config, keys_received, messages, notice, notifier,
+    tried,
 };
 
 const CHILD_ENV: &str = "LANTIAN_TEST_NOTIFY_CHILD";
@@ -48,21 +49,7 @@ async fn killed_with_notifications_pending_delivers_them_after_restart() {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let toml = format!(
-        r#"[notify]
-retry = {{ initial_ms = 100, max_ms = 300 }}
-
-[[notify.channel]]
-name = "hook"
-kind = "webhook"
-url = "http://127.0.0.1:{port}/alarms"
-timeout_ms = 1000
-
-[[notify.route]]
-channels = ["hook"]
-"#
-    );
-    let config = config(dir.path(), &toml);
+    let config = config(dir.path(), &hook_config(port, ""));
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -88,12 +75,7 @@ channels = ["hook"]
     assert_eq!(keys.len(), STATIONS.len());
     let n = notifier(&config);
     // The child tries (the receiver is down) before it dies.
-    assert!(
-        eventually(Duration::from_secs(10), || messages(&n, "hook")
-            .iter()
-            .any(|m| m.attempts >= 1))
-        .await
-    );
+    assert!(tried(&n, "hook", 1).await);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert!(
@@ -138,20 +120,7 @@ async fn a_killed_test_notify_is_delivered_by_the_next() {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let toml = format!(
-        r#"store = "sqlite:lantian.db"
-
-[notify]
-retry = {{ initial_ms = 100, max_ms = 300 }}
-
-[[notify.channel]]
-name = "hook"
-kind = "webhook"
-url = "http://127.0.0.1:{port}/alarms"
-timeout_ms = 1000
-"#
-    );
-    let config = config(dir.path(), &toml);
+    let config = config(dir.path(), &hook_config(port, ""));
     let lantian = |wait: &str| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_lantian"));
         c.arg("--config")
@@ -165,12 +134,7 @@ timeout_ms = 1000
         .spawn()
         .unwrap();
     let n = notifier(&config);
-    assert!(
-        eventually(Duration::from_secs(20), || messages(&n, "hook")
-            .iter()
-            .any(|m| m.attempts >= 1))
-        .await
-    );
+    assert!(tried(&n, "hook", 1).await);
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
     let pending = messages(&n, "hook");

@@ -5,11 +5,11 @@
 use std::process::Command;
 use std::time::Duration;
 
+use lantian::notify::State;
 use lantian::notify::channel::dingtalk_sign;
-use lantian::notify::{State, test_notify};
 
 use crate::common::peers;
-use crate::harness::{Receiver, config};
+use crate::harness::{Receiver, config, send_test};
 
 /// DingTalk's documentation ("自定义机器人安全设置", open.dingtalk.com/document/robots/
 /// customize-robot-security-settings) gives the algorithm and sample code, but no worked
@@ -97,16 +97,9 @@ secret_file = "{secret_file}"
         )
     };
     let signed = config(dir.path(), &channels("secret"));
-    let zone = chrono_tz::Asia::Shanghai;
-    let report = test_notify(
-        signed.notify.clone(),
-        &signed.outbox_path(),
-        zone,
-        "duty",
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
+    let report = send_test(&signed, "duty", Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(report.state, State::Delivered, "{report:?}");
     assert!(report.delivered_here);
     let requests = robot.requests();
@@ -129,15 +122,9 @@ secret_file = "{secret_file}"
 
     // A wrong secret: the robot refuses the signature; the message waits, with the reason.
     let wrong = config(dir.path(), &channels("wrong"));
-    let report = test_notify(
-        wrong.notify.clone(),
-        &wrong.outbox_path(),
-        zone,
-        "duty",
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap();
+    let report = send_test(&wrong, "duty", Duration::from_secs(1))
+        .await
+        .unwrap();
     assert_eq!(report.state, State::Pending, "{report:?}");
     assert!(report.attempts >= 1);
     let error = report.last_error.unwrap();
@@ -176,15 +163,9 @@ async fn messages_reach_the_wecom_robot_in_english() {
             robot.url("cgi-bin/webhook/send")
         ),
     );
-    let report = test_notify(
-        config.notify.clone(),
-        &config.outbox_path(),
-        chrono_tz::Asia::Shanghai,
-        "wx",
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
+    let report = send_test(&config, "wx", Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(report.state, State::Delivered, "{report:?}");
     let r = &robot.requests()[0];
     assert_eq!(r["errcode"], 0);

@@ -9,29 +9,9 @@ use lantian::store::{ClosedBy, Suppression};
 
 use crate::common::peers::free_port;
 use crate::harness::{
-    Receiver, all_in, an_hour_ago, config, eventually, keys_received, messages, minutes, notice,
-    notifier,
+    Receiver, all_in, an_hour_ago, config, eventually, hook_config, keys_received, messages,
+    minutes, notice, notifier, tried,
 };
-
-fn hook_config(port: u16, extra: &str) -> String {
-    format!(
-        r#"store = "sqlite:lantian.db"
-
-[notify]
-retry = {{ initial_ms = 100, max_ms = 400 }}
-{extra}
-
-[[notify.channel]]
-name = "hook"
-kind = "webhook"
-url = "http://127.0.0.1:{port}/alarms"
-timeout_ms = 1000
-
-[[notify.route]]
-channels = ["hook"]
-"#
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_down_then_failing_gets_everything_once_when_it_returns() {
@@ -55,31 +35,27 @@ async fn a_receiver_down_then_failing_gets_everything_once_when_it_returns() {
     keys.sort();
     let delivery = n.start(None, None).unwrap();
     // Down: nothing listens; the channel backs off and keeps everything.
-    assert!(
-        eventually(Duration::from_secs(10), || messages(&n, "hook")
-            .iter()
-            .any(|m| m.attempts >= 2))
-        .await
-    );
+    assert!(tried(&n, "hook", 2).await);
     // Up but failing: 500s are retried.
     let Some(mut receiver) = Receiver::start(&record, port, &["--status", "500"]) else {
         return;
     };
-    assert!(eventually(Duration::from_secs(10), || !receiver.requests().is_empty()).await);
+    assert!(
+        eventually(Duration::from_secs(10), || messages(&n, "hook").iter().any(
+            |m| m
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("HTTP 500"))
+        ))
+        .await,
+        "{:#?}",
+        messages(&n, "hook")
+    );
     receiver.stop();
     assert!(
         messages(&n, "hook")
             .iter()
             .all(|m| m.state == State::Pending)
-    );
-    assert!(
-        messages(&n, "hook").iter().any(|m| m
-            .last_error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("HTTP 500")),
-        "{:?}",
-        messages(&n, "hook")
     );
     // Back: all delivered, each key once.
     let receiver = Receiver::start(&record, port, &[]).unwrap();
@@ -162,12 +138,7 @@ channels = ["stuck", "good"]
         .await
     );
     assert_eq!(good.requests().len(), 3);
-    assert!(
-        eventually(Duration::from_secs(5), || messages(&n, "stuck")
-            .iter()
-            .any(|m| m.attempts >= 2))
-        .await
-    );
+    assert!(tried(&n, "stuck", 2).await);
     let stuck_messages = messages(&n, "stuck");
     assert!(stuck_messages.iter().all(|m| m.state == State::Pending));
     assert!(
