@@ -256,6 +256,7 @@ CREATE TABLE IF NOT EXISTS messages (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_due ON messages (channel, state, next_ms);
+CREATE INDEX IF NOT EXISTS messages_open ON messages (channel, id) WHERE state IN ('pending', 'held');
 CREATE INDEX IF NOT EXISTS messages_sent ON messages (channel, state, done_ms);
 CREATE INDEX IF NOT EXISTS messages_alarm ON messages (channel, alarm, state);
 CREATE INDEX IF NOT EXISTS messages_done ON messages (done_ms) WHERE done_ms IS NOT NULL;

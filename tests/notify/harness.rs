@@ -199,6 +199,16 @@ pub(crate) async fn tried(n: &Notifier, channel: &str, attempts: u32) -> bool {
     .await
 }
 
+/// Waits (up to 15 s) until every message of `channel` is delivered; fails showing them
+/// otherwise.
+pub(crate) async fn delivered_all(n: &Notifier, channel: &str) {
+    let done = eventually(Duration::from_secs(15), || {
+        all_in(n, channel, State::Delivered)
+    })
+    .await;
+    assert!(done, "{:#?}", messages(n, channel));
+}
+
 /// `lantian alarms test-notify CHANNEL` as a library call, with `config`'s outbox.
 pub(crate) async fn send_test(
     config: &Config,

@@ -11,8 +11,8 @@ use lantian::notify::{Event, Outcome, State};
 
 use crate::common::peers::{self, free_port};
 use crate::harness::{
-    Receiver, all_in, config, eventually, hook_config, keys_received, messages, notice, notifier,
-    tried,
+    Receiver, all_in, config, delivered_all, hook_config, keys_received, messages, notice,
+    notifier, tried,
 };
 
 const CHILD_ENV: &str = "LANTIAN_TEST_NOTIFY_CHILD";
@@ -96,16 +96,7 @@ async fn killed_with_notifications_pending_delivers_them_after_restart() {
     };
     // The restarted process delivers what the killed one left.
     let delivery = n.start(None, None).unwrap();
-    assert!(
-        eventually(Duration::from_secs(15), || all_in(
-            &n,
-            "hook",
-            State::Delivered
-        ))
-        .await,
-        "{:#?}",
-        messages(&n, "hook")
-    );
+    delivered_all(&n, "hook").await;
     delivery.stop().await;
     keys.sort();
     assert_eq!(keys_received(&receiver.requests()), keys, "each once");

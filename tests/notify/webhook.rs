@@ -9,8 +9,8 @@ use lantian::store::{ClosedBy, Suppression};
 
 use crate::common::peers::free_port;
 use crate::harness::{
-    Receiver, all_in, an_hour_ago, config, eventually, hook_config, keys_received, messages,
-    minutes, notice, notifier, tried,
+    Receiver, all_in, an_hour_ago, config, delivered_all, eventually, hook_config, keys_received,
+    messages, minutes, notice, notifier, tried,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,16 +59,7 @@ async fn a_receiver_down_then_failing_gets_everything_once_when_it_returns() {
     );
     // Back: all delivered, each key once.
     let receiver = Receiver::start(&record, port, &[]).unwrap();
-    assert!(
-        eventually(Duration::from_secs(15), || all_in(
-            &n,
-            "hook",
-            State::Delivered
-        ))
-        .await,
-        "{:#?}",
-        messages(&n, "hook")
-    );
+    delivered_all(&n, "hook").await;
     delivery.stop().await;
     let requests = receiver.requests();
     assert_eq!(
