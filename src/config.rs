@@ -308,6 +308,24 @@ mod tests {
         );
     }
 
+    #[cfg(not(feature = "notify"))]
+    #[test]
+    fn a_build_without_notifications_refuses_the_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "[report]\nlang = \"en\"\n\n[notify]\nmax_pending = 5\n",
+        )
+        .unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 4"), "{message}");
+        assert!(
+            message.contains("no notifications (cargo feature `notify`)"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn unknown_field_names_line_and_key() {
         let dir = tempfile::tempdir().unwrap();

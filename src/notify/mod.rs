@@ -140,7 +140,7 @@ impl Notifier {
                 suppressed: p.suppressed,
             })
             .collect();
-        self.enqueue(messages, notice.at.max(Utc::now()))
+        self.enqueue(messages, Utc::now())
     }
 
     /// Writes a test message for `channel` (no route, no silence), returning its key.
@@ -193,15 +193,15 @@ impl Notifier {
         channels: Option<&[&str]>,
         reports: Option<mpsc::Sender<DeliveryReport>>,
     ) -> Result<Delivery, NotifyError> {
+        if let Some(list) = channels {
+            for c in list {
+                self.check_channel(c)?;
+            }
+        }
         let mut senders = Vec::new();
         for spec in &self.config.channels {
             if channels.is_none_or(|list| list.contains(&spec.name.as_str())) {
                 senders.push(Sender::new(spec)?);
-            }
-        }
-        if let Some(list) = channels {
-            for c in list {
-                self.check_channel(c)?;
             }
         }
         let lock = self.with_outbox(|o| o.lock_delivery())?.ok_or_else(|| {
@@ -282,12 +282,13 @@ pub async fn test_notify(
 ) -> Result<TestReport, NotifyError> {
     check_channel(&config, channel)?;
     let notifier = Notifier::open(config, path, zone)?;
-    let enqueued = notifier.enqueue_test(channel, Utc::now())?;
+    // Delivery first: a channel that cannot start (a secret missing) leaves no test message.
     let delivery = match notifier.start(Some(&[channel]), None) {
         Ok(d) => Some(d),
         Err(NotifyError::Busy(_)) => None,
         Err(e) => return Err(e),
     };
+    let enqueued = notifier.enqueue_test(channel, Utc::now())?;
     let message = notifier.wait_for(&enqueued.key, wait).await?;
     let delivered_here = delivery.is_some();
     if let Some(d) = delivery {

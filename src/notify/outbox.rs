@@ -384,7 +384,11 @@ impl Outbox {
                 .optional()
                 .map_err(sql)?;
             if let Some(state) = existing {
-                let state = State::parse(&state).unwrap_or(State::Failed);
+                let state = State::parse(&state).ok_or_else(|| OutboxError::Corrupt {
+                    path: self.path.clone(),
+                    id: 0,
+                    reason: format!("message {}: unknown state `{state}`", m.key),
+                })?;
                 outcomes.push(Outcome::Duplicate(state));
                 continue;
             }
