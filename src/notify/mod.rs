@@ -18,6 +18,7 @@ pub mod channel;
 pub mod channel_config;
 pub mod config;
 pub mod deliver;
+pub mod limits;
 pub mod notification;
 pub mod outbox;
 pub mod route;

@@ -1,8 +1,10 @@
 use chrono::TimeDelta;
 
 use super::*;
+use crate::notify::Notification;
 use crate::notify::notification::Event;
 use crate::notify::notification::tests::notice;
+use crate::store::Suppression;
 
 fn message(event: Event, channel: &str) -> NewMessage {
     let n = Notification::Alarm(Box::new(notice(event)));
