@@ -73,8 +73,8 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// Stops the channel tasks (a send in flight is abandoned: its message stays pending and
-    /// is sent again later — at least once).
+    /// Stops the channel tasks, after the send in flight if any (at most its channel's
+    /// timeout); what is not delivered stays pending for the next start.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
         for t in std::mem::take(&mut self.tasks) {
