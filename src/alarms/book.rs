@@ -15,10 +15,7 @@ use crate::store::{
 
 /// The whole id of `key`, as a prefix to look it up by.
 fn full_id(key: &AlarmKey) -> AlarmIdPrefix {
-    key.id()
-        .full()
-        .parse()
-        .expect("16 hex digits are an alarm id prefix")
+    key.id().into()
 }
 
 /// How many times a step is taken again after a conflict.
@@ -109,8 +106,8 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         }
     }
 
-    /// The alarm of rule and subject whose time holds `time`: the open one, or a closed one
-    /// opened at or before it and closed at or after it.
+    /// The closed alarm of `rule` and `subject` whose time holds `time`: opened at or before
+    /// it, closed at or after it.
     fn covering(
         store: &S,
         rule: &str,
@@ -254,7 +251,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
             |s| Self::existing(s, &key),
             |current| current.map(&step).transpose(),
         )?;
-        Ok(change.expect("a step by hand always changes the alarm"))
+        change.ok_or_else(|| AlarmError::NotFound(full_id(&key)))
     }
 
     /// `by` acknowledges the alarm `id` names.
@@ -349,7 +346,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
             |s| Self::existing(s, key),
             |current| Ok(current.map(|a| lifecycle::notified(a, channel, at))),
         )?;
-        Ok(change.expect("a record always changes the alarm"))
+        change.ok_or_else(|| AlarmError::NotFound(full_id(key)))
     }
 
     /// Records that a notification of the alarm `key` was held back, and why.
@@ -364,7 +361,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
             |s| Self::existing(s, key),
             |current| Ok(current.map(|a| lifecycle::suppressed(a, why.clone(), at))),
         )?;
-        Ok(change.expect("a record always changes the alarm"))
+        change.ok_or_else(|| AlarmError::NotFound(full_id(key)))
     }
 }
 

@@ -2,6 +2,7 @@
 //! ([`plan_writes`], [`judge`]), and the stored form of an alarm's columns ([`AlarmColumns`])
 //! and of an action's detail.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -146,28 +147,30 @@ pub(crate) fn judge(
 struct Handling {
     acknowledged: Option<Handled>,
     escalation: Option<Escalation>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     clearing_since: Option<DateTime<Utc>>,
     closed: Option<Closure>,
 }
 
 /// An alarm as both backends store it: its key, its terms as their codes, its counters, and
 /// two JSON texts (the evidence; the handling: acknowledgement, escalation, clearing, closure).
-/// The state, the station and the id are derived, kept for queries only.
-pub(crate) struct AlarmColumns {
+/// The state, the station and the id are derived, kept for queries only. Texts are borrowed
+/// where they can be (from the alarm when writing, from the row when reading).
+pub(crate) struct AlarmColumns<'a> {
     /// The rule.
-    pub(crate) rule: String,
+    pub(crate) rule: Cow<'a, str>,
     /// The subject's code.
-    pub(crate) subject: String,
+    pub(crate) subject: Cow<'a, str>,
     /// The opening time.
     pub(crate) opened: DateTime<Utc>,
     /// The kind's code.
-    pub(crate) kind: String,
+    pub(crate) kind: &'a str,
     /// The severity's code.
-    pub(crate) severity: String,
+    pub(crate) severity: &'a str,
     /// Raised from replayed data only.
     pub(crate) stale: bool,
     /// The assignee.
-    pub(crate) assignee: Option<String>,
+    pub(crate) assignee: Option<&'a str>,
     /// The last change.
     pub(crate) updated: DateTime<Utc>,
     /// Writes so far.
@@ -175,16 +178,17 @@ pub(crate) struct AlarmColumns {
     /// Actions so far.
     pub(crate) actions: i64,
     /// The evidence as JSON.
-    pub(crate) evidence: String,
+    pub(crate) evidence: Cow<'a, str>,
     /// The handling as JSON.
-    pub(crate) handling: String,
+    pub(crate) handling: Cow<'a, str>,
 }
 
-impl AlarmColumns {
+impl<'a> AlarmColumns<'a> {
     /// The columns of `a` (checked before: its JSON cannot fail).
-    pub(crate) fn of(a: &Alarm) -> Result<AlarmColumns, String> {
+    pub(crate) fn of(a: &'a Alarm) -> Result<AlarmColumns<'a>, String> {
         let json = |what: &str, r: Result<String, serde_json::Error>| {
-            r.map_err(|e| format!("{what} of alarm {}: {e}", a.key()))
+            r.map(Cow::Owned)
+                .map_err(|e| format!("{what} of alarm {}: {e}", a.key()))
         };
         let handling = Handling {
             acknowledged: a.acknowledged.clone(),
@@ -193,13 +197,13 @@ impl AlarmColumns {
             closed: a.closed.clone(),
         };
         Ok(AlarmColumns {
-            rule: a.rule.clone(),
-            subject: a.subject.code(),
+            rule: Cow::Borrowed(&a.rule),
+            subject: Cow::Owned(a.subject.code()),
             opened: a.opened,
-            kind: a.kind.code().to_string(),
-            severity: a.severity.code().to_string(),
+            kind: a.kind.code(),
+            severity: a.severity.code(),
             stale: a.stale,
-            assignee: a.assignee.clone(),
+            assignee: a.assignee.as_deref(),
             updated: a.updated,
             revision: i64::from(a.revision),
             actions: i64::from(a.actions),
@@ -230,13 +234,13 @@ impl AlarmColumns {
             actions: count("actions", self.actions)?,
             stale: self.stale,
             acknowledged: handling.acknowledged,
-            assignee: self.assignee,
+            assignee: self.assignee.map(str::to_string),
             escalation: handling.escalation,
             clearing_since: handling.clearing_since,
             closed: handling.closed,
             updated: self.updated,
             opened: self.opened,
-            rule: self.rule,
+            rule: self.rule.into_owned(),
         })
     }
 }

@@ -197,7 +197,7 @@ alarm_term! {
 /// What an alarm's values ([`AlarmEvidence`](super::AlarmEvidence)) measure; with
 /// [`Measure::unit`] the unit they are in. Parameters' values are in their canonical unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "quantity", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// A parameter's value averaged over a period.
     Value {

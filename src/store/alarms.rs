@@ -111,6 +111,13 @@ impl fmt::Display for AlarmIdPrefix {
     }
 }
 
+impl From<AlarmId> for AlarmIdPrefix {
+    /// All of the id's 16 digits: a prefix naming that alarm only.
+    fn from(id: AlarmId) -> Self {
+        AlarmIdPrefix(id.full())
+    }
+}
+
 /// Text that is not an alarm id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not an alarm id (4 to 16 hex digits, as `lantian alarms` shows them)")]
@@ -128,10 +135,12 @@ impl FromStr for AlarmIdPrefix {
     }
 }
 
-/// One value of an alarm's evidence, in its measure's unit.
+/// One value of an alarm's evidence, in its measure's unit. Its time is kept as unix
+/// milliseconds in JSON too, like every time of the store (and faster to read back than text).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     /// Its time (data time, UTC; an hourly value's hour-ending label).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub time: DateTime<Utc>,
     /// The value.
     pub value: f64,
@@ -181,6 +190,7 @@ pub struct Handled {
     /// A person's (or department's) name.
     pub by: String,
     /// When.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
 }
 
@@ -190,6 +200,7 @@ pub struct Escalation {
     /// 1 for the first escalation, 2 for the next…
     pub level: u32,
     /// When the latest happened.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
 }
 
@@ -201,6 +212,7 @@ pub enum ClosedBy {
     /// hysteresis time.
     Cleared {
         /// When the value first passed back the clear level.
+        #[serde(with = "chrono::serde::ts_milliseconds")]
         since: DateTime<Utc>,
     },
     /// By a person, with a note.
@@ -216,6 +228,7 @@ pub enum ClosedBy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
     /// When.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
     /// How.
     pub how: ClosedBy,
@@ -299,7 +312,7 @@ impl Alarm {
         if !valid_name(&self.rule) {
             return fail("the rule id is empty or has control characters".into());
         }
-        self.subject.check().or_else(|e| fail(e))?;
+        self.subject.check().or_else(&fail)?;
         let e = &self.evidence;
         if e.first.time != self.opened {
             return fail(format!(

@@ -40,6 +40,14 @@ impl<T> Filter<T> {
         matches!(self, Filter::Only(items) if items.is_empty())
     }
 
+    /// The same selection of other items: each listed item mapped by `f` (a code, a name).
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Filter<U> {
+        match self {
+            Filter::All => Filter::All,
+            Filter::Only(items) => Filter::Only(items.iter().map(f).collect()),
+        }
+    }
+
     /// Whether `item` is selected.
     pub fn contains<Q: PartialEq + ?Sized>(&self, item: &Q) -> bool
     where

@@ -26,6 +26,7 @@
 //! and people's commands only change existing ones, where the loser of a race is the one
 //! whose change is overwritten — with SQLite the store refuses it instead.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::line_protocol::{Line, LineError};
@@ -34,7 +35,7 @@ use super::{InfluxError, InfluxStore, push_filter};
 use crate::store::alarm_backend::{
     AlarmColumns, AlarmWrite, Verdict, event_json, event_of, judge, may_repeat, plan_writes,
 };
-use crate::store::select::{Filter, PageFn};
+use crate::store::select::PageFn;
 use crate::store::{
     Alarm, AlarmAction, AlarmIdPrefix, AlarmKey, AlarmQuery, AlarmStore, AlarmSubject, DataKind,
     Operation, StoreError, TimeSpan,
@@ -78,10 +79,10 @@ fn encode_alarm(buf: &mut String, a: &Alarm) -> Result<(), InfluxError> {
         }
         l.tag("subject", &c.subject)?;
         l.string("id", &key.id().full())?
-            .string("kind", &c.kind)?
-            .string("severity", &c.severity)?
+            .string("kind", c.kind)?
+            .string("severity", c.severity)?
             .string("state", a.state().code())?
-            .string("assignee", c.assignee.as_deref().unwrap_or(""))?
+            .string("assignee", c.assignee.unwrap_or(""))?
             .bool("stale", c.stale)?
             .int("updated", c.updated.timestamp_millis())?
             .int(
@@ -131,18 +132,18 @@ fn decode_alarms(series: &[Series], out: &mut Vec<Alarm>) -> Result<(), InfluxEr
             let assignee = cell(4).str()?;
             out.push(
                 AlarmColumns {
-                    rule: rule.to_string(),
-                    subject: subject.to_string(),
+                    rule: Cow::Borrowed(rule),
+                    subject: Cow::Borrowed(subject),
                     opened: row.at(t).millis()?,
-                    kind: cell(1).str()?.to_string(),
-                    severity: cell(2).str()?.to_string(),
+                    kind: cell(1).str()?,
+                    severity: cell(2).str()?,
                     stale: cell(5).bool()?,
-                    assignee: (!assignee.is_empty()).then(|| assignee.to_string()),
+                    assignee: (!assignee.is_empty()).then_some(assignee),
                     updated: cell(6).millis()?,
                     revision: cell(8).i64()?,
                     actions: cell(9).i64()?,
-                    evidence: cell(10).str()?.to_string(),
-                    handling: cell(11).str()?.to_string(),
+                    evidence: Cow::Borrowed(cell(10).str()?),
+                    handling: Cow::Borrowed(cell(11).str()?),
                 }
                 .into_alarm()
                 .map_err(corrupt)?,
@@ -326,14 +327,6 @@ fn distinct_series<'k>(keys: impl IntoIterator<Item = &'k AlarmKey>) -> Vec<(Str
     set.into_keys().collect()
 }
 
-/// The codes of `filter`'s items (`None` for all).
-fn codes<T>(filter: &Filter<T>, code: impl Fn(&T) -> String) -> Filter<String> {
-    match filter {
-        Filter::All => Filter::All,
-        Filter::Only(items) => Filter::Only(items.iter().map(code).collect()),
-    }
-}
-
 impl AlarmStore for InfluxStore {
     /// Also rejects what InfluxDB cannot store: an opening outside 1677–2262. Not atomic: see
     /// the [module](self).
@@ -361,21 +354,13 @@ impl AlarmStore for InfluxStore {
             time_range(query.from, query.to)
         );
         push_filter(&mut q, "rule", &query.rules);
-        push_filter(
-            &mut q,
-            "subject",
-            &codes(&query.subjects, AlarmSubject::code),
-        );
+        push_filter(&mut q, "subject", &query.subjects.map(AlarmSubject::code));
         push_filter(&mut q, "station", &query.stations);
-        push_filter(
-            &mut q,
-            "state",
-            &codes(&query.states, |s| s.code().to_string()),
-        );
+        push_filter(&mut q, "state", &query.states.map(|s| s.code().to_string()));
         push_filter(
             &mut q,
             "severity",
-            &codes(&query.severities, |s| s.code().to_string()),
+            &query.severities.map(|s| s.code().to_string()),
         );
         q.push_str(" GROUP BY \"rule\", \"subject\"");
         self.select_paged(READ, &q, page_size, decode_alarms, each)

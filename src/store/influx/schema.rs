@@ -1,7 +1,7 @@
 //! The InfluxDB schema: how records become points and points records again.
 //!
-//! Seven measurements here, and the two of issued forecasts (`forecast`, `forecast_daily`)
-//! documented in `forecasts`. Tags are the parts of the key that dashboards group
+//! Seven measurements here, the two of issued forecasts (`forecast`, `forecast_daily`)
+//! documented in `forecasts`, and the two of alarms (`alarms`, `alarm_actions`) in `alarms`. Tags are the parts of the key that dashboards group
 //! by; everything
 //! else is a field. Series cardinality stays small: stations × parameters × resolutions for
 //! readings (33 × 15 × 4 ≈ 2,000 for the demo network), stations × 2 for indices, one series
@@ -16,6 +16,8 @@
 //! | `job_runs` | `job` | `scheduled`, `finished` (integers, unix ms); `ok` (boolean); `outputs` (string: the [`JobOutput`] as a JSON object tagged by `kind`; a JSON array of lines for a [`JobOutput::Text`], as runs were kept before outputs were typed; `[]` for a failed run), `error` (string, the reason; `""` for a successful run) | the run's start |
 //! | `source_flags` | `station`, `pollutants` (codes joined by `,`) | see `source_flags`: the flag's times, peak, source type, severity, evidence (JSON) and job run | the episode's start |
 //! | `analysed_days` | — | see `source_flags`: the analysed window, stations, flags and job run | the day at 00:00 UTC |
+//! | `alarms` | `rule`, `subject` (its code), `station` | see `alarms`: id, kind, severity, state, assignee, stale, times, revision and actions, evidence and handling (JSON) | the alarm's opening |
+//! | `alarm_actions` | `rule`, `subject`, `seq` | see `alarms`: time, actor, action, detail (JSON) | the alarm's opening |
 //!
 //! Times are written with millisecond precision (`precision=ms`): like the SQLite store,
 //! sub-millisecond parts are truncated and records less than a millisecond apart share a key.

@@ -1,14 +1,18 @@
 //! The `alarms` table: the [`Alarm`]s, keyed by rule, subject and opening time, at most one
-//! open per rule and subject (a partial unique index); and the `alarm_actions` table: their
-//! audit logs, keyed by alarm and `seq`.
+//! open per rule and subject (a partial unique index), the open ones also indexed by opening
+//! (another partial index: listing them reads only them); and the `alarm_actions` table:
+//! their audit logs, keyed by alarm and `seq`.
 
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
 use super::{Fail, SqliteStore};
 use crate::store::alarm_backend::{
     AlarmColumns, Verdict, event_json, event_of, judge, may_repeat, plan_writes,
 };
-use crate::store::select::{Filter, PageFn};
+use crate::store::select::{PAGE_SIZE, PageFn};
 use crate::store::{
     Actor, Alarm, AlarmAction, AlarmIdPrefix, AlarmKey, AlarmQuery, AlarmState, AlarmStore,
     AlarmSubject, DataKind, Operation, StoreError, TimeSpan,
@@ -44,24 +48,40 @@ const SELECT_ACTION: &str = "SELECT seq, at, actor, detail FROM alarm_actions
 
 const READ: Operation = Operation::Read(DataKind::Alarms);
 
+/// Unix milliseconds as a time; the error names the alarm of `rule` (formatted only then).
+fn time(ms: i64, rule: &str) -> Result<DateTime<Utc>, Fail> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| Fail::Corrupt(format!("time {ms} ms out of range (alarm of rule {rule})")))
+}
+
+/// Column `i` of `r` as text (`None` for `NULL`), borrowed from the row.
+fn opt_text<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r str>, Fail> {
+    r.get_ref(i)?
+        .as_str_or_null()
+        .map_err(|e| Fail::Corrupt(format!("alarm column {i}: {e}")))
+}
+
+/// Column `i` of `r` as text, borrowed from the row.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str, Fail> {
+    opt_text(r, i)?.ok_or_else(|| Fail::Corrupt(format!("alarm column {i} is NULL")))
+}
+
 /// One row of the [`COLUMNS`] as an alarm.
 fn from_row(r: &Row<'_>) -> Result<Alarm, Fail> {
-    let rule: String = r.get(0)?;
-    let opened = super::millis(r.get(2)?, &format!("alarm of rule {rule}"))?;
-    let whose = format!("alarm of rule {rule} opened {opened}");
+    let rule = text(r, 0)?;
     AlarmColumns {
-        subject: r.get(1)?,
-        opened,
-        kind: r.get(3)?,
-        severity: r.get(4)?,
+        subject: Cow::Borrowed(text(r, 1)?),
+        opened: time(r.get(2)?, rule)?,
+        kind: text(r, 3)?,
+        severity: text(r, 4)?,
         stale: r.get(5)?,
-        assignee: r.get(6)?,
-        updated: super::millis(r.get(7)?, &whose)?,
+        assignee: opt_text(r, 6)?,
+        updated: time(r.get(7)?, rule)?,
         revision: r.get(8)?,
         actions: r.get(9)?,
-        evidence: r.get(10)?,
-        handling: r.get(11)?,
-        rule,
+        evidence: Cow::Borrowed(text(r, 10)?),
+        handling: Cow::Borrowed(text(r, 11)?),
+        rule: Cow::Borrowed(rule),
     }
     .into_alarm()
     .map_err(Fail::Corrupt)
@@ -197,14 +217,6 @@ fn put(store: &mut SqliteStore, alarms: &[Alarm], actions: &[AlarmAction]) -> Re
     })
 }
 
-/// The codes of the items of `filter`.
-fn codes<T>(filter: &Filter<T>, code: impl Fn(&T) -> String) -> Filter<String> {
-    match filter {
-        Filter::All => Filter::All,
-        Filter::Only(items) => Filter::Only(items.iter().map(code).collect()),
-    }
-}
-
 /// The alarms of `query`, by opening time, rule, subject.
 fn read_paged(
     store: &SqliteStore,
@@ -220,13 +232,18 @@ fn read_paged(
         Box::new(query.from.timestamp_millis()),
         Box::new(query.to.timestamp_millis()),
     ];
-    let state = codes(&query.states, |s: &AlarmState| s.code().to_string());
+    let state = query.states.map(|s| s.code().to_string());
     super::push_in_list(&mut sql, &mut args, "state", &state);
+    if !query.states.contains(&AlarmState::Closed) {
+        // What `alarms_open_by_opened` holds: a read of open alarms reads that index alone,
+        // however many closed ones the store keeps.
+        sql.push_str(" AND state <> 'closed'");
+    }
     super::push_in_list(&mut sql, &mut args, "rule", &query.rules);
-    let subjects = codes(&query.subjects, AlarmSubject::code);
+    let subjects = query.subjects.map(AlarmSubject::code);
     super::push_in_list(&mut sql, &mut args, "subject", &subjects);
     super::push_in_list(&mut sql, &mut args, "station", &query.stations);
-    let severities = codes(&query.severities, |s| s.code().to_string());
+    let severities = query.severities.map(|s| s.code().to_string());
     super::push_in_list(&mut sql, &mut args, "severity", &severities);
     sql.push_str(" ORDER BY opened, rule, subject");
     store.query_paged(&sql, &args, page_size, from_row, each)
@@ -291,5 +308,15 @@ impl AlarmStore for SqliteStore {
 
     fn alarm_actions(&self, alarms: &[AlarmKey]) -> Result<Vec<AlarmAction>, StoreError> {
         actions_of(self, alarms).map_err(self.fail(READ))
+    }
+
+    /// The paged read's order is the documented one: nothing to sort.
+    fn alarms(&self, query: &AlarmQuery) -> Result<Vec<Alarm>, StoreError> {
+        let mut out = Vec::new();
+        self.alarms_paged(query, PAGE_SIZE, &mut |page| {
+            out.extend(page);
+            Ok(())
+        })?;
+        Ok(out)
     }
 }

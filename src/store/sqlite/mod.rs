@@ -76,8 +76,11 @@
 //!   [`AlarmEvidence`](crate::store::AlarmEvidence) as JSON, `handling` the acknowledgement,
 //!   escalation, clearing time and closure as JSON. A **partial unique index**
 //!   `alarms_open(rule, subject) WHERE state <> 'closed'` keeps at most one alarm per rule and
-//!   subject open, whoever writes; indexes `alarms_by_opened(opened)` (ranges, spans) and
-//!   `alarms_by_id(id)` (what people type, a prefix: a range seek).
+//!   subject open, whoever writes; indexes `alarms_open_by_opened(opened, …every column)
+//!   WHERE state <> 'closed'` (open alarms in time order, read from the index alone whatever
+//!   the history: a copy of the few open rows, so that listing them needs no seek into the
+//!   table), `alarms_by_opened(opened)` (ranges, spans) and `alarms_by_id(id)` (what people
+//!   type, a prefix: a range seek).
 //! - `alarm_actions(rule, subject, opened, seq, at, actor, action, detail)`, primary key
 //!   `(rule, subject, opened, seq)`, `WITHOUT ROWID`: the audit logs
 //!   ([`AlarmAction`](crate::store::AlarmAction)). `actor` is `system` or a person's name;

@@ -241,6 +241,9 @@ CREATE TABLE alarms(
     PRIMARY KEY(rule, subject, opened)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX alarms_open ON alarms(rule, subject) WHERE state <> 'closed';
+CREATE INDEX alarms_open_by_opened ON alarms(opened, rule, subject, kind, severity, stale,
+    assignee, updated, revision, actions, evidence, handling, state, station, id)
+    WHERE state <> 'closed';
 CREATE INDEX alarms_by_opened ON alarms(opened);
 CREATE INDEX alarms_by_id ON alarms(id);
 CREATE TABLE alarm_actions(

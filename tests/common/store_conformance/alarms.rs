@@ -1,18 +1,17 @@
-//! Alarms ([`AlarmStore`](lantian::store::AlarmStore)): alarms and every kind of action
-//! round-trip; a write must follow the stored revision (conflicts otherwise, an exact repeat
-//! changes nothing); at most one open alarm per rule and subject; lookups by id, the open
-//! alarm, filters and order, paged reads and the span; unstorable alarms refused whole.
+//! Alarms ([`AlarmStore`](lantian::store::AlarmStore)), writing: alarms and every kind of
+//! action round-trip; a write must follow the stored revision (conflicts otherwise, an exact
+//! repeat changes nothing); at most one open alarm per rule and subject; lookups by id and the
+//! open alarm; unstorable alarms refused whole. Reads are in [`super::alarm_reads`].
 
 use chrono::TimeDelta;
 use lantian::store::{
     Actor, Alarm, AlarmAction, AlarmEvent, AlarmEvidence, AlarmIdPrefix, AlarmKind, AlarmQuery,
     AlarmState, AlarmSubject, Averaging, ClosedBy, Closure, Direction, ErrorKind, Escalation,
-    Filter, Handled, Measure, Observation, Severity, Stations, Suppression, SystemComponent,
-    WarningLevel,
+    Handled, Measure, Observation, Severity, Suppression, WarningLevel,
 };
 use lantian::units::Parameter;
 
-use super::{Check, TestStore, at, paged, stops_on_error};
+use super::{Check, TestStore, at};
 
 /// Every check, by name.
 pub(crate) const CHECKS: &[(&str, Check)] = &[
@@ -22,12 +21,10 @@ pub(crate) const CHECKS: &[(&str, Check)] = &[
         "one_open_alarm_per_rule_and_subject",
         one_open_alarm_per_rule_and_subject,
     ),
-    ("alarms_filters_and_order", alarms_filters_and_order),
     (
         "alarms_unstorable_are_rejected",
         alarms_unstorable_are_rejected,
     ),
-    ("alarms_paged_and_span", alarms_paged_and_span),
 ];
 
 /// A PM2.5 alarm of `rule` at `station`, opened `minutes` after [`at`]`(0)`, just opened
@@ -106,7 +103,8 @@ pub(crate) fn next(
     (b, actions)
 }
 
-fn everything() -> AlarmQuery {
+/// Every alarm of the checks' times.
+pub(crate) fn everything() -> AlarmQuery {
     AlarmQuery::new(at(-100_000), at(100_000))
 }
 
@@ -121,7 +119,7 @@ pub(crate) fn alarms_round_trip(mut t: TestStore) {
     assert!(t.store.alarms(&everything()).unwrap().is_empty());
     let (a, opened) = alarm("pm25-1h 超标", "DG-GC 莞城", 60);
     t.store
-        .put_alarms(std::slice::from_ref(&a), &[opened.clone()])
+        .put_alarms(std::slice::from_ref(&a), std::slice::from_ref(&opened))
         .unwrap();
     let user = |n: &str| Actor::User(n.to_string());
     let events = [
@@ -248,7 +246,10 @@ pub(crate) fn alarms_round_trip(mut t: TestStore) {
         ..w_open
     };
     t.store
-        .put_alarms(std::slice::from_ref(&warning), &[w_open.clone()])
+        .put_alarms(
+            std::slice::from_ref(&warning),
+            std::slice::from_ref(&w_open),
+        )
         .unwrap();
 
     for store in [&*t.store, &*(t.reopen)()] {
@@ -344,7 +345,7 @@ pub(crate) fn alarms_follow_their_revision(mut t: TestStore) {
     );
     assert!(is_conflict(&put(&mut t, &newer, &later).unwrap_err()));
     // What is stored is the acknowledged alarm and its two actions.
-    assert_eq!(t.store.alarms(&everything()).unwrap(), [acked.clone()]);
+    assert_eq!(t.store.alarms(&everything()).unwrap(), [acked]);
     assert_eq!(
         t.store.alarm_actions(&[a.key()]).unwrap(),
         [vec![opened.clone()], ack.clone()].concat()
@@ -429,125 +430,6 @@ pub(crate) fn one_open_alarm_per_rule_and_subject(mut t: TestStore) {
         Some(b.clone())
     );
     assert_eq!((t.reopen)().open_alarm("r", &a.subject).unwrap(), Some(b));
-}
-
-/// Every filter of a query selects what it names (an empty list nothing), the time range
-/// is by opening, and alarms come by opening time, rule, subject.
-pub(crate) fn alarms_filters_and_order(mut t: TestStore) {
-    let mut all = Vec::new();
-    let mut actions = Vec::new();
-    for (i, (rule, station)) in [("r2", "B"), ("r1", "B"), ("r1", "A"), ("r2", "A")]
-        .into_iter()
-        .enumerate()
-    {
-        let (mut a, open) = alarm(rule, station, 60 * (i as i64 % 2));
-        a.severity = [
-            Severity::Info,
-            Severity::Minor,
-            Severity::Major,
-            Severity::Critical,
-        ][i];
-        if i == 1 {
-            a.acknowledged = Some(Handled {
-                by: "x".into(),
-                at: at(61),
-            });
-        }
-        if i == 2 {
-            a.closed = Some(Closure {
-                at: at(10),
-                how: ClosedBy::Cleared { since: at(5) },
-            });
-        }
-        all.push(a);
-        actions.push(open);
-    }
-    let (mut system, s_open) = alarm("spool", "-", 30);
-    system.subject = AlarmSubject::System(SystemComponent::Job("daily".into()));
-    system.kind = AlarmKind::System;
-    let s_open = AlarmAction {
-        alarm: system.key(),
-        ..s_open
-    };
-    all.push(system.clone());
-    actions.push(s_open);
-    t.store.put_alarms(&all, &actions).unwrap();
-    let names = |q: &AlarmQuery| -> Vec<String> {
-        t.store
-            .alarms(q)
-            .unwrap()
-            .iter()
-            .map(|a| format!("{} {}", a.rule, a.subject))
-            .collect()
-    };
-    let q = everything();
-    assert_eq!(
-        names(&q),
-        [
-            "r1 station/A/pm25",
-            "r2 station/B/pm25",
-            "spool system/job/daily",
-            "r1 station/B/pm25",
-            "r2 station/A/pm25"
-        ]
-    );
-    let only = |edit: &dyn Fn(&mut AlarmQuery)| {
-        let mut q = everything();
-        edit(&mut q);
-        names(&q)
-    };
-    assert_eq!(
-        only(&|q| q.states = Filter::one(AlarmState::Acknowledged)),
-        ["r1 station/B/pm25"]
-    );
-    assert_eq!(
-        only(&|q| q.states = Filter::only([AlarmState::Open, AlarmState::Acknowledged])).len(),
-        4
-    );
-    assert_eq!(
-        only(&|q| q.rules = Filter::only(["r2"])),
-        ["r2 station/B/pm25", "r2 station/A/pm25"]
-    );
-    assert_eq!(
-        only(&|q| q.subjects =
-            Filter::one(AlarmSubject::StationParameter("A".into(), Parameter::Pm25))),
-        ["r1 station/A/pm25", "r2 station/A/pm25"]
-    );
-    assert_eq!(
-        only(&|q| q.stations = Stations::only(["B", "C"])),
-        ["r2 station/B/pm25", "r1 station/B/pm25"],
-        "alarms without a station are left out"
-    );
-    assert_eq!(
-        only(&|q| q.severities = Filter::only([Severity::Critical, Severity::Info])),
-        ["r2 station/B/pm25", "r2 station/A/pm25"]
-    );
-    assert_eq!(
-        only(&|q| (q.from, q.to) = (at(30), at(60))),
-        ["spool system/job/daily"]
-    );
-    for empty in [
-        &(|q: &mut AlarmQuery| q.states = Filter::Only(vec![])) as &dyn Fn(&mut AlarmQuery),
-        &|q| q.rules = Filter::Only(vec![]),
-        &|q| q.subjects = Filter::Only(vec![]),
-        &|q| q.stations = Filter::Only(vec![]),
-        &|q| q.severities = Filter::Only(vec![]),
-        &|q| q.to = q.from,
-    ] {
-        assert!(only(empty).is_empty());
-    }
-    // The query's own test agrees with the store.
-    for a in &all {
-        let mut q = everything();
-        q.stations = Stations::one("A");
-        q.states = Filter::only([AlarmState::Open, AlarmState::Closed]);
-        assert_eq!(
-            q.selects(a),
-            t.store.alarms(&q).unwrap().contains(a),
-            "{}",
-            a.key()
-        );
-    }
 }
 
 /// An alarm or action that cannot be stored fails the whole call, which writes nothing.
@@ -650,53 +532,4 @@ pub(crate) fn alarms_unstorable_are_rejected(mut t: TestStore) {
     }
     assert!(t.store.alarms(&everything()).unwrap().is_empty());
     assert_eq!(t.store.alarms_span().unwrap(), None);
-}
-
-/// Paged reads give every alarm once in pages of the size asked; the span is of openings.
-pub(crate) fn alarms_paged_and_span(mut t: TestStore) {
-    assert_eq!(t.store.alarms_span().unwrap(), None);
-    let (mut alarms, mut actions) = (Vec::new(), Vec::new());
-    for h in (0..7).rev() {
-        for station in ["B", "A"] {
-            let (a, open) = alarm("r", station, 60 * h);
-            // Each opened after the previous one of its station closed.
-            let (a, close) = next(
-                &a,
-                Some((
-                    Actor::System,
-                    AlarmEvent::Closed {
-                        how: ClosedBy::Cleared {
-                            since: at(60 * h + 10),
-                        },
-                    },
-                )),
-                |x| {
-                    x.clearing_since = Some(at(60 * h + 10));
-                    x.closed = Some(Closure {
-                        at: at(60 * h + 40),
-                        how: ClosedBy::Cleared {
-                            since: at(60 * h + 10),
-                        },
-                    });
-                },
-            );
-            actions.push(open);
-            actions.extend(close);
-            alarms.push(a);
-        }
-    }
-    t.store.put_alarms(&alarms, &actions).unwrap();
-    let span = t.store.alarms_span().unwrap().unwrap();
-    assert_eq!((span.first, span.last), (at(0), at(6 * 60)));
-    let q = AlarmQuery::new(span.first, span.end());
-    let whole = t.store.alarms(&q).unwrap();
-    assert_eq!(whole.len(), 14);
-    for size in [1, 3, 14, 50] {
-        let mut all = paged(size, |size, each| t.store.alarms_paged(&q, size, each)).concat();
-        all.sort_by_key(|a| (a.opened, a.rule.clone(), a.subject.code()));
-        assert_eq!(all, whole, "pages of {size}");
-    }
-    stops_on_error(|size, each| t.store.alarms_paged(&q, size, each));
-    let keys: Vec<_> = whole.iter().map(Alarm::key).collect();
-    assert_eq!(t.store.alarm_actions(&keys).unwrap().len(), 28);
 }

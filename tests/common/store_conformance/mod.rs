@@ -1,6 +1,6 @@
 //! A conformance suite every store backend must pass, one file per trait of
 //! [`Store`](lantian::store::Store): [`readings`], [`health`], [`stations`], [`indices`],
-//! [`job_runs`], [`source_flags`], [`forecasts`], [`alarms`]. A backend's test file provides a function
+//! [`job_runs`], [`source_flags`], [`forecasts`], [`alarms`] and [`alarm_reads`]. A backend's test file provides a function
 //! creating a new, empty store ([`TestStore`]) and calls [`run_all`].
 //!
 //! Besides round trips, replacement by key, ranges, filters and order, each time-keyed kind is
@@ -14,6 +14,7 @@ use lantian::store::{
 };
 use lantian::units::Parameter;
 
+pub(crate) mod alarm_reads;
 pub(crate) mod alarms;
 pub(crate) mod analysed_days;
 pub(crate) mod forecasts;
@@ -47,6 +48,7 @@ pub(crate) const TRAITS: &[(&str, &[(&str, Check)])] = &[
     ("SourceFlagStore (analysed days)", analysed_days::CHECKS),
     ("ForecastStore", forecasts::CHECKS),
     ("AlarmStore", alarms::CHECKS),
+    ("AlarmStore (reads)", alarm_reads::CHECKS),
 ];
 
 /// Runs every check of every trait, each on a new store from `create`.
