@@ -402,7 +402,13 @@ fn at<T>(v: &Opt<T>) -> Option<std::ops::Range<usize>> {
 /// Refuses a key that the channel's kind does not take.
 fn check_keys_of_kind(ck: &Checker<'_, '_>, c: &ChannelSection) -> Result<(), NotifyConfigError> {
     use ChannelKind::{DingTalk, Email, WeCom, Webhook};
-    let keys: [(&str, Option<std::ops::Range<usize>>, &[ChannelKind]); 19] = [
+    // A key, where it is written (if it is), and the kinds that take it.
+    type KeyUse = (
+        &'static str,
+        Option<std::ops::Range<usize>>,
+        &'static [ChannelKind],
+    );
+    let keys: [KeyUse; 19] = [
         ("url", at(&c.url), &[Webhook, DingTalk, WeCom]),
         ("url_env", at(&c.url_env), &[Webhook]),
         ("url_file", at(&c.url_file), &[Webhook]),

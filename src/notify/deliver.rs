@@ -1,7 +1,7 @@
 //! Delivery: one task per channel takes the oldest due message from the outbox, applies the
 //! channel's and the per-alarm rate limits, renders it, sends it within the channel's
 //! timeout, and records the outcome. A channel that fails backs off (capped exponential,
-//! jittered: [`RetryPolicy`](super::config::RetryPolicy)) without holding up the others.
+//! jittered: [`RetryPolicy`]) without holding up the others.
 //!
 //! **Rate limits.** A channel sends at most `rate_limit.count` messages per
 //! `rate_limit.minutes`; more wait for the window (DingTalk and WeCom robots refuse more

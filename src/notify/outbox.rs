@@ -10,13 +10,13 @@
 //! | `key` | the idempotency key, `UNIQUE`: a second enqueue of the same key is refused ([`Outcome::Duplicate`]) |
 //! | `channel` | the channel's name |
 //! | `alarm` | the rule and subject (`rule/subject`): the per-alarm rate limit counts by it |
-//! | `notification` | the [`Notification`] as JSON (rendered when sent, in the channel's language) |
+//! | `notification` | the [`Notification`](super::Notification) as JSON (rendered when sent, in the channel's language) |
 //! | `state` | [`State`]: `pending`, `held`, `delivered`, `summarised`, `suppressed`, `failed` |
 //! | `created_ms`, `next_ms` | when it was enqueued; when it may be tried next (pending, held) |
 //! | `attempts`, `last_error` | failed sends so far and the last one's error |
 //! | `done_ms` | when it reached its final state |
 //! | `summarised_in` | for `summarised`: the id of the message that carried its summary |
-//! | `note` | for `suppressed`: why (the [`Suppression`], JSON); for `failed`: the refusal |
+//! | `note` | for `suppressed`: why (the [`Suppression`](crate::store::Suppression), JSON); for `failed`: the refusal |
 //!
 //! Rows in a final state are deleted `retain` after `done_ms` ([`Outbox::compact`]); the
 //! undelivered ones (pending, held) are bounded by `max_pending`: an enqueue beyond it fails
