@@ -14,6 +14,8 @@ use crate::registry::ConfigError;
 use crate::collect::hj212::Hj212Config;
 use crate::collect::{CollectorConfig, SpoolConfig};
 use crate::compute::IndexConfig;
+#[cfg(feature = "notify")]
+use crate::notify::config::{NotifyConfig, NotifyConfigError, NotifySection};
 use crate::report::ReportConfig;
 use crate::store::StoreUrl;
 use crate::uplink::UplinkTarget;
@@ -42,6 +44,10 @@ pub enum ConfigFileError {
     /// option of another kind of rule), located.
     #[error(transparent)]
     Invalid(#[from] ConfigError),
+    /// `[notify]` is wrong (the error names the file, line and key).
+    #[cfg(feature = "notify")]
+    #[error(transparent)]
+    Notify(#[from] NotifyConfigError),
 }
 
 /// The main configuration.
@@ -94,6 +100,34 @@ pub struct Config {
     /// The alarm rules (`[[alarm]]`; none configured means the defaults).
     #[serde(skip)]
     pub alarms: AlarmRules,
+    /// `[notify]` as written; [`Config::load`] checks it into `notify`.
+    #[cfg(feature = "notify")]
+    #[serde(default, rename = "notify")]
+    notify_section: NotifySection,
+    /// Notifications of alarms (`[notify]`): the outbox, channels, routes, silences.
+    #[cfg(feature = "notify")]
+    #[serde(skip)]
+    pub notify: NotifyConfig,
+    /// `[notify]` in a build without notifications: refused with a clear message.
+    #[cfg(not(feature = "notify"))]
+    #[serde(default, rename = "notify")]
+    _notify: Option<NoNotifySupport>,
+}
+
+/// `[notify]` in a build without the `notify` feature: reading it fails, naming the line,
+/// rather than ignoring channels someone expects to hear from.
+#[cfg(not(feature = "notify"))]
+#[derive(Debug, Clone, PartialEq)]
+struct NoNotifySupport;
+
+#[cfg(not(feature = "notify"))]
+impl<'de> Deserialize<'de> for NoNotifySupport {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(
+            "this build of lantian has no notifications (cargo feature `notify`): remove \
+             [notify] or use a build with it",
+        ))
+    }
 }
 
 fn default_registry() -> PathBuf {
@@ -126,6 +160,12 @@ impl Default for Config {
             raw_alarms: Vec::new(),
             alarm_settings: AlarmSettings::default(),
             alarms: AlarmRules::default(),
+            #[cfg(feature = "notify")]
+            notify_section: NotifySection::default(),
+            #[cfg(feature = "notify")]
+            notify: NotifyConfig::default(),
+            #[cfg(not(feature = "notify"))]
+            _notify: None,
         }
     }
 }
@@ -165,6 +205,11 @@ impl Config {
         config.store = config.store.relative_to(base);
         config.alarm_settings = read_settings(&config.raw_alarm_settings, path, &text)?;
         config.alarms = read_rules(&config.raw_alarms, path, &text)?;
+        #[cfg(feature = "notify")]
+        {
+            let section = std::mem::take(&mut config.notify_section);
+            config.notify = NotifyConfig::check(section, path, &text, base)?;
+        }
         Ok(config)
     }
 }
@@ -186,6 +231,26 @@ impl Config {
     /// the `[[uplink]]` targets).
     pub fn uplink_dir(&self) -> PathBuf {
         crate::uplink::uplink_dir(&self.spool_dir())
+    }
+}
+
+impl Config {
+    /// The notification outbox: `[notify] outbox` when set; otherwise beside a SQLite store
+    /// (`<file>-outbox.db`), or `outbox.db` in the configuration's folder for other stores.
+    #[cfg(feature = "notify")]
+    pub fn outbox_path(&self) -> PathBuf {
+        if let Some(path) = &self.notify.outbox {
+            return path.clone();
+        }
+        match &self.store {
+            StoreUrl::Sqlite(db) => {
+                let mut name = db.clone().into_os_string();
+                name.push("-outbox.db");
+                PathBuf::from(name)
+            }
+            #[cfg(feature = "influxdb")]
+            _ => self.base.join("outbox.db"),
+        }
     }
 }
 
@@ -286,6 +351,24 @@ mod tests {
         assert_eq!(
             config.spool.drain_timeout,
             std::time::Duration::from_millis(5)
+        );
+    }
+
+    #[cfg(not(feature = "notify"))]
+    #[test]
+    fn a_build_without_notifications_refuses_the_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "[report]\nlang = \"en\"\n\n[notify]\nmax_pending = 5\n",
+        )
+        .unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 4"), "{message}");
+        assert!(
+            message.contains("no notifications (cargo feature `notify`)"),
+            "{message}"
         );
     }
 

@@ -20,6 +20,8 @@ pub mod import;
 pub mod jobs;
 pub mod lang;
 pub mod modbus;
+#[cfg(feature = "notify")]
+pub mod notify;
 pub mod quality;
 pub mod registry;
 #[cfg(feature = "reports")]

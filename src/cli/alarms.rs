@@ -91,6 +91,10 @@ enum AlarmsCommand {
         #[command(flatten)]
         by: By,
     },
+    /// Send a test message through a notification channel (`[[notify.channel]]`), via the
+    /// outbox like any notification, and say what became of it.
+    #[cfg(feature = "notify")]
+    TestNotify(super::notify::TestNotifyArgs),
 }
 
 /// Who takes a step.
@@ -148,6 +152,8 @@ fn stored(config: &lantian::config::Config, args: AlarmsArgs) -> anyhow::Result<
         Some(AlarmsCommand::Close { id, note, by }) => take(store, &by, "closed", |b, name| {
             b.close(&id, &note, name, now)
         }),
+        #[cfg(feature = "notify")]
+        Some(AlarmsCommand::TestNotify(a)) => super::notify::run(config, tz, a),
     }
 }
 

@@ -13,6 +13,8 @@ mod import;
 mod jobs;
 mod migrate;
 mod network;
+#[cfg(feature = "notify")]
+mod notify;
 mod nowcast;
 mod probe;
 mod query;

@@ -1,4 +1,5 @@
-//! External test peers (mbpoll, socat, pymodbus, influxd, victoria-metrics, chromium): found,
+//! External test peers (mbpoll, socat, pymodbus, influxd, victoria-metrics, chromium,
+//! python3 and aiosmtpd for notifications): found,
 //! or a clear skip — or a failure when
 //! `CI` (or `LANTIAN_REQUIRE_PEERS`) is set, so CI can never pass by skipping.
 
@@ -63,6 +64,22 @@ pub(crate) fn pymodbus() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     require("pymodbus 3.x (python3)", ok)
+}
+
+/// Python 3 runs (the notification receivers are standard-library scripts).
+pub(crate) fn python3() -> bool {
+    require("python3", runs("python3", &["--version"]))
+}
+
+/// Python with aiosmtpd (PyPI) is installed: the SMTP server of the notification tests.
+pub(crate) fn aiosmtpd() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require("aiosmtpd (python3 -m pip install aiosmtpd)", ok)
 }
 
 /// A free TCP port on loopback (bound and released; good enough for tests).
