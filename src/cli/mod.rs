@@ -208,11 +208,15 @@ fn alarm_stage(
         .map(|j| (j.name.clone(), j.retry.attempts + 1))
         .collect();
     let mut disks = vec![config.spool_dir()];
-    if let StoreUrl::Sqlite(path) = &config.store {
-        disks.push(
-            path.parent()
-                .map_or_else(|| ".".into(), |p| p.to_path_buf()),
-        );
+    match &config.store {
+        StoreUrl::Sqlite(path) => {
+            disks.push(
+                path.parent()
+                    .map_or_else(|| ".".into(), |p| p.to_path_buf()),
+            );
+        }
+        #[cfg(feature = "influxdb")]
+        _ => {}
     }
     let disks = disks
         .into_iter()

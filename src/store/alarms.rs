@@ -234,7 +234,7 @@ pub struct Closure {
     pub how: ClosedBy,
 }
 
-/// An alarm: what was found, and where it is in its life. See the [module](self).
+/// An alarm: what was found, and where it is in its life. See the module's documentation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alarm {
     /// The rule's id (part of the key).

@@ -25,7 +25,7 @@ pub enum Stream {
     /// hour (lantian labels it with its end).
     Hour,
     /// 2031, daily data of the station's local day, computed from the stored hourly means
-    /// (see [`super::daily`]): `-Avg`, `-Min`, `-Max`, `-Flag`; `DataTime` is the local
+    /// (see `uplink::daily`): `-Avg`, `-Min`, `-Max`, `-Flag`; `DataTime` is the local
     /// midnight that starts the day.
     Day,
 }

@@ -2,7 +2,7 @@
 //! wrong value, an option of another kind or an impossible threshold (a clear level above
 //! the raise level) is reported at its own line and column, with the rule's id and the key.
 //! Names of stations and districts are checked later, against the network
-//! ([`super::scope::NetworkScope::check`]), and located the same way.
+//! ([`super::scope::NetworkModel::check`]), and located the same way.
 
 use std::collections::BTreeSet;
 use std::ops::Range;

@@ -17,7 +17,7 @@
 //! makes the alarm fresh (see [`crate::alarms`]).
 //!
 //! **Transitions.** Every change the stage makes to an alarm goes through
-//! [`AlarmBook`](crate::alarms::AlarmBook) (one store write each, audited) and is handed to
+//! [`AlarmBook`] (one store write each, audited) and is handed to
 //! the hook ([`AlarmStage::with_hook`]) and returned: the notifications' input. When the
 //! store cannot be written, findings wait in order (up to [`QUEUE_MAX`]) and are applied when
 //! it answers.

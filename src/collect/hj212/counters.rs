@@ -98,7 +98,7 @@ pub struct CountersSnapshot {
     pub max_buffered: u64,
     /// Times a connection was slowed down for sending too fast.
     pub throttled: u64,
-    /// Per peer address (the busiest [`MAX_PEERS`]; the rest under none).
+    /// Per peer address (the busiest `MAX_PEERS`; the rest under none).
     pub peers: BTreeMap<Option<IpAddr>, PeerCounts>,
 }
 

@@ -329,7 +329,7 @@ fn distinct_series<'k>(keys: impl IntoIterator<Item = &'k AlarmKey>) -> Vec<(Str
 
 impl AlarmStore for InfluxStore {
     /// Also rejects what InfluxDB cannot store: an opening outside 1677–2262. Not atomic: see
-    /// the [module](self).
+    /// the module's documentation.
     fn put_alarms(
         &mut self,
         alarms: &[Alarm],
@@ -375,7 +375,7 @@ impl AlarmStore for InfluxStore {
     }
 
     /// More than one open alarm of `rule` and `subject` (two writers raced, see the
-    /// [module](self)) is [`ErrorKind::Corrupt`](crate::store::ErrorKind::Corrupt), naming
+    /// module's documentation) is [`ErrorKind::Corrupt`](crate::store::ErrorKind::Corrupt), naming
     /// them: someone closes one by hand.
     fn open_alarm(&self, rule: &str, subject: &AlarmSubject) -> Result<Option<Alarm>, StoreError> {
         let q = format!(
