@@ -4,15 +4,13 @@
 //! receiver, each message once.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{AlarmQuery, AlarmStore};
 
 use crate::common::peers::free_port;
+use crate::common::sim_run::run_beside_simulator;
 use crate::harness::{Receiver, keys_received};
-
-const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 
 fn write_config(dir: &Path, port: u16) -> std::path::PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -67,25 +65,7 @@ fn run_sends_the_alarms_it_raises_through_the_outbox() {
     let config = write_config(dir.path(), receiver.port);
     // 10 simulated minutes per real second: the first hours end after 6 and 12 s.
     let clock = ["--speed", "600", "--start", "2026-03-01T16:00:00Z"];
-    let mut sim = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .arg("sim")
-        .args(clock)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let status = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .args(["-q", "run"])
-        .args(clock)
-        .args(["--duration", "15"])
-        .status()
-        .unwrap();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    let status = run_beside_simulator(&config, &clock, &["-q"], 15, |_| {});
     assert!(status.success());
 
     let store = SqliteStore::open(dir.path().join("run.db")).unwrap();
