@@ -40,6 +40,27 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         None
     };
     let spool_dir = config.spool_dir();
+    // Notifications (when channels are configured): the alarm stage writes to the outbox,
+    // the delivery tasks send from it; a message waits there while a receiver is down.
+    #[cfg(feature = "notify")]
+    let (alarms, delivery) = {
+        let notifier = if config.notify.channels.is_empty() {
+            None
+        } else {
+            Some(std::sync::Arc::new(lantian::notify::Notifier::open(
+                config.notify.clone(),
+                &config.outbox_path(),
+                registry.network.time_zone,
+            )?))
+        };
+        let delivery = match &notifier {
+            Some(n) => Some(n.start(None, None)?),
+            None => None,
+        };
+        let stage = super::notifying_alarm_stage(config, &registry, clock.clone(), notifier)?;
+        (stage, delivery)
+    };
+    #[cfg(not(feature = "notify"))]
     let alarms = super::alarm_stage(config, &registry, clock.clone())?;
     tracing::info!(
         "alarm rules: {} ({}), evaluated every {} s",
@@ -148,6 +169,12 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         uplinks.stop().await;
     }
     let stats = pipeline.stop().await?;
+    // After the pipeline: the forwarder's last evaluation may have queued messages (those
+    // not sent now wait in the outbox for the next start).
+    #[cfg(feature = "notify")]
+    if let Some(delivery) = delivery {
+        delivery.stop().await;
+    }
     tracing::info!(
         "stored {} records in {} transactions over {:.1} s ({} replayed from the spool, {} left \
          in it for the next start)",

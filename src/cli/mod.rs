@@ -240,6 +240,48 @@ fn alarm_stage(
     .with_min_valid_minutes(config.collect.min_valid_minutes))
 }
 
+/// The alarm stage of [`alarm_stage`], with its changes handed to `notifier` (when
+/// notifications are configured): each step people hear of becomes a notice, routed and
+/// written to the durable outbox by the forwarder's thread before it goes on.
+#[cfg(feature = "notify")]
+fn notifying_alarm_stage(
+    config: &Config,
+    registry: &Registry,
+    clock: lantian::clock::Clock,
+    notifier: Option<std::sync::Arc<lantian::notify::Notifier>>,
+) -> anyhow::Result<lantian::alarms::rules::stage::AlarmStage> {
+    let stage = alarm_stage(config, registry, clock)?;
+    let Some(notifier) = notifier else {
+        return Ok(stage);
+    };
+    let places: std::collections::HashMap<_, _> = registry
+        .station_infos()
+        .iter()
+        .map(|s| (s.id.clone(), lantian::notify::notification::Place::of(s)))
+        .collect();
+    Ok(stage.with_hook(move |changes| {
+        for change in changes {
+            let place = change
+                .alarm
+                .subject
+                .station()
+                .and_then(|id| places.get(&**id))
+                .cloned()
+                .unwrap_or_default();
+            let Some(notice) = lantian::notify::notification::AlarmNotice::of_change(change, place)
+            else {
+                continue;
+            };
+            if let Err(e) = notifier.notify(&notice) {
+                tracing::error!(
+                    "alarm {}: its notification was not queued: {e}",
+                    change.alarm.id()
+                );
+            }
+        }
+    }))
+}
+
 fn open_store(config: &Config) -> anyhow::Result<Box<dyn Store>> {
     open_store_url(&config.store)
 }

@@ -37,16 +37,13 @@ impl<'a> Piece<'a> {
 
     /// The parts between `separator`s.
     fn split(self, separator: u8) -> impl Iterator<Item = Piece<'a>> {
-        let start = self.bytes.as_ptr() as usize;
-        self.bytes
-            .split(move |&b| b == separator)
-            .map(move |bytes| {
-                let at = bytes.as_ptr() as usize - start;
-                Piece {
-                    bytes,
-                    text: self.text.and_then(|t| t.get(at..at + bytes.len())),
-                }
-            })
+        let ends = memchr::memchr_iter(separator, self.bytes).chain([self.bytes.len()]);
+        let mut from = 0;
+        ends.map(move |end| {
+            let piece = self.slice(from..end);
+            from = end + 1;
+            piece
+        })
     }
 
     /// Its text, when it is UTF-8.
@@ -197,11 +194,7 @@ fn fingerprint(key: &str) -> u64 {
 /// CP's items: groups on `;`, items on `,`, each split at its first `=`; empty pieces skipped.
 /// Pieces without `=` and keys that occurred before are reported in order.
 pub(crate) fn read_cp<'a>(content: Piece<'a>, deviations: &mut Vec<Deviation>) -> Cp<'a> {
-    let separators = content
-        .bytes
-        .iter()
-        .filter(|&&b| b == b';' || b == b',')
-        .count();
+    let separators = memchr::memchr2_iter(b';', b',', content.bytes).count();
     let mut cp = Cp::with_capacity(separators + 1);
     let mut fingerprints: Vec<u64> = Vec::with_capacity(separators + 1);
     let mut group: u16 = 0;

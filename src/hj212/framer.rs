@@ -55,6 +55,10 @@ pub struct FramerStats {
 pub struct Framer {
     buf: Vec<u8>,
     start: usize,
+    /// How far from `start` the search for the current frame's end has looked without
+    /// finding one: the next search goes on from there, so bytes that trickle in one at a
+    /// time cost linear, not quadratic, time.
+    scanned: usize,
     max_len: usize,
     stats: FramerStats,
 }
@@ -77,6 +81,7 @@ impl Framer {
         Framer {
             buf: Vec::new(),
             start: 0,
+            scanned: 0,
             max_len: max_len.max(12),
             stats: FramerStats::default(),
         }
@@ -120,21 +125,25 @@ impl Framer {
             }
             return Some(self.skip(len, SkipReason::Garbage));
         }
-        match frame_end(data, self.max_len) {
+        match frame_end(data, self.max_len, self.scanned) {
             End::Complete(len) => Some(self.take(len)),
             End::Incomplete if data.len() > self.max_len => {
                 // No end within the maximum: drop this start, resynchronise at the next `##`.
                 let len = find2(data, b'#', b'#', 2).unwrap_or(data.len());
                 Some(self.skip(len, SkipReason::Oversized))
             }
-            End::Incomplete | End::WaitingForCrlf(_) => None,
+            End::Incomplete | End::WaitingForCrlf(_) => {
+                // A CR LF or `##` may straddle the end: look again at the last byte.
+                self.scanned = data.len().min(self.max_len).saturating_sub(1);
+                None
+            }
         }
     }
 
     /// The line went quiet: hands out a frame that is complete by its length field but still
     /// waiting for a CR LF that may never come.
     pub fn flush(&mut self) -> Option<FrameEvent> {
-        match frame_end(&self.buf[self.start..], self.max_len) {
+        match frame_end(&self.buf[self.start..], self.max_len, self.scanned) {
             End::WaitingForCrlf(len) => Some(self.take(len)),
             _ => None,
         }
@@ -174,6 +183,7 @@ impl Framer {
 
     fn advance(&mut self, len: usize) {
         self.start += len;
+        self.scanned = 0;
         if self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
@@ -192,10 +202,12 @@ enum End {
     Incomplete,
 }
 
-fn frame_end(data: &[u8], max_len: usize) -> End {
+/// `scanned`: how far earlier searches looked and found no CR LF and no `##`.
+fn frame_end(data: &[u8], max_len: usize, scanned: usize) -> End {
     let window = &data[..data.len().min(max_len)];
-    let crlf = find2(window, b'\r', b'\n', 2);
-    let next_start = find2(window, b'#', b'#', 2);
+    let from = scanned.max(2);
+    let crlf = find2(window, b'\r', b'\n', from);
+    let next_start = find2(window, b'#', b'#', from);
     // The earliest end wins: a CR LF or a new `##` before the length field's end means that
     // the length field is wrong.
     if let Some(end) = length_end(window)
@@ -233,13 +245,8 @@ fn length_end(data: &[u8]) -> Option<usize> {
 
 /// The first position ≥ `from` of the two bytes `a b`.
 fn find2(data: &[u8], a: u8, b: u8, from: usize) -> Option<usize> {
-    if data.len() < from + 2 {
-        return None;
-    }
-    data[from..]
-        .windows(2)
-        .position(|w| w[0] == a && w[1] == b)
-        .map(|at| at + from)
+    let hay = data.get(from..)?;
+    memchr::memmem::find(hay, &[a, b]).map(|at| at + from)
 }
 
 #[cfg(test)]

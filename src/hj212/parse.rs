@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use memchr::memmem;
 use serde::Serialize;
 
 use super::cp::Cp;
@@ -238,9 +239,9 @@ pub fn inspect(bytes: &[u8]) -> Inspection<'_> {
         body
     };
 
-    let cp_open = find(rest, b"CP=&&");
+    let cp_open = memmem::find(rest, b"CP=&&");
     let search_from = cp_open.map_or(0, |open| open + 5);
-    let close = rfind(&rest[search_from..], b"&&").map(|at| at + search_from);
+    let close = memmem::rfind(&rest[search_from..], b"&&").map(|at| at + search_from);
     let (segment, tail) = match close {
         Some(close) => rest.split_at(close + 2),
         None => (rest, &b""[..]),
@@ -373,16 +374,6 @@ fn find_crc<'a>(closed: bool, tail: &'a [u8], deviations: &mut Vec<Deviation>) -
         });
     }
     Some(crc)
-}
-
-/// The first position of `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The last position of `needle` in `hay`.
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -3,15 +3,14 @@
 //! is checked for readings, device health and the scheduled job runs.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use lantian::store::sqlite::SqliteStore;
+
+use crate::common::sim_run::run_beside_simulator;
 use lantian::store::{
     HealthStore, JobOutcome, JobOutput, JobRunStore, Jobs, ReadingStore, Resolution,
 };
-
-const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -39,25 +38,7 @@ fn run_collects_and_runs_the_scheduled_jobs() {
     // Both processes read this start and speed: 10 simulated minutes per real second.
     let start = "2026-03-01T16:00:00Z"; // 00:00 on 2 March in Shanghai
     let clock = ["--speed", "600", "--start", start];
-    let mut sim = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .arg("sim")
-        .args(clock)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let status = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .args(["-q", "run"])
-        .args(clock)
-        .args(["--duration", "9"])
-        .status()
-        .unwrap();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    let status = run_beside_simulator(&config, &clock, &["-q"], 9, |_| {});
     assert!(status.success());
 
     let store = SqliteStore::open(dir.path().join("run.db")).unwrap();

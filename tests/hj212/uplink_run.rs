@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingQuery, ReadingStore, Resolution};
@@ -15,8 +14,8 @@ use super::platform::{
     PW, Platform, TZ, check, duplicates, expected_packets, order, python3, received,
 };
 use crate::common::peers::free_port;
+use crate::common::sim_run::run_beside_simulator;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 const MNS: [(&str, &str); 2] = [("T-A", "MNTESTA"), ("T-B", "MNTESTB")];
 
 #[test]
@@ -47,28 +46,11 @@ fn lantian_run_sends_what_it_collects() {
     let _platform = Platform::accepting(port, &out, &[], &MNS.map(|m| m.1));
     // 10 simulated minutes per real second, both processes on the same time line.
     let clock = ["--speed", "600", "--start", start];
-    let mut sim = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .arg("sim")
-        .args(clock)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
     let log = dir.path().join("run.log");
-    let run = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .args(["-v", "run"])
-        .args(clock)
-        .args(["--duration", "9"])
-        .env("LT_UPLINK_PW", PW)
-        .stderr(std::fs::File::create(&log).unwrap())
-        .status()
-        .unwrap();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    let run = run_beside_simulator(&config, &clock, &["-v"], 9, |run| {
+        run.env("LT_UPLINK_PW", PW)
+            .stderr(std::fs::File::create(&log).unwrap());
+    });
     let logs = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(run.success(), "{logs}");
 

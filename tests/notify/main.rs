@@ -13,4 +13,5 @@ mod email;
 mod harness;
 mod kill;
 mod robots;
+mod run_alarms;
 mod webhook;
