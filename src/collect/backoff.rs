@@ -1,5 +1,5 @@
-//! Capped exponential back-off with jitter, for retries and reconnects (the collectors' and
-//! the uplink's).
+//! Capped exponential back-off with jitter, for retries and reconnects (the collectors', the
+//! uplink's and the notification outbox's).
 
 use std::time::Duration;
 
@@ -24,21 +24,27 @@ impl Backoff {
 
     /// Records a failure and returns how long to wait before the next attempt.
     pub(crate) fn next_delay(&mut self) -> Duration {
-        let exp = self.failures.min(30);
+        let wait = delay(self.initial, self.max, self.failures);
         self.failures = self.failures.saturating_add(1);
-        let ceiling = self
-            .initial
-            .saturating_mul(1u32 << exp.min(20))
-            .min(self.max);
-        let half = ceiling / 2;
-        let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0..=half.as_micros() as u64);
-        half + Duration::from_micros(jitter)
+        wait
     }
 
     /// Forgets past failures (after a success).
     pub(crate) fn reset(&mut self) {
         self.failures = 0;
     }
+}
+
+/// The wait after `earlier` failures before the last one: `initial × 2^earlier` capped at
+/// `max` (and never below `initial`), half of it fixed and half random ("equal jitter").
+/// Also the notification outbox's retry delay, which keeps the count in its messages.
+pub(crate) fn delay(initial: Duration, max: Duration, earlier: u32) -> Duration {
+    let ceiling = initial
+        .saturating_mul(1u32 << earlier.min(20))
+        .min(max.max(initial));
+    let half = ceiling / 2;
+    let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0..=half.as_micros() as u64);
+    half + Duration::from_micros(jitter)
 }
 
 #[cfg(test)]

@@ -31,14 +31,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before retrying after `failures` failed attempts (1 for the first failure).
     pub fn delay(&self, failures: u32) -> Duration {
-        let exp = failures.saturating_sub(1).min(20);
-        let ceiling = self
-            .initial
-            .saturating_mul(1u32 << exp)
-            .min(self.max.max(self.initial));
-        let half = ceiling / 2;
-        let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0..=half.as_micros() as u64);
-        half + Duration::from_micros(jitter)
+        crate::collect::backoff::delay(self.initial, self.max, failures.saturating_sub(1))
     }
 }
 
