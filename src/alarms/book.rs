@@ -7,10 +7,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::AlarmError;
-use super::lifecycle::{self, Change, Raise, ms};
+use super::lifecycle::{self, Change, EscalationPolicy, Raise, ms};
 use crate::store::{
     Alarm, AlarmAction, AlarmEvent, AlarmId, AlarmIdPrefix, AlarmKey, AlarmQuery, AlarmState,
-    AlarmStore, AlarmSubject, ErrorKind, Filter, Suppression,
+    AlarmStore, AlarmSubject, ErrorKind, Filter,
 };
 
 /// The whole id of `key`, as a prefix to look it up by.
@@ -47,8 +47,8 @@ impl Raised {
 /// The alarms of a store, changed only through the lifecycle's steps. The rules call
 /// [`raise`](AlarmBook::raise), [`clear`](AlarmBook::clear) and
 /// [`interrupt_clearing`](AlarmBook::interrupt_clearing); the escalation timer
-/// [`escalate_overdue`](AlarmBook::escalate_overdue); the notifier records what it sent or held
-/// back; people [`acknowledge`](AlarmBook::acknowledge), [`assign`](AlarmBook::assign),
+/// [`escalate_overdue`](AlarmBook::escalate_overdue); the notifier records what became of its
+/// messages ([`record_message`](AlarmBook::record_message)); people [`acknowledge`](AlarmBook::acknowledge), [`assign`](AlarmBook::assign),
 /// [`comment`](AlarmBook::comment) and [`close`](AlarmBook::close), naming alarms by the id
 /// they typed.
 pub struct AlarmBook<'s, S: AlarmStore + ?Sized> {
@@ -297,14 +297,18 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         self.by_hand(id, |a| lifecycle::close(a, note, by, at))
     }
 
-    /// Escalates every open alarm nobody acknowledged within `after` of its opening (or of
-    /// its latest escalation) by `now`; stale alarms (never paged) are left alone. Returns the
-    /// escalations.
+    /// Escalates every open alarm that `policy` says is due at `now` (nobody acknowledged it
+    /// in its severity's time since its opening or its latest escalation; stale alarms, never
+    /// paged, are left alone). Returns the escalations. The level is in the alarm's record, so
+    /// each level is reached once, also across restarts.
     pub fn escalate_overdue(
         &mut self,
         now: DateTime<Utc>,
-        after: TimeDelta,
+        policy: &EscalationPolicy,
     ) -> Result<Vec<Change>, AlarmError> {
+        if policy.is_off() {
+            return Ok(Vec::new());
+        }
         let Some(span) = self.store.alarms_span()? else {
             return Ok(Vec::new());
         };
@@ -314,7 +318,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
             .store
             .alarms(&query)?
             .iter()
-            .filter(|a| lifecycle::escalation_due(a, now, after))
+            .filter(|a| policy.due(a, now))
             .map(Alarm::key)
             .collect();
         let mut out = Vec::new();
@@ -323,9 +327,7 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
                 key.id(),
                 |s| Self::existing(s, &key),
                 |current| match current {
-                    Some(a) if lifecycle::escalation_due(a, now, after) => {
-                        lifecycle::escalate(a, now).map(Some)
-                    }
+                    Some(a) if policy.due(a, now) => lifecycle::escalate(a, now).map(Some),
                     _ => Ok(None),
                 },
             )?;
@@ -334,34 +336,29 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         Ok(out)
     }
 
-    /// Records that a notification of the alarm `key` went out through `channel`.
-    pub fn record_notification(
+    /// Records in the log of the alarm `key` what became of a message about it (`event`:
+    /// notified, undelivered or suppressed, naming the message). Idempotent: a message
+    /// recorded already is not recorded again (`None`), so that the notifier may record again
+    /// after a crash what it cannot know it recorded.
+    pub fn record_message(
         &mut self,
         key: &AlarmKey,
-        channel: &str,
+        event: AlarmEvent,
         at: DateTime<Utc>,
-    ) -> Result<Change, AlarmError> {
-        let change = self.apply(
+    ) -> Result<Option<Change>, AlarmError> {
+        let recorded = |s: &S| -> Result<bool, AlarmError> {
+            Ok(s.alarm_actions(std::slice::from_ref(key))?
+                .iter()
+                .any(|a| a.event.message().is_some() && a.event.message() == event.message()))
+        };
+        if recorded(self.store)? {
+            return Ok(None);
+        }
+        self.apply(
             key.id(),
             |s| Self::existing(s, key),
-            |current| Ok(current.map(|a| lifecycle::notified(a, channel, at))),
-        )?;
-        change.ok_or_else(|| AlarmError::NotFound(full_id(key)))
-    }
-
-    /// Records that a notification of the alarm `key` was held back, and why.
-    pub fn record_suppression(
-        &mut self,
-        key: &AlarmKey,
-        why: &Suppression,
-        at: DateTime<Utc>,
-    ) -> Result<Change, AlarmError> {
-        let change = self.apply(
-            key.id(),
-            |s| Self::existing(s, key),
-            |current| Ok(current.map(|a| lifecycle::suppressed(a, why.clone(), at))),
-        )?;
-        change.ok_or_else(|| AlarmError::NotFound(full_id(key)))
+            |current| current.map(|a| lifecycle::message_fate(a, event.clone(), at)).transpose(),
+        )
     }
 
     /// The platform notes `text` in the log of the alarm `key` ([`lifecycle::note`]).

@@ -172,7 +172,8 @@ fn escalation_of_what_nobody_acknowledged() {
     other.subject = AlarmSubject::Station("B".into());
     let b = book.raise(&other, t(61)).unwrap().alarm().clone();
     book.acknowledge(&prefix(&b), "王工", t(70)).unwrap();
-    let after = TimeDelta::minutes(15);
+    let after = EscalationPolicy::every_severity(TimeDelta::minutes(15), 2);
+    let after = &after;
     assert!(book.escalate_overdue(t(70), after).unwrap().is_empty());
     let up = book.escalate_overdue(t(75), after).unwrap();
     assert_eq!(up.len(), 1);
@@ -188,6 +189,18 @@ fn escalation_of_what_nobody_acknowledged() {
             .unwrap()
             .level,
         2
+    );
+    assert!(
+        book.escalate_overdue(t(200), after).unwrap().is_empty(),
+        "not past the highest level"
+    );
+    let minor_only = EscalationPolicy {
+        after: [(Severity::Minor, TimeDelta::minutes(1))].into(),
+        levels: 3,
+    };
+    assert!(
+        book.escalate_overdue(t(300), &minor_only).unwrap().is_empty(),
+        "a major alarm is not escalated by a policy for minor ones"
     );
 }
 

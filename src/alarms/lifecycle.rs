@@ -11,16 +11,15 @@
 //!                          for the hysteresis time (automatically, also when acknowledged)
 //! ```
 //!
-//! Comments, assignments and notification records are allowed in every state but closed
-//! (comments also after closing). Times are kept in milliseconds, as the stores keep them.
+//! Comments and assignments are allowed in every state but closed (comments also after
+//! closing); what became of notifications is recorded in every state. Times are kept in milliseconds, as the stores keep them.
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 use super::AlarmError;
 use crate::store::{
     Actor, Alarm, AlarmAction, AlarmEvent, AlarmEvidence, AlarmKind, AlarmSubject, ClosedBy,
-    Closure, Direction, Escalation, Handled, Measure, Observation, Severity, Suppression,
-    WarningLevel,
+    Closure, Direction, Escalation, Handled, Measure, Observation, Severity, WarningLevel,
 };
 
 /// What a rule found: a value at or beyond its threshold.
@@ -372,21 +371,18 @@ pub fn escalate(alarm: &Alarm, at: DateTime<Utc>) -> Result<Change, AlarmError> 
     ))
 }
 
-/// A notification of the alarm went out through `channel`.
-pub fn notified(alarm: &Alarm, channel: &str, at: DateTime<Utc>) -> Change {
-    let event = AlarmEvent::Notified {
-        channel: channel.to_string(),
-    };
-    step(alarm.clone(), at, Some((Actor::System, event)))
-}
-
-/// A notification of the alarm was held back, and why.
-pub fn suppressed(alarm: &Alarm, why: Suppression, at: DateTime<Utc>) -> Change {
-    step(
-        alarm.clone(),
-        at,
-        Some((Actor::System, AlarmEvent::Suppressed { why })),
-    )
+/// What became of a message about the alarm (a notification sent, refused for good or held
+/// back), recorded in its log; also on a closed alarm (its closing is told after it).
+/// `event` must be one of [`AlarmEvent::Notified`], [`AlarmEvent::Undelivered`] and
+/// [`AlarmEvent::Suppressed`].
+pub fn message_fate(alarm: &Alarm, event: AlarmEvent, at: DateTime<Utc>) -> Result<Change, AlarmError> {
+    if event.message().is_none() {
+        return Err(AlarmError::Invalid {
+            id: alarm.id(),
+            reason: format!("`{}` is not what became of a message", event.code()),
+        });
+    }
+    Ok(step(alarm.clone(), at, Some((Actor::System, event))))
 }
 
 /// The platform notes `text` in the alarm's log: what the rules know beside the values (the
@@ -398,13 +394,55 @@ pub fn note(alarm: &Alarm, text: &str, at: DateTime<Utc>) -> Change {
     step(alarm.clone(), at, Some((Actor::System, event)))
 }
 
-/// Whether the unacknowledged open `alarm` is due for escalation at `now`: live (not stale),
-/// and `after` has passed since its opening or its latest escalation.
-pub fn escalation_due(alarm: &Alarm, now: DateTime<Utc>, after: TimeDelta) -> bool {
-    alarm.closed.is_none()
-        && alarm.acknowledged.is_none()
-        && !alarm.stale
-        && now - alarm.escalation.map_or(alarm.opened, |e| e.at) >= after
+/// When alarms nobody acknowledged are escalated (`[alarms] escalate_after`,
+/// `escalate_levels`): after a time per severity (severities without one are never
+/// escalated), counted from the opening and then from each escalation, at most `levels` times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationPolicy {
+    /// The time without acknowledgement after which an alarm of each severity goes one level
+    /// further (`None`: never).
+    pub after: std::collections::BTreeMap<Severity, TimeDelta>,
+    /// The highest level.
+    pub levels: u32,
+}
+
+impl Default for EscalationPolicy {
+    /// Nothing is escalated (escalation is configured with `escalate_after`); 3 levels.
+    fn default() -> Self {
+        EscalationPolicy {
+            after: std::collections::BTreeMap::new(),
+            levels: 3,
+        }
+    }
+}
+
+impl EscalationPolicy {
+    /// The same time for every severity.
+    pub fn every_severity(after: TimeDelta, levels: u32) -> EscalationPolicy {
+        EscalationPolicy {
+            after: Severity::ALL.iter().map(|s| (*s, after)).collect(),
+            levels,
+        }
+    }
+
+    /// Whether any alarm is ever escalated.
+    pub fn is_off(&self) -> bool {
+        self.after.is_empty() || self.levels == 0
+    }
+
+    /// Whether the open `alarm` is due for its next escalation at `now`: not acknowledged,
+    /// live (not stale), below the highest level, and its severity's time has passed since
+    /// its opening or its latest escalation.
+    pub fn due(&self, alarm: &Alarm, now: DateTime<Utc>) -> bool {
+        let Some(after) = self.after.get(&alarm.severity) else {
+            return false;
+        };
+        alarm.closed.is_none()
+            && alarm.acknowledged.is_none()
+            && !alarm.stale
+            && alarm.escalation.map_or(0, |e| e.level) < self.levels
+            && now - alarm.escalation.map_or(alarm.opened, |e| e.at) >= *after
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::*;
-use crate::store::{AlarmState, Averaging};
+use crate::store::{AlarmState, Averaging, Suppression};
 use crate::units::Parameter;
 
 fn t(minutes: i64) -> DateTime<Utc> {
@@ -302,25 +302,26 @@ fn assigning_commenting_and_closing_by_hand() {
 #[test]
 fn escalation_until_someone_acknowledges() {
     let a = opened();
-    let after = TimeDelta::minutes(30);
-    assert!(!escalation_due(&a, t(89), after));
-    assert!(escalation_due(&a, t(90), after));
+    let policy = EscalationPolicy::every_severity(TimeDelta::minutes(30), 3);
+    let escalation_due = |a: &Alarm, now| policy.due(a, now);
+    assert!(!escalation_due(&a, t(89)));
+    assert!(escalation_due(&a, t(90)));
     let one = escalate(&a, t(90)).unwrap();
     assert!(matches!(
         event(&one),
         Some(AlarmEvent::Escalated { level: 1 })
     ));
-    assert!(!escalation_due(&one.alarm, t(119), after));
+    assert!(!escalation_due(&one.alarm, t(119)));
     let two = escalate(&one.alarm, t(120)).unwrap();
     assert_eq!(two.alarm.escalation.unwrap().level, 2);
     let acked = acknowledge(&two.alarm, "王工", t(121)).unwrap().alarm;
-    assert!(!escalation_due(&acked, t(500), after));
+    assert!(!escalation_due(&acked, t(500)));
     assert!(matches!(
         escalate(&acked, t(500)),
         Err(AlarmError::AlreadyAcknowledged { .. })
     ));
     let closed = clear(&a, t(90), TimeDelta::zero()).unwrap().unwrap().alarm;
-    assert!(!escalation_due(&closed, t(500), after));
+    assert!(!escalation_due(&closed, t(500)));
     assert!(matches!(
         escalate(&closed, t(500)),
         Err(AlarmError::Closed { .. })
@@ -329,7 +330,7 @@ fn escalation_until_someone_acknowledges() {
     r.stale = true;
     let stale = open(&r, t(61)).unwrap().alarm;
     assert!(
-        !escalation_due(&stale, t(500), after),
+        !escalation_due(&stale, t(500)),
         "replayed data pages nobody"
     );
 }
@@ -337,14 +338,32 @@ fn escalation_until_someone_acknowledges() {
 #[test]
 fn notifications_are_recorded_in_the_log() {
     let a = opened();
-    let n = notified(&a, "dingtalk", t(61));
-    assert_eq!(
-        n.action.as_ref().unwrap().event,
-        AlarmEvent::Notified {
-            channel: "dingtalk".into()
-        }
-    );
-    let s = suppressed(&n.alarm, Suppression::Stale, t(62));
+    let sent = AlarmEvent::Notified {
+        channel: "dingtalk".into(),
+        message: "lt1-00".into(),
+    };
+    let n = message_fate(&a, sent.clone(), t(61)).unwrap();
+    assert_eq!(n.action.as_ref().unwrap().event, sent);
+    let held = AlarmEvent::Suppressed {
+        why: Suppression::Stale,
+        channel: "mail".into(),
+        message: "lt1-01".into(),
+    };
+    let s = message_fate(&n.alarm, held, t(62)).unwrap();
     assert_eq!((s.alarm.revision, s.alarm.actions), (3, 3));
     assert!(s.alarm.check().is_ok());
+    assert!(matches!(
+        message_fate(&s.alarm, AlarmEvent::Acknowledged, t(63)),
+        Err(AlarmError::Invalid { .. })
+    ));
+    let closed = clear(&s.alarm, t(64), TimeDelta::zero()).unwrap().unwrap();
+    let refused = AlarmEvent::Undelivered {
+        channel: "hook".into(),
+        message: "lt1-02".into(),
+        reason: "HTTP 400".into(),
+    };
+    assert!(
+        message_fate(&closed.alarm, refused, t(65)).is_ok(),
+        "the closing is told after it"
+    );
 }

@@ -23,4 +23,4 @@ pub mod words;
 
 pub use book::{ATTEMPTS, AlarmBook, Raised};
 pub use error::AlarmError;
-pub use lifecycle::{Change, Raise};
+pub use lifecycle::{Change, EscalationPolicy, Raise};

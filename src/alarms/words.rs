@@ -93,7 +93,7 @@ pub fn event(lang: Lang, e: &AlarmEvent, unit: &str) -> String {
             Lang::Zh => format!("升级至第 {level} 级"),
             Lang::En => format!("escalated to level {level}"),
         },
-        AlarmEvent::Suppressed { why } => {
+        AlarmEvent::Suppressed { why, channel, .. } => {
             let why = match why {
                 Suppression::Silence { name } => format!("{} {name}", lang.pick("静默", "silence")),
                 Suppression::Maintenance { name } => {
@@ -103,13 +103,22 @@ pub fn event(lang: Lang, e: &AlarmEvent, unit: &str) -> String {
                 Suppression::RateLimit => lang.pick("频率限制", "rate limit").to_string(),
             };
             format!(
-                "{}: {why}",
-                lang.pick("未发送通知", "notification held back")
+                "{} {channel}: {why}",
+                lang.pick("未发送通知，渠道", "notification held back on")
             )
         }
-        AlarmEvent::Notified { channel } => {
-            format!("{} {channel}", lang.pick("已通知，渠道", "notified via"))
-        }
+        AlarmEvent::Notified { channel, message } => format!(
+            "{} {channel} ({message})",
+            lang.pick("已通知，渠道", "notified via")
+        ),
+        AlarmEvent::Undelivered {
+            channel,
+            message,
+            reason,
+        } => format!(
+            "{} {channel} ({message}): {reason}",
+            lang.pick("通知被拒收，渠道", "notification refused by")
+        ),
         AlarmEvent::Closed { how } => closed(lang, how),
     }
 }

@@ -344,6 +344,22 @@ fn rules(config: &lantian::config::Config) -> anyhow::Result<()> {
         duration(s.stale_after()),
         duration(s.collection_lag)
     );
+    let e = &s.escalation;
+    if e.is_off() {
+        println!("no escalation (set [alarms] escalate_after to escalate unacknowledged alarms)");
+    } else {
+        let times: Vec<String> = e
+            .after
+            .iter()
+            .rev()
+            .map(|(severity, after)| format!("{severity} after {}", duration(*after)))
+            .collect();
+        println!(
+            "unacknowledged alarms escalate, up to {} levels: {} (then as long again per level)",
+            e.levels,
+            times.join(", ")
+        );
+    }
     let mut t = Table::new(
         &[
             "id",

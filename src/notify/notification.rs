@@ -132,7 +132,8 @@ impl AlarmNotice {
             | AlarmEvent::Assigned { .. }
             | AlarmEvent::Commented { .. }
             | AlarmEvent::Suppressed { .. }
-            | AlarmEvent::Notified { .. } => return None,
+            | AlarmEvent::Notified { .. }
+            | AlarmEvent::Undelivered { .. } => return None,
         };
         Some(AlarmNotice {
             rule: alarm.rule.clone(),

@@ -127,11 +127,26 @@ pub enum AlarmEvent {
     Suppressed {
         /// Why.
         why: Suppression,
+        /// Which channel would have sent it (its configured name).
+        channel: String,
+        /// The message's idempotency key in the outbox.
+        message: String,
     },
     /// A notification was sent.
     Notified {
         /// Through which channel (its configured name).
         channel: String,
+        /// The message's idempotency key in the outbox (what the receiver saw).
+        message: String,
+    },
+    /// A notification was refused by its receiver for good (not retried).
+    Undelivered {
+        /// The channel.
+        channel: String,
+        /// The message's idempotency key in the outbox.
+        message: String,
+        /// The receiver's refusal.
+        reason: String,
     },
     /// Closed.
     Closed {
@@ -152,7 +167,19 @@ impl AlarmEvent {
             AlarmEvent::Escalated { .. } => "escalated",
             AlarmEvent::Suppressed { .. } => "suppressed",
             AlarmEvent::Notified { .. } => "notified",
+            AlarmEvent::Undelivered { .. } => "undelivered",
             AlarmEvent::Closed { .. } => "closed",
+        }
+    }
+
+    /// The idempotency key of the outbox message the action records (notified, undelivered,
+    /// suppressed): an action per message, so that recording it again changes nothing.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            AlarmEvent::Notified { message, .. }
+            | AlarmEvent::Undelivered { message, .. }
+            | AlarmEvent::Suppressed { message, .. } => Some(message),
+            _ => None,
         }
     }
 
@@ -160,10 +187,18 @@ impl AlarmEvent {
     fn texts(&self) -> Vec<&str> {
         match self {
             AlarmEvent::Assigned { to } => vec![to],
-            AlarmEvent::Notified { channel } => vec![channel],
+            AlarmEvent::Notified { channel, message }
+            | AlarmEvent::Undelivered {
+                channel, message, ..
+            } => vec![channel, message],
             AlarmEvent::Suppressed {
                 why: Suppression::Silence { name } | Suppression::Maintenance { name },
-            } => vec![name],
+                channel,
+                message,
+            } => vec![name, channel, message],
+            AlarmEvent::Suppressed {
+                channel, message, ..
+            } => vec![channel, message],
             AlarmEvent::Closed {
                 how: ClosedBy::Hand { by, .. },
             } => vec![by],

@@ -26,6 +26,7 @@ use std::path::PathBuf;
 use chrono::TimeDelta;
 
 use super::warning::WarningThresholds;
+use crate::alarms::EscalationPolicy;
 use crate::aqi::Category;
 use crate::registry::StationKind;
 use crate::store::{AlarmKind, Severity};
@@ -42,6 +43,9 @@ pub struct AlarmSettings {
     /// labelled more than 2 intervals + this before the evaluation are *stale*: their alarms
     /// are recorded but not notified.
     pub collection_lag: TimeDelta,
+    /// When open alarms nobody acknowledged are escalated (`escalate_after`,
+    /// `escalate_levels`; default: never), checked by the timer every interval.
+    pub escalation: EscalationPolicy,
 }
 
 impl Default for AlarmSettings {
@@ -49,6 +53,7 @@ impl Default for AlarmSettings {
         AlarmSettings {
             interval: TimeDelta::minutes(1),
             collection_lag: TimeDelta::minutes(5),
+            escalation: EscalationPolicy::default(),
         }
     }
 }

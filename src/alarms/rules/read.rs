@@ -26,6 +26,8 @@ use crate::store::Severity;
 pub struct RawSettings {
     interval: Option<Spanned<String>>,
     collection_lag: Option<Spanned<String>>,
+    escalate_after: Option<Spanned<toml::Value>>,
+    escalate_levels: Option<Spanned<u32>>,
 }
 
 /// One `[[alarm]]` table as written: every key optional here, checked against its kind.
@@ -174,7 +176,67 @@ pub(crate) fn read_settings(
     if let Some(v) = &raw.collection_lag {
         settings.collection_lag = t.duration(v, "alarms.collection_lag")?;
     }
+    if let Some(v) = &raw.escalate_after {
+        settings.escalation.after = escalate_after(&t, v)?;
+    }
+    if let Some(v) = &raw.escalate_levels {
+        settings.escalation.levels = *v.get_ref();
+        if settings.escalation.levels == 0 {
+            return Err(t.error(
+                &v.span(),
+                "alarms.escalate_levels",
+                "at least 1 (leave `escalate_after` out to escalate nothing)",
+            ));
+        }
+    }
     Ok(settings)
+}
+
+/// `escalate_after`: one time for every severity (`"30m"`), or a table of times by severity
+/// (`{ critical = "15m", major = "30m" }`; the others are not escalated). Each time positive.
+fn escalate_after(
+    t: &Text<'_>,
+    v: &Spanned<toml::Value>,
+) -> Result<std::collections::BTreeMap<Severity, TimeDelta>, ConfigError> {
+    const FIELD: &str = "alarms.escalate_after";
+    let time = |text: &str, field: &str| -> Result<TimeDelta, ConfigError> {
+        let d = t.duration(&Spanned::new(v.span(), text.to_string()), field)?;
+        if d <= TimeDelta::zero() {
+            return Err(t.error(&v.span(), field, "the time must be positive"));
+        }
+        Ok(d)
+    };
+    match v.get_ref() {
+        toml::Value::String(text) => {
+            let d = time(text, FIELD)?;
+            Ok(Severity::ALL.iter().map(|s| (*s, d)).collect())
+        }
+        toml::Value::Table(table) => {
+            let mut out = std::collections::BTreeMap::new();
+            for (name, value) in table {
+                let field = format!("{FIELD}.{name}");
+                let severity: Severity = name.parse().map_err(|_| {
+                    t.error(
+                        &v.span(),
+                        &field,
+                        format!(
+                            "`{name}` is not a severity (info, minor, major, critical)"
+                        ),
+                    )
+                })?;
+                let toml::Value::String(text) = value else {
+                    return Err(t.error(&v.span(), &field, "a time such as \"30m\""));
+                };
+                out.insert(severity, time(text, &field)?);
+            }
+            Ok(out)
+        }
+        _ => Err(t.error(
+            &v.span(),
+            FIELD,
+            "a time such as \"30m\", or times by severity: { critical = \"15m\", major = \"30m\" }",
+        )),
+    }
 }
 
 /// Reads the `[[alarm]]` tables of `file` (whose text is `text`); none gives the defaults.

@@ -160,6 +160,45 @@ fn refused(text: &str, line: usize, field: &str, what: &str) {
 }
 
 #[test]
+fn escalation_by_severity() {
+    let off = load("").unwrap().alarm_settings.escalation;
+    assert!(off.is_off(), "escalation is configured, not a default");
+    let every = load("[alarms]\nescalate_after = \"30m\"\n").unwrap();
+    let e = &every.alarm_settings.escalation;
+    assert_eq!(e.after.len(), Severity::ALL.len());
+    assert_eq!((e.after[&Severity::Info], e.levels), (TimeDelta::minutes(30), 3));
+    let some = load(
+        "[alarms]\nescalate_after = { critical = \"15m\", major = \"1h\" }\nescalate_levels = 2\n",
+    )
+    .unwrap();
+    let e = &some.alarm_settings.escalation;
+    let expected = [
+        (Severity::Major, TimeDelta::hours(1)),
+        (Severity::Critical, TimeDelta::minutes(15)),
+    ];
+    assert_eq!(e.after, expected.into());
+    assert_eq!(e.levels, 2);
+    refused(
+        "[alarms]\ninterval = \"1m\"\nescalate_after = { urgent = \"15m\" }\n",
+        3,
+        "alarms.escalate_after.urgent",
+        "not a severity",
+    );
+    refused(
+        "[alarms]\nescalate_after = \"0m\"\n",
+        2,
+        "alarms.escalate_after",
+        "positive",
+    );
+    refused(
+        "[alarms]\nescalate_after = \"30m\"\nescalate_levels = 0\n",
+        3,
+        "alarms.escalate_levels",
+        "at least 1",
+    );
+}
+
+#[test]
 fn bad_rules_are_located() {
     refused(
         "[[alarm]]\nid = \"x\"\nkind = \"threshold\"\nparameter = \"pm25\"\nabove = 100.0\nclear_below = 120.0\n",

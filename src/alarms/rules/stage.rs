@@ -238,7 +238,9 @@ impl AlarmStage {
             self.outliers_through(newest - TimeDelta::hours(2), &mut findings);
         }
         findings.sort_by_key(|f| f.value.time);
-        self.apply(store, findings)
+        let changes = self.apply(store, findings);
+        self.announce(&changes);
+        changes
     }
 
     /// A minute flagged for a device state (`D`, `C`, `M`) dates the state of the device that
@@ -377,7 +379,8 @@ impl AlarmStage {
     }
 
     /// Evaluates the timer rules at the clock's time, and the network comparison of the hours
-    /// complete by then; retries findings that waited for the store. Returns the changes.
+    /// complete by then; retries findings that waited for the store; escalates the open alarms
+    /// nobody acknowledged in time ([`AlarmSettings::escalation`]). Returns the changes.
     pub fn tick<S: ReadingStore + HealthStore + AlarmStore + ?Sized>(
         &mut self,
         store: &mut S,
@@ -389,7 +392,22 @@ impl AlarmStage {
         let mut findings = Vec::new();
         self.timer_findings(&*store, spool, now, &mut findings);
         self.outliers_through(now - self.settings.collection_lag, &mut findings);
-        self.apply(store, findings)
+        let mut changes = self.apply(store, findings);
+        match AlarmBook::new(store).escalate_overdue(now, &self.settings.escalation) {
+            Ok(escalated) => changes.extend(escalated),
+            Err(e) => tracing::warn!("alarm stage: escalation waits for the store: {e}"),
+        }
+        self.announce(&changes);
+        changes
+    }
+
+    /// Hands `changes` to the hook (when there are any).
+    fn announce(&mut self, changes: &[Change]) {
+        if !changes.is_empty()
+            && let Some(hook) = &mut self.hook
+        {
+            hook(changes);
+        }
     }
 
     /// Applies findings in order through the alarm book: waiting ones first. Stops at the
@@ -455,11 +473,6 @@ impl AlarmStage {
                 }
                 Err(e) => tracing::warn!("alarm stage: rule {}: {e}", self.rules[f.rule].id),
             }
-        }
-        if !changes.is_empty()
-            && let Some(hook) = &mut self.hook
-        {
-            hook(&changes);
         }
         changes
     }

@@ -10,13 +10,14 @@ use super::config::{AlarmRules, AlarmSettings, Check, Location, Measured, Rule, 
 use super::scope::{DeviceModel, NetworkModel, StationModel};
 use super::stage::AlarmStage;
 use super::system::SpoolFacts;
-use crate::alarms::Change;
+use crate::alarms::{AlarmBook, Change, EscalationPolicy};
 use crate::clock::Clock;
 use crate::quality::Flag;
 use crate::registry::StatusMeaning;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    Alarm, AlarmQuery, AlarmStore, DeviceHealth, HealthStore, Record, Resolution, Severity,
+    Alarm, AlarmEvent, AlarmQuery, AlarmStore, DeviceHealth, HealthStore, Record, Resolution,
+    Severity,
 };
 use crate::units::Parameter;
 
@@ -257,5 +258,55 @@ async fn timer_rules_run_at_a_non_default_interval() {
         raised.iter().filter(|r| r.2 == "opened").count(),
         2,
         "{raised:?}"
+    );
+}
+
+/// Opens a PM2.5 alarm from live data an hour into `clock`'s time line, then ticks every
+/// minute for `minutes`, acknowledging the alarm at minute `ack` if given; the escalations
+/// the hook heard of, as (minutes after the opening, level).
+async fn escalations(minutes: i64, ack: Option<i64>) -> Vec<(i64, u32)> {
+    let clock = Clock::scaled(origin(), 1.0);
+    let settings = AlarmSettings {
+        escalation: EscalationPolicy::every_severity(TimeDelta::minutes(30), 2),
+        ..AlarmSettings::default()
+    };
+    let mut s = setup(vec![pm25_rule()], settings, clock.clone());
+    tokio::time::advance(std::time::Duration::from_secs(3600)).await;
+    s.stage.written(&mut s.store, &[hour(1, 160.0)], &[]);
+    let opened = all_alarms(&s.store)[0].clone();
+    assert!(!opened.stale);
+    for minute in 1..=minutes {
+        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+        if Some(minute) == ack {
+            let id = opened.id().to_string().parse().unwrap();
+            AlarmBook::new(&mut s.store)
+                .acknowledge(&id, "王工", clock.now())
+                .unwrap();
+        }
+        s.stage.tick(&mut s.store, SpoolFacts::default());
+    }
+    let seen = s.seen.lock().unwrap();
+    seen.iter()
+        .filter_map(|c| match c.action.as_ref()?.event {
+            AlarmEvent::Escalated { level } => {
+                Some(((c.action.as_ref()?.at - opened.opened).num_minutes(), level))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_timer_escalates_what_nobody_acknowledges_once_per_level() {
+    assert_eq!(escalations(120, None).await, [(30, 1), (60, 2)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_acknowledged_alarm_is_not_escalated() {
+    assert_eq!(escalations(120, Some(20)).await, []);
+    assert_eq!(
+        escalations(120, Some(45)).await,
+        [(30, 1)],
+        "no further level"
     );
 }

@@ -143,18 +143,31 @@ pub(crate) fn alarms_round_trip(mut t: TestStore) {
                 why: Suppression::Silence {
                     name: "夜间".into(),
                 },
+                channel: "dingtalk-值班".into(),
+                message: "lt1-0123456789abcdef0123456789abcdef".into(),
             },
         ),
         (
             Actor::System,
             AlarmEvent::Suppressed {
                 why: Suppression::Stale,
+                channel: "mail".into(),
+                message: "lt1-1".into(),
             },
         ),
         (
             Actor::System,
             AlarmEvent::Notified {
                 channel: "dingtalk-值班".into(),
+                message: "lt1-2".into(),
+            },
+        ),
+        (
+            Actor::System,
+            AlarmEvent::Undelivered {
+                channel: "hook".into(),
+                message: "lt1-3".into(),
+                reason: "HTTP 400 \"bad\"".into(),
             },
         ),
         (
@@ -358,6 +371,7 @@ pub(crate) fn alarms_follow_their_revision(mut t: TestStore) {
             Actor::System,
             AlarmEvent::Notified {
                 channel: "sms".into(),
+                message: "lt1-4".into(),
             },
         )),
         |_| {},
