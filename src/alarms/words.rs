@@ -100,7 +100,15 @@ pub fn event(lang: Lang, e: &AlarmEvent, unit: &str) -> String {
                     format!("{} {name}", lang.pick("维护窗口", "maintenance window"))
                 }
                 Suppression::Stale => lang.pick("回放数据", "replayed data").to_string(),
-                Suppression::RateLimit => lang.pick("频率限制", "rate limit").to_string(),
+                Suppression::RateLimit { summarised_in } => {
+                    let limit = lang.pick("频率限制", "rate limit");
+                    match summarised_in {
+                        Some(key) => {
+                            format!("{limit}, {} {key}", lang.pick("汇总于", "summarised in"))
+                        }
+                        None => limit.to_string(),
+                    }
+                }
             };
             format!(
                 "{} {channel}: {why}",

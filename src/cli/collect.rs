@@ -40,18 +40,23 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         None
     };
     let spool_dir = config.spool_dir();
-    // Notifications (when channels are configured): the alarm stage writes to the outbox,
-    // the delivery tasks send from it; a message waits there while a receiver is down.
+    // Notifications (when channels are configured): the alarm stage writes to the outbox
+    // (escalations included, from its timer), the delivery tasks send from it; a message
+    // waits there while a receiver is down.
     #[cfg(feature = "notify")]
     let (alarms, delivery) = {
         let notifier = if config.notify.channels.is_empty() {
             None
         } else {
-            Some(std::sync::Arc::new(lantian::notify::Notifier::open(
+            // What became of each message goes into its alarm's audit log (a store handle
+            // of its own).
+            let notifier = lantian::notify::Notifier::open(
                 config.notify.clone(),
                 &config.outbox_path(),
                 registry.network.time_zone,
-            )?))
+            )?
+            .with_audit(super::open_store(config)?, clock.clone());
+            Some(std::sync::Arc::new(notifier))
         };
         let delivery = match &notifier {
             Some(n) => Some(n.start(None, None)?),

@@ -102,6 +102,8 @@ struct ChannelTask {
     wake: Arc<Notify>,
     shutdown: watch::Receiver<bool>,
     reports: Option<mpsc::Sender<DeliveryReport>>,
+    /// Woken when a message reaches its final state (its fate goes into the audit log).
+    audit: Option<Arc<Notify>>,
     failures: u32,
 }
 
@@ -115,7 +117,9 @@ enum Step {
     BackOff(Duration),
 }
 
-/// Starts a task per sender (and the compaction task); `lock` is the outbox's delivery lock.
+/// Starts a task per sender (and the compaction task, and the audit task with `audit`);
+/// `lock` is the outbox's delivery lock.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn start(
     config: &NotifyConfig,
     senders: Vec<Sender>,
@@ -124,6 +128,7 @@ pub(super) fn start(
     wake: &HashMap<String, Arc<Notify>>,
     reports: Option<mpsc::Sender<DeliveryReport>>,
     lock: DeliveryLock,
+    audit: Option<(super::audit::Audit, Arc<Notify>)>,
 ) -> Delivery {
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -142,10 +147,15 @@ pub(super) fn start(
             wake: wake[sender.name()].clone(),
             shutdown: rx.clone(),
             reports: reports.clone(),
+            audit: audit.as_ref().map(|(_, wake)| wake.clone()),
             failures: 0,
             sender,
         };
         tasks.push(tokio::spawn(task.run()));
+    }
+    if let Some((audit, wake)) = audit {
+        let run = super::audit::run(outbox.clone(), audit, wake, rx.clone());
+        tasks.push(tokio::spawn(run));
     }
     tasks.push(tokio::spawn(compact(outbox, rx)));
     Delivery {
@@ -304,6 +314,9 @@ impl ChannelTask {
     }
 
     async fn report(&self, m: &Message, state: State, carried_by: Option<String>) {
+        if let Some(wake) = &self.audit {
+            wake.notify_one();
+        }
         if let Some(tx) = &self.reports {
             let report = DeliveryReport {
                 channel: m.channel.clone(),

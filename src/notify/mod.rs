@@ -9,11 +9,14 @@
 //! [`Notifier::start`] delivers: one task per channel, retries with back-off, rate limits
 //! with summaries ([`deliver`]), messages rendered in the channel's language
 //! ([`template`]). Nothing is lost on a crash or while a receiver is down; a message may be
-//! sent twice (at least once), with the same key.
+//! sent twice (at least once), with the same key. With [`Notifier::with_audit`], what became
+//! of each message — delivered, refused, held back — is recorded in its alarm's audit log
+//! ([`audit`]).
 //!
 //! The configuration is `[notify]` in `lantian.toml` ([`config`], [`channel_config`]);
 //! secrets come from the environment or files ([`secret`]).
 
+mod audit;
 pub mod channel;
 pub mod channel_config;
 pub mod config;
@@ -40,7 +43,8 @@ pub use deliver::{Delivery, DeliveryReport};
 pub use notification::{AlarmNotice, Event, EventKind, Notification, Place};
 pub use outbox::{Outbox, OutboxError, Outcome, State};
 
-use crate::store::Suppression;
+use crate::clock::Clock;
+use crate::store::{AlarmStore, Suppression};
 use outbox::NewMessage;
 
 /// Errors of the notifier.
@@ -84,6 +88,8 @@ pub struct Notifier {
     zone: Tz,
     outbox: deliver::Shared,
     wake: HashMap<String, Arc<Notify>>,
+    audit: Option<audit::Audit>,
+    audit_wake: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -109,7 +115,20 @@ impl Notifier {
             zone,
             outbox: Arc::new(Mutex::new(outbox)),
             wake,
+            audit: None,
+            audit_wake: Arc::new(Notify::new()),
         })
+    }
+
+    /// Records what became of each message in its alarm's audit log in `store` (the alarms'
+    /// store, a handle of its own), at the time `clock` read when it happened. The recording
+    /// runs beside the delivery ([`Notifier::start`]), so only in the process that delivers.
+    pub fn with_audit(mut self, store: Box<dyn AlarmStore>, clock: Clock) -> Notifier {
+        self.audit = Some(audit::Audit {
+            store: Arc::new(Mutex::new(store)),
+            clock,
+        });
+        self
     }
 
     /// The configuration.
@@ -168,6 +187,9 @@ impl Notifier {
         now: DateTime<Utc>,
     ) -> Result<Vec<Enqueued>, NotifyError> {
         let outcomes = self.with_outbox(|o| o.enqueue(&messages, now))?;
+        if outcomes.contains(&Outcome::Suppressed) {
+            self.audit_wake.notify_one();
+        }
         let mut out = Vec::with_capacity(messages.len());
         for (m, outcome) in messages.into_iter().zip(outcomes) {
             if outcome == Outcome::Queued
@@ -216,6 +238,7 @@ impl Notifier {
             &self.wake,
             reports,
             lock,
+            self.audit.clone().map(|a| (a, self.audit_wake.clone())),
         ))
     }
 

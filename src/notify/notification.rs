@@ -243,12 +243,12 @@ pub(crate) mod tests {
     use crate::units::Parameter;
     use chrono::TimeZone;
 
-    fn t0() -> DateTime<Utc> {
+    pub(crate) fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 6, 1, 6, 0, 0).unwrap()
     }
 
     /// PM2.5 186 µg/m³ at DG01 (1-h, threshold 150) at 2025-06-01 06:00 UTC.
-    fn raise() -> Raise {
+    pub(crate) fn raise() -> Raise {
         Raise {
             rule: "pm25_1h".into(),
             subject: AlarmSubject::Station("DG01".into()),

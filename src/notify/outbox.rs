@@ -17,8 +17,10 @@
 //! | `done_ms` | when it reached its final state |
 //! | `summarised_in` | for `summarised`: the id of the message that carried its summary |
 //! | `note` | for `suppressed`: why (the [`Suppression`](crate::store::Suppression), JSON); for `failed`: the refusal |
+//! | `audited` | 1 once what became of it is in its alarm's audit log ([`super::audit`]; a test message needs none) |
 //!
-//! Rows in a final state are deleted `retain` after `done_ms` ([`Outbox::compact`]); the
+//! Rows in a final state are deleted `retain` after `done_ms` once audited
+//! ([`Outbox::compact`]); the
 //! undelivered ones (pending, held) are bounded by `max_pending`: an enqueue beyond it fails
 //! with [`OutboxError::Full`] and writes nothing.
 //!
@@ -115,7 +117,8 @@ pub struct DeliveryLock {
     _file: File,
 }
 
-const VERSION: i64 = 1;
+/// The format: 1 without `audited`, 2 with it.
+const VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
@@ -131,7 +134,8 @@ CREATE TABLE IF NOT EXISTS messages (
     last_error TEXT,
     done_ms INTEGER,
     summarised_in INTEGER,
-    note TEXT
+    note TEXT,
+    audited INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_due ON messages (channel, state, next_ms);
 CREATE INDEX IF NOT EXISTS messages_open ON messages (channel, id) WHERE state IN ('pending', 'held');
@@ -140,8 +144,15 @@ CREATE INDEX IF NOT EXISTS messages_alarm ON messages (channel, alarm, state);
 CREATE INDEX IF NOT EXISTS messages_done ON messages (done_ms) WHERE done_ms IS NOT NULL;
 ";
 
-const COLUMNS: &str =
-    "id, key, channel, alarm, notification, state, created_ms, next_ms, attempts, last_error, note";
+/// Version 1 → 2: whether a message is in its alarm's audit log.
+const TO_VERSION_2: &str = "ALTER TABLE messages ADD COLUMN audited INTEGER NOT NULL DEFAULT 0;";
+
+/// The final messages not in their alarms' logs yet (created after the column exists).
+const AUDIT_INDEX: &str = "CREATE INDEX IF NOT EXISTS messages_unaudited ON messages (id)
+    WHERE audited = 0 AND done_ms IS NOT NULL;";
+
+const COLUMNS: &str = "id, key, channel, alarm, notification, state, created_ms, next_ms, \
+    attempts, last_error, note, done_ms, summarised_in";
 
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -181,7 +192,11 @@ impl Outbox {
                 known: VERSION,
             });
         }
+        if found == 1 {
+            db.execute_batch(TO_VERSION_2).map_err(sql)?;
+        }
         db.execute_batch(SCHEMA).map_err(sql)?;
+        db.execute_batch(AUDIT_INDEX).map_err(sql)?;
         db.pragma_update(None, "user_version", VERSION)
             .map_err(sql)?;
         Ok(Outbox {
@@ -279,10 +294,12 @@ impl Outbox {
                     Some(serde_json::to_string(why).expect("a suppression serialises")),
                 ),
             };
+            // Only what is about an alarm goes into an alarm's log.
+            let audited = m.notification.alarm().is_none();
             tx.execute(
-                "INSERT INTO messages (key, channel, alarm, notification, state, created_ms, next_ms, done_ms, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
-                params![m.key, m.channel, m.alarm, json, state.code(), ms(now), done, note],
+                "INSERT INTO messages (key, channel, alarm, notification, state, created_ms, next_ms, done_ms, note, audited)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)",
+                params![m.key, m.channel, m.alarm, json, state.code(), ms(now), done, note, audited],
             )
             .map_err(sql)?;
             if state == State::Pending {
@@ -319,6 +336,8 @@ impl Outbox {
                 attempts: row.get(8)?,
                 last_error: row.get(9)?,
                 note: row.get(10)?,
+                done_ms: row.get(11)?,
+                summarised_in: row.get(12)?,
             },
         ))
     }
@@ -356,6 +375,8 @@ impl Outbox {
             last_error: raw.last_error,
             refused,
             suppressed,
+            done: raw.done_ms.map(time),
+            summarised_in: raw.summarised_in,
         })
     }
 
@@ -518,15 +539,45 @@ impl Outbox {
         Ok(())
     }
 
-    /// Deletes messages whose final state is older than `retain` and returns how many;
-    /// frees their pages.
+    /// Up to `limit` messages in a final state whose fate is not in their alarms' logs yet,
+    /// oldest first.
+    pub fn unaudited(&self, limit: usize) -> Result<Vec<Message>, OutboxError> {
+        self.query(
+            &format!(
+                "SELECT {COLUMNS} FROM messages WHERE audited = 0 AND done_ms IS NOT NULL
+                 ORDER BY id LIMIT ?1"
+            ),
+            [i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+    }
+
+    /// The idempotency key of the message `id`.
+    pub fn key_of(&self, id: i64) -> Result<Option<String>, OutboxError> {
+        self.db
+            .query_row("SELECT key FROM messages WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
+    }
+
+    /// Records that the fates of the messages `ids` are in their alarms' logs.
+    pub fn audited(&mut self, ids: &[i64]) -> Result<(), OutboxError> {
+        self.in_transaction(|tx| {
+            for id in ids {
+                tx.execute("UPDATE messages SET audited = 1 WHERE id = ?1", [id])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes audited messages whose final state is older than `retain` and returns how
+    /// many; frees their pages.
     pub fn compact(&mut self, now: DateTime<Utc>) -> Result<usize, OutboxError> {
         let before =
             now - chrono::TimeDelta::from_std(self.retain).unwrap_or(chrono::TimeDelta::MAX);
         let n = self
             .db
             .execute(
-                "DELETE FROM messages WHERE done_ms IS NOT NULL AND done_ms < ?1",
+                "DELETE FROM messages WHERE done_ms IS NOT NULL AND done_ms < ?1 AND audited = 1",
                 [ms(before)],
             )
             .map_err(self.sql())?;
@@ -588,6 +639,8 @@ struct RawMessage {
     attempts: u32,
     last_error: Option<String>,
     note: Option<String>,
+    done_ms: Option<i64>,
+    summarised_in: Option<i64>,
 }
 
 #[cfg(test)]

@@ -79,8 +79,13 @@ pub enum Suppression {
     },
     /// It was raised from replayed data (the stale-data policy).
     Stale,
-    /// Its rule or channel sent as many messages as it may for now.
-    RateLimit,
+    /// Its rule or channel sent as many messages as it may for now: held back, and told in
+    /// the summary of a later message.
+    RateLimit {
+        /// The idempotency key of the message whose summary told it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summarised_in: Option<String>,
+    },
 }
 
 /// What happened to an alarm.

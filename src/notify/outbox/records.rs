@@ -110,6 +110,10 @@ pub struct Message {
     pub refused: Option<String>,
     /// Why it was not sent (suppressed).
     pub suppressed: Option<Suppression>,
+    /// When it reached its final state.
+    pub done: Option<DateTime<Utc>>,
+    /// For `summarised`: the row of the message that carried its summary.
+    pub summarised_in: Option<i64>,
 }
 
 /// Messages per channel and state, for `status`.

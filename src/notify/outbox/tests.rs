@@ -169,6 +169,12 @@ fn retries_holds_windows_and_compaction() {
     let d = message(Event::Opened, "mail");
     o.enqueue(std::slice::from_ref(&d), t0()).unwrap();
     assert_eq!(o.compact(t0() + TimeDelta::hours(23)).unwrap(), 0);
+    // Kept until their fates are in the alarms' logs.
+    assert_eq!(o.compact(t0() + TimeDelta::days(2)).unwrap(), 0);
+    let done: Vec<i64> = o.unaudited(10).unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(done.len(), 3);
+    o.audited(&done).unwrap();
+    assert!(o.unaudited(10).unwrap().is_empty());
     assert_eq!(o.compact(t0() + TimeDelta::days(2)).unwrap(), 3);
     assert!(o.get(&a.key).unwrap().is_none());
     assert_eq!(o.get(&d.key).unwrap().unwrap().state, State::Pending);
@@ -197,4 +203,33 @@ fn a_newer_file_is_refused() {
     drop(db);
     let e = Outbox::open(&path, 10, DAY).unwrap_err();
     assert!(matches!(e, OutboxError::Version { found: 7, .. }), "{e}");
+}
+
+#[test]
+fn a_version_1_file_gains_the_audit_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.db");
+    {
+        let db = Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE messages (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+             channel TEXT NOT NULL, alarm TEXT NOT NULL, notification TEXT NOT NULL,
+             state TEXT NOT NULL, created_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL,
+             attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, done_ms INTEGER,
+             summarised_in INTEGER, note TEXT);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let m = message(Event::Opened, "duty");
+        db.execute(
+            "INSERT INTO messages (key, channel, alarm, notification, state, created_ms, next_ms, done_ms)
+             VALUES (?1, 'duty', ?2, ?3, 'delivered', 0, 0, 5)",
+            params![m.key, m.alarm, serde_json::to_string(&m.notification).unwrap()],
+        )
+        .unwrap();
+    }
+    let o = Outbox::open(&path, 10, DAY).unwrap();
+    let waiting = o.unaudited(10).unwrap();
+    assert_eq!(waiting.len(), 1, "delivered before the upgrade: recorded after it");
+    assert_eq!(waiting[0].done, DateTime::from_timestamp_millis(5));
 }
