@@ -357,7 +357,11 @@ impl<'s, S: AlarmStore + ?Sized> AlarmBook<'s, S> {
         self.apply(
             key.id(),
             |s| Self::existing(s, key),
-            |current| current.map(|a| lifecycle::message_fate(a, event.clone(), at)).transpose(),
+            |current| {
+                current
+                    .map(|a| lifecycle::message_fate(a, event.clone(), at))
+                    .transpose()
+            },
         )
     }
 

@@ -199,7 +199,9 @@ fn escalation_of_what_nobody_acknowledged() {
         levels: 3,
     };
     assert!(
-        book.escalate_overdue(t(300), &minor_only).unwrap().is_empty(),
+        book.escalate_overdue(t(300), &minor_only)
+            .unwrap()
+            .is_empty(),
         "a major alarm is not escalated by a policy for minor ones"
     );
 }

@@ -375,7 +375,11 @@ pub fn escalate(alarm: &Alarm, at: DateTime<Utc>) -> Result<Change, AlarmError> 
 /// back), recorded in its log; also on a closed alarm (its closing is told after it).
 /// `event` must be one of [`AlarmEvent::Notified`], [`AlarmEvent::Undelivered`] and
 /// [`AlarmEvent::Suppressed`].
-pub fn message_fate(alarm: &Alarm, event: AlarmEvent, at: DateTime<Utc>) -> Result<Change, AlarmError> {
+pub fn message_fate(
+    alarm: &Alarm,
+    event: AlarmEvent,
+    at: DateTime<Utc>,
+) -> Result<Change, AlarmError> {
     if event.message().is_none() {
         return Err(AlarmError::Invalid {
             id: alarm.id(),

@@ -54,7 +54,12 @@ async fn every_fate_is_recorded_once() {
     let all = [&sent, &refused, &held, &carrier, &silenced].map(Clone::clone);
     o.enqueue(&all, t0()).unwrap();
     let id = |o: &Outbox, m: &NewMessage| o.get(&m.key).unwrap().unwrap().id;
-    let (s, r, h, c) = (id(&o, &sent), id(&o, &refused), id(&o, &held), id(&o, &carrier));
+    let (s, r, h, c) = (
+        id(&o, &sent),
+        id(&o, &refused),
+        id(&o, &held),
+        id(&o, &carrier),
+    );
     let done = t0() + TimeDelta::minutes(3);
     o.delivered(s, &[], done).unwrap();
     o.failed(r, "HTTP 400: bad token", done).unwrap();
@@ -109,7 +114,8 @@ async fn every_fate_is_recorded_once() {
     // silenced one when it was enqueued.
     assert_eq!(pass(&outbox, &audit).await.unwrap(), 0);
     for a in log(&audit.store, &key).iter().skip(1) {
-        let silenced = matches!(a.event, AlarmEvent::Suppressed { ref channel, .. } if channel == "wecom");
+        let silenced =
+            matches!(a.event, AlarmEvent::Suppressed { ref channel, .. } if channel == "wecom");
         assert_eq!(a.at, if silenced { t0() } else { done }, "{a:?}");
     }
 
@@ -117,5 +123,9 @@ async fn every_fate_is_recorded_once() {
     let db = rusqlite::Connection::open(&path).unwrap();
     db.execute("UPDATE messages SET audited = 0", []).unwrap();
     assert_eq!(pass(&outbox, &audit).await.unwrap(), 5);
-    assert_eq!(log(&audit.store, &key).len(), 1 + expect.len(), "no entry twice");
+    assert_eq!(
+        log(&audit.store, &key).len(),
+        1 + expect.len(),
+        "no entry twice"
+    );
 }

@@ -14,4 +14,5 @@ mod harness;
 mod kill;
 mod robots;
 mod run_alarms;
+mod run_outage;
 mod webhook;

@@ -12,7 +12,19 @@ use crate::common::peers::free_port;
 use crate::common::sim_run::run_beside_simulator;
 use crate::harness::{Receiver, keys_received};
 
-fn write_config(dir: &Path, port: u16) -> std::path::PathBuf {
+/// The simulator serves the fixture's fixed ports: one run at a time in this binary.
+static ONE_SIMULATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds the simulator's ports until dropped.
+pub(crate) fn one_simulator() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SIMULATOR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The configuration of these runs: `[alarms]` settings `alarms`, the rule `pm25-any`, the
+/// channel `hook` to `127.0.0.1:port`.
+pub(crate) fn write_config(dir: &Path, port: u16, alarms: &str) -> std::path::PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::write(dir.join("scenario.toml"), "seed = 5\n").unwrap();
     let config = dir.join("lantian.toml");
@@ -24,6 +36,9 @@ store = "sqlite:run.db"
 scenario = "scenario.toml"
 [collect]
 timeout_ms = 300
+
+[alarms]
+{alarms}
 
 [[alarm]]
 id = "pm25-any"
@@ -57,12 +72,13 @@ channels = ["hook"]
 
 #[test]
 fn run_sends_the_alarms_it_raises_through_the_outbox() {
+    let _ports = one_simulator();
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("requests.jsonl");
     let Some(receiver) = Receiver::start(&record, free_port(), &[]) else {
         return;
     };
-    let config = write_config(dir.path(), receiver.port);
+    let config = write_config(dir.path(), receiver.port, "");
     // 10 simulated minutes per real second: the first hours end after 6 and 12 s.
     let clock = ["--speed", "600", "--start", "2026-03-01T16:00:00Z"];
     let status = run_beside_simulator(&config, &clock, &["-q"], 15, |_| {});

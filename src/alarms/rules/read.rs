@@ -219,9 +219,7 @@ fn escalate_after(
                     t.error(
                         &v.span(),
                         &field,
-                        format!(
-                            "`{name}` is not a severity (info, minor, major, critical)"
-                        ),
+                        format!("`{name}` is not a severity (info, minor, major, critical)"),
                     )
                 })?;
                 let toml::Value::String(text) = value else {

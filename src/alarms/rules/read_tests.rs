@@ -166,7 +166,10 @@ fn escalation_by_severity() {
     let every = load("[alarms]\nescalate_after = \"30m\"\n").unwrap();
     let e = &every.alarm_settings.escalation;
     assert_eq!(e.after.len(), Severity::ALL.len());
-    assert_eq!((e.after[&Severity::Info], e.levels), (TimeDelta::minutes(30), 3));
+    assert_eq!(
+        (e.after[&Severity::Info], e.levels),
+        (TimeDelta::minutes(30), 3)
+    );
     let some = load(
         "[alarms]\nescalate_after = { critical = \"15m\", major = \"1h\" }\nescalate_levels = 2\n",
     )

@@ -230,6 +230,10 @@ fn a_version_1_file_gains_the_audit_mark() {
     }
     let o = Outbox::open(&path, 10, DAY).unwrap();
     let waiting = o.unaudited(10).unwrap();
-    assert_eq!(waiting.len(), 1, "delivered before the upgrade: recorded after it");
+    assert_eq!(
+        waiting.len(),
+        1,
+        "delivered before the upgrade: recorded after it"
+    );
     assert_eq!(waiting[0].done, DateTime::from_timestamp_millis(5));
 }
