@@ -82,6 +82,10 @@ fn people_work_an_alarm_through_the_command_line() {
         "{zh}"
     );
     assert!(!ok(lantian(dir.path(), &["--severity", "critical"])).contains(&id));
+    // Opened on 1 June: listed since then, not since the next day.
+    let since = |day: &str| ok(lantian(dir.path(), &["--open", "--since", day]));
+    assert!(since("2025-06-01").contains(&id));
+    assert!(!since("2025-06-02").contains(&id));
 
     // The actor defaults to $USER.
     let out = ok(lantian(dir.path(), &["ack", &id]));
