@@ -23,7 +23,11 @@ fn message(notice: &AlarmNotice, channel: &str, suppressed: Option<Suppression>)
 }
 
 fn log(store: &Arc<Mutex<Box<dyn AlarmStore>>>, key: &AlarmKey) -> Vec<AlarmAction> {
-    store.lock().unwrap().alarm_actions(std::slice::from_ref(key)).unwrap()
+    store
+        .lock()
+        .unwrap()
+        .alarm_actions(std::slice::from_ref(key))
+        .unwrap()
 }
 
 #[tokio::test]

@@ -32,7 +32,8 @@ const POLL: Duration = Duration::from_secs(5);
 /// How often delivered messages past their retention are removed.
 const COMPACT_EVERY: Duration = Duration::from_secs(3600);
 
-/// What became of a message (for the alarms' audit log: "notified via channel").
+/// What became of a message, for whoever listens ([`super::Notifier::start`]'s `reports`:
+/// tests, summaries); the alarms' audit log reads it from the outbox instead ([`super::audit`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryReport {
     /// The channel.
