@@ -33,7 +33,7 @@ const POLL: Duration = Duration::from_secs(5);
 const COMPACT_EVERY: Duration = Duration::from_secs(3600);
 
 /// What became of a message, for whoever listens ([`super::Notifier::start`]'s `reports`:
-/// tests, summaries); the alarms' audit log reads it from the outbox instead ([`super::audit`]).
+/// tests, summaries); the alarms' audit log reads it from the outbox instead (`notify/audit.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryReport {
     /// The channel.

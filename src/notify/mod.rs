@@ -11,7 +11,7 @@
 //! ([`template`]). Nothing is lost on a crash or while a receiver is down; a message may be
 //! sent twice (at least once), with the same key. With [`Notifier::with_audit`], what became
 //! of each message — delivered, refused, held back — is recorded in its alarm's audit log
-//! ([`audit`]).
+//! (`audit.rs`).
 //!
 //! The configuration is `[notify]` in `lantian.toml` ([`config`], [`channel_config`]);
 //! secrets come from the environment or files ([`secret`]).

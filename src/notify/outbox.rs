@@ -17,7 +17,7 @@
 //! | `done_ms` | when it reached its final state |
 //! | `summarised_in` | for `summarised`: the id of the message that carried its summary |
 //! | `note` | for `suppressed`: why (the [`Suppression`](crate::store::Suppression), JSON); for `failed`: the refusal |
-//! | `audited` | 1 once what became of it is in its alarm's audit log ([`super::audit`]; a test message needs none) |
+//! | `audited` | 1 once what became of it is in its alarm's audit log (`notify/audit.rs`, [`super::Notifier::with_audit`]; a test message needs none) |
 //!
 //! Rows in a final state are deleted `retain` after `done_ms` once audited
 //! ([`Outbox::compact`]); the
