@@ -111,6 +111,7 @@ fn registry_with_loggers() -> Registry {
                 })
                 .collect(),
             minute_interval: spec.minute_interval,
+            rtd_interval: None,
         });
     }
     registry
