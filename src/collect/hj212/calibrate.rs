@@ -6,7 +6,8 @@
 //!   both on the logger's clock, minus the packet's arrival on the server's. The median of the
 //!   last [`WINDOW`] observations (once there are [`MIN_SAMPLES`]) is the estimate: a few
 //!   re-sent or backfilled packets do not move it. An estimate beyond `max_clock_drift_s`
-//!   sets the logger's clock (1012, [`LoggerCommand::SyncClock`]), at most once per
+//!   (plus 2 s of transit, scaled by the server clock's speed: [`drift_limit`]) sets the
+//!   logger's clock (1012, [`LoggerCommand::SyncClock`]), at most once per
 //!   [`MIN_COMMAND_SPACING`] of the server's clock; the observations start again after it.
 //! - **Cadence**: the median step between consecutive real-time `DataTime`s. A logger with an
 //!   `rtd_interval` in the registry gets it (1062) when it logs in on a connection, and again
@@ -30,6 +31,19 @@ pub const MIN_COMMAND_SPACING: TimeDelta = TimeDelta::hours(1);
 const CADENCE_TOLERANCE: TimeDelta = TimeDelta::seconds(2);
 /// Steps between real-time packets longer than this are outages, not the cadence.
 const MAX_STEP: TimeDelta = TimeDelta::hours(2);
+/// Real time a packet may take from its stamps to its arrival (queues, a slow link) without
+/// counting as drift.
+const TRANSIT_ALLOWANCE_MS: f64 = 2000.0;
+
+/// The offset beyond which a clock is set: `max_drift` (zero: never) plus the transit
+/// allowance on the server's clock, which runs `speed` times as fast as real time (a
+/// simulation's clock: there, latency alone would look like drift).
+pub(super) fn drift_limit(max_drift: TimeDelta, speed: f64) -> TimeDelta {
+    if max_drift.is_zero() {
+        return max_drift;
+    }
+    max_drift + TimeDelta::milliseconds((TRANSIT_ALLOWANCE_MS * speed) as i64)
+}
 
 /// What the server watches about one logger's clock and cadence.
 #[derive(Debug, Default)]
@@ -190,6 +204,14 @@ mod tests {
         }
         assert_eq!(w.offset, Some(TimeDelta::zero()));
         assert!(!w.drifting(drift) && !w.drifting(TimeDelta::zero()));
+    }
+
+    #[test]
+    fn the_limit_allows_for_transit_on_the_server_s_time_line() {
+        let minute = TimeDelta::seconds(60);
+        assert_eq!(drift_limit(minute, 1.0), TimeDelta::seconds(62));
+        assert_eq!(drift_limit(minute, 60.0), TimeDelta::seconds(180));
+        assert_eq!(drift_limit(TimeDelta::zero(), 60.0), TimeDelta::zero());
     }
 
     #[test]

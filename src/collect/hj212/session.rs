@@ -24,6 +24,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Server;
+use super::calibrate::drift_limit;
 use super::command::{CommandError, CommandRequest, LoggerCommand, Outbox, command_packet, new_qn};
 use super::control::LoggerControl;
 use super::counters::Rejection;
@@ -439,7 +440,8 @@ impl Session {
         if packet.cn == Command::RealTimeData {
             let qn = packet.qn.as_deref();
             let sent = qn.and_then(|qn| parse_local_time(qn, zone).ok());
-            let max_drift = self.server.config.max_clock_drift;
+            let server = &self.server;
+            let max_drift = drift_limit(server.config.max_clock_drift, server.clock.speed());
             let due = logger.realtime(now, mapped.start, sent, max_drift);
             self.dispatch(logger, due);
         }
