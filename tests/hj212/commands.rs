@@ -10,6 +10,7 @@ use chrono::{TimeDelta, Utc};
 use lantian::clock::Clock;
 use lantian::collect::hj212::{CLOCK_DRIFT_STATUS, CommandError, Hj212Config, LoggerCommand};
 use lantian::hj212::ExeRtn;
+use lantian::registry::RtdInterval;
 use lantian::store::{ReadingStore, Resolution};
 use serde_json::Value;
 
@@ -35,14 +36,15 @@ async fn commands_on_request_set_a_logger_s_time_and_interval() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let at = utc("2026-03-01T00:30:15Z");
+    let minute = RtdInterval::from_seconds(60).unwrap();
     // Two at once: the second waits for the first's answers on the connection.
     let (time, interval) = tokio::join!(
         control.send(MN, LoggerCommand::SetTime(at)),
-        control.send(MN, LoggerCommand::SetRtdInterval(60))
+        control.send(MN, LoggerCommand::SetRtdInterval(minute))
     );
     assert_eq!((time, interval), (Ok(ExeRtn::Success), Ok(ExeRtn::Success)));
     let unknown = control
-        .send("00000000000000", LoggerCommand::SetRtdInterval(60))
+        .send("00000000000000", LoggerCommand::SetRtdInterval(minute))
         .await;
     assert_eq!(
         unknown,

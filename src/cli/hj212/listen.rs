@@ -14,7 +14,7 @@ use lantian::collect::hj212::{
     CountersSnapshot, Hj212Listener, LoggerCommand, LoggerControl, Loggers,
 };
 use lantian::config::Config;
-use lantian::registry::Registry;
+use lantian::registry::{Registry, RtdInterval};
 
 /// Where `lantian hj212 listen` listens without `--listen` or `[hj212] listen`.
 const DEFAULT_LISTEN: &str = "127.0.0.1:9212";
@@ -56,7 +56,8 @@ pub(crate) async fn run(config: &Config, args: ListenArgs) -> anyhow::Result<()>
     let listener = start(config, &registry, addr, clock, &pipeline).await?;
     let commands = LoginCommands {
         set_time: args.set_time,
-        rtd_interval: args.rtd_interval,
+        // clap checked the range.
+        rtd_interval: args.rtd_interval.and_then(RtdInterval::from_seconds),
         done: HashSet::new(),
     };
     let stop = async {
@@ -154,7 +155,7 @@ pub(crate) fn counters_line(c: &CountersSnapshot) -> String {
 /// The commands `--set-time` and `--rtd-interval` send each logger once.
 struct LoginCommands {
     set_time: bool,
-    rtd_interval: Option<u32>,
+    rtd_interval: Option<RtdInterval>,
     done: HashSet<String>,
 }
 
@@ -173,8 +174,8 @@ impl LoginCommands {
             if self.set_time {
                 commands.push(LoggerCommand::SyncClock);
             }
-            if let Some(seconds) = self.rtd_interval {
-                commands.push(LoggerCommand::SetRtdInterval(seconds));
+            if let Some(interval) = self.rtd_interval {
+                commands.push(LoggerCommand::SetRtdInterval(interval));
             }
             for command in commands {
                 match control.send(&mn, command).await {

@@ -82,7 +82,7 @@ impl Watch {
     ) -> Option<LoggerCommand> {
         let interval = configured?;
         self.interval_sent(now);
-        Some(LoggerCommand::SetRtdInterval(interval.seconds()))
+        Some(LoggerCommand::SetRtdInterval(interval))
     }
 
     fn interval_sent(&mut self, now: DateTime<Utc>) {
@@ -140,7 +140,7 @@ impl Watch {
             let tolerance = (want / 10).max(CADENCE_TOLERANCE);
             if (cadence - want).abs() > tolerance && spaced(self.last_interval_set) {
                 self.interval_sent(arrival);
-                due.push(LoggerCommand::SetRtdInterval(interval.seconds()));
+                due.push(LoggerCommand::SetRtdInterval(interval));
             }
         }
         due
@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(w.logged_in(t(0), None), None);
         assert_eq!(
             w.logged_in(t(0), interval),
-            Some(LoggerCommand::SetRtdInterval(60))
+            interval.map(LoggerCommand::SetRtdInterval)
         );
         let drift = TimeDelta::seconds(60);
         let mut due = Vec::new();
@@ -231,7 +231,7 @@ mod tests {
             let at = t(30 * i);
             due.extend(w.realtime(at, at, None, drift, interval));
         }
-        assert_eq!(due, [LoggerCommand::SetRtdInterval(60)]);
+        assert_eq!(due, [LoggerCommand::SetRtdInterval(interval.unwrap())]);
         assert_eq!(w.cadence, Some(TimeDelta::seconds(30)));
         // At 60 s (61 s with jitter) nothing is sent.
         let mut w = Watch::default();

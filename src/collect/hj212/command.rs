@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::hj212::time::{format_data_time, format_qn};
 use crate::hj212::{Command, Cp, EncodeError, ExeRtn, Packet, QnRtn, SystemCode};
+use crate::registry::RtdInterval;
 
 /// How long a logger has to answer each step of a command (HJ 212-2017 Table 1).
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -106,6 +107,14 @@ impl Outbox {
             let _ = request.done.send(Err(CommandError::Busy(request.mn)));
         }
         None
+    }
+
+    /// The next queued command when none is being answered.
+    pub(super) fn next_queued(&mut self) -> Option<CommandRequest> {
+        if self.pending.is_some() {
+            return None;
+        }
+        self.queued.pop_front()
     }
 
     /// `request` was written as `qn`: its answers are awaited now.
@@ -246,8 +255,8 @@ pub enum LoggerCommand {
     /// 1012 with the platform's time when the packet is written (a resend carries the time
     /// of the resend): what clock calibration sends.
     SyncClock,
-    /// 1062: send real-time data (2011) every this many seconds (30–3600).
-    SetRtdInterval(u32),
+    /// 1062: send real-time data (2011) at this interval.
+    SetRtdInterval(RtdInterval),
 }
 
 impl LoggerCommand {
@@ -267,7 +276,8 @@ impl std::fmt::Display for LoggerCommand {
             LoggerCommand::SyncClock => {
                 write!(f, "set time ({}) to the platform's", self.command())
             }
-            LoggerCommand::SetRtdInterval(s) => {
+            LoggerCommand::SetRtdInterval(i) => {
+                let s = i.seconds();
                 write!(f, "set real-time interval ({}) to {s} s", self.command())
             }
         }
@@ -290,7 +300,9 @@ pub(super) fn command_packet(
     match command {
         LoggerCommand::SetTime(time) => cp.push("SystemTime", format_data_time(time, zone)),
         LoggerCommand::SyncClock => cp.push("SystemTime", format_data_time(now, zone)),
-        LoggerCommand::SetRtdInterval(seconds) => cp.push("RtdInterval", seconds.to_string()),
+        LoggerCommand::SetRtdInterval(interval) => {
+            cp.push("RtdInterval", interval.seconds().to_string())
+        }
     };
     Packet::new(qn, st, command.command(), pw, mn, true, cp).encode()
 }
@@ -304,6 +316,41 @@ pub(super) fn new_qn(now: DateTime<Utc>, zone: Tz) -> String {
 mod tests {
     use super::*;
     use crate::hj212::{Mode, parse};
+
+    fn request(mn: &str) -> (CommandRequest, oneshot::Receiver<CommandOutcome>) {
+        let (done, outcome) = oneshot::channel();
+        let command = LoggerCommand::SyncClock;
+        let mn = mn.to_string();
+        (CommandRequest { mn, command, done }, outcome)
+    }
+
+    #[tokio::test]
+    async fn one_command_at_a_time_the_others_queued_boundedly() {
+        let mut outbox = Outbox::default();
+        let (first, first_outcome) = request("A");
+        let first = outbox.admit(first).expect("idle: written at once");
+        outbox.sent(first, "1".into());
+        assert!(outbox.deadline().is_some());
+        let mut waiting = Vec::new();
+        for _ in 0..QUEUED {
+            let (r, outcome) = request("B");
+            assert!(outbox.admit(r).is_none());
+            waiting.push(outcome);
+        }
+        let (extra, extra_outcome) = request("C");
+        assert!(outbox.admit(extra).is_none());
+        assert_eq!(extra_outcome.await, Ok(Err(CommandError::Busy("C".into()))));
+        assert!(outbox.next_queued().is_none(), "one is being answered");
+        // The first times out: the next queued goes.
+        let next = outbox.timed_out().expect("the next");
+        assert_eq!(next.mn, "B");
+        assert!(matches!(first_outcome.await, Ok(Err(CommandError::Timeout { .. }))));
+        outbox.sent(next, "2".into());
+        outbox.close();
+        for outcome in waiting {
+            assert_eq!(outcome.await, Ok(Err(CommandError::Closed("B".into()))));
+        }
+    }
 
     #[test]
     fn commands_carry_local_time_and_ask_for_replies() {
@@ -324,7 +371,7 @@ mod tests {
         assert_eq!(decoded.cp.get("SystemTime"), Some("20260301083035"));
         assert_eq!(decoded.mn.as_deref(), Some(mn));
         assert!(decoded.needs_reply());
-        let command = LoggerCommand::SetRtdInterval(60);
+        let command = LoggerCommand::SetRtdInterval(RtdInterval::from_seconds(60).unwrap());
         let packet = command_packet(command, at, &qn, st, zone, mn, pw).unwrap();
         let decoded = parse(&packet, Mode::Strict).unwrap().packet;
         assert_eq!(decoded.cn, Command::SetRtdInterval);

@@ -489,33 +489,31 @@ impl Session {
         }
     }
 
-    /// Writes `request` (when there is one) to the logger it names, logged in here.
-    async fn send_command(&mut self, request: Option<CommandRequest>) -> Result<(), End> {
-        let Some(request) = request else {
-            return Ok(());
-        };
-        let logged_in = self
-            .logged_in
-            .iter()
-            .find(|(l, _)| l.device.mn == request.mn);
-        let Some((logger, st)) = logged_in.cloned() else {
-            let _ = request.done.send(Err(CommandError::Closed(request.mn)));
-            return Ok(());
-        };
-        let now = self.server.clock.now();
-        let qn = new_qn(now, self.server.zone);
-        let zone = self.server.zone;
-        let packet = command_packet(request.command, now, &qn, st, zone, &request.mn, &logger.pw);
-        let bytes = match packet {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                let _ = request.done.send(Err(e.into()));
-                return Ok(());
+    /// Writes `request` (when there is one) to the logger it names, logged in here; one that
+    /// cannot be written ends at once, and the next queued one goes instead.
+    async fn send_command(&mut self, mut request: Option<CommandRequest>) -> Result<(), End> {
+        while let Some(r) = request.take() {
+            let logged_in = self.logged_in.iter().find(|(l, _)| l.device.mn == r.mn);
+            let Some((logger, st)) = logged_in.cloned() else {
+                let _ = r.done.send(Err(CommandError::Closed(r.mn)));
+                request = self.outbox.next_queued();
+                continue;
+            };
+            let now = self.server.clock.now();
+            let zone = self.server.zone;
+            let qn = new_qn(now, zone);
+            match command_packet(r.command, now, &qn, st, zone, &r.mn, &logger.pw) {
+                Ok(bytes) => {
+                    tracing::info!("HJ 212 logger {}: {}", logger.device.id, r.command);
+                    self.write(&Ok(bytes)).await?;
+                    self.outbox.sent(r, qn);
+                }
+                Err(e) => {
+                    let _ = r.done.send(Err(e.into()));
+                    request = self.outbox.next_queued();
+                }
             }
-        };
-        tracing::info!("HJ 212 logger {}: {}", logger.device.id, request.command);
-        self.write(&Ok(bytes)).await?;
-        self.outbox.sent(request, qn);
+        }
         Ok(())
     }
 
