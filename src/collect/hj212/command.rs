@@ -344,7 +344,10 @@ mod tests {
         // The first times out: the next queued goes.
         let next = outbox.timed_out().expect("the next");
         assert_eq!(next.mn, "B");
-        assert!(matches!(first_outcome.await, Ok(Err(CommandError::Timeout { .. }))));
+        assert!(matches!(
+            first_outcome.await,
+            Ok(Err(CommandError::Timeout { .. }))
+        ));
         outbox.sent(next, "2".into());
         outbox.close();
         for outcome in waiting {
