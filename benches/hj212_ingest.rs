@@ -77,7 +77,9 @@ fn write_config(dir: &Path, loggers: usize, port: u16) -> std::path::PathBuf {
         &config,
         format!(
             "registry = \"network.toml\"\nstore = \"sqlite:load.db\"\n\
-             [hj212]\nlisten = \"127.0.0.1:{port}\"\nmax_connections = {}\n",
+             [hj212]\nlisten = \"127.0.0.1:{port}\"\nmax_connections = {}\n\
+             max_connections_per_ip = {}\n",
+            loggers + 100,
             loggers + 100
         ),
     )

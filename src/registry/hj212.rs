@@ -25,6 +25,32 @@ pub struct Hj212Device {
     pub codes: BTreeMap<String, CodeSpec>,
     /// The interval its minute data (2051) cover.
     pub minute_interval: TimeDelta,
+    /// The real-time interval (2011) to set in the logger (1062) when it connects and when
+    /// its real-time data come at another pace; `None` leaves the logger's own.
+    pub rtd_interval: Option<RtdInterval>,
+}
+
+/// A real-time interval the standard allows (`RtdInterval`: 30–3600 whole seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RtdInterval(u32);
+
+impl RtdInterval {
+    /// The shortest interval the standard allows, in seconds.
+    pub const MIN_SECONDS: u32 = 30;
+    /// The longest, in seconds.
+    pub const MAX_SECONDS: u32 = 3600;
+
+    /// `seconds` when the standard allows it.
+    pub fn from_seconds(seconds: u32) -> Option<RtdInterval> {
+        (Self::MIN_SECONDS..=Self::MAX_SECONDS)
+            .contains(&seconds)
+            .then_some(RtdInterval(seconds))
+    }
+
+    /// In seconds.
+    pub const fn seconds(self) -> u32 {
+        self.0
+    }
 }
 
 impl Hj212Device {

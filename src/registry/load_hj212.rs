@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use toml::Spanned;
 
 use super::ConfigError;
-use super::hj212::{CodeSpec, Hj212Device, PwSource};
+use super::hj212::{CodeSpec, Hj212Device, PwSource, RtdInterval};
 use super::load_network::parse_interval;
 use super::raw::{RawCode, RawDevice};
 use super::source::Source;
@@ -99,6 +99,13 @@ impl<'a> Loggers<'a> {
             Some(text) => minute_interval(text.get_ref())
                 .map_err(|m| src.error(text.span(), at("minute_interval"), m))?,
         };
+        let rtd_interval = match &d.rtd_interval {
+            None => None,
+            Some(text) => Some(
+                rtd_interval(text.get_ref())
+                    .map_err(|m| src.error(text.span(), at("rtd_interval"), m))?,
+            ),
+        };
         Ok(Hj212Device {
             id: d.id.get_ref().clone(),
             station: station.clone(),
@@ -106,6 +113,7 @@ impl<'a> Loggers<'a> {
             pw,
             codes,
             minute_interval,
+            rtd_interval,
         })
     }
 }
@@ -257,4 +265,20 @@ fn minute_interval(text: &str) -> Result<TimeDelta, String> {
              MinInterval), not `{text}`"
         ))
     }
+}
+
+/// Parses `rtd_interval`: whole seconds within the standard's `RtdInterval` range.
+fn rtd_interval(text: &str) -> Result<RtdInterval, String> {
+    let interval = parse_interval(text)?;
+    let whole = interval.num_milliseconds() % 1000 == 0;
+    u32::try_from(interval.num_seconds())
+        .ok()
+        .filter(|_| whole)
+        .and_then(RtdInterval::from_seconds)
+        .ok_or_else(|| {
+            format!(
+                "the real-time interval is whole seconds from 30 s to 1 h (HJ 212 \
+                 RtdInterval), not `{text}`"
+            )
+        })
 }

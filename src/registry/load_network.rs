@@ -237,6 +237,7 @@ fn modbus_only(src: &Source, field: &str, d: &RawDevice) -> Result<(), ConfigErr
             "minute_interval",
             d.minute_interval.as_ref().map(Spanned::span),
         ),
+        ("rtd_interval", d.rtd_interval.as_ref().map(Spanned::span)),
         ("code", d.code.first().map(Spanned::span)),
     ];
     match hj212_keys.into_iter().find(|(_, s)| s.is_some()) {

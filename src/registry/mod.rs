@@ -14,7 +14,7 @@ mod raw;
 mod source;
 
 pub use error::{ConfigError, ConfigWarning};
-pub use hj212::{CodeSpec, Hj212Device, PwError, PwSource};
+pub use hj212::{CodeSpec, Hj212Device, PwError, PwSource, RtdInterval};
 pub(crate) use load_network::parse_interval;
 pub use model::{Device, Network, Registry, Station, StationKind, Transport};
 pub use profile::{Profile, StatusMeaning, StatusSpec, ValueSpec};

@@ -85,6 +85,8 @@ pub(super) struct RawDevice {
     pub pw: Option<Spanned<toml::Value>>,
     /// The interval of its minute data (2051), `"1m"` … `"30m"`.
     pub minute_interval: Option<Spanned<String>>,
+    /// The real-time interval (2011) the platform sets with 1062, `"30s"` … `"1h"`.
+    pub rtd_interval: Option<Spanned<String>>,
     /// Codes that differ from the default air table.
     #[serde(default)]
     pub code: Vec<Spanned<RawCode>>,

@@ -1,5 +1,6 @@
 //! docs/formats.md against the loaders: every key each table of the network, profile and
-//! scenario files accepts is documented there and nothing else is; every value of every
+//! scenario files (and `[hj212]` of `lantian.toml`) accepts is documented there and nothing
+//! else is; every value of every
 //! enumerated key is named in its row; the parameter and unit tables are complete and every
 //! spelling they show is accepted. The loaders are asked, not copied: an unknown key or value
 //! makes them list what they accept.
@@ -8,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::common::harness::root;
+use lantian::config::Config;
 use lantian::registry::{Profile, Registry};
 use lantian::sim::scenario::Scenario;
 use lantian::units::{Conversion, Parameter, ReferenceState, Unit};
@@ -18,6 +20,7 @@ enum File {
     Network,
     Profile,
     Scenario,
+    Config,
 }
 
 /// The error a loader gives for `text`.
@@ -39,6 +42,11 @@ fn load_error(file: File, text: &str) -> String {
         File::Scenario => Scenario::from_toml(text, Path::new("s.toml"))
             .err()
             .map(|e| e.to_string()),
+        File::Config => {
+            let path = dir.path().join("lantian.toml");
+            std::fs::write(&path, text).unwrap();
+            Config::load(&path).err().map(|e| e.to_string())
+        }
     }
     .unwrap_or_else(|| panic!("{text:?} loaded"))
 }
@@ -106,6 +114,7 @@ const TABLES: &[(&str, File, &str)] = &[
     ("scenario.episode", File::Scenario, "[[episode]]\n"),
     ("scenario.fault", File::Scenario, "[[fault]]\n"),
     ("scenario.hj212", File::Scenario, "[hj212]\n"),
+    ("config.hj212", File::Config, "[hj212]\n"),
 ];
 
 #[test]

@@ -272,6 +272,7 @@ fn an_hj212_logger_loads_with_its_code_map() {
         "relative to the network file"
     );
     assert_eq!(logger.minute_interval.num_minutes(), 10);
+    assert_eq!(logger.rtd_interval.map(|i| i.seconds()), Some(60));
     let pm = logger.code("a34004").unwrap();
     assert_eq!(
         (pm.parameter, pm.conversion.factor),

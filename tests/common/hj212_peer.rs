@@ -1,7 +1,8 @@
 //! The independent HJ 212 peer (`tests/peers/hj212_peer.py`, written from the standard's text)
-//! driven from Rust tests: an upper platform that records every packet it receives, and a
-//! data logger that sends packets from JSON lines. PWs reach the peer through environment
-//! variables of its process, never its command line.
+//! driven from Rust tests — the one wrapper every test uses: an upper platform that records
+//! every packet it receives ([`PeerPlatform`]), and a data logger that sends packets from JSON
+//! lines, keeps its own clock and answers commands ([`run_logger`]). PWs reach the peer
+//! through environment variables of its process, never its command line.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,15 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::peers::{require, runs};
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/hj212_peer.py")
-}
-
 /// python3 is installed (the peer needs nothing else).
-pub(crate) fn python3() -> bool {
-    require("python3", runs("python3", &["--version"]))
+pub(crate) use super::peers::python3;
+
+/// The peer's script.
+pub(crate) fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/hj212_peer.py")
 }
 
 /// The peer as an upper platform on a free loopback port; killed when dropped.
@@ -29,7 +27,8 @@ pub(crate) struct PeerPlatform {
     out: PathBuf,
     events: Arc<Mutex<Vec<Value>>>,
     child: Child,
-    _dir: tempfile::TempDir,
+    /// The folder of `out` when the platform made it.
+    temp: Option<tempfile::TempDir>,
 }
 
 impl PeerPlatform {
@@ -42,11 +41,25 @@ impl PeerPlatform {
         }
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("received.jsonl");
+        let mut platform = PeerPlatform::start_at(0, &out, accept, args);
+        platform.temp = Some(dir);
+        Some(platform)
+    }
+
+    /// Starts the platform on `port` (0: any), appending what it receives to `out` (which
+    /// outlives it: a platform started again on the same port and file goes on recording).
+    /// The caller has checked [`python3`].
+    pub(crate) fn start_at(
+        port: u16,
+        out: &Path,
+        accept: &[(&str, &str)],
+        args: &[&str],
+    ) -> PeerPlatform {
         let mut command = Command::new("python3");
         command
             .arg(script())
-            .args(["platform", "--port", "0", "--out"])
-            .arg(&out);
+            .args(["platform", "--port", &port.to_string(), "--out"])
+            .arg(out);
         for (i, (mn, pw)) in accept.iter().enumerate() {
             let var = format!("LANTIAN_PEER_PW_{i}");
             command
@@ -78,13 +91,13 @@ impl PeerPlatform {
                 }
             }
         });
-        Some(PeerPlatform {
+        PeerPlatform {
             port: u16::try_from(port).expect("a port"),
-            out,
+            out: out.to_path_buf(),
             events,
             child,
-            _dir: dir,
-        })
+            temp: None,
+        }
     }
 
     /// `127.0.0.1:PORT`.
@@ -95,11 +108,7 @@ impl PeerPlatform {
     /// Every packet received so far, one JSON object each (see the peer's docstring: `mn`,
     /// `cn`, `qn`, `datatime`, `cp`, `status`, `accepted`, `answered`, `conn`, `reads`, …).
     pub(crate) fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("the peer writes JSON lines"))
-            .collect()
+        recorded(&self.out)
     }
 
     /// The packets received once `done` holds for them, waiting at most `timeout`.
@@ -135,6 +144,16 @@ impl Drop for PeerPlatform {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The packets a platform recorded in `out` so far (a line being written is left out).
+pub(crate) fn recorded(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| serde_json::from_str(l).expect("the peer writes JSON lines"))
+        .collect()
 }
 
 /// Runs the peer as a data logger against `address` with station `mn` and `pw`, sending one

@@ -2,24 +2,23 @@
 //! written from the standard's text) in logger mode, on loopback: values stored exactly in
 //! canonical units with hour-ending labels, 9014 only after the spool, re-sends not
 //! duplicated, bad CRC / wrong PW / unknown MN rejected and counted with nothing stored, split
-//! packets and several per write, commands (1012, 1062), and raw clients that send garbage,
-//! never finish a packet or open too many connections.
+//! packets and several per write, and raw clients that send garbage, never finish a packet or
+//! open too many connections (commands to loggers: `commands.rs`).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lantian::clock::Clock;
 use lantian::collect::hj212::{
-    CountersSnapshot, Hj212Config, Hj212Listener, LoggerCommand, Loggers, READ_BUFFER, Rejection,
+    CountersSnapshot, Hj212Config, Hj212Listener, Loggers, READ_BUFFER, Rejection,
 };
 use lantian::collect::{CollectorConfig, Pipeline, SpoolConfig};
 use lantian::compute::IndexConfig;
-use lantian::hj212::{ExeRtn, MAX_PACKET_LEN};
+use lantian::hj212::MAX_PACKET_LEN;
 use lantian::quality::Flag;
 use lantian::registry::Registry;
 use lantian::store::spool::Spool;
@@ -30,8 +29,7 @@ use lantian::store::{
 use lantian::units::Parameter;
 use serde_json::{Value, json};
 
-use crate::common::harness::root;
-use crate::common::peers;
+use crate::common::hj212_peer::{python3, run_logger};
 
 /// The logger of the test network.
 pub(crate) const MN: &str = "88888880000001";
@@ -39,11 +37,14 @@ pub(crate) const MN: &str = "88888880000001";
 pub(crate) const PW: &str = "654321";
 /// Its device id.
 const DEVICE: &str = "WG-1-logger";
-/// The environment variable the peer reads the PW from.
-const PW_ENV: &str = "LANTIAN_TEST_HJ212_PW";
 
 /// A network of one micro-station whose logger sends PM2.5 in mg/m³.
 pub(crate) fn write_network(dir: &Path) -> PathBuf {
+    write_network_with(dir, "")
+}
+
+/// [`write_network`] with `device_keys` (TOML lines) added to the logger's device.
+pub(crate) fn write_network_with(dir: &Path, device_keys: &str) -> PathBuf {
     std::fs::write(dir.join("pw.txt"), format!("{PW}\n")).unwrap();
     let path = dir.join("network.toml");
     std::fs::write(
@@ -71,7 +72,7 @@ id = "{DEVICE}"
 transport = "hj212"
 mn = "{MN}"
 pw_file = "pw.txt"
-
+{device_keys}
 [[station.device.code]]
 code = "a34004"
 unit = "mg/m3"
@@ -83,16 +84,21 @@ unit = "mg/m3"
 }
 
 /// A listener and pipeline into a SQLite store in a temporary folder.
-struct Ingest {
+pub(crate) struct Ingest {
     dir: tempfile::TempDir,
-    listener: Hj212Listener,
+    pub(crate) listener: Hj212Listener,
     pipeline: Pipeline,
 }
 
 impl Ingest {
-    async fn start(config: Hj212Config) -> Ingest {
+    pub(crate) async fn start(config: Hj212Config) -> Ingest {
+        Ingest::start_with(config, "", Clock::real()).await
+    }
+
+    /// The listener for the test network's logger with `device_keys`, on `clock`.
+    pub(crate) async fn start_with(config: Hj212Config, device_keys: &str, clock: Clock) -> Ingest {
         let dir = tempfile::tempdir().unwrap();
-        let registry = Registry::load(&write_network(dir.path())).unwrap();
+        let registry = Registry::load(&write_network_with(dir.path(), device_keys)).unwrap();
         let db = dir.path().join("store.db");
         let mut store = SqliteStore::open(&db).unwrap();
         lantian::store::StationStore::put_stations(&mut store, &registry.station_infos()).unwrap();
@@ -100,7 +106,7 @@ impl Ingest {
             Spool::open_for(dir.path().join("spool"), 64 << 20, &StoreUrl::Sqlite(db)).unwrap();
         let pipeline = Pipeline::start_spooled(
             &[],
-            Clock::real(),
+            clock.clone(),
             CollectorConfig::default(),
             IndexConfig::default(),
             Box::new(store),
@@ -111,7 +117,7 @@ impl Ingest {
             &config,
             "127.0.0.1:0".parse().unwrap(),
             Loggers::from_registry(&registry).unwrap(),
-            Clock::real(),
+            clock,
             pipeline.intake(),
             pipeline.health(),
         )
@@ -124,17 +130,17 @@ impl Ingest {
         }
     }
 
-    fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.listener.local_addr()
     }
 
     /// Runs the peer as a logger (blocking, on a helper thread) and returns its summary.
-    async fn logger(&self, packets: &[Value], options: &[&str]) -> Value {
-        run_peer(self.addr().port(), self.dir.path(), packets, options).await
+    pub(crate) async fn logger(&self, packets: &[Value], options: &[&str]) -> Value {
+        run_peer(self.addr().port(), packets, options).await
     }
 
     /// Stops everything; returns the counters and the store.
-    async fn stop(self) -> (CountersSnapshot, SqliteStore, tempfile::TempDir) {
+    pub(crate) async fn stop(self) -> (CountersSnapshot, SqliteStore, tempfile::TempDir) {
         let counters = self.listener.counters();
         self.listener.stop().await;
         self.pipeline.stop().await.unwrap();
@@ -143,46 +149,21 @@ impl Ingest {
     }
 }
 
-/// Runs `hj212_peer.py logger` against `port` with `packets` as its input.
-pub(crate) async fn run_peer(port: u16, dir: &Path, packets: &[Value], options: &[&str]) -> Value {
-    let input = dir.join(format!("input-{}.jsonl", rand_suffix()));
-    let lines: Vec<String> = packets.iter().map(Value::to_string).collect();
-    std::fs::write(&input, lines.join("\n")).unwrap();
-    let mut command = Command::new("python3");
-    command
-        .arg(root().join("tests/peers/hj212_peer.py"))
-        .args(["logger", "--port", &port.to_string(), "--pw-env", PW_ENV])
-        .args(["--input", input.to_str().unwrap()])
-        .args(options)
-        .env(PW_ENV, PW);
-    if !options.contains(&"--mn") {
-        command.args(["--mn", MN]);
-    }
-    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "peer failed: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("peer summary {stdout:?}: {e}"))
+/// Runs the peer as the test network's logger against `port` with `packets` as its input
+/// (on a blocking thread) and returns its summary; `--mn` in `options` names another MN.
+pub(crate) async fn run_peer(port: u16, packets: &[Value], options: &[&str]) -> Value {
+    let packets = packets.to_vec();
+    let options: Vec<String> = options.iter().map(ToString::to_string).collect();
+    tokio::task::spawn_blocking(move || {
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        let address = format!("127.0.0.1:{port}");
+        run_logger(&address, MN, PW, &packets, &options).expect("python3 runs the peer")
+    })
+    .await
+    .unwrap()
 }
 
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Python 3 runs the peer (standard library only).
-pub(crate) fn python() -> bool {
-    peers::require("python3", peers::runs("python3", &["--version"]))
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
+pub(crate) fn utc(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()
 }
 
@@ -202,7 +183,7 @@ fn value(records: &[Record], parameter: Parameter, time: &str) -> Option<(f64, F
         .map(|r| (r.value, r.flag))
 }
 
-fn logger_health(store: &SqliteStore) -> DeviceHealth {
+pub(crate) fn logger_health(store: &SqliteStore) -> DeviceHealth {
     store
         .health()
         .unwrap()
@@ -236,7 +217,7 @@ pub(crate) fn a_day_of_packets() -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logger_s_data_is_stored_exactly_with_hour_ending_labels() {
-    if !python() {
+    if !python3() {
         return;
     }
     let ingest = Ingest::start(Hj212Config::default()).await;
@@ -301,7 +282,7 @@ async fn a_logger_s_data_is_stored_exactly_with_hour_ending_labels() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn re_sent_packets_are_not_duplicated() {
-    if !python() {
+    if !python3() {
         return;
     }
     let ingest = Ingest::start(Hj212Config::default()).await;
@@ -319,7 +300,7 @@ async fn re_sent_packets_are_not_duplicated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_crc_wrong_pw_and_unknown_mn_are_rejected_counted_and_not_stored() {
-    if !python() {
+    if !python3() {
         return;
     }
     let ingest = Ingest::start(Hj212Config::default()).await;
@@ -360,7 +341,7 @@ async fn bad_crc_wrong_pw_and_unknown_mn_are_rejected_counted_and_not_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_packets_and_several_packets_per_write() {
-    if !python() {
+    if !python3() {
         return;
     }
     let ingest = Ingest::start(Hj212Config::default()).await;
@@ -388,51 +369,6 @@ async fn split_packets_and_several_packets_per_write() {
         (pm - 28.0).abs() < 1e-9,
         "a reassembled packet's values: {pm}"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_set_a_logger_s_time_and_interval() {
-    if !python() {
-        return;
-    }
-    let ingest = Ingest::start(Hj212Config::default()).await;
-    let packets = a_day_of_packets()[..1].to_vec();
-    let port = ingest.addr().port();
-    let dir = ingest.dir.path().to_path_buf();
-    let peer =
-        tokio::spawn(async move { run_peer(port, &dir, &packets, &["--linger", "3"]).await });
-    let listener = &ingest.listener;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while listener.connected_loggers().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the logger never logged in"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let at = utc("2026-03-01T00:30:15Z");
-    let time = listener.command(MN, LoggerCommand::SetTime(at)).await;
-    assert_eq!(time, Ok(ExeRtn::Success));
-    let interval = listener
-        .command(MN, LoggerCommand::SetRtdInterval(60))
-        .await;
-    assert_eq!(interval, Ok(ExeRtn::Success));
-    assert!(
-        listener
-            .command("00000000000000", LoggerCommand::SetRtdInterval(60))
-            .await
-            .is_err()
-    );
-    let summary = peer.await.unwrap();
-    let commands = summary["commands"].as_array().unwrap();
-    assert_eq!(commands[0]["cn"], 1012);
-    assert_eq!(
-        commands[0]["system_time"], "20260301083015",
-        "local time of the station"
-    );
-    assert_eq!(commands[1]["cn"], 1062);
-    assert_eq!(commands[1]["rtd_interval"], 60);
-    ingest.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -485,32 +421,68 @@ async fn garbage_and_unfinished_packets_cannot_grow_memory() {
     assert_eq!(store.count_readings(Resolution::Sample).unwrap(), 0);
 }
 
+/// A connection to `addr` from the loopback address `from` (127.0.0.0/8 is all loopback).
+async fn connect_from(from: [u8; 4], addr: SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((from, 0))).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// Does the server close `stream` within `wait`?
+async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let read = tokio::time::timeout(wait, stream.read(&mut [0u8; 1])).await;
+    matches!(read, Ok(Ok(0) | Err(_)))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connections_beyond_the_limit_are_closed_and_counted() {
+async fn connections_beyond_the_limits_are_closed_and_counted() {
     let config = Hj212Config {
-        max_connections: 2,
+        max_connections: 3,
+        max_connections_per_ip: 2,
         ..Hj212Config::default()
     };
     let ingest = Ingest::start(config).await;
     let addr = ingest.addr();
-    let refused = tokio::task::spawn_blocking(move || {
-        let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
-        std::thread::sleep(Duration::from_millis(200));
-        let mut third = TcpStream::connect(addr).unwrap();
-        third
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut buf = [0u8; 1];
-        let closed = matches!(third.read(&mut buf), Ok(0) | Err(_));
-        drop(held);
-        closed
-    })
-    .await
-    .unwrap();
-    assert!(refused, "the third connection is closed at once");
+    let (short, long) = (Duration::from_millis(300), Duration::from_secs(5));
+    let mut held = vec![
+        connect_from([127, 0, 0, 1], addr).await,
+        connect_from([127, 0, 0, 1], addr).await,
+    ];
+    // A third from the same address is closed at once; one from another address is held …
+    let mut third = connect_from([127, 0, 0, 1], addr).await;
+    assert!(closed_within(&mut third, long).await, "127.0.0.1's third");
+    let mut other = connect_from([127, 0, 0, 2], addr).await;
+    assert!(
+        !closed_within(&mut other, short).await,
+        "127.0.0.2 beside 127.0.0.1's two"
+    );
+    held.push(other);
+    // … until the server's own limit is reached.
+    let mut fourth = connect_from([127, 0, 0, 3], addr).await;
+    assert!(closed_within(&mut fourth, long).await, "the fourth in all");
+    // Once 127.0.0.1's close, it may connect again.
+    held.truncate(0);
+    tokio::time::sleep(short).await;
+    let mut again = connect_from([127, 0, 0, 1], addr).await;
+    assert!(!closed_within(&mut again, short).await, "127.0.0.1 again");
+    drop(again);
     let (counters, _store, _dir) = ingest.stop().await;
-    assert_eq!(counters.refused, 1);
-    assert_eq!(counters.connections, 2);
+    assert_eq!((counters.refused_per_ip, counters.refused), (1, 1));
+    assert_eq!(counters.connections, 4);
+    let peer = |ip: &str| counters.peers[&Some(ip.parse().unwrap())].clone();
+    assert_eq!(
+        (peer("127.0.0.1").refused, peer("127.0.0.1").connections),
+        (1, 3)
+    );
+    assert_eq!(
+        (peer("127.0.0.2").refused, peer("127.0.0.2").connections),
+        (0, 1)
+    );
+    assert_eq!(
+        (peer("127.0.0.3").refused, peer("127.0.0.3").connections),
+        (1, 0)
+    );
 }
 
 /// An hourly packet of the test logger, as the codec writes it.

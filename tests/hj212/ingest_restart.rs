@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{HealthStore, ReadingStore, Resolution};
 
-use super::ingest::{a_day_of_packets, python, run_peer, write_network};
+use super::ingest::{a_day_of_packets, run_peer, write_network};
+use crate::common::hj212_peer::python3;
 use crate::common::peers::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
@@ -53,7 +54,7 @@ fn start(config: &Path, args: &[&str], port: u16) -> Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everything_acknowledged_survives_a_kill_9() {
-    if !python() {
+    if !python3() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -65,7 +66,7 @@ async fn everything_acknowledged_survives_a_kill_9() {
     let lock = rusqlite::Connection::open(&db).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
     let packets = a_day_of_packets();
-    let summary = run_peer(port, dir.path(), &packets, &["--together", "9"]).await;
+    let summary = run_peer(port, &packets, &["--together", "9"]).await;
     assert_eq!(summary["acknowledged"], packets.len(), "{summary}");
     // SIGKILL: no chance to drain the spool into the store.
     server.kill().unwrap();

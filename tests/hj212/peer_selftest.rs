@@ -8,16 +8,15 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::hj212_peer::{PeerPlatform, python3, run_logger};
+use crate::common::hj212_peer::{PeerPlatform, python3, run_logger, script};
 
 #[test]
 fn the_peer_passes_its_selftest() {
     if !python3() {
         return;
     }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/hj212_peer.py");
     let output = Command::new("python3")
-        .arg(script)
+        .arg(script())
         .arg("selftest")
         .output()
         .expect("python3 runs");

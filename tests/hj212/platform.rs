@@ -1,11 +1,10 @@
-//! The provincial platform of the uplink tests: the independent Python peer
-//! (`tests/peers/hj212_peer.py platform`, written from the standard's text) and what it
-//! recorded, checked against the packets the store's data makes.
+//! What the provincial platform of the uplink tests — the independent Python peer
+//! (`tests/common/hj212_peer.rs`'s [`PeerPlatform`](crate::common::hj212_peer::PeerPlatform))
+//! — recorded, checked against the packets the store's data makes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -13,7 +12,7 @@ use chrono_tz::Tz;
 use lantian::store::{Record, Resolution};
 use lantian::units::Parameter;
 
-use crate::common::peers::{require, runs};
+use crate::common::hj212_peer::{PeerPlatform, recorded};
 
 /// The zone of the tests' stations (DataTime is written in it).
 pub(crate) const TZ: Tz = chrono_tz::Asia::Shanghai;
@@ -36,11 +35,6 @@ pub(crate) const CODES: [(Parameter, &str, f64); 11] = [
     (Parameter::WindSpeed, "a01007", 1.0),
     (Parameter::WindDirection, "a01008", 1.0),
 ];
-
-/// Python 3 runs (the peer needs nothing else).
-pub(crate) fn python3() -> bool {
-    require("python3 (the HJ 212 peer)", runs("python3", &["--version"]))
-}
 
 /// A packet's identity at the platform: (MN, CN, DataTime).
 pub(crate) type Key = (String, u16, String);
@@ -121,60 +115,17 @@ pub(crate) fn order(cn: u16, datatime: &str) -> (DateTime<Utc>, u8) {
     }
 }
 
-/// The platform: `hj212_peer.py platform` on `port`, appending to `out`.
-pub(crate) struct Platform {
-    child: Child,
-}
-
-impl Platform {
-    /// A platform that accepts `mns` with the PW.
-    pub(crate) fn accepting(port: u16, out: &Path, extra: &[&str], mns: &[&str]) -> Platform {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/hj212_peer.py");
-        let mut cmd = Command::new("python3");
-        cmd.arg(script)
-            .args(["platform", "--port", &port.to_string(), "--out"])
-            .arg(out)
-            .args(extra)
-            .env("LT_PLATFORM_PW", PW)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for mn in mns {
-            cmd.args(["--accept", &format!("{mn}=LT_PLATFORM_PW")]);
-        }
-        let mut child = cmd.spawn().expect("python3 runs");
-        let mut events = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        events.read_line(&mut first).unwrap();
-        assert!(
-            first.contains("listening"),
-            "platform did not start: {first}"
-        );
-        // Its events (connections) go on: read them so that it never writes to a closed pipe.
-        std::thread::spawn(move || events.lines().map_while(Result::ok).for_each(drop));
-        Platform { child }
-    }
-
-    pub(crate) fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// The peer platform on `port` accepting `mns` with [`PW`], recording to `out`.
+pub(crate) fn platform_at(port: u16, out: &Path, extra: &[&str], mns: &[&str]) -> PeerPlatform {
+    let accept: Vec<(&str, &str)> = mns.iter().map(|mn| (*mn, PW)).collect();
+    PeerPlatform::start_at(port, out, &accept, extra)
 }
 
 /// What the platform has recorded in `out`.
 pub(crate) fn received(out: &Path) -> Vec<Received> {
-    let Ok(text) = std::fs::read_to_string(out) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter(|l| l.ends_with('}'))
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    recorded(out)
+        .into_iter()
+        .map(|v| {
             let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
             let cp: Cp = serde_json::from_value(v["cp"].clone()).unwrap_or_default();
             Received {

@@ -111,6 +111,7 @@ fn registry_with_loggers() -> Registry {
                 })
                 .collect(),
             minute_interval: spec.minute_interval,
+            rtd_interval: None,
         });
     }
     registry
@@ -271,19 +272,6 @@ async fn simulated_loggers_upload_the_world_to_the_peer_platform() {
     let group =
         LoggerGroup::start(&registry, specs.clone(), env.clone(), clock.clone(), None).unwrap();
     clock.sleep_until(local("20260302000120")).await;
-    // Everything due up to 00:01:00 (WG-1's backfill included) has arrived.
-    let due_2011 = 6; // 23:58:30 … 00:01:00
-    let arrived = |r: &[Value]| {
-        LOGGERS.iter().all(|l| {
-            r.iter()
-                .filter(|x| x["mn"] == l.2 && x["accepted"] == true && x["cn"] == "2011")
-                .count()
-                >= due_2011
-        })
-    };
-    let received = platform.wait_for(Duration::from_secs(20), arrived);
-    let counts = group.counts();
-    group.stop().await;
     let due: BTreeSet<(&str, &str)> = [
         ("2011", "20260301235830"),
         ("2011", "20260301235900"),
@@ -298,6 +286,26 @@ async fn simulated_loggers_upload_the_world_to_the_peer_platform() {
         ("2031", "20260301000000"),
     ]
     .into();
+    // What each logger's accepted uploads were, up to 00:01:00.
+    let uploads = |received: &[Value], mn: &str| -> BTreeSet<(String, String)> {
+        received
+            .iter()
+            .filter(|r| r["mn"] == mn && r["accepted"] == true)
+            .map(|r| {
+                (
+                    r["cn"].as_str().unwrap().to_string(),
+                    r["datatime"].as_str().unwrap().to_string(),
+                )
+            })
+            .filter(|(_, t)| t.as_str() <= "20260302000100")
+            .collect()
+    };
+    // Everything due up to 00:01:00 (WG-1's backfill, WG-3's split packets included) has
+    // arrived: wait for all of it (a loaded machine may be slow), then compare.
+    let arrived = |r: &[Value]| LOGGERS.iter().all(|l| uploads(r, l.2).len() >= due.len());
+    let received = platform.wait_for(Duration::from_secs(20), arrived);
+    let counts = group.counts();
+    group.stop().await;
     for (i, spec) in specs.iter().enumerate() {
         let mine: Vec<&Value> = received
             .iter()
@@ -308,10 +316,10 @@ async fn simulated_loggers_upload_the_world_to_the_peer_platform() {
             .copied()
             .filter(|r| r["accepted"] == true)
             .collect();
-        let got: BTreeSet<(&str, &str)> = accepted
+        let got = uploads(&received, LOGGERS[i].2);
+        let due: BTreeSet<(String, String)> = due
             .iter()
-            .map(|r| (r["cn"].as_str().unwrap(), r["datatime"].as_str().unwrap()))
-            .filter(|(_, t)| *t <= "20260302000100")
+            .map(|(cn, t)| (cn.to_string(), t.to_string()))
             .collect();
         assert_eq!(got, due, "{}: uploads (counts {counts:?})", spec.id);
         for record in &accepted {

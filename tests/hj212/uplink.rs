@@ -17,9 +17,10 @@ use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore
 use lantian::units::Parameter;
 
 use super::platform::{
-    CODES, Cp, Key, PW, Platform, Received, TZ, check, duplicates, expected_packets, python3,
-    received, terminate,
+    CODES, Cp, Key, PW, Received, TZ, check, duplicates, expected_packets, platform_at, received,
+    terminate,
 };
+use crate::common::hj212_peer::python3;
 use crate::common::peers::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
@@ -236,7 +237,7 @@ fn every_stored_reading_arrives_once_in_order() {
     let expected = site.expected(&[2051, 2061, 2031]);
     // 2 stations × (120 minutes + 24 hours + 1 day).
     assert_eq!(expected.len(), 2 * (120 + 24 + 1));
-    let _platform = Platform::accepting(site.port, &site.out(), &[], &MNS);
+    let _platform = platform_at(site.port, &site.out(), &[], &MNS);
     let uplink = site.uplink(&[], 0);
     let got = wait_for(&site, expected.len(), 120);
     std::thread::sleep(Duration::from_millis(500));
@@ -287,7 +288,7 @@ fn missing_acknowledgements_are_resent_after_the_timeout_then_the_connection_is_
     // Five acknowledgements withheld: the first packet is sent, re-sent three times a second
     // apart (Table 1: 3 retries), the connection given up; on the next connection it is sent
     // again, once more unacknowledged, then acknowledged.
-    let _platform = Platform::accepting(site.port, &site.out(), &["--drop-acks", "5"], &MNS);
+    let _platform = platform_at(site.port, &site.out(), &["--drop-acks", "5"], &MNS);
     let uplink = site.uplink(&[], 0);
     let got = wait_for(&site, expected.len() + 5, 60);
     terminate(uplink);
@@ -328,21 +329,21 @@ fn an_outage_of_the_platform_ends_in_an_ordered_backfill() {
     }
     let site = Site::new(6, 6, "data = [2051, 2061]\ndelay_s = 60");
     let expected = site.expected(&[2051, 2061]);
-    let mut platform = Platform::accepting(site.port, &site.out(), &[], &MNS);
+    let mut platform = platform_at(site.port, &site.out(), &[], &MNS);
     // 20 simulated minutes per real second from local midnight: the six hours of data
     // become due over 18 s.
     let spawned = Utc::now();
     let uplink = site.uplink(&["--speed", "1200", "--start", "2026-02-28T16:00:00Z"], 0);
     wait_for(&site, 100, 30);
-    platform.kill();
+    platform.stop();
     let before = received(&site.out());
     // Three simulated hours without the platform.
     std::thread::sleep(Duration::from_secs(9));
-    let mut platform = Platform::accepting(site.port, &site.out(), &[], &MNS);
+    let mut platform = platform_at(site.port, &site.out(), &[], &MNS);
     let got = wait_for(&site, expected.len(), 60);
     std::thread::sleep(Duration::from_millis(500));
     terminate(uplink);
-    platform.kill();
+    platform.stop();
     let got_all = received(&site.out());
     let counts = check(&got_all, &expected, &site.logs());
     // The packet in flight when the platform died may arrive twice (the platform recorded
@@ -374,7 +375,7 @@ fn a_killed_uplink_resumes_from_its_cursor() {
     }
     let site = Site::new(2, 24, "data = [2051, 2061, 2031]");
     let expected = site.expected(&[2051, 2061, 2031]);
-    let _platform = Platform::accepting(site.port, &site.out(), &["--stall", "0.005"], &MNS);
+    let _platform = platform_at(site.port, &site.out(), &["--stall", "0.005"], &MNS);
     let mut uplink = site.uplink(&[], 0);
     let before = wait_for(&site, 120, 60);
     uplink.kill().unwrap(); // SIGKILL

@@ -10,9 +10,8 @@ use std::path::Path;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingQuery, ReadingStore, Resolution};
 
-use super::platform::{
-    PW, Platform, TZ, check, duplicates, expected_packets, order, python3, received,
-};
+use super::platform::{PW, TZ, check, duplicates, expected_packets, order, platform_at, received};
+use crate::common::hj212_peer::python3;
 use crate::common::peers::free_port;
 use crate::common::sim_run::run_beside_simulator;
 
@@ -43,7 +42,7 @@ fn lantian_run_sends_what_it_collects() {
     let config = dir.path().join("lantian.toml");
     std::fs::write(&config, toml).unwrap();
     let out = dir.path().join("received.jsonl");
-    let _platform = Platform::accepting(port, &out, &[], &MNS.map(|m| m.1));
+    let _platform = platform_at(port, &out, &[], &MNS.map(|m| m.1));
     // 10 simulated minutes per real second, both processes on the same time line.
     let clock = ["--speed", "600", "--start", start];
     let log = dir.path().join("run.log");

@@ -1,9 +1,11 @@
 """The logger mode of hj212_peer.py (see its docstring): a data logger that uploads packets
-from a JSON-lines file and waits for their 9014 acknowledgements."""
+from a JSON-lines file and waits for their 9014 acknowledgements, keeps its own clock and
+sends real-time data at its own interval when asked to."""
 import asyncio
 import datetime
 import json
 import sys
+import time
 
 import hj212_wire as wire
 
@@ -31,16 +33,51 @@ class Packet:
         return b"".join(parts)
 
 
-class QnClock:
-    """Unique QNs (yyyyMMddHHmmssSSS) from the local clock, one millisecond apart at least."""
+class LoggerClock:
+    """The logger's own clock: the host's, off by --clock-skew seconds, running --clock-rate
+    times as fast from --clock-anchor (a Unix time; default: start). It shows local time at
+    UTC+--utc-offset hours (China: 8), as the standard's times are written."""
 
-    def __init__(self):
+    def __init__(self, skew=0.0, rate=1.0, anchor=None, utc_offset=8.0):
+        self.anchor = time.time() if anchor is None else anchor
+        self.skew, self.rate = skew, rate
+        self.zone = datetime.timezone(datetime.timedelta(hours=utc_offset))
+
+    def now(self):
+        """Its time now, as a Unix time."""
+        return self.anchor + self.skew + (time.time() - self.anchor) * self.rate
+
+    def error(self):
+        """How far it is off the host's time line (the host's clock at --clock-rate)."""
+        return self.now() - (self.anchor + (time.time() - self.anchor) * self.rate)
+
+    def local(self):
+        """Its time now as a local datetime."""
+        return datetime.datetime.fromtimestamp(self.now(), self.zone)
+
+    def set_local(self, text):
+        """Sets it to `text` (yyyyMMddHHmmss, local time); False when that is no time."""
+        try:
+            naive = datetime.datetime.strptime(text, "%Y%m%d%H%M%S")
+        except ValueError:
+            return False
+        self.skew += naive.replace(tzinfo=self.zone).timestamp() - self.now()
+        return True
+
+
+class QnClock:
+    """Unique QNs (yyyyMMddHHmmssSSS) from the logger's clock, one millisecond apart at least
+    (until its clock is set back)."""
+
+    def __init__(self, clock):
+        self.clock = clock
         self.last = None
 
     def next(self):
-        now = datetime.datetime.now()
+        now = self.clock.local()
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        if self.last is not None and now <= self.last:
+        # Two in one millisecond: the next millisecond (not after the clock was set back).
+        if self.last is not None and self.last - datetime.timedelta(seconds=1) < now <= self.last:
             now = self.last + datetime.timedelta(milliseconds=1)
         self.last = now
         return now.strftime("%Y%m%d%H%M%S") + "%03d" % (now.microsecond // 1000)
@@ -63,14 +100,30 @@ def split_cp(payload, limit):
     return pieces
 
 
-def load_packets(args, pw, mn):
+def make_packet(args, pw, mn, number, qn, cn, payload, ack, st=None):
+    """One upload (split when its CP is longer than --max-cp)."""
+    pieces = split_cp(payload, args.max_cp)
+    flag = wire.flag_value(ack, split=len(pieces) > 1)
+    st = st or args.st
+    if len(pieces) == 1:
+        segments = [wire.data_segment(qn, st, cn, pw, mn, flag, payload)]
+    else:
+        segments = [wire.data_segment(qn, st, cn, pw, mn, flag, piece,
+                                      pnum=len(pieces), pno=i + 1)
+                    for i, piece in enumerate(pieces)]
+    for segment in segments:
+        wire.frame(segment)
+    return Packet(number, qn, ack, segments)
+
+
+def load_packets(args, pw, mn, qns):
     """The packets of --input, with the place of any error (file:line: field: problem)."""
     name = "<stdin>" if args.input == "-" else args.input
     try:
         source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
     except OSError as e:
         raise ValueError("%s: %s" % (name, e))
-    clock, packets = QnClock(), []
+    packets = []
     with source:
         for number, line in enumerate(source, 1):
             line = line.strip()
@@ -96,22 +149,13 @@ def load_packets(args, pw, mn):
                                      % where)
                 payload = wire.cp_payload(item.get("datatime"), values)
             ack = bool(item.get("ack", args.ack))
-            qn = str(item.get("qn") or clock.next())
+            qn = str(item.get("qn") or qns.next())
             st = str(item.get("st", args.st))
-            pieces = split_cp(payload, args.max_cp)
-            flag = wire.flag_value(ack, split=len(pieces) > 1)
-            if len(pieces) == 1:
-                segments = [wire.data_segment(qn, st, cn, pw, mn, flag, payload)]
-            else:
-                segments = [wire.data_segment(qn, st, cn, pw, mn, flag, piece,
-                                              pnum=len(pieces), pno=i + 1)
-                            for i, piece in enumerate(pieces)]
             try:
-                for segment in segments:
-                    wire.frame(segment)
+                packets.append(make_packet(args, pw, mn, len(packets) + 1, qn, cn, payload,
+                                           ack, st))
             except ValueError as e:
                 raise ValueError("%s: %s" % (where, e))
-            packets.append(Packet(len(packets) + 1, qn, ack, segments))
     return packets
 
 
@@ -154,7 +198,11 @@ class Logger:
         self.generation = 0
         self.lock = asyncio.Lock()
         self.pending = {}
-        self.rtd_interval = 30
+        self.rtd_interval = args.rtd_interval
+        self.clock = LoggerClock(args.clock_skew, args.clock_rate, args.clock_anchor,
+                                 args.utc_offset)
+        self.qns = QnClock(self.clock)
+        self.realtime = []
         self.counts = dict(sent=0, acknowledged=0, retried=0, failed=0, rejected=0,
                            corrupted=0, disconnects=0, invalid_replies=0)
         self.replies, self.commands, self.failed_qns = {}, [], []
@@ -240,12 +288,14 @@ class Logger:
             return
         plain, exe = fields["cp_plain"], "1"
         if cn == "1011":
-            now = datetime.datetime.now().strftime("%Y%m%d%H%M%S")
+            now = self.clock.local().strftime("%Y%m%d%H%M%S")
             await self.send_reply(segment("1011", self.args.st, "SystemTime=%s" % now))
         elif cn == "1012":
             value = plain.get("SystemTime", "")
             record["system_time"] = value
-            exe = "1" if len(value) == 14 and value.isdigit() else "3"
+            record["clock_error_before"] = round(self.clock.error(), 3)
+            ok = len(value) == 14 and value.isdigit() and self.clock.set_local(value)
+            exe = "1" if ok else "3"
         elif cn == "1061":
             await self.send_reply(segment("1061", self.args.st,
                                           "RtdInterval=%d" % self.rtd_interval))
@@ -308,22 +358,43 @@ class Logger:
                     await self.write(packet.wire())
         await asyncio.gather(*(self.await_ack(p) for p in batch if p.ack))
 
+    async def send_realtime(self, seconds):
+        """For `seconds` (real time), sends real-time data (2011) every `rtd_interval` seconds
+        of its clock, `DataTime` its time then; a 1062 changes the pace from the next one."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while loop.time() < end:
+            local = self.clock.local()
+            datatime = local.strftime("%Y%m%d%H%M%S")
+            payload = wire.cp_payload(datatime, self.args.rtd_values)
+            number = len(self.realtime) + 1
+            packet = make_packet(self.args, self.pw, self.args.mn, number, self.qns.next(),
+                                 "2011", payload, self.args.ack)
+            self.realtime.append(dict(datatime=datatime, interval=self.rtd_interval,
+                                      clock_error=round(self.clock.error(), 3)))
+            await self.send_batch([packet])
+            await asyncio.sleep(max(0.0, min(self.rtd_interval / self.clock.rate,
+                                             end - loop.time())))
+
     def summary(self):
         return dict(mn=self.args.mn, connected=True, **self.counts,
                     replies=self.replies, commands=self.commands,
-                    failed_qns=self.failed_qns)
+                    failed_qns=self.failed_qns, realtime=self.realtime,
+                    rtd_interval=self.rtd_interval, clock_error=round(self.clock.error(), 3))
 
 
 async def run_logger(args, pw):
     """Runs the logger and returns its summary."""
     logger = Logger(args, pw)
-    packets = load_packets(args, logger.pw, args.mn)
+    packets = load_packets(args, logger.pw, args.mn, logger.qns)
     if not await logger.connect():
         return dict(mn=args.mn, connected=False, sent=0)
     for i in range(0, len(packets), args.together):
         if i and args.interval:
             await asyncio.sleep(args.interval)
         await logger.send_batch(packets[i:i + args.together])
+    if args.rtd_for:
+        await logger.send_realtime(args.rtd_for)
     if args.linger:
         await asyncio.sleep(args.linger)
     logger.link.writer.close()

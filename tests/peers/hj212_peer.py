@@ -41,6 +41,16 @@ awaiting an acknowledgement are resent). --linger S keeps the connection open S 
 the last packet to answer platform commands: 1011/1012 get/set time, 1061/1062 get/set the
 real-time interval, answered with 9011 (QnRtn), the data, and 9012 (ExeRtn).
 
+The logger keeps its own clock: the host's plus --clock-skew seconds, running --clock-rate
+times as fast from --clock-anchor (a Unix time, default now: to follow a platform whose clock
+is accelerated), shown at UTC+--utc-offset hours (8). QNs and real-time DataTimes come from
+it, 1011 reads it and 1012 sets it (SystemTime, local time). --rtd-for S sends real-time data
+(2011, the values of --rtd-values {code: {suffix: value}}) every --rtd-interval seconds (30)
+of its clock for S real seconds after the input's packets; 1062 changes that interval from
+the next packet. The summary adds `realtime` (each real-time packet's datatime, the interval
+then and the clock's error), the final `rtd_interval` and `clock_error` (seconds), and for
+each 1012 the `clock_error_before` it.
+
 platform: an upper (provincial/national) platform. Listens on 127.0.0.1:--port (0: any; the
 first stdout line is {"listening": PORT}), frames packets from each connection, checks length
 and CRC, checks MN/PW against --accept MN=VAR (the PW in environment variable VAR), --accept-file
@@ -148,6 +158,14 @@ def arguments(argv):
     lg.add_argument("--wrong-pw", action="store_true")
     lg.add_argument("--disconnect-after", type=int, default=0, metavar="N")
     lg.add_argument("--linger", type=float, default=0.0, metavar="SECONDS")
+    lg.add_argument("--clock-skew", type=float, default=0.0, metavar="SECONDS")
+    lg.add_argument("--clock-rate", type=float, default=1.0, metavar="RATE")
+    lg.add_argument("--clock-anchor", type=float, default=None, metavar="UNIX_TIME")
+    lg.add_argument("--utc-offset", type=float, default=8.0, metavar="HOURS")
+    lg.add_argument("--rtd-interval", type=int, default=30, metavar="SECONDS")
+    lg.add_argument("--rtd-for", type=float, default=0.0, metavar="SECONDS")
+    lg.add_argument("--rtd-values", type=json.loads,
+                    default={"a34004": {"Rtd": "35.0", "Flag": "N"}}, metavar="JSON")
 
     pf = sub.add_parser("platform", help="receive packets as an upper platform")
     pf.add_argument("--port", type=int, required=True, help="port on 127.0.0.1 (0: any)")
@@ -173,6 +191,8 @@ def main(argv=None):
         if args.mode == "logger":
             if args.together < 1 or args.bad_crc < 0 or args.retries < 0:
                 raise UsageError("--together must be >= 1, --bad-crc and --retries >= 0")
+            if args.clock_rate <= 0 or not 30 <= args.rtd_interval <= 3600:
+                raise UsageError("--clock-rate must be > 0, --rtd-interval 30..3600")
             password = read_secret(args.pw_env, args.pw_file, "logger PW")
             summary = asyncio.run(run_logger(args, password))
             print(json.dumps(summary), flush=True)

@@ -1,6 +1,7 @@
 """`hj212_peer.py selftest`: checks the peer against the standard's own facts and itself."""
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import tempfile
@@ -106,7 +107,8 @@ def logger_args(port, path, **over):
     a = dict(host="127.0.0.1", port=port, mn=MN, input=path, st="22", ack=True, timeout=2.0,
              retries=3, interval=0.0, max_cp=950, bad_crc=0, split=False, split_pause=0.01,
              together=1, garbage=False, resend=False, wrong_pw=False, disconnect_after=0,
-             linger=0.0)
+             linger=0.0, clock_skew=0.0, clock_rate=1.0, clock_anchor=None, utc_offset=8.0,
+             rtd_interval=30, rtd_for=0.0, rtd_values={"a34004": {"Rtd": "1.0"}})
     a.update(over)
     return argparse.Namespace(**a)
 
@@ -183,9 +185,13 @@ async def command_check(tmp):
     """A platform asks the logger for its time and sets its real-time interval."""
     answers = []
 
+    utc8 = datetime.timezone(datetime.timedelta(hours=8))
+    host_time = datetime.datetime.now(utc8).strftime("%Y%m%d%H%M%S")
+
     async def ask(reader, writer):
         for qn, cn, cp, replies in (("20260301080000001", "1011", "", 3),
-                                    ("20260301080000002", "1062", "RtdInterval=60", 2)):
+                                    ("20260301080000002", "1062", "RtdInterval=60", 2),
+                                    ("20260301080000003", "1012", "SystemTime=" + host_time, 2)):
             writer.write(wire.frame(wire.data_segment(qn, 22, cn, PW, MN, 5, cp)))
             framer, got = wire.Framer(), []
             while len(got) < replies:
@@ -197,10 +203,13 @@ async def command_check(tmp):
     port = server.sockets[0].getsockname()[1]
     path = os.path.join(tmp, "empty.jsonl")
     open(path, "w").close()
-    s = await run_logger(logger_args(port, path, linger=0.5), PW)
+    s = await run_logger(logger_args(port, path, linger=0.5, clock_skew=500.0), PW)
     server.close()
     cns = [(a.fields["CN"], a.fields["QN"], a.fields["cp_plain"]) for a in answers]
-    check([c[0] for c in cns] == ["9011", "1011", "9012", "9011", "9012"], "cmds %r" % cns)
+    check([c[0] for c in cns] == ["9011", "1011", "9012", "9011", "9012", "9011", "9012"],
+          "cmds %r" % cns)
+    check(abs(s["commands"][2]["clock_error_before"] - 500) < 1 and abs(s["clock_error"]) < 2,
+          "1012 sets the clock %r" % s)
     check(cns[0][1] == cns[1][1] == cns[2][1] == "20260301080000001", "reply QNs %r" % cns)
     check(cns[3][2] == {"QnRtn": "1"} and cns[4][2] == {"ExeRtn": "1"}, "1062 %r" % cns)
     check(s["commands"][1]["rtd_interval"] == 60, "interval %r" % s)

@@ -7,13 +7,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
 use clap::Args;
 use lantian::clock::Clock;
 use lantian::collect::Pipeline;
-use lantian::collect::hj212::{CountersSnapshot, Hj212Listener, LoggerCommand, Loggers};
+use lantian::collect::hj212::{
+    CountersSnapshot, Hj212Listener, LoggerCommand, LoggerControl, Loggers,
+};
 use lantian::config::Config;
-use lantian::registry::Registry;
+use lantian::registry::{Registry, RtdInterval};
 
 /// Where `lantian hj212 listen` listens without `--listen` or `[hj212] listen`.
 const DEFAULT_LISTEN: &str = "127.0.0.1:9212";
@@ -25,10 +26,12 @@ pub(crate) struct ListenArgs {
     /// address is taken with a warning.
     #[arg(long, value_name = "HOST:PORT")]
     listen: Option<SocketAddr>,
-    /// Set each logger's clock (1012) when it first logs in.
+    /// Set each logger's clock (1012) when it first logs in (besides the automatic setting of
+    /// clocks off by more than `[hj212] max_clock_drift_s`).
     #[arg(long)]
     set_time: bool,
-    /// Set each logger's real-time interval (1062, 30–3600 s) when it first logs in.
+    /// Set each logger's real-time interval (1062, 30–3600 s) when it first logs in (a
+    /// logger's `rtd_interval` in the network file is set at every login without this).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(30..=3600))]
     rtd_interval: Option<u32>,
     /// Stop after this many real seconds (default: run until Ctrl-C / SIGTERM).
@@ -53,7 +56,8 @@ pub(crate) async fn run(config: &Config, args: ListenArgs) -> anyhow::Result<()>
     let listener = start(config, &registry, addr, clock, &pipeline).await?;
     let commands = LoginCommands {
         set_time: args.set_time,
-        rtd_interval: args.rtd_interval,
+        // clap checked the range.
+        rtd_interval: args.rtd_interval.and_then(RtdInterval::from_seconds),
         done: HashSet::new(),
     };
     let stop = async {
@@ -75,7 +79,7 @@ pub(crate) async fn run(config: &Config, args: ListenArgs) -> anyhow::Result<()>
                 counters_line(&listener.counters()),
                 super::super::spool_line(&pipeline.spool.snapshot())
             ),
-            _ = check.tick(), if commands.any() => commands.send(&listener).await,
+            _ = check.tick(), if commands.any() => commands.send(&listener.control()).await,
         }
     }
     tracing::info!("stopping: closing connections, writing what was received");
@@ -139,13 +143,19 @@ pub(crate) fn counters_line(c: &CountersSnapshot) -> String {
             c.refused
         ));
     }
+    if c.refused_per_ip > 0 {
+        line.push_str(&format!(
+            ", {} refused (max_connections_per_ip)",
+            c.refused_per_ip
+        ));
+    }
     line
 }
 
 /// The commands `--set-time` and `--rtd-interval` send each logger once.
 struct LoginCommands {
     set_time: bool,
-    rtd_interval: Option<u32>,
+    rtd_interval: Option<RtdInterval>,
     done: HashSet<String>,
 }
 
@@ -155,20 +165,20 @@ impl LoginCommands {
     }
 
     /// Sends the commands to the loggers that logged in since the last call.
-    async fn send(&mut self, listener: &Hj212Listener) {
-        for mn in listener.connected_loggers() {
+    async fn send(&mut self, control: &LoggerControl) {
+        for mn in control.connected() {
             if !self.done.insert(mn.clone()) {
                 continue;
             }
             let mut commands = Vec::new();
             if self.set_time {
-                commands.push(LoggerCommand::SetTime(Utc::now()));
+                commands.push(LoggerCommand::SyncClock);
             }
-            if let Some(seconds) = self.rtd_interval {
-                commands.push(LoggerCommand::SetRtdInterval(seconds));
+            if let Some(interval) = self.rtd_interval {
+                commands.push(LoggerCommand::SetRtdInterval(interval));
             }
             for command in commands {
-                match listener.command(&mn, command).await {
+                match control.send(&mn, command).await {
                     Ok(rtn) => tracing::info!("logger {mn}: {command}: ExeRtn {}", rtn.code()),
                     Err(e) => tracing::warn!("logger {mn}: {command}: {e}"),
                 }

@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use serde::Deserialize;
+use chrono::TimeDelta;
+use serde::{Deserialize, Deserializer};
 
 /// The HJ 212 ingest server's settings (`[hj212]`). Durations are real time.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -16,6 +17,10 @@ pub struct Hj212Config {
     pub listen: Option<SocketAddr>,
     /// Connections held at once; more are closed as soon as they are accepted.
     pub max_connections: usize,
+    /// Connections held at once from one IP address (a concentrator, or loggers behind one
+    /// NAT, share one); more from it are closed as soon as they are accepted, and counted
+    /// for it.
+    pub max_connections_per_ip: usize,
     /// A connection that sends nothing for this long is closed; `idle_timeout_ms` in files.
     #[serde(rename = "idle_timeout_ms", with = "crate::collect::millis")]
     pub idle_timeout: Duration,
@@ -30,6 +35,16 @@ pub struct Hj212Config {
     /// (lower-case CRC, no CR LF, text after CP, …), logging their deviations once per logger;
     /// `false` rejects them.
     pub accept_deviations: bool,
+    /// A logger whose clock is off the server's by more than this (estimated from its
+    /// real-time data) is set (1012), at most once an hour; zero never sets clocks.
+    /// `max_clock_drift_s` (whole seconds) in files.
+    #[serde(rename = "max_clock_drift_s", deserialize_with = "seconds")]
+    pub max_clock_drift: TimeDelta,
+}
+
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDelta, D::Error> {
+    let s = u32::deserialize(d)?;
+    Ok(TimeDelta::seconds(i64::from(s)))
 }
 
 impl Default for Hj212Config {
@@ -37,10 +52,12 @@ impl Default for Hj212Config {
         Hj212Config {
             listen: None,
             max_connections: 10_000,
+            max_connections_per_ip: 256,
             idle_timeout: Duration::from_secs(600),
             login_timeout: Duration::from_secs(60),
             max_packets_per_second: 50,
             accept_deviations: true,
+            max_clock_drift: TimeDelta::seconds(60),
         }
     }
 }
@@ -50,6 +67,9 @@ impl Hj212Config {
     pub fn validate(&self) -> Result<(), String> {
         if self.max_connections == 0 {
             return Err("[hj212] max_connections must be at least 1".into());
+        }
+        if self.max_connections_per_ip == 0 {
+            return Err("[hj212] max_connections_per_ip must be at least 1".into());
         }
         if self.max_packets_per_second == 0 {
             return Err("[hj212] max_packets_per_second must be at least 1".into());

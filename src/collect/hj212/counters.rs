@@ -69,6 +69,9 @@ const MAX_UNKNOWN_MNS: usize = 4096;
 pub struct PeerCounts {
     /// Connections opened.
     pub connections: u64,
+    /// Connections closed at once: this address had `max_connections_per_ip` open, or the
+    /// server `max_connections`.
+    pub refused: u64,
     /// Packets taken.
     pub accepted: u64,
     /// Packets rejected, by cause.
@@ -84,6 +87,8 @@ pub struct CountersSnapshot {
     pub connections: u64,
     /// Connections closed at once because `max_connections` were open.
     pub refused: u64,
+    /// Connections closed at once because their address had `max_connections_per_ip` open.
+    pub refused_per_ip: u64,
     /// Connections closed for idleness (or for not logging in within `login_timeout`).
     pub timed_out: u64,
     /// Packets taken (their records spooled).
@@ -108,6 +113,7 @@ pub(super) struct Counters {
     open: AtomicU64,
     connections: AtomicU64,
     refused: AtomicU64,
+    refused_per_ip: AtomicU64,
     timed_out: AtomicU64,
     accepted: AtomicU64,
     records: AtomicU64,
@@ -145,6 +151,7 @@ impl Counters {
             open: get(&self.open),
             connections: get(&self.connections),
             refused: get(&self.refused),
+            refused_per_ip: get(&self.refused_per_ip),
             timed_out: get(&self.timed_out),
             accepted: get(&self.accepted),
             records: get(&self.records),
@@ -175,8 +182,19 @@ impl Counters {
         self.open.fetch_sub(1, Ordering::Relaxed);
     }
 
-    pub(super) fn refused(&self) {
-        self.refused.fetch_add(1, Ordering::Relaxed);
+    /// Counts a connection from `ip` closed at once, for the address's limit (`per_ip`) or
+    /// the server's; true the first time `ip` is refused (log it then).
+    pub(super) fn refused(&self, ip: IpAddr, per_ip: bool) -> bool {
+        let total = if per_ip {
+            &self.refused_per_ip
+        } else {
+            &self.refused
+        };
+        total.fetch_add(1, Ordering::Relaxed);
+        let mut table = self.table();
+        let peer = table.entry(ip);
+        peer.refused += 1;
+        peer.refused == 1
     }
 
     pub(super) fn timed_out(&self) {

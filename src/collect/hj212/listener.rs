@@ -1,8 +1,10 @@
-//! The listening socket: accepts connections up to `max_connections` (more are closed at
-//! once and counted), one task per connection, and the handle the rest of lantian holds.
+//! The listening socket: accepts connections up to `max_connections` in all and
+//! `max_connections_per_ip` from one address (more are closed at once and counted), one task
+//! per connection, and the handle the rest of lantian holds.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -10,14 +12,14 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::command::{CommandError, LoggerCommand, Routes};
+use super::command::Routes;
+use super::control::LoggerControl;
 use super::counters::{Counters, CountersSnapshot};
 use super::logger::Loggers;
 use super::{Hj212Config, Server, session};
 use crate::clock::Clock;
 use crate::collect::health::HealthBoard;
 use crate::collect::sink::Batch;
-use crate::hj212::ExeRtn;
 
 /// The listener could not start.
 #[derive(Debug, thiserror::Error)]
@@ -99,15 +101,10 @@ impl Hj212Listener {
         self.server.counters.snapshot()
     }
 
-    /// The MNs of the loggers logged in now (sorted).
-    pub fn connected_loggers(&self) -> Vec<String> {
-        self.server.routes.connected()
-    }
-
-    /// Sends `command` to the logger `mn` over its connection and waits for its execution
-    /// result (9012 `ExeRtn`), sending it again after a timeout as the standard says.
-    pub async fn command(&self, mn: &str, command: LoggerCommand) -> Result<ExeRtn, CommandError> {
-        self.server.routes.send(mn, command).await
+    /// The handle that sends its loggers commands and reads their state; it may be cloned
+    /// and kept by other parts of lantian (the web platform).
+    pub fn control(&self) -> LoggerControl {
+        LoggerControl::new(&self.server)
     }
 
     /// Closes every connection and waits for them: packets being taken are spooled (and
@@ -120,9 +117,48 @@ impl Hj212Listener {
     }
 }
 
+/// The connections open per peer address.
+#[derive(Default)]
+struct PerIp(Mutex<HashMap<IpAddr, usize>>);
+
+/// One connection of an address, counted while it lives.
+struct IpSlot {
+    table: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl PerIp {
+    /// A slot for a connection of `ip` when fewer than `max` are open.
+    fn acquire(table: &Arc<PerIp>, ip: IpAddr, max: usize) -> Option<IpSlot> {
+        let mut open = table.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(ip).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            table: table.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut open = self.table.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
 /// Accepts connections until the server stops, then waits for them to end.
 async fn accept(socket: TcpListener, server: Arc<Server>) {
     let slots = Arc::new(Semaphore::new(server.config.max_connections));
+    let per_ip = Arc::new(PerIp::default());
     let mut sessions = JoinSet::new();
     let mut full_logged = false;
     loop {
@@ -132,7 +168,7 @@ async fn accept(socket: TcpListener, server: Arc<Server>) {
             accepted = socket.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let Ok(permit) = slots.clone().try_acquire_owned() else {
-                        server.counters.refused();
+                        server.counters.refused(peer.ip(), false);
                         if !full_logged {
                             tracing::warn!(
                                 "HJ 212: {} connections open (max_connections); closing new \
@@ -145,6 +181,18 @@ async fn accept(socket: TcpListener, server: Arc<Server>) {
                         continue;
                     };
                     full_logged = false;
+                    let max_per_ip = server.config.max_connections_per_ip;
+                    let Some(ip_slot) = PerIp::acquire(&per_ip, peer.ip(), max_per_ip) else {
+                        if server.counters.refused(peer.ip(), true) {
+                            tracing::warn!(
+                                "HJ 212: {max_per_ip} connections from {} open \
+                                 (max_connections_per_ip); closing new ones from it",
+                                peer.ip()
+                            );
+                        }
+                        drop(stream);
+                        continue;
+                    };
                     if let Err(e) = stream.set_nodelay(true) {
                         tracing::debug!("HJ 212: TCP_NODELAY for {peer}: {e}");
                     }
@@ -153,7 +201,7 @@ async fn accept(socket: TcpListener, server: Arc<Server>) {
                     sessions.spawn(async move {
                         session::serve(server.clone(), stream, peer).await;
                         server.counters.closed();
-                        drop(permit);
+                        drop((permit, ip_slot));
                     });
                 }
                 Err(e) => {

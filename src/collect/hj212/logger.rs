@@ -9,10 +9,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
+use super::calibrate::Watch;
+use super::command::{CommandOutcome, LoggerCommand};
 use super::counters::Rejection;
 use crate::collect::health::{HealthBoard, Slot};
-use crate::hj212::Command;
-use crate::registry::{Hj212Device, PwError, Registry};
+use crate::hj212::{Command, ExeRtn};
+use crate::registry::{Hj212Device, PwError, Registry, RtdInterval};
+
+/// The status a logger shows in its device health while its clock is off by more than
+/// `max_clock_drift_s`.
+pub const CLOCK_DRIFT_STATUS: &str = "clock drift";
 
 /// A logger's PW could not be read when the server started.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +119,56 @@ struct State {
     last_start: HashMap<Command, DateTime<Utc>>,
     /// What has been logged once: unmapped codes, unreadable values, deviations, commands.
     logged: HashSet<String>,
+    /// Its clock and real-time cadence.
+    watch: Watch,
+    /// The commands sent to it.
+    commands: CommandCounts,
+    last_command: Option<CommandRecord>,
+}
+
+/// Commands sent to one logger since the server started (by the server's clock calibration,
+/// the registry's `rtd_interval` or a caller of [`super::LoggerControl::send`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommandCounts {
+    /// Clock settings (1012) the logger executed.
+    pub clock_sets: u64,
+    /// Real-time interval settings (1062) the logger executed.
+    pub interval_sets: u64,
+    /// Commands that were not executed (refused, failed, unanswered, connection lost).
+    pub failed: u64,
+}
+
+/// A command and what came of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandRecord {
+    /// When its outcome was known (server's clock).
+    pub at: DateTime<Utc>,
+    /// The command.
+    pub command: LoggerCommand,
+    /// The logger's execution result, or why there is none.
+    pub outcome: CommandOutcome,
+}
+
+/// What the server knows about one logger now (see [`super::LoggerControl::loggers`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggerStatus {
+    /// Its device id.
+    pub device: String,
+    /// Its MN.
+    pub mn: String,
+    /// At least one authenticated connection of it is open.
+    pub connected: bool,
+    /// Its clock's offset from the server's (logger − server), estimated from its real-time
+    /// data; `None` before enough have arrived since it was last set.
+    pub clock_offset: Option<TimeDelta>,
+    /// The step between its real-time data, estimated likewise.
+    pub rtd_cadence: Option<TimeDelta>,
+    /// The real-time interval the registry sets in it.
+    pub rtd_interval: Option<RtdInterval>,
+    /// The commands sent to it.
+    pub commands: CommandCounts,
+    /// The latest command and its outcome.
+    pub last_command: Option<CommandRecord>,
 }
 
 impl Logger {
@@ -177,6 +233,95 @@ impl Logger {
         h.peer = Some(peer.to_string());
     }
 
+    /// It logged in on a connection at `now`: the command then due (its configured interval).
+    pub(super) fn logged_in(&self, now: DateTime<Utc>) -> Option<LoggerCommand> {
+        self.state().watch.logged_in(now, self.device.rtd_interval)
+    }
+
+    /// A real-time packet sampled at `data_time` and sent at `sent` (its QN) arrived at
+    /// `now`: the commands now due (see [`Watch::realtime`]); its health shows
+    /// [`CLOCK_DRIFT_STATUS`] while the clock is off by more than `max_drift`.
+    pub(super) fn realtime(
+        &self,
+        now: DateTime<Utc>,
+        data_time: DateTime<Utc>,
+        sent: Option<DateTime<Utc>>,
+        max_drift: TimeDelta,
+    ) -> Vec<LoggerCommand> {
+        let mut state = self.state();
+        let configured = self.device.rtd_interval;
+        let due = state
+            .watch
+            .realtime(now, data_time, sent, max_drift, configured);
+        if let Some(offset) = state.watch.offset
+            && due.contains(&LoggerCommand::SyncClock)
+        {
+            tracing::warn!(
+                "HJ 212 logger {}: clock {} s off the server's (limit {} s): setting it (1012)",
+                self.device.id,
+                offset.num_seconds(),
+                max_drift.num_seconds()
+            );
+        }
+        let drifting = state.watch.drifting(max_drift);
+        drop(state);
+        let mut h = self.slot.lock();
+        let shown = h.status.iter().position(|s| s == CLOCK_DRIFT_STATUS);
+        match (drifting, shown) {
+            (true, None) => h.status.push(CLOCK_DRIFT_STATUS.to_string()),
+            (false, Some(i)) => {
+                h.status.remove(i);
+            }
+            _ => {}
+        }
+        due
+    }
+
+    /// `command` came to `outcome` at `now`: counted, logged, a failure kept in health.
+    pub(super) fn command_done(
+        &self,
+        now: DateTime<Utc>,
+        command: LoggerCommand,
+        outcome: &CommandOutcome,
+    ) {
+        let mut state = self.state();
+        match (outcome, command.command()) {
+            (Ok(ExeRtn::Success), Command::SetTime) => state.commands.clock_sets += 1,
+            (Ok(ExeRtn::Success), _) => state.commands.interval_sets += 1,
+            _ => state.commands.failed += 1,
+        }
+        state.last_command = Some(CommandRecord {
+            at: now,
+            command,
+            outcome: outcome.clone(),
+        });
+        drop(state);
+        let failure = match outcome {
+            Ok(ExeRtn::Success) => return,
+            Ok(exe) => format!("{command}: ExeRtn {}", exe.code()),
+            Err(e) => format!("{command}: {e}"),
+        };
+        tracing::warn!("HJ 212 logger {}: {failure}", self.device.id);
+        let mut h = self.slot.lock();
+        h.last_error = Some(failure);
+        h.last_failure = Some(now);
+    }
+
+    /// What the server knows about it now.
+    pub(super) fn status(&self) -> LoggerStatus {
+        let state = self.state();
+        LoggerStatus {
+            device: self.device.id.clone(),
+            mn: self.device.mn.clone(),
+            connected: state.connections > 0,
+            clock_offset: state.watch.offset,
+            rtd_cadence: state.watch.cadence,
+            rtd_interval: self.device.rtd_interval,
+            commands: state.commands,
+            last_command: state.last_command.clone(),
+        }
+    }
+
     /// A packet that claims to be this logger's was rejected at `now`.
     pub(super) fn rejected(&self, now: DateTime<Utc>, peer: SocketAddr, cause: Rejection) {
         let mut h = self.slot.lock();
@@ -204,6 +349,7 @@ mod tests {
             pw: PwSource::Env("X".into()),
             codes: BTreeMap::new(),
             minute_interval: TimeDelta::minutes(1),
+            rtd_interval: None,
         };
         let (served, _) =
             Loggers::new([(device, "123456".to_string())], chrono_tz::UTC).serve(board);

@@ -188,6 +188,7 @@ mod tests {
             pw: PwSource::Env("UNUSED".into()),
             codes,
             minute_interval: TimeDelta::minutes(1),
+            rtd_interval: None,
         }
     }
 

@@ -11,11 +11,17 @@
 //!   9014; timeouts, throttling, commands out.
 //! - `mapping.rs`: data packets → records (units, flags, hour-ending labels).
 //! - `logger.rs`: the loggers by MN with their PWs ([`Loggers`]) and their health.
-//! - `command.rs`: 1012/1062 to a logger ([`LoggerCommand`], [`Hj212Listener::command`]).
+//! - `command.rs`: 1012/1062 to a logger ([`LoggerCommand`], [`LoggerControl::send`]).
+//! - `calibrate.rs`: each logger's clock offset and real-time cadence, estimated from its
+//!   real-time data, and the 1012/1062 they call for.
+//! - `control.rs`: the handle that sends commands and reads loggers' state
+//!   ([`LoggerControl`]).
 //! - `counters.rs`: per cause, per peer ([`CountersSnapshot`]).
 
+mod calibrate;
 mod command;
 mod config;
+mod control;
 mod counters;
 mod listener;
 mod logger;
@@ -32,11 +38,15 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::collect::sink::Batch;
 
-pub use command::{ANSWER_TIMEOUT, CommandError, LoggerCommand, RETRIES};
+pub use calibrate::MIN_COMMAND_SPACING;
+pub use command::{ANSWER_TIMEOUT, CommandError, CommandOutcome, LoggerCommand, RETRIES};
 pub use config::Hj212Config;
+pub use control::LoggerControl;
 pub use counters::{CountersSnapshot, PeerCounts, Rejection};
 pub use listener::{Hj212Listener, ListenError};
-pub use logger::{LoggerPwError, Loggers};
+pub use logger::{
+    CLOCK_DRIFT_STATUS, CommandCounts, CommandRecord, LoggerPwError, LoggerStatus, Loggers,
+};
 pub use session::READ_BUFFER;
 
 /// What every connection of a listener shares.

@@ -24,16 +24,19 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Server;
-use super::command::{ANSWER_TIMEOUT, CommandError, CommandRequest, command_packet, new_qn};
+use super::calibrate::drift_limit;
+use super::command::{CommandError, CommandRequest, LoggerCommand, Outbox, command_packet, new_qn};
+use super::control::LoggerControl;
 use super::counters::Rejection;
 use super::logger::Logger;
 use super::mapping::map_packet;
 use crate::collect::sink::{Batch, sleep_until_some};
 use crate::hj212::reassemble::{Limits, Outcome};
 use crate::hj212::reply::{data_ack, request_reply};
+use crate::hj212::time::parse_local_time;
 use crate::hj212::{
-    Command, ExeRtn, Field, FrameEvent, Framer, Mode, Packet, QnRtn, Reassembler, SkipReason,
-    Status, SystemCode, inspect, parse,
+    Command, Field, FrameEvent, Framer, Mode, Packet, QnRtn, Reassembler, SkipReason, Status,
+    SystemCode, inspect, parse,
 };
 
 /// Bytes read from the socket at a time: a connection's framer holds at most the longest
@@ -47,17 +50,6 @@ const SPLIT_MAX_AGE: Duration = Duration::from_secs(60);
 const QUIET: Duration = Duration::from_millis(200);
 /// Longest a write to the peer may take.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A command sent on this connection, waiting for the logger's answers.
-struct Pending {
-    qn: String,
-    mn: String,
-    command: Command,
-    /// The 9011 said "will do"; waiting for the 9012.
-    ready: bool,
-    deadline: tokio::time::Instant,
-    done: oneshot::Sender<Result<ExeRtn, CommandError>>,
-}
 
 /// Why a connection ends (for the log).
 enum End {
@@ -123,7 +115,7 @@ pub(super) struct Session {
     /// the system code of their latest packet (for commands).
     logged_in: Vec<(Arc<Logger>, SystemCode)>,
     commands: mpsc::Sender<CommandRequest>,
-    pending: Option<Pending>,
+    outbox: Outbox,
 }
 
 /// Serves `stream` from `peer` until it closes, times out or the server stops.
@@ -142,7 +134,7 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
         writer,
         logged_in: Vec::new(),
         commands,
-        pending: None,
+        outbox: Outbox::default(),
     };
     let opened = tokio::time::Instant::now();
     let mut last_read = opened;
@@ -158,7 +150,7 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
             (last_read + config.idle_timeout, "idle")
         };
         let quiet = (s.framer.buffered() > 0 && !flushed).then(|| last_read + QUIET);
-        let answer_due = s.pending.as_ref().map(|p| p.deadline);
+        let answer_due = s.outbox.deadline();
         tokio::select! {
             () = shutdown.cancelled() => break End::Closed,
             read = reader.read(&mut buf) => match read {
@@ -184,7 +176,8 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
                 Err(e) => break End::Failed(e.to_string()),
             },
             Some(request) = command_rx.recv() => {
-                if let Err(end) = s.send_command(request).await {
+                let admitted = s.outbox.admit(request);
+                if let Err(end) = s.send_command(admitted).await {
                     break end;
                 }
             }
@@ -197,7 +190,12 @@ pub(super) async fn serve(server: Arc<Server>, stream: TcpStream, peer: SocketAd
                     break end;
                 }
             }
-            () = sleep_until_some(answer_due) => s.answer_timed_out(),
+            () = sleep_until_some(answer_due) => {
+                let next = s.outbox.timed_out();
+                if let Err(end) = s.send_command(next).await {
+                    break end;
+                }
+            }
         }
     };
     s.close(end);
@@ -272,8 +270,8 @@ impl Session {
         match packet.cn {
             cn if cn.is_data() => self.data(&logger, packet).await,
             Command::RequestReply | Command::ExecutionResult => {
-                self.answer(&packet);
-                Ok(())
+                let next = self.outbox.answer(&packet);
+                self.send_command(next).await
             }
             Command::Other(code)
                 if (1000..2000).contains(&code) || (3000..4000).contains(&code) =>
@@ -323,10 +321,14 @@ impl Session {
             .iter_mut()
             .find(|(l, _)| Arc::ptr_eq(l, &logger))
         {
-            Some((_, known)) => *known = st,
+            // Answers (9xxx) are written with ST 91: commands go in the logger's own system.
+            Some((_, known)) if !(9000..10000).contains(&packet.cn.code()) => *known = st,
+            Some(_) => {}
             None => {
                 logger.connected(self.peer);
                 self.server.routes.register(mn, &self.commands);
+                let due = logger.logged_in(self.server.clock.now());
+                self.dispatch(&logger, due.into_iter().collect());
                 tracing::debug!(
                     "HJ 212 logger {} connected from {}",
                     logger.device.id,
@@ -433,7 +435,16 @@ impl Session {
             _ => None,
         };
         let data = period.map(|p| (packet.cn, mapped.start, p));
-        logger.accepted(self.server.clock.now(), self.peer, data);
+        let now = self.server.clock.now();
+        logger.accepted(now, self.peer, data);
+        if packet.cn == Command::RealTimeData {
+            let qn = packet.qn.as_deref();
+            let sent = qn.and_then(|qn| parse_local_time(qn, zone).ok());
+            let server = &self.server;
+            let max_drift = drift_limit(server.config.max_clock_drift, server.clock.speed());
+            let due = logger.realtime(now, mapped.start, sent, max_drift);
+            self.dispatch(logger, due);
+        }
         self.server.counters.accepted(self.peer.ip(), records);
         if packet.needs_reply() {
             self.write(&data_ack(&packet).encode()).await?;
@@ -478,92 +489,41 @@ impl Session {
         }
     }
 
-    /// Sends a command to a logger logged in here.
-    async fn send_command(&mut self, request: CommandRequest) -> Result<(), End> {
-        let command = request.command.command();
-        if self.pending.is_some() {
-            // One command at a time per connection; the caller may try again.
-            let _ = request.done.send(Err(CommandError::Timeout {
-                mn: String::new(),
-                command,
-            }));
-            return Ok(());
-        }
-        let Some((logger, st)) = self.logged_in.last().cloned() else {
-            let _ = request.done.send(Err(CommandError::Closed(String::new())));
-            return Ok(());
-        };
-        let now = self.server.clock.now();
-        let qn = new_qn(now, self.server.zone);
-        let mn = logger.device.mn.clone();
-        let packet = command_packet(request.command, &qn, st, self.server.zone, &mn, &logger.pw);
-        let bytes = match packet {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                let _ = request.done.send(Err(e.into()));
-                return Ok(());
+    /// Writes `request` (when there is one) to the logger it names, logged in here; one that
+    /// cannot be written ends at once, and the next queued one goes instead.
+    async fn send_command(&mut self, mut request: Option<CommandRequest>) -> Result<(), End> {
+        while let Some(r) = request.take() {
+            let logged_in = self.logged_in.iter().find(|(l, _)| l.device.mn == r.mn);
+            let Some((logger, st)) = logged_in.cloned() else {
+                let _ = r.done.send(Err(CommandError::Closed(r.mn)));
+                request = self.outbox.next_queued();
+                continue;
+            };
+            let now = self.server.clock.now();
+            let zone = self.server.zone;
+            let qn = new_qn(now, zone);
+            match command_packet(r.command, now, &qn, st, zone, &r.mn, &logger.pw) {
+                Ok(bytes) => {
+                    tracing::info!("HJ 212 logger {}: {}", logger.device.id, r.command);
+                    self.write(&Ok(bytes)).await?;
+                    self.outbox.sent(r, qn);
+                }
+                Err(e) => {
+                    let _ = r.done.send(Err(e.into()));
+                    request = self.outbox.next_queued();
+                }
             }
-        };
-        tracing::info!("HJ 212 logger {}: {}", logger.device.id, request.command);
-        self.write(&Ok(bytes)).await?;
-        self.pending = Some(Pending {
-            qn,
-            mn,
-            command,
-            ready: false,
-            deadline: tokio::time::Instant::now() + ANSWER_TIMEOUT,
-            done: request.done,
-        });
+        }
         Ok(())
     }
 
-    /// A 9011 or 9012 from the logger: the answer to the pending command with its QN.
-    fn answer(&mut self, packet: &Packet<'_>) {
-        let Some(p) = self.pending.as_mut() else {
-            return;
-        };
-        if packet.qn.as_deref() != Some(p.qn.as_str()) {
-            return;
-        }
-        match packet.cn {
-            Command::RequestReply => match packet.cp.get("QnRtn").and_then(QnRtn::from_text) {
-                Some(QnRtn::Ready) => {
-                    p.ready = true;
-                    p.deadline = tokio::time::Instant::now() + ANSWER_TIMEOUT;
-                }
-                rtn => {
-                    let p = self.pending.take().expect("pending");
-                    let _ = p.done.send(Err(CommandError::Refused {
-                        mn: p.mn,
-                        command: p.command,
-                        rtn: rtn.unwrap_or(QnRtn::Unknown),
-                    }));
-                }
-            },
-            _ => {
-                let exe = packet
-                    .cp
-                    .get("ExeRtn")
-                    .and_then(ExeRtn::from_text)
-                    .unwrap_or(ExeRtn::Failed);
-                let p = self.pending.take().expect("pending");
-                tracing::info!(
-                    "HJ 212 logger {}: {} answered ExeRtn {}",
-                    p.mn,
-                    p.command,
-                    exe.code()
-                );
-                let _ = p.done.send(Ok(exe));
-            }
-        }
-    }
-
-    fn answer_timed_out(&mut self) {
-        if let Some(p) = self.pending.take() {
-            let _ = p.done.send(Err(CommandError::Timeout {
-                mn: p.mn,
-                command: p.command,
-            }));
+    /// Sends `commands` to `logger` in the background (with their retries; each outcome is
+    /// counted in its state and a failure shown in its health).
+    fn dispatch(&self, logger: &Logger, commands: Vec<LoggerCommand>) {
+        for command in commands {
+            let control = LoggerControl::new(&self.server);
+            let mn = logger.device.mn.clone();
+            tokio::spawn(async move { control.send(&mn, command).await });
         }
     }
 
@@ -575,9 +535,7 @@ impl Session {
                 .routes
                 .unregister(&logger.device.mn, &self.commands);
         }
-        if let Some(p) = self.pending {
-            let _ = p.done.send(Err(CommandError::Closed(p.mn)));
-        }
+        self.outbox.close();
         match end {
             End::Closed => tracing::debug!("HJ 212 connection from {} closed", self.peer),
             End::TimedOut(why) => {
