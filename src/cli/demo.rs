@@ -210,7 +210,7 @@ fn print_alarms(a: &AlarmsRaised, lang: Lang) {
     );
     for alarm in &a.examples {
         let e = &alarm.evidence;
-        let minutes = alarm.duration().num_minutes();
+        let minutes = alarm.duration().num_minutes().max(0);
         t.push(vec![
             alarm.id().to_string(),
             words::kind(lang, alarm.kind).to_string(),
