@@ -40,6 +40,9 @@ pub(super) struct DemoArgs {
     /// and the forecast have the context they need. 0 starts from an empty store.
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     history_days: u32,
+    /// Collect without evaluating the alarm rules (no alarms, no notifications).
+    #[arg(long)]
+    no_alarms: bool,
 }
 
 /// Runs the demo: into `<out>/lantian.db` unless `--store` was given.
@@ -98,7 +101,7 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
         scenario,
         store,
         &options,
-        Some(alarms),
+        (!args.no_alarms).then_some(alarms),
         |event| match event {
         DemoEvent::History(h) => println!(
             "history: {} day(s) of hourly means from the world model before the collected \
