@@ -162,7 +162,7 @@ impl AlarmWriter<'_> {
             t.alarm_rule,
             t.from,
             t.to,
-            t.duration,
+            t.alarm_duration,
             t.event_peak,
         ]);
         for a in alarms {

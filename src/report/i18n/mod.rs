@@ -308,6 +308,8 @@ pub struct Text {
     pub alarm_subject: &'static str,
     /// Column: the rule that raised it.
     pub alarm_rule: &'static str,
+    /// Column: how long an alarm lasted.
+    pub alarm_duration: &'static str,
     /// Health: device alarms section.
     pub device_alarms: &'static str,
     /// Health: HJ 212 loggers section.
