@@ -3,7 +3,8 @@
 
 use crate::lang::Lang;
 use crate::store::{
-    AlarmEvent, AlarmKind, AlarmState, ClosedBy, Severity, Suppression, WarningLevel,
+    AlarmEvent, AlarmKind, AlarmState, AlarmSubject, ClosedBy, Severity, StationId, Suppression,
+    SystemComponent, WarningLevel,
 };
 
 /// A severity in `lang`.
@@ -36,6 +37,31 @@ pub fn kind(lang: Lang, k: AlarmKind) -> &'static str {
         AlarmKind::System => lang.pick("系统", "system"),
         AlarmKind::NoData => lang.pick("无数据", "no data"),
         AlarmKind::HeavyPollution => lang.pick("重污染预警", "heavy-pollution warning"),
+    }
+}
+
+/// What an alarm is about, in `lang`, its station named by `station` (`南城（DG01）`):
+/// `南城（DG01） PM2.5`, `device DG01-PM at Nancheng (DG01)`, `the spool`.
+pub fn subject(lang: Lang, s: &AlarmSubject, station: impl Fn(&StationId) -> String) -> String {
+    match s {
+        AlarmSubject::Network => lang.pick("全网", "the network").to_string(),
+        AlarmSubject::District(d) => d.clone(),
+        AlarmSubject::Station(id) => station(id),
+        AlarmSubject::StationParameter(id, p) => format!("{} {}", station(id), lang.parameter(*p)),
+        AlarmSubject::Device {
+            station: id,
+            device,
+        } => match lang {
+            Lang::Zh => format!("{} 设备 {device}", station(id)),
+            Lang::En => format!("device {device} at {}", station(id)),
+        },
+        AlarmSubject::System(c) => match c {
+            SystemComponent::Store => lang.pick("存储", "the store").to_string(),
+            SystemComponent::Spool => lang.pick("缓存队列", "the spool").to_string(),
+            SystemComponent::Disk => lang.pick("磁盘", "the disk").to_string(),
+            SystemComponent::Job(n) => format!("{} {n}", lang.pick("任务", "job")),
+            SystemComponent::Uplink(n) => format!("{} {n}", lang.pick("上传目标", "uplink")),
+        },
     }
 }
 

@@ -9,7 +9,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lantian::aqi::Category;
 use lantian::config::Config;
-use lantian::demo::{Collected, Collecting, DemoEvent, DemoOptions, DemoStore, SHOWN_PARAMETERS};
+use lantian::demo::{
+    AlarmsRaised, Collected, Collecting, DemoEvent, DemoOptions, DemoStore, MakeAlarmStage,
+    SHOWN_PARAMETERS,
+};
+use lantian::lang::Lang;
 use lantian::sim::scenario::Scenario;
 use lantian::store::{IndexRecord, JobOutcome, StoreUrl};
 use lantian::units::Parameter;
@@ -36,6 +40,9 @@ pub(super) struct DemoArgs {
     /// and the forecast have the context they need. 0 starts from an empty store.
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     history_days: u32,
+    /// Collect without evaluating the alarm rules (no alarms, no notifications).
+    #[arg(long)]
+    no_alarms: bool,
 }
 
 /// Runs the demo: into `<out>/lantian.db` unless `--store` was given.
@@ -59,6 +66,27 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
         }),
         spool: super::open_spool(&config, &spool_dir, &url)?,
     };
+    // The alarm stage with the default rules (or the configuration's); its notifications go to
+    // the demo's own receiver, never to the configured channels.
+    #[cfg(feature = "notify")]
+    let notifications = notifications::DemoNotifications::start(
+        &args.out,
+        config.report.lang,
+        registry.network.time_zone,
+    )
+    .await?;
+    let alarms: MakeAlarmStage = {
+        let config = config.clone();
+        #[cfg(feature = "notify")]
+        let notifier = Some(notifications.notifier.clone());
+        Box::new(move |registry, clock| {
+            #[cfg(feature = "notify")]
+            let stage = super::notifying_alarm_stage(&config, registry, clock, notifier)?;
+            #[cfg(not(feature = "notify"))]
+            let stage = super::alarm_stage(&config, registry, clock)?;
+            Ok(stage)
+        })
+    };
     let options = DemoOptions {
         out: args.out,
         days: args.days,
@@ -67,7 +95,14 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
         history_days: args.history_days,
     };
     let mut bar: Option<ProgressBar> = None;
-    lantian::demo::run(&config, registry, scenario, store, &options, |event| match event {
+    let demo = lantian::demo::run(
+        &config,
+        registry,
+        scenario,
+        store,
+        &options,
+        (!args.no_alarms).then_some(alarms),
+        |event| match event {
         DemoEvent::History(h) => println!(
             "history: {} day(s) of hourly means from the world model before the collected \
              day(s) ({} records, AQI computed) in {:.1} s",
@@ -77,6 +112,7 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
         ),
         DemoEvent::Collecting(c) => show_progress(&mut bar, c),
         DemoEvent::Collected(c) => print_summary(c, &url),
+        DemoEvent::Alarms(a) => print_alarms(a, config.report.lang),
         DemoEvent::JobRan(run) => match &run.outcome {
             JobOutcome::Succeeded(output) => println!("\n{}: {output}", run.job),
             JobOutcome::Failed(e) => println!("\n{} failed: {e}", run.job),
@@ -132,9 +168,72 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
             }
             println!("  {}", r.daily.index.display());
         }
-    })
-    .await?;
+    },
+    )
+    .await;
+    // The notifications queued while collecting are delivered even when the demo failed later.
+    #[cfg(feature = "notify")]
+    notifications.finish().await?;
+    demo?;
     Ok(())
+}
+
+/// The alarms the collected days raised: counts by kind and severity, one example of each kind.
+fn print_alarms(a: &AlarmsRaised, lang: Lang) {
+    use lantian::alarms::words;
+    if a.total == 0 {
+        println!("\nalarms raised: none");
+        return;
+    }
+    let list = |items: Vec<String>| items.join(", ");
+    println!(
+        "\nalarms raised: {} ({} still open, {} from replayed data) — by kind: {}; by severity: {}",
+        a.total,
+        a.open,
+        a.stale,
+        list(
+            a.by_kind
+                .iter()
+                .map(|(k, n)| format!("{} {n}", words::kind(lang, *k)))
+                .collect()
+        ),
+        list(
+            a.by_severity
+                .iter()
+                .map(|(s, n)| format!("{} {n}", words::severity(lang, *s)))
+                .collect()
+        ),
+    );
+    let tz = a.time_zone;
+    let mut t = Table::new(
+        &[
+            "id", "kind", "severity", "rule", "subject", "opened", "lasted", "peak", "state",
+        ],
+        &["peak"],
+    );
+    for alarm in &a.examples {
+        let e = &alarm.evidence;
+        let minutes = alarm.duration().num_minutes().max(0);
+        t.push(vec![
+            alarm.id().to_string(),
+            words::kind(lang, alarm.kind).to_string(),
+            words::severity(lang, alarm.severity).to_string(),
+            alarm.rule.clone(),
+            alarm.subject.to_string(),
+            alarm
+                .opened
+                .with_timezone(&tz)
+                .format("%m-%d %H:%M")
+                .to_string(),
+            format!("{}h{:02}", minutes / 60, minutes % 60),
+            format!("{:.1} {}", e.peak.value, e.measure.unit().display())
+                .trim_end()
+                .to_string(),
+            words::state(lang, alarm.state()).to_string(),
+        ]);
+    }
+    println!("one of each kind (most severe, then longest; `lantian alarms show ID` for its log):");
+    print!("{}", t.render());
 }
 
 /// The progress bar of the collection (on stderr), cleared when the period is over.
@@ -271,4 +370,96 @@ fn print_faults(c: &Collected) {
         ]);
     }
     print!("{}", t.render());
+}
+
+#[cfg(feature = "notify")]
+mod notifications {
+    //! The demo's notifications: one `webhook` channel to the demo's receiver
+    //! ([`lantian::demo::receiver`]), which writes each message to `<out>/notifications.jsonl`.
+
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use anyhow::Context;
+    use lantian::demo::receiver::Receiver;
+    use lantian::lang::Lang;
+    use lantian::notify::config::NotifySection;
+    use lantian::notify::{Delivery, Notifier, NotifyConfig, State};
+
+    /// How long the demo waits at the end for queued messages to be sent.
+    const DRAIN: Duration = Duration::from_secs(20);
+
+    /// The receiver, the notifier the alarm stage queues to, and the delivery task.
+    pub(super) struct DemoNotifications {
+        pub(super) notifier: Arc<Notifier>,
+        receiver: Receiver,
+        delivery: Delivery,
+    }
+
+    impl DemoNotifications {
+        /// Starts the receiver on loopback and delivery to it from `<out>/notify-outbox.db`.
+        pub(super) async fn start(
+            out: &Path,
+            lang: Lang,
+            zone: chrono_tz::Tz,
+        ) -> anyhow::Result<DemoNotifications> {
+            let receiver = Receiver::start(&out.join("notifications.jsonl")).await?;
+            // A local file has no robot's 20-a-minute limit; the per-alarm limit stays.
+            let text = format!(
+                "[[channel]]\nname = \"demo-receiver\"\nkind = \"webhook\"\nurl = \"{}\"\n\
+                 lang = \"{}\"\nrate_limit = {{ count = 1000, seconds = 1 }}\n\
+                 [[route]]\nchannels = [\"demo-receiver\"]\n",
+                receiver.url(),
+                lang.code()
+            );
+            let section: NotifySection = toml::from_str(&text).context("the demo's [notify]")?;
+            let config = NotifyConfig::check(section, Path::new("(demo)"), &text, out)?;
+            let notifier = Arc::new(Notifier::open(config, &out.join("notify-outbox.db"), zone)?);
+            let delivery = notifier.start(None, None)?;
+            Ok(DemoNotifications {
+                notifier,
+                receiver,
+                delivery,
+            })
+        }
+
+        /// Waits (up to [`DRAIN`]) for the pending messages to be sent, stops, and prints
+        /// what became of them.
+        pub(super) async fn finish(self) -> anyhow::Result<()> {
+            let started = Instant::now();
+            let counts = loop {
+                let counts = self.notifier.with_outbox(|o| o.counts())?;
+                let pending: u64 = counts
+                    .rows
+                    .iter()
+                    .filter(|(_, s, _)| *s == State::Pending)
+                    .map(|(_, _, n)| n)
+                    .sum();
+                if pending == 0 || started.elapsed() > DRAIN {
+                    break counts;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            self.delivery.stop().await;
+            let file = self.receiver.file().to_path_buf();
+            let received = self.receiver.stop().await;
+            let states: Vec<String> = counts
+                .rows
+                .iter()
+                .map(|(_, s, n)| format!("{} {n}", s.code()))
+                .collect();
+            println!(
+                "\nnotifications: {received} received by the demo's webhook receiver this run, \
+                 appended to {} (outbox: {})",
+                file.display(),
+                if states.is_empty() {
+                    "empty".to_string()
+                } else {
+                    states.join(", ")
+                }
+            );
+            Ok(())
+        }
+    }
 }

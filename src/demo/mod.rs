@@ -1,12 +1,16 @@
 //! The demo: the whole pipeline on a simulated network, end to end — simulated history from
-//! the world model, the simulator serving the network over Modbus on loopback, the collectors
-//! and the store pipeline on an accelerated clock, then the `forecast` and `sources` jobs and
-//! the reports of the last day.
+//! the world model, the simulator serving the network over Modbus on loopback (and its HJ 212
+//! micro-stations uploading to a listener), the collectors and the store pipeline with the
+//! alarm stage on an accelerated clock, then the `forecast` and `sources` jobs and the reports
+//! of the last day. Its notifications go to a receiver on loopback that writes them to a file
+//! ([`receiver`]), never to the configured channels.
 //!
 //! [`run`] does the work and tells its caller what happened as it goes ([`DemoEvent`]); the
 //! `lantian demo` command prints it.
 
 mod hj212;
+#[cfg(feature = "notify")]
+pub mod receiver;
 mod summary;
 
 use std::path::PathBuf;
@@ -17,12 +21,13 @@ use std::time::{Duration, Instant};
 use chrono::Datelike;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
 
+use crate::alarms::rules::stage::AlarmStage;
 use crate::assess::DateRange;
 #[cfg(feature = "reports")]
 use crate::assess::{GroupBy, Period};
 use crate::clock::Clock;
 use crate::collect::sink::{SinkError, SinkStats};
-use crate::collect::{Pipeline, SpoolSnapshot};
+use crate::collect::{Pipeline, SpoolSnapshot, Stages};
 use crate::compute::{RecomputeError, recompute_days};
 use crate::config::Config;
 use crate::jobs::config::JobKind;
@@ -41,7 +46,14 @@ use crate::store::spool::Spool;
 use crate::store::{JobRun, Store, StoreError};
 
 pub use hj212::{Hj212DemoError, Hj212Summary};
-pub use summary::{Collected, DeviceFaults, SHOWN_PARAMETERS, StationHour};
+pub use summary::{AlarmsRaised, Collected, DeviceFaults, SHOWN_PARAMETERS, StationHour};
+
+/// An error of the caller's making, passed through (building the alarm stage).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Builds the demo's alarm stage over the network as the demo serves it, on the demo's
+/// accelerated clock (the caller wires its notifications).
+pub type MakeAlarmStage = Box<dyn FnOnce(&Registry, Clock) -> Result<AlarmStage, BoxError>>;
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -79,6 +91,8 @@ pub enum DemoEvent<'a> {
     Collected(&'a Collected),
     /// A job ran (the `forecast` job at the last hour; the `sources` job the next morning).
     JobRan(&'a JobRun),
+    /// The alarms the collected days raised, read back from the store.
+    Alarms(&'a AlarmsRaised),
     /// What the HJ 212 loggers sent and the listener took (when the network has some).
     Hj212(&'a Hj212Summary),
     /// What the pipeline stored.
@@ -159,6 +173,9 @@ pub enum DemoError {
     /// The HJ 212 station group could not start.
     #[error("starting the HJ 212 loggers")]
     Hj212(#[source] Hj212DemoError),
+    /// The alarm stage could not be built.
+    #[error("building the alarm stage")]
+    Alarms(#[source] BoxError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -194,13 +211,15 @@ pub enum DemoError {
 }
 
 /// Runs the demo on `registry`'s network with `scenario` (see the [module
-/// documentation](self)), with `config`'s collector, AQI, spool, report language and jobs.
+/// documentation](self)), with `config`'s collector, AQI, spool, report language and jobs;
+/// with the alarm stage `alarms` builds when given.
 pub async fn run(
     config: &Config,
     mut registry: Registry,
     scenario: Scenario,
     store: DemoStore,
     options: &DemoOptions,
+    alarms: Option<MakeAlarmStage>,
     mut events: impl FnMut(DemoEvent<'_>),
 ) -> Result<(), DemoError> {
     if options.days < 1 {
@@ -266,11 +285,18 @@ pub async fn run(
     // slow device miss dozens of polls. Real-time collection keeps the configured timeout.
     let mut collect = config.collect.clone();
     collect.timeout = collect.timeout.min(Duration::from_millis(200));
+    let alarms = match alarms {
+        Some(make) => Some(make(&registry, clock.clone()).map_err(DemoError::Alarms)?),
+        None => None,
+    };
     let pipeline = Pipeline::start_spooled(
         &devices,
         clock.clone(),
         collect,
-        config.aqi,
+        Stages {
+            index: config.aqi,
+            alarms,
+        },
         store,
         spool,
         &config.spool,
@@ -302,6 +328,12 @@ pub async fn run(
 
     let store = reopen()?;
     events(DemoEvent::Collected(&summary::collected(
+        &registry,
+        store.as_ref(),
+        start,
+        end,
+    )?));
+    events(DemoEvent::Alarms(&summary::alarms_raised(
         &registry,
         store.as_ref(),
         start,

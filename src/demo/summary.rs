@@ -1,5 +1,6 @@
 //! What the demo shows after the collected days, read back from the store: stations and
-//! devices online, the readings stored, the faults seen, and each station's last hour.
+//! devices online, the readings stored, the faults seen, each station's last hour, and the
+//! alarms raised.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +10,8 @@ use chrono_tz::Tz;
 use crate::quality::Flag;
 use crate::registry::Registry;
 use crate::store::{
-    DeviceHealth, IndexQuery, IndexRecord, PAGE_SIZE, Parameters, ReadingQuery, Record, Resolution,
-    Store, StoreError,
+    Alarm, AlarmKind, AlarmQuery, AlarmState, DeviceHealth, IndexQuery, IndexRecord, PAGE_SIZE,
+    Parameters, ReadingQuery, Record, Resolution, Severity, Store, StoreError,
 };
 use crate::units::Parameter;
 
@@ -202,4 +203,56 @@ fn last_hours(
                 .collect(),
         })
         .collect())
+}
+
+/// The alarms the collected days raised.
+#[derive(Debug, Clone)]
+pub struct AlarmsRaised {
+    /// The network's time zone.
+    pub time_zone: Tz,
+    /// Alarms opened in the period.
+    pub total: usize,
+    /// Of them, how many of each kind (kinds with none left out).
+    pub by_kind: Vec<(AlarmKind, usize)>,
+    /// Of them, how many of each severity, highest first (severities with none left out).
+    pub by_severity: Vec<(Severity, usize)>,
+    /// Of them, still open (or acknowledged) at the end.
+    pub open: usize,
+    /// Of them, raised from replayed data only (recorded, not notified).
+    pub stale: usize,
+    /// One alarm of each kind: its most severe, then longest.
+    pub examples: Vec<Alarm>,
+}
+
+/// Reads the alarms opened in `[start, end]` from `store`.
+pub(super) fn alarms_raised(
+    registry: &Registry,
+    store: &dyn Store,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<AlarmsRaised, StoreError> {
+    let alarms = store.alarms(&AlarmQuery::new(start, end + TimeDelta::seconds(1)))?;
+    let mut by_kind: BTreeMap<AlarmKind, usize> = BTreeMap::new();
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    let mut examples: BTreeMap<AlarmKind, &Alarm> = BTreeMap::new();
+    for a in &alarms {
+        *by_kind.entry(a.kind).or_default() += 1;
+        *by_severity.entry(a.severity).or_default() += 1;
+        let best = examples.entry(a.kind).or_insert(a);
+        if (a.severity, a.duration()) > (best.severity, best.duration()) {
+            *best = a;
+        }
+    }
+    Ok(AlarmsRaised {
+        time_zone: registry.network.time_zone,
+        total: alarms.len(),
+        by_kind: by_kind.into_iter().collect(),
+        by_severity: by_severity.into_iter().rev().collect(),
+        open: alarms
+            .iter()
+            .filter(|a| a.state() != AlarmState::Closed)
+            .count(),
+        stale: alarms.iter().filter(|a| a.stale).count(),
+        examples: examples.into_values().cloned().collect(),
+    })
 }

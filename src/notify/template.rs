@@ -12,9 +12,7 @@ use super::channel::Outgoing;
 use super::notification::{AlarmNotice, Event, EventKind, Notification};
 use crate::alarms::words;
 use crate::lang::Lang;
-use crate::store::{
-    AlarmSubject, Averaging, ClosedBy, Direction, Lasting, Measure, SystemComponent,
-};
+use crate::store::{Averaging, ClosedBy, Direction, Lasting, Measure};
 
 /// Messages the per-alarm rate limit held back, which the message carrying this summary
 /// stands for.
@@ -384,23 +382,7 @@ fn subject(a: &AlarmNotice, lang: Lang, district: bool) -> String {
             None => station.to_string(),
         }
     };
-    let text = match &a.subject {
-        AlarmSubject::Network => lang.pick("全网", "the network").to_string(),
-        AlarmSubject::District(d) => d.clone(),
-        AlarmSubject::Station(s) => name(s),
-        AlarmSubject::StationParameter(s, p) => format!("{} {}", name(s), lang.parameter(*p)),
-        AlarmSubject::Device { station, device } => match lang {
-            Lang::Zh => format!("{} 设备 {device}", name(station)),
-            Lang::En => format!("device {device} at {}", name(station)),
-        },
-        AlarmSubject::System(c) => match c {
-            SystemComponent::Store => lang.pick("存储", "the store").to_string(),
-            SystemComponent::Spool => lang.pick("缓存队列", "the spool").to_string(),
-            SystemComponent::Disk => lang.pick("磁盘", "the disk").to_string(),
-            SystemComponent::Job(n) => format!("{} {n}", lang.pick("任务", "job")),
-            SystemComponent::Uplink(n) => format!("{} {n}", lang.pick("上传目标", "uplink")),
-        },
-    };
+    let text = words::subject(lang, &a.subject, |s| name(s));
     match (&a.place.district, a.subject.station()) {
         (Some(d), Some(_)) if district && !d.is_empty() => {
             format!("{text}{}{d}", lang.pick("，", ", "))

@@ -19,6 +19,8 @@
 //! - **Data completeness**: valid hourly values of the six pollutants (flag `N`) against
 //!   24 × 6 per station, and the stations whose every pollutant meets HJ 663's 20-hour rule.
 //! - **Notable events**: the source flags of episodes that began on the day ([`DayEvents`]).
+//! - **Alarms**: those active during the day, by kind and severity, the longest and the most
+//!   severe ([`AlarmFigures`]; which alarms belong to a day: [`super::day_alarms`]).
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,7 @@ use enum_map::EnumMap;
 
 use super::ReportError;
 use super::daily_forecast::{ForecastFigures, forecast_figures};
+use super::day_alarms::{AlarmFigures, alarm_figures};
 use super::events::{DayEvents, day_events};
 use super::figures::{EMPTY_DAY, read_daily, utc_span};
 use crate::aqi::china::{DailyInput, HourlyInput, RuleSet, daily_aqi, hourly_aqi};
@@ -135,6 +138,8 @@ pub struct DailyFigures {
     pub completeness: Completeness,
     /// The day's source flags.
     pub events: DayEvents,
+    /// The alarms active during the day.
+    pub alarms: AlarmFigures,
     /// Tomorrow's and the day after's forecast, and recent skill.
     pub forecast: ForecastFigures,
 }
@@ -392,6 +397,11 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         hourly_range,
         completeness,
         events: day_events(store, date, tz)?,
+        alarms: alarm_figures(
+            store,
+            crate::assess::local_midnight(date, tz),
+            crate::assess::local_midnight(date + chrono::Days::new(1), tz),
+        )?,
         forecast,
     })
 }

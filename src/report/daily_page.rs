@@ -432,6 +432,22 @@ pub(super) fn write(
     super::events::write(&mut h, &f.events, &infos, f.date, f.tz, lang);
     h.end_section();
 
+    h.section("alarms", t.alarms_section);
+    let station = |id: &crate::store::StationId| {
+        infos.iter().find(|s| s.id == **id).map_or_else(
+            || id.to_string(),
+            |s| lang.pick(&s.name, &s.name_en).to_string(),
+        )
+    };
+    super::day_alarms::AlarmWriter {
+        lang,
+        tz: f.tz,
+        day_start: crate::assess::local_midnight(f.date, f.tz),
+        station: &station,
+    }
+    .daily(&mut h, &f.alarms);
+    h.end_section();
+
     h.section("forecast", t.forecast);
     super::daily_forecast::render(&mut h, &f.forecast, f.tz, lang);
     h.end_section();

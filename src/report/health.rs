@@ -27,6 +27,12 @@
 //! - **Out of range**: values flagged `T`.
 //! - **Inconsistent**: hours with valid PM2.5 above valid PM10, or valid NO2 above valid NOx
 //!   (both µg/m³, NOx expressed as NO2) at the same station.
+//! - **Device alarms**: the alarms the rules raised about devices and their data that were
+//!   active during the day ([`super::day_alarms`]): device states (offline, fault,
+//!   calibration or maintenance too long), no data, and data anomalies (stuck, negative,
+//!   out of range, inconsistent, low capture), with since when and their state.
+//! - **HJ 212 loggers**: the health of the devices that send to lantian (last packet, packets
+//!   received and taken, gaps, packets rejected by cause, the peer's address).
 //!
 //! # Priority
 //!
@@ -49,8 +55,8 @@ use crate::assess::local_midnight;
 use crate::quality::Flag;
 use crate::registry::Registry;
 use crate::store::{
-    DeviceHealth, HealthStore, ReadingQuery, ReadingStore, Record, Resolution, StationStore,
-    network_zone,
+    Alarm, AlarmKind, AlarmStore, DeviceHealth, HealthStore, ReadingQuery, ReadingStore, Record,
+    Resolution, StationStore, network_zone,
 };
 use crate::units::Parameter;
 
@@ -63,6 +69,8 @@ pub struct DeviceSpec {
     pub station: String,
     /// Parameters it measures.
     pub parameters: Vec<Parameter>,
+    /// An HJ 212 data logger that sends to lantian (not a polled device).
+    pub hj212: bool,
 }
 
 impl DeviceSpec {
@@ -73,11 +81,13 @@ impl DeviceSpec {
             id: d.id.clone(),
             station: d.station.to_string(),
             parameters: d.profile.parameters().collect(),
+            hj212: false,
         });
         let loggers = registry.hj212_devices().map(|d| DeviceSpec {
             id: d.id.clone(),
             station: d.station.to_string(),
             parameters: d.parameters(),
+            hj212: true,
         });
         polled.chain(loggers).collect()
     }
@@ -222,13 +232,15 @@ pub struct HealthFindings {
     pub periods: Vec<FlagPeriod>,
     /// Data-check findings.
     pub checks: Vec<Finding>,
+    /// The alarms about devices and their data active during the day, by opening time.
+    pub alarms: Vec<Alarm>,
     /// The thresholds used.
     pub rules: HealthRules,
 }
 
 /// Computes the findings of the local day `date` (network time zone).
 pub fn health_findings(
-    store: &(impl StationStore + ReadingStore + HealthStore + ?Sized),
+    store: &(impl StationStore + ReadingStore + HealthStore + AlarmStore + ?Sized),
     date: NaiveDate,
     devices: &[DeviceSpec],
     rules: &HealthRules,
@@ -271,6 +283,7 @@ pub fn health_findings(
                 id: s.to_string(),
                 station: s.to_string(),
                 parameters: ps.into_iter().collect(),
+                hj212: false,
             })
             .collect();
     }
@@ -281,6 +294,7 @@ pub fn health_findings(
                 id: h.device.clone(),
                 station: h.station.clone(),
                 parameters: Vec::new(),
+                hj212: h.peer.is_some(),
             });
         }
     }
@@ -543,6 +557,18 @@ pub fn health_findings(
         captures,
         periods,
         checks,
+        alarms: super::day_alarms::active_alarms(store, start, end)?
+            .into_iter()
+            .filter(|a| is_device_alarm(a.kind))
+            .collect(),
         rules: *rules,
     })
+}
+
+/// Whether alarms of `kind` are about devices and their data (the maintainers' business).
+fn is_device_alarm(kind: AlarmKind) -> bool {
+    matches!(
+        kind,
+        AlarmKind::DeviceState | AlarmKind::NoData | AlarmKind::DataAnomaly
+    )
 }

@@ -264,6 +264,32 @@ pub(super) fn write(
     h.table_or(&k, t.none_found);
     h.end_section();
 
+    h.section("device-alarms", t.device_alarms);
+    let station_of = |id: &crate::store::StationId| {
+        let name = station(id);
+        if name == **id {
+            name
+        } else {
+            format!(
+                "{name}{}{id}{}",
+                lang.pick("（", " ("),
+                lang.pick("）", ")")
+            )
+        }
+    };
+    let writer = super::day_alarms::AlarmWriter {
+        lang,
+        tz: f.tz,
+        day_start: crate::assess::local_midnight(f.date, f.tz),
+        station: &station_of,
+    };
+    h.table_or(&writer.table(&f.alarms), t.none_found);
+    h.end_section();
+
+    h.section("loggers", t.loggers);
+    h.table_or(&loggers(f, lang, &station), t.none_found);
+    h.end_section();
+
     h.open("footer", &[]);
     h.p(t.health_method);
     h.p(t.generated);
@@ -277,4 +303,53 @@ pub(super) fn write(
         images,
         index,
     })
+}
+
+/// The HJ 212 loggers' health: peer, connected, last packet, packets received and taken, gaps,
+/// rejections by cause.
+fn loggers(f: &HealthFindings, lang: Lang, station: &dyn Fn(&str) -> String) -> Table {
+    let t = lang.text();
+    let mut table = Table::new(&[
+        t.device,
+        t.station,
+        t.online,
+        t.logger_last_packet,
+        t.logger_packets,
+        t.logger_gaps,
+        t.logger_rejected,
+        t.logger_peer,
+    ]);
+    let when = |at: Option<DateTime<Utc>>| {
+        at.map_or_else(
+            || "—".to_string(),
+            |at| at.with_timezone(&f.tz).format("%m-%d %H:%M").to_string(),
+        )
+    };
+    for d in f.devices.iter().filter(|d| d.spec.hj212) {
+        let Some(h) = &d.health else {
+            table.push(vec![
+                Cell::text(&d.spec.id),
+                Cell::text(station(&d.spec.station)),
+                Cell::centre("—"),
+                Cell::centre("—"),
+                Cell::num("—"),
+                Cell::num("—"),
+                Cell::text(""),
+                Cell::text(""),
+            ]);
+            continue;
+        };
+        let rejected: Vec<String> = h.rejected.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        table.push(vec![
+            Cell::text(&d.spec.id),
+            Cell::text(station(&d.spec.station)),
+            Cell::centre(if h.online { t.yes } else { t.no }),
+            Cell::centre(when(h.last_success)),
+            Cell::num(format!("{}/{}", h.polls, h.successes)),
+            Cell::num(h.skipped.to_string()).class(if h.skipped > 0 { "bad" } else { "num" }),
+            Cell::text(rejected.join(", ")).class(if rejected.is_empty() { "c" } else { "bad" }),
+            Cell::text(h.peer.clone().unwrap_or_default()),
+        ]);
+    }
+    table
 }

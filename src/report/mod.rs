@@ -28,6 +28,7 @@ pub mod charts;
 mod daily;
 mod daily_forecast;
 mod daily_page;
+pub mod day_alarms;
 pub mod events;
 pub mod figures;
 pub mod health;
@@ -52,7 +53,9 @@ pub use settings::ReportConfig;
 
 use crate::assess::{AssessError, GroupBy, Period, PeriodError};
 use crate::chart::{Chart, ChartError, render};
-use crate::store::{HealthStore, IndexStore, ReadingStore, StationStore, Store, StoreError};
+use crate::store::{
+    AlarmStore, HealthStore, IndexStore, ReadingStore, StationStore, Store, StoreError,
+};
 use html::Html;
 
 /// Errors while making a report.
@@ -211,7 +214,7 @@ pub fn ranking_report(
 /// each device measures (from the registry, [`DeviceSpec::from_registry`]); when empty, each
 /// station counts as one device measuring whatever it recorded.
 pub fn health_report(
-    store: &(impl StationStore + ReadingStore + HealthStore + ?Sized),
+    store: &(impl StationStore + ReadingStore + HealthStore + AlarmStore + ?Sized),
     network_name: &str,
     date: chrono::NaiveDate,
     devices: &[DeviceSpec],

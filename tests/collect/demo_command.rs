@@ -1,12 +1,17 @@
 //! `lantian demo` as a user runs it, on the two-station fixture: the collected day starts at
-//! local midnight with complete hours, after the simulated history.
+//! local midnight with complete hours, after the simulated history; the HJ 212 micro-stations'
+//! data is stored; the scenario's faults raise their alarms and the notifications reach the
+//! demo's receiver.
 
 use std::path::Path;
 use std::process::Command;
 
 use chrono::{TimeDelta, TimeZone};
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{Parameters, ReadingQuery, ReadingStore, Resolution, Stations};
+use lantian::store::{
+    AlarmQuery, AlarmStore, AlarmSubject, Parameters, ReadingQuery, ReadingStore, Resolution,
+    Stations,
+};
 use lantian::units::Parameter;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lantian");
@@ -16,7 +21,14 @@ const BIN: &str = env!("CARGO_BIN_EXE_lantian");
 #[test]
 fn the_collected_day_starts_complete_after_the_history() {
     let dir = tempfile::tempdir().unwrap();
-    let stdout = run_demo(dir.path(), "network.toml", "seed = 5\n", "20");
+    // Without the alarm stage: what is checked is collection alone.
+    let stdout = run_demo(
+        dir.path(),
+        "network.toml",
+        "seed = 5\n",
+        "20",
+        &["--no-alarms"],
+    );
     assert!(stdout.contains("history: 20 day(s)"), "{stdout}");
 
     let store = SqliteStore::open(dir.path().join("out/lantian.db")).unwrap();
@@ -56,6 +68,7 @@ fn the_hj212_micro_stations_data_is_stored() {
          [[fault]]\ndevice = \"T-M1-logger\"\nkind = \"bad_crc\"\nafter = \"6h\"\nduration = \"1h\"\n\
          [[fault]]\ndevice = \"T-M2-logger\"\nkind = \"disconnect\"\nafter = \"12h\"\nduration = \"2h\"\n",
         "0",
+        &["--no-alarms"],
     );
     let line = stdout
         .lines()
@@ -88,9 +101,75 @@ fn the_hj212_micro_stations_data_is_stored() {
     }
 }
 
+/// The fixture's faults (every kind on its own device, 00:20–00:50): the offline device and the
+/// one in alarm raise their device alarms, the demo lists them, and every notification the
+/// receiver took is a line of `notifications.jsonl`, among them the offline alarm's opening.
+#[test]
+fn the_faults_raise_alarms_whose_notifications_reach_the_receiver() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let faults =
+        std::fs::read_to_string(root.join("tests/fixtures/two-stations/faults.toml")).unwrap();
+    let stdout = run_demo(dir.path(), "network.toml", &faults, "0", &[]);
+    let raised = stdout
+        .lines()
+        .find(|l| l.starts_with("alarms raised: "))
+        .unwrap_or_else(|| panic!("no alarms line:\n{stdout}"));
+    assert!(raised.contains("设备状态"), "{raised}");
+
+    let store = SqliteStore::open(dir.path().join("out/lantian.db")).unwrap();
+    let alarms = store
+        .alarms(&AlarmQuery::new(
+            chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        ))
+        .unwrap();
+    let offline = AlarmSubject::Device {
+        station: "T-A".into(),
+        device: "T-A-NOX".into(),
+    };
+    let opened = alarms
+        .iter()
+        .find(|a| a.rule == "offline" && a.subject == offline)
+        .unwrap_or_else(|| panic!("no offline alarm of T-A-NOX:\n{stdout}"));
+
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("notifications: "))
+        .unwrap_or_else(|| panic!("no notifications line:\n{stdout}"));
+    let received: usize = line["notifications: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let text = std::fs::read_to_string(dir.path().join("out/notifications.jsonl")).unwrap();
+    let messages: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(messages.len(), received, "{line}");
+    let id = opened.id().to_string();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["message"]["alarm_id"] == id.as_str()
+                && m["message"]["notification"]["event"]["event"] == "opened"),
+        "no opening message of {id} among {} messages",
+        messages.len()
+    );
+}
+
 /// Runs `lantian demo` on 2 March 2026 at ×2880 in `dir` with the two-station fixture's
-/// `network` file and `scenario`, after `history_days` of history; its standard output.
-fn run_demo(dir: &Path, network: &str, scenario: &str, history_days: &str) -> String {
+/// `network` file and `scenario`, after `history_days` of history, with `extra` options; its
+/// standard output.
+fn run_demo(
+    dir: &Path,
+    network: &str,
+    scenario: &str,
+    history_days: &str,
+    extra: &[&str],
+) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::write(dir.join("scenario.toml"), scenario).unwrap();
     let config = dir.join("lantian.toml");
@@ -110,6 +189,7 @@ fn run_demo(dir: &Path, network: &str, scenario: &str, history_days: &str) -> St
         .arg(&config)
         .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
         .args(["--speed", "2880", "--history-days", history_days])
+        .args(extra)
         .env_remove("LT_TEST_MICRO1_PW")
         .env_remove("LT_TEST_MICRO2_PW")
         .output()

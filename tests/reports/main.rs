@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod fixture;
+mod report_alarms;
 mod report_browser;
 mod report_daily;
 mod report_flags;

@@ -41,6 +41,7 @@ pub(crate) fn devices() -> Vec<DeviceSpec> {
         id: id.into(),
         station: station.into(),
         parameters: ps.to_vec(),
+        hj212: false,
     };
     let mut out = Vec::new();
     for s in ["A", "B", "C"] {

@@ -94,6 +94,8 @@ pub struct Text {
     pub map: &'static str,
     /// Notable events section.
     pub events: &'static str,
+    /// Alarms section of the daily report.
+    pub alarms_section: &'static str,
     /// Forecast section.
     pub forecast: &'static str,
     /// Data completeness section.
@@ -292,7 +294,37 @@ pub struct Text {
     pub capture_below: &'static str,
     /// Capture chart legend: the rule's line.
     pub capture_rule: &'static str,
-    /// Index page: kind.
+    /// Alarms: none active on the day.
+    pub alarms_none: &'static str,
+    /// Alarms: column and row of totals.
+    pub alarms_total: &'static str,
+    /// Alarms: heading of the most severe.
+    pub alarms_most_severe: &'static str,
+    /// Alarms: heading of the longest.
+    pub alarms_longest: &'static str,
+    /// Alarms: how the tables read (times, duration, peak).
+    pub alarms_note: &'static str,
+    /// Column: what an alarm is about.
+    pub alarm_subject: &'static str,
+    /// Column: the rule that raised it.
+    pub alarm_rule: &'static str,
+    /// Column: how long an alarm lasted.
+    pub alarm_duration: &'static str,
+    /// Health: device alarms section.
+    pub device_alarms: &'static str,
+    /// Health: HJ 212 loggers section.
+    pub loggers: &'static str,
+    /// Column: the address a logger's data came from.
+    pub logger_peer: &'static str,
+    /// Column: a logger's last packet.
+    pub logger_last_packet: &'static str,
+    /// Column: packets received / taken.
+    pub logger_packets: &'static str,
+    /// Column: periods skipped between consecutive data.
+    pub logger_gaps: &'static str,
+    /// Column: packets rejected, by cause.
+    pub logger_rejected: &'static str,
+    /// Index page: kind (also the alarms' kind column).
     pub kind: &'static str,
     /// Index page: report.
     pub report: &'static str,

@@ -106,6 +106,8 @@ pub struct Prose {
     pub events_one: &'static str,
     /// Notable events: several episodes flagged ({n}).
     pub events_many: &'static str,
+    /// Alarms of the day ({n} active, {opened} opened on the day, {open} not closed).
+    pub daily_alarms: &'static str,
     /// Forecast section: nothing issued by the cutoff ({dates}, {cutoff}).
     pub forecast_none: &'static str,
     /// Separator of the `{dates}` of [`Prose::forecast_none`] (`、`, ` or `).
@@ -171,6 +173,7 @@ pub(super) static ZH: Prose = Prose {
     ranking_compared: "与去年同期相比，{compared}个中有{improved}个综合指数下降（改善）。",
     events_one: "当日识别出{n}起新的局地污染过程，按强度由高到低排列。",
     events_many: "当日识别出{n}起新的局地污染过程，按强度由高到低排列。",
+    daily_alarms: "当日共有{n}条告警处于活动状态，其中{opened}条为当日新发生，{open}条至今未关闭。",
     forecast_none: "暂无预报：截至{cutoff}未发布{dates}的空气质量预报（预报任务未运行或未配置预报模型）。",
     forecast_dates: "、",
     forecast_day_none: "{date}：暂无预报。",
@@ -217,6 +220,7 @@ pub(super) static EN: Prose = Prose {
     ranking_compared: " Against the same period last year, {improved} of {compared} improved (lower index).",
     events_one: "{n} new local pollution episode was flagged on this day, most severe first.",
     events_many: "{n} new local pollution episodes were flagged on this day, most severe first.",
+    daily_alarms: "{n} alarms were active on this day: {opened} opened on the day, {open} not closed yet.",
     forecast_none: "No forecast: none for {dates} was issued by {cutoff} (the forecast job has not run, or no model is configured).",
     forecast_dates: " or ",
     forecast_day_none: "{date}: no forecast.",
@@ -259,6 +263,7 @@ mod tests {
             ("ranking_compared", p.ranking_compared),
             ("events_one", p.events_one),
             ("events_many", p.events_many),
+            ("daily_alarms", p.daily_alarms),
             ("forecast_none", p.forecast_none),
             ("forecast_day_none", p.forecast_day_none),
             ("forecast_day", p.forecast_day),
