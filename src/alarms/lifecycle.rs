@@ -232,13 +232,15 @@ pub fn update(
 /// The condition of the open `alarm` was found clear (its value past the clear level) at
 /// `time`: the hysteresis starts, and once the condition has been clear for `hold` the alarm
 /// closes by itself. `None` when nothing changes (the hysteresis is running, not yet over).
+/// A clear value labelled before the alarm opened (late data that would have prevented a
+/// no-data alarm) counts from the opening: an alarm never closes before it opened.
 pub fn clear(
     alarm: &Alarm,
     time: DateTime<Utc>,
     hold: TimeDelta,
 ) -> Result<Option<Change>, AlarmError> {
     not_closed(alarm, "cleared")?;
-    let time = ms(time);
+    let time = ms(time).max(alarm.opened);
     let since = alarm.clearing_since.unwrap_or(time);
     let mut a = alarm.clone();
     if time - since >= hold {

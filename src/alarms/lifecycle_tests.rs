@@ -219,6 +219,10 @@ fn clearing_closes_after_the_hysteresis_time_only() {
     // No hysteresis: the first clear value closes.
     let now = clear(&a, t(90), TimeDelta::zero()).unwrap().unwrap();
     assert_eq!(now.alarm.state(), AlarmState::Closed);
+    // Late data labelled before the opening close it at the opening, never before.
+    let late = clear(&a, t(30), TimeDelta::zero()).unwrap().unwrap();
+    assert_eq!(late.alarm.closed.as_ref().unwrap().at, a.opened);
+    assert_eq!(late.alarm.duration(), TimeDelta::zero());
     // An acknowledged alarm clears by itself too.
     let acked = acknowledge(&a, "王工", t(62)).unwrap().alarm;
     let c = clear(&acked, t(90), TimeDelta::zero()).unwrap().unwrap();

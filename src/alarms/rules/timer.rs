@@ -1,7 +1,7 @@
 //! The stage's timer evaluations: devices, no data, system, the forecast warning, and the
 //! network comparison (outliers) of complete hours.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -15,6 +15,7 @@ use crate::store::{
     AlarmSubject, Direction, ForecastAxis, ForecastDay, ForecastQuery, HealthStore, Jobs, Lasting,
     Measure, Observation, SourceFlagQuery, Stations,
 };
+use crate::units::Parameter;
 
 /// Days of source flags an outlier looks back for its station's sources.
 const FLAG_DAYS: i64 = 60;
@@ -86,6 +87,15 @@ impl AlarmStage {
     }
 
     fn no_data_findings(&self, spool: SpoolFacts, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+        // Watched: what a station's devices measure, and what has reported since the stage
+        // began watching (an HJ 212 logger's code map names more than it sends, so its
+        // parameters are known from its data).
+        let mut reported: HashMap<usize, Vec<Parameter>> = HashMap::new();
+        for (&(s, p), series) in &self.series {
+            if series.last_seen.is_some() {
+                reported.entry(s).or_default().push(p);
+            }
+        }
         for (i, rule) in self.rules.iter().enumerate() {
             let Check::NoData {
                 parameters,
@@ -103,7 +113,9 @@ impl AlarmStage {
                 if !self.scoped[i][s] {
                     continue;
                 }
-                for p in station.measured() {
+                let mut watched = station.measured();
+                watched.extend(reported.get(&s).into_iter().flatten());
+                for p in watched {
                     if !parameters.is_empty() && !parameters.contains(&p) {
                         continue;
                     }
