@@ -1,0 +1,6 @@
+//! The web platform over real HTTP: a server on a loopback port over a temporary SQLite
+//! store and accounts database, asked with reqwest.
+
+mod harness;
+
+mod auth;
