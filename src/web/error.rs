@@ -125,3 +125,29 @@ impl From<crate::store::StoreError> for ApiError {
 pub(crate) async fn api_not_found() -> ApiError {
     ApiError::not_found("no such API endpoint")
 }
+
+/// A JSON request body whose rejections (not JSON, missing or wrong fields) are 400 with the
+/// reason as [`ApiError`]s, like every other bad parameter (axum's `Json` answers 415/422 in
+/// plain text).
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        parse_body(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body, or the error naming what is wrong with it.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the JSON body: {e}")))
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Form, Json, Router};
 use chrono::{TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::middleware::{SESSION_COOKIE, cookie};
 use super::{CurrentUser, local_path};
 use crate::web::accounts::Session;
-use crate::web::error::{ApiError, ErrorCode};
+use crate::web::error::{ApiError, ApiJson, ErrorCode};
 use crate::web::role::Role;
 use crate::web::state::AppState;
 
@@ -62,7 +62,7 @@ impl LoginLimiter {
 }
 
 /// The client's address (as the listener saw it; `None` when served otherwise).
-struct Peer(Option<SocketAddr>);
+pub(crate) struct Peer(Option<SocketAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
@@ -80,15 +80,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     }
 }
 
-/// The login routes (mounted by [`crate::web::router`]).
+/// The pages' login and logout forms' routes (mounted by [`crate::web::router`]; the API's
+/// `/api/v1/session` is in the API's table).
 pub fn login_routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(login_form))
         .route("/logout", post(logout_form))
-        .route(
-            "/api/v1/session",
-            get(session_info).post(login_json).delete(logout_json),
-        )
 }
 
 /// Checks the credentials and starts a session; the cookie to set and the session.
@@ -206,14 +203,14 @@ async fn logout_form(State(state): State<AppState>, headers: HeaderMap) -> Respo
 
 /// `POST /api/v1/session`'s body.
 #[derive(Debug, Deserialize)]
-struct LoginRequest {
+pub(crate) struct LoginRequest {
     username: String,
     password: String,
 }
 
 /// Who is logged in, with the CSRF token their scripts send.
 #[derive(Debug, Serialize)]
-struct SessionInfo {
+pub(crate) struct SessionInfo {
     user: String,
     role: Role,
     /// The session's CSRF token (`x-csrf-token`); absent for an API token.
@@ -221,10 +218,10 @@ struct SessionInfo {
     csrf: Option<String>,
 }
 
-async fn login_json(
+pub(crate) async fn login_json(
     State(state): State<AppState>,
     Peer(peer): Peer,
-    Json(body): Json<LoginRequest>,
+    ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let (cookie, session) = login(&state, peer, body.username, body.password).await?;
     let mut response = Json(SessionInfo {
@@ -237,7 +234,7 @@ async fn login_json(
     Ok(response)
 }
 
-async fn session_info(user: CurrentUser) -> Json<SessionInfo> {
+pub(crate) async fn session_info(user: CurrentUser) -> Json<SessionInfo> {
     Json(SessionInfo {
         csrf: user.csrf_token().map(str::to_string),
         user: user.name,
@@ -245,7 +242,7 @@ async fn session_info(user: CurrentUser) -> Json<SessionInfo> {
     })
 }
 
-async fn logout_json(
+pub(crate) async fn logout_json(
     State(state): State<AppState>,
     _user: CurrentUser,
     headers: HeaderMap,

@@ -21,6 +21,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
 pub use login::{LoginLimiter, login_routes};
+pub(crate) use login::{login_json, logout_json, session_info};
 pub use middleware::{CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, authenticate};
 
 use super::error::{ApiError, ErrorCode};
@@ -143,7 +144,11 @@ pub mod need {
 
 /// An API user allowed `P` (401 JSON without a login, 403 JSON without the permission).
 #[derive(Debug, Clone)]
-pub struct Require<P: need::Need>(pub CurrentUser, PhantomData<P>);
+pub struct Require<P: need::Need> {
+    /// The user.
+    pub user: CurrentUser,
+    need: PhantomData<P>,
+}
 
 impl<P: need::Need> FromRequestParts<AppState> for Require<P> {
     type Rejection = ApiError;
@@ -154,7 +159,10 @@ impl<P: need::Need> FromRequestParts<AppState> for Require<P> {
     ) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         user.require(P::PERMISSION)?;
-        Ok(Require(user, PhantomData))
+        Ok(Require {
+            user,
+            need: PhantomData,
+        })
     }
 }
 
@@ -219,7 +227,11 @@ impl FromRequestParts<AppState> for PageUser {
 
 /// A page's user allowed `P` (to the login page without a login, 403 without `P`).
 #[derive(Debug, Clone)]
-pub struct Page<P: need::Need>(pub CurrentUser, PhantomData<P>);
+pub struct Page<P: need::Need> {
+    /// The user.
+    pub user: CurrentUser,
+    need: PhantomData<P>,
+}
 
 impl<P: need::Need> FromRequestParts<AppState> for Page<P> {
     type Rejection = PageRejection;
@@ -232,7 +244,10 @@ impl<P: need::Need> FromRequestParts<AppState> for Page<P> {
         if !user.can(P::PERMISSION) {
             return Err(PageRejection::Forbidden(P::PERMISSION));
         }
-        Ok(Page(user, PhantomData))
+        Ok(Page {
+            user,
+            need: PhantomData,
+        })
     }
 }
 
