@@ -78,14 +78,19 @@ impl Web {
         }
     }
 
-    /// A client logged in as `user` through `POST /api/v1/session`.
+    /// A client logged in as `user` (one of the role users) through `POST /api/v1/session`.
     pub(crate) async fn login(&self, user: &str) -> Client {
+        self.login_with(user, PASSWORD).await
+    }
+
+    /// A client logged in as `user` with `password`.
+    pub(crate) async fn login_with(&self, user: &str, password: &str) -> Client {
         let mut client = self.anonymous();
         let response = client
             .send(
                 Method::POST,
                 "/api/v1/session",
-                Some(serde_json::json!({"username": user, "password": PASSWORD})),
+                Some(serde_json::json!({"username": user, "password": password})),
             )
             .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text);
@@ -171,12 +176,20 @@ impl Client {
     }
 }
 
-/// Sends and reads a request.
+/// Sends and reads a request (an event stream's body is not read: it does not end).
 pub(crate) async fn read(request: reqwest::RequestBuilder) -> Reply {
     let response = request.send().await.expect("the server answers");
+    let streaming = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|c| c.as_bytes().starts_with(b"text/event-stream"));
     Reply {
         status: response.status(),
         headers: response.headers().clone(),
-        text: response.text().await.unwrap(),
+        text: if streaming {
+            String::new()
+        } else {
+            response.text().await.unwrap()
+        },
     }
 }

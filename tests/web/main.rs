@@ -2,5 +2,8 @@
 //! store and accounts database, asked with reqwest.
 
 mod harness;
+mod seed;
 
+mod api;
 mod auth;
+mod live;
