@@ -131,7 +131,7 @@ pub(super) async fn list(
         query.severities = Filter::only(Severity::ALL.iter().copied().filter(|s| *s >= least));
     }
     let mut alarms = state.store.with(move |s| Ok(s.alarms(&query)?)).await?;
-    alarms.sort_by(|a, b| b.opened.cmp(&a.opened));
+    alarms.sort_by_key(|a| std::cmp::Reverse(a.opened));
     let zone = state.zone;
     Ok(Json(page.of(
         alarms.iter().map(|a| alarm_json(a, zone, lang)).collect(),

@@ -177,7 +177,7 @@ pub(super) async fn jobs(
     let query = JobRunQuery::new(from, to).for_jobs(jobs);
     let zone = state.zone;
     let mut runs = state.store.with(move |s| Ok(s.job_runs(&query)?)).await?;
-    runs.sort_by(|a, b| b.scheduled.cmp(&a.scheduled));
+    runs.sort_by_key(|r| std::cmp::Reverse(r.scheduled));
     Ok(Json(
         page.of(runs
             .iter()
