@@ -469,3 +469,34 @@ async fn admins_manage_users_and_others_cannot() {
     assert!(Permission::ALL.iter().all(|p| Role::Admin.grants(*p)));
     web.server.stop().await;
 }
+
+#[tokio::test]
+async fn rankings_are_the_numbers_of_lantian_rank() {
+    use lantian::assess::{AssessConfig, GroupBy, Period, rank_store, rank_table};
+    let web = Web::start_with(Default::default(), |s| {
+        seed::fill(s);
+    })
+    .await;
+    let store = lantian::store::open(&lantian::store::StoreUrl::Sqlite(
+        web.dir.path().join("store.db"),
+    ))
+    .unwrap();
+    let period: Period = "2026-11".parse().unwrap();
+    let expected = rank_store(&*store, period, GroupBy::Station, &AssessConfig::default()).unwrap();
+    let leader = web.login("leader").await;
+    let reply = leader.get("/api/v1/rankings?period=2026-11").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let rows = reply.json()["rows"].clone();
+    let expected_rows: Vec<serde_json::Value> = expected.rows.iter().map(|r| r.to_json()).collect();
+    assert_eq!(rows, serde_json::Value::from(expected_rows));
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    let csv = leader
+        .get("/api/v1/rankings?period=2026-11&by=district&format=csv")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    assert_eq!(
+        csv.text.lines().next().unwrap(),
+        rank_table::header(GroupBy::District).join(",")
+    );
+    web.server.stop().await;
+}
