@@ -10,20 +10,11 @@ use super::json::time;
 use super::params::{Paged, Params};
 use crate::store::{
     DeviceHealth, Filter, ForecastAxis, ForecastQuery, JobOutcome, JobRunQuery, Jobs,
-    SourceFlagQuery, StationId, Stations,
+    SourceFlagQuery,
 };
 use crate::web::auth::{Require, need};
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
-
-fn stations(params: &Params) -> Result<Stations, ApiError> {
-    let listed: Vec<String> = params.list("station")?;
-    Ok(if listed.is_empty() {
-        Filter::All
-    } else {
-        Filter::only(listed.iter().map(|s| StationId::from(s.as_str())))
-    })
-}
 
 /// A device's health with times in the network's zone.
 #[derive(Debug, Serialize)]
@@ -43,7 +34,7 @@ pub(super) async fn health(
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let params = Params::parse(query.as_deref());
     let problems = params.get::<bool>("problems")?.unwrap_or(false);
-    let only = stations(&params)?;
+    let only = params.stations()?;
     let zone = state.zone;
     let devices = state.store.with(|s| Ok(s.health()?)).await?;
     Ok(Json(
@@ -80,7 +71,7 @@ pub(super) async fn source_flags(
     let params = Params::parse(query.as_deref());
     let page = params.page()?;
     let (from, to) = params.range(state.zone, TimeDelta::days(30), Some(TimeDelta::days(400)))?;
-    let query = SourceFlagQuery::new(from, to).for_stations(stations(&params)?);
+    let query = SourceFlagQuery::new(from, to).for_stations(params.stations()?);
     let mut flags = state
         .store
         .with(move |s| {
@@ -118,7 +109,7 @@ pub(super) async fn forecasts(
             "`from` must be before `to`, at most 400 days apart",
         ));
     }
-    let query = ForecastQuery::new(ForecastAxis::Valid, from, to).for_stations(stations(&params)?);
+    let query = ForecastQuery::new(ForecastAxis::Valid, from, to).for_stations(params.stations()?);
     let days = state
         .store
         .with(move |s| Ok(s.forecast_days(&query)?))

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use crate::store::{Filter, StationId, Stations};
 use crate::web::error::ApiError;
 
 /// Items a page holds unless `limit` says otherwise.
@@ -84,6 +85,16 @@ impl Params {
                     .map_err(|e| ApiError::bad_request(format!("`{name}={v}`: {e}")))
             })
             .collect()
+    }
+
+    /// `station`: the listed stations (repeated or comma-separated), all when none is.
+    pub fn stations(&self) -> Result<Stations, ApiError> {
+        let listed: Vec<String> = self.list("station")?;
+        Ok(if listed.is_empty() {
+            Filter::All
+        } else {
+            Filter::only(listed.iter().map(|s| StationId::from(s.as_str())))
+        })
     }
 
     /// A time: RFC 3339 (`2026-12-07T08:00:00+08:00`), or a local date (`2026-12-07`, its
@@ -196,7 +207,9 @@ mod tests {
     #[test]
     fn times_read_in_the_zone_and_bad_ones_name_the_parameter() {
         let zone: Tz = "Asia/Shanghai".parse().unwrap();
-        let p = Params::parse(Some("from=2026-12-07&to=2026-12-07T08:00%2B08:00&limit=0"));
+        let p = Params::parse(Some(
+            "from=2026-12-07&to=2026-12-07T08:00:00%2B08:00&limit=0",
+        ));
         let (from, to) = p.range(zone, TimeDelta::days(1), None).unwrap();
         assert_eq!(from, Utc.with_ymd_and_hms(2026, 12, 6, 16, 0, 0).unwrap());
         assert_eq!(to, Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap());

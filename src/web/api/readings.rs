@@ -2,7 +2,7 @@
 //! range) and `/api/v1/aqi` (stored hourly or daily AQI), as JSON or CSV, streamed.
 
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::TimeDelta;
 use serde_json::json;
 
@@ -10,8 +10,7 @@ use super::json::{IndexJson, ReadingJson, time};
 use super::params::Params;
 use super::stream::{Csv, JsonArray, STREAM_PAGE, stream};
 use crate::store::{
-    DataKind, Filter, IndexQuery, IndexRecord, PageFn, ReadingQuery, Record, Resolution, StationId,
-    Stations, Store,
+    DataKind, Filter, IndexQuery, IndexRecord, PageFn, ReadingQuery, Record, Resolution, Store,
 };
 use crate::units::Parameter;
 use crate::web::auth::CurrentUser;
@@ -39,15 +38,6 @@ fn format(params: &Params, user: &CurrentUser) -> Result<Format, ApiError> {
     }
 }
 
-fn stations(params: &Params) -> Result<Stations, ApiError> {
-    let listed: Vec<String> = params.list("station")?;
-    Ok(if listed.is_empty() {
-        Filter::All
-    } else {
-        Filter::only(listed.iter().map(|s| StationId::from(s.as_str())))
-    })
-}
-
 /// `GET /api/v1/series?station=…&parameter=…&resolution=hour&from=…&to=…&format=json|csv`:
 /// the readings of the stations and parameters (all when not given) at the resolution
 /// (`sample`, `minute`, `hour` default, `day`) with label times in `[from, to)` (default the
@@ -56,17 +46,6 @@ pub(super) async fn series(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(query): RawQuery,
-) -> Response {
-    match series_response(state, user, query) {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
-}
-
-fn series_response(
-    state: AppState,
-    user: CurrentUser,
-    query: Option<String>,
 ) -> Result<Response, ApiError> {
     user.require(Permission::Read)?;
     let params = Params::parse(query.as_deref());
@@ -77,7 +56,7 @@ fn series_response(
     let parameters: Vec<Parameter> = params.list("parameter")?;
     let (from, to) = params.range(state.zone, TimeDelta::days(1), None)?;
     let query = ReadingQuery::new(resolution, from, to)
-        .for_stations(stations(&params)?)
+        .for_stations(params.stations()?)
         .for_parameters(if parameters.is_empty() {
             Filter::All
         } else {
@@ -142,17 +121,6 @@ pub(super) async fn aqi(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(query): RawQuery,
-) -> Response {
-    match aqi_response(state, user, query) {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
-}
-
-fn aqi_response(
-    state: AppState,
-    user: CurrentUser,
-    query: Option<String>,
 ) -> Result<Response, ApiError> {
     user.require(Permission::Read)?;
     let params = Params::parse(query.as_deref());
@@ -171,7 +139,7 @@ fn aqi_response(
         _ => TimeDelta::days(1),
     };
     let (from, to) = params.range(state.zone, default_span, None)?;
-    let query = IndexQuery::new(resolution, from, to).for_stations(stations(&params)?);
+    let query = IndexQuery::new(resolution, from, to).for_stations(params.stations()?);
     let zone = state.zone;
     let read = move |s: &dyn Store, each: &mut PageFn<'_, IndexRecord>| {
         s.indices_paged(&query, STREAM_PAGE, each)
