@@ -21,6 +21,7 @@ mod index;
 mod period;
 mod pollutant;
 mod rank;
+pub mod rank_table;
 pub mod run;
 mod stats;
 

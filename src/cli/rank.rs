@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use lantian::aqi::china::RuleSet;
-use lantian::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow, round_half_even};
+use lantian::assess::{AssessConfig, GroupBy, Period, RankRow, rank_table};
 use lantian::config::Config;
 
 use super::table::Table;
@@ -60,11 +60,6 @@ pub(super) struct RankArgs {
     format: Format,
 }
 
-fn fixed(v: Option<f64>, decimals: u32) -> String {
-    v.map(|v| format!("{:.*}", decimals as usize, round_half_even(v, decimals)))
-        .unwrap_or_else(|| "-".to_string())
-}
-
 /// Runs the ranking.
 pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
@@ -91,7 +86,7 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
     let ranking = lantian::assess::rank_store(&*store, period, by, &cfg)
         .with_context(|| format!("ranking {period}"))?;
     if let Format::Json = args.format {
-        let rows: Vec<serde_json::Value> = ranking.rows.iter().map(json_row).collect();
+        let rows: Vec<serde_json::Value> = ranking.rows.iter().map(RankRow::to_json).collect();
         let out = serde_json::json!({
             "period": ranking.period.to_string(),
             "range": ranking.period.range().ok().map(|r| [r.first.to_string(), r.last.to_string()]),
@@ -102,68 +97,9 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    let id_header = match args.by {
-        By::Station => "station",
-        By::District => "district",
-        By::Network => "network",
-    };
-    let header = [
-        "rank",
-        id_header,
-        "name",
-        "so2",
-        "no2",
-        "pm10",
-        "pm25",
-        "co",
-        "o3",
-        "i_sum",
-        "valid_days",
-        "sufficient",
-        "good_share_%",
-        "last_i_sum",
-        "change",
-        "change_%",
-    ];
-    let numeric = [
-        "rank",
-        "so2",
-        "no2",
-        "pm10",
-        "pm25",
-        "co",
-        "o3",
-        "i_sum",
-        "valid_days",
-        "good_share_%",
-        "last_i_sum",
-        "change",
-        "change_%",
-    ];
-    let mut table = Table::new(&header, &numeric);
+    let mut table = Table::new(&rank_table::header(by), &rank_table::NUMERIC_COLUMNS);
     for row in &ranking.rows {
-        let s = &row.stats;
-        let mut cells = vec![
-            row.rank
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "-".into()),
-            row.id.clone(),
-            row.name.clone(),
-        ];
-        for p in Pollutant::ALL {
-            cells.push(fixed(s.index.map(|i| i.of(p)), 2));
-        }
-        let change = row.change();
-        cells.extend([
-            fixed(s.total(), 2),
-            format!("{}/{}", row.stats.fewest_valid_days(), s.min_valid_days),
-            if s.all_sufficient() { "yes" } else { "no" }.to_string(),
-            fixed(s.good_share().map(|g| g * 100.0), 1),
-            fixed(row.previous_total(), 2),
-            fixed(change.map(|c| c.difference), 2),
-            fixed(change.and_then(|c| c.percent), 1),
-        ]);
-        table.push(cells);
+        table.push(row.cells());
     }
     match args.format {
         Format::Csv => print!("{}", table.csv()),
@@ -177,36 +113,4 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn json_row(row: &RankRow) -> serde_json::Value {
-    let s = &row.stats;
-    let mut sub = serde_json::Map::new();
-    let mut conc = serde_json::Map::new();
-    let mut valid = serde_json::Map::new();
-    for p in Pollutant::ALL {
-        sub.insert(p.code().into(), s.index.map(|i| i.of(p)).into());
-        conc.insert(p.code().into(), s.concentrations[p].into());
-        valid.insert(p.code().into(), s.valid_days[p].into());
-    }
-    let change = row.change();
-    serde_json::json!({
-        "rank": row.rank,
-        "id": row.id,
-        "name": row.name,
-        "stations": row.stations,
-        "sub_indices": sub,
-        "concentrations": conc,
-        "i_sum": s.total(),
-        "valid_days": valid,
-        "min_valid_days": s.min_valid_days,
-        "sufficient": s.all_sufficient(),
-        "aqi_days": s.aqi.valid,
-        "good_days": s.aqi.good,
-        "exceedance_days": s.aqi.exceedance,
-        "good_share": s.good_share(),
-        "last_i_sum": row.previous_total(),
-        "change": change.map(|c| c.difference),
-        "change_percent": change.and_then(|c| c.percent),
-    })
 }

@@ -15,7 +15,7 @@ use crate::lang::Lang;
 
 /// A report found in the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Entry {
+pub struct Entry {
     /// File name of the HTML.
     pub file: String,
     /// `daily`, `ranking`, `health`.
@@ -47,7 +47,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// Every report in `dir`, newest first (then by kind and file name).
-pub(super) fn scan(dir: &Path) -> Result<Vec<Entry>, ReportError> {
+pub fn scan(dir: &Path) -> Result<Vec<Entry>, ReportError> {
     let io = |source| ReportError::Io {
         path: dir.to_path_buf(),
         source,

@@ -38,7 +38,7 @@ mod health_series;
 pub mod health_timeline;
 pub mod html;
 pub mod i18n;
-mod index_page;
+pub mod index_page;
 pub mod ranking;
 mod ranking_page;
 mod settings;
