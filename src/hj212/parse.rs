@@ -248,7 +248,9 @@ pub fn inspect(bytes: &[u8]) -> Inspection<'_> {
 
     let cp_open = CP_OPEN.find(rest);
     let search_from = cp_open.map_or(0, |open| open + 5);
-    let close = CP_CLOSE.rfind(&rest[search_from..]).map(|at| at + search_from);
+    let close = CP_CLOSE
+        .rfind(&rest[search_from..])
+        .map(|at| at + search_from);
     let (segment, tail) = match close {
         Some(close) => rest.split_at(close + 2),
         None => (rest, &b""[..]),
