@@ -15,23 +15,6 @@ const KINDS: [RegisterKind; 4] = [
     RegisterKind::Holding,
     RegisterKind::Input,
 ];
-const TYPES: [DataType; 8] = [
-    DataType::U16,
-    DataType::I16,
-    DataType::U32,
-    DataType::I32,
-    DataType::U64,
-    DataType::I64,
-    DataType::F32,
-    DataType::F64,
-];
-const ORDERS: [ByteOrder; 4] = [
-    ByteOrder::ABCD,
-    ByteOrder::CDAB,
-    ByteOrder::BADC,
-    ByteOrder::DCBA,
-];
-
 fuzz_target!(|data: &[u8]| {
     // Byte 0: the largest gap merged; then 6 bytes an item (table and type, address, count);
     // what is left are the response words.
@@ -44,8 +27,8 @@ fuzz_target!(|data: &[u8]| {
         .chunks_exact(6)
         .map(|b| {
             let kind = KINDS[usize::from(b[0] & 3)];
-            let ty = TYPES[usize::from((b[0] >> 2) & 7)];
-            let order = ORDERS[usize::from(b[0] >> 6)];
+            let ty = DataType::ALL[usize::from((b[0] >> 2) & 7)];
+            let order = ByteOrder::ALL[usize::from(b[0] >> 6)];
             let address = u16::from_le_bytes([b[1], b[2]]);
             // Mostly the type's own width, sometimes any count.
             let count = if b[5] & 0x80 == 0 {
