@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let inspection = inspect(data);
     let status = inspection.status;
     if let Ok(decoded) = inspection.clone().accept(Mode::Lenient) {
-        assert!(matches!(status, Status::Valid | Status::BadLength | Status::Malformed));
+        assert!(matches!(
+            status,
+            Status::Valid | Status::BadLength | Status::Malformed
+        ));
         assert!(decoded.deviations.iter().all(|d| !d.is_fatal()));
     }
     if let Ok(decoded) = inspection.accept(Mode::Strict) {

@@ -3,7 +3,7 @@
 
 use super::cp::Cp;
 use super::crc::{crc_text, crc16};
-use super::fields::RESERVED;
+use super::fields::has_reserved;
 use super::packet::{Field, Packet};
 use super::{MAX_CP_LEN, MAX_SEGMENT_LEN};
 
@@ -64,7 +64,7 @@ impl Packet<'_> {
         }
         let mut segment = String::with_capacity(256);
         let mut field = |field: Field, value: &str| -> Result<(), EncodeError> {
-            if value.contains(';') || value.contains(RESERVED) {
+            if value.contains(';') || has_reserved(value) {
                 return Err(EncodeError::HeaderValue {
                     field,
                     value: value.to_string(),
@@ -127,12 +127,12 @@ pub(crate) fn frame(segment: &[u8]) -> Vec<u8> {
 fn cp_text(cp: &Cp<'_>) -> Result<String, EncodeError> {
     for item in cp.items() {
         let key: &str = &item.key;
-        if key.is_empty() || key.contains([';', ',']) || key.contains(RESERVED) {
+        if key.is_empty() || key.contains([';', ',']) || has_reserved(key) {
             return Err(EncodeError::CpKey {
                 key: key.to_string(),
             });
         }
-        if item.value.contains([';', ',']) || item.value.contains(RESERVED) {
+        if item.value.contains([';', ',']) || has_reserved(&item.value) {
             return Err(EncodeError::CpValue {
                 key: key.to_string(),
                 value: item.value.to_string(),

@@ -6,9 +6,13 @@ use super::cp::Cp;
 use super::deviation::{Deviation, Place};
 use super::packet::{Edition, Field, PacketFlag, Split, SystemCode};
 
-/// Characters a value may not hold: they would change the packet's structure (`&`, `=`) or
-/// its framing (CR, LF). `;` and `,` cannot occur in a value that was split on them.
-pub(crate) const RESERVED: [char; 4] = ['&', '=', '\r', '\n'];
+/// Whether `text` holds a character a value may not hold: one that would change the packet's
+/// structure (`&`, `=`) or its framing (CR, LF). `;` and `,` cannot occur in a value that was
+/// split on them. (All four are ASCII, so the bytes are searched, not the characters.)
+pub(crate) fn has_reserved(text: &str) -> bool {
+    text.bytes()
+        .any(|b| matches!(b, b'&' | b'=' | b'\r' | b'\n'))
+}
 
 /// A part of the data segment, with its text when the whole segment is UTF-8 (checked once:
 /// a part cut at ASCII separators is then UTF-8 too, and is not checked again).
@@ -117,7 +121,7 @@ pub(crate) fn read_typed(header: &[(&str, &str)], deviations: &mut Vec<Deviation
         };
         let ok = match field {
             Field::Qn => value.len() == 17 && value.bytes().all(|b| b.is_ascii_digit()),
-            Field::Pw | Field::Mn => !value.contains(RESERVED),
+            Field::Pw | Field::Mn => !has_reserved(value),
             Field::St => {
                 typed.st = number(4).map(|n| SystemCode::from_code(n as u16));
                 typed.st.is_some()
@@ -191,38 +195,56 @@ fn fingerprint(key: &str) -> u64 {
     })
 }
 
+/// A 256-bit Bloom filter of fingerprints: a key whose bit is not set was not seen before, so
+/// the earlier keys are searched only when it is (rarely, for the two dozen keys of a packet).
+#[derive(Default)]
+struct SeenKeys([u64; 4]);
+
+impl SeenKeys {
+    /// Sets the bit of `print`; whether it was set already.
+    fn insert(&mut self, print: u64) -> bool {
+        let bit = (print.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let was = self.0[word] & mask != 0;
+        self.0[word] |= mask;
+        was
+    }
+}
+
 /// CP's items: groups on `;`, items on `,`, each split at its first `=`; empty pieces skipped.
 /// Pieces without `=` and keys that occurred before are reported in order.
 pub(crate) fn read_cp<'a>(content: Piece<'a>, deviations: &mut Vec<Deviation>) -> Cp<'a> {
-    let separators = memchr::memchr2_iter(b';', b',', content.bytes).count();
+    let bytes = content.bytes;
+    let separators = memchr::memchr2_iter(b';', b',', bytes).count();
     let mut cp = Cp::with_capacity(separators + 1);
     let mut fingerprints: Vec<u64> = Vec::with_capacity(separators + 1);
+    let mut seen = SeenKeys::default();
     let mut group: u16 = 0;
-    for group_text in content.split(b';') {
-        let before = cp.items().len();
-        for piece in group_text.split(b',').filter(|p| !p.is_empty()) {
-            let Some(piece) = piece.text() else {
-                deviations.push(Deviation::NotUtf8 { place: Place::Cp });
-                continue;
-            };
-            let Some((key, value)) = piece.split_once('=') else {
-                deviations.push(Deviation::CpItemWithoutValue {
-                    text: piece.to_string(),
-                });
-                continue;
-            };
+    let mut group_has_items = false;
+    // One pass over the separators: `,` ends an item, `;` an item and its group.
+    let ends = memchr::memchr2_iter(b';', b',', bytes)
+        .map(|at| (at, bytes[at] == b';'))
+        .chain([(bytes.len(), true)]);
+    let mut from = 0;
+    for (end, ends_group) in ends {
+        let piece = content.slice(from..end);
+        from = end + 1;
+        if !piece.is_empty()
+            && let Some((key, value)) = read_item(piece, deviations)
+        {
             let print = fingerprint(key);
-            let seen = fingerprints
-                .iter()
-                .zip(cp.items())
-                .any(|(&f, item)| f == print && item.key == key);
-            if seen {
+            let duplicate = seen.insert(print)
+                && fingerprints
+                    .iter()
+                    .zip(cp.items())
+                    .any(|(&f, item)| f == print && item.key == key);
+            if duplicate {
                 deviations.push(Deviation::DuplicateKey {
                     key: key.to_string(),
                     value: value.to_string(),
                 });
             }
-            if key.is_empty() || key.contains(RESERVED) || value.contains(RESERVED) {
+            if key.is_empty() || has_reserved(key) || has_reserved(value) {
                 deviations.push(Deviation::ReservedCharacter {
                     key: key.to_string(),
                     value: value.to_string(),
@@ -230,12 +252,30 @@ pub(crate) fn read_cp<'a>(content: Piece<'a>, deviations: &mut Vec<Deviation>) -
             }
             fingerprints.push(print);
             cp.push_parsed(group, key, value);
+            group_has_items = true;
         }
-        if cp.items().len() > before {
+        if ends_group && group_has_items {
             group = group.saturating_add(1);
+            group_has_items = false;
         }
     }
     cp
+}
+
+/// One CP item's key and value, split at its first `=`; `None` (reported) when it is not
+/// UTF-8 or has no `=`.
+fn read_item<'a>(piece: Piece<'a>, deviations: &mut Vec<Deviation>) -> Option<(&'a str, &'a str)> {
+    let Some(text) = piece.text() else {
+        deviations.push(Deviation::NotUtf8 { place: Place::Cp });
+        return None;
+    };
+    let split = text.split_once('=');
+    if split.is_none() {
+        deviations.push(Deviation::CpItemWithoutValue {
+            text: text.to_string(),
+        });
+    }
+    split
 }
 
 /// Deviations in CP's content: `DataTime`'s form; factor codes in a 2017 (or later) packet.

@@ -8,8 +8,9 @@
 //! to case, differs from the HJ CRC), else `valid`.
 
 use std::fmt;
+use std::sync::LazyLock;
 
-use memchr::memmem;
+use memchr::memmem::{Finder, FinderRev};
 use serde::Serialize;
 
 use super::cp::Cp;
@@ -185,6 +186,12 @@ fn describe(deviations: &[Deviation]) -> String {
     }
 }
 
+/// The searcher for `CP=&&`, built once (building one costs as much as a search).
+static CP_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"CP=&&"));
+
+/// The searcher for the closing `&&`, from the end.
+static CP_CLOSE: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"&&"));
+
 /// Parses one packet (`##…\r\n`; CR LF optional) in `mode`.
 pub fn parse(bytes: &[u8], mode: Mode) -> Result<Decoded<'_>, Rejected> {
     inspect(bytes).accept(mode)
@@ -239,9 +246,11 @@ pub fn inspect(bytes: &[u8]) -> Inspection<'_> {
         body
     };
 
-    let cp_open = memmem::find(rest, b"CP=&&");
+    let cp_open = CP_OPEN.find(rest);
     let search_from = cp_open.map_or(0, |open| open + 5);
-    let close = memmem::rfind(&rest[search_from..], b"&&").map(|at| at + search_from);
+    let close = CP_CLOSE
+        .rfind(&rest[search_from..])
+        .map(|at| at + search_from);
     let (segment, tail) = match close {
         Some(close) => rest.split_at(close + 2),
         None => (rest, &b""[..]),

@@ -103,22 +103,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ORDERS: [ByteOrder; 4] = [
-        ByteOrder::ABCD,
-        ByteOrder::CDAB,
-        ByteOrder::BADC,
-        ByteOrder::DCBA,
-    ];
-    const TYPES: [DataType; 8] = [
-        DataType::U16,
-        DataType::I16,
-        DataType::U32,
-        DataType::I32,
-        DataType::U64,
-        DataType::I64,
-        DataType::F32,
-        DataType::F64,
-    ];
+    const ORDERS: [ByteOrder; 4] = ByteOrder::ALL;
+    const TYPES: [DataType; 8] = DataType::ALL;
 
     /// Checks the hand-written wire words of `expected` in every order: `[ABCD, CDAB, BADC, DCBA]`.
     fn check(ty: DataType, expected: f64, words: [&[u16]; 4]) {

@@ -84,6 +84,18 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// Every data type.
+    pub const ALL: [DataType; 8] = [
+        DataType::U16,
+        DataType::I16,
+        DataType::U32,
+        DataType::I32,
+        DataType::U64,
+        DataType::I64,
+        DataType::F32,
+        DataType::F64,
+    ];
+
     /// Number of 16-bit registers the type occupies.
     pub const fn registers(self) -> u16 {
         match self {
@@ -119,6 +131,14 @@ pub enum ByteOrder {
 }
 
 impl ByteOrder {
+    /// Every byte order.
+    pub const ALL: [ByteOrder; 4] = [
+        ByteOrder::ABCD,
+        ByteOrder::CDAB,
+        ByteOrder::BADC,
+        ByteOrder::DCBA,
+    ];
+
     /// True when the words travel low word first.
     pub const fn words_swapped(self) -> bool {
         matches!(self, ByteOrder::CDAB | ByteOrder::DCBA)
