@@ -29,6 +29,8 @@ fn info(id: &str, district: &str, tz: Tz) -> StationInfo {
         lat: None,
         lon: None,
         time_zone: tz,
+        city: String::new(),
+        background: false,
     }
 }
 

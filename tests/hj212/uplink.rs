@@ -63,6 +63,8 @@ impl Site {
                 lat: None,
                 lon: None,
                 time_zone: TZ,
+                city: String::new(),
+                background: false,
             })
             .collect();
         store.put_stations(&infos).unwrap();
