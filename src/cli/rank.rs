@@ -1,12 +1,17 @@
-//! `lantian rank`: the comprehensive-index ranking of stations or districts over a period.
+//! `lantian rank`: the comprehensive-index ranking of stations, districts or cities over a
+//! period.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use lantian::aqi::china::RuleSet;
-use lantian::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow, round_half_even};
+use lantian::assess::city::{CityList, CityRanking, DustDays, focus, rank_cities};
+use lantian::assess::{
+    AssessConfig, GroupBy, Period, Pollutant, RankRow, Ranking, Rounding, round_half_even,
+};
 use lantian::config::Config;
 
 use super::table::Table;
@@ -25,6 +30,9 @@ enum By {
     Station,
     District,
     Network,
+    /// Cities of a city list (`--cities`), from their stations' `city` (background sites
+    /// excluded).
+    City,
 }
 
 /// Rule set of the daily AQI.
@@ -58,6 +66,22 @@ pub(super) struct RankArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// With --by city: the cities, `168` for the built-in 168 key cities or a CSV file with a
+    /// `city` column (and optionally province, region_2023_plan, key_region_2018_plan).
+    #[arg(long, value_name = "168|FILE", default_value = "168")]
+    cities: String,
+    /// With --by city: a city to explain — the places each pollutant costs it and how far it
+    /// is from the next rank up.
+    #[arg(long, value_name = "CITY")]
+    focus: Option<String>,
+    /// With --by city: dust-affected city-days (CSV `city,date`) whose PM10 and PM2.5 are
+    /// removed before ranking, as the ministry does (扣除沙尘).
+    #[arg(long, value_name = "FILE")]
+    dust: Option<PathBuf>,
+    /// Compute from unrounded daily values and period concentrations (analysis) instead of
+    /// HJ 663's rounding (the published figures).
+    #[arg(long)]
+    unrounded: bool,
 }
 
 fn fixed(v: Option<f64>, decimals: u32) -> String {
@@ -81,13 +105,22 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
             Rules::Y2012 => Some(RuleSet::Y2012),
             Rules::Y2026 => Some(RuleSet::Y2026),
         },
+        rounding: if args.unrounded {
+            Rounding::Unrounded
+        } else {
+            Rounding::Hj663
+        },
         ..AssessConfig::default()
     };
     let by = match args.by {
         By::Station => GroupBy::Station,
         By::District => GroupBy::District,
         By::Network => GroupBy::Network,
+        By::City => return run_cities(&*store, period, &args, &cfg),
     };
+    if args.focus.is_some() || args.dust.is_some() {
+        anyhow::bail!("--focus and --dust apply to --by city");
+    }
     let ranking = lantian::assess::rank_store(&*store, period, by, &cfg)
         .with_context(|| format!("ranking {period}"))?;
     if let Format::Json = args.format {
@@ -106,8 +139,130 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         By::Station => "station",
         By::District => "district",
         By::Network => "network",
+        By::City => "city",
     };
-    let header = [
+    let table = ranking_table(&ranking, id_header, None);
+    match args.format {
+        Format::Csv => print!("{}", table.csv()),
+        _ => {
+            let range = ranking.period.range()?;
+            println!(
+                "{} ({range}), compared with {}",
+                ranking.period, ranking.previous
+            );
+            print!("{}", table.render());
+        }
+    }
+    Ok(())
+}
+
+/// `--by city`.
+fn run_cities(
+    store: &dyn lantian::store::Store,
+    period: Period,
+    args: &RankArgs,
+    cfg: &AssessConfig,
+) -> anyhow::Result<()> {
+    let list = if args.cities == "168" {
+        CityList::key_168()
+    } else {
+        CityList::read(std::path::Path::new(&args.cities))?
+    };
+    let dust = args.dust.as_deref().map(DustDays::read).transpose()?;
+    let cities = rank_cities(store, period, &list, dust.as_ref(), cfg)
+        .with_context(|| format!("ranking the cities over {period}"))?;
+    let focused = match &args.focus {
+        Some(city) => Some(
+            focus(&cities.ranking, city, cfg)
+                .with_context(|| format!("{city} has no rank in {period}"))?,
+        ),
+        None => None,
+    };
+    if let Format::Json = args.format {
+        let rows: Vec<serde_json::Value> = cities
+            .ranking
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = json_row(r);
+                if let Some(c) = cities.list.get(&r.id) {
+                    row["province"] = c.province.clone().into();
+                    row["region"] = c.region.clone().into();
+                }
+                row
+            })
+            .collect();
+        let out = serde_json::json!({
+            "period": cities.ranking.period.to_string(),
+            "previous": cities.ranking.previous.to_string(),
+            "by": "city",
+            "cities": cities.list.origin,
+            "rounding": format!("{:?}", cfg.rounding).to_lowercase(),
+            "dust_days_removed": cities.dust_removed,
+            "rows": rows,
+            "focus": focused.as_ref().map(|f| serde_json::json!({
+                "city": args.focus,
+                "rank": f.rank,
+                "places": f.places.iter().map(|(p, n)| (p.code().to_string(), serde_json::Value::from(*n))).collect::<serde_json::Map<_, _>>(),
+                "next_up": f.next_up.as_ref().map(|(c, _)| c),
+                "gap_i_sum": f.next_up.as_ref().map(|(_, g)| g),
+                "gap_concentration": f.gap_in.iter().map(|(p, v)| (p.code().to_string(), serde_json::Value::from(*v))).collect::<serde_json::Map<_, _>>(),
+            })),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let table = ranking_table(&cities.ranking, "city", Some(&cities));
+    match args.format {
+        Format::Csv => print!("{}", table.csv()),
+        _ => {
+            let range = cities.ranking.period.range()?;
+            println!(
+                "{} ({range}) · {} cities (list {}) · {} · dust: {}",
+                cities.ranking.period,
+                cities.list.cities.len(),
+                cities.list.origin,
+                match cfg.rounding {
+                    Rounding::Hj663 => "HJ 663 rounding",
+                    Rounding::Unrounded => "unrounded",
+                },
+                match cities.dust_removed {
+                    Some(n) => format!("{n} dust city-days removed from PM"),
+                    None => "no dust list (PM as measured)".to_string(),
+                }
+            );
+            print!("{}", table.render());
+            if let (Some(f), Some(city)) = (&focused, &args.focus) {
+                println!("\n{city}: rank {}", f.rank);
+                for (p, n) in &f.places {
+                    println!("  {:<5} costs {n} place(s) (sub-index above the cities' median)", p.code());
+                }
+                match &f.next_up {
+                    Some((above, gap)) => {
+                        println!("  next up: {above}, {:.2} lower I_sum needed, i.e. one of:", -gap);
+                        for (p, v) in &f.gap_in {
+                            println!("    {:<5} −{v:.2} {}", p.code(), p.parameter().canonical_unit().symbol());
+                        }
+                    }
+                    None => println!("  first place"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The table of a ranking; with `cities`, province and region columns after the id.
+fn ranking_table(ranking: &Ranking, id_header: &str, cities: Option<&CityRanking>) -> Table {
+    let mut header = vec![
+        "rank",
+        id_header,
+        if cities.is_some() { "province" } else { "name" },
+    ];
+    if cities.is_some() {
+        header.push("region");
+    }
+    header.extend([
         "rank",
         id_header,
         "name",
@@ -124,7 +279,7 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         "last_i_sum",
         "change",
         "change_%",
-    ];
+    ]);
     let numeric = [
         "rank",
         "so2",
@@ -150,6 +305,9 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
             row.id.clone(),
             row.name.clone(),
         ];
+        if let Some(c) = cities {
+            cells.push(c.list.get(&row.id).map(|c| c.region.clone()).unwrap_or_default());
+        }
         for p in Pollutant::ALL {
             cells.push(fixed(s.index.map(|i| i.of(p)), 2));
         }
@@ -165,18 +323,7 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         ]);
         table.push(cells);
     }
-    match args.format {
-        Format::Csv => print!("{}", table.csv()),
-        _ => {
-            let range = ranking.period.range()?;
-            println!(
-                "{} ({range}), compared with {}",
-                ranking.period, ranking.previous
-            );
-            print!("{}", table.render());
-        }
-    }
-    Ok(())
+    table
 }
 
 fn json_row(row: &RankRow) -> serde_json::Value {
