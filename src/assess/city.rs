@@ -23,7 +23,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::run::{group_days, store_days};
+use super::run::{StoreDays, group_days, store_days};
 use super::{
     AssessConfig, AssessError, DailyStats, Period, Pollutant, RankRow, Ranking, assign_ranks,
     period_stats,
@@ -109,7 +109,11 @@ fn read_csv(
             .ok_or_else(|| fail(1, format!("missing column `{name}`")))?;
         index.push(Some(i));
     }
-    index.extend(optional.iter().map(|name| header.iter().position(|h| h == *name)));
+    index.extend(
+        optional
+            .iter()
+            .map(|name| header.iter().position(|h| h == *name)),
+    );
     for record in reader.records() {
         let record = record.map_err(|e| {
             fail(
@@ -155,7 +159,12 @@ impl CityList {
             text,
             origin,
             &["city"],
-            &["province", "region_2023_plan", "region", "key_region_2018_plan"],
+            &[
+                "province",
+                "region_2023_plan",
+                "region",
+                "key_region_2018_plan",
+            ],
             |line, cells| {
                 let name = cells[0].clone();
                 if name.is_empty() {
@@ -224,13 +233,12 @@ impl DustDays {
     pub fn parse(text: &str, origin: &str) -> Result<DustDays, ListError> {
         let mut days = HashSet::new();
         read_csv(text, origin, &["city", "date"], &[], |line, cells| {
-            let date = NaiveDate::parse_from_str(&cells[1], "%Y-%m-%d").map_err(|_| {
-                ListError::Line {
+            let date =
+                NaiveDate::parse_from_str(&cells[1], "%Y-%m-%d").map_err(|_| ListError::Line {
                     origin: origin.to_string(),
                     line,
                     reason: format!("cannot read date `{}` (YYYY-MM-DD)", cells[1]),
-                }
-            })?;
+                })?;
             days.insert((cells[0].clone(), date));
             Ok(())
         })?;
@@ -288,10 +296,23 @@ pub fn rank_cities(
     cfg: &AssessConfig,
 ) -> Result<CityRanking, AssessError> {
     let d = store_days(store, period, cfg, |s| list.counts(s))?;
+    rank_city_days(&d, list, dust, cfg)
+}
+
+/// Ranks the listed cities from stations' daily series (stations that do not count for a listed
+/// city — background sites, other cities — are left out here too).
+pub fn rank_city_days(
+    d: &StoreDays,
+    list: &CityList,
+    dust: Option<&DustDays>,
+    cfg: &AssessConfig,
+) -> Result<CityRanking, AssessError> {
     let (range, prev_range) = (d.period.range()?, d.previous.range()?);
     let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in d.stations.iter().enumerate() {
-        members.entry(s.city.as_str()).or_default().push(i);
+        if list.counts(s) {
+            members.entry(s.city.as_str()).or_default().push(i);
+        }
     }
     let mut scratch = Vec::new();
     let mut dust_removed = 0;

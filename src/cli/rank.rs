@@ -235,13 +235,23 @@ fn run_cities(
             if let (Some(f), Some(city)) = (&focused, &args.focus) {
                 println!("\n{city}: rank {}", f.rank);
                 for (p, n) in &f.places {
-                    println!("  {:<5} costs {n} place(s) (sub-index above the cities' median)", p.code());
+                    println!(
+                        "  {:<5} costs {n} place(s) (sub-index above the cities' median)",
+                        p.code()
+                    );
                 }
                 match &f.next_up {
                     Some((above, gap)) => {
-                        println!("  next up: {above}, {:.2} lower I_sum needed, i.e. one of:", -gap);
+                        println!(
+                            "  next up: {above}, {:.2} lower I_sum needed, i.e. one of:",
+                            -gap
+                        );
                         for (p, v) in &f.gap_in {
-                            println!("    {:<5} −{v:.2} {}", p.code(), p.parameter().canonical_unit().symbol());
+                            println!(
+                                "    {:<5} −{v:.2} {}",
+                                p.code(),
+                                p.parameter().canonical_unit().symbol()
+                            );
                         }
                     }
                     None => println!("  first place"),
@@ -306,7 +316,12 @@ fn ranking_table(ranking: &Ranking, id_header: &str, cities: Option<&CityRanking
             row.name.clone(),
         ];
         if let Some(c) = cities {
-            cells.push(c.list.get(&row.id).map(|c| c.region.clone()).unwrap_or_default());
+            cells.push(
+                c.list
+                    .get(&row.id)
+                    .map(|c| c.region.clone())
+                    .unwrap_or_default(),
+            );
         }
         for p in Pollutant::ALL {
             cells.push(fixed(s.index.map(|i| i.of(p)), 2));

@@ -143,17 +143,19 @@ impl NationalStations {
                 Some(other) => {
                     return Err(fail(
                         line,
-                        format!(
-                            "is_background_site `{}` is neither Y nor N",
-                            shown(other)
-                        ),
+                        format!("is_background_site `{}` is neither Y nor N", shown(other)),
                     ));
                 }
                 None => station_name.contains("对照点"),
             };
             let info = StationInfo {
                 id: id.to_string(),
-                name: if station_name.is_empty() { id } else { station_name }.to_string(),
+                name: if station_name.is_empty() {
+                    id
+                } else {
+                    station_name
+                }
+                .to_string(),
                 name_en: id.to_string(),
                 district: String::new(),
                 lat: coordinate(lat, "lat", 90.0)?,

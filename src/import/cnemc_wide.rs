@@ -159,7 +159,10 @@ impl WideDay {
                             });
                         }
                         other => {
-                            each(line, Err(format!("unreadable row ({other:?}); row skipped")))?;
+                            each(
+                                line,
+                                Err(format!("unreadable row ({other:?}); row skipped")),
+                            )?;
                             continue;
                         }
                     }
