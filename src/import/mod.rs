@@ -191,15 +191,14 @@ pub fn import(
         .map_err(|source| ImportError::Store { written: 0, source })?;
     summary.stations_created = book.new.keys().cloned().collect();
     summary.stations_updated = book.filled.iter().cloned().collect();
-    summary.stations_without_city = (format == Format::Cnemc)
-        .then(|| {
-            book.new
-                .values()
-                .filter(|(info, _)| info.city.is_empty())
-                .map(|(info, _)| info.id.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    if format == Format::Cnemc {
+        summary.stations_without_city = book
+            .new
+            .values()
+            .filter(|(info, _)| info.city.is_empty())
+            .map(|(info, _)| info.id.clone())
+            .collect();
+    }
 
     // Pass 2: write.
     progress.begin(Phase::Importing, total_bytes);

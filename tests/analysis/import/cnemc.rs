@@ -23,7 +23,7 @@ fn options(f: &Fixture) -> ImportOptions {
 
 #[test]
 fn long_layout_with_the_station_list() {
-    let mut f = Fixture::new();
+    let f = Fixture::new();
     let text = "time_local,station_code,city,lon,lat,so2,no2,pm10,pm2_5,co,o3_1h\n\
                 2019-01-01 00:00,1001A,北京,116.3621,39.8784,15,75,76,53,1.2,\n\
                 2019-01-01 01:00,1001A,北京,116.3621,39.8784,915,75,3761,53,-1,7\n\
