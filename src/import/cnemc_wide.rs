@@ -27,6 +27,7 @@ use chrono::NaiveDate;
 use csv::StringRecord;
 
 use super::cnemc::{BEIJING, NationalStations};
+use super::input::unreadable_row;
 use super::row::{Row, RowParser, StationMeta};
 use super::values::{check_value, date_hour_to_utc, is_missing, parse_number, shown};
 use super::{ImportError, Progress};
@@ -151,21 +152,8 @@ impl WideDay {
                 Ok(true) => line = record.position().map_or(0, |p| p.line()),
                 Err(e) => {
                     line = e.position().map_or(0, |p| p.line());
-                    match e.into_kind() {
-                        csv::ErrorKind::Io(source) => {
-                            return Err(ImportError::Io {
-                                path: path.to_path_buf(),
-                                source,
-                            });
-                        }
-                        other => {
-                            each(
-                                line,
-                                Err(format!("unreadable row ({other:?}); row skipped")),
-                            )?;
-                            continue;
-                        }
-                    }
+                    each(line, Err(unreadable_row(e, path)?))?;
+                    continue;
                 }
             }
             if record.len() != fields {

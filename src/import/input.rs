@@ -109,6 +109,19 @@ fn csv_error(path: &Path, e: csv::Error) -> ImportError {
     }
 }
 
+/// Why a row could not be read (the row is skipped), or the I/O error that stops the file (a
+/// corrupt `.xz` stream surfaces here too).
+pub(super) fn unreadable_row(e: csv::Error, path: &Path) -> Result<String, ImportError> {
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => Err(ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+        csv::ErrorKind::Utf8 { .. } => Ok("not valid UTF-8; row skipped".to_string()),
+        other => Ok(format!("unreadable row ({other:?}); row skipped")),
+    }
+}
+
 /// Reads every data row of `input`, calling `each(line, parsed row or the reason it was
 /// rejected)`.
 pub(super) fn scan(
@@ -147,17 +160,7 @@ pub(super) fn scan(
             }
             Err(e) => {
                 line = e.position().map_or(0, |p| p.line());
-                match e.into_kind() {
-                    csv::ErrorKind::Io(source) => {
-                        // A corrupt `.xz` stream surfaces here, as an I/O error of the file.
-                        return Err(ImportError::Io {
-                            path: path.to_path_buf(),
-                            source,
-                        });
-                    }
-                    csv::ErrorKind::Utf8 { .. } => Err("not valid UTF-8; row skipped".to_string()),
-                    other => Err(format!("unreadable row ({other:?}); row skipped")),
-                }
+                Err(unreadable_row(e, path)?)
             }
         };
         each(line, outcome)?;
