@@ -410,3 +410,94 @@ pub fn focus(ranking: &Ranking, city: &str, cfg: &AssessConfig) -> Option<Focus>
         gap_in,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::{ComprehensiveIndex, PeriodStats};
+
+    fn row(id: &str, sub: [f64; 6]) -> RankRow {
+        let range = "2019-01"
+            .parse::<Period>()
+            .and_then(|p| p.range())
+            .expect("month");
+        let sub = enum_map::EnumMap::from_array(sub);
+        RankRow {
+            rank: None,
+            id: id.to_string(),
+            name: String::new(),
+            stations: 1,
+            stats: PeriodStats {
+                range,
+                min_valid_days: 27,
+                valid_days: enum_map::EnumMap::from_fn(|_| 31),
+                concentrations: Default::default(),
+                index: Some(ComprehensiveIndex {
+                    sub,
+                    total: crate::assess::round_half_even(sub.values().sum(), 2),
+                }),
+                aqi: Default::default(),
+            },
+            previous: None,
+        }
+    }
+
+    #[test]
+    fn focus_counts_places_and_the_gap_to_the_next_rank() {
+        let mut rows = vec![
+            row("a", [0.1, 0.5, 0.5, 0.5, 0.2, 0.5]), // 2.30
+            row("b", [0.1, 0.5, 0.5, 0.6, 0.2, 0.5]), // 2.40
+            row("c", [0.1, 0.5, 0.5, 0.7, 0.2, 0.5]), // 2.50
+            row("x", [0.1, 0.5, 0.5, 1.0, 0.2, 0.5]), // 2.80: PM2.5 far above the median
+        ];
+        assign_ranks(&mut rows);
+        let period: Period = "2019-01".parse().expect("period");
+        let ranking = Ranking {
+            period,
+            previous: period.previous_year(),
+            rows,
+        };
+        let f = focus(&ranking, "x", &AssessConfig::default()).expect("ranked");
+        assert_eq!(f.rank, 4);
+        // PM2.5 at the median (0.65) → 2.45: behind a and b, ahead of c → rank 3, one place.
+        let pm = f.places.iter().find(|(p, _)| *p == Pollutant::Pm25);
+        assert_eq!(pm, Some(&(Pollutant::Pm25, 1)));
+        assert!(
+            f.places
+                .iter()
+                .all(|(p, n)| *p == Pollutant::Pm25 || *n == 0)
+        );
+        assert_eq!(f.next_up, Some(("c".to_string(), -0.3)));
+        let pm_gap = f
+            .gap_in
+            .iter()
+            .find(|(p, _)| *p == Pollutant::Pm25)
+            .expect("pm");
+        assert!((pm_gap.1 - 10.5).abs() < 1e-9, "{pm_gap:?}");
+        assert_eq!(focus(&ranking, "nowhere", &AssessConfig::default()), None);
+    }
+
+    #[test]
+    fn dust_days_remove_pm_only() {
+        let dust = DustDays::parse("city,date\n兰州,2019-01-02\n", "dust.csv").expect("list");
+        let first = NaiveDate::from_ymd_opt(2019, 1, 1).expect("date");
+        let day = DailyStats {
+            values: crate::aqi::china::DailyInput {
+                pm10: Some(300.0),
+                pm25: Some(80.0),
+                so2: Some(10.0),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut days = vec![day; 3];
+        assert_eq!(dust.remove_pm("兰州", first, &mut days), 1);
+        assert_eq!(days[1].values.pm10, None);
+        assert_eq!(days[1].values.so2, Some(10.0));
+        assert_eq!(days[0].values.pm25, Some(80.0));
+        assert!(DustDays::parse("city,date\n兰州,2019-1-32\n", "d").is_err());
+        let list = CityList::key_168();
+        assert_eq!(list.cities.len(), 168);
+        assert!(CityList::parse("city\n北京\n北京\n", "mine.csv").is_err());
+    }
+}
