@@ -146,16 +146,15 @@ impl WideDay {
         let mut row = Row::default();
         let mut reported = 0u64;
         loop {
-            let line;
-            match reader.read_record(&mut record) {
+            let line = match reader.read_record(&mut record) {
                 Ok(false) => break,
-                Ok(true) => line = record.position().map_or(0, |p| p.line()),
+                Ok(true) => record.position().map_or(0, |p| p.line()),
                 Err(e) => {
-                    line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(0, |p| p.line());
                     each(line, Err(unreadable_row(e, path)?))?;
                     continue;
                 }
-            }
+            };
             if record.len() != fields {
                 let message = format!(
                     "{} fields where the header has {fields}; row skipped",
