@@ -86,6 +86,8 @@ fn filled(path: &std::path::Path, days: i64) -> SqliteStore {
                     lat: None,
                     lon: None,
                     time_zone: chrono_tz::Asia::Shanghai,
+                    city: String::new(),
+                    background: false,
                 })
                 .collect::<Vec<_>>(),
         )

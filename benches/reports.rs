@@ -48,6 +48,8 @@ fn stations(n: usize) -> Vec<StationInfo> {
             lat: Some(22.6 + rng.next() * 0.6),
             lon: Some(113.5 + rng.next() * 0.8),
             time_zone: Shanghai,
+            city: String::new(),
+            background: false,
         })
         .collect()
 }

@@ -28,6 +28,8 @@ fn network(store: &mut SqliteStore, stations: usize, days: i64, last: NaiveDate)
             lat: Some(22.8 + (i % 6) as f64 * 0.05),
             lon: Some(113.5 + (i / 6) as f64 * 0.06),
             time_zone: Shanghai,
+            city: String::new(),
+            background: false,
         })
         .collect();
     store.put_stations(&infos).unwrap();

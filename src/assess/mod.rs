@@ -12,10 +12,14 @@
 //!    comprehensive index of `index`.
 //! 4. `rank`: rows ranked by the comprehensive index, with the change versus the same period of
 //!    the previous year; [`run`] does it all over a [`Store`](crate::store::Store).
+//! 5. [`city`]: cities as an assessment level — the ministry's key-city ranking over a city
+//!    list (the built-in 168 key cities or a user's), background sites excluded, with the
+//!    analyst's dust days and the focus on one city.
 //!
 //! Everything is in canonical units (µg/m³; CO mg/m³).
 
 mod aggregate;
+pub mod city;
 pub mod daily;
 mod index;
 mod period;
@@ -33,6 +37,6 @@ pub use pollutant::Pollutant;
 pub use rank::{Change, RankRow, assign_ranks};
 pub use run::{AssessError, GroupBy, Ranking, rank_store};
 pub use stats::{
-    AqiDayValidity, AqiDays, AssessConfig, PeriodStats, percentile, period_concentrations,
-    period_stats,
+    AqiDayValidity, AqiDays, AssessConfig, PeriodStats, Rounding, percentile,
+    period_concentrations, period_stats, reported_decimals, rounded_concentrations, rounded_days,
 };

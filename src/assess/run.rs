@@ -18,7 +18,7 @@ use enum_map::EnumMap;
 use super::daily::{MISSING_DAY, hour_slot};
 use super::{
     AssessConfig, DailyStats, DateRange, DayHours, Period, PeriodError, Pollutant, RankRow,
-    assign_ranks, daily_stats, mean_of_days, period_stats,
+    assign_ranks, daily_stats, mean_of_days, period_stats, rounded_days,
 };
 use crate::quality::Flag;
 use crate::store::{
@@ -179,6 +179,20 @@ fn missing_metadata(
     Ok(missing)
 }
 
+/// The daily series of the store's stations over a period and the same period of last year.
+pub struct StoreDays {
+    /// The period (a year to date resolved).
+    pub period: Period,
+    /// The same period of the previous year.
+    pub previous: Period,
+    /// The stations read.
+    pub stations: Vec<StationInfo>,
+    /// `current[i]`: the daily series of `stations[i]` over `period`.
+    pub current: Vec<Vec<DailyStats>>,
+    /// `before[i]`: over `previous`.
+    pub before: Vec<Vec<DailyStats>>,
+}
+
 /// Ranks the store's stations, districts or network over `period` (see the module docs).
 pub fn rank_store(
     store: &(impl ReadingStore + StationStore + ?Sized),
@@ -186,6 +200,31 @@ pub fn rank_store(
     by: GroupBy,
     cfg: &AssessConfig,
 ) -> Result<Ranking, AssessError> {
+    let d = store_days(store, period, cfg, |_| true)?;
+    let (range, prev_range) = (d.period.range()?, d.previous.range()?);
+    let rows = rank_days(
+        &d.stations,
+        &d.current,
+        &d.before,
+        range,
+        prev_range,
+        by,
+        cfg,
+    );
+    Ok(Ranking {
+        period: d.period,
+        previous: d.previous,
+        rows,
+    })
+}
+
+/// Reads the daily series of the stations `wanted` accepts over `period` and last year's.
+pub fn store_days(
+    store: &(impl ReadingStore + StationStore + ?Sized),
+    period: Period,
+    cfg: &AssessConfig,
+    wanted: impl Fn(&StationInfo) -> bool,
+) -> Result<StoreDays, AssessError> {
     let stations = store.stations()?;
     let zones: BTreeMap<&str, Tz> = stations
         .iter()
@@ -206,6 +245,7 @@ pub fn rank_store(
     if !missing.is_empty() {
         return Err(AssessError::MissingMetadata(missing));
     }
+    let stations: Vec<StationInfo> = stations.into_iter().filter(|s| wanted(s)).collect();
     let mut hours = Vec::new();
     let mut current = Vec::with_capacity(stations.len());
     let mut before = Vec::with_capacity(stations.len());
@@ -213,12 +253,27 @@ pub fn rank_store(
         current.push(station_days(store, info, range, cfg, &mut hours)?);
         before.push(station_days(store, info, prev_range, cfg, &mut hours)?);
     }
-    let rows = rank_days(&stations, &current, &before, range, prev_range, by, cfg);
-    Ok(Ranking {
+    Ok(StoreDays {
         period,
         previous,
-        rows,
+        stations,
+        current,
+        before,
     })
+}
+
+/// A group's daily series: the mean of its stations' daily values, each rounded first as
+/// `cfg.rounding` says (HJ 663: the stations' reported daily values are averaged).
+pub fn group_days<'a>(
+    members: impl IntoIterator<Item = &'a [DailyStats]>,
+    range: DateRange,
+    cfg: &AssessConfig,
+) -> Vec<DailyStats> {
+    let rounded: Vec<_> = members
+        .into_iter()
+        .map(|days| rounded_days(days, cfg.rounding))
+        .collect();
+    mean_of_days(rounded.iter().map(|d| &d[..]), range.days())
 }
 
 /// Ranking rows from stations' daily series (`current[i]`, `previous[i]` belong to
@@ -261,9 +316,8 @@ pub fn rank_days(
                 groups.entry(key).or_default().push(i);
             }
             for (key, members) in groups {
-                let cur = mean_of_days(members.iter().map(|&i| &current[i][..]), range.days());
-                let prev =
-                    mean_of_days(members.iter().map(|&i| &previous[i][..]), prev_range.days());
+                let cur = group_days(members.iter().map(|&i| &current[i][..]), range, cfg);
+                let prev = group_days(members.iter().map(|&i| &previous[i][..]), prev_range, cfg);
                 let p = stats(prev_range, &prev);
                 rows.push(RankRow {
                     rank: None,

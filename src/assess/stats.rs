@@ -12,6 +12,15 @@
 //!   force on that date ([`RuleSet::for_date`]) unless the configuration forces one.
 //!   Which days have a "valid AQI" is [`AqiDayValidity`] (*unverified*; default: the AQI could be
 //!   computed from at least one valid pollutant statistic).
+//! - Rounding ([`Rounding`], default [`Rounding::Hj663`]): HJ 663 reports daily values and period
+//!   concentrations rounded by GB/T 8170 (µg/m³ to integers, CO to 0.1 mg/m³) and computes the
+//!   sub-indices from the rounded concentrations; the ministry's ranking is computed that way.
+//!   Each day's values are rounded before the period statistics and the daily AQI of the
+//!   good-day share, the period concentrations before the index.
+//!   [`PeriodStats::concentrations`] keep the unrounded period values for analysis;
+//!   [`Rounding::Unrounded`] computes everything from unrounded values.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use enum_map::EnumMap;
@@ -30,6 +39,49 @@ pub enum AqiDayValidity {
     AllSix,
 }
 
+/// How the assessment rounds daily values and period concentrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rounding {
+    /// HJ 663 / GB/T 8170: daily values and period concentrations rounded half to even, µg/m³ to
+    /// integers and CO to 0.1 mg/m³, before the sub-indices (the published figures).
+    #[default]
+    Hj663,
+    /// No rounding before the sub-indices (analysis; the sub-indices are still rounded to 2
+    /// decimals).
+    Unrounded,
+}
+
+/// Decimals HJ 663 reports a pollutant's concentrations to (CO 1, the others 0).
+pub const fn reported_decimals(p: Pollutant) -> u32 {
+    match p {
+        Pollutant::Co => 1,
+        _ => 0,
+    }
+}
+
+impl DailyStats {
+    /// The day's statistics rounded as HJ 663 reports them (hour and window counts kept).
+    pub fn rounded(&self) -> DailyStats {
+        DailyStats {
+            values: crate::aqi::china::DailyInput::from_fn(|term| {
+                let decimals = reported_decimals(Pollutant::from(term));
+                self.values
+                    .get(term)
+                    .map(|v| super::round_half_even(v, decimals))
+            }),
+            ..*self
+        }
+    }
+}
+
+/// `days` as `rounding` wants them for the period statistics.
+pub fn rounded_days(days: &[DailyStats], rounding: Rounding) -> Cow<'_, [DailyStats]> {
+    match rounding {
+        Rounding::Hj663 => Cow::Owned(days.iter().map(DailyStats::rounded).collect()),
+        Rounding::Unrounded => Cow::Borrowed(days),
+    }
+}
+
 /// Everything configurable in the assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct AssessConfig {
@@ -41,10 +93,8 @@ pub struct AssessConfig {
     pub rule_set: Option<RuleSet>,
     /// Which days have a valid daily AQI.
     pub aqi_day: AqiDayValidity,
-    /// Round the period concentrations as HJ 663 reports them (µg/m³ to integers, CO to one
-    /// decimal) before computing the sub-indices (*unverified*; default off: the index is
-    /// computed from the unrounded concentrations).
-    pub round_concentrations: bool,
+    /// How daily values and period concentrations are rounded (default: as HJ 663 reports them).
+    pub rounding: Rounding,
 }
 
 /// The statistics of one series over one period.
@@ -56,8 +106,9 @@ pub struct PeriodStats {
     pub min_valid_days: usize,
     /// Valid daily values per pollutant (O3: daily maximum 8-h).
     pub valid_days: EnumMap<Pollutant, u32>,
-    /// The period concentrations C_i (means; CO P95; O3 P90), unrounded; `None` without any
-    /// valid day.
+    /// The period concentrations C_i (means; CO P95; O3 P90) of the (rounded, with
+    /// [`Rounding::Hj663`]) daily values, before the period value itself is rounded; `None`
+    /// without any valid day.
     pub concentrations: EnumMap<Pollutant, Option<f64>>,
     /// The comprehensive index (`None` unless all six concentrations exist).
     pub index: Option<ComprehensiveIndex>,
@@ -172,7 +223,8 @@ pub fn period_stats(
     scratch: &mut Vec<f64>,
 ) -> PeriodStats {
     let mut stats = period_concentrations(range, days, cfg, scratch);
-    stats.aqi = AqiDays::count(range.first, &days[..days.len().min(range.days())], cfg);
+    let days = rounded_days(&days[..days.len().min(range.days())], cfg.rounding);
+    stats.aqi = AqiDays::count(range.first, &days, cfg);
     stats
 }
 
@@ -184,7 +236,8 @@ pub fn period_concentrations(
     cfg: &AssessConfig,
     scratch: &mut Vec<f64>,
 ) -> PeriodStats {
-    let days = &days[..days.len().min(range.days())];
+    let days = rounded_days(&days[..days.len().min(range.days())], cfg.rounding);
+    let days = &days[..];
     let mut valid_days = EnumMap::<Pollutant, u32>::default();
     let mut sums = EnumMap::<Pollutant, f64>::default();
     for d in days {
@@ -205,24 +258,28 @@ pub fn period_concentrations(
         Pollutant::Co => percentile_of_days(Pollutant::Co, 95),
         Pollutant::O3 => percentile_of_days(Pollutant::O3, 90),
     };
-    let for_index = if cfg.round_concentrations {
-        let mut rounded = concentrations;
-        for (p, c) in &mut rounded {
-            let decimals = if p == Pollutant::Co { 1 } else { 0 };
-            *c = c.map(|v| super::round_half_even(v, decimals));
-        }
-        rounded
-    } else {
-        concentrations
-    };
-    PeriodStats {
+    let mut stats = PeriodStats {
         range,
         min_valid_days: range.min_valid_days(),
         valid_days,
         concentrations,
-        index: ComprehensiveIndex::compute(&for_index, &cfg.standards),
+        index: None,
         aqi: AqiDays::default(),
-    }
+    };
+    let for_index = match cfg.rounding {
+        Rounding::Hj663 => rounded_concentrations(&stats),
+        Rounding::Unrounded => concentrations,
+    };
+    stats.index = ComprehensiveIndex::compute(&for_index, &cfg.standards);
+    stats
+}
+
+/// The period concentrations as HJ 663 reports them (GB/T 8170: µg/m³ to integers, CO to
+/// 0.1 mg/m³).
+pub fn rounded_concentrations(stats: &PeriodStats) -> EnumMap<Pollutant, Option<f64>> {
+    EnumMap::from_fn(|p| {
+        stats.concentrations[p].map(|v| super::round_half_even(v, reported_decimals(p)))
+    })
 }
 
 /// The daily AQI of a day when the day counts (see [`AqiDayValidity`]).
@@ -298,7 +355,10 @@ mod tests {
                 o3_8h_max: Some(10.0 * x),
             }
         });
-        let cfg = AssessConfig::default();
+        let cfg = AssessConfig {
+            rounding: Rounding::Unrounded,
+            ..AssessConfig::default()
+        };
         let s = period_concentrations(range, &series, &cfg, &mut Vec::new());
         assert_eq!(s.valid_days.into_array(), [27; 6]);
         assert_eq!(s.min_valid_days, 27);
@@ -320,7 +380,7 @@ mod tests {
         assert!(s.index.is_some());
         // Rounded concentrations: CO 2.47 → 2.5 → I 0.625, an exact tie → 0.62 (even).
         let rounded = AssessConfig {
-            round_concentrations: true,
+            rounding: Rounding::Hj663,
             ..cfg
         };
         let s = period_concentrations(range, &series, &rounded, &mut Vec::new());

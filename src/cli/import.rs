@@ -25,6 +25,9 @@ enum FormatArg {
     Openair,
     /// Wide CSV: time,station,<parameter>[unit],… plus optional name, district, lat, lon.
     Csv,
+    /// The national network as CNEMC publishes it: the long layout (time_local,station_code,…)
+    /// or the daily china_sites_YYYYMMDD.csv files, plain or .xz; hour-ending Beijing time.
+    Cnemc,
 }
 
 /// Options of `lantian import`.
@@ -45,6 +48,10 @@ pub(super) struct ImportArgs {
     /// Reference temperature (°C) for ppb/ppm → µg/m³ [default: 25; 20 for openair].
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     reference_temperature: Option<f64>,
+    /// The national station list (cnemc): code, name, city, lon, lat and whether each is a
+    /// background site; without it every station code must already be in the store.
+    #[arg(long, value_name = "FILE")]
+    stations: Option<PathBuf>,
     /// Only store the hourly means; do not compute the hourly and daily AQI of the imported
     /// days (run `lantian compute` later).
     #[arg(long)]
@@ -82,11 +89,13 @@ pub(super) fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
         FormatArg::Prsa => Format::Prsa,
         FormatArg::Openair => Format::Openair,
         FormatArg::Csv => Format::WideCsv,
+        FormatArg::Cnemc => Format::Cnemc,
     };
     let options = ImportOptions {
         time_zone: args.time_zone,
         station: args.station,
         reference_temperature_c: args.reference_temperature,
+        stations: args.stations,
         index: (!args.no_indices).then_some(config.aqi),
         ..ImportOptions::default()
     };
@@ -150,6 +159,12 @@ fn print_summary(summary: &Summary, format: Format, store: &StoreUrl, seconds: f
         println!(
             "stations completed (district/coordinates): {}",
             summary.stations_updated.join(", ")
+        );
+    }
+    if !summary.stations_without_city.is_empty() {
+        println!(
+            "stations without a city (they count for no city): {}",
+            summary.stations_without_city.join(", ")
         );
     }
     let mut table = Table::new(&["parameter", "unit", "records"], &["records"]);

@@ -1,12 +1,15 @@
-//! `lantian rank`: the comprehensive-index ranking of stations or districts over a period.
+//! `lantian rank`: the comprehensive-index ranking of stations, districts or cities over a
+//! period.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use lantian::aqi::china::RuleSet;
-use lantian::assess::{AssessConfig, GroupBy, Period, RankRow, rank_table};
+use lantian::assess::city::{CityList, CityRanking, DustDays, focus, rank_cities};
+use lantian::assess::{AssessConfig, GroupBy, Period, RankRow, Rounding, rank_table};
 use lantian::config::Config;
 
 use super::table::Table;
@@ -25,6 +28,9 @@ enum By {
     Station,
     District,
     Network,
+    /// Cities of a city list (`--cities`), from their stations' `city` (background sites
+    /// excluded).
+    City,
 }
 
 /// Rule set of the daily AQI.
@@ -58,6 +64,22 @@ pub(super) struct RankArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// With --by city: the cities, `168` for the built-in 168 key cities or a CSV file with a
+    /// `city` column (and optionally province, region_2023_plan, key_region_2018_plan).
+    #[arg(long, value_name = "168|FILE", default_value = "168")]
+    cities: String,
+    /// With --by city: a city to explain — the places each pollutant costs it and how far it
+    /// is from the next rank up.
+    #[arg(long, value_name = "CITY")]
+    focus: Option<String>,
+    /// With --by city: dust-affected city-days (CSV `city,date`) whose PM10 and PM2.5 are
+    /// removed before ranking, as the ministry does (扣除沙尘).
+    #[arg(long, value_name = "FILE")]
+    dust: Option<PathBuf>,
+    /// Compute from unrounded daily values and period concentrations (analysis) instead of
+    /// HJ 663's rounding (the published figures).
+    #[arg(long)]
+    unrounded: bool,
 }
 
 /// Runs the ranking.
@@ -76,13 +98,22 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
             Rules::Y2012 => Some(RuleSet::Y2012),
             Rules::Y2026 => Some(RuleSet::Y2026),
         },
+        rounding: if args.unrounded {
+            Rounding::Unrounded
+        } else {
+            Rounding::Hj663
+        },
         ..AssessConfig::default()
     };
     let by = match args.by {
         By::Station => GroupBy::Station,
         By::District => GroupBy::District,
         By::Network => GroupBy::Network,
+        By::City => return run_cities(&*store, period, &args, &cfg),
     };
+    if args.focus.is_some() || args.dust.is_some() {
+        anyhow::bail!("--focus and --dust apply to --by city");
+    }
     let ranking = lantian::assess::rank_store(&*store, period, by, &cfg)
         .with_context(|| format!("ranking {period}"))?;
     if let Format::Json = args.format {
@@ -113,4 +144,129 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--by city`.
+fn run_cities(
+    store: &dyn lantian::store::Store,
+    period: Period,
+    args: &RankArgs,
+    cfg: &AssessConfig,
+) -> anyhow::Result<()> {
+    let list = if args.cities == "168" {
+        CityList::key_168()
+    } else {
+        CityList::read(std::path::Path::new(&args.cities))?
+    };
+    let dust = args.dust.as_deref().map(DustDays::read).transpose()?;
+    let cities = rank_cities(store, period, &list, dust.as_ref(), cfg)
+        .with_context(|| format!("ranking the cities over {period}"))?;
+    let focused = match &args.focus {
+        Some(city) => Some(
+            focus(&cities.ranking, city, cfg)
+                .with_context(|| format!("{city} has no rank in {period}"))?,
+        ),
+        None => None,
+    };
+    if let Format::Json = args.format {
+        let rows: Vec<serde_json::Value> = cities
+            .ranking
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = r.to_json();
+                if let Some(c) = cities.list.get(&r.id) {
+                    row["province"] = c.province.clone().into();
+                    row["region"] = c.region.clone().into();
+                }
+                row
+            })
+            .collect();
+        let out = serde_json::json!({
+            "period": cities.ranking.period.to_string(),
+            "previous": cities.ranking.previous.to_string(),
+            "by": "city",
+            "cities": cities.list.origin,
+            "rounding": format!("{:?}", cfg.rounding).to_lowercase(),
+            "dust_days_removed": cities.dust_removed,
+            "rows": rows,
+            "focus": focused.as_ref().map(|f| serde_json::json!({
+                "city": args.focus,
+                "rank": f.rank,
+                "places": f.places.iter().map(|(p, n)| (p.code().to_string(), serde_json::Value::from(*n))).collect::<serde_json::Map<_, _>>(),
+                "next_up": f.next_up.as_ref().map(|(c, _)| c),
+                "gap_i_sum": f.next_up.as_ref().map(|(_, g)| g),
+                "gap_concentration": f.gap_in.iter().map(|(p, v)| (p.code().to_string(), serde_json::Value::from(*v))).collect::<serde_json::Map<_, _>>(),
+            })),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let table = city_table(&cities);
+    match args.format {
+        Format::Csv => print!("{}", table.csv()),
+        _ => {
+            let range = cities.ranking.period.range()?;
+            println!(
+                "{} ({range}) · {} cities (list {}) · {} · dust: {}",
+                cities.ranking.period,
+                cities.list.cities.len(),
+                cities.list.origin,
+                match cfg.rounding {
+                    Rounding::Hj663 => "HJ 663 rounding",
+                    Rounding::Unrounded => "unrounded",
+                },
+                match cities.dust_removed {
+                    Some(n) => format!("{n} dust city-days removed from PM"),
+                    None => "no dust list (PM as measured)".to_string(),
+                }
+            );
+            print!("{}", table.render());
+            if let (Some(f), Some(city)) = (&focused, &args.focus) {
+                println!("\n{city}: rank {}", f.rank);
+                for (p, n) in &f.places {
+                    println!(
+                        "  {:<5} costs {n} place(s) (sub-index above the cities' median)",
+                        p.code()
+                    );
+                }
+                match &f.next_up {
+                    Some((above, gap)) => {
+                        println!(
+                            "  next up: {above}, {:.2} lower I_sum needed, i.e. one of:",
+                            -gap
+                        );
+                        for (p, v) in &f.gap_in {
+                            println!(
+                                "    {:<5} −{v:.2} {}",
+                                p.code(),
+                                p.parameter().canonical_unit().symbol()
+                            );
+                        }
+                    }
+                    None => println!("  first place"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The table of a city ranking: `lantian rank`'s columns, with the city's province and region
+/// group in place of the name.
+fn city_table(cities: &CityRanking) -> Table {
+    let columns = rank_table::header(GroupBy::Station);
+    let mut header = vec![columns[0], "city", "province", "region"];
+    header.extend(&columns[3..]);
+    let mut table = Table::new(&header, &rank_table::NUMERIC_COLUMNS);
+    for row in &cities.ranking.rows {
+        let city = cities.list.get(&row.id);
+        let cells = row.cells();
+        let mut out = vec![cells[0].clone(), cells[1].clone()];
+        out.push(city.map(|c| c.province.clone()).unwrap_or_default());
+        out.push(city.map(|c| c.region.clone()).unwrap_or_default());
+        out.extend(cells[3..].iter().cloned());
+        table.push(out);
+    }
+    table
 }

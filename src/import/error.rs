@@ -43,6 +43,16 @@ pub enum ImportError {
         /// Which field differs, and how.
         reason: String,
     },
+    /// The station list (`--stations`) is unusable; nothing was imported.
+    #[error("{}:{line}: {reason}; nothing was imported", path.display())]
+    StationList {
+        /// The list.
+        path: PathBuf,
+        /// The line (1 = the header).
+        line: u64,
+        /// What is wrong, naming the field.
+        reason: String,
+    },
     /// The store failed.
     #[error(
         "store failed after {written} records were written (the import is partial; running it \

@@ -1,16 +1,35 @@
-//! Opening an input file and reading its data rows.
+//! Opening an input file (plain, or `.xz`-compressed) and reading its data rows.
 
+use std::io::Read;
 use std::path::Path;
 
 use csv::StringRecord;
 
+use super::cnemc::{CnemcParser, NationalStations};
+use super::cnemc_wide::{WideDay, is_wide_header};
 use super::row::{Row, RowParser};
+use super::xz::XzReader;
 use super::{Format, ImportError, ImportOptions, Progress, openair, prsa, wide_csv};
 
 /// One open input file, past its header.
 pub(super) struct Input {
-    reader: csv::Reader<std::fs::File>,
+    reader: csv::Reader<Box<dyn Read>>,
     fields: usize,
+    /// The daily wide CNEMC layout (`date,hour,type,<codes…>`), read an hour at a time.
+    wide: Option<WideDay>,
+}
+
+/// The file's bytes: decompressed when its name ends in `.xz`.
+fn open_bytes(path: &Path) -> std::io::Result<Box<dyn Read>> {
+    let file = std::fs::File::open(path)?;
+    let xz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xz"));
+    Ok(if xz {
+        Box::new(XzReader::new(file))
+    } else {
+        Box::new(file)
+    })
 }
 
 /// Opens a file and makes the format's parser from its header.
@@ -18,12 +37,13 @@ pub(super) fn open_input(
     path: &Path,
     format: Format,
     options: &ImportOptions,
+    national: &NationalStations,
 ) -> Result<(Input, Box<dyn RowParser>), ImportError> {
     let io = |source| ImportError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = open_bytes(path).map_err(io)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -49,9 +69,27 @@ pub(super) fn open_input(
         Format::WideCsv => {
             Box::new(wide_csv::WideCsvParser::new(&header, options).map_err(header_error)?)
         }
+        Format::Cnemc if is_wide_header(&header) => {
+            let (day, parser) = WideDay::new(&header, national).map_err(header_error)?;
+            let fields = header.len();
+            let input = Input {
+                reader,
+                fields,
+                wide: Some(day),
+            };
+            return Ok((input, Box::new(parser)));
+        }
+        Format::Cnemc => Box::new(CnemcParser::new(&header, national).map_err(header_error)?),
     };
     let fields = header.len();
-    Ok((Input { reader, fields }, parser))
+    Ok((
+        Input {
+            reader,
+            fields,
+            wide: None,
+        },
+        parser,
+    ))
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> ImportError {
@@ -71,6 +109,19 @@ fn csv_error(path: &Path, e: csv::Error) -> ImportError {
     }
 }
 
+/// Why a row could not be read (the row is skipped), or the I/O error that stops the file (a
+/// corrupt `.xz` stream surfaces here too).
+pub(super) fn unreadable_row(e: csv::Error, path: &Path) -> Result<String, ImportError> {
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => Err(ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+        csv::ErrorKind::Utf8 { .. } => Ok("not valid UTF-8; row skipped".to_string()),
+        other => Ok(format!("unreadable row ({other:?}); row skipped")),
+    }
+}
+
 /// Reads every data row of `input`, calling `each(line, parsed row or the reason it was
 /// rejected)`.
 pub(super) fn scan(
@@ -80,6 +131,9 @@ pub(super) fn scan(
     progress: &dyn Progress,
     mut each: impl FnMut(u64, Result<&Row, String>) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
+    if let Some(day) = input.wide.take() {
+        return day.scan(&mut input.reader, input.fields, path, progress, each);
+    }
     let mut record = StringRecord::new();
     let mut row = Row::default();
     let mut reported = 0u64;
@@ -106,16 +160,7 @@ pub(super) fn scan(
             }
             Err(e) => {
                 line = e.position().map_or(0, |p| p.line());
-                match e.into_kind() {
-                    csv::ErrorKind::Io(source) => {
-                        return Err(ImportError::Io {
-                            path: path.to_path_buf(),
-                            source,
-                        });
-                    }
-                    csv::ErrorKind::Utf8 { .. } => Err("not valid UTF-8; row skipped".to_string()),
-                    other => Err(format!("unreadable row ({other:?}); row skipped")),
-                }
+                Err(unreadable_row(e, path)?)
             }
         };
         each(line, outcome)?;

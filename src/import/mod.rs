@@ -1,13 +1,17 @@
 //! Importing historical hourly data from files into a store.
 //!
-//! Three [`Format`]s:
+//! Four [`Format`]s:
 //!
 //! - [`Format::Prsa`]: the Beijing multi-site files of the UCI repository (`PRSA_Data_*.csv`),
 //!   see `prsa`;
 //! - [`Format::Openair`]: the `mydata` set of the R package openair (London Marylebone Road),
 //!   see `openair`;
 //! - [`Format::WideCsv`]: a generic wide CSV, one row per station and hour, one column per
-//!   parameter (optionally with its unit), see `wide_csv`.
+//!   parameter (optionally with its unit), see `wide_csv`;
+//! - [`Format::Cnemc`]: the national network's hourly data as CNEMC publishes them (the long
+//!   layout and the daily wide `china_sites_YYYYMMDD.csv` files, plain or `.xz`), with the
+//!   station list that gives each station's city and whether it is a background site, see
+//!   `cnemc` and `cnemc_wide`.
 //!
 //! Every value becomes an hourly [`Record`] ([`Resolution::Hour`], labelled with the **end** of
 //! its hour, in the parameter's canonical unit) with flag `N` and `count = 1`. For imported data
@@ -32,6 +36,8 @@
 //! A store failure stops the import part-way; since writes are idempotent, running the same
 //! import again is safe.
 
+mod cnemc;
+mod cnemc_wide;
 mod error;
 mod input;
 mod openair;
@@ -43,6 +49,7 @@ mod stations;
 mod summary;
 mod values;
 mod wide_csv;
+mod xz;
 
 pub use error::ImportError;
 pub use options::{DEFAULT_BATCH, Format, ImportOptions};
@@ -57,6 +64,7 @@ use std::sync::Arc;
 use crate::compute::IndexStage;
 use crate::quality::Flag;
 use crate::store::{IndexStore, ReadingStore, Record, Resolution, StationId, StationStore};
+use cnemc::NationalStations;
 use input::{open_input, scan};
 use stations::StationBook;
 use summary::IssueLog;
@@ -117,6 +125,17 @@ pub fn import(
     let stored = store
         .stations()
         .map_err(|source| ImportError::Store { written: 0, source })?;
+    let mut national = NationalStations::default();
+    if format == Format::Cnemc {
+        national = NationalStations::from_store(&stored);
+        if let Some(list) = &options.stations {
+            national.read_list(list)?;
+        }
+    } else if options.stations.is_some() {
+        return Err(ImportError::Option(format!(
+            "a station list is read by the cnemc format only, not by {format}"
+        )));
+    }
     let mut book = StationBook::new(stored);
     let mut interner = Interner::default();
     let mut last_row: HashMap<(u32, i64), (usize, u64)> = HashMap::new();
@@ -129,7 +148,7 @@ pub fn import(
     // Pass 1: headers of every file, stations, duplicates. Nothing is written.
     progress.begin(Phase::Checking, total_bytes);
     for (fi, path) in files.iter().enumerate() {
-        let (mut input, parser) = open_input(path, format, options)?;
+        let (mut input, parser) = open_input(path, format, options, &national)?;
         scan(&mut input, parser.as_ref(), path, progress, |line, row| {
             let Ok(row) = row else { return Ok(()) };
             book.resolve(parser.as_ref(), row)
@@ -172,6 +191,14 @@ pub fn import(
         .map_err(|source| ImportError::Store { written: 0, source })?;
     summary.stations_created = book.new.keys().cloned().collect();
     summary.stations_updated = book.filled.iter().cloned().collect();
+    if format == Format::Cnemc {
+        summary.stations_without_city = book
+            .new
+            .values()
+            .filter(|(info, _)| info.city.is_empty())
+            .map(|(info, _)| info.id.clone())
+            .collect();
+    }
 
     // Pass 2: write.
     progress.begin(Phase::Importing, total_bytes);
@@ -199,7 +226,7 @@ pub fn import(
         Ok(())
     };
     for (fi, path) in files.iter().enumerate() {
-        let (mut input, parser) = open_input(path, format, options)?;
+        let (mut input, parser) = open_input(path, format, options, &national)?;
         scan(&mut input, parser.as_ref(), path, progress, |line, row| {
             summary.rows_read += 1;
             let row = match row {

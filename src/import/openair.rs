@@ -57,6 +57,8 @@ pub(super) fn marylebone_road(id: &str) -> StationInfo {
         lat: Some(51.5225),
         lon: Some(-0.1546),
         time_zone: chrono_tz::Europe::London,
+        city: String::new(),
+        background: false,
     }
 }
 

@@ -21,6 +21,8 @@ pub enum Format {
     Openair,
     /// Generic wide CSV (`time,station,<parameter>[unit],…`).
     WideCsv,
+    /// The national network's data as CNEMC publishes them (long or daily wide layout).
+    Cnemc,
 }
 
 impl Format {
@@ -30,6 +32,7 @@ impl Format {
             Format::Prsa => "prsa",
             Format::Openair => "openair",
             Format::WideCsv => "csv",
+            Format::Cnemc => "cnemc",
         }
     }
 }
@@ -53,6 +56,9 @@ pub struct ImportOptions {
     pub reference_temperature_c: Option<f64>,
     /// Records per [`ReadingStore::put_readings`](crate::store::ReadingStore::put_readings).
     pub batch_size: usize,
+    /// The national station list (code, name, city, coordinates, background flag) of a
+    /// [`Format::Cnemc`] import; without it every station code must be in the store.
+    pub stations: Option<std::path::PathBuf>,
     /// Compute the hourly and daily AQI of the imported days, as the collection pipeline does
     /// (`None`: only store the hourly means).
     pub index: Option<IndexConfig>,
@@ -65,6 +71,7 @@ impl Default for ImportOptions {
             station: None,
             reference_temperature_c: None,
             batch_size: DEFAULT_BATCH,
+            stations: None,
             index: Some(IndexConfig::default()),
         }
     }

@@ -83,6 +83,8 @@ pub(super) fn beijing_station(name: &str, id: &str) -> Option<StationInfo> {
             lat: Some(lat),
             lon: Some(lon),
             time_zone: chrono_tz::Asia::Shanghai,
+            city: String::new(),
+            background: false,
         })
 }
 
@@ -194,6 +196,8 @@ impl RowParser for PrsaParser {
             lat: None,
             lon: None,
             time_zone: self.tz,
+            city: String::new(),
+            background: false,
         });
         info.time_zone = self.tz;
         info

@@ -58,6 +58,8 @@ pub struct Summary {
     pub stations_created: Vec<String>,
     /// Known stations whose missing metadata (coordinates, district) the import filled in.
     pub stations_updated: Vec<String>,
+    /// Stations the import created without a city (national data): they count for no city.
+    pub stations_without_city: Vec<String>,
     /// Index records (hourly and daily AQI) computed for the imported days.
     pub indices: u64,
     /// The problems found, by file and line (at most [`MAX_ISSUES`]).

@@ -127,6 +127,8 @@ fn info(id: &str) -> StationInfo {
         lat: None,
         lon: Some(113.0),
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     }
 }
 

@@ -171,6 +171,8 @@ impl RowParser for WideCsvParser {
             lat: meta.lat,
             lon: meta.lon,
             time_zone: self.tz,
+            city: String::new(),
+            background: false,
         }
     }
 }

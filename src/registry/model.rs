@@ -59,6 +59,8 @@ impl Registry {
                 lat: Some(s.lat),
                 lon: Some(s.lon),
                 time_zone: self.network.time_zone,
+                city: String::new(),
+                background: false,
             })
             .collect()
     }

@@ -29,6 +29,11 @@ pub struct StationInfo {
     pub lon: Option<f64>,
     /// Time zone of the station's local days and hour labels.
     pub time_zone: Tz,
+    /// The city whose value the station counts for (national network stations; empty when
+    /// the station belongs to no city assessment).
+    pub city: String,
+    /// A background site (对照点): measured, but not part of its city's value.
+    pub background: bool,
 }
 
 /// Where station metadata is kept.

@@ -34,6 +34,8 @@ fn station(id: &str) -> StationInfo {
         lat: None,
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     }
 }
 

@@ -102,6 +102,8 @@ fn skill_matches_hand_computed_values() {
         lat: None,
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     };
     store.put_stations(&[info("A"), info("B")]).unwrap();
     store

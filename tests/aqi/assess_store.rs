@@ -7,7 +7,7 @@ use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use lantian::assess::run::fill_hours;
 use lantian::assess::{
-    AssessConfig, AssessError, DateRange, GroupBy, Period, Pollutant, rank_store,
+    AssessConfig, AssessError, DateRange, GroupBy, Period, Pollutant, Rounding, rank_store,
 };
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
@@ -29,6 +29,8 @@ fn info(id: &str, district: &str, tz: Tz) -> StationInfo {
         lat: None,
         lon: None,
         time_zone: tz,
+        city: String::new(),
+        background: false,
     }
 }
 
@@ -154,7 +156,14 @@ fn ranks_stations_and_districts_with_last_year() {
         .map(|x| (x.id.as_str(), x.rank, x.stations))
         .collect();
     assert_eq!(got, [("west", Some(1), 1), ("east", Some(2), 2)]);
-    // east = mean of a (×1) and b (×2) = ×1.5.
+    // east = mean of a (×1) and b (×2) = ×1.5: PM2.5 35 and 70 → 52.5 a day, which HJ 663
+    // reports rounded half to even (GB/T 8170) → 52; unrounded it stays 52.5.
+    assert_eq!(r.rows[1].stats.concentrations[Pollutant::Pm25], Some(52.0));
+    let unrounded = AssessConfig {
+        rounding: Rounding::Unrounded,
+        ..cfg
+    };
+    let r = rank_store(&store, period, GroupBy::District, &unrounded).expect("ranking");
     assert_eq!(r.rows[1].stats.concentrations[Pollutant::Pm25], Some(52.5));
     let r = rank_store(&store, period, GroupBy::Network, &cfg).expect("ranking");
     assert_eq!(r.rows.len(), 1);

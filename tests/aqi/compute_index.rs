@@ -26,6 +26,8 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
             lat: None,
             lon: None,
             time_zone: Shanghai,
+            city: String::new(),
+            background: false,
         }])
         .unwrap();
     (dir, store)

@@ -9,3 +9,4 @@ mod assess_beijing;
 mod assess_store;
 mod cli_aqi;
 mod compute_index;
+mod national;

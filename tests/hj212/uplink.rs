@@ -64,6 +64,8 @@ impl Site {
                 lat: None,
                 lon: None,
                 time_zone: TZ,
+                city: String::new(),
+                background: false,
             })
             .collect();
         store.put_stations(&infos).unwrap();

@@ -32,6 +32,8 @@ fn station(id: &str) -> StationInfo {
         lat: Some(23.0),
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     }
 }
 

@@ -57,6 +57,8 @@ fn station() -> StationInfo {
         lat: None,
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     }
 }
 

@@ -133,6 +133,8 @@ fn awkward_names_and_values_round_trip() {
         lat: Some(-33.868_820_123_456_78),
         lon: Some(151.209_295_987_654_3),
         time_zone: chrono_tz::Australia::Sydney,
+        city: String::new(),
+        background: false,
     };
     store.put_stations(std::slice::from_ref(&station)).unwrap();
     assert_eq!(store.stations().unwrap(), [station]);
@@ -214,6 +216,8 @@ fn rewrites_with_fewer_values_leave_nothing_stale() {
         lat: Some(1.0),
         lon: Some(2.0),
         time_zone: chrono_tz::UTC,
+        city: String::new(),
+        background: false,
     };
     let unknown = StationInfo {
         lat: None,

@@ -112,7 +112,16 @@ pub const HEALTH_FIELDS: [&str; 15] = [
     "rejected",
 ];
 /// Fields of `stations`.
-pub const STATION_FIELDS: [&str; 6] = ["name", "name_en", "district", "lat", "lon", "time_zone"];
+pub const STATION_FIELDS: [&str; 8] = [
+    "name",
+    "name_en",
+    "district",
+    "lat",
+    "lon",
+    "time_zone",
+    "city",
+    "background",
+];
 /// Fields of `job_runs`.
 pub const JOB_RUN_FIELDS: [&str; 5] = ["scheduled", "finished", "ok", "outputs", "error"];
 
@@ -303,6 +312,12 @@ pub fn encode_station(buf: &mut String, s: &StationInfo, stamp: i64) -> Result<(
             l.float("lon", lon)?;
         }
         l.string("time_zone", s.time_zone.name())?;
+        if !s.city.is_empty() {
+            l.string("city", &s.city)?;
+        }
+        if s.background {
+            l.bool("background", true)?;
+        }
         l.end(stamp)
     };
     line().map_err(|e| invalid(format!("station {}", s.id), e))
@@ -572,6 +587,21 @@ pub fn decode_stations(series: &[Series]) -> Result<Vec<StationInfo>, InfluxErro
         let text = |name: &str| -> Result<String, InfluxError> {
             Ok(row.at(s.column(name)?).str()?.to_string())
         };
+        // `city` and `background` are written only when set (points before they existed
+        // have neither).
+        let cell = |name: &str| {
+            s.columns
+                .iter()
+                .position(|c| c == name)
+                .map(|i| row.at(i))
+                .filter(|c| !c.is_null())
+        };
+        let opt_text = |name: &str| -> Result<Option<String>, InfluxError> {
+            cell(name).map(|c| c.str().map(str::to_string)).transpose()
+        };
+        let opt_bool = |name: &str| -> Result<Option<bool>, InfluxError> {
+            cell(name).map(|c| c.bool()).transpose()
+        };
         let zone = text("time_zone")?;
         out.push(StationInfo {
             id: id.to_string(),
@@ -583,6 +613,8 @@ pub fn decode_stations(series: &[Series]) -> Result<Vec<StationInfo>, InfluxErro
             time_zone: zone
                 .parse()
                 .map_err(|_| corrupt(format!("unknown time zone `{zone}` (station {id})")))?,
+            city: opt_text("city")?.unwrap_or_default(),
+            background: opt_bool("background")?.unwrap_or(false),
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

@@ -180,6 +180,8 @@ fn a_station_point_omits_unknown_coordinates() {
         lat: Some(23.0437),
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     };
     let mut buf = String::new();
     encode_station(&mut buf, &s, 5).unwrap();

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 const APPLICATION: &str = "lantian";
 
@@ -267,6 +267,16 @@ CREATE TABLE alarm_actions(
         sql: "
 ALTER TABLE device_health ADD COLUMN peer TEXT;
 ALTER TABLE device_health ADD COLUMN rejected TEXT;
+",
+    },
+    Step {
+        version: 12,
+        what: "city and background-site flag of stations (national network)",
+        tables: &[],
+        columns: &[("stations", "city"), ("stations", "background")],
+        sql: "
+ALTER TABLE stations ADD COLUMN city TEXT NOT NULL DEFAULT '';
+ALTER TABLE stations ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
 ",
     },
 ];

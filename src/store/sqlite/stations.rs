@@ -6,9 +6,10 @@ use super::{Fail, SqliteStore};
 use crate::store::{DataKind, Operation, StationInfo, StationStore, StoreError};
 
 const INSERT: &str = "INSERT OR REPLACE INTO stations
-    (id, name, name_en, district, lat, lon, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-const SELECT: &str =
-    "SELECT id, name, name_en, district, lat, lon, time_zone FROM stations ORDER BY id";
+    (id, name, name_en, district, lat, lon, time_zone, city, background)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+const SELECT: &str = "SELECT id, name, name_en, district, lat, lon, time_zone, city, background
+    FROM stations ORDER BY id";
 
 fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<usize, Fail> {
     for s in stations {
@@ -29,6 +30,8 @@ fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<usize, Fail>
                 s.lat,
                 s.lon,
                 s.time_zone.name(),
+                s.city,
+                s.background,
             ])?;
         }
         Ok::<_, rusqlite::Error>(stations.len())
@@ -53,6 +56,8 @@ fn get(store: &SqliteStore) -> Result<Vec<StationInfo>, Fail> {
             lon: r.get(5)?,
             time_zone,
             id,
+            city: r.get(7)?,
+            background: r.get(8)?,
         });
     }
     Ok(out)

@@ -168,6 +168,8 @@ pub(super) fn station(id: &str) -> StationInfo {
         lat: Some(40.003),
         lon: Some(116.407),
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     }
 }
 

@@ -12,6 +12,7 @@ use lantian::units::Parameter;
 
 mod beijing;
 mod cli;
+mod cnemc;
 mod openair;
 mod prsa;
 mod wide_csv;

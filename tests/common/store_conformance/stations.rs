@@ -21,6 +21,8 @@ pub(crate) fn station(id: &str) -> StationInfo {
         lat: Some(23.0437),
         lon: Some(113.7519),
         time_zone: chrono_tz::Asia::Shanghai,
+        city: "东莞".to_string(),
+        background: true,
     }
 }
 
@@ -37,6 +39,8 @@ pub(crate) fn stations_round_trip(mut t: TestStore) {
         lat: Some(51.5225),
         lon: Some(-0.1546),
         time_zone: chrono_tz::Europe::London,
+        city: String::new(),
+        background: false,
     };
     let unknown = StationInfo {
         lat: None,
