@@ -33,6 +33,8 @@ pub(crate) fn fill(store: &mut dyn Store) -> String {
             lat: Some(23.0),
             lon: Some(113.7),
             time_zone: zone,
+            city: String::new(),
+            background: false,
         })
         .collect();
     store.put_stations(&stations).unwrap();
