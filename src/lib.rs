@@ -38,3 +38,5 @@ pub mod stats;
 pub mod store;
 pub mod units;
 pub mod uplink;
+#[cfg(feature = "web")]
+pub mod web;

@@ -1,0 +1,3 @@
+//! The web platform (feature `web`).
+
+pub mod pages;
