@@ -19,6 +19,8 @@ use crate::notify::config::{NotifyConfig, NotifyConfigError, NotifySection};
 use crate::report::ReportConfig;
 use crate::store::StoreUrl;
 use crate::uplink::UplinkTarget;
+#[cfg(feature = "web")]
+use crate::web::settings::WebConfig;
 
 /// Error reading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +114,30 @@ pub struct Config {
     #[cfg(not(feature = "notify"))]
     #[serde(default, rename = "notify")]
     _notify: Option<NoNotifySupport>,
+    /// The web platform (`[web]`: where it listens, accounts, TLS, sessions).
+    #[cfg(feature = "web")]
+    #[serde(default)]
+    pub web: WebConfig,
+    /// `[web]` in a build without the web platform: refused with a clear message.
+    #[cfg(not(feature = "web"))]
+    #[serde(default, rename = "web")]
+    _web: Option<NoWebSupport>,
+}
+
+/// `[web]` in a build without the `web` feature: reading it fails, naming the line, rather
+/// than starting without the platform someone expects to open.
+#[cfg(not(feature = "web"))]
+#[derive(Debug, Clone, PartialEq)]
+struct NoWebSupport;
+
+#[cfg(not(feature = "web"))]
+impl<'de> Deserialize<'de> for NoWebSupport {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(
+            "this build of lantian has no web platform (cargo feature `web`): remove [web] \
+             or use a build with it",
+        ))
+    }
 }
 
 /// `[notify]` in a build without the `notify` feature: reading it fails, naming the line,
@@ -166,6 +192,10 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             #[cfg(not(feature = "notify"))]
             _notify: None,
+            #[cfg(feature = "web")]
+            web: WebConfig::default(),
+            #[cfg(not(feature = "web"))]
+            _web: None,
         }
     }
 }
@@ -202,6 +232,8 @@ impl Config {
         for target in &mut config.uplinks {
             target.resolve_paths(base);
         }
+        #[cfg(feature = "web")]
+        config.web.resolve_paths(base);
         config.store = config.store.relative_to(base);
         config.alarm_settings = read_settings(&config.raw_alarm_settings, path, &text)?;
         config.alarms = read_rules(&config.raw_alarms, path, &text)?;
@@ -250,6 +282,27 @@ impl Config {
             }
             #[cfg(feature = "influxdb")]
             _ => self.base.join("outbox.db"),
+        }
+    }
+}
+
+impl Config {
+    /// The web platform's accounts database: `[web] accounts` when set; otherwise beside a
+    /// SQLite store (`<file>-web.db`), or `web.db` in the configuration's folder for other
+    /// stores.
+    #[cfg(feature = "web")]
+    pub fn accounts_path(&self) -> PathBuf {
+        if let Some(path) = &self.web.accounts {
+            return path.clone();
+        }
+        match &self.store {
+            StoreUrl::Sqlite(db) => {
+                let mut name = db.clone().into_os_string();
+                name.push("-web.db");
+                PathBuf::from(name)
+            }
+            #[cfg(feature = "influxdb")]
+            _ => self.base.join("web.db"),
         }
     }
 }
@@ -370,6 +423,42 @@ mod tests {
             message.contains("no notifications (cargo feature `notify`)"),
             "{message}"
         );
+    }
+
+    #[cfg(feature = "web")]
+    #[test]
+    fn web_settings_resolve_beside_the_file_and_default_to_no_listener() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "store = \"data/x.db\"\n[web]\nlisten = \"127.0.0.1:8088\"\ntls_cert = \"tls/c.pem\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.web.listen, Some("127.0.0.1:8088".parse().unwrap()));
+        assert_eq!(config.web.tls_cert, Some(dir.path().join("tls/c.pem")));
+        assert_eq!(config.accounts_path(), dir.path().join("data/x.db-web.db"));
+        assert!(!config.web.public_map);
+        assert_eq!(Config::default().web.listen, None, "no server unless asked");
+        std::fs::write(&path, "[web]\nlisten = \"127.0.0.1:1\"\npassword = \"x\"\n").unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 3"), "{message}");
+    }
+
+    #[cfg(not(feature = "web"))]
+    #[test]
+    fn a_build_without_the_web_platform_refuses_the_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lantian.toml");
+        std::fs::write(
+            &path,
+            "[report]\nlang = \"en\"\n\n[web]\npublic_map = true\n",
+        )
+        .unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 4"), "{message}");
+        assert!(message.contains("no web platform"), "{message}");
     }
 
     #[test]

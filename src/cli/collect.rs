@@ -108,6 +108,13 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
             None
         }
     };
+    // The web platform in the same process (`[web] listen`): it reads the store like
+    // `lantian serve` would.
+    #[cfg(feature = "web")]
+    let web = match config.web.listen {
+        Some(listen) if scheduler => Some(super::serve::start(config, listen).await?),
+        _ => None,
+    };
     let scheduler = match jobs {
         Some(jobs) => {
             let names: Vec<String> = jobs
@@ -159,6 +166,10 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         }
     }
     tracing::info!("stopping: finishing polls and running jobs, writing what was collected");
+    #[cfg(feature = "web")]
+    if let Some(web) = web {
+        web.stop().await;
+    }
     if let Some(listener) = hj212 {
         listener.stop().await;
     }

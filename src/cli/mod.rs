@@ -21,6 +21,8 @@ mod query;
 mod rank;
 #[cfg(feature = "reports")]
 mod report;
+#[cfg(feature = "web")]
+mod serve;
 mod sim;
 #[cfg(all(feature = "analysis", feature = "reports"))]
 mod source_flags;
@@ -29,6 +31,8 @@ mod sources;
 mod stations;
 mod table;
 mod uplink;
+#[cfg(feature = "web")]
+mod users;
 
 use std::path::{Path, PathBuf};
 
@@ -123,6 +127,14 @@ enum Command {
     /// Send the stored data to provincial/national platforms over HJ 212 (the [[uplink]]
     /// targets; `lantian run` does it too), or show where each target stands.
     Uplink(uplink::UplinkArgs),
+    /// Serve the web platform (pages, `/api/v1`, live updates) over the store until Ctrl-C
+    /// (`lantian run` serves it too when `[web] listen` is set).
+    #[cfg(feature = "web")]
+    Serve(serve::ServeArgs),
+    /// The web platform's users and API tokens: add, list, passwd, disable, enable, role,
+    /// token, tokens, revoke, audit.
+    #[cfg(feature = "web")]
+    Users(users::UsersArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -179,6 +191,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sources(args) => sources::run(&config, args),
         Command::Forecast(args) => forecast::run(&config, args),
         Command::Uplink(args) => uplink::run(&config, args).await,
+        #[cfg(feature = "web")]
+        Command::Serve(args) => serve::run(&config, args).await,
+        #[cfg(feature = "web")]
+        Command::Users(args) => users::run(&config, args),
     }
 }
 

@@ -101,7 +101,8 @@ def login(driver, check, base, user, password):
     check.wait(lambda: driver.find_elements(By.ID, "user"), "logged in as " + user)
 
 
-def logout(driver, check):
+def logout(driver, check, base):
+    driver.get(base + "/alarms")
     driver.find_element(By.ID, "logout").click()
     check.wait(lambda: "/login" in driver.current_url, "logged out")
 
@@ -194,7 +195,7 @@ def main():
         driver.get(base + "/health?problems=1")
         check.shot("health-phone")
         driver.set_window_size(1920, 1080)
-        logout(driver, check)
+        logout(driver, check, base)
 
         # A leader reads but cannot handle alarms nor reach admin pages.
         leader = setup["leader"]
@@ -207,6 +208,20 @@ def main():
             check.that("403" in body or "forbidden" in body.lower(),
                        "a leader cannot reach " + path + ": " + body[:200])
         check.shot("leader-forbidden")
+        driver.get_log("browser")  # the expected 403s (and the plain 403 page's favicon.ico)
+        logout(driver, check, base)
+
+        # An administrator sees the users and the audit log with the acknowledgement.
+        admin = setup["admin"]
+        login(driver, check, base, admin["name"], admin["password"])
+        driver.get(base + "/admin")
+        users = [r.get_attribute("data-user") for r in driver.find_elements(By.CSS_SELECTOR, "#users tr[data-user]")]
+        check.that(set(users) >= {maintainer["name"], leader["name"], admin["name"]}, "the admin page lists the users: %s" % users)
+        audit = driver.find_element(By.ID, "audit").text
+        check.that("alarm.acknowledge" in audit and maintainer["name"] in audit,
+                   "the audit log has the maintainer's acknowledgement")
+        check.shot("admin")
+        check.no_console_errors("admin")
         send({"done": True, "checks": check.done})
     finally:
         driver.quit()

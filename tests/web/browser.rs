@@ -1,7 +1,8 @@
 //! The pages in a real browser: log in; the overview's map shows the simulator's stations in
 //! their AQI categories' official colours; a new hourly value arrives and the map changes
 //! without a reload (server-sent events); device health and its problems filter; a maintainer
-//! acknowledges an alarm; a leader cannot handle alarms or reach admin pages; a logged-out
+//! acknowledges an alarm (in the audit log the administrator reads); a leader cannot handle
+//! alarms or reach the admin page; a logged-out
 //! browser is sent to the login page; no page logs a JavaScript error. Screenshots (wall,
 //! phone) are kept in `target/web-screenshots/`.
 //!
@@ -25,7 +26,7 @@ use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    AlarmKind, AlarmSubject, Averaging, Direction, IndexQuery, IndexStore, Measure, Observation,
+    AlarmKind, AlarmSubject, Averaging, Direction, IndexQuery, Measure, Observation,
     ReadingStore, Record, Resolution, Severity, StationStore, Store, StoreUrl,
 };
 use lantian::units::Parameter;
@@ -132,11 +133,17 @@ fn heavy_hour(station: &str, label: DateTime<Utc>) -> Vec<Record> {
     .collect()
 }
 
+/// Debian's Python, which has Debian's selenium (`python3-selenium`; a `python3` earlier on the
+/// PATH may be another installation).
+const PYTHON: &str = "/usr/bin/python3";
+
 fn selenium() -> bool {
-    peers::require(
-        "python3-selenium",
-        peers::runs("python3", &["-c", "import selenium"]),
-    ) && peers::require(
+    let found = Command::new(PYTHON)
+        .args(["-c", "import selenium"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    peers::require("python3-selenium", found) && peers::require(
         "chromedriver",
         peers::runs("/usr/bin/chromedriver", &["--version"]),
     )
@@ -165,6 +172,9 @@ async fn pages_in_a_real_browser() {
         accounts
             .add_user("li", Role::Leader, "leader-pass-1", "test")
             .unwrap();
+        accounts
+            .add_user("zhao", Role::Admin, "admin-pass-1", "test")
+            .unwrap();
     }
     let url: StoreUrl = format!("sqlite:{}", db.display()).parse().unwrap();
     let settings = WebConfig {
@@ -188,7 +198,7 @@ async fn pages_in_a_real_browser() {
     let shots = root.join("target/web-screenshots");
     let profile = dir.path().join("chromium-profile");
     std::fs::create_dir_all(&profile).unwrap();
-    let mut child = Command::new("python3")
+    let mut child = Command::new(PYTHON)
         .arg(root.join("tests/web/browser.py"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -203,9 +213,10 @@ async fn pages_in_a_real_browser() {
         "profile": profile,
         "maintainer": {"name": "wang", "password": "maintainer-pass-1"},
         "leader": {"name": "li", "password": "leader-pass-1"},
+        "admin": {"name": "zhao", "password": "admin-pass-1"},
         "aqi": expected,
         "alarm": alarm,
-        "admin_pages": ["/api/v1/users"],
+        "admin_pages": ["/admin"],
     });
     writeln!(to_script, "{setup}").unwrap();
 
@@ -231,7 +242,15 @@ async fn pages_in_a_real_browser() {
     let done = done.expect("browser.py said it was done");
     let checks = done["checks"].as_array().unwrap();
     assert!(checks.len() >= 20, "checks: {checks:?}");
-    for shot in ["login", "overview-1920x1080", "overview-after-new-hour", "alarm-acknowledged", "overview-phone"] {
+    for shot in [
+        "login",
+        "overview-1920x1080",
+        "overview-after-new-hour",
+        "health",
+        "alarm-acknowledged",
+        "overview-phone",
+        "admin",
+    ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }
 }

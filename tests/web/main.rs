@@ -1,7 +1,10 @@
-//! The web platform's pages in a real browser (feature `web`): `browser` drives Debian's
-//! Chromium over WebDriver (chromedriver, Python selenium: `browser.py`) against a server over
-//! a store filled from the simulator.
+//! The web platform over real HTTP: a server on a loopback port over a temporary SQLite
+//! store and accounts database, asked with reqwest; and its pages in a real browser
+//! (`browser`: Debian's Chromium over WebDriver, Python selenium `browser.py`).
 
+mod harness;
+
+mod auth;
 mod browser;
 #[path = "../common/mod.rs"]
 mod common;

@@ -39,6 +39,26 @@ pub(crate) enum Step {
     Close(String),
 }
 
+impl Step {
+    /// The action's name in the platform's audit log (`alarm.acknowledge`, …).
+    pub(crate) fn audit_action(&self) -> &'static str {
+        match self {
+            Step::Acknowledge => "alarm.acknowledge",
+            Step::Assign(_) => "alarm.assign",
+            Step::Comment(_) => "alarm.comment",
+            Step::Close(_) => "alarm.close",
+        }
+    }
+
+    /// Its text (the assignee, the comment, the note; empty for an acknowledgement).
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            Step::Acknowledge => "",
+            Step::Assign(t) | Step::Comment(t) | Step::Close(t) => t,
+        }
+    }
+}
+
 /// What the forms may do and how: the user may handle alarms, and the CSRF token to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Handling {

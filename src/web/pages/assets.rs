@@ -28,6 +28,11 @@ pub(crate) static ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../../assets/web/live.js"),
     },
     Asset {
+        name: "favicon.svg",
+        media_type: "image/svg+xml",
+        bytes: include_bytes!("../../../assets/web/favicon.svg"),
+    },
+    Asset {
         name: "DejaVuSans.ttf",
         media_type: "font/ttf",
         bytes: crate::chart::FONT,

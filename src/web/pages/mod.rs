@@ -11,6 +11,7 @@
 //! - `words`: the pages' labels in zh and en; `assets`: the embedded stylesheet, script, font
 //!   and the AQI categories' colours.
 
+mod admin;
 mod alarms;
 mod assets;
 mod health;

@@ -15,9 +15,10 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 use enum_map::EnumMap;
 
-use super::map::{MapStation, aqi_colour};
-use crate::aqi::china::{RuleSet, hourly_aqi};
-use crate::aqi::{Category, Pollutant as Term};
+use super::alarms::{AlarmList, alarm_list};
+use super::map::MapStation;
+use crate::aqi::Pollutant as Term;
+use crate::aqi::china::hourly_aqi;
 use crate::assess::daily::hour_slot;
 use crate::assess::{GroupBy, Period, Pollutant, RankRow};
 use crate::lang::Lang;
@@ -26,8 +27,7 @@ use crate::report::{
     ranking_figures,
 };
 use crate::store::{
-    Alarm, AlarmQuery, AlarmState, Filter, IndexQuery, IndexRecord, Resolution, Store,
-    StoreError, network_zone,
+    Alarm, IndexQuery, IndexRecord, Resolution, Store, StoreError, network_zone,
 };
 
 /// What can keep the overview from being computed.
@@ -109,7 +109,7 @@ pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, Overvi
         day: None,
         stations: Vec::new(),
         towns: Vec::new(),
-        alarms: open_alarms(store)?,
+        alarms: alarm_list(store, AlarmList::Active, Utc::now())?,
     };
     // Each station's latest hour within the current window (ordered by time: the latest wins).
     let latest: BTreeMap<String, IndexRecord> = match hour {
@@ -222,33 +222,9 @@ fn district_rows(
         .collect())
 }
 
-/// The alarms not closed, most severe first, then latest opened.
-fn open_alarms(store: &dyn Store) -> Result<Vec<Alarm>, StoreError> {
-    let mut query = AlarmQuery::new(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
-    query.states = Filter::only([AlarmState::Open, AlarmState::Acknowledged]);
-    let mut alarms = store.alarms(&query)?;
-    alarms.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.opened.cmp(&a.opened)));
-    Ok(alarms)
-}
-
 impl Overview {
     /// The alarms the screen lists.
     pub(crate) fn shown_alarms(&self) -> &[Alarm] {
         &self.alarms[..self.alarms.len().min(ALARMS_SHOWN)]
-    }
-
-    /// The category of the city's AQI now.
-    pub(crate) fn city_now_category(&self) -> Option<Category> {
-        self.city_now.map(Category::from_aqi)
-    }
-
-    /// The rule set of the day (for the footnote).
-    pub(crate) fn rules(&self) -> Option<RuleSet> {
-        self.day.as_ref().map(|d| d.rules)
-    }
-
-    /// The colour of an AQI (for the tables' swatches).
-    pub(crate) fn colour(aqi: Option<u32>) -> String {
-        aqi_colour(aqi)
     }
 }

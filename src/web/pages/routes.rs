@@ -14,6 +14,7 @@ use axum::{Form, Router};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::admin::{AUDIT_SHOWN, AdminPage};
 use super::alarms::{AlarmList, AlarmPage, AlarmsPage, Handling, Step, alarm_history, alarm_list, take_step};
 use super::assets::{asset, category_css};
 use super::health::{DeviceFilter, health_page};
@@ -44,6 +45,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/alarms/{id}/{step}", post(alarm_step))
         .route("/rankings", get(rankings))
         .route("/rankings.csv", get(rankings_csv))
+        .route("/admin", get(admin))
         .route("/login", get(login))
         .route("/assets/aqi.css", get(aqi_css))
         .route("/assets/{name}", get(static_asset))
@@ -116,13 +118,16 @@ impl LangQuery {
 
 /// The frame of a page for `user`.
 fn frame(lang: Lang, active: &'static str, path: &str, user: &CurrentUser) -> Frame {
-    Frame::new(
-        lang,
-        active,
-        path,
-        Some(user.name.clone()),
-        user.csrf_token().map(str::to_string),
-    )
+    Frame {
+        admin: user.can(Permission::Admin),
+        ..Frame::new(
+            lang,
+            active,
+            path,
+            Some(user.name.clone()),
+            user.csrf_token().map(str::to_string),
+        )
+    }
 }
 
 /// Runs `f` over a store handle on a blocking thread.
@@ -139,9 +144,10 @@ async fn with_store<T: Send + 'static>(
 /// `GET /`: the overview.
 async fn overview(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Read>,
+    page: Page<need::Read>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
     let lang = q.lang()?;
     let frame = frame(lang, "overview", "/", &user);
     Ok(Html(
@@ -152,7 +158,7 @@ async fn overview(
 /// `GET /overview/live`: the overview's live part (fetched by `live.js` on every event).
 async fn live(
     State(state): State<AppState>,
-    Page(..): Page<need::Read>,
+    _: Page<need::Read>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let lang = q.lang()?;
@@ -171,9 +177,10 @@ struct HealthQuery {
 /// `GET /health[?problems=1]`: the devices.
 async fn health(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Read>,
+    page: Page<need::Read>,
     Query(q): Query<HealthQuery>,
 ) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
     let lang = LangQuery { lang: q.lang }.lang()?;
     let filter = match q.problems.as_deref() {
         None | Some("0") => DeviceFilter::All,
@@ -204,9 +211,10 @@ struct AlarmsQuery {
 /// `GET /alarms[?list=closed]`: the alarms.
 async fn alarms(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Read>,
+    page: Page<need::Read>,
     Query(q): Query<AlarmsQuery>,
 ) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
     let lang = LangQuery { lang: q.lang }.lang()?;
     let list = match q.list.as_deref() {
         None | Some("active") => AlarmList::Active,
@@ -242,10 +250,11 @@ fn alarm_id(id: &str) -> Result<AlarmIdPrefix, PageFailure> {
 /// `GET /alarms/{id}`: one alarm, its log, and the forms for maintainers.
 async fn alarm(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Read>,
+    page: Page<need::Read>,
     Path(id): Path<String>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
     let lang = q.lang()?;
     let id = alarm_id(&id)?;
     render_alarm(&state, &user, lang, id, None).await
@@ -294,11 +303,12 @@ struct StepForm {
 /// the alarm's page.
 async fn alarm_step(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Maintain>,
+    page: Page<need::Maintain>,
     Path((id, step)): Path<(String, String)>,
     Query(q): Query<LangQuery>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, PageFailure> {
+    let user = page.0;
     let lang = q.lang()?;
     let id = alarm_id(&id)?;
     let text = form.text.trim().to_string();
@@ -326,11 +336,18 @@ async fn alarm_step(
     };
     let by = user.actor().to_string();
     let target = id.clone();
+    let action = step.audit_action();
+    let detail = step.text().to_string();
     let alarm = with_store(&state, move |store| {
         take_step(store, &target, &step, &by, Utc::now()).map_err(PageError::from)
     })
     .await?;
-    tracing::info!("alarm {} changed by {} on the web", alarm.id(), user.name);
+    let accounts = state.accounts.clone();
+    let (actor, alarm_id) = (user.actor().to_string(), alarm.id().to_string());
+    tokio::task::spawn_blocking(move || accounts.audit(&actor, action, &alarm_id, &detail))
+        .await
+        .map_err(|e| ApiError::unavailable("audit", e))?
+        .map_err(ApiError::from)?;
     Ok(Redirect::to(&format!("/alarms/{}?lang={}", alarm.id(), lang.code())).into_response())
 }
 
@@ -420,9 +437,10 @@ async fn ranking(
 /// `GET /rankings[?period=…&by=…]`: the ranking table.
 async fn rankings(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Read>,
+    page: Page<need::Read>,
     Query(q): Query<RankingQuery>,
 ) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
     let lang = LangQuery { lang: q.lang.clone() }.lang()?;
     let (period, by) = q.read()?;
     let (asked, figures) = ranking(&state, period, by).await?;
@@ -440,7 +458,7 @@ async fn rankings(
 /// `GET /rankings.csv[?period=…&by=…]`: the ranking report's CSV (analysts: export).
 async fn rankings_csv(
     State(state): State<AppState>,
-    Page(..): Page<need::Export>,
+    _: Page<need::Export>,
     Query(q): Query<RankingQuery>,
 ) -> Result<Response, PageFailure> {
     let (period, by) = q.read()?;
@@ -471,10 +489,11 @@ struct StationQuery {
 /// `GET /stations/{id}[?span=24h|7d|30d]`: one station.
 async fn station(
     State(state): State<AppState>,
-    Page(user, ..): Page<need::Read>,
+    page: Page<need::Read>,
     Path(id): Path<String>,
     Query(q): Query<StationQuery>,
 ) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
     let lang = LangQuery { lang: q.lang }.lang()?;
     let span = match q.span.as_deref() {
         None => Span::default(),
@@ -495,4 +514,28 @@ async fn station(
             format!("no station `{id}` in the store"),
         )),
     }
+}
+
+/// `GET /admin`: the users and the audit log (administrators).
+async fn admin(
+    State(state): State<AppState>,
+    page: Page<need::Admin>,
+    Query(q): Query<LangQuery>,
+) -> Result<Html<String>, PageFailure> {
+    let user = page.0;
+    let lang = q.lang()?;
+    let accounts = state.accounts.clone();
+    let (users, audit) = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::web::AccountError>((accounts.users()?, accounts.audit_log(None, AUDIT_SHOWN)?))
+    })
+    .await
+    .map_err(|e| ApiError::unavailable("accounts", e))?
+    .map_err(ApiError::from)?;
+    let page = AdminPage {
+        frame: frame(lang, "admin", "/admin", &user),
+        users,
+        audit,
+        tz: state.zone,
+    };
+    Ok(Html(page.render().map_err(PageError::from)?))
 }

@@ -31,6 +31,8 @@ pub(crate) struct Frame {
     pub(crate) user: Option<String>,
     /// The session's CSRF token (the log-out form's).
     pub(crate) csrf: Option<String>,
+    /// Whether the user is an administrator (the navigation shows the admin page).
+    pub(crate) admin: bool,
 }
 
 impl Frame {
@@ -53,6 +55,7 @@ impl Frame {
             other_lang_href: format!("{path}?lang={}", other.code()),
             user,
             csrf,
+            admin: false,
         }
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct PageText {
     pub(crate) nav_alarms: &'static str,
     /// Navigation: rankings.
     pub(crate) nav_rankings: &'static str,
+    /// Navigation: administration.
+    pub(crate) nav_admin: &'static str,
     /// The other language's name, for the switch.
     pub(crate) other_lang: &'static str,
     /// "City AQI now".
@@ -36,6 +38,8 @@ pub(crate) struct PageText {
     pub(crate) ytd: &'static str,
     /// "Change against last year".
     pub(crate) vs_last_year: &'static str,
+    /// "Town ranking".
+    pub(crate) town_ranking: &'static str,
     /// "Open alarms".
     pub(crate) open_alarms: &'static str,
     /// "None".
@@ -46,8 +50,6 @@ pub(crate) struct PageText {
     pub(crate) no_data: &'static str,
     /// "Live" (the connection indicator).
     pub(crate) live: &'static str,
-    /// "Updated".
-    pub(crate) updated: &'static str,
     /// "Device".
     pub(crate) device: &'static str,
     /// "Online".
@@ -102,8 +104,6 @@ pub(crate) struct PageText {
     pub(crate) recently_closed: &'static str,
     /// "History".
     pub(crate) history: &'static str,
-    /// "Stations".
-    pub(crate) stations: &'static str,
     /// "Primary pollutants".
     pub(crate) primary: &'static str,
     /// "Parameter".
@@ -123,6 +123,7 @@ static ZH: PageText = PageText {
     nav_health: "设备运维",
     nav_alarms: "告警",
     nav_rankings: "排名",
+    nav_admin: "系统管理",
     other_lang: "English",
     city_now: "全市实时 AQI",
     city_today: "今日累计",
@@ -132,12 +133,12 @@ static ZH: PageText = PageText {
     month: "本月",
     ytd: "年累计",
     vs_last_year: "同比",
+    town_ranking: "镇街排名",
     open_alarms: "未关闭告警",
     none: "无",
     tomorrow: "明日预报",
     no_data: "暂无数据",
     live: "实时连接",
-    updated: "更新于",
     device: "设备",
     online: "在线",
     offline: "离线",
@@ -165,7 +166,6 @@ static ZH: PageText = PageText {
     active: "未关闭",
     recently_closed: "近7天已关闭",
     history: "处理记录",
-    stations: "站点",
     primary: "首要污染物",
     parameter: "参数",
     value: "数值",
@@ -180,6 +180,7 @@ static EN: PageText = PageText {
     nav_health: "Device health",
     nav_alarms: "Alarms",
     nav_rankings: "Rankings",
+    nav_admin: "Administration",
     other_lang: "中文",
     city_now: "City AQI now",
     city_today: "Today so far",
@@ -189,12 +190,12 @@ static EN: PageText = PageText {
     month: "Month",
     ytd: "Year to date",
     vs_last_year: "vs last year",
+    town_ranking: "Town ranking",
     open_alarms: "Open alarms",
     none: "none",
     tomorrow: "Tomorrow",
     no_data: "no data yet",
     live: "live",
-    updated: "updated",
     device: "Device",
     online: "online",
     offline: "offline",
@@ -222,7 +223,6 @@ static EN: PageText = PageText {
     active: "Not closed",
     recently_closed: "Closed in 7 days",
     history: "History",
-    stations: "Stations",
     primary: "Primary pollutants",
     parameter: "Parameter",
     value: "Value",
