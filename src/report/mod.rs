@@ -48,9 +48,9 @@ pub use crate::lang::Lang;
 pub use daily::{DailyFigures, GroupDay, daily_figures};
 #[cfg(feature = "web")]
 pub(crate) use daily::{competition_ranks, mean_hourly_input};
+pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
 #[cfg(feature = "web")]
 pub(crate) use health_page::{flag_name, reason as health_reason};
-pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
 pub use ranking::{RankingFigures, ranking_figures};
 pub use settings::ReportConfig;
 

@@ -26,8 +26,8 @@ use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    AlarmKind, AlarmSubject, Averaging, Direction, IndexQuery, Measure, Observation,
-    ReadingStore, Record, Resolution, Severity, StationStore, Store, StoreUrl,
+    AlarmKind, AlarmSubject, Averaging, Direction, IndexQuery, Measure, Observation, ReadingStore,
+    Record, Resolution, Severity, StationStore, Store, StoreUrl,
 };
 use lantian::units::Parameter;
 use lantian::web::{Accounts, LoginPolicy, Role, Server, ServerParts, WebConfig};
@@ -43,7 +43,7 @@ fn end() -> DateTime<Utc> {
 /// The simulator's network with two days of hourly history and their indices.
 fn fill_store(path: &Path, registry: &Registry) -> SqliteStore {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenario = Scenario::load(&root.join("stations/scenarios/dongguan-demo.toml")).unwrap();
+    let scenario = Scenario::load(root.join("stations/scenarios/dongguan-demo.toml")).unwrap();
     let from = end() - TimeDelta::days(2);
     let environment = Environment::new(scenario, registry, from).unwrap();
     let records = lantian::sim::history::hourly_history(&environment, registry, from, end(), 45);
@@ -128,7 +128,7 @@ fn heavy_hour(station: &str, label: DateTime<Utc>) -> Vec<Record> {
         time: label,
         value,
         flag: Flag::Normal,
-                    count: 60,
+        count: 60,
     })
     .collect()
 }
@@ -143,10 +143,11 @@ fn selenium() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    peers::require("python3-selenium", found) && peers::require(
-        "chromedriver",
-        peers::runs("/usr/bin/chromedriver", &["--version"]),
-    )
+    peers::require("python3-selenium", found)
+        && peers::require(
+            "chromedriver",
+            peers::runs("/usr/bin/chromedriver", &["--version"]),
+        )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,7 +231,10 @@ async fn pages_in_a_real_browser() {
             store.put_readings(&heavy_hour(&first, label)).unwrap();
             recompute(&mut store, &registry, label, label);
             let aqi = aqi_of_hour(&store, label)[&first].clone();
-            assert!(aqi.as_u64().is_some_and(|a| a > 150), "the heavy hour's AQI: {aqi}");
+            assert!(
+                aqi.as_u64().is_some_and(|a| a > 150),
+                "the heavy hour's AQI: {aqi}"
+            );
             writeln!(to_script, "{}", json!({"station": first, "aqi": aqi})).unwrap();
         } else if message["done"] == true {
             done = Some(message);
@@ -238,7 +242,10 @@ async fn pages_in_a_real_browser() {
     }
     let status = tokio::task::block_in_place(|| child.wait()).unwrap();
     server.stop().await;
-    assert!(status.success(), "browser.py failed (see its message above)");
+    assert!(
+        status.success(),
+        "browser.py failed (see its message above)"
+    );
     let done = done.expect("browser.py said it was done");
     let checks = done["checks"].as_array().unwrap();
     assert!(checks.len() >= 20, "checks: {checks:?}");
@@ -251,6 +258,9 @@ async fn pages_in_a_real_browser() {
         "overview-phone",
         "admin",
     ] {
-        assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
+        assert!(
+            shots.join(format!("{shot}.png")).is_file(),
+            "screenshot {shot}"
+        );
     }
 }

@@ -27,7 +27,9 @@ pub(crate) struct AdminPage {
 
 impl AdminPage {
     fn local(&self, t: &DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M:%S").to_string()
+        t.with_timezone(&self.tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
     }
 
     fn state(&self, u: &User) -> &'static str {

@@ -133,9 +133,18 @@ mod tests {
         .unwrap();
         assert!(svg.contains(r#"data-station="A" data-aqi="42""#), "{svg}");
         assert!(svg.contains("fill=\"#00E400\""), "excellent is green");
-        assert!(svg.contains("fill=\"#FF0000\""), "160 is moderately polluted: red");
-        assert!(svg.contains(&format!("fill=\"{NO_DATA}\"")), "no AQI is grey");
-        assert!(svg.contains("&#60;A&#62;") && !svg.contains("<A>"), "names are escaped");
+        assert!(
+            svg.contains("fill=\"#FF0000\""),
+            "160 is moderately polluted: red"
+        );
+        assert!(
+            svg.contains(&format!("fill=\"{NO_DATA}\"")),
+            "no AQI is grey"
+        );
+        assert!(
+            svg.contains("&#60;A&#62;") && !svg.contains("<A>"),
+            "names are escaped"
+        );
         // North is up: B (northernmost) above C (southernmost).
         let cy = |id: &str| {
             let at = svg.find(&format!("data-station=\"{id}\"")).unwrap();

@@ -23,12 +23,9 @@ use crate::assess::daily::hour_slot;
 use crate::assess::{GroupBy, Period, Pollutant, RankRow};
 use crate::lang::Lang;
 use crate::report::{
-    DailyFigures, ReportError, competition_ranks, daily_figures, mean_hourly_input,
-    ranking_figures,
+    DailyFigures, ReportError, competition_ranks, daily_figures, mean_hourly_input, ranking_figures,
 };
-use crate::store::{
-    Alarm, IndexQuery, IndexRecord, Resolution, Store, StoreError, network_zone,
-};
+use crate::store::{Alarm, IndexQuery, IndexRecord, Resolution, Store, StoreError, network_zone};
 
 /// What can keep the overview from being computed.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +75,8 @@ pub(crate) struct Overview {
     pub(crate) hour: Option<DateTime<Utc>>,
     /// The network's time zone.
     pub(crate) tz: Tz,
-    /// The city's real-time AQI (the latest hour's mean concentrations).
+    /// The city's real-time AQI (the mean of the stations' concentrations of their current
+    /// hours).
     pub(crate) city_now: Option<u32>,
     /// The day's figures (the daily report's), when there is a day.
     pub(crate) day: Option<DailyFigures>,
@@ -144,11 +142,12 @@ pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, Overvi
     let Some(hour) = hour else {
         return Ok(overview);
     };
-    let (date, slot) = hour_slot(hour.with_timezone(&tz).naive_local());
+    let date = hour_slot(hour.with_timezone(&tz).naive_local()).0;
     let day = daily_figures(store, date)?;
-    overview.city_now = day.hourly[slot];
 
-    // Towns now: the mean of their stations' concentrations of the hour.
+    // The city and its towns now: the mean of their stations' concentrations of their latest
+    // hours (the daily report's rule for its curve, over the stations' current hours).
+    let mut city = EnumMap::<Pollutant, (f64, u32)>::default();
     let mut sums: BTreeMap<&str, EnumMap<Pollutant, (f64, u32)>> = BTreeMap::new();
     for info in &infos {
         let entry = sums.entry(info.district.as_str()).or_default();
@@ -159,9 +158,13 @@ pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, Overvi
             if let Some(term) = record.terms[p.hourly_term()] {
                 *sum += term.concentration;
                 *count += 1;
+                city[p].0 += term.concentration;
+                city[p].1 += 1;
             }
         }
     }
+    let input = mean_hourly_input(&city, day.network.values.so2);
+    overview.city_now = hourly_aqi(&input, day.rules).aqi;
     let month = district_rows(
         store,
         Period::Month {

@@ -15,18 +15,20 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::admin::{AUDIT_SHOWN, AdminPage};
-use super::alarms::{AlarmList, AlarmPage, AlarmsPage, Handling, Step, alarm_history, alarm_list, take_step};
+use super::alarms::{
+    AlarmList, AlarmPage, AlarmsPage, Handling, Step, alarm_history, alarm_list, take_step,
+};
 use super::assets::{asset, category_css};
 use super::health::{DeviceFilter, health_page};
-use super::station::{Span, station_page};
 use super::rankings::{RankingsPage, default_period, parse_by};
+use super::station::{Span, station_page};
 use super::view::{Frame, LoginPage};
 use super::{PageError, overview_live, overview_page};
 use crate::alarms::AlarmError;
 use crate::assess::{GroupBy, Period};
+use crate::lang::Lang;
 use crate::report::i18n::Words;
 use crate::report::{RankingFigures, ranking_figures};
-use crate::lang::Lang;
 use crate::store::AlarmIdPrefix;
 use crate::web::auth::{CSRF_FIELD, CurrentUser, Page, need};
 use crate::web::error::{ApiError, ErrorCode};
@@ -361,7 +363,11 @@ struct LoginQuery {
 
 async fn login(Query(q): Query<LoginQuery>) -> Result<Html<String>, PageFailure> {
     let lang = LangQuery { lang: q.lang }.lang()?;
-    let page = LoginPage::new(lang, q.error.as_deref(), q.next.unwrap_or_else(|| "/".into()));
+    let page = LoginPage::new(
+        lang,
+        q.error.as_deref(),
+        q.next.unwrap_or_else(|| "/".into()),
+    );
     Ok(Html(page.render().map_err(PageError::from)?))
 }
 
@@ -411,7 +417,9 @@ impl RankingQuery {
         let by = match self.by.as_deref() {
             None => GroupBy::Station,
             Some(code) => parse_by(code).ok_or_else(|| {
-                bad(format!("by: `{code}` is none of station, district, network"))
+                bad(format!(
+                    "by: `{code}` is none of station, district, network"
+                ))
             })?,
         };
         Ok((period, by))
@@ -441,7 +449,10 @@ async fn rankings(
     Query(q): Query<RankingQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let user = page.0;
-    let lang = LangQuery { lang: q.lang.clone() }.lang()?;
+    let lang = LangQuery {
+        lang: q.lang.clone(),
+    }
+    .lang()?;
     let (period, by) = q.read()?;
     let (asked, figures) = ranking(&state, period, by).await?;
     let page = RankingsPage {
@@ -464,7 +475,10 @@ async fn rankings_csv(
     let (period, by) = q.read()?;
     let (_, figures) = ranking(&state, period, by).await?;
     let csv = figures.csv().map_err(|e| {
-        PageFailure(StatusCode::INTERNAL_SERVER_ERROR, format!("ranking CSV: {e}"))
+        PageFailure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("ranking CSV: {e}"),
+        )
     })?;
     Ok((
         [
@@ -506,7 +520,10 @@ async fn station(
     };
     let frame = frame(lang, "overview", &format!("/stations/{id}"), &user);
     let target = id.clone();
-    let page = with_store(&state, move |store| station_page(store, &target, span, frame)).await?;
+    let page = with_store(&state, move |store| {
+        station_page(store, &target, span, frame)
+    })
+    .await?;
     match page {
         Some(page) => Ok(Html(page.render().map_err(PageError::from)?)),
         None => Err(PageFailure(
@@ -526,7 +543,10 @@ async fn admin(
     let lang = q.lang()?;
     let accounts = state.accounts.clone();
     let (users, audit) = tokio::task::spawn_blocking(move || {
-        Ok::<_, crate::web::AccountError>((accounts.users()?, accounts.audit_log(None, AUDIT_SHOWN)?))
+        Ok::<_, crate::web::AccountError>((
+            accounts.users()?,
+            accounts.audit_log(None, AUDIT_SHOWN)?,
+        ))
     })
     .await
     .map_err(|e| ApiError::unavailable("accounts", e))?

@@ -60,7 +60,11 @@ impl Chart for SeriesChart {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, _: Lang) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let values = self.points.iter().filter_map(|p| p.1).filter(|v| v.is_finite());
+        let values = self
+            .points
+            .iter()
+            .filter_map(|p| p.1)
+            .filter(|v| v.is_finite());
         let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
         let pad = ((hi - lo) * 0.1).max(0.5);
@@ -108,7 +112,10 @@ impl Chart for SeriesChart {
             .label_style(font(13))
             .draw()?;
         for run in self.runs() {
-            chart.draw_series(LineSeries::new(run, RGBColor(0x1F, 0x5F, 0xA8).stroke_width(2)))?;
+            chart.draw_series(LineSeries::new(
+                run,
+                RGBColor(0x1F, 0x5F, 0xA8).stroke_width(2),
+            ))?;
         }
         Ok(())
     }

@@ -15,8 +15,8 @@ use crate::lang::Lang;
 use crate::quality::Flag;
 use crate::report::flag_name;
 use crate::store::{
-    DeviceHealth, IndexQuery, IndexRecord, ReadingQuery, Record, Resolution, StationInfo,
-    Stations, Store,
+    DeviceHealth, IndexQuery, IndexRecord, ReadingQuery, Record, Resolution, StationInfo, Stations,
+    Store,
 };
 use crate::units::Parameter;
 
@@ -94,11 +94,7 @@ pub(crate) fn station_page(
     let one = || Stations::one(id);
     let mut latest = store.latest_readings(Resolution::Hour, &one())?;
     latest.sort_by_key(|r| r.parameter);
-    let end = latest
-        .iter()
-        .map(|r| r.time)
-        .max()
-        .unwrap_or_else(Utc::now);
+    let end = latest.iter().map(|r| r.time).max().unwrap_or_else(Utc::now);
     let from = end - span.length();
     let tz = info.time_zone;
     let lang = frame.lang;
@@ -125,8 +121,7 @@ pub(crate) fn station_page(
         )?);
     }
     let readings = store.readings(
-        &ReadingQuery::new(Resolution::Hour, from, end + TimeDelta::seconds(1))
-            .for_stations(one()),
+        &ReadingQuery::new(Resolution::Hour, from, end + TimeDelta::seconds(1)).for_stations(one()),
     )?;
     for parameter in latest.iter().map(|r| r.parameter) {
         let unit = parameter.canonical_unit().symbol();
@@ -191,7 +186,10 @@ impl StationPage {
 
     fn aqi_text(&self) -> String {
         match self.aqi_value() {
-            Some(a) => format!("AQI {a} · {}", self.frame.lang.category(Category::from_aqi(a))),
+            Some(a) => format!(
+                "AQI {a} · {}",
+                self.frame.lang.category(Category::from_aqi(a))
+            ),
             None => format!("AQI — · {}", self.frame.t.no_data),
         }
     }
@@ -216,7 +214,11 @@ impl StationPage {
     }
 
     fn flag_class(&self, r: &Record) -> &'static str {
-        if r.flag == Flag::Normal { "flag-ok" } else { "flag-bad" }
+        if r.flag == Flag::Normal {
+            "flag-ok"
+        } else {
+            "flag-bad"
+        }
     }
 
     fn local(&self, t: &Option<DateTime<Utc>>) -> String {

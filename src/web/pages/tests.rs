@@ -80,7 +80,13 @@ fn store(dir: &std::path::Path) -> SqliteStore {
         first: day(),
         last: day(),
     };
-    recompute_days(&mut store, IndexConfig::default(), &["A".into(), "B".into()], days).unwrap();
+    recompute_days(
+        &mut store,
+        IndexConfig::default(),
+        &["A".into(), "B".into()],
+        days,
+    )
+    .unwrap();
     store
 }
 
@@ -101,7 +107,7 @@ fn the_overview_shows_the_stored_numbers() {
         let shown = o.stations.iter().find(|s| *s.map.id == *r.station).unwrap();
         assert_eq!(shown.map.aqi, r.aqi, "station {}", r.station);
     }
-    // The city's AQI now is the daily report's curve at the hour.
+    // The city's AQI now is the daily report's curve at the hour (every station has it).
     let figures = daily_figures(&store, day()).unwrap();
     assert_eq!(o.city_now, figures.hourly[5]);
     assert!(o.city_now.is_some());
@@ -111,7 +117,13 @@ fn the_overview_shows_the_stored_numbers() {
     assert_eq!(o.towns[0].now_rank, Some(1));
     assert!(o.towns[0].now < o.towns[1].now);
 
-    let frame = Frame::new(Lang::En, "overview", "/", Some("wang".into()), Some("t0k".into()));
+    let frame = Frame::new(
+        Lang::En,
+        "overview",
+        "/",
+        Some("wang".into()),
+        Some("t0k".into()),
+    );
     let html = overview_page(&store, frame).unwrap();
     let b = stored.iter().find(|r| &*r.station == "B").unwrap();
     let b_aqi = b.aqi.unwrap();
@@ -123,7 +135,10 @@ fn the_overview_shows_the_stored_numbers() {
     assert!(html.contains(&format!(r#"fill="{colour}""#)));
     assert!(html.contains("&#60;b&#62;Nancheng"));
     assert!(!html.contains("<b>Nancheng"), "store text is escaped");
-    assert!(html.contains(r#"name="csrf" value="t0k""#), "the log-out form's token");
+    assert!(
+        html.contains(r#"name="csrf" value="t0k""#),
+        "the log-out form's token"
+    );
     let live = overview_live(&store, Lang::Zh).unwrap();
     assert!(live.contains("town-ranking") && !live.contains("<html"));
 }
@@ -158,9 +173,16 @@ fn the_health_page_lists_devices_and_filters_problems() {
     };
     assert!(ids(&all).contains(&"A-pm".to_string()));
     assert!(ids(&problems).contains(&"B-pm".to_string()));
-    assert!(!ids(&problems).contains(&"A-pm".to_string()), "{:?}", ids(&problems));
+    assert!(
+        !ids(&problems).contains(&"A-pm".to_string()),
+        "{:?}",
+        ids(&problems)
+    );
     let html = askama::Template::render(&problems).unwrap();
-    assert!(html.contains("connection refused") && html.contains("40.0%"), "{html}");
+    assert!(
+        html.contains("connection refused") && html.contains("40.0%"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -199,10 +221,23 @@ fn alarm_steps_go_through_the_alarm_book() {
     assert_eq!(acked.state(), AlarmState::Acknowledged);
     let again = take_step(&mut store, &prefix, &Step::Acknowledge, "li", now);
     assert!(again.is_err(), "a second acknowledgement is refused");
-    take_step(&mut store, &prefix, &Step::Close("fixed".into()), "wang", now).unwrap();
-    assert!(alarm_list(&store, AlarmList::Active, now).unwrap().is_empty());
+    take_step(
+        &mut store,
+        &prefix,
+        &Step::Close("fixed".into()),
+        "wang",
+        now,
+    )
+    .unwrap();
+    assert!(
+        alarm_list(&store, AlarmList::Active, now)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        alarm_list(&store, AlarmList::RecentlyClosed, now).unwrap().len(),
+        alarm_list(&store, AlarmList::RecentlyClosed, now)
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -214,7 +249,13 @@ fn the_rankings_page_shows_the_ranking_reports_rows() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
     let period = super::rankings::default_period(&store).unwrap();
-    assert_eq!(period, Period::YearToDate { year: 2026, end: None });
+    assert_eq!(
+        period,
+        Period::YearToDate {
+            year: 2026,
+            end: None
+        }
+    );
     let figures = ranking_figures(&store, period, GroupBy::Station).unwrap();
     let page = super::rankings::RankingsPage {
         frame: Frame::new(Lang::En, "rankings", "/rankings", None, None),
@@ -228,9 +269,15 @@ fn the_rankings_page_shows_the_ranking_reports_rows() {
     for row in &figures.rows {
         assert!(html.contains(&format!(r#"data-id="{}""#, row.id)), "{html}");
         let total = crate::report::figures::fixed(row.stats.total(), 2);
-        assert!(html.contains(&format!("<b>{total}</b>")), "{total} in {html}");
+        assert!(
+            html.contains(&format!("<b>{total}</b>")),
+            "{total} in {html}"
+        );
     }
-    assert!(!html.contains(r#"id="csv""#), "no CSV link without the export permission");
+    assert!(
+        !html.contains(r#"id="csv""#),
+        "no CSV link without the export permission"
+    );
 }
 
 #[test]
@@ -240,12 +287,25 @@ fn the_station_page_shows_values_flags_charts_and_devices() {
     let mut store = store(dir.path());
     store.put_health(&[DeviceHealth::new("B-pm", "B")]).unwrap();
     let frame = || Frame::new(Lang::Zh, "overview", "/stations/B", None, None);
-    assert!(station_page(&store, "nowhere", Span::Day, frame()).unwrap().is_none());
-    let page = station_page(&store, "B", Span::Month, frame()).unwrap().unwrap();
+    assert!(
+        station_page(&store, "nowhere", Span::Day, frame())
+            .unwrap()
+            .is_none()
+    );
+    let page = station_page(&store, "B", Span::Month, frame())
+        .unwrap()
+        .unwrap();
     assert_eq!(page.latest.len(), 6, "the six pollutants' latest hours");
-    assert_eq!(page.charts.len(), 2 + 6, "hourly and daily AQI, one per parameter");
+    assert_eq!(
+        page.charts.len(),
+        2 + 6,
+        "hourly and daily AQI, one per parameter"
+    );
     let html = askama::Template::render(&page).unwrap();
-    assert!(html.contains(r#"data-parameter="pm25" data-flag="N""#), "{html}");
+    assert!(
+        html.contains(r#"data-parameter="pm25" data-flag="N""#),
+        "{html}"
+    );
     assert!(html.contains(r#"data-device="B-pm""#) && html.contains("离线"));
     assert!(html.contains("<svg") && html.contains("小时AQI"));
 }

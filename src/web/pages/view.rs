@@ -140,7 +140,9 @@ impl OverviewLive<'_> {
     }
 
     fn cat(&self, aqi: &Option<u32>) -> &'static str {
-        aqi.map_or(self.t.no_data, |a| self.lang.category(Category::from_aqi(a)))
+        aqi.map_or(self.t.no_data, |a| {
+            self.lang.category(Category::from_aqi(a))
+        })
     }
 
     fn term(&self, term: &Term) -> &'static str {
@@ -160,7 +162,9 @@ impl OverviewLive<'_> {
     }
 
     fn local(&self, t: &DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz()).format("%m-%d %H:%M").to_string()
+        t.with_timezone(&self.tz())
+            .format("%m-%d %H:%M")
+            .to_string()
     }
 
     fn hour_label(&self) -> String {
@@ -181,7 +185,11 @@ impl OverviewLive<'_> {
     fn change(&self, row: &Option<RankRow>) -> String {
         match row.as_ref().and_then(RankRow::change) {
             Some(c) => match c.percent {
-                Some(p) => format!("{} ({}%)", signed(Some(c.difference), 2), signed(Some(p), 1)),
+                Some(p) => format!(
+                    "{} ({}%)",
+                    signed(Some(c.difference), 2),
+                    signed(Some(p), 1)
+                ),
                 None => signed(Some(c.difference), 2),
             },
             None => "—".to_string(),
@@ -214,7 +222,8 @@ impl OverviewLive<'_> {
             Some((lo, hi)) => format!(
                 "{} · AQI {lo}–{hi} · {}",
                 self.lang.date(tomorrow.date),
-                self.lang.category_span(Category::from_aqi(lo), Category::from_aqi(hi))
+                self.lang
+                    .category_span(Category::from_aqi(lo), Category::from_aqi(hi))
             ),
             None => format!("{} · {}", self.lang.date(tomorrow.date), self.t.no_data),
         }
