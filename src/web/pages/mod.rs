@@ -31,7 +31,6 @@ use crate::alarms::AlarmError;
 use crate::lang::Lang;
 use crate::report::ReportError;
 use crate::store::{Store, StoreError};
-use overview::OverviewError;
 use view::Frame;
 
 use super::state::AppState;
@@ -44,11 +43,8 @@ pub fn routes() -> Router<AppState> {
 
 /// What can keep a page from rendering.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum PageError {
-    /// The overview's figures.
-    #[error(transparent)]
-    Overview(#[from] OverviewError),
-    /// The device-health findings.
+pub enum PageError {
+    /// The reports' figures (the day's, the rankings, the device-health findings).
     #[error(transparent)]
     Report(#[from] ReportError),
     /// Reading the store.
@@ -63,6 +59,12 @@ pub(crate) enum PageError {
     /// A template failed to render.
     #[error("rendering the page failed: {0}")]
     Render(#[from] askama::Error),
+}
+
+/// The overview's live part over `store` in `lang`, as `/overview/live` serves it (the part
+/// that holds every number of the overview; the bench `web_overview` measures it).
+pub fn render_overview(store: &dyn Store, lang: Lang) -> Result<String, PageError> {
+    overview_live(store, lang)
 }
 
 /// The overview page, whole.

@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 use enum_map::EnumMap;
 
+use super::PageError;
 use super::alarms::{AlarmList, alarm_list};
 use super::map::MapStation;
 use crate::aqi::Pollutant as Term;
@@ -25,18 +26,7 @@ use crate::lang::Lang;
 use crate::report::{
     DailyFigures, ReportError, competition_ranks, daily_figures, mean_hourly_input, ranking_figures,
 };
-use crate::store::{Alarm, IndexQuery, IndexRecord, Resolution, Store, StoreError, network_zone};
-
-/// What can keep the overview from being computed.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum OverviewError {
-    /// Reading the store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The day's figures failed.
-    #[error(transparent)]
-    Report(#[from] ReportError),
-}
+use crate::store::{Alarm, IndexQuery, IndexRecord, Resolution, Store, network_zone};
 
 /// One station now.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +86,7 @@ const CURRENT_HOURS: i64 = 3;
 const ALARMS_SHOWN: usize = 8;
 
 /// Computes the overview over the store's latest hour.
-pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, OverviewError> {
+pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, PageError> {
     let infos = store.stations()?;
     let tz = network_zone(&infos);
     let hour = store.indices_span(Resolution::Hour)?.map(|s| s.last);
