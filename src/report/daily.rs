@@ -154,7 +154,7 @@ fn rule_set(standard: Standard) -> Option<RuleSet> {
 }
 
 /// Ranks `keys` (lower is better; `None` unranked) with shared ranks for ties.
-pub(super) fn competition_ranks(keys: &[Option<u32>]) -> Vec<Option<u32>> {
+pub(crate) fn competition_ranks(keys: &[Option<u32>]) -> Vec<Option<u32>> {
     let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some()).collect();
     order.sort_by_key(|&i| keys[i]);
     let mut out = vec![None; keys.len()];
@@ -321,19 +321,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     let mut hourly = [None; 24];
     let mut hourly_range = [None; 24];
     for slot in 0..24 {
-        let mean = |p: Pollutant| {
-            let (sum, count) = sums[slot][p];
-            (count > 0).then(|| sum / f64::from(count))
-        };
-        let input = HourlyInput {
-            so2: mean(Pollutant::So2),
-            no2: mean(Pollutant::No2),
-            pm10: mean(Pollutant::Pm10),
-            pm25: mean(Pollutant::Pm25),
-            co: mean(Pollutant::Co),
-            o3: mean(Pollutant::O3),
-            so2_24h: network.values.so2,
-        };
+        let input = mean_hourly_input(&sums[slot], network.values.so2);
         hourly[slot] = hourly_aqi(&input, rules).aqi;
         let values = hourly_aqi_of.iter().filter_map(|h| h[slot]);
         hourly_range[slot] = values.fold(None, |acc: Option<(u32, u32)>, v| match acc {
@@ -404,6 +392,29 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         )?,
         forecast,
     })
+}
+
+/// The real-time AQI input of a group of stations in one hour: the mean of its stations'
+/// hourly concentrations (`sums`: per pollutant, the sum of the valid values and their
+/// number), with the group's 24-h SO2 mean beside (HJ 633's rule for hourly SO2 above
+/// 800 µg/m³). The daily report's network curve and the web overview's towns use it.
+pub(crate) fn mean_hourly_input(
+    sums: &EnumMap<Pollutant, (f64, u32)>,
+    so2_24h: Option<f64>,
+) -> HourlyInput {
+    let mean = |p: Pollutant| {
+        let (sum, count) = sums[p];
+        (count > 0).then(|| sum / f64::from(count))
+    };
+    HourlyInput {
+        so2: mean(Pollutant::So2),
+        no2: mean(Pollutant::No2),
+        pm10: mean(Pollutant::Pm10),
+        pm25: mean(Pollutant::Pm25),
+        co: mean(Pollutant::Co),
+        o3: mean(Pollutant::O3),
+        so2_24h,
+    }
 }
 
 /// The daily values of a pollutant in `values` (24-h mean; O3: daily maximum 8-h).

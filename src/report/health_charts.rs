@@ -25,7 +25,7 @@ fn station_name(f: &HealthFindings, id: &str) -> Bi {
 }
 
 /// The legend name of a state.
-fn state_name(state: DeviceState) -> Bi {
+pub(crate) fn state_name(state: DeviceState) -> Bi {
     let pick = |t: &'static Text| match state {
         DeviceState::Online => t.state_online,
         DeviceState::Calibration => t.state_calibration,

@@ -11,7 +11,7 @@ use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_pa
 use crate::lang::Lang;
 use crate::quality::Flag;
 
-fn flag_name(lang: Lang, f: Flag) -> &'static str {
+pub(crate) fn flag_name(lang: Lang, f: Flag) -> &'static str {
     match f {
         Flag::Normal => lang.pick("正常", "normal"),
         Flag::Stopped => lang.pick("停运", "stopped"),
@@ -33,7 +33,7 @@ fn check_name(lang: Lang, k: CheckKind) -> &'static str {
     }
 }
 
-fn reason(lang: Lang, r: &Reason) -> String {
+pub(crate) fn reason(lang: Lang, r: &Reason) -> String {
     match r {
         Reason::Offline => lang.pick("当前离线", "offline now").to_string(),
         Reason::FailedPolls(ratio) => format!(

@@ -46,8 +46,12 @@ mod settings;
 use std::path::{Path, PathBuf};
 
 pub use crate::lang::Lang;
-pub use daily::{DailyFigures, daily_figures};
+pub use daily::{DailyFigures, GroupDay, daily_figures};
+#[cfg(feature = "web")]
+pub(crate) use daily::{competition_ranks, mean_hourly_input};
 pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};
+#[cfg(feature = "web")]
+pub(crate) use health_page::{flag_name, reason as health_reason};
 pub use ranking::{RankingFigures, ranking_figures};
 pub use settings::ReportConfig;
 

@@ -1,5 +1,6 @@
 //! The web platform over real HTTP: a server on a loopback port over a temporary SQLite
-//! store and accounts database, asked with reqwest.
+//! store and accounts database, asked with reqwest; and its pages in a real browser
+//! (`browser`: Debian's Chromium over WebDriver, Python selenium `browser.py`).
 
 mod harness;
 mod seed;
@@ -7,3 +8,6 @@ mod seed;
 mod api;
 mod auth;
 mod live;
+mod browser;
+#[path = "../common/mod.rs"]
+mod common;
