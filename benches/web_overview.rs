@@ -65,6 +65,8 @@ fn large_store(dir: &Path) -> SqliteStore {
             lat: Some(22.6 + (i % 50) as f64 * 0.012),
             lon: Some(113.5 + (i / 50) as f64 * 0.02),
             time_zone: Shanghai,
+            city: String::new(),
+            background: false,
         })
         .collect();
     let mut store = SqliteStore::open(dir.join("large.db")).unwrap();

@@ -7,7 +7,7 @@ mod seed;
 
 mod api;
 mod auth;
-mod live;
 mod browser;
 #[path = "../common/mod.rs"]
 mod common;
+mod live;

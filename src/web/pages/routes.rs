@@ -149,7 +149,7 @@ async fn overview(
     page: Page<need::Read>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = q.lang()?;
     let frame = frame(lang, "overview", "/", &user);
     Ok(Html(
@@ -182,7 +182,7 @@ async fn health(
     page: Page<need::Read>,
     Query(q): Query<HealthQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = LangQuery { lang: q.lang }.lang()?;
     let filter = match q.problems.as_deref() {
         None | Some("0") => DeviceFilter::All,
@@ -216,7 +216,7 @@ async fn alarms(
     page: Page<need::Read>,
     Query(q): Query<AlarmsQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = LangQuery { lang: q.lang }.lang()?;
     let list = match q.list.as_deref() {
         None | Some("active") => AlarmList::Active,
@@ -256,7 +256,7 @@ async fn alarm(
     Path(id): Path<String>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = q.lang()?;
     let id = alarm_id(&id)?;
     render_alarm(&state, &user, lang, id, None).await
@@ -310,7 +310,7 @@ async fn alarm_step(
     Query(q): Query<LangQuery>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = q.lang()?;
     let id = alarm_id(&id)?;
     let text = form.text.trim().to_string();
@@ -448,7 +448,7 @@ async fn rankings(
     page: Page<need::Read>,
     Query(q): Query<RankingQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = LangQuery {
         lang: q.lang.clone(),
     }
@@ -507,7 +507,7 @@ async fn station(
     Path(id): Path<String>,
     Query(q): Query<StationQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = LangQuery { lang: q.lang }.lang()?;
     let span = match q.span.as_deref() {
         None => Span::default(),
@@ -539,7 +539,7 @@ async fn admin(
     page: Page<need::Admin>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
-    let user = page.0;
+    let user = page.user;
     let lang = q.lang()?;
     let accounts = state.accounts.clone();
     let (users, audit) = tokio::task::spawn_blocking(move || {

@@ -40,6 +40,8 @@ fn station(id: &str, name: &str, district: &str, lat: f64, lon: f64) -> StationI
         lat: Some(lat),
         lon: Some(lon),
         time_zone: chrono_tz::Asia::Shanghai,
+        city: String::new(),
+        background: false,
     }
 }
 
