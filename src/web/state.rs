@@ -18,7 +18,7 @@ use crate::store::{Store, StoreUrl};
 /// Store handles at most open at once (each blocking read holds one).
 const MAX_STORE_HANDLES: usize = 8;
 
-/// Handles of one store, opened on demand up to [`MAX_STORE_HANDLES`] and reused. Backends
+/// Handles of one store, opened on demand up to `MAX_STORE_HANDLES` and reused. Backends
 /// are `Send` but not `Sync`: each call has a handle to itself, on a blocking thread.
 pub struct StorePool {
     url: StoreUrl,

@@ -93,7 +93,7 @@ fn csrf_error(message: &str) -> Response {
     ApiError::new(ErrorCode::Csrf, message).into_response()
 }
 
-/// The middleware: every request gets an [`Authenticated`] extension; a state-changing
+/// The middleware: every request gets an `Authenticated` extension; a state-changing
 /// request (not GET, HEAD, OPTIONS) from another origin is refused, and one of a browser
 /// session must carry the session's CSRF token in [`CSRF_HEADER`] or, for an urlencoded
 /// form, the field [`CSRF_FIELD`].

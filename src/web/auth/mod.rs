@@ -7,7 +7,7 @@
 //! - pages: [`PageUser`] (a redirect to `/login?next=…` without a login) and [`Page<P>`]
 //!   (also 403 without permission `P`).
 //!
-//! Logins ([`login`]) are rate-limited per client address and lock accounts after repeated
+//! Logins (`login`) are rate-limited per client address and lock accounts after repeated
 //! failures (the accounts database's policy).
 
 mod login;
