@@ -78,7 +78,28 @@ impl IndexStage {
         written: &[Record],
     ) -> Result<usize, StoreError> {
         self.hourly.clear();
-        let mut days: BTreeSet<(&str, NaiveDate)> = BTreeSet::new();
+        let mut days = BTreeSet::new();
+        self.touched_days(store, written, &mut days)?;
+        let mut n = 0;
+        for (station, date) in days {
+            n += self.recompute_day(store, station, date)?;
+            let hours = self.out.iter().filter(|r| r.resolution == Resolution::Hour);
+            self.hourly.extend(hours.cloned());
+        }
+        Ok(n)
+    }
+
+    /// Adds to `days` the local station-days whose indices `written` changes (hourly
+    /// pollutant means of stations with metadata): for a writer that recomputes them once,
+    /// later, with [`IndexStage::recompute`] — an import of a file ordered by time touches
+    /// every station-day once per hour, and recomputing after each batch would read each
+    /// day back about as many times.
+    pub fn touched_days<'a, S: StationStore + ?Sized>(
+        &mut self,
+        store: &S,
+        written: &'a [Record],
+        days: &mut BTreeSet<(&'a str, NaiveDate)>,
+    ) -> Result<(), StoreError> {
         for r in written {
             if r.resolution != Resolution::Hour || Pollutant::try_from(r.parameter).is_err() {
                 continue;
@@ -91,13 +112,7 @@ impl IndexStage {
                 hour_slot(r.time.with_timezone(&tz).naive_local()).0,
             ));
         }
-        let mut n = 0;
-        for (station, date) in days {
-            n += self.recompute_day(store, station, date)?;
-            let hours = self.out.iter().filter(|r| r.resolution == Resolution::Hour);
-            self.hourly.extend(hours.cloned());
-        }
-        Ok(n)
+        Ok(())
     }
 
     /// The hourly index records the last [`IndexStage::update`] wrote (every hour of the

@@ -57,9 +57,11 @@ pub use progress::{NoProgress, Phase, Progress};
 pub use summary::{Issue, IssueKind, MAX_ISSUES, Summary};
 pub use values::{compass_degrees, is_missing};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use chrono::NaiveDate;
 
 use crate::compute::IndexStage;
 use crate::quality::Flag;
@@ -204,7 +206,10 @@ pub fn import(
     progress.begin(Phase::Importing, total_bytes);
     let mut batch: Vec<Record> = Vec::with_capacity(options.batch_size);
     let mut written = 0u64;
+    // The indices of the station-days the import touches are computed once, after the
+    // readings are written (a file ordered by time touches every station-day once per hour).
     let mut stage = options.index.map(IndexStage::new);
+    let mut touched: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
     let mut flush = |batch: &mut Vec<Record>, summary: &mut Summary| -> Result<(), ImportError> {
         if batch.is_empty() {
             return Ok(());
@@ -214,10 +219,11 @@ pub fn import(
             .map_err(|source| ImportError::Store { written, source })?;
         written += batch.len() as u64;
         if let Some(stage) = &mut stage {
-            summary.indices += stage
-                .update(store, batch)
-                .map_err(|source| ImportError::Store { written, source })?
-                as u64;
+            let mut days = BTreeSet::new();
+            stage
+                .touched_days(store, batch, &mut days)
+                .map_err(|source| ImportError::Store { written, source })?;
+            touched.extend(days.into_iter().map(|(s, d)| (s.to_string(), d)));
         }
         for r in batch.iter() {
             *summary.records.entry(r.parameter).or_default() += 1;
@@ -265,6 +271,14 @@ pub fn import(
         })?;
     }
     flush(&mut batch, &mut summary)?;
+    if let Some(stage) = &mut stage {
+        for (station, date) in &touched {
+            summary.indices += stage
+                .recompute(store, station, *date, *date)
+                .map_err(|source| ImportError::Store { written, source })?
+                as u64;
+        }
+    }
     progress.end();
     let (list, total) = issues.into_sorted();
     summary.issues = list;
