@@ -8,6 +8,7 @@
 
 mod category;
 pub mod china;
+pub mod csv;
 pub mod epa;
 mod exact;
 pub mod nowcast;

@@ -11,9 +11,9 @@ use lantian::aqi::nowcast::{NowcastKind, nowcast, nowcast_aqi};
 use lantian::aqi::{Category, Standard, epa};
 use lantian::units::{Parameter, Unit};
 
-use super::aqi::input::{
-    ColumnSpec, Reporter, line_of, open_output, parse_value, read_input, row_key,
-};
+use lantian::aqi::csv::input::{ColumnSpec, Problems, line_of, parse_value, row_key};
+
+use super::aqi::input::{open_output, print_problem, read_input};
 
 const NOWCAST_HELP: &str = "\
 INPUT COLUMNS
@@ -93,7 +93,8 @@ pub(super) fn run(args: NowcastArgs) -> anyhow::Result<()> {
         _ => NowcastKind::Pm25,
     };
 
-    let mut report = Reporter::default();
+    let mut print = print_problem;
+    let mut report = Problems::new(&mut print);
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
     let mut series: HashMap<String, BTreeMap<NaiveDateTime, f64>> = HashMap::new();
@@ -111,7 +112,7 @@ pub(super) fn run(args: NowcastArgs) -> anyhow::Result<()> {
             let text = record.get(column.index).unwrap_or("");
             match parse_value(text) {
                 Ok(Some(v)) if v < 0.0 => {
-                    report.error(line, Some(&column.header), &format!("negative value {v}"));
+                    report.error(line, Some(&column.header), format!("negative value {v}"));
                     key = None;
                 }
                 Ok(Some(v)) => {
@@ -129,7 +130,7 @@ pub(super) fn run(args: NowcastArgs) -> anyhow::Result<()> {
                 }
                 Ok(None) => {}
                 Err(msg) => {
-                    report.error(line, Some(&column.header), &msg);
+                    report.error(line, Some(&column.header), msg);
                     key = None;
                 }
             }
@@ -140,7 +141,9 @@ pub(super) fn run(args: NowcastArgs) -> anyhow::Result<()> {
         rows.push(Row { record, key });
     }
 
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(open_output(args.output.as_deref())?);
     let mut out_header = names.clone();
     out_header.extend(["nowcast", "nowcast_aqi", "category"].map(String::from));
     out.write_record(&out_header)?;
@@ -178,6 +181,9 @@ pub(super) fn run(args: NowcastArgs) -> anyhow::Result<()> {
         out.write_record(&cells)?;
     }
     out.flush()?;
-    report.summary(rows.len());
+    let summary = report.summary(rows.len());
+    if summary.any() {
+        eprintln!("{summary}");
+    }
     Ok(())
 }

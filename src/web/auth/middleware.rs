@@ -2,8 +2,8 @@
 //! request once, and refuses a state-changing request of a browser session without the
 //! session's CSRF token, or from another origin.
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,8 @@ pub const CSRF_FIELD: &str = "csrf";
 
 /// The largest form body read to find its CSRF field.
 const MAX_FORM: usize = 256 * 1024;
+/// The largest multipart form (an upload) read to find its CSRF field.
+const MAX_MULTIPART: usize = 3 * 1024 * 1024;
 
 /// The value of the cookie `name` in a request's `Cookie` headers.
 pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -95,8 +97,8 @@ fn csrf_error(message: &str) -> Response {
 
 /// The middleware: every request gets an `Authenticated` extension; a state-changing
 /// request (not GET, HEAD, OPTIONS) from another origin is refused, and one of a browser
-/// session must carry the session's CSRF token in [`CSRF_HEADER`] or, for an urlencoded
-/// form, the field [`CSRF_FIELD`].
+/// session must carry the session's CSRF token in [`CSRF_HEADER`] or, for an urlencoded or
+/// multipart form, the field [`CSRF_FIELD`].
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let user = match resolve(&state, request.headers()) {
         Ok(user) => user,
@@ -135,25 +137,47 @@ async fn csrf_checked(request: Request, csrf: &str) -> Result<Request, Response>
             Err(csrf_error("wrong CSRF token"))
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("");
+    let multipart = content_type.starts_with("multipart/form-data");
+    if !multipart && !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(csrf_error(
             "a state-changing request of a session needs its CSRF token (header x-csrf-token)",
         ));
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_FORM)
+    let limit = if multipart { MAX_MULTIPART } else { MAX_FORM };
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| ApiError::bad_request("form too large or unreadable").into_response())?;
-    let found = url::form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .is_some_and(|(_, v)| same(v.as_bytes(), csrf.as_bytes()));
-    if !found {
+    let sent = if multipart {
+        multipart_field(&parts.headers, bytes.clone(), CSRF_FIELD).await
+    } else {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned())
+    };
+    if !sent.is_some_and(|v| same(v.as_bytes(), csrf.as_bytes())) {
         return Err(csrf_error("missing or wrong CSRF token in the form"));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The text of the field `name` of a multipart form (read with axum's own parser).
+async fn multipart_field(headers: &HeaderMap, bytes: Bytes, name: &str) -> Option<String> {
+    let mut request = Request::new(Body::from(bytes));
+    request.headers_mut().insert(
+        header::CONTENT_TYPE,
+        headers.get(header::CONTENT_TYPE)?.clone(),
+    );
+    let mut form = Multipart::from_request(request, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

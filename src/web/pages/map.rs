@@ -62,11 +62,25 @@ struct MapSvg<'a> {
     height: f64,
     label: &'static str,
     stations: Vec<Placed<'a>>,
+    /// Each station links to its page (not on the public map).
+    links: bool,
 }
 
 /// The SVG of `stations` (those without coordinates are left to the tables), in `lang`; empty
 /// without a placed station.
 pub(crate) fn station_map(stations: &[MapStation], lang: Lang) -> Result<String, askama::Error> {
+    map_svg(stations, lang, true)
+}
+
+/// The same map without links to the stations' pages (the public map).
+pub(crate) fn public_station_map(
+    stations: &[MapStation],
+    lang: Lang,
+) -> Result<String, askama::Error> {
+    map_svg(stations, lang, false)
+}
+
+fn map_svg(stations: &[MapStation], lang: Lang, links: bool) -> Result<String, askama::Error> {
     let placed: Vec<&MapStation> = stations
         .iter()
         .filter(|s| s.lat.is_finite() && s.lon.is_finite())
@@ -90,6 +104,7 @@ pub(crate) fn station_map(stations: &[MapStation], lang: Lang) -> Result<String,
         width: WIDTH,
         height: (span_y * scale + 2.0 * MARGIN).round(),
         label: lang.pick("站点实时AQI分布", "Stations by real-time AQI"),
+        links,
         stations: placed
             .into_iter()
             .map(|s| Placed {

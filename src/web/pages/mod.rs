@@ -7,17 +7,26 @@
 //! - `routes`: the routes and handlers ([`routes`] is merged into the server's router);
 //! - `overview`: the operations-centre screen's figures; `map`: its station map (SVG);
 //! - `health`: the device-health page; `alarms`: the alarms list, one alarm, the steps;
+//! - `station`: one station, with its roses (`roses`) and source flags;
+//! - `reports`: the report archive and generation; `explore`: the data explorer and the AQI
+//!   of an uploaded CSV; `analyst_routes`: their routes;
+//! - `public`: the opt-in public AQI map (no login, cached, rate-limited);
 //! - `view`: the frame every page shares, the overview's and the login page's templates;
 //! - `words`: the pages' labels in zh and en; `assets`: the embedded stylesheet, script, font
 //!   and the AQI categories' colours.
 
 mod admin;
 mod alarms;
+mod analyst_routes;
 mod assets;
+mod explore;
 mod health;
 mod map;
 mod overview;
+mod public;
 mod rankings;
+mod reports;
+mod roses;
 mod routes;
 mod series_chart;
 mod station;

@@ -51,12 +51,14 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/login", get(login))
         .route("/assets/aqi.css", get(aqi_css))
         .route("/assets/{name}", get(static_asset))
+        .merge(super::analyst_routes::routes())
+        .merge(super::public::routes())
 }
 
 /// A page's failure, answered as a short text with its status (never a panic, never a 500 for
 /// bad input).
 #[derive(Debug)]
-pub(super) struct PageFailure(StatusCode, String);
+pub(super) struct PageFailure(pub(super) StatusCode, pub(super) String);
 
 impl IntoResponse for PageFailure {
     fn into_response(self) -> Response {
@@ -103,12 +105,12 @@ fn api_error(e: PageError) -> ApiError {
 
 /// The language of a page (`?lang=zh|en`, Chinese by default).
 #[derive(Debug, Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
+pub(super) struct LangQuery {
+    pub(super) lang: Option<String>,
 }
 
 impl LangQuery {
-    fn lang(&self) -> Result<Lang, PageFailure> {
+    pub(super) fn lang(&self) -> Result<Lang, PageFailure> {
         match &self.lang {
             None => Ok(Lang::Zh),
             Some(code) => code
@@ -119,9 +121,10 @@ impl LangQuery {
 }
 
 /// The frame of a page for `user`.
-fn frame(lang: Lang, active: &'static str, path: &str, user: &CurrentUser) -> Frame {
+pub(super) fn frame(lang: Lang, active: &'static str, path: &str, user: &CurrentUser) -> Frame {
     Frame {
         admin: user.can(Permission::Admin),
+        export: user.can(Permission::Export),
         ..Frame::new(
             lang,
             active,
@@ -133,7 +136,7 @@ fn frame(lang: Lang, active: &'static str, path: &str, user: &CurrentUser) -> Fr
 }
 
 /// Runs `f` over a store handle on a blocking thread.
-async fn with_store<T: Send + 'static>(
+pub(super) async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut dyn crate::store::Store) -> Result<T, PageError> + Send + 'static,
 ) -> Result<T, PageFailure> {

@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::PageError;
+use super::roses::{pollution_rose, wind_rose};
 use super::series_chart::SeriesChart;
 use super::view::{Frame, category_class};
 use crate::aqi::Category;
@@ -14,9 +15,10 @@ use crate::chart::render;
 use crate::lang::Lang;
 use crate::quality::Flag;
 use crate::report::flag_name;
+use crate::report::i18n::Words;
 use crate::store::{
-    DeviceHealth, IndexQuery, IndexRecord, ReadingQuery, Record, Resolution, StationInfo, Stations,
-    Store,
+    DeviceHealth, IndexQuery, IndexRecord, ReadingQuery, Record, Resolution, SourceFlag,
+    SourceFlagQuery, StationInfo, Stations, Store,
 };
 use crate::units::Parameter;
 
@@ -79,6 +81,12 @@ pub(crate) struct StationPage {
     pub(crate) devices: Vec<DeviceHealth>,
     /// The station's zone.
     pub(crate) tz: Tz,
+    /// The wind and pollution roses (SVG), none without wind data.
+    pub(crate) roses: Vec<String>,
+    /// The station's source flags over the span, newest first.
+    pub(crate) flags: Vec<SourceFlag>,
+    /// Local days of the span the `sources` job analysed.
+    pub(crate) analysed_days: usize,
 }
 
 /// The page of station `id` (`None` when the store has no such station).
@@ -136,6 +144,25 @@ pub(crate) fn station_page(
             false,
         )?);
     }
+    let wind = wind_rose(&readings, lang);
+    let roses = if wind.hours() + wind.calm == 0 {
+        Vec::new()
+    } else {
+        vec![
+            render(&wind, lang, None)?,
+            render(&pollution_rose(&readings, lang), lang, None)?,
+        ]
+    };
+    let mut flags = store.source_flags(
+        &SourceFlagQuery::new(from, end + TimeDelta::seconds(1)).for_stations(one()),
+    )?;
+    flags.reverse();
+    let analysed_days = store
+        .analysed_days(
+            from.with_timezone(&tz).date_naive(),
+            end.with_timezone(&tz).date_naive(),
+        )?
+        .len();
     let devices = store
         .health()?
         .into_iter()
@@ -150,11 +177,14 @@ pub(crate) fn station_page(
         charts,
         devices,
         tz,
+        roses,
+        flags,
+        analysed_days,
     }))
 }
 
 /// One chart as SVG.
-fn chart(
+pub(super) fn chart(
     title: String,
     (from, to, tz): (DateTime<Utc>, DateTime<Utc>, Tz),
     points: impl Iterator<Item = (DateTime<Utc>, Option<f64>)>,
@@ -234,5 +264,45 @@ impl StationPage {
 
     fn spans(&self) -> [Span; 3] {
         Span::ALL
+    }
+
+    fn flag_source(&self, f: &SourceFlag) -> &'static str {
+        self.frame.lang.source_type(f.source_type)
+    }
+
+    fn flag_pollutants(&self, f: &SourceFlag) -> String {
+        f.pollutants
+            .iter()
+            .map(|p| p.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn flag_evidence(&self, f: &SourceFlag) -> String {
+        crate::report::events::evidence_line(f, self.frame.lang)
+    }
+
+    fn flag_span(&self, f: &SourceFlag) -> String {
+        format!("{} – {}", self.time(&f.start), self.time(&f.end))
+    }
+
+    fn no_flags(&self) -> String {
+        let lang = self.frame.lang;
+        if self.analysed_days == 0 {
+            lang.pick(
+                "无来源标记：此时段尚未进行来源分析",
+                "No source flags: the sources job has not analysed these days",
+            )
+            .to_string()
+        } else {
+            format!(
+                "{} ({})",
+                lang.pick("无来源标记", "No source flags"),
+                lang.pick(
+                    &format!("已分析 {} 天", self.analysed_days),
+                    &format!("{} days analysed", self.analysed_days)
+                )
+            )
+        }
     }
 }

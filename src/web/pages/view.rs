@@ -33,6 +33,8 @@ pub(crate) struct Frame {
     pub(crate) csrf: Option<String>,
     /// Whether the user is an administrator (the navigation shows the admin page).
     pub(crate) admin: bool,
+    /// Whether the user may export and generate reports (the navigation shows the explorer).
+    pub(crate) export: bool,
 }
 
 impl Frame {
@@ -56,6 +58,7 @@ impl Frame {
             user,
             csrf,
             admin: false,
+            export: false,
         }
     }
 }
