@@ -11,3 +11,4 @@ mod browser;
 #[path = "../common/mod.rs"]
 mod common;
 mod live;
+mod pages_tools;
