@@ -36,12 +36,12 @@ use serde_json::{Value, json};
 use crate::common::peers;
 
 /// The hour the simulated history ends (a UTC hour label).
-fn end() -> DateTime<Utc> {
+pub(crate) fn end() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap()
 }
 
 /// The simulator's network with two days of hourly history and their indices.
-fn fill_store(path: &Path, registry: &Registry) -> SqliteStore {
+pub(crate) fn fill_store(path: &Path, registry: &Registry) -> SqliteStore {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scenario = Scenario::load(root.join("stations/scenarios/dongguan-demo.toml")).unwrap();
     let from = end() - TimeDelta::days(2);
@@ -66,7 +66,7 @@ fn recompute(store: &mut dyn Store, registry: &Registry, from: DateTime<Utc>, to
 }
 
 /// Each station's stored AQI of the hour `label`.
-fn aqi_of_hour(store: &dyn Store, label: DateTime<Utc>) -> Value {
+pub(crate) fn aqi_of_hour(store: &dyn Store, label: DateTime<Utc>) -> Value {
     let records = store
         .indices(&IndexQuery::new(
             Resolution::Hour,
@@ -135,9 +135,9 @@ fn heavy_hour(station: &str, label: DateTime<Utc>) -> Vec<Record> {
 
 /// Debian's Python, which has Debian's selenium (`python3-selenium`; a `python3` earlier on the
 /// PATH may be another installation).
-const PYTHON: &str = "/usr/bin/python3";
+pub(crate) const PYTHON: &str = "/usr/bin/python3";
 
-fn selenium() -> bool {
+pub(crate) fn selenium() -> bool {
     let found = Command::new(PYTHON)
         .args(["-c", "import selenium"])
         .stderr(Stdio::null())

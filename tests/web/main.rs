@@ -8,6 +8,7 @@ mod seed;
 mod api;
 mod auth;
 mod browser;
+mod browser_tools;
 #[path = "../common/mod.rs"]
 mod common;
 mod live;

@@ -51,6 +51,10 @@ async fn reports_page(
         .await
         .map_err(|e| ApiError::unavailable("reports", e))?
         .map_err(|e| ApiError::unavailable("reports", e))?;
+    let latest = with_store(state, |store| {
+        Ok(store.readings_span(Resolution::Hour)?.map(|span| span.last))
+    })
+    .await?;
     let generate = match (user.can(Permission::Export), user.csrf_token()) {
         (true, Some(token)) => Some(token.to_string()),
         _ => None,
@@ -60,7 +64,7 @@ async fn reports_page(
         entries,
         generate,
         outcome,
-        state.zone,
+        (latest, state.zone),
     );
     Ok((status, Html(page.render().map_err(PageError::from)?)).into_response())
 }

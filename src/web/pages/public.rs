@@ -26,7 +26,7 @@ use super::PageError;
 use super::map::{MapStation, public_station_map};
 use super::routes::{LangQuery, PageFailure};
 use super::view::Frame;
-use crate::aqi::Category;
+use crate::aqi::{Category, Pollutant};
 use crate::store::{IndexQuery, IndexRecord, Resolution, Store, network_zone};
 use crate::web::auth::LoginLimiter;
 use crate::web::error::ApiError;
@@ -58,6 +58,9 @@ pub(crate) struct PublicStation {
     pub(crate) level: Option<u8>,
     /// Primary pollutants' codes.
     pub(crate) primary: Vec<&'static str>,
+    /// The same, as terms (the page names them in its language).
+    #[serde(skip)]
+    pub(crate) terms: Vec<Pollutant>,
 }
 
 /// What the public map shows, read once per [`CACHE_FOR`].
@@ -99,6 +102,7 @@ pub(crate) fn public_map(store: &dyn Store) -> Result<PublicMap, PageError> {
                 level: aqi.map(|a| Category::from_aqi(a).level()),
                 primary: record
                     .map_or_else(Vec::new, |r| r.primary.iter().map(|p| p.code()).collect()),
+                terms: record.map_or_else(Vec::new, |r| r.primary.clone()),
                 id: info.id,
                 name: info.name,
                 name_en: info.name_en,
@@ -230,7 +234,7 @@ impl PublicPage {
     }
 
     fn primary(&self, s: &PublicStation) -> String {
-        s.primary.join(", ")
+        self.frame.lang.terms(&s.terms)
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use askama::Template;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::assess::{GroupBy, Period};
@@ -153,15 +153,17 @@ pub(crate) struct ReportsPage {
 }
 
 impl ReportsPage {
-    /// The page for `frame` over the archive `entries`.
+    /// The page for `frame` over the archive `entries`; the form proposes the last whole day
+    /// before `latest` (the latest hourly data, now without any) in `tz`.
     pub(crate) fn new(
         frame: Frame,
         entries: Vec<Entry>,
         generate: Option<String>,
         outcome: Option<Outcome>,
-        tz: Tz,
+        (latest, tz): (Option<DateTime<Utc>>, Tz),
     ) -> ReportsPage {
-        let yesterday = Utc::now().with_timezone(&tz).date_naive() - Days::new(1);
+        let latest = latest.unwrap_or_else(Utc::now);
+        let yesterday = latest.with_timezone(&tz).date_naive() - Days::new(1);
         ReportsPage {
             frame,
             entries,

@@ -298,10 +298,11 @@ impl StationPage {
             format!(
                 "{} ({})",
                 lang.pick("无来源标记", "No source flags"),
-                lang.pick(
-                    &format!("已分析 {} 天", self.analysed_days),
-                    &format!("{} days analysed", self.analysed_days)
-                )
+                match (lang, self.analysed_days) {
+                    (Lang::Zh, n) => format!("已分析 {n} 天"),
+                    (Lang::En, 1) => "1 day analysed".to_string(),
+                    (Lang::En, n) => format!("{n} days analysed"),
+                }
             )
         }
     }
