@@ -201,7 +201,10 @@ impl Chart for RoseChart {
             chart.draw_series(LineSeries::new(pts, RGBColor(0xCC, 0xCC, 0xCC)))?;
             chart.draw_series(std::iter::once(Text::new(
                 format!("{r:.0}%"),
-                (r * 0.7071, -r * 0.7071),
+                (
+                    r * std::f64::consts::FRAC_1_SQRT_2,
+                    -r * std::f64::consts::FRAC_1_SQRT_2,
+                ),
                 font(10).pos(Pos::new(HPos::Left, VPos::Top)),
             )))?;
         }
