@@ -398,3 +398,32 @@ async fn the_public_map_shows_aqi_only_without_login_and_is_limited() {
     assert!(limited, "the public map is rate-limited per address");
     web.server.stop().await;
 }
+
+#[tokio::test]
+async fn the_station_page_lists_its_source_flags_or_says_there_are_none() {
+    let web = Web::start_with(WebConfig::default(), |s| {
+        seed::fill(s);
+        let mut flag = crate::common::store_conformance::source_flags::flag(
+            "A",
+            &[lantian::units::Parameter::Pm25],
+            0,
+        );
+        flag.start = seed::start() + chrono::TimeDelta::hours(40);
+        flag.end = flag.start + chrono::TimeDelta::hours(3);
+        flag.peak.time = flag.start + chrono::TimeDelta::hours(1);
+        s.put_source_flags(&[flag]).unwrap();
+    })
+    .await;
+    let leader = web.login("leader").await;
+    let a = leader.get("/stations/A?lang=en").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.text.matches("<tr data-source=").count(), 1, "{}", a.text);
+    assert!(a.text.contains("id=\"roses\""));
+    let b = leader.get("/stations/B?lang=en").await;
+    assert!(
+        inner(&b.text, "no-flags").contains("has not analysed"),
+        "{}",
+        b.text
+    );
+    web.server.stop().await;
+}
