@@ -6,6 +6,7 @@ mod alarms_cli;
 mod alarms_crash;
 #[path = "../common/mod.rs"]
 mod common;
+mod fault_reader;
 #[cfg(feature = "influxdb")]
 mod grafana_dashboard;
 mod migrate;
