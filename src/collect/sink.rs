@@ -285,8 +285,9 @@ impl StoreSink {
                                 forwarder.status().set_full(true);
                             }
                         }
-                        Err(e) if e.is_disk_full()
-                            && !closed_at.is_some_and(|t| t.elapsed() >= drain_timeout) =>
+                        Err(e)
+                            if e.is_disk_full()
+                                && !closed_at.is_some_and(|t| t.elapsed() >= drain_timeout) =>
                         {
                             if hold == MAX_BATCH {
                                 tracing::error!(

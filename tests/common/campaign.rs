@@ -86,6 +86,8 @@ pub(crate) struct Campaign {
     /// Simulated seconds per real second.
     pub speed: f64,
     begun: Instant,
+    /// Where the latest run started on the time line, and for how many real seconds.
+    last_run: Option<(DateTime<Utc>, u32)>,
     /// The simulator, once started (drop it to stop it).
     pub sim: Option<Simulator>,
     runs: usize,
@@ -127,6 +129,7 @@ impl Campaign {
             registry,
             speed,
             begun: Instant::now(),
+            last_run: None,
             sim: None,
             runs: 0,
         }
@@ -142,7 +145,12 @@ impl Campaign {
         let at = self
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        vec!["--speed".into(), self.speed.to_string(), "--start".into(), at]
+        vec![
+            "--speed".into(),
+            self.speed.to_string(),
+            "--start".into(),
+            at,
+        ]
     }
 
     /// Starts `lantian sim` at the start of the time line.
@@ -157,8 +165,9 @@ impl Campaign {
     /// to `run-N.log` in the folder.
     pub(crate) fn spawn_run(&mut self, seconds: u32) -> Child {
         self.runs += 1;
-        let log = std::fs::File::create(self.dir.path().join(format!("run-{}.log", self.runs)))
-            .unwrap();
+        let log =
+            std::fs::File::create(self.dir.path().join(format!("run-{}.log", self.runs))).unwrap();
+        self.last_run = Some((self.now(), seconds));
         let clock = self.clock();
         let clock: Vec<&str> = clock.iter().map(String::as_str).collect();
         lantian_run(&self.config, &clock, &[], seconds)
@@ -192,6 +201,18 @@ impl Campaign {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The minutes the latest run (one not killed) was there to collect: from the first
+    /// whole minute after it started to the last whole one before its `--duration` ended on
+    /// its own clock (which starts when the process does: its start-up does not shorten it).
+    pub(crate) fn covered(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let (from, seconds) = self.last_run.expect("a run");
+        let to = from + TimeDelta::milliseconds((f64::from(seconds) * 1000.0 * self.speed) as i64);
+        (
+            floor_minute(from) + TimeDelta::minutes(1),
+            floor_minute(to) - TimeDelta::minutes(1),
+        )
     }
 
     /// The simulator's truth over `[from, to)`: one minute record per minute for every
@@ -261,6 +282,12 @@ impl Counts {
             duplicated: rows.len() - keys.len(),
             lost: expected.difference(&keys).cloned().collect(),
         }
+    }
+
+    /// The first few lost keys, for a failure message.
+    pub(crate) fn some_lost(&self) -> String {
+        let first: Vec<String> = self.lost.iter().take(8).map(|k| format!("{k:?}")).collect();
+        format!("{} lost, e.g. {}", self.lost.len(), first.join(", "))
     }
 
     /// The one-line summary every campaign test prints.
