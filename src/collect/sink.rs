@@ -287,7 +287,7 @@ impl StoreSink {
                         }
                         Err(e)
                             if e.is_disk_full()
-                                && !closed_at.is_some_and(|t| t.elapsed() >= drain_timeout) =>
+                                && closed_at.is_none_or(|t| t.elapsed() < drain_timeout) =>
                         {
                             if hold == MAX_BATCH {
                                 tracing::error!(
