@@ -203,6 +203,14 @@ impl Campaign {
         }
     }
 
+    /// Waits for `run` to end (within `within`, or kills it), checks that it succeeded and
+    /// stops the simulator.
+    pub(crate) fn finish(&mut self, run: &mut Child, within: Duration) {
+        let status = wait_exit(run, within, || self.logs());
+        assert!(status.success(), "lantian run failed:\n{}", self.logs());
+        drop(self.sim.take());
+    }
+
     /// The minutes the latest run (one not killed) was there to collect: from the first
     /// whole minute after it started to the last whole one before its `--duration` ended on
     /// its own clock (which starts when the process does: its start-up does not shorten it).
@@ -288,6 +296,13 @@ impl Counts {
     pub(crate) fn some_lost(&self) -> String {
         let first: Vec<String> = self.lost.iter().take(8).map(|k| format!("{k:?}")).collect();
         format!("{} lost, e.g. {}", self.lost.len(), first.join(", "))
+    }
+
+    /// Every expected reading stored, none twice (`logs`: the runs' logs, for a failure).
+    pub(crate) fn assert_stored_once(&self, logs: &str) {
+        assert!(self.expected > 0, "nothing expected");
+        assert_eq!(self.duplicated, 0, "readings stored twice");
+        assert!(self.lost.is_empty(), "{}\n{logs}", self.some_lost());
     }
 
     /// The one-line summary every campaign test prints.

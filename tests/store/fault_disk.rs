@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use lantian::store::sqlite::SqliteStore;
 
-use crate::common::campaign::{Campaign, Counts, length, wait_exit};
+use crate::common::campaign::{Campaign, Counts, length};
 use crate::common::sim_run::BIN;
 
 /// A tmpfs of `size`, unmounted when dropped.
@@ -101,11 +101,7 @@ fn fault_disk_full_under_the_spool_pauses_nothing_and_loses_nothing() {
     std::fs::remove_file(&filler).unwrap();
     let room_at = c.now();
     c.wait_for_log("the disk has room again", Duration::from_secs(20));
-    let status = wait_exit(&mut run, Duration::from_secs(u64::from(run_s) + 60), || {
-        c.logs()
-    });
-    assert!(status.success(), "lantian run failed:\n{}", c.logs());
-    drop(c.sim.take());
+    c.finish(&mut run, Duration::from_secs(u64::from(run_s) + 60));
 
     let (from, to) = c.covered();
     let expected = c.expected(from, to);
@@ -121,12 +117,5 @@ fn fault_disk_full_under_the_spool_pauses_nothing_and_loses_nothing() {
             (room_at - full_at).num_minutes()
         ),
     );
-    assert!(counts.expected > 0);
-    assert_eq!(counts.duplicated, 0);
-    assert!(
-        counts.lost.is_empty(),
-        "{}\n{}",
-        counts.some_lost(),
-        c.logs()
-    );
+    counts.assert_stored_once(&c.logs());
 }

@@ -22,7 +22,7 @@ use lantian::store::{
     IndexQuery, IndexStore, ReadingQuery, ReadingStore, Resolution, StationStore, Store,
 };
 
-use crate::common::campaign::{Campaign, Counts, length, rss_kib, signal, start, wait_exit};
+use crate::common::campaign::{Campaign, Counts, length, rss_kib, signal, start};
 use crate::common::peers;
 use crate::spool_influx::Influxd;
 
@@ -65,6 +65,21 @@ fn aqi_recomputed(
     (stored.len(), inside)
 }
 
+/// The simulator and `lantian run` for `run_s` seconds at `speed` into the InfluxDB `url`
+/// (store retries within a second, up to 2 minutes to deliver the backlog at the end),
+/// returned once it collects.
+fn collect_into(url: &str, speed: f64, run_s: u32) -> (Campaign, std::process::Child) {
+    let mut c = Campaign::new(
+        speed,
+        |_| url.to_string(),
+        "[spool]\nretry_max_ms = 1000\ndrain_timeout_ms = 120000\n",
+    );
+    c.start_simulator();
+    let run = c.spawn_run(run_s);
+    c.wait_for_log("collecting from", Duration::from_secs(60));
+    (c, run)
+}
+
 fn outage(kind: Outage) {
     if !peers::influxd() {
         return;
@@ -78,15 +93,8 @@ fn outage(kind: Outage) {
         "influx+http://127.0.0.1:{}?db=campaign&timeout=2&retries=1",
         server.port
     );
-    let mut c = Campaign::new(
-        speed,
-        |_| url.clone(),
-        "[spool]\nretry_max_ms = 1000\ndrain_timeout_ms = 120000\n",
-    );
+    let (mut c, mut run) = collect_into(&url, speed, run_s);
     let spool_dir = c.dir.path().join("spool");
-    c.start_simulator();
-    let mut run = c.spawn_run(run_s);
-    c.wait_for_log("collecting from", Duration::from_secs(30));
     std::thread::sleep(Duration::from_secs(from));
     let down_at = c.now();
     match kind {
@@ -109,13 +117,7 @@ fn outage(kind: Outage) {
         Outage::Frozen => signal(server.pid(), "CONT"),
         Outage::Killed => server.start(),
     }
-    let status = wait_exit(
-        &mut run,
-        Duration::from_secs(u64::from(run_s) + 150),
-        || c.logs(),
-    );
-    assert!(status.success(), "lantian run failed:\n{}", c.logs());
-    drop(c.sim.take());
+    c.finish(&mut run, Duration::from_secs(u64::from(run_s) + 150));
     let logs = c.logs();
     assert!(
         logs.contains("store write failed"),
@@ -148,9 +150,7 @@ fn outage(kind: Outage) {
             (up_at - down_at).num_minutes()
         ),
     );
-    assert!(counts.expected > 0);
-    assert_eq!(counts.duplicated, 0);
-    assert!(counts.lost.is_empty(), "{}\n{logs}", counts.some_lost());
+    counts.assert_stored_once(&logs);
 }
 
 #[test]
@@ -220,15 +220,8 @@ fn fault_slow_influxdb_keeps_memory_bounded_and_loses_nothing() {
         slow.clone(),
     );
     let url = format!("influx+http://127.0.0.1:{proxy}?db=campaign&timeout=30&retries=1");
-    let mut c = Campaign::new(
-        120.0,
-        |_| url.clone(),
-        "[spool]\nretry_max_ms = 1000\ndrain_timeout_ms = 120000\n",
-    );
+    let (mut c, mut run) = collect_into(&url, 120.0, run_s);
     let spool_dir = c.dir.path().join("spool");
-    c.start_simulator();
-    let mut run = c.spawn_run(run_s);
-    c.wait_for_log("collecting from", Duration::from_secs(60));
     // Slow from now on (a store slow at start-up delays the start: `lantian run` registers
     // the stations and opens its readers first).
     slow.store(true, Ordering::SeqCst);
@@ -242,13 +235,7 @@ fn fault_slow_influxdb_keeps_memory_bounded_and_loses_nothing() {
         std::thread::sleep(Duration::from_millis(250));
     }
     slow.store(false, Ordering::SeqCst);
-    let status = wait_exit(
-        &mut run,
-        Duration::from_secs(u64::from(run_s) + 150),
-        || c.logs(),
-    );
-    assert!(status.success(), "lantian run failed:\n{}", c.logs());
-    drop(c.sim.take());
+    c.finish(&mut run, Duration::from_secs(u64::from(run_s) + 150));
 
     let store = lantian::store::open(&url.parse().unwrap()).unwrap();
     let (from, to) = c.covered();
@@ -269,11 +256,5 @@ fn fault_slow_influxdb_keeps_memory_bounded_and_loses_nothing() {
         rss_max < 256 * 1024,
         "collector RSS grew to {rss_max} KiB behind a slow store"
     );
-    assert_eq!(counts.duplicated, 0);
-    assert!(
-        counts.lost.is_empty(),
-        "{}\n{}",
-        counts.some_lost(),
-        c.logs()
-    );
+    counts.assert_stored_once(&c.logs());
 }

@@ -17,11 +17,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use lantian::store::spool::Spool;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{ReadingQuery, Resolution, Store};
+use lantian::store::{Resolution, Store};
 
-use crate::common::campaign::{
-    Campaign, Counts, Key, Moments, floor_minute, length, seed, start, wait_exit,
-};
+use crate::common::campaign::{Campaign, Counts, Key, Moments, floor_minute, length, seed, start};
 
 /// The minute keys in a copy of the spool at `dir` (each once), checking it opens.
 fn spooled(dir: &Path) -> BTreeSet<Key> {
@@ -55,22 +53,11 @@ fn spooled(dir: &Path) -> BTreeSet<Key> {
 }
 
 fn stored(store: &dyn Store) -> BTreeSet<Key> {
-    store
-        .readings(&ReadingQuery::new(
-            Resolution::Minute,
-            start() - TimeDelta::days(1),
-            start() + TimeDelta::days(30),
-        ))
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.station.to_string(),
-                r.parameter.to_string(),
-                r.time.timestamp(),
-            )
-        })
-        .collect()
+    crate::common::harness::minute_keys(
+        store,
+        start() - TimeDelta::days(1),
+        start() + TimeDelta::days(30),
+    )
 }
 
 #[test]
@@ -140,10 +127,8 @@ fn fault_collector_sigkill_ten_times_loses_nothing_durable() {
     }
     // A last run delivers what the kills left in the spool.
     let mut run = c.spawn_run(4);
-    let status = wait_exit(&mut run, Duration::from_secs(60), || c.logs());
-    assert!(status.success(), "lantian run failed:\n{}", c.logs());
+    c.finish(&mut run, Duration::from_secs(60));
     let end = c.now();
-    drop(c.sim.take());
 
     let store = SqliteStore::open(&db).unwrap();
     let keys = stored(&store);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use lantian::store::sqlite::SqliteStore;
 
-use crate::common::campaign::{Campaign, Counts, length, wait_exit};
+use crate::common::campaign::{Campaign, Counts, length};
 use crate::common::peers;
 
 fn wal_bytes(dir: &std::path::Path) -> u64 {
@@ -63,12 +63,8 @@ fn fault_long_sqlite_read_transaction_blocks_no_write() {
         String::from_utf8_lossy(&out.stderr)
     );
     let seen: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-    let status = wait_exit(&mut run, Duration::from_secs(u64::from(run_s) + 60), || {
-        c.logs()
-    });
-    assert!(status.success(), "lantian run failed:\n{}", c.logs());
+    c.finish(&mut run, Duration::from_secs(u64::from(run_s) + 60));
     let wal_after = wal_bytes(c.dir.path());
-    drop(c.sim.take());
 
     let (from, to) = c.covered();
     let expected = c.expected(from, to);
@@ -86,14 +82,7 @@ fn fault_long_sqlite_read_transaction_blocks_no_write() {
             wal_after as f64 / 1048576.0
         ),
     );
-    assert!(counts.expected > 0);
-    assert_eq!(counts.duplicated, 0);
-    assert!(
-        counts.lost.is_empty(),
-        "{}\n{}",
-        counts.some_lost(),
-        c.logs()
-    );
+    counts.assert_stored_once(&c.logs());
     // The writer went on while the snapshot was held: minutes of that time are stored (the
     // counts above), and no store write failed for it.
     assert!(
