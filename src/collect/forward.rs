@@ -485,7 +485,7 @@ fn run(
         if !durable {
             return Err(SinkError::Undelivered {
                 records: left,
-                last_error: retry.last_error,
+                last_error: format!("{} (no spool directory)", retry.last_error),
             });
         }
         tracing::warn!(

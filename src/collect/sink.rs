@@ -118,10 +118,9 @@ pub enum SinkError {
     /// The spool failed (an I/O error or damage): batches could not be made durable.
     #[error(transparent)]
     Spool(#[from] SpoolError),
-    /// A memory spool still held records when the sink had to stop: they are lost.
-    #[error(
-        "{records} records could not be written before stopping (no spool directory): {last_error}"
-    )]
+    /// Records could not be made durable or delivered when the sink had to stop (a memory
+    /// spool with a failing store, or a spool that was full or on a full disk): they are lost.
+    #[error("{records} records could not be written before stopping: {last_error}")]
     Undelivered {
         /// Records lost.
         records: u64,

@@ -200,6 +200,8 @@ struct Disk {
     reader: Option<(u64, File)>,
     head: Position,
     segment_bytes: u64,
+    /// The last head could not be persisted (a full disk): said once, until it is.
+    head_unsaved: bool,
 }
 
 /// A spool (see the [module documentation](self)).
@@ -282,6 +284,7 @@ impl Spool {
                     seq: 0,
                 },
                 segment_bytes,
+                head_unsaved: false,
             }),
             pending: VecDeque::new(),
             next_seq: scan.next_seq,
@@ -559,12 +562,18 @@ impl Spool {
             return Ok(());
         }
         match disk::write_head(&disk.dir, head) {
-            Ok(()) => {}
+            Ok(()) => {
+                if std::mem::take(&mut disk.head_unsaved) {
+                    tracing::info!("spool: its head is persisted again");
+                }
+            }
             // The disk is full: the head stays where it was persisted (a crash now would send
             // the entries acknowledged since again, which the store absorbs), and so do the
             // segments after it; the next acknowledgement tries again.
             Err(e) if e.is_disk_full() => {
-                tracing::warn!("{e}; the spool's head is persisted once there is room");
+                if !std::mem::replace(&mut disk.head_unsaved, true) {
+                    tracing::warn!("{e}; the spool's head is persisted once there is room");
+                }
                 return Ok(());
             }
             Err(e) => return Err(e),
