@@ -241,12 +241,17 @@ fn fault_slow_influxdb_keeps_memory_bounded_and_loses_nothing() {
     let (from, to) = c.covered();
     let expected = c.expected(from, to);
     let counts = Counts::of(store.as_ref(), &expected);
+    // Ticks the collectors skipped (a poll still running, or the process not scheduled):
+    // minutes without a poll are not the store's doing.
+    let health = store.health().unwrap();
+    let skipped: u64 = health.iter().map(|h| h.skipped).sum();
+    let failed: u64 = health.iter().map(|h| h.polls - h.successes).sum();
     counts.print(
         "influxdb_slow",
         &format!(
             "every answer delayed {delay} s for {slow_s} s of a {run_s} s run at ×120: up to \
              {spooled_max} readings waited in the spool; collector RSS {:.1} MiB at the start, \
-             {:.1} MiB at most",
+             {:.1} MiB at most; polls skipped {skipped}, failed {failed}",
             rss_start as f64 / 1024.0,
             rss_max as f64 / 1024.0
         ),
