@@ -99,7 +99,7 @@ fn system_line(config: &Config, tz: chrono_tz::Tz) -> String {
     let local = |t: chrono::DateTime<chrono::Utc>| {
         t.with_timezone(&tz).format("%m-%d %H:%M:%S").to_string()
     };
-    match Spool::inspect(&dir) {
+    let mut line = match Spool::inspect(&dir) {
         Ok(s) if s.depth.records == 0 => format!("system: spool {} empty", dir.display()),
         Ok(s) => format!(
             "system: spool {}: {} records in {} batches ({:.1} MiB) waiting for the store; \
@@ -112,5 +112,15 @@ fn system_line(config: &Config, tz: chrono_tz::Tz) -> String {
             s.oldest_spooled_at.map(local).unwrap_or_default(),
         ),
         Err(e) => format!("system: spool {} unreadable: {e}", dir.display()),
+    };
+    // A full filesystem is what stops a spool without its bound being reached.
+    if dir.is_dir()
+        && lantian::alarms::rules::system::disk_used_percent(&dir).is_ok_and(|u| u >= 100.0)
+    {
+        line.push_str(
+            "; its filesystem is FULL: a running collector holds what it collects in memory, \
+             then pauses, until there is room",
+        );
     }
+    line
 }

@@ -362,6 +362,11 @@ fn spool_line(s: &lantian::collect::SpoolSnapshot) -> String {
     if s.full {
         line.push_str(" — FULL, collectors paused");
     }
+    if let Some(e) = &s.disk_full {
+        line.push_str(&format!(
+            " — DISK FULL, records held in memory until there is room: {e}"
+        ));
+    }
     if s.quarantined > 0 {
         line.push_str(&format!(
             "; {} records rejected by the store, set aside in {}",

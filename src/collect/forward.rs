@@ -80,6 +80,9 @@ pub struct SpoolSnapshot {
     pub max_bytes: u64,
     /// The spool is full: the sink waits and the collectors with it.
     pub full: bool,
+    /// The filesystem under the spool is full (the append's error): the sink holds records
+    /// in memory, then pauses the collectors, until there is room.
+    pub disk_full: Option<String>,
     /// The collectors have stopped and everything they sent is in the spool; the forwarder
     /// is delivering what is left.
     pub draining: bool,
@@ -121,6 +124,10 @@ impl SpoolStatus {
 
     pub(super) fn set_full(&self, full: bool) {
         self.lock().full = full;
+    }
+
+    pub(super) fn set_disk_full(&self, error: Option<String>) {
+        self.lock().disk_full = error;
     }
 
     pub(super) fn set_draining(&self) {
@@ -478,7 +485,7 @@ fn run(
         if !durable {
             return Err(SinkError::Undelivered {
                 records: left,
-                last_error: retry.last_error,
+                last_error: format!("{} (no spool directory)", retry.last_error),
             });
         }
         tracing::warn!(

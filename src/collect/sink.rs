@@ -12,7 +12,10 @@
 //!
 //! When the spool is full the sink keeps the group in memory and stops taking batches; the
 //! collectors then wait on the channel (back-pressure) and the delay shows as skipped polls.
-//! Nothing is dropped.
+//! When the filesystem under the spool is full, the sink logs it, shows it in the
+//! [`SpoolStatus`] (`disk_full`), goes on taking batches into memory up to
+//! [`DISK_FULL_HOLD`] records (then pauses the collectors the same way) and tries the append
+//! again every [`FLUSH_EVERY`] until there is room. Nothing is dropped.
 //!
 //! A [`Batch`] may carry a signal that fires once all its records are appended: the HJ 212
 //! listener acknowledges an upload (9014) only then, so an acknowledged packet is never lost.
@@ -36,6 +39,11 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// logger waits for its acknowledgement (and a backfill sends one packet per acknowledgement),
 /// so such batches are spooled sooner than [`FLUSH_EVERY`]; what arrives meanwhile joins them.
 pub const SIGNAL_FLUSH: Duration = Duration::from_millis(20);
+/// Most records the sink holds in memory while the spool's disk is full before it stops
+/// taking batches (about 10 MB): a short spell of a full disk loses nothing and pauses
+/// nothing, a long one pauses the collectors (back-pressure) rather than growing without
+/// bound.
+pub const DISK_FULL_HOLD: usize = 5 * MAX_BATCH;
 /// How often device health is written (real time).
 pub const HEALTH_EVERY: Duration = Duration::from_secs(1);
 
@@ -110,10 +118,9 @@ pub enum SinkError {
     /// The spool failed (an I/O error or damage): batches could not be made durable.
     #[error(transparent)]
     Spool(#[from] SpoolError),
-    /// A memory spool still held records when the sink had to stop: they are lost.
-    #[error(
-        "{records} records could not be written before stopping (no spool directory): {last_error}"
-    )]
+    /// Records could not be made durable or delivered when the sink had to stop (a memory
+    /// spool with a failing store, or a spool that was full or on a full disk): they are lost.
+    #[error("{records} records could not be written before stopping: {last_error}")]
     Undelivered {
         /// Records lost.
         records: u64,
@@ -197,9 +204,12 @@ impl StoreSink {
             let mut open = true;
             let mut full = false;
             let mut closed_at = None;
+            // Records the sink takes before it stops taking batches (more while the disk is
+            // full: held in memory until the append succeeds).
+            let mut hold = MAX_BATCH;
             let result = loop {
                 tokio::select! {
-                    batch = records.recv(), if open && !full => match batch {
+                    batch = records.recv(), if open && !full && pending.len() < hold => match batch {
                         Some(batch) => {
                             let batch: Batch = batch.into();
                             pending.extend(batch.records);
@@ -241,6 +251,14 @@ impl StoreSink {
                     match result {
                         Ok(()) => {
                             last_flush = Instant::now();
+                            if hold > MAX_BATCH {
+                                hold = MAX_BATCH;
+                                forwarder.status().set_disk_full(None);
+                                tracing::info!(
+                                    "spool: the disk has room again; the records held in memory \
+                                     are spooled"
+                                );
+                            }
                             if full {
                                 full = false;
                                 forwarder.status().set_full(false);
@@ -265,6 +283,26 @@ impl StoreSink {
                                 full = true;
                                 forwarder.status().set_full(true);
                             }
+                        }
+                        Err(e)
+                            if e.is_disk_full()
+                                && closed_at.is_none_or(|t| t.elapsed() < drain_timeout) =>
+                        {
+                            if hold == MAX_BATCH {
+                                tracing::error!(
+                                    "{e}: the disk under the spool is full; holding up to \
+                                     {DISK_FULL_HOLD} records in memory (then pausing the \
+                                     collectors) and retrying until there is room"
+                                );
+                                hold = DISK_FULL_HOLD;
+                                forwarder.status().set_disk_full(Some(e.to_string()));
+                            }
+                        }
+                        Err(e) if e.is_disk_full() => {
+                            break Err(SinkError::Undelivered {
+                                records: pending.len() as u64,
+                                last_error: format!("{e} while stopping"),
+                            });
                         }
                         Err(e) => break Err(e.into()),
                     }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (each test binary uses a subset).
 #![allow(dead_code)]
 
+pub(crate) mod campaign;
 pub(crate) mod harness;
 pub(crate) mod hj212_peer;
 pub(crate) mod peers;

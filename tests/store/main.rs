@@ -6,6 +6,11 @@ mod alarms_cli;
 mod alarms_crash;
 #[path = "../common/mod.rs"]
 mod common;
+mod fault_disk;
+#[cfg(feature = "influxdb")]
+mod fault_influx;
+mod fault_kill;
+mod fault_reader;
 #[cfg(feature = "influxdb")]
 mod grafana_dashboard;
 mod migrate;

@@ -43,15 +43,16 @@ fn skip(why: &str) {
     eprintln!("skipped: {why}");
 }
 
-/// `influxd` 1.x on fixed ports with its data in `dir`, restartable.
-struct Influxd {
+/// `influxd` 1.x on fixed ports with its data in `dir`, restartable (also the fault
+/// campaign's server, `fault_influx.rs`).
+pub(crate) struct Influxd {
     child: Option<Child>,
     config: std::path::PathBuf,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Influxd {
-    fn new(dir: &Path) -> Influxd {
+    pub(crate) fn new(dir: &Path) -> Influxd {
         let (rpc, port) = (
             crate::common::peers::free_port(),
             crate::common::peers::free_port(),
@@ -76,7 +77,7 @@ impl Influxd {
         }
     }
 
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let child = Command::new("influxd")
             .arg("run")
             .arg("-config")
@@ -97,11 +98,16 @@ impl Influxd {
         }
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             c.kill().unwrap();
             c.wait().unwrap();
         }
+    }
+
+    /// The running server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.as_ref().expect("influxd running").id()
     }
 
     /// A bare HTTP/1.0 request; the status line, or `None` when nobody answers.

@@ -144,8 +144,12 @@ pub(super) fn create_segment(dir: &Path, id: u64) -> Result<File, SpoolError> {
         .append(true)
         .open(&path)
         .map_err(io_error(&path))?;
-    f.write_all(SEGMENT_MAGIC).map_err(io_error(&path))?;
-    f.sync_all().map_err(io_error(&path))?;
+    if let Err(e) = f.write_all(SEGMENT_MAGIC).and_then(|()| f.sync_all()) {
+        // A full disk: leave no empty segment behind, so that the next attempt can create it.
+        drop(f);
+        let _ = fs::remove_file(&path);
+        return Err(io_error(&path)(e));
+    }
     sync_dir(dir)?;
     Ok(f)
 }

@@ -44,6 +44,10 @@
 //! The segment files together never exceed `max_bytes`: an append that does not fit fails
 //! with [`SpoolError::Full`] and leaves the spool unchanged. What to do then is the caller's
 //! policy (the sink keeps the batch in memory and stops taking new ones: back-pressure).
+//! A full filesystem is not the spool's bound: an append then fails with an I/O error for
+//! which [`SpoolError::is_disk_full`] holds, leaving the spool unchanged (a part-written
+//! entry is cut off, a segment that could not be started is removed), and an acknowledgement
+//! keeps the persisted head where it was until there is room to move it.
 //!
 //! [`Spool::memory`] gives the same interface without files (nothing survives the process),
 //! for pipelines configured without a spool directory and for benchmarks.
@@ -136,6 +140,17 @@ pub enum SpoolError {
     },
 }
 
+impl SpoolError {
+    /// The filesystem under the spool has no room left (`ENOSPC`, or the user's quota):
+    /// nothing is wrong with the spool, and the same append succeeds once space returns.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, SpoolError::Io { source, .. } if matches!(
+            source.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ))
+    }
+}
+
 /// How much is pending.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Depth {
@@ -185,6 +200,8 @@ struct Disk {
     reader: Option<(u64, File)>,
     head: Position,
     segment_bytes: u64,
+    /// The last head could not be persisted (a full disk): said once, until it is.
+    head_unsaved: bool,
 }
 
 /// A spool (see the [module documentation](self)).
@@ -267,6 +284,7 @@ impl Spool {
                     seq: 0,
                 },
                 segment_bytes,
+                head_unsaved: false,
             }),
             pending: VecDeque::new(),
             next_seq: scan.next_seq,
@@ -543,7 +561,23 @@ impl Spool {
         if head == disk.head {
             return Ok(());
         }
-        disk::write_head(&disk.dir, head)?;
+        match disk::write_head(&disk.dir, head) {
+            Ok(()) => {
+                if std::mem::take(&mut disk.head_unsaved) {
+                    tracing::info!("spool: its head is persisted again");
+                }
+            }
+            // The disk is full: the head stays where it was persisted (a crash now would send
+            // the entries acknowledged since again, which the store absorbs), and so do the
+            // segments after it; the next acknowledgement tries again.
+            Err(e) if e.is_disk_full() => {
+                if !std::mem::replace(&mut disk.head_unsaved, true) {
+                    tracing::warn!("{e}; the spool's head is persisted once there is room");
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
         disk.head = head;
         let done: Vec<u64> = disk
             .segments
