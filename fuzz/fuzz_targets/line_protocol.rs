@@ -19,7 +19,12 @@ use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
 /// What the independent parser read: measurement, tags, fields (as text) and timestamp.
-type Point = (String, BTreeMap<String, String>, BTreeMap<String, String>, i64);
+type Point = (
+    String,
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+    i64,
+);
 
 /// The single point of `text`, read by the independent parser.
 fn parse_one(text: &str) -> Point {
@@ -50,6 +55,11 @@ fn parse_one(text: &str) -> Point {
         .collect();
     let timestamp = line.timestamp.expect("a timestamp");
     (line.series.measurement.to_string(), tags, fields, timestamp)
+}
+
+/// A map of names to texts.
+fn texts<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
+    pairs.map(|(k, v)| (k.to_string(), v)).into()
 }
 
 /// Whether `text` is something the encoder must refuse as a tag value.
@@ -89,9 +99,8 @@ fn reading(u: &mut Unstructured) -> Result<()> {
     };
     let mut buf = String::new();
     let encoded = encode_record(&mut buf, &record);
-    let writable = !unwritable_name(&record.station)
-        && record.value.is_finite()
-        && storable(record.time);
+    let writable =
+        !unwritable_name(&record.station) && record.value.is_finite() && storable(record.time);
     assert_eq!(encoded.is_ok(), writable, "{record:?}: {encoded:?}");
     if encoded.is_err() {
         assert!(buf.is_empty(), "{buf:?}");
@@ -99,21 +108,17 @@ fn reading(u: &mut Unstructured) -> Result<()> {
     }
     let (measurement, tags, fields, timestamp) = parse_one(&buf);
     assert_eq!(measurement, "readings");
-    let expected_tags: BTreeMap<String, String> = [
+    let expected_tags = texts([
         ("parameter", record.parameter.code().to_string()),
         ("resolution", record.resolution.code().to_string()),
         ("station", record.station.to_string()),
-    ]
-    .map(|(k, v)| (k.to_string(), v))
-    .into();
+    ]);
     assert_eq!(tags, expected_tags, "{buf:?}");
-    let expected_fields: BTreeMap<String, String> = [
+    let expected_fields = texts([
         ("value", format!("f{:?}", record.value)),
         ("flag", format!("s{}", record.flag.code())),
         ("count", format!("i{}", record.count)),
-    ]
-    .map(|(k, v)| (k.to_string(), v))
-    .into();
+    ]);
     // -0.0 is written as `-0`, which reads back as 0.0 or -0.0: equal numbers either way.
     let mut fields = fields;
     if record.value == 0.0 {
@@ -142,19 +147,20 @@ fn job_run(u: &mut Unstructured) -> Result<()> {
     }
     let (measurement, tags, fields, timestamp) = parse_one(&buf);
     assert_eq!(measurement, "job_runs");
-    assert_eq!(tags, [("job".to_string(), run.job.clone())].into());
+    assert_eq!(tags, texts([("job", run.job.clone())]));
     let JobOutcome::Failed(error) = &run.outcome else {
         unreachable!()
     };
-    let expected: BTreeMap<String, String> = [
-        ("scheduled", format!("i{}", run.scheduled.timestamp_millis())),
+    let expected = texts([
+        (
+            "scheduled",
+            format!("i{}", run.scheduled.timestamp_millis()),
+        ),
         ("finished", format!("i{}", run.finished.timestamp_millis())),
         ("ok", "bfalse".to_string()),
         ("outputs", "s[]".to_string()),
         ("error", format!("s{error}")),
-    ]
-    .map(|(k, v)| (k.to_string(), v))
-    .into();
+    ]);
     assert_eq!(fields, expected, "{buf:?}");
     assert_eq!(timestamp, run.started.timestamp_millis());
     Ok(())

@@ -94,7 +94,10 @@ fuzz_target!(|data: &[u8]| {
         let paged = page.of((0..total).collect::<Vec<_>>());
         assert_eq!(paged.total, total);
         assert!(paged.items.len() <= page.limit);
-        assert_eq!(paged.items.first().copied(), (page.offset < total).then_some(page.offset));
+        assert_eq!(
+            paged.items.first().copied(),
+            (page.offset < total).then_some(page.offset)
+        );
         match paged.next_offset {
             Some(next) => assert!(next == page.offset + page.limit && next < total),
             None => assert!(page.offset.saturating_add(page.limit) >= total),
@@ -105,7 +108,15 @@ fuzz_target!(|data: &[u8]| {
     let root = report_root();
     if let Some(file) = report_file(root, path) {
         assert!(file.is_file(), "{path:?}: {file:?}");
-        assert!(file.starts_with(root.canonicalize().unwrap()), "{path:?}: {file:?}");
-        assert!(!path.split('/').any(|name| name == ".." || name.starts_with('.')), "{path:?}");
+        assert!(
+            file.starts_with(root.canonicalize().unwrap()),
+            "{path:?}: {file:?}"
+        );
+        assert!(
+            !path
+                .split('/')
+                .any(|name| name == ".." || name.starts_with('.')),
+            "{path:?}"
+        );
     }
 });

@@ -306,8 +306,12 @@ pub fn decode_response(body: &str, reader: u8) -> Result<usize, InfluxError> {
     }
     let series = parse_response(body, "SELECT")?;
     match reader % 10 {
-        0 => count(&series, |s, out| schema::decode_records(s, Resolution::Hour, out)),
-        1 => count(&series, |s, out| schema::decode_indices(s, Resolution::Day, out)),
+        0 => count(&series, |s, out| {
+            schema::decode_records(s, Resolution::Hour, out)
+        }),
+        1 => count(&series, |s, out| {
+            schema::decode_indices(s, Resolution::Day, out)
+        }),
         2 => schema::decode_health(&series).map(|v| v.len()),
         3 => schema::decode_stations(&series).map(|v| v.len()),
         4 => schema::decode_job_runs(&series).map(|v| v.len()),
