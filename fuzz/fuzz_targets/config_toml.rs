@@ -1,7 +1,8 @@
 //! Any text as one of the configuration files, read from a file as `lantian` reads them: the
 //! main configuration (`lantian.toml`), a network file (with the repository's instrument
 //! profiles beside it) or an instrument profile. The first byte chooses which. Each answers a
-//! configuration or an error that names the file, never a panic.
+//! configuration or an error that names the file, never a panic. The files are in a folder on
+//! tmpfs (`scratch`), written in place: the profiles once, the fuzzed file per input.
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -12,13 +13,15 @@ use lantian::registry::{Profile, Registry};
 use lantian::units::ReferenceState;
 use libfuzzer_sys::fuzz_target;
 
+mod scratch;
+
 /// A folder of this process with `profiles/` holding copies of stations/profiles.
 fn folder() -> &'static Path {
     static FOLDER: OnceLock<PathBuf> = OnceLock::new();
     FOLDER.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("lantian-fuzz-{}", std::process::id()));
+        let dir = scratch::folder("config");
         let profiles = dir.join("profiles");
-        std::fs::create_dir_all(&profiles).expect("a temporary folder");
+        std::fs::create_dir_all(&profiles).expect("a profiles folder");
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stations/profiles");
         for entry in std::fs::read_dir(source).expect("stations/profiles") {
             let path = entry.expect("a profile").path();

@@ -121,7 +121,7 @@ fn encode_action(buf: &mut String, a: &AlarmAction) -> Result<(), InfluxError> {
 
 /// Reads the series of an `alarms` query (grouped by rule and subject), in no particular
 /// order.
-fn decode_alarms(series: &[Series], out: &mut Vec<Alarm>) -> Result<(), InfluxError> {
+pub(super) fn decode_alarms(series: &[Series], out: &mut Vec<Alarm>) -> Result<(), InfluxError> {
     for s in series {
         let (rule, subject) = (s.tag("rule")?, s.tag("subject")?);
         let t = s.column("time")?;

@@ -181,7 +181,10 @@ fn millis(ms: i64, whose: &str) -> Result<DateTime<Utc>, InfluxError> {
         .ok_or_else(|| corrupt(format!("issue time {ms} ms out of range ({whose})")))
 }
 
-fn decode_hours(series: &[Series], out: &mut Vec<ForecastHour>) -> Result<(), InfluxError> {
+pub(super) fn decode_hours(
+    series: &[Series],
+    out: &mut Vec<ForecastHour>,
+) -> Result<(), InfluxError> {
     for s in series {
         let station: StationId = s.tag("station")?.into();
         let code = s.tag("parameter")?;
@@ -205,7 +208,10 @@ fn decode_hours(series: &[Series], out: &mut Vec<ForecastHour>) -> Result<(), In
     Ok(())
 }
 
-fn decode_days(series: &[Series], out: &mut Vec<ForecastDay>) -> Result<(), InfluxError> {
+pub(super) fn decode_days(
+    series: &[Series],
+    out: &mut Vec<ForecastDay>,
+) -> Result<(), InfluxError> {
     for s in series {
         let station: StationId = s.tag("station")?.into();
         let t = s.column("time")?;

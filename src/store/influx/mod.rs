@@ -285,6 +285,44 @@ impl InfluxStore {
     }
 }
 
+/// Reads `body` as an answer of `/query` (one JSON document, or one a chunk) and decodes its
+/// series as one of the store's readers does — `reader % 10` chooses: readings, indices,
+/// device health, stations, job runs, alarms, forecast hours, forecast days, source flags,
+/// analysed days. The number of items decoded, or the error the read would give.
+///
+/// Not an API: the entry of the fuzz target `influx_response` (fuzz/), which must reach
+/// these private readers without a server. Hidden rather than behind `cfg(fuzzing)` so that
+/// every build and lint checks it.
+#[doc(hidden)]
+pub fn decode_response(body: &str, reader: u8) -> Result<usize, InfluxError> {
+    use crate::store::Resolution;
+    fn count<T>(
+        series: &[query::Series],
+        decode: impl FnOnce(&[query::Series], &mut Vec<T>) -> Result<(), InfluxError>,
+    ) -> Result<usize, InfluxError> {
+        let mut out = Vec::new();
+        decode(series, &mut out)?;
+        Ok(out.len())
+    }
+    let series = parse_response(body, "SELECT")?;
+    match reader % 10 {
+        0 => count(&series, |s, out| {
+            schema::decode_records(s, Resolution::Hour, out)
+        }),
+        1 => count(&series, |s, out| {
+            schema::decode_indices(s, Resolution::Day, out)
+        }),
+        2 => schema::decode_health(&series).map(|v| v.len()),
+        3 => schema::decode_stations(&series).map(|v| v.len()),
+        4 => schema::decode_job_runs(&series).map(|v| v.len()),
+        5 => count(&series, alarms::decode_alarms),
+        6 => count(&series, forecasts::decode_hours),
+        7 => count(&series, forecasts::decode_days),
+        8 => source_flags::decode_flags(&series).map(|v| v.len()),
+        _ => source_flags::decode_analysed_days(&series).map(|v| v.len()),
+    }
+}
+
 /// Keeps the last of items with the same key (later puts in one batch win).
 fn last_per_key<T, K: Eq + std::hash::Hash>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut seen = std::collections::HashSet::new();

@@ -24,6 +24,10 @@ use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
 
 pub use openapi::openapi;
+/// The report file a request path names (`GET /api/v1/reports/files/{path}`), for the fuzz
+/// target `web_inputs` (fuzz/); not an API.
+#[doc(hidden)]
+pub use reports::inside as report_file;
 
 use super::auth::{Require, need};
 use super::error::ApiError;

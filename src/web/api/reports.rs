@@ -60,7 +60,7 @@ pub(super) async fn list(
 
 /// The file `relative` names inside `root`, if it is a plain path of names to a regular file
 /// there.
-pub(crate) fn inside(root: &Path, relative: &str) -> Option<PathBuf> {
+pub fn inside(root: &Path, relative: &str) -> Option<PathBuf> {
     let path = Path::new(relative);
     let plain = path.components().all(|c| match c {
         Component::Normal(name) => name.to_str().is_some_and(|n| !n.starts_with('.')),
