@@ -9,7 +9,7 @@ use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_pa
 use crate::assess::{GroupBy, IndexStandards, Period, Pollutant};
 use crate::lang::{Bi, Lang};
 
-fn period_text(p: Period, lang: Lang) -> String {
+pub(super) fn period_text(p: Period, lang: Lang) -> String {
     match (p, lang) {
         (Period::Month { year, month }, Lang::Zh) => format!("{year}年{month}月"),
         (Period::Quarter { year, quarter }, Lang::Zh) => format!("{year}年第{quarter}季度"),
