@@ -15,11 +15,11 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use chrono::{Datelike, TimeDelta};
 use lantian::assess::city::{CityList, rank_city_days};
 use lantian::assess::run::store_days;
 use lantian::assess::{AssessConfig, Period};
 use lantian::import::{Format, ImportOptions, NoProgress};
-use chrono::{Datelike, TimeDelta};
 use lantian::report::national::national_figures;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{IndexQuery, IndexRecord, IndexStore, Resolution};

@@ -23,6 +23,8 @@ use super::scheduler::{JobFn, ScheduledJob};
 use super::sources::{FlagRun, flag_day, job_analysis};
 #[cfg(feature = "reports")]
 use crate::assess::GroupBy;
+#[cfg(feature = "reports")]
+use crate::assess::city::{CityList, DustDays};
 use crate::assess::{DateRange, Period};
 use crate::compute::{IndexConfig, recompute_days};
 use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
@@ -30,8 +32,6 @@ use crate::forecast::model::ModelSet;
 use crate::forecast::weather::WeatherFile;
 use crate::registry::Registry;
 use crate::report::ReportConfig;
-#[cfg(feature = "reports")]
-use crate::assess::city::{CityList, DustDays};
 #[cfg(feature = "reports")]
 use crate::report::{DeviceSpec, daily_report, health_report, national_report, ranking_report};
 use crate::store::{JobOutput, Store, StoreError};

@@ -196,6 +196,33 @@ impl Target {
     }
 }
 
+/// Writes a report with a CSV table: the page, `<out>/<csv_name>` and the index page.
+pub(crate) fn write_with_csv(
+    kind: ReportKind,
+    target: Target,
+    page: Html,
+    csv_name: &str,
+    csv: Result<String, csv::Error>,
+    images: Vec<PathBuf>,
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    write_file(&target.html, page.finish().as_bytes())?;
+    let csv_path = cfg.out_dir.join(csv_name);
+    let csv = csv.map_err(|e| ReportError::Io {
+        path: csv_path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    write_file(&csv_path, csv.as_bytes())?;
+    let index = index_page::update(&cfg.out_dir, cfg.lang)?;
+    Ok(ReportFiles {
+        kind,
+        html: target.html,
+        csv: Some(csv_path),
+        images,
+        index,
+    })
+}
+
 /// Writes `contents` to `path`.
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
     std::fs::write(path, contents).map_err(|source| ReportError::Io {

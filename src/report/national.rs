@@ -14,11 +14,11 @@
 use enum_map::EnumMap;
 
 use super::ReportError;
-use super::figures::{last_data_day, read_daily};
+use super::figures::{read_daily, resolve_period};
 use crate::assess::city::{CityList, CityRanking, DustDays, Focus, focus, rank_city_days};
 use crate::assess::run::StoreDays;
 use crate::assess::{AssessConfig, Period, Pollutant, RankRow, Rounding};
-use crate::store::{IndexStore, ReadingStore, StationInfo, StationStore, network_zone};
+use crate::store::{IndexStore, ReadingStore, StationInfo, StationStore};
 
 /// How many cities the ministry names at each end of the monthly table.
 pub const ENDS: usize = 20;
@@ -85,16 +85,13 @@ pub fn national_figures(
         });
     }
     let cfg = AssessConfig::default();
-    let period = if period.is_resolved() {
-        period
-    } else {
-        match last_data_day(store, network_zone(&stations))? {
-            Some(day) => period.with_end(day)?,
-            None => return Err(ReportError::NoData(period.to_string())),
-        }
-    };
+    let period = resolve_period(store, &stations, period)?;
     let previous = period.previous_year();
-    let members: Vec<StationInfo> = stations.iter().filter(|s| list.counts(s)).cloned().collect();
+    let members: Vec<StationInfo> = stations
+        .iter()
+        .filter(|s| list.counts(s))
+        .cloned()
+        .collect();
     let days = StoreDays {
         period,
         previous,
@@ -152,7 +149,12 @@ fn region_summaries(cities: &CityRanking) -> Vec<RegionSummary> {
         .into_iter()
         .map(|region| {
             let members: Vec<usize> = (0..rows.len())
-                .filter(|&i| cities.list.get(&rows[i].id).is_some_and(|c| c.region == region))
+                .filter(|&i| {
+                    cities
+                        .list
+                        .get(&rows[i].id)
+                        .is_some_and(|c| c.region == region)
+                })
                 .collect();
             let with_rank: Vec<usize> = members
                 .iter()

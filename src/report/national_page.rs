@@ -7,7 +7,7 @@ use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill};
 use super::national::{ENDS, NationalFigures};
 use super::ranking_page::period_text;
-use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
+use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, write_with_csv};
 use crate::assess::{Pollutant, Rounding};
 use crate::lang::{Bi, Lang};
 
@@ -119,14 +119,15 @@ fn labels(lang: Lang) -> &'static Labels {
 }
 
 fn unit(p: Pollutant) -> &'static str {
-    if p == Pollutant::Co { "mg/m³" } else { "µg/m³" }
+    if p == Pollutant::Co {
+        "mg/m³"
+    } else {
+        "µg/m³"
+    }
 }
 
 /// Writes the national ranking report (HTML, CSV, the map's PNG) and updates the index page.
-pub(super) fn write(
-    f: &NationalFigures,
-    cfg: &ReportConfig,
-) -> Result<ReportFiles, ReportError> {
+pub(super) fn write(f: &NationalFigures, cfg: &ReportConfig) -> Result<ReportFiles, ReportError> {
     let lang = cfg.lang;
     let (t, l) = (lang.text(), labels(lang));
     let rows = &f.cities.ranking.rows;
@@ -165,7 +166,10 @@ pub(super) fn write(
     let ranked = f.ranked();
 
     // Summary, with how dust and rounding were handled.
-    h.section("summary", t.summary.trim_start_matches(['一', '、', '1', '.', ' ']));
+    h.section(
+        "summary",
+        t.summary.trim_start_matches(['一', '、', '1', '.', ' ']),
+    );
     h.open("div", &[("class", "summary")]);
     if let (Some(&best), Some(&worst)) = (ranked.first(), ranked.last()) {
         h.p(&fill(
@@ -201,7 +205,10 @@ pub(super) fn write(
 
     // The chosen city.
     if let Some((row, focus)) = &f.focus {
-        h.section("focus", &format!("{}：{}", l.focus, name(*row)).replace('：', lang.pick("：", ": ")));
+        h.section(
+            "focus",
+            &format!("{}：{}", l.focus, name(*row)).replace('：', lang.pick("：", ": ")),
+        );
         match focus {
             None => h.p(&fill(l.focus_unranked, &[("city", &name(*row))])),
             Some(fc) => {
@@ -249,7 +256,13 @@ pub(super) fn write(
     h.section("index", t.index_table);
     let mut head: Vec<&str> = vec![t.rank, l.city, l.province, l.region];
     head.extend(Pollutant::ALL.map(Pollutant::label));
-    head.extend([t.comprehensive_index, t.valid_days, t.good_share, t.last_year, t.change]);
+    head.extend([
+        t.comprehensive_index,
+        t.valid_days,
+        t.good_share,
+        t.last_year,
+        t.change,
+    ]);
     let mut table = Table::new(&head);
     for (i, row) in rows.iter().enumerate() {
         let s = &row.stats;
@@ -301,13 +314,21 @@ pub(super) fn write(
     // The best and the worst 20.
     h.section("ends", t.best_worst);
     let n = ranked.len().min(ENDS);
-    let mut ends = Table::new(&[l.best_n, t.comprehensive_index, l.worst_n, t.comprehensive_index]);
+    let mut ends = Table::new(&[
+        l.best_n,
+        t.comprehensive_index,
+        l.worst_n,
+        t.comprehensive_index,
+    ]);
     for j in 0..n {
         let (b, w) = (ranked[j], ranked[ranked.len() - 1 - j]);
         let label = |i: usize| format!("{}. {}", rows[i].rank.unwrap_or(0), rows[i].id);
         let mark = |c: Cell, i: usize| {
             if Some(i) == focus_row {
-                Cell { style: Some(FOCUS_STYLE.to_string()), ..c }
+                Cell {
+                    style: Some(FOCUS_STYLE.to_string()),
+                    ..c
+                }
             } else {
                 c
             }
@@ -325,14 +346,20 @@ pub(super) fn write(
     // The map.
     h.section("map", l.map);
     let mut images = Vec::new();
-    let named: Vec<usize> = ranked.iter().take(3).chain(ranked.iter().rev().take(3)).copied().collect();
+    let named: Vec<usize> = ranked
+        .iter()
+        .take(3)
+        .chain(ranked.iter().rev().take(3))
+        .copied()
+        .collect();
     let points: Vec<CityPoint> = rows
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
             let (lon, lat) = f.positions[i]?;
             Some(CityPoint {
-                name: Bi::new(&r.id, &r.id),
+                // The PNG (English) has no CJK glyphs: it names a city by its rank.
+                name: Bi::new(&r.id, r.rank.map_or("—".to_string(), |k| format!("#{k}"))),
                 lon,
                 lat,
                 index: r.stats.total(),
@@ -346,8 +373,16 @@ pub(super) fn write(
     } else {
         let map = CityMap {
             title: Bi::new(
-                format!("{} {}", ZH.map_title, period_text(f.cities.ranking.period, Lang::Zh)),
-                format!("{} {}", EN.map_title, period_text(f.cities.ranking.period, Lang::En)),
+                format!(
+                    "{} {}",
+                    ZH.map_title,
+                    period_text(f.cities.ranking.period, Lang::Zh)
+                ),
+                format!(
+                    "{} {}",
+                    EN.map_title,
+                    period_text(f.cities.ranking.period, Lang::En)
+                ),
             ),
             points,
             no_data: Bi::new(ZH.no_index, EN.no_index),
@@ -394,19 +429,13 @@ pub(super) fn write(
     h.p(t.generated);
     h.close("footer");
 
-    write_file(&target.html, h.finish().as_bytes())?;
-    let csv_path = cfg.out_dir.join(&csv_name);
-    let csv = f.csv().map_err(|e| ReportError::Io {
-        path: csv_path.clone(),
-        source: std::io::Error::other(e),
-    })?;
-    write_file(&csv_path, csv.as_bytes())?;
-    let index = index_page::update(&cfg.out_dir, lang)?;
-    Ok(ReportFiles {
-        kind: ReportKind::National,
-        html: target.html,
-        csv: Some(csv_path),
+    write_with_csv(
+        ReportKind::National,
+        target,
+        h,
+        &csv_name,
+        f.csv(),
         images,
-        index,
-    })
+        cfg,
+    )
 }

@@ -97,21 +97,32 @@ fn national_report_equals_the_city_ranking() {
     assert_eq!(ranked.len(), 3, "北京, 拉萨 and 海口 have data");
     for (row, want) in rows.iter().zip(expected) {
         assert_eq!(row[1], want["id"].as_str().unwrap());
-        let rank = want["rank"].as_u64().map_or("—".to_string(), |r| r.to_string());
+        let rank = want["rank"]
+            .as_u64()
+            .map_or("—".to_string(), |r| r.to_string());
         assert_eq!(row[0], rank, "rank of {}", row[1]);
         assert_eq!(row[2], want["province"].as_str().unwrap());
         assert_eq!(row[3], want["region"].as_str().unwrap());
         let fixed = |v: &serde_json::Value| {
-            v.as_f64()
-                .map_or("—".to_string(), |v| format!("{:.2}", round_half_even(v, 2)))
+            v.as_f64().map_or("—".to_string(), |v| {
+                format!("{:.2}", round_half_even(v, 2))
+            })
         };
-        for (k, p) in ["so2", "no2", "pm10", "pm25", "co", "o3"].iter().enumerate() {
-            assert_eq!(row[4 + k], fixed(&want["sub_indices"][p]), "{p} of {}", row[1]);
+        for (k, p) in ["so2", "no2", "pm10", "pm25", "co", "o3"]
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(
+                row[4 + k],
+                fixed(&want["sub_indices"][p]),
+                "{p} of {}",
+                row[1]
+            );
         }
         assert_eq!(row[10], fixed(&want["i_sum"]), "I_sum of {}", row[1]);
-        let share = want["good_share"]
-            .as_f64()
-            .map_or("—".to_string(), |g| format!("{:.1}%", round_half_even(g * 100.0, 1)));
+        let share = want["good_share"].as_f64().map_or("—".to_string(), |g| {
+            format!("{:.1}%", round_half_even(g * 100.0, 1))
+        });
         assert_eq!(row[12], share, "good share of {}", row[1]);
     }
     // Lhasa and Haikou are better than Beijing in January.
@@ -149,10 +160,7 @@ fn national_report_equals_the_city_ranking() {
     assert_eq!(ends[0][2], "3. 北京");
     // Region groups: 北京 in 京津冀及周边地区, the other two among 其他重点城市.
     let regions = table_rows(section(&html, "regions"));
-    let jjj = regions
-        .iter()
-        .find(|r| r[0] == "京津冀及周边地区")
-        .unwrap();
+    let jjj = regions.iter().find(|r| r[0] == "京津冀及周边地区").unwrap();
     assert_eq!(jjj[2], "1", "one ranked city");
     assert_eq!(jjj[3], rows.iter().find(|r| r[1] == "北京").unwrap()[10]);
     let others = regions.iter().find(|r| r[0] == "其他重点城市").unwrap();
@@ -254,5 +262,8 @@ fn the_national_ranking_job_reports_the_previous_month() {
     let focus = text(section(&html, "focus"));
     assert!(focus.contains("海口 ranks"), "{focus}");
     let summary = text(section(&html, "summary"));
-    assert!(summary.contains("of 1 dust-affected city-days"), "{summary}");
+    assert!(
+        summary.contains("of 1 dust-affected city-days"),
+        "{summary}"
+    );
 }

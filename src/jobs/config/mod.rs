@@ -386,7 +386,9 @@ mod tests {
         // `focus` is read before `kind` (toml's order is alphabetical): at the kind's line.
         assert!(e.contains("line 4"), "{e}");
         assert!(
-            e.contains("`focus` is an option of `national-ranking` jobs, not of `monthly-ranking` jobs"),
+            e.contains(
+                "`focus` is an option of `national-ranking` jobs, not of `monthly-ranking` jobs"
+            ),
             "{e}"
         );
     }

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::GREY;
-use crate::chart::labels::{Rect, place};
+use super::map::{dot_legend, draw_labels};
 use crate::chart::{Chart, DrawResult, font};
 use crate::lang::{Bi, Lang};
 
@@ -69,7 +69,10 @@ impl CityMap {
         match index {
             None => GREY,
             Some(i) => {
-                let class = bounds.iter().position(|b| i <= *b).unwrap_or(CLASSES.len() - 1);
+                let class = bounds
+                    .iter()
+                    .position(|b| i <= *b)
+                    .unwrap_or(CLASSES.len() - 1);
                 CLASSES[class.min(CLASSES.len() - 1)]
             }
         }
@@ -130,7 +133,6 @@ impl Chart for CityMap {
             let outline = ink.stroke_width(if p.focus { 3 } else { 1 });
             chart.draw_series(std::iter::once(Circle::new((p.lon, p.lat), r, outline)))?;
         }
-        let style = font(14).pos(Pos::new(HPos::Left, VPos::Top));
         let named: Vec<&&CityPoint> = points.iter().rev().filter(|p| p.labelled).collect();
         let labels: Vec<String> = named
             .iter()
@@ -143,23 +145,8 @@ impl Chart for CityMap {
             .iter()
             .map(|p| chart.backend_coord(&(p.lon, p.lat)))
             .collect();
-        let sizes = labels
-            .iter()
-            .map(|l| root.estimate_text_size(l, &style))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (xs, ys) = chart.plotting_area().get_pixel_range();
-        let area = Rect {
-            left: xs.start,
-            top: ys.start,
-            right: xs.end,
-            bottom: ys.end,
-        };
-        for (label, r) in labels
-            .into_iter()
-            .zip(place(&anchors, &sizes, RADIUS, area))
-        {
-            root.draw(&Text::new(label, (r.left, r.top), style.clone()))?;
-        }
+        let area = chart.plotting_area().get_pixel_range();
+        draw_labels(root, labels, &anchors, RADIUS, area)?;
         // The legend: the classes' ranges of the index, then no data.
         let mut entries: Vec<(String, RGBColor)> = Vec::new();
         let mut low = None::<f64>;
@@ -178,16 +165,7 @@ impl Chart for CityMap {
             (8, 60),
             font(15).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        for (i, (label, colour)) in entries.into_iter().enumerate() {
-            let y = 90 + 24 * i32::try_from(i).unwrap_or(0);
-            side.draw(&Circle::new((14, y), 7, colour.filled()))?;
-            side.draw(&Circle::new((14, y), 7, ink.stroke_width(1)))?;
-            side.draw(&Text::new(
-                label,
-                (28, y),
-                font(14).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))?;
-        }
+        dot_legend(&side, entries)?;
         Ok(())
     }
 }
@@ -211,7 +189,10 @@ mod tests {
     fn classes_are_quintiles_and_colour_by_them() {
         let map = CityMap {
             title: Bi::new("图", "Map"),
-            points: (1..=10).map(|i| point(Some(f64::from(i)))).chain([point(None)]).collect(),
+            points: (1..=10)
+                .map(|i| point(Some(f64::from(i))))
+                .chain([point(None)])
+                .collect(),
             no_data: Bi::new("无", "None"),
         };
         let b = map.class_bounds();
