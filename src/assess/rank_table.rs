@@ -2,6 +2,7 @@
 //! rounded half to even) and its JSON rows — one form for the command line and the web API,
 //! so that both publish the same numbers.
 
+use super::city::City;
 use super::{GroupBy, Pollutant, RankRow, round_half_even};
 
 /// The columns after the rank and the id: name, the six sub-indices, I_sum, valid days,
@@ -54,6 +55,24 @@ pub fn header(by: GroupBy) -> Vec<&'static str> {
     let mut header = vec!["rank", id_column(by)];
     header.extend(COLUMNS);
     header
+}
+
+/// The header of a city ranking's table: rank, city, province, region group, then the
+/// figures after the name.
+pub fn city_header() -> Vec<&'static str> {
+    let mut header = vec!["rank", "city", "province", "region"];
+    header.extend(&COLUMNS[1..]);
+    header
+}
+
+/// A city row's cells under [`city_header`] (province and region group from its list entry).
+pub fn city_cells(row: &RankRow, city: Option<&City>) -> Vec<String> {
+    let cells = row.cells();
+    let mut out = vec![cells[0].clone(), cells[1].clone()];
+    out.push(city.map(|c| c.province.clone()).unwrap_or_default());
+    out.push(city.map(|c| c.region.clone()).unwrap_or_default());
+    out.extend(cells[3..].iter().cloned());
+    out
 }
 
 fn fixed(v: Option<f64>, decimals: u32) -> String {

@@ -148,6 +148,13 @@ fn print_summary(summary: &Summary, format: Format, store: &StoreUrl, seconds: f
         "imported {} file(s) ({format}) into {store} in {seconds:.1} s",
         summary.files
     );
+    let t = &summary.timings;
+    println!(
+        "phases: checking {:.1} s, writing {:.1} s, indices {:.1} s",
+        t.checking.as_secs_f64(),
+        t.writing.as_secs_f64(),
+        t.indices.as_secs_f64()
+    );
     println!(
         "rows read {}, rejected {}, replaced by a later duplicate {}; values rejected {}",
         summary.rows_read, summary.rows_rejected, summary.rows_superseded, summary.values_rejected

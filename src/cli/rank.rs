@@ -255,18 +255,9 @@ fn run_cities(
 /// The table of a city ranking: `lantian rank`'s columns, with the city's province and region
 /// group in place of the name.
 fn city_table(cities: &CityRanking) -> Table {
-    let columns = rank_table::header(GroupBy::Station);
-    let mut header = vec![columns[0], "city", "province", "region"];
-    header.extend(&columns[3..]);
-    let mut table = Table::new(&header, &rank_table::NUMERIC_COLUMNS);
+    let mut table = Table::new(&rank_table::city_header(), &rank_table::NUMERIC_COLUMNS);
     for row in &cities.ranking.rows {
-        let city = cities.list.get(&row.id);
-        let cells = row.cells();
-        let mut out = vec![cells[0].clone(), cells[1].clone()];
-        out.push(city.map(|c| c.province.clone()).unwrap_or_default());
-        out.push(city.map(|c| c.region.clone()).unwrap_or_default());
-        out.extend(cells[3..].iter().cloned());
-        table.push(out);
+        table.push(rank_table::city_cells(row, cities.list.get(&row.id)));
     }
     table
 }

@@ -1,5 +1,6 @@
-//! `lantian report`: the daily report, a ranking report or the device-health report, written
-//! as HTML (with PNG charts, and a CSV for rankings) under the configured folder.
+//! `lantian report`: the daily report, a ranking report, the national key-city ranking or the
+//! device-health report, written as HTML (with PNG charts, and a CSV for rankings) under the
+//! configured folder.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -7,6 +8,7 @@ use std::str::FromStr;
 use anyhow::Context;
 use chrono::{Days, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
+use lantian::assess::city::{CityList, DustDays};
 use lantian::assess::{GroupBy, Period};
 use lantian::config::Config;
 use lantian::report::{Lang, ReportConfig, ReportFiles};
@@ -50,12 +52,39 @@ enum Kind {
         #[arg(long, value_enum, default_value = "station")]
         by: By,
     },
+    /// The national key-city ranking of a month (`national-YYYY-MM.html`, with its CSV and a
+    /// map): the cities' table, the best and worst 20, region groups, the chosen city.
+    National {
+        /// The month, YYYY-MM.
+        #[arg(long, value_parser = month)]
+        month: Period,
+        /// The cities, `168` for the built-in 168 key cities or a CSV file with a `city` column
+        /// (and optionally province, region_2023_plan, key_region_2018_plan).
+        #[arg(long, value_name = "168|FILE", default_value = "168")]
+        cities: String,
+        /// A city to highlight and explain (the places each pollutant costs it).
+        #[arg(long, value_name = "CITY")]
+        focus: Option<String>,
+        /// Dust-affected city-days (CSV `city,date`) whose PM10 and PM2.5 are removed before
+        /// ranking, as the ministry does (扣除沙尘); the report says which way it was computed.
+        #[arg(long, value_name = "FILE")]
+        dust: Option<PathBuf>,
+    },
     /// The device-health report of a day (uptime, capture, alarms, data checks).
     Health {
         /// Local day, YYYY-MM-DD [default: yesterday in the network's time zone].
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+}
+
+/// A month `YYYY-MM`.
+fn month(text: &str) -> Result<Period, String> {
+    match Period::from_str(text) {
+        Ok(p @ Period::Month { .. }) => Ok(p),
+        Ok(_) => Err(format!("`{text}` is not a month (YYYY-MM)")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Prints the files a report wrote.
@@ -93,6 +122,28 @@ pub(super) fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
             };
             lantian::report::ranking_report(store.as_ref(), &network_name, period, by, &cfg)
                 .with_context(|| format!("ranking report of {period}"))?
+        }
+        Kind::National {
+            month,
+            cities,
+            focus,
+            dust,
+        } => {
+            let list = if cities == "168" {
+                CityList::key_168()
+            } else {
+                CityList::read(std::path::Path::new(&cities))?
+            };
+            let dust = dust.as_deref().map(DustDays::read).transpose()?;
+            lantian::report::national_report(
+                store.as_ref(),
+                month,
+                &list,
+                dust.as_ref(),
+                focus.as_deref(),
+                &cfg,
+            )
+            .with_context(|| format!("national ranking report of {month}"))?
         }
         Kind::Health { date } => {
             let date = date.unwrap_or_else(yesterday);

@@ -46,6 +46,9 @@ fn rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<RuleSet>, D::E
     }
 }
 
+/// Index records per write of `IndexStage::recompute_touched`.
+const WRITE_BATCH: usize = 100_000;
+
 /// Computes and stores indices; see the module documentation.
 #[derive(Debug)]
 pub struct IndexStage {
@@ -121,7 +124,8 @@ impl IndexStage {
         &self.hourly
     }
 
-    /// Recomputes the indices of `station` for the local days `first..=last`.
+    /// Recomputes the indices of `station` for the local days `first..=last` (one read of the
+    /// station's hours, one write).
     pub fn recompute<S: ReadingStore + StationStore + IndexStore + ?Sized>(
         &mut self,
         store: &mut S,
@@ -129,11 +133,37 @@ impl IndexStage {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<usize, StoreError> {
-        let mut n = 0;
-        for date in first.iter_days().take_while(|d| *d <= last) {
-            n += self.recompute_day(store, station, date)?;
+        self.out.clear();
+        let days = first.iter_days().take_while(|d| *d <= last);
+        self.compute_days(store, station, days)?;
+        store.put_indices(&self.out)
+    }
+
+    /// Recomputes the indices of the station-days `days` — what an import touched, collected
+    /// with [`IndexStage::touched_days`]: each station's hours are read once for the span of
+    /// its days, and the records are written in transactions of 100,000.
+    pub fn recompute_touched<S: ReadingStore + StationStore + IndexStore + ?Sized>(
+        &mut self,
+        store: &mut S,
+        days: &BTreeSet<(String, NaiveDate)>,
+    ) -> Result<usize, StoreError> {
+        self.out.clear();
+        let mut written = 0;
+        let mut rest = days.iter().peekable();
+        while let Some((station, first)) = rest.next() {
+            let mut dates = vec![*first];
+            while let Some((_, date)) = rest.next_if(|(s, _)| s == station) {
+                dates.push(*date);
+            }
+            self.compute_days(store, station, dates.into_iter())?;
+            if self.out.len() >= WRITE_BATCH {
+                written += store.put_indices(&self.out)?;
+                self.out.clear();
+            }
         }
-        Ok(n)
+        written += store.put_indices(&self.out)?;
+        self.out.clear();
+        Ok(written)
     }
 
     fn zone(
@@ -154,6 +184,34 @@ impl IndexStage {
         Ok(self.zones.get(station).copied())
     }
 
+    /// Adds to `self.out` the indices of `station`'s local days `dates` (ascending), from one
+    /// read of its hours over their span.
+    fn compute_days<S: ReadingStore + StationStore + ?Sized>(
+        &mut self,
+        store: &S,
+        station: &str,
+        dates: impl Iterator<Item = NaiveDate> + Clone,
+    ) -> Result<(), StoreError> {
+        let Some(tz) = self.zone(store, station)? else {
+            return Ok(());
+        };
+        let (Some(first), Some(last)) = (dates.clone().next(), dates.clone().last()) else {
+            return Ok(());
+        };
+        let range = DateRange { first, last };
+        fill_hours(
+            &store.readings(&hourly_query(station, range))?,
+            tz,
+            range,
+            &mut self.hours,
+        );
+        for date in dates {
+            let day = self.hours[range.index(date).expect("a date of the range")];
+            self.compute_day(station, tz, date, &day);
+        }
+        Ok(())
+    }
+
     fn recompute_day<S: ReadingStore + StationStore + IndexStore + ?Sized>(
         &mut self,
         store: &mut S,
@@ -161,29 +219,27 @@ impl IndexStage {
         date: NaiveDate,
     ) -> Result<usize, StoreError> {
         self.out.clear();
-        let Some(tz) = self.zone(store, station)? else {
-            return Ok(0);
-        };
-        let range = DateRange {
-            first: date,
-            last: date,
-        };
-        fill_hours(
-            &store.readings(&hourly_query(station, range))?,
-            tz,
-            range,
-            &mut self.hours,
-        );
-        let day = self.hours[0];
+        self.compute_days(store, station, std::iter::once(date))?;
+        store.put_indices(&self.out)
+    }
+
+    /// Adds to `self.out` the daily and hourly indices of one station-day from its hours.
+    fn compute_day(
+        &mut self,
+        station: &str,
+        tz: Tz,
+        date: NaiveDate,
+        day: &EnumMap<Pollutant, DayHours>,
+    ) {
         let rules = self.config.rules.unwrap_or_else(|| RuleSet::for_date(date));
         let standard = match rules {
             RuleSet::Y2012 => Standard::Hj633_2012,
             RuleSet::Y2026 => Standard::Hj633_2026,
         };
         let Some(midnight) = local(tz, date, 0) else {
-            return Ok(0);
+            return;
         };
-        let stats = daily_stats(&day, &self.config.daily);
+        let stats = daily_stats(day, &self.config.daily);
         let result = china::daily_aqi(&stats.values, rules);
         self.out.push(IndexRecord {
             station: station.into(),
@@ -236,7 +292,6 @@ impl IndexStage {
                 terms,
             });
         }
-        store.put_indices(&self.out)
     }
 }
 

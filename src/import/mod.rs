@@ -54,12 +54,13 @@ mod xz;
 pub use error::ImportError;
 pub use options::{DEFAULT_BATCH, Format, ImportOptions};
 pub use progress::{NoProgress, Phase, Progress};
-pub use summary::{Issue, IssueKind, MAX_ISSUES, Summary};
+pub use summary::{Issue, IssueKind, MAX_ISSUES, Summary, Timings};
 pub use values::{compass_degrees, is_missing};
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::NaiveDate;
 
@@ -148,6 +149,7 @@ pub fn import(
     };
 
     // Pass 1: headers of every file, stations, duplicates. Nothing is written.
+    let started = Instant::now();
     progress.begin(Phase::Checking, total_bytes);
     for (fi, path) in files.iter().enumerate() {
         let (mut input, parser) = open_input(path, format, options, &national)?;
@@ -186,6 +188,7 @@ pub fn import(
         })?;
     }
     progress.end();
+    summary.timings.checking = started.elapsed();
 
     let changed = book.changed();
     store
@@ -203,6 +206,7 @@ pub fn import(
     }
 
     // Pass 2: write.
+    let started = Instant::now();
     progress.begin(Phase::Importing, total_bytes);
     let mut batch: Vec<Record> = Vec::with_capacity(options.batch_size);
     let mut written = 0u64;
@@ -271,14 +275,15 @@ pub fn import(
         })?;
     }
     flush(&mut batch, &mut summary)?;
+    summary.timings.writing = started.elapsed();
+    let started = Instant::now();
     if let Some(stage) = &mut stage {
-        for (station, date) in &touched {
-            summary.indices += stage
-                .recompute(store, station, *date, *date)
-                .map_err(|source| ImportError::Store { written, source })?
-                as u64;
-        }
+        summary.indices = stage
+            .recompute_touched(store, &touched)
+            .map_err(|source| ImportError::Store { written, source })?
+            as u64;
     }
+    summary.timings.indices = started.elapsed();
     progress.end();
     let (list, total) = issues.into_sorted();
     summary.issues = list;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::units::Parameter;
 
@@ -66,6 +67,20 @@ pub struct Summary {
     pub issues: Vec<Issue>,
     /// How many problems were found in all (may exceed `issues.len()`).
     pub issues_total: u64,
+    /// How long each phase took.
+    pub timings: Timings,
+}
+
+/// How long each phase of an import took (wall time).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// The first pass: reading every file (decompressing, parsing), checking stations and
+    /// duplicates.
+    pub checking: Duration,
+    /// The second pass: reading every file again and writing the readings.
+    pub writing: Duration,
+    /// The hourly and daily indices of the station-days written.
+    pub indices: Duration,
 }
 
 impl Summary {

@@ -35,6 +35,9 @@ pub enum JobError {
     #[cfg(feature = "reports")]
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A national ranking's city list or dust list could not be read.
+    #[error(transparent)]
+    Lists(#[from] crate::assess::city::ListError),
     /// Recomputing the indices failed.
     #[error(transparent)]
     Indices(#[from] RecomputeError),

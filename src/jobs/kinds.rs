@@ -23,6 +23,8 @@ use super::scheduler::{JobFn, ScheduledJob};
 use super::sources::{FlagRun, flag_day, job_analysis};
 #[cfg(feature = "reports")]
 use crate::assess::GroupBy;
+#[cfg(feature = "reports")]
+use crate::assess::city::{CityList, DustDays};
 use crate::assess::{DateRange, Period};
 use crate::compute::{IndexConfig, recompute_days};
 use crate::forecast::issue::{DEFAULT_MODEL_FILE, issue_and_store};
@@ -31,7 +33,7 @@ use crate::forecast::weather::WeatherFile;
 use crate::registry::Registry;
 use crate::report::ReportConfig;
 #[cfg(feature = "reports")]
-use crate::report::{DeviceSpec, daily_report, health_report, ranking_report};
+use crate::report::{DeviceSpec, daily_report, health_report, national_report, ranking_report};
 use crate::store::{JobOutput, Store, StoreError};
 
 use super::error::JobError;
@@ -253,9 +255,10 @@ fn run_kind(
     let day = previous_day(scheduled, cx.time_zone);
     match kind {
         #[cfg(feature = "reports")]
-        JobKind::DailyReport | JobKind::HealthReport | JobKind::Ranking { .. } => {
-            run_report(kind, store.as_ref(), day, scheduled, cx)
-        }
+        JobKind::DailyReport
+        | JobKind::HealthReport
+        | JobKind::Ranking { .. }
+        | JobKind::NationalRanking { .. } => run_report(kind, store.as_ref(), day, scheduled, cx),
         JobKind::Indices => {
             let days = DateRange {
                 first: day,
@@ -329,6 +332,27 @@ fn run_report(
                 RankBy::District => GroupBy::District,
             };
             ranking_report(store, network, period, group, &cx.report)
+        }
+        JobKind::NationalRanking {
+            cities,
+            dust,
+            focus,
+        } => {
+            let period = period_before(RankingPeriod::Month, scheduled, cx.time_zone)
+                .ok_or(JobError::NoPeriod)?;
+            let list = match cities {
+                Some(file) => CityList::read(file)?,
+                None => CityList::key_168(),
+            };
+            let dust = dust.as_deref().map(DustDays::read).transpose()?;
+            national_report(
+                store,
+                period,
+                &list,
+                dust.as_ref(),
+                focus.as_deref(),
+                &cx.report,
+            )
         }
         _ => return Err(JobError::NotAReport(kind.name())),
     }?;

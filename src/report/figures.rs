@@ -83,6 +83,21 @@ pub fn read_daily(
     Ok(out)
 }
 
+/// `period`, a year to date ended at the last local day with data (`NoData` without any).
+pub fn resolve_period(
+    store: &(impl ReadingStore + ?Sized),
+    stations: &[StationInfo],
+    period: crate::assess::Period,
+) -> Result<crate::assess::Period, super::ReportError> {
+    if period.is_resolved() {
+        return Ok(period);
+    }
+    match last_data_day(store, crate::store::network_zone(stations))? {
+        Some(day) => Ok(period.with_end(day)?),
+        None => Err(super::ReportError::NoData(period.to_string())),
+    }
+}
+
 /// The last local day with hourly pollutant data in the store (`None` without any).
 pub fn last_data_day(
     store: &(impl ReadingStore + ?Sized),

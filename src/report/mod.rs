@@ -18,6 +18,7 @@
 //! | [`ranking`] / `ranking_page` | the ranking's figures and CSV / page |
 //! | [`health`] / `health_page` | the device-health report's findings / page |
 //! | [`health_timeline`] / [`health_charts`] | each device's states through the day / the health report's charts |
+//! | [`national`] / `national_page` | the national key-city ranking's figures / page |
 //! | `index_page` | the index of all reports |
 //!
 //! Reports read the stored indices (see [`figures`] for why) and never invent content:
@@ -39,6 +40,8 @@ pub mod health_timeline;
 pub mod html;
 pub mod i18n;
 pub mod index_page;
+pub mod national;
+mod national_page;
 pub mod ranking;
 mod ranking_page;
 mod settings;
@@ -80,6 +83,14 @@ pub enum ReportError {
     /// The store knows no stations.
     #[error("the store has no stations (import or collect data first)")]
     NoStations,
+    /// The chosen city is not in the city list.
+    #[error("{city} is not in the city list {list}")]
+    NotListed {
+        /// The city.
+        city: String,
+        /// The list's origin (`168` or the file).
+        list: String,
+    },
     /// A year to date without any data to end it.
     #[error("the store holds no hourly pollutant data for {0}")]
     NoData(String),
@@ -103,15 +114,18 @@ pub enum ReportKind {
     Ranking,
     /// The device-health report.
     Health,
+    /// The national key-city ranking.
+    National,
 }
 
 impl ReportKind {
-    /// The file-name prefix: `daily`, `ranking`, `health`.
+    /// The file-name prefix: `daily`, `ranking`, `health`, `national`.
     pub const fn code(self) -> &'static str {
         match self {
             ReportKind::Daily => "daily",
             ReportKind::Ranking => "ranking",
             ReportKind::Health => "health",
+            ReportKind::National => "national",
         }
     }
 }
@@ -182,6 +196,33 @@ impl Target {
     }
 }
 
+/// Writes a report with a CSV table: the page, `<out>/<csv_name>` and the index page.
+pub(crate) fn write_with_csv(
+    kind: ReportKind,
+    target: Target,
+    page: Html,
+    csv_name: &str,
+    csv: Result<String, csv::Error>,
+    images: Vec<PathBuf>,
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    write_file(&target.html, page.finish().as_bytes())?;
+    let csv_path = cfg.out_dir.join(csv_name);
+    let csv = csv.map_err(|e| ReportError::Io {
+        path: csv_path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    write_file(&csv_path, csv.as_bytes())?;
+    let index = index_page::update(&cfg.out_dir, cfg.lang)?;
+    Ok(ReportFiles {
+        kind,
+        html: target.html,
+        csv: Some(csv_path),
+        images,
+        index,
+    })
+}
+
 /// Writes `contents` to `path`.
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
     std::fs::write(path, contents).map_err(|source| ReportError::Io {
@@ -212,6 +253,21 @@ pub fn ranking_report(
 ) -> Result<ReportFiles, ReportError> {
     let figures = ranking_figures(store, period, by)?;
     ranking_page::write(&figures, network_name, cfg)
+}
+
+/// Writes the national ranking report of `period` (`national-<period>.html`, its CSV and the
+/// map's PNG): `list`'s cities ranked from the store's stations, PM of `dust`'s city-days
+/// removed when a dust list is given, `focus` highlighted and explained.
+pub fn national_report(
+    store: &(impl StationStore + ReadingStore + IndexStore + ?Sized),
+    period: Period,
+    list: &crate::assess::city::CityList,
+    dust: Option<&crate::assess::city::DustDays>,
+    focus: Option<&str>,
+    cfg: &ReportConfig,
+) -> Result<ReportFiles, ReportError> {
+    let figures = national::national_figures(store, period, list, dust, focus)?;
+    national_page::write(&figures, cfg)
 }
 
 /// Writes the device-health report of the local day `date`. `devices` says which parameters

@@ -17,11 +17,11 @@ use enum_map::EnumMap;
 
 use super::ReportError;
 use super::daily::competition_ranks;
-use super::figures::{last_data_day, read_daily};
+use super::figures::{read_daily, resolve_period};
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow};
 use crate::lang::{Bi, Lang};
-use crate::store::{IndexStore, ReadingStore, StationStore, network_zone};
+use crate::store::{IndexStore, ReadingStore, StationStore};
 
 /// Rows charted at most (else the best and the worst half of it).
 const CHART_ROWS: usize = 40;
@@ -57,14 +57,7 @@ pub fn ranking_figures(
     if stations.is_empty() {
         return Err(ReportError::NoStations);
     }
-    let period = if period.is_resolved() {
-        period
-    } else {
-        match last_data_day(store, network_zone(&stations))? {
-            Some(day) => period.with_end(day)?,
-            None => return Err(ReportError::NoData(period.to_string())),
-        }
-    };
+    let period = resolve_period(store, &stations, period)?;
     let previous = period.previous_year();
     let (range, prev_range) = (period.range()?, previous.range()?);
     let current = read_daily(store, &stations, range)?;

@@ -5,11 +5,11 @@ use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table};
 use super::i18n::{Words, fill, label};
 use super::ranking::RankingFigures;
-use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, index_page, write_file};
+use super::{ReportConfig, ReportError, ReportFiles, ReportKind, Target, write_with_csv};
 use crate::assess::{GroupBy, IndexStandards, Period, Pollutant};
 use crate::lang::{Bi, Lang};
 
-fn period_text(p: Period, lang: Lang) -> String {
+pub(super) fn period_text(p: Period, lang: Lang) -> String {
     match (p, lang) {
         (Period::Month { year, month }, Lang::Zh) => format!("{year}年{month}月"),
         (Period::Quarter { year, quarter }, Lang::Zh) => format!("{year}年第{quarter}季度"),
@@ -328,19 +328,13 @@ pub(super) fn write(
     h.p(t.generated);
     h.close("footer");
 
-    write_file(&target.html, h.finish().as_bytes())?;
-    let csv_path = cfg.out_dir.join(&csv_name);
-    let csv = f.csv().map_err(|e| ReportError::Io {
-        path: csv_path.clone(),
-        source: std::io::Error::other(e),
-    })?;
-    write_file(&csv_path, csv.as_bytes())?;
-    let index = index_page::update(&cfg.out_dir, lang)?;
-    Ok(ReportFiles {
-        kind: ReportKind::Ranking,
-        html: target.html,
-        csv: Some(csv_path),
+    write_with_csv(
+        ReportKind::Ranking,
+        target,
+        h,
+        &csv_name,
+        f.csv(),
         images,
-        index,
-    })
+        cfg,
+    )
 }

@@ -13,4 +13,5 @@ mod report_flags;
 mod report_forecast;
 mod report_health;
 mod report_migrate;
+mod report_national;
 mod report_ranking;

@@ -71,6 +71,18 @@ pub enum JobKind {
         /// and each station's episode threshold (default 30; 1 to 366).
         context_days: u32,
     },
+    /// The national key-city ranking report of the previous month (`national-ranking`), for a
+    /// store into which the national network's data are imported.
+    NationalRanking {
+        /// `cities`: a city-list CSV (relative to the configuration file) [default: the
+        /// built-in 168 key cities].
+        cities: Option<PathBuf>,
+        /// `dust`: the analyst's dust-affected city-days (CSV `city,date`, relative to the
+        /// configuration file), read at each run; without it PM is ranked as measured.
+        dust: Option<PathBuf>,
+        /// `focus`: the city the report highlights and explains.
+        focus: Option<String>,
+    },
     /// Issue a forecast of every station at the scheduled hour and store it.
     Forecast {
         /// `models`: the model file (relative to the configuration file) [default:
@@ -98,7 +110,10 @@ impl JobKind {
     /// for `sources`), when this build lacks it; `None` when the build can run it.
     pub const fn missing_feature(&self) -> Option<&'static str> {
         match self {
-            JobKind::DailyReport | JobKind::HealthReport | JobKind::Ranking { .. }
+            JobKind::DailyReport
+            | JobKind::HealthReport
+            | JobKind::Ranking { .. }
+            | JobKind::NationalRanking { .. }
                 if cfg!(not(feature = "reports")) =>
             {
                 Some("reports")
@@ -118,6 +133,7 @@ impl JobKind {
                 RankingPeriod::Quarter => "quarterly-ranking",
                 RankingPeriod::Year => "annual-ranking",
             },
+            JobKind::NationalRanking { .. } => "national-ranking",
             JobKind::Indices => "indices",
             JobKind::Sources { .. } => "sources",
             JobKind::Forecast { .. } => "forecast",
@@ -171,10 +187,13 @@ impl JobConfig {
 
     /// Resolves the paths of its options against `base` (the configuration file's folder).
     pub fn resolve_paths(&mut self, base: &std::path::Path) {
-        if let JobKind::Forecast { models, weather } = &mut self.kind {
-            for path in [models, weather].into_iter().flatten() {
-                *path = base.join(&*path);
-            }
+        let paths = match &mut self.kind {
+            JobKind::Forecast { models, weather } => [models, weather],
+            JobKind::NationalRanking { cities, dust, .. } => [cities, dust],
+            _ => return,
+        };
+        for path in paths.into_iter().flatten() {
+            *path = base.join(&*path);
         }
     }
 }
@@ -331,6 +350,47 @@ mod tests {
         let e = parse("[[job]]\nname = \"a\"\nschedule = \"0 7 * * *\"\nkind = \"weekly\"\n")
             .unwrap_err();
         assert!(e.contains("line 4") && e.contains("weekly"), "{e}");
+    }
+
+    #[test]
+    fn national_ranking_jobs_take_a_list_dust_and_a_focus() {
+        let mut jobs = parse(
+            "[[job]]\nname = \"national\"\nschedule = \"0 10 1 * *\"\n\
+             kind = \"national-ranking\"\ndust = \"dust.csv\"\nfocus = \"东莞\"\n\
+             [[job]]\nname = \"n2\"\nschedule = \"0 10 1 * *\"\nkind = \"national-ranking\"\n",
+        )
+        .unwrap();
+        jobs[0].resolve_paths(std::path::Path::new("/etc/lantian"));
+        assert_eq!(
+            jobs[0].kind,
+            JobKind::NationalRanking {
+                cities: None,
+                dust: Some("/etc/lantian/dust.csv".into()),
+                focus: Some("东莞".into()),
+            }
+        );
+        assert_eq!(jobs[0].kind.name(), "national-ranking");
+        assert_eq!(
+            jobs[1].kind,
+            JobKind::NationalRanking {
+                cities: None,
+                dust: None,
+                focus: None
+            }
+        );
+        let e = parse(
+            "[[job]]\nname = \"m\"\nschedule = \"0 9 1 * *\"\nkind = \"monthly-ranking\"\n\
+             focus = \"东莞\"\n",
+        )
+        .unwrap_err();
+        // `focus` is read before `kind` (toml's order is alphabetical): at the kind's line.
+        assert!(e.contains("line 4"), "{e}");
+        assert!(
+            e.contains(
+                "`focus` is an option of `national-ranking` jobs, not of `monthly-ranking` jobs"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ enum KindName {
     MonthlyRanking,
     QuarterlyRanking,
     AnnualRanking,
+    NationalRanking,
     Indices,
     Sources,
     Forecast,
@@ -35,6 +36,7 @@ impl KindName {
             KindName::MonthlyRanking | KindName::QuarterlyRanking | KindName::AnnualRanking => {
                 &[Key::By]
             }
+            KindName::NationalRanking => &[Key::Cities, Key::Dust, Key::Focus],
             KindName::Sources => &[Key::ContextDays],
             KindName::Forecast => &[Key::Models, Key::Weather],
             KindName::DailyReport | KindName::HealthReport | KindName::Indices => &[],
@@ -46,6 +48,7 @@ impl KindName {
         match option {
             Key::By => "ranking",
             Key::ContextDays => "`sources`",
+            Key::Cities | Key::Dust | Key::Focus => "`national-ranking`",
             _ => "`forecast`",
         }
     }
@@ -57,6 +60,7 @@ impl KindName {
             KindName::MonthlyRanking => "monthly-ranking",
             KindName::QuarterlyRanking => "quarterly-ranking",
             KindName::AnnualRanking => "annual-ranking",
+            KindName::NationalRanking => "national-ranking",
             KindName::Indices => "indices",
             KindName::Sources => "sources",
             KindName::Forecast => "forecast",
@@ -80,6 +84,9 @@ enum Key {
     ContextDays,
     Models,
     Weather,
+    Cities,
+    Dust,
+    Focus,
 }
 
 impl Key {
@@ -96,6 +103,9 @@ impl Key {
         "context_days",
         "models",
         "weather",
+        "cities",
+        "dust",
+        "focus",
     ];
 
     fn name(self) -> &'static str {
@@ -118,6 +128,9 @@ struct RawJob {
     context_days: Option<u32>,
     models: Option<PathBuf>,
     weather: Option<PathBuf>,
+    cities: Option<PathBuf>,
+    dust: Option<PathBuf>,
+    focus: Option<String>,
 }
 
 impl RawJob {
@@ -148,6 +161,9 @@ impl RawJob {
             (Key::ContextDays, self.context_days.is_some()),
             (Key::Models, self.models.is_some()),
             (Key::Weather, self.weather.is_some()),
+            (Key::Cities, self.cities.is_some()),
+            (Key::Dust, self.dust.is_some()),
+            (Key::Focus, self.focus.is_some()),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))
@@ -208,6 +224,9 @@ impl<'de> Visitor<'de> for JobVisitor {
                 Key::By => raw.by = Some(map.next_value_seed(raw.option(key))?),
                 Key::Models => raw.models = Some(map.next_value_seed(raw.option(key))?),
                 Key::Weather => raw.weather = Some(map.next_value_seed(raw.option(key))?),
+                Key::Cities => raw.cities = Some(map.next_value_seed(raw.option(key))?),
+                Key::Dust => raw.dust = Some(map.next_value_seed(raw.option(key))?),
+                Key::Focus => raw.focus = Some(map.next_value_seed(raw.option(key))?),
                 Key::ContextDays => {
                     let problem = raw.misplaced(key, None);
                     let check = move |days: &u32| {
@@ -242,6 +261,11 @@ impl RawJob {
             KindName::MonthlyRanking => ranking(RankingPeriod::Month),
             KindName::QuarterlyRanking => ranking(RankingPeriod::Quarter),
             KindName::AnnualRanking => ranking(RankingPeriod::Year),
+            KindName::NationalRanking => JobKind::NationalRanking {
+                cities: self.cities,
+                dust: self.dust,
+                focus: self.focus,
+            },
             KindName::Indices => JobKind::Indices,
             KindName::Sources => JobKind::Sources {
                 context_days: self.context_days.unwrap_or(DEFAULT_CONTEXT_DAYS),

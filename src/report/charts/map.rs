@@ -118,7 +118,6 @@ impl Chart for StationMap {
             )))?;
         }
         // Labels, the worst stations first so that they get the best places.
-        let style = font(15).pos(Pos::new(HPos::Left, VPos::Top));
         let labels: Vec<String> = points
             .iter()
             .rev()
@@ -132,23 +131,8 @@ impl Chart for StationMap {
             .rev()
             .map(|p| chart.backend_coord(&(p.lon, p.lat)))
             .collect();
-        let sizes = labels
-            .iter()
-            .map(|l| root.estimate_text_size(l, &style))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (xs, ys) = chart.plotting_area().get_pixel_range();
-        let bounds = Rect {
-            left: xs.start,
-            top: ys.start,
-            right: xs.end,
-            bottom: ys.end,
-        };
-        for (label, r) in labels
-            .into_iter()
-            .zip(place(&anchors, &sizes, RADIUS, bounds))
-        {
-            root.draw(&Text::new(label, (r.left, r.top), style.clone()))?;
-        }
+        let area = chart.plotting_area().get_pixel_range();
+        draw_labels(root, labels, &anchors, RADIUS, area)?;
         // The legend, beside the map (never over a station).
         let mut entries: Vec<(String, RGBColor)> = Category::ALL
             .iter()
@@ -158,20 +142,58 @@ impl Chart for StationMap {
             })
             .collect();
         entries.push((self.no_data.get(lang).to_string(), GREY));
-        for (i, (label, colour)) in entries.into_iter().enumerate() {
-            let y = 90 + 24 * i32::try_from(i).unwrap_or(0);
-            side.draw(&Circle::new((14, y), 7, colour.filled()))?;
-            side.draw(&Circle::new(
-                (14, y),
-                7,
-                RGBColor(0x33, 0x33, 0x33).stroke_width(1),
-            ))?;
-            side.draw(&Text::new(
-                label,
-                (28, y),
-                font(14).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))?;
-        }
+        dot_legend(&side, entries)?;
         Ok(())
     }
+}
+
+/// Draws `labels` beside the markers (of `radius`) at `anchors` (pixels), each where it
+/// collides least, inside the plotting area `(xs, ys)`.
+pub(super) fn draw_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Vec<String>,
+    anchors: &[(i32, i32)],
+    radius: i32,
+    (xs, ys): (std::ops::Range<i32>, std::ops::Range<i32>),
+) -> DrawResult<DB> {
+    let style = font(15).pos(Pos::new(HPos::Left, VPos::Top));
+    let sizes = labels
+        .iter()
+        .map(|l| root.estimate_text_size(l, &style))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bounds = Rect {
+        left: xs.start,
+        top: ys.start,
+        right: xs.end,
+        bottom: ys.end,
+    };
+    for (label, r) in labels
+        .into_iter()
+        .zip(place(anchors, &sizes, radius, bounds))
+    {
+        root.draw(&Text::new(label, (r.left, r.top), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// A legend of coloured dots with their names, one a line, beside a map.
+pub(super) fn dot_legend<DB: DrawingBackend>(
+    side: &DrawingArea<DB, Shift>,
+    entries: Vec<(String, RGBColor)>,
+) -> DrawResult<DB> {
+    for (i, (label, colour)) in entries.into_iter().enumerate() {
+        let y = 90 + 24 * i32::try_from(i).unwrap_or(0);
+        side.draw(&Circle::new((14, y), 7, colour.filled()))?;
+        side.draw(&Circle::new(
+            (14, y),
+            7,
+            RGBColor(0x33, 0x33, 0x33).stroke_width(1),
+        ))?;
+        side.draw(&Text::new(
+            label,
+            (28, y),
+            font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    Ok(())
 }

@@ -72,6 +72,7 @@ fn title_and_legend<DB: DrawingBackend>(
 }
 
 mod capture;
+mod city_map;
 mod curve;
 mod device_states;
 mod map;
@@ -79,6 +80,7 @@ mod pollutant_bars;
 mod ranking_bars;
 
 pub use capture::{CaptureGrid, CaptureRow};
+pub use city_map::{CityMap, CityPoint};
 pub use curve::AqiCurve;
 pub use device_states::{DeviceRow, DeviceStates, StationRows, state_colour};
 pub use map::{MapPoint, StationMap};

@@ -49,9 +49,14 @@ fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail
     if records.is_empty() {
         return Ok(0);
     }
+    // Key order: each page changed once per transaction (see `readings::write`).
+    let mut in_key_order: Vec<&IndexRecord> = records.iter().collect();
+    in_key_order.sort_by(|a, b| {
+        (&*a.station, a.resolution.code(), a.time).cmp(&(&*b.station, b.resolution.code(), b.time))
+    });
     store.write_tx(|tx| {
         let mut stmt = tx.prepare_cached(INSERT)?;
-        for r in records {
+        for r in in_key_order {
             let (resolution, time) = (r.resolution.code(), r.time.timestamp_millis());
             let (standard, primary) = (r.standard.name(), join_pollutants(&r.primary));
             let terms = r.terms.map(|_, t| match t {

@@ -136,6 +136,9 @@ use super::{ErrorKind, Operation, StationId, StoreError};
 
 pub use schema::SCHEMA_VERSION;
 
+/// The page cache of a handle, KiB (grown only as pages are used).
+const PAGE_CACHE_KIB: i64 = 64 * 1024;
+
 /// How long a handle waits for another connection's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -244,6 +247,11 @@ impl SqliteStore {
         self.conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Up to PAGE_CACHE_KIB of pages per handle (SQLite's default is 2 MiB): a large
+        // transaction's changed pages stay in memory until the commit instead of being
+        // spilled to the WAL and written again when changed once more.
+        self.conn
+            .pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         Ok(())
     }
 

@@ -36,9 +36,22 @@ fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize, Fail> {
     if records.is_empty() {
         return Ok(0);
     }
+    // In key order each B-tree page is changed once per transaction; in arrival order (a
+    // national file is ordered by time: every series' tail in turn) a batch changes a page
+    // per record, and the WAL grows by as many pages. The sort is stable: of two records of
+    // one key, the later still wins.
+    let mut in_key_order: Vec<&Record> = records.iter().collect();
+    in_key_order.sort_by(|a, b| {
+        (&*a.station, a.parameter.code(), a.resolution.code(), a.time).cmp(&(
+            &*b.station,
+            b.parameter.code(),
+            b.resolution.code(),
+            b.time,
+        ))
+    });
     store.write_tx(|tx| {
         let mut stmt = tx.prepare_cached(INSERT)?;
-        for r in records {
+        for r in in_key_order {
             let value = (!r.value.is_nan()).then_some(r.value);
             stmt.execute(params![
                 &*r.station,
