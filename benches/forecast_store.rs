@@ -16,7 +16,7 @@ use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
     ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore, Missing,
-    ReadingStore, Record, Resolution, StationId, StationInfo, StationStore, Stations,
+    ReadingStore, Record, Resolution, StationId, StationInfo, StationRole, StationStore, Stations,
 };
 use lantian::units::Parameter;
 
@@ -87,7 +87,7 @@ fn filled(path: &std::path::Path, days: i64) -> SqliteStore {
                     lon: None,
                     time_zone: chrono_tz::Asia::Shanghai,
                     city: String::new(),
-                    background: false,
+                    role: StationRole::Assessment,
                 })
                 .collect::<Vec<_>>(),
         )

@@ -21,7 +21,8 @@ use lantian::quality::Flag;
 use lantian::report::{Lang, ReportConfig, daily_report, ranking_report};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    IndexRecord, IndexStore, IndexTerm, ReadingStore, Record, Resolution, StationInfo, StationStore,
+    IndexRecord, IndexStore, IndexTerm, ReadingStore, Record, Resolution, StationInfo, StationRole,
+    StationStore,
 };
 use lantian::units::Parameter;
 
@@ -49,7 +50,7 @@ fn stations(n: usize) -> Vec<StationInfo> {
             lon: Some(113.5 + rng.next() * 0.8),
             time_zone: Shanghai,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         })
         .collect()
 }

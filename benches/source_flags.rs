@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use lantian::jobs::sources::{FlagRun, flag_day, job_analysis};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore};
+use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationRole, StationStore};
 use lantian::units::Parameter;
 
 /// A network of `stations` with `days` of hourly data ending on `last`; every tenth station
@@ -29,7 +29,7 @@ fn network(store: &mut SqliteStore, stations: usize, days: i64, last: NaiveDate)
             lon: Some(113.5 + (i / 6) as f64 * 0.06),
             time_zone: Shanghai,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         })
         .collect();
     store.put_stations(&infos).unwrap();

@@ -18,7 +18,9 @@ use lantian::registry::Registry;
 use lantian::sim::environment::Environment;
 use lantian::sim::scenario::Scenario;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore, Store};
+use lantian::store::{
+    ReadingStore, Record, Resolution, StationInfo, StationRole, StationStore, Store,
+};
 use lantian::units::Parameter;
 use lantian::web::pages::render_overview;
 
@@ -66,7 +68,7 @@ fn large_store(dir: &Path) -> SqliteStore {
             lon: Some(113.5 + (i / 50) as f64 * 0.02),
             time_zone: Shanghai,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         })
         .collect();
     let mut store = SqliteStore::open(dir.join("large.db")).unwrap();

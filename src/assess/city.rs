@@ -2,7 +2,7 @@
 //!
 //! - A city's daily value of each statistic is the mean of its assessment stations' daily values
 //!   (rounded first, as HJ 663 reports them): the stations whose [`StationInfo::city`] is the
-//!   city, **background sites excluded** ([`StationInfo::background`]). Its period statistics and
+//!   city, **background sites and micro stations excluded** ([`StationInfo::role`]). Its period statistics and
 //!   comprehensive index follow as for any series (`stats`).
 //! - The cities ranked are a [`CityList`]: the built-in 168 key cities ([`CityList::key_168`]) or
 //!   a user's list (337 prefecture-level cities, a province's cities …). A listed city without
@@ -206,9 +206,10 @@ impl CityList {
         self.cities.iter().find(|c| c.name == name)
     }
 
-    /// True when the station counts for a listed city (not a background site).
+    /// True when the station counts for a listed city (an assessment station: not a
+    /// background site, not a micro station).
     pub fn counts(&self, station: &StationInfo) -> bool {
-        !station.background && !station.city.is_empty() && self.get(&station.city).is_some()
+        station.role.is_assessed() && !station.city.is_empty() && self.get(&station.city).is_some()
     }
 }
 

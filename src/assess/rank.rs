@@ -1,6 +1,6 @@
 //! Rankings by the comprehensive index, and the change versus the same period of last year.
 
-use super::{PeriodStats, round_half_even};
+use super::{PeriodStats, Pollutant, round_half_even};
 
 /// One ranked row: a station, a district or the network.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +53,26 @@ impl RankRow {
 
 /// Sorts rows by I_sum ascending (rows without an index last, ties by id) and sets their ranks.
 pub fn assign_ranks(rows: &mut [RankRow]) {
-    rows.sort_by(|a, b| match (a.key(), b.key()) {
+    rank_by(rows, RankRow::key);
+}
+
+/// Sorts rows by one pollutant's period concentration ascending, as reported (rounded half to
+/// even to the pollutant's reported decimals; rows without it last, ties by id), and sets
+/// their ranks (equal values share a rank). Micro-station grids (网格化监测) rank this way by
+/// PM2.5 or PM10: their sensors measure no comprehensive index.
+pub fn assign_ranks_by(rows: &mut [RankRow], pollutant: Pollutant) {
+    let key = |row: &RankRow| -> Option<i64> {
+        let decimals = super::reported_decimals(pollutant);
+        let v = round_half_even(row.stats.concentrations[pollutant]?, decimals);
+        Some((v * 10f64.powi(decimals as i32)).round() as i64)
+    };
+    rank_by(rows, key);
+}
+
+/// Sorts rows by `key` ascending (rows without one last, ties by id) and sets competition
+/// ranks ("1, 2, 2, 4").
+fn rank_by(rows: &mut [RankRow], key: impl Fn(&RankRow) -> Option<i64>) {
+    rows.sort_by(|a, b| match (key(a), key(b)) {
         (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.id.cmp(&b.id)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -61,7 +80,7 @@ pub fn assign_ranks(rows: &mut [RankRow]) {
     });
     let mut previous: Option<(i64, u32)> = None;
     for (i, row) in rows.iter_mut().enumerate() {
-        row.rank = row.key().map(|k| match previous {
+        row.rank = key(row).map(|k| match previous {
             Some((pk, pr)) if pk == k => pr,
             _ => {
                 let r = u32::try_from(i + 1).unwrap_or(u32::MAX);

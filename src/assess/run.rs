@@ -22,8 +22,8 @@ use super::{
 };
 use crate::quality::Flag;
 use crate::store::{
-    Parameters, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore,
-    Stations, StoreError,
+    Parameters, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationRole,
+    StationStore, Stations, StoreError,
 };
 
 /// Errors of the assessment over a store.
@@ -44,6 +44,11 @@ pub enum AssessError {
     /// No hourly pollutant data at all (a year to date cannot be resolved).
     #[error("the store holds no hourly pollutant data for {0}")]
     NoData(String),
+    /// Districts and the network are assessed from assessment stations only.
+    #[error(
+        "{0} stations are ranked by station only: district and network values come from assessment stations"
+    )]
+    GroupOfRole(StationRole),
 }
 
 /// What the rows are.
@@ -51,9 +56,9 @@ pub enum AssessError {
 pub enum GroupBy {
     /// One row per station.
     Station,
-    /// One row per district (mean of its stations' daily values).
+    /// One row per district (mean of its assessment stations' daily values).
     District,
-    /// One row for the whole network (mean of all stations' daily values).
+    /// One row for the whole network (mean of all assessment stations' daily values).
     Network,
 }
 
@@ -193,14 +198,31 @@ pub struct StoreDays {
     pub before: Vec<Vec<DailyStats>>,
 }
 
-/// Ranks the store's stations, districts or network over `period` (see the module docs).
+/// Ranks the store's assessment stations, districts or network over `period` (see the module
+/// docs): the published ranking, without background sites and micro stations.
 pub fn rank_store(
     store: &(impl ReadingStore + StationStore + ?Sized),
     period: Period,
     by: GroupBy,
     cfg: &AssessConfig,
 ) -> Result<Ranking, AssessError> {
-    let d = store_days(store, period, cfg, |_| true)?;
+    rank_store_role(store, period, by, StationRole::Assessment, cfg)
+}
+
+/// Ranks the store's stations of one `role` over `period`: assessment stations by station,
+/// district or network ([`rank_store`]); micro stations and background sites by station only
+/// (their own ranking, never part of an assessment: [`AssessError::GroupOfRole`] otherwise).
+pub fn rank_store_role(
+    store: &(impl ReadingStore + StationStore + ?Sized),
+    period: Period,
+    by: GroupBy,
+    role: StationRole,
+    cfg: &AssessConfig,
+) -> Result<Ranking, AssessError> {
+    if by != GroupBy::Station && !role.is_assessed() {
+        return Err(AssessError::GroupOfRole(role));
+    }
+    let d = store_days(store, period, cfg, |s| s.role == role)?;
     let (range, prev_range) = (d.period.range()?, d.previous.range()?);
     let rows = rank_days(
         &d.stations,
@@ -278,7 +300,9 @@ pub fn group_days<'a>(
 
 /// Ranking rows from stations' daily series (`current[i]`, `previous[i]` belong to
 /// `stations[i]`, over `range` and `prev_range`). A station or group without any valid day in
-/// the previous period gets `previous: None`.
+/// the previous period gets `previous: None`. By station every station given gets a row; a
+/// district or the network is the mean of its assessment stations only
+/// ([`StationRole::is_assessed`]): background sites and micro stations never enter a group.
 pub fn rank_days(
     stations: &[StationInfo],
     current: &[Vec<DailyStats>],
@@ -307,7 +331,11 @@ pub fn rank_days(
         }
         GroupBy::District | GroupBy::Network => {
             let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for (i, info) in stations.iter().enumerate() {
+            let assessed = stations
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.role.is_assessed());
+            for (i, info) in assessed {
                 let key = if by == GroupBy::Network {
                     "network"
                 } else {

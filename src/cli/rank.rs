@@ -9,8 +9,11 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use lantian::aqi::china::RuleSet;
 use lantian::assess::city::{CityList, CityRanking, DustDays, focus, rank_cities};
-use lantian::assess::{AssessConfig, GroupBy, Period, RankRow, Rounding, rank_table};
+use lantian::assess::{
+    AssessConfig, GroupBy, Period, Pollutant, RankRow, Rounding, assign_ranks_by, rank_table,
+};
 use lantian::config::Config;
+use lantian::store::StationRole;
 
 use super::table::Table;
 
@@ -28,9 +31,31 @@ enum By {
     Station,
     District,
     Network,
-    /// Cities of a city list (`--cities`), from their stations' `city` (background sites
-    /// excluded).
+    /// Cities of a city list (`--cities`), from their stations' `city` (assessment stations
+    /// only: background sites and micro stations excluded).
     City,
+}
+
+/// Which stations to rank.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Role {
+    /// Assessment stations (评价点): the published ranking.
+    Assessment,
+    /// Background sites (对照点), by station only.
+    Background,
+    /// Micro stations (微站, 网格化监测), by station only.
+    Micro,
+}
+
+/// What orders the ranks.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Order {
+    /// The comprehensive index (HJ 663).
+    Index,
+    /// The period mean of PM2.5.
+    Pm25,
+    /// The period mean of PM10.
+    Pm10,
 }
 
 /// Rule set of the daily AQI.
@@ -58,6 +83,15 @@ pub(super) struct RankArgs {
     /// Rank stations, districts (mean of their stations' daily values) or the whole network.
     #[arg(long, value_enum, default_value = "station")]
     by: By,
+    /// Which stations: assessment stations make stations', districts' and the network's
+    /// published ranking; micro stations and background sites get their own ranking by
+    /// station, never part of an assessment.
+    #[arg(long, value_enum, default_value = "assessment")]
+    role: Role,
+    /// What orders the ranks [default: the comprehensive index for assessment stations and
+    /// background sites, PM2.5 for micro stations, whose sensors measure no index].
+    #[arg(long, value_enum)]
+    order: Option<Order>,
     /// Rule set of the daily AQI (good-day share).
     #[arg(long, value_enum, default_value = "auto")]
     rules: Rules,
@@ -109,13 +143,31 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         By::Station => GroupBy::Station,
         By::District => GroupBy::District,
         By::Network => GroupBy::Network,
+        By::City if !matches!(args.role, Role::Assessment) || args.order.is_some() => {
+            anyhow::bail!("--by city ranks assessment stations' cities by the index only")
+        }
         By::City => return run_cities(&*store, period, &args, &cfg),
     };
     if args.focus.is_some() || args.dust.is_some() {
         anyhow::bail!("--focus and --dust apply to --by city");
     }
-    let ranking = lantian::assess::rank_store(&*store, period, by, &cfg)
+    let role = match args.role {
+        Role::Assessment => StationRole::Assessment,
+        Role::Background => StationRole::Background,
+        Role::Micro => StationRole::Micro,
+    };
+    let order = args.order.unwrap_or(match role {
+        StationRole::Micro => Order::Pm25,
+        _ => Order::Index,
+    });
+    let mut ranking = lantian::assess::rank_store_role(&*store, period, by, role, &cfg)
         .with_context(|| format!("ranking {period}"))?;
+    match order {
+        Order::Index => {}
+        Order::Pm25 => assign_ranks_by(&mut ranking.rows, Pollutant::Pm25),
+        Order::Pm10 => assign_ranks_by(&mut ranking.rows, Pollutant::Pm10),
+    }
+    let label = ranking_label(role, order);
     if let Format::Json = args.format {
         let rows: Vec<serde_json::Value> = ranking.rows.iter().map(RankRow::to_json).collect();
         let out = serde_json::json!({
@@ -123,6 +175,9 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
             "range": ranking.period.range().ok().map(|r| [r.first.to_string(), r.last.to_string()]),
             "previous": ranking.previous.to_string(),
             "by": format!("{:?}", args.by).to_lowercase(),
+            "role": role.code(),
+            "order": format!("{order:?}").to_lowercase(),
+            "stations": label,
             "rows": rows,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -137,13 +192,30 @@ pub(super) fn run(config: &Config, args: RankArgs) -> anyhow::Result<()> {
         _ => {
             let range = ranking.period.range()?;
             println!(
-                "{} ({range}), compared with {}",
+                "{} ({range}), compared with {} · {label}",
                 ranking.period, ranking.previous
             );
             print!("{}", table.render());
         }
     }
     Ok(())
+}
+
+/// Which stations a ranking counts, and by what, in words.
+fn ranking_label(role: StationRole, order: Order) -> String {
+    let stations = match role {
+        StationRole::Assessment => {
+            "assessment stations (评价点; background sites and micro stations not counted)"
+        }
+        StationRole::Background => "background sites (对照点), not part of any assessment",
+        StationRole::Micro => "micro stations (微站, 网格化), not part of any assessment",
+    };
+    let by = match order {
+        Order::Index => "ranked by the comprehensive index",
+        Order::Pm25 => "ranked by the PM2.5 period mean",
+        Order::Pm10 => "ranked by the PM10 period mean",
+    };
+    format!("{stations}, {by}")
 }
 
 /// `--by city`.

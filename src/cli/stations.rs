@@ -61,7 +61,8 @@ pub(super) fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
     } else {
         let mut t = Table::new(
             &[
-                "id", "name", "name_en", "district", "kind", "lat", "lon", "elev_m", "devices",
+                "id", "name", "name_en", "district", "kind", "role", "lat", "lon", "elev_m",
+                "devices",
             ],
             &["lat", "lon", "elev_m", "devices"],
         );
@@ -72,6 +73,7 @@ pub(super) fn run(config: &Config, args: StationsArgs) -> anyhow::Result<()> {
                 s.name_en.clone(),
                 s.district.clone(),
                 format!("{:?}", s.kind).to_lowercase(),
+                s.kind.role().to_string(),
                 format!("{:.4}", s.lat),
                 format!("{:.4}", s.lon),
                 format!("{:.0}", s.elevation_m),

@@ -36,7 +36,7 @@ use csv::StringRecord;
 use super::ImportError;
 use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
 use super::values::{column, is_missing, parse_hour_label, parse_number, shown};
-use crate::store::StationInfo;
+use crate::store::{StationInfo, StationRole};
 use crate::units::{Conversion, Parameter};
 
 /// CNEMC's times: Beijing time, UTC+8 all year.
@@ -162,7 +162,11 @@ impl NationalStations {
                 lon: coordinate(lon, "lon", 180.0)?,
                 time_zone: BEIJING,
                 city: cell(city).to_string(),
-                background: is_background,
+                role: if is_background {
+                    StationRole::Background
+                } else {
+                    StationRole::Assessment
+                },
             };
             self.by_code.insert(id.to_string(), info);
         }
@@ -188,7 +192,7 @@ impl NationalStations {
                 lon: None,
                 time_zone: BEIJING,
                 city: String::new(),
-                background: false,
+                role: StationRole::Assessment,
             })
     }
 

@@ -22,7 +22,7 @@ use csv::StringRecord;
 use super::ImportOptions;
 use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
 use super::values::{column, parse_hour_label};
-use crate::store::StationInfo;
+use crate::store::{StationInfo, StationRole};
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
 /// The station id of `mydata`.
@@ -58,7 +58,7 @@ pub(super) fn marylebone_road(id: &str) -> StationInfo {
         lon: Some(-0.1546),
         time_zone: chrono_tz::Europe::London,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

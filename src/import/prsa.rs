@@ -26,7 +26,7 @@ use csv::StringRecord;
 use super::ImportOptions;
 use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
 use super::values::{column, date_hour_to_utc, shown};
-use crate::store::StationInfo;
+use crate::store::{StationInfo, StationRole};
 use crate::units::Parameter;
 
 /// Prefix of station ids made from the file's `station` column.
@@ -84,7 +84,7 @@ pub(super) fn beijing_station(name: &str, id: &str) -> Option<StationInfo> {
             lon: Some(lon),
             time_zone: chrono_tz::Asia::Shanghai,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         })
 }
 
@@ -197,7 +197,7 @@ impl RowParser for PrsaParser {
             lon: None,
             time_zone: self.tz,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         });
         info.time_zone = self.tz;
         info

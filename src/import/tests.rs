@@ -8,7 +8,7 @@ use super::values::{
     check_value, compass_degrees, date_hour_to_utc, is_missing, parse_hour_label, parse_number,
     shown,
 };
-use crate::store::StationInfo;
+use crate::store::{StationInfo, StationRole};
 use crate::units::Parameter;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -128,7 +128,7 @@ fn info(id: &str) -> StationInfo {
         lon: Some(113.0),
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

@@ -29,7 +29,7 @@ use csv::StringRecord;
 use super::ImportOptions;
 use super::row::{Convert, Row, RowParser, StationMeta, ValueColumn, read_values};
 use super::values::{column, is_missing, parse_hour_label, parse_number};
-use crate::store::StationInfo;
+use crate::store::{StationInfo, StationRole};
 use crate::units::{Conversion, Parameter, ReferenceState, Unit};
 
 /// The metadata columns.
@@ -172,7 +172,7 @@ impl RowParser for WideCsvParser {
             lon: meta.lon,
             time_zone: self.tz,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         }
     }
 }

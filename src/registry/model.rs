@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::ConfigWarning;
 use super::hj212::Hj212Device;
 use super::profile::Profile;
-use crate::store::{StationId, StationInfo};
+use crate::store::{StationId, StationInfo, StationRole};
 use crate::units::ReferenceState;
 
 /// A whole registry: the network, its stations and the profiles their devices use.
@@ -60,7 +60,7 @@ impl Registry {
                 lon: Some(s.lon),
                 time_zone: self.network.time_zone,
                 city: String::new(),
-                background: false,
+                role: s.kind.role(),
             })
             .collect()
     }
@@ -95,6 +95,17 @@ pub enum StationKind {
     Town,
     /// Micro station (微站), usually low-cost sensors.
     Micro,
+}
+
+impl StationKind {
+    /// What the station's data counts for: micro stations never enter published
+    /// assessments; national, provincial and town stations do.
+    pub fn role(self) -> StationRole {
+        match self {
+            Self::National | Self::Provincial | Self::Town => StationRole::Assessment,
+            Self::Micro => StationRole::Micro,
+        }
+    }
 }
 
 /// A monitoring station.

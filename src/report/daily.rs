@@ -11,6 +11,11 @@
 //!   24-h AQI curve (the mean of the stations' hourly concentrations through the real-time
 //!   rules). This is [`crate::assess::aggregate`]'s rule, so the daily report agrees with
 //!   `lantian rank --by network`.
+//! - **Which stations count**: the network's and the towns' values, the network's hourly curve,
+//!   the stations' category and primary-pollutant counts, the station ranking and the
+//!   forecast's city values are of assessment stations only
+//!   ([`crate::store::StationRole::Assessment`]); micro stations and background sites are
+//!   listed with their own values, unranked, and counted apart ([`Counted`]).
 //! - **Station and town ranking of the day**: by daily AQI, lowest first; equal AQIs share a
 //!   rank ("1, 2, 2, 4"); stations without a daily AQI are listed last, unranked.
 //! - **Year to date**: 1 January to the report's day, against the same days of the previous
@@ -38,7 +43,9 @@ use crate::aqi::{Category, Pollutant as Term, Standard};
 use crate::assess::daily::hour_slot;
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, DailyStats, DateRange, GroupBy, Period, Pollutant, RankRow};
-use crate::store::{IndexQuery, IndexRecord, Resolution, StationInfo, Store, network_zone};
+use crate::store::{
+    IndexQuery, IndexRecord, Resolution, StationInfo, StationRole, Store, network_zone,
+};
 
 /// One station's day.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,15 +121,17 @@ pub struct DailyFigures {
     pub date: NaiveDate,
     /// The network's time zone.
     pub tz: Tz,
+    /// The stations by role: which make the network's and the towns' figures.
+    pub counted: Counted,
     /// The rule set of the day's AQI.
     pub rules: RuleSet,
     /// The network's day.
     pub network: GroupDay,
-    /// Stations per category, by [`Category::level`] − 1.
+    /// Assessment stations per category, by [`Category::level`] − 1.
     pub category_counts: [usize; 6],
-    /// Stations without a daily AQI.
+    /// Assessment stations without a daily AQI.
     pub no_aqi: usize,
-    /// How many stations have each primary pollutant (most frequent first).
+    /// How many assessment stations have each primary pollutant (most frequent first).
     pub primary_counts: Vec<(Term, usize)>,
     /// Stations in rank order.
     pub stations: Vec<StationDay>,
@@ -132,7 +141,7 @@ pub struct DailyFigures {
     pub ytd: RankRow,
     /// The network's hourly AQI.
     pub hourly: [Option<u32>; 24],
-    /// The lowest and highest station AQI of each hour.
+    /// The lowest and highest assessment station AQI of each hour.
     pub hourly_range: [Option<(u32, u32)>; 24],
     /// Data completeness.
     pub completeness: Completeness,
@@ -142,6 +151,38 @@ pub struct DailyFigures {
     pub alarms: AlarmFigures,
     /// Tomorrow's and the day after's forecast, and recent skill.
     pub forecast: ForecastFigures,
+}
+
+/// How many stations of each role a report had: assessment stations make its area figures,
+/// the others are listed apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// Assessment stations (评价点).
+    pub assessment: usize,
+    /// Background sites (对照点).
+    pub background: usize,
+    /// Micro stations (微站).
+    pub micro: usize,
+}
+
+impl Counted {
+    /// Counts `stations` by role.
+    pub fn of(stations: &[StationInfo]) -> Counted {
+        let mut c = Counted::default();
+        for s in stations {
+            *match s.role {
+                StationRole::Assessment => &mut c.assessment,
+                StationRole::Background => &mut c.background,
+                StationRole::Micro => &mut c.micro,
+            } += 1;
+        }
+        c
+    }
+
+    /// True when some stations were left out of the area figures.
+    pub fn any_left_out(&self) -> bool {
+        self.background + self.micro > 0
+    }
 }
 
 /// The rule set a stored standard stands for (`None` for the EPA scales).
@@ -230,6 +271,9 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         .find_map(|r| rule_set(r.standard))
         .unwrap_or_else(|| RuleSet::for_date(date));
 
+    // Only assessment stations make the network's and the towns' figures.
+    let assessed: Vec<bool> = stations.iter().map(|s| s.role.is_assessed()).collect();
+
     // Hourly: station AQIs and concentrations by slot.
     let mut hourly_aqi_of = vec![[None; 24]; stations.len()];
     let mut valid_hours = vec![EnumMap::<Pollutant, u8>::default(); stations.len()];
@@ -242,8 +286,10 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         for (p, (sum, count)) in &mut sums[slot] {
             if let Some(term) = r.terms[p.hourly_term()] {
                 valid_hours[i][p] += 1;
-                *sum += term.concentration;
-                *count += 1;
+                if assessed[i] {
+                    *sum += term.concentration;
+                    *count += 1;
+                }
             }
         }
     }
@@ -261,7 +307,12 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
         .iter()
         .map(|r| r.as_ref().and_then(|r| r.aqi))
         .collect();
-    let ranks = competition_ranks(&aqis);
+    let ranked: Vec<Option<u32>> = aqis
+        .iter()
+        .zip(&assessed)
+        .map(|(&a, &counts)| a.filter(|_| counts))
+        .collect();
+    let ranks = competition_ranks(&ranked);
     let mut station_days: Vec<StationDay> = stations
         .iter()
         .enumerate()
@@ -284,7 +335,7 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
 
     let mut category_counts = [0usize; 6];
     let mut primary: BTreeMap<Term, usize> = BTreeMap::new();
-    for s in &station_days {
+    for s in station_days.iter().filter(|s| s.info.role.is_assessed()) {
         if let Some(a) = s.aqi {
             category_counts[usize::from(Category::from_aqi(a).level() - 1)] += 1;
         }
@@ -296,10 +347,19 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     primary_counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 
     // Network and towns.
-    let all: Vec<&DailyStats> = stats.iter().collect();
+    let all: Vec<&DailyStats> = stats
+        .iter()
+        .zip(&assessed)
+        .filter_map(|(s, &counts)| counts.then_some(s))
+        .collect();
     let network = group_day("network".into(), &all, rules);
     let mut by_district: BTreeMap<&str, Vec<&DailyStats>> = BTreeMap::new();
-    for (info, s) in stations.iter().zip(&stats) {
+    for ((info, s), _) in stations
+        .iter()
+        .zip(&stats)
+        .zip(&assessed)
+        .filter(|(_, counts)| **counts)
+    {
         by_district
             .entry(info.district.as_str())
             .or_default()
@@ -323,7 +383,11 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
     for slot in 0..24 {
         let input = mean_hourly_input(&sums[slot], network.values.so2);
         hourly[slot] = hourly_aqi(&input, rules).aqi;
-        let values = hourly_aqi_of.iter().filter_map(|h| h[slot]);
+        let values = hourly_aqi_of
+            .iter()
+            .zip(&assessed)
+            .filter(|(_, counts)| **counts)
+            .filter_map(|(h, _)| h[slot]);
         hourly_range[slot] = values.fold(None, |acc: Option<(u32, u32)>, v| match acc {
             None => Some((v, v)),
             Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
@@ -368,11 +432,20 @@ pub fn daily_figures(store: &dyn Store, date: NaiveDate) -> Result<DailyFigures,
             .sum(),
         expected: stations.len() * 24 * Pollutant::ALL.len(),
     };
-    let no_aqi = station_days.iter().filter(|s| s.aqi.is_none()).count();
-    let forecast = forecast_figures(store, &stations, date, tz)?;
+    let no_aqi = station_days
+        .iter()
+        .filter(|s| s.info.role.is_assessed() && s.aqi.is_none())
+        .count();
+    let assessment: Vec<StationInfo> = stations
+        .iter()
+        .filter(|s| s.role.is_assessed())
+        .cloned()
+        .collect();
+    let forecast = forecast_figures(store, &assessment, date, tz)?;
     Ok(DailyFigures {
         date,
         tz,
+        counted: Counted::of(&stations),
         rules,
         network,
         category_counts,

@@ -3,7 +3,7 @@
 use chrono::Utc;
 
 use super::charts::{AqiCurve, MapPoint, StationMap};
-use super::daily::{DailyFigures, GroupDay, value_of};
+use super::daily::{Counted, DailyFigures, GroupDay, value_of};
 use super::figures::{concentration, fixed, percent, signed};
 use super::html::{Cell, Html, Table, category_style};
 use super::i18n::{Words, fill, label};
@@ -20,6 +20,18 @@ fn category_cell(lang: Lang, aqi: Option<u32>) -> Cell {
         }
         None => Cell::centre(lang.text().no_data),
     }
+}
+
+/// Which stations made the area figures ([`Prose::counted`](super::i18n::Prose::counted)).
+pub(super) fn counted_sentence(c: &Counted, lang: Lang) -> String {
+    fill(
+        lang.prose().counted,
+        &[
+            ("n", &c.assessment.to_string()),
+            ("micro", &c.micro.to_string()),
+            ("background", &c.background.to_string()),
+        ],
+    )
 }
 
 /// The summary paragraph a leader reads in a minute.
@@ -70,11 +82,14 @@ fn summary(f: &DailyFigures, lang: Lang) -> String {
         s += &fill(
             p.daily_categories,
             &[
-                ("n", &f.stations.len().to_string()),
+                ("n", &f.counted.assessment.to_string()),
                 ("counts", &counts.join(p.list)),
                 ("no_data", &no_data),
             ],
         );
+    }
+    if f.counted.any_left_out() {
+        s += &counted_sentence(&f.counted, lang);
     }
     let best = f.districts.first().filter(|d| d.aqi.is_some());
     let worst = f.districts.iter().rev().find(|d| d.aqi.is_some());

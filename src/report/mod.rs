@@ -49,7 +49,7 @@ mod settings;
 use std::path::{Path, PathBuf};
 
 pub use crate::lang::Lang;
-pub use daily::{DailyFigures, GroupDay, daily_figures};
+pub use daily::{Counted, DailyFigures, GroupDay, daily_figures};
 #[cfg(feature = "web")]
 pub(crate) use daily::{competition_ranks, mean_hourly_input};
 pub use health::{DeviceSpec, HealthFindings, HealthRules, health_findings};

@@ -16,12 +16,12 @@ use std::collections::BTreeMap;
 use enum_map::EnumMap;
 
 use super::ReportError;
-use super::daily::competition_ranks;
+use super::daily::{Counted, competition_ranks};
 use super::figures::{read_daily, resolve_period};
 use crate::assess::run::rank_days;
 use crate::assess::{AssessConfig, GroupBy, Period, Pollutant, RankRow};
 use crate::lang::{Bi, Lang};
-use crate::store::{IndexStore, ReadingStore, StationStore};
+use crate::store::{IndexStore, ReadingStore, StationInfo, StationStore};
 
 /// Rows charted at most (else the best and the worst half of it).
 const CHART_ROWS: usize = 40;
@@ -35,6 +35,8 @@ pub struct RankingFigures {
     pub previous: Period,
     /// Stations or districts.
     pub by: GroupBy,
+    /// The stations by role: only assessment stations are ranked and make districts.
+    pub counted: Counted,
     /// Ranked rows.
     pub rows: Vec<RankRow>,
     /// Display names of the rows (station names; district names with an English fallback).
@@ -54,6 +56,11 @@ pub fn ranking_figures(
     by: GroupBy,
 ) -> Result<RankingFigures, ReportError> {
     let stations = store.stations()?;
+    let counted = Counted::of(&stations);
+    let stations: Vec<StationInfo> = stations
+        .into_iter()
+        .filter(|s| s.role.is_assessed())
+        .collect();
     if stations.is_empty() {
         return Err(ReportError::NoStations);
     }
@@ -65,8 +72,7 @@ pub fn ranking_figures(
     let cfg = AssessConfig::default();
     let rows = rank_days(&stations, &current, &before, range, prev_range, by, &cfg);
 
-    let info: BTreeMap<&str, &crate::store::StationInfo> =
-        stations.iter().map(|s| (s.id.as_str(), s)).collect();
+    let info: BTreeMap<&str, &StationInfo> = stations.iter().map(|s| (s.id.as_str(), s)).collect();
     let names: Vec<Bi> = rows
         .iter()
         .map(|r| match by {
@@ -132,6 +138,7 @@ pub fn ranking_figures(
         period,
         previous,
         by,
+        counted,
         rows,
         names,
         districts,

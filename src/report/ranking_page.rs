@@ -70,6 +70,14 @@ fn summary(f: &RankingFigures, lang: Lang) -> String {
             ],
         );
     }
+    if f.counted.any_left_out() {
+        // The ranking's English sentences carry their space in front, the daily ones behind.
+        let counted = super::daily_page::counted_sentence(&f.counted, lang);
+        if lang == Lang::En {
+            s.push(' ');
+        }
+        s += counted.trim_end();
+    }
     s
 }
 

@@ -1,7 +1,8 @@
 //! Local vs regional: each station's excess over the network background, and episodes.
 //!
 //! The **network background** of a pollutant at an hour is a low-to-middle quantile of all
-//! stations reporting it at that hour (default the median, `background_quantile = 0.5`;
+//! assessment stations reporting it at that hour ([`StationSeries::in_background`]: micro
+//! stations and background sites are left out; default the median, `background_quantile = 0.5`;
 //! 0.25 is more conservative in a network dominated by local sources); it needs
 //! `min_stations` stations. A station's **excess** is its value minus the background. The
 //! mean background over the mean concentration is the station's **regional share**.
@@ -83,6 +84,7 @@ pub fn background(series: &[StationSeries], cfg: &ExcessConfig) -> BTreeMap<Para
                 buf.extend(
                     series
                         .iter()
+                        .filter(|s| s.in_background)
                         .filter_map(|s| s.get(p)?.get(i).copied())
                         .filter(|v| v.is_finite()),
                 );

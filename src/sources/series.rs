@@ -27,6 +27,10 @@ pub struct StationSeries {
     pub wd: Vec<f64>,
     /// Pollutant values in canonical units (CO mg/m³, others µg/m³).
     pub values: BTreeMap<Parameter, Vec<f64>>,
+    /// The station counts for the network background: an assessment station
+    /// ([`crate::store::StationRole::is_assessed`]). Micro stations and background sites are
+    /// analysed against the background but never make it.
+    pub in_background: bool,
 }
 
 impl StationSeries {
@@ -44,6 +48,7 @@ impl StationSeries {
             ws: vec![f64::NAN; hours],
             wd: vec![f64::NAN; hours],
             values: BTreeMap::new(),
+            in_background: true,
         }
     }
 
@@ -108,11 +113,11 @@ impl StationSeries {
                 continue;
             }
             let s = out.entry(&r.station).or_insert_with(|| {
-                let pos = stations
-                    .iter()
-                    .find(|s| s.id == *r.station)
-                    .and_then(|s| Some((s.lat?, s.lon?)));
-                StationSeries::new(&r.station, pos, from, hours)
+                let info = stations.iter().find(|s| s.id == *r.station);
+                let pos = info.and_then(|s| Some((s.lat?, s.lon?)));
+                let mut series = StationSeries::new(&r.station, pos, from, hours);
+                series.in_background = info.is_none_or(|s| s.role.is_assessed());
+                series
             });
             s.set(r.parameter, i as usize, r.value);
         }

@@ -72,7 +72,9 @@ pub use source_flags::{
     AnalysedDay, FlagBearing, FlagEvidence, FlagGroup, FlagLocation, FlagPeak, FlagRatios,
     FlagWindow, PollutantExcess, SourceFlag, SourceFlagQuery, SourceFlagStore,
 };
-pub use stations::{StationId, StationInfo, StationStore, network_zone};
+pub use stations::{
+    StationId, StationInfo, StationRole, StationStore, UnknownStationRole, network_zone,
+};
 pub use url::{StoreUrl, StoreUrlError, open};
 
 /// What the collectors' pipeline uses: it writes readings and device health, its index

@@ -17,7 +17,7 @@ use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
     ForecastAxis, ForecastParameter, ForecastQuery, ForecastStore, JobOutput, Missing,
-    ReadingStore, Record, Resolution, StationInfo, StationStore, Store,
+    ReadingStore, Record, Resolution, StationInfo, StationRole, StationStore, Store,
 };
 
 /// 2015-01-01 00:00 UTC.
@@ -35,7 +35,7 @@ fn station(id: &str) -> StationInfo {
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

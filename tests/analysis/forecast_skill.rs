@@ -8,7 +8,7 @@ use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
     ForecastDay, ForecastHour, ForecastParameter, ForecastStore, IndexRecord, IndexStore,
-    ReadingStore, Record, Resolution, StationInfo, StationStore, Stations,
+    ReadingStore, Record, Resolution, StationInfo, StationRole, StationStore, Stations,
 };
 use lantian::units::{ForecastTarget, Parameter};
 
@@ -103,7 +103,7 @@ fn skill_matches_hand_computed_values() {
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     };
     store.put_stations(&[info("A"), info("B")]).unwrap();
     store

@@ -1,12 +1,14 @@
 //! Unit behaviour of the source analysis on constructed data.
 
-use chrono::{TimeZone, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
+use lantian::quality::Flag;
 use lantian::sources::cpf::{CpfConfig, cpf};
-use lantian::sources::excess::runs;
+use lantian::sources::excess::{ExcessConfig, background, runs};
 use lantian::sources::nmf::nmf;
 use lantian::sources::polar::{PolarConfig, polar_surface};
 use lantian::sources::triangulate::{BearingLine, Projection, distance_m, triangulate};
 use lantian::sources::{SourceError, StationSeries, angle_diff};
+use lantian::store::{Record, Resolution, StationInfo, StationRole};
 use lantian::units::Parameter;
 use ndarray::Array2;
 
@@ -95,6 +97,55 @@ fn near_parallel_bearings_are_rejected() {
         triangulate(&lines, 15.0),
         Err(SourceError::Geometry(_))
     ));
+}
+
+#[test]
+fn micro_stations_and_background_sites_never_make_the_network_background() {
+    let start = Utc.with_ymd_and_hms(2024, 1, 1, 1, 0, 0).unwrap();
+    let from_records = |roles: &[(&str, StationRole, f64)]| {
+        let stations: Vec<StationInfo> = roles
+            .iter()
+            .map(|&(id, role, _)| StationInfo {
+                id: id.to_string(),
+                name: id.to_string(),
+                name_en: id.to_string(),
+                district: String::new(),
+                lat: None,
+                lon: None,
+                time_zone: chrono_tz::Asia::Shanghai,
+                city: String::new(),
+                role,
+            })
+            .collect();
+        let records: Vec<Record> = roles
+            .iter()
+            .map(|&(id, _, value)| Record {
+                station: id.into(),
+                parameter: Parameter::Pm25,
+                resolution: Resolution::Hour,
+                time: start,
+                value,
+                flag: Flag::Normal,
+                count: 60,
+            })
+            .collect();
+        let series =
+            StationSeries::from_records(&records, &stations, start, start + TimeDelta::hours(1));
+        background(&series, &ExcessConfig::default())[&Parameter::Pm25][0]
+    };
+    let assessed = [
+        ("S1", StationRole::Assessment, 30.0),
+        ("S2", StationRole::Assessment, 40.0),
+        ("S3", StationRole::Assessment, 50.0),
+    ];
+    assert_eq!(from_records(&assessed), 40.0);
+    let mut with_others = assessed.to_vec();
+    with_others.extend([
+        ("M1", StationRole::Micro, 900.0),
+        ("M2", StationRole::Micro, 800.0),
+        ("B1", StationRole::Background, 700.0),
+    ]);
+    assert_eq!(from_records(&with_others), 40.0);
 }
 
 #[test]

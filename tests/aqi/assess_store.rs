@@ -11,7 +11,7 @@ use lantian::assess::{
 };
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore};
+use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationRole, StationStore};
 
 /// A real SQLite store in a temporary folder (kept alive by the returned guard).
 fn temp_store() -> (tempfile::TempDir, SqliteStore) {
@@ -30,7 +30,7 @@ fn info(id: &str, district: &str, tz: Tz) -> StationInfo {
         lon: None,
         time_zone: tz,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

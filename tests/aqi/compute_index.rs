@@ -10,7 +10,8 @@ use lantian::compute::{IndexConfig, IndexStage};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
-    IndexQuery, IndexStore, ReadingStore, Record, Resolution, StationInfo, StationStore,
+    IndexQuery, IndexStore, ReadingStore, Record, Resolution, StationInfo, StationRole,
+    StationStore,
 };
 use lantian::units::Parameter;
 
@@ -27,7 +28,7 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
             lon: None,
             time_zone: Shanghai,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         }])
         .unwrap();
     (dir, store)

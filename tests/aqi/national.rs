@@ -24,7 +24,8 @@ use lantian::assess::{AssessConfig, Period, Pollutant, daily_stats};
 use lantian::import::{Format, ImportOptions, NoProgress};
 use lantian::quality::Flag;
 use lantian::store::{
-    IndexQuery, IndexStore, Record, Resolution, StationInfo, StationStore, sqlite::SqliteStore,
+    IndexQuery, IndexStore, Record, Resolution, StationInfo, StationRole, StationStore,
+    sqlite::SqliteStore,
 };
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/cnemc_national");
@@ -99,7 +100,11 @@ fn stations(path: &Path) -> Vec<StationInfo> {
                 lon: number(&r[3]),
                 time_zone: chrono_tz::Asia::Shanghai,
                 city: r[2].to_string(),
-                background: &r[6] == "Y",
+                role: if &r[6] == "Y" {
+                    StationRole::Background
+                } else {
+                    StationRole::Assessment
+                },
             }
         })
         .collect()
@@ -196,11 +201,14 @@ fn import_stores_stations_and_the_published_hourly_aqi() {
     let stored = store.stations().expect("stations");
     let dingling = stored.iter().find(|s| s.id == "1002A").expect("1002A");
     assert_eq!(
-        (dingling.city.as_str(), dingling.background),
-        ("北京", true)
+        (dingling.city.as_str(), dingling.role),
+        ("北京", StationRole::Background)
     );
     let dongsi = stored.iter().find(|s| s.id == "1003A").expect("1003A");
-    assert_eq!((dongsi.city.as_str(), dongsi.background), ("北京", false));
+    assert_eq!(
+        (dongsi.city.as_str(), dongsi.role),
+        ("北京", StationRole::Assessment)
+    );
     // The hourly AQI of the index stage is the published one wherever all six values exist.
     let published =
         published_aqi(&e.join("cnemc_station_hourly_published_extra_2019-01_excerpt.csv.xz"));
@@ -358,7 +366,7 @@ fn cities_match_an_independent_computation_and_the_published_figures() {
     for city in ["北京", "拉萨", "海口"] {
         let members: Vec<&StationInfo> = stations
             .iter()
-            .filter(|s| s.city == city && !s.background)
+            .filter(|s| s.city == city && s.role == StationRole::Assessment)
             .collect();
         let per_station: Vec<Vec<[Option<f64>; 6]>> = members
             .iter()

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use lantian::modbus::RegisterKind;
 use lantian::modbus::plan::{Location, ReadRequest};
 use lantian::registry::{Profile, Registry, StationKind, StatusMeaning, Transport};
+use lantian::store::StationRole;
 use lantian::units::Parameter;
 
 fn root() -> PathBuf {
@@ -155,14 +156,31 @@ fn dongguan_demo_loads() {
     let registry = Registry::load(&root().join("stations/dongguan.toml")).unwrap();
     assert_eq!(registry.network.id, "dongguan-demo");
     assert_eq!(registry.network.time_zone, chrono_tz::Asia::Shanghai);
-    assert!((28..=40).contains(&registry.stations.len()));
+    let (micro, assessed): (Vec<_>, Vec<_>) = registry
+        .stations
+        .iter()
+        .partition(|s| s.kind == StationKind::Micro);
+    assert_eq!(assessed.len(), 33);
+    // The micro-stations' grid: HJ 212 loggers only, each with its own MN, never assessed.
+    assert!((6..=12).contains(&micro.len()), "{}", micro.len());
+    for station in &micro {
+        assert!(station.devices.is_empty(), "{}", station.id);
+        assert_eq!(station.hj212.len(), 1, "{}", station.id);
+        assert_eq!(station.kind.role(), StationRole::Micro);
+        assert!((22.65..=23.15).contains(&station.lat), "{}", station.id);
+        assert!((113.52..=114.25).contains(&station.lon), "{}", station.id);
+    }
+    let mut mns: Vec<&str> = micro.iter().map(|s| s.hj212[0].mn.as_str()).collect();
+    mns.sort();
+    mns.dedup();
+    assert_eq!(mns.len(), micro.len());
     let national = registry
         .stations
         .iter()
         .filter(|s| s.kind == StationKind::National)
         .count();
     assert_eq!(national, 5);
-    for station in &registry.stations {
+    for station in &assessed {
         assert_eq!(station.devices.len(), 7, "{}", station.id);
         assert!((22.65..=23.15).contains(&station.lat), "{}", station.id);
         assert!((113.52..=114.25).contains(&station.lon), "{}", station.id);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use lantian::quality::Flag;
 use lantian::store::sqlite::SqliteStore;
-use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationStore};
+use lantian::store::{ReadingStore, Record, Resolution, StationInfo, StationRole, StationStore};
 use lantian::units::Parameter;
 
 use super::platform::{
@@ -65,7 +65,7 @@ impl Site {
                 lon: None,
                 time_zone: TZ,
                 city: String::new(),
-                background: false,
+                role: StationRole::Assessment,
             })
             .collect();
         store.put_stations(&infos).unwrap();

@@ -19,7 +19,7 @@ use lantian::store::{
     Actor, AlarmEvent, AlarmQuery, AlarmStore, DeviceHealth, ForecastAxis, ForecastParameter,
     ForecastQuery, ForecastStore, Handled, HealthStore, IndexQuery, IndexRecord, IndexStore,
     JobOutcome, JobRun, JobRunQuery, JobRunStore, PAGE_SIZE, ReadingQuery, ReadingStore,
-    Resolution, SourceFlagQuery, SourceFlagStore, StationInfo, StationStore, Store,
+    Resolution, SourceFlagQuery, SourceFlagStore, StationInfo, StationRole, StationStore, Store,
 };
 use lantian::units::{ForecastTarget, Parameter};
 
@@ -33,7 +33,7 @@ fn station(id: &str) -> StationInfo {
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

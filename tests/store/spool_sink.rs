@@ -15,7 +15,7 @@ use lantian::store::spool::Spool;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{
     HealthStore, IndexQuery, IndexStore, ReadingStore, Record, Resolution, StationInfo,
-    StationStore,
+    StationRole, StationStore,
 };
 use lantian::units::Parameter;
 use tokio::sync::mpsc;
@@ -58,7 +58,7 @@ fn station() -> StationInfo {
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

@@ -17,7 +17,7 @@ use lantian::store::influx::InfluxStore;
 use lantian::store::influx::config::InfluxConfig;
 use lantian::store::{
     DeviceHealth, ErrorKind, ForecastStore, IndexQuery, IndexRecord, IndexTerm, ReadingQuery,
-    ReadingStore, Record, Resolution, StationInfo, Stations,
+    ReadingStore, Record, Resolution, StationInfo, StationRole, Stations,
 };
 use lantian::units::Parameter;
 
@@ -134,7 +134,7 @@ fn awkward_names_and_values_round_trip() {
         lon: Some(151.209_295_987_654_3),
         time_zone: chrono_tz::Australia::Sydney,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     };
     store.put_stations(std::slice::from_ref(&station)).unwrap();
     assert_eq!(store.stations().unwrap(), [station]);
@@ -217,7 +217,7 @@ fn rewrites_with_fewer_values_leave_nothing_stale() {
         lon: Some(2.0),
         time_zone: chrono_tz::UTC,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     };
     let unknown = StationInfo {
         lat: None,

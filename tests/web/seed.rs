@@ -5,7 +5,7 @@ use lantian::alarms::{AlarmBook, Raise};
 use lantian::quality::Flag;
 use lantian::store::{
     AlarmKind, AlarmSubject, Averaging, Direction, JobOutcome, JobOutput, JobRun, Measure,
-    Observation, Record, Resolution, Severity, StationInfo, Store,
+    Observation, Record, Resolution, Severity, StationInfo, StationRole, Store,
 };
 use lantian::units::Parameter;
 
@@ -34,7 +34,7 @@ pub(crate) fn fill(store: &mut dyn Store) -> String {
             lon: Some(113.7),
             time_zone: zone,
             city: String::new(),
-            background: false,
+            role: StationRole::Assessment,
         })
         .collect();
     store.put_stations(&stations).unwrap();

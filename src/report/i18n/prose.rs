@@ -77,6 +77,9 @@ pub struct Prose {
     pub daily_no_network: &'static str,
     /// Daily summary: stations per category ({n} stations, {counts}, {no_data}).
     pub daily_categories: &'static str,
+    /// Which stations make the network's and the towns' figures and the rankings, when some do not ({n}
+    /// assessment stations, {micro} micro stations, {background} background sites).
+    pub counted: &'static str,
     /// Daily summary: one of the `{counts}` ({category}, {n}).
     pub daily_category_count: &'static str,
     /// Daily summary: the `{no_data}` of [`Prose::daily_categories`] ({n} stations).
@@ -153,6 +156,7 @@ pub(super) static ZH: Prose = Prose {
     daily_no_network: "{date}，全市数据不足，未能计算AQI。",
     daily_categories: "{n}个站点中，{counts}{no_data}。",
     daily_category_count: "{category}{n}个",
+    counted: "全市、镇街数值和排名仅计{n}个评价点；{micro}个微站和{background}个对照点不参与评价。",
     daily_no_data: "，{n}个站点无有效数据",
     daily_towns: "镇街中{best}空气质量最好（AQI {best_aqi}），{worst}最差（AQI {worst_aqi}）。",
     daily_good_share: "今年以来优良天数比例为{share}{change}；",
@@ -199,6 +203,7 @@ pub(super) static EN: Prose = Prose {
     daily_no_primary: "no primary pollutant",
     daily_no_network: "On {date} the network had too little data for an AQI. ",
     daily_categories: "Of {n} stations, {counts}{no_data}. ",
+    counted: "Network and town figures and rankings count the {n} assessment stations only; {micro} micro stations and {background} background sites are not counted. ",
     daily_category_count: "{n} {category}",
     daily_no_data: "; {n} without valid data",
     daily_towns: "Among the towns, {best} was cleanest (AQI {best_aqi}) and {worst} the most polluted (AQI {worst_aqi}). ",
@@ -253,6 +258,7 @@ mod tests {
             ("daily_no_network", p.daily_no_network),
             ("daily_categories", p.daily_categories),
             ("daily_category_count", p.daily_category_count),
+            ("counted", p.counted),
             ("daily_no_data", p.daily_no_data),
             ("daily_towns", p.daily_towns),
             ("daily_good_share", p.daily_good_share),

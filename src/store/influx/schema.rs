@@ -69,7 +69,7 @@ use crate::quality::Flag;
 use crate::store::indices::{join_pollutants, split_pollutants};
 use crate::store::{
     DeviceHealth, IndexRecord, IndexTerm, JobOutcome, JobOutput, JobRun, Record, Resolution,
-    StationId, StationInfo,
+    StationId, StationInfo, StationRole,
 };
 use crate::units::Parameter;
 
@@ -112,7 +112,8 @@ pub const HEALTH_FIELDS: [&str; 15] = [
     "rejected",
 ];
 /// Fields of `stations`.
-pub const STATION_FIELDS: [&str; 8] = [
+/// (`background`: the flag that points written before station roles carry instead of `role`.)
+pub const STATION_FIELDS: [&str; 9] = [
     "name",
     "name_en",
     "district",
@@ -120,6 +121,7 @@ pub const STATION_FIELDS: [&str; 8] = [
     "lon",
     "time_zone",
     "city",
+    "role",
     "background",
 ];
 /// Fields of `job_runs`.
@@ -315,9 +317,7 @@ pub fn encode_station(buf: &mut String, s: &StationInfo, stamp: i64) -> Result<(
         if !s.city.is_empty() {
             l.string("city", &s.city)?;
         }
-        if s.background {
-            l.bool("background", true)?;
-        }
+        l.string("role", s.role.code())?;
         l.end(stamp)
     };
     line().map_err(|e| invalid(format!("station {}", s.id), e))
@@ -587,8 +587,8 @@ pub fn decode_stations(series: &[Series]) -> Result<Vec<StationInfo>, InfluxErro
         let text = |name: &str| -> Result<String, InfluxError> {
             Ok(row.at(s.column(name)?).str()?.to_string())
         };
-        // `city` and `background` are written only when set (points before they existed
-        // have neither).
+        // `city` is written only when set; points written before station roles have no
+        // `role` (but `background` when it was set), and before cities no `city`.
         let cell = |name: &str| {
             s.columns
                 .iter()
@@ -614,7 +614,13 @@ pub fn decode_stations(series: &[Series]) -> Result<Vec<StationInfo>, InfluxErro
                 .parse()
                 .map_err(|_| corrupt(format!("unknown time zone `{zone}` (station {id})")))?,
             city: opt_text("city")?.unwrap_or_default(),
-            background: opt_bool("background")?.unwrap_or(false),
+            role: match opt_text("role")? {
+                Some(role) => role
+                    .parse()
+                    .map_err(|e| corrupt(format!("{e} (station {id})")))?,
+                None if opt_bool("background")? == Some(true) => StationRole::Background,
+                None => StationRole::Assessment,
+            },
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

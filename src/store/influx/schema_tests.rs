@@ -181,13 +181,13 @@ fn a_station_point_omits_unknown_coordinates() {
         lon: None,
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Micro,
     };
     let mut buf = String::new();
     encode_station(&mut buf, &s, 5).unwrap();
     assert_eq!(
         buf,
-        "stations,id=DG-GC name=\"莞城\",name_en=\"Guancheng, \\\"old town\\\"\",district=\"\",lat=23.0437,time_zone=\"Asia/Shanghai\" 5\n"
+        "stations,id=DG-GC name=\"莞城\",name_en=\"Guancheng, \\\"old town\\\"\",district=\"\",lat=23.0437,time_zone=\"Asia/Shanghai\",role=\"micro\" 5\n"
     );
 }
 

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Fail, SqliteStore};
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 12;
+pub const SCHEMA_VERSION: u32 = 13;
 
 const APPLICATION: &str = "lantian";
 
@@ -53,6 +53,16 @@ struct Step {
     /// The columns it adds to existing tables, as (table, column) (a file of an earlier
     /// version must not have them either).
     columns: &'static [(&'static str, &'static str)],
+    /// The columns it removes, as (table, column definition) (what a downgrade in tests puts
+    /// back).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "only the tests' downgrade puts dropped columns back"
+        )
+    )]
+    dropped: &'static [(&'static str, &'static str)],
     sql: &'static str,
 }
 
@@ -63,6 +73,7 @@ const STEPS: &[Step] = &[
         what: "stations table",
         tables: &["stations"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE stations(
     id TEXT PRIMARY KEY NOT NULL,
@@ -80,6 +91,7 @@ CREATE TABLE stations(
         what: "indices table",
         tables: &["indices"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE indices(
     station TEXT NOT NULL,
@@ -105,6 +117,7 @@ CREATE INDEX indices_by_time ON indices(resolution, time);
         what: "job_runs table",
         tables: &["job_runs"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE job_runs(
     job TEXT NOT NULL,
@@ -122,6 +135,7 @@ CREATE TABLE job_runs(
         what: "source_flags table",
         tables: &["source_flags"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE source_flags(
     station TEXT NOT NULL,
@@ -148,6 +162,7 @@ CREATE INDEX source_flags_by_start ON source_flags(start_time);
         what: "forecast tables",
         tables: &["forecast_hours", "forecast_days"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE forecast_hours(
     station TEXT NOT NULL,
@@ -183,6 +198,7 @@ CREATE INDEX forecast_days_by_issued ON forecast_days(issued);
         what: "AQI range of daily forecasts",
         tables: &[],
         columns: &[("forecast_days", "aqi_low"), ("forecast_days", "aqi_high")],
+        dropped: &[],
         sql: "
 ALTER TABLE forecast_days ADD COLUMN aqi_low INTEGER;
 ALTER TABLE forecast_days ADD COLUMN aqi_high INTEGER;
@@ -193,6 +209,7 @@ ALTER TABLE forecast_days ADD COLUMN aqi_high INTEGER;
         what: "typed job outputs",
         tables: &[],
         columns: &[("job_runs", "output")],
+        dropped: &[],
         sql: "
 ALTER TABLE job_runs ADD COLUMN output TEXT;
 ",
@@ -202,6 +219,7 @@ ALTER TABLE job_runs ADD COLUMN output TEXT;
         what: "analysed_days table",
         tables: &["analysed_days"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE analysed_days(
     day INTEGER PRIMARY KEY NOT NULL,
@@ -220,6 +238,7 @@ CREATE TABLE analysed_days(
         what: "alarm tables",
         tables: &["alarms", "alarm_actions"],
         columns: &[],
+        dropped: &[],
         sql: "
 CREATE TABLE alarms(
     rule TEXT NOT NULL,
@@ -264,6 +283,7 @@ CREATE TABLE alarm_actions(
         what: "peer address and rejected packets of device health (HJ 212 loggers)",
         tables: &[],
         columns: &[("device_health", "peer"), ("device_health", "rejected")],
+        dropped: &[],
         sql: "
 ALTER TABLE device_health ADD COLUMN peer TEXT;
 ALTER TABLE device_health ADD COLUMN rejected TEXT;
@@ -274,9 +294,22 @@ ALTER TABLE device_health ADD COLUMN rejected TEXT;
         what: "city and background-site flag of stations (national network)",
         tables: &[],
         columns: &[("stations", "city"), ("stations", "background")],
+        dropped: &[],
         sql: "
 ALTER TABLE stations ADD COLUMN city TEXT NOT NULL DEFAULT '';
 ALTER TABLE stations ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
+",
+    },
+    Step {
+        version: 13,
+        what: "station roles (assessment, background, micro) in place of the background-site flag",
+        tables: &[],
+        columns: &[("stations", "role")],
+        dropped: &[("stations", "background INTEGER NOT NULL DEFAULT 0")],
+        sql: "
+ALTER TABLE stations ADD COLUMN role TEXT NOT NULL DEFAULT 'assessment';
+UPDATE stations SET role = 'background' WHERE background <> 0;
+ALTER TABLE stations DROP COLUMN background;
 ",
     },
 ];
@@ -445,6 +478,10 @@ pub(super) fn downgrade(path: &std::path::Path, version: u32) {
         for (table, column) in step.columns {
             conn.execute_batch(&format!("ALTER TABLE {table} DROP COLUMN {column}"))
                 .expect("drop column");
+        }
+        for (table, definition) in step.dropped {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {definition}"))
+                .expect("add column");
         }
         for table in step.tables {
             conn.execute_batch(&format!("DROP TABLE {table}"))

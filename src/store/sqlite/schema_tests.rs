@@ -10,7 +10,7 @@ use crate::aqi::Pollutant;
 use crate::quality::Flag;
 use crate::store::{
     ErrorKind, ForecastStore, IndexQuery, IndexStore, JobRunStore, Jobs, ReadingStore, Record,
-    Resolution, SourceFlagQuery, SourceFlagStore, StationStore, Stations,
+    Resolution, SourceFlagQuery, SourceFlagStore, StationRole, StationStore, Stations,
 };
 use crate::units::Parameter;
 
@@ -183,6 +183,60 @@ fn forecast_day(t: DateTime<Utc>, range: Option<(u32, u32)>) -> crate::store::Fo
         abstained: vec![],
         missing: vec![],
     }
+}
+
+#[test]
+fn background_sites_of_version_12_become_the_background_role() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    store
+        .put_stations(&[station("S0"), station("S1")])
+        .expect("put");
+    drop(store);
+    schema::downgrade(&path, 12);
+    let conn = Connection::open(&path).expect("raw");
+    conn.execute_batch("UPDATE stations SET background = 1 WHERE id = 'S1'")
+        .expect("a background site as version 12 kept it");
+    drop(conn);
+    let store = SqliteStore::open(&path).expect("migrated");
+    let roles: Vec<(String, StationRole)> = store
+        .stations()
+        .expect("stations")
+        .into_iter()
+        .map(|s| (s.id, s.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("S0".to_string(), StationRole::Assessment),
+            ("S1".to_string(), StationRole::Background)
+        ]
+    );
+    let columns: Vec<String> = store
+        .conn
+        .prepare("SELECT name FROM pragma_table_info('stations')")
+        .expect("columns")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(!columns.iter().any(|c| c == "background"), "{columns:?}");
+}
+
+#[test]
+fn an_unknown_role_is_corrupt_naming_the_station() {
+    let (_dir, path) = temp();
+    let mut store = SqliteStore::open(&path).expect("open");
+    store.put_stations(&[station("S0")]).expect("put");
+    store
+        .conn
+        .execute_batch("UPDATE stations SET role = 'reference' WHERE id = 'S0'")
+        .expect("a foreign role");
+    let err = store.stations().expect_err("unknown role");
+    assert!(
+        err.to_string().contains("reference") && err.to_string().contains("S0"),
+        "{err}"
+    );
 }
 
 #[test]

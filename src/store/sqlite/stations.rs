@@ -3,12 +3,12 @@
 use rusqlite::params;
 
 use super::{Fail, SqliteStore};
-use crate::store::{DataKind, Operation, StationInfo, StationStore, StoreError};
+use crate::store::{DataKind, Operation, StationInfo, StationRole, StationStore, StoreError};
 
 const INSERT: &str = "INSERT OR REPLACE INTO stations
-    (id, name, name_en, district, lat, lon, time_zone, city, background)
+    (id, name, name_en, district, lat, lon, time_zone, city, role)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-const SELECT: &str = "SELECT id, name, name_en, district, lat, lon, time_zone, city, background
+const SELECT: &str = "SELECT id, name, name_en, district, lat, lon, time_zone, city, role
     FROM stations ORDER BY id";
 
 fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<usize, Fail> {
@@ -31,7 +31,7 @@ fn put(store: &mut SqliteStore, stations: &[StationInfo]) -> Result<usize, Fail>
                 s.lon,
                 s.time_zone.name(),
                 s.city,
-                s.background,
+                s.role.code(),
             ])?;
         }
         Ok::<_, rusqlite::Error>(stations.len())
@@ -48,6 +48,10 @@ fn get(store: &SqliteStore) -> Result<Vec<StationInfo>, Fail> {
         let time_zone = zone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| Fail::Corrupt(format!("unknown time zone `{zone}` (station {id})")))?;
+        let role = store.text(r, 8)?;
+        let role = role
+            .parse::<StationRole>()
+            .map_err(|e| Fail::Corrupt(format!("{e} (station {id})")))?;
         out.push(StationInfo {
             name: r.get(1)?,
             name_en: r.get(2)?,
@@ -57,7 +61,7 @@ fn get(store: &SqliteStore) -> Result<Vec<StationInfo>, Fail> {
             time_zone,
             id,
             city: r.get(7)?,
-            background: r.get(8)?,
+            role,
         });
     }
     Ok(out)

@@ -10,8 +10,8 @@ use crate::aqi::{Pollutant, Standard};
 use crate::quality::Flag;
 use crate::store::{
     ErrorKind, IndexQuery, IndexRecord, IndexStore, IndexTerm, JobOutcome, JobOutput, JobRun,
-    JobRunStore, Jobs, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationStore,
-    Stations,
+    JobRunStore, Jobs, ReadingQuery, ReadingStore, Record, Resolution, StationInfo, StationRole,
+    StationStore, Stations,
 };
 use crate::units::Parameter;
 
@@ -169,7 +169,7 @@ pub(super) fn station(id: &str) -> StationInfo {
         lon: Some(116.407),
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

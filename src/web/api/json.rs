@@ -33,6 +33,10 @@ pub struct StationJson {
     pub lon: Option<f64>,
     /// Its time zone.
     pub time_zone: String,
+    /// The city it counts for (empty when none).
+    pub city: String,
+    /// What its data counts for: `assessment` (评价点), `background` (对照点) or `micro` (微站).
+    pub role: &'static str,
 }
 
 impl From<&StationInfo> for StationJson {
@@ -45,6 +49,8 @@ impl From<&StationInfo> for StationJson {
             lat: s.lat,
             lon: s.lon,
             time_zone: s.time_zone.name().to_string(),
+            city: s.city.clone(),
+            role: s.role.code(),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::report::daily_figures;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
     AlarmIdPrefix, AlarmState, DeviceHealth, HealthStore, IndexQuery, IndexStore, ReadingStore,
-    Record, Resolution, StationInfo, StationStore,
+    Record, Resolution, StationInfo, StationRole, StationStore,
 };
 use crate::units::Parameter;
 
@@ -41,7 +41,7 @@ fn station(id: &str, name: &str, district: &str, lat: f64, lon: f64) -> StationI
         lon: Some(lon),
         time_zone: chrono_tz::Asia::Shanghai,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     }
 }
 

@@ -3,7 +3,7 @@
 //! duplicated column, spikes, missing hours: a clear report, nothing invented.
 
 use lantian::import::{Format, ImportError, ImportOptions, IssueKind};
-use lantian::store::StationStore;
+use lantian::store::{StationRole, StationStore};
 use lantian::units::Parameter;
 
 use super::{Fixture, utc, value};
@@ -82,16 +82,16 @@ fn long_layout_with_the_station_list() {
             None
         );
         let stations = f2.store.stations().expect("stations");
-        let ids: Vec<(&str, &str, bool)> = stations
+        let ids: Vec<(&str, &str, StationRole)> = stations
             .iter()
-            .map(|s| (s.id.as_str(), s.city.as_str(), s.background))
+            .map(|s| (s.id.as_str(), s.city.as_str(), s.role))
             .collect();
         assert_eq!(
             ids,
             [
-                ("1001A", "北京", false),
-                ("1002A", "北京", true),
-                ("9001A", "", false)
+                ("1001A", "北京", StationRole::Assessment),
+                ("1002A", "北京", StationRole::Background),
+                ("9001A", "", StationRole::Assessment)
             ]
         );
     }

@@ -1,7 +1,7 @@
 //! Stations ([`StationStore`](lantian::store::StationStore)): every field round-trips, and a
 //! station is replaced by its id.
 
-use lantian::store::StationInfo;
+use lantian::store::{StationInfo, StationRole};
 
 use super::{Check, TestStore};
 
@@ -22,7 +22,7 @@ pub(crate) fn station(id: &str) -> StationInfo {
         lon: Some(113.7519),
         time_zone: chrono_tz::Asia::Shanghai,
         city: "东莞".to_string(),
-        background: true,
+        role: StationRole::Background,
     }
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn stations_round_trip(mut t: TestStore) {
         lon: Some(-0.1546),
         time_zone: chrono_tz::Europe::London,
         city: String::new(),
-        background: false,
+        role: StationRole::Assessment,
     };
     let unknown = StationInfo {
         lat: None,
