@@ -10,6 +10,7 @@ mod accounts;
 mod alarms;
 mod assess;
 pub mod json;
+mod loggers;
 mod openapi;
 mod operations;
 pub mod params;
@@ -148,6 +149,14 @@ pub fn endpoints() -> Vec<Endpoint> {
             query: [], body: [("to", "assign: to whom"), ("text", "comment: its text"),
                 ("note", "close: why, what was done")],
             post(alarms::step)),
+        endpoint!(GET "/loggers", P(Read),
+            "the HJ 212 loggers of this process's listener: connection, clock offset, real-time cadence, commands (409 without a listener)",
+            query: [], body: [], get(loggers::list)),
+        endpoint!(POST "/loggers/{id}/{command}", P(Maintain),
+            "a command to an HJ 212 logger (device id or MN), answered with its execution result: time (1012: set its clock) or interval (1062: its real-time interval); 409 when it is not connected, 504 when it does not answer",
+            query: [], body: [("time", "time: the time to set, RFC 3339 (default the platform's clock)"),
+                ("seconds", "interval: the real-time interval, 30–3600 s")],
+            post(loggers::command)),
         endpoint!(GET "/tokens", Login, "your API tokens (all=true: everyone's, admin)",
             query: [("all", "true: every user's (admin)")], body: [], get(accounts::tokens)),
         endpoint!(POST "/tokens", Login, "issue an API token (shown once; from a session only)",
