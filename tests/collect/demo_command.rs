@@ -230,7 +230,14 @@ async fn the_demo_serves_the_platform_with_the_login_it_prints() {
         .arg("--config")
         .arg(&config)
         .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
-        .args(["--speed", "5760", "--history-days", "0", "--no-alarms", "--serve"])
+        .args([
+            "--speed",
+            "5760",
+            "--history-days",
+            "0",
+            "--no-alarms",
+            "--serve",
+        ])
         .env_remove("LT_TEST_MICRO1_PW")
         .env_remove("LT_TEST_MICRO2_PW")
         .stdout(Stdio::piped())

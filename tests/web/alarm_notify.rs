@@ -93,12 +93,17 @@ channels = ["hook"]
     let delivery = notifier.start(None, None).unwrap();
     let hook_notifier = notifier.clone();
     let mut id = String::new();
-    let web = Web::start_in(dir, WebConfig::default(), |s| id = seed::fill(s), move |parts| {
-        let stations = parts.store.1.stations().unwrap();
-        let notices = ChangeNotices::new(hook_notifier, &stations);
-        let hook: AlarmHook = Arc::new(move |changes| notices.send(changes));
-        parts.alarm_hook = Some(hook);
-    })
+    let web = Web::start_in(
+        dir,
+        WebConfig::default(),
+        |s| id = seed::fill(s),
+        move |parts| {
+            let stations = parts.store.1.stations().unwrap();
+            let notices = ChangeNotices::new(hook_notifier, &stations);
+            let hook: AlarmHook = Arc::new(move |changes| notices.send(changes));
+            parts.alarm_hook = Some(hook);
+        },
+    )
     .await;
     let maintainer = web.login("maintainer").await;
 
@@ -132,10 +137,12 @@ channels = ["hook"]
         notification.contains("closed") && notification.contains("传感器清洗后恢复"),
         "{notification}"
     );
-    assert!(notification.contains("maintainer"), "closed by: {notification}");
+    assert!(
+        notification.contains("maintainer"),
+        "closed by: {notification}"
+    );
     delivery.stop().await;
     web.server.stop().await;
     let _ = child.kill();
     let _ = child.wait();
 }
-

@@ -99,9 +99,14 @@ async fn maintainers_set_a_logger_s_clock_and_interval_from_the_platform() {
     .await
     .unwrap();
     let control = listener.control();
-    let web = Web::start_in(dir, WebConfig::default(), |_| {}, move |parts| {
-        parts.loggers = Some(control);
-    })
+    let web = Web::start_in(
+        dir,
+        WebConfig::default(),
+        |_| {},
+        move |parts| {
+            parts.loggers = Some(control);
+        },
+    )
     .await;
     let (leader, maintainer) = (web.login("leader").await, web.login("maintainer").await);
 
@@ -110,10 +115,19 @@ async fn maintainers_set_a_logger_s_clock_and_interval_from_the_platform() {
     assert_eq!(loggers.json()[0]["device"], DEVICE);
     assert_eq!(loggers.json()[0]["connected"], false);
     let offline = maintainer
-        .send(Method::POST, &format!("/api/v1/loggers/{DEVICE}/time"), None)
+        .send(
+            Method::POST,
+            &format!("/api/v1/loggers/{DEVICE}/time"),
+            None,
+        )
         .await;
     assert_eq!(offline.status, StatusCode::CONFLICT, "{}", offline.text);
-    assert!(offline.json()["message"].as_str().unwrap().contains("not connected"));
+    assert!(
+        offline.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("not connected")
+    );
 
     // The peer logs in, sends one real-time packet and stays a while for commands.
     let port = listener.local_addr().port();
@@ -131,7 +145,10 @@ async fn maintainers_set_a_logger_s_clock_and_interval_from_the_platform() {
     });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while leader.get("/api/v1/loggers").await.json()[0]["connected"] != true {
-        assert!(tokio::time::Instant::now() < deadline, "the logger never logged in");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the logger never logged in"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let path = |what: &str| format!("/api/v1/loggers/{DEVICE}/{what}");
@@ -141,7 +158,10 @@ async fn maintainers_set_a_logger_s_clock_and_interval_from_the_platform() {
     let mut forged = web.login("maintainer").await;
     forged.csrf = None;
     let no_csrf = forged.send(Method::POST, &path("time"), None).await;
-    assert_eq!((no_csrf.status, no_csrf.code()), (StatusCode::FORBIDDEN, "csrf".into()));
+    assert_eq!(
+        (no_csrf.status, no_csrf.code()),
+        (StatusCode::FORBIDDEN, "csrf".into())
+    );
     let bad = maintainer
         .send(Method::POST, &path("interval"), Some(json!({"seconds": 5})))
         .await;
@@ -149,7 +169,11 @@ async fn maintainers_set_a_logger_s_clock_and_interval_from_the_platform() {
     assert!(bad.json()["message"].as_str().unwrap().contains("30–3600"));
 
     let time = maintainer
-        .send(Method::POST, &path("time"), Some(json!({"time": "2026-03-01T00:30:15Z"})))
+        .send(
+            Method::POST,
+            &path("time"),
+            Some(json!({"time": "2026-03-01T00:30:15Z"})),
+        )
         .await;
     assert_eq!(time.status, StatusCode::OK, "{}", time.text);
     assert_eq!(time.json()["outcome"]["executed"], true, "{}", time.text);
@@ -170,7 +194,10 @@ async fn maintainers_set_a_logger_s_clock_and_interval_from_the_platform() {
     let summary = peer.await.unwrap();
     let commands = summary["commands"].as_array().unwrap();
     assert_eq!(commands[0]["cn"], 1012, "{summary}");
-    assert_eq!(commands[0]["system_time"], "20260301083015", "local time: {summary}");
+    assert_eq!(
+        commands[0]["system_time"], "20260301083015",
+        "local time: {summary}"
+    );
     assert_eq!(commands[1]["cn"], 1062, "{summary}");
     assert_eq!(commands[1]["rtd_interval"], 60, "{summary}");
     let audit = web.server.state.accounts.audit_log(None, 50).unwrap();

@@ -102,7 +102,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             delete(super::auth::logout_json)),
         endpoint!(GET "/stations", P(Read), "the stations", query: [], body: [], get(stations)),
         endpoint!(GET "/latest", P(Read), "latest minute and hourly readings and hourly AQI",
-            query: [], body: [], get(latest)),
+            query: [("station", "station ids, repeated or comma-separated (default all)")],
+            body: [], get(latest)),
         endpoint!(GET "/events", P(Read),
             "server-sent events: `snapshot` (everything latest) then `update`s (what changed)",
             query: [], body: [], get(events)),
@@ -211,11 +212,13 @@ async fn stations(
     Ok(Json(stations))
 }
 
-/// `GET /api/v1/latest`: the latest minute and hourly readings and hourly AQI of every
-/// station, read now.
+/// `GET /api/v1/latest[?station=…]`: the latest minute and hourly readings and hourly AQI of
+/// the stations (default every one), read now.
 async fn latest(
     State(state): State<AppState>,
     _user: Require<need::Read>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Json<Latest>, ApiError> {
-    Ok(Json(read_latest(&state.store, state.zone).await?))
+    let stations = params::Params::parse(query.as_deref()).stations()?;
+    Ok(Json(read_latest(&state.store, state.zone, stations).await?))
 }
