@@ -129,43 +129,105 @@ pub(super) fn run(config: &lantian::config::Config, args: AlarmsArgs) -> anyhow:
 /// Lists the stored alarms, or takes a step on one.
 fn stored(config: &lantian::config::Config, args: AlarmsArgs) -> anyhow::Result<()> {
     let mut store = super::open_store(config)?;
-    let tz = network_zone(&store.stations()?);
+    let stations = store.stations()?;
+    let tz = network_zone(&stations);
     let now = Utc::now();
     let store = store.as_mut();
+    let notices = Notices::open(config, &stations, tz, &args)?;
     match args.command {
         None => list(store, tz, &args),
         Some(AlarmsCommand::Rules) => rules(config),
         Some(AlarmsCommand::Show { id, lang }) => show(store, tz, &id, lang),
-        Some(AlarmsCommand::Ack { id, by }) => take(store, &by, "acknowledged", |b, name| {
-            b.acknowledge(&id, name, now)
-        }),
-        Some(AlarmsCommand::Assign { id, person, by }) => {
-            take(store, &by, &format!("assigned to {person}"), |b, name| {
-                b.assign(&id, &person, name, now)
+        Some(AlarmsCommand::Ack { id, by }) => {
+            take(store, &notices, &by, "acknowledged", |b, name| {
+                b.acknowledge(&id, name, now)
             })
         }
+        Some(AlarmsCommand::Assign { id, person, by }) => take(
+            store,
+            &notices,
+            &by,
+            &format!("assigned to {person}"),
+            |b, name| b.assign(&id, &person, name, now),
+        ),
         Some(AlarmsCommand::Comment { id, text, by }) => {
-            take(store, &by, "commented on", |b, name| {
+            take(store, &notices, &by, "commented on", |b, name| {
                 b.comment(&id, &text, name, now)
             })
         }
-        Some(AlarmsCommand::Close { id, note, by }) => take(store, &by, "closed", |b, name| {
-            b.close(&id, &note, name, now)
-        }),
+        Some(AlarmsCommand::Close { id, note, by }) => {
+            take(store, &notices, &by, "closed", |b, name| {
+                b.close(&id, &note, name, now)
+            })
+        }
         #[cfg(feature = "notify")]
         Some(AlarmsCommand::TestNotify(a)) => super::notify::run(config, tz, a),
     }
 }
 
-/// Takes a person's step on an alarm and says what was done.
+/// Where the steps people take go once stored: the notifications (`[notify]` with
+/// channels), as the alarm stage's and the web's steps do — a close by hand is notified.
+struct Notices {
+    #[cfg(feature = "notify")]
+    notices: Option<lantian::notify::ChangeNotices>,
+}
+
+impl Notices {
+    /// The notices of a step (none for listing, showing and the rules).
+    #[cfg_attr(not(feature = "notify"), allow(unused_variables))]
+    fn open(
+        config: &lantian::config::Config,
+        stations: &[lantian::store::StationInfo],
+        tz: Tz,
+        args: &AlarmsArgs,
+    ) -> anyhow::Result<Notices> {
+        #[cfg(feature = "notify")]
+        {
+            let step = matches!(
+                args.command,
+                Some(
+                    AlarmsCommand::Ack { .. }
+                        | AlarmsCommand::Assign { .. }
+                        | AlarmsCommand::Comment { .. }
+                        | AlarmsCommand::Close { .. }
+                )
+            );
+            if !step || config.notify.channels.is_empty() {
+                return Ok(Notices { notices: None });
+            }
+            let notifier =
+                lantian::notify::Notifier::open(config.notify.clone(), &config.outbox_path(), tz)?;
+            Ok(Notices {
+                notices: Some(lantian::notify::ChangeNotices::new(
+                    std::sync::Arc::new(notifier),
+                    stations,
+                )),
+            })
+        }
+        #[cfg(not(feature = "notify"))]
+        Ok(Notices {})
+    }
+
+    #[cfg_attr(not(feature = "notify"), allow(unused_variables))]
+    fn send(&self, change: &Change) {
+        #[cfg(feature = "notify")]
+        if let Some(n) = &self.notices {
+            n.send(std::slice::from_ref(change));
+        }
+    }
+}
+
+/// Takes a person's step on an alarm, hands it to the notifications and says what was done.
 fn take<'s>(
     store: &'s mut (dyn Store + 's),
+    notices: &Notices,
     by: &By,
     what: &str,
     step: impl FnOnce(&mut AlarmBook<'s, dyn Store + 's>, &str) -> Result<Change, AlarmError>,
 ) -> anyhow::Result<()> {
     let name = by.name()?;
     let change = step(&mut AlarmBook::new(store), &name)?;
+    notices.send(&change);
     println!("alarm {} {what} by {name}", change.alarm.id());
     Ok(())
 }

@@ -44,7 +44,7 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
     // (escalations included, from its timer), the delivery tasks send from it; a message
     // waits there while a receiver is down.
     #[cfg(feature = "notify")]
-    let (alarms, delivery) = {
+    let (alarms, delivery, notifier) = {
         let notifier = if config.notify.channels.is_empty() {
             None
         } else {
@@ -62,8 +62,9 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
             Some(n) => Some(n.start(None, None)?),
             None => None,
         };
-        let stage = super::notifying_alarm_stage(config, &registry, clock.clone(), notifier)?;
-        (stage, delivery)
+        let stage =
+            super::notifying_alarm_stage(config, &registry, clock.clone(), notifier.clone())?;
+        (stage, delivery, notifier)
     };
     #[cfg(not(feature = "notify"))]
     let alarms = super::alarm_stage(config, &registry, clock.clone())?;
@@ -117,9 +118,19 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
     // `lantian serve` would.
     #[cfg(feature = "web")]
     let web = match config.web.listen {
-        Some(listen) if scheduler => Some(super::serve::start(config, listen).await?),
+        Some(listen) if scheduler => {
+            let extras = super::serve::Extras {
+                #[cfg(feature = "notify")]
+                notifier,
+                loggers: hj212.as_ref().map(|l| l.control()),
+            };
+            Some(super::serve::start(config, listen, extras).await?)
+        }
         _ => None,
     };
+    // Without the web, the notifier is the alarm stage's and the delivery's alone.
+    #[cfg(all(feature = "notify", not(feature = "web")))]
+    drop(notifier);
     let scheduler = match jobs {
         Some(jobs) => {
             let names: Vec<String> = jobs

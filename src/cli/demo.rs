@@ -43,6 +43,14 @@ pub(super) struct DemoArgs {
     /// Collect without evaluating the alarm rules (no alarms, no notifications).
     #[arg(long)]
     no_alarms: bool,
+    /// Keep serving the web platform over the demo's store after the demo, until Ctrl-C.
+    #[cfg(feature = "web")]
+    #[arg(long)]
+    serve: bool,
+    /// Where the platform listens while the demo runs (loopback only; port 0: a free one).
+    #[cfg(feature = "web")]
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    listen: std::net::SocketAddr,
 }
 
 /// Runs the demo: into `<out>/lantian.db` unless `--store` was given.
@@ -55,6 +63,7 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
     if !store_given {
         config.store = StoreUrl::Sqlite(args.out.join("lantian.db"));
     }
+    config.report.out_dir = args.out.join("reports");
     let url = config.store.clone();
     // The spool `lantian health --store URL` looks at: `<out>/lantian.db-spool` by default.
     let spool_dir = config.spool_dir();
@@ -75,6 +84,21 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
         registry.network.time_zone,
     )
     .await?;
+    // The platform over the demo's store from the start (watch the data arrive), with a login
+    // made for this run.
+    #[cfg(feature = "web")]
+    let web = platform::DemoPlatform::start(
+        &config,
+        args.listen,
+        super::serve::Extras {
+            #[cfg(feature = "notify")]
+            notifier: Some(notifications.notifier.clone()),
+            loggers: None,
+        },
+    )
+    .await?;
+    #[cfg(feature = "web")]
+    web.print();
     let alarms: MakeAlarmStage = {
         let config = config.clone();
         #[cfg(feature = "notify")]
@@ -175,6 +199,8 @@ pub(super) async fn run(config: &Config, store_given: bool, args: DemoArgs) -> a
     #[cfg(feature = "notify")]
     notifications.finish().await?;
     demo?;
+    #[cfg(feature = "web")]
+    web.end(args.serve, &url).await;
     Ok(())
 }
 
@@ -460,6 +486,87 @@ mod notifications {
                 }
             );
             Ok(())
+        }
+    }
+}
+
+#[cfg(feature = "web")]
+mod platform {
+    //! The web platform over the demo's store: on loopback, with a login made for the run (user
+    //! `demo`, role admin, a random password printed once) in the accounts file beside the
+    //! store (`<out>/lantian.db-web.db`, where `lantian serve` over that store looks).
+
+    use std::net::SocketAddr;
+
+    use anyhow::Context;
+    use lantian::config::Config;
+    use lantian::store::StoreUrl;
+    use lantian::web::{Role, Server};
+    use rand::Rng;
+    use rand::distributions::Alphanumeric;
+
+    /// The demo's user.
+    const USER: &str = "demo";
+
+    /// A running platform and its login.
+    pub(in super::super) struct DemoPlatform {
+        server: Server,
+        password: String,
+    }
+
+    impl DemoPlatform {
+        /// Starts the platform on `listen` (which must be loopback) with a fresh password for
+        /// the user `demo`.
+        pub(in super::super) async fn start(
+            config: &Config,
+            listen: SocketAddr,
+            extras: super::super::serve::Extras,
+        ) -> anyhow::Result<DemoPlatform> {
+            anyhow::ensure!(
+                listen.ip().is_loopback(),
+                "--listen {listen}: the demo's platform listens on loopback only"
+            );
+            let server = super::super::serve::start(config, listen, extras).await?;
+            let password: String = rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(20)
+                .map(char::from)
+                .collect();
+            let accounts = server.state.accounts.clone();
+            let pw = password.clone();
+            tokio::task::spawn_blocking(move || match accounts.user(USER) {
+                Ok(_) => accounts.set_password(USER, &pw, "lantian demo"),
+                Err(_) => accounts
+                    .add_user(USER, Role::Admin, &pw, "lantian demo")
+                    .map(|_| ()),
+            })
+            .await?
+            .context("the demo's login")?;
+            Ok(DemoPlatform { server, password })
+        }
+
+        /// Prints the address and the login (the password is made for this run and stored
+        /// only hashed: it is in this run's output and nowhere else).
+        pub(in super::super) fn print(&self) {
+            println!("platform: http://{}/", self.server.addr);
+            println!("login: {USER} / {}", self.password);
+        }
+
+        /// After the demo: prints where the platform is, and keeps serving until Ctrl-C when
+        /// `serve`, else stops it and says how to serve the store again.
+        pub(in super::super) async fn end(self, serve: bool, store: &StoreUrl) {
+            println!();
+            self.print();
+            if serve {
+                println!("serving until Ctrl-C");
+                super::super::shutdown_signal().await;
+            } else {
+                println!(
+                    "the platform stopped with the demo: `lantian demo --serve` keeps it, or \
+                     `lantian --store {store} serve` serves the store again (same login)"
+                );
+            }
+            self.server.stop().await;
         }
     }
 }

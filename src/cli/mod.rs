@@ -270,32 +270,8 @@ fn notifying_alarm_stage(
     let Some(notifier) = notifier else {
         return Ok(stage);
     };
-    let places: std::collections::HashMap<_, _> = registry
-        .station_infos()
-        .iter()
-        .map(|s| (s.id.clone(), lantian::notify::notification::Place::of(s)))
-        .collect();
-    Ok(stage.with_hook(move |changes| {
-        for change in changes {
-            let place = change
-                .alarm
-                .subject
-                .station()
-                .and_then(|id| places.get(&**id))
-                .cloned()
-                .unwrap_or_default();
-            let Some(notice) = lantian::notify::notification::AlarmNotice::of_change(change, place)
-            else {
-                continue;
-            };
-            if let Err(e) = notifier.notify(&notice) {
-                tracing::error!(
-                    "alarm {}: its notification was not queued: {e}",
-                    change.alarm.id()
-                );
-            }
-        }
-    }))
+    let notices = lantian::notify::ChangeNotices::new(notifier, &registry.station_infos());
+    Ok(stage.with_hook(move |changes| notices.send(changes)))
 }
 
 fn open_store(config: &Config) -> anyhow::Result<Box<dyn Store>> {

@@ -262,6 +262,54 @@ impl Notifier {
     }
 }
 
+/// The steps of alarms handed to a notifier: each step people hear of becomes an
+/// [`AlarmNotice`] named with its station's [`Place`] and goes to the outbox. The one path for
+/// every place a step is taken — the alarm stage (opened, updated, escalated, cleared), the
+/// web's and the command line's steps (closed by hand) — so each has the same consequences.
+#[derive(Debug, Clone)]
+pub struct ChangeNotices {
+    notifier: Arc<Notifier>,
+    places: Arc<HashMap<String, Place>>,
+}
+
+impl ChangeNotices {
+    /// Notices for `notifier`, naming the places of `stations`.
+    pub fn new(notifier: Arc<Notifier>, stations: &[crate::store::StationInfo]) -> ChangeNotices {
+        let places = stations
+            .iter()
+            .map(|s| (s.id.clone(), Place::of(s)))
+            .collect();
+        ChangeNotices {
+            notifier,
+            places: Arc::new(places),
+        }
+    }
+
+    /// Routes and enqueues the notices of `changes` (blocking: SQLite); a change nobody is
+    /// notified of (an acknowledgement, a comment) gives none. A notice that cannot be
+    /// queued (the outbox full or failing) is logged: the step itself is already stored.
+    pub fn send(&self, changes: &[crate::alarms::Change]) {
+        for change in changes {
+            let place = change
+                .alarm
+                .subject
+                .station()
+                .and_then(|id| self.places.get(&**id))
+                .cloned()
+                .unwrap_or_default();
+            let Some(notice) = AlarmNotice::of_change(change, place) else {
+                continue;
+            };
+            if let Err(e) = self.notifier.notify(&notice) {
+                tracing::error!(
+                    "alarm {}: its notification was not queued: {e}",
+                    change.alarm.id()
+                );
+            }
+        }
+    }
+}
+
 /// [`NotifyError::UnknownChannel`] unless `config` has a channel named `channel`.
 fn check_channel(config: &NotifyConfig, channel: &str) -> Result<(), NotifyError> {
     match config.channel(channel) {

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Locked,
     /// The store or the accounts database failed (503: try again).
     Unavailable,
+    /// A device did not answer in time (504: an HJ 212 logger's command).
+    GatewayTimeout,
     /// A fault of ours (500).
     Internal,
 }
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Locked => StatusCode::LOCKED,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -93,7 +93,7 @@ pub async fn poll(
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let latest = match read_latest(&store, zone).await {
+        let latest = match read_latest(&store, zone, Stations::All).await {
             Ok(latest) => latest,
             Err(e) => {
                 tracing::warn!("live updates: {e}");
@@ -124,17 +124,19 @@ pub async fn poll(
     }
 }
 
-/// The latest minute and hourly readings and the latest hourly AQI, from the store.
+/// The latest minute and hourly readings and the latest hourly AQI of `stations`, from the
+/// store.
 pub async fn read_latest(
     store: &Arc<StorePool>,
     zone: Tz,
+    stations: Stations,
 ) -> Result<Latest, super::error::ApiError> {
     store
         .with(move |s| {
             let mut readings = Vec::new();
             for resolution in [Resolution::Minute, Resolution::Hour] {
                 readings.extend(
-                    s.latest_readings(resolution, &Stations::All)?
+                    s.latest_readings(resolution, &stations)?
                         .iter()
                         .map(|r| ReadingJson::of(r, zone)),
                 );
@@ -144,7 +146,9 @@ pub async fn read_latest(
                     // Each station's latest hour within the last day of the network's data.
                     let from = span.last - chrono::TimeDelta::hours(24);
                     let mut latest: HashMap<String, crate::store::IndexRecord> = HashMap::new();
-                    for r in s.indices(&IndexQuery::new(Resolution::Hour, from, span.end()))? {
+                    let query =
+                        IndexQuery::new(Resolution::Hour, from, span.end()).for_stations(stations);
+                    for r in s.indices(&query)? {
                         let newer = latest.get(&*r.station).is_none_or(|old| old.time < r.time);
                         if newer {
                             latest.insert(r.station.to_string(), r);

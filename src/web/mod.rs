@@ -6,18 +6,23 @@
 //! - [`router`]: the composition point — `/healthz`, the login routes, `/api/v1` ([`api`]),
 //!   the pages ([`pages::routes`]), with the [`auth::authenticate`] middleware (sessions,
 //!   tokens, CSRF) and the [`headers`] on everything;
+//! - [`alarm_steps`]: the steps people take on alarms, one path for the API and the pages;
 //! - [`accounts`]: users (argon2id), sessions, API tokens, the audit log, in a SQLite file of
 //!   their own; [`role`]: roles and permissions;
 //! - [`events`]: the shared poller of latest values and `/api/v1/events` (SSE);
+//! - [`rank_cache`]: the overview's month and year-to-date rankings, kept while the stored
+//!   daily indices do not change;
 //! - [`server`]: the listener (connection limit, header timeout, TLS with rustls).
 
 pub mod accounts;
+pub mod alarm_steps;
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod events;
 pub mod headers;
 pub mod pages;
+pub mod rank_cache;
 pub mod role;
 pub mod server;
 pub mod settings;
@@ -35,7 +40,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use accounts::{AccountError, Accounts, LoginPolicy};
+pub use alarm_steps::{AlarmHook, AlarmStep};
 pub use error::{ApiError, ErrorCode};
+pub use rank_cache::RankingCache;
 pub use role::{Permission, Role};
 pub use server::ServeError;
 pub use settings::WebConfig;
@@ -80,6 +87,10 @@ pub struct ServerParts {
     pub accounts: PathBuf,
     /// The folder of generated reports.
     pub report_dir: PathBuf,
+    /// What is done with each alarm step taken in the web (the notifications), if anything.
+    pub alarm_hook: Option<AlarmHook>,
+    /// The HJ 212 loggers of the process's listener, when it has one.
+    pub loggers: Option<crate::collect::hj212::LoggerControl>,
 }
 
 /// A running server.
@@ -119,8 +130,11 @@ impl Server {
             zone,
             accounts,
             events: events::Events::new(),
+            rankings: Arc::new(RankingCache::default()),
             login_limiter: Arc::new(auth::LoginLimiter::new(settings.login_per_minute)),
             report_dir: parts.report_dir,
+            alarm_hook: parts.alarm_hook,
+            loggers: parts.loggers,
             settings: Arc::new(settings),
         };
         let listener = TcpListener::bind(listen)
@@ -139,6 +153,12 @@ impl Server {
             state.store.clone(),
             state.zone,
             state.events.clone(),
+            Duration::from_secs(state.settings.poll_seconds.max(1)),
+            stop.clone(),
+        ));
+        tasks.spawn(rank_cache::keep_warm(
+            state.store.clone(),
+            state.rankings.clone(),
             Duration::from_secs(state.settings.poll_seconds.max(1)),
             stop.clone(),
         ));

@@ -9,9 +9,12 @@ use chrono_tz::Tz;
 use tokio::sync::Semaphore;
 
 use super::accounts::Accounts;
+use super::alarm_steps::AlarmHook;
 use super::error::ApiError;
 use super::events::Events;
+use super::rank_cache::RankingCache;
 use super::settings::WebConfig;
+use crate::collect::hj212::LoggerControl;
 use crate::registry::Registry;
 use crate::store::{Store, StoreUrl};
 
@@ -73,7 +76,7 @@ impl StorePool {
 }
 
 /// The state every handler and extractor receives (cheap to clone).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The store.
     pub store: Arc<StorePool>,
@@ -85,10 +88,28 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// The live updates (latest values) the SSE endpoint hands out.
     pub events: Events,
+    /// The overview's rankings, kept while the daily indices do not change.
+    pub rankings: Arc<RankingCache>,
     /// The settings.
     pub settings: Arc<WebConfig>,
     /// The folder of generated reports (served read-only, nothing outside it).
     pub report_dir: PathBuf,
+    /// What is done with each alarm step taken in the web once stored (the notifications),
+    /// when the process has notifications.
+    pub alarm_hook: Option<AlarmHook>,
+    /// The HJ 212 loggers of the process's listener (`lantian run` with `[hj212] listen`).
+    pub loggers: Option<LoggerControl>,
     /// Login attempts per client address (rate limiting).
     pub(crate) login_limiter: Arc<super::auth::LoginLimiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("zone", &self.zone)
+            .field("alarm_hook", &self.alarm_hook.is_some())
+            .field("loggers", &self.loggers.is_some())
+            .finish_non_exhaustive()
+    }
 }

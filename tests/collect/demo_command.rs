@@ -202,3 +202,120 @@ fn run_demo(
     );
     stdout
 }
+
+/// `lantian demo --serve` prints the platform's address and a login made for the run, and
+/// keeps serving after the demo: the printed login works against the printed address (and a
+/// wrong password does not), until the process is told to stop.
+#[cfg(feature = "web")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_serves_the_platform_with_the_login_it_prints() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(dir.path().join("scenario.toml"), "seed = 5\n").unwrap();
+    let config = dir.path().join("lantian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "registry = \"{}\"\nscenario = \"scenario.toml\"\n",
+            root.join("tests/fixtures/two-stations/network.toml")
+                .display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["-q", "demo", "--out", "out", "--date", "2026-03-02"])
+        .args([
+            "--speed",
+            "5760",
+            "--history-days",
+            "0",
+            "--no-alarms",
+            "--serve",
+        ])
+        .env_remove("LT_TEST_MICRO1_PW")
+        .env_remove("LT_TEST_MICRO2_PW")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The demo's output up to the line after the run says it keeps serving.
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("serving until Ctrl-C");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    })
+    .await
+    .unwrap();
+    let all = lines.join("\n");
+    assert!(all.contains("serving until Ctrl-C"), "{all}");
+    // The address and login printed last (after the demo's summary).
+    let last = |prefix: &str| {
+        lines
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line:\n{all}"))
+            .to_string()
+    };
+    let url = last("platform: ");
+    let login = last("login: ");
+    let (user, password) = login.split_once(" / ").unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        dir.path().join("out/lantian.db-web.db").exists(),
+        "the accounts beside the store"
+    );
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let session = |password: &str| {
+        http.post(format!("{url}api/v1/session"))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"username": user, "password": password}).to_string())
+            .send()
+    };
+    let wrong = session("not the password").await.unwrap();
+    assert_eq!(wrong.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let ok = session(password).await.unwrap();
+    assert_eq!(ok.status(), reqwest::StatusCode::OK);
+    let cookie = ok
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lantian_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("a session cookie");
+    let stations = http
+        .get(format!("{url}api/v1/stations"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stations.status(), reqwest::StatusCode::OK);
+    let stations: serde_json::Value =
+        serde_json::from_str(&stations.text().await.unwrap()).unwrap();
+    assert_eq!(stations.as_array().unwrap().len(), 2, "{stations}");
+
+    // Ctrl-C (SIGINT) ends it.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = child.wait().unwrap();
+    assert!(exited.success(), "{exited:?}");
+}

@@ -406,7 +406,12 @@ async fn maintainers_take_alarm_steps_audited_with_their_name() {
     let unknown = leader.get("/api/v1/alarms/ffffffff").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let log = web.server.state.accounts.audit_log(None, 50).unwrap();
-    for action in ["alarm.ack", "alarm.assign", "alarm.comment", "alarm.close"] {
+    for action in [
+        "alarm.acknowledge",
+        "alarm.assign",
+        "alarm.comment",
+        "alarm.close",
+    ] {
         assert!(
             log.iter()
                 .any(|e| e.action == action && e.actor == "maintainer" && e.target == alarm),

@@ -189,6 +189,8 @@ async fn pages_in_a_real_browser() {
             registry: Some(Arc::new(registry.clone())),
             accounts: accounts_path,
             report_dir: dir.path().join("reports"),
+            alarm_hook: None,
+            loggers: None,
         },
         "127.0.0.1:0".parse().unwrap(),
     )

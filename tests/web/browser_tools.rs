@@ -124,6 +124,8 @@ async fn analysts_pages_in_a_real_browser() {
             registry: Some(Arc::new(registry.clone())),
             accounts,
             report_dir: dir.path().join("reports"),
+            alarm_hook: None,
+            loggers: None,
         };
         Server::start(parts, "127.0.0.1:0".parse().unwrap())
     };

@@ -23,23 +23,34 @@ impl Web {
     /// A server with `settings`, a store prepared by `fill`, and one user per role named
     /// after it (`leader`, `analyst`, `maintainer`, `admin`).
     pub(crate) async fn start_with(settings: WebConfig, fill: impl FnOnce(&mut dyn Store)) -> Web {
-        let dir = tempfile::tempdir().unwrap();
+        Web::start_in(tempfile::tempdir().unwrap(), settings, fill, |_| {}).await
+    }
+
+    /// [`Web::start_with`] in `dir`, with `parts` changed by `change` before it starts (the
+    /// alarm hook, the HJ 212 loggers).
+    pub(crate) async fn start_in(
+        dir: tempfile::TempDir,
+        settings: WebConfig,
+        fill: impl FnOnce(&mut dyn Store),
+        change: impl FnOnce(&mut ServerParts),
+    ) -> Web {
         let db = dir.path().join("store.db");
         let url = StoreUrl::Sqlite(db);
         let mut store = lantian::store::open(&url).unwrap();
         fill(store.as_mut());
-        let server = Server::start(
-            ServerParts {
-                settings,
-                store: (url, store),
-                registry: None,
-                accounts: dir.path().join("web.db"),
-                report_dir: dir.path().join("reports"),
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
+        let mut parts = ServerParts {
+            settings,
+            store: (url, store),
+            registry: None,
+            accounts: dir.path().join("web.db"),
+            report_dir: dir.path().join("reports"),
+            alarm_hook: None,
+            loggers: None,
+        };
+        change(&mut parts);
+        let server = Server::start(parts, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
         for role in Role::ALL {
             server
                 .state

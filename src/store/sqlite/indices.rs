@@ -1,7 +1,7 @@
 //! The `indices` table: computed hourly and daily AQI ([`IndexRecord`]s).
 
 use enum_map::EnumMap;
-use rusqlite::{Row, ToSql};
+use rusqlite::{OptionalExtension, Row, ToSql};
 
 use super::{Fail, SqliteStore, StationId};
 use crate::aqi::{Pollutant, Standard};
@@ -38,6 +38,12 @@ pub(super) const SELECT: &str = concat!(
 /// The earliest and latest label time at a resolution: seeks on `indices_by_time`.
 const FIRST_TIME: &str = "SELECT time FROM indices WHERE resolution = ?1 ORDER BY time LIMIT 1";
 const LAST_TIME: &str = "SELECT time FROM indices WHERE resolution = ?1 ORDER BY time DESC LIMIT 1";
+/// Counts the writes of daily indices in `meta` (in the writing transaction, so every
+/// process sees the count change with the data): [`IndexStore::daily_indices_generation`].
+const BUMP_GENERATION: &str = "INSERT INTO meta(key, value) VALUES ('daily_indices_generation', '1') \
+     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1";
+const GENERATION: &str =
+    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'daily_indices_generation'";
 /// The column of the first term in [`SELECT`].
 const FIRST_TERM: usize = 5;
 
@@ -76,6 +82,9 @@ fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail
                 args.extend([c as &dyn ToSql, iaqi, n]);
             }
             stmt.execute(&args[..])?;
+        }
+        if records.iter().any(|r| r.resolution == Resolution::Day) {
+            tx.execute(BUMP_GENERATION, [])?;
         }
         Ok::<_, rusqlite::Error>(())
     })?;
@@ -205,5 +214,15 @@ impl IndexStore for SqliteStore {
     fn indices_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError> {
         self.span(&[FIRST_TIME, LAST_TIME], &[&resolution.code()], "indices")
             .map_err(self.fail(Operation::Read(DataKind::Indices)))
+    }
+
+    fn daily_indices_generation(&self) -> Result<Option<u64>, StoreError> {
+        let generation: Option<i64> = self
+            .conn
+            .query_row(GENERATION, [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.fail(Operation::Read(DataKind::Indices))(Fail::from(e)))?;
+        // No row yet: no daily index was ever written (0 is never a count).
+        Ok(Some(generation.map_or(0, |g| g.unsigned_abs())))
     }
 }

@@ -1,12 +1,13 @@
 //! `/api/v1/alarms`: list and show alarms with their audit logs, and the steps maintainers
-//! take — acknowledge, assign, comment, close — through [`AlarmBook`] (each step audited in
-//! the alarm's log with the user as actor, and in the platform's audit log).
+//! take — acknowledge, assign, comment, close — through [`alarm_steps`] (the pages' path
+//! too: each step audited in the alarm's log with the user as actor, notified like the
+//! command line's, and in the platform's audit log).
 
 use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,6 +20,7 @@ use crate::store::{
     Alarm, AlarmAction, AlarmIdPrefix, AlarmQuery, AlarmState, Filter, Observation, Severity,
     StationId,
 };
+use crate::web::alarm_steps::{self, AlarmStep};
 use crate::web::auth::{Require, need};
 use crate::web::error::{ApiError, ErrorCode, parse_body};
 use crate::web::state::AppState;
@@ -177,28 +179,6 @@ pub(super) struct StepBody {
     note: Option<String>,
 }
 
-/// The steps people take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Ack,
-    Assign,
-    Comment,
-    Close,
-}
-
-impl FromStr for Step {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "ack" => Ok(Step::Ack),
-            "assign" => Ok(Step::Assign),
-            "comment" => Ok(Step::Comment),
-            "close" => Ok(Step::Close),
-            other => Err(format!("no step `{other}`: ack, assign, comment or close")),
-        }
-    }
-}
-
 /// `POST /api/v1/alarms/{id}/{step}` (maintain): `ack`; `assign` with `{"to": …}`;
 /// `comment` with `{"text": …}`; `close` with `{"note": …}`. Answers the alarm after the
 /// step; 409 when the step does not apply to its state.
@@ -208,7 +188,6 @@ pub(super) async fn step(
     Path((id, step)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let step: Step = step.parse().map_err(ApiError::not_found)?;
     let id = alarm_id(&id)?;
     let body: StepBody = if body.iter().all(u8::is_ascii_whitespace) {
         StepBody::default()
@@ -219,35 +198,17 @@ pub(super) async fn step(
         v.filter(|t| !t.trim().is_empty())
             .ok_or_else(|| ApiError::bad_request(format!("`{field}` is required")))
     };
-    let argument = match step {
-        Step::Ack => String::new(),
-        Step::Assign => need(body.to, "to")?,
-        Step::Comment => need(body.text, "text")?,
-        Step::Close => need(body.note, "note")?,
+    let step = match step.as_str() {
+        "ack" => AlarmStep::Acknowledge,
+        "assign" => AlarmStep::Assign(need(body.to, "to")?),
+        "comment" => AlarmStep::Comment(need(body.text, "text")?),
+        "close" => AlarmStep::Close(need(body.note, "note")?),
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no step `{other}`: ack, assign, comment or close"
+            )));
+        }
     };
-    let by = user.name.clone();
-    let arg = argument.clone();
-    let change = state
-        .store
-        .with(move |s| {
-            let mut book = AlarmBook::new(s);
-            let now = Utc::now();
-            Ok(match step {
-                Step::Ack => book.acknowledge(&id, &by, now)?,
-                Step::Assign => book.assign(&id, &arg, &by, now)?,
-                Step::Comment => book.comment(&id, &arg, &by, now)?,
-                Step::Close => book.close(&id, &arg, &by, now)?,
-            })
-        })
-        .await?;
-    let action = match step {
-        Step::Ack => "alarm.ack",
-        Step::Assign => "alarm.assign",
-        Step::Comment => "alarm.comment",
-        Step::Close => "alarm.close",
-    };
-    state
-        .accounts
-        .audit(user.actor(), action, &change.alarm.id().full(), &argument)?;
+    let change = alarm_steps::take(&state, user.actor(), id, step).await?;
     Ok(Json(alarm_json(&change.alarm, state.zone, Lang::En)))
 }

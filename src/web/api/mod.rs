@@ -10,6 +10,7 @@ mod accounts;
 mod alarms;
 mod assess;
 pub mod json;
+mod loggers;
 mod openapi;
 mod operations;
 pub mod params;
@@ -105,7 +106,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             delete(super::auth::logout_json)),
         endpoint!(GET "/stations", P(Read), "the stations", query: [], body: [], get(stations)),
         endpoint!(GET "/latest", P(Read), "latest minute and hourly readings and hourly AQI",
-            query: [], body: [], get(latest)),
+            query: [("station", "station ids, repeated or comma-separated (default all)")],
+            body: [], get(latest)),
         endpoint!(GET "/events", P(Read),
             "server-sent events: `snapshot` (everything latest) then `update`s (what changed)",
             query: [], body: [], get(events)),
@@ -152,6 +154,14 @@ pub fn endpoints() -> Vec<Endpoint> {
             query: [], body: [("to", "assign: to whom"), ("text", "comment: its text"),
                 ("note", "close: why, what was done")],
             post(alarms::step)),
+        endpoint!(GET "/loggers", P(Read),
+            "the HJ 212 loggers of this process's listener: connection, clock offset, real-time cadence, commands (409 without a listener)",
+            query: [], body: [], get(loggers::list)),
+        endpoint!(POST "/loggers/{id}/{command}", P(Maintain),
+            "a command to an HJ 212 logger (device id or MN), answered with its execution result: time (1012: set its clock) or interval (1062: its real-time interval); 409 when it is not connected, 504 when it does not answer",
+            query: [], body: [("time", "time: the time to set, RFC 3339 (default the platform's clock)"),
+                ("seconds", "interval: the real-time interval, 30–3600 s")],
+            post(loggers::command)),
         endpoint!(GET "/tokens", Login, "your API tokens (all=true: everyone's, admin)",
             query: [("all", "true: every user's (admin)")], body: [], get(accounts::tokens)),
         endpoint!(POST "/tokens", Login, "issue an API token (shown once; from a session only)",
@@ -206,11 +216,13 @@ async fn stations(
     Ok(Json(stations))
 }
 
-/// `GET /api/v1/latest`: the latest minute and hourly readings and hourly AQI of every
-/// station, read now.
+/// `GET /api/v1/latest[?station=…]`: the latest minute and hourly readings and hourly AQI of
+/// the stations (default every one), read now.
 async fn latest(
     State(state): State<AppState>,
     _user: Require<need::Read>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Json<Latest>, ApiError> {
-    Ok(Json(read_latest(&state.store, state.zone).await?))
+    let stations = params::Params::parse(query.as_deref()).stations()?;
+    Ok(Json(read_latest(&state.store, state.zone, stations).await?))
 }

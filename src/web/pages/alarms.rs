@@ -26,39 +26,6 @@ pub(crate) enum AlarmList {
 /// The days of closed alarms the list goes back.
 const CLOSED_DAYS: i64 = 7;
 
-/// A person's step on an alarm, from a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// Acknowledge.
-    Acknowledge,
-    /// Assign to someone.
-    Assign(String),
-    /// Comment.
-    Comment(String),
-    /// Close with a note.
-    Close(String),
-}
-
-impl Step {
-    /// The action's name in the platform's audit log (`alarm.acknowledge`, …).
-    pub(crate) fn audit_action(&self) -> &'static str {
-        match self {
-            Step::Acknowledge => "alarm.acknowledge",
-            Step::Assign(_) => "alarm.assign",
-            Step::Comment(_) => "alarm.comment",
-            Step::Close(_) => "alarm.close",
-        }
-    }
-
-    /// Its text (the assignee, the comment, the note; empty for an acknowledgement).
-    pub(crate) fn text(&self) -> &str {
-        match self {
-            Step::Acknowledge => "",
-            Step::Assign(t) | Step::Comment(t) | Step::Close(t) => t,
-        }
-    }
-}
-
 /// What the forms may do and how: the user may handle alarms, and the CSRF token to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Handling {
@@ -126,24 +93,6 @@ pub(crate) fn alarm_history(
     id: &AlarmIdPrefix,
 ) -> Result<(Alarm, Vec<AlarmAction>), AlarmError> {
     AlarmBook::new(store).history(id)
-}
-
-/// Takes `step` on the alarm `id` names, by `by`, at `at`.
-pub(crate) fn take_step(
-    store: &mut dyn Store,
-    id: &AlarmIdPrefix,
-    step: &Step,
-    by: &str,
-    at: DateTime<Utc>,
-) -> Result<Alarm, AlarmError> {
-    let mut book = AlarmBook::new(store);
-    let change = match step {
-        Step::Acknowledge => book.acknowledge(id, by, at),
-        Step::Assign(to) => book.assign(id, to, by, at),
-        Step::Comment(text) => book.comment(id, text, by, at),
-        Step::Close(note) => book.close(id, note, by, at),
-    }?;
-    Ok(change.alarm)
 }
 
 /// Formatting shared by both alarm templates.

@@ -42,6 +42,7 @@ use crate::report::ReportError;
 use crate::store::{Store, StoreError};
 use view::Frame;
 
+use super::rank_cache::RankingCache;
 use super::state::AppState;
 
 /// The pages' routes (merged into [`crate::web::router`]; `/login`'s `POST` and `/logout`
@@ -71,21 +72,34 @@ pub enum PageError {
 }
 
 /// The overview's live part over `store` in `lang`, as `/overview/live` serves it (the part
-/// that holds every number of the overview; the bench `web_overview` measures it).
-pub fn render_overview(store: &dyn Store, lang: Lang) -> Result<String, PageError> {
-    overview_live(store, lang)
+/// that holds every number of the overview; the bench `web_overview` measures it), with the
+/// rankings kept in `rankings`.
+pub fn render_overview(
+    store: &dyn Store,
+    rankings: &RankingCache,
+    lang: Lang,
+) -> Result<String, PageError> {
+    overview_live(store, rankings, lang)
 }
 
 /// The overview page, whole.
-pub(crate) fn overview_page(store: &dyn Store, frame: Frame) -> Result<String, PageError> {
-    let figures = overview::overview(store, frame.lang)?;
+pub(crate) fn overview_page(
+    store: &dyn Store,
+    rankings: &RankingCache,
+    frame: Frame,
+) -> Result<String, PageError> {
+    let figures = overview::overview(store, rankings, frame.lang)?;
     let live = view::render_overview_live(&figures, frame.lang)?;
     Ok(view::OverviewPage { frame, live }.render()?)
 }
 
 /// The overview's live part alone (what the page fetches on every server event).
-pub(crate) fn overview_live(store: &dyn Store, lang: Lang) -> Result<String, PageError> {
-    let figures = overview::overview(store, lang)?;
+pub(crate) fn overview_live(
+    store: &dyn Store,
+    rankings: &RankingCache,
+    lang: Lang,
+) -> Result<String, PageError> {
+    let figures = overview::overview(store, rankings, lang)?;
     Ok(view::render_overview_live(&figures, lang)?)
 }
 

@@ -5,8 +5,8 @@
 //! Every number comes from the functions the reports and `lantian rank` use: the day's
 //! figures are [`daily_figures`] (the city's hourly and daily AQI of mean concentrations, the
 //! towns of the day, primary pollutants, the forecast), the month's and the year's rankings
-//! are the ranking report's [`ranking_figures`] by district (`lantian rank`'s numbers, from
-//! the stored daily indices), the real-time towns are the daily report's hourly rule
+//! are the ranking report's by district (`lantian rank`'s numbers, from the stored daily
+//! indices, kept between renders by [`RankingCache`] while those do not change), the real-time towns are the daily report's hourly rule
 //! ([`mean_hourly_input`]) over the latest hour's stored indices.
 
 use std::collections::BTreeMap;
@@ -21,12 +21,11 @@ use super::map::MapStation;
 use crate::aqi::Pollutant as Term;
 use crate::aqi::china::hourly_aqi;
 use crate::assess::daily::hour_slot;
-use crate::assess::{GroupBy, Period, Pollutant, RankRow};
+use crate::assess::{Period, Pollutant, RankRow};
 use crate::lang::Lang;
-use crate::report::{
-    DailyFigures, ReportError, competition_ranks, daily_figures, mean_hourly_input, ranking_figures,
-};
+use crate::report::{DailyFigures, competition_ranks, daily_figures, mean_hourly_input};
 use crate::store::{Alarm, IndexQuery, IndexRecord, Resolution, Store, network_zone};
+use crate::web::rank_cache::RankingCache;
 
 /// One station now.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,8 +84,13 @@ const CURRENT_HOURS: i64 = 3;
 /// How many open alarms the overview lists.
 const ALARMS_SHOWN: usize = 8;
 
-/// Computes the overview over the store's latest hour.
-pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, PageError> {
+/// Computes the overview over the store's latest hour (the month's and the year's rankings
+/// from `rankings` while they hold).
+pub(crate) fn overview(
+    store: &dyn Store,
+    rankings: &RankingCache,
+    lang: Lang,
+) -> Result<Overview, PageError> {
     let infos = store.stations()?;
     let tz = network_zone(&infos);
     let hour = store.indices_span(Resolution::Hour)?.map(|s| s.last);
@@ -155,15 +159,17 @@ pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, PageEr
     }
     let input = mean_hourly_input(&city, day.network.values.so2);
     overview.city_now = hourly_aqi(&input, day.rules).aqi;
-    let month = district_rows(
+    let month = rankings.district_rows(
         store,
+        &infos,
         Period::Month {
             year: date.year(),
             month: date.month(),
         },
     )?;
-    let ytd = district_rows(
+    let ytd = rankings.district_rows(
         store,
+        &infos,
         Period::YearToDate {
             year: date.year(),
             end: Some(date),
@@ -199,20 +205,6 @@ pub(crate) fn overview(store: &dyn Store, lang: Lang) -> Result<Overview, PageEr
     overview.towns = towns;
     overview.day = Some(day);
     Ok(overview)
-}
-
-/// The districts' rows of the ranking report over `period` (the numbers of `lantian rank --by
-/// district`, from the stored daily indices), by name.
-fn district_rows(
-    store: &dyn Store,
-    period: Period,
-) -> Result<BTreeMap<String, RankRow>, ReportError> {
-    let figures = ranking_figures(store, period, GroupBy::District)?;
-    Ok(figures
-        .rows
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect())
 }
 
 impl Overview {

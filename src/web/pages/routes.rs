@@ -15,9 +15,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::admin::{AUDIT_SHOWN, AdminPage};
-use super::alarms::{
-    AlarmList, AlarmPage, AlarmsPage, Handling, Step, alarm_history, alarm_list, take_step,
-};
+use super::alarms::{AlarmList, AlarmPage, AlarmsPage, Handling, alarm_history, alarm_list};
 use super::assets::{asset, category_css};
 use super::health::{DeviceFilter, health_page};
 use super::rankings::{RankingsPage, default_period, parse_by};
@@ -30,6 +28,7 @@ use crate::lang::Lang;
 use crate::report::i18n::Words;
 use crate::report::{RankingFigures, ranking_figures};
 use crate::store::AlarmIdPrefix;
+use crate::web::alarm_steps::{self, AlarmStep as Step};
 use crate::web::auth::{CSRF_FIELD, CurrentUser, Page, need};
 use crate::web::error::{ApiError, ErrorCode};
 use crate::web::role::Permission;
@@ -155,8 +154,9 @@ async fn overview(
     let user = page.user;
     let lang = q.lang()?;
     let frame = frame(lang, "overview", "/", &user);
+    let rankings = state.rankings.clone();
     Ok(Html(
-        with_store(&state, move |store| overview_page(store, frame)).await?,
+        with_store(&state, move |store| overview_page(store, &rankings, frame)).await?,
     ))
 }
 
@@ -167,8 +167,9 @@ async fn live(
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let lang = q.lang()?;
+    let rankings = state.rankings.clone();
     Ok(Html(
-        with_store(&state, move |store| overview_live(store, lang)).await?,
+        with_store(&state, move |store| overview_live(store, &rankings, lang)).await?,
     ))
 }
 
@@ -339,20 +340,9 @@ async fn alarm_step(
             ));
         }
     };
-    let by = user.actor().to_string();
-    let target = id.clone();
-    let action = step.audit_action();
-    let detail = step.text().to_string();
-    let alarm = with_store(&state, move |store| {
-        take_step(store, &target, &step, &by, Utc::now()).map_err(PageError::from)
-    })
-    .await?;
-    let accounts = state.accounts.clone();
-    let (actor, alarm_id) = (user.actor().to_string(), alarm.id().to_string());
-    tokio::task::spawn_blocking(move || accounts.audit(&actor, action, &alarm_id, &detail))
-        .await
-        .map_err(|e| ApiError::unavailable("audit", e))?
-        .map_err(ApiError::from)?;
+    let alarm = alarm_steps::take(&state, user.actor(), id, step)
+        .await?
+        .alarm;
     Ok(Redirect::to(&format!("/alarms/{}?lang={}", alarm.id(), lang.code())).into_response())
 }
 

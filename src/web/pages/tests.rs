@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
-use super::alarms::{AlarmList, Step, alarm_list, take_step};
+use super::alarms::{AlarmList, alarm_list};
 use super::health::{DeviceFilter, health_page};
 use super::overview::overview;
 use super::view::Frame;
@@ -21,6 +21,8 @@ use crate::store::{
     Record, Resolution, StationInfo, StationRole, StationStore,
 };
 use crate::units::Parameter;
+use crate::web::alarm_steps::{AlarmStep as Step, take_step};
+use crate::web::rank_cache::RankingCache;
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
@@ -103,7 +105,7 @@ fn the_overview_shows_the_stored_numbers() {
             label(6) + TimeDelta::seconds(1),
         ))
         .unwrap();
-    let o = overview(&store, Lang::En).unwrap();
+    let o = overview(&store, &RankingCache::default(), Lang::En).unwrap();
     assert_eq!(o.hour, Some(label(6)));
     for r in &stored {
         let shown = o.stations.iter().find(|s| *s.map.id == *r.station).unwrap();
@@ -126,7 +128,7 @@ fn the_overview_shows_the_stored_numbers() {
         Some("wang".into()),
         Some("t0k".into()),
     );
-    let html = overview_page(&store, frame).unwrap();
+    let html = overview_page(&store, &RankingCache::default(), frame).unwrap();
     let b = stored.iter().find(|r| &*r.station == "B").unwrap();
     let b_aqi = b.aqi.unwrap();
     assert!(
@@ -141,7 +143,7 @@ fn the_overview_shows_the_stored_numbers() {
         html.contains(r#"name="csrf" value="t0k""#),
         "the log-out form's token"
     );
-    let live = overview_live(&store, Lang::Zh).unwrap();
+    let live = overview_live(&store, &RankingCache::default(), Lang::Zh).unwrap();
     assert!(live.contains("town-ranking") && !live.contains("<html"));
 }
 
@@ -150,7 +152,7 @@ fn an_empty_store_has_an_overview() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
     let frame = Frame::new(Lang::Zh, "overview", "/", None, None);
-    let html = overview_page(&store, frame).unwrap();
+    let html = overview_page(&store, &RankingCache::default(), frame).unwrap();
     assert!(html.contains("暂无数据"), "{html}");
 }
 
@@ -219,12 +221,13 @@ fn alarm_steps_go_through_the_alarm_book() {
         .id();
     let prefix: AlarmIdPrefix = id.to_string().parse().unwrap();
     let now = label(7);
-    let acked = take_step(&mut store, &prefix, &Step::Acknowledge, "wang", now).unwrap();
-    assert_eq!(acked.state(), AlarmState::Acknowledged);
-    let again = take_step(&mut store, &prefix, &Step::Acknowledge, "li", now);
+    let acked = take_step(&mut store, None, &prefix, &Step::Acknowledge, "wang", now).unwrap();
+    assert_eq!(acked.alarm.state(), AlarmState::Acknowledged);
+    let again = take_step(&mut store, None, &prefix, &Step::Acknowledge, "li", now);
     assert!(again.is_err(), "a second acknowledgement is refused");
     take_step(
         &mut store,
+        None,
         &prefix,
         &Step::Close("fixed".into()),
         "wang",
