@@ -1,0 +1,124 @@
+//! The simulator as a process that, when stopped, says what each device served
+//! (`lantian sim --served`), and the store compared with it — the truth of the fault and clock
+//! tests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use chrono::{DateTime, Utc};
+use lantian::registry::Registry;
+use lantian::sim::served::ServedTally;
+use lantian::store::sqlite::SqliteStore;
+use lantian::store::{ReadingQuery, ReadingStore, Record, Resolution, StationId};
+use lantian::units::Parameter;
+
+use super::sim_run::BIN;
+
+/// `lantian --config CONFIG sim CLOCK --served FILE`, stopped with SIGTERM by [`stop`].
+///
+/// [`stop`]: ServedSimulator::stop
+pub(crate) struct ServedSimulator {
+    child: Child,
+    served: PathBuf,
+}
+
+impl ServedSimulator {
+    /// Starts the simulator of `config` on `clock`, its tally to go to `served`, and gives it
+    /// half a second to listen.
+    pub(crate) fn start(config: &Path, clock: &[String], served: PathBuf) -> ServedSimulator {
+        let child = Command::new(BIN)
+            .arg("--config")
+            .arg(config)
+            .arg("sim")
+            .args(clock)
+            .arg("--served")
+            .arg(&served)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the simulator");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        ServedSimulator { child, served }
+    }
+
+    /// Stops the simulator (SIGTERM) and reads what it served.
+    pub(crate) fn stop(mut self) -> ServedTally {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "the simulator ended with {status}");
+        let json = std::fs::read(&self.served).expect("the simulator's tally");
+        serde_json::from_slice(&json).unwrap()
+    }
+}
+
+impl Drop for ServedSimulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Stored against served, for one station's parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SeriesCheck {
+    /// Minute records stored.
+    pub stored_minutes: u64,
+    /// Minutes the device answered in (up to the last stored minute).
+    pub served_minutes: u64,
+    /// Minutes answered only late.
+    pub late_minutes: u64,
+    /// Labels of the hourly records stored.
+    pub stored_hours: Vec<DateTime<Utc>>,
+    /// Hours holding a minute the device answered in (complete by the end).
+    pub served_hours: u64,
+}
+
+/// Every series of `registry`'s polled devices: what the store holds against what `tally`
+/// says was served, up to the last minute stored.
+pub(crate) fn compare_with_served(
+    store: &SqliteStore,
+    registry: &Registry,
+    tally: &ServedTally,
+) -> BTreeMap<(StationId, Parameter), SeriesCheck> {
+    let all = |resolution| -> Vec<Record> {
+        store
+            .readings(&ReadingQuery::new(
+                resolution,
+                "2000-01-01T00:00:00Z".parse().unwrap(),
+                "2100-01-01T00:00:00Z".parse().unwrap(),
+            ))
+            .unwrap()
+    };
+    let (minutes, hours) = (all(Resolution::Minute), all(Resolution::Hour));
+    let until = minutes
+        .iter()
+        .map(|r| r.time)
+        .max()
+        .expect("minutes stored");
+    let mut out: BTreeMap<(StationId, Parameter), SeriesCheck> = tally
+        .expected(registry, until)
+        .into_iter()
+        .map(|(key, e)| {
+            let check = SeriesCheck {
+                stored_minutes: 0,
+                served_minutes: e.minutes,
+                late_minutes: e.late_minutes,
+                stored_hours: Vec::new(),
+                served_hours: e.hours,
+            };
+            (key, check)
+        })
+        .collect();
+    for r in minutes.iter().chain(&hours) {
+        let check = out
+            .get_mut(&(r.station.clone(), r.parameter))
+            .unwrap_or_else(|| panic!("stored {r:?}, of no polled device"));
+        match r.resolution {
+            Resolution::Hour => check.stored_hours.push(r.time),
+            _ => check.stored_minutes += 1,
+        }
+    }
+    out
+}
