@@ -100,6 +100,12 @@ fn main() {
         ),
     )
     .unwrap();
+    // The default jobs' forecast model.
+    std::os::unix::fs::symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        out.join("models"),
+    )
+    .unwrap();
     let registry = Registry::load(&args.network).unwrap();
     let run_seconds = args.minutes * 60.0;
     // Midnight in Shanghai; both processes' clocks read it at the same wall-clock instant.

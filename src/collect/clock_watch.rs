@@ -26,7 +26,8 @@ pub(super) async fn watch(clock: Clock, shutdown: CancellationToken) {
             () = tokio::time::sleep(EVERY) => {}
             () = shutdown.cancelled() => return,
         }
-        let (now, elapsed) = (clock.now(), real.elapsed());
+        let (real_now, now) = (Instant::now(), clock.now());
+        let elapsed = real_now - real;
         let advance = TimeDelta::from_std(elapsed.mul_f64(clock.speed())).unwrap_or(TimeDelta::MAX);
         if let Some(step) = step(read, now, advance) {
             if step > TimeDelta::zero() {
@@ -44,7 +45,7 @@ pub(super) async fn watch(clock: Clock, shutdown: CancellationToken) {
                 );
             }
         }
-        (real, read) = (Instant::now(), now);
+        (real, read) = (real_now, now);
     }
 }
 
@@ -59,9 +60,10 @@ fn step(
     (drift.abs() > SLACK + advance / 2).then_some(drift)
 }
 
+/// A step as hours and minutes (to the nearest minute: the readings are a moment apart).
 fn describe(d: TimeDelta) -> String {
-    let s = d.num_seconds();
-    format!("{}h {:02}m {:02}s", s / 3600, s % 3600 / 60, s % 60)
+    let minutes = (d.num_seconds() + 30) / 60;
+    format!("{}h {:02}m", minutes / 60, minutes % 60)
 }
 
 #[cfg(test)]
@@ -87,6 +89,7 @@ mod tests {
         let second = TimeDelta::seconds(1);
         assert_eq!(step(t, t + second, second), None);
         assert_eq!(step(t, t + minute * 2, second), Some(minute * 2 - second));
-        assert_eq!(describe(TimeDelta::seconds(3725)), "1h 02m 05s");
+        assert_eq!(describe(TimeDelta::seconds(3725)), "1h 02m");
+        assert_eq!(describe(TimeDelta::seconds(3598)), "1h 00m");
     }
 }

@@ -111,6 +111,7 @@ fn faulty_devices_leave_the_healthy_ones_alone() {
     let (mut stored, mut faulty_series) = (0, 0);
     for (key, c) in &checks {
         assert_eq!(c.stored_minutes, c.served_minutes, "{key:?}: {c:?}");
+        assert!(c.stored_unserved.is_empty(), "{key:?}: {c:?}");
         stored += c.stored_minutes;
         if faulty_stations.contains(key) {
             faulty_series += 1;

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::{DateTime, Utc};
 use lantian::registry::Registry;
-use lantian::sim::served::ServedTally;
+use lantian::sim::served::{MinuteRuns, ServedTally};
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{ReadingQuery, ReadingStore, Record, Resolution, StationId};
 use lantian::units::Parameter;
@@ -65,10 +65,20 @@ impl Drop for ServedSimulator {
 pub(crate) struct SeriesCheck {
     /// Minute records stored.
     pub stored_minutes: u64,
+    /// Labels of the minute records stored in which the simulator answered nothing (a poll
+    /// asked before a clock step and answered after it is the simulator's on the far side).
+    pub stored_unserved: Vec<DateTime<Utc>>,
+    /// Labels of the minutes the simulator answered in (up to the last stored minute) that
+    /// have no record.
+    pub served_unstored: Vec<DateTime<Utc>>,
     /// Minutes the device answered in (up to the last stored minute).
     pub served_minutes: u64,
     /// Minutes answered only late.
     pub late_minutes: u64,
+    /// The minutes the simulator answered in.
+    pub served_runs: MinuteRuns,
+    /// Labels of the minute records stored, in order.
+    pub stored_labels: Vec<DateTime<Utc>>,
     /// Labels of the hourly records stored.
     pub stored_hours: Vec<DateTime<Utc>>,
     /// Hours holding a minute the device answered in (complete by the end).
@@ -103,6 +113,10 @@ pub(crate) fn compare_with_served(
         .map(|(key, e)| {
             let check = SeriesCheck {
                 stored_minutes: 0,
+                stored_unserved: Vec::new(),
+                served_unstored: Vec::new(),
+                served_runs: MinuteRuns::default(),
+                stored_labels: Vec::new(),
                 served_minutes: e.minutes,
                 late_minutes: e.late_minutes,
                 stored_hours: Vec::new(),
@@ -111,14 +125,66 @@ pub(crate) fn compare_with_served(
             (key, check)
         })
         .collect();
+    // Each series' answered minutes, for the stored ones to be looked up in.
+    let mut served: BTreeMap<(StationId, Parameter), MinuteRuns> = BTreeMap::new();
+    for device in registry.devices() {
+        let runs = &tally.devices[&device.id].answered;
+        for p in device.profile.parameters() {
+            let entry = served.entry((device.station.clone(), p)).or_default();
+            *entry = entry.union(runs);
+        }
+    }
     for r in minutes.iter().chain(&hours) {
+        let key = (r.station.clone(), r.parameter);
         let check = out
-            .get_mut(&(r.station.clone(), r.parameter))
+            .get_mut(&key)
             .unwrap_or_else(|| panic!("stored {r:?}, of no polled device"));
         match r.resolution {
             Resolution::Hour => check.stored_hours.push(r.time),
-            _ => check.stored_minutes += 1,
+            _ => {
+                check.stored_minutes += 1;
+                check.stored_labels.push(r.time);
+                let t = r.time.timestamp();
+                if !served[&key].runs().iter().any(|&(a, b)| a <= t && t <= b) {
+                    check.stored_unserved.push(r.time);
+                }
+            }
         }
     }
+    let mut stored: std::collections::HashSet<(StationId, Parameter, i64)> = minutes
+        .iter()
+        .map(|r| (r.station.clone(), r.parameter, r.time.timestamp()))
+        .collect();
+    for (key, runs) in &served {
+        let check = out.get_mut(key).expect("a polled series");
+        check.served_runs = runs.clone();
+        for &(a, b) in runs.runs() {
+            for t in (a..=b.min(until.timestamp())).step_by(60) {
+                if !stored.remove(&(key.0.clone(), key.1, t)) {
+                    let label = DateTime::from_timestamp(t, 0).expect("a minute");
+                    check.served_unstored.push(label);
+                }
+            }
+        }
+    }
+    for check in out.values_mut() {
+        check.stored_labels.sort_unstable();
+    }
     out
+}
+
+impl SeriesCheck {
+    /// Whether the simulator answered in the minute labelled `t`.
+    pub(crate) fn served(&self, t: DateTime<Utc>) -> bool {
+        let t = t.timestamp();
+        self.served_runs
+            .runs()
+            .iter()
+            .any(|&(a, b)| a <= t && t <= b)
+    }
+
+    /// Whether a minute record labelled `t` is stored.
+    pub(crate) fn stored(&self, t: DateTime<Utc>) -> bool {
+        self.stored_labels.binary_search(&t).is_ok()
+    }
 }
