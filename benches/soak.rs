@@ -11,6 +11,8 @@
 //! ```
 //! A full soak is `--minutes 1440 --speed 60` (24 hours, two simulated months). Without
 //! `--bench` (under `cargo test --all-targets`) it makes a 20-second smoke run at ×60.
+//! `--compare-only` compares the store and the tally a run left in `--out` again (after a
+//! replay of the spool by `lantian collect`, say).
 //! Exits non-zero when the counts differ or the spool is not empty.
 
 mod support;
@@ -83,6 +85,13 @@ fn main() {
         return;
     }
     let args = args();
+    if std::env::args().any(|a| a == "--compare-only") {
+        let registry = Registry::load(&args.network).unwrap();
+        let out = args.out.canonicalize().unwrap();
+        let (text, ok) = check(&registry, &out);
+        print!("{text}");
+        std::process::exit(i32::from(!ok));
+    }
     let _ = std::fs::remove_dir_all(&args.out);
     std::fs::create_dir_all(&args.out).unwrap();
     let out = args.out.canonicalize().unwrap();
@@ -214,25 +223,6 @@ fn main() {
     assert!(exit.success(), "lantian run failed: {exit} (see run.log)");
     assert!(sim_exit.success(), "the simulator failed: {sim_exit}");
 
-    let tally: ServedTally =
-        serde_json::from_slice(&std::fs::read(&served).expect("the simulator's served.json"))
-            .unwrap();
-    let spool_left = Spool::inspect(&spool_dir).unwrap().depth;
-    let counts = stored_counts(&store_file);
-    let last_minute = counts
-        .values()
-        .filter_map(|c| c.last_minute)
-        .max()
-        .expect("no minute stored");
-    let until = DateTime::from_timestamp(last_minute, 0).unwrap();
-    let expected = tally.expected(&registry, until);
-    let report = compare(&expected, &counts);
-    let store = SqliteStore::open(&store_file).unwrap();
-    let health = store.health().unwrap();
-    let polls: u64 = health.iter().map(|h| h.polls).sum();
-    let successes: u64 = health.iter().map(|h| h.successes).sum();
-    let skipped: u64 = health.iter().map(|h| h.skipped).sum();
-
     let hours = |points: &[(f64, f64)]| -> Vec<(f64, f64)> {
         // The first minute is start-up (history, connections): slopes from then on.
         points
@@ -254,12 +244,14 @@ fn main() {
     let simulated = TimeDelta::seconds((wall * args.speed) as i64);
     writeln!(
         text,
-        "soak                   {:.1} min wall at ×{} = {:.1} simulated days ({} → {until}); load {}",
+        "soak                   {:.1} min wall at ×{} = {:.1} simulated days from {}; load {}",
         wall / 60.0,
         args.speed,
         simulated.num_seconds() as f64 / 86_400.0,
         start,
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     )
     .unwrap();
     writeln!(text, "{}", summary("collector RSS", &run_rss, "MiB")).unwrap();
@@ -268,24 +260,59 @@ fn main() {
     writeln!(text, "{}", summary("simulator open fds", &sim_fds, "")).unwrap();
     writeln!(
         text,
+        "spool                  at most {max_spool} records waiting"
+    )
+    .unwrap();
+    let (counts, ok) = check(&registry, &out);
+    text += &counts;
+    print!("{text}");
+    std::fs::write(out.join("summary.txt"), &text).unwrap();
+    if !ok {
+        eprintln!("soak: FAILED (counts differ or the spool is not empty)");
+        std::process::exit(1);
+    }
+}
+
+/// The store in `out` against the simulator's tally there, the spool, the devices' health:
+/// the text, and whether the counts agree and the spool is empty.
+fn check(registry: &Registry, out: &Path) -> (String, bool) {
+    let spool_dir = out.join("soak.db-spool");
+    let store_file = out.join("soak.db");
+    let served = out.join("served.json");
+    let tally: ServedTally =
+        serde_json::from_slice(&std::fs::read(&served).expect("the simulator's served.json"))
+            .unwrap();
+    let spool_left = Spool::inspect(&spool_dir).unwrap().depth;
+    let counts = stored_counts(&store_file);
+    let last_minute = counts
+        .values()
+        .filter_map(|c| c.last_minute)
+        .max()
+        .expect("no minute stored");
+    let until = DateTime::from_timestamp(last_minute, 0).unwrap();
+    let expected = tally.expected(registry, until);
+    let report = compare(&expected, &counts);
+    let store = SqliteStore::open(&store_file).unwrap();
+    let health = store.health().unwrap();
+    let polls: u64 = health.iter().map(|h| h.polls).sum();
+    let successes: u64 = health.iter().map(|h| h.successes).sum();
+    let skipped: u64 = health.iter().map(|h| h.skipped).sum();
+
+    let mut text = String::new();
+    writeln!(
+        text,
         "polls                  {polls} ({:.3} % answered), skipped ticks {skipped}",
         100.0 * successes as f64 / polls.max(1) as f64
     )
     .unwrap();
     writeln!(
         text,
-        "spool                  at most {max_spool} records waiting; at the end {} entries, {} records",
+        "spool                  at the end {} entries, {} records",
         spool_left.entries, spool_left.records
     )
     .unwrap();
     text += &report.text;
-    print!("{text}");
-    std::fs::write(out.join("summary.txt"), &text).unwrap();
-    let ok = report.equal && spool_left.records == 0;
-    if !ok {
-        eprintln!("soak: FAILED (counts differ or the spool is not empty)");
-        std::process::exit(1);
-    }
+    (text, report.equal && spool_left.records == 0)
 }
 
 /// What the store holds of one station's parameter.
