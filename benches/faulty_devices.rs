@@ -65,18 +65,10 @@ const FAULTS: [(&str, &str); 6] = [
     ("reset", ""),
 ];
 
-const DEVICES: [(&str, &str); 5] = [
-    ("NOX", "thermo-42i"),
-    ("SO2", "thermo-43i"),
-    ("CO", "thermo-48i"),
-    ("O3", "thermo-49i"),
-    ("PM25", "metone-bam1020-pm25"),
-];
-
 fn device_ids(stations: usize) -> Vec<String> {
     (0..stations)
         .flat_map(|s| {
-            DEVICES
+            support::GATEWAY_DEVICES
                 .iter()
                 .map(move |(suffix, _)| format!("F{s:04}-{suffix}"))
         })
@@ -89,29 +81,7 @@ fn fault_of(i: usize) -> Option<(&'static str, &'static str)> {
 }
 
 fn write_network(dir: &Path, stations: usize) -> PathBuf {
-    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("stations/profiles");
-    std::os::unix::fs::symlink(profiles, dir.join("profiles")).unwrap();
-    let mut t = String::from(
-        "[network]\nid = \"faulty\"\nname = \"故障\"\nname_en = \"Faulty devices\"\ntime_zone = \"Asia/Shanghai\"\n",
-    );
-    for s in 0..stations {
-        let (lat, lon) = (
-            22.6 + (s % 50) as f64 * 0.01,
-            113.5 + (s / 50) as f64 * 0.01,
-        );
-        t += &format!(
-            "\n[[station]]\nid = \"F{s:04}\"\nname = \"站{s}\"\nname_en = \"S{s}\"\ndistrict = \"区\"\ndistrict_en = \"D\"\nlat = {lat}\nlon = {lon}\nelevation_m = 10\nkind = \"micro\"\n"
-        );
-        for (u, (suffix, profile)) in DEVICES.iter().enumerate() {
-            t += &format!(
-                "[[station.device]]\nid = \"F{s:04}-{suffix}\"\nprofile = \"{profile}\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{}\"\nunit = {}\npoll_interval = \"1s\"\n",
-                21000 + s,
-                u + 1
-            );
-        }
-    }
-    let path = dir.join("network.toml");
-    std::fs::write(&path, t).unwrap();
+    let path = support::gateway_network(dir, stations, "F", 21000);
     let mut faulty = String::from("seed = 1\n");
     for (i, id) in device_ids(stations).iter().enumerate() {
         if let Some((kind, extra)) = fault_of(i) {
@@ -294,7 +264,7 @@ fn main() {
         .init();
     let dir = tempfile::tempdir().unwrap();
     let network = write_network(dir.path(), args.stations);
-    let devices = args.stations * DEVICES.len();
+    let devices = args.stations * support::GATEWAY_DEVICES.len();
     let faulty = (0..devices).filter(|&i| fault_of(i).is_some()).count();
     eprintln!(
         "faulty devices: {} stations × 5 = {devices} devices at 1 s, {faulty} of them faulty in the faulty runs; \
