@@ -11,11 +11,11 @@ use lantian::registry::Registry;
 use lantian::store::sqlite::SqliteStore;
 use lantian::store::{HealthStore, ReadingQuery, ReadingStore, Resolution};
 
-use crate::common::served_sim::{ServedSimulator, compare_with_served};
+use crate::common::served_sim::{ServedSimulator, compare_with_served, two_stations_on_free_ports};
 use crate::common::sim_run::lantian_run;
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let network = two_stations_on_free_ports(dir);
     std::fs::write(dir.join("scenario.toml"), "seed = 5\n").unwrap();
     let config = dir.join("lantian.toml");
     std::fs::write(
@@ -24,8 +24,7 @@ fn write_config(dir: &Path) -> std::path::PathBuf {
             "registry = \"{}\"\nstore = \"sqlite:run.db\"\nscenario = \"scenario.toml\"\n\
              [collect]\ntimeout_ms = 300\n[report]\nout_dir = \"reports\"\n\
              [[job]]\nname = \"hourly-indices\"\nschedule = \"5 * * * *\"\nkind = \"indices\"\n",
-            root.join("tests/fixtures/two-stations/network.toml")
-                .display()
+            network.display()
         ),
     )
     .unwrap();
@@ -80,10 +79,7 @@ fn clock_steps_forward_and_back_lose_and_duplicate_nothing() {
         "{log}"
     );
 
-    let registry = Registry::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-stations/network.toml"),
-    )
-    .unwrap();
+    let registry = Registry::load(&dir.path().join("network.toml")).unwrap();
     let store = SqliteStore::open(dir.path().join("run.db")).unwrap();
     let checks = compare_with_served(&store, &registry, &tally);
     let health = store.health().unwrap();

@@ -4,14 +4,12 @@
 //! minute they answered in stored; the faulty ones store nothing and say why. (Their latency
 //! against an all-healthy run is measured in `benches/faulty_devices.rs`, not here.)
 
-use std::path::Path;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use lantian::registry::Registry;
 use lantian::store::HealthStore;
 use lantian::store::sqlite::SqliteStore;
 
-use crate::common::served_sim::{ServedSimulator, compare_with_served};
+use crate::common::served_sim::{ServedSimulator, compare_with_served, two_stations_on_free_ports};
 use crate::common::sim_run::lantian_run;
 
 /// The faulty devices (4 of 14), what each does and what its last error must say.
@@ -29,8 +27,7 @@ const FAULTY: [(&str, &str, &str); 4] = [
 #[test]
 fn faulty_devices_leave_the_healthy_ones_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let network = root.join("tests/fixtures/two-stations/network.toml");
+    let network = two_stations_on_free_ports(dir.path());
     let mut scenario = String::from("seed = 5\n");
     for (device, fault, _) in FAULTY {
         scenario += &format!(

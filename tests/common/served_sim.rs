@@ -188,3 +188,19 @@ impl SeriesCheck {
         self.stored_labels.binary_search(&t).is_ok()
     }
 }
+
+/// A copy in `dir` of the two-station fixture's network with its two Modbus gateways on free
+/// ports (tests run in parallel, and `lantian sim` serves the addresses its network names),
+/// its profiles linked.
+pub(crate) fn two_stations_on_free_ports(dir: &Path) -> PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-stations");
+    let port = || format!("127.0.0.1:{}", super::peers::free_port());
+    let text = std::fs::read_to_string(fixture.join("network.toml"))
+        .unwrap()
+        .replace("127.0.0.1:15901", &port())
+        .replace("127.0.0.1:15902", &port());
+    let path = dir.join("network.toml");
+    std::fs::write(&path, text).unwrap();
+    std::os::unix::fs::symlink(fixture.join("profiles"), dir.join("profiles")).unwrap();
+    path
+}
