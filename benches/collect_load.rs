@@ -47,36 +47,7 @@ fn args() -> Args {
 }
 
 fn write_network(dir: &Path, stations: usize) -> std::path::PathBuf {
-    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("stations/profiles");
-    std::os::unix::fs::symlink(profiles, dir.join("profiles")).unwrap();
-    let mut t = String::from(
-        "[network]\nid = \"load\"\nname = \"负载\"\nname_en = \"Load test\"\ntime_zone = \"Asia/Shanghai\"\n",
-    );
-    let devices = [
-        ("NOX", "thermo-42i"),
-        ("SO2", "thermo-43i"),
-        ("CO", "thermo-48i"),
-        ("O3", "thermo-49i"),
-        ("PM25", "metone-bam1020-pm25"),
-    ];
-    for s in 0..stations {
-        let (lat, lon) = (
-            22.6 + (s % 50) as f64 * 0.01,
-            113.5 + (s / 50) as f64 * 0.01,
-        );
-        t += &format!(
-            "\n[[station]]\nid = \"L{s:04}\"\nname = \"站{s}\"\nname_en = \"S{s}\"\ndistrict = \"区\"\ndistrict_en = \"D\"\nlat = {lat}\nlon = {lon}\nelevation_m = 10\nkind = \"micro\"\n"
-        );
-        for (u, (suffix, profile)) in devices.iter().enumerate() {
-            t += &format!(
-                "[[station.device]]\nid = \"L{s:04}-{suffix}\"\nprofile = \"{profile}\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{}\"\nunit = {}\npoll_interval = \"1s\"\n",
-                20000 + s,
-                u + 1
-            );
-        }
-    }
-    let path = dir.join("network.toml");
-    std::fs::write(&path, t).unwrap();
+    let path = support::gateway_network(dir, stations, "L", 20000);
     std::fs::write(dir.join("scenario.toml"), "seed = 1\n").unwrap();
     path
 }

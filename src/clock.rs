@@ -7,7 +7,9 @@
 //! durations and do not scale.
 //!
 //! The scaled clock is anchored to [`tokio::time::Instant`], so tests that pause tokio's time
-//! drive it deterministically.
+//! drive it deterministically. It can be given [`ClockStep`]s: jumps forward or back at chosen
+//! instants, as a wall clock makes when it is set (NTP stepping, a hand-set date) — how the
+//! pipeline rides out such a step is tested on them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +29,17 @@ enum Inner {
         origin: DateTime<Utc>,
         anchor: tokio::time::Instant,
         speed: f64,
+        steps: Vec<ClockStep>,
     },
+}
+
+/// A jump of a simulated clock: when it reads `at`, it reads `at + by` from then on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockStep {
+    /// When the step happens (on the clock as it reads before the step).
+    pub at: DateTime<Utc>,
+    /// How far the clock jumps (negative: back).
+    pub by: TimeDelta,
 }
 
 impl Clock {
@@ -44,6 +56,15 @@ impl Clock {
     /// # Panics
     /// If `speed` is not a positive finite number.
     pub fn scaled(origin: DateTime<Utc>, speed: f64) -> Clock {
+        Clock::scaled_with_steps(origin, speed, Vec::new())
+    }
+
+    /// A simulated time line like [`Clock::scaled`] that jumps at each of `steps`, applied in
+    /// the order given (each `at` on the clock as it reads after the earlier steps).
+    ///
+    /// # Panics
+    /// If `speed` is not a positive finite number.
+    pub fn scaled_with_steps(origin: DateTime<Utc>, speed: f64, steps: Vec<ClockStep>) -> Clock {
         assert!(
             speed.is_finite() && speed > 0.0,
             "clock speed must be positive, got {speed}"
@@ -54,6 +75,7 @@ impl Clock {
                 origin,
                 anchor,
                 speed,
+                steps,
             }),
         }
     }
@@ -66,9 +88,16 @@ impl Clock {
                 origin,
                 anchor,
                 speed,
+                steps,
             } => {
                 let real = anchor.elapsed().as_secs_f64();
-                *origin + TimeDelta::microseconds((real * speed * 1e6) as i64)
+                let mut now = *origin + TimeDelta::microseconds((real * speed * 1e6) as i64);
+                for step in steps {
+                    if now >= step.at {
+                        now += step.by;
+                    }
+                }
+                now
             }
         }
     }
@@ -152,5 +181,36 @@ mod tests {
             clock.real_duration(TimeDelta::hours(1)),
             Duration::from_secs(1)
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn steps_jump_forward_and_back() {
+        let origin = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let steps = vec![
+            ClockStep {
+                at: origin + TimeDelta::minutes(30),
+                by: TimeDelta::hours(1),
+            },
+            ClockStep {
+                at: origin + TimeDelta::hours(2),
+                by: TimeDelta::hours(-1),
+            },
+        ];
+        // One simulated minute per real second.
+        let clock = Clock::scaled_with_steps(origin, 60.0, steps);
+        let at = |minutes| origin + TimeDelta::minutes(minutes);
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(clock.now().timestamp(), at(29).timestamp());
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(clock.now().timestamp(), at(91).timestamp());
+        // 29 more minutes: 02:00 on the stepped clock, back to 01:00.
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(clock.now().timestamp(), at(60).timestamp());
+        // Waiting for 01:30 after the step back takes 30 minutes.
+        let t0 = tokio::time::Instant::now();
+        clock.sleep_until(at(90)).await;
+        assert!(t0.elapsed() >= Duration::from_secs(30));
     }
 }

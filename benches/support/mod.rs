@@ -57,3 +57,68 @@ fn status_mib(pid: &str, key: &str) -> f64 {
         .unwrap_or(0.0)
         / 1024.0
 }
+
+/// Open file descriptors of a process (`"self"` or a pid): the entries of `/proc/PID/fd`.
+pub(crate) fn open_fds(pid: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// Least-squares slope of `y` over `x` (0 with fewer than two points).
+pub(crate) fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx == 0.0 { 0.0 } else { sxy / sxx }
+}
+
+/// The five analyzers of each station of [`gateway_network`]: id suffix and profile.
+pub(crate) const GATEWAY_DEVICES: [(&str, &str); 5] = [
+    ("NOX", "thermo-42i"),
+    ("SO2", "thermo-43i"),
+    ("CO", "thermo-48i"),
+    ("O3", "thermo-49i"),
+    ("PM25", "metone-bam1020-pm25"),
+];
+
+/// Writes `dir/network.toml`: `stations` stations `{prefix}0000` …, each a gateway at
+/// `127.0.0.1:{first_port + k}` with the [`GATEWAY_DEVICES`] behind it (ids
+/// `{prefix}0000-NOX` …, unit ids 1–5), polled every second; `dir/profiles` links to the
+/// repository's profiles. Returns the network file.
+pub(crate) fn gateway_network(
+    dir: &std::path::Path,
+    stations: usize,
+    prefix: &str,
+    first_port: usize,
+) -> std::path::PathBuf {
+    let profiles = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stations/profiles");
+    std::os::unix::fs::symlink(profiles, dir.join("profiles")).unwrap();
+    let mut t = format!(
+        "[network]\nid = \"{prefix}\"\nname = \"负载\"\nname_en = \"Load test\"\ntime_zone = \"Asia/Shanghai\"\n"
+    );
+    for s in 0..stations {
+        let (lat, lon) = (
+            22.6 + (s % 50) as f64 * 0.01,
+            113.5 + (s / 50) as f64 * 0.01,
+        );
+        t += &format!(
+            "\n[[station]]\nid = \"{prefix}{s:04}\"\nname = \"站{s}\"\nname_en = \"S{s}\"\ndistrict = \"区\"\ndistrict_en = \"D\"\nlat = {lat}\nlon = {lon}\nelevation_m = 10\nkind = \"micro\"\n"
+        );
+        for (u, (suffix, profile)) in GATEWAY_DEVICES.iter().enumerate() {
+            t += &format!(
+                "[[station.device]]\nid = \"{prefix}{s:04}-{suffix}\"\nprofile = \"{profile}\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{}\"\nunit = {}\npoll_interval = \"1s\"\n",
+                first_port + s,
+                u + 1
+            );
+        }
+    }
+    let path = dir.join("network.toml");
+    std::fs::write(&path, t).unwrap();
+    path
+}

@@ -147,9 +147,14 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         }
         None => None,
     };
+    // Ctrl-C and SIGTERM stop cleanly with --duration too (they killed the process, leaving
+    // the spool's backlog for the next start, before the soak found it).
     let stop = async {
         match args.duration {
-            Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
+            Some(s) => tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs_f64(s)) => {}
+                () = super::shutdown_signal() => {}
+            },
             None => super::shutdown_signal().await,
         }
     };

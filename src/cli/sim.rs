@@ -21,6 +21,11 @@ pub(super) struct SimArgs {
     /// Scenario file (overrides the configuration).
     #[arg(long, value_name = "FILE")]
     scenario: Option<std::path::PathBuf>,
+    /// When stopped, write what each device served (JSON: per device the runs of minutes in
+    /// which it answered with its registers, at once or late) to FILE — the truth a soak or
+    /// fault test compares the store with.
+    #[arg(long, value_name = "FILE")]
+    served: Option<std::path::PathBuf>,
 }
 
 /// Serves until Ctrl-C.
@@ -68,6 +73,12 @@ pub(super) async fn run(config: &Config, args: SimArgs) -> anyhow::Result<()> {
     if let Some(loggers) = loggers {
         loggers.stop().await;
     }
+    let served = sim.served();
     sim.stop().await;
+    if let Some(path) = &args.served {
+        let json = serde_json::to_vec(&served)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!("what each device served: {}", path.display());
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub(crate) mod backoff;
+mod clock_watch;
 mod forward;
 pub mod health;
 pub mod hj212;
@@ -146,6 +147,8 @@ impl Collector {
                 PolledDevice::new(device.clone(), health.slot(i), config.min_valid_minutes);
             connections.entry(key).or_default().push(polled);
         }
+        let mut tasks = JoinSet::new();
+        tasks.spawn(clock_watch::watch(clock.clone(), shutdown.clone()));
         let shared = Arc::new(Shared {
             clock,
             config: config.clone(),
@@ -154,7 +157,6 @@ impl Collector {
             records,
             shutdown: shutdown.clone(),
         });
-        let mut tasks = JoinSet::new();
         for (k, ((transport, _), devices)) in connections.into_iter().enumerate() {
             let phase = config.poll_spread * spread_phase(k);
             let connection = Connection::new(transport, devices, phase, &config);

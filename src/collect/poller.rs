@@ -166,6 +166,12 @@ impl Connection {
             Ok(blocks) => {
                 dev.logged_refusal = None;
                 shared.latency.record(elapsed);
+                // Per device, for latency studies (`benches/faulty_devices.rs`).
+                tracing::trace!(
+                    device = %dev.device.id,
+                    latency_us = elapsed.as_micros() as u64,
+                    "poll answered"
+                );
                 interpret(
                     &dev.device.profile,
                     &blocks,

@@ -61,6 +61,8 @@ pub struct DeviceState {
     pub exception: bool,
     /// Answering with a garbled frame.
     pub garbage: bool,
+    /// Aborting the connection (TCP reset) instead of answering.
+    pub reset: bool,
     /// Answering late by this much (real time).
     pub delay: Option<Duration>,
     /// Showing the values it had at this instant (stuck).
@@ -161,6 +163,7 @@ impl Environment {
                 FaultKind::Offline => state.offline = true,
                 FaultKind::Exception => state.exception = true,
                 FaultKind::Garbage => state.garbage = true,
+                FaultKind::Reset => state.reset = true,
                 FaultKind::Slow => {
                     state.delay = Some(Duration::from_millis(active.fault.delay_ms.unwrap_or(3000)))
                 }

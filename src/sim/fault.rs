@@ -27,6 +27,9 @@ pub enum FaultKind {
     Alarm,
     /// Sends malformed frames (an HJ 212 logger: bytes that are no packet before each packet).
     Garbage,
+    /// Modbus devices: the connection is aborted with a TCP reset at each request (a gateway
+    /// rebooting, a NAT dropping its state), where `offline` closes it in order.
+    Reset,
     /// HJ 212 loggers: packets go out with a wrong CRC the first time (a resend after the
     /// unanswered acknowledgement is correct, as after corruption on the line).
     #[serde(rename = "bad_crc")]
@@ -48,10 +51,13 @@ impl FaultKind {
         )
     }
 
-    /// Whether an HJ 212 logger can have this fault (it sends, so it cannot answer late or
-    /// with a Modbus exception).
+    /// Whether an HJ 212 logger can have this fault (it sends, so it cannot answer late, with
+    /// a Modbus exception or with a reset of a request's connection).
     pub const fn applies_to_loggers(self) -> bool {
-        !matches!(self, FaultKind::Slow | FaultKind::Exception)
+        !matches!(
+            self,
+            FaultKind::Slow | FaultKind::Exception | FaultKind::Reset
+        )
     }
 }
 

@@ -26,6 +26,7 @@ pub mod environment;
 pub mod history;
 pub mod logger;
 pub mod scenario;
+pub mod served;
 pub mod server;
 pub mod world;
 

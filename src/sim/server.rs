@@ -7,8 +7,9 @@ use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_modbus::server::{Service, rtu, rtu_over_tcp, tcp};
@@ -18,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::device::{read_bits, read_registers};
 use super::environment::Environment;
 use super::faulty_stream::{FaultyStream, Sabotage};
+use super::served::{Served, ServedTally};
 use crate::clock::Clock;
 use crate::modbus::RegisterKind;
 use crate::registry::{Profile, Registry, Transport};
@@ -53,12 +55,29 @@ pub struct Simulator {
     shutdown: CancellationToken,
     /// Registry endpoint → where the simulator actually serves it.
     pub endpoints: BTreeMap<Transport, Transport>,
+    /// What each device served so far.
+    served: Vec<(String, SharedServed)>,
 }
+
+type SharedServed = Arc<Mutex<Served>>;
 
 struct SimDevice {
     id: String,
     station: usize,
     profile: Arc<Profile>,
+    served: SharedServed,
+}
+
+impl SimDevice {
+    /// Notes a request answered with registers at `now`, at once or `late`.
+    fn note_served(&self, now: DateTime<Utc>, late: bool) {
+        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        if late {
+            served.late.add(now);
+        } else {
+            served.answered.add(now);
+        }
+    }
 }
 
 /// The devices behind one endpoint, by unit id.
@@ -77,13 +96,16 @@ impl Simulator {
         bind: Bind,
     ) -> Result<Simulator, SimError> {
         let mut grouped: BTreeMap<Transport, HashMap<u8, SimDevice>> = BTreeMap::new();
+        let mut served = Vec::new();
         for (station, s) in registry.stations.iter().enumerate() {
             for d in &s.devices {
                 let device = SimDevice {
                     id: d.id.clone(),
                     station,
                     profile: d.profile.clone(),
+                    served: SharedServed::default(),
                 };
+                served.push((d.id.clone(), device.served.clone()));
                 grouped
                     .entry(d.transport.clone())
                     .or_default()
@@ -146,7 +168,21 @@ impl Simulator {
             tasks,
             shutdown,
             endpoints,
+            served,
         })
+    }
+
+    /// What every device served so far: the minutes it answered requests with registers.
+    pub fn served(&self) -> ServedTally {
+        let devices = self
+            .served
+            .iter()
+            .map(|(id, served)| {
+                let served = served.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                (id.clone(), served)
+            })
+            .collect();
+        ServedTally { devices }
     }
 
     /// Points every TCP device of `registry` at the address where the simulator serves it.
@@ -249,12 +285,23 @@ impl EndpointService {
             }
             return (None, Ok(None));
         }
+        if state.reset {
+            // On a serial line there is no connection to abort: the device stays silent.
+            if let Some(sabotage) = &self.sabotage {
+                sabotage.reset();
+            }
+            return (None, Ok(None));
+        }
         if state.exception {
             return (state.delay, Err(ExceptionCode::ServerDeviceFailure));
         }
-        if let Some(sabotage) = self.sabotage.as_ref().filter(|_| state.garbage) {
-            sabotage.garble_next();
-        }
+        let garbled = match self.sabotage.as_ref().filter(|_| state.garbage) {
+            Some(sabotage) => {
+                sabotage.garble_next();
+                true
+            }
+            None => false,
+        };
         let at = state.frozen_at.unwrap_or(now);
         let conditions = endpoint.environment.conditions(device.station, at);
         let truth = |p| conditions.get(p);
@@ -277,6 +324,9 @@ impl EndpointService {
             }
             _ => Err(ExceptionCode::IllegalFunction),
         };
+        if result.is_ok() && !garbled {
+            device.note_served(now, state.delay.is_some());
+        }
         (state.delay, result.map(Some))
     }
 }

@@ -3,10 +3,12 @@
 //! One test binary per area keeps the build small: every binary links the whole crate.
 
 mod alarms_sim;
+mod clock_step;
 mod collect_sim;
 #[path = "../common/mod.rs"]
 mod common;
 mod demo_command;
+mod faulty_devices;
 mod format_reference;
 mod jobs_command;
 mod peers_modbus;

@@ -6,6 +6,7 @@ pub(crate) mod harness;
 pub(crate) mod hj212_peer;
 pub(crate) mod peers;
 pub(crate) mod recording_store;
+pub(crate) mod served_sim;
 pub(crate) mod sim_run;
 pub(crate) mod store_conformance;
 #[cfg(feature = "influxdb")]
