@@ -48,6 +48,10 @@ fn rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<RuleSet>, D::E
 
 /// Index records per write of `IndexStage::recompute_touched`.
 const WRITE_BATCH: usize = 100_000;
+/// The longest span of days `recompute_touched` reads at once (its hours are held in memory).
+const MAX_SPAN_DAYS: i64 = 366;
+/// Touched days further apart than this are read separately.
+const MAX_GAP_DAYS: i64 = 31;
 
 /// Computes and stores indices; see the module documentation.
 #[derive(Debug)]
@@ -151,8 +155,16 @@ impl IndexStage {
         let mut written = 0;
         let mut rest = days.iter().peekable();
         while let Some((station, first)) = rest.next() {
+            // One read for a run of nearby days; a far-off day (a bad year in a file) starts
+            // a run of its own, so the hours in memory never span more than a year.
             let mut dates = vec![*first];
-            while let Some((_, date)) = rest.next_if(|(s, _)| s == station) {
+            while let Some((_, date)) = rest.next_if(|(s, d)| {
+                s == station
+                    && (*d - *first).num_days() < MAX_SPAN_DAYS
+                    && dates
+                        .last()
+                        .is_some_and(|l| (*d - *l).num_days() <= MAX_GAP_DAYS)
+            }) {
                 dates.push(*date);
             }
             self.compute_days(store, station, dates.into_iter())?;

@@ -157,3 +157,36 @@ fn prsa_bad_values_and_rows() {
     }
     assert_eq!(f.all().len(), 11 + 10 + 12);
 }
+
+/// Found by the `import_csv` fuzz target (an out-of-memory abort): one row of a file dated
+/// thousands of years after the others made the daily indices read the station's hours over
+/// the whole span between them (a day's hours of every pollutant held in memory for each of
+/// millions of days). The touched days are read in runs of nearby days now, so the far-off
+/// row costs one more read and its day gets its indices like any other.
+#[test]
+fn prsa_row_dated_far_from_the_others() {
+    let mut f = Fixture::new();
+    let text = format!(
+        "{PRSA_HEADER}\
+         1,2015,12,1,0,231,231,2.2,0,2000,2,-1,1013,-2,0,WNW,1.6,Dingling\n\
+         2,20015,12,1,1,250,250,19,76,5900,2,-0.1,1013.4,-2.8,0,WNW,0.9,Dingling\n"
+    );
+    let path = f.file("PRSA_far_year.csv", &text);
+    let s = f
+        .import(Format::Prsa, &[path], &ImportOptions::default())
+        .expect("import");
+    assert_eq!(s.rows_read, 2);
+    let days: Vec<i32> = lantian::store::IndexStore::indices(
+        &f.store,
+        &lantian::store::IndexQuery::new(
+            Resolution::Day,
+            utc(2015, 1, 1, 0),
+            chrono::DateTime::from_timestamp(600_000_000_000, 0).unwrap(),
+        ),
+    )
+    .expect("read indices")
+    .iter()
+    .map(|r| chrono::Datelike::year(&r.time))
+    .collect();
+    assert!(days.contains(&2015) && days.contains(&20015), "{days:?}");
+}
