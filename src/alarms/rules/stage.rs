@@ -270,7 +270,10 @@ impl AlarmStage {
         let series = &self.series[&(s, r.parameter)];
         for (i, rule) in self.rules_for(s) {
             match &rule.check {
-                // Data are back: an open no-data alarm clears at once, not at the next tick.
+                // Data are back: an open no-data alarm clears at once, not at the next tick —
+                // when they are recent: late data (a logger's backlog after a reconnect) keep
+                // the gap open until they come within the duration of the clock's time, so a
+                // backlog arriving in bursts does not close and reopen the alarm each time.
                 Check::NoData { duration, .. }
                     if self.open.contains(&(
                         i,
@@ -285,7 +288,7 @@ impl AlarmStage {
                         r.parameter,
                         Some(r.time),
                         since,
-                        r.time,
+                        self.clock.now().max(r.time),
                     );
                     out.push(f);
                 }
