@@ -1,7 +1,8 @@
 //! No data (无数据): a station × parameter that its devices measure and for which nothing was
 //! stored for a while. It holds once the gap reaches the rule's duration and clears as soon
-//! as data return, so a silent series raises one alarm, and a series that reports raises
-//! none: no flapping while data keep coming at least once per duration.
+//! as data within the duration of the clock's time return (late data of a backlog keep it),
+//! so a silent series raises one alarm, and a series that reports raises none: no flapping
+//! while data keep coming at least once per duration.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
