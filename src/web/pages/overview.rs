@@ -103,19 +103,7 @@ pub(crate) fn overview(
         towns: Vec::new(),
         alarms: alarm_list(store, AlarmList::Active, Utc::now())?,
     };
-    // Each station's latest hour within the current window (ordered by time: the latest wins).
-    let latest: BTreeMap<String, IndexRecord> = match hour {
-        Some(h) => store
-            .indices(&IndexQuery::new(
-                Resolution::Hour,
-                h - TimeDelta::hours(CURRENT_HOURS - 1),
-                h + TimeDelta::seconds(1),
-            ))?
-            .into_iter()
-            .map(|r| (r.station.to_string(), r))
-            .collect(),
-        None => BTreeMap::new(),
-    };
+    let latest = latest_hours(store, hour)?;
     overview.stations = infos
         .iter()
         .map(|info| {
@@ -212,4 +200,24 @@ impl Overview {
     pub(crate) fn shown_alarms(&self) -> &[Alarm] {
         &self.alarms[..self.alarms.len().min(ALARMS_SHOWN)]
     }
+}
+
+/// Each station's latest hourly index within the current window ending at `hour`, the
+/// store's last hour (ordered by time: the latest wins); empty without one.
+pub(crate) fn latest_hours(
+    store: &dyn Store,
+    hour: Option<DateTime<Utc>>,
+) -> Result<BTreeMap<String, IndexRecord>, PageError> {
+    let Some(h) = hour else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(store
+        .indices(&IndexQuery::new(
+            Resolution::Hour,
+            h - TimeDelta::hours(CURRENT_HOURS - 1),
+            h + TimeDelta::seconds(1),
+        ))?
+        .into_iter()
+        .map(|r| (r.station.to_string(), r))
+        .collect())
 }

@@ -5,7 +5,6 @@
 //! most once per [`CACHE_FOR`] whatever the traffic (one refresh at a time), and each client
 //! address may ask [`PER_MINUTE`] times a minute (429 beyond).
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +16,7 @@ use axum::http::{Extensions, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -27,7 +26,7 @@ use super::map::{MapStation, public_station_map};
 use super::routes::{LangQuery, PageFailure};
 use super::view::Frame;
 use crate::aqi::{Category, Pollutant};
-use crate::store::{IndexQuery, IndexRecord, Resolution, Store, network_zone};
+use crate::store::{Resolution, Store, network_zone};
 use crate::web::auth::LoginLimiter;
 use crate::web::error::ApiError;
 use crate::web::state::AppState;
@@ -36,8 +35,6 @@ use crate::web::state::AppState;
 pub(crate) const CACHE_FOR: Duration = Duration::from_secs(60);
 /// Requests one client address may make per minute.
 pub(crate) const PER_MINUTE: u32 = 60;
-/// A station's real-time AQI is its latest hour among the network's latest this many hours.
-const CURRENT_HOURS: i64 = 3;
 
 /// One station on the public map: what the public may see.
 #[derive(Debug, Clone, Serialize)]
@@ -80,18 +77,7 @@ pub(crate) fn public_map(store: &dyn Store) -> Result<PublicMap, PageError> {
     let infos = store.stations()?;
     let tz = network_zone(&infos);
     let hour = store.indices_span(Resolution::Hour)?.map(|s| s.last);
-    let latest: BTreeMap<String, IndexRecord> = match hour {
-        Some(h) => store
-            .indices(&IndexQuery::new(
-                Resolution::Hour,
-                h - TimeDelta::hours(CURRENT_HOURS - 1),
-                h + TimeDelta::seconds(1),
-            ))?
-            .into_iter()
-            .map(|r| (r.station.to_string(), r))
-            .collect(),
-        None => BTreeMap::new(),
-    };
+    let latest = super::overview::latest_hours(store, hour)?;
     let stations = infos
         .into_iter()
         .map(|info| {
