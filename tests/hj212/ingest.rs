@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -31,57 +30,7 @@ use serde_json::{Value, json};
 
 use crate::common::hj212_peer::{python3, run_logger};
 
-/// The logger of the test network.
-pub(crate) const MN: &str = "88888880000001";
-/// Its PW (in `pw.txt` for lantian, in an environment variable for the peer).
-pub(crate) const PW: &str = "654321";
-/// Its device id.
-const DEVICE: &str = "WG-1-logger";
-
-/// A network of one micro-station whose logger sends PM2.5 in mg/m³.
-pub(crate) fn write_network(dir: &Path) -> PathBuf {
-    write_network_with(dir, "")
-}
-
-/// [`write_network`] with `device_keys` (TOML lines) added to the logger's device.
-pub(crate) fn write_network_with(dir: &Path, device_keys: &str) -> PathBuf {
-    std::fs::write(dir.join("pw.txt"), format!("{PW}\n")).unwrap();
-    let path = dir.join("network.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"[network]
-id = "t"
-name = "测试网"
-name_en = "Test network"
-time_zone = "Asia/Shanghai"
-
-[[station]]
-id = "WG-1"
-name = "网格一"
-name_en = "Grid 1"
-district = "测试"
-district_en = "Test"
-lat = 23.0
-lon = 113.7
-elevation_m = 10
-kind = "micro"
-
-[[station.device]]
-id = "{DEVICE}"
-transport = "hj212"
-mn = "{MN}"
-pw_file = "pw.txt"
-{device_keys}
-[[station.device.code]]
-code = "a34004"
-unit = "mg/m3"
-"#
-        ),
-    )
-    .unwrap();
-    path
-}
+pub(crate) use crate::common::hj212_peer::{DEVICE, MN, PW, write_network, write_network_with};
 
 /// A listener and pipeline into a SQLite store in a temporary folder.
 pub(crate) struct Ingest {

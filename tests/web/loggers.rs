@@ -19,53 +19,14 @@ use lantian::web::WebConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::hj212_peer::run_logger;
+use crate::common::hj212_peer::{DEVICE, MN, PW, run_logger, write_network};
 use crate::common::peers::python3;
 use crate::harness::Web;
 
 /// The test network's logger.
-const MN: &str = "88888880000001";
-const PW: &str = "654321";
-const DEVICE: &str = "WG-1-logger";
-
 /// A network of one micro-station with an HJ 212 logger; its registry.
 fn network(dir: &Path) -> Registry {
-    std::fs::write(dir.join("pw.txt"), format!("{PW}\n")).unwrap();
-    let path = dir.join("network.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"[network]
-id = "t"
-name = "测试网"
-name_en = "Test network"
-time_zone = "Asia/Shanghai"
-
-[[station]]
-id = "WG-1"
-name = "网格一"
-name_en = "Grid 1"
-district = "测试"
-district_en = "Test"
-lat = 23.0
-lon = 113.7
-elevation_m = 10
-kind = "micro"
-
-[[station.device]]
-id = "{DEVICE}"
-transport = "hj212"
-mn = "{MN}"
-pw_file = "pw.txt"
-
-[[station.device.code]]
-code = "a34004"
-unit = "mg/m3"
-"#
-        ),
-    )
-    .unwrap();
-    Registry::load(&path).unwrap()
+    Registry::load(&write_network(dir)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
