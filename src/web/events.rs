@@ -1,19 +1,32 @@
-//! Live updates: one poller per server reads the store's latest values every few seconds
-//! (so it sees what any process wrote: `lantian serve` beside `lantian run`, or the server
-//! inside it) and broadcasts what changed. `/api/v1/events` hands them out as server-sent
-//! events: first a `snapshot` of everything latest, then an `update` per change. The
-//! broadcast is bounded: a client that falls behind skips to a fresh snapshot instead of
-//! queueing updates.
+//! Live updates: one poller per server watches the store's latest values and broadcasts what
+//! changed; `/api/v1/events` hands them out as server-sent events: first a `snapshot` of
+//! everything latest, then an `update` per change.
+//!
+//! The poller reads the store, so it sees what any process wrote (`lantian serve` beside
+//! `lantian run`, or the server inside it). A store that counts its writes
+//! ([`ReadingStore::latest_generation`](crate::store::ReadingStore::latest_generation): SQLite)
+//! is asked every [`PROBE`] whether readings or hourly indices were written — one row read —
+//! and the latest values are read again only when the count moved: an update reaches the
+//! clients within [`PROBE`] and one read of the latest values after the write. After a read the
+//! poller pauses at least as long as the read took, so it never takes more than half of a
+//! core however often data come. A store without a count (InfluxDB) is read every
+//! `poll_seconds`.
+//!
+//! Each event is serialised once, as its whole SSE frame, and the same bytes (reference
+//! counted) go to every client: a thousand clients do not hold a thousand copies of the
+//! network's snapshot. The broadcast is bounded: a client that falls behind skips to a fresh
+//! snapshot instead of queueing updates.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
-use futures_util::Stream;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
@@ -21,11 +34,18 @@ use tokio_util::sync::CancellationToken;
 use super::api::json::{IndexJson, ReadingJson};
 use super::auth::{Require, need};
 use super::state::{AppState, StorePool};
-use crate::store::{IndexQuery, Resolution, Stations};
+use crate::store::{IndexQuery, Resolution, Stations, Store, StoreError};
 use crate::units::Parameter;
 
 /// Updates kept for slow clients before they skip to a snapshot.
 const CHANNEL: usize = 16;
+
+/// How often a store that counts its writes is asked whether the latest values changed (and
+/// the overview's rankings whether the daily indices did).
+pub const PROBE: Duration = Duration::from_millis(200);
+
+/// A comment this long after the last event keeps proxies from closing a quiet stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The latest values: minute and hourly readings, and the latest hourly AQI of each station.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -36,12 +56,12 @@ pub struct Latest {
     pub aqi: Vec<IndexJson>,
 }
 
-/// The live-update channels of a server (cheap to clone).
+/// The live-update channels of a server (cheap to clone): SSE frames, serialised once.
 #[derive(Debug, Clone)]
 pub struct Events {
-    changes: broadcast::Sender<Arc<Latest>>,
-    snapshot: watch::Receiver<Arc<Latest>>,
-    publish: Arc<watch::Sender<Arc<Latest>>>,
+    changes: broadcast::Sender<Bytes>,
+    snapshot: watch::Receiver<Bytes>,
+    publish: Arc<watch::Sender<Bytes>>,
 }
 
 impl Default for Events {
@@ -54,7 +74,7 @@ impl Events {
     /// Channels with nothing in them yet.
     pub fn new() -> Events {
         let (changes, _) = broadcast::channel(CHANNEL);
-        let (publish, snapshot) = watch::channel(Arc::new(Latest::default()));
+        let (publish, snapshot) = watch::channel(frame("snapshot", &Latest::default()));
         Events {
             changes,
             snapshot,
@@ -62,21 +82,68 @@ impl Events {
         }
     }
 
-    /// Everything latest, as last read.
-    pub fn snapshot(&self) -> Arc<Latest> {
+    /// The `snapshot` event of everything latest, as last read.
+    fn snapshot(&self) -> Bytes {
         self.snapshot.borrow().clone()
     }
 
-    /// Clients listening now.
-    pub fn listeners(&self) -> usize {
-        self.changes.receiver_count()
+    /// Publishes a new read: its snapshot, and the `update` of what changed unless nothing.
+    fn publish(&self, latest: &Latest, change: &Latest) {
+        self.publish.send_replace(frame("snapshot", latest));
+        if !change.readings.is_empty() || !change.aqi.is_empty() {
+            // No receivers is not an error: nobody is watching.
+            let _ = self.changes.send(frame("update", change));
+        }
     }
+}
+
+/// One server-sent event: its name and the JSON on one `data` line (compact JSON has no line
+/// feed: one inside a string is escaped).
+fn frame(name: &str, data: &Latest) -> Bytes {
+    let json = serde_json::to_vec(data).unwrap_or_else(|_| b"{}".to_vec());
+    let mut out = Vec::with_capacity(json.len() + name.len() + 16);
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    out.extend_from_slice(&json);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
 }
 
 type ReadingKey = (String, Parameter, Resolution);
 
-/// Reads the latest values, compares them with the last read and broadcasts the changes,
-/// every `every`, until `stop`.
+/// What the clients were last told, to send only what changed.
+#[derive(Debug, Default)]
+struct Seen {
+    readings: HashMap<ReadingKey, (String, f64)>,
+    aqi: HashMap<String, (String, Option<u32>)>,
+}
+
+impl Seen {
+    /// What in `latest` differs from what was seen, remembered from now on.
+    fn changes(&mut self, latest: &Latest) -> Latest {
+        let mut change = Latest::default();
+        for r in &latest.readings {
+            let key = (r.station.clone(), r.parameter, r.resolution);
+            let now = (r.time.clone(), r.value);
+            if self.readings.get(&key) != Some(&now) {
+                self.readings.insert(key, now);
+                change.readings.push(r.clone());
+            }
+        }
+        for a in &latest.aqi {
+            let now = (a.time.clone(), a.aqi);
+            if self.aqi.get(&a.station) != Some(&now) {
+                self.aqi.insert(a.station.clone(), now);
+                change.aqi.push(a.clone());
+            }
+        }
+        change
+    }
+}
+
+/// Watches the latest values (see the module documentation) and broadcasts their changes
+/// until `stop`; `every` is how often a store without a write count is read.
 pub async fn poll(
     store: Arc<StorePool>,
     zone: Tz,
@@ -84,43 +151,42 @@ pub async fn poll(
     every: Duration,
     stop: CancellationToken,
 ) {
-    let mut seen: HashMap<ReadingKey, (String, f64)> = HashMap::new();
-    let mut seen_aqi: HashMap<String, (String, Option<u32>)> = HashMap::new();
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen = Seen::default();
+    let mut known: Option<u64> = None;
+    let mut pause = Duration::ZERO;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
-            _ = tick.tick() => {}
+            () = tokio::time::sleep(pause) => {}
         }
-        let latest = match read_latest(&store, zone, Stations::All).await {
-            Ok(latest) => latest,
+        let started = Instant::now();
+        let read = store
+            .with(move |s| {
+                // The count before the values: values read after it are at least this new,
+                // and a write in between moves the count the next probe compares.
+                let generation = s.latest_generation()?;
+                if generation.is_some() && generation == known {
+                    return Ok((generation, None));
+                }
+                Ok((generation, Some(latest_of(s, zone, &Stations::All)?)))
+            })
+            .await;
+        let generation = match read {
+            Ok((generation, Some(latest))) => {
+                known = generation;
+                events.publish(&latest, &seen.changes(&latest));
+                generation
+            }
+            Ok((generation, None)) => generation,
             Err(e) => {
                 tracing::warn!("live updates: {e}");
-                continue;
+                None
             }
         };
-        let mut change = Latest::default();
-        for r in &latest.readings {
-            let key = (r.station.clone(), r.parameter, r.resolution);
-            let now = (r.time.clone(), r.value);
-            if seen.get(&key) != Some(&now) {
-                seen.insert(key, now);
-                change.readings.push(r.clone());
-            }
-        }
-        for a in &latest.aqi {
-            let now = (a.time.clone(), a.aqi);
-            if seen_aqi.get(&a.station) != Some(&now) {
-                seen_aqi.insert(a.station.clone(), now);
-                change.aqi.push(a.clone());
-            }
-        }
-        events.publish.send_replace(Arc::new(latest));
-        if !change.readings.is_empty() || !change.aqi.is_empty() {
-            // No receivers is not an error: nobody is watching.
-            let _ = events.changes.send(Arc::new(change));
-        }
+        pause = match generation {
+            Some(_) => PROBE.max(started.elapsed()),
+            None => every,
+        };
     }
 }
 
@@ -132,70 +198,68 @@ pub async fn read_latest(
     stations: Stations,
 ) -> Result<Latest, super::error::ApiError> {
     store
-        .with(move |s| {
-            let mut readings = Vec::new();
-            for resolution in [Resolution::Minute, Resolution::Hour] {
-                readings.extend(
-                    s.latest_readings(resolution, &stations)?
-                        .iter()
-                        .map(|r| ReadingJson::of(r, zone)),
-                );
-            }
-            let aqi = match s.indices_span(Resolution::Hour)? {
-                Some(span) => {
-                    // Each station's latest hour within the last day of the network's data.
-                    let from = span.last - chrono::TimeDelta::hours(24);
-                    let mut latest: HashMap<String, crate::store::IndexRecord> = HashMap::new();
-                    let query =
-                        IndexQuery::new(Resolution::Hour, from, span.end()).for_stations(stations);
-                    for r in s.indices(&query)? {
-                        let newer = latest.get(&*r.station).is_none_or(|old| old.time < r.time);
-                        if newer {
-                            latest.insert(r.station.to_string(), r);
-                        }
-                    }
-                    let mut aqi: Vec<IndexJson> =
-                        latest.values().map(|r| IndexJson::of(r, zone)).collect();
-                    aqi.sort_by(|a, b| a.station.cmp(&b.station));
-                    aqi
-                }
-                None => Vec::new(),
-            };
-            Ok(Latest { readings, aqi })
-        })
+        .with(move |s| Ok(latest_of(s, zone, &stations)?))
         .await
 }
 
+fn latest_of(s: &dyn Store, zone: Tz, stations: &Stations) -> Result<Latest, StoreError> {
+    let mut readings = Vec::new();
+    for resolution in [Resolution::Minute, Resolution::Hour] {
+        readings.extend(
+            s.latest_readings(resolution, stations)?
+                .iter()
+                .map(|r| ReadingJson::of(r, zone)),
+        );
+    }
+    let aqi = match s.indices_span(Resolution::Hour)? {
+        Some(span) => {
+            // Each station's latest hour within the last day of the network's data.
+            let from = span.last - chrono::TimeDelta::hours(24);
+            let mut latest: HashMap<String, crate::store::IndexRecord> = HashMap::new();
+            let query =
+                IndexQuery::new(Resolution::Hour, from, span.end()).for_stations(stations.clone());
+            for r in s.indices(&query)? {
+                let newer = latest.get(&*r.station).is_none_or(|old| old.time < r.time);
+                if newer {
+                    latest.insert(r.station.to_string(), r);
+                }
+            }
+            let mut aqi: Vec<IndexJson> = latest.values().map(|r| IndexJson::of(r, zone)).collect();
+            aqi.sort_by(|a, b| a.station.cmp(&b.station));
+            aqi
+        }
+        None => Vec::new(),
+    };
+    Ok(Latest { readings, aqi })
+}
+
 /// `GET /api/v1/events`: server-sent events `snapshot` (everything latest) and `update` (what
-/// changed since), JSON [`Latest`]; a comment every 15 s keeps proxies from closing it.
-pub async fn events(
-    State(state): State<AppState>,
-    _user: Require<need::Read>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+/// changed since), JSON [`Latest`]; a comment after 15 quiet seconds keeps proxies from
+/// closing it.
+pub async fn events(State(state): State<AppState>, _user: Require<need::Read>) -> Response {
     let receiver = state.events.changes.subscribe();
     let first = state.events.snapshot();
     let stream = futures_util::stream::unfold(
         (receiver, Some(first), state.events.clone()),
         |(mut receiver, pending, events)| async move {
             if let Some(snapshot) = pending {
-                return Some((event("snapshot", &snapshot), (receiver, None, events)));
+                return Some((Ok::<_, Infallible>(snapshot), (receiver, None, events)));
             }
-            match receiver.recv().await {
-                Ok(change) => Some((event("update", &change), (receiver, None, events))),
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let snapshot = events.snapshot();
-                    Some((event("snapshot", &snapshot), (receiver, None, events)))
-                }
-                Err(broadcast::error::RecvError::Closed) => None,
-            }
+            let frame = match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
+                Err(_quiet) => Bytes::from_static(b":\n\n"),
+                Ok(Ok(update)) => update,
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) => events.snapshot(),
+                Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+            };
+            Some((Ok(frame), (receiver, None, events)))
         },
     );
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
-
-fn event(name: &str, data: &Latest) -> Result<Event, Infallible> {
-    Ok(Event::default()
-        .event(name)
-        .json_data(data)
-        .unwrap_or_else(|_| Event::default().event(name).data("{}")))
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }

@@ -156,10 +156,12 @@ impl Server {
             Duration::from_secs(state.settings.poll_seconds.max(1)),
             stop.clone(),
         ));
+        // The overview's rankings computed before the first visitor, then kept warm.
+        rank_cache::warm(&state.store, &state.rankings, None).await;
         tasks.spawn(rank_cache::keep_warm(
             state.store.clone(),
             state.rankings.clone(),
-            Duration::from_secs(state.settings.poll_seconds.max(1)),
+            events::PROBE,
             stop.clone(),
         ));
         tasks.spawn(server::accept_loop(

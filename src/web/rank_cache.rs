@@ -35,6 +35,10 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct RankingCache {
     entries: Mutex<Vec<Entry>>,
+    /// Held while rankings are computed: a render that misses waits for the computation
+    /// under way (the background warming's, or another render's) and then finds its result,
+    /// instead of computing the same rankings beside it on the same cores.
+    computing: Mutex<()>,
 }
 
 impl RankingCache {
@@ -51,6 +55,15 @@ impl RankingCache {
         // entry can only be older than its label claims if a write came in between, and that
         // write changed the generation the next render compares.
         let generation = store.daily_indices_generation()?;
+        if let Some(generation) = generation
+            && let Some(rows) = self.find(period, generation, stations)
+        {
+            return Ok(rows);
+        }
+        let _computing = self
+            .computing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(generation) = generation
             && let Some(rows) = self.find(period, generation, stations)
         {
@@ -97,9 +110,35 @@ impl RankingCache {
     }
 }
 
-/// Keeps the overview's rankings computed ahead of the next render: every `every`, when the
-/// store's daily indices changed since the last time, renders the overview once (in the
-/// background, so the people's next render finds the rankings kept), until `stop`.
+/// Renders the overview once in the background (so the people's next render finds the
+/// rankings kept) when the store's daily indices changed since `warmed`, the generation last
+/// warmed; returns the generation warmed now (`None`: the store keeps none, nothing to keep).
+pub(crate) async fn warm(
+    store: &Arc<super::StorePool>,
+    rankings: &Arc<RankingCache>,
+    warmed: Option<u64>,
+) -> Option<u64> {
+    let rankings = rankings.clone();
+    let result = store
+        .with(move |s| {
+            let generation = s.daily_indices_generation()?;
+            if generation.is_none() || generation == warmed {
+                return Ok(generation);
+            }
+            super::pages::render_overview(s, &rankings, crate::lang::Lang::Zh)
+                .map_err(|e| super::ApiError::unavailable("the overview", e))?;
+            Ok(generation)
+        })
+        .await;
+    result.unwrap_or_else(|e| {
+        tracing::warn!("keeping the overview's rankings: {e}");
+        warmed
+    })
+}
+
+/// Keeps the overview's rankings computed ahead of the next render: asks the store every
+/// `every` whether its daily indices changed, and when they did [`warm`]s them, until
+/// `stop`.
 pub(crate) async fn keep_warm(
     store: Arc<super::StorePool>,
     rankings: Arc<RankingCache>,
@@ -114,22 +153,7 @@ pub(crate) async fn keep_warm(
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let rankings = rankings.clone();
-        let result = store
-            .with(move |s| {
-                let generation = s.daily_indices_generation()?;
-                if generation.is_none() || generation == warmed {
-                    return Ok(generation);
-                }
-                super::pages::render_overview(s, &rankings, crate::lang::Lang::Zh)
-                    .map_err(|e| super::ApiError::unavailable("the overview", e))?;
-                Ok(generation)
-            })
-            .await;
-        match result {
-            Ok(generation) => warmed = generation,
-            Err(e) => tracing::warn!("keeping the overview's rankings: {e}"),
-        }
+        warmed = warm(&store, &rankings, warmed).await;
     }
 }
 

@@ -53,7 +53,9 @@ pub struct WebConfig {
     /// Open connections at most (more wait for one to close).
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
-    /// Seconds between two reads of the latest values for the live updates.
+    /// Seconds between two reads of the latest values for the live updates, for a store that
+    /// does not count its writes (InfluxDB); SQLite is asked for its count five times a second
+    /// and read when it moved.
     #[serde(default = "default_poll_seconds")]
     pub poll_seconds: u64,
 }

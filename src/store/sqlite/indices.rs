@@ -1,8 +1,9 @@
 //! The `indices` table: computed hourly and daily AQI ([`IndexRecord`]s).
 
 use enum_map::EnumMap;
-use rusqlite::{OptionalExtension, Row, ToSql};
+use rusqlite::{Row, ToSql};
 
+use super::generation::{self, Counter};
 use super::{Fail, SqliteStore, StationId};
 use crate::aqi::{Pollutant, Standard};
 use crate::store::indices::{join_pollutants, split_pollutants};
@@ -38,12 +39,6 @@ pub(super) const SELECT: &str = concat!(
 /// The earliest and latest label time at a resolution: seeks on `indices_by_time`.
 const FIRST_TIME: &str = "SELECT time FROM indices WHERE resolution = ?1 ORDER BY time LIMIT 1";
 const LAST_TIME: &str = "SELECT time FROM indices WHERE resolution = ?1 ORDER BY time DESC LIMIT 1";
-/// Counts the writes of daily indices in `meta` (in the writing transaction, so every
-/// process sees the count change with the data): [`IndexStore::daily_indices_generation`].
-const BUMP_GENERATION: &str = "INSERT INTO meta(key, value) VALUES ('daily_indices_generation', '1') \
-     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1";
-const GENERATION: &str =
-    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'daily_indices_generation'";
 /// The column of the first term in [`SELECT`].
 const FIRST_TERM: usize = 5;
 
@@ -84,7 +79,10 @@ fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail
             stmt.execute(&args[..])?;
         }
         if records.iter().any(|r| r.resolution == Resolution::Day) {
-            tx.execute(BUMP_GENERATION, [])?;
+            generation::bump(tx, Counter::DailyIndices)?;
+        }
+        if records.iter().any(|r| r.resolution == Resolution::Hour) {
+            generation::bump(tx, Counter::Latest)?;
         }
         Ok::<_, rusqlite::Error>(())
     })?;
@@ -217,12 +215,8 @@ impl IndexStore for SqliteStore {
     }
 
     fn daily_indices_generation(&self) -> Result<Option<u64>, StoreError> {
-        let generation: Option<i64> = self
-            .conn
-            .query_row(GENERATION, [], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.fail(Operation::Read(DataKind::Indices))(Fail::from(e)))?;
-        // No row yet: no daily index was ever written (0 is never a count).
-        Ok(Some(generation.map_or(0, |g| g.unsigned_abs())))
+        generation::read(self, Counter::DailyIndices)
+            .map(Some)
+            .map_err(|e| self.fail(Operation::Read(DataKind::Indices))(Fail::from(e)))
     }
 }

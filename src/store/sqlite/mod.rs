@@ -90,7 +90,8 @@
 //!   (tagged by `action`). An alarm and its new actions are written in one transaction, which
 //!   reads the stored revision first (a write that does not follow it is a conflict).
 //! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
-//!   checked on open.
+//!   checked on open; the write counters `daily_indices_generation` and `latest_generation`
+//!   (absent until the first write), bumped in the writing transactions.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
 //! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds
@@ -115,6 +116,7 @@
 
 mod alarms;
 mod forecasts;
+mod generation;
 mod health;
 mod indices;
 mod job_runs;

@@ -136,6 +136,52 @@ fn nan_round_trips_and_millis_truncate() {
 }
 
 #[test]
+fn write_counters_move_with_their_writes_for_every_handle() {
+    let (_dir, path) = temp();
+    let mut writer = SqliteStore::open(&path).expect("open");
+    let reader = SqliteStore::open(&path).expect("open again");
+    let counts = || {
+        (
+            reader.latest_generation().unwrap(),
+            reader.daily_indices_generation().unwrap(),
+        )
+    };
+    assert_eq!(counts(), (Some(0), Some(0)));
+    let reading = Record {
+        station: "S1".into(),
+        parameter: Parameter::Pm25,
+        resolution: Resolution::Minute,
+        time: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        value: 35.0,
+        flag: Flag::Normal,
+        count: 1,
+    };
+    writer.put_readings(&[reading]).unwrap();
+    assert_eq!(counts(), (Some(1), Some(0)));
+    writer.put_readings(&[]).unwrap();
+    assert_eq!(
+        counts(),
+        (Some(1), Some(0)),
+        "nothing written, nothing counted"
+    );
+    writer
+        .put_indices(&[index("S1", Resolution::Hour, 1)])
+        .unwrap();
+    assert_eq!(counts(), (Some(2), Some(0)));
+    writer
+        .put_indices(&[index("S1", Resolution::Day, 0)])
+        .unwrap();
+    assert_eq!(counts(), (Some(2), Some(1)));
+    let rejected = writer.put_indices(&[index("S1", Resolution::Minute, 2)]);
+    assert!(rejected.is_err());
+    assert_eq!(
+        counts(),
+        (Some(2), Some(1)),
+        "a refused write counts nothing"
+    );
+}
+
+#[test]
 fn latest_uses_the_primary_key() {
     let (_dir, path) = temp();
     let store = SqliteStore::open(&path).expect("open");
