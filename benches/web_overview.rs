@@ -2,7 +2,7 @@
 //! screen shows): over the demo network with 30 days of simulated history, and over 2,000
 //! stations with two days of hourly data (the target: the overview's first render
 //! under 300 ms); each with nothing kept (`first`) and with the month's and the year's
-//! rankings kept by the server's `RankingCache` (`kept`: every render until the stored daily
+//! rankings kept by the server's `OverviewCache` (`kept`: every render until the stored daily
 //! indices change). The stores are built once in a temporary folder before measuring; what is
 //! measured is reading the store, the day's figures, the month's and the year's rankings, the
 //! real-time towns, the map and the templates.
@@ -12,7 +12,7 @@ mod web_stores;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lantian::lang::Lang;
-use lantian::web::RankingCache;
+use lantian::web::OverviewCache;
 use lantian::web::pages::render_overview;
 
 /// The demo network with 30 days of history, in `dir`.
@@ -42,9 +42,9 @@ fn overview(c: &mut Criterion) {
         ("2000_stations", &large),
     ] {
         group.bench_function(format!("{name}/first"), |b| {
-            b.iter(|| render_overview(store, &RankingCache::default(), Lang::Zh).unwrap())
+            b.iter(|| render_overview(store, &OverviewCache::default(), Lang::Zh).unwrap())
         });
-        let kept = RankingCache::default();
+        let kept = OverviewCache::default();
         group.bench_function(format!("{name}/kept"), |b| {
             b.iter(|| render_overview(store, &kept, Lang::Zh).unwrap())
         });

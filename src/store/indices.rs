@@ -117,13 +117,6 @@ pub trait IndexStore: Send {
     /// The label times of the earliest and latest index at `resolution`.
     fn indices_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError>;
 
-    /// A number that changes whenever daily indices are written (by any process), so that
-    /// what is computed from them (the month's and the year's rankings) can be kept until it
-    /// changes; `None` when the backend keeps no such number (then nothing may be kept).
-    fn daily_indices_generation(&self) -> Result<Option<u64>, StoreError> {
-        Ok(None)
-    }
-
     /// Indices matching `query`, ordered by station (byte order) then time. Holds the whole
     /// range in memory: for long ranges use [`IndexStore::indices_paged`].
     fn indices(&self, query: &IndexQuery) -> Result<Vec<IndexRecord>, StoreError> {

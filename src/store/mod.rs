@@ -47,6 +47,7 @@ pub mod spool;
 pub mod sqlite;
 mod stations;
 mod url;
+mod write_counts;
 
 pub use alarm_actions::{Actor, AlarmAction, AlarmEvent, BadActor, Suppression};
 pub use alarm_terms::{
@@ -76,6 +77,7 @@ pub use stations::{
     StationId, StationInfo, StationRole, StationStore, UnknownStationRole, network_zone,
 };
 pub use url::{StoreUrl, StoreUrlError, open};
+pub use write_counts::{WriteCounter, WriteCounts};
 
 /// What the collectors' pipeline uses: it writes readings and device health, its index
 /// stage reads station metadata and hourly readings and writes indices, and its alarm stage
@@ -92,9 +94,19 @@ impl<T: ReadingStore + HealthStore + StationStore + IndexStore + AlarmStore + ?S
 ///
 /// Backends are used from one writer thread (writes) and any number of readers, each with
 /// its own handle from [`open`]; they need to be `Send` but not `Sync`.
-pub trait Store: IngestStore + JobRunStore + SourceFlagStore + ForecastStore + AlarmStore {}
+pub trait Store:
+    IngestStore + JobRunStore + SourceFlagStore + ForecastStore + AlarmStore + WriteCounter
+{
+}
 
-impl<T: IngestStore + JobRunStore + SourceFlagStore + ForecastStore + AlarmStore + ?Sized> Store
-    for T
+impl<
+    T: IngestStore
+        + JobRunStore
+        + SourceFlagStore
+        + ForecastStore
+        + AlarmStore
+        + WriteCounter
+        + ?Sized,
+> Store for T
 {
 }

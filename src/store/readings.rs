@@ -195,14 +195,6 @@ pub trait ReadingStore: Send {
     /// there is none).
     fn readings_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError>;
 
-    /// A number that changes whenever readings or hourly indices are written (by any
-    /// process): what the latest values are made of, so a reader looks for new latest values
-    /// only when it moved. `None` when the backend keeps no such number (then a reader has to
-    /// look every time).
-    fn latest_generation(&self) -> Result<Option<u64>, StoreError> {
-        Ok(None)
-    }
-
     /// Records matching `query`, ordered by station, parameter, time (stations in byte order
     /// of their ids, parameters in [`Parameter`]'s order, i.e. that of [`Parameter::ALL`]).
     /// Holds the whole range in memory: for long ranges use [`ReadingStore::readings_paged`].

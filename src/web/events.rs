@@ -4,9 +4,9 @@
 //!
 //! The poller reads the store, so it sees what any process wrote (`lantian serve` beside
 //! `lantian run`, or the server inside it). A store that counts its writes
-//! ([`ReadingStore::latest_generation`](crate::store::ReadingStore::latest_generation): SQLite)
-//! is asked every [`PROBE`] whether readings or hourly indices were written — one row read —
-//! and the latest values are read again only when the count moved: an update reaches the
+//! ([`WriteCounts`](crate::store::WriteCounts): SQLite) is asked every [`PROBE`] whether
+//! readings or hourly indices were written — a few rows read — and the latest values are read
+//! again only when one of the counts moved: an update reaches the
 //! clients within [`PROBE`] and one read of the latest values after the write. After a read the
 //! poller pauses at least as long as the read took, so it never takes more than half of a
 //! core however often data come. A store without a count (InfluxDB) is read every
@@ -40,8 +40,8 @@ use crate::units::Parameter;
 /// Updates kept for slow clients before they skip to a snapshot.
 const CHANNEL: usize = 16;
 
-/// How often a store that counts its writes is asked whether the latest values changed (and
-/// the overview's rankings whether the daily indices did).
+/// How often a store that counts its writes is asked whether the latest values changed (and,
+/// for the overview's figures, whether the indices did).
 pub const PROBE: Duration = Duration::from_millis(200);
 
 /// A comment this long after the last event keeps proxies from closing a quiet stream.
@@ -152,7 +152,7 @@ pub async fn poll(
     stop: CancellationToken,
 ) {
     let mut seen = Seen::default();
-    let mut known: Option<u64> = None;
+    let mut known: Option<(u64, u64)> = None;
     let mut pause = Duration::ZERO;
     loop {
         tokio::select! {
@@ -162,28 +162,28 @@ pub async fn poll(
         let started = Instant::now();
         let read = store
             .with(move |s| {
-                // The count before the values: values read after it are at least this new,
-                // and a write in between moves the count the next probe compares.
-                let generation = s.latest_generation()?;
-                if generation.is_some() && generation == known {
-                    return Ok((generation, None));
+                // The counts before the values: values read after them are at least this new,
+                // and a write in between moves a count the next probe compares.
+                let counts = s.write_counts()?.map(|c| (c.readings, c.hourly_indices));
+                if counts.is_some() && counts == known {
+                    return Ok((counts, None));
                 }
-                Ok((generation, Some(latest_of(s, zone, &Stations::All)?)))
+                Ok((counts, Some(latest_of(s, zone, &Stations::All)?)))
             })
             .await;
-        let generation = match read {
-            Ok((generation, Some(latest))) => {
-                known = generation;
+        let counts = match read {
+            Ok((counts, Some(latest))) => {
+                known = counts;
                 events.publish(&latest, &seen.changes(&latest));
-                generation
+                counts
             }
-            Ok((generation, None)) => generation,
+            Ok((counts, None)) => counts,
             Err(e) => {
                 tracing::warn!("live updates: {e}");
                 None
             }
         };
-        pause = match generation {
+        pause = match counts {
             Some(_) => PROBE.max(started.elapsed()),
             None => every,
         };

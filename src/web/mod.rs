@@ -10,8 +10,8 @@
 //! - [`accounts`]: users (argon2id), sessions, API tokens, the audit log, in a SQLite file of
 //!   their own; [`role`]: roles and permissions;
 //! - [`events`]: the shared poller of latest values and `/api/v1/events` (SSE);
-//! - [`rank_cache`]: the overview's month and year-to-date rankings, kept while the stored
-//!   daily indices do not change;
+//! - [`overview_cache`]: the overview's day figures and month and year-to-date rankings,
+//!   kept while the stored indices do not change;
 //! - [`server`]: the listener (connection limit, header timeout, TLS with rustls).
 
 pub mod accounts;
@@ -21,8 +21,8 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod headers;
+pub mod overview_cache;
 pub mod pages;
-pub mod rank_cache;
 pub mod role;
 pub mod server;
 pub mod settings;
@@ -42,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 pub use accounts::{AccountError, Accounts, LoginPolicy};
 pub use alarm_steps::{AlarmHook, AlarmStep};
 pub use error::{ApiError, ErrorCode};
-pub use rank_cache::RankingCache;
+pub use overview_cache::OverviewCache;
 pub use role::{Permission, Role};
 pub use server::ServeError;
 pub use settings::WebConfig;
@@ -130,7 +130,7 @@ impl Server {
             zone,
             accounts,
             events: events::Events::new(),
-            rankings: Arc::new(RankingCache::default()),
+            overview: Arc::new(OverviewCache::default()),
             login_limiter: Arc::new(auth::LoginLimiter::new(settings.login_per_minute)),
             report_dir: parts.report_dir,
             alarm_hook: parts.alarm_hook,
@@ -156,11 +156,12 @@ impl Server {
             Duration::from_secs(state.settings.poll_seconds.max(1)),
             stop.clone(),
         ));
-        // The overview's rankings computed before the first visitor, then kept warm.
-        rank_cache::warm(&state.store, &state.rankings, None).await;
-        tasks.spawn(rank_cache::keep_warm(
+        // The overview's figures computed before the first visitor, then kept warm.
+        let warmed = overview_cache::warm(&state.store, &state.overview, None).await;
+        tasks.spawn(overview_cache::keep_warm(
             state.store.clone(),
-            state.rankings.clone(),
+            state.overview.clone(),
+            warmed,
             events::PROBE,
             stop.clone(),
         ));

@@ -12,7 +12,7 @@ use super::accounts::Accounts;
 use super::alarm_steps::AlarmHook;
 use super::error::ApiError;
 use super::events::Events;
-use super::rank_cache::RankingCache;
+use super::overview_cache::OverviewCache;
 use super::settings::WebConfig;
 use crate::collect::hj212::LoggerControl;
 use crate::registry::Registry;
@@ -88,8 +88,8 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// The live updates (latest values) the SSE endpoint hands out.
     pub events: Events,
-    /// The overview's rankings, kept while the daily indices do not change.
-    pub rankings: Arc<RankingCache>,
+    /// The overview's day figures and rankings, kept while the indices do not change.
+    pub overview: Arc<OverviewCache>,
     /// The settings.
     pub settings: Arc<WebConfig>,
     /// The folder of generated reports (served read-only, nothing outside it).

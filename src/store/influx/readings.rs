@@ -133,6 +133,9 @@ impl ReadingStore for InfluxStore {
     }
 }
 
+/// InfluxDB keeps no write counts: what is computed from its data is never kept.
+impl crate::store::WriteCounter for InfluxStore {}
+
 impl IndexStore for InfluxStore {
     fn put_indices(&mut self, records: &[IndexRecord]) -> Result<usize, StoreError> {
         self.send(records, schema::encode_index)

@@ -3,7 +3,7 @@
 use enum_map::EnumMap;
 use rusqlite::{Row, ToSql};
 
-use super::generation::{self, Counter};
+use super::write_counts::{Counter, bump};
 use super::{Fail, SqliteStore, StationId};
 use crate::aqi::{Pollutant, Standard};
 use crate::store::indices::{join_pollutants, split_pollutants};
@@ -79,10 +79,10 @@ fn write(store: &mut SqliteStore, records: &[IndexRecord]) -> Result<usize, Fail
             stmt.execute(&args[..])?;
         }
         if records.iter().any(|r| r.resolution == Resolution::Day) {
-            generation::bump(tx, Counter::DailyIndices)?;
+            bump(tx, Counter::DailyIndices)?;
         }
         if records.iter().any(|r| r.resolution == Resolution::Hour) {
-            generation::bump(tx, Counter::Latest)?;
+            bump(tx, Counter::HourlyIndices)?;
         }
         Ok::<_, rusqlite::Error>(())
     })?;
@@ -212,11 +212,5 @@ impl IndexStore for SqliteStore {
     fn indices_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError> {
         self.span(&[FIRST_TIME, LAST_TIME], &[&resolution.code()], "indices")
             .map_err(self.fail(Operation::Read(DataKind::Indices)))
-    }
-
-    fn daily_indices_generation(&self) -> Result<Option<u64>, StoreError> {
-        generation::read(self, Counter::DailyIndices)
-            .map(Some)
-            .map_err(|e| self.fail(Operation::Read(DataKind::Indices))(Fail::from(e)))
     }
 }

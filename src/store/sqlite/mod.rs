@@ -90,8 +90,9 @@
 //!   (tagged by `action`). An alarm and its new actions are written in one transaction, which
 //!   reads the stored revision first (a write that does not follow it is a conflict).
 //! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
-//!   checked on open; the write counters `daily_indices_generation` and `latest_generation`
-//!   (absent until the first write), bumped in the writing transactions.
+//!   checked on open; the write counts `readings_written`, `hourly_indices_written` and
+//!   `daily_indices_generation` ([`WriteCounts`](crate::store::WriteCounts); absent until the
+//!   first write of their kind), bumped in the writing transactions.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
 //! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds
@@ -116,7 +117,6 @@
 
 mod alarms;
 mod forecasts;
-mod generation;
 mod health;
 mod indices;
 mod job_runs;
@@ -124,6 +124,7 @@ mod readings;
 mod schema;
 mod source_flags;
 mod stations;
+mod write_counts;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, ToSql, params};
 
-use super::generation::{self, Counter};
+use super::write_counts::{Counter, bump};
 use super::{Fail, SqliteStore, StationId};
 use crate::quality::Flag;
 use crate::store::readings::sort_series;
@@ -64,7 +64,7 @@ fn write(store: &mut SqliteStore, records: &[Record]) -> Result<usize, Fail> {
                 r.count,
             ])?;
         }
-        generation::bump(tx, Counter::Latest)
+        bump(tx, Counter::Readings)
     })?;
     Ok(records.len())
 }
@@ -255,11 +255,5 @@ impl ReadingStore for SqliteStore {
     fn readings_span(&self, resolution: Resolution) -> Result<Option<TimeSpan>, StoreError> {
         self.span(&[FIRST_TIME, LAST_TIME], &[&resolution.code()], "readings")
             .map_err(self.fail(READ))
-    }
-
-    fn latest_generation(&self) -> Result<Option<u64>, StoreError> {
-        generation::read(self, Counter::Latest)
-            .map(Some)
-            .map_err(|e| self.fail(READ)(Fail::from(e)))
     }
 }

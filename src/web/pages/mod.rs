@@ -42,7 +42,7 @@ use crate::report::ReportError;
 use crate::store::{Store, StoreError};
 use view::Frame;
 
-use super::rank_cache::RankingCache;
+use super::overview_cache::OverviewCache;
 use super::state::AppState;
 
 /// The pages' routes (merged into [`crate::web::router`]; `/login`'s `POST` and `/logout`
@@ -73,22 +73,22 @@ pub enum PageError {
 
 /// The overview's live part over `store` in `lang`, as `/overview/live` serves it (the part
 /// that holds every number of the overview; the bench `web_overview` measures it), with the
-/// rankings kept in `rankings`.
+/// figures kept in `cache`.
 pub fn render_overview(
     store: &dyn Store,
-    rankings: &RankingCache,
+    cache: &OverviewCache,
     lang: Lang,
 ) -> Result<String, PageError> {
-    overview_live(store, rankings, lang)
+    overview_live(store, cache, lang)
 }
 
 /// The overview page, whole.
 pub(crate) fn overview_page(
     store: &dyn Store,
-    rankings: &RankingCache,
+    cache: &OverviewCache,
     frame: Frame,
 ) -> Result<String, PageError> {
-    let figures = overview::overview(store, rankings, frame.lang)?;
+    let figures = overview::overview(store, cache, frame.lang)?;
     let live = view::render_overview_live(&figures, frame.lang)?;
     Ok(view::OverviewPage { frame, live }.render()?)
 }
@@ -96,10 +96,10 @@ pub(crate) fn overview_page(
 /// The overview's live part alone (what the page fetches on every server event).
 pub(crate) fn overview_live(
     store: &dyn Store,
-    rankings: &RankingCache,
+    cache: &OverviewCache,
     lang: Lang,
 ) -> Result<String, PageError> {
-    let figures = overview::overview(store, rankings, lang)?;
+    let figures = overview::overview(store, cache, lang)?;
     Ok(view::render_overview_live(&figures, lang)?)
 }
 

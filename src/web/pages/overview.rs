@@ -6,10 +6,12 @@
 //! figures are [`daily_figures`] (the city's hourly and daily AQI of mean concentrations, the
 //! towns of the day, primary pollutants, the forecast), the month's and the year's rankings
 //! are the ranking report's by district (`lantian rank`'s numbers, from the stored daily
-//! indices, kept between renders by [`RankingCache`] while those do not change), the real-time towns are the daily report's hourly rule
+//! indices); both are kept between renders by [`OverviewCache`] while the indices they come
+//! from do not change. The real-time towns are the daily report's hourly rule
 //! ([`mean_hourly_input`]) over the latest hour's stored indices.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -23,9 +25,9 @@ use crate::aqi::china::hourly_aqi;
 use crate::assess::daily::hour_slot;
 use crate::assess::{Period, Pollutant, RankRow};
 use crate::lang::Lang;
-use crate::report::{DailyFigures, competition_ranks, daily_figures, mean_hourly_input};
+use crate::report::{DailyFigures, competition_ranks, mean_hourly_input};
 use crate::store::{Alarm, IndexQuery, IndexRecord, Resolution, Store, network_zone};
-use crate::web::rank_cache::RankingCache;
+use crate::web::overview_cache::OverviewCache;
 
 /// One station now.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +70,7 @@ pub(crate) struct Overview {
     /// hours).
     pub(crate) city_now: Option<u32>,
     /// The day's figures (the daily report's), when there is a day.
-    pub(crate) day: Option<DailyFigures>,
+    pub(crate) day: Option<Arc<DailyFigures>>,
     /// Stations with their real-time AQI (their latest hour within [`CURRENT_HOURS`]).
     pub(crate) stations: Vec<StationNow>,
     /// Towns, in real-time rank order.
@@ -84,11 +86,11 @@ const CURRENT_HOURS: i64 = 3;
 /// How many open alarms the overview lists.
 const ALARMS_SHOWN: usize = 8;
 
-/// Computes the overview over the store's latest hour (the month's and the year's rankings
-/// from `rankings` while they hold).
+/// Computes the overview over the store's latest hour (the day's figures and the month's and
+/// the year's rankings from `cache` while they hold).
 pub(crate) fn overview(
     store: &dyn Store,
-    rankings: &RankingCache,
+    cache: &OverviewCache,
     lang: Lang,
 ) -> Result<Overview, PageError> {
     let infos = store.stations()?;
@@ -125,7 +127,7 @@ pub(crate) fn overview(
         return Ok(overview);
     };
     let date = hour_slot(hour.with_timezone(&tz).naive_local()).0;
-    let day = daily_figures(store, date)?;
+    let day = cache.day_figures(store, &infos, date)?;
 
     // The city and its towns now: the mean of their stations' concentrations of their latest
     // hours (the daily report's rule for its curve, over the stations' current hours).
@@ -147,7 +149,7 @@ pub(crate) fn overview(
     }
     let input = mean_hourly_input(&city, day.network.values.so2);
     overview.city_now = hourly_aqi(&input, day.rules).aqi;
-    let month = rankings.district_rows(
+    let month = cache.district_rows(
         store,
         &infos,
         Period::Month {
@@ -155,7 +157,7 @@ pub(crate) fn overview(
             month: date.month(),
         },
     )?;
-    let ytd = rankings.district_rows(
+    let ytd = cache.district_rows(
         store,
         &infos,
         Period::YearToDate {

@@ -154,9 +154,9 @@ async fn overview(
     let user = page.user;
     let lang = q.lang()?;
     let frame = frame(lang, "overview", "/", &user);
-    let rankings = state.rankings.clone();
+    let cache = state.overview.clone();
     Ok(Html(
-        with_store(&state, move |store| overview_page(store, &rankings, frame)).await?,
+        with_store(&state, move |store| overview_page(store, &cache, frame)).await?,
     ))
 }
 
@@ -167,9 +167,9 @@ async fn live(
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let lang = q.lang()?;
-    let rankings = state.rankings.clone();
+    let cache = state.overview.clone();
     Ok(Html(
-        with_store(&state, move |store| overview_live(store, &rankings, lang)).await?,
+        with_store(&state, move |store| overview_live(store, &cache, lang)).await?,
     ))
 }
 

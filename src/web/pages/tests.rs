@@ -22,7 +22,7 @@ use crate::store::{
 };
 use crate::units::Parameter;
 use crate::web::alarm_steps::{AlarmStep as Step, take_step};
-use crate::web::rank_cache::RankingCache;
+use crate::web::overview_cache::OverviewCache;
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
@@ -105,7 +105,7 @@ fn the_overview_shows_the_stored_numbers() {
             label(6) + TimeDelta::seconds(1),
         ))
         .unwrap();
-    let o = overview(&store, &RankingCache::default(), Lang::En).unwrap();
+    let o = overview(&store, &OverviewCache::default(), Lang::En).unwrap();
     assert_eq!(o.hour, Some(label(6)));
     for r in &stored {
         let shown = o.stations.iter().find(|s| *s.map.id == *r.station).unwrap();
@@ -128,7 +128,7 @@ fn the_overview_shows_the_stored_numbers() {
         Some("wang".into()),
         Some("t0k".into()),
     );
-    let html = overview_page(&store, &RankingCache::default(), frame).unwrap();
+    let html = overview_page(&store, &OverviewCache::default(), frame).unwrap();
     let b = stored.iter().find(|r| &*r.station == "B").unwrap();
     let b_aqi = b.aqi.unwrap();
     assert!(
@@ -143,7 +143,7 @@ fn the_overview_shows_the_stored_numbers() {
         html.contains(r#"name="csrf" value="t0k""#),
         "the log-out form's token"
     );
-    let live = overview_live(&store, &RankingCache::default(), Lang::Zh).unwrap();
+    let live = overview_live(&store, &OverviewCache::default(), Lang::Zh).unwrap();
     assert!(live.contains("town-ranking") && !live.contains("<html"));
 }
 
@@ -152,7 +152,7 @@ fn an_empty_store_has_an_overview() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
     let frame = Frame::new(Lang::Zh, "overview", "/", None, None);
-    let html = overview_page(&store, &RankingCache::default(), frame).unwrap();
+    let html = overview_page(&store, &OverviewCache::default(), frame).unwrap();
     assert!(html.contains("暂无数据"), "{html}");
 }
 
