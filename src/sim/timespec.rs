@@ -9,10 +9,16 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 /// A duration written as a sum of `<number><unit>` terms, units `d`, `h`, `m`/`min`, `s`, `ms`
-/// (e.g. `"2h"`, `"1h30m"`, `"90s"`).
+/// (e.g. `"2h"`, `"1h30m"`, `"90s"`), at most [`Dur::MAX_DAYS`] days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Dur(pub TimeDelta);
+
+impl Dur {
+    /// The longest duration a scenario may give: a century (so that every instant a duration
+    /// leads to from any start within chrono's range of years is a date).
+    pub const MAX_DAYS: i64 = 36_525;
+}
 
 impl FromStr for Dur {
     type Err = String;
@@ -42,6 +48,13 @@ impl FromStr for Dur {
             };
             total_ms += n * ms;
             rest = after[unit_end..].trim_start();
+        }
+        // Also refuses infinity (a number of hundreds of digits).
+        if !(total_ms <= (Dur::MAX_DAYS * 86_400_000) as f64) {
+            return Err(format!(
+                "duration `{s}` is longer than {} days",
+                Dur::MAX_DAYS
+            ));
         }
         Ok(Dur(TimeDelta::milliseconds(total_ms.round() as i64)))
     }
@@ -210,6 +223,14 @@ mod tests {
         assert!("6".parse::<Dur>().is_err());
         assert!("h".parse::<Dur>().is_err());
         assert!("3 weeks".parse::<Dur>().is_err());
+        assert_eq!(
+            "36525d".parse::<Dur>().unwrap().0,
+            TimeDelta::days(Dur::MAX_DAYS)
+        );
+        let e = "36525d1ms".parse::<Dur>().unwrap_err();
+        assert!(e.contains("longer than 36525 days"), "{e}");
+        let digits = format!("{}h", "6".repeat(400)); // parses as an infinite number of hours
+        assert!(digits.parse::<Dur>().is_err());
     }
 
     #[test]

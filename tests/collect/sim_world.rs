@@ -337,6 +337,19 @@ fn load_error(text: &str) -> String {
     msg
 }
 
+/// The first crash of the `scenario_toml` fuzz target (10 million runs, December 2026): an
+/// episode starting ≈ 7·10⁸³ hours after the start panicked (`DateTime + TimeDelta`
+/// overflowed) while the scenario was checked.
+#[test]
+fn an_episode_beyond_any_date_is_an_error() {
+    let text = "seed = 1\n[[episode]]\nname = \"haze\"\nsource_type = \"secondary_regional\"\n\
+                after = \"19d666666666666666666666666666666666666666666666666666666666666666666666666666666666h\"\n\
+                duration = \"10h\"\nincrements = { pm25 = 70.0 }\n";
+    let msg = load_error(text);
+    assert!(msg.contains("longer than 36525 days"), "{msg}");
+    assert!(msg.contains("after") && msg.contains("line 5"), "{msg}");
+}
+
 #[test]
 fn scenario_errors_name_file_and_field() {
     let source = |emissions: &str| {
