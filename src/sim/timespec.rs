@@ -49,8 +49,9 @@ impl FromStr for Dur {
             total_ms += n * ms;
             rest = after[unit_end..].trim_start();
         }
-        // Also refuses infinity (a number of hundreds of digits).
-        if !(total_ms <= (Dur::MAX_DAYS * 86_400_000) as f64) {
+        // Also refuses infinity (a number of hundreds of digits; never NaN: no term is
+        // negative).
+        if total_ms > (Dur::MAX_DAYS * 86_400_000) as f64 {
             return Err(format!(
                 "duration `{s}` is longer than {} days",
                 Dur::MAX_DAYS

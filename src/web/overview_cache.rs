@@ -214,12 +214,11 @@ mod tests {
     use super::*;
     use crate::assess::DateRange;
     use crate::compute::{IndexConfig, recompute_days};
-    use crate::quality::Flag;
     use crate::store::sqlite::SqliteStore;
     use crate::store::{
-        IndexStore, ReadingStore, Record, Resolution, StationRole, StationStore, WriteCounter,
+        IndexStore, ReadingStore, Resolution, StationRole, StationStore, WriteCounter,
     };
-    use crate::units::Parameter;
+    use crate::web::pages::tests::six_pollutants;
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
@@ -242,27 +241,8 @@ mod tests {
     /// A day of the six pollutants at `id`, PM2.5 at `pm25`, and the day's indices.
     fn put_day(store: &mut SqliteStore, id: &str, pm25: f64) {
         let start = Utc.with_ymd_and_hms(2026, 3, 9, 16, 0, 0).unwrap();
-        let mut records = Vec::new();
-        for hour in 1..=24 {
-            for (parameter, value) in [
-                (Parameter::Pm25, pm25),
-                (Parameter::Pm10, pm25 * 1.4),
-                (Parameter::So2, 8.0),
-                (Parameter::No2, 30.0),
-                (Parameter::Co, 0.6),
-                (Parameter::O3, 50.0),
-            ] {
-                records.push(Record {
-                    station: id.into(),
-                    parameter,
-                    resolution: Resolution::Hour,
-                    time: start + TimeDelta::hours(hour),
-                    value,
-                    flag: Flag::Normal,
-                    count: 60,
-                });
-            }
-        }
+        let hours = (1..=24).map(|hour| start + TimeDelta::hours(hour));
+        let records = six_pollutants(id, pm25, hours);
         store.put_readings(&records).unwrap();
         let days = DateRange {
             first: day(),

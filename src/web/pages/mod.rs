@@ -104,4 +104,4 @@ pub(crate) fn overview_live(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -29,6 +29,37 @@ fn day() -> NaiveDate {
 }
 
 /// The hour labelled `hour` (1–24) of the local day (Asia/Shanghai).
+/// Hourly records of the six pollutants at station `id` at `times`: PM2.5 at `pm25`, PM10 at
+/// 1.4 times that, the others fixed.
+pub(crate) fn six_pollutants(
+    id: &str,
+    pm25: f64,
+    times: impl IntoIterator<Item = DateTime<Utc>>,
+) -> Vec<Record> {
+    let mut records = Vec::new();
+    for time in times {
+        for (parameter, value) in [
+            (Parameter::Pm25, pm25),
+            (Parameter::Pm10, pm25 * 1.4),
+            (Parameter::So2, 8.0),
+            (Parameter::No2, 30.0),
+            (Parameter::Co, 0.6),
+            (Parameter::O3, 50.0),
+        ] {
+            records.push(Record {
+                station: id.into(),
+                parameter,
+                resolution: Resolution::Hour,
+                time,
+                value,
+                flag: Flag::Normal,
+                count: 60,
+            });
+        }
+    }
+    records
+}
+
 fn label(hour: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 9, 16, 0, 0).unwrap() + TimeDelta::hours(hour)
 }
@@ -58,26 +89,7 @@ fn store(dir: &std::path::Path) -> SqliteStore {
         .unwrap();
     let mut records = Vec::new();
     for (id, pm25) in [("A", 20.0), ("B", 130.0)] {
-        for hour in 1..=6 {
-            for (parameter, value) in [
-                (Parameter::Pm25, pm25),
-                (Parameter::Pm10, pm25 * 1.4),
-                (Parameter::So2, 8.0),
-                (Parameter::No2, 30.0),
-                (Parameter::Co, 0.6),
-                (Parameter::O3, 50.0),
-            ] {
-                records.push(Record {
-                    station: id.into(),
-                    parameter,
-                    resolution: Resolution::Hour,
-                    time: label(hour),
-                    value,
-                    flag: Flag::Normal,
-                    count: 60,
-                });
-            }
-        }
+        records.extend(six_pollutants(id, pm25, (1..=6).map(label)));
     }
     store.put_readings(&records).unwrap();
     let days = DateRange {
