@@ -14,6 +14,12 @@ pub struct WriteCounts {
     pub hourly_indices: u64,
     /// Writes of daily indices.
     pub daily_indices: u64,
+    /// Writes of forecasts (hours and days).
+    pub forecasts: u64,
+    /// Writes of source flags and analysed days.
+    pub source_flags: u64,
+    /// Writes of alarms.
+    pub alarms: u64,
 }
 
 /// A store that counts its writes. Users keep what they computed (the overview's figures, the

@@ -1,12 +1,13 @@
 //! The overview's figures kept between renders ([`OverviewCache`]): the day's figures (the
-//! daily report's [`daily_figures`]: the city's and the towns' hourly and daily values, from
-//! the day's hourly and daily indices) and the month's and the year to date's district
-//! rankings (`lantian rank --by district`'s numbers, the ranking report's
-//! [`ranking_figures`], from the daily indices). Each is kept under the store's
-//! [`WriteCounts`] of what it is computed from (every write of indices, by any process, moves
-//! its kind's count in its own transaction) and the stations it was computed over, and used
-//! only while both are still the same. A backend without counts (InfluxDB) keeps nothing.
-//! Hourly readings alone move neither: the overview's figures come from indices.
+//! daily report's [`daily_figures`]: the city's and the towns' hourly and daily values from
+//! the day's hourly and daily indices, the forecast, the day's source events and alarms) and
+//! the month's and the year to date's district rankings (`lantian rank --by district`'s
+//! numbers, the ranking report's [`ranking_figures`], from the daily indices). Each is kept
+//! under the store's [`WriteCounts`] of what it is computed from (every write, by any
+//! process, moves its kind's count in its own transaction) and the stations it was computed
+//! over, and used only while both are still the same. A backend without counts (InfluxDB)
+//! keeps nothing. Readings alone move neither: the overview's figures come from indices,
+//! which the index stage writes once an hour.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,7 +29,7 @@ pub type DistrictRows = Arc<BTreeMap<String, RankRow>>;
 #[derive(Debug)]
 struct Entry<F, V> {
     figure: F,
-    counts: (u64, u64),
+    counts: WriteCounts,
     stations: Vec<StationInfo>,
     value: V,
 }
@@ -48,14 +49,14 @@ impl<F, V> Default for Kept<F, V> {
 }
 
 impl<F: PartialEq + Copy, V: Clone> Kept<F, V> {
-    fn find(&self, figure: F, counts: (u64, u64), stations: &[StationInfo]) -> Option<V> {
+    fn find(&self, figure: F, counts: WriteCounts, stations: &[StationInfo]) -> Option<V> {
         self.lock()
             .iter()
             .find(|e| e.figure == figure && e.counts == counts && e.stations == stations)
             .map(|e| e.value.clone())
     }
 
-    fn keep(&self, figure: F, counts: (u64, u64), stations: &[StationInfo], value: V) {
+    fn keep(&self, figure: F, counts: WriteCounts, stations: &[StationInfo], value: V) {
         let mut entries = self.lock();
         entries.retain(|e| e.figure != figure);
         if entries.len() >= ENTRIES {
@@ -96,7 +97,8 @@ impl OverviewCache {
         stations: &[StationInfo],
         date: NaiveDate,
     ) -> Result<Arc<DailyFigures>, ReportError> {
-        let counts = |c: WriteCounts| (c.hourly_indices, c.daily_indices);
+        // Everything the daily report reads but readings (its figures are of indices).
+        let counts = |c: WriteCounts| WriteCounts { readings: 0, ..c };
         self.kept_or(&self.days, store, stations, date, counts, || {
             Ok(Arc::new(daily_figures(store, date)?))
         })
@@ -111,7 +113,10 @@ impl OverviewCache {
         stations: &[StationInfo],
         period: Period,
     ) -> Result<DistrictRows, ReportError> {
-        let counts = |c: WriteCounts| (0, c.daily_indices);
+        let counts = |c: WriteCounts| WriteCounts {
+            daily_indices: c.daily_indices,
+            ..WriteCounts::default()
+        };
         self.kept_or(&self.rankings, store, stations, period, counts, || {
             let figures = ranking_figures(store, period, GroupBy::District)?;
             Ok(Arc::new(
@@ -131,7 +136,7 @@ impl OverviewCache {
         store: &dyn Store,
         stations: &[StationInfo],
         figure: F,
-        counts_of: impl Fn(WriteCounts) -> (u64, u64),
+        counts_of: impl Fn(WriteCounts) -> WriteCounts,
         compute: impl FnOnce() -> Result<V, ReportError>,
     ) -> Result<V, ReportError> {
         // Read before the indices: figures computed after it are at least this new, so an
@@ -161,7 +166,7 @@ impl OverviewCache {
 }
 
 /// Renders the overview once in the background (so the people's next render finds its
-/// figures kept) when the store's indices changed since `warmed`, the counts last warmed;
+/// figures kept) when what they come from changed since `warmed`, the counts last warmed;
 /// returns the counts warmed now (`None`: the store keeps none, nothing to keep).
 pub(crate) async fn warm(
     store: &Arc<super::StorePool>,
@@ -172,8 +177,8 @@ pub(crate) async fn warm(
     let result = store
         .with(move |s| {
             let counts = s.write_counts()?;
-            let indices = |c: Option<WriteCounts>| c.map(|c| (c.hourly_indices, c.daily_indices));
-            if counts.is_none() || indices(counts) == indices(warmed) {
+            let figures = |c: Option<WriteCounts>| c.map(|c| WriteCounts { readings: 0, ..c });
+            if counts.is_none() || figures(counts) == figures(warmed) {
                 return Ok(counts);
             }
             super::pages::render_overview(s, &cache, crate::lang::Lang::Zh)
@@ -188,7 +193,8 @@ pub(crate) async fn warm(
 }
 
 /// Keeps the overview's figures computed ahead of the next render: asks the store every
-/// `every` whether its indices changed, and when they did [`warm`]s them, until `stop`.
+/// `every` whether what they come from changed, and when it did [`warm`]s them, until
+/// `stop`.
 pub(crate) async fn keep_warm(
     store: Arc<super::StorePool>,
     cache: Arc<OverviewCache>,

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
+use super::write_counts::{Counter, bump};
 use super::{Fail, SqliteStore};
 use crate::store::alarm_backend::{
     AlarmColumns, Verdict, event_json, event_of, judge, may_repeat, plan_writes,
@@ -213,6 +214,7 @@ fn put(store: &mut SqliteStore, alarms: &[Alarm], actions: &[AlarmAction]) -> Re
                 ])?;
             }
         }
+        bump(tx, Counter::Alarms)?;
         Ok(writes.len())
     })
 }

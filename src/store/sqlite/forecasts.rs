@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use rusqlite::{Row, ToSql};
 
+use super::write_counts::{Counter, bump};
 use super::{Fail, SqliteStore, StationId};
 use crate::store::forecasts::{
     check, join_missing, join_pollutants, join_targets, split_missing, split_pollutants,
@@ -75,7 +76,7 @@ fn write(
                 d.aqi_high,
             ])?;
         }
-        Ok::<_, rusqlite::Error>(())
+        bump(tx, Counter::Forecasts)
     })?;
     Ok(hours.len() + days.len())
 }

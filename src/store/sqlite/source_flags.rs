@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{ToSql, params};
 
+use super::write_counts::{Counter, bump};
 use super::{Fail, SqliteStore};
 use crate::store::select::PageFn;
 use crate::store::{
@@ -59,6 +60,7 @@ fn put_days(store: &mut SqliteStore, days: &[AnalysedDay]) -> Result<usize, Fail
                 d.analysed_at.timestamp_millis(),
             ])?;
         }
+        bump(tx, Counter::SourceFlags)?;
         Ok::<_, rusqlite::Error>(days.len())
     })
 }
@@ -127,6 +129,7 @@ fn put(store: &mut SqliteStore, flags: &[SourceFlag]) -> Result<usize, Fail> {
                 f.job_scheduled.timestamp_millis(),
             ])?;
         }
+        bump(tx, Counter::SourceFlags)?;
         Ok::<_, rusqlite::Error>(rows.len())
     })
 }

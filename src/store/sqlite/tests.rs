@@ -169,6 +169,23 @@ fn write_counts_move_with_their_writes_for_every_handle() {
     let refused = writer.put_indices(&[index("S1", Resolution::Minute, 2)]);
     assert!(refused.is_err());
     assert_eq!(counts(), (1, 1, 1), "a refused write counts nothing");
+    let at = Utc.with_ymd_and_hms(2025, 1, 2, 0, 0, 0).unwrap();
+    let analysed = crate::store::AnalysedDay {
+        day: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        window: crate::store::FlagWindow {
+            from: at - chrono::TimeDelta::days(3),
+            to: at,
+            stations: 1,
+        },
+        flags: 0,
+        job: "sources".into(),
+        job_scheduled: at,
+        analysed_at: at,
+    };
+    crate::store::SourceFlagStore::put_analysed_days(&mut writer, &[analysed]).unwrap();
+    let all = reader.write_counts().unwrap().unwrap();
+    assert_eq!((all.source_flags, all.forecasts, all.alarms), (1, 0, 0));
+    assert_eq!(counts(), (1, 1, 1));
 }
 
 #[test]

@@ -12,15 +12,41 @@ pub(super) enum Counter {
     Readings,
     HourlyIndices,
     DailyIndices,
+    Forecasts,
+    SourceFlags,
+    Alarms,
 }
 
 impl Counter {
+    const ALL: [Counter; 6] = [
+        Counter::Readings,
+        Counter::HourlyIndices,
+        Counter::DailyIndices,
+        Counter::Forecasts,
+        Counter::SourceFlags,
+        Counter::Alarms,
+    ];
+
     fn key(self) -> &'static str {
         match self {
             Counter::Readings => "readings_written",
             Counter::HourlyIndices => "hourly_indices_written",
             // The name of schema 12's first count, kept.
             Counter::DailyIndices => "daily_indices_generation",
+            Counter::Forecasts => "forecasts_written",
+            Counter::SourceFlags => "source_flags_written",
+            Counter::Alarms => "alarms_written",
+        }
+    }
+
+    fn of(self, counts: &mut WriteCounts) -> &mut u64 {
+        match self {
+            Counter::Readings => &mut counts.readings,
+            Counter::HourlyIndices => &mut counts.hourly_indices,
+            Counter::DailyIndices => &mut counts.daily_indices,
+            Counter::Forecasts => &mut counts.forecasts,
+            Counter::SourceFlags => &mut counts.source_flags,
+            Counter::Alarms => &mut counts.alarms,
         }
     }
 }
@@ -39,20 +65,13 @@ fn read(store: &SqliteStore) -> rusqlite::Result<WriteCounts> {
     let mut counts = WriteCounts::default();
     let mut statement = store
         .conn
-        .prepare_cached("SELECT key, CAST(value AS INTEGER) FROM meta WHERE key IN (?1, ?2, ?3)")?;
-    let mut rows = statement.query([
-        Counter::Readings.key(),
-        Counter::HourlyIndices.key(),
-        Counter::DailyIndices.key(),
-    ])?;
+        .prepare_cached("SELECT key, CAST(value AS INTEGER) FROM meta WHERE key LIKE '%_written' OR key = 'daily_indices_generation'")?;
+    let mut rows = statement.query([])?;
     // A count not there yet: nothing of its kind was ever written (0 is never a count).
     while let Some(row) = rows.next()? {
         let (key, count): (String, i64) = (row.get(0)?, row.get(1)?);
-        let count = count.unsigned_abs();
-        match key.as_str() {
-            k if k == Counter::Readings.key() => counts.readings = count,
-            k if k == Counter::HourlyIndices.key() => counts.hourly_indices = count,
-            _ => counts.daily_indices = count,
+        if let Some(counter) = Counter::ALL.into_iter().find(|c| c.key() == key) {
+            *counter.of(&mut counts) = count.unsigned_abs();
         }
     }
     Ok(counts)
