@@ -75,7 +75,7 @@ pub use source_flags::{
 pub use stations::{
     StationId, StationInfo, StationRole, StationStore, UnknownStationRole, network_zone,
 };
-pub use url::{StoreUrl, StoreUrlError, open};
+pub use url::{StoreUrl, StoreUrlError, open, open_bulk};
 
 /// What the collectors' pipeline uses: it writes readings and device health, its index
 /// stage reads station metadata and hourly readings and writes indices, and its alarm stage

@@ -166,6 +166,77 @@ fn fault_influxdb_killed_mid_collection_loses_nothing() {
     outage(Outage::Killed);
 }
 
+/// `lantian run` started while InfluxDB is down (the server not yet started): collection
+/// starts and spools; once the server is up the forwarder creates the database, registers the
+/// stations and delivers the backlog, every minute once.
+#[test]
+fn fault_influxdb_down_at_start_collects_then_registers_and_loses_nothing() {
+    if !peers::influxd() {
+        return;
+    }
+    let speed = length(240.0, 60.0);
+    let (run_s, down) = length((30, 12), (600, 300));
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut server = Influxd::new(server_dir.path());
+    let url = format!(
+        "influx+http://127.0.0.1:{}?db=campaign&timeout=2&retries=1",
+        server.port
+    );
+    let (mut c, mut run) = collect_into(&url, speed, run_s);
+    let spool_dir = c.dir.path().join("spool");
+    let t = Instant::now();
+    let mut spooled_max = 0;
+    while t.elapsed() < Duration::from_secs(down) {
+        spooled_max = spooled_max.max(Spool::inspect(&spool_dir).unwrap().depth.records);
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "lantian run ended:\n{}",
+            c.logs()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        spooled_max > 0,
+        "nothing was spooled while the store was down"
+    );
+    server.start();
+    c.finish(&mut run, Duration::from_secs(u64::from(run_s) + 150));
+    let logs = c.logs();
+    assert!(
+        logs.contains("stations registered in the store"),
+        "the stations were never registered:\n{logs}"
+    );
+
+    let store = lantian::store::open(&url.parse().unwrap()).unwrap();
+    let registered: std::collections::BTreeSet<String> = store
+        .stations()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    let network: std::collections::BTreeSet<String> = c
+        .registry
+        .station_infos()
+        .into_iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(registered, network, "stations registered");
+    let (from, to) = c.covered();
+    let expected = c.expected(from, to);
+    let counts = Counts::of(store.as_ref(), &expected);
+    let (hours, _) = aqi_recomputed(&c, store.as_ref(), from, to);
+    counts.print(
+        "influxdb_down_at_start",
+        &format!(
+            "server down for the first {down} s of a {run_s} s run at ×{speed}; up to \
+             {spooled_max} readings spooled; {} stations registered once it was up; hourly AQI \
+             = recomputed for {hours} station-hours",
+            registered.len()
+        ),
+    );
+    counts.assert_stored_once(&logs);
+}
+
 /// A TCP proxy to `upstream` on a free port that, while `slow` is set, holds every chunk of
 /// the server's answers for `delay` before passing it on.
 fn slow_proxy(
