@@ -40,7 +40,11 @@ const RETRY_INITIAL: Duration = Duration::from_millis(100);
 /// stages) when several spool entries wait: a backlog moves in fewer, larger transactions —
 /// a commit and its WAL checkpoint cost about as much as the inserts, and consecutive minutes
 /// of a series land on the same B-tree pages. An entry larger than this goes alone.
-const DELIVERY_RECORDS: usize = 20_000;
+pub const DELIVERY_RECORDS: usize = 20_000;
+
+fn delivery_records() -> usize {
+    DELIVERY_RECORDS
+}
 
 /// Spool settings (`[spool]` in the configuration). Durations are real time.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -59,6 +63,11 @@ pub struct SpoolConfig {
     /// spool for the next start; `drain_timeout_ms` in files.
     #[serde(rename = "drain_timeout_ms", with = "super::millis")]
     pub drain_timeout: Duration,
+    /// Records delivered in one store transaction when a backlog waits (default
+    /// [`DELIVERY_RECORDS`]; not a key of the file: `benches/forward_replay.rs` compares it
+    /// with 1, one spool entry per transaction).
+    #[serde(skip, default = "delivery_records")]
+    pub delivery_records: usize,
 }
 
 impl Default for SpoolConfig {
@@ -68,6 +77,7 @@ impl Default for SpoolConfig {
             max_bytes: DEFAULT_MAX_BYTES,
             retry_max: Duration::from_secs(30),
             drain_timeout: Duration::from_secs(10),
+            delivery_records: DELIVERY_RECORDS,
         }
     }
 }
@@ -452,7 +462,7 @@ fn run(
         let run = if waiting {
             Vec::new()
         } else {
-            st.spool.peek_oldest_run(DELIVERY_RECORDS)?
+            st.spool.peek_oldest_run(config.delivery_records)?
         };
         if run.is_empty() {
             let health_due = last_health.is_none_or(|t| now >= t + HEALTH_EVERY);

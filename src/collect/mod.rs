@@ -40,7 +40,7 @@ use metrics::LatencyHistogram;
 use poller::{Connection, PolledDevice, Shared};
 use sink::{Batch, SinkError, SinkStats, StoreSink};
 
-pub use forward::{SpoolConfig, SpoolSnapshot, SpoolStatus};
+pub use forward::{DELIVERY_RECORDS, SpoolConfig, SpoolSnapshot, SpoolStatus};
 pub use read::{Block, ReadError, Refusal, Sample, interpret, read_plan};
 pub use transport::{Link, connect};
 

@@ -80,6 +80,24 @@ fn collect_into(url: &str, speed: f64, run_s: u32) -> (Campaign, std::process::C
     (c, run)
 }
 
+/// Watches `run` for `seconds` while the store is down: it must keep running. Returns the
+/// most readings its spool held.
+fn spool_while_down(c: &Campaign, run: &mut std::process::Child, seconds: u64) -> u64 {
+    let spool_dir = c.dir.path().join("spool");
+    let t = Instant::now();
+    let mut spooled_max = 0;
+    while t.elapsed() < Duration::from_secs(seconds) {
+        spooled_max = spooled_max.max(Spool::inspect(&spool_dir).unwrap().depth.records);
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "lantian run ended:\n{}",
+            c.logs()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    spooled_max
+}
+
 fn outage(kind: Outage) {
     if !peers::influxd() {
         return;
@@ -94,24 +112,13 @@ fn outage(kind: Outage) {
         server.port
     );
     let (mut c, mut run) = collect_into(&url, speed, run_s);
-    let spool_dir = c.dir.path().join("spool");
     std::thread::sleep(Duration::from_secs(from));
     let down_at = c.now();
     match kind {
         Outage::Frozen => signal(server.pid(), "STOP"),
         Outage::Killed => server.stop(),
     }
-    let t = Instant::now();
-    let mut spooled_max = 0;
-    while t.elapsed() < Duration::from_secs(down) {
-        spooled_max = spooled_max.max(Spool::inspect(&spool_dir).unwrap().depth.records);
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "lantian run ended:\n{}",
-            c.logs()
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    let spooled_max = spool_while_down(&c, &mut run, down);
     let up_at = c.now();
     match kind {
         Outage::Frozen => signal(server.pid(), "CONT"),
@@ -183,18 +190,7 @@ fn fault_influxdb_down_at_start_collects_then_registers_and_loses_nothing() {
         server.port
     );
     let (mut c, mut run) = collect_into(&url, speed, run_s);
-    let spool_dir = c.dir.path().join("spool");
-    let t = Instant::now();
-    let mut spooled_max = 0;
-    while t.elapsed() < Duration::from_secs(down) {
-        spooled_max = spooled_max.max(Spool::inspect(&spool_dir).unwrap().depth.records);
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "lantian run ended:\n{}",
-            c.logs()
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    let spooled_max = spool_while_down(&c, &mut run, down);
     assert!(
         spooled_max > 0,
         "nothing was spooled while the store was down"
