@@ -21,7 +21,7 @@ use lantian::assess::run::store_days;
 use lantian::assess::{AssessConfig, Period};
 use lantian::import::{Format, ImportOptions, NoProgress};
 use lantian::report::national::national_figures;
-use lantian::store::sqlite::SqliteStore;
+use lantian::store::sqlite::{PageCache, SqliteStore};
 use lantian::store::{IndexQuery, IndexRecord, IndexStore, Resolution};
 
 fn files() -> (PathBuf, PathBuf) {
@@ -43,7 +43,9 @@ fn files() -> (PathBuf, PathBuf) {
 fn main() {
     let (hourly, list) = files();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = SqliteStore::open(dir.path().join("national.db")).expect("store");
+    // As `lantian import` opens it: the bulk writer's page cache.
+    let mut store =
+        SqliteStore::open_with(dir.path().join("national.db"), PageCache::Bulk).expect("store");
     let options = ImportOptions {
         stations: Some(list),
         ..ImportOptions::default()

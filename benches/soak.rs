@@ -8,7 +8,10 @@
 //! ```text
 //! cargo bench --bench soak -- [--minutes 45] [--speed 600] [--sample-every 10] [--out target/soak]
 //!                             [--network stations/dongguan.toml] [--scenario stations/scenarios/dongguan-demo.toml]
+//!                             [--lantian PATH]
 //! ```
+//! `--lantian` runs another build of the binary (a copy of an earlier one, to compare two
+//! builds at the same speed); by default the one this bench was built with.
 //! A full soak is `--minutes 1440 --speed 60` (24 hours, two simulated months). Without
 //! `--bench` (under `cargo test --all-targets`) it makes a 20-second smoke run at ×60.
 //! `--compare-only` compares the store and the tally a run left in `--out` again (after a
@@ -38,6 +41,7 @@ struct Args {
     out: PathBuf,
     network: PathBuf,
     scenario: PathBuf,
+    lantian: PathBuf,
 }
 
 /// Where the demo scenario's HJ 212 loggers upload (its `[hj212] platform`): the run listens there.
@@ -64,6 +68,8 @@ fn args() -> Args {
             support::option("--scenario")
                 .unwrap_or_else(|| "stations/scenarios/dongguan-demo.toml".into()),
         ),
+        lantian: support::option("--lantian")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_lantian").into()),
     }
 }
 
@@ -100,7 +106,7 @@ fn main() {
     let out = args.out.canonicalize().unwrap();
     // A copy of the binary: a rebuild during a long soak must not change what runs.
     let bin = out.join("lantian");
-    std::fs::copy(env!("CARGO_BIN_EXE_lantian"), &bin).unwrap();
+    std::fs::copy(&args.lantian, &bin).unwrap();
     let config = out.join("lantian.toml");
     std::fs::write(
         &config,
@@ -247,11 +253,25 @@ fn main() {
     };
     let summary = |name: &str, points: &[(f64, f64)], unit: &str| {
         let first = points.iter().find(|p| p.0 >= 60.0).map_or(0.0, |p| p.1);
+        let end = points.last().map_or(0.0, |p| p.0);
+        // The sample nearest the middle of the run, and the slope over its second half: a
+        // cache still filling shows in the first half, growth without a bound in both.
+        let middle = points
+            .iter()
+            .find(|p| p.0 >= end / 2.0)
+            .map_or(0.0, |p| p.1);
         let last = points.last().map_or(0.0, |p| p.1);
         let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+        let second_half: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.0 >= end / 2.0)
+            .map(|&(t, v)| (t / 3600.0, v))
+            .collect();
         format!(
-            "{name:<22} {first:.1} → {last:.1} {unit} (max {max:.1}; slope {:+.2} {unit}/h after the first minute)",
-            support::slope(&hours(points))
+            "{name:<22} {first:.1} → {middle:.1} → {last:.1} {unit} (start, middle, end; max {max:.1}; \
+             slope {:+.2} {unit}/h after the first minute, {:+.2} {unit}/h over the second half)",
+            support::slope(&hours(points)),
+            support::slope(&second_half)
         )
     };
     let mut text = String::new();

@@ -30,8 +30,8 @@ pub(super) struct CollectArgs {
 pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> anyhow::Result<()> {
     let registry = super::load_registry(config)?;
     let devices: Vec<_> = registry.devices().cloned().collect();
-    let mut store = super::open_store(config)?;
-    store.put_stations(&registry.station_infos())?;
+    // The forwarder registers the stations (`start_pipeline`): the store may be down now.
+    let store = super::open_store(config)?;
     let clock = args.clock.clock()?;
     // The jobs are built (and their schedules checked) before anything starts.
     let jobs = if scheduler {
@@ -79,7 +79,7 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         config.alarm_settings.interval.num_seconds()
     );
     let started = std::time::Instant::now();
-    let pipeline = super::start_pipeline(config, &devices, &clock, store, Some(alarms))?;
+    let pipeline = super::start_pipeline(config, &registry, &devices, &clock, store, Some(alarms))?;
     tracing::info!(
         "collecting from {} devices into {} (spool {})",
         devices.len(),

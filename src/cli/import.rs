@@ -99,7 +99,7 @@ pub(super) fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
         index: (!args.no_indices).then_some(config.aqi),
         ..ImportOptions::default()
     };
-    let mut store = super::open_store(config)?;
+    let mut store = super::open_bulk_store_url(&config.store)?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(

@@ -32,7 +32,7 @@ pub(super) fn run(args: MigrateArgs) -> anyhow::Result<()> {
         "--from and --to name the same store"
     );
     let source = super::open_store_url(&args.from)?;
-    let mut target = super::open_store_url(&args.to)?;
+    let mut target = super::open_bulk_store_url(&args.to)?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg:>8} [{wide_bar}] {pos}/{len} readings ({eta})")

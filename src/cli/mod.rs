@@ -283,6 +283,12 @@ fn open_store_url(url: &StoreUrl) -> anyhow::Result<Box<dyn Store>> {
     lantian::store::open(url).with_context(|| format!("opening store {url}"))
 }
 
+/// Opens the store at `url` for a bulk writer that closes it when done
+/// ([`lantian::store::open_bulk`]: a SQLite store's large page cache).
+fn open_bulk_store_url(url: &StoreUrl) -> anyhow::Result<Box<dyn Store>> {
+    lantian::store::open_bulk(url).with_context(|| format!("opening store {url}"))
+}
+
 /// Smallest `[spool] max_bytes`: room for a few of the sink's largest batches.
 const MIN_SPOOL_BYTES: u64 = 16 << 20;
 
@@ -298,9 +304,12 @@ fn open_spool(config: &Config, dir: &Path, url: &StoreUrl) -> anyhow::Result<Spo
 }
 
 /// Starts the configured store pipeline — spool → store → index stage — polling `devices`
-/// (none for `lantian hj212 listen`, whose listener sends to [`Pipeline::intake`]).
+/// (none for `lantian hj212 listen`, whose listener sends to [`Pipeline::intake`]). The
+/// registry's stations are registered in the store by the forwarder, before its first write:
+/// collection starts (and spools) while the store is down.
 fn start_pipeline(
     config: &Config,
+    registry: &Registry,
     devices: &[lantian::registry::Device],
     clock: &lantian::clock::Clock,
     store: Box<dyn Store>,
@@ -314,6 +323,7 @@ fn start_pipeline(
         lantian::collect::Stages {
             index: config.aqi,
             alarms,
+            stations: registry.station_infos(),
         },
         store,
         spool,

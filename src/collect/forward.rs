@@ -1,8 +1,9 @@
 //! Store-and-forward: the thread that moves spooled batches into the store.
 //!
 //! The sink appends every batch to the [`Spool`] first (write-ahead); this forwarder, on its
-//! own thread, takes the oldest pending entry, writes it to the store, runs the index stage
-//! on it and only then acknowledges it. While the store fails (or is slow: a blocked write
+//! own thread, takes the oldest pending entry (with the entries after it, up to
+//! [`DELIVERY_RECORDS`] records, when a backlog waits), writes it to the store, runs the
+//! index stage on it and only then acknowledges it. While the store fails (or is slow: a blocked write
 //! only delays this thread, never the sink) entries accumulate in the spool and the store is
 //! retried with capped exponential back-off; once it answers, the backlog is replayed oldest
 //! first and the forwarder catches up. A spool left non-empty by an earlier run (a crash, or
@@ -30,10 +31,20 @@ use crate::alarms::rules::stage::AlarmStage;
 use crate::alarms::rules::system::SpoolFacts;
 use crate::compute::IndexStage;
 use crate::store::spool::{DEFAULT_MAX_BYTES, Depth, Spool, SpoolError};
-use crate::store::{IngestStore, Record, StoreError};
+use crate::store::{IngestStore, Record, StationInfo, StoreError};
 
 /// First retry delay after a failed store write.
 const RETRY_INITIAL: Duration = Duration::from_millis(100);
+
+/// Records written in one delivery (one store transaction, one pass of the index and alarm
+/// stages) when several spool entries wait: a backlog moves in fewer, larger transactions —
+/// a commit and its WAL checkpoint cost about as much as the inserts, and consecutive minutes
+/// of a series land on the same B-tree pages. An entry larger than this goes alone.
+pub const DELIVERY_RECORDS: usize = 20_000;
+
+fn delivery_records() -> usize {
+    DELIVERY_RECORDS
+}
 
 /// Spool settings (`[spool]` in the configuration). Durations are real time.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -52,6 +63,11 @@ pub struct SpoolConfig {
     /// spool for the next start; `drain_timeout_ms` in files.
     #[serde(rename = "drain_timeout_ms", with = "super::millis")]
     pub drain_timeout: Duration,
+    /// Records delivered in one store transaction when a backlog waits (default
+    /// [`DELIVERY_RECORDS`]; not a key of the file: `benches/forward_replay.rs` compares it
+    /// with 1, one spool entry per transaction).
+    #[serde(skip, default = "delivery_records")]
+    pub delivery_records: usize,
 }
 
 impl Default for SpoolConfig {
@@ -61,6 +77,7 @@ impl Default for SpoolConfig {
             max_bytes: DEFAULT_MAX_BYTES,
             retry_max: Duration::from_secs(30),
             drain_timeout: Duration::from_secs(10),
+            delivery_records: DELIVERY_RECORDS,
         }
     }
 }
@@ -176,9 +193,21 @@ pub(super) struct Target {
     /// The alarm stage: after each write, and on its timer.
     pub alarms: Option<AlarmStage>,
     pub health: HealthBoard,
+    /// Stations still to register in the store: before anything else is written.
+    pub unregistered: Vec<StationInfo>,
 }
 
 impl Target {
+    /// Registers the stations still to register (none: nothing to do).
+    fn register(&mut self) -> Result<(), StoreError> {
+        if !self.unregistered.is_empty() {
+            let n = self.store.put_stations(&self.unregistered)?;
+            tracing::info!("{n} stations registered in the store");
+            self.unregistered.clear();
+        }
+        Ok(())
+    }
+
     /// Runs the alarm stage on what was written (after the index stage).
     fn alarms_after(&mut self, written: &[Record]) {
         if let Some(alarms) = &mut self.alarms {
@@ -415,17 +444,27 @@ fn run(
             deadline = Some(now + config.drain_timeout);
         }
         let waiting = retry.waiting(now);
+        // The stations first: the index stage reads their zones, and readings of stations
+        // the store does not know would have no name in it.
+        if !waiting && !target.unregistered.is_empty() {
+            drop(st);
+            match target.register() {
+                Ok(()) => retry.succeeded(shared),
+                Err(e) => retry.failed(e, shared, &mut stats),
+            }
+            continue;
+        }
         let pending = st.spool.depth().entries;
         let gave_up = retry.failing_since.is_some() && deadline.is_some_and(|d| now >= d);
         if st.closing && (pending == 0 || gave_up) {
             break;
         }
-        let batch = if waiting {
-            None
+        let run = if waiting {
+            Vec::new()
         } else {
-            st.spool.peek_oldest()?
+            st.spool.peek_oldest_run(config.delivery_records)?
         };
-        let Some(batch) = batch else {
+        if run.is_empty() {
             let health_due = last_health.is_none_or(|t| now >= t + HEALTH_EVERY);
             if !waiting && health_due {
                 drop(st);
@@ -448,13 +487,17 @@ fn run(
             }
             drop(shared.wake.wait_timeout(st, wake - now));
             continue;
-        };
+        }
         drop(st);
-        let n = batch.records.len() as u64;
-        match deliver(&mut target, &quarantine, &batch.records) {
+        let seqs: Vec<u64> = run.iter().map(|b| b.seq).collect();
+        let records: Vec<Record> = run.into_iter().flat_map(|b| b.records).collect();
+        let n = records.len() as u64;
+        match deliver(&mut target, &quarantine, &records) {
             Ok(done) => {
                 let mut st = shared.lock();
-                st.spool.ack(batch.seq)?;
+                for seq in seqs {
+                    st.spool.ack(seq)?;
+                }
                 shared.status.update_spool(&st.spool);
                 drop(st);
                 if done.quarantined > 0 {

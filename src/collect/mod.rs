@@ -33,14 +33,14 @@ use crate::alarms::rules::stage::AlarmStage;
 use crate::clock::Clock;
 use crate::compute::{IndexConfig, IndexStage};
 use crate::registry::Device;
-use crate::store::IngestStore;
 use crate::store::spool::Spool;
+use crate::store::{IngestStore, StationInfo};
 use health::HealthBoard;
 use metrics::LatencyHistogram;
 use poller::{Connection, PolledDevice, Shared};
 use sink::{Batch, SinkError, SinkStats, StoreSink};
 
-pub use forward::{SpoolConfig, SpoolSnapshot, SpoolStatus};
+pub use forward::{DELIVERY_RECORDS, SpoolConfig, SpoolSnapshot, SpoolStatus};
 pub use read::{Block, ReadError, Refusal, Sample, interpret, read_plan};
 pub use transport::{Link, connect};
 
@@ -189,6 +189,10 @@ pub struct Stages {
     pub index: IndexConfig,
     /// The alarm stage.
     pub alarms: Option<AlarmStage>,
+    /// Stations the forwarder registers in the store before its first write (retried like
+    /// a write while the store fails, so collection starts and spools while it is down);
+    /// empty when the caller registered them.
+    pub stations: Vec<StationInfo>,
 }
 
 impl From<IndexConfig> for Stages {
@@ -197,6 +201,7 @@ impl From<IndexConfig> for Stages {
         Stages {
             index,
             alarms: None,
+            stations: Vec::new(),
         }
     }
 }
@@ -258,6 +263,7 @@ impl Pipeline {
         let sink = StoreSink::spawn_staged(
             store,
             (IndexStage::new(stages.index), stages.alarms),
+            stages.stations,
             spool,
             spool_config,
             rx,

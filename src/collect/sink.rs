@@ -29,7 +29,7 @@ use super::health::HealthBoard;
 use crate::alarms::rules::stage::AlarmStage;
 use crate::compute::IndexStage;
 use crate::store::spool::{Spool, SpoolError};
-use crate::store::{IngestStore, Record, StoreError};
+use crate::store::{IngestStore, Record, StationInfo, StoreError};
 
 /// Largest group the sink spools (and the forwarder writes) as one entry.
 pub const MAX_BATCH: usize = 20_000;
@@ -171,13 +171,24 @@ impl StoreSink {
         records: mpsc::Receiver<B>,
         health: HealthBoard,
     ) -> StoreSink {
-        Self::spawn_staged(store, (stage, None), spool, config, records, health)
+        Self::spawn_staged(
+            store,
+            (stage, None),
+            Vec::new(),
+            spool,
+            config,
+            records,
+            health,
+        )
     }
 
-    /// [`StoreSink::spawn`] with the alarm stage run after the index stage (and on its timer).
+    /// [`StoreSink::spawn`] with the alarm stage run after the index stage (and on its timer),
+    /// and `stations` registered in the store before the first write (see
+    /// [`Stages::stations`](super::Stages::stations)).
     pub fn spawn_staged<B: Into<Batch> + Send + 'static>(
         store: Box<dyn IngestStore>,
         (stage, alarms): (IndexStage, Option<AlarmStage>),
+        stations: Vec<StationInfo>,
         spool: Spool,
         config: &SpoolConfig,
         mut records: mpsc::Receiver<B>,
@@ -189,6 +200,7 @@ impl StoreSink {
             stage,
             alarms,
             health,
+            unregistered: stations,
         };
         let forwarder =
             std::sync::Arc::new(Forwarder::start(spool, target, config, status.clone()));

@@ -296,6 +296,8 @@ pub async fn run(
         Stages {
             index: config.aqi,
             alarms,
+            // Registered above, before the history.
+            stations: Vec::new(),
         },
         store,
         spool,

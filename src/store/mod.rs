@@ -76,7 +76,7 @@ pub use source_flags::{
 pub use stations::{
     StationId, StationInfo, StationRole, StationStore, UnknownStationRole, network_zone,
 };
-pub use url::{StoreUrl, StoreUrlError, open};
+pub use url::{StoreUrl, StoreUrlError, open, open_bulk};
 pub use write_counts::{WriteCounter, WriteCounts};
 
 /// What the collectors' pipeline uses: it writes readings and device health, its index

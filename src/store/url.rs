@@ -23,7 +23,7 @@ use std::str::FromStr;
 use super::influx::config::{Api, ConfigError, InfluxConfig};
 #[cfg(feature = "influxdb")]
 use super::influx::{self, InfluxStore};
-use super::sqlite::SqliteStore;
+use super::sqlite::{PageCache, SqliteStore};
 use super::{Store, StoreError};
 
 /// Where a store is: a SQLite file or an InfluxDB database.
@@ -154,12 +154,23 @@ impl StoreUrl {
 /// pipeline rides out — a warning is logged and the first write reports the problem. Every
 /// command and job opens its stores here, so they all open them alike.
 pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
+    open_with(url, PageCache::Default)
+}
+
+/// [`open`] for a bulk writer that closes the store when done (`lantian import`, `lantian
+/// migrate`'s target): a SQLite store gets the large [`PageCache::Bulk`]. Long-lived handles
+/// use [`open`].
+pub fn open_bulk(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
+    open_with(url, PageCache::Bulk)
+}
+
+fn open_with(url: &StoreUrl, cache: PageCache) -> Result<Box<dyn Store>, StoreError> {
     match url {
-        StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open_with(path, cache)?)),
         #[cfg(feature = "influxdb")]
         StoreUrl::Influx(config) => {
             influx::install_crypto_provider();
-            let store = InfluxStore::open(config)?;
+            let mut store = InfluxStore::open(config)?;
             if config.api == Api::V1
                 && let Err(e) = store.create_database()
             {

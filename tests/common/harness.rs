@@ -100,6 +100,7 @@ impl Run {
         let stages = Stages {
             index: IndexConfig::default(),
             alarms,
+            stations: Vec::new(),
         };
         let store = RecordingStore::new(store);
         let down = store.down.clone();

@@ -136,7 +136,7 @@ impl Influxd {
         let url = self.url(&format!("lantian_{}_{n}", std::process::id()));
         let config = lantian::store::influx::config::InfluxConfig::parse(&url).expect("URL");
         lantian::store::influx::InfluxStore::open(&config)
-            .and_then(|s| s.create_database())
+            .and_then(|mut s| s.create_database())
             .expect("CREATE DATABASE");
         url
     }

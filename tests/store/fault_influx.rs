@@ -80,6 +80,24 @@ fn collect_into(url: &str, speed: f64, run_s: u32) -> (Campaign, std::process::C
     (c, run)
 }
 
+/// Watches `run` for `seconds` while the store is down: it must keep running. Returns the
+/// most readings its spool held.
+fn spool_while_down(c: &Campaign, run: &mut std::process::Child, seconds: u64) -> u64 {
+    let spool_dir = c.dir.path().join("spool");
+    let t = Instant::now();
+    let mut spooled_max = 0;
+    while t.elapsed() < Duration::from_secs(seconds) {
+        spooled_max = spooled_max.max(Spool::inspect(&spool_dir).unwrap().depth.records);
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "lantian run ended:\n{}",
+            c.logs()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    spooled_max
+}
+
 fn outage(kind: Outage) {
     if !peers::influxd() {
         return;
@@ -94,24 +112,13 @@ fn outage(kind: Outage) {
         server.port
     );
     let (mut c, mut run) = collect_into(&url, speed, run_s);
-    let spool_dir = c.dir.path().join("spool");
     std::thread::sleep(Duration::from_secs(from));
     let down_at = c.now();
     match kind {
         Outage::Frozen => signal(server.pid(), "STOP"),
         Outage::Killed => server.stop(),
     }
-    let t = Instant::now();
-    let mut spooled_max = 0;
-    while t.elapsed() < Duration::from_secs(down) {
-        spooled_max = spooled_max.max(Spool::inspect(&spool_dir).unwrap().depth.records);
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "lantian run ended:\n{}",
-            c.logs()
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    let spooled_max = spool_while_down(&c, &mut run, down);
     let up_at = c.now();
     match kind {
         Outage::Frozen => signal(server.pid(), "CONT"),
@@ -164,6 +171,66 @@ fn fault_influxdb_frozen_mid_collection_loses_nothing() {
 #[test]
 fn fault_influxdb_killed_mid_collection_loses_nothing() {
     outage(Outage::Killed);
+}
+
+/// `lantian run` started while InfluxDB is down (the server not yet started): collection
+/// starts and spools; once the server is up the forwarder creates the database, registers the
+/// stations and delivers the backlog, every minute once.
+#[test]
+fn fault_influxdb_down_at_start_collects_then_registers_and_loses_nothing() {
+    if !peers::influxd() {
+        return;
+    }
+    let speed = length(240.0, 60.0);
+    let (run_s, down) = length((30, 12), (600, 300));
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut server = Influxd::new(server_dir.path());
+    let url = format!(
+        "influx+http://127.0.0.1:{}?db=campaign&timeout=2&retries=1",
+        server.port
+    );
+    let (mut c, mut run) = collect_into(&url, speed, run_s);
+    let spooled_max = spool_while_down(&c, &mut run, down);
+    assert!(
+        spooled_max > 0,
+        "nothing was spooled while the store was down"
+    );
+    server.start();
+    c.finish(&mut run, Duration::from_secs(u64::from(run_s) + 150));
+    let logs = c.logs();
+    assert!(
+        logs.contains("stations registered in the store"),
+        "the stations were never registered:\n{logs}"
+    );
+
+    let store = lantian::store::open(&url.parse().unwrap()).unwrap();
+    let registered: std::collections::BTreeSet<String> = store
+        .stations()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    let network: std::collections::BTreeSet<String> = c
+        .registry
+        .station_infos()
+        .into_iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(registered, network, "stations registered");
+    let (from, to) = c.covered();
+    let expected = c.expected(from, to);
+    let counts = Counts::of(store.as_ref(), &expected);
+    let (hours, _) = aqi_recomputed(&c, store.as_ref(), from, to);
+    counts.print(
+        "influxdb_down_at_start",
+        &format!(
+            "server down for the first {down} s of a {run_s} s run at ×{speed}; up to \
+             {spooled_max} readings spooled; {} stations registered once it was up; hourly AQI \
+             = recomputed for {hours} station-hours",
+            registered.len()
+        ),
+    );
+    counts.assert_stored_once(&logs);
 }
 
 /// A TCP proxy to `upstream` on a free port that, while `slow` is set, holds every chunk of

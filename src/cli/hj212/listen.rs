@@ -49,10 +49,9 @@ pub(crate) async fn run(config: &Config, args: ListenArgs) -> anyhow::Result<()>
         .listen
         .or(config.hj212.listen)
         .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a socket address"));
-    let mut store = super::super::open_store(config)?;
-    store.put_stations(&registry.station_infos())?;
+    let store = super::super::open_store(config)?;
     let clock = Clock::real();
-    let pipeline = super::super::start_pipeline(config, &[], &clock, store, None)?;
+    let pipeline = super::super::start_pipeline(config, &registry, &[], &clock, store, None)?;
     let listener = start(config, &registry, addr, clock, &pipeline).await?;
     let commands = LoginCommands {
         set_time: args.set_time,

@@ -35,7 +35,7 @@ mod state;
 use chrono::{DateTime, Utc};
 
 use self::client::{Client, MAX_BODY};
-use self::config::{InfluxConfig, TokenError};
+use self::config::{Api, InfluxConfig, TokenError};
 use self::query::{field_list, ident, parse_response};
 use super::select::{PageFn, Pager};
 use super::{ErrorKind, Operation, StoreError, TimeSpan};
@@ -146,6 +146,8 @@ pub struct InfluxStore {
     last_station_stamp: i64,
     /// Minute slot of the last `device_health` snapshot this handle wrote (unix ms).
     last_health_slot: i64,
+    /// This handle created the 1.x database (or found it there).
+    database_ready: bool,
 }
 
 impl InfluxStore {
@@ -163,6 +165,7 @@ impl InfluxStore {
             name,
             last_station_stamp: i64::MIN,
             last_health_slot: i64::MIN,
+            database_ready: false,
         })
     }
 
@@ -177,13 +180,28 @@ impl InfluxStore {
     }
 
     /// `CREATE DATABASE` (1.x; a no-op when it exists). 2.x/3.x buckets are created with
-    /// their own tools.
-    pub fn create_database(&self) -> Result<(), StoreError> {
+    /// their own tools. When the server is down as the store is opened, the first
+    /// [`put_stations`](crate::store::StationStore::put_stations) tries again.
+    pub fn create_database(&mut self) -> Result<(), StoreError> {
         let q = format!("CREATE DATABASE {}", ident(&self.config.database));
         self.client
             .query_with(&q, &[])
             .and_then(|body| parse_response(&body, &q).map(drop))
-            .map_err(self.fail(Operation::Open))
+            .map_err(self.fail(Operation::Open))?;
+        self.database_ready = true;
+        Ok(())
+    }
+
+    /// [`InfluxStore::create_database`] once per handle, for a 1.x server that was not
+    /// reachable when the store was opened. A refusal (a user without the right to create
+    /// databases) is only logged: the write that follows says whether the database is there.
+    fn ensure_database(&mut self) {
+        if self.config.api == Api::V1
+            && !self.database_ready
+            && let Err(e) = self.create_database()
+        {
+            tracing::debug!("could not create the InfluxDB database: {e}");
+        }
     }
 
     /// Turns an internal error into the store's error for `operation`.

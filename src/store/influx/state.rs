@@ -105,6 +105,8 @@ impl StationStore for InfluxStore {
         if stations.is_empty() {
             return Ok(0);
         }
+        // Stations are registered first (the collectors' forwarder, before any reading).
+        self.ensure_database();
         let stamp = Utc::now()
             .timestamp_millis()
             .max(self.last_station_stamp.saturating_add(1));

@@ -470,7 +470,29 @@ impl Spool {
 
     /// The oldest pending entry, read back (and checked) from its segment.
     pub fn peek_oldest(&mut self) -> Result<Option<Batch>, SpoolError> {
-        let Some(front) = self.pending.front() else {
+        self.peek(0)
+    }
+
+    /// The oldest pending entries in order, as many as hold at most `max_records` records
+    /// together (at least the oldest, however large): a backlog is written in fewer, larger
+    /// store transactions. Acknowledge each with [`Spool::ack`], oldest first.
+    pub fn peek_oldest_run(&mut self, max_records: usize) -> Result<Vec<Batch>, SpoolError> {
+        let mut run = Vec::new();
+        let mut records = 0;
+        for i in 0..self.pending.len() {
+            let n = self.pending[i].meta.records as usize;
+            if i > 0 && records + n > max_records {
+                break;
+            }
+            records += n;
+            run.extend(self.peek(i)?);
+        }
+        Ok(run)
+    }
+
+    /// The pending entry at `index` (0: the oldest), read back (and checked).
+    fn peek(&mut self, index: usize) -> Result<Option<Batch>, SpoolError> {
+        let Some(front) = self.pending.get(index) else {
             return Ok(None);
         };
         let meta = front.meta.clone();

@@ -272,3 +272,42 @@ fn a_damaged_head_replays_from_the_oldest_segment() {
     let seqs: Vec<u64> = drain(&mut spool).iter().map(|b| b.seq).collect();
     assert_eq!(seqs, [0, 1, 2]);
 }
+
+#[test]
+fn a_run_of_oldest_entries_fits_its_bound_in_order_across_segments() {
+    for memory in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = if memory {
+            Spool::memory(1 << 20)
+        } else {
+            // Small segments: a run spans several.
+            Spool::open(dir.path(), 64 * 1024).unwrap()
+        };
+        assert!(spool.peek_oldest_run(100).unwrap().is_empty());
+        let sizes = [30, 40, 50, 200, 10, 10];
+        for (n, len) in sizes.iter().enumerate() {
+            spool.append(&batch(n as u64, *len)).unwrap();
+        }
+        if !memory {
+            assert!(segments(dir.path()).len() > 1, "one segment");
+        }
+        let seqs = |run: &[Batch]| run.iter().map(|b| b.seq).collect::<Vec<_>>();
+        // 30 + 40 fit in 100, 50 more would not.
+        let run = spool.peek_oldest_run(100).unwrap();
+        assert_eq!(seqs(&run), [0, 1]);
+        assert_eq!(run[1].records, batch(1, 40));
+        // Peeking acknowledges nothing.
+        assert_eq!(seqs(&spool.peek_oldest_run(100).unwrap()), [0, 1]);
+        for b in &run {
+            spool.ack(b.seq).unwrap();
+        }
+        // An entry over the bound goes alone when it is the oldest.
+        assert_eq!(seqs(&spool.peek_oldest_run(100).unwrap()), [2]);
+        spool.ack(2).unwrap();
+        let run = spool.peek_oldest_run(100).unwrap();
+        assert_eq!(seqs(&run), [3]);
+        assert_eq!(run[0].records, batch(3, 200));
+        spool.ack(3).unwrap();
+        assert_eq!(seqs(&spool.peek_oldest_run(100).unwrap()), [4, 5]);
+    }
+}

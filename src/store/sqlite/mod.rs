@@ -139,8 +139,39 @@ use super::{ErrorKind, Operation, StationId, StoreError};
 
 pub use schema::SCHEMA_VERSION;
 
-/// The page cache of a handle, KiB (grown only as pages are used).
-const PAGE_CACHE_KIB: i64 = 64 * 1024;
+/// How much of the file a handle keeps in memory: its page cache's bound. The cache grows
+/// only as pages are read or changed and is never given back while the handle is open, so a
+/// long-lived handle that reads a lot (the collector's forwarder, its alarm stage) holds its
+/// whole bound within hours: each handle's bound is memory the process keeps. A handle that
+/// closes frees its cache, but the allocator may keep it (glibc keeps a thread's freed memory
+/// in that thread's arena): in the soak the 64-MiB caches of the jobs' short-lived handles
+/// stayed in the collector's resident memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PageCache {
+    /// [`PageCache::DEFAULT_KIB`] (SQLite's own default): every handle but a bulk writer's.
+    #[default]
+    Default,
+    /// [`PageCache::BULK_KIB`]: one large transaction's changed pages stay in memory until
+    /// the commit instead of being spilled to the WAL and written again when changed once
+    /// more. For a handle that writes much and then closes (`lantian import`, `lantian
+    /// migrate`'s target).
+    Bulk,
+}
+
+impl PageCache {
+    /// The bound of [`PageCache::Default`], KiB.
+    pub const DEFAULT_KIB: i64 = 2000;
+    /// The bound of [`PageCache::Bulk`], KiB.
+    pub const BULK_KIB: i64 = 64 * 1024;
+
+    /// The bound, KiB.
+    pub fn kib(self) -> i64 {
+        match self {
+            PageCache::Default => PageCache::DEFAULT_KIB,
+            PageCache::Bulk => PageCache::BULK_KIB,
+        }
+    }
+}
 
 /// How long a handle waits for another connection's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -215,6 +246,11 @@ impl SqliteStore {
     /// [module documentation](self)). Fails with [`ErrorKind::Unusable`] when the directory
     /// is missing or the file holds another application's tables or a newer schema version.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, PageCache::Default)
+    }
+
+    /// [`SqliteStore::open`] with the page cache `cache` (see [`PageCache`]).
+    pub fn open_with(path: impl AsRef<Path>, cache: PageCache) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         let name = format!("SQLite store {}", path.display());
         let fail = |e: Fail| error(&name, Operation::Open, e);
@@ -233,7 +269,7 @@ impl SqliteStore {
             name: name.clone(),
         };
         store
-            .configure()
+            .configure(cache)
             .map_err(Fail::from)
             .and_then(|()| schema::prepare(&mut store))
             .map_err(fail)?;
@@ -245,16 +281,13 @@ impl SqliteStore {
         &self.path
     }
 
-    fn configure(&self) -> rusqlite::Result<()> {
+    fn configure(&self, cache: PageCache) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Up to PAGE_CACHE_KIB of pages per handle (SQLite's default is 2 MiB): a large
-        // transaction's changed pages stay in memory until the commit instead of being
-        // spilled to the WAL and written again when changed once more.
-        self.conn
-            .pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
+        // A negative size is KiB.
+        self.conn.pragma_update(None, "cache_size", -cache.kib())?;
         Ok(())
     }
 
