@@ -63,9 +63,10 @@ pub(super) fn bump(tx: &Transaction<'_>, counter: Counter) -> rusqlite::Result<(
 
 fn read(store: &SqliteStore) -> rusqlite::Result<WriteCounts> {
     let mut counts = WriteCounts::default();
+    // `meta` holds a handful of rows: read them all, keep the counts.
     let mut statement = store
         .conn
-        .prepare_cached("SELECT key, CAST(value AS INTEGER) FROM meta WHERE key LIKE '%_written' OR key = 'daily_indices_generation'")?;
+        .prepare_cached("SELECT key, CAST(value AS INTEGER) FROM meta")?;
     let mut rows = statement.query([])?;
     // A count not there yet: nothing of its kind was ever written (0 is never a count).
     while let Some(row) = rows.next()? {
