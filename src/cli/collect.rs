@@ -93,6 +93,7 @@ pub(super) async fn run(config: &Config, args: CollectArgs, scheduler: bool) -> 
         Some(super::uplink::start(
             config,
             &config.uplinks,
+            &registry.station_infos(),
             clock.clone(),
             pending,
         )?)

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use lantian::config::Config;
-use lantian::store::network_zone;
+use lantian::store::{StationInfo, network_zone};
 use lantian::uplink::{Pending, TargetReport, UplinkTarget, Uplinks, report};
 
 use super::clock_args::ClockArgs;
@@ -90,9 +90,11 @@ async fn run_targets(config: &Config, args: RunArgs) -> anyhow::Result<()> {
         .cloned()
         .collect();
     let clock = args.clock.clock()?;
+    // On its own the uplink sends the stations of the store, which another process fills.
     let uplinks = start(
         config,
         &targets,
+        &[],
         clock,
         Pending::SpoolDir(config.spool_dir()),
     )?;
@@ -105,16 +107,19 @@ async fn run_targets(config: &Config, args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts `targets` reading the configured store (its own connection), on `clock`.
+/// Starts `targets` reading the configured store (its own connection), on `clock`, for the
+/// store's stations and `registered` (the registry's, which the collectors register).
 pub(super) fn start(
     config: &Config,
     targets: &[UplinkTarget],
+    registered: &[StationInfo],
     clock: lantian::clock::Clock,
     pending: Pending,
 ) -> anyhow::Result<Uplinks> {
     let store = super::open_store(config)?;
     Ok(Uplinks::start(
         targets,
+        registered,
         store,
         &config.store,
         &config.uplink_dir(),

@@ -42,7 +42,7 @@ pub use stream::Stream;
 
 use crate::clock::Clock;
 use crate::store::spool::Spool;
-use crate::store::{Store, StoreUrl};
+use crate::store::{StationInfo, Store, StoreUrl};
 use sender::{Sender, Station};
 
 /// Why the uplink cannot start or go on.
@@ -194,17 +194,26 @@ pub struct Uplinks {
 impl Uplinks {
     /// Starts a task per target on the current tokio runtime, after checking every target
     /// (MN and PW of each station, names, cursors and locks) so that nothing starts when one
-    /// is wrong. `store` is the store to read (its own connection), `url` names it in the
-    /// cursors, `dir` is the uplink folder ([`uplink_dir`]).
+    /// is wrong. The stations are those of the store and `registered`, the registry's, which
+    /// the collectors register in the store before their first write (which may be after
+    /// this start: `lantian run` starts while the store is down). `store` is the store to
+    /// read (its own connection), `url` names it in the cursors, `dir` is the uplink folder
+    /// ([`uplink_dir`]).
     pub fn start(
         targets: &[UplinkTarget],
+        registered: &[StationInfo],
         store: Box<dyn Store>,
         url: &StoreUrl,
         dir: &Path,
         clock: Clock,
         pending: Pending,
     ) -> Result<Uplinks, UplinkError> {
-        let known = store.stations()?;
+        let mut known = store.stations()?;
+        for station in registered {
+            if !known.iter().any(|s| s.id == station.id) {
+                known.push(station.clone());
+            }
+        }
         let ids: Vec<String> = known.iter().map(|s| s.id.clone()).collect();
         let store = Arc::new(Mutex::new(store));
         let mut senders = Vec::new();
@@ -232,7 +241,7 @@ impl Uplinks {
             }
             if stations.is_empty() {
                 tracing::warn!(
-                    "uplink `{}`: no station to send (the store knows none yet)",
+                    "uplink `{}`: no station to send (neither the registry nor the store has one)",
                     target.name
                 );
             }
