@@ -23,7 +23,7 @@ use chrono_tz::Tz;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::config::{StartPoint, StationCredentials, UplinkTarget};
+use super::config::{StartPoint, StationChoice, StationCredentials, UplinkTarget};
 use super::cursor::{Cursor, Mark};
 use super::daily::midnights;
 use super::link::{Answer, Link, LinkError};
@@ -47,6 +47,9 @@ const WINDOW: TimeDelta = TimeDelta::hours(1);
 /// neither the spool nor the store: the least `delay` on a clock running faster than real
 /// time (at speed 1 the configured `delay`, 120 s by default, is far more).
 const PIPELINE_LATENCY: Duration = Duration::from_secs(2);
+
+/// How often a target sending every station looks for stations new in the store.
+const STATIONS_REFRESH: Duration = Duration::from_secs(10);
 
 /// A store shared by the targets' tasks, read on tokio's blocking pool.
 pub(crate) type SharedStore = Arc<Mutex<Box<dyn Store>>>;
@@ -90,6 +93,10 @@ pub(crate) struct Sender {
     link: Option<Link>,
     last_qn: DateTime<Utc>,
     published: Option<Instant>,
+    /// When the store's stations were last looked at ([`Sender::add_new_stations`]).
+    stations_read: Option<Instant>,
+    /// Stations of the store that cannot be sent (no MN or PW), said once.
+    refused: Vec<String>,
 }
 
 impl Sender {
@@ -130,6 +137,8 @@ impl Sender {
             link: None,
             last_qn: DateTime::<Utc>::MIN_UTC,
             published: None,
+            stations_read: None,
+            refused: Vec::new(),
         }
     }
 
@@ -180,6 +189,7 @@ impl Sender {
 
     /// One round; `true` when something was sent (more may be due at once).
     async fn round(&mut self) -> Result<bool, Failure> {
+        self.add_new_stations().await?;
         let horizon = self.horizon().await?;
         let first = self.first_stored().await?;
         let mut sent = false;
@@ -245,17 +255,67 @@ impl Sender {
 
     /// The earliest stored label of what the target sends.
     async fn first_stored(&self) -> Result<Option<DateTime<Utc>>, Failure> {
-        let store = self.store.clone();
         let streams = self.target.data.clone();
+        self.on_store(move |store| first_stored(store, &streams))
+            .await
+    }
+
+    /// Runs `read` on the store, on tokio's blocking pool.
+    async fn on_store<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let store = self.store.clone();
         let read = move || {
             let store = store
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            first_stored(&**store, &streams)
+            read(&**store)
         };
         Ok(tokio::task::spawn_blocking(read)
             .await
             .map_err(|e| UplinkError::Task(e.to_string()))??)
+    }
+
+    /// A target sending every station adds those new in the store (registered after it
+    /// started: `lantian uplink run` beside a `lantian run` that registers at its first
+    /// write), looking at most every [`STATIONS_REFRESH`]. A new station without an MN is
+    /// said once and not sent.
+    async fn add_new_stations(&mut self) -> Result<(), Failure> {
+        if self.target.stations != StationChoice::All
+            || self
+                .stations_read
+                .is_some_and(|read| read.elapsed() < STATIONS_REFRESH)
+        {
+            return Ok(());
+        }
+        self.stations_read = Some(Instant::now());
+        let known = self.on_store(|store| store.stations()).await?;
+        for info in known {
+            if self.stations.iter().any(|s| *s.id == *info.id) || self.refused.contains(&info.id) {
+                continue;
+            }
+            match self.target.credentials(std::slice::from_ref(&info.id)) {
+                Ok(credentials) => {
+                    tracing::info!(
+                        "uplink `{}`: station {} is new in the store: sending it",
+                        self.target.name,
+                        info.id
+                    );
+                    self.stations
+                        .extend(credentials.into_iter().map(|credentials| Station {
+                            id: info.id.as_str().into(),
+                            credentials,
+                            tz: info.time_zone,
+                        }));
+                }
+                Err(e) => {
+                    tracing::error!("{e}: it is not sent");
+                    self.refused.push(info.id);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The first window after `mark` with something to send (or none up to `horizon`), and
@@ -268,14 +328,10 @@ impl Sender {
         first: Option<DateTime<Utc>>,
         horizon: DateTime<Utc>,
     ) -> Result<(Vec<Upload>, DateTime<Utc>), Failure> {
-        let store = self.store.clone();
         let station = self.stations[i].clone();
         let streams = self.target.data.clone();
         let parameters = self.parameters.clone();
-        let read = move || -> Result<(Vec<Upload>, DateTime<Utc>), StoreError> {
-            let store = store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.on_store(move |store| {
             let q = WindowQuery {
                 station: &station.id,
                 tz: station.tz,
@@ -290,21 +346,19 @@ impl Sender {
             {
                 mark = Mark::through(first - TimeDelta::milliseconds(1));
             }
-            let last = last_stored_end(&**store, &station, &streams)?;
+            let last = last_stored_end(store, &station, &streams)?;
             let bound = last.map_or(mark.through, |last| last.min(horizon));
             while mark.through < bound {
                 let until = next_aligned(mark.through, WINDOW).min(horizon);
-                let uploads = window(&**store, &q, mark, until)?;
+                let uploads = window(store, &q, mark, until)?;
                 if !uploads.is_empty() {
                     return Ok((uploads, until));
                 }
                 mark = Mark::through(until);
             }
             Ok((Vec::new(), mark.through.max(horizon)))
-        };
-        Ok(tokio::task::spawn_blocking(read)
-            .await
-            .map_err(|e| UplinkError::Task(e.to_string()))??)
+        })
+        .await
     }
 
     /// Sends `part` and waits for its acknowledgement, re-sending after each timeout up to

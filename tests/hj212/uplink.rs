@@ -46,15 +46,22 @@ fn local(h: i64, m: i64) -> DateTime<Utc> {
 struct Site {
     dir: tempfile::TempDir,
     config: PathBuf,
+    stations: Vec<StationInfo>,
     records: Vec<Record>,
     port: u16,
 }
 
 impl Site {
     fn new(minute_hours: i64, hours: i64, target: &str) -> Site {
+        let site = Site::empty(minute_hours, hours, target);
+        site.fill();
+        site
+    }
+
+    /// The site with its store still empty.
+    fn empty(minute_hours: i64, hours: i64, target: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open(dir.path().join("store.db")).unwrap();
-        let infos: Vec<StationInfo> = STATIONS
+        let stations: Vec<StationInfo> = STATIONS
             .iter()
             .map(|(id, _)| StationInfo {
                 id: id.to_string(),
@@ -68,7 +75,6 @@ impl Site {
                 role: StationRole::Assessment,
             })
             .collect();
-        store.put_stations(&infos).unwrap();
         let mut records = Vec::new();
         for (s, (station, _)) in STATIONS.iter().enumerate() {
             let value = |p: usize, n: i64| match STORED[p] {
@@ -106,7 +112,6 @@ impl Site {
                 }
             }
         }
-        store.put_readings(&records).unwrap();
         let port = free_port();
         let config = dir.path().join("lantian.toml");
         let mut toml = format!(
@@ -121,9 +126,17 @@ impl Site {
         Site {
             dir,
             config,
+            stations,
             records,
             port,
         }
+    }
+
+    /// Writes the stations and their records to the store.
+    fn fill(&self) {
+        let mut store = SqliteStore::open(self.dir.path().join("store.db")).unwrap();
+        store.put_stations(&self.stations).unwrap();
+        store.put_readings(&self.records).unwrap();
     }
 
     fn out(&self) -> PathBuf {
@@ -278,6 +291,36 @@ fn every_stored_reading_arrives_once_in_order() {
         health.contains("uplink prov → 127.0.0.1") && health.contains("backlog 0.0 h"),
         "{health}"
     );
+}
+
+#[test]
+fn stations_the_store_learns_after_the_start_are_sent() {
+    if !python3() {
+        return;
+    }
+    // `lantian uplink run` as its own service, started before the collectors registered
+    // their stations (they do at their first write): the store is empty when it starts.
+    let site = Site::empty(1, 3, "data = [2051, 2061]");
+    let expected = site.expected(&[2051, 2061]);
+    let _platform = platform_at(site.port, &site.out(), &[], &MNS);
+    let uplink = site.uplink(&[], 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !site.logs().contains("sending 2051, 2061 of 0 stations") {
+        assert!(Instant::now() < deadline, "{}", site.logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    site.fill();
+    let got = wait_for(&site, expected.len(), 60);
+    terminate(uplink);
+    let logs = site.logs();
+    let counts = check(&got, &expected, &logs);
+    assert!(duplicates(&counts).is_empty());
+    for (station, _) in STATIONS {
+        assert!(
+            logs.contains(&format!("station {station} is new in the store")),
+            "{logs}"
+        );
+    }
 }
 
 #[test]
