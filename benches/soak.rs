@@ -10,6 +10,8 @@
 //!                             [--network stations/dongguan.toml] [--scenario stations/scenarios/dongguan-demo.toml]
 //!                             [--lantian PATH]
 //! ```
+//! The run listens for the scenario's HJ 212 loggers at its `[hj212] platform`; a copy of the
+//! network and scenario on other ports lets two soaks share a machine.
 //! `--lantian` runs another build of the binary (a copy of an earlier one, to compare two
 //! builds at the same speed); by default the one this bench was built with.
 //! A full soak is `--minutes 1440 --speed 60` (24 hours, two simulated months). Without
@@ -44,8 +46,20 @@ struct Args {
     lantian: PathBuf,
 }
 
-/// Where the demo scenario's HJ 212 loggers upload (its `[hj212] platform`): the run listens there.
-const HJ212_LISTEN: &str = "127.0.0.1:9212";
+/// Where the scenario's HJ 212 loggers upload (its `[hj212] platform`, the demo's port when it
+/// has none): the run listens there.
+fn hj212_listen(scenario: &Path) -> String {
+    let text =
+        std::fs::read_to_string(scenario).unwrap_or_else(|e| panic!("{}: {e}", scenario.display()));
+    let table: toml::Table =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", scenario.display()));
+    table
+        .get("hj212")
+        .and_then(|h| h.get("platform"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or("127.0.0.1:9212")
+        .to_string()
+}
 
 fn args() -> Args {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -112,9 +126,10 @@ fn main() {
         &config,
         format!(
             "registry = \"{}\"\nstore = \"sqlite:soak.db\"\nscenario = \"{}\"\n\
-             [report]\nout_dir = \"reports\"\n[hj212]\nlisten = \"{HJ212_LISTEN}\"\n",
+             [report]\nout_dir = \"reports\"\n[hj212]\nlisten = \"{}\"\n",
             args.network.display(),
-            args.scenario.display()
+            args.scenario.display(),
+            hj212_listen(&args.scenario)
         ),
     )
     .unwrap();
