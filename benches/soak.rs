@@ -10,8 +10,9 @@
 //!                             [--network stations/dongguan.toml] [--scenario stations/scenarios/dongguan-demo.toml]
 //!                             [--lantian PATH]
 //! ```
-//! The run listens for the scenario's HJ 212 loggers at its `[hj212] platform`; a copy of the
-//! network and scenario on other ports lets two soaks share a machine.
+//! The network and scenario run from copies in the output folder whose loopback ports are
+//! free ones chosen at the start, so that two soaks (a long one and CI's smoke run) can share a
+//! machine; the run listens for the scenario's HJ 212 loggers at its `[hj212] platform`.
 //! `--lantian` runs another build of the binary (a copy of an earlier one, to compare two
 //! builds at the same speed); by default the one this bench was built with.
 //! A full soak is `--minutes 1440 --speed 60` (24 hours, two simulated months). Without
@@ -87,6 +88,61 @@ fn args() -> Args {
     }
 }
 
+/// Copies of the network and the scenario in `out/stations/` with every loopback port
+/// (`127.0.0.1:PORT`: the gateways, the HJ 212 platform) moved to a free one, beside a link to
+/// the network's profiles: the soak never meets a port another run holds (a long soak and
+/// CI's smoke run on one machine).
+fn relocated(network: &Path, scenario: &Path, out: &Path) -> (PathBuf, PathBuf) {
+    let read =
+        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let (network_text, scenario_text) = (read(network), read(scenario));
+    let prefix = "127.0.0.1:";
+    let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    // Held until every port is chosen, so that no two are the same.
+    let mut held = Vec::new();
+    let mut relocate = |text: &str| -> String {
+        let mut result = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find(prefix) {
+            let after = &rest[at + prefix.len()..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            result.push_str(&rest[..at + prefix.len()]);
+            if digits > 0 {
+                let port = moved.entry(after[..digits].to_string()).or_insert_with(|| {
+                    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    let port = listener.local_addr().unwrap().port().to_string();
+                    held.push(listener);
+                    port
+                });
+                result.push_str(port);
+            }
+            rest = &after[digits..];
+        }
+        result.push_str(rest);
+        result
+    };
+    let (network_text, scenario_text) = (relocate(&network_text), relocate(&scenario_text));
+    drop(held);
+    let folder = out.join("stations");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink(
+        network
+            .parent()
+            .unwrap()
+            .join("profiles")
+            .canonicalize()
+            .unwrap(),
+        folder.join("profiles"),
+    )
+    .unwrap();
+    let copy = |original: &Path, text: &str| {
+        let path = folder.join(original.file_name().unwrap());
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    (copy(network, &network_text), copy(scenario, &scenario_text))
+}
+
 /// A child process that is killed if the runner panics.
 struct Process(Child);
 
@@ -121,15 +177,16 @@ fn main() {
     // A copy of the binary: a rebuild during a long soak must not change what runs.
     let bin = out.join("lantian");
     std::fs::copy(&args.lantian, &bin).unwrap();
+    let (network, scenario) = relocated(&args.network, &args.scenario, &out);
     let config = out.join("lantian.toml");
     std::fs::write(
         &config,
         format!(
             "registry = \"{}\"\nstore = \"sqlite:soak.db\"\nscenario = \"{}\"\n\
              [report]\nout_dir = \"reports\"\n[hj212]\nlisten = \"{}\"\n",
-            args.network.display(),
-            args.scenario.display(),
-            hj212_listen(&args.scenario)
+            network.display(),
+            scenario.display(),
+            hj212_listen(&scenario)
         ),
     )
     .unwrap();
