@@ -1,9 +1,9 @@
 //! The overview page's numbers and HTML (`/overview/live`, everything the operations-centre
 //! screen shows): over the demo network with 30 days of simulated history, and over 2,000
 //! stations with two days of hourly data (the target: the overview's first render
-//! under 300 ms); each with nothing kept (`first`) and with the month's and the year's
-//! rankings kept by the server's `OverviewCache` (`kept`: every render until the stored daily
-//! indices change). The stores are built once in a temporary folder before measuring; what is
+//! under 300 ms); each with nothing kept (`first`) and with the day's figures and the month's
+//! and the year's rankings kept by the server's `OverviewCache` (`kept`: every render until
+//! the stored indices change). The stores are built once in a temporary folder before measuring; what is
 //! measured is reading the store, the day's figures, the month's and the year's rankings, the
 //! real-time towns, the map and the templates.
 

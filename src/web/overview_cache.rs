@@ -75,6 +75,16 @@ impl<F: PartialEq + Copy, V: Clone> Kept<F, V> {
     }
 }
 
+/// The counts the day's figures depend on: everything the daily report reads but readings
+/// (its figures are of indices, forecasts, source flags and alarms). The rankings' daily
+/// indices are among them, so these also say when the overview as a whole changed.
+fn day_counts(counts: WriteCounts) -> WriteCounts {
+    WriteCounts {
+        readings: 0,
+        ..counts
+    }
+}
+
 /// The overview's figures kept while the indices and the stations they come from do not
 /// change (see the module documentation). Shared by every handler of a server.
 #[derive(Debug, Default)]
@@ -97,9 +107,7 @@ impl OverviewCache {
         stations: &[StationInfo],
         date: NaiveDate,
     ) -> Result<Arc<DailyFigures>, ReportError> {
-        // Everything the daily report reads but readings (its figures are of indices).
-        let counts = |c: WriteCounts| WriteCounts { readings: 0, ..c };
-        self.kept_or(&self.days, store, stations, date, counts, || {
+        self.kept_or(&self.days, store, stations, date, day_counts, || {
             Ok(Arc::new(daily_figures(store, date)?))
         })
     }
@@ -177,8 +185,7 @@ pub(crate) async fn warm(
     let result = store
         .with(move |s| {
             let counts = s.write_counts()?;
-            let figures = |c: Option<WriteCounts>| c.map(|c| WriteCounts { readings: 0, ..c });
-            if counts.is_none() || figures(counts) == figures(warmed) {
+            if counts.is_none() || counts.map(day_counts) == warmed.map(day_counts) {
                 return Ok(counts);
             }
             super::pages::render_overview(s, &cache, crate::lang::Lang::Zh)

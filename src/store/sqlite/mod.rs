@@ -90,9 +90,10 @@
 //!   (tagged by `action`). An alarm and its new actions are written in one transaction, which
 //!   reads the stored revision first (a write that does not follow it is a conflict).
 //! - `meta(key, value)`: `application = lantian`, `schema_version` ([`SCHEMA_VERSION`]),
-//!   checked on open; the write counts `readings_written`, `hourly_indices_written` and
-//!   `daily_indices_generation` ([`WriteCounts`](crate::store::WriteCounts); absent until the
-//!   first write of their kind), bumped in the writing transactions.
+//!   checked on open; the write counts `readings_written`, `hourly_indices_written`,
+//!   `daily_indices_generation`, `forecasts_written`, `source_flags_written` and
+//!   `alarms_written` ([`WriteCounts`](crate::store::WriteCounts); absent until the first
+//!   write of their kind), bumped in the writing transactions.
 //!
 //! Schema versions: **1** had `meta`, `readings` and `device_health`; **2** adds `stations`;
 //! **3** adds `indices`; **4** adds `job_runs`; **5** adds `source_flags`; **6** adds

@@ -28,7 +28,6 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
 }
 
-/// The hour labelled `hour` (1–24) of the local day (Asia/Shanghai).
 /// Hourly records of the six pollutants at station `id` at `times`: PM2.5 at `pm25`, PM10 at
 /// 1.4 times that, the others fixed.
 pub(crate) fn six_pollutants(
@@ -60,6 +59,7 @@ pub(crate) fn six_pollutants(
     records
 }
 
+/// The hour labelled `hour` (1–24) of the local day (Asia/Shanghai).
 fn label(hour: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 9, 16, 0, 0).unwrap() + TimeDelta::hours(hour)
 }
