@@ -501,7 +501,7 @@ mod platform {
     use anyhow::Context;
     use lantian::config::Config;
     use lantian::store::StoreUrl;
-    use lantian::web::{Role, Server};
+    use lantian::web::{Accounts, Role, Server};
     use rand::Rng;
     use rand::distributions::Alphanumeric;
 
@@ -526,22 +526,29 @@ mod platform {
                 listen.ip().is_loopback(),
                 "--listen {listen}: the demo's platform listens on loopback only"
             );
-            let server = super::super::serve::start(config, listen, extras).await?;
             let password: String = rand::thread_rng()
                 .sample_iter(&Alphanumeric)
                 .take(20)
                 .map(char::from)
                 .collect();
-            let accounts = server.state.accounts.clone();
-            let pw = password.clone();
-            tokio::task::spawn_blocking(move || match accounts.user(USER) {
-                Ok(_) => accounts.set_password(USER, &pw, "lantian demo"),
-                Err(_) => accounts
-                    .add_user(USER, Role::Admin, &pw, "lantian demo")
-                    .map(|_| ()),
+            // The login before the server, which then starts with a user.
+            let (path, policy, pw) = (
+                config.accounts_path(),
+                config.web.login_policy(),
+                password.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let accounts = Accounts::open(&path, policy)?;
+                match accounts.user(USER) {
+                    Ok(_) => accounts.set_password(USER, &pw, "lantian demo"),
+                    Err(_) => accounts
+                        .add_user(USER, Role::Admin, &pw, "lantian demo")
+                        .map(|_| ()),
+                }
             })
             .await?
             .context("the demo's login")?;
+            let server = super::super::serve::start(config, listen, extras).await?;
             Ok(DemoPlatform { server, password })
         }
 

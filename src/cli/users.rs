@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::{TimeDelta, Utc};
 use clap::{Args, Subcommand};
 use lantian::config::Config;
-use lantian::web::{Accounts, LoginPolicy, Permission, Role};
+use lantian::web::{Accounts, Permission, Role};
 
 use super::table::Table;
 
@@ -134,11 +134,7 @@ fn time(t: Option<chrono::DateTime<Utc>>) -> String {
 /// Runs the command.
 pub(super) fn run(config: &Config, args: UsersArgs) -> anyhow::Result<()> {
     let path = config.accounts_path();
-    let policy = LoginPolicy {
-        failures: config.web.lockout_failures.max(1),
-        lock_for: TimeDelta::minutes(i64::from(config.web.lockout_minutes)),
-    };
-    let accounts = Accounts::open(&path, policy)?;
+    let accounts = Accounts::open(&path, config.web.login_policy())?;
     let actor = actor();
     match args.command {
         UsersCommand::Add {

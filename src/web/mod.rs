@@ -119,11 +119,7 @@ impl Server {
         };
         let (url, first) = parts.store;
         let zone = zone_of(parts.registry.as_deref(), first.as_ref());
-        let policy = LoginPolicy {
-            failures: settings.lockout_failures.max(1),
-            lock_for: chrono::TimeDelta::minutes(i64::from(settings.lockout_minutes)),
-        };
-        let accounts = Arc::new(Accounts::open(&parts.accounts, policy)?);
+        let accounts = Arc::new(Accounts::open(&parts.accounts, settings.login_policy())?);
         let state = AppState {
             store: Arc::new(StorePool::new(url, first)),
             registry: parts.registry,

@@ -103,6 +103,15 @@ impl Default for WebConfig {
 }
 
 impl WebConfig {
+    /// The login lock-out of these settings (`lockout_failures` failures lock an account for
+    /// `lockout_minutes`).
+    pub fn login_policy(&self) -> super::LoginPolicy {
+        super::LoginPolicy {
+            failures: self.lockout_failures.max(1),
+            lock_for: chrono::TimeDelta::minutes(i64::from(self.lockout_minutes)),
+        }
+    }
+
     /// Resolves relative paths against the configuration's folder.
     pub fn resolve_paths(&mut self, base: &Path) {
         for path in [&mut self.accounts, &mut self.tls_cert, &mut self.tls_key]
