@@ -43,7 +43,8 @@
 //! 15); inconsistency 10 plus 1 per hour (at most 20). Calibration and maintenance are planned
 //! work and score nothing. Devices scoring 0 are not listed.
 
-use super::health_series::{longest_repeat, runs, stuck};
+use super::health_checks::{DataChecks, StationSeries, read_station};
+use super::health_series::runs;
 use super::health_timeline::{StateBand, state_bands};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,8 +56,8 @@ use crate::assess::local_midnight;
 use crate::quality::Flag;
 use crate::registry::Registry;
 use crate::store::{
-    Alarm, AlarmKind, AlarmStore, DeviceHealth, HealthStore, ReadingQuery, ReadingStore, Record,
-    Resolution, StationStore, network_zone,
+    Alarm, AlarmKind, AlarmStore, DeviceHealth, HealthStore, ReadingStore, Resolution,
+    StationStore, network_zone,
 };
 use crate::units::Parameter;
 
@@ -239,6 +240,9 @@ pub struct HealthFindings {
 }
 
 /// Computes the findings of the local day `date` (network time zone).
+///
+/// Reads the day's records one station at a time (see [`super::health_checks`]): the memory
+/// it needs is one station's day, whatever the size of the network.
 pub fn health_findings(
     store: &(impl StationStore + ReadingStore + HealthStore + AlarmStore + ?Sized),
     date: NaiveDate,
@@ -247,304 +251,86 @@ pub fn health_findings(
 ) -> Result<HealthFindings, ReportError> {
     let stations = store.stations()?;
     let tz = network_zone(&stations);
-    let start = local_midnight(date, tz);
-    let end = local_midnight(date + TimeDelta::days(1), tz);
-    let read = |resolution: Resolution| {
-        let step = resolution.period().unwrap_or_default();
-        store.readings(&ReadingQuery::new(
-            resolution,
-            start + step,
-            end + TimeDelta::seconds(1),
-        ))
+    let day = Day {
+        start: local_midnight(date, tz),
+        end: local_midnight(date + TimeDelta::days(1), tz),
     };
-    let hours = read(Resolution::Hour)?;
-    let minutes = read(Resolution::Minute)?;
-    let mut series: BTreeMap<(&str, Parameter, Resolution), Vec<&Record>> = BTreeMap::new();
-    for r in hours.iter().chain(&minutes) {
-        series
-            .entry((&*r.station, r.parameter, r.resolution))
+    let health = store.health()?;
+    let health_of: BTreeMap<&str, &DeviceHealth> =
+        health.iter().map(|h| (h.device.as_str(), h)).collect();
+
+    // The stations to read: the store's, and those of the registry's and collected devices.
+    let mut by_station: BTreeMap<&str, Vec<(usize, &DeviceSpec)>> = BTreeMap::new();
+    for s in &stations {
+        by_station.entry(&s.id).or_default();
+    }
+    for h in &health {
+        by_station.entry(&h.station).or_default();
+    }
+    for (index, spec) in devices.iter().enumerate() {
+        by_station
+            .entry(&spec.station)
             .or_default()
-            .push(r);
+            .push((index, spec));
     }
 
-    // Devices: the registry's, or one per station; plus collected devices not in it.
-    let mut specs: Vec<DeviceSpec> = devices.to_vec();
-    if specs.is_empty() {
-        let mut by_station: BTreeMap<&str, BTreeSet<Parameter>> = BTreeMap::new();
-        for s in &stations {
-            by_station.entry(&s.id).or_default();
-        }
-        for (station, p, _) in series.keys() {
-            by_station.entry(station).or_default().insert(*p);
-        }
-        specs = by_station
-            .into_iter()
-            .map(|(s, ps)| DeviceSpec {
-                id: s.to_string(),
-                station: s.to_string(),
-                parameters: ps.into_iter().collect(),
+    let mut checks = DataChecks::default();
+    let mut captures = Vec::new();
+    let mut periods = Vec::new();
+    let mut days = Vec::new();
+    for (station, specs) in by_station {
+        let series = read_station(store, station, day.start, day.end)?;
+        checks.add_station(station, &series, rules);
+        // Without a registry, each station with records (or in the store) is one device.
+        let one_per_station;
+        let specs: Vec<(usize, &DeviceSpec)> = if devices.is_empty() {
+            if series.is_empty() && !stations.iter().any(|s| &*s.id == station) {
+                continue;
+            }
+            let parameters: BTreeSet<Parameter> = series.keys().map(|k| k.0).collect();
+            one_per_station = DeviceSpec {
+                id: station.to_string(),
+                station: station.to_string(),
+                parameters: parameters.into_iter().collect(),
                 hj212: false,
-            })
-            .collect();
+            };
+            vec![(days.len(), &one_per_station)]
+        } else {
+            specs
+        };
+        for (index, spec) in specs {
+            let h = health_of.get(spec.id.as_str()).copied();
+            let (device, its_captures, its_periods) =
+                device_day(spec.clone(), h, &series, &day, rules);
+            captures.extend(its_captures.into_iter().map(|c| (index, c)));
+            periods.extend(its_periods);
+            days.push(device);
+        }
     }
-    let health = store.health()?;
+    // Collected devices the registry does not know: no parameters, so no records.
+    let known: BTreeSet<String> = days.iter().map(|d| d.spec.id.clone()).collect();
     for h in &health {
-        if !specs.iter().any(|s| s.id == h.device) {
-            specs.push(DeviceSpec {
+        if !known.contains(&h.device) {
+            let spec = DeviceSpec {
                 id: h.device.clone(),
                 station: h.station.clone(),
                 parameters: Vec::new(),
                 hj212: h.peer.is_some(),
-            });
-        }
-    }
-
-    // Station-level checks. The longest repeats of each parameter across the network set the
-    // stuck threshold (see the module docs).
-    let mut longest: BTreeMap<(Parameter, Resolution), Vec<(&str, usize)>> = BTreeMap::new();
-    for ((station, p, res), s) in &series {
-        longest
-            .entry((*p, *res))
-            .or_default()
-            .push((station, longest_repeat(s)));
-    }
-    let mut checks = Vec::new();
-    for ((station, p, res), s) in &series {
-        let min = match res {
-            Resolution::Minute => rules.stuck_minutes,
-            _ if series.contains_key(&(station, *p, Resolution::Minute)) => continue,
-            _ => rules.stuck_hours,
-        };
-        let mut others: Vec<usize> = longest
-            .get(&(*p, *res))
-            .into_iter()
-            .flatten()
-            .filter(|(id, _)| id != station)
-            .map(|x| x.1)
-            .collect();
-        others.sort_unstable();
-        let min = if others.len() >= 2 {
-            min.max(3 * others[others.len() / 2] + 1)
-        } else {
-            min
-        };
-        let step = res.period().unwrap_or_default();
-        if *p != Parameter::Rain {
-            for (a, b) in stuck(s, min) {
-                checks.push(Finding {
-                    station: station.to_string(),
-                    kind: CheckKind::Stuck,
-                    parameter: *p,
-                    from: s[a].time - step,
-                    to: s[b].time,
-                    count: u32::try_from(b - a + 1).unwrap_or(u32::MAX),
-                    value: s[a].value,
-                });
-            }
-        }
-        let over: Vec<&&Record> = s.iter().filter(|r| r.flag == Flag::OverRange).collect();
-        let has_minutes = series.contains_key(&(station, *p, Resolution::Minute));
-        if let (Some(first), Some(last)) = (over.first(), over.last())
-            && (*res == Resolution::Minute || !has_minutes)
-        {
-            checks.push(Finding {
-                station: station.to_string(),
-                kind: CheckKind::OutOfRange,
-                parameter: *p,
-                from: first.time - step,
-                to: last.time,
-                count: u32::try_from(over.len()).unwrap_or(u32::MAX),
-                value: last.value,
-            });
-        }
-    }
-    for s in &stations {
-        for (small, large, kind) in [
-            (Parameter::Pm25, Parameter::Pm10, CheckKind::Pm25AbovePm10),
-            (Parameter::No2, Parameter::Nox, CheckKind::No2AboveNox),
-        ] {
-            let get = |p| series.get(&(s.id.as_str(), p, Resolution::Hour));
-            let (Some(a), Some(b)) = (get(small), get(large)) else {
-                continue;
             };
-            let b: BTreeMap<DateTime<Utc>, f64> = b
-                .iter()
-                .filter(|r| r.flag == Flag::Normal)
-                .map(|r| (r.time, r.value))
-                .collect();
-            let bad: Vec<(DateTime<Utc>, f64)> = a
-                .iter()
-                .filter(|r| r.flag == Flag::Normal)
-                .filter_map(|r| b.get(&r.time).map(|v| (r.time, r.value - v)))
-                .filter(|(_, excess)| *excess > 0.0)
-                .collect();
-            if let (Some(first), Some(last)) = (bad.first(), bad.last()) {
-                checks.push(Finding {
-                    station: s.id.clone(),
-                    kind,
-                    parameter: small,
-                    from: first.0 - TimeDelta::hours(1),
-                    to: last.0,
-                    count: u32::try_from(bad.len()).unwrap_or(u32::MAX),
-                    value: bad.iter().map(|x| x.1).fold(0.0, f64::max),
-                });
-            }
+            days.push(device_day(spec, Some(h), &StationSeries::new(), &day, rules).0);
         }
     }
-    checks
-        .sort_by(|a, b| (a.kind, &a.station, a.parameter).cmp(&(b.kind, &b.station, b.parameter)));
-
-    // Per device: capture, flagged periods, uptime, score.
-    let mut captures = Vec::new();
-    let mut periods = Vec::new();
-    let mut days = Vec::new();
-    for spec in specs {
-        let st = spec.station.as_str();
-        let mut reasons = Vec::new();
-        let mut score = 0u32;
-        let mut low = Vec::new();
-        for &p in &spec.parameters {
-            let hourly = series.get(&(st, p, Resolution::Hour));
-            let mut flagged: BTreeMap<char, u8> = BTreeMap::new();
-            let mut valid = 0u8;
-            for r in hourly.into_iter().flatten() {
-                if r.flag == Flag::Normal {
-                    valid += 1;
-                } else {
-                    *flagged.entry(r.flag.code()).or_default() += 1;
-                }
-            }
-            let meets = valid >= rules.min_valid_hours;
-            if !meets {
-                low.push((p, valid));
-            }
-            captures.push(Capture {
-                device: spec.id.clone(),
-                station: spec.station.clone(),
-                parameter: p,
-                valid_hours: valid,
-                flagged,
-                meets,
-            });
-        }
-        // Flag runs and uptime from minutes where they exist, else hours.
-        let has_minutes = spec
-            .parameters
-            .iter()
-            .any(|p| series.contains_key(&(st, *p, Resolution::Minute)));
-        let res = if has_minutes {
-            Resolution::Minute
-        } else {
-            Resolution::Hour
-        };
-        let step = res.period().unwrap_or_default();
-        let mut by_flag: BTreeMap<char, BTreeSet<DateTime<Utc>>> = BTreeMap::new();
-        let mut delivered: BTreeSet<DateTime<Utc>> = BTreeSet::new();
-        for p in &spec.parameters {
-            for r in series.get(&(st, *p, res)).into_iter().flatten() {
-                if r.flag != Flag::CommError {
-                    delivered.insert(r.time);
-                }
-                if matches!(
-                    r.flag,
-                    Flag::Fault | Flag::Calibration | Flag::Maintenance | Flag::Stopped
-                ) {
-                    by_flag.entry(r.flag.code()).or_default().insert(r.time);
-                }
-            }
-        }
-        let states = state_bands(
-            spec.parameters
-                .iter()
-                .filter_map(|p| series.get(&(st, *p, res)))
-                .flatten()
-                .copied(),
-            step,
-            start,
-            end,
-        );
-        let slots = if has_minutes { 1440.0 } else { 24.0 };
-        let any_record = spec
-            .parameters
-            .iter()
-            .any(|p| series.contains_key(&(st, *p, res)));
-        let uptime = any_record.then(|| delivered.len() as f64 / slots);
-        let mut fault_minutes = 0u32;
-        for (code, times) in &by_flag {
-            let flag = Flag::ALL
-                .into_iter()
-                .find(|f| f.code() == *code)
-                .unwrap_or(Flag::Fault);
-            let times: Vec<DateTime<Utc>> = times.iter().copied().collect();
-            for (a, b, n) in runs(&times, step) {
-                let minutes = n * if has_minutes { 1 } else { 60 };
-                if flag == Flag::Fault {
-                    fault_minutes += minutes;
-                }
-                periods.push(FlagPeriod {
-                    device: spec.id.clone(),
-                    station: spec.station.clone(),
-                    flag,
-                    from: a - step,
-                    to: b,
-                    minutes,
-                });
-            }
-        }
-        let h = health.iter().find(|h| h.device == spec.id).cloned();
-        if let Some(h) = &h {
-            if !h.online && h.polls > 0 {
-                score += 40;
-                reasons.push(Reason::Offline);
-            }
-            let ratio = h.success_ratio();
-            if ratio < 0.95 {
-                score += ((1.0 - ratio) * 50.0).round() as u32;
-                reasons.push(Reason::FailedPolls(ratio));
-            }
-            if !h.status.is_empty() {
-                score += 10;
-                reasons.push(Reason::Status(h.status.clone()));
-            }
-        }
-        if !low.is_empty() {
-            score += (15 * u32::try_from(low.len()).unwrap_or(3)).min(45);
-            reasons.push(Reason::LowCapture(low));
-        }
-        if fault_minutes > 0 {
-            score += (10 + fault_minutes / 30).min(20);
-            reasons.push(Reason::Fault(fault_minutes));
-        }
-        // One reason per check and parameter, with the values (or hours) added up.
-        let mut found: BTreeMap<(CheckKind, Parameter), u32> = BTreeMap::new();
-        for c in checks
-            .iter()
-            .filter(|c| c.station == spec.station && spec.parameters.contains(&c.parameter))
-        {
-            *found.entry((c.kind, c.parameter)).or_default() += c.count;
-        }
-        for ((kind, parameter), count) in found {
-            score += match kind {
-                CheckKind::Stuck => 25,
-                CheckKind::OutOfRange => (5 + count / 10).min(15),
-                CheckKind::Pm25AbovePm10 | CheckKind::No2AboveNox => (10 + count).min(20),
-            };
-            reasons.push(Reason::Check(kind, parameter, count));
-        }
-        days.push(DeviceDay {
-            spec,
-            health: h,
-            uptime,
-            score,
-            reasons,
-            states,
-        });
+    let checks = checks.finish();
+    for device in &mut days {
+        add_check_reasons(device, &checks);
     }
     days.sort_by(|a, b| {
         b.score
             .cmp(&a.score)
             .then_with(|| a.spec.id.cmp(&b.spec.id))
     });
+    // Captures in the registry's order of devices (stations' order without one).
+    captures.sort_by_key(|(index, _)| *index);
     periods.sort_by(|a, b| (a.from, &a.device).cmp(&(b.from, &b.device)));
     Ok(HealthFindings {
         date,
@@ -554,15 +340,174 @@ pub fn health_findings(
             .map(|s| (s.id.clone(), (s.name.clone(), s.name_en.clone())))
             .collect(),
         devices: days,
-        captures,
+        captures: captures.into_iter().map(|(_, c)| c).collect(),
         periods,
         checks,
-        alarms: super::day_alarms::active_alarms(store, start, end)?
+        alarms: super::day_alarms::active_alarms(store, day.start, day.end)?
             .into_iter()
             .filter(|a| is_device_alarm(a.kind))
             .collect(),
         rules: *rules,
     })
+}
+
+/// The local day of the report, as UTC instants.
+struct Day {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+/// One device's day from its station's records: its capture per parameter, its flagged
+/// periods, its uptime, states and the score of everything but the data checks (added by
+/// [`add_check_reasons`] once every station is checked).
+fn device_day(
+    spec: DeviceSpec,
+    health: Option<&DeviceHealth>,
+    series: &StationSeries,
+    day: &Day,
+    rules: &HealthRules,
+) -> (DeviceDay, Vec<Capture>, Vec<FlagPeriod>) {
+    let mut reasons = Vec::new();
+    let mut score = 0u32;
+    let mut low = Vec::new();
+    let mut captures = Vec::new();
+    for &p in &spec.parameters {
+        let hourly = series.get(&(p, Resolution::Hour));
+        let mut flagged: BTreeMap<char, u8> = BTreeMap::new();
+        let mut valid = 0u8;
+        for r in hourly.into_iter().flatten() {
+            if r.flag == Flag::Normal {
+                valid += 1;
+            } else {
+                *flagged.entry(r.flag.code()).or_default() += 1;
+            }
+        }
+        let meets = valid >= rules.min_valid_hours;
+        if !meets {
+            low.push((p, valid));
+        }
+        captures.push(Capture {
+            device: spec.id.clone(),
+            station: spec.station.clone(),
+            parameter: p,
+            valid_hours: valid,
+            flagged,
+            meets,
+        });
+    }
+    // Flag runs and uptime from minutes where they exist, else hours.
+    let has_minutes = spec
+        .parameters
+        .iter()
+        .any(|p| series.contains_key(&(*p, Resolution::Minute)));
+    let res = if has_minutes {
+        Resolution::Minute
+    } else {
+        Resolution::Hour
+    };
+    let step = res.period().unwrap_or_default();
+    let records = || {
+        spec.parameters
+            .iter()
+            .filter_map(move |p| series.get(&(*p, res)))
+            .flatten()
+    };
+    let mut by_flag: BTreeMap<char, BTreeSet<DateTime<Utc>>> = BTreeMap::new();
+    let mut delivered: BTreeSet<DateTime<Utc>> = BTreeSet::new();
+    for r in records() {
+        if r.flag != Flag::CommError {
+            delivered.insert(r.time);
+        }
+        if matches!(
+            r.flag,
+            Flag::Fault | Flag::Calibration | Flag::Maintenance | Flag::Stopped
+        ) {
+            by_flag.entry(r.flag.code()).or_default().insert(r.time);
+        }
+    }
+    let states = state_bands(records(), step, day.start, day.end);
+    let slots = if has_minutes { 1440.0 } else { 24.0 };
+    let any_record = spec
+        .parameters
+        .iter()
+        .any(|p| series.contains_key(&(*p, res)));
+    let uptime = any_record.then(|| delivered.len() as f64 / slots);
+    let mut fault_minutes = 0u32;
+    let mut periods = Vec::new();
+    for (code, times) in &by_flag {
+        let flag = Flag::ALL
+            .into_iter()
+            .find(|f| f.code() == *code)
+            .unwrap_or(Flag::Fault);
+        let times: Vec<DateTime<Utc>> = times.iter().copied().collect();
+        for (a, b, n) in runs(&times, step) {
+            let minutes = n * if has_minutes { 1 } else { 60 };
+            if flag == Flag::Fault {
+                fault_minutes += minutes;
+            }
+            periods.push(FlagPeriod {
+                device: spec.id.clone(),
+                station: spec.station.clone(),
+                flag,
+                from: a - step,
+                to: b,
+                minutes,
+            });
+        }
+    }
+    if let Some(h) = health {
+        if !h.online && h.polls > 0 {
+            score += 40;
+            reasons.push(Reason::Offline);
+        }
+        let ratio = h.success_ratio();
+        if ratio < 0.95 {
+            score += ((1.0 - ratio) * 50.0).round() as u32;
+            reasons.push(Reason::FailedPolls(ratio));
+        }
+        if !h.status.is_empty() {
+            score += 10;
+            reasons.push(Reason::Status(h.status.clone()));
+        }
+    }
+    if !low.is_empty() {
+        score += (15 * u32::try_from(low.len()).unwrap_or(3)).min(45);
+        reasons.push(Reason::LowCapture(low));
+    }
+    if fault_minutes > 0 {
+        score += (10 + fault_minutes / 30).min(20);
+        reasons.push(Reason::Fault(fault_minutes));
+    }
+    let device = DeviceDay {
+        spec,
+        health: health.cloned(),
+        uptime,
+        score,
+        reasons,
+        states,
+    };
+    (device, captures, periods)
+}
+
+/// Adds the data checks' findings on a device's parameters to its reasons and score: one
+/// reason per check and parameter, with the values (or hours) added up.
+fn add_check_reasons(device: &mut DeviceDay, checks: &[Finding]) {
+    let spec = &device.spec;
+    let mut found: BTreeMap<(CheckKind, Parameter), u32> = BTreeMap::new();
+    for c in checks
+        .iter()
+        .filter(|c| c.station == spec.station && spec.parameters.contains(&c.parameter))
+    {
+        *found.entry((c.kind, c.parameter)).or_default() += c.count;
+    }
+    for ((kind, parameter), count) in found {
+        device.score += match kind {
+            CheckKind::Stuck => 25,
+            CheckKind::OutOfRange => (5 + count / 10).min(15),
+            CheckKind::Pm25AbovePm10 | CheckKind::No2AboveNox => (10 + count).min(20),
+        };
+        device.reasons.push(Reason::Check(kind, parameter, count));
+    }
 }
 
 /// Whether alarms of `kind` are about devices and their data (the maintainers' business).

@@ -25,7 +25,7 @@ pub(super) fn runs(
 }
 
 /// The length of the longest run of identical consecutive valid values.
-pub(super) fn longest_repeat(series: &[&Record]) -> usize {
+pub(super) fn longest_repeat(series: &[Record]) -> usize {
     stuck(series, 1)
         .iter()
         .map(|(a, b)| b - a + 1)
@@ -34,7 +34,7 @@ pub(super) fn longest_repeat(series: &[&Record]) -> usize {
 }
 
 /// Stuck runs in one series (sorted by time): identical valid values ≥ `min` long.
-pub(super) fn stuck(series: &[&Record], min: usize) -> Vec<(usize, usize)> {
+pub(super) fn stuck(series: &[Record], min: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     for i in 1..=series.len() {
@@ -86,14 +86,12 @@ mod tests {
     fn stuck_runs_need_consecutive_valid_equal_values() {
         let mut v: Vec<Record> = (1..=40).map(|m| rec(m, 5.0, Flag::Normal)).collect();
         v[10].flag = Flag::Calibration; // splits into 10 and 29
-        let refs: Vec<&Record> = v.iter().collect();
-        assert!(stuck(&refs, 30).is_empty());
-        assert_eq!(stuck(&refs, 29), [(11, 39)]);
+        assert!(stuck(&v, 30).is_empty());
+        assert_eq!(stuck(&v, 29), [(11, 39)]);
         let w: Vec<Record> = (1..=31)
             .map(|m| rec(m, 1.0 + (m / 31) as f64, Flag::Normal))
             .collect();
-        let refs: Vec<&Record> = w.iter().collect();
-        assert_eq!(stuck(&refs, 30), [(0, 29)]);
+        assert_eq!(stuck(&w, 30), [(0, 29)]);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod events;
 pub mod figures;
 pub mod health;
 pub mod health_charts;
+mod health_checks;
 mod health_page;
 mod health_series;
 pub mod health_timeline;

@@ -373,10 +373,21 @@ fn paged_reading_reads_never_sort_the_whole_range() {
     assert!(p.contains("readings_by_time"), "{p}");
     assert!(!p.contains("TEMP B-TREE"), "sorts the range: {p}");
     // One station's pollutants (the index stage, the assessment): seeks on the primary key.
-    let one = everything.for_stations(Stations::one("S1")).for_parameters(
-        crate::store::Parameters::only([Parameter::Pm25, Parameter::O3]),
-    );
+    let one = everything
+        .clone()
+        .for_stations(Stations::one("S1"))
+        .for_parameters(crate::store::Parameters::only([
+            Parameter::Pm25,
+            Parameter::O3,
+        ]));
     let (sql, args) = readings::select(&one);
+    let p = plan(&store, &sql, &args);
+    assert!(p.contains("USING PRIMARY KEY"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "{p}");
+    // One station's every parameter (the health report, a station's page): the primary key
+    // too, not every station's range from `readings_by_time`.
+    let station = everything.for_stations(Stations::one("S1"));
+    let (sql, args) = readings::select(&station);
     let p = plan(&store, &sql, &args);
     assert!(p.contains("USING PRIMARY KEY"), "{p}");
     assert!(!p.contains("TEMP B-TREE"), "{p}");
