@@ -182,3 +182,56 @@ fn inconsistency(
         value: bad.iter().map(|x| x.1).fold(0.0, f64::max),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::health_series::minute_record;
+
+    /// A station's day of SO2 minutes: `repeat` identical values from minute 100, varying
+    /// values elsewhere.
+    fn so2_day(station: &str, repeat: i64) -> StationSeries {
+        let records = (1..=1440)
+            .map(|m| {
+                let value = if (100..100 + repeat).contains(&m) {
+                    7.0
+                } else {
+                    m as f64
+                };
+                let mut r = minute_record(Parameter::So2, m, value, Flag::Normal);
+                r.station = station.into();
+                r
+            })
+            .collect();
+        StationSeries::from([((Parameter::So2, Resolution::Minute), records)])
+    }
+
+    fn stuck_counts(repeats: &[(&str, i64)]) -> Vec<(String, u32)> {
+        let mut checks = DataChecks::default();
+        for (station, repeat) in repeats {
+            checks.add_station(station, &so2_day(station, *repeat), &HealthRules::default());
+        }
+        checks
+            .finish()
+            .into_iter()
+            .filter(|f| f.kind == CheckKind::Stuck)
+            .map(|f| (f.station, f.count))
+            .collect()
+    }
+
+    #[test]
+    fn stuck_needs_three_times_the_median_other_station_once_every_station_is_seen() {
+        // The others' median longest repeat is 20: 61 minutes are needed, 45 are not enough.
+        assert!(stuck_counts(&[("A", 45), ("B", 20), ("C", 20), ("D", 20)]).is_empty());
+        // The same run checked before the stations that set the threshold are read.
+        assert_eq!(
+            stuck_counts(&[("A", 61), ("B", 20), ("C", 20), ("D", 20)]),
+            [("A".to_string(), 61)]
+        );
+        // With fewer than two other stations, the base threshold (30) alone.
+        assert_eq!(
+            stuck_counts(&[("A", 45), ("B", 20)]),
+            [("A".to_string(), 45)]
+        );
+    }
+}
