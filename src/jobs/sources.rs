@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 
 use crate::assess::daily::hour_slot;
 use crate::sources::analysis::LabelledEpisode;
-use crate::sources::days::{day_window, hourly_records};
+use crate::sources::days::{day_window, hourly_series};
 use crate::sources::signature::FEATURES;
 use crate::sources::triangulate::{Projection, distance_m};
 use crate::sources::{Analysis, AnalysisConfig, StationSeries, analyse};
@@ -78,15 +78,16 @@ pub fn flag_day(
     run: FlagRun<'_>,
 ) -> Result<AnalysedDay, FlagError> {
     let (from, to) = day_window(day - TimeDelta::days(i64::from(context_days)), day, tz);
-    let records = hourly_records(store, from, to)?;
     let in_day = |t: DateTime<Utc>| hour_slot(t.with_timezone(&tz).naive_local()).0 == day;
-    if !records
-        .iter()
-        .any(|r| r.flag.is_valid() && r.value.is_finite() && in_day(r.time))
-    {
+    let mut day_has_data = false;
+    let series = hourly_series(store, from, to, |page| {
+        day_has_data |= page
+            .iter()
+            .any(|r| r.flag.is_valid() && r.value.is_finite() && in_day(r.time));
+    })?;
+    if !day_has_data {
         return Err(FlagError::NoData { day });
     }
-    let series = StationSeries::from_records(&records, &store.stations()?, from, to);
     let analysis = analyse(&series, cfg);
     for p in &analysis.problems {
         tracing::debug!(%day, "source analysis: {p}");

@@ -1,12 +1,15 @@
 //! The source analysis of whole local days read from the store (`lantian sources`); the
-//! `sources` job reads its window the same way ([`day_window`], [`hourly_records`]).
+//! `sources` job reads its window the same way ([`day_window`], [`hourly_series`]).
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
+use super::series::SeriesBuilder;
 use super::{Analysis, AnalysisConfig, StationSeries, analyse};
 use crate::assess::local_midnight;
-use crate::store::{ReadingQuery, ReadingStore, Record, Resolution, StationStore, StoreError};
+use crate::store::{
+    PAGE_SIZE, ReadingQuery, ReadingStore, Record, Resolution, StationStore, StoreError,
+};
 
 /// The hour-ending labels of the local days `first..=last` in `tz`: from `first 01:00` up to
 /// and including `last+1 00:00`, as `[from, to)`.
@@ -18,13 +21,25 @@ pub fn day_window(first: NaiveDate, last: NaiveDate, tz: Tz) -> (DateTime<Utc>, 
     )
 }
 
-/// Every station's hourly records labelled in `[from, to)`.
-pub fn hourly_records(
-    store: &(impl ReadingStore + ?Sized),
+/// Every station's hourly series of the hours labelled in `[from, to)`
+/// ([`StationSeries::from_records`]), read a page at a time: a window of the whole network
+/// is never in memory as records (a week of the demo network's hours is ≈ 80,000 of them).
+/// `each_page` sees every page's records first, for what a caller checks beside the series.
+pub fn hourly_series(
+    store: &(impl ReadingStore + StationStore + ?Sized),
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<Record>, StoreError> {
-    store.readings(&ReadingQuery::new(Resolution::Hour, from, to))
+    mut each_page: impl FnMut(&[Record]),
+) -> Result<Vec<StationSeries>, StoreError> {
+    let stations = store.stations()?;
+    let mut series = SeriesBuilder::new(&stations, from, to);
+    let query = ReadingQuery::new(Resolution::Hour, from, to);
+    store.readings_paged(&query, PAGE_SIZE, &mut |page| {
+        each_page(&page);
+        series.add(&page);
+        Ok(())
+    })?;
+    Ok(series.finish())
 }
 
 /// Why the days could not be analysed.
@@ -66,11 +81,11 @@ pub fn analyse_days(
     cfg: &AnalysisConfig,
 ) -> Result<DaysAnalysis, DaysError> {
     let (from, to) = day_window(first, last, cfg.time_zone);
-    let records = hourly_records(store, from, to)?;
-    if records.is_empty() {
+    let mut any_record = false;
+    let series = hourly_series(store, from, to, |page| any_record |= !page.is_empty())?;
+    if !any_record {
         return Err(DaysError::NoData { first, last });
     }
-    let series = StationSeries::from_records(&records, &store.stations()?, from, to);
     if let Some(s) = stations
         .iter()
         .find(|s| !series.iter().any(|x| &x.station == *s))

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::SourceError;
 use crate::quality::Flag;
-use crate::store::{Record, Resolution, StationInfo};
+use crate::store::{Record, Resolution, StationId, StationInfo};
 use crate::units::{NO_AS_NO2, Parameter};
 
 /// Wind speeds below this are calms (m/s): no meaningful direction.
@@ -102,26 +102,9 @@ impl StationSeries {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Vec<StationSeries> {
-        let hours = ((to - from).num_hours().max(0)) as usize;
-        let mut out: BTreeMap<&str, StationSeries> = BTreeMap::new();
-        for r in records {
-            if r.resolution != Resolution::Hour || r.flag != Flag::Normal || !r.value.is_finite() {
-                continue;
-            }
-            let i = (r.time - from).num_hours();
-            if i < 0 || i as usize >= hours {
-                continue;
-            }
-            let s = out.entry(&r.station).or_insert_with(|| {
-                let info = stations.iter().find(|s| s.id == *r.station);
-                let pos = info.and_then(|s| Some((s.lat?, s.lon?)));
-                let mut series = StationSeries::new(&r.station, pos, from, hours);
-                series.in_background = info.is_none_or(|s| s.role.is_assessed());
-                series
-            });
-            s.set(r.parameter, i as usize, r.value);
-        }
-        out.into_values().collect()
+        let mut series = SeriesBuilder::new(stations, from, to);
+        series.add(records);
+        series.finish()
     }
 
     /// The (ws, wd, concentration) triples of `p` with all three valid, after checking the
@@ -207,4 +190,55 @@ pub struct WindObs {
     pub wd: f64,
     /// Concentration.
     pub c: f64,
+}
+
+/// Builds [`StationSeries`] from hourly records that come in batches (the pages of a read),
+/// as [`StationSeries::from_records`] does from all of them at once.
+#[derive(Debug)]
+pub struct SeriesBuilder<'a> {
+    stations: &'a [StationInfo],
+    from: DateTime<Utc>,
+    hours: usize,
+    series: BTreeMap<StationId, StationSeries>,
+}
+
+impl<'a> SeriesBuilder<'a> {
+    /// No series yet, for the hours `[from, to)` of `stations` (their positions and roles;
+    /// a station the list lacks counts for the background, without a position).
+    pub fn new(stations: &'a [StationInfo], from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        SeriesBuilder {
+            stations,
+            from,
+            hours: usize::try_from((to - from).num_hours().max(0)).unwrap_or(0),
+            series: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a batch of records: `N`-flagged hourly values inside the hours.
+    pub fn add(&mut self, records: &[Record]) {
+        for r in records {
+            if r.resolution != Resolution::Hour || r.flag != Flag::Normal || !r.value.is_finite() {
+                continue;
+            }
+            let Some(i) = usize::try_from((r.time - self.from).num_hours())
+                .ok()
+                .filter(|i| *i < self.hours)
+            else {
+                continue;
+            };
+            let s = self.series.entry(r.station.clone()).or_insert_with(|| {
+                let info = self.stations.iter().find(|s| s.id == *r.station);
+                let pos = info.and_then(|s| Some((s.lat?, s.lon?)));
+                let mut series = StationSeries::new(&r.station, pos, self.from, self.hours);
+                series.in_background = info.is_none_or(|s| s.role.is_assessed());
+                series
+            });
+            s.set(r.parameter, i, r.value);
+        }
+    }
+
+    /// One series per station that had a value, by station id.
+    pub fn finish(self) -> Vec<StationSeries> {
+        self.series.into_values().collect()
+    }
 }
