@@ -241,7 +241,7 @@ pub struct HealthFindings {
 
 /// Computes the findings of the local day `date` (network time zone).
 ///
-/// Reads the day's records one station at a time (see [`super::health_checks`]): the memory
+/// Reads the day's records one station at a time (`health_checks.rs`): the memory
 /// it needs is one station's day, whatever the size of the network.
 pub fn health_findings(
     store: &(impl StationStore + ReadingStore + HealthStore + AlarmStore + ?Sized),
