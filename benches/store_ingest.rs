@@ -13,6 +13,8 @@
 //! Without `--bench` (as `cargo test --all-targets` runs it) it is a quick smoke run of 20,000
 //! records that skips InfluxDB when `influxd` is missing.
 
+#[path = "../tests/common/ports.rs"]
+mod ports;
 mod support;
 #[path = "../tests/common/tsdb.rs"]
 #[allow(dead_code)]

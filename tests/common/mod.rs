@@ -5,6 +5,7 @@ pub(crate) mod campaign;
 pub(crate) mod harness;
 pub(crate) mod hj212_peer;
 pub(crate) mod peers;
+pub(crate) mod ports;
 pub(crate) mod recording_store;
 pub(crate) mod served_sim;
 pub(crate) mod sim_run;

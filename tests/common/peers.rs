@@ -5,6 +5,8 @@
 
 use std::process::{Command, Stdio};
 
+pub(crate) use super::ports::free_port;
+
 fn required() -> bool {
     std::env::var_os("CI").is_some() || std::env::var_os("LANTIAN_REQUIRE_PEERS").is_some()
 }
@@ -80,15 +82,6 @@ pub(crate) fn aiosmtpd() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     require("aiosmtpd (python3 -m pip install aiosmtpd)", ok)
-}
-
-/// A free TCP port on loopback (bound and released; good enough for tests).
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// InfluxDB 1.x (`influxd`, Debian package `influxdb`) is installed.

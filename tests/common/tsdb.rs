@@ -13,13 +13,7 @@ use std::time::{Duration, Instant};
 /// How long a server may take to answer its health check.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A free TCP port on loopback (bound and released).
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
+use super::ports::free_port;
 
 /// A running server process with its data folder.
 struct Process {

@@ -307,7 +307,7 @@ fn server_errors_carry_the_servers_message_and_are_not_retried() {
 #[test]
 fn unreachable_servers_are_retried_then_reported() {
     // A port nobody listens on: connection refused, retried twice.
-    let port = crate::common::tsdb::free_port();
+    let port = crate::common::peers::free_port();
     let url = format!("influx+http://127.0.0.1:{port}?db=x&retries=2&timeout=1");
     let store = InfluxStore::open(&config(&url)).unwrap();
     let start = Instant::now();
