@@ -9,6 +9,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_logging(args.verbose, args.quiet);
+    if args.runs_until_stopped() {
+        cli::malloc::use_tunables();
+    }
     // A collector keeps one socket per Modbus TCP device; the default soft limit on open
     // files is often 1,024: raise it to the hard limit.
     #[cfg(unix)]

@@ -11,6 +11,7 @@ mod health;
 mod hj212;
 mod import;
 mod jobs;
+pub(crate) mod malloc;
 mod migrate;
 mod network;
 #[cfg(feature = "notify")]
@@ -135,6 +136,23 @@ enum Command {
     /// token, tokens, revoke, audit.
     #[cfg(feature = "web")]
     Users(users::UsersArgs),
+}
+
+impl Cli {
+    /// Whether the command runs until stopped (a service), rather than doing one thing and
+    /// exiting: such commands get [`malloc::TUNABLES`].
+    pub(crate) fn runs_until_stopped(&self) -> bool {
+        match self.command {
+            Command::Demo(_)
+            | Command::Sim(_)
+            | Command::Collect(_)
+            | Command::Run(_)
+            | Command::Uplink(_) => true,
+            #[cfg(feature = "web")]
+            Command::Serve(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Sets up `tracing` output on stderr.

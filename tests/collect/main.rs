@@ -11,6 +11,7 @@ mod demo_command;
 mod faulty_devices;
 mod format_reference;
 mod jobs_command;
+mod malloc_tunables;
 mod peers_modbus;
 mod profile_trial;
 mod registry_testcases;
