@@ -10,10 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::ports::free_port;
+
 /// How long a server may take to answer its health check.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-
-use super::ports::free_port;
 
 /// A running server process with its data folder.
 struct Process {
